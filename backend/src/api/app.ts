@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import type { AppContext } from './context.js';
+import { limitBody, requireToken } from './guards.js';
+import { lokiRoutes } from './loki/index.js';
+import { healthRoutes } from './rest/health.js';
+import { restRoutes } from './rest/index.js';
+
+const STANDALONE_DIR = fileURLToPath(new URL('../../../plugin/dist-standalone', import.meta.url));
+
+export interface AppOptions {
+  /** The built standalone page; served at / when it holds an index.html. */
+  staticDir?: string;
+}
+
+/** The whole HTTP surface: Loki-compatible API, REST under /api/v1, /metrics, /health, /ready, the standalone page. */
+export function createApp(ctx: AppContext, opts: AppOptions = {}): Hono {
+  const { server } = ctx.config;
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    await next();
+    const seconds = (performance.now() - start) / 1000;
+    const route = routePath(c);
+    ctx.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    ctx.metrics.httpSeconds.observe({ method: c.req.method, route }, seconds);
+    ctx.log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: seconds * 1000 }, 'request');
+  });
+  app.use('*', cors({ origin: server.cors.includes('*') ? '*' : server.cors, allowHeaders: ['Authorization', 'Content-Type', 'X-Scope-OrgID', 'X-Loki-Response-Encoding-Flags'] }));
+
+  app.route('/', healthRoutes(ctx));
+  app.use('*', requireToken(server.token));
+  app.use('*', limitBody(server.limits.bodyBytes, (path) => path.startsWith('/api/v1/uploads')));
+
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', ctx.metrics.registry.contentType);
+    return c.body(await ctx.metrics.registry.metrics());
+  });
+  app.route('/api/v1', restRoutes(ctx));
+  app.route('/', lokiRoutes(ctx));
+  app.route('/detectors/:detector', lokiRoutes(ctx));
+
+  const staticDir = opts.staticDir ?? STANDALONE_DIR;
+  if (existsSync(`${staticDir}/index.html`)) app.use('/*', serveStatic({ root: staticDir }));
+
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) return c.json({ error: err.message }, err.status);
+    ctx.log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,38 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { SourceSet } from '../sources/index.js';
+import { FeedbackStore } from './feedback.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { ModelRegistry } from './registry.js';
+
+export { ModelRegistry, NoModelError } from './registry.js';
+export type { Metrics } from './metrics.js';
+
+/** Everything a route or the watcher needs; built once per process (or per test). */
+export interface AppContext {
+  config: Config;
+  models: ModelRegistry;
+  sources: SourceSet;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.log.level,
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', 'token'], censor: '[redacted]' },
+  });
+}
+
+/** Opens the feedback store and loads every model under `config.models.dir`. */
+export async function createContext(
+  config: Config,
+  parts: { sources: SourceSet; log?: Logger; metrics?: Metrics },
+): Promise<AppContext> {
+  const log = parts.log ?? createLogger(config);
+  const metrics = parts.metrics ?? createMetrics();
+  const feedback = await FeedbackStore.open(config.feedback.file);
+  const models = new ModelRegistry(config, { metrics, log, feedback });
+  await models.loadAll();
+  return { config, models, sources: parts.sources, metrics, log };
+}

@@ -1,0 +1,68 @@
+import type { Instant, Series } from '../../logql/metric.js';
+import { formatValue } from '../../logql/metric.js';
+import type { Row } from '../../logql/stages.js';
+import { streamKey, type Labels } from '../../sources/index.js';
+
+/** Loki's sample time: seconds as a number. */
+const seconds = (ns: bigint) => Number(ns) / 1e9;
+
+export function stats(lines: number, bytes: number, returned: number, execSeconds: number) {
+  return {
+    summary: {
+      bytesProcessedPerSecond: execSeconds > 0 ? Math.round(bytes / execSeconds) : bytes,
+      linesProcessedPerSecond: execSeconds > 0 ? Math.round(lines / execSeconds) : lines,
+      totalBytesProcessed: bytes,
+      totalLinesProcessed: lines,
+      execTime: execSeconds,
+      queueTime: 0,
+      totalEntriesReturned: returned,
+    },
+  };
+}
+
+/**
+ * `resultType: "streams"`. With categorize-labels the anomaly fields are structured metadata in each value's third
+ * element and `encodingFlags` comes before `result` (Grafana reads the flags first); otherwise they are labels, so a
+ * stream splits per label set, as Loki does with structured metadata.
+ */
+export function streamsData(rows: readonly Row[], categorize: boolean, stat: ReturnType<typeof stats>) {
+  const streams = new Map<string, { stream: Labels; values: unknown[] }>();
+  for (const row of rows) {
+    const labels = categorize ? row.stream : { ...row.stream, ...row.parsed, ...row.fields };
+    const key = streamKey(labels);
+    let s = streams.get(key);
+    if (!s) streams.set(key, (s = { stream: labels, values: [] }));
+    const ts = row.ts.toString();
+    if (!categorize) {
+      s.values.push([ts, row.line]);
+    } else {
+      const meta: { structuredMetadata?: Labels; parsed?: Labels } = { structuredMetadata: row.fields };
+      if (Object.keys(row.parsed).length > 0) meta.parsed = row.parsed;
+      s.values.push([ts, row.line, meta]);
+    }
+  }
+  return categorize
+    ? { resultType: 'streams', encodingFlags: ['categorize-labels'], result: [...streams.values()], stats: stat }
+    : { resultType: 'streams', result: [...streams.values()], stats: stat };
+}
+
+export function matrixData(series: readonly Series[], stat: ReturnType<typeof stats>) {
+  return {
+    resultType: 'matrix',
+    result: series.map((s) => ({ metric: s.labels, values: s.points.map(([t, v]) => [seconds(t), formatValue(v)]) })),
+    stats: stat,
+  };
+}
+
+export function instantData(value: Instant, t: bigint, stat: ReturnType<typeof stats>) {
+  if (value.kind === 'scalar') return { resultType: 'scalar', result: [seconds(t), formatValue(value.value)], stats: stat };
+  const sorted = [...value.samples].sort((a, b) => (streamKey(a.labels) < streamKey(b.labels) ? -1 : 1));
+  return {
+    resultType: 'vector',
+    result: sorted.map((s) => ({ metric: s.labels, value: [seconds(t), formatValue(s.value)] })),
+    stats: stat,
+  };
+}
+
+/** Drain's `<*>` as Loki's pattern placeholder `<_>`. */
+export const lokiPattern = (template: string) => template.replaceAll('<*>', '<_>');

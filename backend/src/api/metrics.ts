@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one app instance; each app gets its own registry so tests stay isolated. */
+export interface Metrics {
+  registry: Registry;
+  linesScored: Counter<'stream' | 'detector' | 'severity'>;
+  scoreSeconds: Histogram<'detector'>;
+  sourceErrors: Counter<'source'>;
+  watcherLag: Gauge<'stream'>;
+  alertsReceived: Counter<'status'>;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpSeconds: Histogram<'method' | 'route'>;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'anomalog_' });
+  const registers = [registry];
+  return {
+    registry,
+    linesScored: new Counter({
+      name: 'anomalog_lines_scored_total',
+      help: 'Lines scored, by stream, detector and severity',
+      labelNames: ['stream', 'detector', 'severity'],
+      registers,
+    }),
+    scoreSeconds: new Histogram({
+      name: 'anomalog_score_seconds',
+      help: 'Time to score one line or one batch of lines (one observation per call)',
+      labelNames: ['detector'],
+      buckets: [1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5],
+      registers,
+    }),
+    sourceErrors: new Counter({
+      name: 'anomalog_source_errors_total',
+      help: 'Errors reading from a source',
+      labelNames: ['source'],
+      registers,
+    }),
+    watcherLag: new Gauge({
+      name: 'anomalog_watcher_lag_seconds',
+      help: 'Age of the newest line the watcher has scored, per stream',
+      labelNames: ['stream'],
+      registers,
+    }),
+    alertsReceived: new Counter({
+      name: 'anomalog_alerts_received_total',
+      help: 'Grafana alert notifications received on /api/v1/alerts',
+      labelNames: ['status'],
+      registers,
+    }),
+    httpRequests: new Counter({
+      name: 'anomalog_http_requests_total',
+      help: 'HTTP requests served',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
+    httpSeconds: new Histogram({
+      name: 'anomalog_http_request_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+  };
+}
+
+/** The `stream` label value for a label set: `{job="web"}` with keys sorted, as Loki prints streams. */
+export function streamKey(labels: Record<string, string>): string {
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`);
+  return `{${parts.join(', ')}}`;
+}

@@ -1,0 +1,147 @@
+import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { matchesSelector, parseSelector, type Config, type LabelMatcher } from '../config/index.js';
+import { loadModel, saveModel, type Model } from '../models/index.js';
+import { createScorer, type BatchScorer } from '../pipeline/index.js';
+import type { DetectorKind, ScoredLine } from '../types.js';
+import type { FeedbackStore } from './feedback.js';
+import { streamKey, type Metrics } from './metrics.js';
+
+/** A model was asked for that is not loaded. */
+export class NoModelError extends Error {
+  override name = 'NoModelError';
+}
+
+interface StreamRoute {
+  matchers: LabelMatcher[];
+  model: string;
+  detector?: DetectorKind;
+}
+
+/**
+ * The loaded models, one per name (models/<name>.json), and which stream uses which. Replaced models move to
+ * models/previous/<name>.json so one rollback is always possible.
+ */
+export class ModelRegistry {
+  private readonly models = new Map<string, Model>();
+  private readonly routes: StreamRoute[];
+
+  constructor(
+    private readonly config: Config,
+    private readonly deps: { metrics: Metrics; log: Logger; feedback: FeedbackStore },
+  ) {
+    this.routes = config.streams.map((s) => ({ ...s, matchers: parseSelector(s.selector) }));
+  }
+
+  get feedback(): FeedbackStore {
+    return this.deps.feedback;
+  }
+
+  /** Loads every models/<name>.json; a file that fails to load is logged and skipped. */
+  async loadAll(): Promise<string[]> {
+    const dir = this.config.models.dir;
+    const files = await readdir(dir).catch(() => [] as string[]);
+    for (const file of files.filter((f) => f.endsWith('.json')).sort()) {
+      const name = file.slice(0, -'.json'.length);
+      try {
+        this.models.set(name, this.withConfigThresholds(await loadModel(join(dir, file))));
+      } catch (err) {
+        this.deps.log.warn({ file: join(dir, file), err: (err as Error).message }, 'model not loaded');
+      }
+    }
+    return this.names();
+  }
+
+  names(): string[] {
+    return [...this.models.keys()].sort();
+  }
+
+  get(name: string): Model | undefined {
+    return this.models.get(name);
+  }
+
+  /** The model name and detector a stream uses: the first matching `streams` entry, else the defaults. */
+  route(labels: Record<string, string>, detector?: DetectorKind): { model: string; detector: DetectorKind } {
+    const hit = this.routes.find((r) => matchesSelector(r.matchers, labels));
+    return {
+      model: hit?.model ?? this.config.defaults.model,
+      detector: detector ?? hit?.detector ?? this.config.defaults.detector,
+    };
+  }
+
+  /** A scorer for one stream. It counts metrics and applies false-positive suppressions from feedback. */
+  scorerFor(labels: Record<string, string>, detector?: DetectorKind, modelName?: string): BatchScorer {
+    const routed = this.route(labels, detector);
+    const name = modelName ?? routed.model;
+    const model = this.models.get(name);
+    if (!model) throw new NoModelError(`no model named "${name}" is loaded`);
+    const inner = createScorer(model, { labels, detector: routed.detector });
+    const { metrics } = this.deps;
+    const stream = streamKey(labels);
+    const seconds = metrics.scoreSeconds.labels({ detector: routed.detector });
+    const finish = (lines: ScoredLine[]) =>
+      lines.map((line) => {
+        const out = this.deps.feedback.apply(line);
+        metrics.linesScored.inc({ stream, detector: routed.detector, severity: out.severity });
+        return out;
+      });
+    const timed = (score: () => ScoredLine[]) => {
+      const start = performance.now();
+      const lines = score();
+      seconds.observe((performance.now() - start) / 1000);
+      return finish(lines);
+    };
+    return {
+      push: (raw, ts) => timed(() => inner.push(raw, ts)),
+      pushBatch: (raws, ts) => timed(() => inner.pushBatch(raws, ts)),
+      end: () => finish(inner.end()),
+    };
+  }
+
+  /** Makes `model` the current `name`, keeping the one it replaces for rollback. */
+  async install(name: string, model: Model): Promise<void> {
+    const { current, previous } = this.paths(name);
+    await mkdir(join(this.config.models.dir, 'previous'), { recursive: true });
+    if (await exists(current)) await rename(current, previous);
+    await saveModel(current, model);
+    this.models.set(name, this.withConfigThresholds(model));
+    this.deps.log.info({ model: name }, 'model installed');
+  }
+
+  /** Swaps `name` with the version it replaced; returns the model now current. */
+  async rollback(name: string): Promise<Model> {
+    const { current, previous } = this.paths(name);
+    if (!(await exists(previous))) throw new NoModelError(`model "${name}" has no previous version to roll back to`);
+    const restored = await loadModel(previous);
+    const swap = `${current}.swap`;
+    await rename(previous, swap);
+    if (await exists(current)) await rename(current, previous);
+    await rename(swap, current);
+    this.models.set(name, this.withConfigThresholds(restored));
+    this.deps.log.info({ model: name }, 'model rolled back');
+    return restored;
+  }
+
+  async hasPrevious(name: string): Promise<boolean> {
+    return exists(this.paths(name).previous);
+  }
+
+  /** Thresholds set in anomalog.yaml replace the ones the model was trained with. */
+  private withConfigThresholds(model: Model): Model {
+    return { ...model, thresholds: { ...model.thresholds, ...this.config.thresholds } };
+  }
+
+  private paths(name: string) {
+    const dir = this.config.models.dir;
+    return { current: join(dir, `${name}.json`), previous: join(dir, 'previous', `${name}.json`) };
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

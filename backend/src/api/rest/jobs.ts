@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { fail } from '../http.js';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface Job {
+  id: string;
+  kind: string;
+  state: JobState;
+  /** 0..1 */
+  progress: number;
+  phase: string;
+  createdAt: string;
+  finishedAt?: string;
+  error?: string;
+  result?: unknown;
+}
+
+export type ReportProgress = (progress: number, phase: string) => void;
+
+/** Background jobs, run one at a time (training takes the CPU); kept in memory for the process's life. */
+export class JobQueue {
+  private readonly jobs = new Map<string, Job>();
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly log: Logger) {}
+
+  start(kind: string, run: (report: ReportProgress) => Promise<unknown>): Job {
+    const job: Job = { id: randomUUID(), kind, state: 'queued', progress: 0, phase: 'queued', createdAt: new Date().toISOString() };
+    this.jobs.set(job.id, job);
+    const report: ReportProgress = (progress, phase) => Object.assign(job, { progress: Math.min(1, Math.max(job.progress, progress)), phase });
+    this.tail = this.tail.then(async () => {
+      job.state = 'running';
+      try {
+        job.result = await run(report);
+        Object.assign(job, { state: 'succeeded', progress: 1, phase: 'done' });
+      } catch (err) {
+        Object.assign(job, { state: 'failed', phase: 'failed', error: (err as Error).message });
+        this.log.warn({ job: job.id, kind, err: (err as Error).message }, 'job failed');
+      }
+      job.finishedAt = new Date().toISOString();
+    });
+    return job;
+  }
+
+  get(id: string): Job | undefined {
+    return this.jobs.get(id);
+  }
+
+  list(): Job[] {
+    return [...this.jobs.values()];
+  }
+
+  /** Resolves when every job started so far has finished. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+}
+
+export function jobRoutes(jobs: JobQueue): Hono {
+  return new Hono()
+    .get('/jobs', (c) => c.json({ jobs: jobs.list() }))
+    .get('/jobs/:id', (c) => {
+      const job = jobs.get(c.req.param('id'));
+      if (!job) fail(404, 'no such job');
+      return c.json(job);
+    });
+}

@@ -1,0 +1,63 @@
+import type { BatchScorer } from '../../pipeline/index.js';
+import { ANOMALY_SEVERITIES, type DetectorKind, type ScoredLine, type Severity } from '../../types.js';
+import type { AppContext } from '../context.js';
+import { fail } from '../http.js';
+import { NoModelError } from '../registry.js';
+
+export interface ScoreTarget {
+  labels?: Record<string, string>;
+  model?: string;
+  detector?: DetectorKind;
+}
+
+/** A scorer for a request: 404 for an unknown model, 400 when the model cannot score with that detector. */
+export function openScorer(ctx: AppContext, target: ScoreTarget): BatchScorer {
+  try {
+    return ctx.models.scorerFor(target.labels ?? {}, target.detector, target.model);
+  } catch (err) {
+    if (err instanceof NoModelError) fail(404, err.message);
+    fail(400, `cannot score with ${target.detector ?? 'the default detector'}: ${(err as Error).message}`);
+  }
+}
+
+export type SeverityCounts = Record<Severity, number>;
+
+const TOP = 10;
+
+/** Totals, counts by severity and the highest-scoring anomalies of a run of scored lines. */
+export class Summary {
+  lines = 0;
+  anomalies = 0;
+  readonly bySeverity: SeverityCounts = { normal: 0, low: 0, medium: 0, high: 0, critical: 0 };
+  readonly top: ScoredLine[] = [];
+
+  add(record: ScoredLine): void {
+    this.lines++;
+    this.bySeverity[record.severity]++;
+    if (!record.anomaly) return;
+    this.anomalies++;
+    if (this.top.length === TOP && record.score <= this.top[TOP - 1].score) return;
+    const at = this.top.findIndex((r) => record.score > r.score);
+    this.top.splice(at === -1 ? this.top.length : at, 0, record);
+    if (this.top.length > TOP) this.top.pop();
+  }
+
+  counts() {
+    return { lines: this.lines, anomalies: this.anomalies, bySeverity: this.bySeverity };
+  }
+
+  toJSON() {
+    return { ...this.counts(), top: this.top };
+  }
+}
+
+const SEVERITIES: readonly Severity[] = ['normal', ...ANOMALY_SEVERITIES];
+
+/** `?severity=` as a set: absent = all, `anomaly` = all but normal, else a comma-separated list. */
+export function severitySet(param: string | undefined): Set<Severity> {
+  if (!param) return new Set(SEVERITIES);
+  if (param === 'anomaly') return new Set(ANOMALY_SEVERITIES);
+  return new Set(param.split(',') as Severity[]);
+}
+
+export const SEVERITY_PARAM = /^(anomaly|(normal|low|medium|high|critical)(,(normal|low|medium|high|critical))*)$/;

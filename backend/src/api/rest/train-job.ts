@@ -1,0 +1,130 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Model } from '../../models/index.js';
+import { createScorer, train, type TrainProgress } from '../../pipeline/index.js';
+import type { DetectorKind, Severity } from '../../types.js';
+import type { AppContext } from '../context.js';
+import type { FeedbackRecord } from '../feedback.js';
+import type { ReportProgress } from './jobs.js';
+
+/** Every HOLDOUT_EVERY-th line is kept out of training and scored to validate the new model. */
+const HOLDOUT_EVERY = 10;
+const MIN_HOLDOUT = 20;
+/** A false-positive line is added this many times to the training lines, so the model learns it as normal. */
+const FALSE_POSITIVE_WEIGHT = 20;
+
+export interface TrainRequest {
+  name: string;
+  detector?: DetectorKind;
+  seed: number;
+  /** Largest share of held-out lines allowed at medium or above. */
+  maxAnomalyRate: number;
+  labels: Record<string, string>;
+  source: string;
+}
+
+export interface Validation {
+  heldOutLines: number;
+  bySeverity: Record<Severity, number>;
+  anomalyRate: number;
+  maxAnomalyRate: number;
+  passed: boolean;
+  reason: string;
+}
+
+/** What the API knows of a model beyond its file: how it was validated and which feedback it was trained with. */
+export interface ModelQuality {
+  validatedAt: string;
+  validation: Validation;
+  feedback: { excludedConfirmed: number; addedFalsePositives: number };
+}
+
+/** One card per model version (name + creation time), so a rollback finds the card of the version it restores. */
+const qualityPath = (modelsDir: string, model: Model) =>
+  join(modelsDir, 'cards', `${model.name}@${model.createdAt.replace(/[^0-9A-Za-z]/g, '')}.json`);
+
+export async function readQuality(modelsDir: string, model: Model): Promise<ModelQuality | undefined> {
+  try {
+    return JSON.parse(await readFile(qualityPath(modelsDir, model), 'utf8')) as ModelQuality;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Scores held-out lines: every score must be a number in [0, 1] and few may reach medium. */
+export function validateModel(model: Model, heldOut: readonly string[], req: TrainRequest): Validation {
+  const bySeverity: Record<Severity, number> = { normal: 0, low: 0, medium: 0, high: 0, critical: 0 };
+  const scorer = createScorer(model, { labels: req.labels, detector: req.detector });
+  let bad = 0;
+  const count = (records: ReturnType<typeof scorer.end>) => {
+    for (const r of records) {
+      if (!(r.score >= 0 && r.score <= 1)) bad++;
+      bySeverity[r.severity]++;
+    }
+  };
+  count(scorer.pushBatch(heldOut));
+  count(scorer.end());
+  const scored = Object.values(bySeverity).reduce((a, b) => a + b, 0);
+  const anomalyRate = scored ? (bySeverity.medium + bySeverity.high + bySeverity.critical) / scored : 0;
+  const reason =
+    heldOut.length < MIN_HOLDOUT
+      ? `only ${heldOut.length} held-out lines; need ${MIN_HOLDOUT} (train on at least ${MIN_HOLDOUT * HOLDOUT_EVERY} lines)`
+      : bad > 0
+        ? `${bad} scores outside [0, 1]`
+        : anomalyRate > req.maxAnomalyRate
+          ? `${(anomalyRate * 100).toFixed(2)}% of held-out lines reach medium; at most ${(req.maxAnomalyRate * 100).toFixed(2)}% allowed`
+          : 'ok';
+  return { heldOutLines: heldOut.length, bySeverity, anomalyRate, maxAnomalyRate: req.maxAnomalyRate, passed: reason === 'ok', reason };
+}
+
+/** Training lines with the feedback applied: confirmed anomalies left out, false positives added as normal. */
+export function applyFeedback(lines: readonly string[], feedback: readonly FeedbackRecord[]) {
+  const confirmed = new Set(feedback.filter((f) => f.kind === 'confirm' && f.line).map((f) => f.line));
+  const kept = lines.filter((l) => !confirmed.has(l));
+  const falsePositives = feedback.filter((f) => f.kind === 'false_positive' && f.line).map((f) => f.line as string);
+  for (const line of falsePositives) for (let i = 0; i < FALSE_POSITIVE_WEIGHT; i++) kept.push(line);
+  return { lines: kept, excludedConfirmed: lines.length - (kept.length - falsePositives.length * FALSE_POSITIVE_WEIGHT), addedFalsePositives: falsePositives.length };
+}
+
+function progressOf(p: TrainProgress): [number, string] {
+  switch (p.phase) {
+    case 'read':
+      return [0.3, `read ${p.lines} lines`];
+    case 'fit':
+      return [0.4, `fitting ${p.member}`];
+    case 'autoencoder':
+      return [0.4 + 0.45 * (p.progress.epoch / Math.max(1, p.progress.epochs)), `autoencoder epoch ${p.progress.epoch}/${p.progress.epochs}`];
+  }
+}
+
+/**
+ * Trains `req.name` on `lines`, validates it on held-out lines and installs it only if validation passes; the model
+ * it replaces stays in models/previous/ for rollback.
+ */
+export async function runTraining(ctx: AppContext, lines: readonly string[], req: TrainRequest, report: ReportProgress) {
+  const trainLines: string[] = [];
+  const heldOut: string[] = [];
+  lines.forEach((line, i) => (i % HOLDOUT_EVERY === HOLDOUT_EVERY - 1 ? heldOut : trainLines).push(line));
+  const fed = applyFeedback(trainLines, ctx.models.feedback.list());
+  report(0.1, `training on ${fed.lines.length} lines`);
+  const model = await train(fed.lines, {
+    name: req.name,
+    detector: req.detector,
+    seed: req.seed,
+    source: req.source,
+    onProgress: (p) => report(...progressOf(p)),
+  });
+  report(0.9, 'validating');
+  const validation = validateModel(model, heldOut, req);
+  if (!validation.passed) throw new Error(`validation failed, model not installed: ${validation.reason}`);
+  await ctx.models.install(req.name, model);
+  const quality: ModelQuality = {
+    validatedAt: new Date().toISOString(),
+    validation,
+    feedback: { excludedConfirmed: fed.excludedConfirmed, addedFalsePositives: fed.addedFalsePositives },
+  };
+  const dir = ctx.config.models.dir;
+  await mkdir(join(dir, 'cards'), { recursive: true });
+  await writeFile(qualityPath(dir, model), JSON.stringify(quality, null, 2));
+  return { model: req.name, trainedLines: fed.lines.length, ...quality };
+}

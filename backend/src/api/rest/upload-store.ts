@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ScoredLine } from '../../types.js';
+import type { Summary } from './scoring.js';
+
+export interface UploadMeta {
+  id: string;
+  file: string;
+  model: string;
+  detector: string;
+  createdAt: string;
+  expiresAt: string;
+  truncatedLines: number;
+  summary: ReturnType<Summary['toJSON']>;
+}
+
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Scored uploads, one directory each (records.jsonl + meta.json) under `dir`, named by a random id so one upload
+ * can never reach another's records. An upload without meta.json is still being written (or failed) and is not listed.
+ */
+export class UploadStore {
+  constructor(
+    readonly dir: string,
+    readonly ttlMs: number,
+  ) {}
+
+  /** A writer for a new upload's records; `commit` makes it visible, `discard` removes it. */
+  async create() {
+    const id = randomUUID();
+    const dir = join(this.dir, id);
+    await mkdir(dir, { recursive: true });
+    const out = createWriteStream(join(dir, 'records.jsonl'));
+    const failed = once(out, 'error').then(([err]) => {
+      throw err;
+    });
+    failed.catch(() => undefined);
+    return {
+      id,
+      async write(record: ScoredLine) {
+        if (!out.write(`${JSON.stringify(record)}\n`)) await Promise.race([once(out, 'drain'), failed]);
+      },
+      commit: async (meta: Omit<UploadMeta, 'id' | 'createdAt' | 'expiresAt'>): Promise<UploadMeta> => {
+        out.end();
+        await Promise.race([once(out, 'finish'), failed]);
+        const now = Date.now();
+        const full: UploadMeta = {
+          id,
+          createdAt: new Date(now).toISOString(),
+          expiresAt: new Date(now + this.ttlMs).toISOString(),
+          ...meta,
+        };
+        await writeFile(join(dir, 'meta.json'), JSON.stringify(full));
+        return full;
+      },
+      discard: async () => {
+        out.destroy();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  /** The upload's meta, or undefined when the id is unknown, unfinished or expired (then it is deleted). */
+  async get(id: string): Promise<UploadMeta | undefined> {
+    if (!ID.test(id)) return undefined;
+    let meta: UploadMeta;
+    try {
+      meta = JSON.parse(await readFile(join(this.dir, id, 'meta.json'), 'utf8')) as UploadMeta;
+    } catch {
+      return undefined;
+    }
+    if (Date.parse(meta.expiresAt) > Date.now()) return meta;
+    await this.remove(id);
+    return undefined;
+  }
+
+  async *records(id: string): AsyncIterable<ScoredLine> {
+    const input = createReadStream(join(this.dir, id, 'records.jsonl'), 'utf8');
+    try {
+      for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+        if (line) yield JSON.parse(line) as ScoredLine;
+      }
+    } finally {
+      input.destroy();
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    if (ID.test(id)) await rm(join(this.dir, id), { recursive: true, force: true });
+  }
+
+  /** Deletes every expired upload; returns how many remain. */
+  async sweep(): Promise<number> {
+    const ids = (await readdir(this.dir).catch(() => [] as string[])).filter((id) => ID.test(id));
+    let kept = 0;
+    for (const id of ids) if (await this.get(id)) kept++;
+    return kept;
+  }
+}

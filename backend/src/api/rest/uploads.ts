@@ -1,0 +1,168 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import { createGunzip } from 'node:zlib';
+import busboy from 'busboy';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { fail, readQuery, validate } from '../http.js';
+import { decodeUtf8, looksBinary, splitLines } from './lines.js';
+import { openScorer, SEVERITY_PARAM, severitySet, Summary } from './scoring.js';
+import type { UploadMeta, UploadStore } from './upload-store.js';
+
+const ACCEPTED = /\.(log|txt|csv|jsonl)(\.gz)?$|\.gz$/i;
+const BATCH = 512;
+/** A gzip upload may expand to this many times the upload limit before it is refused. */
+const GUNZIP_FACTOR = 10;
+
+const options = z.object({
+  model: z.string().min(1).optional(),
+  detector: z.enum(['iforest', 'autoencoder', 'ensemble']).optional(),
+  labels: z
+    .string()
+    .transform((s, c) => {
+      try {
+        return z.record(z.string(), z.string()).parse(JSON.parse(s));
+      } catch {
+        c.addIssue({ code: 'custom', message: 'must be a JSON object of string labels' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+});
+
+const page = z.object({
+  severity: z.string().regex(SEVERITY_PARAM, 'use anomaly, or severities separated by commas').optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
+  const { uploadBytes, lineBytes } = ctx.config.server.limits;
+  const tooBig = () => fail(413, `upload over ${uploadBytes} bytes (server.limits.uploadBytes)`);
+
+  /** Scores one file part as it streams in; the records go to the store, never all in memory. */
+  async function ingest(file: Readable, filename: string, opts: z.output<typeof options>): Promise<UploadMeta> {
+    const labels = opts.labels ?? { job: 'upload' };
+    const routed = ctx.models.route(labels, opts.detector);
+    const model = opts.model ?? routed.model;
+    const scorer = openScorer(ctx, { labels, model, detector: routed.detector });
+    const gzip = /\.gz$/i.test(filename);
+    const bytes = gzip ? file.pipe(createGunzip()) : file;
+    const writer = await store.create();
+    const summary = new Summary();
+    let truncatedLines = 0;
+    let expanded = 0;
+    try {
+      async function* text() {
+        let first = true;
+        try {
+          for await (const chunk of decodeUtf8(bytes as AsyncIterable<Uint8Array>)) {
+            expanded += chunk.length;
+            if (gzip && expanded > uploadBytes * GUNZIP_FACTOR) fail(413, 'the file expands past the upload limit');
+            if (first && looksBinary(chunk.slice(0, 4096))) fail(422, `${filename} holds binary data, not log lines`);
+            first = false;
+            yield chunk;
+          }
+        } catch (err) {
+          if (err instanceof HTTPException) throw err;
+          fail(422, gzip ? `${filename} is not valid gzip` : `cannot read ${filename}`);
+        }
+      }
+      const keep = async (records: ReturnType<typeof scorer.end>) => {
+        for (const r of records) {
+          summary.add(r);
+          await writer.write(r);
+        }
+      };
+      let batch: string[] = [];
+      for await (const { line, truncated } of splitLines(text(), lineBytes)) {
+        if (!line.trim()) continue;
+        if (truncated) truncatedLines++;
+        batch.push(line);
+        if (batch.length === BATCH) {
+          await keep(scorer.pushBatch(batch));
+          batch = [];
+        }
+      }
+      await keep(scorer.pushBatch(batch).concat(scorer.end()));
+      if ((file as Readable & { truncated?: boolean }).truncated) tooBig();
+      return await writer.commit({
+        file: filename,
+        model,
+        detector: routed.detector,
+        truncatedLines,
+        summary: summary.toJSON(),
+      });
+    } catch (err) {
+      await writer.discard();
+      if (gzip) file.unpipe();
+      file.resume();
+      throw err;
+    }
+  }
+
+  /** Parses the multipart body as it arrives; fields must come before the file part. */
+  function receive(body: ReadableStream<Uint8Array>, headers: Record<string, string>, query: Record<string, string>) {
+    return new Promise<UploadMeta>((resolve, reject) => {
+      const fields: Record<string, string> = { ...query };
+      let job: Promise<UploadMeta> | undefined;
+      const bb = busboy({ headers, limits: { fileSize: uploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+      bb.on('field', (name, value) => (fields[name] = value));
+      bb.on('file', (_name, file, info) => {
+        const filename = info.filename ?? '';
+        if (job) return file.resume();
+        if (!ACCEPTED.test(filename)) {
+          file.resume();
+          job = Promise.reject(new HTTPException(415, { message: `"${filename}" is not a .log, .csv, .txt, .jsonl or .gz file` }));
+        } else {
+          job = Promise.resolve().then(() => ingest(file, filename, validate(options, fields, 'upload options')));
+        }
+        job.catch(() => undefined);
+      });
+      bb.on('error', () => reject(new HTTPException(400, { message: 'malformed multipart body' })));
+      bb.on('close', () => (job ?? Promise.reject(new HTTPException(400, { message: 'no file part in the form' }))).then(resolve, reject));
+      Readable.fromWeb(body as NodeWebStream<Uint8Array>).on('error', reject).pipe(bb);
+    });
+  }
+
+  return new Hono()
+    .post('/uploads', async (c) => {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^multipart\/form-data/i.test(type)) fail(415, 'send the file as multipart/form-data');
+      if (Number(c.req.header('content-length')) > uploadBytes + 1024 * 1024) tooBig();
+      const body = c.req.raw.body;
+      if (!body) fail(400, 'empty body');
+      await store.sweep();
+      const meta = await receive(body, Object.fromEntries(c.req.raw.headers), c.req.query());
+      return c.json({ id: meta.id, file: meta.file, model: meta.model, expiresAt: meta.expiresAt, truncatedLines: meta.truncatedLines, summary: meta.summary }, 201);
+    })
+    .get('/uploads/:id', async (c) => {
+      const meta = await store.get(c.req.param('id'));
+      if (!meta) fail(404, 'no such upload (unknown or expired)');
+      return c.json(meta);
+    })
+    .get('/uploads/:id/records', async (c) => {
+      const q = readQuery(c, page);
+      const meta = await store.get(c.req.param('id'));
+      if (!meta) fail(404, 'no such upload (unknown or expired)');
+      const wanted = severitySet(q.severity);
+      const records = [];
+      let seen = 0;
+      for await (const r of store.records(meta.id)) {
+        if (!wanted.has(r.severity)) continue;
+        if (seen++ < q.offset) continue;
+        records.push(r);
+        if (records.length === q.limit) break;
+      }
+      const total = [...wanted].reduce((sum, severity) => sum + meta.summary.bySeverity[severity], 0);
+      return c.json({ id: meta.id, total, offset: q.offset, limit: q.limit, records });
+    })
+    .delete('/uploads/:id', async (c) => {
+      const meta = await store.get(c.req.param('id'));
+      if (!meta) fail(404, 'no such upload (unknown or expired)');
+      await store.remove(meta.id);
+      return c.body(null, 204);
+    });
+}

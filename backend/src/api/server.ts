@@ -1,0 +1,39 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createApp } from './app.js';
+import type { AppContext } from './context.js';
+
+export interface RunningServer {
+  /** http://host:port, with 127.0.0.1 standing in for a wildcard host. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves the app (createApp(ctx) unless one is given) until close(); port 0 picks a free port. */
+export function startServer(
+  ctx: AppContext,
+  opts: { port?: number; host?: string; app?: Hono } = {},
+): Promise<RunningServer> {
+  const app = opts.app ?? createApp(ctx);
+  const host = opts.host ?? ctx.config.server.host;
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: opts.port ?? ctx.config.server.port, hostname: host }) as Server;
+    server.once('error', reject);
+    server.once('listening', () => {
+      const { port } = server.address() as AddressInfo;
+      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      resolve({
+        url: `http://${shown}:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,54 @@
+/** Shared by the API tests: a real model trained by the real pipeline on generated traffic, and a context around it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateTraffic } from '@anomalog/generator/traffic/offline.js';
+import { pino } from 'pino';
+import { loadConfig, type ConfigInput } from '../config/index.js';
+import { saveModel, type Model } from '../models/index.js';
+import { train } from '../pipeline/index.js';
+import { createSources } from '../sources/index.js';
+import { createContext, type AppContext } from './context.js';
+
+/** Generated access-log lines (nginx combined with rt=), deterministic for a seed. */
+export function webLines(lines: number, seed: number, anomalyRate = 0): string[] {
+  return [...generateTraffic({ lines, seed, anomalyRate })].map((r) => r.line);
+}
+
+/** An Isolation Forest web model (the fast one to train) on normal traffic. */
+export function trainWebModel(name = 'web', lines = 3_000, seed = 7): Promise<Model> {
+  return train(webLines(lines, seed), { name, seed, detector: 'iforest', source: 'test' });
+}
+
+export interface TestContext {
+  ctx: AppContext;
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+/** A context over a fresh temp directory (models, uploads, feedback, logs) holding the given models. */
+export async function testContext(models: Record<string, Model>, overrides: ConfigInput = {}): Promise<TestContext> {
+  const dir = mkdtempSync(join(tmpdir(), 'anomalog-api-'));
+  for (const [name, model] of Object.entries(models)) await saveModel(join(dir, 'models', `${name}.json`), model);
+  const config = loadConfig({
+    path: null,
+    env: {},
+    baseDir: dir,
+    overrides: {
+      defaults: { detector: 'iforest', model: 'web' },
+      sources: { file: [{ path: 'logs/access*.log', labels: { job: 'web' } }] },
+      log: { level: 'silent' },
+      ...overrides,
+    },
+  });
+  const sources = createSources(config);
+  const ctx = await createContext(config, { sources, log: pino({ level: 'silent' }) });
+  return {
+    ctx,
+    dir,
+    async cleanup() {
+      await sources.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { csvRows, normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
+
+const BIN = fileURLToPath(new URL('../../bin/anomalog.js', import.meta.url));
+const HDFS = fileURLToPath(new URL('../../../../shared/datasets/hdfs_2k/HDFS_2k.log', import.meta.url));
+const SEVERITIES = ['normal', 'low', 'medium', 'high', 'critical'];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function anomalog(args: string[], stdin?: Buffer | string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 28, env: { ...process.env, ANOMALOG_DEBUG: '' } }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(stdin);
+  });
+}
+
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+}
+
+/** The --json contract: one object per input line, in order, exactly these keys. */
+function expectContract(records: Record<string, unknown>[], lines: number): void {
+  expect(records).toHaveLength(lines);
+  records.forEach((r, i) => {
+    expect(Object.keys(r)).toEqual(['line', 'score', 'severity', 'anomaly', 'reasons', 'template']);
+    expect(r.line).toBe(i + 1);
+    expect(r.score).toBeGreaterThanOrEqual(0);
+    expect(r.score).toBeLessThanOrEqual(1);
+    expect(SEVERITIES).toContain(r.severity);
+    expect(r.anomaly).toBe(r.severity !== 'normal');
+    expect(Array.isArray(r.reasons)).toBe(true);
+    expect(typeof r.template).toBe('string');
+  });
+}
+
+describe('anomalog scan', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'anomalog-cli-'));
+  const file = async (name: string, content: string | Buffer) => {
+    const p = join(dir, name);
+    await writeFile(p, content);
+    return p;
+  };
+  const access = normalAccessLog(3000);
+  access[1200] = plantedAccessLine(1200, { target: "/search?q=1'%20UNION%20SELECT%20password%20FROM%20users--", ua: 'sqlmap/1.7.2' });
+  access[2400] = plantedAccessLine(2400, { target: '/cgi-bin/test.cgi?cmd=;cat%20/etc/passwd', status: 500, ua: 'curl/7.68.0' });
+  const accessPath = await file('access.log', `${access.join('\n')}\n`);
+
+  it('scores HDFS_2k.log by block sessions under the --json contract', async () => {
+    const run = await anomalog(['scan', HDFS, '--session-key', 'blk_-?\\d+', '--detector', 'iforest', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const records = jsonLines(run.stdout);
+    expectContract(records, 2000);
+    expect(records[0].template).toMatch(/^PacketResponder <\*> for block <\*> terminating$/);
+  });
+
+  it('trains a model, then finds the planted attacks in an access log with it, strongest first', async () => {
+    const model = join(dir, 'models', 'web.json');
+    const trained = await anomalog(['train', accessPath, '--out', model, '--detector', 'iforest', '--seed', '3']);
+    expect(trained.code).toBe(0);
+    expect(trained.stderr).toMatch(/trained iforest model "web" on 3,000 lines \(apache\)/);
+    const run = await anomalog(['scan', accessPath, '--model', model, '--detector', 'ensemble', '--json']);
+    expect(run.code).toBe(0);
+    const records = jsonLines(run.stdout);
+    expectContract(records, 3000);
+    const ranked = [...records].sort((a, b) => (b.score as number) - (a.score as number));
+    expect(ranked.slice(0, 2).map((r) => r.line).sort()).toEqual([1201, 2401]);
+    expect(records[1200].reasons).toContain('SQL injection pattern: UNION SELECT');
+    expect(records[2400].reasons).toContain('command injection pattern: shell command after separator');
+  });
+
+  it('prints a summary with the top anomalies and their reasons', async () => {
+    const run = await anomalog(['scan', accessPath, '--detector', 'iforest']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/lines: 3,000 {3}anomalies: \d+ \(critical \d+, high \d+, medium \d+, low \d+\)/);
+    expect(run.stdout).toMatch(/top \d+ anomalies:/);
+    expect(run.stdout).not.toContain('\x1b[');
+  });
+
+  it('scans a CSV, stdin and gzip input', async () => {
+    const csv = csvRows(600);
+    csv[300] = '2024-03-01T00:05:00Z,web-0,9000,0.4';
+    const csvPath = await file('metrics.csv', `${csv.join('\n')}\n`);
+    const gzPath = await file('access.log.gz', gzipSync(`${access.slice(0, 500).join('\n')}\n`));
+    const [fromCsv, fromStdin, fromGzip] = await Promise.all([
+      anomalog(['scan', csvPath, '--detector', 'iforest', '--json']),
+      anomalog(['scan', '-', '--detector', 'iforest', '--json'], `${access.slice(0, 500).join('\n')}\n`),
+      anomalog(['scan', gzPath, '--detector', 'iforest', '--json']),
+    ]);
+    const csvRecords = jsonLines(fromCsv.stdout);
+    expectContract(csvRecords, 601);
+    expect(csvRecords[0].template).toBe('<header>');
+    expect(csvRecords[301].anomaly).toBe(true);
+    expect((csvRecords[301].reasons as string[]).join('; ')).toContain('latency_ms = 9000');
+    expectContract(jsonLines(fromStdin.stdout), 500);
+    expect(jsonLines(fromGzip.stdout)).toEqual(jsonLines(fromStdin.stdout));
+  });
+});
+
+describe('bad input', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'anomalog-bad-'));
+  const file = async (name: string, content: string | Buffer) => {
+    const p = join(dir, name);
+    await writeFile(p, content);
+    return p;
+  };
+
+  it('fails with one clear line and a non-zero exit, never a stack trace', async () => {
+    const binary = await file('core.bin', Buffer.from(Array.from({ length: 9000 }, (_, i) => (i * 7919) % 256)));
+    const zeros = await file('zeros.log', Buffer.alloc(4096));
+    const notModel = await file('model.json', '{"schema":"something-else/2"}');
+    const log = await file('ok.log', `${normalAccessLog(300).join('\n')}\n`);
+    const cases: [string[], number, RegExp][] = [
+      [['scan', join(dir, 'absent.log')], 1, /^anomalog: no such file: .*absent\.log\n$/],
+      [['scan', dir], 1, /^anomalog: .* is a directory, not a log file\n$/],
+      [['scan', binary], 1, /^anomalog: .*core\.bin looks like binary data, not a text log\n$/],
+      [['scan', zeros], 1, /looks like binary data/],
+      [['scan', log, '--model', notModel], 1, /^anomalog: .*model\.json is not a usable model: schema "something-else\/2", expected "anomalog-model\/1"\n$/],
+      [['scan', log, '--detector', 'magic'], 2, /^anomalog: --detector must be one of iforest\|autoencoder\|ensemble, got "magic" \(see: anomalog scan --help\)\n$/],
+      [['scan', log, '--session-key', '(unclosed'], 1, /^anomalog: invalid --session-key regex/],
+      [['scan'], 2, /scan takes exactly one FILE/],
+      [['scan', log, '--bogus'], 2, /unknown option --bogus/],
+      [['train', log], 2, /train needs --out PATH/],
+      [['frobnicate'], 2, /unknown command "frobnicate"/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => anomalog(args)));
+    runs.forEach((run, i) => {
+      const [args, code, message] = cases[i];
+      expect(run.code, args.join(' ')).toBe(code);
+      expect(run.stderr, args.join(' ')).toMatch(message);
+      expect(run.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(run.stdout).toBe('');
+    });
+  });
+
+  it('replaces bad UTF-8 and scores a 10 MB line instead of crashing', async () => {
+    const lines = normalAccessLog(400);
+    const bad = Buffer.concat([Buffer.from(`${lines.slice(0, 200).join('\n')}\n`), Buffer.from([0x31, 0xff, 0xfe, 0xc3, 0x28, 0x0a]), Buffer.from(`${lines.slice(200).join('\n')}\n`)]);
+    const huge = `${lines.slice(0, 300).join('\n')}\n${'A'.repeat(10 * 1024 * 1024)}\n${lines.slice(300).join('\n')}\n`;
+    const [badRun, hugeRun] = await Promise.all([
+      anomalog(['scan', await file('bad-utf8.log', bad), '--detector', 'iforest', '--json']),
+      anomalog(['scan', await file('huge.log', huge), '--detector', 'iforest', '--json']),
+    ]);
+    expect(badRun.code).toBe(0);
+    expectContract(jsonLines(badRun.stdout), 401);
+    expect(hugeRun.code).toBe(0);
+    expect(hugeRun.stderr).toBe('anomalog: 1 line(s) longer than 65536 characters were cut for scoring\n');
+    const records = jsonLines(hugeRun.stdout);
+    expectContract(records, 401);
+    expect(records[300].anomaly).toBe(true);
+  });
+});

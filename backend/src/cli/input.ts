@@ -1,0 +1,147 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { CliError } from './args.js';
+
+/** Longer lines are cut to this many characters before scoring (their line number is kept). */
+export const MAX_LINE_CHARS = 64 * 1024;
+const BATCH_LINES = 2048;
+const SNIFF_BYTES = 8192;
+const CHUNK_BYTES = 1 << 20;
+
+/** A log file that can be read more than once (stdin is spooled to a temp file first). */
+export interface LogInput {
+  /** The name to show: the path, or "stdin". */
+  name: string;
+  path: string;
+  bytes: number;
+  gzip: boolean;
+  /** Lines cut to MAX_LINE_CHARS during the last read. */
+  truncated: number;
+  batches(onBytes?: (bytes: number) => void): AsyncGenerator<string[]>;
+  close(): Promise<void>;
+}
+
+export async function openInput(file: string): Promise<LogInput> {
+  if (file === '-') return spoolStdin();
+  return openFile(file, file, async () => {});
+}
+
+async function openFile(path: string, name: string, cleanup: () => Promise<void>): Promise<LogInput> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `no such file: ${name}` : `cannot read ${name}: ${code ?? (e as Error).message}`);
+  }
+  if (info.isDirectory()) throw new CliError(`${name} is a directory, not a log file`);
+  if (!info.isFile()) throw new CliError(`${name} is not a regular file`);
+  const head = await readHead(path, name);
+  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gzip) checkText(head, name);
+  const input: LogInput = {
+    name,
+    path,
+    bytes: info.size,
+    gzip,
+    truncated: 0,
+    batches: (onBytes) => readBatches(input, onBytes),
+    close: cleanup,
+  };
+  return input;
+}
+
+async function readHead(path: string, name: string): Promise<Buffer> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new CliError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * Refuses binary data: more than 10% of the first 8 KB are NUL or other control bytes, or invalid UTF-8. A text
+ * log with a few bad bytes passes (they are replaced by U+FFFD when read).
+ */
+export function checkText(head: Buffer, name: string): void {
+  if (head.length === 0) return;
+  const text = head.toString('utf8');
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 27) || c === 0xfffd || c === 127) bad++;
+  }
+  if (bad > text.length * 0.1) throw new CliError(`${name} looks like binary data, not a text log`);
+}
+
+async function spoolStdin(): Promise<LogInput> {
+  const dir = await mkdtemp(join(tmpdir(), 'anomalog-'));
+  const path = join(dir, 'stdin.log');
+  await pipeline(process.stdin, createWriteStream(path));
+  return openFile(path, 'stdin', () => rm(dir, { recursive: true, force: true }));
+}
+
+/** Lines in batches, split on '\n' (a trailing '\r' dropped), bad UTF-8 replaced, huge lines cut. */
+async function* readBatches(input: LogInput, onBytes?: (bytes: number) => void): AsyncGenerator<string[]> {
+  input.truncated = 0;
+  const file = createReadStream(input.path, { highWaterMark: CHUNK_BYTES });
+  let bytesRead = 0;
+  file.on('data', (chunk) => (bytesRead += chunk.length));
+  const source = input.gzip ? file.pipe(createGunzip()) : file;
+  file.on('error', (e) => source.destroy(e));
+  let carry: Buffer | undefined;
+  let batch: string[] = [];
+  let sniffed = !input.gzip;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (!sniffed) {
+        checkText(chunk.subarray(0, SNIFF_BYTES), input.name);
+        sniffed = true;
+      }
+      const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      let start = 0;
+      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
+        batch.push(decodeLine(buf, start, nl, input));
+        start = nl + 1;
+        if (batch.length === BATCH_LINES) {
+          yield batch;
+          batch = [];
+        }
+      }
+      carry = start < buf.length ? buf.subarray(start) : undefined;
+      if (carry && carry.length > MAX_LINE_CHARS * 4) carry = keepHead(carry);
+      onBytes?.(bytesRead);
+    }
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const why = input.gzip ? 'corrupt gzip data' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    throw new CliError(`cannot read ${input.name}: ${why}`);
+  }
+  if (carry) batch.push(decodeLine(carry, 0, carry.length, input));
+  if (batch.length) yield batch;
+}
+
+/** While a huge line is still arriving, only its head is kept (it is cut anyway); the tail is dropped. */
+function keepHead(carry: Buffer): Buffer {
+  return Buffer.from(carry.subarray(0, MAX_LINE_CHARS * 4));
+}
+
+function decodeLine(buf: Buffer, start: number, end: number, input: LogInput): string {
+  if (end > start && buf[end - 1] === 13) end--;
+  if (end - start > MAX_LINE_CHARS * 4) end = start + MAX_LINE_CHARS * 4;
+  const line = buf.toString('utf8', start, end);
+  if (line.length <= MAX_LINE_CHARS) return line;
+  input.truncated++;
+  return line.slice(0, MAX_LINE_CHARS);
+}

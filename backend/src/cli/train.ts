@@ -1,0 +1,61 @@
+import { basename } from 'node:path';
+import { saveModel } from '../models/index.js';
+import { trainBatches } from '../pipeline/index.js';
+import type { DetectorKind, FormatName } from '../types.js';
+import { intFlag, parseArgs, stringFlag, usage } from './args.js';
+import { openInput, type LogInput } from './input.js';
+import { ProgressBar } from './progress.js';
+import { DETECTORS, FORMATS, trainProgress } from './options.js';
+
+export const TRAIN_HELP = `usage: anomalog train FILE... --out models/NAME.json [--detector iforest|autoencoder|ensemble]
+                      [--seed N] [--format ${FORMATS.join('|')}] [--session-key REGEX] [--name NAME]
+
+Trains a model on the FILEs (read in order as one stream) and writes it to --out.`;
+
+export async function runTrain(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(
+    argv,
+    {
+      out: { value: true },
+      detector: { value: true, choices: DETECTORS },
+      seed: { value: true },
+      format: { value: true, choices: FORMATS },
+      'session-key': { value: true },
+      name: { value: true },
+      help: {},
+    },
+    'train',
+  );
+  if (args.flags.help) {
+    process.stdout.write(`${TRAIN_HELP}\n`);
+    return;
+  }
+  const out = stringFlag(args, 'out');
+  if (!out) throw usage('train needs --out PATH', 'train');
+  if (args.positionals.length === 0) throw usage('train needs at least one FILE', 'train');
+  const inputs: LogInput[] = [];
+  try {
+    for (const file of args.positionals) inputs.push(await openInput(file));
+    const bar = new ProgressBar('training');
+    const model = await trainBatches(concat(inputs), {
+      detector: stringFlag(args, 'detector') as DetectorKind | undefined,
+      seed: intFlag(args, 'seed', 'train'),
+      format: stringFlag(args, 'format') as FormatName | 'auto' | undefined,
+      sessionKey: stringFlag(args, 'session-key'),
+      name: stringFlag(args, 'name') ?? basename(out).replace(/\.json$/, ''),
+      source: inputs.map((i) => i.name).join(', '),
+      onProgress: trainProgress(bar),
+    });
+    bar.done();
+    await saveModel(out, model);
+    process.stderr.write(
+      `anomalog: trained ${model.detector} model "${model.name}" on ${model.trainedOn.lines.toLocaleString('en-US')} lines (${model.format}) -> ${out}\n`,
+    );
+  } finally {
+    for (const i of inputs) await i.close();
+  }
+}
+
+async function* concat(inputs: readonly LogInput[]): AsyncGenerator<string[]> {
+  for (const input of inputs) yield* input.batches();
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { parseSelector } from './selector.js';
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "2s", "500ms", "24h" or a number of milliseconds -> milliseconds. */
+export const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration like 500ms, 2s, 5m, 24h` });
+    return z.NEVER;
+  }
+  return Number(match[1]) * DURATION_UNITS[match[2]];
+});
+
+const selector = z.string().superRefine((value, ctx) => {
+  try {
+    parseSelector(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const detector = z.enum(['iforest', 'autoencoder', 'ensemble']);
+const labels = z.record(z.string(), z.string());
+
+const thresholds = z
+  .strictObject({ low: z.number(), medium: z.number(), high: z.number(), critical: z.number() })
+  .refine((t) => t.low <= t.medium && t.medium <= t.high && t.high <= t.critical, {
+    message: 'thresholds must rise: low <= medium <= high <= critical',
+  });
+
+const limits = z.strictObject({
+  bodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  batchLines: z.number().int().positive().default(10_000),
+  uploadBytes: z.number().int().positive().default(100 * 1024 * 1024),
+  queryHours: z.number().positive().default(721),
+  maxLines: z.number().int().positive().default(5_000),
+  lineBytes: z.number().int().positive().default(64 * 1024),
+  trainLines: z.number().int().positive().default(500_000),
+});
+
+const lokiSource = z.strictObject({
+  url: z.string().default(''),
+  tenant: z.string().default(''),
+  bearer: z.string().default(''),
+  basicAuth: z.string().default(''),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65_535).default(3101),
+      host: z.string().default('0.0.0.0'),
+      cors: z.array(z.string()).default(['*']),
+      /** Bearer token for everything but /health and /ready; empty = no auth. Usually set as ANOMALOG_TOKEN. */
+      token: z.string().default(''),
+      limits: limits.prefault({}),
+    })
+    .prefault({}),
+  defaults: z.strictObject({ detector: detector.default('ensemble'), model: z.string().default('web') }).prefault({}),
+  models: z.strictObject({ dir: z.string().default('models') }).prefault({}),
+  /** Per-detector severity thresholds replacing the ones stored in the models. */
+  thresholds: z.partialRecord(detector, thresholds).default({}),
+  sources: z
+    .strictObject({
+      file: z
+        .array(z.strictObject({ path: z.string().min(1), labels, format: z.string().optional() }))
+        .default([]),
+      /** Upstream Loki; left out (or an empty url) means none. */
+      loki: lokiSource.optional().transform((loki) => (loki?.url ? loki : undefined)),
+    })
+    .prefault({}),
+  streams: z
+    .array(z.strictObject({ selector, model: z.string().min(1), detector: detector.optional() }))
+    .default([]),
+  watch: z
+    .strictObject({
+      streams: z.array(selector).default([]),
+      /** Milliseconds (written as "2s" in YAML). */
+      interval: duration.default(2_000),
+      push: z.strictObject({ url: z.string().default('') }).prefault({}),
+      checkpoint: z.string().default('data/anomalog-checkpoint.json'),
+    })
+    .prefault({}),
+  uploads: z
+    .strictObject({
+      dir: z.string().default('data/uploads'),
+      /** Milliseconds (written as "24h" in YAML). */
+      ttl: duration.default(24 * 3_600_000),
+    })
+    .prefault({}),
+  feedback: z.strictObject({ file: z.string().default('data/feedback.jsonl') }).prefault({}),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type Thresholds = z.output<typeof thresholds>;

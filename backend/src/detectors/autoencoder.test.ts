@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Matrix } from '../types.js';
+import { Autoencoder, type Progress } from './autoencoder.js';
+import { mulberry32 } from './random.js';
+
+/** Points on a circle embedded in 6-D (with a little noise): a 1-D manifold the autoencoder must learn. */
+function circle(rows: number, seed: number): Matrix {
+  const rand = mulberry32(seed);
+  const data = new Float64Array(rows * 6);
+  for (let i = 0; i < rows; i++) {
+    const a = 2 * Math.PI * rand();
+    const [c, s] = [Math.cos(a), Math.sin(a)];
+    data.set([c, s, c + s, c - s, 2 * c, -s].map((v) => v + 0.02 * (rand() - 0.5)), i * 6);
+  }
+  return { data, rows, cols: 6 };
+}
+
+const offManifold: Matrix = {
+  // radius 0.3 instead of 1, a point whose coordinates disagree, and one far outside
+  data: Float64Array.from([0.3, 0, 0.3, 0.3, 0.6, 0, 1, 0, 1, 1, -2, 0, 0, 0, 0, 0, 0, 5]),
+  rows: 3,
+  cols: 6,
+};
+
+describe('Autoencoder', () => {
+  it('learns a manifold, flags points off it and explains which feature is off', async () => {
+    const progress: Progress[] = [];
+    const ae = await Autoencoder.fit(circle(2000, 1), { seed: 1, epochs: 40, onProgress: (p) => progress.push(p) });
+    expect(progress.length).toBeGreaterThan(5);
+    expect(progress.some((p) => p.phase === 'refit')).toBe(true);
+    const normal = ae.scoreMatrix(circle(500, 2));
+    const worstNormal = Math.max(...normal);
+    const off = ae.scoreMatrix(offManifold);
+    for (const e of off) expect(e).toBeGreaterThan(worstNormal);
+    const perFeature = ae.featureErrors(offManifold.data.subarray(12, 18));
+    expect(Array.from(perFeature).indexOf(Math.max(...perFeature))).toBe(5);
+    expect(perFeature[5]).toBeGreaterThan(5);
+  });
+
+  it('saves and loads with identical scores, and is deterministic for a seed', async () => {
+    const X = circle(400, 3);
+    const ae = await Autoencoder.fit(X, { seed: 7, epochs: 5 });
+    const saved = JSON.stringify(ae);
+    const loaded = await Autoencoder.fromJSON(JSON.parse(saved));
+    expect(loaded.scoreMatrix(X)).toEqual(ae.scoreMatrix(X));
+    expect(loaded.featureErrors(X.data.subarray(0, 6))).toEqual(ae.featureErrors(X.data.subarray(0, 6)));
+    const again = await Autoencoder.fit(X, { seed: 7, epochs: 5 });
+    expect(JSON.stringify(again)).toBe(saved);
+    const other = await Autoencoder.fit(X, { seed: 8, epochs: 5 });
+    expect(JSON.stringify(other)).not.toBe(saved);
+  });
+
+  it('rejects a foreign state and rows of the wrong width', async () => {
+    await expect(Autoencoder.fromJSON({ kind: 'iforest' } as never)).rejects.toThrow(/not an autoencoder/);
+    const ae = await Autoencoder.fit(circle(100, 4), { seed: 1, epochs: 1 });
+    expect(() => ae.featureErrors([1, 2])).toThrow(/expected 6 features, got 2/);
+  });
+
+  it('falls back to the cpu backend, saying so once, when wasm cannot load', () => {
+    const script = fileURLToPath(new URL('./testing-backend-probe.ts', import.meta.url));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, ANOMALOG_TF_WASM_PATH: '/nonexistent/wasm/' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(0);
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(result.backend).toBe('cpu');
+    expect(result.separates).toBe(true);
+    expect(run.stderr.match(/wasm backend unavailable/g)).toHaveLength(1);
+  });
+});

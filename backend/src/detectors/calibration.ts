@@ -1,0 +1,88 @@
+import type { DetectorKind, Severity } from '../types.js';
+
+export interface Thresholds {
+  low: number;
+  medium: number;
+  high: number;
+  critical: number;
+}
+
+/** Severity thresholds on calibrated scores. The ensemble uses the Isolation Forest's (docs/detectors.md). */
+export const DEFAULT_THRESHOLDS: Record<DetectorKind, Thresholds> = {
+  iforest: { low: 0.45, medium: 0.65, high: 0.85, critical: 0.95 },
+  autoencoder: { low: 0.4, medium: 0.6, high: 0.75, critical: 0.9 },
+  ensemble: { low: 0.45, medium: 0.65, high: 0.85, critical: 0.95 },
+};
+
+export interface CalibrationOptions {
+  /** Largest share of training rows allowed to reach `medium` (default 1 in 1,000). */
+  mediumRate?: number;
+  /** Largest share of training rows allowed to reach `low` (default 10 x mediumRate). */
+  lowRate?: number;
+}
+
+/**
+ * A monotone piecewise-linear map from raw detector scores to [0, 1]. `raw` and `score` are the anchors, both
+ * strictly increasing; past the last anchor the score approaches 1 exponentially with scale `tail`.
+ */
+export interface Calibration {
+  raw: number[];
+  score: number[];
+  tail: number;
+}
+
+/**
+ * Anchors, from the training scores (higher raw = more anomalous):
+ *   min -> 0, median -> low/2, q(1 - lowRate) -> low, q(1 - mediumRate) -> medium,
+ *   max -> high, max + (max - medium anchor) -> critical.
+ * Quantile anchors sit between two distinct training values, so at most that share of training rows reaches them.
+ */
+export function fitCalibration(trainRaw: Float64Array, thresholds: Thresholds, opts: CalibrationOptions = {}): Calibration {
+  const sorted = Float64Array.from(trainRaw.filter(Number.isFinite)).sort();
+  if (sorted.length === 0) throw new Error('fitCalibration: no finite training scores');
+  const mediumRate = opts.mediumRate ?? 0.001;
+  const lowRate = opts.lowRate ?? Math.min(1, mediumRate * 10);
+  const n = sorted.length;
+  const max = sorted[n - 1];
+  const lowAnchor = aboveShare(sorted, lowRate);
+  const mediumAnchor = aboveShare(sorted, mediumRate);
+  const raw = [sorted[0], sorted[Math.floor((n - 1) / 2)], lowAnchor, mediumAnchor, max, max + (max - mediumAnchor)];
+  for (let i = 1; i < raw.length; i++) raw[i] = Math.max(raw[i], nextAbove(raw[i - 1]));
+  const score = [0, thresholds.low / 2, thresholds.low, thresholds.medium, thresholds.high, thresholds.critical];
+  return { raw, score, tail: raw[5] - raw[3] };
+}
+
+/** The smallest cut such that at most `share` of the sorted values are >= it: midway to the next distinct value. */
+function aboveShare(sorted: Float64Array, share: number): number {
+  const n = sorted.length;
+  const allowed = Math.floor(share * n);
+  const j = n - allowed - 1;
+  if (j < 0) return sorted[0];
+  let m = j + 1;
+  while (m < n && sorted[m] === sorted[j]) m++;
+  return m < n ? (sorted[j] + sorted[m]) / 2 : nextAbove(sorted[j]);
+}
+
+function nextAbove(x: number): number {
+  return x + Math.max(Math.abs(x) * 1e-9, 1e-12);
+}
+
+/** Monotone non-decreasing map into [0, 1]; a NaN raw score counts as the most anomalous. */
+export function calibrate(raw: number, c: Calibration): number {
+  if (Number.isNaN(raw)) return 1;
+  const { raw: r, score: s } = c;
+  if (raw <= r[0]) return s[0];
+  const last = r.length - 1;
+  if (raw >= r[last]) return s[last] + (1 - s[last]) * (1 - Math.exp(-(raw - r[last]) / c.tail));
+  let i = 1;
+  while (raw > r[i]) i++;
+  return s[i - 1] + ((s[i] - s[i - 1]) * (raw - r[i - 1])) / (r[i] - r[i - 1]);
+}
+
+export function severityOf(score: number, t: Thresholds): Severity {
+  if (score >= t.critical) return 'critical';
+  if (score >= t.high) return 'high';
+  if (score >= t.medium) return 'medium';
+  if (score >= t.low) return 'low';
+  return 'normal';
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_THRESHOLDS, severityOf } from './calibration.js';
+import { combine, rescale, type Signal } from './ensemble.js';
+
+const t = DEFAULT_THRESHOLDS.ensemble;
+const novelMix: Signal = { kind: 'novel-count-vector', strength: 0.45, reason: 'session mixes known steps in counts never seen in training' };
+const fatal: Signal = { kind: 'error-level', strength: 0.9, reason: 'level FATAL' };
+
+describe('ensemble.combine', () => {
+  it('is normal when every member is', () => {
+    const r = combine({ members: [{ name: 'iforest', score: 0.3 }, { name: 'autoencoder', score: 0.2 }], signals: [] });
+    expect(severityOf(r.score, t)).toBe('normal');
+    expect(r.fired).toEqual([]);
+  });
+
+  it('keeps a single confident member', () => {
+    const r = combine({ members: [{ name: 'iforest', score: 0.9 }, { name: 'autoencoder', score: 0.1 }], signals: [] });
+    expect(r.score).toBeCloseTo(0.9, 12);
+    expect(r.fired).toEqual(['iforest']);
+  });
+
+  it('reads each member against its own thresholds', () => {
+    // the autoencoder's medium is 0.60; on the ensemble's scale that is 0.65
+    const r = combine({ members: [{ name: 'autoencoder', score: 0.6 }], signals: [] });
+    expect(severityOf(r.score, t)).toBe('medium');
+    const custom = combine({ members: [{ name: 'x', score: 0.5, thresholds: { low: 0.2, medium: 0.5, high: 0.7, critical: 0.8 } }], signals: [] });
+    expect(custom.score).toBeCloseTo(t.medium, 12);
+  });
+
+  it('lets a novelty signal count on its own, and lifts a member that agrees by one band', () => {
+    const alone = combine({ members: [{ name: 'iforest', score: 0.1 }], signals: [novelMix] });
+    expect(severityOf(alone.score, t)).toBe('low');
+    expect(alone.fired).toEqual(['novel-count-vector']);
+    const agreed = combine({ members: [{ name: 'iforest', score: 0.5 }], signals: [novelMix] });
+    expect(severityOf(agreed.score, t)).toBe('medium');
+    expect(agreed.fired[0]).toBe('iforest');
+  });
+
+  it('counts strong rule evidence even when the detectors find the line ordinary', () => {
+    const r = combine({ members: [{ name: 'iforest', score: 0.05 }, { name: 'autoencoder', score: 0.05 }], signals: [fatal] });
+    expect(severityOf(r.score, t)).toBe('high');
+    expect(r.fired).toEqual(['error-level']);
+  });
+
+  it('does not let rule hits lift members (only novelty does) and stays within [0, 1]', () => {
+    const r = combine({ members: [{ name: 'iforest', score: 0.5 }], signals: [{ ...fatal, strength: 0.3 }] });
+    expect(r.score).toBeCloseTo(0.5, 12);
+    expect(combine({ members: [{ name: 'iforest', score: 0.99 }], signals: [novelMix] }).score).toBe(1);
+    expect(combine({ members: [], signals: [] }).score).toBe(0);
+  });
+});
+
+describe('rescale', () => {
+  it('maps thresholds onto thresholds, monotonically', () => {
+    const from = DEFAULT_THRESHOLDS.autoencoder;
+    for (const k of ['low', 'medium', 'high', 'critical'] as const) expect(rescale(from[k], from, t)).toBeCloseTo(t[k], 12);
+    let previous = 0;
+    for (let s = 0; s <= 1; s += 0.001) {
+      expect(rescale(s, from, t)).toBeGreaterThanOrEqual(previous);
+      previous = rescale(s, from, t);
+    }
+  });
+});

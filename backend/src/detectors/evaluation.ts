@@ -1,0 +1,91 @@
+import { SessionVectorizer, type Session } from '../features/session.js';
+import type { DetectorKind, Severity } from '../types.js';
+import { Autoencoder, type Progress } from './autoencoder.js';
+import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration } from './calibration.js';
+import { combine } from './ensemble.js';
+import { IsolationForest } from './isolation-forest.js';
+import { Novelty } from './novelty.js';
+
+/**
+ * The session detectors exactly as the pipeline trains and scores them (pipeline/train.ts fitSessions and
+ * pipeline/scorer.ts scoreSessions), for benchmarks and tests that measure detection quality on labelled sessions.
+ */
+export interface SessionDetectors {
+  vectorizer: SessionVectorizer;
+  iforest: IsolationForest;
+  autoencoder: Autoencoder;
+  calibration: Record<'iforest' | 'autoencoder', Calibration>;
+  novelty: Novelty;
+}
+
+export async function fitSessionDetectors(
+  train: readonly Session[],
+  opts: { seed: number; epochs?: number; onProgress?: (p: Progress) => void },
+): Promise<SessionDetectors> {
+  const vectorizer = SessionVectorizer.fit(train);
+  const X = vectorizer.transformAll(train);
+  const iforest = IsolationForest.fit(X, { seed: opts.seed });
+  const autoencoder = await Autoencoder.fit(X, opts);
+  return {
+    vectorizer,
+    iforest,
+    autoencoder,
+    calibration: {
+      iforest: fitCalibration(iforest.scoreMatrix(X), DEFAULT_THRESHOLDS.iforest),
+      autoencoder: fitCalibration(autoencoder.scoreMatrix(X), DEFAULT_THRESHOLDS.autoencoder),
+    },
+    novelty: Novelty.fit({ sessions: train }),
+  };
+}
+
+/** Severity of each session under each detector; `novelty` is the novelty signals alone (any signal = low or more). */
+export type SessionVerdicts = Record<DetectorKind | 'novelty', Severity[]>;
+
+export function scoreSessions(d: SessionDetectors, sessions: readonly Session[]): SessionVerdicts {
+  const X = d.vectorizer.transformAll(sessions);
+  const forest = d.iforest.scoreMatrix(X).map((r) => calibrate(r, d.calibration.iforest));
+  const ae = d.autoencoder.scoreMatrix(X).map((r) => calibrate(r, d.calibration.autoencoder));
+  const out: SessionVerdicts = { iforest: [], autoencoder: [], novelty: [], ensemble: [] };
+  sessions.forEach((s, i) => {
+    const signals = d.novelty.check({ session: s });
+    const members = [
+      { name: 'iforest', score: forest[i] },
+      { name: 'autoencoder', score: ae[i] },
+    ];
+    out.iforest.push(severityOf(forest[i], DEFAULT_THRESHOLDS.iforest));
+    out.autoencoder.push(severityOf(ae[i], DEFAULT_THRESHOLDS.autoencoder));
+    out.novelty.push(signals.length ? 'low' : 'normal');
+    out.ensemble.push(severityOf(combine({ members, signals }).score, DEFAULT_THRESHOLDS.ensemble));
+  });
+  return out;
+}
+
+export interface DetectionQuality {
+  tpr: number;
+  fpr: number;
+  /** F1 on the test mix as given. */
+  f1: number;
+  /** Precision and F1 when anomalies make up `baseRate` of the traffic (TPR and FPR reweighted). */
+  precisionAtBase: number;
+  f1AtBase: number;
+}
+
+/** Quality of the verdict "anomaly" (severity at least `atLeast`) on labelled normal and anomalous items. */
+export function detectionQuality(
+  normal: readonly Severity[],
+  anomalous: readonly Severity[],
+  baseRate: number,
+  atLeast: Severity = 'medium',
+): DetectionQuality {
+  const rank: Record<Severity, number> = { normal: 0, low: 1, medium: 2, high: 3, critical: 4 };
+  const flagged = (s: Severity) => rank[s] >= rank[atLeast];
+  const tp = anomalous.filter(flagged).length;
+  const fp = normal.filter(flagged).length;
+  const tpr = tp / Math.max(1, anomalous.length);
+  const fpr = fp / Math.max(1, normal.length);
+  const f1Of = (p: number) => (p + tpr > 0 ? (2 * p * tpr) / (p + tpr) : 0);
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  const weighted = tpr * baseRate + fpr * (1 - baseRate);
+  const precisionAtBase = weighted > 0 ? (tpr * baseRate) / weighted : 0;
+  return { tpr, fpr, f1: f1Of(precision), precisionAtBase, f1AtBase: f1Of(precisionAtBase) };
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { attackHits, decodeRequest, describeAttack, keywordMask, keywordsOf, levelRank, uaClass, uaToolName } from './rules.js';
+
+const described = (target: string) => attackHits(target).map(describeAttack);
+
+describe('attack patterns', () => {
+  it('names the SQL injection it found, also when URL-encoded', () => {
+    expect(described("/search?q=1' UNION SELECT username,password FROM users--")).toContain('SQL injection pattern: UNION SELECT');
+    expect(described('/api/users?id=1%20OR%201=1')).toEqual(['SQL injection pattern: OR 1=1']);
+    expect(described('/s?q=1%2527%2520union%2520select%25201')).toContain('SQL injection pattern: UNION SELECT');
+  });
+
+  it('finds XSS, traversal and command injection, one hit per category', () => {
+    expect(described('/search?q=<script>alert(1)</script>')).toEqual(['XSS pattern: <script>']);
+    expect(described('/admin/../../etc/passwd')).toEqual(['path traversal pattern: ../']);
+    expect(described('/download?f=%2e%2e%2fetc%2fshadow')).toEqual(['path traversal pattern: ../']);
+    expect(described('/.env')).toEqual(['path traversal pattern: /.env']);
+    const cmd = described('/cgi-bin/test.cgi?cmd=;cat%20/etc/shadow');
+    expect(cmd).toContain('command injection pattern: shell command after separator');
+    expect(cmd).toContain('path traversal pattern: /etc/shadow');
+  });
+
+  it('leaves ordinary requests alone', () => {
+    for (const t of ['/', '/products/1234', '/search?q=shoes', '/search?q=black and white shoes', '/api/orders?page=2&sort=desc', "/blog/don't-panic"]) {
+      expect(attackHits(t), t).toEqual([]);
+    }
+  });
+
+  it('decodes percent escapes twice and plus signs', () => {
+    expect(decodeRequest('a+b%2520c')).toBe('a b c');
+    expect(decodeRequest('%zz')).toBe('%zz');
+  });
+});
+
+describe('user agents', () => {
+  it('classes browsers, bots, tools and empty agents', () => {
+    expect(uaClass('Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0')).toBe('browser');
+    expect(uaClass('Googlebot/2.1 (+http://www.google.com/bot.html)')).toBe('bot');
+    expect(uaClass('sqlmap/1.7.2#stable (https://sqlmap.org)')).toBe('tool');
+    expect(uaClass('curl/7.68.0')).toBe('tool');
+    expect(uaClass('masscan/1.3')).toBe('tool');
+    expect(uaClass('-')).toBe('empty');
+    expect(uaClass('')).toBe('empty');
+    expect(uaToolName('Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)')).toBe('nikto');
+  });
+});
+
+describe('levels and keywords', () => {
+  it('ranks levels from debug to fatal', () => {
+    expect([levelRank('DEBUG'), levelRank('INFO'), levelRank('WARN'), levelRank('ERROR'), levelRank('FATAL')]).toEqual([0, 1, 2, 3, 4]);
+    expect(levelRank(undefined)).toBe(1);
+    expect(levelRank('crit')).toBe(4);
+  });
+
+  it('flags trouble keywords', () => {
+    expect(keywordsOf(keywordMask('java.net.SocketTimeoutException: connect timed out'))).toEqual(['exception', 'timeout']);
+    expect(keywordsOf(keywordMask('Connection refused by 10.0.0.1'))).toEqual(['refused']);
+    expect(keywordsOf(keywordMask('Out of memory: Kill process 123'))).toEqual(['memory']);
+    expect(keywordsOf(keywordMask('Permission denied'))).toEqual(['denied']);
+    expect(keywordMask('Receiving block blk_1 src: /10.0.0.1:5000')).toBe(0);
+  });
+});

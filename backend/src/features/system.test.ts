@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createParser } from '../parsing/index.js';
+import { buildSchema, LineFeaturizer, SYS, TemplateIndex } from './index.js';
+
+function systemFeatures(format: 'hdfs' | 'csv', train: string[]) {
+  const parser = createParser(format, { sample: train });
+  const templates = TemplateIndex.create('drain');
+  const numeric = new Set<string>();
+  for (const raw of train) {
+    const p = parser.parse(raw);
+    if (p.header) continue;
+    templates.learn(p);
+    for (const k in p.numeric ?? {}) numeric.add(k);
+  }
+  templates.seal();
+  const schema = buildSchema(format, [...numeric]);
+  const featurizer = new LineFeaturizer(schema, templates, undefined);
+  return { schema, row: (raw: string) => Array.from(featurizer.fill(parser.parse(raw), templates.lookup(parser.parse(raw)))) };
+}
+
+const HDFS = [
+  '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating',
+  '081109 203807 222 INFO dfs.DataNode$PacketResponder: PacketResponder 0 for block blk_-6952295868487656571 terminating',
+  '081109 204005 35 INFO dfs.FSNamesystem: BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.251.73.220:50010 is added to blk_7128370237687728475 size 67108864',
+];
+
+describe('system line features', () => {
+  const train = Array.from({ length: 30 }, (_, i) => HDFS[i % 2 === 0 ? 0 : i % 3 === 0 ? 2 : 1]);
+  const { row } = systemFeatures('hdfs', train);
+
+  it('reads level, keywords and novelty', () => {
+    const known = row(HDFS[0]);
+    expect(known[SYS.level]).toBe(1);
+    expect(known[SYS.template_novel]).toBe(0);
+    const bad = row('081109 204106 329 FATAL dfs.DataNode: java.io.IOException: Connection refused while serving blk_1');
+    expect(bad[SYS.level]).toBe(4);
+    expect(bad[SYS.template_novel]).toBe(1);
+    expect(bad[SYS.kw_exception]).toBe(1);
+    expect(bad[SYS.kw_refused]).toBe(1);
+    expect(bad[SYS.kw_timeout]).toBe(0);
+    expect(bad[SYS.template_rarity]).toBeGreaterThan(known[SYS.template_rarity]);
+  });
+
+  it('describes the parameter shape of the template', () => {
+    const r = row(HDFS[2]);
+    expect(r[SYS.param_count]).toBeGreaterThanOrEqual(2);
+    expect(r[SYS.param_numeric]).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('numeric columns', () => {
+  it('become features by name after the fixed ones', () => {
+    const train = ['time,host,latency_ms,cpu', ...Array.from({ length: 20 }, (_, i) => `2024-03-01T00:00:${String(i).padStart(2, '0')}Z,web-1,${100 + i},0.5`)];
+    const { schema, row } = systemFeatures('csv', train);
+    expect(schema.numericColumns).toEqual(['latency_ms', 'cpu']);
+    const r = row('2024-03-01T00:01:00Z,web-1,9000,0.9');
+    expect(r[schema.names.indexOf('latency_ms')]).toBe(9000);
+    expect(r[schema.names.indexOf('cpu')]).toBe(0.9);
+  });
+});

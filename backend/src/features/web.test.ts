@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { createParser } from '../parsing/index.js';
+import { normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
+import { ClientWindows } from './client-window.js';
+import { buildSchema, LineFeaturizer, TemplateIndex, WEB, WebBaselineBuilder } from './index.js';
+import { routeOf } from './route.js';
+
+/** Learns templates and baselines from `train`, then returns a function giving the feature row of a line. */
+function webFeatures(train: string[]) {
+  const parser = createParser('apache');
+  const templates = TemplateIndex.create('routes');
+  const baseline = new WebBaselineBuilder();
+  for (const raw of train) {
+    const p = parser.parse(raw);
+    baseline.observe(p, templates.learn(p));
+  }
+  templates.seal();
+  const featurizer = new LineFeaturizer(buildSchema('apache', []), templates, baseline.finish());
+  return (raw: string) => {
+    const p = parser.parse(raw);
+    return Array.from(featurizer.fill(p, templates.lookup(p)));
+  };
+}
+
+describe('routes', () => {
+  it('masks identifiers in paths and keeps routes apart', () => {
+    expect(routeOf('GET', '/products/8812')).toBe('GET /products/<*>');
+    expect(routeOf('GET', '/u/3f2a9c1b7d/orders/12')).toBe('GET /u/<*>/orders/<*>');
+    expect(routeOf('GET', '/api/v2/items/123e4567-e89b-12d3-a456-426614174000')).toBe('GET /api/v2/items/<*>');
+    expect(routeOf('GET', '/api/users')).not.toBe(routeOf('GET', '/api/orders'));
+  });
+});
+
+describe('web line features', () => {
+  const train = normalAccessLog(3000);
+  const features = webFeatures(train);
+
+  it('reads status class, method, path shape and the user-agent class', () => {
+    const row = features(plantedAccessLine(3001, { method: 'DELETE', target: '/api/users/12/x?id=1', status: 503, ua: 'sqlmap/1.7' }));
+    expect(row[WEB.status_class]).toBe(5);
+    expect(row[WEB.method]).toBe(5);
+    expect(row[WEB.path_depth]).toBe(4);
+    expect(row[WEB.query_length]).toBe(4);
+    expect(row[WEB.ua_class]).toBe(4);
+    expect(row[WEB.template_novel]).toBe(1);
+  });
+
+  it('measures bytes against the route baseline', () => {
+    const usual = features(plantedAccessLine(3001, { target: '/api/orders', bytes: 2000 }));
+    const huge = features(plantedAccessLine(3002, { target: '/api/orders', bytes: 2_000_000 }));
+    expect(Math.abs(usual[WEB.bytes_z])).toBeLessThan(1);
+    expect(huge[WEB.bytes_z]).toBeGreaterThan(10);
+    // the same size is ordinary for no route that answers 500 bytes
+    const small = features(plantedAccessLine(3003, { target: '/', bytes: 2000 }));
+    expect(small[WEB.bytes_z]).toBeGreaterThan(3);
+  });
+
+  it('sets an attack flag per category and counts special characters', () => {
+    const row = features(plantedAccessLine(3001, { target: "/search?q=1'%20UNION%20SELECT%20*%20FROM%20users--" }));
+    expect(row[WEB.attack_sqli]).toBe(1);
+    expect(row[WEB.attack_xss]).toBe(0);
+    expect(row[WEB.special_chars]).toBeGreaterThan(3);
+    expect(features(plantedAccessLine(3002, { target: '/search?q=shoes' }))[WEB.attack_sqli]).toBe(0);
+  });
+
+  it('gives a rare route a high rarity and a common one a low rarity', () => {
+    const common = features(plantedAccessLine(3001, { target: '/cart' }));
+    const novel = features(plantedAccessLine(3001, { target: '/wp-admin/setup.php' }));
+    expect(common[WEB.template_rarity]).toBeLessThan(1.5);
+    expect(novel[WEB.template_rarity]).toBeGreaterThan(common[WEB.template_rarity] + 2);
+  });
+
+  it('tracks a client burst and its error ratio in the sliding window', () => {
+    const lines = [...train];
+    for (let k = 0; k < 120; k++) lines.push(plantedAccessLine(3000 + k / 4, { ip: '10.9.9.7', status: 404 }));
+    const rows = lines.map(features);
+    const last = rows[rows.length - 1];
+    expect(last[WEB.client_rate]).toBeGreaterThan(rows[100][WEB.client_rate] + 3);
+    expect(last[WEB.client_error_ratio]).toBeGreaterThan(0.95);
+  });
+});
+
+describe('client windows', () => {
+  it('counts requests in the last minute and forgets older buckets', () => {
+    const w = new ClientWindows();
+    for (let i = 0; i < 60; i++) w.add('a', i * 1000, i % 2 === 0);
+    expect(w.add('a', 60_000, false).requests).toBeCloseTo(61, 0);
+    expect(w.reading.errorRatio).toBeCloseTo(30 / 61, 1);
+    expect(w.add('a', 10 * 60_000, false).requests).toBe(1);
+  });
+});

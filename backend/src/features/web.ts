@@ -1,0 +1,215 @@
+import { attackHits, UA_CLASSES, uaClass, type AttackCategory } from '../explain/rules.js';
+import type { ParsedLine } from '../types.js';
+import { ClientWindows, type WindowReading } from './client-window.js';
+import type { FeatureSpec } from './schema.js';
+import type { TemplateHit, TemplateIndex } from './templates.js';
+
+/** Line features of a web request (Apache/Nginx access logs). */
+export const WEB_FEATURES: readonly FeatureSpec[] = [
+  { name: 'status_class', kind: 'category' },
+  { name: 'bytes_z', kind: 'zscore' },
+  { name: 'rt_z', kind: 'zscore' },
+  { name: 'path_depth', kind: 'count' },
+  { name: 'path_length', kind: 'count' },
+  { name: 'query_length', kind: 'count' },
+  { name: 'special_chars', kind: 'count' },
+  { name: 'attack_sqli', kind: 'flag' },
+  { name: 'attack_xss', kind: 'flag' },
+  { name: 'attack_traversal', kind: 'flag' },
+  { name: 'attack_cmdi', kind: 'flag' },
+  { name: 'method', kind: 'category' },
+  { name: 'ua_class', kind: 'category' },
+  { name: 'template_rarity', kind: 'rarity' },
+  { name: 'template_novel', kind: 'flag' },
+  { name: 'client_rate', kind: 'ratio' },
+  { name: 'client_error_ratio', kind: 'ratio' },
+];
+
+export const WEB = Object.fromEntries(WEB_FEATURES.map((f, i) => [f.name, i])) as Record<string, number>;
+const ATTACK_COLUMN: Record<AttackCategory, number> = {
+  sqli: WEB.attack_sqli,
+  xss: WEB.attack_xss,
+  traversal: WEB.attack_traversal,
+  cmdi: WEB.attack_cmdi,
+};
+
+export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * Learnt in training: per route, the mean and spread of log1p(bytes) and of log1p(response time in ms); the typical
+ * client rate per window.
+ */
+export interface WebBaselineState {
+  bytes: RouteStats;
+  rt: RouteStats;
+  /** Median requests per minute of a client, over training lines (at least 1). */
+  clientRate: number;
+}
+
+export interface RouteStats {
+  mean: number[];
+  std: number[];
+}
+
+const MIN_STD = 0.25;
+const MAX_Z = 50;
+const RATE_BINS = 4096;
+
+/** Mean and spread per route, one value at a time (Welford). */
+class RouteStatsBuilder {
+  private readonly n: number[] = [];
+  private readonly mean: number[] = [];
+  private readonly m2: number[] = [];
+
+  add(route: number, x: number): void {
+    while (this.n.length <= route) {
+      this.n.push(0);
+      this.mean.push(0);
+      this.m2.push(0);
+    }
+    const n = ++this.n[route];
+    const d = x - this.mean[route];
+    this.mean[route] += d / n;
+    this.m2[route] += d * (x - this.mean[route]);
+  }
+
+  finish(): RouteStats {
+    return {
+      mean: this.mean.map(round6),
+      std: this.m2.map((m2, i) => round6(Math.max(MIN_STD, Math.sqrt(m2 / Math.max(1, this.n[i] - 1))))),
+    };
+  }
+}
+
+/** Accumulates web baselines over the training stream (per-route statistics, a histogram of client rates). */
+export class WebBaselineBuilder {
+  private readonly bytes = new RouteStatsBuilder();
+  private readonly rt = new RouteStatsBuilder();
+  private readonly rates = new Float64Array(RATE_BINS);
+  private readonly windows = new ClientWindows();
+
+  observe(p: ParsedLine, hit: TemplateHit): void {
+    if (hit.id >= 0) {
+      this.bytes.add(hit.id, Math.log1p(bytesOf(p)));
+      this.rt.add(hit.id, Math.log1p(millisOf(p)));
+    }
+    const client = p.fields.ip;
+    if (client !== undefined && p.ts !== undefined) {
+      const r = this.windows.add(client, p.ts, statusOf(p) >= 400);
+      this.rates[Math.min(RATE_BINS - 1, Math.round(r.requests))]++;
+    }
+  }
+
+  finish(): WebBaselineState {
+    return { bytes: this.bytes.finish(), rt: this.rt.finish(), clientRate: Math.max(1, median(this.rates)) };
+  }
+}
+
+/** Fills web features into a row; keeps its own client windows, so one instance per scored stream. */
+export class WebFeatures {
+  private readonly windows = new ClientWindows();
+  private readonly uaCache = new Map<string, number>();
+  /** The last line's client window, for reasons. */
+  window: WindowReading = { requests: 0, errorRatio: 0 };
+
+  constructor(
+    readonly baseline: WebBaselineState,
+    private readonly templates: TemplateIndex,
+  ) {}
+
+  fill(p: ParsedLine, hit: TemplateHit, row: Float64Array): void {
+    const f = p.fields;
+    const status = statusOf(p);
+    const path = f.path ?? '';
+    const query = f.query ?? '';
+    row[WEB.status_class] = Math.floor(status / 100);
+    row[WEB.bytes_z] = zScore(this.baseline.bytes, hit.id, Math.log1p(bytesOf(p)));
+    row[WEB.rt_z] = zScore(this.baseline.rt, hit.id, Math.log1p(millisOf(p)));
+    row[WEB.path_depth] = countChar(path, 47 /* / */);
+    row[WEB.path_length] = path.length;
+    row[WEB.query_length] = query.length;
+    row[WEB.special_chars] = specialChars(path) + specialChars(query);
+    row[WEB.attack_sqli] = row[WEB.attack_xss] = row[WEB.attack_traversal] = row[WEB.attack_cmdi] = 0;
+    for (const h of attackHits(query ? `${path}?${query}` : path)) row[ATTACK_COLUMN[h.category]] = 1;
+    const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
+    row[WEB.method] = method < 0 ? METHODS.length : method;
+    row[WEB.ua_class] = this.uaIndex(f.ua);
+    row[WEB.template_rarity] = this.templates.rarity(hit);
+    row[WEB.template_novel] = hit.id < 0 ? 1 : 0;
+    if (f.ip !== undefined && p.ts !== undefined) {
+      this.window = this.windows.add(f.ip, p.ts, status >= 400);
+      row[WEB.client_rate] = Math.log2(1 + this.window.requests / this.baseline.clientRate);
+      row[WEB.client_error_ratio] = this.window.errorRatio;
+    } else {
+      row[WEB.client_rate] = row[WEB.client_error_ratio] = 0;
+    }
+  }
+
+  private uaIndex(ua: string | undefined): number {
+    const key = ua ?? '';
+    let i = this.uaCache.get(key);
+    if (i === undefined) {
+      i = UA_CLASSES.indexOf(uaClass(ua));
+      if (this.uaCache.size > 10_000) this.uaCache.clear();
+      this.uaCache.set(key, i);
+    }
+    return i;
+  }
+}
+
+/** z-score of x against the route's training statistics (0 for a route without any). */
+function zScore(stats: RouteStats, route: number, x: number): number {
+  if (route < 0 || route >= stats.mean.length) return 0;
+  const z = (x - stats.mean[route]) / stats.std[route];
+  return z > MAX_Z ? MAX_Z : z < -MAX_Z ? -MAX_Z : z;
+}
+
+/** Response time in ms (the `rt` field is in seconds); 0 when the format has none. */
+function millisOf(p: ParsedLine): number {
+  const rt = p.fields.rt;
+  return rt === undefined ? 0 : (Number(rt) || 0) * 1000;
+}
+
+export function statusOf(p: ParsedLine): number {
+  const s = p.fields.status;
+  return s === undefined ? 0 : Number(s) || 0;
+}
+
+export function bytesOf(p: ParsedLine): number {
+  const b = p.fields.bytes;
+  return b === undefined || b === '-' ? 0 : Number(b) || 0;
+}
+
+function countChar(s: string, code: number): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === code) n++;
+  return n;
+}
+
+/** Characters that rarely appear in a benign request: quotes, angle brackets, shell and SQL punctuation, '%'. */
+const SPECIAL = new Uint8Array(128);
+for (const c of `'"<>;|\`$(){}\\%*!`) SPECIAL[c.charCodeAt(0)] = 1;
+
+function specialChars(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 ? SPECIAL[c] === 1 : true) n++;
+  }
+  return n;
+}
+
+function median(hist: Float64Array): number {
+  let total = 0;
+  for (const v of hist) total += v;
+  let acc = 0;
+  for (let i = 0; i < hist.length; i++) {
+    acc += hist[i];
+    if (acc * 2 >= total && total > 0) return i;
+  }
+  return 1;
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,122 @@
+import type { LabelMatcher } from '../config/index.js';
+import type { LineFilter } from '../sources/types.js';
+import type { ScoredLine } from '../types.js';
+
+/** The LogQL subset Anomalog evaluates. Anything outside it is refused at parse time with UnsupportedQuery. */
+export type Query = LogQuery | MetricQuery;
+
+export interface LogQuery {
+  kind: 'log';
+  selector: LabelMatcher[];
+  /** Line filters before the first parser or label filter: pushed down to the source. */
+  lineFilters: LineFilter[];
+  /** The rest, applied in order after scoring. */
+  stages: Stage[];
+}
+
+export type Stage =
+  | { kind: 'lineFilter'; filter: LineFilter }
+  | { kind: 'parser'; format: 'json' | 'logfmt' }
+  | { kind: 'labelFilter'; filter: LabelPredicate };
+
+export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
+
+export type LabelPredicate =
+  | { kind: 'and' | 'or'; left: LabelPredicate; right: LabelPredicate }
+  | { kind: 'string'; matcher: LabelMatcher }
+  | { kind: 'number'; name: string; op: CompareOp; value: number };
+
+export type RangeOp =
+  | 'count_over_time'
+  | 'rate'
+  | 'bytes_over_time'
+  | 'bytes_rate'
+  | 'sum_over_time'
+  | 'avg_over_time'
+  | 'min_over_time'
+  | 'max_over_time'
+  | 'quantile_over_time';
+
+export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'topk' | 'bottomk';
+export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^';
+
+export interface Grouping {
+  without: boolean;
+  labels: string[];
+}
+
+export type MetricQuery =
+  | { kind: 'range'; op: RangeOp; param?: number; log: LogQuery; rangeMs: number; offsetMs: number; unwrap?: string; grouping?: Grouping }
+  | { kind: 'aggregate'; op: VectorOp; param?: number; grouping?: Grouping; expr: MetricQuery }
+  | { kind: 'binary'; op: ArithmeticOp; left: MetricQuery; right: MetricQuery }
+  | { kind: 'literal'; value: number }
+  | { kind: 'vector'; value: number };
+
+/** A query outside the subset, or malformed; the message says what (the API answers 400). */
+export class UnsupportedQuery extends Error {
+  override name = 'UnsupportedQuery';
+}
+
+/** Every log query inside a metric query (a metric query reads them, then aggregates). */
+export function logQueriesOf(q: Query): LogQuery[] {
+  switch (q.kind) {
+    case 'log':
+      return [q];
+    case 'range':
+      return [q.log];
+    case 'aggregate':
+      return logQueriesOf(q.expr);
+    case 'binary':
+      return [...logQueriesOf(q.left), ...logQueriesOf(q.right)];
+    default:
+      return [];
+  }
+}
+
+/** The fields every scored line carries (ARCHITECTURE.md), filterable like labels. */
+export const ANOMALY_FIELDS = ['anomaly_score', 'anomaly_severity', 'anomaly_reason', 'anomaly_template', 'anomaly_detector'] as const;
+export const isAnomalyField = (name: string): boolean => name.startsWith('anomaly_');
+
+/** A scored line's anomaly fields as the Loki API shows them. */
+export function anomalyFields(s: ScoredLine): Record<(typeof ANOMALY_FIELDS)[number], string> {
+  return {
+    anomaly_score: s.score.toFixed(3),
+    anomaly_severity: s.severity,
+    anomaly_reason: s.reasons.join('; '),
+    anomaly_template: s.template,
+    anomaly_detector: s.detector,
+  };
+}
+
+/** Whether a query needs scoring: it names an anomaly field in a filter, selector, unwrap or grouping. */
+export function touchesAnomalyFields(q: Query): boolean {
+  const predicate = (p: LabelPredicate): boolean => {
+    if ('left' in p) return predicate(p.left) || predicate(p.right);
+    return isAnomalyField(p.kind === 'string' ? p.matcher.name : p.name);
+  };
+  const log = (l: LogQuery) => l.stages.some((s) => s.kind === 'labelFilter' && predicate(s.filter));
+  switch (q.kind) {
+    case 'log':
+      return true;
+    case 'range':
+      return log(q.log) || isAnomalyField(q.unwrap ?? '') || (q.grouping?.labels.some(isAnomalyField) ?? false);
+    case 'aggregate':
+      return (q.grouping?.labels.some(isAnomalyField) ?? false) || touchesAnomalyFields(q.expr);
+    case 'binary':
+      return touchesAnomalyFields(q.left) || touchesAnomalyFields(q.right);
+    default:
+      return false;
+  }
+}
+
+/** The anomaly fields some grouping names: metric series carry these as labels (and no other anomaly field). */
+export function groupedAnomalyFields(q: Query): Set<string> {
+  const out = new Set<string>();
+  const walk = (m: Query) => {
+    if (m.kind === 'range' || m.kind === 'aggregate') for (const l of m.grouping?.labels ?? []) if (isAnomalyField(l)) out.add(l);
+    if (m.kind === 'aggregate') walk(m.expr);
+    if (m.kind === 'binary') [m.left, m.right].forEach(walk);
+  };
+  walk(q);
+  return out;
+}

@@ -1,0 +1,110 @@
+import { matchesSelector } from '../config/index.js';
+import { passesLineFilters, type Labels } from '../sources/types.js';
+import type { CompareOp, LabelPredicate, Stage } from './ast.js';
+
+/** One scored line on its way through a LogQL pipeline. `ts` is nanoseconds. */
+export interface Row {
+  stream: Labels;
+  ts: bigint;
+  line: string;
+  /** anomaly_score, anomaly_severity, ...: structured metadata on the Loki API. */
+  fields: Labels;
+  /** Labels extracted by `| json` / `| logfmt`. */
+  parsed: Labels;
+}
+
+/** A label as a filter sees it: parsed labels first, then the anomaly fields, then the stream labels. */
+export function labelOf(row: Row, name: string): string | undefined {
+  return row.parsed[name] ?? row.fields[name] ?? row.stream[name];
+}
+
+/** Runs the stages after the pushed-down line filters; undefined when the row is filtered out. */
+export function applyStages(row: Row, stages: readonly Stage[]): Row | undefined {
+  let out = row;
+  for (const stage of stages) {
+    switch (stage.kind) {
+      case 'lineFilter':
+        if (!passesLineFilters(out.line, [stage.filter])) return undefined;
+        break;
+      case 'parser':
+        out = { ...out, parsed: { ...out.parsed, ...(stage.format === 'json' ? parseJson(out.line) : parseLogfmt(out.line)) } };
+        break;
+      case 'labelFilter':
+        if (!holds(stage.filter, out)) return undefined;
+        break;
+    }
+  }
+  return out;
+}
+
+function holds(p: LabelPredicate, row: Row): boolean {
+  switch (p.kind) {
+    case 'and':
+      return holds(p.left, row) && holds(p.right, row);
+    case 'or':
+      return holds(p.left, row) || holds(p.right, row);
+    case 'string':
+      return matchesSelector([p.matcher], { [p.matcher.name]: labelOf(row, p.matcher.name) ?? '' });
+    case 'number': {
+      const raw = labelOf(row, p.name);
+      const value = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+      return !Number.isNaN(value) && compare(value, p.op, p.value);
+    }
+  }
+}
+
+function compare(a: number, op: CompareOp, b: number): boolean {
+  switch (op) {
+    case '>': return a > b;
+    case '>=': return a >= b;
+    case '<': return a < b;
+    case '<=': return a <= b;
+    case '==': return a === b;
+    case '!=': return a !== b;
+  }
+}
+
+const sanitize = (key: string) => key.replace(/[^a-zA-Z0-9_]/g, '_');
+
+/** Loki's `| json`: nested keys joined with `_`, arrays skipped; a line that is not a JSON object gets `__error__`. */
+export function parseJson(line: string): Labels {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return { __error__: 'JSONParserErr' };
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { __error__: 'JSONParserErr' };
+  const out: Labels = {};
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(node)) {
+      const name = prefix + sanitize(key);
+      if (value && typeof value === 'object') {
+        if (!Array.isArray(value)) walk(value as Record<string, unknown>, `${name}_`);
+      } else if (value !== null && value !== undefined) {
+        out[name] = String(value);
+      }
+    }
+  };
+  walk(doc as Record<string, unknown>, '');
+  return out;
+}
+
+/** Loki's `| logfmt`: `key=value`, `key="quoted value"`, a bare `key` is an empty value. */
+export function parseLogfmt(line: string): Labels {
+  const out: Labels = {};
+  const re = /([^\s=]+)(?:=("(?:[^"\\]|\\.)*"|[^\s]*))?/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    const raw = m[2] ?? '';
+    let value = raw;
+    if (raw.startsWith('"')) {
+      try {
+        value = JSON.parse(raw) as string;
+      } catch {
+        value = raw.slice(1, -1);
+      }
+    }
+    out[sanitize(m[1])] = value;
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+import type { AutoencoderState, Calibration, IsolationForestState, NoveltyState, Thresholds } from '../detectors/index.js';
+import type { FeatureSchema, TemplateIndexState, WebBaselineState } from '../features/index.js';
+import type { SessionVectorizerState } from '../features/session.js';
+import type { DetectorKind, FormatName } from '../types.js';
+
+export const MODEL_SCHEMA = 'anomalog-model/1';
+
+/** The scoring members a model can hold; `ensemble` combines them with the novelty and rule signals. */
+export type Member = 'iforest' | 'autoencoder';
+
+export interface MemberStates {
+  iforest?: IsolationForestState;
+  autoencoder?: AutoencoderState;
+}
+
+/** Per feature, over the training rows: used to say how unusual a value is. */
+export interface FeatureStats {
+  mean: number[];
+  std: number[];
+  min: number[];
+  max: number[];
+}
+
+export interface SessionModel {
+  /** Regex source whose first match in a line is the session key. */
+  key: string;
+  /** A session closes after this long without a line (ms, by line timestamps). */
+  idleMs: number;
+  sessions: number;
+  vectorizer: SessionVectorizerState;
+  members: MemberStates;
+  calibration: Partial<Record<Member, Calibration>>;
+  novelty: NoveltyState;
+}
+
+export interface Model {
+  schema: typeof MODEL_SCHEMA;
+  name: string;
+  /** The default detector when scoring: one member or the ensemble of all. */
+  detector: DetectorKind;
+  createdAt: string;
+  trainedOn: { source: string; lines: number; sha256: string };
+  format: FormatName;
+  /** How to parse and template lines as in training: the CSV header or custom pattern, and the template miner. */
+  parserState: { header?: string; pattern?: string; templates: TemplateIndexState };
+  featureSchema: FeatureSchema;
+  params: { seed: number; sampleLines: number; trainedRows: number };
+  baselines: { web?: WebBaselineState; features: FeatureStats };
+  calibration: Partial<Record<Member, Calibration>>;
+  thresholds: Record<DetectorKind, Thresholds>;
+  members: MemberStates;
+  novelty?: NoveltyState;
+  sessions?: SessionModel;
+}
+
+/** The members a detector kind scores with. */
+export function membersOf(detector: DetectorKind): Member[] {
+  return detector === 'ensemble' ? ['iforest', 'autoencoder'] : [detector];
+}

@@ -1,0 +1,66 @@
+import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hdfsSessions, normalAccessLog } from '../../test/fixtures/logs.js';
+import { createScorer, train } from '../pipeline/index.js';
+import { loadModel, ModelError, saveModel, serializeModel } from './index.js';
+
+describe('model files', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'anomalog-models-'));
+  const lines = normalAccessLog(1500);
+
+  it('round-trips: a loaded model scores exactly like the trained one', async () => {
+    const model = await train(lines, { detector: 'iforest', seed: 11, name: 'web', source: 'fixture' });
+    const path = join(dir, 'nested', 'web.json');
+    await saveModel(path, model);
+    const loaded = await loadModel(path);
+    expect(loaded.schema).toBe('anomalog-model/1');
+    expect(loaded.trainedOn).toEqual({ source: 'fixture', lines: 1500, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const probe = lines.slice(0, 200);
+    expect(createScorer(loaded).pushBatch(probe)).toEqual(createScorer(model).pushBatch(probe));
+  });
+
+  it('is byte-identical for the same seed and input, except createdAt', async () => {
+    const opts = { detector: 'iforest' as const, seed: 4, sessionKey: 'blk_-?\\d+' };
+    const text = async () => serializeModel({ ...(await train(hdfsSessions(80), opts)), createdAt: '-' });
+    const [a, b] = [await text(), await text()];
+    expect(a).toBe(b);
+    const other = serializeModel({ ...(await train(hdfsSessions(80), { ...opts, seed: 5 })), createdAt: '-' });
+    expect(other).not.toBe(a);
+  });
+
+  it('refuses missing, non-JSON, corrupt and foreign files with one clear line', async () => {
+    const write = async (name: string, text: string) => {
+      const p = join(dir, name);
+      await writeFile(p, text);
+      return p;
+    };
+    const cases: [string, RegExp][] = [
+      [join(dir, 'absent.json'), /cannot read model .*absent\.json: no such file$/],
+      [await write('junk.json', '\u0000\u0001garbage'), /junk\.json is not a model file: not valid JSON$/],
+      [await write('array.json', '[1,2]'), /array\.json is not a model file: expected a JSON object$/],
+      [await write('foreign.json', '{"schema":"other-tool/3","weights":[]}'), /foreign\.json is not a usable model: schema "other-tool\/3", expected "anomalog-model\/1"$/],
+      [await write('noschema.json', '{"name":"x"}'), /noschema\.json is not a usable model: no schema field/],
+      [await write('partial.json', '{"schema":"anomalog-model/1","name":"x"}'), /partial\.json is a corrupt model: missing detector, format/],
+    ];
+    await mkdir(join(dir, 'adir.json'));
+    cases.push([join(dir, 'adir.json'), /adir\.json: is a directory$/]);
+    for (const [path, message] of cases) {
+      const err = await loadModel(path).catch((e: unknown) => e);
+      expect(err, path).toBeInstanceOf(ModelError);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('is JSON a person can inspect: schema, features and thresholds up front', async () => {
+    const model = await train(lines, { detector: 'iforest', seed: 1, name: 'web' });
+    const path = join(dir, 'inspect.json');
+    await saveModel(path, model);
+    const json = JSON.parse(await readFile(path, 'utf8'));
+    expect(Object.keys(json).slice(0, 6)).toEqual(['schema', 'name', 'detector', 'createdAt', 'trainedOn', 'format']);
+    expect(json.featureSchema.names).toContain('bytes_z');
+    expect(json.thresholds.iforest).toEqual({ low: 0.45, medium: 0.65, high: 0.85, critical: 0.95 });
+  });
+});

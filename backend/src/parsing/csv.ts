@@ -1,0 +1,104 @@
+import type { ParsedLine } from '../types.js';
+import { normalizeLevel } from './level.js';
+import { parseTimestampValue } from './timestamp.js';
+
+const HEADER_CELL = /^[A-Za-z_@][\w .\-@/()%#]{0,63}$/;
+const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const TIME_COLUMN = /time|date|^ts$/i;
+const LEVEL_COLUMN = /^(?:level|lvl|severity|log_?level)$/i;
+const MESSAGE_COLUMN = /^(?:message|msg|log|text|content)$/i;
+
+/** Cells of one CSV record (RFC 4180 quoting, `""` inside quotes); undefined when a quote is left open. */
+export function splitCsv(line: string): string[] | undefined {
+  const cells: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line.charCodeAt(i) === 34) {
+      let cell = '';
+      let from = i + 1;
+      for (;;) {
+        const q = line.indexOf('"', from);
+        if (q < 0) return undefined;
+        cell += line.slice(from, q);
+        if (line.charCodeAt(q + 1) !== 34) {
+          i = q + 1;
+          break;
+        }
+        cell += '"';
+        from = q + 2;
+      }
+      cells.push(cell);
+      if (i < line.length && line.charCodeAt(i) !== 44) return undefined;
+    } else {
+      const comma = line.indexOf(',', i);
+      cells.push(line.slice(i, comma < 0 ? line.length : comma));
+      i = comma < 0 ? line.length : comma;
+    }
+    if (i >= line.length) return cells;
+    i++;
+  }
+}
+
+/** A header row: two or more cells, each a short name. */
+export function looksLikeCsvHeader(line: string): boolean {
+  const cells = splitCsv(line);
+  return !!cells && cells.length >= 2 && cells.every((c) => HEADER_CELL.test(c.trim()) && !NUMBER.test(c.trim()));
+}
+
+interface Columns {
+  line: string;
+  names: string[];
+  time: number;
+  level: number;
+  message: number;
+}
+
+function columnsOf(line: string): Columns {
+  const names = (splitCsv(line) ?? [line]).map((c) => c.trim());
+  return {
+    line,
+    names,
+    time: names.findIndex((n) => TIME_COLUMN.test(n)),
+    level: names.findIndex((n) => LEVEL_COLUMN.test(n)),
+    message: names.findIndex((n) => MESSAGE_COLUMN.test(n)),
+  };
+}
+
+/**
+ * CSV with a header: the header comes from `header` or else the first line parsed, and comes back with
+ * `header: true`. Numeric cells become `numeric`, a time-like column `ts`, a level column `level`, a message
+ * column `message` (else the text cells joined by spaces), the other cells `fields`.
+ */
+export function createCsvParser(header?: string): (line: string) => ParsedLine | undefined {
+  let columns = header === undefined ? undefined : columnsOf(header);
+  return (line) => {
+    if (!columns) columns = columnsOf(line);
+    if (line === columns.line) return { fields: {}, message: line, raw: line, format: 'csv', header: true };
+    const cells = splitCsv(line);
+    if (!cells || cells.length !== columns.names.length) return undefined;
+    const out: ParsedLine = { fields: {}, message: '', raw: line, format: 'csv' };
+    const numeric: Record<string, number> = {};
+    const text: string[] = [];
+    let numbers = 0;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i];
+      const name = columns.names[i];
+      if (i === columns.time) {
+        out.ts = parseTimestampValue(cell.trim());
+        if (out.ts !== undefined) continue;
+      }
+      if (i === columns.level) out.level = normalizeLevel(cell) ?? cell;
+      else if (i === columns.message) out.message = cell;
+      else if (NUMBER.test(cell)) {
+        numeric[name] = Number(cell);
+        numbers++;
+      } else if (cell !== '') {
+        out.fields[name] = cell;
+        text.push(cell);
+      }
+    }
+    if (columns.message < 0) out.message = text.join(' ');
+    if (numbers > 0) out.numeric = numeric;
+    return out;
+  };
+}

@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import { createParser, detectFormat } from './index.js';
+
+const COMBINED =
+  '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif?a=1&b=2 HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
+const COMMON = '10.1.2.3 - - [01/Mar/2024:00:00:01 +0000] "POST /login HTTP/1.1" 404 -';
+const NGINX = '10.0.0.7 - - [01/Mar/2024:10:00:00 +0000] "GET /api/orders/17 HTTP/1.1" 503 12 "-" "curl/8.0" rt=0.250';
+const NGINX_BARE = '10.0.0.7 - - [01/Mar/2024:10:00:00 +0000] "GET /cart HTTP/1.1" 200 512 "-" "curl/8.0" 0.004';
+const HDFS =
+  '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating';
+const BGL =
+  '- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected';
+const RFC3164 = '<11>Mar  3 12:00:01 web-1 sshd[123]: Failed password for root from 10.0.0.1';
+const RFC5424 = '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventID="1011"] An application event';
+
+describe('web formats', () => {
+  it('parses Apache combined into the contract fields', () => {
+    const p = createParser('apache').parse(COMBINED);
+    expect(p).toMatchObject({
+      format: 'apache',
+      ts: Date.UTC(2000, 9, 10, 20, 55, 36),
+      level: 'info',
+      message: 'GET /apache_pb.gif',
+      raw: COMBINED,
+    });
+    expect(p.fields).toEqual({
+      ip: '127.0.0.1',
+      user: 'frank',
+      method: 'GET',
+      path: '/apache_pb.gif',
+      query: 'a=1&b=2',
+      protocol: 'HTTP/1.0',
+      status: '200',
+      bytes: '2326',
+      referer: 'http://www.example.com/start.html',
+      ua: 'Mozilla/4.08 [en] (Win98; I ;Nav)',
+    });
+  });
+
+  it('parses common format: bytes "-" is 0, no referer or agent, level from status', () => {
+    const p = createParser('apache').parse(COMMON);
+    expect(p.fields).toMatchObject({ method: 'POST', path: '/login', query: '', status: '404', bytes: '0', referer: '-', ua: '-' });
+    expect(p.level).toBe('warn');
+    expect(p.ts).toBe(Date.UTC(2024, 2, 1, 0, 0, 1));
+  });
+
+  it('reads the nginx response time as rt in seconds, tagged or bare', () => {
+    const nginx = createParser('nginx');
+    expect(nginx.parse(NGINX)).toMatchObject({ format: 'nginx', level: 'error', fields: { rt: '0.250', path: '/api/orders/17' } });
+    expect(nginx.parse(NGINX_BARE).fields.rt).toBe('0.004');
+    expect(createParser('apache').parse(COMBINED).fields.rt).toBeUndefined();
+  });
+
+  it('keeps escaped quotes inside the request and odd requests', () => {
+    const attack = '1.2.3.4 - - [01/Mar/2024:10:00:00 +0000] "GET /search?q=\\"><script> HTTP/1.1" 200 5 "-" "x"';
+    expect(createParser('apache').parse(attack).fields).toMatchObject({ path: '/search', query: 'q=\\"><script>' });
+    const empty = createParser('apache').parse('1.2.3.4 - - [01/Mar/2024:10:00:00 +0000] "-" 408 0 "-" "-"');
+    expect(empty).toMatchObject({ format: 'apache', message: '-', fields: { method: '-', path: '', status: '408' } });
+  });
+
+  it('gives timestamps with their zone applied, across cached seconds', () => {
+    const p = createParser('apache');
+    const a = p.parse('1.1.1.1 - - [31/Dec/2023:23:59:59 +0100] "GET / HTTP/1.1" 200 1 "-" "-"');
+    const b = p.parse('1.1.1.1 - - [31/Dec/2023:23:59:59 +0100] "GET /x HTTP/1.1" 200 1 "-" "-"');
+    const c = p.parse('1.1.1.1 - - [01/Jan/2024:00:00:00 -0000] "GET / HTTP/1.1" 200 1 "-" "-"');
+    expect(a.ts).toBe(Date.UTC(2023, 11, 31, 22, 59, 59));
+    expect(b.ts).toBe(a.ts);
+    expect(c.ts).toBe(Date.UTC(2024, 0, 1));
+  });
+});
+
+describe('system formats', () => {
+  it('parses HDFS: UTC time, pid, component, level and the content as message', () => {
+    expect(createParser('hdfs').parse(HDFS)).toEqual({
+      ts: Date.UTC(2008, 10, 9, 20, 36, 15),
+      level: 'info',
+      fields: { pid: '148', component: 'dfs.DataNode$PacketResponder' },
+      message: 'PacketResponder 1 for block blk_38865049064139660 terminating',
+      raw: HDFS,
+      format: 'hdfs',
+    });
+  });
+
+  it('parses BGL with the epoch time plus microseconds, host, level and message, without the alert label', () => {
+    const p = createParser('syslog').parse(BGL);
+    expect(p).toMatchObject({
+      format: 'syslog',
+      ts: 1117838570675,
+      level: 'info',
+      message: 'instruction cache parity error corrected',
+      fields: { host: 'R02-M1-N0-C:J12-U11', type: 'RAS', component: 'KERNEL' },
+    });
+    const alert = createParser('syslog').parse(BGL.replace(/^- /, 'KERNDTLB ').replace(' INFO ', ' FATAL '));
+    expect(alert.level).toBe('fatal');
+    expect(Object.values(alert.fields)).not.toContain('KERNDTLB');
+  });
+
+  it('parses RFC 3164 with priority, host, app and pid', () => {
+    const p = createParser('syslog').parse(RFC3164);
+    expect(p).toMatchObject({
+      format: 'syslog',
+      level: 'error',
+      message: 'Failed password for root from 10.0.0.1',
+      fields: { host: 'web-1', app: 'sshd', pid: '123' },
+    });
+    const d = new Date(p.ts!);
+    expect([d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCSeconds()]).toEqual([2, 3, 12, 1]);
+    expect(p.ts!).toBeLessThanOrEqual(Date.now() + 86_400_000);
+  });
+
+  it('parses RFC 5424 with structured data', () => {
+    const p = createParser('syslog').parse(RFC5424);
+    expect(p).toMatchObject({
+      format: 'syslog',
+      ts: Date.UTC(2003, 9, 11, 22, 14, 15, 3),
+      level: 'info',
+      message: 'An application event',
+      fields: { host: 'mymachine.example.com', app: 'evntslog', msgid: 'ID47', sd: '[exampleSDID@32473 iut="3" eventID="1011"]' },
+    });
+  });
+});
+
+describe('structured formats', () => {
+  it('parses JSON lines: numbers to numeric, other scalars to fields, nested keys flattened', () => {
+    const line = '{"time":"2024-03-01T12:00:00.250+01:00","level":"ERR","msg":"db timeout","latency_ms":812,"ok":false,"ctx":{"user":"bob","n":2},"tags":["a"]}';
+    expect(createParser('json').parse(line)).toEqual({
+      ts: Date.UTC(2024, 2, 1, 11, 0, 0, 250),
+      level: 'error',
+      message: 'db timeout',
+      fields: { ok: 'false', 'ctx.user': 'bob', tags: '["a"]' },
+      numeric: { latency_ms: 812, 'ctx.n': 2 },
+      raw: line,
+      format: 'json',
+    });
+    expect(createParser('json').parse('{"ts":1709294400,"level":50,"message":"x"}')).toMatchObject({
+      ts: 1709294400000,
+      level: 'error',
+    });
+  });
+
+  it('parses logfmt with quoted values, numbers and durations', () => {
+    const line = 'ts=2024-03-01T12:00:00Z level=error msg="x \\"y\\" z" duration=1.5s bytes=12 path=/a';
+    expect(createParser('logfmt').parse(line)).toEqual({
+      ts: Date.UTC(2024, 2, 1, 12),
+      level: 'error',
+      message: 'x "y" z',
+      fields: { path: '/a' },
+      numeric: { duration: 1500, bytes: 12 },
+      raw: line,
+      format: 'logfmt',
+    });
+  });
+
+  it('parses CSV: header from the sample, numeric columns, a time column and quoted cells', () => {
+    const sample = ['timestamp,level,service,latency,count', '2024-03-01 10:00:00,warn,"api, v2",12.5,3'];
+    const parser = createParser('csv', { sample });
+    expect(parser.parse(sample[0])).toMatchObject({ header: true, format: 'csv' });
+    expect(parser.parse(sample[1])).toEqual({
+      ts: Date.UTC(2024, 2, 1, 10),
+      level: 'warn',
+      fields: { service: 'api, v2' },
+      numeric: { latency: 12.5, count: 3 },
+      message: 'api, v2',
+      raw: sample[1],
+      format: 'csv',
+    });
+    expect(parser.parse('only,three,cells').format).toBe('generic');
+  });
+
+  it('takes the CSV header from the first line parsed when no sample is given', () => {
+    const parser = createParser('csv');
+    expect(parser.parse('a,b').header).toBe(true);
+    expect(parser.parse('1,x')).toMatchObject({ numeric: { a: 1 }, fields: { b: 'x' }, format: 'csv' });
+  });
+
+  it('parses a custom named-group regex: ts, level, message and other groups as fields', () => {
+    const parser = createParser('custom', {
+      pattern: '^(?<ts>\\S+) \\[(?<level>\\w+)\\] (?<service>[\\w-]+): (?<message>.*)$',
+    });
+    expect(parser.parse('2024-03-01T00:00:00Z [WARNING] cart-svc: low stock for 12')).toEqual({
+      ts: Date.UTC(2024, 2, 1),
+      level: 'warn',
+      fields: { service: 'cart-svc' },
+      message: 'low stock for 12',
+      raw: '2024-03-01T00:00:00Z [WARNING] cart-svc: low stock for 12',
+      format: 'custom',
+    });
+    expect(parser.parse('no match').format).toBe('generic');
+  });
+
+  it('rejects a custom format without a usable pattern, with a clear message', () => {
+    expect(() => createParser('custom')).toThrow(/needs a pattern/);
+    expect(() => createParser('custom', { pattern: '(?<a>' })).toThrow(/invalid custom format pattern/);
+    expect(() => createParser('custom', { pattern: '^.*$' })).toThrow(/named groups/);
+  });
+});
+
+describe('generic fallback', () => {
+  it('sniffs common leading timestamps and a level word, keeping the whole line as message', () => {
+    const p = createParser('generic');
+    expect(p.parse('2024-03-01 12:00:00,123 ERROR pool exhausted')).toMatchObject({
+      ts: Date.UTC(2024, 2, 1, 12, 0, 0, 123),
+      level: 'error',
+      message: '2024-03-01 12:00:00,123 ERROR pool exhausted',
+      format: 'generic',
+    });
+    expect(p.parse('[2024-03-01T12:00:00Z] [warn] disk').ts).toBe(Date.UTC(2024, 2, 1, 12));
+    expect(p.parse('1709294400123 started').ts).toBe(1709294400123);
+    expect(p.parse('just words here')).toEqual({ fields: {}, message: 'just words here', raw: 'just words here', format: 'generic', ts: undefined, level: undefined });
+  });
+
+  it('falls back to generic per line when a line does not match the chosen format', () => {
+    const p = createParser('hdfs');
+    expect(p.format).toBe('hdfs');
+    expect(p.parse(COMBINED)).toMatchObject({ format: 'generic', message: COMBINED, raw: COMBINED });
+    expect(p.parse(HDFS).format).toBe('hdfs');
+  });
+});
+
+describe('detectFormat', () => {
+  const cases: [string, string[]][] = [
+    ['apache', [COMBINED, COMMON]],
+    ['nginx', [NGINX, NGINX_BARE]],
+    ['hdfs', [HDFS, HDFS]],
+    ['syslog', [BGL, RFC3164, RFC5424]],
+    ['json', ['{"msg":"a","level":"info"}', '{"msg":"b"}']],
+    ['logfmt', ['level=info msg=started port=80', 'level=warn msg="slow query" took=3s']],
+    ['csv', ['time,level,latency', '2024-03-01T00:00:00Z,info,3', '2024-03-01T00:00:01Z,warn,9']],
+    ['generic', ['hello world', 'something else happened']],
+  ];
+  it.each(cases)('detects %s', (format, sample) => {
+    expect(detectFormat(sample)).toBe(format);
+    expect(createParser('auto', { sample }).format).toBe(format);
+  });
+
+  it('goes by the majority and ignores empty lines and unparseable noise', () => {
+    expect(detectFormat(['', HDFS, 'garbage', '   ', HDFS, COMBINED, HDFS])).toBe('hdfs');
+    expect(detectFormat([])).toBe('generic');
+  });
+
+  it('reads CRLF samples', () => {
+    expect(detectFormat([`${HDFS}\r\n`, `${HDFS}\r`])).toBe('hdfs');
+  });
+});

@@ -1,0 +1,73 @@
+import type { ParsedLine } from '../types.js';
+import { normalizeLevel } from './level.js';
+import { parseTimestampValue } from './timestamp.js';
+
+const MESSAGE_KEYS = new Set(['msg', 'message']);
+const LEVEL_KEYS = new Set(['level', 'lvl', 'severity', 'log.level']);
+const TIME_KEYS = new Set(['time', 'timestamp', 'ts', '@timestamp']);
+const MAX_DEPTH = 3;
+
+/**
+ * JSON lines: message from `msg`/`message`, level from `level`/`lvl`/`severity`, ts from `time`/`timestamp`/`ts`/
+ * `@timestamp`; other numbers become `numeric`, other scalars `fields` (nested objects flattened as `a.b`, arrays as
+ * JSON text). Without a message key the whole line is the message.
+ */
+export function parseJson(line: string): ParsedLine | undefined {
+  const start = firstNonSpace(line);
+  if (line.charCodeAt(start) !== 123 || line.charCodeAt(lastNonSpace(line)) !== 125) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const out: ParsedLine = { fields: {}, message: line, raw: line, format: 'json' };
+  let message: string | undefined;
+  const numeric: Record<string, number> = {};
+  let numbers = 0;
+  const visit = (obj: object, prefix: string, depth: number): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix + k;
+      if (message === undefined && MESSAGE_KEYS.has(key) && typeof v === 'string') {
+        message = v;
+        continue;
+      }
+      if (out.level === undefined && LEVEL_KEYS.has(key) && (typeof v === 'string' || typeof v === 'number')) {
+        out.level = normalizeLevel(v) ?? String(v);
+        continue;
+      }
+      if (out.ts === undefined && TIME_KEYS.has(key)) {
+        out.ts = parseTimestampValue(v);
+        if (out.ts !== undefined) continue;
+      }
+      if (typeof v === 'number') {
+        if (Number.isFinite(v)) {
+          numeric[key] = v;
+          numbers++;
+        }
+      } else if (typeof v === 'string' || typeof v === 'boolean') out.fields[key] = String(v);
+      else if (Array.isArray(v)) out.fields[key] = JSON.stringify(v);
+      else if (v !== null && typeof v === 'object') {
+        if (depth < MAX_DEPTH) visit(v, `${key}.`, depth + 1);
+        else out.fields[key] = JSON.stringify(v);
+      }
+    }
+  };
+  visit(value, '', 1);
+  if (message !== undefined) out.message = message;
+  if (numbers > 0) out.numeric = numeric;
+  return out;
+}
+
+function firstNonSpace(s: string): number {
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) <= 32) i++;
+  return i;
+}
+
+function lastNonSpace(s: string): number {
+  let i = s.length - 1;
+  while (i > 0 && s.charCodeAt(i) <= 32) i--;
+  return i;
+}

@@ -1,0 +1,53 @@
+export type Level = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+const NAMES: Record<string, Level> = {
+  trace: 'debug', trc: 'debug', t: 'debug', debug: 'debug', dbg: 'debug', d: 'debug', verbose: 'debug', v: 'debug',
+  fine: 'debug', finer: 'debug', finest: 'debug', config: 'debug',
+  info: 'info', inf: 'info', i: 'info', information: 'info', informational: 'info', notice: 'info', n: 'info',
+  warn: 'warn', warning: 'warn', wrn: 'warn', w: 'warn',
+  error: 'error', err: 'error', e: 'error', severe: 'error', failure: 'error',
+  fatal: 'fatal', ftl: 'fatal', f: 'fatal', critical: 'fatal', crit: 'fatal', panic: 'fatal', emerg: 'fatal',
+  emergency: 'fatal', alert: 'fatal',
+};
+
+/** Syslog severities 0..7 (RFC 5424). */
+const SYSLOG: readonly Level[] = ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug'];
+
+/**
+ * One of five levels for the many spellings logs use ('ERR', 'E', 'SEVERE', 'Warning', pino's 50, syslog's 3, ...);
+ * undefined when the value is not a level.
+ */
+export function normalizeLevel(level: string | number | undefined): Level | undefined {
+  if (typeof level === 'number') return numericLevel(level);
+  if (!level) return undefined;
+  const hit = NAMES[level] ?? NAMES[level.trim().toLowerCase()];
+  if (hit) return hit;
+  return /^\d{1,2}$/.test(level) ? numericLevel(Number(level)) : undefined;
+}
+
+/** Syslog severity below 8, pino/bunyan scale (10 trace ... 60 fatal) above. */
+function numericLevel(n: number): Level | undefined {
+  if (!Number.isInteger(n) || n < 0) return undefined;
+  if (n < 8) return SYSLOG[n];
+  if (n >= 60) return 'fatal';
+  if (n >= 50) return 'error';
+  if (n >= 40) return 'warn';
+  if (n >= 30) return 'info';
+  return n >= 10 ? 'debug' : undefined;
+}
+
+/** The level of a web request from its status: 5xx error, 4xx warn, anything else info. */
+export function levelOfStatus(status: string): Level {
+  const c = status.charCodeAt(0);
+  return c === 53 ? 'error' : c === 52 ? 'warn' : 'info';
+}
+
+const LEVEL_WORD =
+  /(?:^|[\s[(<|:])(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|SEVERE|PANIC|EMERG|ALERT|trace|debug|info|notice|warn(?:ing)?|error|fatal|critical)(?=$|[\s\])>|:,])/;
+const SNIFF_CHARS = 160;
+
+/** The first level word near the start of a free-text line (`ERROR`, `[warn]`, ...). */
+export function sniffLevel(line: string): Level | undefined {
+  const m = LEVEL_WORD.exec(line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line);
+  return m ? normalizeLevel(m[1]) : undefined;
+}

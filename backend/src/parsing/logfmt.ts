@@ -1,0 +1,88 @@
+import type { ParsedLine } from '../types.js';
+import { normalizeLevel } from './level.js';
+import { closingQuote } from './text.js';
+import { parseTimestampValue } from './timestamp.js';
+
+const MESSAGE_KEYS = new Set(['msg', 'message']);
+const LEVEL_KEYS = new Set(['level', 'lvl', 'severity']);
+const TIME_KEYS = new Set(['time', 'ts', 'timestamp', 't']);
+const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const DURATION = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/;
+const MS_PER: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+
+/**
+ * logfmt: `level=error msg="x y" duration=12ms`. Every token must be `key=value` (value bare or double-quoted with
+ * backslash escapes). Numbers become `numeric`, Go durations too (in milliseconds), other values `fields`.
+ */
+export function parseLogfmt(line: string): ParsedLine | undefined {
+  const out: ParsedLine = { fields: {}, message: line, raw: line, format: 'logfmt' };
+  const numeric: Record<string, number> = {};
+  let pairs = 0;
+  let numbers = 0;
+  let hasMessage = false;
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && line.charCodeAt(i) === 32) i++;
+    if (i >= n) break;
+    const eq = keyEnd(line, i);
+    if (eq <= i || line.charCodeAt(eq) !== 61) return undefined;
+    const key = line.slice(i, eq);
+    let value: string;
+    if (line.charCodeAt(eq + 1) === 34) {
+      const close = closingQuote(line, eq + 2);
+      if (close < 0) return undefined;
+      value = unescape(line.slice(eq + 2, close));
+      i = close + 1;
+      if (i < n && line.charCodeAt(i) !== 32) return undefined;
+    } else {
+      let end = line.indexOf(' ', eq + 1);
+      if (end < 0) end = n;
+      value = line.slice(eq + 1, end);
+      i = end;
+    }
+    pairs++;
+    if (MESSAGE_KEYS.has(key) && !hasMessage) {
+      out.message = value;
+      hasMessage = true;
+      continue;
+    }
+    if (LEVEL_KEYS.has(key) && out.level === undefined) {
+      out.level = normalizeLevel(value) ?? value;
+      continue;
+    }
+    if (TIME_KEYS.has(key) && out.ts === undefined) {
+      out.ts = parseTimestampValue(value);
+      if (out.ts !== undefined) continue;
+    }
+    const num = toNumber(value);
+    if (num === undefined) out.fields[key] = value;
+    else {
+      numeric[key] = num;
+      numbers++;
+    }
+  }
+  if (pairs === 0) return undefined;
+  if (numbers > 0) out.numeric = numeric;
+  return out;
+}
+
+/** End of a key: the first space, `=` or quote. */
+function keyEnd(s: string, from: number): number {
+  let i = from;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 61 || c === 32 || c === 34) break;
+  }
+  return i;
+}
+
+function unescape(v: string): string {
+  return v.includes('\\') ? v.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c)) : v;
+}
+
+function toNumber(v: string): number | undefined {
+  if (NUMBER.test(v)) return Number(v);
+  const d = DURATION.exec(v);
+  return d ? Number(d[1]) * MS_PER[d[2]] : undefined;
+}

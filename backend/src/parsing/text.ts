@@ -1,0 +1,13 @@
+/** Index of the double quote closing a string that starts at `from` (backslash-escaped quotes skipped), or -1. */
+export function closingQuote(s: string, from: number): number {
+  let q = s.indexOf('"', from);
+  while (q > 0 && isEscaped(s, q, from)) q = s.indexOf('"', q + 1);
+  return q;
+}
+
+/** Whether s[at] follows an odd run of backslashes (not reaching back before `from`). */
+function isEscaped(s: string, at: number, from: number): boolean {
+  let i = at - 1;
+  while (i >= from && s.charCodeAt(i) === 92) i--;
+  return (at - 1 - i) % 2 === 1;
+}

@@ -1,0 +1,95 @@
+import type { ParsedLine } from '../types.js';
+import { levelOfStatus } from './level.js';
+import { closingQuote } from './text.js';
+import { parseClf } from './timestamp.js';
+
+export type WebFormat = 'apache' | 'nginx';
+
+const RESPONSE_TIME = /^(?:(?:rt|request_time|rtime)="?(\d+(?:\.\d+)?)"?|"?(\d+\.\d+)"?)$/;
+
+/**
+ * Apache/nginx common and combined formats, scanned by hand (one pass, no backtracking):
+ * `ip ident user [time] "request" status bytes ["referer" "ua"] [response time]`.
+ * nginx is combined plus a trailing response time in seconds (`rt=0.123`, `request_time=0.1` or a bare float).
+ */
+export function parseWeb(line: string, format: WebFormat): ParsedLine | undefined {
+  const ipEnd = line.indexOf(' ');
+  if (ipEnd <= 0) return undefined;
+  const identEnd = line.indexOf(' ', ipEnd + 1);
+  if (identEnd < 0) return undefined;
+  const userEnd = line.indexOf(' ', identEnd + 1);
+  if (userEnd < 0 || line.charCodeAt(userEnd + 1) !== 91) return undefined;
+  const timeEnd = line.indexOf(']', userEnd + 2);
+  if (timeEnd < 0 || line.charCodeAt(timeEnd + 1) !== 32 || line.charCodeAt(timeEnd + 2) !== 34) return undefined;
+  const ts = parseClf(line, userEnd + 2, timeEnd);
+  if (ts === undefined) return undefined;
+
+  const reqStart = timeEnd + 3;
+  const reqEnd = closingQuote(line, reqStart);
+  if (reqEnd < 0 || line.charCodeAt(reqEnd + 1) !== 32) return undefined;
+  const statusStart = reqEnd + 2;
+  const statusEnd = statusStart + 3;
+  if (!isStatus(line, statusStart) || line.charCodeAt(statusEnd) !== 32) return undefined;
+  let bytesEnd = statusEnd + 1;
+  if (line.charCodeAt(bytesEnd) === 45) bytesEnd++;
+  else while (isDigit(line.charCodeAt(bytesEnd))) bytesEnd++;
+  if (bytesEnd === statusEnd + 1 || (bytesEnd < line.length && line.charCodeAt(bytesEnd) !== 32)) return undefined;
+  const status = line.slice(statusStart, statusEnd);
+  const bytes = line.slice(statusEnd + 1, bytesEnd);
+
+  let referer = '-';
+  let ua = '-';
+  let rest = bytesEnd + 1;
+  if (line.charCodeAt(rest) === 34) {
+    const refEnd = closingQuote(line, rest + 1);
+    if (refEnd < 0 || line.charCodeAt(refEnd + 1) !== 32 || line.charCodeAt(refEnd + 2) !== 34) return undefined;
+    const uaEnd = closingQuote(line, refEnd + 3);
+    if (uaEnd < 0) return undefined;
+    referer = line.slice(rest + 1, refEnd);
+    ua = line.slice(refEnd + 3, uaEnd);
+    rest = uaEnd + 2;
+  }
+
+  let methodEnd = line.indexOf(' ', reqStart);
+  if (methodEnd < 0 || methodEnd > reqEnd) methodEnd = reqEnd;
+  let targetEnd = methodEnd < reqEnd ? line.indexOf(' ', methodEnd + 1) : reqEnd;
+  if (targetEnd < 0 || targetEnd > reqEnd) targetEnd = reqEnd;
+  let pathEnd = methodEnd < reqEnd ? line.indexOf('?', methodEnd + 1) : reqEnd;
+  if (pathEnd < 0 || pathEnd > targetEnd) pathEnd = targetEnd;
+  const method = line.slice(reqStart, methodEnd);
+  const path = line.slice(Math.min(methodEnd + 1, reqEnd), pathEnd);
+  const fields: Record<string, string> = {
+    ip: line.slice(0, ipEnd),
+    user: line.slice(identEnd + 1, userEnd),
+    method,
+    path,
+    query: pathEnd < targetEnd ? line.slice(pathEnd + 1, targetEnd) : '',
+    protocol: targetEnd < reqEnd ? line.slice(targetEnd + 1, reqEnd) : '',
+    status,
+    bytes: bytes === '-' ? '0' : bytes,
+    referer,
+    ua,
+  };
+  const rt = rest < line.length ? responseTime(line.slice(rest)) : undefined;
+  if (rt !== undefined) fields.rt = rt;
+  return { ts, level: levelOfStatus(status), fields, message: path ? `${method} ${path}` : method, raw: line, format };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** A three-digit HTTP status, 100 to 599. */
+function isStatus(s: string, at: number): boolean {
+  const c = s.charCodeAt(at);
+  return c >= 49 && c <= 53 && isDigit(s.charCodeAt(at + 1)) && isDigit(s.charCodeAt(at + 2));
+}
+
+/** The first trailing token that reads as a response time in seconds. */
+function responseTime(tail: string): string | undefined {
+  for (const token of tail.trim().split(' ', 8)) {
+    const m = RESPONSE_TIME.exec(token);
+    if (m) return m[1] ?? m[2];
+  }
+  return undefined;
+}

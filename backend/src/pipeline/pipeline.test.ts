@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { csvRows, hdfsSessions, normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
+import type { ScoredLine } from '../types.js';
+import { createScorer, train } from './index.js';
+
+function scoreAll(scorer: ReturnType<typeof createScorer>, lines: string[]): ScoredLine[] {
+  const out: ScoredLine[] = [];
+  for (const l of lines) out.push(...scorer.push(l));
+  out.push(...scorer.end());
+  return out;
+}
+
+describe('web logs', async () => {
+  const model = await train(normalAccessLog(4000), { detector: 'iforest', seed: 7, name: 'web' });
+  const planted = [
+    plantedAccessLine(4001, { target: "/search?q=1'%20UNION%20SELECT%20username,password%20FROM%20users--", ua: 'sqlmap/1.7.2' }),
+    plantedAccessLine(4002, { target: '/api/orders', bytes: 90_000_000 }),
+  ];
+  const normal = normalAccessLog(4100, 99).slice(4003);
+
+  it('flags planted attacks with readable reasons, strongest first, and leaves normal traffic alone', () => {
+    const scored = scoreAll(createScorer(model, { detector: 'ensemble' }), [...planted, ...normal]);
+    expect(scored).toHaveLength(planted.length + normal.length);
+    const [sqli, bytes] = scored;
+    expect(sqli.severity === 'high' || sqli.severity === 'critical').toBe(true);
+    expect(sqli.reasons[0]).toBe('SQL injection pattern: UNION SELECT');
+    expect(sqli.reasons).toContain('scanner or tool user agent: sqlmap');
+    expect(bytes.anomaly).toBe(true);
+    expect(bytes.reasons.some((r) => /^bytes \d+σ above \/api\/orders baseline$/.test(r))).toBe(true);
+    const falsePositives = scored.slice(2).filter((s) => s.anomaly).length;
+    expect(falsePositives).toBeLessThan(normal.length * 0.02);
+    expect(Math.max(...scored.slice(2).map((s) => s.score))).toBeLessThan(sqli.score);
+    expect(sqli.detector).toMatch(/^web\/ensemble@[0-9a-f]{8}$/);
+    expect(sqli.template).toBe('GET /search');
+  });
+
+  it('explains a burst from one client against the baseline rate', () => {
+    const burst = Array.from({ length: 150 }, (_, k) => plantedAccessLine(4001 + k / 10, { ip: '10.9.9.7', target: '/login', method: 'POST', status: 401 }));
+    const scored = scoreAll(createScorer(model, { detector: 'iforest' }), burst);
+    const last = scored[scored.length - 1];
+    expect(last.anomaly).toBe(true);
+    expect(last.reasons.join('; ')).toMatch(/client 10\.9\.9\.7 sent \d+ requests\/min, \d+× its baseline/);
+  });
+
+  it('scores the same lines the same way in one batch or line by line', () => {
+    const lines = [...planted, ...normal.slice(0, 50)];
+    const a = scoreAll(createScorer(model), lines).map((s) => s.score);
+    const b = createScorer(model).pushBatch(lines).map((s) => s.score);
+    expect(b).toEqual(a);
+  });
+});
+
+describe('system logs', () => {
+  it('flags a FATAL error that repeats 60 times, though it is not rare', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const t = `${String(10 + Math.floor(i / 3600)).padStart(2, '0')}${String(Math.floor(i / 60) % 60).padStart(2, '0')}${String(i % 60).padStart(2, '0')}`;
+      lines.push(
+        i % 50 === 7
+          ? `081109 ${t} 19 FATAL dfs.DataNode: Kernel panic: unable to mount root fs on unknown-block(0,0)`
+          : `081109 ${t} ${100 + (i % 7)} INFO dfs.DataNode$PacketResponder: PacketResponder ${i % 3} for block blk_${4000 + i} terminating`,
+      );
+    }
+    const model = await train(lines, { detector: 'iforest', seed: 3 });
+    const scored = scoreAll(createScorer(model, { detector: 'ensemble' }), lines);
+    const fatal = scored.filter((s) => s.line.includes('FATAL'));
+    expect(fatal).toHaveLength(60);
+    expect(fatal.every((s) => s.severity === 'high' || s.severity === 'critical')).toBe(true);
+    expect(fatal[0].reasons[0]).toBe('level FATAL');
+    expect(scored.filter((s) => s.anomaly && !s.line.includes('FATAL')).length).toBeLessThan(30);
+  });
+});
+
+describe('sessions', () => {
+  it('holds the lines of a session until it closes and marks every line of an anomalous one, in input order', async () => {
+    const key = 'blk_-?\\d+';
+    const model = await train(hdfsSessions(300), { detector: 'iforest', seed: 5, sessionKey: key });
+    expect(model.sessions?.sessions).toBe(300);
+    const lines = hdfsSessions(20, { skipStep: new Map([[7, 4]]) });
+    const scorer = createScorer(model, { detector: 'ensemble' });
+    const early = lines.flatMap((l) => scorer.push(l));
+    const scored = [...early, ...scorer.end()];
+    expect(scored.map((s) => s.line)).toEqual(lines);
+    const broken = scored.filter((s) => s.session === 'blk_1007');
+    expect(broken).toHaveLength(4);
+    for (const s of broken) {
+      expect(s.anomaly).toBe(true);
+      expect(s.reasons[0]).toBe("session blk_1007: step 'addStoredBlock' missing from the usual lifecycle");
+    }
+    expect(scored.filter((s) => s.anomaly && s.session !== 'blk_1007')).toEqual([]);
+  });
+});
+
+describe('CSV', () => {
+  it('uses numeric columns as features and names the one out of range', async () => {
+    const rows = csvRows(2000);
+    const model = await train(rows, { detector: 'iforest', seed: 2 });
+    expect(model.format).toBe('csv');
+    const scorer = createScorer(model, { detector: 'ensemble' });
+    const [header, spike] = scorer.pushBatch([rows[0], '2024-03-01T01:00:00Z,web-1,9000,0.41']);
+    expect(header.score).toBe(0);
+    expect(spike.anomaly).toBe(true);
+    expect(spike.reasons.join('; ')).toContain('latency_ms = 9000');
+  });
+});

@@ -1,0 +1,86 @@
+import { IsolationForest, Novelty, type Autoencoder, type Calibration } from '../detectors/index.js';
+import { TemplateIndex } from '../features/index.js';
+import { SessionVectorizer } from '../features/session.js';
+import { liveAutoencoder } from '../models/live.js';
+import type { Member, MemberStates, Model } from '../models/model.js';
+import type { DetectorKind } from '../types.js';
+import { PipelineInputError } from './errors.js';
+
+/** A model's members brought to life once, shared by every scorer of that model. */
+export interface ModelRuntime {
+  model: Model;
+  templates: TemplateIndex;
+  members: LiveMembers;
+  novelty?: Novelty;
+  sessions?: {
+    key: RegExp;
+    idleMs: number;
+    vectorizer: SessionVectorizer;
+    lifecycle: number[];
+    orderRules: [number, number][];
+    members: LiveMembers;
+    novelty: Novelty;
+  };
+}
+
+export interface LiveMembers {
+  iforest?: IsolationForest;
+  autoencoder?: Autoencoder;
+  calibration: Partial<Record<Member, Calibration>>;
+}
+
+const runtimes = new WeakMap<Model, ModelRuntime>();
+
+export function runtimeOf(model: Model): ModelRuntime {
+  let r = runtimes.get(model);
+  if (!r) {
+    r = hydrate(model);
+    runtimes.set(model, r);
+  }
+  return r;
+}
+
+function hydrate(model: Model): ModelRuntime {
+  const s = model.sessions;
+  return {
+    model,
+    templates: TemplateIndex.fromJSON(model.parserState.templates),
+    members: liveMembers(model.members, model.calibration),
+    novelty: model.novelty ? Novelty.fromJSON(model.novelty) : undefined,
+    sessions: s && {
+      key: new RegExp(s.key),
+      idleMs: s.idleMs > 0 ? s.idleMs : Infinity,
+      vectorizer: SessionVectorizer.fromJSON(s.vectorizer),
+      lifecycle: s.vectorizer.lifecycle,
+      orderRules: s.vectorizer.orderRules,
+      members: liveMembers(s.members, s.calibration),
+      novelty: Novelty.fromJSON(s.novelty),
+    },
+  };
+}
+
+function liveMembers(states: MemberStates, calibration: LiveMembers['calibration']): LiveMembers {
+  return {
+    iforest: states.iforest && IsolationForest.fromJSON(states.iforest),
+    autoencoder: states.autoencoder && awake(states.autoencoder),
+    calibration,
+  };
+}
+
+function awake(state: NonNullable<MemberStates['autoencoder']>): Autoencoder {
+  const ae = liveAutoencoder(state);
+  if (!ae) throw new Error('the model autoencoder is not loaded: use loadModel() or await prepareModel(model) first');
+  return ae;
+}
+
+/** The members a detector choice scores with, checked against what the model holds. */
+export function activeMembers(model: Model, detector: DetectorKind): Member[] {
+  const held = (['iforest', 'autoencoder'] as const).filter((m) => model.members[m]);
+  if (detector === 'ensemble') return held;
+  if (!model.members[detector]) {
+    throw new PipelineInputError(
+      `model "${model.name}" has no ${detector} member (it holds: ${held.join(', ') || 'none'}); retrain with --detector ${detector} or ensemble`,
+    );
+  }
+  return [detector];
+}

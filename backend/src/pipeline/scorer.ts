@@ -1,0 +1,252 @@
+import { calibrate, ensemble, severityOf, type Signal, type Thresholds } from '../detectors/index.js';
+import { explain, ruleSignals, type Attribution } from '../explain/index.js';
+import { sessionFindings } from '../explain/session.js';
+import { LineFeaturizer, type TemplateHit } from '../features/index.js';
+import type { Member, Model } from '../models/model.js';
+import { createParser, type LineParser } from '../parsing/index.js';
+import type { DetectorKind, Matrix, ParsedLine, ScoredLine } from '../types.js';
+import { activeMembers, runtimeOf, type LiveMembers, type ModelRuntime } from './runtime.js';
+import { SessionTracker, type OpenSession } from './sessions.js';
+
+export interface ScorerOptions {
+  labels?: Record<string, string>;
+  /** One member of the model, or `ensemble` (all members with the novelty and rule signals). Default: the model's. */
+  detector?: DetectorKind;
+}
+
+export interface Scorer {
+  /** Scores one line; returns the lines that are final, in input order (lines of open sessions wait). */
+  push(raw: string, ts?: number): ScoredLine[];
+  /** Closes open sessions and returns every line still held. */
+  end(): ScoredLine[];
+}
+
+export interface BatchScorer extends Scorer {
+  /** `push` for many lines at once: the fast path (the detectors score the batch as one matrix). */
+  pushBatch(raws: readonly string[], ts?: readonly (number | undefined)[]): ScoredLine[];
+}
+
+/** The model must be loaded by loadModel, returned by train, or passed through prepareModel once. */
+export function createScorer(model: Model, opts: ScorerOptions = {}): BatchScorer {
+  return new LineScorer(runtimeOf(model), opts);
+}
+
+interface Held {
+  line: ScoredLine;
+  template: number;
+  pending: boolean;
+}
+
+const NO_LINES: ScoredLine[] = [];
+const NO_REASONS: string[] = [];
+
+class LineScorer implements BatchScorer {
+  private readonly model: Model;
+  private readonly parser: LineParser;
+  private readonly featurizer: LineFeaturizer;
+  private readonly detector: DetectorKind;
+  private readonly members: Member[];
+  private readonly thresholds: Thresholds;
+  private readonly label: string;
+  private readonly labels: Record<string, string>;
+  private readonly cols: number;
+  private matrix = new Float64Array(0);
+  private parsed: ParsedLine[] = [];
+  private hits: TemplateHit[] = [];
+  private readonly sessions?: { tracker: SessionTracker<Held>; closed: OpenSession<Held>[]; queue: Held[]; head: number };
+
+  constructor(
+    private readonly runtime: ModelRuntime,
+    opts: ScorerOptions,
+  ) {
+    const model = (this.model = runtime.model);
+    this.detector = opts.detector ?? model.detector;
+    this.members = activeMembers(model, this.detector);
+    this.thresholds = model.thresholds[this.detector];
+    this.label = `${model.name}/${this.detector}@${model.trainedOn.sha256.slice(0, 8)}`;
+    this.labels = opts.labels ?? {};
+    const { header, pattern } = model.parserState;
+    this.parser = createParser(model.format, { sample: header === undefined ? undefined : [header], pattern });
+    this.featurizer = new LineFeaturizer(model.featureSchema, runtime.templates, model.baselines.web);
+    this.cols = model.featureSchema.names.length;
+    if (runtime.sessions) {
+      const closed: OpenSession<Held>[] = [];
+      this.sessions = { tracker: new SessionTracker<Held>((s) => closed.push(s), runtime.sessions.idleMs), closed, queue: [], head: 0 };
+    }
+  }
+
+  push(raw: string, ts?: number): ScoredLine[] {
+    return this.pushBatch([raw], ts === undefined ? undefined : [ts]);
+  }
+
+  pushBatch(raws: readonly string[], ts?: readonly (number | undefined)[]): ScoredLine[] {
+    const n = raws.length;
+    if (n === 0) return NO_LINES;
+    const X = this.featurize(raws, ts);
+    const calibrated = this.scoreMembers(this.runtime.members, X);
+    const out: ScoredLine[] = this.sessions ? NO_LINES : new Array(n);
+    for (let i = 0; i < n; i++) {
+      const line = this.scoreLine(i, raws[i], ts?.[i], X, calibrated);
+      if (this.sessions) this.hold(line, this.hits[i], this.parsed[i].ts);
+      else out[i] = line;
+    }
+    return this.sessions ? this.release() : out;
+  }
+
+  end(): ScoredLine[] {
+    if (!this.sessions) return NO_LINES;
+    this.sessions.tracker.closeAll();
+    return this.release();
+  }
+
+  /** Parses, templates and featurizes a batch into one matrix (rows of header lines stay zero). */
+  private featurize(raws: readonly string[], ts?: readonly (number | undefined)[]): Matrix {
+    const n = raws.length;
+    const cols = this.cols;
+    if (this.matrix.length < n * cols) this.matrix = new Float64Array(n * cols);
+    this.parsed.length = n;
+    this.hits.length = n;
+    for (let i = 0; i < n; i++) {
+      const p = this.parser.parse(raws[i]);
+      if (p.ts === undefined && ts?.[i] !== undefined) p.ts = ts[i];
+      this.parsed[i] = p;
+      if (p.header) {
+        this.hits[i] = HEADER_HIT;
+        this.matrix.fill(0, i * cols, (i + 1) * cols);
+        continue;
+      }
+      const hit = this.runtime.templates.lookup(p);
+      this.hits[i] = hit;
+      this.matrix.set(this.featurizer.fill(p, hit), i * cols);
+    }
+    return { data: this.matrix.subarray(0, n * cols), rows: n, cols };
+  }
+
+  /** Calibrated score of each active member for each row. */
+  private scoreMembers(live: LiveMembers, X: Matrix): Partial<Record<Member, Float64Array>> {
+    const out: Partial<Record<Member, Float64Array>> = {};
+    for (const m of this.members) {
+      const detector = live[m];
+      const calibration = live.calibration[m];
+      if (!detector || !calibration) continue;
+      const raw = detector.scoreMatrix(X);
+      for (let i = 0; i < raw.length; i++) raw[i] = calibrate(raw[i], calibration);
+      out[m] = raw;
+    }
+    return out;
+  }
+
+  private scoreLine(i: number, raw: string, ts: number | undefined, X: Matrix, calibrated: Partial<Record<Member, Float64Array>>): ScoredLine {
+    const p = this.parsed[i];
+    const hit = this.hits[i];
+    const line: ScoredLine = {
+      ts: ts ?? p.ts ?? 0,
+      line: raw,
+      labels: this.labels,
+      template: hit.template,
+      score: 0,
+      severity: 'normal',
+      anomaly: false,
+      reasons: NO_REASONS,
+      detector: this.label,
+      session: undefined,
+    };
+    if (p.header) return line;
+    const row = X.data.subarray(i * X.cols, (i + 1) * X.cols);
+    const memberScores = this.members.map((m) => ({ name: m, score: calibrated[m]?.[i] ?? 0 }));
+    const ensembled = this.detector === 'ensemble';
+    const signals = ensembled ? this.signals(p, hit, row) : NO_SIGNALS;
+    line.score = ensembled ? ensemble.combine({ members: memberScores, signals }, this.thresholds).score : memberScores[0].score;
+    line.severity = severityOf(line.score, this.thresholds);
+    line.anomaly = line.severity !== 'normal';
+    if (line.anomaly) line.reasons = this.reasons(p, hit, row, ensembled ? signals : this.signals(p, hit, row), memberScores);
+    return line;
+  }
+
+  private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array): Signal[] {
+    const rules = ruleSignals(this.model.featureSchema, p, row);
+    const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
+    return rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
+  }
+
+  private reasons(p: ParsedLine, hit: TemplateHit, row: Float64Array, signals: Signal[], scores: { name: string; score: number }[]): string[] {
+    const { members } = this.runtime;
+    const attributions: Attribution[] = [];
+    for (const s of scores) {
+      if (s.score < this.model.thresholds[s.name as Member].low) continue;
+      if (s.name === 'iforest' && members.iforest) attributions.push({ kind: 'share', values: members.iforest.attribution(row) });
+      if (s.name === 'autoencoder' && members.autoencoder) attributions.push({ kind: 'error', values: members.autoencoder.featureErrors(row) });
+    }
+    return explain({
+      schema: this.model.featureSchema,
+      stats: this.model.baselines.features,
+      web: this.model.baselines.web,
+      trainingLines: this.runtime.templates.total,
+      parsed: p,
+      hit,
+      row,
+      signals,
+      attributions,
+      ranges: this.model.novelty?.ranges,
+    });
+  }
+
+  private hold(line: ScoredLine, hit: TemplateHit, ts: number | undefined): void {
+    const s = this.sessions!;
+    const held: Held = { line, template: hit.id, pending: false };
+    s.queue.push(held);
+    const key = this.runtime.sessions!.key.exec(line.line)?.[0];
+    if (key === undefined) return;
+    held.pending = true;
+    line.session = key;
+    s.tracker.add(key, ts, held);
+  }
+
+  /** Scores the sessions closed so far, then returns the queue's prefix of final lines. */
+  private release(): ScoredLine[] {
+    const s = this.sessions!;
+    if (s.closed.length) {
+      this.scoreSessions(s.closed.splice(0));
+    }
+    const out: ScoredLine[] = [];
+    while (s.head < s.queue.length && !s.queue[s.head].pending) out.push(s.queue[s.head++].line);
+    if (s.head > 4096 && s.head * 2 > s.queue.length) {
+      s.queue.splice(0, s.head);
+      s.head = 0;
+    }
+    return out;
+  }
+
+  private scoreSessions(closed: OpenSession<Held>[]): void {
+    const rt = this.runtime.sessions!;
+    const seqs = closed.map((c) => c.items.map((h) => h.template));
+    const S = rt.vectorizer.transformAll(seqs);
+    const calibrated = this.scoreMembers(rt.members, S);
+    const shape = { lifecycle: rt.lifecycle, orderRules: rt.orderRules, text: (id: number) => this.runtime.templates.text(id) };
+    closed.forEach((session, i) => {
+      const memberScores = this.members.map((m) => ({ name: m, score: calibrated[m]?.[i] ?? 0 }));
+      const signals = rt.novelty.check({ session: seqs[i] });
+      const score =
+        this.detector === 'ensemble' ? ensemble.combine({ members: memberScores, signals }, this.thresholds).score : memberScores[0].score;
+      const severity = severityOf(score, this.thresholds);
+      const reasons =
+        severity === 'normal'
+          ? NO_REASONS
+          : [...sessionFindings(seqs[i], shape), ...signals.map((sig) => sig.reason)].map((r) => `session ${session.key}: ${r}`);
+      if (severity !== 'normal' && reasons.length === 0) reasons.push(`session ${session.key}: unusual mix of steps`);
+      for (const held of session.items) {
+        held.pending = false;
+        const line = held.line;
+        if (score > line.score) {
+          line.score = score;
+          line.severity = severity;
+          line.anomaly = severity !== 'normal';
+        }
+        if (reasons.length) line.reasons = [...reasons, ...line.reasons];
+      }
+    });
+  }
+}
+
+const NO_SIGNALS: Signal[] = [];
+const HEADER_HIT: TemplateHit = { id: -1, template: '<header>', params: [], count: 0 };

@@ -1,0 +1,292 @@
+import { createHash } from 'node:crypto';
+import {
+  Autoencoder,
+  DEFAULT_THRESHOLDS,
+  fitCalibration,
+  IsolationForest,
+  Novelty,
+  type Calibration,
+  type Progress,
+} from '../detectors/index.js';
+import {
+  buildSchema,
+  familyOf,
+  LineFeaturizer,
+  NumericColumns,
+  TemplateIndex,
+  WebBaselineBuilder,
+  type FeatureSchema,
+} from '../features/index.js';
+import { SessionVectorizer } from '../features/session.js';
+import { rememberAutoencoder } from '../models/live.js';
+import { MODEL_SCHEMA, membersOf, type FeatureStats, type Member, type MemberStates, type Model, type SessionModel } from '../models/model.js';
+import { createParser, detectFormat, type LineParser } from '../parsing/index.js';
+import type { DetectorKind, FormatName, Matrix } from '../types.js';
+import { PipelineInputError } from './errors.js';
+import { SessionTracker, sessionKeyRegex } from './sessions.js';
+
+export interface TrainOptions {
+  detector?: DetectorKind;
+  format?: FormatName | 'auto';
+  /** Named-group regex for the `custom` format. */
+  pattern?: string;
+  /** Regex whose first match in a line is its session key (e.g. `blk_-?\d+`). */
+  sessionKey?: string;
+  /** A session closes after this long without a line (ms); default: only at the end of the input. */
+  sessionIdleMs?: number;
+  seed?: number;
+  name?: string;
+  /** Where the lines came from, recorded in `trainedOn.source`. */
+  source?: string;
+  /** Lines kept to fit the detectors (the first N); templates and baselines see every line. Default 200,000. */
+  sampleLines?: number;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export type TrainProgress =
+  | { phase: 'read'; lines: number }
+  | { phase: 'fit'; member: Member | 'sessions' }
+  | { phase: 'autoencoder'; progress: Progress };
+
+const DETECT_LINES = 200;
+const DEFAULT_SAMPLE = 200_000;
+/** The autoencoder learns from, and calibration scores, even spreads of at most this many sample rows. */
+const FIT_ROWS = 50_000;
+const MAX_SESSION_ITEMS = 5_000_000;
+
+export async function train(lines: Iterable<string> | AsyncIterable<string>, opts: TrainOptions = {}): Promise<Model> {
+  return trainBatches(batchesOf(lines), opts);
+}
+
+/** The same as `train`, fed in batches (much cheaper per line than one async step per line). */
+export async function trainBatches(
+  batches: Iterable<readonly string[]> | AsyncIterable<readonly string[]>,
+  opts: TrainOptions = {},
+): Promise<Model> {
+  const trainer = new Trainer(opts);
+  for await (const batch of batches) trainer.add(batch);
+  return trainer.finish();
+}
+
+async function* batchesOf(lines: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string[]> {
+  let batch: string[] = [];
+  for await (const line of lines) {
+    batch.push(line);
+    if (batch.length === 1024) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/** One pass over the stream: templates, baselines, sessions and the sample; then the detectors on the sample. */
+class Trainer {
+  private readonly hash = new LineHasher();
+  private readonly head: string[] = [];
+  private readonly sample: string[] = [];
+  private readonly sampleLimit: number;
+  private readonly numeric = new NumericColumns();
+  private readonly sessionKey?: RegExp;
+  private readonly sessions: number[][] = [];
+  private readonly tracker?: SessionTracker<number>;
+  private stream?: {
+    format: FormatName;
+    parser: LineParser;
+    templates: TemplateIndex;
+    web?: WebBaselineBuilder;
+    header?: string;
+  };
+  private lines = 0;
+
+  constructor(private readonly opts: TrainOptions) {
+    this.sampleLimit = opts.sampleLines ?? DEFAULT_SAMPLE;
+    if (opts.sessionKey) {
+      this.sessionKey = sessionKeyRegex(opts.sessionKey);
+      this.tracker = new SessionTracker<number>((s) => this.sessions.push(s.items), opts.sessionIdleMs, MAX_SESSION_ITEMS);
+    }
+  }
+
+  add(batch: readonly string[]): void {
+    for (const raw of batch) {
+      if (!this.stream) {
+        this.head.push(raw);
+        if (this.head.length >= DETECT_LINES) this.start();
+        continue;
+      }
+      this.learn(raw);
+    }
+    this.opts.onProgress?.({ phase: 'read', lines: this.lines + this.head.length });
+  }
+
+  private start(): void {
+    const requested = this.opts.format ?? 'auto';
+    const format = requested === 'auto' ? detectFormat(this.head) : requested;
+    const parser = createParser(format, { sample: this.head, pattern: this.opts.pattern });
+    const web = familyOf(format) === 'web';
+    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? new WebBaselineBuilder() : undefined };
+    for (const raw of this.head.splice(0)) this.learn(raw);
+  }
+
+  private learn(raw: string): void {
+    const s = this.stream!;
+    this.lines++;
+    this.hash.add(raw);
+    if (this.sample.length < this.sampleLimit) this.sample.push(raw);
+    const p = s.parser.parse(raw);
+    if (p.header) {
+      s.header ??= raw;
+      return;
+    }
+    const hit = s.templates.learn(p);
+    s.web?.observe(p, hit);
+    this.numeric.observe(p);
+    if (this.sessionKey) {
+      const key = this.sessionKey.exec(raw)?.[0];
+      if (key !== undefined) this.tracker!.add(key, p.ts, hit.id);
+    }
+  }
+
+  async finish(): Promise<Model> {
+    if (!this.stream) this.start();
+    const s = this.stream!;
+    if (this.lines === 0) throw new PipelineInputError('nothing to train on: the input has no lines');
+    s.templates.seal();
+    const schema = buildSchema(s.format, this.numeric.list());
+    const web = s.web?.finish();
+    const X = this.sampleMatrix(schema, s.templates, s.parser, web);
+    if (X.rows === 0) throw new PipelineInputError('nothing to train on: the input has only a header');
+    const detector = this.opts.detector ?? 'ensemble';
+    const seed = this.opts.seed ?? 1;
+    const fitted = await this.fitMembers(membersOf(detector), X, seed);
+    this.tracker?.closeAll();
+    return {
+      schema: MODEL_SCHEMA,
+      name: this.opts.name ?? 'model',
+      detector,
+      createdAt: new Date().toISOString(),
+      trainedOn: { source: this.opts.source ?? '-', lines: this.lines, sha256: this.hash.digest() },
+      format: s.format,
+      parserState: { header: s.header, pattern: this.opts.pattern, templates: s.templates.toJSON() },
+      featureSchema: schema,
+      params: { seed, sampleLines: this.sampleLimit, trainedRows: X.rows },
+      baselines: { web, features: featureStats(X) },
+      calibration: fitted.calibration,
+      thresholds: { ...DEFAULT_THRESHOLDS },
+      members: fitted.members,
+      novelty: Novelty.fit({ templates: s.templates.ids(), features: X, featureNames: schema.names }).toJSON(),
+      sessions: this.sessionKey ? await this.fitSessions(detector, seed) : undefined,
+    };
+  }
+
+  /** Features of the sampled lines, computed with the final templates and baselines, in input order. */
+  private sampleMatrix(schema: FeatureSchema, templates: TemplateIndex, parser: LineParser, web: Model['baselines']['web']): Matrix {
+    const featurizer = new LineFeaturizer(schema, templates, web);
+    const cols = schema.names.length;
+    const data = new Float64Array(this.sample.length * cols);
+    let rows = 0;
+    for (const raw of this.sample.splice(0)) {
+      const p = parser.parse(raw);
+      if (p.header) continue;
+      data.set(featurizer.fill(p, templates.lookup(p)), rows * cols);
+      rows++;
+    }
+    return { data: data.subarray(0, rows * cols), rows, cols };
+  }
+
+  private async fitMembers(members: Member[], X: Matrix, seed: number): Promise<{ members: MemberStates; calibration: Partial<Record<Member, Calibration>> }> {
+    const states: MemberStates = {};
+    const calibration: Partial<Record<Member, Calibration>> = {};
+    const spread = strided(X, FIT_ROWS, 0);
+    const held = strided(X, FIT_ROWS, 0.5);
+    for (const member of members) {
+      this.opts.onProgress?.({ phase: 'fit', member });
+      if (member === 'iforest') {
+        const forest = IsolationForest.fit(X, { seed });
+        states.iforest = forest.toJSON();
+        calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest);
+      } else {
+        const ae = await Autoencoder.fit(spread, {
+          seed,
+          onProgress: (progress) => this.opts.onProgress?.({ phase: 'autoencoder', progress }),
+        });
+        states.autoencoder = ae.toJSON();
+        rememberAutoencoder(states.autoencoder, ae);
+        calibration.autoencoder = fitCalibration(ae.scoreMatrix(held), DEFAULT_THRESHOLDS.autoencoder);
+      }
+    }
+    return { members: states, calibration };
+  }
+
+  private async fitSessions(detector: DetectorKind, seed: number): Promise<SessionModel | undefined> {
+    if (this.sessions.length === 0) return undefined;
+    this.opts.onProgress?.({ phase: 'fit', member: 'sessions' });
+    const vectorizer = SessionVectorizer.fit(this.sessions);
+    const S = vectorizer.transformAll(this.sessions);
+    const fitted = await this.fitMembers(membersOf(detector), S, seed);
+    return {
+      key: this.opts.sessionKey!,
+      idleMs: this.opts.sessionIdleMs ?? 0,
+      sessions: this.sessions.length,
+      vectorizer: vectorizer.toJSON(),
+      members: fitted.members,
+      calibration: fitted.calibration,
+      novelty: Novelty.fit({ sessions: this.sessions }).toJSON(),
+    };
+  }
+}
+
+/**
+ * At most `max` rows evenly spread over X, starting `phase` of a step in: deterministic, and two phases pick
+ * different rows when X has more than 2 x max of them (the autoencoder is calibrated on rows it did not learn).
+ */
+function strided(X: Matrix, max: number, phase: number): Matrix {
+  if (X.rows <= max) return X;
+  const step = X.rows / max;
+  const data = new Float64Array(max * X.cols);
+  for (let i = 0; i < max; i++) {
+    const r = Math.floor((i + phase) * step);
+    data.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), i * X.cols);
+  }
+  return { data, rows: max, cols: X.cols };
+}
+
+export function featureStats(X: Matrix): FeatureStats {
+  const { rows, cols, data } = X;
+  const mean = new Array<number>(cols).fill(0);
+  const m2 = new Array<number>(cols).fill(0);
+  const min = new Array<number>(cols).fill(Infinity);
+  const max = new Array<number>(cols).fill(-Infinity);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = data[r * cols + c];
+      const d = v - mean[c];
+      mean[c] += d / (r + 1);
+      m2[c] += d * (v - mean[c]);
+      if (v < min[c]) min[c] = v;
+      if (v > max[c]) max[c] = v;
+    }
+  }
+  return { mean, std: m2.map((v) => Math.sqrt(v / Math.max(1, rows - 1))), min, max };
+}
+
+/** sha256 of the lines joined by '\n', hashed in chunks rather than one call per line. */
+class LineHasher {
+  private readonly hash = createHash('sha256');
+  private chunk: string[] = [];
+
+  add(line: string): void {
+    this.chunk.push(line);
+    if (this.chunk.length === 4096) this.flush();
+  }
+
+  digest(): string {
+    this.flush();
+    return this.hash.digest('hex');
+  }
+
+  private flush(): void {
+    if (this.chunk.length) this.hash.update(`${this.chunk.join('\n')}\n`);
+    this.chunk = [];
+  }
+}

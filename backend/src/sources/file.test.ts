@@ -1,0 +1,146 @@
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseSelector } from '../config/index.js';
+import { createFileSource } from './file.js';
+import { FileTail } from './tail.js';
+import { lineFilter, type SourceEntry } from './types.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'anomalog-file-'));
+  mkdirSync(join(dir, 'logs'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const clf = (minute: number, path: string) => `10.0.0.1 - - [01/Jan/2026:00:${String(minute).padStart(2, '0')}:00 +0000] "GET ${path} HTTP/1.1" 200 512 "-" "curl/8"`;
+const T0 = 1_767_225_600_000_000_000n; // 2026-01-01T00:00:00Z in ns
+const MINUTE = 60_000_000_000n;
+const all = { start: 0n, end: 1n << 62n, lineFilters: [] };
+
+async function collect(it: AsyncIterable<SourceEntry>): Promise<SourceEntry[]> {
+  const out: SourceEntry[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+describe('file source', () => {
+  it('maps globs to label sets with filename, parses timestamps, pushes down filters, range and limit', async () => {
+    writeFileSync(join(dir, 'logs', 'access.log'), [clf(1, '/a'), clf(2, '/b'), clf(3, '/c')].join('\n') + '\n');
+    writeFileSync(join(dir, 'logs', 'access-2.log'), `${clf(4, '/d')}\n`);
+    writeFileSync(join(dir, 'logs', 'app.log'), 'not matched by the web glob\n');
+    const source = createFileSource([
+      { path: join(dir, 'logs', 'access*.log'), labels: { job: 'web' } },
+      { path: join(dir, 'logs', 'app.log'), labels: { job: 'app' } },
+    ]);
+    expect((await source.streams(parseSelector('{job="web"}'))).map((l) => l.filename).sort()).toEqual([
+      join(dir, 'logs', 'access-2.log'),
+      join(dir, 'logs', 'access.log'),
+    ]);
+    const web = await collect(source.read({ ...all, selector: parseSelector('{job="web"}') }));
+    expect(web.map((e) => e.line.split('"')[1])).toEqual(['GET /a HTTP/1.1', 'GET /b HTTP/1.1', 'GET /c HTTP/1.1', 'GET /d HTTP/1.1']);
+    expect(web[0].ts).toBe(T0 + MINUTE);
+    expect(web[0].labels).toEqual({ job: 'web', filename: join(dir, 'logs', 'access.log') });
+
+    const window = await collect(source.read({ selector: parseSelector('{job="web"}'), lineFilters: [lineFilter('!=', ['/c'])], start: T0 + 2n * MINUTE, end: T0 + 4n * MINUTE }));
+    expect(window.map((e) => e.line)).toEqual([clf(2, '/b')]);
+    const newest = await collect(source.read({ ...all, selector: parseSelector('{job=~"w.b"}'), limit: 2, direction: 'backward' }));
+    expect(newest.map((e) => e.line)).toEqual([clf(4, '/d'), clf(3, '/c')]);
+  });
+
+  it('reads only the configured paths, whatever a selector asks for', async () => {
+    writeFileSync(join(dir, 'secret.txt'), 'password=hunter2\n');
+    writeFileSync(join(dir, 'logs', 'access.log'), `${clf(1, '/a')}\n`);
+    const source = createFileSource([{ path: join(dir, 'logs', 'access*.log'), labels: { job: 'web' } }]);
+    for (const selector of [`{filename="${join(dir, 'secret.txt')}"}`, '{filename="/etc/passwd"}', '{filename=~".*"}']) {
+      const lines = (await collect(source.read({ ...all, selector: parseSelector(selector) }))).map((e) => e.line);
+      expect(lines.join('\n')).not.toContain('hunter2');
+    }
+    expect((await source.files()).map((f) => f.path)).toEqual([join(dir, 'logs', 'access.log')]);
+  });
+
+  it('falls back to the previous line, then the file mtime, for lines without a timestamp', async () => {
+    writeFileSync(join(dir, 'logs', 'plain.log'), 'first line without time\nsecond\n');
+    const source = createFileSource([{ path: join(dir, 'logs', '*.log'), labels: { job: 'plain' } }]);
+    const entries = await collect(source.read({ ...all, selector: parseSelector('{job="plain"}') }));
+    expect(entries).toHaveLength(2);
+    expect(entries[0].ts).toBe(entries[1].ts);
+    expect(Number(entries[0].ts / 1_000_000n)).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe('file tail', () => {
+  const path = () => join(dir, 'logs', 'access.log');
+  const texts = (lines: { line: string }[]) => lines.map((l) => l.line);
+
+  it('follows appended lines and holds a partial line until its newline', async () => {
+    writeFileSync(path(), 'one\n');
+    const tail = new FileTail(path());
+    await tail.open('start');
+    expect(texts(await tail.poll())).toEqual(['one']);
+    appendFileSync(path(), 'two\nthr');
+    expect(texts(await tail.poll())).toEqual(['two']);
+    appendFileSync(path(), 'ee\n');
+    expect(texts(await tail.poll())).toEqual(['three']);
+    expect(await tail.poll()).toEqual([]);
+    await tail.close();
+  });
+
+  it('survives rotation (rename + new file) without losing the old file\'s last lines', async () => {
+    writeFileSync(path(), 'a\n');
+    const tail = new FileTail(path());
+    await tail.open('start');
+    expect(texts(await tail.poll())).toEqual(['a']);
+    appendFileSync(path(), 'b\n');
+    renameSync(path(), `${path()}.1`);
+    writeFileSync(path(), 'c\n');
+    expect(texts(await tail.poll())).toEqual(['b', 'c']);
+    appendFileSync(path(), 'd\n');
+    expect(texts(await tail.poll())).toEqual(['d']);
+    await tail.close();
+  });
+
+  it('starts again at 0 after truncation (copytruncate)', async () => {
+    writeFileSync(path(), 'long line one\nlong line two\n');
+    const tail = new FileTail(path());
+    await tail.open('start');
+    await tail.poll();
+    truncateSync(path(), 0);
+    appendFileSync(path(), 'new\n');
+    expect(texts(await tail.poll())).toEqual(['new']);
+    await tail.close();
+  });
+
+  it('resumes at a checkpoint, also when the file was rotated meanwhile', async () => {
+    writeFileSync(path(), 'a\nb\n');
+    const first = new FileTail(path());
+    await first.open('start');
+    await first.poll();
+    const checkpoint = first.position();
+    await first.close();
+
+    appendFileSync(path(), 'c\n');
+    const again = new FileTail(path());
+    expect(await again.open(checkpoint)).toEqual([]);
+    expect(texts(await again.poll())).toEqual(['c']);
+    await again.close();
+
+    renameSync(path(), `${path()}.1`);
+    writeFileSync(path(), 'd\n');
+    const rotated = new FileTail(path());
+    expect(texts(await rotated.open(checkpoint))).toEqual(['c']);
+    expect(texts(await rotated.poll())).toEqual(['d']);
+    await rotated.close();
+  });
+
+  it('cuts huge lines into bounded pieces and keeps bad UTF-8 readable', async () => {
+    writeFileSync(path(), Buffer.concat([Buffer.from('x'.repeat(25)), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from('ok\n')]));
+    const tail = new FileTail(path(), 10);
+    await tail.open('start');
+    const lines = texts(await tail.poll());
+    expect(lines.slice(0, 3)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5) + '\ufffd\ufffd']);
+    expect(lines[3]).toBe('ok');
+    await tail.close();
+  });
+});

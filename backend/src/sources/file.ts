@@ -1,0 +1,88 @@
+import { stat } from 'node:fs/promises';
+import { matchesSelector, type LabelMatcher } from '../config/index.js';
+import { createParser } from '../parsing/index.js';
+import type { FormatName } from '../types.js';
+import { expandGlob } from './glob.js';
+import { FileTail } from './tail.js';
+import { compareTs, msToNs, passesLineFilters, type Labels, type ReadQuery, type Source, type SourceEntry } from './types.js';
+
+/** One `sources.file` entry of anomalog.yaml: a glob and the labels its files get (plus `filename`). */
+export interface FileStreamConfig {
+  path: string;
+  labels: Labels;
+  format?: string;
+}
+
+/** One file on disk and its stream labels. */
+export interface FileStream {
+  path: string;
+  labels: Labels;
+  format: FormatName | 'auto';
+}
+
+export interface FileSource extends Source {
+  /** The files the configured globs match now, restricted to `selector`. Only configured paths are ever read. */
+  files(selector?: LabelMatcher[]): Promise<FileStream[]>;
+  /** A follower for one of `files()`. */
+  tail(file: FileStream): FileTail;
+}
+
+const FORMATS = new Set(['apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'custom', 'generic']);
+export const SAMPLE_LINES = 20;
+
+export function createFileSource(config: readonly FileStreamConfig[], opts: { maxLineBytes?: number } = {}): FileSource {
+  async function files(selector: LabelMatcher[] = []): Promise<FileStream[]> {
+    const found = new Map<string, FileStream>();
+    for (const entry of config) {
+      const format = entry.format && FORMATS.has(entry.format) ? (entry.format as FormatName) : 'auto';
+      for (const path of await expandGlob(entry.path)) {
+        const labels = { ...entry.labels, filename: path };
+        if (!found.has(path) && matchesSelector(selector, labels)) found.set(path, { path, labels, format });
+      }
+    }
+    return [...found.values()];
+  }
+
+  const tail = (file: FileStream) => new FileTail(file.path, opts.maxLineBytes);
+
+  return {
+    name: 'file',
+    files,
+    tail,
+    async streams(selector) {
+      return (await files(selector)).map((f) => f.labels);
+    },
+    async *read(q: ReadQuery): AsyncIterable<SourceEntry> {
+      const entries: SourceEntry[] = [];
+      for (const file of await files(q.selector)) {
+        const follower = tail(file);
+        await follower.open('start');
+        const lines = (await follower.poll()).map((l) => l.line);
+        await follower.close();
+        const mtime = (await stat(file.path).catch(() => undefined))?.mtimeMs ?? Date.now();
+        const stamp = lineClock(file.format, lines.slice(0, SAMPLE_LINES), () => mtime);
+        for (const line of lines) {
+          const ts = msToNs(stamp(line));
+          if (ts >= q.start && ts < q.end && passesLineFilters(line, q.lineFilters)) entries.push({ labels: file.labels, ts, line });
+        }
+      }
+      entries.sort(compareTs);
+      if (q.direction === 'backward') entries.reverse();
+      yield* q.limit === undefined ? entries : entries.slice(0, q.limit);
+    },
+  };
+}
+
+/**
+ * Timestamps for the lines of one file, in milliseconds: parsed from the line when its format carries one, else the
+ * previous line's (a continuation line), else `fallback` (the file's mtime for history, the read time when tailing).
+ */
+export function lineClock(format: FormatName | 'auto', sample: readonly string[], fallback: () => number): (line: string) => number {
+  const parser = createParser(format, { sample });
+  let last: number | undefined;
+  return (line) => {
+    const ts = parser.parse(line).ts;
+    if (ts !== undefined && Number.isFinite(ts)) last = ts;
+    return last ?? fallback();
+  };
+}

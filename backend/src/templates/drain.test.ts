@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createParser } from '../parsing/index.js';
+import { Drain, type DrainState } from './drain.js';
+import { maskToken } from './mask.js';
+
+const HDFS_LOG = fileURLToPath(new URL('../../../../shared/datasets/hdfs_2k/HDFS_2k.log', import.meta.url));
+const hdfsParser = createParser('hdfs');
+const hdfsMessages = readFileSync(HDFS_LOG, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => hdfsParser.parse(l).message);
+
+describe('masking', () => {
+  it.each([
+    ['blk_-6952295868487656571', '<*>'],
+    ['10.251.73.220:50010', '<*>'],
+    ['/10.251.73.220:50010', '/<*>'],
+    ['0x7fff5fbff8c8', '<*>'],
+    ['a1b2c3d4e5f6', '<*>'],
+    ['123e4567-e89b-12d3-a456-426614174000', '<*>'],
+    ['/products/123', '/products/<*>'],
+    ['HTTP/1.1', 'HTTP/<*>'],
+    ['2024-03-01', '<*>-<*>-<*>'],
+    ['12:00:01.5', '<*>'],
+    ['-42', '<*>'],
+    ['subdir38/blk_1', 'subdir<*>/<*>'],
+    ['deadbeef', 'deadbeef'],
+    ['terminating', 'terminating'],
+  ])('%s -> %s', (token, masked) => {
+    expect(maskToken(token)).toBe(masked);
+  });
+});
+
+describe('Drain', () => {
+  it('learns templates, generalizing tokens that differ, with ids in order of creation', () => {
+    const d = new Drain();
+    expect(d.add('Connection from alice closed')).toEqual({ id: 0, template: 'Connection from alice closed', params: [], isNew: true });
+    expect(d.add('Connection from bob closed')).toEqual({ id: 0, template: 'Connection from <*> closed', params: ['bob'], isNew: false });
+    expect(d.add('Disk sda1 is full')).toMatchObject({ id: 1, template: 'Disk sda<*> is full', params: ['1'], isNew: true });
+    expect(d.add('Connection to 10.0.0.1:80 failed after 3 tries')).toMatchObject({ id: 2, isNew: true });
+    expect(d.templates()).toEqual([
+      { id: 0, template: 'Connection from <*> closed', count: 2 },
+      { id: 1, template: 'Disk sda<*> is full', count: 1 },
+      { id: 2, template: 'Connection to <*> failed after <*> tries', count: 1 },
+    ]);
+  });
+
+  it('masks before mining and returns the original text of each parameter', () => {
+    const d = new Drain();
+    const m = d.add('Received block blk_-123 of size 67108864 from /10.0.0.1');
+    expect(m.template).toBe('Received block <*> of size <*> from /<*>');
+    expect(m.params).toEqual(['blk_-123', '67108864', '10.0.0.1']);
+  });
+
+  it('collapses runs of masked tokens so lists of any length share a template', () => {
+    const d = new Drain();
+    const one = d.add('BLOCK* ask 10.0.0.1:50010 to delete blk_1');
+    const three = d.add('BLOCK* ask 10.0.0.2:50010 to delete blk_2 blk_-3 blk_4');
+    expect(three).toEqual({
+      id: one.id,
+      template: 'BLOCK* ask <*> to delete <*>',
+      params: ['10.0.0.2:50010', 'blk_2 blk_-3 blk_4'],
+      isNew: false,
+    });
+  });
+
+  it('matches without learning: unseen shapes are undefined and nothing changes', () => {
+    const d = new Drain();
+    d.add('User alice logged in');
+    const before = JSON.stringify(d.toJSON());
+    expect(d.match('User bob logged in')).toEqual({ id: 0, template: 'User alice logged in', params: [], isNew: false });
+    expect(d.match('Kernel panic not syncing')).toBeUndefined();
+    expect(d.match('User alice logged in')).toMatchObject({ id: 0, isNew: false });
+    expect(JSON.stringify(d.toJSON())).toBe(before);
+  });
+
+  it('routes first tokens beyond maxChildren to a shared wildcard child', () => {
+    const d = new Drain({ maxChildren: 3 });
+    for (const word of ['alpha', 'beta', 'gamma', 'delta']) d.add(`${word} service started ok`);
+    const root = d.toJSON().tree.find((t) => t.length === 4)!.node;
+    expect(root.children!.map(([token]) => token)).toEqual(['alpha', 'beta', '<*>']);
+    expect(d.match('omega service started ok')?.template).toBe('<*> service started ok');
+  });
+
+  it('only looks at the start of a huge message', () => {
+    const d = new Drain();
+    const m = d.add(`start ${'word '.repeat(2_000_000)}`);
+    expect(m.template.length).toBeLessThanOrEqual(4096);
+    expect(d.match(`start ${'word '.repeat(1_000_000)}`)?.id).toBe(m.id);
+  });
+
+  it('learns deterministically', () => {
+    const a = new Drain();
+    const b = new Drain();
+    for (const m of hdfsMessages) a.add(m);
+    for (const m of hdfsMessages) b.add(m);
+    expect(JSON.stringify(a.toJSON())).toBe(JSON.stringify(b.toJSON()));
+  });
+
+  it('round-trips through JSON: same ids, same matches, same state, and learns on identically', () => {
+    const trained = new Drain();
+    const half = hdfsMessages.length / 2;
+    for (const m of hdfsMessages.slice(0, half)) trained.add(m);
+    const state = JSON.parse(JSON.stringify(trained.toJSON())) as DrainState;
+    const reloaded = Drain.fromJSON(state);
+    expect(reloaded.toJSON()).toEqual(trained.toJSON());
+    expect(reloaded.templates()).toEqual(trained.templates());
+    for (const m of hdfsMessages) expect(reloaded.match(m)).toEqual(trained.match(m));
+    const rest = hdfsMessages.slice(half);
+    expect(rest.map((m) => reloaded.add(m))).toEqual(rest.map((m) => trained.add(m)));
+    expect(reloaded.toJSON()).toEqual(trained.toJSON());
+  });
+
+  it('rejects a foreign or corrupt state with a clear error', () => {
+    expect(() => Drain.fromJSON({ version: 2 } as unknown as DrainState)).toThrow(/unsupported Drain state/);
+    const bad: DrainState = { version: 1, options: new Drain().options, templates: [], tree: [{ length: 1, node: { templates: [3] } }] };
+    expect(() => Drain.fromJSON(bad)).toThrow(/unknown template 3/);
+  });
+});

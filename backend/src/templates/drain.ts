@@ -1,0 +1,260 @@
+import { isVariable, prepareMessage, type PreparedMessage, WILDCARD } from './mask.js';
+
+export interface TemplateMatch {
+  id: number;
+  template: string;
+  /** The original text at each wildcard of the template, in order. */
+  params: string[];
+  isNew: boolean;
+}
+
+export interface DrainOptions {
+  /** Leading tokens the tree routes on after the token count (Drain3's and logparser's depth 4 is 1). */
+  prefixTokens?: number;
+  /** Share of a template's tokens a message must equal to join it. */
+  similarity?: number;
+  /** Children per tree node before new tokens share the `<*>` child. */
+  maxChildren?: number;
+}
+
+export interface DrainState {
+  version: 1;
+  options: Required<DrainOptions>;
+  templates: { id: number; tokens: string[]; count: number }[];
+  /** The prefix tree, one root per token count. */
+  tree: { length: number; node: NodeState }[];
+}
+
+interface NodeState {
+  children?: [string, NodeState][];
+  templates?: number[];
+}
+
+const DEFAULTS: Required<DrainOptions> = { prefixTokens: 1, similarity: 0.5, maxChildren: 100 };
+const CACHE_LIMIT = 50_000;
+
+interface Cluster {
+  id: number;
+  tokens: string[];
+  template: string;
+  count: number;
+  /** Where the template's parameters are: token positions, with the literal pieces of partly masked tokens. */
+  slots: ParamSlot[];
+}
+
+interface ParamSlot {
+  at: number;
+  /** For a token like `/products/<*>`: the text around its wildcards (`['/products/', '']`). */
+  literals?: string[];
+}
+
+function newCluster(id: number, tokens: string[], count: number): Cluster {
+  return { id, tokens, template: tokens.join(' '), count, slots: slotsOf(tokens) };
+}
+
+function slotsOf(tokens: readonly string[]): ParamSlot[] {
+  const slots: ParamSlot[] = [];
+  tokens.forEach((t, at) => {
+    if (t === WILDCARD) slots.push({ at });
+    else if (t.includes(WILDCARD)) slots.push({ at, literals: t.split(WILDCARD) });
+  });
+  return slots;
+}
+
+class PrefixNode {
+  readonly children = new Map<string, PrefixNode>();
+  readonly clusters: Cluster[] = [];
+}
+
+/** A cached search result: the cluster (or none) found for a masked message while the tree was at `generation`. */
+interface CacheEntry {
+  cluster: Cluster | undefined;
+  generation: number;
+}
+
+/**
+ * Online Drain template miner (He et al., ICWS 2017): messages are masked and tokenized, routed through a
+ * fixed-depth prefix tree (token count, then the first tokens), and joined to the most similar template of the
+ * leaf when at least `similarity` of its tokens agree; the template then generalizes differing tokens to `<*>`.
+ * Search results are cached by masked message and invalidated whenever the tree or a template changes, so the cache
+ * never alters a result.
+ */
+export class Drain {
+  readonly options: Required<DrainOptions>;
+  private readonly roots = new Map<number, PrefixNode>();
+  private readonly clusters: Cluster[] = [];
+  private readonly cache = new Map<string, CacheEntry>();
+  private generation = 0;
+
+  constructor(options: DrainOptions = {}) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** Learns from a message: joins (and may generalize) the best template, or starts a new one. */
+  add(message: string): TemplateMatch {
+    const prepared = prepareMessage(message);
+    const hit = this.cache.get(prepared.key);
+    if (hit?.generation === this.generation && hit.cluster) {
+      hit.cluster.count++;
+      return matchOf(hit.cluster, prepared, false);
+    }
+    let cluster = this.search(prepared.masked);
+    const isNew = !cluster;
+    if (!cluster) {
+      cluster = newCluster(this.clusters.length, prepared.masked, 0);
+      this.clusters.push(cluster);
+      this.insert(cluster);
+      this.generation++;
+    } else if (generalize(cluster, prepared.masked)) this.generation++;
+    cluster.count++;
+    this.remember(prepared.key, cluster);
+    return matchOf(cluster, prepared, isNew);
+  }
+
+  /** The template a message belongs to, without learning; undefined for a shape never seen. */
+  match(message: string): TemplateMatch | undefined {
+    const prepared = prepareMessage(message);
+    const hit = this.cache.get(prepared.key);
+    const cluster =
+      hit?.generation === this.generation ? hit.cluster : this.remember(prepared.key, this.search(prepared.masked));
+    return cluster && matchOf(cluster, prepared, false);
+  }
+
+  templates(): { id: number; template: string; count: number }[] {
+    return this.clusters.map((c) => ({ id: c.id, template: c.template, count: c.count }));
+  }
+
+  toJSON(): DrainState {
+    const tree = [...this.roots].map(([length, node]) => ({ length, node: nodeState(node) }));
+    return {
+      version: 1,
+      options: { ...this.options },
+      templates: this.clusters.map((c) => ({ id: c.id, tokens: [...c.tokens], count: c.count })),
+      tree,
+    };
+  }
+
+  static fromJSON(s: DrainState): Drain {
+    if (s?.version !== 1 || !Array.isArray(s.templates) || !Array.isArray(s.tree))
+      throw new Error('unsupported Drain state: expected version 1 with templates and tree');
+    const drain = new Drain(s.options);
+    for (const [i, t] of s.templates.entries()) {
+      if (t.id !== i) throw new Error(`corrupt Drain state: template ${i} has id ${t.id}`);
+      drain.clusters.push(newCluster(t.id, [...t.tokens], t.count));
+    }
+    const build = (state: NodeState): PrefixNode => {
+      const node = new PrefixNode();
+      for (const [token, child] of state.children ?? []) node.children.set(token, build(child));
+      for (const id of state.templates ?? []) {
+        const cluster = drain.clusters[id];
+        if (!cluster) throw new Error(`corrupt Drain state: tree refers to unknown template ${id}`);
+        node.clusters.push(cluster);
+      }
+      return node;
+    };
+    for (const { length, node } of s.tree) drain.roots.set(length, build(node));
+    return drain;
+  }
+
+  private remember(key: string, cluster: Cluster | undefined): Cluster | undefined {
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, { cluster, generation: this.generation });
+    return cluster;
+  }
+
+  /** Tree search: the leaf for the token count and first tokens, then the most similar template in it. */
+  private search(tokens: string[]): Cluster | undefined {
+    let node = this.roots.get(tokens.length);
+    const depth = Math.min(this.options.prefixTokens, tokens.length);
+    for (let d = 0; node && d < depth; d++) node = node.children.get(tokens[d]) ?? node.children.get(WILDCARD);
+    if (!node) return undefined;
+    let best: Cluster | undefined;
+    let bestSim = -1;
+    let bestParams = -1;
+    for (const cluster of node.clusters) {
+      const [sim, params] = similarity(cluster.tokens, tokens);
+      if (sim > bestSim || (sim === bestSim && params > bestParams)) [best, bestSim, bestParams] = [cluster, sim, params];
+    }
+    return bestSim >= this.options.similarity ? best : undefined;
+  }
+
+  /** Adds a new cluster's path to the tree; tokens with variable parts, and any beyond maxChildren, share `<*>`. */
+  private insert(cluster: Cluster): void {
+    const { tokens } = cluster;
+    let node = this.roots.get(tokens.length);
+    if (!node) this.roots.set(tokens.length, (node = new PrefixNode()));
+    const depth = Math.min(this.options.prefixTokens, tokens.length);
+    for (let d = 0; d < depth; d++) node = childFor(node, tokens[d], this.options.maxChildren);
+    node.clusters.push(cluster);
+  }
+}
+
+function childFor(node: PrefixNode, token: string, maxChildren: number): PrefixNode {
+  const existing = node.children.get(token);
+  if (existing) return existing;
+  const wildcard = node.children.get(WILDCARD);
+  const full = node.children.size + (wildcard ? 0 : 1) >= maxChildren;
+  const key = isVariable(token) || full ? WILDCARD : token;
+  let child = node.children.get(key);
+  if (!child) node.children.set(key, (child = new PrefixNode()));
+  return child;
+}
+
+/** Share of template tokens equal to the message's, and the template's wildcard count (the tie-break). */
+function similarity(template: readonly string[], tokens: readonly string[]): [number, number] {
+  if (template.length === 0) return [1, 0];
+  let same = 0;
+  let params = 0;
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] === WILDCARD) params++;
+    else if (template[i] === tokens[i]) same++;
+  }
+  return [same / template.length, params];
+}
+
+/** Turns the template's tokens that differ from the message into `<*>`; true when the template changed. */
+function generalize(cluster: Cluster, tokens: readonly string[]): boolean {
+  let changed = false;
+  for (let i = 0; i < cluster.tokens.length; i++) {
+    if (cluster.tokens[i] !== tokens[i] && cluster.tokens[i] !== WILDCARD) {
+      if (!changed) cluster.tokens = [...cluster.tokens];
+      cluster.tokens[i] = WILDCARD;
+      changed = true;
+    }
+  }
+  if (changed) {
+    cluster.template = cluster.tokens.join(' ');
+    cluster.slots = slotsOf(cluster.tokens);
+  }
+  return changed;
+}
+
+function matchOf(cluster: Cluster, p: PreparedMessage, isNew: boolean): TemplateMatch {
+  const params: string[] = [];
+  const { raw, starts } = p;
+  for (const { at, literals } of cluster.slots) {
+    const from = starts ? starts[at] : at;
+    if (literals) paramsInToken(literals, raw[from], params);
+    else params.push(starts ? raw.slice(from, starts[at + 1] ?? raw.length).join(' ') : raw[from]);
+  }
+  return { id: cluster.id, template: cluster.template, params, isNew };
+}
+
+/** Appends the text under each wildcard of a partly masked token: `/products/<*>` over `/products/123` gives `123`. */
+function paramsInToken(literals: readonly string[], token: string, params: string[]): void {
+  let at = literals[0].length;
+  for (let k = 1; k < literals.length; k++) {
+    const last = k === literals.length - 1 && literals[k] === '';
+    const next = last ? token.length : token.indexOf(literals[k], at);
+    const end = next < 0 ? token.length : next;
+    params.push(token.slice(at, end));
+    at = end + literals[k].length;
+  }
+}
+
+function nodeState(node: PrefixNode): NodeState {
+  const state: NodeState = {};
+  if (node.children.size > 0) state.children = [...node.children].map(([token, child]) => [token, nodeState(child)]);
+  if (node.clusters.length > 0) state.templates = node.clusters.map((c) => c.id);
+  return state;
+}

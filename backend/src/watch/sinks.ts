@@ -1,0 +1,76 @@
+import pc from 'picocolors';
+import { anomalyFields } from '../logql/ast.js';
+import type { LokiSourceConfig } from '../sources/loki.js';
+import { streamKey, type Labels } from '../sources/types.js';
+import type { ScoredLine, Severity } from '../types.js';
+
+/** One anomaly as the watcher reports it: the scored line and its source timestamp in nanoseconds. */
+export interface Anomaly {
+  ts: bigint;
+  scored: ScoredLine;
+}
+
+export interface AnomalySink {
+  /** Resolves once the anomalies are stored; rejects when they are not (the watcher retries the same batch). */
+  send(anomalies: readonly Anomaly[]): Promise<void>;
+}
+
+/** The labels of the derived stream an anomaly is pushed to. */
+export function derivedLabels(a: Anomaly): Labels {
+  return { service_name: 'anomalog', severity: a.scored.severity, source_job: a.scored.labels.job ?? '' };
+}
+
+/** The structured metadata each pushed anomaly carries (the anomaly_* names the Loki API and the panel use). */
+export function derivedMetadata(a: Anomaly): Labels {
+  const { anomaly_severity: _severityIsALabel, ...fields } = anomalyFields(a.scored);
+  return { ...fields, source_stream: streamKey(a.scored.labels) };
+}
+
+/** Pushes to Loki's JSON push API: one stream per severity and source job, metadata as the value's third element. */
+export function lokiSink(url: string, auth: Omit<LokiSourceConfig, 'url'> = {}): AnomalySink {
+  const endpoint = /\/loki\/api\/v1\/push\/?$/.test(url) ? url : `${url.replace(/\/+$/, '')}/loki/api/v1/push`;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (auth.tenant) headers['X-Scope-OrgID'] = auth.tenant;
+  if (auth.bearer) headers.Authorization = `Bearer ${auth.bearer}`;
+  else if (auth.basicAuth) headers.Authorization = `Basic ${Buffer.from(auth.basicAuth).toString('base64')}`;
+  return {
+    async send(anomalies) {
+      const streams = new Map<string, { stream: Labels; values: [string, string, Labels][] }>();
+      for (const a of anomalies) {
+        const stream = derivedLabels(a);
+        const key = streamKey(stream);
+        const entry = streams.get(key) ?? streams.set(key, { stream, values: [] }).get(key)!;
+        entry.values.push([a.ts.toString(), a.scored.line, derivedMetadata(a)]);
+      }
+      let res: Response;
+      try {
+        res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ streams: [...streams.values()] }), signal: AbortSignal.timeout(15_000) });
+      } catch (err) {
+        throw new Error(`cannot reach Loki at ${endpoint}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+      }
+      if (!res.ok) throw new Error(`Loki refused the push (${res.status}): ${(await res.text()).trim().slice(0, 200)}`);
+    },
+  };
+}
+
+const PAINT: Record<Severity, (s: string) => string> = {
+  critical: (s) => pc.bold(pc.red(s)),
+  high: pc.red,
+  medium: pc.yellow,
+  low: pc.cyan,
+  normal: pc.dim,
+};
+
+/** Prints each anomaly as one coloured line: time, severity, score, stream, the line, the reasons. */
+export function consoleSink(write: (text: string) => void = (t) => process.stdout.write(t)): AnomalySink {
+  return {
+    async send(anomalies) {
+      for (const { ts, scored } of anomalies) {
+        const time = new Date(Number(ts / 1_000_000n)).toISOString().slice(11, 19);
+        const severity = PAINT[scored.severity](scored.severity.toUpperCase().padEnd(8));
+        const reasons = scored.reasons.length > 0 ? pc.dim(` <- ${scored.reasons.join('; ')}`) : '';
+        write(`${pc.dim(time)} ${severity} ${scored.score.toFixed(3)} ${pc.dim(streamKey(scored.labels))} ${scored.line}${reasons}\n`);
+      }
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { startTraffic } from '../traffic/driver.js';
+import { writeTraffic } from '../traffic/offline.js';
+import { SCENARIOS, type Scenario } from '../traffic/scenarios.js';
+import { ensureWritableFile, flag, parseFlags, validate } from './args.js';
+import { printSummary, progressBar } from './progress.js';
+
+export const TRAFFIC_HELP = `anomalog-generate traffic: labelled web traffic, offline to a file or live against the web app
+
+Offline (fast, deterministic):
+  anomalog-generate traffic --lines N --out FILE [options]
+  writes FILE (access log) and FILE.labels.jsonl: {"line": n, "file": "...", "label": "normal" | scenario}
+
+Live (drives the web app over HTTP in real time):
+  anomalog-generate traffic --target http://127.0.0.1:8081 [--rate R] [--duration S]
+
+Options:
+  --lines N              lines to write (offline)
+  --out FILE             access log to write (offline)
+  --anomaly-rate R       share of lines that belong to incidents, 0 to <1 (default 0.02)
+  --seed N               same seed, same bytes (default 1)
+  --rate R               peak requests per second (offline default 40, live default 5)
+  --format F             nginx (default: combined + " rt=<seconds>") or combined (no latency field)
+  --start ISO            first timestamp (offline default 2024-03-01T00:00:00Z)
+  --scenarios LIST       comma list of scenario[:weight]; others are disabled
+                         (${SCENARIOS.join(', ')})
+  --target URL           web app to drive (live)
+  --duration S           stop after S seconds (live; default: until Ctrl-C)
+  -h, --help             this help
+`;
+
+const Flags = z.object({
+  lines: flag.count().optional(),
+  out: z.string().min(1).optional(),
+  anomalyRate: flag.rate().default(0.02),
+  seed: flag.seed().default(1),
+  rate: flag.positive().optional(),
+  format: z.enum(['nginx', 'combined'], { message: 'expected nginx or combined' }).default('nginx'),
+  start: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date such as 2024-03-01T00:00:00Z')
+    .transform((s) => Date.parse(s))
+    .optional(),
+  scenarios: z.string().transform(parseScenarioWeights).optional(),
+  target: z.url({ message: 'expected a URL such as http://127.0.0.1:8081' }).optional(),
+  duration: flag.positive().optional(),
+});
+
+function parseScenarioWeights(list: string): Partial<Record<Scenario, number>> {
+  const weights: Partial<Record<Scenario, number>> = Object.fromEntries(SCENARIOS.map((s) => [s, 0]));
+  for (const item of list.split(',').filter(Boolean)) {
+    const [name, w = '1'] = item.split(':');
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new InputError(`--scenarios: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
+    if (!(Number(w) >= 0)) throw new InputError(`--scenarios: weight of ${name} must be a number >= 0`);
+    weights[name as Scenario] = Number(w);
+  }
+  return weights;
+}
+
+export async function trafficCommand(argv: string[]): Promise<void> {
+  const raw = parseFlags(argv, {
+    lines: { type: 'string' }, out: { type: 'string' }, 'anomaly-rate': { type: 'string' }, seed: { type: 'string' },
+    rate: { type: 'string' }, format: { type: 'string' }, start: { type: 'string' }, scenarios: { type: 'string' },
+    target: { type: 'string' }, duration: { type: 'string' },
+  });
+  if (raw.help) return void process.stdout.write(TRAFFIC_HELP);
+  const f = validate(Flags, { ...raw, anomalyRate: raw['anomaly-rate'] });
+  if (f.target) {
+    if (f.out || f.lines) throw new InputError('--target (live) cannot be combined with --out/--lines (offline)');
+    return live(f.target, f);
+  }
+  if (!f.out || !f.lines) throw new InputError('offline mode needs --lines N and --out FILE (or --target URL for live mode)');
+  ensureWritableFile(f.out);
+  const bar = progressBar('traffic', 'lines');
+  const t0 = performance.now();
+  const summary = writeTraffic({ out: f.out, lines: f.lines, anomalyRate: f.anomalyRate, seed: f.seed, rate: f.rate, format: f.format, start: f.start, weights: f.scenarios, onProgress: bar.update });
+  bar.done();
+  const seconds = (performance.now() - t0) / 1000;
+  printSummary('traffic written', [['lines', summary.lines], ['anomalous lines', summary.anomalies], ['lines/s', Math.round(summary.lines / seconds)]], summary.byLabel, summary.files);
+}
+
+async function live(target: string, f: z.infer<typeof Flags>): Promise<void> {
+  const driver = startTraffic({ target, rate: f.rate, anomalyRate: f.anomalyRate, seed: f.seed });
+  process.stderr.write(`driving ${target} at ${f.rate ?? 5} requests/s${f.duration ? ` for ${f.duration} s` : ' (Ctrl-C stops)'}\n`);
+  await new Promise<void>((resolve) => {
+    const timer = f.duration ? setTimeout(resolve, f.duration * 1000) : undefined;
+    process.once('SIGINT', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await driver.stop();
+  const { sent, failed } = driver.stats();
+  const total = Object.values(sent).reduce((a, b) => a + b, 0);
+  printSummary('traffic sent', [['requests', total], ['incident requests', total - (sent.normal ?? 0)], ['failed to connect', failed]], sent, []);
+}

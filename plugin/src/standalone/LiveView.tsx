@@ -1,0 +1,110 @@
+import { useEffect, useMemo, useState } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Alert, Button, EmptyState, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+
+import type { TimeSpan } from '../components/ScoreChart';
+import { anomalyDataFromFrames } from '../data/frames';
+import { framesFromLoki, type LokiResponse } from '../data/loki';
+import { DEFAULT_OPTIONS } from '../options';
+import { queryRange } from './api';
+import { ResultsArea } from './ResultsArea';
+
+const DEFAULT_QUERY = '{job=~".+"} | anomaly_severity!="normal"';
+const POLL_MS = 5_000;
+const WINDOWS = [
+  { value: 15 * 60_000, label: '15m' },
+  { value: 60 * 60_000, label: '1h' },
+  { value: 6 * 60 * 60_000, label: '6h' },
+  { value: 24 * 60 * 60_000, label: '24h' },
+];
+
+/** The watched streams' anomalies, polled from the backend's Loki-compatible API and drawn with the panel. */
+export function LiveView() {
+  const styles = useStyles2(getStyles);
+  const [draft, setDraft] = useState(DEFAULT_QUERY);
+  const [query, setQuery] = useState(DEFAULT_QUERY);
+  const [lookback, setLookback] = useState(WINDOWS[1].value);
+  const [zoom, setZoom] = useState<TimeSpan>();
+  const [response, setResponse] = useState<{ body: LokiResponse; span: TimeSpan }>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    let stopped = false;
+    const poll = async () => {
+      const span = zoom ?? { from: Date.now() - lookback, to: Date.now() };
+      try {
+        const body = await queryRange(query, span.from, span.to);
+        if (!stopped) {
+          setResponse({ body, span });
+          setError(undefined);
+        }
+      } catch (err) {
+        if (!stopped) {
+          setError((err as Error).message);
+        }
+      }
+    };
+    poll();
+    // a zoomed view is a fixed span: nothing new to poll for
+    const timer = zoom ? undefined : setInterval(poll, POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [query, lookback, zoom]);
+
+  const data = useMemo(
+    () => response && anomalyDataFromFrames(framesFromLoki(response.body), DEFAULT_OPTIONS.fields, DEFAULT_OPTIONS.thresholds),
+    [response]
+  );
+
+  return (
+    <div className={styles.page}>
+      <form
+        className={styles.bar}
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQuery(draft);
+        }}
+      >
+        <Input className={styles.query} value={draft} onChange={(e) => setDraft(e.currentTarget.value)} aria-label="LogQL query" />
+        <Button type="submit" variant="secondary" icon="sync">
+          Run
+        </Button>
+        <RadioButtonGroup
+          options={WINDOWS}
+          value={zoom ? undefined : lookback}
+          onChange={(w) => {
+            setZoom(undefined);
+            setLookback(w);
+          }}
+        />
+        {zoom && (
+          <Button variant="secondary" icon="search-minus" onClick={() => setZoom(undefined)}>
+            Back to live
+          </Button>
+        )}
+      </form>
+      {error && (
+        <Alert title="The query failed" severity="error">
+          {error}
+        </Alert>
+      )}
+      {data && data.rows.length === 0 && !error && (
+        <EmptyState variant="completed" message="No anomalies in this window">
+          Anomalog is watching; anomalies appear here as they are scored.
+        </EmptyState>
+      )}
+      {data && data.rows.length > 0 && response && (
+        <ResultsArea data={data} options={DEFAULT_OPTIONS} range={response.span} onZoom={setZoom} />
+      )}
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  page: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), flex: 1, minHeight: 0 }),
+  bar: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'center' }),
+  query: css({ flex: 1, fontFamily: theme.typography.fontFamilyMonospace }),
+});

@@ -1,0 +1,146 @@
+import { type DragEvent, useMemo, useRef, useState } from 'react';
+import { css, cx } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Alert, Button, Field, Icon, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+
+import { rowFromRecord } from '../data/records';
+import type { AnomalyData } from '../data/types';
+import { DEFAULT_OPTIONS } from '../options';
+import { fetchAnomalies, MAX_RECORDS, uploadLog, type Detector } from './api';
+import { ResultsArea } from './ResultsArea';
+
+const DETECTORS: Array<{ value: Detector; label: string; description: string }> = [
+  { value: 'ensemble', label: 'Ensemble', description: 'Isolation Forest and autoencoder together' },
+  { value: 'iforest', label: 'Isolation Forest', description: '' },
+  { value: 'autoencoder', label: 'Autoencoder', description: '' },
+];
+const ACCEPT = '.log,.csv,.gz,.txt';
+
+type State =
+  | { step: 'choose' }
+  | { step: 'busy'; message: string }
+  | { step: 'done'; data: AnomalyData; file: string; truncated: boolean }
+  | { step: 'failed'; error: string };
+
+/** Drop or pick a log file, score it on the backend, then show the panel view of the result. */
+export function UploadPage() {
+  const styles = useStyles2(getStyles);
+  const input = useRef<HTMLInputElement>(null);
+  const [file, setFile] = useState<File>();
+  const [detector, setDetector] = useState<Detector>('ensemble');
+  const [dragging, setDragging] = useState(false);
+  const [state, setState] = useState<State>({ step: 'choose' });
+
+  const analyse = async () => {
+    if (!file) {
+      return;
+    }
+    try {
+      setState({ step: 'busy', message: `Scoring ${file.name}…` });
+      const { id, summary } = await uploadLog(file, detector);
+      setState({ step: 'busy', message: `Loading ${summary.anomalies.toLocaleString('en-US')} anomalies…` });
+      const records = await fetchAnomalies(id);
+      const rows = records.map(rowFromRecord).sort((a, b) => a.time - b.time);
+      const totals = { lines: summary.lines, anomalies: summary.anomalies, bySeverity: summary.bySeverity };
+      setState({ step: 'done', data: { rows, totals }, file: file.name, truncated: records.length >= MAX_RECORDS });
+    } catch (err) {
+      setState({ step: 'failed', error: (err as Error).message });
+    }
+  };
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const dropped = e.dataTransfer.files[0];
+    if (dropped) {
+      setFile(dropped);
+    }
+  };
+
+  return (
+    <div className={styles.page}>
+      <div className={styles.form}>
+        <div
+          className={cx(styles.drop, dragging && styles.dragging)}
+          data-testid="dropzone"
+          role="button"
+          tabIndex={0}
+          onClick={() => input.current?.click()}
+          onKeyDown={(e) => e.key === 'Enter' && input.current?.click()}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
+          <Icon name="upload" size="xl" />
+          <span>{file ? `${file.name} (${formatBytes(file.size)})` : 'Drop a log file here or click to choose one'}</span>
+          <span className={styles.hint}>.log, .csv or .gz: access logs, HDFS, syslog, JSON lines, logfmt, CSV</span>
+          <input
+            ref={input}
+            type="file"
+            accept={ACCEPT}
+            hidden
+            data-testid="file-input"
+            onChange={(e) => setFile(e.currentTarget.files?.[0])}
+          />
+        </div>
+        <Field label="Detector">
+          <RadioButtonGroup options={DETECTORS} value={detector} onChange={setDetector} />
+        </Field>
+        <Button icon="bolt" disabled={!file || state.step === 'busy'} onClick={analyse} data-testid="analyse">
+          {state.step === 'busy' ? state.message : 'Analyse'}
+        </Button>
+      </div>
+      {state.step === 'failed' && (
+        <Alert title="The file could not be analysed" severity="error">
+          {state.error}
+        </Alert>
+      )}
+      {state.step === 'done' && <Results {...state} />}
+    </div>
+  );
+}
+
+function Results({ data, file, truncated }: { data: AnomalyData; file: string; truncated: boolean }) {
+  const styles = useStyles2(getStyles);
+  const range = useMemo(() => {
+    const times = data.rows.map((r) => r.time);
+    return times.length ? { from: Math.min(...times), to: Math.max(...times) } : undefined;
+  }, [data.rows]);
+  return (
+    <>
+      <div className={styles.caption} data-testid="results-caption">
+        Results for {file}
+        {truncated && ` (the first ${MAX_RECORDS.toLocaleString('en-US')} anomalies are listed)`}
+      </div>
+      <ResultsArea data={data} options={DEFAULT_OPTIONS} range={range && range.from < range.to ? range : undefined} />
+    </>
+  );
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  page: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), flex: 1, minHeight: 0 }),
+  form: css({ display: 'flex', alignItems: 'flex-end', gap: theme.spacing(2), flexWrap: 'wrap' }),
+  drop: css({
+    flex: 1,
+    minWidth: 320,
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    padding: theme.spacing(2),
+    border: `2px dashed ${theme.colors.border.strong}`,
+    borderRadius: theme.shape.radius.default,
+    background: theme.colors.background.primary,
+    cursor: 'pointer',
+  }),
+  dragging: css({ borderColor: theme.colors.primary.border, background: theme.colors.action.hover }),
+  hint: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  caption: css({ color: theme.colors.text.secondary }),
+});

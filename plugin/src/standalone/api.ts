@@ -1,0 +1,58 @@
+import type { LokiResponse } from '../data/loki';
+import type { ScoredRecord } from '../data/records';
+import type { Totals } from '../data/types';
+
+export type Detector = 'ensemble' | 'iforest' | 'autoencoder';
+
+export interface UploadResult {
+  id: string;
+  summary: Totals & { top: ScoredRecord[] };
+}
+
+/** The most records the page loads for one upload; the totals still count every line. */
+export const MAX_RECORDS = 50_000;
+const PAGE = 1_000;
+
+export async function uploadLog(file: File, detector: Detector): Promise<UploadResult> {
+  const form = new FormData();
+  form.append('detector', detector);
+  form.append('file', file);
+  return json(await fetch('api/v1/uploads', { method: 'POST', body: form }));
+}
+
+/** The upload's anomalies, page by page. */
+export async function fetchAnomalies(id: string): Promise<ScoredRecord[]> {
+  const records: ScoredRecord[] = [];
+  while (records.length < MAX_RECORDS) {
+    const params = new URLSearchParams({ severity: 'anomaly', offset: String(records.length), limit: String(PAGE) });
+    const page = await json<{ records: ScoredRecord[] }>(await fetch(`api/v1/uploads/${encodeURIComponent(id)}/records?${params}`));
+    records.push(...page.records);
+    if (page.records.length < PAGE) {
+      break;
+    }
+  }
+  return records;
+}
+
+/** A Loki log query over the last `spanMs`, asking for structured metadata as Grafana does. */
+export async function queryRange(query: string, from: number, to: number, limit = 5_000): Promise<LokiResponse> {
+  const params = new URLSearchParams({
+    query,
+    start: `${from}000000`,
+    end: `${to}000000`,
+    limit: String(limit),
+    direction: 'backward',
+  });
+  const response = await fetch(`loki/api/v1/query_range?${params}`, {
+    headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
+  });
+  return json(response);
+}
+
+async function json<T>(response: Response): Promise<T> {
+  const body = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    throw new Error(body?.error ?? `${response.status} ${response.statusText}`);
+  }
+  return body as T;
+}
