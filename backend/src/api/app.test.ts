@@ -117,13 +117,13 @@ describe('errors and limits', () => {
     const lines: string[] = [];
     const log = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
     const app = createApp({ ...t.ctx, log });
+    app.get('/api/v1/explode', () => {
+      throw new Error('disk on fire at /secret/path');
+    });
     const missing = await app.request('/api/v1/nothing', { headers: auth });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: 'no route for GET /api/v1/nothing' });
 
-    app.get('/api/v1/explode', () => {
-      throw new Error('disk on fire at /secret/path');
-    });
     const res = await app.request('/api/v1/explode', { headers: auth });
     expect(res.status).toBe(500);
     const text = await res.text();

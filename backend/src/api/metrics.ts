@@ -64,11 +64,3 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
   };
 }
-
-/** The `stream` label value for a label set: `{job="web"}` with keys sorted, as Loki prints streams. */
-export function streamKey(labels: Record<string, string>): string {
-  const parts = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${JSON.stringify(labels[k])}`);
-  return `{${parts.join(', ')}}`;
-}

@@ -7,7 +7,8 @@ import { loadModel, saveModel, type Model } from '../models/index.js';
 import { createScorer, type BatchScorer } from '../pipeline/index.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import type { FeedbackStore } from './feedback.js';
-import { streamKey, type Metrics } from './metrics.js';
+import { streamKey } from '../sources/index.js';
+import type { Metrics } from './metrics.js';
 
 /** A model was asked for that is not loaded. */
 export class NoModelError extends Error {

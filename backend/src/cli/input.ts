@@ -71,8 +71,8 @@ async function readHead(path: string, name: string): Promise<Buffer> {
 }
 
 /**
- * Refuses binary data: more than 10% of the first 8 KB are NUL or other control bytes, or invalid UTF-8. A text
- * log with a few bad bytes passes (they are replaced by U+FFFD when read).
+ * Refuses binary data: more than 10% (and at least 8) of the first 8 KB are NUL or other control bytes, or invalid
+ * UTF-8. A text log with a few bad bytes passes (they are replaced by U+FFFD when read).
  */
 export function checkText(head: Buffer, name: string): void {
   if (head.length === 0) return;
@@ -82,7 +82,7 @@ export function checkText(head: Buffer, name: string): void {
     const c = text.charCodeAt(i);
     if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 27) || c === 0xfffd || c === 127) bad++;
   }
-  if (bad > text.length * 0.1) throw new CliError(`${name} looks like binary data, not a text log`);
+  if (bad >= 8 && bad > text.length * 0.1) throw new CliError(`${name} looks like binary data, not a text log`);
 }
 
 async function spoolStdin(): Promise<LogInput> {

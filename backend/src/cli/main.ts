@@ -1,5 +1,5 @@
-import { ModelError } from '../models/index.js';
-import { PipelineInputError } from '../pipeline/index.js';
+import { ModelError } from '../models/errors.js';
+import { PipelineInputError } from '../pipeline/errors.js';
 import { CliError } from './args.js';
 
 const HELP = `usage: anomalog <command> [options]

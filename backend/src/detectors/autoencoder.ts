@@ -40,7 +40,7 @@ export interface AutoencoderState {
 
 const SCORE_BATCH = 8192;
 const ROWS_PER_EPOCH = 16384;
-const PATIENCE = 6;
+const PATIENCE = 8;
 
 /**
  * Dense autoencoder on standardised features: input -> 32 -> 16 -> 8 -> 16 -> 32 -> input (narrower for few
@@ -69,16 +69,17 @@ export class Autoencoder {
     const epochs = opts.epochs ?? 60;
     const Z = ae.standardise(X);
     const rows = shuffle(Int32Array.from({ length: X.rows }, (_, i) => i), rand);
-    await ae.train(Z, rows, { epochs, rand, phase: 'train', onProgress: opts.onProgress });
-
     const trimShare = opts.trim ?? 0.01;
+    await ae.train(Z, rows, { epochs, rand, trim: trimShare, phase: 'train', onProgress: opts.onProgress });
+
     const drop = Math.floor(trimShare * X.rows);
     let kept = rows;
     if (drop > 0) {
       const err = ae.errors(Z, X.rows);
       const cut = Float64Array.from(err).sort()[X.rows - drop - 1];
       kept = rows.filter((i) => err[i] <= cut);
-      await ae.train(Z, kept, { epochs: Math.max(5, Math.ceil(epochs / 3)), rand, phase: 'refit', onProgress: opts.onProgress });
+      const refit = { epochs: Math.max(5, Math.ceil(epochs / 3)), rand, trim: 0, phase: 'refit' as const, onProgress: opts.onProgress };
+      await ae.train(Z, kept, refit);
     }
     ae.typicalError = ae.meanAbsoluteErrors(Z, kept);
     return ae;
@@ -143,16 +144,19 @@ export class Autoencoder {
     return new Autoencoder(model, s.hidden, Float64Array.from(s.center), Float64Array.from(s.scale), Float64Array.from(s.typicalError));
   }
 
-  /** Epochs of shuffled mini-batches with early stopping on a held-out tenth of `rows`; keeps the best weights. */
+  /**
+   * Epochs of shuffled mini-batches with early stopping on a held-out tenth of `rows`; keeps the best weights.
+   * The validation loss leaves out the worst `trim` share of held-out rows, so a few rows the model should not
+   * learn do not decide when to stop.
+   */
   private async train(
     Z: Float32Array,
     rows: Int32Array,
-    o: { epochs: number; rand: () => number; phase: Progress['phase']; onProgress?: (p: Progress) => void },
+    o: { epochs: number; rand: () => number; trim: number; phase: Progress['phase']; onProgress?: (p: Progress) => void },
   ): Promise<void> {
     const held = rows.length >= 20 ? Math.min(Math.ceil(rows.length / 10), 8192) : 0;
-    const valRows = rows.subarray(0, held);
     const fitRows = held ? rows.slice(held) : rows.slice();
-    const val = held ? this.gather(Z, valRows) : undefined;
+    const val = held ? this.rowsOf(Z, rows.subarray(0, held)) : undefined;
     const batchSize = Math.max(32, Math.min(256, Math.floor(fitRows.length / 32)));
     let best = Infinity;
     let bestWeights: tf.Tensor[] | undefined;
@@ -163,7 +167,7 @@ export class Autoencoder {
       const h = await this.model.fit(x, x, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
       x.dispose();
       const loss = Number(h.history.loss[0]);
-      const valLoss = val ? tf.tidy(() => (this.model.evaluate(val, val, { batchSize: SCORE_BATCH }) as tf.Scalar).dataSync()[0]) : loss;
+      const valLoss = val ? trimmedMean(this.errors(val, held), o.trim) : loss;
       o.onProgress?.({ phase: o.phase, epoch, epochs: o.epochs, loss, valLoss });
       if (valLoss < best * (1 - 1e-4)) {
         best = valLoss;
@@ -174,7 +178,6 @@ export class Autoencoder {
         stale++;
       }
     }
-    val?.dispose();
     if (bestWeights) {
       this.model.setWeights(bestWeights);
       tf.dispose(bestWeights);
@@ -183,10 +186,14 @@ export class Autoencoder {
 
   /** Rows of the standardised matrix as one tensor. */
   private gather(Z: Float32Array, rows: ArrayLike<number>): tf.Tensor2D {
+    return tf.tensor2d(this.rowsOf(Z, rows), [rows.length, this.cols]);
+  }
+
+  private rowsOf(Z: Float32Array, rows: ArrayLike<number>): Float32Array {
     const cols = this.cols;
     const out = new Float32Array(rows.length * cols);
     for (let i = 0; i < rows.length; i++) out.set(Z.subarray(rows[i] * cols, rows[i] * cols + cols), i * cols);
-    return tf.tensor2d(out, [rows.length, cols]);
+    return out;
   }
 
   private errors(Z: Float32Array, n: number): Float64Array {
@@ -230,6 +237,15 @@ export class Autoencoder {
   private checkWidth(cols: number): void {
     if (cols !== this.cols) throw new Error(`Autoencoder: expected ${this.cols} features, got ${cols}`);
   }
+}
+
+/** Mean of the values without the largest `share` of them. */
+function trimmedMean(values: Float64Array, share: number): number {
+  const keep = Math.max(1, values.length - Math.floor(share * values.length));
+  const sorted = values.slice().sort();
+  let sum = 0;
+  for (let i = 0; i < keep; i++) sum += sorted[i];
+  return sum / keep;
 }
 
 /**

@@ -78,33 +78,32 @@ export class IsolationForest {
     );
   }
 
-  /** Mean path length E[h(x)] over the trees. */
-  private meanPathLength(row: ArrayLike<number>, offset = 0): number {
-    const { feature, value, right, roots } = this;
-    let total = 0;
-    for (let t = 0; t < roots.length; t++) {
-      let node = roots[t];
-      while (feature[node] >= 0) {
-        node = row[offset + feature[node]] < value[node] ? node + 1 : right[node];
-      }
-      total += value[node];
-    }
-    return total / roots.length;
-  }
-
   /** s(x, psi) = 2^(-E[h(x)] / c(psi)): near 1 anomalous, well below 0.5 normal. */
   score(row: ArrayLike<number>): number {
     this.checkWidth(row.length);
-    return this.norm === 0 ? 0.5 : Math.pow(2, -this.meanPathLength(row) / this.norm);
+    return this.scoreMatrix({ data: Float64Array.from(row), rows: 1, cols: this.cols })[0];
   }
 
   scoreMatrix(X: Matrix): Float64Array {
     this.checkWidth(X.cols);
-    const out = new Float64Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      out[i] = this.norm === 0 ? 0.5 : Math.pow(2, -this.meanPathLength(X.data, i * X.cols) / this.norm);
+    const { feature, value, right, roots, norm } = this;
+    const { data, cols, rows } = X;
+    const total = new Float64Array(rows);
+    // Tree by tree: one tree's nodes stay in cache while every row walks it.
+    for (let t = 0; t < roots.length; t++) {
+      const root = roots[t];
+      for (let i = 0, at = 0; i < rows; i++, at += cols) {
+        let node = root;
+        let f = feature[node];
+        while (f >= 0) {
+          node = data[at + f] < value[node] ? node + 1 : right[node];
+          f = feature[node];
+        }
+        total[i] += value[node];
+      }
     }
-    return out;
+    for (let i = 0; i < rows; i++) total[i] = norm === 0 ? 0.5 : Math.pow(2, -total[i] / roots.length / norm);
+    return total;
   }
 
   /**

@@ -1,15 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ModelError } from './errors.js';
 import { prepareModel } from './live.js';
 import { MODEL_SCHEMA, type Model } from './model.js';
 
 export * from './model.js';
 export { prepareModel } from './live.js';
+export { ModelError } from './errors.js';
 
-/** A model file that cannot be used; the message is one line meant for a person. */
-export class ModelError extends Error {
-  override readonly name = 'ModelError';
-}
 
 /** Writes the model as JSON (atomically: a temp file renamed over the target). */
 export async function saveModel(path: string, model: Model): Promise<void> {

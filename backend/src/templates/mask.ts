@@ -10,17 +10,36 @@ const MAX_MESSAGE_CHARS = 4096;
  * number), so `/products/123` becomes `/products/<*>` and `HTTP/1.1` becomes `HTTP/<*>`.
  */
 const MASK =
-  /blk_-?\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|0x[0-9a-f]+|(?<![0-9a-z])(?=[a-f]*\d)[0-9a-f]{8,}(?![0-9a-z])|(?:(?<![\w-])-)?\d+(?:[.:]\d+)*/gi;
+  /blk_-?\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|0[xX][0-9a-fA-F]+|(?<![0-9a-zA-Z])(?=[a-fA-F]*\d)[0-9a-fA-F]{8,}(?![0-9a-zA-Z])|(?:(?<![\w-])-)?\d+(?:[.:]\d+)*/g;
 
 /** The token with its variable parts replaced by `<*>`; tokens without digits are returned as they are. */
 export function maskToken(token: string): string {
   let digits = 0;
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-  }
+  for (let i = 0; i < token.length; i++) if (isDigit(token.charCodeAt(i))) digits++;
+  return maskCounted(token, digits);
+}
+
+/** maskToken with the digits already counted; the common whole-token shapes skip the regex. */
+function maskCounted(token: string, digits: number): string {
   if (digits === 0) return token;
-  return digits === token.length ? WILDCARD : token.replace(MASK, WILDCARD);
+  if (digits === token.length || isNumeral(token, 0)) return WILDCARD;
+  if (token.charCodeAt(0) === 47 && isNumeral(token, 1)) return '/<*>';
+  if (token.startsWith('blk_') && isNumeral(token, token.charCodeAt(4) === 45 ? 5 : 4)) return WILDCARD;
+  return token.replace(MASK, WILDCARD);
+}
+
+/** Whether s[from..] is digits joined by single `.` or `:` (a number, an IPv4 address with port, a time). */
+function isNumeral(s: string, from: number): boolean {
+  if (from >= s.length || !isDigit(s.charCodeAt(from)) || !isDigit(s.charCodeAt(s.length - 1))) return false;
+  for (let i = from + 1; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (!isDigit(c) && !((c === 46 || c === 58) && isDigit(s.charCodeAt(i + 1)))) return false;
+  }
+  return true;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** A message ready for the tree: its raw tokens, its masked tokens, and the masked text as a cache key. */
@@ -43,15 +62,19 @@ export function prepareMessage(message: string): PreparedMessage {
   const masked: string[] = [];
   let starts: number[] | undefined;
   let start = -1;
+  let digits = 0;
   for (let i = 0; i <= text.length; i++) {
-    if (i < text.length && text.charCodeAt(i) > 32) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    if (c > 32) {
       if (start < 0) start = i;
+      if (isDigit(c)) digits++;
       continue;
     }
     if (start < 0) continue;
     const token = text.slice(start, i);
-    const m = maskToken(token);
+    const m = maskCounted(token, digits);
     start = -1;
+    digits = 0;
     raw.push(token);
     if (m === WILDCARD && masked[masked.length - 1] === WILDCARD) {
       starts ??= Array.from(masked, (_, k) => k);
@@ -66,9 +89,6 @@ export function prepareMessage(message: string): PreparedMessage {
 /** Whether a token holds a variable part (a digit or a wildcard): such tokens route to the tree's `<*>` child. */
 export function isVariable(token: string): boolean {
   if (token.includes(WILDCARD)) return true;
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c >= 48 && c <= 57) return true;
-  }
+  for (let i = 0; i < token.length; i++) if (isDigit(token.charCodeAt(i))) return true;
   return false;
 }

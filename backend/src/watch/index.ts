@@ -44,6 +44,7 @@ export class Watcher {
   private readonly sink: AnomalySink;
   private readonly files = new Map<string, FollowedFile>();
   private readonly scorers = new Map<string, Scorer | null>();
+  private readonly lastSent = new Map<string, bigint>();
   private pending?: Pending;
   private failures = 0;
   private timer?: NodeJS.Timeout;
@@ -167,19 +168,27 @@ export class Watcher {
     }
   }
 
-  /** Scores one stream's new lines in order; anomalies keep the source timestamp (ns), made unique per stream. */
+  /**
+   * Scores one stream's new lines in order. An anomaly keeps its line's timestamp, nudged by a nanosecond when it
+   * would repeat the previous one: Loki drops a line identical to another at the same nanosecond in a stream.
+   */
   private score(labels: Labels, entries: readonly SourceEntry[], out: Anomaly[]) {
     const scorer = this.scorerFor(labels);
     if (!scorer) return;
+    const key = streamKey(labels);
     let newest = 0;
     for (const entry of entries) {
       const ms = nsToMs(entry.ts);
       newest = Math.max(newest, ms);
       for (const scored of scorer.push(entry.line, ms)) {
-        if (scored.anomaly) out.push({ ts: entry.line === scored.line ? entry.ts : msToNs(scored.ts), scored });
+        if (!scored.anomaly) continue;
+        const previous = this.lastSent.get(key) ?? -1n;
+        const ts = msToNs(scored.ts) > previous ? msToNs(scored.ts) : previous + 1n;
+        this.lastSent.set(key, ts);
+        out.push({ ts, scored });
       }
     }
-    this.ctx.metrics.watcherLag.set({ stream: streamKey(labels) }, Math.max(0, (Date.now() - newest) / 1000));
+    this.ctx.metrics.watcherLag.set({ stream: key }, Math.max(0, (Date.now() - newest) / 1000));
   }
 
   private scorerFor(labels: Labels): Scorer | null {

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
@@ -8,8 +8,16 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses a command's flags strictly: an unknown flag or a missing value is a one-line InputError. */
 export function parseFlags(argv: string[], options: Options): Record<string, string | boolean | string[] | undefined> {
+  // `--rate -0.1` would read as a missing value followed by a flag: glue a negative number to its flag.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [arg, next] = [argv[i], argv[i + 1]];
+    const takesValue = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && /^-[\d.]/.test(next)) args.push(`${arg}=${argv[++i]}`);
+    else args.push(arg);
+  }
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new InputError((err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
   }
@@ -34,10 +42,18 @@ export const flag = {
   port: () => numberText('a port number').pipe(z.number().int().min(0, 'must be 0-65535').max(65535, 'must be 0-65535')),
 };
 
+/** mkdir -p one level at a time (Node's recursive mkdir can spin forever under /proc). */
+function makeDirs(dir: string): void {
+  const abs = resolve(dir);
+  if (existsSync(abs)) return;
+  makeDirs(dirname(abs));
+  mkdirSync(abs);
+}
+
 /** Fails early, with one line, when `path` cannot be created or overwritten. */
 export function ensureWritableFile(path: string): void {
   try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
+    makeDirs(dirname(path));
     closeSync(openSync(path, 'a'));
   } catch (err) {
     throw new InputError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
@@ -46,7 +62,7 @@ export function ensureWritableFile(path: string): void {
 
 export function ensureWritableDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
     accessSync(dir, constants.W_OK);
   } catch (err) {

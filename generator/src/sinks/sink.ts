@@ -1,3 +1,5 @@
+import { InputError } from '../errors.js';
+
 /** The two logs the web app writes. */
 export type LogStream = 'access' | 'app';
 
@@ -39,10 +41,10 @@ export function parseSinkSpec(text: string): SinkSpec {
   if (text.startsWith('file:') && text.length > 5) return { kind: 'file', dir: text.slice(5) };
   if (text.startsWith('loki:')) {
     const url = text.slice(5);
-    if (!/^https?:\/\/[^/]+/.test(url)) throw new Error(`--sink ${text}: expected loki:http://host:port`);
+    if (!/^https?:\/\/[^/]+/.test(url)) throw new InputError(`--sink ${text}: expected loki:http://host:port`);
     return { kind: 'loki', url: url.replace(/\/+$/, '') };
   }
-  throw new Error(`--sink ${text}: expected file:DIR, stdout or loki:URL`);
+  throw new InputError(`--sink ${text}: expected file:DIR, stdout or loki:URL`);
 }
 
 /** Streams labels in Loki and the file names on disk. */

@@ -140,11 +140,16 @@ export class NormalTraffic {
     const rng = this.rng;
     if (page.status !== 200) return page;
     const cached = s.remaining < 20 && rng.chance(0.6);
-    const asset = (path: string, median: number): Request =>
-      cached ? { method: 'GET', path, query: '', status: 304, bytes: 0, rt: seconds(rng, 0.001) } : { method: 'GET', path, query: '', status: 200, bytes: logNormalInt(rng, median, 0.05), rt: seconds(rng, 0.002) };
-    if (!cached || rng.chance(0.3)) s.assets.push(asset('/static/app.js', 182000), asset('/static/style.css', 41000));
-    if (rng.chance(0.2)) s.assets.push(asset('/favicon.ico', 15086));
-    if (productId !== undefined) s.assets.push(asset(`/static/img/p${productId}.jpg`, 60000));
+    if (!cached || rng.chance(0.3)) s.assets.push(this.asset('/static/app.js', 182000, cached), this.asset('/static/style.css', 41000, cached));
+    if (rng.chance(0.2)) s.assets.push(this.asset('/favicon.ico', 15086, cached));
+    if (productId !== undefined) s.assets.push(this.asset(`/static/img/p${productId}.jpg`, 60000, cached));
     return page;
+  }
+
+  private asset(path: string, medianBytes: number, cached: boolean): Request {
+    const rng = this.rng;
+    return cached
+      ? { method: 'GET', path, query: '', status: 304, bytes: 0, rt: seconds(rng, 0.001) }
+      : { method: 'GET', path, query: '', status: 200, bytes: logNormalInt(rng, medianBytes, 0.05), rt: seconds(rng, 0.002) };
   }
 }

@@ -72,7 +72,7 @@ export function AnomalyView({ data, options, width, height, range, onZoom, rowLi
           onZoom={onZoom}
         />
       )}
-      {filters && <SeverityFilter severities={filterable} shown={shown} counts={listedCounts} onToggle={toggle} />}
+      {filters && <SeverityFilter severities={filterable} shown={shown} counts={listedCounts} colors={colors} onToggle={toggle} />}
       {options.showTable && (
         <AnomalyTable rows={tableRows} colors={colors} width={width} height={Math.max(60, rest)} rowLink={rowLink} />
       )}

@@ -8,11 +8,12 @@ interface Props {
   severities: readonly Severity[];
   shown: ReadonlySet<Severity>;
   counts: SeverityCounts;
+  colors: Record<Severity, string>;
   onToggle: (severity: Severity) => void;
 }
 
 /** One toggle per severity: the table lists the severities switched on. */
-export function SeverityFilter({ severities, shown, counts, onToggle }: Props) {
+export function SeverityFilter({ severities, shown, counts, colors, onToggle }: Props) {
   const styles = useStyles2(getStyles);
   return (
     <div className={styles.row} role="group" aria-label="Severity filter">
@@ -26,6 +27,7 @@ export function SeverityFilter({ severities, shown, counts, onToggle }: Props) {
           data-testid={`filter-${severity}`}
           onClick={() => onToggle(severity)}
         >
+          <span className={styles.dot} style={{ background: colors[severity] }} />
           {severity} ({counts[severity].toLocaleString('en-US')})
         </Button>
       ))}
@@ -35,4 +37,5 @@ export function SeverityFilter({ severities, shown, counts, onToggle }: Props) {
 
 const getStyles = (theme: GrafanaTheme2) => ({
   row: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'center', height: 32 }),
+  dot: css({ display: 'inline-block', width: 8, height: 8, borderRadius: '50%', marginRight: theme.spacing(0.75) }),
 });

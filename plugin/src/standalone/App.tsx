@@ -26,7 +26,7 @@ function Shell() {
         <h1 className={styles.title}>Anomalog</h1>
         <TabsBar className={styles.tabs}>
           <Tab label="Analyse a file" icon="upload" active={page === 'upload'} onChangeTab={() => setPage('upload')} />
-          <Tab label="Live streams" icon="heart-rate" active={page === 'live'} onChangeTab={() => setPage('live')} />
+          <Tab label="Live streams" icon="signal" active={page === 'live'} onChangeTab={() => setPage('live')} />
         </TabsBar>
       </header>
       <main className={styles.main}>{page === 'upload' ? <UploadPage /> : <LiveView />}</main>

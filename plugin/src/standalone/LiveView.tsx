@@ -10,7 +10,9 @@ import { DEFAULT_OPTIONS } from '../options';
 import { queryRange } from './api';
 import { ResultsArea } from './ResultsArea';
 
-const DEFAULT_QUERY = '{job=~".+"} | anomaly_severity!="normal"';
+const DEFAULT_SELECTOR = '{job=~".+"}';
+/** Count windows per span: enough for the totals, few enough to score quickly. */
+const COUNT_WINDOWS = 120;
 const POLL_MS = 5_000;
 const WINDOWS = [
   { value: 15 * 60_000, label: '15m' },
@@ -22,11 +24,11 @@ const WINDOWS = [
 /** The watched streams' anomalies, polled from the backend's Loki-compatible API and drawn with the panel. */
 export function LiveView() {
   const styles = useStyles2(getStyles);
-  const [draft, setDraft] = useState(DEFAULT_QUERY);
-  const [query, setQuery] = useState(DEFAULT_QUERY);
+  const [draft, setDraft] = useState(DEFAULT_SELECTOR);
+  const [selector, setSelector] = useState(DEFAULT_SELECTOR);
   const [lookback, setLookback] = useState(WINDOWS[1].value);
   const [zoom, setZoom] = useState<TimeSpan>();
-  const [response, setResponse] = useState<{ body: LokiResponse; span: TimeSpan }>();
+  const [response, setResponse] = useState<{ bodies: LokiResponse[]; span: TimeSpan }>();
   const [error, setError] = useState<string>();
 
   useEffect(() => {
@@ -34,9 +36,14 @@ export function LiveView() {
     const poll = async () => {
       const span = zoom ?? { from: Date.now() - lookback, to: Date.now() };
       try {
-        const body = await queryRange(query, span.from, span.to);
+        // anomalies to list, and every line counted by severity (tiling windows) for the totals
+        const step = Math.max(1, Math.ceil((span.to - span.from) / 1000 / COUNT_WINDOWS));
+        const bodies = await Promise.all([
+          queryRange(`${selector} | anomaly_severity!="normal"`, span.from, span.to),
+          queryRange(`sum by (anomaly_severity) (count_over_time(${selector} [${step}s]))`, span.from + step * 1000, span.to, { step }),
+        ]);
         if (!stopped) {
-          setResponse({ body, span });
+          setResponse({ bodies, span });
           setError(undefined);
         }
       } catch (err) {
@@ -52,10 +59,16 @@ export function LiveView() {
       stopped = true;
       clearInterval(timer);
     };
-  }, [query, lookback, zoom]);
+  }, [selector, lookback, zoom]);
 
   const data = useMemo(
-    () => response && anomalyDataFromFrames(framesFromLoki(response.body), DEFAULT_OPTIONS.fields, DEFAULT_OPTIONS.thresholds),
+    () =>
+      response &&
+      anomalyDataFromFrames(
+        response.bodies.flatMap((body) => framesFromLoki(body)),
+        DEFAULT_OPTIONS.fields,
+        DEFAULT_OPTIONS.thresholds
+      ),
     [response]
   );
 
@@ -65,10 +78,10 @@ export function LiveView() {
         className={styles.bar}
         onSubmit={(e) => {
           e.preventDefault();
-          setQuery(draft);
+          setSelector(draft);
         }}
       >
-        <Input className={styles.query} value={draft} onChange={(e) => setDraft(e.currentTarget.value)} aria-label="LogQL query" />
+        <Input className={styles.query} value={draft} onChange={(e) => setDraft(e.currentTarget.value)} aria-label="Stream selector" />
         <Button type="submit" variant="secondary" icon="sync">
           Run
         </Button>

@@ -34,15 +34,18 @@ export async function fetchAnomalies(id: string): Promise<ScoredRecord[]> {
   return records;
 }
 
-/** A Loki log query over the last `spanMs`, asking for structured metadata as Grafana does. */
-export async function queryRange(query: string, from: number, to: number, limit = 5_000): Promise<LokiResponse> {
+/** A Loki range query from `from` to `to` (milliseconds), asking for structured metadata as Grafana does. */
+export async function queryRange(query: string, from: number, to: number, opts: { step?: number } = {}): Promise<LokiResponse> {
   const params = new URLSearchParams({
     query,
     start: `${from}000000`,
     end: `${to}000000`,
-    limit: String(limit),
+    limit: '5000',
     direction: 'backward',
   });
+  if (opts.step) {
+    params.set('step', String(opts.step));
+  }
   const response = await fetch(`loki/api/v1/query_range?${params}`, {
     headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
   });

@@ -1,10 +1,10 @@
-import type { Scorer } from '../../pipeline/index.js';
 import { anomalyFields, groupedAnomalyFields, type LogQuery, type MetricQuery } from '../../logql/ast.js';
 import { evaluateAt, evaluateRange, type Instant, type Series } from '../../logql/metric.js';
 import { applyStages, type Row } from '../../logql/stages.js';
-import { compareTs, nsToMs, streamKey, type SourceEntry } from '../../sources/index.js';
-import type { DetectorKind, ScoredLine } from '../../types.js';
+import { compareTs, passesLineFilters, streamKey, type SourceEntry } from '../../sources/index.js';
+import type { DetectorKind } from '../../types.js';
 import type { AppContext } from '../context.js';
+import { OrderedScorer, ScoredFileIndex } from './scored-index.js';
 
 /** A half-open time window in nanoseconds: [start, end). */
 export interface Window {
@@ -13,40 +13,44 @@ export interface Window {
 }
 
 /**
- * Reads a log query's streams from the sources (selector and leading line filters pushed down), scores each stream
- * in time order with the model routed to it, and runs the remaining stages. Rows come back sorted by time.
+ * The rows of a log query over a window: file streams from the scored index, Loki streams read (selector and
+ * leading line filters pushed down) and scored in time order with the model routed to each stream; then the
+ * remaining stages. Rows come back sorted by time.
  */
 export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window, detector?: DetectorKind): Promise<Row[]> {
-  const byStream = new Map<string, SourceEntry[]>();
-  for await (const entry of ctx.sources.read({ selector: log.selector, lineFilters: log.lineFilters, start: window.start, end: window.end })) {
-    const key = streamKey(entry.labels);
-    const list = byStream.get(key);
-    if (list) list.push(entry);
-    else byStream.set(key, [entry]);
-  }
   const rows: Row[] = [];
-  for (const entries of byStream.values()) {
-    entries.sort(compareTs);
-    const scorer = ctx.models.scorerFor(entries[0].labels, detector);
-    for (const { entry, scored } of scoreInOrder(scorer, entries)) {
-      const row = applyStages({ stream: entry.labels, ts: entry.ts, line: entry.line, fields: anomalyFields(scored), parsed: {} }, log.stages);
-      if (row) rows.push(row);
+  const keep = (row: Row) => {
+    const out = applyStages(row, log.stages);
+    if (out) rows.push(out);
+  };
+  if (ctx.sources.file) {
+    const index = indexFor(ctx);
+    for (const file of await ctx.sources.file.files(log.selector)) {
+      for (const row of await index.rows(file, detector)) {
+        if (row.ts >= window.start && row.ts < window.end && passesLineFilters(row.line, log.lineFilters)) keep(row);
+      }
+    }
+  }
+  if (ctx.sources.loki) {
+    const byStream = new Map<string, SourceEntry[]>();
+    for await (const entry of ctx.sources.loki.read({ selector: log.selector, lineFilters: log.lineFilters, start: window.start, end: window.end })) {
+      const key = streamKey(entry.labels);
+      (byStream.get(key) ?? byStream.set(key, []).get(key)!).push(entry);
+    }
+    for (const entries of byStream.values()) {
+      const scorer = new OrderedScorer(ctx.models.scorerFor(entries[0].labels, detector));
+      for (const { entry, scored } of [...entries.flatMap((e) => scorer.push(e)), ...scorer.end()]) {
+        keep({ stream: entry.labels, ts: entry.ts, line: entry.line, fields: anomalyFields(scored), parsed: {} });
+      }
     }
   }
   return rows.sort(compareTs);
 }
 
-/** Pairs each scored line with the entry it came from (the scorer returns lines in input order, maybe later). */
-export function* scoreInOrder(scorer: Scorer, entries: readonly SourceEntry[]): Iterable<{ entry: SourceEntry; scored: ScoredLine }> {
-  let head = 0;
-  function* pair(lines: ScoredLine[]) {
-    for (const scored of lines) {
-      while (head < entries.length && entries[head].line !== scored.line) head++; // a line the scorer dropped (a CSV header)
-      if (head < entries.length) yield { entry: entries[head++], scored };
-    }
-  }
-  for (const entry of entries) yield* pair(scorer.push(entry.line, nsToMs(entry.ts)));
-  yield* pair(scorer.end());
+const indexes = new WeakMap<AppContext, ScoredFileIndex>();
+/** One scored index per app context, shared by every mount of the Loki routes. */
+export function indexFor(ctx: AppContext): ScoredFileIndex {
+  return indexes.get(ctx) ?? indexes.set(ctx, new ScoredFileIndex(ctx)).get(ctx)!;
 }
 
 /** Log query result: at most `limit` rows, the newest first for `backward`. */

@@ -4,6 +4,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { generateTraffic } from '@anomalog/generator/traffic/offline.js';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Model } from '../../models/index.js';
+import { startFakeLoki, type FakeLoki } from '../../testing/fake-loki.js';
 import { testContext, trainWebModel, type TestContext } from '../testing.js';
 import { lokiRoutes } from './index.js';
 
@@ -15,9 +17,11 @@ const FIELDS = ['anomaly_detector', 'anomaly_reason', 'anomaly_score', 'anomaly_
 let tc: TestContext;
 let app: Hono;
 let lines: string[];
+let model: Model;
 
 beforeAll(async () => {
-  tc = await testContext({ web: await trainWebModel() });
+  model = await trainWebModel();
+  tc = await testContext({ web: model });
   lines = [...generateTraffic({ lines: 600, seed: 11, anomalyRate: 0.15, start: T0 })].map((r) => r.line);
   mkdirSync(join(tc.dir, 'logs'));
   writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.join('\n')}\n`);
@@ -229,5 +233,58 @@ describe('over loopback HTTP', () => {
     expect(JSON.parse(text).data.result[0].values).toHaveLength(3);
     const bad = await fetch(`${base}/loki/api/v1/query_range?query=${encodeURIComponent('sum(')}`);
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('with Loki as the source', () => {
+  let loki: FakeLoki;
+  let upstream: TestContext;
+  let api: Hono;
+  const now = Date.now();
+  const window = { start: NS(now - 3_600_000), end: NS(now) };
+
+  beforeAll(async () => {
+    loki = await startFakeLoki();
+    upstream = await testContext({ web: model }, { sources: { file: [], loki: { url: loki.url, tenant: 'acme' } } });
+    loki.ingest({ job: 'web' }, lines.slice(0, 200).map((line, i) => ({ ts: BigInt(now - 600_000 + i) * 1_000_000n, line })));
+    api = new Hono().route('/', lokiRoutes(upstream.ctx));
+  });
+  afterAll(async () => {
+    await loki.close();
+    await upstream.cleanup();
+  });
+
+  const ask = async (query: string, extra: Record<string, string> = {}) => {
+    const res = await api.request(`/loki/api/v1/query_range?${new URLSearchParams({ query, ...window, limit: '1000', ...extra })}`, { headers: categorized });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+
+  it('scores log queries read from Loki, pushing the selector and line filters down with the tenant', async () => {
+    const { status, body } = await ask('{job="web"} |= "GET" | anomaly_score >= 0');
+    expect(status).toBe(200);
+    const values = body.data.result.flatMap((s: Json) => s.values);
+    expect(values).toHaveLength(lines.slice(0, 200).filter((l) => l.includes('GET')).length);
+    expect(Object.keys(values[0][2].structuredMetadata).sort()).toEqual(FIELDS);
+    const sent = loki.requests.find((r) => r.path === '/loki/api/v1/query_range')!;
+    expect(sent.params.query).toBe('{job="web"} |= "GET"');
+    expect(sent.headers['x-scope-orgid']).toBe('acme');
+  });
+
+  it('forwards a metric query that names no anomaly field to Loki as it is, and evaluates the others itself', async () => {
+    const plain = 'sum(count_over_time({job="web"}[1h]))';
+    const forwarded = await ask(plain, { step: '3600' });
+    expect(forwarded.status).toBe(200);
+    expect(loki.requests.at(-1)!.params.query).toBe(plain);
+    expect(forwarded.body.data.result[0].values.at(-1)[1]).toBe('200');
+    const local = await ask('sum by (anomaly_severity) (count_over_time({job="web"}[1h]))', { step: '3600' });
+    expect(local.body.data.result.reduce((n: number, s: Json) => n + Number(s.values.at(-1)[1]), 0)).toBe(200);
+  });
+
+  it('answers 502 with a clear message while Loki is down', async () => {
+    loki.setDown(true);
+    const { status, body } = await ask('{job="web"}');
+    loki.setDown(false);
+    expect(status).toBe(502);
+    expect(body.message).toMatch(/upstream Loki answered 503/);
   });
 });

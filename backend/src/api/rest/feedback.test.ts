@@ -103,7 +103,7 @@ describe('alerts and stats', () => {
       feedback: { falsePositives: number; confirmed: number };
     };
     expect(stats.models).toEqual(['web']);
-    expect(stats.linesScored).toBe(5);
+    expect(stats.linesScored).toBe(4);
     expect(stats.bySeverity.normal).toBe(1);
     expect(stats.alertsReceived).toBe(2);
     expect(stats.feedback).toEqual({ falsePositives: 1, confirmed: 1 });

@@ -1,10 +1,11 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import busboy from 'busboy';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import type { ScoredLine } from '../../types.js';
 import type { AppContext } from '../context.js';
 import { fail, readQuery, validate } from '../http.js';
 import { decodeUtf8, looksBinary, splitLines } from './lines.js';
@@ -38,46 +39,50 @@ const page = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+const NOT_FOUND = 'no such upload (unknown or expired)';
+
+/** Decoded text of an upload; refuses binary data, broken gzip and gzip bombs with a 4xx. */
+async function* textOf(bytes: Readable, filename: string, gzip: boolean, maxChars: number): AsyncIterable<string> {
+  let chars = 0;
+  try {
+    for await (const chunk of decodeUtf8(bytes)) {
+      if (chars === 0 && looksBinary(chunk.slice(0, 4096))) fail(422, `${filename} holds binary data, not log lines`);
+      chars += chunk.length;
+      if (chars > maxChars) fail(413, `${filename} expands past ${maxChars} characters`);
+      yield chunk;
+    }
+  } catch (err) {
+    if (err instanceof HTTPException) throw err;
+    fail(422, gzip ? `${filename} is not valid gzip` : `cannot read ${filename}`);
+  }
+}
+
 export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
   const { uploadBytes, lineBytes } = ctx.config.server.limits;
   const tooBig = () => fail(413, `upload over ${uploadBytes} bytes (server.limits.uploadBytes)`);
 
   /** Scores one file part as it streams in; the records go to the store, never all in memory. */
-  async function ingest(file: Readable, filename: string, opts: z.output<typeof options>): Promise<UploadMeta> {
+  async function ingest(file: Readable & { truncated?: boolean }, filename: string, fields: Record<string, string>) {
+    const opts = validate(options, fields, 'upload options');
     const labels = opts.labels ?? { job: 'upload' };
     const routed = ctx.models.route(labels, opts.detector);
     const model = opts.model ?? routed.model;
     const scorer = openScorer(ctx, { labels, model, detector: routed.detector });
     const gzip = /\.gz$/i.test(filename);
-    const bytes = gzip ? file.pipe(createGunzip()) : file;
+    const bytes = file.pipe(gzip ? createGunzip() : new PassThrough());
     const writer = await store.create();
     const summary = new Summary();
-    let truncatedLines = 0;
-    let expanded = 0;
-    try {
-      async function* text() {
-        let first = true;
-        try {
-          for await (const chunk of decodeUtf8(bytes as AsyncIterable<Uint8Array>)) {
-            expanded += chunk.length;
-            if (gzip && expanded > uploadBytes * GUNZIP_FACTOR) fail(413, 'the file expands past the upload limit');
-            if (first && looksBinary(chunk.slice(0, 4096))) fail(422, `${filename} holds binary data, not log lines`);
-            first = false;
-            yield chunk;
-          }
-        } catch (err) {
-          if (err instanceof HTTPException) throw err;
-          fail(422, gzip ? `${filename} is not valid gzip` : `cannot read ${filename}`);
-        }
+    const keep = async (records: ScoredLine[]) => {
+      for (const r of records) {
+        summary.add(r);
+        await writer.write(r);
       }
-      const keep = async (records: ReturnType<typeof scorer.end>) => {
-        for (const r of records) {
-          summary.add(r);
-          await writer.write(r);
-        }
-      };
+    };
+    try {
+      let truncatedLines = 0;
       let batch: string[] = [];
-      for await (const { line, truncated } of splitLines(text(), lineBytes)) {
+      const text = textOf(bytes, filename, gzip, uploadBytes * (gzip ? GUNZIP_FACTOR : 1));
+      for await (const { line, truncated } of splitLines(text, lineBytes)) {
         if (!line.trim()) continue;
         if (truncated) truncatedLines++;
         batch.push(line);
@@ -87,18 +92,10 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
         }
       }
       await keep(scorer.pushBatch(batch).concat(scorer.end()));
-      if ((file as Readable & { truncated?: boolean }).truncated) tooBig();
-      return await writer.commit({
-        file: filename,
-        model,
-        detector: routed.detector,
-        truncatedLines,
-        summary: summary.toJSON(),
-      });
+      if (file.truncated) tooBig();
+      return await writer.commit({ file: filename, model, detector: routed.detector, truncatedLines, summary: summary.toJSON() });
     } catch (err) {
       await writer.discard();
-      if (gzip) file.unpipe();
-      file.resume();
       throw err;
     }
   }
@@ -113,46 +110,50 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
       bb.on('file', (_name, file, info) => {
         const filename = info.filename ?? '';
         if (job) return file.resume();
-        if (!ACCEPTED.test(filename)) {
+        job = ACCEPTED.test(filename)
+          ? ingest(file, filename, fields)
+          : Promise.reject(new HTTPException(415, { message: `"${filename}" is not a .log, .csv, .txt, .jsonl or .gz file` }));
+        // whatever happened, drain the part so busboy reaches the end of the body
+        job.catch(() => {
+          file.unpipe();
           file.resume();
-          job = Promise.reject(new HTTPException(415, { message: `"${filename}" is not a .log, .csv, .txt, .jsonl or .gz file` }));
-        } else {
-          job = Promise.resolve().then(() => ingest(file, filename, validate(options, fields, 'upload options')));
-        }
-        job.catch(() => undefined);
+        });
       });
       bb.on('error', () => reject(new HTTPException(400, { message: 'malformed multipart body' })));
-      bb.on('close', () => (job ?? Promise.reject(new HTTPException(400, { message: 'no file part in the form' }))).then(resolve, reject));
-      Readable.fromWeb(body as NodeWebStream<Uint8Array>).on('error', reject).pipe(bb);
+      bb.on('close', () =>
+        (job ?? Promise.reject(new HTTPException(400, { message: 'no file part in the form' }))).then(resolve, reject),
+      );
+      Readable.fromWeb(body as NodeWebStream<Uint8Array>)
+        .on('error', reject)
+        .pipe(bb);
     });
+  }
+
+  async function found(id: string): Promise<UploadMeta> {
+    return (await store.get(id)) ?? fail(404, NOT_FOUND);
   }
 
   return new Hono()
     .post('/uploads', async (c) => {
-      const type = c.req.header('content-type') ?? '';
-      if (!/^multipart\/form-data/i.test(type)) fail(415, 'send the file as multipart/form-data');
+      if (!/^multipart\/form-data/i.test(c.req.header('content-type') ?? '')) {
+        fail(415, 'send the file as multipart/form-data');
+      }
       if (Number(c.req.header('content-length')) > uploadBytes + 1024 * 1024) tooBig();
-      const body = c.req.raw.body;
-      if (!body) fail(400, 'empty body');
+      const body = c.req.raw.body ?? fail(400, 'empty body');
       await store.sweep();
       const meta = await receive(body, Object.fromEntries(c.req.raw.headers), c.req.query());
-      return c.json({ id: meta.id, file: meta.file, model: meta.model, expiresAt: meta.expiresAt, truncatedLines: meta.truncatedLines, summary: meta.summary }, 201);
+      const { id, file, model, expiresAt, truncatedLines, summary } = meta;
+      return c.json({ id, file, model, expiresAt, truncatedLines, summary }, 201);
     })
-    .get('/uploads/:id', async (c) => {
-      const meta = await store.get(c.req.param('id'));
-      if (!meta) fail(404, 'no such upload (unknown or expired)');
-      return c.json(meta);
-    })
+    .get('/uploads/:id', async (c) => c.json(await found(c.req.param('id'))))
     .get('/uploads/:id/records', async (c) => {
       const q = readQuery(c, page);
-      const meta = await store.get(c.req.param('id'));
-      if (!meta) fail(404, 'no such upload (unknown or expired)');
+      const meta = await found(c.req.param('id'));
       const wanted = severitySet(q.severity);
-      const records = [];
+      const records: ScoredLine[] = [];
       let seen = 0;
       for await (const r of store.records(meta.id)) {
-        if (!wanted.has(r.severity)) continue;
-        if (seen++ < q.offset) continue;
+        if (!wanted.has(r.severity) || seen++ < q.offset) continue;
         records.push(r);
         if (records.length === q.limit) break;
       }
@@ -160,9 +161,7 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
       return c.json({ id: meta.id, total, offset: q.offset, limit: q.limit, records });
     })
     .delete('/uploads/:id', async (c) => {
-      const meta = await store.get(c.req.param('id'));
-      if (!meta) fail(404, 'no such upload (unknown or expired)');
-      await store.remove(meta.id);
+      await store.remove((await found(c.req.param('id'))).id);
       return c.body(null, 204);
     });
 }

@@ -1,0 +1,169 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import { generateTraffic, startTraffic, startWebApp, type TrafficDriver, type WebApp } from '@anomalog/generator';
+import pc from 'picocolors';
+import { CliError, intFlag, parseArgs, stringFlag, usage } from '../cli/args.js';
+import { trainProgress } from '../cli/options.js';
+import { ProgressBar } from '../cli/progress.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { train } from '../pipeline/index.js';
+import { createSources } from '../sources/index.js';
+import { Watcher } from '../watch/index.js';
+import { createContext, createLogger, type AppContext } from './context.js';
+import { createMetrics } from './metrics.js';
+import { startServer } from './server.js';
+
+export const START_HELP = `usage: anomalog start [options]
+
+Runs the embedded demo: the generator's web shop and traffic write data/logs/, the watcher scores new lines and
+prints anomalies, and the API (Loki-compatible, REST, /metrics, standalone page) listens on server.port (3101).
+A missing default model is trained first on generated traffic.
+
+options:
+  --config FILE          anomalog.yaml to use (default: ANOMALOG_CONFIG, else ./anomalog.yaml)
+  --port N               API port (default: server.port)
+  --no-generator         no web shop or traffic: watch the configured files only
+  --generator-port N     web shop port (default 8081; 0 picks a free port)
+  --rate N               demo requests per second (default 5)
+  --anomaly-rate X       share of anomalous demo traffic, 0..1 (default 0.03)
+  --train-lines N        generated lines to train a missing default model on (default 20000)
+  --seed N               seed for the traffic and a trained model (default 1)
+  --duration S           stop by itself after S seconds (tests, CI)`;
+
+const FLAGS = {
+  config: { value: true },
+  port: { value: true },
+  'no-generator': {},
+  'generator-port': { value: true },
+  rate: { value: true },
+  'anomaly-rate': { value: true },
+  'train-lines': { value: true },
+  seed: { value: true },
+  duration: { value: true },
+  help: {},
+} as const;
+
+interface StartOptions {
+  config?: string;
+  port?: number;
+  generator: boolean;
+  generatorPort: number;
+  rate: number;
+  anomalyRate: number;
+  trainLines: number;
+  seed: number;
+  durationMs?: number;
+}
+
+function startOptions(argv: readonly string[]): StartOptions | undefined {
+  const args = parseArgs(argv, FLAGS, 'start');
+  if (args.flags.help) return undefined;
+  if (args.positionals.length) throw usage(`unexpected argument "${args.positionals[0]}"`, 'start');
+  const number = (name: string, fallback: number, ok: (n: number) => boolean) => {
+    const text = stringFlag(args, name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || !ok(n)) throw usage(`--${name} got "${text}"`, 'start');
+    return n;
+  };
+  const duration = number('duration', 0, (n) => n > 0);
+  return {
+    config: stringFlag(args, 'config'),
+    port: intFlag(args, 'port', 'start'),
+    generator: !args.flags['no-generator'],
+    generatorPort: intFlag(args, 'generator-port', 'start') ?? 8081,
+    rate: number('rate', 5, (n) => n > 0),
+    anomalyRate: number('anomaly-rate', 0.03, (n) => n >= 0 && n < 1),
+    trainLines: intFlag(args, 'train-lines', 'start') ?? 20_000,
+    seed: intFlag(args, 'seed', 'start') ?? 1,
+    durationMs: duration > 0 ? duration * 1000 : undefined,
+  };
+}
+
+/** Trains the default model on generated traffic when models/ lacks it, with a progress bar on stderr. */
+async function ensureDefaultModel(ctx: AppContext, opts: StartOptions): Promise<void> {
+  const { model: name, detector } = ctx.config.defaults;
+  if (ctx.models.get(name)) return;
+  process.stderr.write(`no ${name} model in ${ctx.config.models.dir}: training one (${detector}) on ${opts.trainLines} generated lines\n`);
+  const lines = (function* () {
+    for (const r of generateTraffic({ lines: opts.trainLines, seed: opts.seed, anomalyRate: 0 })) yield r.line;
+  })();
+  const bar = new ProgressBar(`training ${name}`);
+  try {
+    const model = await train(lines, { name, detector, seed: opts.seed, source: `generated traffic, ${opts.trainLines} lines`, onProgress: trainProgress(bar) });
+    await ctx.models.install(name, model);
+  } finally {
+    bar.done();
+  }
+}
+
+function untilStopped(durationMs?: number): Promise<string> {
+  return new Promise((resolve) => {
+    const timer = durationMs === undefined ? undefined : setTimeout(() => finish('duration reached'), durationMs);
+    const finish = (why: string) => {
+      clearTimeout(timer);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(why);
+    };
+    const onInt = () => finish('SIGINT');
+    const onTerm = () => finish('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+  });
+}
+
+/** `npm start` / `anomalog start`: the embedded demo, until Ctrl-C (or --duration). */
+export async function runStart(argv: string[]): Promise<void> {
+  const opts = startOptions(argv);
+  if (!opts) {
+    process.stdout.write(`${START_HELP}\n`);
+    return;
+  }
+  let config;
+  try {
+    config = loadConfig({ path: opts.config, overrides: opts.port === undefined ? {} : { server: { port: opts.port } } });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+  const logsDir = config.sources.file[0] && dirname(config.sources.file[0].path);
+  if (opts.generator && !logsDir) throw new CliError('the demo generator writes log files, but sources.file is empty in the config');
+
+  const metrics = createMetrics({ defaultMetrics: true });
+  const sources = createSources(config, { metrics });
+  const ctx = await createContext(config, { sources, metrics, log: createLogger(config) });
+  await ensureDefaultModel(ctx, opts);
+
+  let web: WebApp | undefined;
+  let traffic: TrafficDriver | undefined;
+  if (opts.generator && logsDir) {
+    await mkdir(logsDir, { recursive: true });
+    web = await startWebApp({ port: opts.generatorPort, sinks: [{ kind: 'file', dir: logsDir }], seed: opts.seed });
+    traffic = startTraffic({ target: web.url, rate: opts.rate, anomalyRate: opts.anomalyRate, seed: opts.seed });
+  }
+  const server = await startServer(ctx);
+  const watcher = await Watcher.open(ctx);
+  watcher.start();
+
+  const url = server.url.replace('127.0.0.1', 'localhost');
+  const out = (label: string, value: string) => process.stdout.write(`  ${label.padEnd(26)} ${pc.cyan(value)}\n`);
+  process.stdout.write(`${pc.bold('anomalog is running')}\n`);
+  out('Loki-compatible API', `${url}   (Grafana: a Loki data source with this URL)`);
+  out('REST API', `${url}/api/v1`);
+  out('standalone page', `${url}/`);
+  out('metrics', `${url}/metrics`);
+  if (web) out('demo shop (generator)', web.url);
+  if (logsDir) out('watched logs', relative(process.cwd(), logsDir) || logsDir);
+  out('models', ctx.models.names().join(', '));
+  process.stdout.write(`Anomalies print below as they are found. Ctrl-C stops.\n`);
+
+  const why = await untilStopped(opts.durationMs);
+  process.stderr.write(`stopping (${why})\n`);
+  await traffic?.stop();
+  await web?.close();
+  await watcher.stop();
+  await server.close();
+  await sources.close();
+  process.stdout.write(`stopped; watcher checkpoint at ${relative(process.cwd(), config.watch.checkpoint)}\n`);
+}

@@ -1,0 +1,55 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { CliError } from './args.js';
+import { checkText, MAX_LINE_CHARS, openInput } from './input.js';
+
+async function readAll(path: string): Promise<{ lines: string[]; truncated: number }> {
+  const input = await openInput(path);
+  const lines: string[] = [];
+  for await (const batch of input.batches()) lines.push(...batch);
+  return { lines, truncated: input.truncated };
+}
+
+describe('log input', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'anomalog-input-'));
+  const file = async (name: string, content: string | Buffer) => {
+    const p = join(dir, name);
+    await writeFile(p, content);
+    return p;
+  };
+
+  it('splits lines, drops CR, keeps a last line without newline and replaces bad UTF-8', async () => {
+    const path = await file('mixed.log', Buffer.concat([Buffer.from('a\r\nb\n\nc'), Buffer.from([0xff]), Buffer.from('d')]));
+    expect((await readAll(path)).lines).toEqual(['a', 'b', '', 'c\ufffdd']);
+  });
+
+  it('reads gzip by its magic bytes, whatever the name', async () => {
+    const path = await file('plain-name.log', gzipSync('one\ntwo\n'));
+    expect((await readAll(path)).lines).toEqual(['one', 'two']);
+  });
+
+  it('cuts a huge line and counts it, keeping the lines around it', async () => {
+    const path = await file('huge.log', `x\n${'é'.repeat(3 * MAX_LINE_CHARS)}\ny\n`);
+    const { lines, truncated } = await readAll(path);
+    expect(lines.map((l) => l.length)).toEqual([1, MAX_LINE_CHARS, 1]);
+    expect(truncated).toBe(1);
+  });
+
+  it('refuses NUL-filled and random binary data but accepts text with a few bad bytes', () => {
+    expect(() => checkText(Buffer.alloc(4096), 'zeros')).toThrow(new CliError('zeros looks like binary data, not a text log'));
+    expect(() => checkText(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), 'random')).toThrow(CliError);
+    const text = Buffer.from('GET / HTTP/1.1 200\n'.repeat(100));
+    text[50] = 0;
+    text[60] = 0xff;
+    expect(() => checkText(text, 'text')).not.toThrow();
+  });
+
+  it('refuses corrupt gzip with one line', async () => {
+    const gz = gzipSync('hello\n'.repeat(1000));
+    const path = await file('broken.gz', gz.subarray(0, gz.length - 20));
+    await expect(readAll(path)).rejects.toThrow(/cannot read .*broken\.gz: corrupt gzip data/);
+  });
+});
