@@ -2,13 +2,13 @@
  * The REST API under load, against a real server on 127.0.0.1 in its own process:
  *  - sustained POST /api/v1/analyze/batch throughput (lines/s, batches of 1,000, two requests in flight), per detector;
  *  - autocannon, 100 connections for 20 s, on POST /api/v1/analyze (one line per request): requests/s, latency,
- *    errors and non-2xx counts.
+ *    errors and non-2xx counts (after an uncounted 3 s warm-up), with the machine's load average beside it.
  * Uses models/web.json when it exists (npm run train:defaults), else trains an Isolation Forest web model on
  * generated traffic. Run: npx tsx bench/api.bench.ts   (ANALYZE_SECONDS and CANNON_SECONDS shorten it)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -100,15 +100,19 @@ async function batchThroughput(url: string, detector: string) {
   return { name: `analyze/batch ${detector} (${BATCH} lines/request)`, lines_per_s: Math.round(sent / seconds), requests, seconds: Number(seconds.toFixed(1)) };
 }
 
+/** autocannon on POST /api/v1/analyze, after a 3 s warm-up at the same load that is not counted. */
 async function cannon(url: string, detector: string) {
-  const result = await autocannon({
-    url: `${url}/api/v1/analyze`,
-    method: 'POST',
-    connections: 100,
-    duration: CANNON_SECONDS,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ line: lines[123], labels: { job: 'web' }, detector }),
-  });
+  const run = (duration: number) =>
+    autocannon({
+      url: `${url}/api/v1/analyze`,
+      method: 'POST',
+      connections: 100,
+      duration,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ line: lines[123], labels: { job: 'web' }, detector }),
+    });
+  await run(3);
+  const result = await run(CANNON_SECONDS);
   return {
     name: `autocannon analyze ${detector} (100 conns, ${CANNON_SECONDS} s)`,
     requests_per_s: Math.round(result.requests.average),
@@ -118,6 +122,7 @@ async function cannon(url: string, detector: string) {
     errors: result.errors,
     non2xx: result.non2xx,
     timeouts: result.timeouts,
+    loadavg_1m: Number(loadavg()[0].toFixed(1)),
   };
 }
 

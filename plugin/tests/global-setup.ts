@@ -1,15 +1,34 @@
-// The browser and compose tests need the built plugin (Grafana's dist/ and the standalone page). A fresh clone
-// has neither, so build them once here when they are missing.
+// The browser and compose tests use the built plugin (Grafana's dist/ and the standalone page). A fresh clone has
+// neither, and a source change makes them stale: build once here when either is missing or older than src/.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { PLUGIN } from './paths';
 
+const OUTPUTS = ['dist/module.js', 'dist-standalone/index.html'];
+
+function newestMtime(dir: string): number {
+  return Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const path = join(dir, entry.name);
+      return entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
+    })
+  );
+}
+
+function builtAt(path: string): number {
+  try {
+    return statSync(join(PLUGIN, path)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 export default function setup() {
-  const built = existsSync(join(PLUGIN, 'dist/module.js')) && existsSync(join(PLUGIN, 'dist-standalone/index.html'));
-  if (!built) {
-    console.log('building the plugin (npm run build -w plugin)...');
+  const sources = newestMtime(join(PLUGIN, 'src'));
+  if (OUTPUTS.some((output) => builtAt(output) < sources)) {
+    console.log('building the plugin (npm run build -w plugin): dist is missing or older than src/');
     execFileSync('npm', ['run', 'build'], { cwd: PLUGIN, stdio: 'inherit' });
   }
 }

@@ -6,8 +6,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeTraffic } from '../../generator/src/traffic/offline';
-import { buildPage } from '../scripts/build-pages.mjs';
 import { type Backend, launchChromium, reportPageErrors, screenshot, startBackend } from './browser';
+import { PLUGIN } from './paths';
 
 const LINES = 3_000;
 /** Only attacks: no outage or latency windows, so every planted line is one request of an attacker. */
@@ -28,7 +28,7 @@ let logText: string;
 const attacks = new Map<string, string>();
 
 beforeAll(async () => {
-  backend = await startBackend(await buildPage('standalone'));
+  backend = await startBackend(join(PLUGIN, 'dist-standalone'));
   mkdirSync(join(backend.dir, 'logs'));
   const log = join(backend.dir, 'logs/access.log');
   writeTraffic({ out: log, lines: LINES, seed: 5, anomalyRate: 0.03, start: Date.now() - 20 * 60_000, rate: 10, diurnal: false, weights: ATTACKS_ONLY });

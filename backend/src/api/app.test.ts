@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -31,6 +31,18 @@ describe('auth', () => {
     }
     expect((await app.request('/health')).status).toBe(200);
     expect((await app.request('/ready')).status).toBe(200);
+  });
+
+  it('serves the standalone page without a token, and nothing else', async () => {
+    const dir = join(t.dir, 'page');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Anomalog</title>');
+    const app = createApp(t.ctx, { staticDir: dir });
+    const page = await app.request('/');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Anomalog</title>');
+    expect((await app.request('/api/v1/models')).status).toBe(401);
+    expect((await app.request('/nothing.js')).status).toBe(401);
   });
 
   it('never writes the token to the request log', async () => {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
@@ -18,6 +19,18 @@ export interface AppOptions {
   staticDir?: string;
 }
 
+const API_PATH = /^\/(api|loki|detectors|metrics)(\/|$)/;
+
+/**
+ * The built standalone page (when it is there), open without a token: it is public code, and it asks the user for
+ * the token it then sends to the API.
+ */
+function standalonePage(dir: string): MiddlewareHandler | undefined {
+  if (!existsSync(join(dir, 'index.html'))) return undefined;
+  const files = serveStatic({ root: dir });
+  return (c, next) => (c.req.method === 'GET' && !API_PATH.test(c.req.path) ? files(c, next) : next());
+}
+
 /** The whole HTTP surface: Loki-compatible API, REST under /api/v1, /metrics, /health, /ready, the standalone page. */
 export function createApp(ctx: AppContext, opts: AppOptions = {}): Hono {
   const { server } = ctx.config;
@@ -32,9 +45,17 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Hono {
     ctx.metrics.httpSeconds.observe({ method: c.req.method, route }, seconds);
     ctx.log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: seconds * 1000 }, 'request');
   });
-  app.use('*', cors({ origin: server.cors.includes('*') ? '*' : server.cors, allowHeaders: ['Authorization', 'Content-Type', 'X-Scope-OrgID', 'X-Loki-Response-Encoding-Flags'] }));
+  app.use(
+    '*',
+    cors({
+      origin: server.cors.includes('*') ? '*' : server.cors,
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Scope-OrgID', 'X-Loki-Response-Encoding-Flags'],
+    }),
+  );
 
   app.route('/', healthRoutes(ctx));
+  const page = standalonePage(opts.staticDir ?? STANDALONE_DIR);
+  if (page) app.use('/*', page);
   app.use('*', requireToken(server.token));
   app.use('*', limitBody(server.limits.bodyBytes, (path) => path.startsWith('/api/v1/uploads')));
 
@@ -45,9 +66,6 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Hono {
   app.route('/api/v1', restRoutes(ctx));
   app.route('/', lokiRoutes(ctx));
   app.route('/detectors/:detector', lokiRoutes(ctx));
-
-  const staticDir = opts.staticDir ?? STANDALONE_DIR;
-  if (existsSync(`${staticDir}/index.html`)) app.use('/*', serveStatic({ root: staticDir }));
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {

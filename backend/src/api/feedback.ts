@@ -64,11 +64,16 @@ export class FeedbackStore {
     return record;
   }
 
+  /** Grows with every record, so a cache of scored lines can tell that suppressions may have changed. */
+  get version(): number {
+    return this.records.length;
+  }
+
   list(filter: { kind?: FeedbackKind } = {}): FeedbackRecord[] {
     return this.records.filter((r) => !filter.kind || r.kind === filter.kind);
   }
 
-  isSuppressed(labels: Record<string, string>, template: string): boolean {
+  private isSuppressed(labels: Record<string, string>, template: string): boolean {
     return this.suppressed.size > 0 && this.suppressed.has(suppressionKey(feedbackStream(labels), template));
   }
 

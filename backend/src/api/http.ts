@@ -8,7 +8,7 @@ export function fail(status: ContentfulStatusCode, message: string): never {
   throw new HTTPException(status, { message });
 }
 
-export function describeZodError(error: z.ZodError): string {
+function describeZodError(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => {

@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import { matchesSelector, parseSelector, type Config, type LabelMatcher } from '../config/index.js';
 import { loadModel, saveModel, type Model } from '../models/index.js';
 import { createScorer, type BatchScorer } from '../pipeline/index.js';
+import { streamKey } from '../sources/index.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import type { FeedbackStore } from './feedback.js';
-import { streamKey } from '../sources/index.js';
 import type { Metrics } from './metrics.js';
 
 /** A model was asked for that is not loaded. */

@@ -90,7 +90,8 @@ async function ensureDefaultModel(ctx: AppContext, opts: StartOptions): Promise<
   })();
   const bar = new ProgressBar(`training ${name}`);
   try {
-    const model = await train(lines, { name, detector, seed: opts.seed, source: `generated traffic, ${opts.trainLines} lines`, onProgress: trainProgress(bar) });
+    const source = `generated traffic, ${opts.trainLines} lines`;
+    const model = await train(lines, { name, detector, seed: opts.seed, source, onProgress: trainProgress(bar) });
     await ctx.models.install(name, model);
   } finally {
     bar.done();
@@ -128,7 +129,9 @@ export async function runStart(argv: string[]): Promise<void> {
     throw err;
   }
   const logsDir = config.sources.file[0] && dirname(config.sources.file[0].path);
-  if (opts.generator && !logsDir) throw new CliError('the demo generator writes log files, but sources.file is empty in the config');
+  if (opts.generator && !logsDir) {
+    throw new CliError('the demo generator writes log files, but sources.file is empty in the config');
+  }
 
   const metrics = createMetrics({ defaultMetrics: true });
   const sources = createSources(config, { metrics });

@@ -1,16 +1,24 @@
 import pc from 'picocolors';
 import { ANOMALY_SEVERITIES, type ScoredLine, type Severity } from '../types.js';
 
-/** The `--json` contract: one object per input line, these keys in this order. */
-export function jsonLine(lineNo: number, s: ScoredLine): string {
-  return JSON.stringify({
-    line: lineNo,
-    score: Math.round(s.score * 10000) / 10000,
-    severity: s.severity,
-    anomaly: s.anomaly,
-    reasons: s.reasons,
-    template: s.template,
-  });
+/**
+ * The `--json` contract: one object per input line, these keys in this order. Built by hand (the same text
+ * JSON.stringify gives) with the quoted templates cached, since templates repeat from line to line.
+ */
+export class JsonLines {
+  private readonly quoted = new Map<string, string>();
+
+  format(lineNo: number, s: ScoredLine): string {
+    let template = this.quoted.get(s.template);
+    if (template === undefined) {
+      template = JSON.stringify(s.template);
+      if (this.quoted.size > 50_000) this.quoted.clear();
+      this.quoted.set(s.template, template);
+    }
+    const reasons = s.reasons.length ? JSON.stringify(s.reasons) : '[]';
+    const score = Math.round(s.score * 10000) / 10000;
+    return `{"line":${lineNo},"score":${score},"severity":"${s.severity}","anomaly":${s.anomaly},"reasons":${reasons},"template":${template}}`;
+  }
 }
 
 interface Top {

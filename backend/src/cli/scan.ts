@@ -5,7 +5,7 @@ import { createScorer, trainBatches } from '../pipeline/index.js';
 import type { DetectorKind, FormatName, ScoredLine } from '../types.js';
 import { intFlag, parseArgs, stringFlag, usage } from './args.js';
 import { openInput, MAX_LINE_CHARS, type LogInput } from './input.js';
-import { jsonLine, Summary } from './output.js';
+import { JsonLines, Summary } from './output.js';
 import { ProgressBar } from './progress.js';
 import { DETECTORS, FORMATS, trainProgress } from './options.js';
 
@@ -60,16 +60,17 @@ export async function runScan(argv: readonly string[]): Promise<void> {
   }
 }
 
-async function score(input: LogInput, model: Model, detector: DetectorKind | undefined, json: boolean, modelPath?: string): Promise<void> {
+async function score(input: LogInput, model: Model, detector: DetectorKind | undefined, asJson: boolean, modelPath?: string): Promise<void> {
   const scorer = createScorer(model, { detector, labels: { filename: input.name } });
   const summary = new Summary();
   const bar = new ProgressBar('scoring');
   const out = process.stdout;
+  const json = new JsonLines();
   let lineNo = 0;
   const emit = async (lines: ScoredLine[]) => {
-    if (json) {
+    if (asJson) {
       let text = '';
-      for (const s of lines) text += `${jsonLine(++lineNo, s)}\n`;
+      for (const s of lines) text += `${json.format(++lineNo, s)}\n`;
       if (text && !out.write(text)) await once(out, 'drain');
     } else {
       for (const s of lines) summary.add(++lineNo, s);
@@ -83,7 +84,7 @@ async function score(input: LogInput, model: Model, detector: DetectorKind | und
   if (input.truncated) {
     process.stderr.write(`anomalog: ${input.truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`);
   }
-  if (!json) {
+  if (!asJson) {
     const used = detector ?? model.detector;
     const origin = modelPath ? `model ${modelPath}` : 'trained on the file itself';
     out.write(summary.render(`anomalog scan ${input.name}: ${model.format} format, ${used} detector, ${origin}`, out.isTTY === true));

@@ -33,14 +33,16 @@ export interface AutoencoderState {
   scale: number[];
   /** Mean absolute reconstruction error of each feature on the training data (standardised units). */
   typicalError: number[];
-  weights: { name: string; shape: number[] }[];
-  /** float32 weight values, base64, in `weights` order. */
+  /** Shapes of the weight tensors (kernel, bias per layer), in order. */
+  weightShapes: number[][];
+  /** float32 weight values, base64, in `weightShapes` order. */
   weightData: string;
 }
 
 const SCORE_BATCH = 8192;
 const ROWS_PER_EPOCH = 16384;
 const PATIENCE = 8;
+const LEARNING_RATE = 3e-3;
 
 /**
  * Dense autoencoder on standardised features: input -> 32 -> 16 -> 8 -> 16 -> 32 -> input (narrower for few
@@ -61,6 +63,10 @@ export class Autoencoder {
 
   static async fit(X: Matrix, opts: AutoencoderOptions): Promise<Autoencoder> {
     if (X.rows < 2) throw new Error('Autoencoder.fit: need at least 2 training rows');
+    const bad = X.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new Error(`Autoencoder.fit: training row ${Math.floor(bad / X.cols)} has a non-finite value in feature ${bad % X.cols}`);
+    }
     await tfBackend();
     const { center, scale } = standardiser(X);
     const hidden = layerWidths(X.cols);
@@ -83,6 +89,11 @@ export class Autoencoder {
     }
     ae.typicalError = ae.meanAbsoluteErrors(Z, kept);
     return ae;
+  }
+
+  /** Frees the model's tensors; the autoencoder cannot score afterwards. */
+  dispose(): void {
+    this.model.dispose();
   }
 
   /** Reconstruction error per row: mean squared error over the features, in standardised units. */
@@ -118,7 +129,7 @@ export class Autoencoder {
       center: Array.from(this.center),
       scale: Array.from(this.scale),
       typicalError: Array.from(this.typicalError),
-      weights: weights.map((w, i) => ({ name: `w${i}`, shape: w.shape })),
+      weightShapes: weights.map((w) => w.shape),
       weightData: Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString('base64'),
     };
   }
@@ -132,9 +143,9 @@ export class Autoencoder {
     const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const model = buildModel(s.cols, s.hidden, 0);
     let at = 0;
-    const tensors = s.weights.map((w) => {
-      const size = w.shape.reduce((a, b) => a * b, 1);
-      const t = tf.tensor(all.subarray(at, at + size), w.shape);
+    const tensors = s.weightShapes.map((shape) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const t = tf.tensor(all.subarray(at, at + size), shape);
       at += size;
       return t;
     });
@@ -158,15 +169,15 @@ export class Autoencoder {
     const fitRows = held ? rows.slice(held) : rows.slice();
     const val = held ? this.rowsOf(Z, rows.subarray(0, held)) : undefined;
     const batchSize = Math.max(32, Math.min(256, Math.floor(fitRows.length / 32)));
+    const optimizer = tf.train.adam(LEARNING_RATE);
     let best = Infinity;
     let bestWeights: tf.Tensor[] | undefined;
     let stale = 0;
     for (let epoch = 1; epoch <= o.epochs && stale < PATIENCE; epoch++) {
       shuffle(fitRows, o.rand);
       const x = this.gather(Z, fitRows.subarray(0, ROWS_PER_EPOCH));
-      const h = await this.model.fit(x, x, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
+      const loss = this.epoch(x, batchSize, optimizer);
       x.dispose();
-      const loss = Number(h.history.loss[0]);
       const valLoss = val ? trimmedMean(this.errors(val, held), o.trim) : loss;
       o.onProgress?.({ phase: o.phase, epoch, epochs: o.epochs, loss, valLoss });
       if (valLoss < best * (1 - 1e-4)) {
@@ -178,10 +189,27 @@ export class Autoencoder {
         stale++;
       }
     }
+    optimizer.dispose();
     if (bestWeights) {
       this.model.setWeights(bestWeights);
       tf.dispose(bestWeights);
     }
+  }
+
+  /** One pass over `x` in mini-batches (a plain loop: far less overhead per batch than model.fit); mean loss. */
+  private epoch(x: tf.Tensor2D, batchSize: number, optimizer: tf.Optimizer): number {
+    const n = x.shape[0];
+    let sum = 0;
+    for (let lo = 0; lo < n; lo += batchSize) {
+      const size = Math.min(batchSize, n - lo);
+      const cost = tf.tidy(() => {
+        const batch = x.slice(lo, size);
+        return optimizer.minimize(() => tf.losses.meanSquaredError(batch, this.model.apply(batch) as tf.Tensor) as tf.Scalar, true)!;
+      });
+      sum += cost.dataSync()[0] * size;
+      cost.dispose();
+    }
+    return sum / n;
   }
 
   /** Rows of the standardised matrix as one tensor. */
@@ -283,7 +311,6 @@ function buildModel(cols: number, hidden: number[], seed: number): tf.Sequential
     );
   });
   model.add(tf.layers.dense({ units: cols, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + hidden.length }) }));
-  model.compile({ optimizer: tf.train.adam(3e-3), loss: 'meanSquaredError' });
   return model;
 }
 

@@ -2,9 +2,9 @@
 import { Autoencoder, tfBackend } from './autoencoder.js';
 import { gaussianMatrix } from './testing.js';
 
-const X = gaussianMatrix(300, 4, 1);
+const X = gaussianMatrix(200, 4, 1);
 for (let i = 0; i < X.rows; i++) X.data[i * 4 + 1] = 2 * X.data[i * 4]; // feature 1 follows feature 0
-const ae = await Autoencoder.fit(X, { seed: 1, epochs: 15 });
+const ae = await Autoencoder.fit(X, { seed: 1, epochs: 10 });
 await Autoencoder.fit(X, { seed: 2, epochs: 1 }); // a second model must not repeat the fallback notice
 const [inside, off] = ae.scoreMatrix({ data: Float64Array.from([1, 2, 0, 0, 1, -2, 0, 0]), rows: 2, cols: 4 });
 console.log(JSON.stringify({ backend: await tfBackend(), separates: off > inside }));

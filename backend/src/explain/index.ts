@@ -61,17 +61,22 @@ function outOfRange(input: ExplainInput): string[] {
   };
   return ranges!
     .map((_, f) => f)
-    .filter((f) => beyond(f) > 0)
+    .filter((f) => beyond(f) > 0 && !SAID_BY_SIGNALS.test(input.schema.names[f]))
     .sort((a, b) => beyond(b) - beyond(a))
     .map((f) => describeFeature(f, input));
 }
 
+/** Features whose evidence the rule and novelty signals already state in their own words. */
+const SAID_BY_SIGNALS = /^(?:attack_|kw_|template_novel$|level$)/;
+
 /** Features the detector leans on most whose value is also unusual against the training rows. */
 function topFeatures(a: Attribution, input: ExplainInput): number[] {
-  const n = input.schema.names.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a.values[y] - a.values[x]);
+  const { names } = input.schema;
+  const order = names.map((_, i) => i).sort((x, y) => a.values[y] - a.values[x]);
   const min = a.kind === 'share' ? MIN_SHARE : MIN_ERROR_RATIO;
-  return order.filter((f) => a.values[f] >= min && isUnusual(f, input)).slice(0, MAX_ATTRIBUTED);
+  return order
+    .filter((f) => a.values[f] >= min && !SAID_BY_SIGNALS.test(names[f]) && isUnusual(f, input))
+    .slice(0, MAX_ATTRIBUTED);
 }
 
 function isUnusual(f: number, { row, stats }: ExplainInput): boolean {
@@ -102,11 +107,6 @@ export function describeFeature(f: number, input: ExplainInput): string {
       return `query of ${v} characters (typical ${typical})`;
     case 'special_chars':
       return `${v} special characters in the request`;
-    case 'attack_sqli':
-    case 'attack_xss':
-    case 'attack_traversal':
-    case 'attack_cmdi':
-      return `${name.slice(7)} pattern in the request`;
     case 'method':
       return `unusual method ${METHODS[v] ?? parsed.fields.method ?? '?'}`;
     case 'ua_class': {

@@ -17,7 +17,8 @@ export interface LogQuery {
 export type Stage =
   | { kind: 'lineFilter'; filter: LineFilter }
   | { kind: 'parser'; format: 'json' | 'logfmt' }
-  | { kind: 'labelFilter'; filter: LabelPredicate };
+  | { kind: 'labelFilter'; filter: LabelPredicate }
+  | { kind: 'drop'; names: string[] };
 
 export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
 

@@ -31,6 +31,7 @@ const RANGE_OPS: Record<string, RangeOp> = {
 const UNWRAP_OPS = new Set<RangeOp>(['sum_over_time', 'avg_over_time', 'min_over_time', 'max_over_time', 'quantile_over_time']);
 const VECTOR_OPS: Record<string, VectorOp> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Topk: 'topk', Bottomk: 'bottomk' };
 const ARITHMETIC: Record<string, ArithmeticOp> = { Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^' };
+const PRECEDENCE: Record<ArithmeticOp, number> = { '+': 1, '-': 1, '*': 2, '/': 2, '%': 2, '^': 3 };
 const MATCH_OPS: Record<string, MatchOp> = { Eq: '=', Neq: '!=', Re: '=~', Nre: '!~' };
 const COMPARE_OPS: Record<string, CompareOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Eq: '==', Neq: '!=' };
 const FILTER_OPS: Record<string, LineFilter['op']> = { PipeExact: '|=', Neq: '!=', PipeMatch: '|~', Nre: '!~' };
@@ -118,6 +119,13 @@ class Walker {
       }
       case 'LabelFilter':
         return [{ kind: 'labelFilter', filter: this.labelFilter(kid) }];
+      case 'DropLabelsExpr': {
+        const labels = collect(kid, 'DropLabel');
+        if (labels.some((l) => children(l).length !== 1 || l.firstChild?.name !== 'Identifier')) {
+          throw unsupported(kid, this.text, 'only `| drop name, ...` without matchers is supported');
+        }
+        return [{ kind: 'drop', names: labels.map((l) => this.textOf(l.firstChild)) }];
+      }
       default:
         throw unsupported(kid, this.text);
     }
@@ -241,22 +249,46 @@ class Walker {
     };
   }
 
+  /**
+   * A chain of arithmetic. The grammar nests `a / b - c` as `a / (b - c)`, so the chain is flattened (not across
+   * parentheses) and rebuilt with LogQL's precedence: `^` (right-associative), then `* / %`, then `+ -`.
+   */
   private binary(node: SyntaxNode): MetricQuery {
+    const operands: MetricQuery[] = [];
+    const ops: ArithmeticOp[] = [];
+    this.flatten(node, operands, ops);
+    let i = 0;
+    const climb = (minPrecedence: number): MetricQuery => {
+      let left = operands[i];
+      while (i < ops.length && PRECEDENCE[ops[i]] >= minPrecedence) {
+        const op = ops[i++];
+        const right = climb(op === '^' ? PRECEDENCE[op] : PRECEDENCE[op] + 1);
+        left = { kind: 'binary', op, left, right };
+      }
+      return left;
+    };
+    return climb(1);
+  }
+
+  private flatten(node: SyntaxNode, operands: MetricQuery[], ops: ArithmeticOp[]) {
     const kids = children(node);
-    const operands = kids.filter((k) => k.name === 'Expr');
+    const sides = kids.filter((k) => k.name === 'Expr');
     const opNode = kids.find((k) => k.name in ARITHMETIC);
     const modifier = node.getChild('BinOpModifier');
-    if (operands.length !== 2 || !opNode) {
+    if (sides.length !== 2 || !opNode) {
       const what = kids.find((k) => k.name !== 'Expr' && k.name !== 'BinOpModifier');
       throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^) between metric expressions is supported');
     }
     if (modifier && modifier.from !== modifier.to) throw unsupported(modifier, this.text, 'bool, on() and ignoring() are not supported');
-    const side = (n: SyntaxNode): MetricQuery => {
-      const q = this.expr(n);
+    sides.forEach((side, n) => {
+      if (n === 1) ops.push(ARITHMETIC[opNode.name]);
+      const metric = side.firstChild?.name === 'MetricExpr' ? side.firstChild : null;
+      const chained = metric && children(metric).length === 1 && metric.firstChild?.name === 'BinOpExpr' ? metric.firstChild : null;
+      if (chained) return this.flatten(chained, operands, ops);
+      const q = this.expr(side);
       if (q.kind === 'log') throw new UnsupportedQuery('arithmetic needs metric expressions on both sides, not a log query');
-      return q;
-    };
-    return { kind: 'binary', op: ARITHMETIC[opNode.name], left: side(operands[0]), right: side(operands[1]) };
+      operands.push(q);
+    });
   }
 
   private grouping(node: SyntaxNode): Grouping {

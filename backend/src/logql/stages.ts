@@ -32,9 +32,16 @@ export function applyStages(row: Row, stages: readonly Stage[]): Row | undefined
       case 'labelFilter':
         if (!holds(stage.filter, out)) return undefined;
         break;
+      case 'drop':
+        out = { ...out, stream: without(out.stream, stage.names), parsed: without(out.parsed, stage.names), fields: without(out.fields, stage.names) };
+        break;
     }
   }
   return out;
+}
+
+function without(labels: Labels, names: readonly string[]): Labels {
+  return names.some((n) => n in labels) ? Object.fromEntries(Object.entries(labels).filter(([k]) => !names.includes(k))) : labels;
 }
 
 function holds(p: LabelPredicate, row: Row): boolean {

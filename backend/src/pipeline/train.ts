@@ -50,6 +50,12 @@ export type TrainProgress =
 
 const DETECT_LINES = 200;
 const DEFAULT_SAMPLE = 200_000;
+/**
+ * Calibration: at most 1 training row in 1,000 reaches `medium` (ARCHITECTURE.md) and 2 in 1,000 reach `low`, so
+ * that on normal traffic the anomaly flag (`low` or above) stays rare.
+ */
+const CALIBRATION = { mediumRate: 0.001, lowRate: 0.002 };
+
 /** The autoencoder learns from, and calibration scores, even spreads of at most this many sample rows. */
 const FIT_ROWS = 50_000;
 const MAX_SESSION_ITEMS = 5_000_000;
@@ -204,7 +210,7 @@ class Trainer {
       if (member === 'iforest') {
         const forest = IsolationForest.fit(X, { seed });
         states.iforest = forest.toJSON();
-        calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest);
+        calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest, CALIBRATION);
       } else {
         const ae = await Autoencoder.fit(spread, {
           seed,
@@ -212,7 +218,7 @@ class Trainer {
         });
         states.autoencoder = ae.toJSON();
         rememberAutoencoder(states.autoencoder, ae);
-        calibration.autoencoder = fitCalibration(ae.scoreMatrix(held), DEFAULT_THRESHOLDS.autoencoder);
+        calibration.autoencoder = fitCalibration(ae.scoreMatrix(held), DEFAULT_THRESHOLDS.autoencoder, CALIBRATION);
       }
     }
     return { members: states, calibration };

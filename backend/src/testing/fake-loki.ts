@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { streamKey } from '../sources/types.js';
 
 export type Labels = Record<string, string>;
 export interface FakeEntry { ts: bigint; line: string; metadata: Labels }
@@ -36,11 +37,6 @@ interface LogSelector { matchers: Matcher[]; filters: LineFilter[] }
 
 const API = '/loki/api/v1';
 
-export function labelKey(labels: Labels): string {
-  const parts = Object.keys(labels).sort().map((k) => `${k}=${JSON.stringify(labels[k])}`);
-  return `{${parts.join(', ')}}`;
-}
-
 export async function startFakeLoki(): Promise<FakeLoki> {
   const streams = new Map<string, FakeStream>();
   const pushes: PushBody[] = [];
@@ -48,7 +44,7 @@ export async function startFakeLoki(): Promise<FakeLoki> {
   let down = false;
 
   function ingest(labels: Labels, entries: { ts: bigint | number; line: string; metadata?: Labels }[]): void {
-    const key = labelKey(labels);
+    const key = streamKey(labels);
     let stream = streams.get(key);
     if (!stream) streams.set(key, (stream = { labels: { ...labels }, entries: [] }));
     for (const e of entries) stream.entries.push({ ts: BigInt(e.ts), line: e.line, metadata: { ...(e.metadata ?? {}) } });
@@ -146,7 +142,7 @@ export async function startFakeLoki(): Promise<FakeLoki> {
     const out = new Map<string, { stream: Labels; values: unknown[] }>();
     for (const { stream, entry } of kept) {
       const labels = categorize ? stream.labels : { ...stream.labels, ...entry.metadata };
-      const key = labelKey(labels);
+      const key = streamKey(labels);
       let group = out.get(key);
       if (!group) out.set(key, (group = { stream: labels, values: [] }));
       const hasMeta = Object.keys(entry.metadata).length > 0;
@@ -167,7 +163,7 @@ export async function startFakeLoki(): Promise<FakeLoki> {
       for (const { stream, entry } of hits) {
         if (entry.ts <= t - rangeNs || entry.ts > t) continue;
         const metric = summed ? {} : stream.labels;
-        const key = labelKey(metric);
+        const key = streamKey(metric);
         const c = counts.get(key) ?? { metric, n: 0 };
         c.n++;
         counts.set(key, c);

@@ -1,12 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { augmentHdfs } from '../hdfs/augment.js';
+import { augmentHdfs, HDFS_SAMPLE } from '../hdfs/augment.js';
 import type { HdfsSummary } from '../hdfs/dataset.js';
 import { simulateHdfs } from '../hdfs/simulate.js';
 import { ensureWritableDir, flag, parseFlags, validate } from './args.js';
 import { printSummary, progressBar } from './progress.js';
 
-export const SAMPLE_INPUT = fileURLToPath(new URL('../../data/HDFS_2k.log', import.meta.url));
 
 const OUTPUTS = `Writes into DIR: HDFS.log, anomaly_label.csv (BlockId,Label with Normal/Anomaly, as loghub),
 train_blocks.txt (the first --train-fraction of normal blocks, in order of appearance) and
@@ -64,7 +62,7 @@ export async function augmentCommand(argv: string[]): Promise<void> {
   });
   if (raw.help) return void process.stdout.write(AUGMENT_HELP);
   const f = validate(
-    z.object({ ...Common, input: z.string().default(SAMPLE_INPUT), labels: z.string().optional(), variations: flag.count().default(10) }),
+    z.object({ ...Common, input: z.string().default(HDFS_SAMPLE), labels: z.string().optional(), variations: flag.count().default(10) }),
     { ...raw, anomalyRate: raw['anomaly-rate'], trainFraction: raw['train-fraction'] },
   );
   ensureWritableDir(f.out);

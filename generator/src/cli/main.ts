@@ -1,8 +1,5 @@
 import pc from 'picocolors';
 import { InputError } from '../errors.js';
-import { augmentCommand, simulateCommand } from './hdfs.js';
-import { trafficCommand } from './traffic.js';
-import { webCommand } from './web.js';
 
 const HELP = `anomalog-generate: logs for training, demos and tests
 
@@ -15,11 +12,12 @@ Commands:
 Run "anomalog-generate <command> --help" for a command's options.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  web: webCommand,
-  traffic: trafficCommand,
-  'hdfs-augment': augmentCommand,
-  'hdfs-simulate': simulateCommand,
+/** Loaded on demand: --help and argument errors answer without loading faker or the web stack. */
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
+  web: async () => (await import('./web.js')).webCommand,
+  traffic: async () => (await import('./traffic.js')).trafficCommand,
+  'hdfs-augment': async () => (await import('./hdfs.js')).augmentCommand,
+  'hdfs-simulate': async () => (await import('./hdfs.js')).simulateCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -28,9 +26,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new InputError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
-  await command(rest);
+  const load = COMMANDS[name];
+  if (!load) throw new InputError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  await (await load())(rest);
   return 0;
 }
 

@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { startTraffic } from '../traffic/driver.js';
-import { writeTraffic } from '../traffic/offline.js';
 import { SCENARIOS, type Scenario } from '../traffic/scenarios.js';
 import { ensureWritableFile, flag, parseFlags, validate } from './args.js';
 import { printSummary, progressBar } from './progress.js';
@@ -72,6 +70,7 @@ export async function trafficCommand(argv: string[]): Promise<void> {
   }
   if (!f.out || !f.lines) throw new InputError('offline mode needs --lines N and --out FILE (or --target URL for live mode)');
   ensureWritableFile(f.out);
+  const { writeTraffic } = await import('../traffic/offline.js');
   const bar = progressBar('traffic', 'lines');
   const t0 = performance.now();
   const summary = writeTraffic({ out: f.out, lines: f.lines, anomalyRate: f.anomalyRate, seed: f.seed, rate: f.rate, format: f.format, start: f.start, weights: f.scenarios, onProgress: bar.update });
@@ -81,6 +80,7 @@ export async function trafficCommand(argv: string[]): Promise<void> {
 }
 
 async function live(target: string, f: z.infer<typeof Flags>): Promise<void> {
+  const { startTraffic } = await import('../traffic/driver.js');
   const driver = startTraffic({ target, rate: f.rate, anomalyRate: f.anomalyRate, seed: f.seed });
   process.stderr.write(`driving ${target} at ${f.rate ?? 5} requests/s${f.duration ? ` for ${f.duration} s` : ' (Ctrl-C stops)'}\n`);
   await new Promise<void>((resolve) => {

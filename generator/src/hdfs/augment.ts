@@ -1,9 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { HdfsDatasetWriter, type HdfsSummary } from './dataset.js';
 import { EVENTS, INJECTED_ANOMALIES, STORED_CONTENT, anomalyEvents, varyLevel, type BlockContext, type ExtraEvent, type InjectedAnomaly } from './events.js';
 import { BLOCK_ID, EXAMPLE_LINE, HdfsClock, formatHdfsLine, parseHdfsLine, type HdfsLine } from './line.js';
+
+/** The shipped HDFS_2k sample (loghub; licence notice in the same folder). */
+export const HDFS_SAMPLE = fileURLToPath(new URL('../../data/HDFS_2k.log', import.meta.url));
 
 export interface AugmentOptions {
   input: string;

@@ -21,13 +21,13 @@ export function SeverityFilter({ severities, shown, counts, colors, onToggle }: 
         <Button
           key={severity}
           size="sm"
-          variant={shown.has(severity) ? 'primary' : 'secondary'}
+          variant="secondary"
           fill={shown.has(severity) ? 'solid' : 'outline'}
           aria-pressed={shown.has(severity)}
           data-testid={`filter-${severity}`}
           onClick={() => onToggle(severity)}
         >
-          <span className={styles.dot} style={{ background: colors[severity] }} />
+          <span className={styles.dot} style={{ background: colors[severity], opacity: shown.has(severity) ? 1 : 0.35 }} />
           {severity} ({counts[severity].toLocaleString('en-US')})
         </Button>
       ))}

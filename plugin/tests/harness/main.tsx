@@ -1,13 +1,21 @@
-// Mounts the panel the way Grafana does (PanelProps from a query result) so a browser test can drive it.
+// Loads the built plugin (dist/module.js, the AMD module Grafana loads) with the modules Grafana shares with plugins,
+// and mounts its panel the way a dashboard does: PanelProps around the frames of a query result.
+import * as emotionCss from '@emotion/css';
+import * as grafanaData from '@grafana/data';
+import { dateTime, LoadingState, type PanelPlugin, type PanelProps, type TimeRange } from '@grafana/data';
+import * as grafanaRuntime from '@grafana/runtime';
+import * as grafanaUi from '@grafana/ui';
+import * as React from 'react';
 import { createRoot } from 'react-dom/client';
-import { dateTime, LoadingState, type PanelProps, type TimeRange } from '@grafana/data';
-import { css } from '@emotion/css';
+import * as jsxRuntime from 'react/jsx-runtime';
 
-import { AnomalyPanel } from '../../src/components/AnomalyPanel';
 import { framesFromLoki, type LokiResponse } from '../../src/data/loki';
 import { DEFAULT_OPTIONS } from '../../src/options';
 import { ThemedPage } from '../../src/standalone/ThemedPage';
 import type { PanelOptions } from '../../src/types';
+
+/** Where the test copies plugin/dist, relative to this page. */
+const PLUGIN_MODULE = 'plugin/module.js';
 
 export interface HarnessInput {
   /** Loki API responses, as the backend sent them; each becomes frames with the query's refId. */
@@ -20,46 +28,78 @@ export interface HarnessInput {
 
 declare global {
   interface Window {
+    define(deps: string[], factory: (...modules: unknown[]) => unknown): void;
     renderPanel(input: HarnessInput): void;
     /** Every time range the panel asked the dashboard to zoom to. */
     zooms: Array<{ from: number; to: number }>;
+    pluginLoaded: boolean;
   }
+}
+
+const shared: Record<string, unknown> = {
+  '@emotion/css': emotionCss,
+  '@grafana/data': grafanaData,
+  '@grafana/runtime': grafanaRuntime,
+  '@grafana/ui': grafanaUi,
+  react: React,
+  'react/jsx-runtime': jsxRuntime,
+  module: { uri: PLUGIN_MODULE },
+};
+
+function loadPlugin(): Promise<PanelPlugin<PanelOptions>> {
+  return new Promise((resolve, reject) => {
+    window.define = (deps, factory) => {
+      const missing = deps.filter((d) => !(d in shared));
+      if (missing.length) {
+        reject(new Error(`the plugin needs modules Grafana does not share: ${missing.join(', ')}`));
+        return;
+      }
+      resolve((factory(...deps.map((d) => shared[d])) as { plugin: PanelPlugin<PanelOptions> }).plugin);
+    };
+    const script = document.createElement('script');
+    script.src = PLUGIN_MODULE;
+    script.onerror = () => reject(new Error(`cannot load ${PLUGIN_MODULE}`));
+    document.head.appendChild(script);
+  });
 }
 
 const root = createRoot(document.getElementById('root')!);
 window.zooms = [];
 
-window.renderPanel = ({ responses, range, width, height, options }) => {
-  const timeRange: TimeRange = {
-    from: dateTime(range.from),
-    to: dateTime(range.to),
-    raw: { from: dateTime(range.from), to: dateTime(range.to) },
+loadPlugin().then((plugin) => {
+  const Panel = plugin.panel!;
+  window.renderPanel = ({ responses, range, width, height, options }) => {
+    const timeRange: TimeRange = {
+      from: dateTime(range.from),
+      to: dateTime(range.to),
+      raw: { from: dateTime(range.from), to: dateTime(range.to) },
+    };
+    const series = responses.flatMap((r) => framesFromLoki(r.body, r.refId));
+    const targets = responses.map((r) => ({ refId: r.refId, expr: r.expr, datasource: { type: 'loki', uid: 'anomalog' } }));
+    const props = {
+      id: 1,
+      title: 'Log anomalies',
+      data: { state: LoadingState.Done, series, timeRange, request: { targets } },
+      options: { ...DEFAULT_OPTIONS, ...options },
+      fieldConfig: { defaults: {}, overrides: [] },
+      width,
+      height,
+      timeRange,
+      timeZone: 'browser',
+      transparent: false,
+      renderCounter: 1,
+      replaceVariables: (s: string) => s,
+      onOptionsChange: () => {},
+      onFieldConfigChange: () => {},
+      onChangeTimeRange: (span: { from: number; to: number }) => window.zooms.push(span),
+    } as unknown as PanelProps<PanelOptions>;
+    root.render(
+      <ThemedPage>
+        <div style={{ padding: 8 }} data-testid="panel-box">
+          <Panel {...props} />
+        </div>
+      </ThemedPage>
+    );
   };
-  const series = responses.flatMap((r) => framesFromLoki(r.body, r.refId));
-  const targets = responses.map((r) => ({ refId: r.refId, expr: r.expr, datasource: { type: 'loki', uid: 'anomalog' } }));
-  const props = {
-    id: 1,
-    title: 'Log anomalies',
-    data: { state: LoadingState.Done, series, timeRange, request: { targets } },
-    options: { ...DEFAULT_OPTIONS, ...options },
-    fieldConfig: { defaults: {}, overrides: [] },
-    width,
-    height,
-    timeRange,
-    timeZone: 'browser',
-    transparent: false,
-    renderCounter: 1,
-    eventBus: undefined,
-    replaceVariables: (s: string) => s,
-    onOptionsChange: () => {},
-    onFieldConfigChange: () => {},
-    onChangeTimeRange: (span: { from: number; to: number }) => window.zooms.push(span),
-  } as unknown as PanelProps<PanelOptions>;
-  root.render(
-    <ThemedPage>
-      <div className={css({ padding: 8 })} data-testid="panel-box">
-        <AnomalyPanel {...props} />
-      </div>
-    </ThemedPage>
-  );
-};
+  window.pluginLoaded = true;
+});

@@ -180,9 +180,9 @@ export function lokiRoutes(ctx: AppContext): Hono {
     return c.json({ status: 'success', data });
   }));
 
-  app.get('/loki/api/v1/status/buildinfo', (c) =>
+  app.get('/loki/api/v1/status/buildinfo', handle(async (c) =>
     c.json({ version: LOKI_VERSION, revision: 'anomalog', branch: 'main', buildUser: 'anomalog', buildDate: '', goVersion: '' }),
-  );
+  ));
 
   /** The streams a selector (optional) covers; anomaly-field matchers are ignored, they are not stream labels. */
   async function streamsFor(selector: string | null): Promise<Labels[]> {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { generateTraffic } from '@anomalog/generator/traffic/offline.js';
@@ -129,6 +129,9 @@ describe('Loki contract', () => {
     expect(rate.body.data.result[0].values.map((v: Json) => Number(v[1]).toFixed(6))).toEqual(
       counts.body.data.result[0].values.map((v: Json) => Number(v[1]).toFixed(6)),
     );
+    const volume = await queryRange('sum by (level, detected_level) (count_over_time({job="web"} | drop __error__, __error_details__ [1m]))', { step: '60s' });
+    expect(volume.status).toBe(200); // Grafana's log volume histogram query
+    expect(volume.body.data.result).toEqual(counts.body.data.result);
     const maxScore = await get('/loki/api/v1/query', { query: 'max_over_time({job="web"} | unwrap anomaly_score [1h])', time: RANGE.end });
     expect(maxScore.status).toBe(200);
     expect(Number(maxScore.body.data.result[0].value[1])).toBeGreaterThan(0);
@@ -286,5 +289,34 @@ describe('with Loki as the source', () => {
     loki.setDown(false);
     expect(status).toBe(502);
     expect(body.message).toMatch(/upstream Loki answered 503/);
+  });
+});
+
+describe('scored index of the file source', () => {
+  it('scores only appended lines on the next query, and re-scores when the model is replaced', async () => {
+    const own = await testContext({ web: model });
+    try {
+      mkdirSync(join(own.dir, 'logs'));
+      const log = join(own.dir, 'logs', 'access.log');
+      writeFileSync(log, `${lines.slice(0, 100).join('\n')}\n`);
+      const api = new Hono().route('/', lokiRoutes(own.ctx));
+      const count = async () => {
+        const res = await api.request(`/loki/api/v1/query?${new URLSearchParams({ query: 'sum(count_over_time({job="web"}[2h]))', time: RANGE.end })}`);
+        return Number(((await res.json()) as Json).data.result[0].value[1]);
+      };
+      const scored = () => own.ctx.metrics.registry.getSingleMetric('anomalog_lines_scored_total')!.get().then((m) => m.values.reduce((n, v) => n + v.value, 0));
+      expect(await count()).toBe(100);
+      expect(await scored()).toBe(100);
+      expect(await count()).toBe(100);
+      expect(await scored()).toBe(100); // nothing re-scored
+      appendFileSync(log, `${lines.slice(100, 130).join('\n')}\n`);
+      expect(await count()).toBe(130);
+      expect(await scored()).toBe(130);
+      await own.ctx.models.install('web', await trainWebModel('web', 1_000, 8));
+      expect(await count()).toBe(130);
+      expect(await scored()).toBe(260);
+    } finally {
+      await own.cleanup();
+    }
   });
 });

@@ -26,7 +26,8 @@ export function alertRoutes(ctx: AppContext): Hono {
     for (const alert of body.alerts) {
       const status = alert.status ?? body.status;
       ctx.metrics.alertsReceived.inc({ status });
-      ctx.log.warn({ alert: alert.labels.alertname, status, labels: alert.labels, summary: alert.annotations.summary }, 'alert received');
+      const { labels, annotations } = alert;
+      ctx.log.warn({ alert: labels.alertname, status, labels, summary: annotations.summary }, 'alert received');
     }
     return c.json({ received: body.alerts.length });
   });

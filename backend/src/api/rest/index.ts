@@ -10,7 +10,8 @@ import { UploadStore } from './upload-store.js';
 import { uploadRoutes } from './uploads.js';
 
 /** The REST API, mounted at /api/v1. */
-export function restRoutes(ctx: AppContext, deps = restState(ctx)): Hono {
+export function restRoutes(ctx: AppContext): Hono {
+  const deps = { uploads: new UploadStore(ctx.config.uploads.dir, ctx.config.uploads.ttl), jobs: new JobQueue(ctx.log) };
   return new Hono()
     .route('/', analyzeRoutes(ctx))
     .route('/', uploadRoutes(ctx, deps.uploads))
@@ -19,11 +20,4 @@ export function restRoutes(ctx: AppContext, deps = restState(ctx)): Hono {
     .route('/', feedbackRoutes(ctx))
     .route('/', alertRoutes(ctx))
     .route('/', statsRoutes(ctx, deps));
-}
-
-export function restState(ctx: AppContext) {
-  return {
-    uploads: new UploadStore(ctx.config.uploads.dir, ctx.config.uploads.ttl),
-    jobs: new JobQueue(ctx.log),
-  };
 }

@@ -28,9 +28,13 @@ export class JobQueue {
   constructor(private readonly log: Logger) {}
 
   start(kind: string, run: (report: ReportProgress) => Promise<unknown>): Job {
-    const job: Job = { id: randomUUID(), kind, state: 'queued', progress: 0, phase: 'queued', createdAt: new Date().toISOString() };
+    const createdAt = new Date().toISOString();
+    const job: Job = { id: randomUUID(), kind, state: 'queued', progress: 0, phase: 'queued', createdAt };
     this.jobs.set(job.id, job);
-    const report: ReportProgress = (progress, phase) => Object.assign(job, { progress: Math.min(1, Math.max(job.progress, progress)), phase });
+    const report: ReportProgress = (progress, phase) => {
+      job.progress = Math.min(1, Math.max(job.progress, progress));
+      job.phase = phase;
+    };
     this.tail = this.tail.then(async () => {
       job.state = 'running';
       try {
@@ -51,11 +55,6 @@ export class JobQueue {
 
   list(): Job[] {
     return [...this.jobs.values()];
-  }
-
-  /** Resolves when every job started so far has finished. */
-  idle(): Promise<void> {
-    return this.tail;
   }
 }
 

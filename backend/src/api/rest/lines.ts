@@ -10,7 +10,10 @@ export async function* splitLines(
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      if (!dropping) yield end - start > maxChars ? { line: text.slice(start, start + maxChars), truncated: true } : { line: text.slice(start, end), truncated: false };
+      if (!dropping) {
+        const truncated = end - start > maxChars;
+        yield { line: text.slice(start, truncated ? start + maxChars : end), truncated };
+      }
       dropping = false;
       start = nl + 1;
     }

@@ -57,7 +57,8 @@ async function modelCard(ctx: AppContext, name: string, model: Model) {
 export function modelRoutes(ctx: AppContext, deps: { jobs: JobQueue; uploads: UploadStore }): Hono {
   const { queryHours, trainLines } = ctx.config.server.limits;
 
-  async function collect(from: z.output<typeof trainBody>['from']): Promise<{ lines: string[]; source: string; labels: Record<string, string> }> {
+  /** The training lines, where they came from, and the labels of the stream they stand for. */
+  async function collect(from: z.output<typeof trainBody>['from']) {
     const lines: string[] = [];
     if ('upload' in from) {
       for await (const r of deps.uploads.records(from.upload)) {

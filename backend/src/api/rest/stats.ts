@@ -3,8 +3,6 @@ import type { AppContext } from '../context.js';
 import type { JobQueue } from './jobs.js';
 import type { UploadStore } from './upload-store.js';
 
-const startedAt = Date.now();
-
 /** A JSON digest of what the service has done since it started. */
 export function statsRoutes(ctx: AppContext, deps: { jobs: JobQueue; uploads: UploadStore }): Hono {
   return new Hono().get('/stats', async (c) => {
@@ -16,7 +14,7 @@ export function statsRoutes(ctx: AppContext, deps: { jobs: JobQueue; uploads: Up
     const alerts = (await ctx.metrics.alertsReceived.get()).values.reduce((sum, v) => sum + v.value, 0);
     const feedback = ctx.models.feedback.list();
     return c.json({
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      uptimeSeconds: Math.round(process.uptime()),
       models: ctx.models.names(),
       linesScored: Object.values(bySeverity).reduce((a, b) => a + b, 0),
       bySeverity,

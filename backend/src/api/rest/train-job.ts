@@ -66,15 +66,17 @@ export function validateModel(model: Model, heldOut: readonly string[], req: Tra
   count(scorer.end());
   const scored = Object.values(bySeverity).reduce((a, b) => a + b, 0);
   const anomalyRate = scored ? (bySeverity.medium + bySeverity.high + bySeverity.critical) / scored : 0;
+  const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
   const reason =
     heldOut.length < MIN_HOLDOUT
       ? `only ${heldOut.length} held-out lines; need ${MIN_HOLDOUT} (train on at least ${MIN_HOLDOUT * HOLDOUT_EVERY} lines)`
       : bad > 0
         ? `${bad} scores outside [0, 1]`
         : anomalyRate > req.maxAnomalyRate
-          ? `${(anomalyRate * 100).toFixed(2)}% of held-out lines reach medium; at most ${(req.maxAnomalyRate * 100).toFixed(2)}% allowed`
+          ? `${percent(anomalyRate)} of held-out lines reach medium; at most ${percent(req.maxAnomalyRate)} allowed`
           : 'ok';
-  return { heldOutLines: heldOut.length, bySeverity, anomalyRate, maxAnomalyRate: req.maxAnomalyRate, passed: reason === 'ok', reason };
+  const { maxAnomalyRate } = req;
+  return { heldOutLines: heldOut.length, bySeverity, anomalyRate, maxAnomalyRate, passed: reason === 'ok', reason };
 }
 
 /** Training lines with the feedback applied: confirmed anomalies left out, false positives added as normal. */
@@ -83,7 +85,11 @@ export function applyFeedback(lines: readonly string[], feedback: readonly Feedb
   const kept = lines.filter((l) => !confirmed.has(l));
   const falsePositives = feedback.filter((f) => f.kind === 'false_positive' && f.line).map((f) => f.line as string);
   for (const line of falsePositives) for (let i = 0; i < FALSE_POSITIVE_WEIGHT; i++) kept.push(line);
-  return { lines: kept, excludedConfirmed: lines.length - (kept.length - falsePositives.length * FALSE_POSITIVE_WEIGHT), addedFalsePositives: falsePositives.length };
+  return {
+    lines: kept,
+    excludedConfirmed: lines.length - (kept.length - falsePositives.length * FALSE_POSITIVE_WEIGHT),
+    addedFalsePositives: falsePositives.length,
+  };
 }
 
 function progressOf(p: TrainProgress): [number, string] {
@@ -93,7 +99,8 @@ function progressOf(p: TrainProgress): [number, string] {
     case 'fit':
       return [0.4, `fitting ${p.member}`];
     case 'autoencoder':
-      return [0.4 + 0.45 * (p.progress.epoch / Math.max(1, p.progress.epochs)), `autoencoder epoch ${p.progress.epoch}/${p.progress.epochs}`];
+      const { epoch, epochs } = p.progress;
+      return [0.4 + 0.45 * (epoch / Math.max(1, epochs)), `autoencoder epoch ${epoch}/${epochs}`];
   }
 }
 

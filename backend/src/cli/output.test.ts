@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { ScoredLine } from '../types.js';
+import { JsonLines, Summary } from './output.js';
+
+const line = (over: Partial<ScoredLine>): ScoredLine => ({
+  ts: 0,
+  line: 'x',
+  labels: {},
+  template: 'GET /',
+  score: 0,
+  severity: 'normal',
+  anomaly: false,
+  reasons: [],
+  detector: 'm/iforest@0',
+  ...over,
+});
+
+describe('--json lines', () => {
+  it('are exactly what JSON.stringify gives for the contract object', () => {
+    const json = new JsonLines();
+    for (const s of [
+      line({}),
+      line({ score: 0.912345678, severity: 'critical', anomaly: true, reasons: ['SQL injection pattern: "UNION" \\ SELECT', 'é\u0001'], template: 'GET /a"b\\c\n' }),
+    ]) {
+      const expected = JSON.stringify({ line: 7, score: Math.round(s.score * 10000) / 10000, severity: s.severity, anomaly: s.anomaly, reasons: s.reasons, template: s.template });
+      expect(json.format(7, s)).toBe(expected);
+      expect(json.format(7, s)).toBe(expected);
+    }
+  });
+});
+
+describe('summary', () => {
+  it('counts severities and lists the strongest anomalies, earliest first among equals', () => {
+    const summary = new Summary();
+    summary.add(1, line({}));
+    summary.add(2, line({ score: 0.7, severity: 'medium', anomaly: true, reasons: ['HTTP 503'] }));
+    summary.add(3, line({ score: 0.96, severity: 'critical', anomaly: true, reasons: ['XSS pattern: <script>'] }));
+    summary.add(4, line({ score: 0.7, severity: 'medium', anomaly: true }));
+    const text = summary.render('scan', false);
+    expect(text).toContain('lines: 4   anomalies: 3 (critical 1, high 0, medium 2, low 0)');
+    const order = [...text.matchAll(/^line (\d+)/gm)].map((m) => Number(m[1]));
+    expect(order).toEqual([3, 2, 4]);
+    expect(text).toContain('- XSS pattern: <script>');
+  });
+});
