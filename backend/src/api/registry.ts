@@ -10,6 +10,9 @@ import type { DetectorKind, ScoredLine } from '../types.js';
 import type { FeedbackStore } from './feedback.js';
 import type { Metrics } from './metrics.js';
 
+/** Model names become file names: models/<name>.json. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
 /** A model was asked for that is not loaded. */
 export class NoModelError extends Error {
   override name = 'NoModelError';
@@ -46,6 +49,10 @@ export class ModelRegistry {
     const files = await readdir(dir).catch(() => [] as string[]);
     for (const file of files.filter((f) => f.endsWith('.json')).sort()) {
       const name = file.slice(0, -'.json'.length);
+      if (!MODEL_NAME.test(name)) {
+        this.deps.log.warn({ file }, 'model not loaded: name it with letters, digits, - and _');
+        continue;
+      }
       try {
         this.models.set(name, this.withConfigThresholds(await loadModel(join(dir, file))));
       } catch (err) {
@@ -135,6 +142,7 @@ export class ModelRegistry {
   }
 
   private paths(name: string) {
+    if (!MODEL_NAME.test(name)) throw new NoModelError(`no model named "${name}"`);
     const dir = this.config.models.dir;
     return { current: join(dir, `${name}.json`), previous: join(dir, 'previous', `${name}.json`) };
   }

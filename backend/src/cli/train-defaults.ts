@@ -14,16 +14,18 @@ import { anomalyFlags, lineQuality, prf, type Quality } from './quality.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MODELS = join(ROOT, 'models');
-const SHARED = join(ROOT, '..', 'shared');
-const HDFS_LOG = join(SHARED, 'datasets/hdfs_2k/HDFS_2k.log');
-const HDFS_ABNORMAL = join(SHARED, 'datasets/hdfs_block_sequences/hdfs_test_abnormal');
+const DATASETS = join(ROOT, '..', 'shared', 'datasets');
+const HDFS_LOG = join(DATASETS, 'hdfs_2k/HDFS_2k.log');
+const HDFS_ABNORMAL = join(DATASETS, 'hdfs_block_sequences/hdfs_test_abnormal');
 const HDFS_SESSION_KEY = 'blk_-?\\d+';
-const WEB_LINES = 200_000;
+const GENERATOR = join(ROOT, 'generator/bin/anomalog-generate.js');
+const WEB_TRAIN_LINES = 200_000;
+const WEB_EVAL_LINES = 100_000;
 
 export const TRAIN_DEFAULTS_HELP = `usage: anomalog train-defaults [--seed N]
 
-Rebuilds models/web.json (from a generated access log) and models/hdfs.json (from HDFS_2k.log, sessions by
-block id), each with a model card models/NAME.md.`;
+Rebuilds models/web.json (trained on normal traffic from the generator, evaluated on labelled generated traffic) and
+models/hdfs.json (HDFS_2k.log, sessions by block id), each with a model card models/NAME.md.`;
 
 export async function runTrainDefaults(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, { seed: { value: true }, help: {} }, 'train-defaults');
@@ -41,23 +43,25 @@ export async function runTrainDefaults(argv: readonly string[]): Promise<void> {
   }
 }
 
+/** Trains on normal generated traffic, then measures quality on labelled traffic from another seed. */
 async function trainWeb(work: string, seed: number): Promise<void> {
-  const data = await webTrainingData(work);
-  const model = await trainFile(data.path, { name: 'web', seed, source: data.source });
-  const quality = await lineQuality(model, (await openInput(data.path)).batches(), data.labels);
-  await publish(model, webCard(model, quality, data.source));
+  const trainArgs = ['--lines', String(WEB_TRAIN_LINES), '--seed', String(seed), '--anomaly-rate', '0'];
+  const evalArgs = ['--lines', String(WEB_EVAL_LINES), '--seed', String(seed + 1)];
+  const trainPath = await generateTraffic(join(work, 'train.log'), trainArgs);
+  const evalPath = await generateTraffic(join(work, 'eval.log'), evalArgs);
+  const source = `anomalog-generate traffic ${trainArgs.join(' ')}`;
+  const model = await trainFile(trainPath, { name: 'web', seed, source });
+  const labels = (await readFile(`${evalPath}.labels.jsonl`, 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { label: string }).label);
+  const quality = await lineQuality(model, (await openInput(evalPath)).batches(), labels);
+  await publish(model, webCard(model, quality, source, `anomalog-generate traffic ${evalArgs.join(' ')}`));
 }
 
-/**
- * A deterministic access log with about 2% attack requests (../shared/bench/make_access_log.py); its attack lines
- * are exactly those sent with a scanner user agent, which gives the labels.
- */
-async function webTrainingData(work: string): Promise<{ path: string; source: string; labels: string[] }> {
-  const path = join(work, 'access.log');
-  await promisify(execFile)('/usr/bin/python3', [join(SHARED, 'bench/make_access_log.py'), String(WEB_LINES), path]);
-  const tool = /"(?:sqlmap|Nikto|curl|masscan)[^"]*"$/;
-  const labels = (await readFile(path, 'utf8')).split('\n').slice(0, WEB_LINES).map((l) => (tool.test(l) ? 'attack' : 'normal'));
-  return { path, source: `make_access_log.py ${WEB_LINES}`, labels };
+async function generateTraffic(out: string, args: string[]): Promise<string> {
+  await promisify(execFile)(process.execPath, [GENERATOR, 'traffic', '--out', out, ...args], { cwd: ROOT });
+  return out;
 }
 
 async function trainHdfs(seed: number): Promise<void> {
@@ -135,16 +139,18 @@ function header(model: Model, what: string): string[] {
   ];
 }
 
-function webCard(model: Model, q: Quality, source: string): string {
-  const rows = Object.entries(q.byLabel).map(([label, e]) => `| ${label} | ${e.lines.toLocaleString('en-US')} | ${e.flagged.toLocaleString('en-US')} |`);
+function webCard(model: Model, q: Quality, source: string, evaluation: string): string {
+  const rows = Object.entries(q.byLabel)
+    .sort()
+    .map(([label, e]) => `| ${label} | ${e.lines.toLocaleString('en-US')} | ${e.flagged.toLocaleString('en-US')} | ${(e.flagged / e.lines).toFixed(3)} |`);
   return [
-    ...header(model, `Web access logs (Apache/Nginx). Trained unsupervised on \`${source}\` (attacks included, about 2%).`),
-    '## Quality on the training file (anomaly = severity low or above)',
+    ...header(model, `Web access logs (Apache/Nginx, with or without a response time). Trained on normal traffic: \`${source}\`.`),
+    `## Quality on labelled traffic (\`${evaluation}\`), anomaly = severity low or above`,
     '',
     `precision ${q.precision}, recall ${q.recall}, F1 ${q.f1} over ${q.lines.toLocaleString('en-US')} lines.`,
     '',
-    '| label | lines | flagged |',
-    '| --- | --- | --- |',
+    '| label | lines | flagged | share flagged |',
+    '| --- | --- | --- | --- |',
     ...rows,
     '',
     'Rebuild: `npm run train:defaults`.',

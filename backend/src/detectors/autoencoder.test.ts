@@ -56,6 +56,10 @@ describe('Autoencoder', () => {
     await expect(Autoencoder.fromJSON({ kind: 'iforest' } as never)).rejects.toThrow(/not an autoencoder/);
     const ae = await Autoencoder.fit(circle(100, 4), { seed: 1, epochs: 1 });
     expect(() => ae.featureErrors([1, 2])).toThrow(/expected 6 features, got 2/);
+    const broken = { data: Float64Array.from([1, 2, 3, Number.NaN]), rows: 2, cols: 2 };
+    await expect(Autoencoder.fit(broken, { seed: 1 })).rejects.toThrow(/row 1 has a non-finite value in feature 1/);
+    ae.dispose();
+    expect(() => ae.scoreMatrix(circle(1, 5))).toThrow();
   });
 
   it('falls back to the cpu backend, saying so once, when wasm cannot load', () => {

@@ -168,7 +168,7 @@ export class Autoencoder {
     const held = rows.length >= 20 ? Math.min(Math.ceil(rows.length / 10), 8192) : 0;
     const fitRows = held ? rows.slice(held) : rows.slice();
     const val = held ? this.rowsOf(Z, rows.subarray(0, held)) : undefined;
-    const batchSize = Math.max(32, Math.min(256, Math.floor(fitRows.length / 32)));
+    const batchSize = Math.max(32, Math.min(512, Math.floor(fitRows.length / 32)));
     const optimizer = tf.train.adam(LEARNING_RATE);
     let best = Infinity;
     let bestWeights: tf.Tensor[] | undefined;

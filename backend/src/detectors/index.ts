@@ -1,5 +1,5 @@
 export { IsolationForest, averagePathLength, type IsolationForestOptions, type IsolationForestState } from './isolation-forest.js';
-export { Autoencoder, type AutoencoderOptions, type AutoencoderState, type Progress } from './autoencoder.js';
+export { Autoencoder, tfBackend, type AutoencoderOptions, type AutoencoderState, type Progress } from './autoencoder.js';
 export {
   DEFAULT_THRESHOLDS,
   fitCalibration,
@@ -9,6 +9,14 @@ export {
   type Calibration,
   type CalibrationOptions,
 } from './calibration.js';
-export { Novelty, type NoveltyObservation, type NoveltyOptions, type NoveltyState, type NoveltyTrainingData } from './novelty.js';
+export {
+  Novelty,
+  NOVELTY_STRENGTH,
+  countVectorKey,
+  type NoveltyObservation,
+  type NoveltyOptions,
+  type NoveltyState,
+  type NoveltyTrainingData,
+} from './novelty.js';
 export * as ensemble from './ensemble.js';
 export type { Signal, SignalKind, MemberScore, EnsembleInput, EnsembleResult } from './ensemble.js';

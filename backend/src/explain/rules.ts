@@ -75,7 +75,7 @@ export const UA_CLASSES = ['browser', 'other', 'bot', 'empty', 'tool'] as const;
 export type UaClass = (typeof UA_CLASSES)[number];
 
 const UA_TOOL =
-  /sqlmap|nikto|nmap|masscan|zgrab|nuclei|dirbuster|gobuster|wfuzz|ffuf|hydra|acunetix|burp|curl\/|wget\/|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient/i;
+  /sqlmap|nikto|nmap|masscan|zgrab|nuclei|dirbuster|gobuster|wfuzz|ffuf|hydra|acunetix|burp|wpscan|dotdotpwn|commix|curl\/|wget\/|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient/i;
 const UA_BOT = /bot\b|bot\/|crawl|spider|slurp|bingpreview|facebookexternalhit|monitor|pingdom/i;
 const UA_BROWSER = /mozilla\/|opera\//i;
 

@@ -47,6 +47,12 @@ describe('SessionVectorizer', () => {
     expect(loaded.featureNames).toEqual(v.featureNames);
   });
 
+  it('takes any numeric template id, -1 (an unknown shape) included', () => {
+    const w = SessionVectorizer.fit([[-1, 5, 7], [-1, 5, 7], [-1, 5, 7], [-1, 5, 7], [-1, 5, 7]]);
+    expect(w.toJSON().orderRules).toEqual([[-1, 5], [-1, 7], [5, 7]]);
+    expect(w.transform([7, 5, -1])[w.featureNames.indexOf('steps out of order')]).toBe(3);
+  });
+
   it('rejects empty training and foreign state', () => {
     expect(() => SessionVectorizer.fit([])).toThrow(/no training sessions/);
     expect(() => SessionVectorizer.fromJSON({ kind: 'novelty' } as never)).toThrow(/not a session vectorizer/);

@@ -57,16 +57,27 @@ export class SessionVectorizer {
     const orderSupport = opts.orderSupport ?? 5;
     const df = new Map<number, number>();
     const rankSum = new Map<number, number>();
-    const before = new Map<string, number>();
+    const before = new Map<number, number>();
+    const index = new Map<number, number>(); // template id -> dense index, for compact pair keys
+    const idOf: number[] = [];
+    const denseOf = (t: number) => {
+      let i = index.get(t);
+      if (i === undefined) {
+        i = idOf.push(t) - 1;
+        index.set(t, i);
+      }
+      return i;
+    };
     for (const s of sessions) {
       const order = firstOccurrences(s);
       order.forEach((t, r) => {
         df.set(t, (df.get(t) ?? 0) + 1);
         rankSum.set(t, (rankSum.get(t) ?? 0) + relativeRank(r, order.length));
       });
-      for (let i = 0; i < order.length; i++) {
-        for (let j = i + 1; j < order.length; j++) {
-          const k = `${order[i]},${order[j]}`;
+      const steps = Math.min(order.length, ORDER_STEPS);
+      for (let i = 0; i < steps; i++) {
+        for (let j = i + 1; j < steps; j++) {
+          const k = denseOf(order[i]) * PAIR_BASE + denseOf(order[j]);
           before.set(k, (before.get(k) ?? 0) + 1);
         }
       }
@@ -75,8 +86,9 @@ export class SessionVectorizer {
     const n = sessions.length;
     const orderRules: [number, number][] = [];
     for (const [k, count] of before) {
-      const [a, b] = k.split(',').map(Number);
-      if (count >= orderSupport && !before.has(`${b},${a}`)) orderRules.push([a, b]);
+      const a = Math.floor(k / PAIR_BASE);
+      const b = k % PAIR_BASE;
+      if (count >= orderSupport && !before.has(b * PAIR_BASE + a)) orderRules.push([idOf[a], idOf[b]]);
     }
     orderRules.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     return new SessionVectorizer(
@@ -151,6 +163,10 @@ export class SessionVectorizer {
     return new SessionVectorizer(s.vocabulary, s.idf, s.usualRank, s.lifecycle, s.orderRules);
   }
 }
+
+/** Order rules are learnt among a session's first this many distinct templates (pairs grow quadratically). */
+const ORDER_STEPS = 64;
+const PAIR_BASE = 2 ** 26;
 
 /** Distinct templates in order of first appearance. */
 function firstOccurrences(session: Session): number[] {

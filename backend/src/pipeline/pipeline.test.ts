@@ -103,3 +103,21 @@ describe('CSV', () => {
     expect(spike.reasons.join('; ')).toContain('latency_ms = 9000');
   });
 });
+
+describe('the default ensemble', () => {
+  it('holds every member, scores with any one of them on request, and each ranks a planted anomaly first', async () => {
+    const model = await train(normalAccessLog(1500), { seed: 9, name: 'web', autoencoderEpochs: 8 });
+    expect(model.detector).toBe('ensemble');
+    expect(Object.keys(model.members).sort()).toEqual(['autoencoder', 'iforest']);
+    const probe = [...normalAccessLog(1700, 5).slice(1500), plantedAccessLine(1700, { target: '/api/orders', bytes: 50_000_000, status: 500 })];
+    for (const detector of ['ensemble', 'iforest', 'autoencoder'] as const) {
+      const scored = createScorer(model, { detector }).pushBatch(probe);
+      const top = scored.reduce((best, s, i) => (s.score > scored[best].score ? i : best), 0);
+      expect(top, detector).toBe(probe.length - 1);
+      expect(scored[top].detector).toMatch(new RegExp(`^web/${detector}@`));
+    }
+    expect(createScorer(model).pushBatch(probe.slice(-1))[0].severity).toBe('critical');
+    const ae = createScorer(model, { detector: 'autoencoder' }).pushBatch(probe.slice(-1))[0];
+    expect(ae.reasons.join('; ')).toMatch(/bytes \d+σ above \/api\/orders baseline, reconstructed [\d.]+× worse than typical/);
+  });
+});

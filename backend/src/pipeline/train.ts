@@ -40,6 +40,8 @@ export interface TrainOptions {
   source?: string;
   /** Lines kept to fit the detectors (the first N); templates and baselines see every line. Default 200,000. */
   sampleLines?: number;
+  /** Most autoencoder epochs per phase (the detector's default when unset; early stopping usually ends sooner). */
+  autoencoderEpochs?: number;
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -214,6 +216,7 @@ class Trainer {
       } else {
         const ae = await Autoencoder.fit(spread, {
           seed,
+          epochs: this.opts.autoencoderEpochs,
           onProgress: (progress) => this.opts.onProgress?.({ phase: 'autoencoder', progress }),
         });
         states.autoencoder = ae.toJSON();

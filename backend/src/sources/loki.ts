@@ -102,7 +102,12 @@ export function createLokiSource(
         limit: String(limit),
         direction,
       })) as StreamsResponse;
-      const page = entriesOf(res);
+      let page: SourceEntry[];
+      try {
+        page = entriesOf(res);
+      } catch {
+        fail('upstream Loki sent a malformed streams result');
+      }
       page.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
       if (direction === 'backward') page.reverse();
       let fresh = 0;

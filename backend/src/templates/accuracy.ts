@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createParser } from '../parsing/index.js';
 import { splitCsv } from '../parsing/csv.js';
+import type { FormatName } from '../types.js';
 import { Drain, type DrainOptions } from './drain.js';
 
 /**
@@ -32,7 +33,12 @@ export interface LoghubResult {
  * Mines templates from a loghub sample (`<name>.log`, parsed with `format`) and scores the grouping against the
  * EventId column of its structured CSV (`<name>.log_structured.csv` or the corrected one).
  */
-export function loghubAccuracy(logPath: string, structuredCsvPath: string, format: 'hdfs' = 'hdfs', options?: DrainOptions): LoghubResult {
+export function loghubAccuracy(
+  logPath: string,
+  structuredCsvPath: string,
+  format: FormatName = 'hdfs',
+  options?: DrainOptions,
+): LoghubResult {
   const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
   const rows = readFileSync(structuredCsvPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
   const header = splitCsv(rows[0].trimEnd()) ?? [];

@@ -18,6 +18,7 @@ Options:
   --out FILE             access log to write (offline)
   --anomaly-rate R       share of lines that belong to incidents, 0 to <1 (default 0.02)
   --seed N               same seed, same bytes (default 1)
+  --population N         seed of the site's users, IPs, agents and products (default 1)
   --rate R               peak requests per second (offline default 40, live default 5)
   --format F             nginx (default: combined + " rt=<seconds>") or combined (no latency field)
   --start ISO            first timestamp (offline default 2024-03-01T00:00:00Z)
@@ -33,6 +34,7 @@ const Flags = z.object({
   out: z.string().min(1).optional(),
   anomalyRate: flag.rate().default(0.02),
   seed: flag.seed().default(1),
+  population: flag.seed().default(1),
   rate: flag.positive().optional(),
   format: z.enum(['nginx', 'combined'], { message: 'expected nginx or combined' }).default('nginx'),
   start: z
@@ -59,7 +61,7 @@ function parseScenarioWeights(list: string): Partial<Record<Scenario, number>> {
 export async function trafficCommand(argv: string[]): Promise<void> {
   const raw = parseFlags(argv, {
     lines: { type: 'string' }, out: { type: 'string' }, 'anomaly-rate': { type: 'string' }, seed: { type: 'string' },
-    rate: { type: 'string' }, format: { type: 'string' }, start: { type: 'string' }, scenarios: { type: 'string' },
+    population: { type: 'string' }, rate: { type: 'string' }, format: { type: 'string' }, start: { type: 'string' }, scenarios: { type: 'string' },
     target: { type: 'string' }, duration: { type: 'string' },
   });
   if (raw.help) return void process.stdout.write(TRAFFIC_HELP);
@@ -73,7 +75,7 @@ export async function trafficCommand(argv: string[]): Promise<void> {
   const { writeTraffic } = await import('../traffic/offline.js');
   const bar = progressBar('traffic', 'lines');
   const t0 = performance.now();
-  const summary = writeTraffic({ out: f.out, lines: f.lines, anomalyRate: f.anomalyRate, seed: f.seed, rate: f.rate, format: f.format, start: f.start, weights: f.scenarios, onProgress: bar.update });
+  const summary = writeTraffic({ out: f.out, lines: f.lines, anomalyRate: f.anomalyRate, seed: f.seed, population: f.population, rate: f.rate, format: f.format, start: f.start, weights: f.scenarios, onProgress: bar.update });
   bar.done();
   const seconds = (performance.now() - t0) / 1000;
   printSummary('traffic written', [['lines', summary.lines], ['anomalous lines', summary.anomalies], ['lines/s', Math.round(summary.lines / seconds)]], summary.byLabel, summary.files);

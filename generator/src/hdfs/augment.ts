@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { Rng } from '../random/rng.js';
@@ -8,6 +9,7 @@ import { BLOCK_ID, EXAMPLE_LINE, HdfsClock, formatHdfsLine, parseHdfsLine, type 
 
 /** The shipped HDFS_2k sample (loghub; licence notice in the same folder). */
 export const HDFS_SAMPLE = fileURLToPath(new URL('../../data/HDFS_2k.log', import.meta.url));
+const LOGHUB_LICENSE = fileURLToPath(new URL('../../data/LICENSE-loghub.txt', import.meta.url));
 
 export interface AugmentOptions {
   input: string;
@@ -38,7 +40,7 @@ interface Block {
 /**
  * Grows an HDFS sample into `variations` copies with new block ids, IPs, sizes and shifted timestamps. Within a
  * copy, a block keeps one new id everywhere, so sessions stay whole; anomalous originals stay anomalous, and a
- * share of the normal blocks get an injected session-level anomaly.
+ * share of the normal blocks get an injected session-level anomaly. Loghub's licence notice goes with the output.
  */
 export function augmentHdfs(opts: AugmentOptions): HdfsSummary {
   const lines = readHdfs(opts.input);
@@ -98,7 +100,11 @@ export function augmentHdfs(opts: AugmentOptions): HdfsSummary {
     }
     opts.onProgress?.(v + 1, opts.variations);
   }
-  return writer.finish();
+  // The output is a copy of loghub data, and loghub's notice must travel with every copy.
+  const license = join(opts.out, 'LICENSE-loghub.txt');
+  copyFileSync(LOGHUB_LICENSE, license);
+  const summary = writer.finish();
+  return { ...summary, files: [...summary.files, license] };
 }
 
 function readHdfs(path: string): HdfsLine[] {

@@ -78,6 +78,7 @@ describe('hdfs-augment', () => {
     }
     expect(summary.blocks).toBe(allNew.size);
     expect(summary.byKind).toEqual({ original: 3 * 69 });
+    expect(readFileSync(join(out, 'LICENSE-loghub.txt'), 'utf8')).toBe(readFileSync(join(DATA, 'LICENSE-loghub.txt'), 'utf8'));
   });
 
   it('labels every block, injects anomalies at the block level and splits train/test', () => {

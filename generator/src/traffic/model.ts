@@ -16,7 +16,11 @@ import {
 } from './scenarios.js';
 
 export interface TrafficOptions {
+  /** Drives the sampling: same seed, same traffic. */
   seed?: number;
+  /** Seeds the site's population (client IPs, user agents, search terms, products), default 1: traffic of
+   * different seeds comes from the same users, as on a real site from one day to the next. */
+  population?: number;
   /** Target share of lines that belong to incidents, in [0, 1). */
   anomalyRate?: number;
   /** Peak normal requests per second (the diurnal curve dips to a fifth of it at night). */
@@ -35,6 +39,7 @@ export interface LabelledRecord {
 }
 
 export const DEFAULT_START = Date.UTC(2024, 2, 1, 0, 0, 0);
+export const DEFAULT_POPULATION = 1;
 const HOUR = 3_600_000;
 
 /** Peak-relative request rate over the day: highest mid-afternoon, lowest around 03:00 UTC. */
@@ -65,7 +70,7 @@ export class TrafficModel {
     const seed = opts.seed ?? 1;
     const anomalyRate = opts.anomalyRate ?? 0.02;
     this.rng = new Rng(seed);
-    this.pools = buildPools(seed);
+    this.pools = buildPools(opts.population ?? DEFAULT_POPULATION);
     this.normal = new NormalTraffic(this.rng, this.pools);
     this.rate = opts.rate ?? 40;
     this.diurnal = opts.diurnal ?? true;

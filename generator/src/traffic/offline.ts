@@ -37,7 +37,10 @@ export function* generateTraffic(opts: TrafficOptions & { lines: number; format?
 export function writeTraffic(opts: OfflineTrafficOptions): GenerationSummary {
   const { model, format } = modelFor(opts);
   const labelsPath = `${opts.out}.labels.jsonl`;
+  // Everything after the line number is one of a few strings: build each once.
   const fileField = JSON.stringify(basename(opts.out));
+  const labelTails = new Map<Label, string>();
+  const tailOf = (label: Label) => labelTails.get(label) ?? labelTails.set(label, `,"file":${fileField},"label":"${label}"}`).get(label)!;
   const clock = new ClfClock();
   const byLabel: Record<string, number> = {};
   const logFd = openSync(opts.out, 'w');
@@ -48,7 +51,7 @@ export function writeTraffic(opts: OfflineTrafficOptions): GenerationSummary {
     for (let n = 1; n <= opts.lines; n++) {
       const { record, label } = model.next();
       log.line(formatAccessLine(record, format, clock));
-      labels.line(`{"line":${n},"file":${fileField},"label":"${label}"}`);
+      labels.line('{"line":' + n + tailOf(label));
       byLabel[label] = (byLabel[label] ?? 0) + 1;
       if (n % PROGRESS_EVERY === 0) opts.onProgress?.(n, opts.lines);
     }

@@ -1,6 +1,7 @@
 import type { AccessRecord } from '../format/access-line.js';
 import type { Pools } from '../pools/pools.js';
 import { cumulative, type Rng } from '../random/rng.js';
+import { imageBytes, PROFILES, sampleBytes, sampleSeconds, STATIC_BYTES, type Profile } from './profiles.js';
 
 /** The shop's normal traffic: browsing sessions with realistic routes, status codes, sizes and latency. */
 
@@ -29,8 +30,6 @@ const PAGE_WEIGHTS = cumulative([8, 36, 20, 8, 5, 4, 8, 2, 0.3, 0.8]);
 const CRAWLER_PATHS = ['/robots.txt', '/sitemap.xml', '/', '/search'];
 const MISSING_PATHS = ['/favicon.png', '/apple-touch-icon.png', '/products/', '/old-catalog', '/static/img/banner-2019.jpg', '/.well-known/assetlinks.json'];
 
-const logNormalInt = (rng: Rng, median: number, sigma: number) => Math.max(1, Math.round(rng.logNormal(median, sigma)));
-const seconds = (rng: Rng, median: number, sigma = 0.5) => rng.logNormal(median, sigma);
 
 export class NormalTraffic {
   private readonly sessions: Session[] = [];
@@ -79,60 +78,62 @@ export class NormalTraffic {
     s.remaining--;
     if (s.crawler) {
       const path = rng.chance(0.6) ? `/products/${rng.pick(this.pools.productIds)}` : rng.pick(CRAWLER_PATHS);
-      return this.html(path === '/search' ? '/' : path, '', rng.chance(0.01) ? 404 : 200, 9000, 0.04);
+      return this.html(path === '/search' ? '/' : path, '', rng.chance(0.01) ? 404 : 200, PROFILES.crawl);
     }
     const page: Page = PAGES[rng.weighted(PAGE_WEIGHTS)];
     switch (page) {
       case 'home':
-        return this.withAssets(s, this.html('/', '', 200, 14000, 0.03));
+        return this.withAssets(s, this.html('/', '', 200, PROFILES.home));
       case 'product': {
         const id = rng.pick(this.pools.productIds);
-        return this.withAssets(s, this.html(`/products/${id}`, '', rng.chance(0.012) ? 404 : 200, 11000, 0.05), id);
+        return this.withAssets(s, this.html(`/products/${id}`, '', rng.chance(0.012) ? 404 : 200, PROFILES.product), id);
       }
       case 'search': {
         const term = rng.pick(this.pools.searchTerms);
         const query = rng.chance(0.2) ? `q=${term}&page=${rng.int(2, 6)}` : `q=${term}`;
-        return this.withAssets(s, this.html('/search', query, 200, 16000, 0.09));
+        return this.withAssets(s, this.html('/search', query, 200, PROFILES.search));
       }
       case 'cart':
         if (s.cartItems === 0 || rng.chance(0.5)) {
           s.cartItems++;
-          return { method: 'POST', path: '/cart', query: '', status: 302, bytes: logNormalInt(rng, 180, 0.1), rt: seconds(rng, 0.03) };
+          return this.response('POST', '/cart', '', 302, PROFILES.cartAdd);
         }
-        return this.html('/cart', '', 200, 6000, 0.03);
+        return this.html('/cart', '', 200, PROFILES.cart);
       case 'login':
-        if (s.loggedIn) return this.html('/', '', 200, 14000, 0.03);
-        if (rng.chance(0.5)) return this.html('/login', '', 200, 4200, 0.015);
+        if (s.loggedIn) return this.html('/', '', 200, PROFILES.home);
+        if (rng.chance(0.5)) return this.html('/login', '', 200, PROFILES.login);
         // A typo now and then: the user retries and gets in.
-        if (rng.chance(0.05)) return { method: 'POST', path: '/login', query: '', status: 401, bytes: logNormalInt(rng, 4400, 0.02), rt: seconds(rng, 0.12, 0.3) };
+        if (rng.chance(0.05)) return this.response('POST', '/login', '', 401, PROFILES.loginFailed);
         s.loggedIn = true;
-        return { method: 'POST', path: '/login', query: '', status: 302, bytes: logNormalInt(rng, 210, 0.05), rt: seconds(rng, 0.12, 0.3) };
+        return this.response('POST', '/login', '', 302, PROFILES.loginOk);
       case 'checkout':
-        if (s.cartItems === 0) return this.html('/cart', '', 200, 3000, 0.03);
-        if (rng.chance(0.5)) return this.html('/checkout', '', 200, 7500, 0.06);
+        if (s.cartItems === 0) return this.html('/cart', '', 200, PROFILES.emptyCart);
+        if (rng.chance(0.5)) return this.html('/checkout', '', 200, PROFILES.checkout);
         s.cartItems = 0;
-        return { method: 'POST', path: '/checkout', query: '', status: rng.chance(0.003) ? 500 : 302, bytes: logNormalInt(rng, 240, 0.1), rt: seconds(rng, 0.35, 0.4) };
+        return rng.chance(0.003) ? this.response('POST', '/checkout', '', 500, PROFILES.errorPage) : this.response('POST', '/checkout', '', 302, PROFILES.orderPlaced);
       case 'orders':
-        if (!s.loggedIn) return this.html('/login', '', 200, 4200, 0.015);
+        if (!s.loggedIn) return this.html('/login', '', 200, PROFILES.login);
         return rng.chance(0.15)
-          ? { method: 'POST', path: '/api/orders', query: '', status: 201, bytes: logNormalInt(rng, 320, 0.1), rt: seconds(rng, 0.08) }
-          : { method: 'GET', path: '/api/orders', query: rng.chance(0.3) ? `page=${rng.int(1, 5)}` : '', status: 200, bytes: logNormalInt(rng, 3500, 0.5), rt: seconds(rng, 0.06) };
+          ? this.response('POST', '/api/orders', '', 201, PROFILES.apiOrderCreated)
+          : this.response('GET', '/api/orders', rng.chance(0.3) ? `page=${rng.int(1, 5)}` : '', 200, PROFILES.apiOrders);
       case 'users':
-        if (!s.loggedIn) return this.html('/login', '', 200, 4200, 0.015);
-        return { method: 'GET', path: '/api/users', query: rng.chance(0.5) ? 'me=1' : '', status: 200, bytes: logNormalInt(rng, 900, 0.3), rt: seconds(rng, 0.04) };
+        if (!s.loggedIn) return this.html('/login', '', 200, PROFILES.login);
+        return this.response('GET', '/api/users', rng.chance(0.5) ? 'me=1' : '', 200, PROFILES.apiUsers);
       case 'admin':
-        return this.html('/admin', '', s.loggedIn ? 403 : 401, 1100, 0.01);
+        return this.html('/admin', '', s.loggedIn ? 403 : 401, PROFILES.errorPage);
       case 'missing':
-        return this.html(rng.pick(MISSING_PATHS), '', 404, 1100, 0.005);
+        return this.html(rng.pick(MISSING_PATHS), '', 404, PROFILES.errorPage);
     }
   }
 
-  private html(path: string, query: string, status: number, medianBytes: number, medianRt: number): Request {
-    const rng = this.rng;
-    const failed = rng.chance(0.001);
-    const code = failed ? 500 : status;
-    const bytes = code >= 400 ? logNormalInt(rng, 1100, 0.1) : logNormalInt(rng, medianBytes, 0.25);
-    return { method: 'GET', path, query, status: code, bytes, rt: seconds(rng, medianRt) };
+  /** A page view; a rare server error, and every 4xx/5xx, answers with the small error page. */
+  private html(path: string, query: string, status: number, profile: Profile): Request {
+    const code = this.rng.chance(0.001) ? 500 : status;
+    return this.response('GET', path, query, code, code >= 400 ? PROFILES.errorPage : profile);
+  }
+
+  private response(method: string, path: string, query: string, status: number, profile: Profile): Request {
+    return { method, path, query, status, bytes: sampleBytes(profile, this.rng), rt: sampleSeconds(profile, this.rng) };
   }
 
   /** A page view pulls its static assets right after it, 304 when cached. */
@@ -140,16 +141,13 @@ export class NormalTraffic {
     const rng = this.rng;
     if (page.status !== 200) return page;
     const cached = s.remaining < 20 && rng.chance(0.6);
-    if (!cached || rng.chance(0.3)) s.assets.push(this.asset('/static/app.js', 182000, cached), this.asset('/static/style.css', 41000, cached));
-    if (rng.chance(0.2)) s.assets.push(this.asset('/favicon.ico', 15086, cached));
-    if (productId !== undefined) s.assets.push(this.asset(`/static/img/p${productId}.jpg`, 60000, cached));
+    if (!cached || rng.chance(0.3)) s.assets.push(this.asset('/static/app.js', cached), this.asset('/static/style.css', cached));
+    if (rng.chance(0.2)) s.assets.push(this.asset('/favicon.ico', cached));
+    if (productId !== undefined) s.assets.push(this.asset(`/static/img/p${productId}.jpg`, cached, imageBytes(productId)));
     return page;
   }
 
-  private asset(path: string, medianBytes: number, cached: boolean): Request {
-    const rng = this.rng;
-    return cached
-      ? { method: 'GET', path, query: '', status: 304, bytes: 0, rt: seconds(rng, 0.001) }
-      : { method: 'GET', path, query: '', status: 200, bytes: logNormalInt(rng, medianBytes, 0.05), rt: seconds(rng, 0.002) };
+  private asset(path: string, cached: boolean, bytes = STATIC_BYTES[path]): Request {
+    return { method: 'GET', path, query: '', status: cached ? 304 : 200, bytes: cached ? 0 : bytes, rt: this.rng.logNormal(cached ? 0.001 : 0.002, 0.5) };
   }
 }

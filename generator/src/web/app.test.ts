@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParser } from '../../../backend/src/parsing/index.js';
 import { startTraffic } from '../traffic/driver.js';
+import { PROFILES } from '../traffic/profiles.js';
 import { DEMO_PASSWORD } from './app.js';
 import { startWebApp } from './server.js';
 
@@ -66,6 +67,12 @@ describe('web app', () => {
       expect(f.ua).toBe('test-agent/1.0');
       expect(Number(f.rt)).toBeGreaterThanOrEqual(0);
     });
+    // Sizes follow the same profiles as the offline model, so a model trained offline fits the live logs.
+    const bytes = (i: number) => Number(parser.parse(lines[i]).fields.bytes);
+    expect(bytes(0)).toBeGreaterThan(PROFILES.home.bytes / 2);
+    expect(bytes(0)).toBeLessThan(PROFILES.home.bytes * 2);
+    expect(bytes(1)).toBeGreaterThan(PROFILES.product.bytes / 2);
+    expect(bytes(1)).toBeLessThan(PROFILES.product.bytes * 2);
     expect(Number(parser.parse(lines[3]).fields.bytes)).toBe(182_000);
     expect(Number(parser.parse(lines[4]).fields.bytes)).toBe(0);
 

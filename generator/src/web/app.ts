@@ -1,10 +1,14 @@
 import type { HttpBindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { ClfClock, escapeLogField, formatAccessLine, type AccessFormat } from '../format/access-line.js';
 import { buildPools } from '../pools/pools.js';
+import { Rng } from '../random/rng.js';
+import { DEFAULT_POPULATION } from '../traffic/model.js';
+import { imageBytes, PROFILES, sampleBytes, sampleSeconds, STATIC_BYTES, type ProfileName } from '../traffic/profiles.js';
 import type { LogSink } from '../sinks/sink.js';
 import { AppLog, type AppLogFormat } from './app-log.js';
 import { DbError, SimulatedDb } from './db.js';
@@ -19,7 +23,7 @@ export interface ShopOptions {
   faultControl?: boolean;
 }
 
-type Env = { Bindings: HttpBindings };
+type Env = { Bindings: HttpBindings; Variables: { started: number } };
 
 const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
 /** Every user's password in the demo shop; the traffic driver logs in with it. */
@@ -29,20 +33,17 @@ const ADMIN_USER = 'admin';
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><title>${title} - Shop</title><link rel="stylesheet" href="/static/style.css"></head><body><h1>${title}</h1>${body}<script src="/static/app.js"></script></body></html>`;
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const staticFile = (bytes: number, fill: string) => fill.repeat(Math.ceil(bytes / fill.length)).slice(0, bytes);
-const STATIC: Record<string, { type: string; body: string }> = {
-  '/static/app.js': { type: 'text/javascript', body: staticFile(182_000, 'function shop(){return 1}\n') },
-  '/static/style.css': { type: 'text/css', body: staticFile(41_000, 'body{margin:0;font:14px sans-serif}\n') },
-  '/favicon.ico': { type: 'image/x-icon', body: staticFile(15_086, '\u0000') },
-};
+const LOGIN_FORM = '<form method="post"><input name="user"><input name="password" type="password"><button>Sign in</button></form>';
+const STATIC_TYPES: Record<string, string> = { '/static/app.js': 'text/javascript', '/static/style.css': 'text/css', '/favicon.ico': 'image/x-icon' };
 
 /** The demo shop. Every request writes one access-log line; application events go to the app log. */
 export function createShopApp(opts: ShopOptions): { app: Hono<Env>; faults: Faults } {
   const seed = opts.seed ?? 1;
-  const pools = buildPools(seed);
+  const pools = buildPools(DEFAULT_POPULATION);
   const log = new AppLog(opts.sink, opts.appFormat);
   const faults = new Faults();
   const db = new SimulatedDb(log, faults, seed);
+  const rng = new Rng(seed + 1);
   const clock = new ClfClock();
   const accessFormat = opts.accessFormat ?? 'nginx';
   const app = new Hono<Env>();
@@ -63,6 +64,7 @@ export function createShopApp(opts: ShopOptions): { app: Hono<Env>; faults: Faul
   app.use(async (c, next) => {
     if (c.req.path === '/__faults') return next();
     const start = performance.now();
+    c.set('started', start);
     await next();
     const header = c.res.headers.get('content-length');
     const bytes = header !== null ? Number(header) : c.res.body ? (await c.res.clone().arrayBuffer()).byteLength : 0;
@@ -98,90 +100,107 @@ export function createShopApp(opts: ShopOptions): { app: Hono<Env>; faults: Faul
     await next();
   });
 
-  app.get('/', (c) => c.html(page('Welcome', pools.productIds.slice(0, 24).map((id) => `<a href="/products/${id}">${escapeHtml(productName(id))}</a>`).join(''))));
+  /** Answers the way the offline model does: a body padded to a size drawn from the profile, after its latency. */
+  const shaped = async (c: Context<Env>, status: ContentfulStatusCode, name: ProfileName, body: string, type = 'text/html; charset=utf-8', headers: Record<string, string> = {}) => {
+    const profile = PROFILES[name];
+    const wait = sampleSeconds(profile, rng) * 1000 - (performance.now() - c.get('started'));
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const missing = sampleBytes(profile, rng) - Buffer.byteLength(body);
+    return c.body(missing > 0 ? body + ' '.repeat(missing) : body, status, { 'content-type': type, ...headers });
+  };
+  const json = (c: Context<Env>, status: ContentfulStatusCode, name: ProfileName, data: unknown) => shaped(c, status, name, JSON.stringify(data), 'application/json');
+  const redirect = (c: Context<Env>, to: string, name: ProfileName) => shaped(c, 302 as ContentfulStatusCode, name, `Found. Redirecting to ${to}`, 'text/plain', { location: to });
+  const errorPage = (c: Context<Env>, status: ContentfulStatusCode, title: string, text: string) => shaped(c, status, 'errorPage', page(title, `<p>${text}</p>`));
+  const signedIn = (c: Context<Env>) => getCookie(c, 'session');
 
-  app.get('/login', (c) => c.html(page('Sign in', '<form method="post"><input name="user"><input name="password" type="password"><button>Sign in</button></form>')));
+  app.get('/', (c) => shaped(c, 200, 'home', page('Welcome', pools.productIds.slice(0, 24).map((id) => `<a href="/products/${id}">${escapeHtml(productName(id))}</a>`).join(''))));
+
+  app.get('/login', (c) => shaped(c, 200, 'login', page('Sign in', LOGIN_FORM)));
   app.post('/login', async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const user = typeof form.user === 'string' ? form.user.slice(0, 64) : '';
     await db.query('SELECT id, password_hash FROM users WHERE name = ?');
     if (!user || form.password !== DEMO_PASSWORD) {
       log.warn('Failed login', { user, ip: clientIp(c) });
-      return c.html(page('Sign in', '<p class="error">Invalid user name or password.</p><form method="post"><input name="user"><input name="password" type="password"></form>'), 401);
+      return shaped(c, 401, 'loginFailed', page('Sign in', `<p class="error">Invalid user name or password.</p>${LOGIN_FORM}`));
     }
     log.info('User logged in', { user, ip: clientIp(c) });
     setCookie(c, 'session', user, { httpOnly: true, path: '/' });
-    return c.redirect('/', 302);
+    return redirect(c, '/', 'loginOk');
   });
 
   app.get('/products/:id{[0-9]+}', async (c) => {
     const id = Number(c.req.param('id'));
     await db.query('SELECT * FROM products WHERE id = ?');
-    if (id > 99_999) return c.html(page('Not found', '<p>No such product.</p>'), 404);
-    return c.html(page(escapeHtml(productName(id)), `<p>${'Great value. '.repeat(60 + (id % 40))}</p><img src="/static/img/p${id}.jpg">`));
+    if (id > 99_999) return errorPage(c, 404, 'Not found', 'No such product.');
+    return shaped(c, 200, 'product', page(escapeHtml(productName(id)), `<img src="/static/img/p${id}.jpg">`));
   });
 
   app.get('/search', async (c) => {
-    const q = c.req.query('q') ?? '';
+    const q = (c.req.query('q') ?? '').toLowerCase().slice(0, 40);
     await db.query('SELECT id, name FROM products WHERE name LIKE ?');
-    const hits = pools.productIds.filter((id) => productName(id).toLowerCase().includes(q.toLowerCase().slice(0, 40))).slice(0, 40);
-    return c.html(page(`Search: ${escapeHtml(q)}`, hits.map((id) => `<li><a href="/products/${id}">${escapeHtml(productName(id))}</a></li>`).join('') || '<p>No results.</p>'));
+    const hits = pools.productIds.filter((id) => productName(id).toLowerCase().includes(q)).slice(0, 40);
+    return shaped(c, 200, 'search', page(`Search: ${escapeHtml(q)}`, hits.map((id) => `<li><a href="/products/${id}">${escapeHtml(productName(id))}</a></li>`).join('') || '<p>No results.</p>'));
   });
 
-  app.get('/cart', (c) => c.html(page('Your cart', `<p>${getCookie(c, 'cart') ?? 0} item(s)</p><a href="/checkout">Checkout</a>`)));
+  app.get('/cart', (c) => {
+    const items = Number(getCookie(c, 'cart') ?? 0);
+    return shaped(c, 200, items ? 'cart' : 'emptyCart', page('Your cart', `<p>${items} item(s)</p><a href="/checkout">Checkout</a>`));
+  });
   app.post('/cart', async (c) => {
     await db.query('INSERT INTO cart_items VALUES (?, ?)');
     setCookie(c, 'cart', String(Number(getCookie(c, 'cart') ?? 0) + 1), { path: '/' });
-    return c.redirect('/cart', 302);
+    return redirect(c, '/cart', 'cartAdd');
   });
 
-  app.get('/checkout', (c) => c.html(page('Checkout', '<form method="post"><button>Pay</button></form>')));
+  app.get('/checkout', (c) => shaped(c, 200, 'checkout', page('Checkout', '<form method="post"><button>Pay</button></form>')));
   app.post('/checkout', async (c) => {
     await db.query('INSERT INTO orders (user_id, total) VALUES (?, ?)');
     const items = Number(getCookie(c, 'cart') ?? 0);
-    log.info('Order placed', { user: getCookie(c, 'session') ?? 'guest', items, total: Math.round(items * 23.5 * 100) / 100 });
+    log.info('Order placed', { user: signedIn(c) ?? 'guest', items, total: Math.round(items * 23.5 * 100) / 100 });
     setCookie(c, 'cart', '0', { path: '/' });
-    return c.redirect('/', 302);
+    return redirect(c, '/', 'orderPlaced');
   });
-
-  const signedIn = (c: Context<Env>) => getCookie(c, 'session');
 
   app.get('/api/users', async (c) => {
     if (!signedIn(c)) return c.json({ error: 'sign in first' }, 401);
     await db.query('SELECT id, name FROM users LIMIT ?');
-    const limit = Math.min(Number(c.req.query('limit') ?? 20) || 20, 100_000);
-    return c.json(Array.from({ length: limit }, (_, i) => ({ id: i + 1, name: pools.usernames[i % pools.usernames.length] })));
+    const limit = Math.min(Number(c.req.query('limit') ?? 10) || 10, 100_000);
+    return json(c, 200, 'apiUsers', Array.from({ length: limit }, (_, i) => ({ id: i + 1, name: pools.usernames[i % pools.usernames.length] })));
   });
 
   app.get('/api/orders', async (c) => {
     if (!signedIn(c)) return c.json({ error: 'sign in first' }, 401);
     await db.query('SELECT * FROM orders WHERE user_id = ? LIMIT ?');
     const limit = Math.min(Number(c.req.query('limit') ?? c.req.query('per_page') ?? 25) || 25, 100_000);
-    return c.json(Array.from({ length: limit }, (_, i) => ({ id: 1000 + i, product: pools.productIds[i % pools.productIds.length], total: 10 + (i % 90), status: 'shipped' })));
+    return json(c, 200, 'apiOrders', Array.from({ length: limit }, (_, i) => ({ id: 1000 + i, product: pools.productIds[i % pools.productIds.length], total: 10 + (i % 90), status: 'shipped' })));
   });
   app.post('/api/orders', async (c) => {
     if (!signedIn(c)) return c.json({ error: 'sign in first' }, 401);
     await db.query('INSERT INTO orders (user_id, total) VALUES (?, ?)');
     log.info('Order placed', { user: signedIn(c)!, items: 1, via: 'api' });
-    return c.json({ id: Math.floor(Math.random() * 1e6), status: 'created' }, 201);
+    return json(c, 201, 'apiOrderCreated', { id: rng.int(1, 999_999), status: 'created' });
   });
 
   app.get('/admin', (c) => {
-    if (signedIn(c) === ADMIN_USER) return c.html(page('Admin', '<p>Dashboard</p>'));
+    if (signedIn(c) === ADMIN_USER) return shaped(c, 200, 'checkout', page('Admin', '<p>Dashboard</p>'));
     log.warn('Unauthorized admin access attempt detected', { ip: clientIp(c), user: signedIn(c) ?? '-' });
-    return c.html(page('Forbidden', '<p>Administrators only.</p>'), signedIn(c) ? 403 : 401);
+    return errorPage(c, signedIn(c) ? 403 : 401, 'Forbidden', 'Administrators only.');
   });
 
-  for (const [path, file] of Object.entries(STATIC)) {
+  for (const [path, bytes] of Object.entries(STATIC_BYTES)) {
+    const file = { type: STATIC_TYPES[path], body: 'x'.repeat(bytes) };
     app.get(path, (c) => (c.req.header('if-none-match') === '"v1"' ? c.body(null, 304) : c.body(file.body, 200, { 'content-type': file.type, etag: '"v1"' })));
   }
-  app.get('/static/img/:name', (c) => (c.req.header('if-none-match') === '"v1"' ? c.body(null, 304) : c.body(staticFile(60_000, 'JFIF'), 200, { 'content-type': 'image/jpeg', etag: '"v1"' })));
+  app.get('/static/img/:name{p[0-9]+\\.jpg}', (c) => {
+    if (c.req.header('if-none-match') === '"v1"') return c.body(null, 304);
+    return c.body('x'.repeat(imageBytes(Number(c.req.param('name').slice(1, -4)))), 200, { 'content-type': 'image/jpeg', etag: '"v1"' });
+  });
 
-  app.notFound((c) => c.html(page('Not found', '<p>The page you asked for does not exist.</p>'), 404));
+  app.notFound((c) => errorPage(c, 404, 'Not found', 'The page you asked for does not exist.'));
   app.onError((err, c) => {
-    if (err instanceof DbError) return c.html(page('Error', '<p>Something went wrong. Please try again.</p>'), 500);
-    log.error('Unhandled error', { error: err.message, path: c.req.path });
-    return c.html(page('Error', '<p>Internal error.</p>'), 500);
+    if (!(err instanceof DbError)) log.error('Unhandled error', { error: err.message, path: c.req.path });
+    return errorPage(c, 500, 'Error', 'Something went wrong. Please try again.');
   });
 
   return { app, faults };

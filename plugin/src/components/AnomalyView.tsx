@@ -5,7 +5,7 @@ import { useStyles2 } from '@grafana/ui';
 
 import { anomaliesAtLeast, totalsFromRows, withSeverities } from '../data/aggregate';
 import { atLeast } from '../data/severity';
-import { ANOMALY_SEVERITIES, type AnomalyData, type AnomalyRow, type Severity } from '../data/types';
+import { SEVERITIES, type AnomalyData, type AnomalyRow, type Severity } from '../data/types';
 import type { PanelOptions } from '../types';
 import { AnomalyTable } from './AnomalyTable';
 import { ScoreChart, type TimeSpan } from './ScoreChart';
@@ -33,17 +33,16 @@ export function AnomalyView({ data, options, width, height, range, onZoom, rowLi
   const styles = useStyles2(getStyles);
   const colors = useSeverityColors(options.colors);
   const listed = useMemo(() => anomaliesAtLeast(data.rows, options.minSeverity), [data.rows, options.minSeverity]);
-  const filterable = useMemo(
-    () => ANOMALY_SEVERITIES.filter((s) => atLeast(s, options.minSeverity)),
-    [options.minSeverity]
-  );
+  const filterable = useMemo(() => SEVERITIES.filter((s) => atLeast(s, options.minSeverity)), [options.minSeverity]);
   const [hidden, setHidden] = useState<ReadonlySet<Severity>>(new Set());
   const shown = useMemo(() => new Set(filterable.filter((s) => !hidden.has(s))), [filterable, hidden]);
   const tableRows = useMemo(() => withSeverities(listed, shown), [listed, shown]);
   const listedCounts = useMemo(() => totalsFromRows(listed).bySeverity, [listed]);
   const toggle = (severity: Severity) => {
     const next = new Set(hidden);
-    next.has(severity) ? next.delete(severity) : next.add(severity);
+    if (!next.delete(severity)) {
+      next.add(severity);
+    }
     setHidden(next);
   };
 

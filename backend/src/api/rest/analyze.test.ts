@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { train } from '../../pipeline/index.js';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
 import { testContext, trainWebModel, webLines, type TestContext } from '../testing.js';
@@ -73,6 +74,29 @@ describe('POST /api/v1/analyze', () => {
       const res = await post('/api/v1/analyze', { line });
       expect(res.status).toBe(200);
       expect(((await res.json()) as ScoredLine).severity).toMatch(/normal|low|medium|high|critical/);
+    }
+  });
+});
+
+describe('a CSV model', () => {
+  it('scores rows of a CSV model by name', async () => {
+    const header = 'latency_ms,bytes,status';
+    const rows = Array.from({ length: 400 }, (_, i) => `${20 + (i % 7)},${1000 + (i % 13) * 10},200`);
+    const csv = await train([header, ...rows], { name: 'metrics', seed: 1, detector: 'iforest', format: 'csv' });
+    const local = await testContext({ web: await trainWebModel('web', 500), metrics: csv });
+    try {
+      const csvApp = createApp(local.ctx);
+      const ask = (line: string) =>
+        csvApp.request('/api/v1/analyze', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ line, model: 'metrics' }),
+        });
+      const spike = (await (await ask('9000,1000,500')).json()) as ScoredLine;
+      const usual = (await (await ask('22,1040,200')).json()) as ScoredLine;
+      expect(spike.score).toBeGreaterThan(usual.score);
+    } finally {
+      await local.cleanup();
     }
   });
 });

@@ -66,7 +66,7 @@ export function analyzeRoutes(ctx: AppContext): Hono {
       const body = await readJson(c, single);
       const { labels, model, detector, ...item } = body;
       const [record] = score([item as Item], { labels, model, detector });
-      return record ? c.json(record) : fail(422, 'the line was read as a header (CSV), not as a record to score');
+      return record ? c.json(record) : fail(422, 'the line produced no record to return');
     })
     .post('/analyze/batch', async (c) => {
       const body = await readJson(c, batch);

@@ -120,6 +120,7 @@ describe('models', () => {
       ],
       [await json('POST', '/api/v1/models/train', { name: 'x', from: { selector: '{job="web"}', start: 10, end: 5 } }), 400, /after/],
       [await json('POST', '/api/v1/models/nothing/rollback'), 404, /no previous version/],
+      [await json('POST', '/api/v1/models/..%2F..%2Fetc/rollback'), 404, /no model named/],
       [await app.request('/api/v1/jobs/nope'), 404, /no such job/],
     ];
     for (const [res, status, message] of cases) {

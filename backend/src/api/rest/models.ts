@@ -5,7 +5,7 @@ import type { Model } from '../../models/index.js';
 import { msToNs } from '../../sources/index.js';
 import type { AppContext } from '../context.js';
 import { fail, readJson } from '../http.js';
-import { NoModelError } from '../registry.js';
+import { MODEL_NAME, NoModelError } from '../registry.js';
 import type { JobQueue } from './jobs.js';
 import { readQuality, runTraining } from './train-job.js';
 import type { UploadStore } from './upload-store.js';
@@ -13,7 +13,7 @@ import type { UploadStore } from './upload-store.js';
 const time = z.union([z.number(), z.iso.datetime({ offset: true })]).transform((t) => (typeof t === 'number' ? t : Date.parse(t)));
 
 const trainBody = z.object({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, - and _ (up to 64)'),
+  name: z.string().regex(MODEL_NAME, 'letters, digits, - and _ (up to 64)'),
   detector: z.enum(['iforest', 'autoencoder', 'ensemble']).optional(),
   seed: z.number().int().default(42),
   maxAnomalyRate: z.number().min(0).max(1).default(0.05),

@@ -1,4 +1,4 @@
-import type { BatchScorer } from '../../pipeline/index.js';
+import { PipelineInputError, type BatchScorer } from '../../pipeline/index.js';
 import { ANOMALY_SEVERITIES, type DetectorKind, type ScoredLine, type Severity } from '../../types.js';
 import type { AppContext } from '../context.js';
 import { fail } from '../http.js';
@@ -16,7 +16,8 @@ export function openScorer(ctx: AppContext, target: ScoreTarget): BatchScorer {
     return ctx.models.scorerFor(target.labels ?? {}, target.detector, target.model);
   } catch (err) {
     if (err instanceof NoModelError) fail(404, err.message);
-    fail(400, `cannot score with ${target.detector ?? 'the default detector'}: ${(err as Error).message}`);
+    if (err instanceof PipelineInputError) fail(400, err.message);
+    throw err;
   }
 }
 

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeLevel } from './level.js';
+import { fromEpoch, parseClf, parseTimestampValue, sniffTimestamp, utcMs } from './timestamp.js';
+
+describe('timestamps', () => {
+  it('computes calendar times exactly as Date.UTC does, leap years included', () => {
+    for (let i = 0; i < 2000; i++) {
+      const y = 1970 + ((i * 7919) % 130);
+      const mo = 1 + (i % 12);
+      const d = 1 + ((i * 31) % 28);
+      const [h, mi, s] = [i % 24, (i * 7) % 60, (i * 13) % 60];
+      expect(utcMs(y, mo, d, h, mi, s)).toBe(Date.UTC(y, mo - 1, d, h, mi, s));
+    }
+    expect(utcMs(2024, 2, 29, 0, 0, 0)).toBe(Date.UTC(2024, 1, 29));
+    expect(utcMs(2024, 13, 1, 0, 0, 0)).toBeUndefined();
+  });
+
+  it('reads Apache times with their zone, and rejects malformed ones', () => {
+    const at = (s: string) => parseClf(s, 0, s.length);
+    expect(at('10/Oct/2000:13:55:36 -0700')).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
+    expect(at('10/Oct/2000:13:55:36 +0530')).toBe(Date.UTC(2000, 9, 10, 8, 25, 36));
+    expect(at('10/Oct/2000:13:55:36 -0700')).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
+    expect(at('10/Foo/2000:13:55:36 -0700')).toBeUndefined();
+    expect(at('10/Oct/2000:1x:55:36 -0700')).toBeUndefined();
+    expect(at('10/Oct/2000:13:55:36')).toBeUndefined();
+  });
+
+  it('reads epoch values in any unit and ISO strings', () => {
+    expect(fromEpoch(1709294400)).toBe(1709294400000);
+    expect(fromEpoch(1709294400123)).toBe(1709294400123);
+    expect(fromEpoch(1709294400123456)).toBe(1709294400123);
+    expect(fromEpoch(1709294400123456789)).toBe(1709294400123);
+    expect(parseTimestampValue('1709294400.5')).toBe(1709294400500);
+    expect(parseTimestampValue('2024-03-01T12:00:00.123456Z')).toBe(Date.UTC(2024, 2, 1, 12, 0, 0, 123));
+    expect(parseTimestampValue('2024-03-01 12:00:00-02:00')).toBe(Date.UTC(2024, 2, 1, 14));
+    expect(parseTimestampValue('yesterday')).toBeUndefined();
+    expect(parseTimestampValue(true)).toBeUndefined();
+  });
+
+  it('sniffs the timestamp at the start of free text', () => {
+    expect(sniffTimestamp('2005-06-03-15.42.50.675872 R02 RAS')).toBe(Date.UTC(2005, 5, 3, 15, 42, 50, 675));
+    expect(sniffTimestamp('[10/Oct/2000:13:55:36 -0700] GET')).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
+    expect(sniffTimestamp('081109 203615 148 INFO')).toBe(Date.UTC(2008, 10, 9, 20, 36, 15));
+    expect(new Date(sniffTimestamp('Mar  3 12:00:01 host x')!).getUTCDate()).toBe(3);
+    expect(sniffTimestamp('200 OK')).toBeUndefined();
+    expect(sniffTimestamp('')).toBeUndefined();
+  });
+});
+
+describe('normalizeLevel', () => {
+  it.each([
+    ['ERR', 'error'], ['error', 'error'], ['E', 'error'], ['SEVERE', 'error'], ['FAILURE', 'error'],
+    ['FATAL', 'fatal'], ['crit', 'fatal'], ['Warning', 'warn'], ['W', 'warn'], ['notice', 'info'],
+    ['INFO', 'info'], ['trace', 'debug'], ['DEBUG', 'debug'], [' info ', 'info'], [50, 'error'], [30, 'info'],
+    [3, 'error'], ['4', 'warn'], ['60', 'fatal'],
+  ] as const)('%s -> %s', (raw, level) => {
+    expect(normalizeLevel(raw)).toBe(level);
+  });
+
+  it('is idempotent and leaves unknown values undefined', () => {
+    for (const l of ['debug', 'info', 'warn', 'error', 'fatal']) expect(normalizeLevel(l)).toBe(l);
+    expect(normalizeLevel('banana')).toBeUndefined();
+    expect(normalizeLevel('')).toBeUndefined();
+    expect(normalizeLevel(undefined)).toBeUndefined();
+    expect(normalizeLevel(-1)).toBeUndefined();
+  });
+});
