@@ -1,6 +1,7 @@
 /**
  * The REST API under load, against a real server on 127.0.0.1 in its own process:
  *  - sustained POST /api/v1/analyze/batch throughput (lines/s, batches of 1,000, two requests in flight), per detector;
+ *  - one POST /api/v1/uploads of 100,000 lines (lines/s and MB/s);
  *  - autocannon, 100 connections for 20 s, on POST /api/v1/analyze (one line per request): requests/s, latency,
  *    errors and non-2xx counts (after an uncounted 3 s warm-up), with the machine's load average beside it.
  * Uses models/web.json when it exists (npm run train:defaults), else trains an Isolation Forest web model on
@@ -37,6 +38,7 @@ async function serve(modelsDir: string, dataDir: string): Promise<void> {
   });
   const ctx = await createContext(config, { sources: createSources(config) });
   const server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
+  process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
   process.stdout.write(`${server.url}\n`);
 }
 
@@ -100,6 +102,24 @@ async function batchThroughput(url: string, detector: string) {
   return { name: `analyze/batch ${detector} (${BATCH} lines/request)`, lines_per_s: Math.round(sent / seconds), requests, seconds: Number(seconds.toFixed(1)) };
 }
 
+/** One multipart upload of `copies` x the generated lines, scored as it streams in. */
+async function uploadThroughput(url: string, copies: number) {
+  const text = `${lines.join('\n')}\n`.repeat(copies);
+  const form = new FormData();
+  form.append('file', new Blob([text]), 'access.log');
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/v1/uploads`, { method: 'POST', body: form });
+  if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const { summary } = (await res.json()) as { summary: { lines: number } };
+  return {
+    name: `upload (${(text.length / 1e6).toFixed(0)} MB, multipart, streamed)`,
+    lines_per_s: Math.round(summary.lines / seconds),
+    mb_per_s: Number((text.length / 1e6 / seconds).toFixed(1)),
+    seconds: Number(seconds.toFixed(1)),
+  };
+}
+
 /** autocannon on POST /api/v1/analyze, after a 3 s warm-up at the same load that is not counted. */
 async function cannon(url: string, detector: string) {
   const run = (duration: number) =>
@@ -140,6 +160,8 @@ async function main() {
       process.stderr.write(`analyze/batch with ${detector} for ${ANALYZE_SECONDS} s\n`);
       rows.push(await batchThroughput(url, detector));
     }
+    process.stderr.write('upload of 100,000 lines\n');
+    rows.push(await uploadThroughput(url, 5));
     process.stderr.write(`autocannon: 100 connections for ${CANNON_SECONDS} s\n`);
     rows.push(await cannon(url, web.detector));
     process.stdout.write(`${JSON.stringify({ section: 'REST API (real server, 127.0.0.1)', rows })}\n`);

@@ -15,18 +15,28 @@ const CACHE = 'bench/.cache';
 const X = gaussianMatrix(ROWS, COLS, 1);
 for (let i = 0; i < ROWS; i += 50) for (let f = 0; f < 3; f++) X.data[i * COLS + ((i + f) % COLS)] += 6;
 
-const seconds = <T>(fn: () => T): [T, number] => {
+/** Runs fn; returns its result, wall seconds and CPU seconds (the machine may be shared: CPU is the fair figure). */
+const timed = <T>(fn: () => T): [T, number, number] => {
   const t = performance.now();
+  const c = process.cpuUsage();
   const out = fn();
-  return [out, (performance.now() - t) / 1000];
+  const used = process.cpuUsage(c);
+  return [out, (performance.now() - t) / 1000, (used.user + used.system) / 1e6];
 };
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
-const [forest, fitS] = seconds(() => IsolationForest.fit(X, { seed: 1 }));
-const [ours, scoreS] = seconds(() => forest.scoreMatrix(X));
+const [forest, fitS, fitCpu] = timed(() => IsolationForest.fit(X, { seed: 1 }));
+const [ours, scoreS, scoreCpu] = timed(() => forest.scoreMatrix(X));
 process.stderr.write(`anomalog: fit ${fitS.toFixed(3)} s, score ${scoreS.toFixed(3)} s\n`);
 const rows: Record<string, string | number>[] = [
-  { name: `anomalog IsolationForest (${ROWS / 1000}k x ${COLS})`, fit_s: round(fitS), score_s: round(scoreS), spearman_vs_anomalog: 1 },
+  {
+    name: `anomalog IsolationForest (${ROWS / 1000}k x ${COLS})`,
+    fit_s: round(fitS),
+    score_s: round(scoreS),
+    fit_cpu_s: round(fitCpu),
+    score_cpu_s: round(scoreCpu),
+    spearman_vs_anomalog: 1,
+  },
 ];
 rows.push(sklearnRow(X, ours));
 rows.push(referenceRow(X, ours));
@@ -43,22 +53,24 @@ function sklearnRow(M: Matrix, ours: Float64Array): Record<string, string | numb
   process.stderr.write('scikit-learn: running bench/peers/sklearn_iforest.py\n');
   const run = spawnSync('/usr/bin/python3', ['bench/peers/sklearn_iforest.py', input, output], { encoding: 'utf8' });
   if (run.status !== 0) return { name, note: `skipped: ${(run.stderr || String(run.error)).trim().split('\n').pop()}` };
-  const [fit, score] = run.stdout.trim().split(/\s+/).map(Number);
+  const [fit, score, fitCpu, scoreCpu] = run.stdout.trim().split(/\s+/).map(Number);
   const theirs = readFileSync(output, 'utf8').trim().split('\n').map(Number);
-  return { name, fit_s: fit, score_s: score, spearman_vs_anomalog: round(spearman(ours, theirs)) };
+  return { name, fit_s: fit, score_s: score, fit_cpu_s: fitCpu, score_cpu_s: scoreCpu, spearman_vs_anomalog: round(spearman(ours, theirs)) };
 }
 
 /** ml-isolation-forest is slow (no subsampling: every tree grows on all rows), so it gets the first 10k rows. */
 function referenceRow(M: Matrix, ours: Float64Array): Record<string, string | number> {
   const subset = Array.from({ length: REFERENCE_ROWS }, (_, i) => Array.from(rowOf(M, i)));
   const reference = new ReferenceForest({ nEstimators: 100 });
-  const [, fit] = seconds(() => reference.train(subset));
-  const [theirs, score] = seconds(() => reference.predict(subset));
+  const [, fit, fitCpu] = timed(() => reference.train(subset));
+  const [theirs, score, scoreCpu] = timed(() => reference.predict(subset));
   process.stderr.write(`ml-isolation-forest: fit ${fit.toFixed(3)} s, score ${score.toFixed(3)} s\n`);
   return {
     name: `ml-isolation-forest (${REFERENCE_ROWS / 1000}k x ${COLS} subsample)`,
     fit_s: round(fit),
     score_s: round(score),
+    fit_cpu_s: round(fitCpu),
+    score_cpu_s: round(scoreCpu),
     spearman_vs_anomalog: round(spearman(ours.subarray(0, REFERENCE_ROWS), theirs)),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Loki API latency on a 5,000-line range of the embedded file source: query_range (read + score + format) against
- * the raw read of the same lines from the same source. p50/p95 over RUNS runs, in-process (app.request).
+ * Loki API latency on a 5,000-line range of the embedded file source: query_range (scored index + LogQL + JSON)
+ * against the raw read of the same lines from the same source. p50/p95 over RUNS runs, in-process (app.request);
+ * `first_ms` of the first query includes scoring all 5,000 lines into the index.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +28,9 @@ const start = BigInt(T0) * 1_000_000n;
 const end = start + 86_400_000_000_000n;
 
 async function measure(name: string, run: () => Promise<number>) {
-  const returned = await run(); // warm-up, also checks the result
+  const t0 = performance.now();
+  const returned = await run(); // warm-up (for the first query: scoring the file into the index), checks the result
+  const first = Number((performance.now() - t0).toFixed(2));
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
@@ -37,7 +40,7 @@ async function measure(name: string, run: () => Promise<number>) {
   times.sort((a, b) => a - b);
   const pick = (q: number) => Number(times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(2));
   log(`${name}: p50 ${pick(0.5)} ms, p95 ${pick(0.95)} ms`);
-  return { name, lines: LINES, returned, runs: RUNS, p50_ms: pick(0.5), p95_ms: pick(0.95) };
+  return { name, lines: LINES, returned, runs: RUNS, first_ms: first, p50_ms: pick(0.5), p95_ms: pick(0.95) };
 }
 
 async function queryRange(query: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<number> {

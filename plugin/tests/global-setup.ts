@@ -8,12 +8,15 @@ import { PLUGIN } from './paths';
 
 const OUTPUTS = ['dist/module.js', 'dist-standalone/index.html'];
 
+/** The newest change to the sources a build reads (unit tests beside them do not count). */
 function newestMtime(dir: string): number {
   return Math.max(
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const path = join(dir, entry.name);
-      return entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    })
+    ...readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => !/\.test\.tsx?$/.test(entry.name))
+      .map((entry) => {
+        const path = join(dir, entry.name);
+        return entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
+      })
   );
 }
 

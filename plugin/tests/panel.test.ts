@@ -87,7 +87,8 @@ describe('the anomaly panel in Chromium', () => {
     const severities = entries(logs).map(severityOf);
     expect(severities.length).toBeGreaterThan(0);
     expect(severities.every((s) => ANOMALIES.includes(s!))).toBe(true);
-    expect(severities).toContain('critical');
+    // several severities, so that the filters have something to tell apart
+    expect(new Set(severities).size).toBeGreaterThanOrEqual(2);
     expect(counts.data.resultType).toBe('matrix');
   });
 

@@ -126,15 +126,15 @@ export function describeFeature(f: number, input: ExplainInput): string {
       const perMinute = (Math.pow(2, v) - 1) * base;
       return `client ${client} sent ${fmt(perMinute)} requests/min, ${fmt(perMinute / base)}× its baseline`;
     }
-    case 'client_error_ratio':
-      return `client ${client}: ${Math.round(v * 100)}% of its requests in the last minute failed`;
+    case 'client_errors':
+      return `client ${client} got ${fmt(Math.pow(2, v) - 1)} error responses in the last minute`;
     case 'system:level':
       return `level ${(parsed.level ?? '?').toUpperCase()}`;
     case 'system:message_length':
       return `message of ${parsed.message.length} characters (typical ${fmt(Math.pow(2, stats.mean[f]) - 1)})`;
     default:
       if (name.startsWith('kw_')) return `keyword: ${name.slice(3)}`;
-      if (name === 'param_count') return `${v} parameters (typical ${typical})`;
+      if (name === 'param_count') return `${v} parameter${v === 1 ? '' : 's'} (typical ${typical})`;
       if (name.startsWith('param_')) return `${v} ${name.slice(6)} parameters (typical ${typical})`;
       return `${name} = ${fmt(v)} (training mean ${typical}, range ${fmt(stats.min[f])}..${fmt(stats.max[f])})`;
   }

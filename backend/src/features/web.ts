@@ -22,7 +22,7 @@ export const WEB_FEATURES: readonly FeatureSpec[] = [
   { name: 'template_rarity', kind: 'rarity' },
   { name: 'template_novel', kind: 'flag' },
   { name: 'client_rate', kind: 'ratio' },
-  { name: 'client_error_ratio', kind: 'ratio' },
+  { name: 'client_errors', kind: 'count' },
 ];
 
 export const WEB = Object.fromEntries(WEB_FEATURES.map((f, i) => [f.name, i])) as Record<string, number>;
@@ -139,9 +139,9 @@ export class WebFeatures {
     if (f.ip !== undefined && p.ts !== undefined) {
       this.window = this.windows.add(f.ip, p.ts, status >= 400);
       row[WEB.client_rate] = Math.log2(1 + this.window.requests / this.baseline.clientRate);
-      row[WEB.client_error_ratio] = this.window.errorRatio;
+      row[WEB.client_errors] = Math.log2(1 + this.window.requests * this.window.errorRatio);
     } else {
-      row[WEB.client_rate] = row[WEB.client_error_ratio] = 0;
+      row[WEB.client_rate] = row[WEB.client_errors] = 0;
     }
   }
 

@@ -58,22 +58,6 @@ export class UnsupportedQuery extends Error {
   override name = 'UnsupportedQuery';
 }
 
-/** Every log query inside a metric query (a metric query reads them, then aggregates). */
-export function logQueriesOf(q: Query): LogQuery[] {
-  switch (q.kind) {
-    case 'log':
-      return [q];
-    case 'range':
-      return [q.log];
-    case 'aggregate':
-      return logQueriesOf(q.expr);
-    case 'binary':
-      return [...logQueriesOf(q.left), ...logQueriesOf(q.right)];
-    default:
-      return [];
-  }
-}
-
 /** The fields every scored line carries (ARCHITECTURE.md), filterable like labels. */
 export const ANOMALY_FIELDS = ['anomaly_score', 'anomaly_severity', 'anomaly_reason', 'anomaly_template', 'anomaly_detector'] as const;
 export const isAnomalyField = (name: string): boolean => name.startsWith('anomaly_');

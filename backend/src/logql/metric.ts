@@ -21,11 +21,15 @@ export interface Series {
   points: [bigint, number][];
 }
 
+/** Per range aggregation, each row's series labels, key and value, computed once for all steps. */
+type Prepared = Map<MetricQuery, { labels: Labels[]; keys: string[]; values: number[] }>;
+
 /** Evaluates at each step time (nanoseconds); a series exists at the steps where it has a value, as in Loki. */
 export function evaluateRange(q: MetricQuery, steps: readonly bigint[], input: MetricInput): Series[] {
   const series = new Map<string, Series>();
+  const prepared: Prepared = new Map();
   for (const t of steps) {
-    const at = evaluateAt(q, t, input);
+    const at = evaluateAt(q, t, input, prepared);
     const samples = at.kind === 'scalar' ? [{ labels: {}, value: at.value }] : at.samples;
     for (const s of samples) {
       const key = streamKey(s.labels);
@@ -37,47 +41,61 @@ export function evaluateRange(q: MetricQuery, steps: readonly bigint[], input: M
   return [...series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
 }
 
-export function evaluateAt(q: MetricQuery, t: bigint, input: MetricInput): Instant {
+export function evaluateAt(q: MetricQuery, t: bigint, input: MetricInput, prepared: Prepared = new Map()): Instant {
   switch (q.kind) {
     case 'literal':
       return { kind: 'scalar', value: q.value };
     case 'vector':
       return { kind: 'vector', samples: [{ labels: {}, value: q.value }] };
     case 'range':
-      return { kind: 'vector', samples: rangeAggregate(q, t, input) };
+      return { kind: 'vector', samples: rangeAggregate(q, t, input, prepared) };
     case 'aggregate': {
-      const inner = evaluateAt(q.expr, t, input);
+      const inner = evaluateAt(q.expr, t, input, prepared);
       const samples = inner.kind === 'scalar' ? [{ labels: {}, value: inner.value }] : inner.samples;
       return { kind: 'vector', samples: vectorAggregate(q.op, samples, q.grouping, q.param) };
     }
     case 'binary':
-      return binary(q.op, evaluateAt(q.left, t, input), evaluateAt(q.right, t, input));
+      return binary(q.op, evaluateAt(q.left, t, input, prepared), evaluateAt(q.right, t, input, prepared));
   }
 }
 
-function rangeAggregate(q: Extract<MetricQuery, { kind: 'range' }>, t: bigint, input: MetricInput): Sample[] {
+type RangeQuery = Extract<MetricQuery, { kind: 'range' }>;
+
+function rangeAggregate(q: RangeQuery, t: bigint, input: MetricInput, prepared: Prepared): Sample[] {
   const rows = input.rows(q.log);
+  const { labels, keys, values } = prepared.get(q) ?? prepared.set(q, prepare(q, rows, input.keepFields)).get(q)!;
   const end = t - BigInt(q.offsetMs) * 1_000_000n;
   const start = end - BigInt(q.rangeMs) * 1_000_000n;
   const groups = new Map<string, { labels: Labels; values: number[] }>();
   for (let i = firstAfter(rows, start); i < rows.length && rows[i].ts <= end; i++) {
-    const row = rows[i];
+    if (Number.isNaN(values[i])) continue;
+    let g = groups.get(keys[i]);
+    if (!g) groups.set(keys[i], (g = { labels: labels[i], values: [] }));
+    g.values.push(values[i]);
+  }
+  const seconds = q.rangeMs / 1000;
+  return [...groups.values()].map(({ labels, values }) => ({ labels, value: overTime(q.op, values, seconds, q.param) }));
+}
+
+/** Each row's series and value: 1, its bytes, or its unwrapped label (NaN when not a number: skipped). */
+function prepare(q: RangeQuery, rows: readonly Row[], keep: ReadonlySet<string>) {
+  const labels: Labels[] = [];
+  const keys: string[] = [];
+  const values: number[] = [];
+  for (const row of rows) {
     let value = 1;
     if (q.unwrap) {
       const raw = labelOf(row, q.unwrap);
       value = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
-      if (Number.isNaN(value)) continue;
     } else if (q.op === 'bytes_over_time' || q.op === 'bytes_rate') {
       value = Buffer.byteLength(row.line);
     }
-    const labels = group(seriesLabels(row, input.keepFields, q.unwrap), q.grouping);
-    const key = streamKey(labels);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { labels, values: [] }));
-    g.values.push(value);
+    const series = group(seriesLabels(row, keep, q.unwrap), q.grouping);
+    labels.push(series);
+    keys.push(streamKey(series));
+    values.push(value);
   }
-  const seconds = q.rangeMs / 1000;
-  return [...groups.values()].map(({ labels, values }) => ({ labels, value: overTime(q.op, values, seconds, q.param) }));
+  return { labels, keys, values };
 }
 
 function overTime(op: Extract<MetricQuery, { kind: 'range' }>['op'], values: number[], seconds: number, param?: number): number {

@@ -30,6 +30,14 @@ describe('model files', async () => {
     expect(other).not.toBe(a);
   });
 
+  it('is byte-identical with the autoencoder too (ensemble, sessions included)', async () => {
+    const opts = { seed: 8, sessionKey: 'blk_-?\\d+', autoencoderEpochs: 3 };
+    const text = async () => serializeModel({ ...(await train(hdfsSessions(60), opts)), createdAt: '-' });
+    const a = await text();
+    expect(JSON.parse(a).members.autoencoder).toBeDefined();
+    expect(await text()).toBe(a);
+  });
+
   it('refuses missing, non-JSON, corrupt and foreign files with one clear line', async () => {
     const write = async (name: string, text: string) => {
       const p = join(dir, name);

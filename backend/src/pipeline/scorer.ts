@@ -1,4 +1,4 @@
-import { calibrate, ensemble, severityOf, type Signal, type Thresholds } from '../detectors/index.js';
+import { calibrate, ensemble, severityOf, type MemberScore, type Signal, type Thresholds } from '../detectors/index.js';
 import { explain, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
 import { LineFeaturizer, type TemplateHit } from '../features/index.js';
@@ -50,6 +50,7 @@ class LineScorer implements BatchScorer {
   private readonly label: string;
   private readonly labels: Record<string, string>;
   private readonly cols: number;
+  private readonly scratch: MemberScore[];
   private matrix = new Float64Array(0);
   private parsed: ParsedLine[] = [];
   private hits: TemplateHit[] = [];
@@ -69,6 +70,7 @@ class LineScorer implements BatchScorer {
     this.parser = createParser(model.format, { sample: header === undefined ? undefined : [header], pattern });
     this.featurizer = new LineFeaturizer(model.featureSchema, runtime.templates, model.baselines.web);
     this.cols = model.featureSchema.names.length;
+    this.scratch = this.members.map((name) => ({ name, score: 0 }));
     if (runtime.sessions) {
       const closed: OpenSession<Held>[] = [];
       this.sessions = { tracker: new SessionTracker<Held>((s) => closed.push(s), runtime.sessions.idleMs), closed, queue: [], head: 0 };
@@ -153,7 +155,7 @@ class LineScorer implements BatchScorer {
     };
     if (p.header) return line;
     const row = X.data.subarray(i * X.cols, (i + 1) * X.cols);
-    const memberScores = this.members.map((m) => ({ name: m, score: calibrated[m]?.[i] ?? 0 }));
+    const memberScores = this.memberScores(calibrated, i);
     const ensembled = this.detector === 'ensemble';
     const signals = ensembled ? this.signals(p, hit, row) : NO_SIGNALS;
     line.score = ensembled ? ensemble.combine({ members: memberScores, signals }, this.thresholds).score : memberScores[0].score;
@@ -163,13 +165,20 @@ class LineScorer implements BatchScorer {
     return line;
   }
 
+  /** The members' calibrated scores of row i, in one array reused from line to line (nothing keeps it). */
+  private memberScores(calibrated: Partial<Record<Member, Float64Array>>, i: number): MemberScore[] {
+    const out = this.scratch;
+    for (let k = 0; k < this.members.length; k++) out[k].score = calibrated[this.members[k]]?.[i] ?? 0;
+    return out;
+  }
+
   private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array): Signal[] {
     const rules = ruleSignals(this.model.featureSchema, p, row);
     const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
     return rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
   }
 
-  private reasons(p: ParsedLine, hit: TemplateHit, row: Float64Array, signals: Signal[], scores: { name: string; score: number }[]): string[] {
+  private reasons(p: ParsedLine, hit: TemplateHit, row: Float64Array, signals: Signal[], scores: readonly MemberScore[]): string[] {
     const { members } = this.runtime;
     const attributions: Attribution[] = [];
     for (const s of scores) {
@@ -224,7 +233,7 @@ class LineScorer implements BatchScorer {
     const calibrated = this.scoreMembers(rt.members, S);
     const shape = { lifecycle: rt.lifecycle, orderRules: rt.orderRules, text: (id: number) => this.runtime.templates.text(id) };
     closed.forEach((session, i) => {
-      const memberScores = this.members.map((m) => ({ name: m, score: calibrated[m]?.[i] ?? 0 }));
+      const memberScores = this.memberScores(calibrated, i);
       const signals = rt.novelty.check({ session: seqs[i] });
       const score =
         this.detector === 'ensemble' ? ensemble.combine({ members: memberScores, signals }, this.thresholds).score : memberScores[0].score;

@@ -17,12 +17,12 @@ export interface SourceSet extends Source {
 }
 
 export function createSources(config: Config, deps: { metrics?: Metrics } = {}): SourceSet {
-  const file = config.sources.file.length > 0 ? createFileSource(config.sources.file) : undefined;
+  const file = config.sources.file.length > 0 ? createFileSource(config.sources.file, { maxLineBytes: config.server.limits.lineBytes }) : undefined;
   const loki = config.sources.loki ? createLokiSource(config.sources.loki, deps) : undefined;
   return combineSources({ file, loki });
 }
 
-export function combineSources(parts: { file?: FileSource; loki?: LokiSource }): SourceSet {
+function combineSources(parts: { file?: FileSource; loki?: LokiSource }): SourceSet {
   const all: Source[] = [parts.file, parts.loki].filter((s): s is FileSource | LokiSource => s !== undefined);
   return {
     ...parts,

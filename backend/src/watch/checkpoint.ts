@@ -11,7 +11,7 @@ export interface Checkpoint {
   loki: Record<string, { ts: string; seen: string[] }>;
 }
 
-export const emptyCheckpoint = (): Checkpoint => ({ version: 1, files: {}, loki: {} });
+const emptyCheckpoint = (): Checkpoint => ({ version: 1, files: {}, loki: {} });
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';

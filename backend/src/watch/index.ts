@@ -50,6 +50,7 @@ export class Watcher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private scanned = false;
 
   private constructor(
     private readonly ctx: AppContext,
@@ -106,11 +107,20 @@ export class Watcher {
     return Math.min(maxMs, initialMs * 2 ** Math.max(0, this.failures - 1));
   }
 
-  /** Stops the loop; an undelivered batch stays undelivered and is read again after a restart. */
+  /**
+   * Stops the loop and delivers what open sessions still hold (once: their lines are already checkpointed). An
+   * undelivered batch stays undelivered and is read again after a restart.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    const held = [...this.scorers.values()].flatMap((s) => s?.end() ?? []).filter((s) => s.anomaly);
+    if (held.length > 0 && !this.pending) {
+      await this.sink.send(held.map((scored) => ({ ts: msToNs(scored.ts), scored }))).catch((err: Error) => {
+        this.ctx.log.warn({ err: err.message, lost: held.length }, 'anomalies of open sessions not delivered at stop');
+      });
+    }
     for (const followed of this.files.values()) await followed.tail.close();
     this.files.clear();
   }
@@ -132,8 +142,9 @@ export class Watcher {
         if (!followed) {
           followed = { file, tail: source.tail(file) };
           this.files.set(file.path, followed);
-          const saved = next.files[file.path];
-          lines.push(...(await followed.tail.open(saved ?? this.opts.from ?? 'end')).map((l) => l.line));
+          // Files there at the first scan start at `from`; a file that appears later is new: read it whole.
+          const from = next.files[file.path] ?? (this.scanned ? 'start' : (this.opts.from ?? 'end'));
+          lines.push(...(await followed.tail.open(from)).map((l) => l.line));
         }
         lines.push(...(await followed.tail.poll()).map((l) => l.line));
         next.files[file.path] = followed.tail.position();
@@ -143,6 +154,7 @@ export class Watcher {
         this.score(file.labels, lines.map((line) => ({ labels: file.labels, ts: msToNs(clock(line)), line })), out);
       }
     }
+    this.scanned = true;
   }
 
   private async readLoki(next: Checkpoint, out: Anomaly[]) {

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
+import { writeTraffic } from '../traffic/offline.js';
 import { augmentCommand, simulateCommand } from './hdfs.js';
 import { trafficCommand } from './traffic.js';
 import { webCommand } from './web.js';
@@ -52,6 +53,14 @@ describe('anomalog-generate', () => {
     expect(r.out).toMatch(/normal\s+[\d,]+/);
     expect(r.out).toContain(`${out}.labels.jsonl`);
     expect(readFileSync(out, 'utf8').split('\n')).toHaveLength(3001);
+  });
+
+  it('writes the same bytes in another process for the same seed', () => {
+    mkdirSync(join(dir, 'again'));
+    const again = join(dir, 'again', 'access.log');
+    writeTraffic({ out: again, lines: 3000, anomalyRate: 0.1, seed: 42 });
+    expect(readFileSync(again)).toEqual(readFileSync(TRAFFIC_OUT));
+    expect(readFileSync(`${again}.labels.jsonl`)).toEqual(readFileSync(`${TRAFFIC_OUT}.labels.jsonl`));
   });
 
   it('reports a user mistake in one line with exit code 2, no stack trace', () => {

@@ -71,22 +71,32 @@ export interface ExtraEvent {
  * `dropStored` asks the caller to remove the block's stored/received confirmations (missing replication).
  */
 export function anomalyEvents(kind: InjectedAnomaly, rng: Rng): { before: ExtraEvent[]; after: ExtraEvent[]; dropStored: boolean } {
+  const replica = () => rng.int(0, 2);
   switch (kind) {
     case 'missing_replication':
       return { before: [], after: [{ event: 'E25', replica: 0, at: rng.int(30, 300) }, { event: 'E29', replica: 0, at: rng.int(300, 900) }], dropStored: true };
-    case 'exception': {
-      const first = rng.pick(['E7', 'E14', 'E12'] as const);
-      return { before: [], after: [{ event: first, replica: rng.int(0, 2), at: rng.int(0, 20) }, { event: rng.pick(['E10', 'E8', 'E13'] as const), replica: rng.int(0, 2), at: rng.int(1, 30) }], dropStored: false };
-    }
+    case 'exception':
+      return {
+        before: [],
+        after: [
+          { event: rng.pick(['E7', 'E14', 'E12', 'E17'] as const), replica: replica(), at: rng.int(0, 20) },
+          { event: rng.pick(['E10', 'E8', 'E13', 'E15', 'E19'] as const), replica: replica(), at: rng.int(1, 30) },
+        ],
+        dropStored: false,
+      };
     case 'out_of_order':
-      return { before: [{ event: 'E11', replica: 0, at: -rng.int(5, 60) }, { event: 'E21', replica: 0, at: -rng.int(1, 5) }], after: [], dropStored: false };
+      return {
+        before: [{ event: 'E11', replica: 0, at: -rng.int(5, 60) }, { event: 'E21', replica: 0, at: -rng.int(1, 5) }],
+        after: rng.chance(0.5) ? [{ event: rng.pick(['E1', 'E27'] as const), replica: replica(), at: rng.int(1, 60) }] : [],
+        dropStored: false,
+      };
     case 'extra_deletes':
       return {
         before: [],
         after: [
           { event: 'E23', replica: 0, at: rng.int(60, 600) },
           { event: 'E21', replica: 0, at: rng.int(600, 900) },
-          { event: 'E21', replica: 0, at: rng.int(900, 1200) },
+          { event: rng.pick(['E21', 'E28', 'E24'] as const), replica: 0, at: rng.int(900, 1200) },
           { event: 'E20', replica: 0, at: rng.int(1200, 1500) },
         ],
         dropStored: false,

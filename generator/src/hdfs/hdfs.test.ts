@@ -111,9 +111,12 @@ describe('hdfs-augment', () => {
 describe('hdfs-simulate', () => {
   it('writes whole, time-ordered block lifecycles over the 30 templates, labelled', () => {
     const out = join(root, 'sim');
-    const summary = simulateHdfs({ out, blocks: 400, seed: 2, anomalyRate: 0.1 });
+    const summary = simulateHdfs({ out, blocks: 600, seed: 2, anomalyRate: 0.3 });
     const { lines, labels } = expectConsistentDataset(out);
-    expect(summary.blocks).toBe(400);
+    expect(summary.blocks).toBe(600);
+    const content = (line: string) => line.slice(line.indexOf(': ') + 2);
+    const unused = TEMPLATES.filter((t) => !lines.some((l) => t.test(content(l))));
+    expect(unused).toEqual([]);
     expect(summary.lines).toBe(lines.length);
     const times = lines.map((l) => l.slice(0, 13));
     expect(times).toEqual([...times].sort());
@@ -131,8 +134,8 @@ describe('hdfs-simulate', () => {
         expect(blockLines[0]).toMatch(/allocateBlock|Receiving block/);
       }
     }
-    expect(normal).toBeGreaterThan(300);
-    expect(summary.anomalies).toBeGreaterThan(20);
+    expect(normal).toBeGreaterThan(350);
+    expect(summary.anomalies).toBeGreaterThan(120);
   });
 
   it('is deterministic under a seed', () => {

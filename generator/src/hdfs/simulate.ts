@@ -170,7 +170,7 @@ export function simulateHdfs(opts: SimulateOptions): HdfsSummary {
     const steps = kind ? inject(lifecycle(rng, replicas), kind, rng, replicas) : lifecycle(rng, replicas);
     const block: BlockState = { ctx, kind, registered: false };
     for (const step of steps) queue.push({ ts: Math.floor(now / 1000) * 1000 + step.at * 1000, seq: seq++, block, step });
-    if ((b + 1) % 10_000 === 0) opts.onProgress?.(b + 1, opts.blocks);
+    if ((b + 1) % 1_000 === 0) opts.onProgress?.(b + 1, opts.blocks);
   }
   while (queue.size > 0) emit(queue.pop()!);
   opts.onProgress?.(opts.blocks, opts.blocks);

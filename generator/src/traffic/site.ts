@@ -10,7 +10,8 @@ export const SITE_HOST = 'https://shop.example.com';
 /** Routes backed by the (simulated) database: these fail during a DB error storm. */
 export const DB_ROUTE = /^\/(products|search|cart|checkout|login|api)\b/;
 
-type Request = Pick<AccessRecord, 'method' | 'path' | 'query' | 'status' | 'bytes' | 'rt'>;
+/** A response as the model draws it; `next` fills in who asked and when (one object per line, no copies). */
+type Request = AccessRecord;
 
 interface Session {
   ip: string;
@@ -48,8 +49,11 @@ export class NormalTraffic {
     let s = this.sessions[i];
     if (s.remaining <= 0 && s.assets.length === 0) s = this.sessions[i] = this.newSession();
     const req = s.assets.shift() ?? this.page(s);
-    const referer = req.path.startsWith('/static/') || req.path === '/favicon.ico' ? s.referer : this.refererFor(s, req);
-    return { ip: s.ip, user: '-', ts, method: req.method, path: req.path, query: req.query, status: req.status, bytes: req.bytes, referer, ua: s.ua, rt: req.rt };
+    req.referer = req.path.startsWith('/static/') || req.path === '/favicon.ico' ? s.referer : this.refererFor(s, req);
+    req.ip = s.ip;
+    req.ua = s.ua;
+    req.ts = ts;
+    return req;
   }
 
   private newSession(): Session {
@@ -133,7 +137,7 @@ export class NormalTraffic {
   }
 
   private response(method: string, path: string, query: string, status: number, profile: Profile): Request {
-    return { method, path, query, status, bytes: sampleBytes(profile, this.rng), rt: sampleSeconds(profile, this.rng) };
+    return { ip: '', user: '-', ts: 0, method, path, query, status, bytes: sampleBytes(profile, this.rng), referer: '', ua: '', rt: sampleSeconds(profile, this.rng) };
   }
 
   /** A page view pulls its static assets right after it, 304 when cached. */
@@ -148,6 +152,6 @@ export class NormalTraffic {
   }
 
   private asset(path: string, cached: boolean, bytes = STATIC_BYTES[path]): Request {
-    return { method: 'GET', path, query: '', status: cached ? 304 : 200, bytes: cached ? 0 : bytes, rt: this.rng.logNormal(cached ? 0.001 : 0.002, 0.5) };
+    return { ip: '', user: '-', ts: 0, method: 'GET', path, query: '', status: cached ? 304 : 200, bytes: cached ? 0 : bytes, referer: '', ua: '', rt: this.rng.logNormal(cached ? 0.001 : 0.002, 0.5) };
   }
 }

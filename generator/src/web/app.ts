@@ -51,6 +51,7 @@ export function createShopApp(opts: ShopOptions): { app: Hono<Env>; faults: Faul
     c.req.header('x-forwarded-for')?.split(',')[0].trim() || getConnInfo(c).remote.address || '-';
   const productName = (id: number) => pools.productNames[id % pools.productNames.length];
 
+  // Registered before the access log, so these requests are not logged.
   if (opts.faultControl) {
     const FaultBody = z.object({ fault: z.enum(FAULTS), seconds: z.number().positive().max(3600) });
     app.post('/__faults', async (c) => {
@@ -62,7 +63,6 @@ export function createShopApp(opts: ShopOptions): { app: Hono<Env>; faults: Faul
   }
 
   app.use(async (c, next) => {
-    if (c.req.path === '/__faults') return next();
     const start = performance.now();
     c.set('started', start);
     await next();
@@ -96,7 +96,7 @@ export function createShopApp(opts: ShopOptions): { app: Hono<Env>; faults: Faul
       return c.text('Method Not Allowed', 405);
     }
     if (faults.active('outage_5xx')) return c.text('Service Unavailable', 503);
-    if (faults.active('latency_spike')) await new Promise((r) => setTimeout(r, 1500 + Math.random() * 3000));
+    if (faults.active('latency_spike')) await new Promise((r) => setTimeout(r, 1500 + rng.next() * 3000));
     await next();
   });
 

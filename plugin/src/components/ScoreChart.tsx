@@ -45,7 +45,7 @@ export function ScoreChart({ rows, colors, thresholds, width, height, range, onZ
     drawAxes(ctx, theme, span, plotWidth, plotHeight);
     drawThresholds(ctx, theme, thresholds, colors, plotWidth, plotHeight);
     drawPoints(ctx, rows, colors, span, plotWidth, plotHeight);
-  }, [rows, colors, thresholds, span.from, span.to, width, height, plotWidth, plotHeight, theme]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [rows, colors, thresholds, span.from, span.to, width, height, plotWidth, plotHeight, theme]);
 
   const toTime = (x: number) => span.from + ((x - PAD.left) / plotWidth) * (span.to - span.from);
   const localX = (e: MouseEvent) => {

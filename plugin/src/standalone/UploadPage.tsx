@@ -105,9 +105,10 @@ export function UploadPage() {
 
 function Results({ data, file, truncated }: { data: AnomalyData; file: string; truncated: boolean }) {
   const styles = useStyles2(getStyles);
+  // rows are oldest first
   const range = useMemo(() => {
-    const times = data.rows.map((r) => r.time);
-    return times.length ? { from: Math.min(...times), to: Math.max(...times) } : undefined;
+    const [first, last] = [data.rows[0], data.rows[data.rows.length - 1]];
+    return first && last && first.time < last.time ? { from: first.time, to: last.time } : undefined;
   }, [data.rows]);
   return (
     <>
@@ -115,7 +116,7 @@ function Results({ data, file, truncated }: { data: AnomalyData; file: string; t
         Results for {file}
         {truncated && ` (the first ${MAX_RECORDS.toLocaleString('en-US')} anomalies are listed)`}
       </div>
-      <ResultsArea data={data} options={DEFAULT_OPTIONS} range={range && range.from < range.to ? range : undefined} />
+      <ResultsArea data={data} options={DEFAULT_OPTIONS} range={range} />
     </>
   );
 }

@@ -27,11 +27,14 @@ export function stats(lines: number, bytes: number, returned: number, execSecond
  */
 export function streamsData(rows: readonly Row[], categorize: boolean, stat: ReturnType<typeof stats>) {
   const streams = new Map<string, { stream: Labels; values: unknown[] }>();
+  const streamKeys = new Map<Labels, string>();
   for (const row of rows) {
-    const labels = categorize ? row.stream : { ...row.stream, ...row.parsed, ...row.fields };
-    const key = streamKey(labels);
+    const base = streamKeys.get(row.stream) ?? streamKeys.set(row.stream, streamKey(row.stream)).get(row.stream)!;
+    // the anomaly fields are always built in the same order, so names and values in that order identify them
+    const extra = categorize ? '' : `${Object.keys(row.parsed).length > 0 ? streamKey(row.parsed) : ''}${Object.entries(row.fields).flat().join('\u0000')}`;
+    const key = base + extra;
     let s = streams.get(key);
-    if (!s) streams.set(key, (s = { stream: labels, values: [] }));
+    if (!s) streams.set(key, (s = { stream: categorize ? row.stream : { ...row.stream, ...row.parsed, ...row.fields }, values: [] }));
     const ts = row.ts.toString();
     if (!categorize) {
       s.values.push([ts, row.line]);

@@ -85,11 +85,6 @@ export class ScoredFileIndex {
     return indexed.rows;
   }
 
-  async close(): Promise<void> {
-    for (const entry of this.files.values()) await entry.tail.close();
-    this.files.clear();
-  }
-
   private async update(file: FileStream, entry: Indexed, detector?: DetectorKind) {
     const lines = (await entry.tail.poll()).map((l) => l.line);
     const add = (pairs: { entry: SourceEntry; scored: ScoredLine }[]) => {
