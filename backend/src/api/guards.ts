@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
 /**
@@ -19,12 +19,17 @@ export function requireToken(token: string): MiddlewareHandler {
   };
 }
 
-/** 413 for a request body over `maxBytes` (uploads have their own limit and skip this). */
+/**
+ * 413 for a request body over `maxBytes` (uploads have their own limit and skip this). A declared Content-Length is
+ * checked without touching the body, which keeps @hono/node-server's fast body path; a chunked body is counted.
+ */
 export function limitBody(maxBytes: number, skip: (path: string) => boolean): MiddlewareHandler {
-  const limit = bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) =>
-      c.json({ error: `request body over ${maxBytes} bytes (server.limits.bodyBytes)` }, 413),
-  });
-  return (c, next) => (skip(c.req.path) ? next() : limit(c, next));
+  const tooLarge = (c: Context) => c.json({ error: `request body over ${maxBytes} bytes (server.limits.bodyBytes)` }, 413);
+  const counted = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || skip(c.req.path)) return next();
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding')) return counted(c, next);
+    return Number(length) > maxBytes ? tooLarge(c) : next();
+  };
 }

@@ -12,14 +12,12 @@ commands:
 
 Run "anomalog <command> --help" for a command's options. Exit codes: 0 ok, 1 bad input or model, 2 usage.`;
 
-/** The service (backend/src/api/start.ts) loads only for `start`, so the other commands stay light. */
-const START_MODULE = '../api/start.js';
-
+/** Each command loads only when asked for, so a usage error or `scan` does not load the service. */
 const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
   scan: async () => (await import('./scan.js')).runScan,
   train: async () => (await import('./train.js')).runTrain,
   'train-defaults': async () => (await import('./train-defaults.js')).runTrainDefaults,
-  start: async () => ((await import(START_MODULE)) as { runStart: (argv: string[]) => Promise<void> }).runStart,
+  start: async () => (await import('../api/start.js')).runStart,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { saveModel, type Model } from '../models/index.js';
-import { trainBatches, type TrainOptions } from '../pipeline/index.js';
+import { CALIBRATION, trainBatches, type TrainOptions } from '../pipeline/index.js';
 import { intFlag, parseArgs } from './args.js';
 import { openInput } from './input.js';
 import { trainProgress } from './options.js';
@@ -131,10 +131,10 @@ function header(model: Model, what: string): string[] {
     `| format | ${model.format} |`,
     `| trained on | ${model.trainedOn.source}: ${model.trainedOn.lines.toLocaleString('en-US')} lines, sha256 ${model.trainedOn.sha256.slice(0, 16)}… |`,
     `| seed | ${model.params.seed} |`,
-    `| rows fitted | ${model.params.trainedRows.toLocaleString('en-US')} (first ${model.params.sampleLines.toLocaleString('en-US')} lines) |`,
+    `| rows fitted | ${model.params.trainedRows.toLocaleString('en-US')} (the sample: at most the first ${model.params.sampleLines.toLocaleString('en-US')} lines) |`,
     `| features | ${model.featureSchema.names.join(', ')} |`,
     `| thresholds (${model.detector}) | low ${t.low}, medium ${t.medium}, high ${t.high}, critical ${t.critical} |`,
-    '| calibration | at most 1 training line in 1,000 reaches `medium` |',
+    `| calibration | per member, at most ${CALIBRATION.lowRate * 100}% of training rows reach \`low\`, ${CALIBRATION.mediumRate * 100}% \`medium\` |`,
     '',
   ];
 }

@@ -33,9 +33,11 @@ export interface Calibration {
 
 /**
  * Anchors, from the training scores (higher raw = more anomalous):
- *   min -> 0, median -> low/2, q(1 - lowRate) -> low, q(1 - mediumRate) -> medium,
- *   max -> high, max + (max - medium anchor) -> critical.
- * Quantile anchors sit between two distinct training values, so at most that share of training rows reaches them.
+ *   min -> 0, median -> low/4, q(0.99) -> watch, q(1 - lowRate) -> low, q(1 - mediumRate) -> medium,
+ *   max -> high, max + (max - medium anchor) -> critical,
+ * where watch = low - (medium - low), one band below low: "in the top 1% of training". The watch anchor is left out
+ * when lowRate is 1% or more (then `low` itself is the top 1%). Quantile anchors sit between two distinct training
+ * values, so at most that share of training rows reaches them.
  */
 export function fitCalibration(trainRaw: Float64Array, thresholds: Thresholds, opts: CalibrationOptions = {}): Calibration {
   const sorted = Float64Array.from(trainRaw.filter(Number.isFinite)).sort();
@@ -44,12 +46,28 @@ export function fitCalibration(trainRaw: Float64Array, thresholds: Thresholds, o
   const lowRate = opts.lowRate ?? Math.min(1, mediumRate * 10);
   const n = sorted.length;
   const max = sorted[n - 1];
-  const lowAnchor = aboveShare(sorted, lowRate);
   const mediumAnchor = aboveShare(sorted, mediumRate);
-  const raw = [sorted[0], sorted[Math.floor((n - 1) / 2)], lowAnchor, mediumAnchor, max, max + (max - mediumAnchor)];
+  const anchors: [number, number][] = [
+    [sorted[0], 0],
+    [sorted[Math.floor((n - 1) / 2)], thresholds.low / 4],
+    ...(lowRate < WATCH_RATE ? [[aboveShare(sorted, WATCH_RATE), watchLevel(thresholds)] as [number, number]] : []),
+    [aboveShare(sorted, lowRate), thresholds.low],
+    [mediumAnchor, thresholds.medium],
+    [max, thresholds.high],
+    [max + (max - mediumAnchor), thresholds.critical],
+  ];
+  const raw = anchors.map((a) => a[0]);
   for (let i = 1; i < raw.length; i++) raw[i] = Math.max(raw[i], nextAbove(raw[i - 1]));
-  const score = [0, thresholds.low / 2, thresholds.low, thresholds.medium, thresholds.high, thresholds.critical];
-  return { raw, score, tail: raw[5] - raw[3] };
+  const last = raw.length - 1;
+  return { raw, score: anchors.map((a) => a[1]), tail: raw[last] - raw[last - 2] };
+}
+
+/** Share of training rows above the watch level. */
+const WATCH_RATE = 0.01;
+
+/** One severity band below `low`: worth a look only together with other evidence. */
+export function watchLevel(t: Thresholds): number {
+  return t.low - (t.medium - t.low);
 }
 
 /** The smallest cut such that at most `share` of the sorted values are >= it: midway to the next distinct value. */

@@ -1,5 +1,5 @@
 import type { DetectorKind } from '../types.js';
-import { DEFAULT_THRESHOLDS, type Thresholds } from './calibration.js';
+import { DEFAULT_THRESHOLDS, watchLevel, type Thresholds } from './calibration.js';
 
 /** Evidence that is not a detector score. `strength` is on the ensemble's score scale: 0.65 alone means `medium`. */
 export type SignalKind = 'novel-template' | 'novel-count-vector' | 'out-of-range' | 'rule' | 'error-level';
@@ -35,7 +35,7 @@ const NOVELTY_KINDS: ReadonlySet<SignalKind> = new Set(['novel-template', 'novel
  *   score = max( every member, every signal, best member + lift if a novelty signal fired )
  * where each member is first mapped from its own severity bands onto the ensemble's, and lift is one severity band
  * (medium - low). So a detector or a rule is never drowned by the others; a novelty signal counts on its own; and
- * a never-seen shape that a detector also finds unusual (top 1% of training) climbs a band, to `medium`.
+ * a never-seen shape that a detector also finds unusual (its top 1% of training: `watch`) climbs a band, to `low`.
  */
 export function combine(input: EnsembleInput, thresholds: Thresholds = DEFAULT_THRESHOLDS.ensemble): EnsembleResult {
   const lift = thresholds.medium - thresholds.low;
@@ -56,8 +56,8 @@ function thresholdsOf(name: string, fallback: Thresholds): Thresholds {
 
 /** Maps a score from one set of severity bands to another, piecewise linearly: each threshold lands on its twin. */
 export function rescale(score: number, from: Thresholds, to: Thresholds): number {
-  const a = [0, from.low, from.medium, from.high, from.critical, 1];
-  const b = [0, to.low, to.medium, to.high, to.critical, 1];
+  const a = [0, watchLevel(from), from.low, from.medium, from.high, from.critical, 1];
+  const b = [0, watchLevel(to), to.low, to.medium, to.high, to.critical, 1];
   if (score <= 0) return 0;
   if (score >= 1) return 1;
   let i = 1;

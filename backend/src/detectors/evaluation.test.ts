@@ -19,7 +19,7 @@ describe.skipIf(!existsSync(DIR))('session detectors on a sample of the HDFS pro
     const detectors = await fitSessionDetectors(train, { seed: 1, epochs: 15 });
     const n = scoreSessions(detectors, normals);
     const a = scoreSessions(detectors, anomalies);
-    const novelty = detectionQuality(n.novelty, a.novelty, BASE_RATE, 'low');
+    const novelty = detectionQuality(n.novelty, a.novelty, BASE_RATE);
     const ensemble = detectionQuality(n.ensemble, a.ensemble, BASE_RATE);
     expect(ensemble.f1AtBase).toBeGreaterThan(novelty.f1AtBase);
     expect(ensemble.tpr).toBeGreaterThan(0.9);
@@ -28,12 +28,15 @@ describe.skipIf(!existsSync(DIR))('session detectors on a sample of the HDFS pro
 
 describe('detectionQuality', () => {
   it('reweights precision to the base rate', () => {
-    const q = detectionQuality(['normal', 'normal', 'medium', 'normal'], ['high', 'low', 'critical', 'medium'], 0.5);
+    const q = detectionQuality(['normal', 'normal', 'medium', 'normal'], ['high', 'normal', 'critical', 'medium'], 0.5);
     expect(q.tpr).toBe(0.75);
     expect(q.fpr).toBe(0.25);
     expect(q.f1).toBeCloseTo(0.75, 12);
     expect(q.precisionAtBase).toBeCloseTo(0.75, 12);
-    const rare = detectionQuality(['normal', 'normal', 'medium', 'normal'], ['high', 'low', 'critical', 'medium'], 0.01);
-    expect(rare.precisionAtBase).toBeCloseTo((0.75 * 0.01) / (0.75 * 0.01 + 0.25 * 0.99), 12);
+    const rare = detectionQuality(['normal', 'normal', 'low', 'normal'], ['high', 'low', 'critical', 'medium'], 0.01, 'medium');
+    expect(rare.fpr).toBe(0);
+    expect(rare.precisionAtBase).toBe(1);
+    const rarer = detectionQuality(['normal', 'normal', 'low', 'normal'], ['high', 'low', 'critical', 'normal'], 0.01);
+    expect(rarer.precisionAtBase).toBeCloseTo((0.75 * 0.01) / (0.75 * 0.01 + 0.25 * 0.99), 12);
   });
 });

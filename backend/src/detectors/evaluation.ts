@@ -1,7 +1,7 @@
 import { SessionVectorizer, type Session } from '../features/session.js';
 import type { DetectorKind, Severity } from '../types.js';
 import { Autoencoder, type Progress } from './autoencoder.js';
-import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration } from './calibration.js';
+import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration, type CalibrationOptions } from './calibration.js';
 import { combine } from './ensemble.js';
 import { IsolationForest } from './isolation-forest.js';
 import { Novelty } from './novelty.js';
@@ -10,6 +10,10 @@ import { Novelty } from './novelty.js';
  * The session detectors exactly as the pipeline trains and scores them (pipeline/train.ts fitSessions and
  * pipeline/scorer.ts scoreSessions), for benchmarks and tests that measure detection quality on labelled sessions.
  */
+
+/** The pipeline's calibration rates (pipeline/train.ts CALIBRATION): 1 in 1,000 normal rows reaches `low`, the anomaly flag. */
+export const PIPELINE_CALIBRATION: CalibrationOptions = { mediumRate: 0.0005, lowRate: 0.001 };
+
 export interface SessionDetectors {
   vectorizer: SessionVectorizer;
   iforest: IsolationForest;
@@ -20,8 +24,9 @@ export interface SessionDetectors {
 
 export async function fitSessionDetectors(
   train: readonly Session[],
-  opts: { seed: number; epochs?: number; onProgress?: (p: Progress) => void },
+  opts: { seed: number; epochs?: number; calibration?: CalibrationOptions; onProgress?: (p: Progress) => void },
 ): Promise<SessionDetectors> {
+  const rates = opts.calibration ?? PIPELINE_CALIBRATION;
   const vectorizer = SessionVectorizer.fit(train);
   const X = vectorizer.transformAll(train);
   const iforest = IsolationForest.fit(X, { seed: opts.seed });
@@ -31,8 +36,8 @@ export async function fitSessionDetectors(
     iforest,
     autoencoder,
     calibration: {
-      iforest: fitCalibration(iforest.scoreMatrix(X), DEFAULT_THRESHOLDS.iforest),
-      autoencoder: fitCalibration(autoencoder.scoreMatrix(X), DEFAULT_THRESHOLDS.autoencoder),
+      iforest: fitCalibration(iforest.scoreMatrix(X), DEFAULT_THRESHOLDS.iforest, rates),
+      autoencoder: fitCalibration(autoencoder.scoreMatrix(X), DEFAULT_THRESHOLDS.autoencoder, rates),
     },
     novelty: Novelty.fit({ sessions: train }),
   };
@@ -70,12 +75,12 @@ export interface DetectionQuality {
   f1AtBase: number;
 }
 
-/** Quality of the verdict "anomaly" (severity at least `atLeast`) on labelled normal and anomalous items. */
+/** Quality of the verdict "anomaly" (severity at least `atLeast`; `low` is ScoredLine.anomaly) on labelled items. */
 export function detectionQuality(
   normal: readonly Severity[],
   anomalous: readonly Severity[],
   baseRate: number,
-  atLeast: Severity = 'medium',
+  atLeast: Severity = 'low',
 ): DetectionQuality {
   const rank: Record<Severity, number> = { normal: 0, low: 1, medium: 2, high: 3, critical: 4 };
   const flagged = (s: Severity) => rank[s] >= rank[atLeast];

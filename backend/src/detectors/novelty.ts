@@ -1,5 +1,5 @@
 import type { Matrix } from '../types.js';
-import { DEFAULT_THRESHOLDS } from './calibration.js';
+import { DEFAULT_THRESHOLDS, watchLevel } from './calibration.js';
 import type { Signal } from './ensemble.js';
 
 /** What novelty learns from: any of the three may be given. */
@@ -41,11 +41,17 @@ interface FeatureRange {
 const { low, medium, high } = DEFAULT_THRESHOLDS.ensemble;
 
 /**
- * Strengths on the ensemble's calibrated scale. A template never seen is `medium` on its own; a count vector never
- * seen is `low` (new mixes of known steps are common in busy systems) and the ensemble lifts it when a detector
- * agrees; a value out of range grows from `low` at the margin to `high` at a whole range beyond it.
+ * Strengths on the ensemble's calibrated scale. A template never seen is `medium` on its own. A count vector never
+ * seen is only `watch`, one band below `low`: new mixes of known steps are common in busy systems (0.47% of normal
+ * HDFS sessions), too common to flag alone; the ensemble lifts it to `low` when a detector agrees. A value out of
+ * range grows from `low` at the margin to `high` at a whole range beyond it.
  */
-export const NOVELTY_STRENGTH = { template: medium, countVector: low, rangeMin: low, rangeMax: high } as const;
+export const NOVELTY_STRENGTH = {
+  template: medium,
+  countVector: watchLevel(DEFAULT_THRESHOLDS.ensemble),
+  rangeMin: low,
+  rangeMax: high,
+} as const;
 
 /** Remembers what training looked like and reports what was never seen. */
 export class Novelty {

@@ -90,5 +90,5 @@ export async function simulateCommand(argv: string[]): Promise<void> {
 }
 
 function report(title: string, s: HdfsSummary): void {
-  printSummary(title, [['lines', s.lines], ['blocks', s.blocks], ['anomalous blocks', s.anomalies]], s.byKind, s.files);
+  printSummary(title, [['lines', s.lines], ['blocks', s.blocks], ['anomalous blocks', s.anomalies]], s.byKind, s.files, 'anomalous blocks by cause');
 }
