@@ -9,7 +9,7 @@ let t: TestContext;
 let server: RunningServer;
 
 beforeAll(async () => {
-  t = await testContext({ web: await trainWebModel() }, { server: { token: TOKEN, limits: { uploadBytes: 100_000 } } });
+  t = await testContext({ web: await trainWebModel() }, { server: { token: TOKEN, limits: { uploadBytes: 100_000, bodyBytes: 50_000 } } });
   server = await startServer(t.ctx, { port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -45,6 +45,16 @@ describe('startServer over loopback HTTP', () => {
     const refused = await fetch(`${server.url}/api/v1/uploads`, { method: 'POST', headers: auth, body: big });
     expect(refused.status).toBe(413);
     expect(((await refused.json()) as { error: string }).error).toMatch(/uploadBytes/);
+  });
+
+  it('refuses a JSON body over the limit from its Content-Length with 413', async () => {
+    const res = await fetch(`${server.url}/api/v1/analyze/batch`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ lines: webLines(300, 4) }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toMatch(/bodyBytes/);
   });
 
   it('answers bad JSON and wrong content types with 400 and 415', async () => {

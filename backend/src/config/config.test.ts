@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(config.models.dir).toBe(join(root, 'models'));
     expect(config.sources.file[0]).toEqual({ path: join(root, 'data/logs/access*.log'), labels: { job: 'web' } });
     expect(config.sources.loki).toBeUndefined();
-    expect(config.streams.map((s) => s.model)).toEqual(['web', 'hdfs']);
+    expect(config.streams.map((s) => s.model)).toEqual(['web', 'app', 'hdfs']);
   });
 
   it('fills defaults when there is no file', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration } from './calibration.js';
+import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, watchLevel, type Calibration } from './calibration.js';
 import { gaussianMatrix } from './testing.js';
 
 const t = DEFAULT_THRESHOLDS.iforest;
@@ -16,6 +16,16 @@ describe('calibration', () => {
     expect(shareAtLeast(heldOut, c, t.medium)).toBeLessThan(0.0015);
     expect(shareAtLeast(heldOut, c, t.low)).toBeLessThan(0.015);
     expect(shareAtLeast(heldOut, c, t.high)).toBeLessThan(0.0002);
+  });
+
+  it('with a rarer low, adds a watch level for the top 1% of training', () => {
+    const strict = fitCalibration(train, t, { mediumRate: 0.0005, lowRate: 0.001 });
+    expect(watchLevel(t)).toBeCloseTo(0.25, 12);
+    expect(shareAtLeast(train, strict, watchLevel(t))).toBeLessThanOrEqual(0.01);
+    expect(shareAtLeast(train, strict, watchLevel(t))).toBeGreaterThan(0.009);
+    expect(shareAtLeast(train, strict, t.low)).toBeLessThanOrEqual(0.001);
+    expect(shareAtLeast(train, strict, t.medium)).toBeLessThanOrEqual(0.0005);
+    expect(shareAtLeast(heldOut, strict, t.low)).toBeLessThan(0.0015);
   });
 
   it('honours another medium rate', () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS, severityOf } from './calibration.js';
+import { DEFAULT_THRESHOLDS, severityOf, watchLevel } from './calibration.js';
 import { combine, rescale, type Signal } from './ensemble.js';
+import { NOVELTY_STRENGTH } from './novelty.js';
 
 const t = DEFAULT_THRESHOLDS.ensemble;
-const novelMix: Signal = { kind: 'novel-count-vector', strength: 0.45, reason: 'session mixes known steps in counts never seen in training' };
+const novelMix: Signal = { kind: 'novel-count-vector', strength: NOVELTY_STRENGTH.countVector, reason: 'new mix of known steps' };
+const novelTemplate: Signal = { kind: 'novel-template', strength: NOVELTY_STRENGTH.template, reason: 'new template never seen in training' };
 const fatal: Signal = { kind: 'error-level', strength: 0.9, reason: 'level FATAL' };
 
 describe('ensemble.combine', () => {
@@ -27,10 +29,17 @@ describe('ensemble.combine', () => {
     expect(custom.score).toBeCloseTo(t.medium, 12);
   });
 
-  it('lets a novelty signal count on its own, and lifts a member that agrees by one band', () => {
-    const alone = combine({ members: [{ name: 'iforest', score: 0.1 }], signals: [novelMix] });
-    expect(severityOf(alone.score, t)).toBe('low');
-    expect(alone.fired).toEqual(['novel-count-vector']);
+  it('lets novelty count on its own, and lifts a member that agrees by one band', () => {
+    const template = combine({ members: [{ name: 'iforest', score: 0.1 }], signals: [novelTemplate] });
+    expect(severityOf(template.score, t)).toBe('medium');
+    expect(template.fired).toEqual(['novel-template']);
+    // a new mix of known steps alone is only `watch` (below low), but raises the score
+    const mix = combine({ members: [{ name: 'iforest', score: 0.1 }], signals: [novelMix] });
+    expect(mix.score).toBeCloseTo(0.3, 12);
+    expect(severityOf(mix.score, t)).toBe('normal');
+    // with a member in its top 1% of training (watch = 0.25) it becomes an anomaly
+    const watched = combine({ members: [{ name: 'iforest', score: 0.25 }], signals: [novelMix] });
+    expect(severityOf(watched.score, t)).toBe('low');
     const agreed = combine({ members: [{ name: 'iforest', score: 0.5 }], signals: [novelMix] });
     expect(severityOf(agreed.score, t)).toBe('medium');
     expect(agreed.fired[0]).toBe('iforest');
@@ -54,6 +63,7 @@ describe('rescale', () => {
   it('maps thresholds onto thresholds, monotonically', () => {
     const from = DEFAULT_THRESHOLDS.autoencoder;
     for (const k of ['low', 'medium', 'high', 'critical'] as const) expect(rescale(from[k], from, t)).toBeCloseTo(t[k], 12);
+    expect(rescale(watchLevel(from), from, t)).toBeCloseTo(watchLevel(t), 12);
     let previous = 0;
     for (let s = 0; s <= 1; s += 0.001) {
       expect(rescale(s, from, t)).toBeGreaterThanOrEqual(previous);

@@ -24,7 +24,7 @@ describe('Novelty', () => {
   it('flags a session mixing known steps in counts never seen, and one with an unknown step', () => {
     const [mix] = novelty.check({ session: [1, 2, 3, 3, 3] });
     expect(mix.kind).toBe('novel-count-vector');
-    expect(mix.strength).toBeLessThan(0.65);
+    expect(mix.strength).toBeLessThan(0.45); // below low: not an anomaly on its own
     const [unknown] = novelty.check({ session: [1, 2, 8, 9] });
     expect(unknown).toMatchObject({ kind: 'novel-template', reason: 'session has 2 templates never seen in training' });
   });

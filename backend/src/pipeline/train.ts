@@ -38,7 +38,7 @@ export interface TrainOptions {
   name?: string;
   /** Where the lines came from, recorded in `trainedOn.source`. */
   source?: string;
-  /** Lines kept to fit the detectors (the first N); templates and baselines see every line. Default 200,000. */
+  /** Lines kept to fit the detectors (the first N); templates and baselines see every line. Default 100,000. */
   sampleLines?: number;
   /** Most autoencoder epochs per phase (the detector's default when unset; early stopping usually ends sooner). */
   autoencoderEpochs?: number;
@@ -51,7 +51,7 @@ export type TrainProgress =
   | { phase: 'autoencoder'; progress: Progress };
 
 const DETECT_LINES = 200;
-const DEFAULT_SAMPLE = 200_000;
+const DEFAULT_SAMPLE = 100_000;
 /**
  * Calibration: at most 1 training row in 2,000 reaches `low` (the anomaly flag) and 1 in 4,000 `medium` (inside
  * ARCHITECTURE.md's 1 in 1,000 for `medium`), so that the ensemble's two members together flag about 0.1% of normal

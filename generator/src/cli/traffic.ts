@@ -83,7 +83,7 @@ export async function trafficCommand(argv: string[]): Promise<void> {
 
 async function live(target: string, f: z.infer<typeof Flags>): Promise<void> {
   const { startTraffic } = await import('../traffic/driver.js');
-  const driver = startTraffic({ target, rate: f.rate, anomalyRate: f.anomalyRate, seed: f.seed });
+  const driver = startTraffic({ target, rate: f.rate, anomalyRate: f.anomalyRate, seed: f.seed, weights: f.scenarios });
   process.stderr.write(`driving ${target} at ${f.rate ?? 5} requests/s${f.duration ? ` for ${f.duration} s` : ' (Ctrl-C stops)'}\n`);
   await new Promise<void>((resolve) => {
     const timer = f.duration ? setTimeout(resolve, f.duration * 1000) : undefined;

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AccessRecord } from '../format/access-line.js';
 import { DEMO_PASSWORD } from '../web/app.js';
-import { TrafficModel } from './model.js';
+import { TrafficModel, type TrafficOptions } from './model.js';
 import { WINDOW_SCENARIOS, type Label } from './scenarios.js';
 
 export interface DriverOptions {
@@ -13,6 +13,8 @@ export interface DriverOptions {
   seed?: number;
   /** Requests in flight at most; the driver waits when it is reached. */
   concurrency?: number;
+  /** Relative share of incident requests per scenario, as in the offline model. */
+  weights?: TrafficOptions['weights'];
 }
 
 export interface TrafficDriver {
@@ -30,7 +32,7 @@ const UNPARSEABLE = new Set(['DEBUG', 'TRACK', 'CONNECT']);
  */
 export function startTraffic(opts: DriverOptions): TrafficDriver {
   const base = new URL(opts.target);
-  const model = new TrafficModel({ seed: opts.seed, anomalyRate: opts.anomalyRate, rate: opts.rate ?? 5, diurnal: false, start: Date.now() });
+  const model = new TrafficModel({ seed: opts.seed, anomalyRate: opts.anomalyRate, rate: opts.rate ?? 5, weights: opts.weights, diurnal: false, start: Date.now() });
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 32 });
   const maxInFlight = opts.concurrency ?? 32;
   const sent: Record<string, number> = {};

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParser } from '../../../backend/src/parsing/index.js';
+import { startFakeLoki } from '../../../backend/src/testing/fake-loki.js';
 import { startTraffic } from '../traffic/driver.js';
 import { PROFILES } from '../traffic/profiles.js';
 import { DEMO_PASSWORD } from './app.js';
@@ -92,6 +93,21 @@ describe('web app', () => {
     const lines = readLines(join(dir, 'access.log'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('"GET / HTTP/1.1" 503 ');
+  });
+
+  it('writes to combined sinks: files and Loki get the same lines', async () => {
+    const loki = await startFakeLoki();
+    const dir = join(root, 'combined');
+    const app = await startWebApp({ port: 0, host: '127.0.0.1', sinks: [{ kind: 'file', dir }, { kind: 'loki', url: loki.url, labels: { env: 'test' } }] });
+    for (const path of ['/', '/admin', "/search?q=<script>alert(1)</script>"]) await request(app.url, 'GET', path, { 'user-agent': 'x\t"y' });
+    await app.close();
+    await loki.close();
+    const pushed = (job: string) => loki.pushes.flatMap((p) => p.streams.filter((st) => st.stream.job === job && st.stream.env === 'test').flatMap((st) => st.values.map(([, line]) => line)));
+    expect(pushed('web')).toEqual(readLines(join(dir, 'access.log')));
+    expect(pushed('app')).toEqual(readLines(join(dir, 'app.log')));
+    expect(pushed('web')).toHaveLength(3);
+    // A hostile user agent cannot break the line: quotes and control characters are escaped, as Apache does.
+    expect(pushed('web')[0]).toContain('"x\\x09\\"y"');
   });
 
   it('logs every request the traffic driver sends', async () => {
