@@ -8,7 +8,8 @@ import { attackHits, describeAttack, KEYWORDS, LEVELS, UA_CLASSES, uaToolName } 
 /**
  * Rule signals of one line, on the calibrated score scale (0.65 alone is `medium`): attack patterns are `high`,
  * a FATAL line `high`, an ERROR line `medium`, a trouble keyword or a scanner user agent `low`; an HTTP 5xx alone
- * stays below `low` and only explains a line something else flagged. Read from the feature row, so the patterns
+ * stays below `low` and only explains a line something else flagged; a session missing a lifecycle step or with two
+ * steps out of order is `low`. Read from the feature row, so the patterns
  * themselves are matched again only for the rare line that has one.
  */
 export const RULE_STRENGTH = {
@@ -19,6 +20,8 @@ export const RULE_STRENGTH = {
   keyword: 0.5,
   tool: 0.5,
   http5xx: 0.35,
+  /** A session lacks a step of the usual lifecycle, or has two steps the other way round. */
+  sessionShape: 0.5,
 } as const;
 
 const NONE: Signal[] = [];

@@ -1,5 +1,5 @@
 import { calibrate, ensemble, severityOf, type MemberScore, type Signal, type Thresholds } from '../detectors/index.js';
-import { explain, ruleSignals, type Attribution } from '../explain/index.js';
+import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
 import { LineFeaturizer, type TemplateHit } from '../features/index.js';
 import type { Member, Model } from '../models/model.js';
@@ -234,14 +234,13 @@ class LineScorer implements BatchScorer {
     const shape = { lifecycle: rt.lifecycle, orderRules: rt.orderRules, text: (id: number) => this.runtime.templates.text(id) };
     closed.forEach((session, i) => {
       const memberScores = this.memberScores(calibrated, i);
-      const signals = rt.novelty.check({ session: seqs[i] });
+      const findings = sessionFindings(seqs[i], shape).map((reason): Signal => ({ kind: 'rule', strength: RULE_STRENGTH.sessionShape, reason }));
+      const signals = [...findings, ...rt.novelty.check({ session: seqs[i] })];
       const score =
         this.detector === 'ensemble' ? ensemble.combine({ members: memberScores, signals }, this.thresholds).score : memberScores[0].score;
       const severity = severityOf(score, this.thresholds);
       const reasons =
-        severity === 'normal'
-          ? NO_REASONS
-          : [...sessionFindings(seqs[i], shape), ...signals.map((sig) => sig.reason)].map((r) => `session ${session.key}: ${r}`);
+        severity === 'normal' ? NO_REASONS : signals.map((sig) => `session ${session.key}: ${sig.reason}`);
       if (severity !== 'normal' && reasons.length === 0) reasons.push(`session ${session.key}: unusual mix of steps`);
       for (const held of session.items) {
         held.pending = false;

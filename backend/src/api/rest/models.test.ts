@@ -38,7 +38,10 @@ interface Card {
   thresholds: Record<string, { medium: number }>;
   features: string[];
   trainedOn: { lines: number; source: string };
-  quality: { validation: { passed: boolean; heldOutLines: number } } | null;
+  quality: {
+    validation: { passed: boolean; heldOutLines: number };
+    feedback: { excludedConfirmed: number; addedFalsePositives: number };
+  } | null;
   rollbackAvailable: boolean;
 }
 
@@ -93,7 +96,14 @@ describe('models', () => {
   it('trains from a stream selector and time range through the sources', async () => {
     const logs = join(t.dir, 'logs');
     mkdirSync(logs, { recursive: true });
-    appendFileSync(join(logs, 'access.log'), `${webLines(1_000, 33).join('\n')}\n`);
+    const lines = webLines(1_000, 33);
+    appendFileSync(join(logs, 'access.log'), `${lines.join('\n')}\n`);
+    const feedback = [
+      { kind: 'false_positive', labels: { job: 'web' }, template: 'GET /odd', line: 'an odd but normal line' },
+      { kind: 'false_positive', labels: { job: 'hdfs' }, template: 'x', line: 'another stream entirely' },
+      { kind: 'confirm', labels: { job: 'web', filename: 'access.log' }, template: 'y', line: lines[0] },
+    ];
+    for (const f of feedback) expect((await json('POST', '/api/v1/feedback', f)).status).toBe(201);
     const started = await json('POST', '/api/v1/models/train', {
       name: 'web2',
       detector: 'iforest',
@@ -103,7 +113,8 @@ describe('models', () => {
     const job = await finished(((await started.json()) as { job: string }).job);
     expect(job.error).toBeUndefined();
     const card = (await (await app.request('/api/v1/models/web2')).json()) as Card;
-    expect(card.trainedOn).toMatchObject({ lines: 900, source: '{job="web"}' });
+    expect(card.trainedOn).toMatchObject({ lines: 900 - 1 + 20, source: '{job="web"}' });
+    expect(card.quality?.feedback).toEqual({ excludedConfirmed: 1, addedFalsePositives: 1 });
     const scored = await json('POST', '/api/v1/analyze', { line: webLines(1, 34)[0], model: 'web2' });
     expect(((await scored.json()) as ScoredLine).detector).toMatch(/^web2\//);
   });

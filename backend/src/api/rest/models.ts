@@ -17,6 +17,8 @@ const trainBody = z.object({
   detector: z.enum(['iforest', 'autoencoder', 'ensemble']).optional(),
   seed: z.number().int().default(42),
   maxAnomalyRate: z.number().min(0).max(1).default(0.05),
+  /** The stream the model is for (whose feedback applies); default: the selector's equality matchers. */
+  labels: z.record(z.string(), z.string()).optional(),
   from: z.union([
     z.object({ upload: z.uuid() }),
     z.object({
@@ -101,7 +103,7 @@ export function modelRoutes(ctx: AppContext, deps: { jobs: JobQueue; uploads: Up
       const job = deps.jobs.start('train', async (report) => {
         report(0.01, 'reading lines');
         const input = await collect(from);
-        return runTraining(ctx, input.lines, { ...body, labels: input.labels, source: input.source }, report);
+        return runTraining(ctx, input.lines, { ...body, labels: body.labels ?? input.labels, source: input.source }, report);
       });
       return c.json({ job: job.id, status: `/api/v1/jobs/${job.id}` }, 202);
     })

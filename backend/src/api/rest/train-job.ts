@@ -19,6 +19,7 @@ export interface TrainRequest {
   seed: number;
   /** Largest share of held-out lines allowed at medium or above. */
   maxAnomalyRate: number;
+  /** The stream the model is for: feedback whose labels include these is applied. */
   labels: Record<string, string>;
   source: string;
 }
@@ -98,9 +99,10 @@ function progressOf(p: TrainProgress): [number, string] {
       return [0.3, `read ${p.lines} lines`];
     case 'fit':
       return [0.4, `fitting ${p.member}`];
-    case 'autoencoder':
+    case 'autoencoder': {
       const { epoch, epochs } = p.progress;
       return [0.4 + 0.45 * (epoch / Math.max(1, epochs)), `autoencoder epoch ${epoch}/${epochs}`];
+    }
   }
 }
 
@@ -112,7 +114,8 @@ export async function runTraining(ctx: AppContext, lines: readonly string[], req
   const trainLines: string[] = [];
   const heldOut: string[] = [];
   lines.forEach((line, i) => (i % HOLDOUT_EVERY === HOLDOUT_EVERY - 1 ? heldOut : trainLines).push(line));
-  const fed = applyFeedback(trainLines, ctx.models.feedback.list());
+  const ofStream = (f: FeedbackRecord) => Object.entries(req.labels).every(([k, v]) => f.labels[k] === v);
+  const fed = applyFeedback(trainLines, ctx.models.feedback.list().filter(ofStream));
   report(0.1, `training on ${fed.lines.length} lines`);
   const model = await train(fed.lines, {
     name: req.name,

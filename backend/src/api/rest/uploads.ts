@@ -13,7 +13,7 @@ import { openScorer, SEVERITY_PARAM, severitySet, Summary } from './scoring.js';
 import type { UploadMeta, UploadStore } from './upload-store.js';
 
 const ACCEPTED = /\.(log|txt|csv|jsonl)(\.gz)?$|\.gz$/i;
-const BATCH = 512;
+const BATCH = 1024;
 /** A gzip upload may expand to this many times the upload limit before it is refused. */
 const GUNZIP_FACTOR = 10;
 
