@@ -65,9 +65,9 @@ export function fitCalibration(trainRaw: Float64Array, thresholds: Thresholds, o
 /** Share of training rows above the watch level. */
 const WATCH_RATE = 0.01;
 
-/** One severity band below `low`: worth a look only together with other evidence. */
+/** One severity band below `low` (at least low/2): worth a look only together with other evidence. */
 export function watchLevel(t: Thresholds): number {
-  return t.low - (t.medium - t.low);
+  return Math.max(t.low / 2, t.low - (t.medium - t.low));
 }
 
 /** The smallest cut such that at most `share` of the sorted values are >= it: midway to the next distinct value. */

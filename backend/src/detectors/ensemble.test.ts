@@ -40,6 +40,7 @@ describe('ensemble.combine', () => {
     // with a member in its top 1% of training (watch = 0.25) it becomes an anomaly
     const watched = combine({ members: [{ name: 'iforest', score: 0.25 }], signals: [novelMix] });
     expect(severityOf(watched.score, t)).toBe('low');
+    expect(watched.fired).toEqual(['iforest', 'novel-count-vector']);
     const agreed = combine({ members: [{ name: 'iforest', score: 0.5 }], signals: [novelMix] });
     expect(severityOf(agreed.score, t)).toBe('medium');
     expect(agreed.fired[0]).toBe('iforest');
@@ -51,10 +52,26 @@ describe('ensemble.combine', () => {
     expect(r.fired).toEqual(['error-level']);
   });
 
-  it('does not let rule hits lift members (only novelty does) and stays within [0, 1]', () => {
-    const r = combine({ members: [{ name: 'iforest', score: 0.5 }], signals: [{ ...fatal, strength: 0.3 }] });
-    expect(r.score).toBeCloseTo(0.5, 12);
+  it('needs agreement for weak rule evidence, common on frequent normal lines', () => {
+    const keyword: Signal = { kind: 'rule', strength: 0.5, reason: 'keyword: exception' };
+    const alone = combine({ members: [{ name: 'iforest', score: 0.1 }, { name: 'autoencoder', score: 0.1 }], signals: [keyword] });
+    expect(severityOf(alone.score, t)).toBe('normal');
+    expect(alone.score).toBeCloseTo(0.125 + 0.2, 12); // the autoencoder 0.1 is 0.125 on this scale, lifted a band
+    const agreed = combine({ members: [{ name: 'iforest', score: 0.3 }], signals: [keyword] });
+    expect(severityOf(agreed.score, t)).toBe('low');
+    expect(agreed.fired).toEqual(['iforest', 'rule']);
+    // two different kinds of weak evidence agree with each other
+    const shape: Signal = { kind: 'rule', strength: 0.5, reason: "step 'addStoredBlock' missing from the usual lifecycle" };
+    const both = combine({ members: [{ name: 'iforest', score: 0.1 }], signals: [shape, novelMix] });
+    expect(severityOf(both.score, t)).toBe('low');
+    expect(both.fired.sort()).toEqual(['novel-count-vector', 'rule']);
+    const sameKind = combine({ members: [{ name: 'iforest', score: 0 }], signals: [shape, { ...shape, reason: 'keyword: error' }] });
+    expect(severityOf(sameKind.score, t)).toBe('normal');
+  });
+
+  it('stays within [0, 1]', () => {
     expect(combine({ members: [{ name: 'iforest', score: 0.99 }], signals: [novelMix] }).score).toBe(1);
+    expect(combine({ members: [], signals: [novelMix] }).score).toBeCloseTo(watchLevel(t), 12);
     expect(combine({ members: [], signals: [] }).score).toBe(0);
   });
 });

@@ -24,26 +24,36 @@ export interface EnsembleInput {
 
 export interface EnsembleResult {
   score: number;
-  /** Members and signal kinds that reached `low` on their own or through the novelty lift, strongest first. */
+  /** Members and signal kinds that reached `low`, on their own or together through the lift; strongest first. */
   fired: string[];
 }
 
-const NOVELTY_KINDS: ReadonlySet<SignalKind> = new Set(['novel-template', 'novel-count-vector', 'out-of-range']);
-
 /**
- * One score on the ensemble's scale (docs/detectors.md):
- *   score = max( every member, every signal, best member + lift if a novelty signal fired )
- * where each member is first mapped from its own severity bands onto the ensemble's, and lift is one severity band
- * (medium - low). So a detector or a rule is never drowned by the others; a novelty signal counts on its own; and
- * a never-seen shape that a detector also finds unusual (its top 1% of training: `watch`) climbs a band, to `low`.
+ * One score on the ensemble's scale (docs/detectors.md). Each member is first mapped from its own severity bands
+ * onto the ensemble's. Strong signals (at least `medium`: a template never seen, a FATAL level, an attack pattern)
+ * count at full strength, even on a frequent line. Weak signals (below `medium`: a new mix of known steps, a value
+ * just out of range, a trouble keyword, a session step out of its usual order) reach at most `watch` alone, because
+ * each is common in normal traffic. A second opinion lifts them one band (lift = medium - low): any weak signal lifts
+ * the best member, so weak evidence plus a detector that finds the item unusual (its top 1%, `watch`) is an anomaly
+ * (`low`); and weak signals of two different kinds lift each other from `watch` to `low`.
+ *   score = max( each member, each strong signal, min(weak signal, watch),
+ *                best member + lift if a weak signal, watch + lift if weak signals of two kinds )
  */
 export function combine(input: EnsembleInput, thresholds: Thresholds = DEFAULT_THRESHOLDS.ensemble): EnsembleResult {
   const lift = thresholds.medium - thresholds.low;
+  const watch = watchLevel(thresholds);
   const members = input.members.map((m) => ({ name: m.name, value: rescale(m.score, m.thresholds ?? thresholdsOf(m.name, thresholds), thresholds) }));
   const best = members.reduce((b, m) => (m.value > b.value ? m : b), { name: '', value: 0 });
-  const novelty = input.signals.some((s) => NOVELTY_KINDS.has(s.kind));
-  const evidence = [...members, ...input.signals.map((s) => ({ name: s.kind, value: s.strength }))];
-  if (novelty && best.name) evidence.push({ name: best.name, value: best.value + lift });
+  const weak = input.signals.filter((s) => s.strength < thresholds.medium);
+  const weakKinds = [...new Set(weak.map((s) => s.kind))];
+  const memberLift = weak.length > 0 && best.name ? [best.name, ...weakKinds].map((name) => ({ name, value: best.value + lift })) : [];
+  const pairLift = weakKinds.length >= 2 ? weakKinds.map((name) => ({ name, value: watch + lift })) : [];
+  const evidence = [
+    ...members,
+    ...input.signals.map((s) => ({ name: s.kind, value: s.strength < thresholds.medium ? Math.min(s.strength, watch) : s.strength })),
+    ...memberLift,
+    ...pairLift,
+  ];
   evidence.sort((a, b) => b.value - a.value);
   const score = evidence.length ? Math.min(1, Math.max(0, evidence[0].value)) : 0;
   const fired = evidence.filter((e) => e.value >= thresholds.low).map((e) => e.name);
@@ -54,7 +64,7 @@ function thresholdsOf(name: string, fallback: Thresholds): Thresholds {
   return name in DEFAULT_THRESHOLDS ? DEFAULT_THRESHOLDS[name as DetectorKind] : fallback;
 }
 
-/** Maps a score from one set of severity bands to another, piecewise linearly: each threshold lands on its twin. */
+/** Maps a score from one set of severity bands to another, piecewise linearly: each level lands on its twin. */
 export function rescale(score: number, from: Thresholds, to: Thresholds): number {
   const a = [0, watchLevel(from), from.low, from.medium, from.high, from.critical, 1];
   const b = [0, watchLevel(to), to.low, to.medium, to.high, to.critical, 1];

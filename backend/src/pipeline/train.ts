@@ -59,6 +59,11 @@ const DEFAULT_SAMPLE = 60_000;
  */
 export const CALIBRATION = { mediumRate: 0.00025, lowRate: 0.0005 };
 
+/** The calibration rates for n rows: on a small sample the top row still reaches `medium` and two reach `low`. */
+function calibrationRates(n: number): { mediumRate: number; lowRate: number } {
+  return { mediumRate: Math.max(CALIBRATION.mediumRate, 1 / n), lowRate: Math.max(CALIBRATION.lowRate, 2 / n) };
+}
+
 /** The autoencoder learns from, and calibration scores, even spreads of at most this many sample rows. */
 const FIT_ROWS = 30_000;
 const MAX_SESSION_ITEMS = 5_000_000;
@@ -213,7 +218,7 @@ class Trainer {
       if (member === 'iforest') {
         const forest = IsolationForest.fit(X, { seed });
         states.iforest = forest.toJSON();
-        calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest, CALIBRATION);
+        calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest, calibrationRates(held.rows));
       } else {
         const ae = await Autoencoder.fit(spread, {
           seed,
@@ -222,7 +227,7 @@ class Trainer {
         });
         states.autoencoder = ae.toJSON();
         rememberAutoencoder(states.autoencoder, ae);
-        calibration.autoencoder = fitCalibration(ae.scoreMatrix(held), DEFAULT_THRESHOLDS.autoencoder, CALIBRATION);
+        calibration.autoencoder = fitCalibration(ae.scoreMatrix(held), DEFAULT_THRESHOLDS.autoencoder, calibrationRates(held.rows));
       }
     }
     return { members: states, calibration };
