@@ -38,7 +38,7 @@ export interface TrainOptions {
   name?: string;
   /** Where the lines came from, recorded in `trainedOn.source`. */
   source?: string;
-  /** Lines kept to fit the detectors (the first N); templates and baselines see every line. Default 60,000. */
+  /** Lines kept to fit the detectors (the first N); templates and baselines see every line. Default 100,000. */
   sampleLines?: number;
   /** Most autoencoder epochs per phase (the detector's default when unset; early stopping usually ends sooner). */
   autoencoderEpochs?: number;
@@ -51,7 +51,7 @@ export type TrainProgress =
   | { phase: 'autoencoder'; progress: Progress };
 
 const DETECT_LINES = 200;
-const DEFAULT_SAMPLE = 60_000;
+const DEFAULT_SAMPLE = 100_000;
 /**
  * Calibration: at most 1 training row in 2,000 reaches `low` (the anomaly flag) and 1 in 4,000 `medium` (inside
  * ARCHITECTURE.md's 1 in 1,000 for `medium`), so that the ensemble's two members together flag about 0.1% of normal
@@ -65,7 +65,7 @@ function calibrationRates(n: number): { mediumRate: number; lowRate: number } {
 }
 
 /** The autoencoder learns from, and calibration scores, even spreads of at most this many sample rows. */
-const FIT_ROWS = 30_000;
+const FIT_ROWS = 50_000;
 const MAX_SESSION_ITEMS = 5_000_000;
 
 export async function train(lines: Iterable<string> | AsyncIterable<string>, opts: TrainOptions = {}): Promise<Model> {

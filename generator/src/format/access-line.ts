@@ -1,3 +1,5 @@
+import { SecondClock, pad2 } from './second-clock.js';
+
 /** One request as the access log records it. */
 export interface AccessRecord {
   ip: string;
@@ -20,21 +22,13 @@ export interface AccessRecord {
 export type AccessFormat = 'combined' | 'nginx';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad2 = (n: number) => (n < 10 ? '0' + n : '' + n);
-
-/** Formats `10/Oct/2000:13:55:36 +0000` (UTC), caching the last second: consecutive lines share it. */
-export class ClfClock {
-  private second = Number.NaN;
-  private text = '';
-
-  format(ms: number): string {
-    const second = Math.floor(ms / 1000);
-    if (second !== this.second) {
-      const d = new Date(second * 1000);
-      this.second = second;
-      this.text = `${pad2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`;
-    }
-    return this.text;
+/** Formats `10/Oct/2000:13:55:36 +0000` (UTC). */
+export class ClfClock extends SecondClock {
+  constructor() {
+    super(
+      (d) =>
+        `${pad2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`,
+    );
   }
 }
 

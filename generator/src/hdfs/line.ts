@@ -1,3 +1,5 @@
+import { SecondClock, pad2 } from '../format/second-clock.js';
+
 /** HDFS_v1 lines: `081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_1 terminating`. */
 
 export interface HdfsLine {
@@ -21,21 +23,13 @@ export function parseHdfsLine(text: string): HdfsLine | undefined {
   return { ts, pid: Number(m[7]), level: m[8], component: m[9], content: m[10] };
 }
 
-const pad2 = (n: number) => (n < 10 ? '0' + n : '' + n);
-
-/** Formats `yyMMdd HHmmss`, caching the last second. */
-export class HdfsClock {
-  private second = Number.NaN;
-  private text = '';
-
-  format(ms: number): string {
-    const second = Math.floor(ms / 1000);
-    if (second !== this.second) {
-      const d = new Date(second * 1000);
-      this.second = second;
-      this.text = `${pad2(d.getUTCFullYear() % 100)}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}`;
-    }
-    return this.text;
+/** Formats `yyMMdd HHmmss` (UTC). */
+export class HdfsClock extends SecondClock {
+  constructor() {
+    super(
+      (d) =>
+        `${pad2(d.getUTCFullYear() % 100)}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}`,
+    );
   }
 }
 
