@@ -81,6 +81,28 @@ describe('anomalog scan', { timeout: 300_000 }, async () => {
     expect(records[2400].reasons).toContain('command injection pattern: shell command after separator');
   });
 
+  it('reads a format of your own with --pattern, in train and scan', async () => {
+    const pattern = '^(?<ts>[^|]+)\\|(?<host>[^|]+)\\|(?<level>[A-Z]+)\\|(?<message>.*)$';
+    const lines = Array.from({ length: 800 }, (_, i) => `2024-03-01T10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z|worker-${i % 4}|INFO|job ${1000 + i} finished in ${40 + (i % 9)} ms`);
+    lines[500] = '2024-03-01T10:08:20Z|worker-2|FATAL|scheduler lost its lease on the job queue';
+    const custom = await file('jobs.log', `${lines.join('\n')}\n`);
+    const model = join(dir, 'models', 'jobs.json');
+    const trained = await anomalog(['train', custom, '--out', model, '--pattern', pattern, '--detector', 'iforest']);
+    expect(trained.stderr).toMatch(/trained iforest model "jobs" on 800 lines \(custom\)/);
+    const [withModel, selfTrained] = await Promise.all([
+      anomalog(['scan', custom, '--model', model, '--json']),
+      anomalog(['scan', custom, '--format', 'custom', '--pattern', pattern, '--detector', 'iforest', '--json']),
+    ]);
+    for (const run of [withModel, selfTrained]) {
+      expect(run.code).toBe(0);
+      const records = jsonLines(run.stdout);
+      expectContract(records, 800);
+      expect(records[0].template).toBe('job <*> finished in <*> ms');
+      expect(records[500].severity).toMatch(/^(high|critical)$/);
+      expect(records[500].reasons).toContain('level FATAL');
+    }
+  });
+
   it('prints a summary with the top anomalies and their reasons', async () => {
     const run = await anomalog(['scan', accessPath, '--detector', 'iforest']);
     expect(run.code).toBe(0);
@@ -128,6 +150,10 @@ describe('bad input', { timeout: 300_000 }, async () => {
       [['scan', log, '--model', notModel], 1, /^anomalog: .*model\.json is not a usable model: schema "something-else\/2", expected "anomalog-model\/1"\n$/],
       [['scan', log, '--detector', 'magic'], 2, /^anomalog: --detector must be one of iforest\|autoencoder\|ensemble, got "magic" \(see: anomalog scan --help\)\n$/],
       [['scan', log, '--session-key', '(unclosed'], 1, /^anomalog: invalid --session-key regex/],
+      [['scan', log, '--pattern', '(?<message>.*'], 1, /^anomalog: invalid custom format pattern/],
+      [['scan', log, '--pattern', '^(\\S+) (.*)$'], 1, /^anomalog: custom format pattern needs named groups/],
+      [['scan', log, '--format', 'apache', '--pattern', '(?<message>.*)'], 2, /--pattern goes with --format custom, not --format apache/],
+      [['train', log, '--out', join(dir, 'm.json'), '--format', 'custom'], 2, /--format custom needs --pattern REGEX/],
       [['train', log], 2, /train needs --out PATH/],
       [['frobnicate'], 2, /unknown command "frobnicate"/],
     ];

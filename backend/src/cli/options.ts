@@ -1,8 +1,27 @@
 import type { TrainProgress } from '../pipeline/index.js';
+import type { FormatName } from '../types.js';
+import { stringFlag, usage, type FlagSpec, type ParsedArgs } from './args.js';
 import type { ProgressBar } from './progress.js';
 
 export const DETECTORS = ['iforest', 'autoencoder', 'ensemble'] as const;
-export const FORMATS = ['auto', 'apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'generic'] as const;
+export const FORMATS = ['auto', 'apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'generic', 'custom'] as const;
+
+/** `--format` and `--pattern REGEX` (a named-group regex: the custom format, which `--pattern` implies). */
+export const FORMAT_FLAGS: Record<string, FlagSpec> = {
+  format: { value: true, choices: FORMATS },
+  pattern: { value: true },
+};
+
+export function formatFlags(args: ParsedArgs, command: string): { format?: FormatName | 'auto'; pattern?: string } {
+  const format = stringFlag(args, 'format') as FormatName | 'auto' | undefined;
+  const pattern = stringFlag(args, 'pattern');
+  if (pattern === undefined) {
+    if (format === 'custom') throw usage('--format custom needs --pattern REGEX', command);
+    return { format };
+  }
+  if (format !== undefined && format !== 'custom') throw usage(`--pattern goes with --format custom, not --format ${format}`, command);
+  return { format: 'custom', pattern };
+}
 
 /** Draws training progress: lines read, then the autoencoder's epochs. */
 export function trainProgress(bar: ProgressBar): (p: TrainProgress) => void {

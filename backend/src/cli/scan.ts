@@ -2,19 +2,21 @@ import { once } from 'node:events';
 import { basename } from 'node:path';
 import { loadModel, type Model } from '../models/index.js';
 import { createScorer, trainBatches } from '../pipeline/index.js';
-import type { DetectorKind, FormatName, ScoredLine } from '../types.js';
+import type { DetectorKind, ScoredLine } from '../types.js';
 import { intFlag, parseArgs, stringFlag, usage } from './args.js';
 import { openInput, MAX_LINE_CHARS, type LogInput } from './input.js';
 import { JsonLines, Summary } from './output.js';
 import { ProgressBar } from './progress.js';
-import { DETECTORS, FORMATS, trainProgress } from './options.js';
+import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 
 export const SCAN_HELP = `usage: anomalog scan FILE|- [--model PATH] [--detector iforest|autoencoder|ensemble]
-                     [--format ${FORMATS.join('|')}] [--session-key REGEX] [--seed N] [--json]
+                     [--format ${FORMATS.join('|')}] [--pattern REGEX] [--session-key REGEX] [--seed N] [--json]
 
 Scores every line of FILE ("-" reads stdin; gzip is detected). Without --model, trains on FILE itself first.
   --json          one JSON object per input line, in input order:
                   {"line","score","severity","anomaly","reasons","template"}
+  --pattern       a regex with named groups (ts, level, message, any other field) for a format of your own;
+                  implies --format custom, e.g. '^(?<ts>\\S+) (?<level>[A-Z]+) (?<message>.*)$'
   --session-key   regex whose first match in a line groups it into a session (e.g. 'blk_-?\\d+')`;
 
 export async function runScan(argv: readonly string[]): Promise<void> {
@@ -23,7 +25,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
     {
       model: { value: true },
       detector: { value: true, choices: DETECTORS },
-      format: { value: true, choices: FORMATS },
+      ...FORMAT_FLAGS,
       'session-key': { value: true },
       seed: { value: true },
       json: {},
@@ -46,7 +48,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
       ? await loadModel(modelPath)
       : await trainBatches(input.batches(), {
           detector,
-          format: stringFlag(args, 'format') as FormatName | 'auto' | undefined,
+          ...formatFlags(args, 'scan'),
           sessionKey: stringFlag(args, 'session-key'),
           seed,
           name: basename(input.name).replace(/\.[^.]*$/, '') || 'scan',

@@ -1,16 +1,17 @@
 import { basename } from 'node:path';
 import { saveModel } from '../models/index.js';
 import { trainBatches } from '../pipeline/index.js';
-import type { DetectorKind, FormatName } from '../types.js';
+import type { DetectorKind } from '../types.js';
 import { intFlag, parseArgs, stringFlag, usage } from './args.js';
 import { openInput, type LogInput } from './input.js';
 import { ProgressBar } from './progress.js';
-import { DETECTORS, FORMATS, trainProgress } from './options.js';
+import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 
 export const TRAIN_HELP = `usage: anomalog train FILE... --out models/NAME.json [--detector iforest|autoencoder|ensemble]
-                      [--seed N] [--format ${FORMATS.join('|')}] [--session-key REGEX] [--name NAME]
+                      [--seed N] [--format ${FORMATS.join('|')}] [--pattern REGEX] [--session-key REGEX] [--name NAME]
 
-Trains a model on the FILEs (read in order as one stream) and writes it to --out.`;
+Trains a model on the FILEs (read in order as one stream) and writes it to --out.
+  --pattern   a regex with named groups (ts, level, message, any other field); implies --format custom`;
 
 export async function runTrain(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
@@ -19,7 +20,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
       out: { value: true },
       detector: { value: true, choices: DETECTORS },
       seed: { value: true },
-      format: { value: true, choices: FORMATS },
+      ...FORMAT_FLAGS,
       'session-key': { value: true },
       name: { value: true },
       help: {},
@@ -40,7 +41,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     const model = await trainBatches(concat(inputs), {
       detector: stringFlag(args, 'detector') as DetectorKind | undefined,
       seed: intFlag(args, 'seed', 'train'),
-      format: stringFlag(args, 'format') as FormatName | 'auto' | undefined,
+      ...formatFlags(args, 'train'),
       sessionKey: stringFlag(args, 'session-key'),
       name: stringFlag(args, 'name') ?? basename(out).replace(/\.json$/, ''),
       source: inputs.map((i) => i.name).join(', '),

@@ -84,6 +84,19 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ path: null, env: { ANOMALOG_STREAMS: '[oops' } }))).toMatch(/ANOMALOG_STREAMS must be JSON/);
   });
 
+  it('takes a named-group pattern for a file source in a format of your own, and checks it', () => {
+    const source = (entry: string) => yamlFile(`sources:\n  file:\n    - { path: /var/log/jobs.log, labels: { job: jobs }, ${entry} }\n`);
+    const config = loadConfig({ path: source("pattern: '^(?<level>[A-Z]+) (?<message>.*)$'"), env: {} });
+    expect(config.sources.file[0].pattern).toBe('^(?<level>[A-Z]+) (?<message>.*)$');
+    expect(errorOf(() => loadConfig({ path: source("pattern: '(?<message>.*'"), env: {} }))).toMatch(
+      /sources\.file\[0\]\.pattern: invalid custom format pattern/,
+    );
+    expect(errorOf(() => loadConfig({ path: source('format: custom'), env: {} }))).toMatch(/sources\.file\[0\]\.pattern: format custom needs a pattern/);
+    expect(errorOf(() => loadConfig({ path: source("format: nginx, pattern: '(?<message>.*)'"), env: {} }))).toMatch(
+      /sources\.file\[0\]\.format: a pattern goes with format custom, not nginx/,
+    );
+  });
+
   it('reports unreadable and malformed files plainly', () => {
     expect(errorOf(() => loadConfig({ path: '/nonexistent/anomalog.yaml', env: {} }))).toMatch(/cannot read/);
     expect(errorOf(() => loadConfig({ path: yamlFile('server: [\n'), env: {} }))).toMatch(/not valid YAML/);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createParser } from '../parsing/index.js';
 import { parseSelector } from './selector.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -41,6 +42,25 @@ const limits = z.strictObject({
   trainLines: z.number().int().positive().default(500_000),
 });
 
+/** A glob of log files; `pattern` (a named-group regex) reads a format of your own and implies `format: custom`. */
+const fileSource = z
+  .strictObject({ path: z.string().min(1), labels, format: z.string().optional(), pattern: z.string().optional() })
+  .superRefine((f, ctx) => {
+    if (f.pattern === undefined) {
+      if (f.format === 'custom') ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'format custom needs a pattern (a regex with named groups)' });
+      return;
+    }
+    if (f.format !== undefined && f.format !== 'custom') {
+      ctx.addIssue({ code: 'custom', path: ['format'], message: `a pattern goes with format custom, not ${f.format}` });
+      return;
+    }
+    try {
+      createParser('custom', { pattern: f.pattern });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: (err as Error).message });
+    }
+  });
+
 const lokiSource = z.strictObject({
   url: z.string().default(''),
   tenant: z.string().default(''),
@@ -66,7 +86,7 @@ export const configSchema = z.strictObject({
   sources: z
     .strictObject({
       file: z
-        .array(z.strictObject({ path: z.string().min(1), labels, format: z.string().optional() }))
+        .array(fileSource)
         .default([]),
       /** Upstream Loki; left out (or an empty url) means none. */
       loki: lokiSource.optional().transform((loki) => (loki?.url ? loki : undefined)),

@@ -24,6 +24,33 @@ export interface IsolationForestState {
   size: number[];
 }
 
+export interface ForestArrays {
+  roots: Int32Array;
+  feature: Int32Array;
+  value: Float64Array;
+  right: Int32Array;
+}
+
+/**
+ * Adds each row's path length, summed over the trees, to `total`. Tree by tree: one tree's nodes stay in cache
+ * while every row walks it. Self-contained (no closures, no imports): forest-thread.ts runs its source in a worker.
+ */
+export function sumPathLengths(f: ForestArrays, data: Float64Array, rows: number, cols: number, total: Float64Array): void {
+  const { roots, feature, value, right } = f;
+  for (let t = 0; t < roots.length; t++) {
+    const root = roots[t];
+    for (let i = 0, at = 0; i < rows; i++, at += cols) {
+      let node = root;
+      let c = feature[node];
+      while (c >= 0) {
+        node = data[at + c] < value[node] ? node + 1 : right[node];
+        c = feature[node];
+      }
+      total[i] += value[node];
+    }
+  }
+}
+
 const EULER_GAMMA = 0.5772156649;
 
 /** c(n): average path length of an unsuccessful BST search, the paper's normaliser. */
@@ -86,23 +113,21 @@ export class IsolationForest {
 
   scoreMatrix(X: Matrix): Float64Array {
     this.checkWidth(X.cols);
-    const { feature, value, right, roots, norm } = this;
-    const { data, cols, rows } = X;
-    const total = new Float64Array(rows);
-    // Tree by tree: one tree's nodes stay in cache while every row walks it.
-    for (let t = 0; t < roots.length; t++) {
-      const root = roots[t];
-      for (let i = 0, at = 0; i < rows; i++, at += cols) {
-        let node = root;
-        let f = feature[node];
-        while (f >= 0) {
-          node = data[at + f] < value[node] ? node + 1 : right[node];
-          f = feature[node];
-        }
-        total[i] += value[node];
-      }
-    }
-    for (let i = 0; i < rows; i++) total[i] = norm === 0 ? 0.5 : Math.pow(2, -total[i] / roots.length / norm);
+    const total = new Float64Array(X.rows);
+    sumPathLengths(this.arrays(), X.data, X.rows, X.cols, total);
+    return this.scoresOf(total);
+  }
+
+  /** The node arrays, for sumPathLengths on another thread. */
+  arrays(): ForestArrays {
+    return { roots: this.roots, feature: this.feature, value: this.value, right: this.right };
+  }
+
+  /** Turns path-length sums over all trees (from sumPathLengths) into scores, in place. */
+  scoresOf(total: Float64Array): Float64Array {
+    const { norm } = this;
+    const trees = this.roots.length;
+    for (let i = 0; i < total.length; i++) total[i] = norm === 0 ? 0.5 : Math.pow(2, -total[i] / trees / norm);
     return total;
   }
 

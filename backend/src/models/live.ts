@@ -1,4 +1,4 @@
-import { Autoencoder, type AutoencoderState } from '../detectors/index.js';
+import type { Autoencoder, AutoencoderState } from '../detectors/autoencoder.js';
 import type { Model } from './model.js';
 
 /**
@@ -15,10 +15,16 @@ export function liveAutoencoder(state: AutoencoderState): Autoencoder | undefine
   return live.get(state);
 }
 
-/** Brings a model's autoencoders to life (loadModel and train do this; a model parsed by hand needs it once). */
+/**
+ * Brings a model's autoencoders to life (loadModel and train do this; a model parsed by hand needs it once). tfjs is
+ * imported only here, so a model without an autoencoder never loads it (about 1 s and 60 MB).
+ */
 export async function prepareModel(model: Model): Promise<Model> {
   for (const state of [model.members.autoencoder, model.sessions?.members.autoencoder]) {
-    if (state && !live.has(state)) live.set(state, await Autoencoder.fromJSON(state));
+    if (state && !live.has(state)) {
+      const { Autoencoder } = await import('../detectors/autoencoder.js');
+      live.set(state, await Autoencoder.fromJSON(state));
+    }
   }
   return model;
 }

@@ -34,6 +34,19 @@ describe('web logs', async () => {
     expect(sqli.template).toBe('GET /search');
   });
 
+  it('puts every attack pattern at high or above, with a browser user agent and an ordinary status', () => {
+    const attacks = {
+      'SQL injection pattern: OR 1=1': '/api/users?id=1%20OR%201=1',
+      'XSS pattern: <script>': '/search?q=%3Cscript%3Ealert(1)%3C/script%3E',
+      'path traversal pattern: ../': '/static/../../etc/hosts.bak',
+      'command injection pattern: shell command after separator': '/api/ping?host=127.0.0.1;whoami',
+    };
+    const lines = Object.values(attacks).map((target, k) => plantedAccessLine(4001 + k, { target }));
+    const scored = createScorer(model, { detector: 'ensemble' }).pushBatch(lines);
+    expect(scored.map((s) => s.reasons[0])).toEqual(Object.keys(attacks));
+    for (const s of scored) expect(['high', 'critical'], s.line).toContain(s.severity);
+  });
+
   it('explains a burst from one client against the baseline rate', () => {
     const burst = Array.from({ length: 150 }, (_, k) => plantedAccessLine(4001 + k / 10, { ip: '10.9.9.7', target: '/login', method: 'POST', status: 401 }));
     const scored = scoreAll(createScorer(model, { detector: 'iforest' }), burst);

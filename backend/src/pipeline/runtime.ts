@@ -1,16 +1,22 @@
-import { IsolationForest, Novelty, type Autoencoder, type Calibration } from '../detectors/index.js';
+import type { Autoencoder } from '../detectors/autoencoder.js';
+import type { Calibration } from '../detectors/calibration.js';
+import { IsolationForest } from '../detectors/isolation-forest.js';
+import { Novelty } from '../detectors/novelty.js';
 import { TemplateIndex } from '../features/index.js';
 import { SessionVectorizer } from '../features/session.js';
 import { liveAutoencoder } from '../models/live.js';
 import type { Member, MemberStates, Model } from '../models/model.js';
 import type { DetectorKind } from '../types.js';
 import { PipelineInputError } from './errors.js';
+import { ThreadedForest } from './forest-thread.js';
 
 /** A model's members brought to life once, shared by every scorer of that model. */
 export interface ModelRuntime {
   model: Model;
   templates: TemplateIndex;
   members: LiveMembers;
+  /** The line-level Isolation Forest, scoring large inputs on two threads. */
+  threadedForest?: ThreadedForest;
   novelty?: Novelty;
   sessions?: {
     key: RegExp;
@@ -42,10 +48,12 @@ export function runtimeOf(model: Model): ModelRuntime {
 
 function hydrate(model: Model): ModelRuntime {
   const s = model.sessions;
+  const members = liveMembers(model.members, model.calibration);
   return {
     model,
     templates: TemplateIndex.fromJSON(model.parserState.templates),
-    members: liveMembers(model.members, model.calibration),
+    members,
+    threadedForest: members.iforest && new ThreadedForest(members.iforest),
     novelty: model.novelty ? Novelty.fromJSON(model.novelty) : undefined,
     sessions: s && {
       key: new RegExp(s.key),

@@ -1,4 +1,7 @@
-import { calibrate, ensemble, severityOf, type MemberScore, type Signal, type Thresholds } from '../detectors/index.js';
+// Straight from the detector modules, not detectors/index.js: that one loads tfjs, which iforest models never need.
+import { calibrate, severityOf, type Thresholds } from '../detectors/calibration.js';
+import * as ensemble from '../detectors/ensemble.js';
+import type { MemberScore, Signal } from '../detectors/ensemble.js';
 import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
 import { LineFeaturizer, type TemplateHit } from '../features/index.js';
@@ -31,6 +34,9 @@ export function createScorer(model: Model, opts: ScorerOptions = {}): BatchScore
   return new LineScorer(runtimeOf(model), opts);
 }
 
+/** Members as the scorer uses them: anything that scores a matrix, with its calibration. */
+type Scoring = Pick<LiveMembers, 'calibration'> & Partial<Record<Member, { scoreMatrix(X: Matrix): Float64Array }>>;
+
 interface Held {
   line: ScoredLine;
   template: number;
@@ -51,6 +57,7 @@ class LineScorer implements BatchScorer {
   private readonly labels: Record<string, string>;
   private readonly cols: number;
   private readonly scratch: MemberScore[];
+  private readonly lineMembers: Scoring;
   private matrix = new Float64Array(0);
   private parsed: ParsedLine[] = [];
   private hits: TemplateHit[] = [];
@@ -71,6 +78,7 @@ class LineScorer implements BatchScorer {
     this.featurizer = new LineFeaturizer(model.featureSchema, runtime.templates, model.baselines.web);
     this.cols = model.featureSchema.names.length;
     this.scratch = this.members.map((name) => ({ name, score: 0 }));
+    this.lineMembers = { ...runtime.members, iforest: runtime.threadedForest };
     if (runtime.sessions) {
       const closed: OpenSession<Held>[] = [];
       this.sessions = { tracker: new SessionTracker<Held>((s) => closed.push(s), runtime.sessions.idleMs), closed, queue: [], head: 0 };
@@ -85,7 +93,7 @@ class LineScorer implements BatchScorer {
     const n = raws.length;
     if (n === 0) return NO_LINES;
     const X = this.featurize(raws, ts);
-    const calibrated = this.scoreMembers(this.runtime.members, X);
+    const calibrated = this.scoreMembers(this.lineMembers, X);
     const out: ScoredLine[] = this.sessions ? NO_LINES : new Array(n);
     for (let i = 0; i < n; i++) {
       const line = this.scoreLine(i, raws[i], ts?.[i], X, calibrated);
@@ -125,7 +133,7 @@ class LineScorer implements BatchScorer {
   }
 
   /** Calibrated score of each active member for each row. */
-  private scoreMembers(live: LiveMembers, X: Matrix): Partial<Record<Member, Float64Array>> {
+  private scoreMembers(live: Scoring, X: Matrix): Partial<Record<Member, Float64Array>> {
     const out: Partial<Record<Member, Float64Array>> = {};
     for (const m of this.members) {
       const detector = live[m];

@@ -115,6 +115,7 @@ class Trainer {
 
   constructor(private readonly opts: TrainOptions) {
     this.sampleLimit = opts.sampleLines ?? DEFAULT_SAMPLE;
+    if (opts.format === 'custom') customPatternCheck(opts.pattern);
     if (opts.sessionKey) {
       this.sessionKey = sessionKeyRegex(opts.sessionKey);
       this.tracker = new SessionTracker<number>((s) => this.sessions.push(s.items), opts.sessionIdleMs, MAX_SESSION_ITEMS);
@@ -303,5 +304,14 @@ class LineHasher {
   private flush(): void {
     if (this.chunk.length) this.hash.update(`${this.chunk.join('\n')}\n`);
     this.chunk = [];
+  }
+}
+
+/** A custom format's pattern is the user's: a missing or invalid one is their mistake, said before any line is read. */
+function customPatternCheck(pattern: string | undefined): void {
+  try {
+    createParser('custom', { pattern });
+  } catch (e) {
+    throw new PipelineInputError((e as Error).message);
   }
 }

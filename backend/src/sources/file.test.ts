@@ -60,6 +60,14 @@ describe('file source', () => {
     expect((await source.files()).map((f) => f.path)).toEqual([join(dir, 'logs', 'access.log')]);
   });
 
+  it('reads the timestamps of a format of your own through its named-group pattern', async () => {
+    writeFileSync(join(dir, 'logs', 'jobs.log'), '2026-01-01T00:01:00Z|INFO|job 1 done\n2026-01-01T00:02:00Z|WARN|job 2 slow\n');
+    const source = createFileSource([{ path: join(dir, 'logs', 'jobs.log'), labels: { job: 'jobs' }, pattern: '^(?<ts>[^|]+)\\|(?<level>[A-Z]+)\\|(?<message>.*)$' }]);
+    expect((await source.files()).map((f) => f.format)).toEqual(['custom']);
+    const entries = await collect(source.read({ ...all, selector: parseSelector('{job="jobs"}') }));
+    expect(entries.map((e) => e.ts)).toEqual([T0 + MINUTE, T0 + 2n * MINUTE]);
+  });
+
   it('falls back to the previous line, then the file mtime, for lines without a timestamp', async () => {
     writeFileSync(join(dir, 'logs', 'plain.log'), 'first line without time\nsecond\n');
     const source = createFileSource([{ path: join(dir, 'logs', '*.log'), labels: { job: 'plain' } }]);

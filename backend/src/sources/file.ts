@@ -11,6 +11,8 @@ export interface FileStreamConfig {
   path: string;
   labels: Labels;
   format?: string;
+  /** Named-group regex of a format of your own (implies `custom`). */
+  pattern?: string;
 }
 
 /** One file on disk and its stream labels. */
@@ -18,6 +20,7 @@ export interface FileStream {
   path: string;
   labels: Labels;
   format: FormatName | 'auto';
+  pattern?: string;
 }
 
 export interface FileSource extends Source {
@@ -34,10 +37,11 @@ export function createFileSource(config: readonly FileStreamConfig[], opts: { ma
   async function files(selector: LabelMatcher[] = []): Promise<FileStream[]> {
     const found = new Map<string, FileStream>();
     for (const entry of config) {
-      const format = entry.format && FORMATS.has(entry.format) ? (entry.format as FormatName) : 'auto';
+      const { pattern } = entry;
+      const format = pattern ? 'custom' : entry.format && FORMATS.has(entry.format) ? (entry.format as FormatName) : 'auto';
       for (const path of await expandGlob(entry.path)) {
         const labels = { ...entry.labels, filename: path };
-        if (!found.has(path) && matchesSelector(selector, labels)) found.set(path, { path, labels, format });
+        if (!found.has(path) && matchesSelector(selector, labels)) found.set(path, { path, labels, format, pattern });
       }
     }
     return [...found.values()];
@@ -60,7 +64,7 @@ export function createFileSource(config: readonly FileStreamConfig[], opts: { ma
         const lines = (await follower.poll()).map((l) => l.line);
         await follower.close();
         const mtime = (await stat(file.path).catch(() => undefined))?.mtimeMs ?? Date.now();
-        const stamp = lineClock(file.format, lines.slice(0, SAMPLE_LINES), () => mtime);
+        const stamp = lineClock(file, lines.slice(0, SAMPLE_LINES), () => mtime);
         for (const line of lines) {
           const ts = msToNs(stamp(line));
           if (ts >= q.start && ts < q.end && passesLineFilters(line, q.lineFilters)) entries.push({ labels: file.labels, ts, line });
@@ -77,8 +81,12 @@ export function createFileSource(config: readonly FileStreamConfig[], opts: { ma
  * Timestamps for the lines of one file, in milliseconds: parsed from the line when its format carries one, else the
  * previous line's (a continuation line), else `fallback` (the file's mtime for history, the read time when tailing).
  */
-export function lineClock(format: FormatName | 'auto', sample: readonly string[], fallback: () => number): (line: string) => number {
-  const parser = createParser(format, { sample });
+export function lineClock(
+  file: Pick<FileStream, 'format' | 'pattern'>,
+  sample: readonly string[],
+  fallback: () => number,
+): (line: string) => number {
+  const parser = createParser(file.format, { sample, pattern: file.pattern });
   let last: number | undefined;
   return (line) => {
     const ts = parser.parse(line).ts;

@@ -149,7 +149,7 @@ export class Watcher {
         lines.push(...(await followed.tail.poll()).map((l) => l.line));
         next.files[file.path] = followed.tail.position();
         if (lines.length === 0) continue;
-        followed.clock ??= lineClock(file.format, lines.slice(0, SAMPLE_LINES), Date.now);
+        followed.clock ??= lineClock(file, lines.slice(0, SAMPLE_LINES), Date.now);
         const clock = followed.clock;
         this.score(file.labels, lines.map((line) => ({ labels: file.labels, ts: msToNs(clock(line)), line })), out);
       }

@@ -97,7 +97,7 @@ export class ScoredFileIndex {
       }
       return;
     }
-    entry.clock ??= lineClock(file.format, lines.slice(0, SAMPLE_LINES), Date.now);
+    entry.clock ??= lineClock(file, lines.slice(0, SAMPLE_LINES), Date.now);
     for (const line of lines) add(entry.scorer.push({ labels: file.labels, ts: msToNs(entry.clock(line)), line }));
     if (entry.rows.length > MAX_ROWS_PER_FILE) entry.rows.splice(0, entry.rows.length - MAX_ROWS_PER_FILE);
   }
