@@ -53,23 +53,33 @@ export function lokiSink(url: string, auth: Omit<LokiSourceConfig, 'url'> = {}):
   };
 }
 
-const PAINT: Record<Severity, (s: string) => string> = {
-  critical: (s) => pc.bold(pc.red(s)),
-  high: pc.red,
-  medium: pc.yellow,
-  low: pc.cyan,
-  normal: pc.dim,
-};
+type Colors = ReturnType<typeof pc.createColors>;
 
-/** Prints each anomaly as one coloured line: time, severity, score, stream, the line, the reasons. */
-export function consoleSink(write: (text: string) => void = (t) => process.stdout.write(t)): AnomalySink {
+const paint = (c: Colors): Record<Severity, (s: string) => string> => ({
+  critical: (s) => c.bold(c.red(s)),
+  high: c.red,
+  medium: c.yellow,
+  low: c.cyan,
+  normal: c.dim,
+});
+
+/**
+ * Prints each anomaly as one line: time, severity, score, stream, the line, the reasons. Coloured where the
+ * terminal supports it (picocolors' detection), or as `color` says.
+ */
+export function consoleSink(
+  write: (text: string) => void = (t) => process.stdout.write(t),
+  { color = pc.isColorSupported }: { color?: boolean } = {},
+): AnomalySink {
+  const c = pc.createColors(color);
+  const severityPaint = paint(c);
   return {
     async send(anomalies) {
       for (const { ts, scored } of anomalies) {
         const time = new Date(Number(ts / 1_000_000n)).toISOString().slice(11, 19);
-        const severity = PAINT[scored.severity](scored.severity.toUpperCase().padEnd(8));
-        const reasons = scored.reasons.length > 0 ? pc.dim(` <- ${scored.reasons.join('; ')}`) : '';
-        write(`${pc.dim(time)} ${severity} ${scored.score.toFixed(3)} ${pc.dim(streamKey(scored.labels))} ${scored.line}${reasons}\n`);
+        const severity = severityPaint[scored.severity](scored.severity.toUpperCase().padEnd(8));
+        const reasons = scored.reasons.length > 0 ? c.dim(` <- ${scored.reasons.join('; ')}`) : '';
+        write(`${c.dim(time)} ${severity} ${scored.score.toFixed(3)} ${c.dim(streamKey(scored.labels))} ${scored.line}${reasons}\n`);
       }
     },
   };

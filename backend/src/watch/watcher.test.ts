@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { generateTraffic } from '@anomalog/generator/traffic/offline.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Model } from '../models/index.js';
@@ -141,12 +142,15 @@ describe('watcher', () => {
     const lines = traffic(200, 8);
     writeFileSync(log, `${lines.join('\n')}\n`);
     const printed: string[] = [];
-    const watcher = await Watcher.open(tc.ctx, { from: 'start', sink: consoleSink((t) => printed.push(t)) });
+    const watcher = await Watcher.open(tc.ctx, { from: 'start', sink: consoleSink((t) => printed.push(t), { color: true }) });
     expect(await watcher.cycle()).toBe(true);
     await watcher.stop();
     const printedLines = printed.map((text, i): [string, string] => [String(i), lines.find((l) => text.includes(l)) ?? text]);
     await expectDeliveredExactlyOnce(lines, printedLines);
-    for (const text of printed) expect(text).toMatch(/(LOW|MEDIUM|HIGH|CRITICAL) +\d\.\d{3} .*\{filename=.*job="web"\}/);
+    for (const text of printed) {
+      expect(text).toMatch(/\u001b\[3[1-6]m(LOW|MEDIUM|HIGH|CRITICAL)/);
+      expect(stripVTControlCharacters(text)).toMatch(/(LOW|MEDIUM|HIGH|CRITICAL) +\d\.\d{3} \{filename=.*job="web"\}/);
+    }
   });
 
   it('polls Loki with a cursor and resumes after a restart without duplicates', async () => {
