@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildSchema, SYS } from '../features/index.js';
+import { buildSchema, SYS, WEB } from '../features/index.js';
+import { METHODS } from '../features/web.js';
 import type { ParsedLine } from '../types.js';
 import { RULE_STRENGTH, ruleSignals } from './evidence.js';
+import { UA_CLASSES } from './rules.js';
 
 const schema = buildSchema('hdfs', []);
 
@@ -29,5 +31,49 @@ describe('rule signals of system lines', () => {
       { kind: 'error-level', strength: RULE_STRENGTH.fatal, reason: 'level FATAL' },
     ]);
     expect(ruleSignals(schema, line('ERROR'), row(3, 0.02, []))).toEqual([{ kind: 'error-level', strength: RULE_STRENGTH.error, reason: 'level ERROR' }]);
+  });
+});
+
+describe('rule signals of web lines', () => {
+  const web = buildSchema('nginx', []);
+  const request = (status: string, fields: Record<string, string> = {}): ParsedLine => ({
+    raw: '',
+    message: '',
+    fields: { ip: '10.0.0.7', method: 'GET', path: '/api/users/17', status, ...fields },
+    format: 'nginx',
+  });
+  function webRow(bytesZ: number, windowErrors: number): number[] {
+    const r = new Array<number>(web.names.length).fill(0);
+    r[WEB.status_class] = 2;
+    r[WEB.ua_class] = UA_CLASSES.indexOf('browser');
+    r[WEB.bytes_z] = bytesZ;
+    r[WEB.client_errors] = Math.log2(1 + windowErrors);
+    return r;
+  }
+
+  it('calls a response far above its route baseline medium, and a merely large one nothing', () => {
+    expect(ruleSignals(web, request('200'), webRow(34.4, 0))).toEqual([
+      { kind: 'rule', strength: RULE_STRENGTH.largeResponse, reason: 'bytes 34σ above /api/users/<*> baseline' },
+    ]);
+    expect(ruleSignals(web, request('200'), webRow(12.2, 0))).toEqual([]);
+  });
+
+  it('calls a client’s burst of HTTP 401s medium, and two or three failed logins nothing', () => {
+    const login = { method: 'POST', path: '/login' };
+    expect(ruleSignals(web, request('401', login), webRow(0, 7))).toEqual([
+      { kind: 'rule', strength: RULE_STRENGTH.authFailures, reason: 'client 10.0.0.7: 7 failed responses in the last minute, this one HTTP 401 (brute force?)' },
+    ]);
+    expect(ruleSignals(web, request('401', login), webRow(0, 3))).toEqual([]);
+    expect(ruleSignals(web, request('404', login), webRow(0, 7))).toEqual([]);
+  });
+
+  it('calls a non-standard method the server refused medium, and a standard or accepted one nothing', () => {
+    const probe = webRow(0, 0);
+    probe[WEB.method] = METHODS.length;
+    expect(ruleSignals(web, request('501', { method: 'TRACK' }), probe)).toEqual([
+      { kind: 'rule', strength: RULE_STRENGTH.refusedMethod, reason: 'unusual method TRACK refused (HTTP 501)' },
+    ]);
+    expect(ruleSignals(web, request('207', { method: 'PROPFIND' }), probe)).toEqual([]);
+    expect(ruleSignals(web, request('405', { method: 'DELETE' }), webRow(0, 0))).toEqual([]);
   });
 });

@@ -1,14 +1,16 @@
 import type { Signal } from '../detectors/index.js';
 import type { FeatureSchema } from '../features/schema.js';
 import { SYS } from '../features/system.js';
-import { WEB } from '../features/web.js';
+import { routeOf } from '../features/route.js';
+import { METHODS, WEB } from '../features/web.js';
 import type { ParsedLine } from '../types.js';
 import { attackHits, describeAttack, KEYWORDS, LEVELS, UA_CLASSES, uaToolName } from './rules.js';
 
 /**
  * Rule signals of one line, on the calibrated score scale (0.65 alone is `medium`): attack patterns are `high`,
  * a FATAL line `high`, an ERROR line `medium`, a trouble keyword or a scanner user agent `low`; an HTTP 5xx alone
- * stays below `low` and only explains a line something else flagged; a session missing a lifecycle step or with two
+ * stays below `low` and only explains a line something else flagged; a response far above its route's usual size
+ * a client's burst of HTTP 401s and a non-standard method the server refused are `medium`; a session missing a lifecycle step or with two
  * steps out of order is `low`. A trouble keyword on a routine template (see ROUTINE_SHARE) is no evidence at all.
  * Read from the feature row, so the patterns themselves are matched again only for the rare line that has one.
  */
@@ -20,6 +22,12 @@ export const RULE_STRENGTH = {
   keyword: 0.5,
   tool: 0.5,
   http5xx: 0.35,
+  /** A response far larger than its route's training median (see LARGE_RESPONSE_Z). */
+  largeResponse: 0.65,
+  /** One client failing authentication again and again within the window (see AUTH_FAILURES). */
+  authFailures: 0.65,
+  /** A method outside the standard set that the server refused (400, 405, 501): a probe, not a client's request. */
+  refusedMethod: 0.65,
   /** A session lacks a step of the usual lifecycle, or has two steps the other way round. */
   sessionShape: 0.5,
 } as const;
@@ -34,6 +42,17 @@ export const RULE_STRENGTH = {
 const ROUTINE_SHARE = 0.001;
 const ROUTINE_RARITY = -Math.log10(ROUTINE_SHARE);
 
+/**
+ * bytes_z is measured against the route's median and robust spread, which a few percent of anomalies in training do
+ * not move; a route's second common kind of answer (a 401 page next to a 302 redirect) reaches about 12. 15σ in
+ * log bytes is a response tens to thousands of times the usual size: an export or a dump, not a page.
+ */
+const LARGE_RESPONSE_Z = 15;
+/** Authentication failures (HTTP 401) for one client within the 60 s window; normal users fail two or three times. */
+const AUTH_FAILURES = 5;
+/** Answers with which a server refuses a method it does not know or allow. */
+const REFUSED = new Set(['400', '405', '501']);
+
 const NONE: Signal[] = [];
 
 export function ruleSignals(schema: FeatureSchema, p: ParsedLine, row: ArrayLike<number>): Signal[] {
@@ -44,7 +63,11 @@ function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
   const attack = row[WEB.attack_sqli] + row[WEB.attack_xss] + row[WEB.attack_traversal] + row[WEB.attack_cmdi];
   const tool = UA_CLASSES[row[WEB.ua_class]] === 'tool';
   const serverError = row[WEB.status_class] === 5;
-  if (attack === 0 && !tool && !serverError) return NONE;
+  const large = row[WEB.bytes_z] >= LARGE_RESPONSE_Z;
+  const errors = Math.round(Math.pow(2, row[WEB.client_errors]) - 1);
+  const authBurst = errors >= AUTH_FAILURES && p.fields.status === '401';
+  const refusedMethod = row[WEB.method] === METHODS.length && REFUSED.has(p.fields.status ?? '');
+  if (attack === 0 && !tool && !serverError && !large && !authBurst && !refusedMethod) return NONE;
   const out: Signal[] = [];
   if (attack > 0) {
     const { path = '', query = '' } = p.fields;
@@ -52,6 +75,17 @@ function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
     for (const h of attackHits(query ? `${path}?${query}` : path)) out.push({ kind: 'rule', strength, reason: describeAttack(h) });
   }
   if (tool) out.push({ kind: 'rule', strength: RULE_STRENGTH.tool, reason: `scanner or tool user agent: ${uaToolName(p.fields.ua ?? '')}` });
+  if (large) {
+    const route = routeOf(p.fields.method ?? '', p.fields.path ?? '').replace(/^\S+ /, '');
+    out.push({ kind: 'rule', strength: RULE_STRENGTH.largeResponse, reason: `bytes ${Math.round(row[WEB.bytes_z])}σ above ${route} baseline` });
+  }
+  if (authBurst) {
+    const client = p.fields.ip ?? 'client';
+    out.push({ kind: 'rule', strength: RULE_STRENGTH.authFailures, reason: `client ${client}: ${errors} failed responses in the last minute, this one HTTP 401 (brute force?)` });
+  }
+  if (refusedMethod) {
+    out.push({ kind: 'rule', strength: RULE_STRENGTH.refusedMethod, reason: `unusual method ${p.fields.method ?? '?'} refused (HTTP ${p.fields.status})` });
+  }
   if (serverError) out.push({ kind: 'rule', strength: RULE_STRENGTH.http5xx, reason: `HTTP ${p.fields.status ?? '5xx'}` });
   return out;
 }

@@ -17,29 +17,29 @@ const IDLE = 0;
 const WORK = 1;
 const DONE = 2;
 
-/** The worker runs sumPathLengths from its own source text, so it needs no module loader (the CLI runs on tsx). */
+/**
+ * The worker runs sumPathLengths from its own source text, so it needs no module loader (the CLI runs on tsx). It
+ * blocks on the control word between batches (Atomics.waitAsync can miss a wake-up on Node 20).
+ */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const sumPathLengths = ${sumPathLengths.toString()};
 const { forest, cols, ctrl, data, out, millis } = workerData;
-(async () => {
-  parentPort.postMessage('ready');
-  for (;;) {
-    const state = Atomics.load(ctrl, ${STATE});
-    if (state !== ${WORK}) {
-      const w = Atomics.waitAsync(ctrl, ${STATE}, state);
-      if (w.async) await w.value;
-      continue;
-    }
-    const rows = ctrl[${ROWS}];
-    const started = performance.now();
-    out.fill(0, 0, rows);
-    sumPathLengths(forest, data, rows, cols, out);
-    millis[0] = performance.now() - started;
-    Atomics.store(ctrl, ${STATE}, ${DONE});
-    Atomics.notify(ctrl, ${STATE});
+parentPort.postMessage('ready');
+for (;;) {
+  const state = Atomics.load(ctrl, ${STATE});
+  if (state !== ${WORK}) {
+    Atomics.wait(ctrl, ${STATE}, state, 250);
+    continue;
   }
-})();
+  const rows = ctrl[${ROWS}];
+  const started = performance.now();
+  out.fill(0, 0, rows);
+  sumPathLengths(forest, data, rows, cols, out);
+  millis[0] = performance.now() - started;
+  Atomics.store(ctrl, ${STATE}, ${DONE});
+  Atomics.notify(ctrl, ${STATE});
+}
 `;
 
 interface Shared {
@@ -117,15 +117,14 @@ export class ThreadedForest {
 
   private start(): void {
     if (this.worker || this.failed) return;
-    const f = this.forest.arrays();
     const shared: Shared = {
       ctrl: new Int32Array(new SharedArrayBuffer(8)),
       data: new Float64Array(new SharedArrayBuffer(CAPACITY * this.forest.cols * 8)),
       out: new Float64Array(new SharedArrayBuffer(CAPACITY * 8)),
       millis: new Float64Array(new SharedArrayBuffer(8)),
     };
-    const forest = { roots: f.roots.slice(), feature: f.feature.slice(), value: f.value.slice(), right: f.right.slice() };
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { forest, cols: this.forest.cols, ...shared } });
+    const workerData = { forest: this.forest.arrays(), cols: this.forest.cols, ...shared };
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     worker.unref();
     worker.once('message', () => (this.ready = true));
     worker.once('error', () => this.stop());

@@ -17,6 +17,7 @@ import {
   WebBaselineBuilder,
   type FeatureSchema,
 } from '../features/index.js';
+import { RouteBaselineBuilder } from '../features/route-baseline.js';
 import { SessionVectorizer } from '../features/session.js';
 import { rememberAutoencoder } from '../models/live.js';
 import { MODEL_SCHEMA, membersOf, type FeatureStats, type Member, type MemberStates, type Model, type SessionModel } from '../models/model.js';
@@ -108,7 +109,7 @@ class Trainer {
     format: FormatName;
     parser: LineParser;
     templates: TemplateIndex;
-    web?: WebBaselineBuilder;
+    web?: { baseline: WebBaselineBuilder; routes: RouteBaselineBuilder };
     header?: string;
   };
   private lines = 0;
@@ -139,7 +140,7 @@ class Trainer {
     const format = requested === 'auto' ? detectFormat(this.head) : requested;
     const parser = createParser(format, { sample: this.head, pattern: this.opts.pattern });
     const web = familyOf(format) === 'web';
-    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? new WebBaselineBuilder() : undefined };
+    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? { baseline: new WebBaselineBuilder(), routes: new RouteBaselineBuilder() } : undefined };
     for (const raw of this.head.splice(0)) this.learn(raw);
   }
 
@@ -154,7 +155,8 @@ class Trainer {
       return;
     }
     const hit = s.templates.learn(p);
-    s.web?.observe(p, hit);
+    s.web?.baseline.observe(p, hit);
+    s.web?.routes.observe(p, hit.id);
     this.numeric.observe(p);
     if (this.sessionKey) {
       const key = this.sessionKey.exec(raw)?.[0];
@@ -168,7 +170,7 @@ class Trainer {
     if (this.lines === 0) throw new PipelineInputError('nothing to train on: the input has no lines');
     s.templates.seal();
     const schema = buildSchema(s.format, this.numeric.list());
-    const web = s.web?.finish();
+    const web = s.web && { ...s.web.baseline.finish(), ...s.web.routes.finish() };
     const X = this.sampleMatrix(schema, s.templates, s.parser, web);
     if (X.rows === 0) throw new PipelineInputError('nothing to train on: the input has only a header');
     const detector = this.opts.detector ?? 'ensemble';
