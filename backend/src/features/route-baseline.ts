@@ -1,6 +1,4 @@
-import type { ParsedLine } from '../types.js';
 import type { RouteStats } from './web.js';
-import { bytesOf } from './web.js';
 
 /**
  * Per-route baselines of log1p(bytes) and log1p(response time in ms) that a few percent of anomalies in the training
@@ -45,23 +43,6 @@ export class RobustRouteStats {
       std.push(round6(Math.max(MIN_SPREAD, MAD_TO_STD * mad * BIN, IQR_TO_STD * iqr * BIN)));
     }
     return { mean, std };
-  }
-}
-
-/** The robust bytes and response-time baselines of web routes, fed the same lines as `WebBaselineBuilder`. */
-export class RouteBaselineBuilder {
-  private readonly bytes = new RobustRouteStats();
-  private readonly rt = new RobustRouteStats();
-
-  observe(p: ParsedLine, route: number): void {
-    if (route < 0) return;
-    this.bytes.add(route, Math.log1p(bytesOf(p)));
-    const rt = p.fields.rt;
-    this.rt.add(route, Math.log1p(rt === undefined ? 0 : (Number(rt) || 0) * 1000));
-  }
-
-  finish(): { bytes: RouteStats; rt: RouteStats } {
-    return { bytes: this.bytes.finish(), rt: this.rt.finish() };
   }
 }
 

@@ -3,6 +3,7 @@ import type { ParsedLine } from '../types.js';
 import { ClientWindows, type WindowReading } from './client-window.js';
 import type { FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from './templates.js';
+import { RobustRouteStats } from './route-baseline.js';
 
 /** Line features of a web request (Apache/Nginx access logs). */
 export const WEB_FEATURES: readonly FeatureSpec[] = [
@@ -51,40 +52,13 @@ export interface RouteStats {
   std: number[];
 }
 
-const MIN_STD = 0.25;
 const MAX_Z = 50;
 const RATE_BINS = 4096;
 
-/** Mean and spread per route, one value at a time (Welford). */
-class RouteStatsBuilder {
-  private readonly n: number[] = [];
-  private readonly mean: number[] = [];
-  private readonly m2: number[] = [];
-
-  add(route: number, x: number): void {
-    while (this.n.length <= route) {
-      this.n.push(0);
-      this.mean.push(0);
-      this.m2.push(0);
-    }
-    const n = ++this.n[route];
-    const d = x - this.mean[route];
-    this.mean[route] += d / n;
-    this.m2[route] += d * (x - this.mean[route]);
-  }
-
-  finish(): RouteStats {
-    return {
-      mean: this.mean.map(round6),
-      std: this.m2.map((m2, i) => round6(Math.max(MIN_STD, Math.sqrt(m2 / Math.max(1, this.n[i] - 1))))),
-    };
-  }
-}
-
 /** Accumulates web baselines over the training stream (per-route statistics, a histogram of client rates). */
 export class WebBaselineBuilder {
-  private readonly bytes = new RouteStatsBuilder();
-  private readonly rt = new RouteStatsBuilder();
+  private readonly bytes = new RobustRouteStats();
+  private readonly rt = new RobustRouteStats();
   private readonly rates = new Float64Array(RATE_BINS);
   private readonly windows = new ClientWindows();
 
@@ -208,8 +182,4 @@ function median(hist: Float64Array): number {
     if (acc * 2 >= total && total > 0) return i;
   }
   return 1;
-}
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }

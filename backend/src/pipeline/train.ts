@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
-import {
-  Autoencoder,
-  DEFAULT_THRESHOLDS,
-  fitCalibration,
-  IsolationForest,
-  Novelty,
-  type Calibration,
-  type Progress,
-} from '../detectors/index.js';
+import type { Progress } from '../detectors/autoencoder.js';
+import { DEFAULT_THRESHOLDS, fitCalibration, type Calibration } from '../detectors/calibration.js';
+import { IsolationForest } from '../detectors/isolation-forest.js';
+import { Novelty } from '../detectors/novelty.js';
 import {
   buildSchema,
   familyOf,
@@ -17,7 +12,6 @@ import {
   WebBaselineBuilder,
   type FeatureSchema,
 } from '../features/index.js';
-import { RouteBaselineBuilder } from '../features/route-baseline.js';
 import { SessionVectorizer } from '../features/session.js';
 import { rememberAutoencoder } from '../models/live.js';
 import { MODEL_SCHEMA, membersOf, type FeatureStats, type Member, type MemberStates, type Model, type SessionModel } from '../models/model.js';
@@ -109,7 +103,7 @@ class Trainer {
     format: FormatName;
     parser: LineParser;
     templates: TemplateIndex;
-    web?: { baseline: WebBaselineBuilder; routes: RouteBaselineBuilder };
+    web?: { baseline: WebBaselineBuilder };
     header?: string;
   };
   private lines = 0;
@@ -140,7 +134,7 @@ class Trainer {
     const format = requested === 'auto' ? detectFormat(this.head) : requested;
     const parser = createParser(format, { sample: this.head, pattern: this.opts.pattern });
     const web = familyOf(format) === 'web';
-    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? { baseline: new WebBaselineBuilder(), routes: new RouteBaselineBuilder() } : undefined };
+    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? { baseline: new WebBaselineBuilder() } : undefined };
     for (const raw of this.head.splice(0)) this.learn(raw);
   }
 
@@ -156,7 +150,6 @@ class Trainer {
     }
     const hit = s.templates.learn(p);
     s.web?.baseline.observe(p, hit);
-    s.web?.routes.observe(p, hit.id);
     this.numeric.observe(p);
     if (this.sessionKey) {
       const key = this.sessionKey.exec(raw)?.[0];
@@ -170,7 +163,7 @@ class Trainer {
     if (this.lines === 0) throw new PipelineInputError('nothing to train on: the input has no lines');
     s.templates.seal();
     const schema = buildSchema(s.format, this.numeric.list());
-    const web = s.web && { ...s.web.baseline.finish(), ...s.web.routes.finish() };
+    const web = s.web?.baseline.finish();
     const X = this.sampleMatrix(schema, s.templates, s.parser, web);
     if (X.rows === 0) throw new PipelineInputError('nothing to train on: the input has only a header');
     const detector = this.opts.detector ?? 'ensemble';
@@ -223,6 +216,8 @@ class Trainer {
         states.iforest = forest.toJSON();
         calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest, calibrationRates(held.rows));
       } else {
+        // Imported here so that models without an autoencoder never load TensorFlow.js (about 0.8 s and 56 MB).
+        const { Autoencoder } = await import('../detectors/autoencoder.js');
         const ae = await Autoencoder.fit(spread, {
           seed,
           epochs: this.opts.autoencoderEpochs,
