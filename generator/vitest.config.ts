@@ -1,10 +1,4 @@
 import { defineConfig } from 'vitest/config';
+import { nodeWorkspaceTests } from '../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+export default defineConfig({ test: nodeWorkspaceTests });
