@@ -111,7 +111,7 @@ export function describeFeature(f: number, input: ExplainInput): string {
       return `unusual method ${METHODS[v] ?? parsed.fields.method ?? '?'}`;
     case 'ua_class': {
       const cls = UA_CLASSES[v] ?? 'other';
-      return cls === 'tool' ? `tool user agent: ${uaToolName(parsed.fields.ua ?? '')}` : `${cls} user agent`;
+      return cls === 'tool' ? `scanner or tool user agent: ${uaToolName(parsed.fields.ua ?? '')}` : `${cls} user agent`;
     }
     case 'template_rarity':
     case 'system:template_rarity':
