@@ -126,8 +126,10 @@ export function describeFeature(f: number, input: ExplainInput): string {
       const perMinute = (Math.pow(2, v) - 1) * base;
       return `client ${client} sent ${fmt(perMinute)} requests/min, ${fmt(perMinute / base)}× its baseline`;
     }
-    case 'client_errors':
-      return `client ${client} got ${fmt(Math.pow(2, v) - 1)} error responses in the last minute`;
+    case 'client_errors': {
+      const errors = fmt(Math.pow(2, v) - 1);
+      return `client ${client} got ${errors} error response${errors === '1' ? '' : 's'} in the last minute`;
+    }
     case 'system:level':
       return `level ${(parsed.level ?? '?').toUpperCase()}`;
     case 'system:message_length':

@@ -1,28 +1,41 @@
 import { writeSync } from 'node:fs';
 
 const CHUNK_BYTES = 4 << 20;
+/** Lines joined into one string before encoding: one Buffer write per batch instead of one per line. */
+const BATCH_LINES = 512;
 
 /** Appends lines to a file descriptor through one large reusable buffer. */
 export class ChunkWriter {
   private buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
+  private batch: string[] = [];
 
   constructor(private readonly fd: number) {}
 
   line(text: string): void {
-    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
-    const worst = text.length * 3 + 1;
-    if (this.used + worst > this.buf.length) {
-      this.flush();
-      if (worst > this.buf.length) this.buf = Buffer.allocUnsafe(worst);
-    }
-    this.used += this.buf.write(text, this.used);
-    this.buf[this.used++] = 10;
+    if (this.batch.push(text) === BATCH_LINES) this.encodeBatch();
   }
 
   flush(): void {
+    this.encodeBatch();
     let off = 0;
     while (off < this.used) off += writeSync(this.fd, this.buf, off, this.used - off);
     this.used = 0;
+  }
+
+  private encodeBatch(): void {
+    if (this.batch.length === 0) return;
+    this.batch.push('');
+    const text = this.batch.join('\n');
+    this.batch = [];
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+    const worst = text.length * 3;
+    if (this.used + worst > this.buf.length) {
+      const pending = this.batch;
+      this.flush();
+      this.batch = pending;
+      if (worst > this.buf.length) this.buf = Buffer.allocUnsafe(worst);
+    }
+    this.used += this.buf.write(text, this.used);
   }
 }
