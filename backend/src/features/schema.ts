@@ -12,3 +12,8 @@ export interface FeatureSchema {
   kinds: FeatureKind[];
   numericColumns: string[];
 }
+
+/** Column index of each feature by name, for filling rows. */
+export function columnsOf(specs: readonly FeatureSpec[]): Record<string, number> {
+  return Object.fromEntries(specs.map((f, i) => [f.name, i]));
+}

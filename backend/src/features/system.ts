@@ -1,6 +1,6 @@
 import { KEYWORDS, keywordMask, levelRank } from '../explain/rules.js';
 import type { ParsedLine } from '../types.js';
-import type { FeatureSpec } from './schema.js';
+import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from './templates.js';
 
 /** Line features of a system log line (HDFS, syslog, JSON, logfmt, generic). */
@@ -16,7 +16,7 @@ export const SYSTEM_FEATURES: readonly FeatureSpec[] = [
   { name: 'message_length', kind: 'count' },
 ];
 
-export const SYS = Object.fromEntries(SYSTEM_FEATURES.map((f, i) => [f.name, i])) as Record<string, number>;
+export const SYS = columnsOf(SYSTEM_FEATURES);
 const FIRST_KEYWORD = SYS[`kw_${KEYWORDS[0]}`];
 
 const NUMERIC = /^[-+]?\d+(?:\.\d+)?$/;

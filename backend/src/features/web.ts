@@ -1,7 +1,7 @@
 import { attackHits, UA_CLASSES, uaClass, type AttackCategory } from '../explain/rules.js';
 import type { ParsedLine } from '../types.js';
 import { ClientWindows, type WindowReading } from './client-window.js';
-import type { FeatureSpec } from './schema.js';
+import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from './templates.js';
 import { RobustRouteStats } from './route-baseline.js';
 
@@ -26,7 +26,7 @@ export const WEB_FEATURES: readonly FeatureSpec[] = [
   { name: 'client_errors', kind: 'count' },
 ];
 
-export const WEB = Object.fromEntries(WEB_FEATURES.map((f, i) => [f.name, i])) as Record<string, number>;
+export const WEB = columnsOf(WEB_FEATURES);
 const ATTACK_COLUMN: Record<AttackCategory, number> = {
   sqli: WEB.attack_sqli,
   xss: WEB.attack_xss,
