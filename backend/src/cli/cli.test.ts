@@ -131,6 +131,59 @@ describe('anomalog scan', { timeout: 300_000 }, async () => {
   });
 });
 
+describe('anomalog scan on worker threads', { timeout: 300_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'anomalog-threads-'));
+  const file = async (name: string, content: string | Buffer) => {
+    const p = join(dir, name);
+    await writeFile(p, content);
+    return p;
+  };
+  const access = normalAccessLog(6000);
+  access[3000] = plantedAccessLine(3000, { target: '/search?q=<script>alert(1)</script>', ua: 'Nikto/2.1.6' });
+  access[4500] = 'not an access line at all';
+  const accessPath = await file('access.log', `${access.join('\n')}\n`);
+
+  /** The same arguments on one thread and on several: the output must be the same bytes. */
+  async function expectSameOnThreads(args: string[], threads = 3): Promise<Run> {
+    const [one, many] = await Promise.all([anomalog([...args, '--threads', '1']), anomalog([...args, '--threads', String(threads)])]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(many.stderr).toBe(one.stderr);
+    expect(many.stdout).toBe(one.stdout);
+    return one;
+  }
+
+  it('gives the same --json lines and summary for an access log (lines dealt by client)', async () => {
+    const json = await expectSameOnThreads(['scan', accessPath, '--detector', 'iforest', '--json']);
+    const records = jsonLines(json.stdout);
+    expectContract(records, 6000);
+    expect(records[4500].template).toMatch(/^<unparsed/);
+    const summary = await expectSameOnThreads(['scan', accessPath, '--detector', 'iforest']);
+    expect(summary.stdout).toMatch(/lines: 6,000 {3}anomalies: [1-9]/);
+  });
+
+  it('gives the same output for HDFS sessions (lines dealt by session) and without sessions (in blocks)', async () => {
+    const sessions = await expectSameOnThreads(['scan', HDFS, '--session-key', 'blk_-?\\d+', '--detector', 'iforest', '--json'], 2);
+    expectContract(jsonLines(sessions.stdout), 2000);
+    expectContract(jsonLines((await expectSameOnThreads(['scan', HDFS, '--detector', 'iforest', '--json'], 2)).stdout), 2000);
+  });
+
+  it('scores with an autoencoder on the workers, and reports a cut line once', async () => {
+    const model = join(dir, 'ensemble.json');
+    expect((await anomalog(['train', accessPath, '--out', model, '--seed', '2'])).code).toBe(0);
+    expectContract(jsonLines((await expectSameOnThreads(['scan', accessPath, '--model', model, '--json'], 2)).stdout), 6000);
+    const huge = await file('huge.log', `${access.slice(0, 100).join('\n')}\n${'A'.repeat(200_000)}\n${access.slice(100, 300).join('\n')}\n`);
+    const run = await expectSameOnThreads(['scan', huge, '--model', model, '--json'], 2);
+    expect(run.stderr).toBe('anomalog: 1 line(s) longer than 65536 characters were cut for scoring\n');
+  });
+
+  it('learns from the first --train-lines lines and says so', async () => {
+    const run = await anomalog(['scan', accessPath, '--detector', 'iforest', '--train-lines', '1000']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('iforest detector, trained on its first 1,000 lines');
+    expect(run.stdout).toMatch(/lines: 6,000 /);
+  });
+});
+
 describe('bad input', { timeout: 300_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'anomalog-bad-'));
   const file = async (name: string, content: string | Buffer) => {
@@ -150,6 +203,8 @@ describe('bad input', { timeout: 300_000 }, async () => {
       [['scan', log, '--model', notModel], 1, /^anomalog: .*model\.json is not a usable model: schema "something-else\/2", expected "anomalog-model\/1"\n$/],
       [['scan', log, '--detector', 'magic'], 2, /^anomalog: --detector must be one of iforest\|autoencoder\|ensemble, got "magic" \(see: anomalog scan --help\)\n$/],
       [['scan', log, '--session-key', '(unclosed'], 1, /^anomalog: invalid --session-key regex/],
+      [['scan', log, '--threads', '0'], 2, /^anomalog: --threads must be at least 1 \(see: anomalog scan --help\)\n$/],
+      [['scan', log, '--train-lines', 'lots'], 2, /^anomalog: --train-lines must be a positive number of lines or "all", got "lots"/],
       [['scan', log, '--pattern', '(?<message>.*'], 1, /^anomalog: invalid custom format pattern/],
       [['scan', log, '--pattern', '^(\\S+) (.*)$'], 1, /^anomalog: custom format pattern needs named groups/],
       [['scan', log, '--format', 'apache', '--pattern', '(?<message>.*)'], 2, /--pattern goes with --format custom, not --format apache/],

@@ -11,6 +11,8 @@ export const MAX_LINE_CHARS = 64 * 1024;
 const BATCH_LINES = 2048;
 const SNIFF_BYTES = 8192;
 const CHUNK_BYTES = 1 << 20;
+/** Enough bytes for MAX_LINE_CHARS characters of any kind. */
+const MAX_LINE_BYTES = MAX_LINE_CHARS * 4;
 
 /** A log file that can be read more than once (stdin is spooled to a temp file first). */
 export interface LogInput {
@@ -22,6 +24,8 @@ export interface LogInput {
   /** Lines cut to MAX_LINE_CHARS during the last read. */
   truncated: number;
   batches(onBytes?: (bytes: number) => void): AsyncGenerator<string[]>;
+  /** The raw input in chunks of whole lines, for `splitLines` (which does not count `truncated`). */
+  chunks(onBytes?: (bytes: number) => void): AsyncGenerator<Buffer>;
   close(): Promise<void>;
 }
 
@@ -50,6 +54,7 @@ async function openFile(path: string, name: string, cleanup: () => Promise<void>
     gzip,
     truncated: 0,
     batches: (onBytes) => readBatches(input, onBytes),
+    chunks: (onBytes) => readChunks(input, onBytes),
     close: cleanup,
   };
   return input;
@@ -95,13 +100,24 @@ async function spoolStdin(): Promise<LogInput> {
 /** Lines in batches, split on '\n' (a trailing '\r' dropped), bad UTF-8 replaced, huge lines cut. */
 async function* readBatches(input: LogInput, onBytes?: (bytes: number) => void): AsyncGenerator<string[]> {
   input.truncated = 0;
+  const cut = () => input.truncated++;
+  for await (const chunk of readChunks(input, onBytes)) {
+    const lines = splitLines(chunk, cut);
+    for (let at = 0; at < lines.length; at += BATCH_LINES) yield lines.slice(at, at + BATCH_LINES);
+  }
+}
+
+/**
+ * The input as chunks of whole lines (about 1 MB each; the last line may lack its '\n'). While a huge line is still
+ * arriving only its head is kept, as it is cut anyway.
+ */
+async function* readChunks(input: LogInput, onBytes?: (bytes: number) => void): AsyncGenerator<Buffer> {
   const file = createReadStream(input.path, { highWaterMark: CHUNK_BYTES });
   let bytesRead = 0;
   file.on('data', (chunk) => (bytesRead += chunk.length));
   const source = input.gzip ? file.pipe(createGunzip()) : file;
   file.on('error', (e) => source.destroy(e));
   let carry: Buffer | undefined;
-  let batch: string[] = [];
   let sniffed = !input.gzip;
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -110,17 +126,10 @@ async function* readBatches(input: LogInput, onBytes?: (bytes: number) => void):
         sniffed = true;
       }
       const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
-        batch.push(decodeLine(buf, start, nl, input));
-        start = nl + 1;
-        if (batch.length === BATCH_LINES) {
-          yield batch;
-          batch = [];
-        }
-      }
-      carry = start < buf.length ? buf.subarray(start) : undefined;
-      if (carry && carry.length > MAX_LINE_CHARS * 4) carry = keepHead(carry);
+      const end = buf.lastIndexOf(10) + 1;
+      carry = end < buf.length ? buf.subarray(end) : undefined;
+      if (carry && carry.length > MAX_LINE_BYTES) carry = Buffer.from(carry.subarray(0, MAX_LINE_BYTES));
+      if (end > 0) yield buf.subarray(0, end);
       onBytes?.(bytesRead);
     }
   } catch (e) {
@@ -128,20 +137,28 @@ async function* readBatches(input: LogInput, onBytes?: (bytes: number) => void):
     const why = input.gzip ? 'corrupt gzip data' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
     throw new CliError(`cannot read ${input.name}: ${why}`);
   }
-  if (carry) batch.push(decodeLine(carry, 0, carry.length, input));
-  if (batch.length) yield batch;
+  if (carry) yield carry;
 }
 
-/** While a huge line is still arriving, only its head is kept (it is cut anyway); the tail is dropped. */
-function keepHead(carry: Buffer): Buffer {
-  return Buffer.from(carry.subarray(0, MAX_LINE_CHARS * 4));
-}
-
-function decodeLine(buf: Buffer, start: number, end: number, input: LogInput): string {
-  if (end > start && buf[end - 1] === 13) end--;
-  if (end - start > MAX_LINE_CHARS * 4) end = start + MAX_LINE_CHARS * 4;
-  const line = buf.toString('utf8', start, end);
-  if (line.length <= MAX_LINE_CHARS) return line;
-  input.truncated++;
-  return line.slice(0, MAX_LINE_CHARS);
+/**
+ * The lines of a chunk from `chunks()`: decoded in one go (bad UTF-8 becomes U+FFFD; '\n' never occurs inside a
+ * multi-byte character, so this equals decoding line by line), a trailing '\r' dropped, lines over MAX_LINE_CHARS
+ * cut (each cut reported to `onCut`).
+ */
+export function splitLines(chunk: Uint8Array, onCut: () => void): string[] {
+  const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+  const lines: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    if (end - start > MAX_LINE_CHARS) {
+      onCut();
+      lines.push(text.slice(start, start + MAX_LINE_CHARS));
+    } else {
+      lines.push(text.slice(start, end));
+    }
+    start = nl + 1;
+  }
+  return lines;
 }

@@ -27,6 +27,15 @@ describe('--json lines', () => {
       expect(json.format(7, s)).toBe(expected);
     }
   });
+
+  it('write every score as JSON.stringify does', () => {
+    const json = new JsonLines();
+    for (let i = 0; i <= 20_000; i++) {
+      const score = i / 20_000 + (i % 7) * 1e-9;
+      const parsed = JSON.parse(json.format(1, line({ score })));
+      expect(parsed.score).toBe(Math.round(score * 10000) / 10000);
+    }
+  });
 });
 
 describe('summary', () => {

@@ -1,6 +1,9 @@
 import pc from 'picocolors';
 import { ANOMALY_SEVERITIES, type ScoredLine, type Severity } from '../types.js';
 
+/** The text of every score in [0, 1] at 4 decimals (number-to-text per line is a measurable share of a scan). */
+const SCORE_TEXT = Array.from({ length: 10_001 }, (_, k) => String(k / 10000));
+
 /**
  * The `--json` contract: one object per input line, these keys in this order. Built by hand (the same text
  * JSON.stringify gives) with the quoted templates cached, since templates repeat from line to line.
@@ -16,7 +19,7 @@ export class JsonLines {
       this.quoted.set(s.template, template);
     }
     const reasons = s.reasons.length ? JSON.stringify(s.reasons) : '[]';
-    const score = Math.round(s.score * 10000) / 10000;
+    const score = SCORE_TEXT[Math.round(s.score * 10000)] ?? String(Math.round(s.score * 10000) / 10000);
     return `{"line":${lineNo},"score":${score},"severity":"${s.severity}","anomaly":${s.anomaly},"reasons":${reasons},"template":${template}}`;
   }
 }
@@ -26,20 +29,38 @@ interface Top {
   line: ScoredLine;
 }
 
+/** What a Summary holds, as plain data (it crosses from scan workers to the main thread). */
+export interface SummaryState {
+  lines: number;
+  bySeverity: Record<Severity, number>;
+  top: Top[];
+}
+
 const TOP = 10;
 
 /** Counts by severity and keeps the strongest anomalies (earliest first among equal scores). */
-export class Summary {
+export class Summary implements SummaryState {
   lines = 0;
   readonly bySeverity: Record<Severity, number> = { normal: 0, low: 0, medium: 0, high: 0, critical: 0 };
-  private readonly top: Top[] = [];
+  readonly top: Top[] = [];
 
   add(lineNo: number, s: ScoredLine): void {
     this.lines++;
     this.bySeverity[s.severity]++;
-    if (!s.anomaly) return;
-    if (this.top.length === TOP && s.score <= this.top[TOP - 1].line.score) return;
-    const at = this.top.findIndex((t) => s.score > t.line.score);
+    if (s.anomaly) this.offer(lineNo, s);
+  }
+
+  /** Adds the counts and anomalies of another part of the same input. */
+  merge(other: SummaryState): void {
+    this.lines += other.lines;
+    for (const sev of Object.keys(this.bySeverity) as Severity[]) this.bySeverity[sev] += other.bySeverity[sev];
+    for (const t of other.top) this.offer(t.lineNo, t.line);
+  }
+
+  private offer(lineNo: number, s: ScoredLine): void {
+    const ahead = (t: Top) => s.score > t.line.score || (s.score === t.line.score && lineNo < t.lineNo);
+    if (this.top.length === TOP && !ahead(this.top[TOP - 1])) return;
+    const at = this.top.findIndex(ahead);
     this.top.splice(at < 0 ? this.top.length : at, 0, { lineNo, line: s });
     if (this.top.length > TOP) this.top.pop();
   }

@@ -1,23 +1,34 @@
 import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { loadModel, type Model } from '../models/index.js';
-import { createScorer, trainBatches } from '../pipeline/index.js';
-import type { DetectorKind, ScoredLine } from '../types.js';
-import { intFlag, parseArgs, stringFlag, usage } from './args.js';
+import { trainBatches } from '../pipeline/index.js';
+import type { DetectorKind } from '../types.js';
+import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from './args.js';
 import { openInput, MAX_LINE_CHARS, type LogInput } from './input.js';
-import { JsonLines, Summary } from './output.js';
-import { ProgressBar } from './progress.js';
 import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
+import { ProgressBar } from './progress.js';
+import { partitionOf, ScanPart, type PartOptions } from './scan-part.js';
+import { ScanThreads } from './scan-threads.js';
+
+/** Lines `scan` learns from by default when it trains on its input. */
+export const TRAIN_LINES = 200_000;
+const MAX_THREADS = 4;
+/** Smaller inputs are scored on the main thread: starting workers costs more than it saves. */
+const THREADED_MB = 32;
 
 export const SCAN_HELP = `usage: anomalog scan FILE|- [--model PATH] [--detector iforest|autoencoder|ensemble]
-                     [--format ${FORMATS.join('|')}] [--pattern REGEX] [--session-key REGEX] [--seed N] [--json]
+                     [--format ${FORMATS.join('|')}] [--pattern REGEX] [--session-key REGEX] [--seed N]
+                     [--train-lines N|all] [--threads N] [--json]
 
 Scores every line of FILE ("-" reads stdin; gzip is detected). Without --model, trains on FILE itself first.
   --json          one JSON object per input line, in input order:
                   {"line","score","severity","anomaly","reasons","template"}
   --pattern       a regex with named groups (ts, level, message, any other field) for a format of your own;
                   implies --format custom, e.g. '^(?<ts>\\S+) (?<level>[A-Z]+) (?<message>.*)$'
-  --session-key   regex whose first match in a line groups it into a session (e.g. 'blk_-?\\d+')`;
+  --session-key   regex whose first match in a line groups it into a session (e.g. 'blk_-?\\d+')
+  --train-lines   without --model, learn from the first N lines (default ${TRAIN_LINES.toLocaleString('en-US')}) or from all of them
+  --threads       threads that score (default: one per core, up to ${MAX_THREADS}, for inputs over ${THREADED_MB} MB; 1 = this thread)`;
 
 export async function runScan(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
@@ -28,6 +39,8 @@ export async function runScan(argv: readonly string[]): Promise<void> {
       ...FORMAT_FLAGS,
       'session-key': { value: true },
       seed: { value: true },
+      'train-lines': { value: true },
+      threads: { value: true },
       json: {},
       help: {},
     },
@@ -41,12 +54,17 @@ export async function runScan(argv: readonly string[]): Promise<void> {
   const detector = stringFlag(args, 'detector') as DetectorKind | undefined;
   const modelPath = stringFlag(args, 'model');
   const seed = intFlag(args, 'seed', 'scan');
+  const trainLines = trainLinesFlag(args);
+  const requestedThreads = intFlag(args, 'threads', 'scan');
+  if (requestedThreads !== undefined && requestedThreads < 1) throw usage('--threads must be at least 1', 'scan');
   const input = await openInput(args.positionals[0]);
+  const threads = requestedThreads ?? (input.bytes >= THREADED_MB * 2 ** 20 ? Math.min(availableParallelism(), MAX_THREADS) : 1);
+  let pool = threads > 1 ? new ScanThreads(threads) : undefined;
   try {
     const bar = new ProgressBar('training');
     const model = modelPath
       ? await loadModel(modelPath)
-      : await trainBatches(input.batches(), {
+      : await trainBatches(firstLines(input.batches(), trainLines), {
           detector,
           ...formatFlags(args, 'scan'),
           sessionKey: stringFlag(args, 'session-key'),
@@ -56,39 +74,62 @@ export async function runScan(argv: readonly string[]): Promise<void> {
           onProgress: trainProgress(bar),
         });
     bar.done();
-    await score(input, model, detector, args.flags.json === true, modelPath);
+    const partition = partitionOf(model);
+    if (!partition) {
+      pool?.close();
+      pool = undefined;
+    }
+    const options = { detector, json: args.flags.json === true, partition: partition ?? { by: 'block' as const }, labels: { filename: input.name } };
+    const { summary, truncated } = await score(input, model, options, pool);
+    if (truncated) process.stderr.write(`anomalog: ${truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`);
+    if (!options.json) {
+      const used = detector ?? model.detector;
+      const learnt = model.trainedOn.lines < summary.lines ? `trained on its first ${model.trainedOn.lines.toLocaleString('en-US')} lines` : 'trained on the file itself';
+      const title = `anomalog scan ${input.name}: ${model.format} format, ${used} detector, ${modelPath ? `model ${modelPath}` : learnt}`;
+      process.stdout.write(summary.render(title, process.stdout.isTTY === true));
+    }
   } finally {
+    pool?.close();
     await input.close();
   }
 }
 
-async function score(input: LogInput, model: Model, detector: DetectorKind | undefined, asJson: boolean, modelPath?: string): Promise<void> {
-  const scorer = createScorer(model, { detector, labels: { filename: input.name } });
-  const summary = new Summary();
+/** Scores every line, on worker threads when given a pool, else here; writes the --json lines as they are ready. */
+async function score(input: LogInput, model: Model, options: Omit<PartOptions, 'part' | 'parts'>, pool?: ScanThreads) {
   const bar = new ProgressBar('scoring');
   const out = process.stdout;
-  const json = new JsonLines();
-  let lineNo = 0;
-  const emit = async (lines: ScoredLine[]) => {
-    if (asJson) {
-      let text = '';
-      for (const s of lines) text += `${json.format(++lineNo, s)}\n`;
-      if (text && !out.write(text)) await once(out, 'drain');
-    } else {
-      for (const s of lines) summary.add(++lineNo, s);
-    }
+  const write = async (text: string) => {
+    if (text && !out.write(text)) await once(out, 'drain');
   };
-  for await (const batch of input.batches((bytes) => bar.update(bytes, input.bytes, `${lineNo.toLocaleString('en-US')} lines`))) {
-    await emit(scorer.pushBatch(batch));
+  try {
+    if (pool) {
+      return await pool.run(input, model, options, write, (bytes) => bar.update(bytes, input.bytes, `${pool.written.toLocaleString('en-US')} lines`));
+    }
+    const part = new ScanPart(model, { ...options, part: 0, parts: 1 });
+    for await (const chunk of input.chunks((bytes) => bar.update(bytes, input.bytes, `${part.summary.lines.toLocaleString('en-US')} lines`))) {
+      await write(part.push(chunk).text);
+    }
+    await write(part.end().text);
+    return part;
+  } finally {
+    bar.done();
   }
-  await emit(scorer.end());
-  bar.done();
-  if (input.truncated) {
-    process.stderr.write(`anomalog: ${input.truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`);
-  }
-  if (!asJson) {
-    const used = detector ?? model.detector;
-    const origin = modelPath ? `model ${modelPath}` : 'trained on the file itself';
-    out.write(summary.render(`anomalog scan ${input.name}: ${model.format} format, ${used} detector, ${origin}`, out.isTTY === true));
+}
+
+function trainLinesFlag(args: ParsedArgs): number {
+  const v = stringFlag(args, 'train-lines');
+  if (v === undefined) return TRAIN_LINES;
+  if (v === 'all') return Infinity;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw usage(`--train-lines must be a positive number of lines or "all", got "${v}"`, 'scan');
+  return Number(v);
+}
+
+/** The first `limit` lines of the batches (the input is then closed: scoring reads it again from the start). */
+async function* firstLines(batches: AsyncGenerator<string[]>, limit: number): AsyncGenerator<string[]> {
+  let left = limit;
+  for await (const batch of batches) {
+    yield batch.length <= left ? batch : batch.slice(0, left);
+    left -= batch.length;
+    if (left <= 0) return;
   }
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../types.js';
 import { Autoencoder, type Progress } from './autoencoder.js';
+import { tfjsErrors } from './autoencoder-reference.js';
 import { mulberry32 } from './random.js';
 
 /** Points on a circle embedded in 6-D (with a little noise): a 1-D manifold the autoencoder must learn. */
@@ -43,7 +44,7 @@ describe('Autoencoder', () => {
     const X = circle(200, 3);
     const ae = await Autoencoder.fit(X, { seed: 7, epochs: 5 });
     const saved = JSON.stringify(ae);
-    const loaded = await Autoencoder.fromJSON(JSON.parse(saved));
+    const loaded = Autoencoder.fromJSON(JSON.parse(saved));
     expect(loaded.scoreMatrix(X)).toEqual(ae.scoreMatrix(X));
     expect(loaded.featureErrors(X.data.subarray(0, 6))).toEqual(ae.featureErrors(X.data.subarray(0, 6)));
     const again = await Autoencoder.fit(X, { seed: 7, epochs: 5 });
@@ -52,14 +53,25 @@ describe('Autoencoder', () => {
     expect(JSON.stringify(other)).not.toBe(saved);
   }, 120_000);
 
-  it('rejects a foreign state and rows of the wrong width', async () => {
-    await expect(Autoencoder.fromJSON({ kind: 'iforest' } as never)).rejects.toThrow(/not an autoencoder/);
+  it('scores as the TensorFlow.js layers it was fitted with do, to float32 precision', async () => {
+    const ae = await Autoencoder.fit(circle(600, 1), { seed: 3, epochs: 10 });
+    const X = { data: Float64Array.from([...circle(300, 9).data, ...offManifold.data]), rows: 303, cols: 6 };
+    const ours = ae.scoreMatrix(X);
+    const reference = await tfjsErrors(ae.toJSON(), X);
+    // 1e-5 relative, plus the float32 rounding of the standardised values (~1e-7), which moves a small error by
+    // about 2 sqrt(error) 1e-7
+    ours.forEach((e, i) => expect(Math.abs(e - reference[i])).toBeLessThanOrEqual(1e-5 * reference[i] + 1e-6 * Math.sqrt(reference[i])));
+  }, 120_000);
+
+  it('rejects a foreign or corrupt state and rows of the wrong width', async () => {
+    expect(() => Autoencoder.fromJSON({ kind: 'iforest' } as never)).toThrow(/not an autoencoder/);
     const ae = await Autoencoder.fit(circle(100, 4), { seed: 1, epochs: 1 });
     expect(() => ae.featureErrors([1, 2])).toThrow(/expected 6 features, got 2/);
+    const state = ae.toJSON();
+    expect(() => Autoencoder.fromJSON({ ...state, weightData: state.weightData.slice(0, 400) })).toThrow(/weight data does not match/);
+    expect(() => Autoencoder.fromJSON({ ...state, hidden: [4, 3] })).toThrow(/weight shapes do not match/);
     const broken = { data: Float64Array.from([1, 2, 3, Number.NaN]), rows: 2, cols: 2 };
     await expect(Autoencoder.fit(broken, { seed: 1 })).rejects.toThrow(/row 1 has a non-finite value in feature 1/);
-    ae.dispose();
-    expect(() => ae.scoreMatrix(circle(1, 5))).toThrow();
   });
 
   it('falls back to the cpu backend, saying so once, when wasm cannot load', () => {

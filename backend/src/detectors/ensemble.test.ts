@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS, severityOf, watchLevel } from './calibration.js';
-import { combine, rescale, type Signal } from './ensemble.js';
+import { combine, combinedScore, rescale, type MemberScore, type Signal, type SignalKind } from './ensemble.js';
+import { mulberry32 } from './random.js';
 import { NOVELTY_STRENGTH } from './novelty.js';
 
 const t = DEFAULT_THRESHOLDS.ensemble;
@@ -73,6 +74,29 @@ describe('ensemble.combine', () => {
     expect(combine({ members: [{ name: 'iforest', score: 0.99 }], signals: [novelMix] }).score).toBe(1);
     expect(combine({ members: [], signals: [novelMix] }).score).toBeCloseTo(watchLevel(t), 12);
     expect(combine({ members: [], signals: [] }).score).toBe(0);
+  });
+});
+
+describe('ensemble.combinedScore', () => {
+  it('is exactly combine().score, members and signals of every kind and strength', () => {
+    const random = mulberry32(7);
+    const kinds: SignalKind[] = ['novel-template', 'novel-count-vector', 'out-of-range', 'rule', 'error-level'];
+    const custom = { low: 0.2, medium: 0.5, high: 0.7, critical: 0.8 };
+    const names = ['iforest', 'autoencoder', 'x', ''];
+    const edges = [0, 0.25, t.low, t.medium, t.high, 1];
+    const value = () => (random() < 0.3 ? edges[Math.floor(random() * edges.length)] : random());
+    for (let i = 0; i < 5000; i++) {
+      const members: MemberScore[] = Array.from({ length: Math.floor(random() * 3) }, () => {
+        const name = names[Math.floor(random() * names.length)];
+        return { name, score: value(), ...(name === 'x' ? { thresholds: custom } : {}) };
+      });
+      const signals: Signal[] = Array.from({ length: Math.floor(random() * 4) }, () => ({
+        kind: kinds[Math.floor(random() * kinds.length)],
+        strength: value(),
+        reason: '',
+      }));
+      expect(combinedScore(members, signals, t)).toBe(combine({ members, signals }, t).score);
+    }
   });
 });
 

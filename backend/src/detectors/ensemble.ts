@@ -42,7 +42,7 @@ export interface EnsembleResult {
 export function combine(input: EnsembleInput, thresholds: Thresholds = DEFAULT_THRESHOLDS.ensemble): EnsembleResult {
   const lift = thresholds.medium - thresholds.low;
   const watch = watchLevel(thresholds);
-  const members = input.members.map((m) => ({ name: m.name, value: rescale(m.score, m.thresholds ?? thresholdsOf(m.name, thresholds), thresholds) }));
+  const members = input.members.map((m) => ({ name: m.name, value: onScale(m, thresholds) }));
   const best = members.reduce((b, m) => (m.value > b.value ? m : b), { name: '', value: 0 });
   const weak = input.signals.filter((s) => s.strength < thresholds.medium);
   const weakKinds = [...new Set(weak.map((s) => s.kind))];
@@ -50,7 +50,7 @@ export function combine(input: EnsembleInput, thresholds: Thresholds = DEFAULT_T
   const pairLift = weakKinds.length >= 2 ? weakKinds.map((name) => ({ name, value: watch + lift })) : [];
   const evidence = [
     ...members,
-    ...input.signals.map((s) => ({ name: s.kind, value: s.strength < thresholds.medium ? Math.min(s.strength, watch) : s.strength })),
+    ...input.signals.map((s) => ({ name: s.kind, value: signalValue(s, thresholds, watch) })),
     ...memberLift,
     ...pairLift,
   ];
@@ -60,17 +60,88 @@ export function combine(input: EnsembleInput, thresholds: Thresholds = DEFAULT_T
   return { score, fired: [...new Set(fired)] };
 }
 
+/**
+ * `combine(...).score` without building the list of evidence: the scorer's per-line path, which allocates nothing.
+ * Scores are never NaN in the pipeline (calibration maps NaN to 1); should one be, combine decides.
+ */
+export function combinedScore(
+  members: readonly MemberScore[],
+  signals: readonly Signal[],
+  thresholds: Thresholds = DEFAULT_THRESHOLDS.ensemble,
+): number {
+  if (members.length === 0 && signals.length === 0) return 0;
+  const watch = watchLevel(thresholds);
+  let top = -Infinity;
+  let best = 0;
+  let bestName = '';
+  for (const m of members) {
+    const value = onScale(m, thresholds);
+    if (Number.isNaN(value)) return combine({ members, signals }, thresholds).score;
+    if (value > top) top = value;
+    if (value > best) {
+      best = value;
+      bestName = m.name;
+    }
+  }
+  let weakKind: Signal['kind'] | undefined;
+  let weakKinds = 0;
+  for (const s of signals) {
+    const value = signalValue(s, thresholds, watch);
+    if (Number.isNaN(value)) return combine({ members, signals }, thresholds).score;
+    if (value > top) top = value;
+    if (s.strength >= thresholds.medium) continue;
+    if (weakKind === undefined) {
+      weakKind = s.kind;
+      weakKinds = 1;
+    } else if (s.kind !== weakKind) weakKinds = 2;
+  }
+  const lift = thresholds.medium - thresholds.low;
+  if (weakKinds > 0 && bestName && best + lift > top) top = best + lift;
+  if (weakKinds >= 2 && watch + lift > top) top = watch + lift;
+  return Math.min(1, Math.max(0, top));
+}
+
+/** A member's score on the ensemble's scale. */
+function onScale(m: MemberScore, thresholds: Thresholds): number {
+  return rescale(m.score, m.thresholds ?? thresholdsOf(m.name, thresholds), thresholds);
+}
+
+/** A signal's weight: strong ones at full strength, weak ones (below `medium`) at most `watch`. */
+function signalValue(s: Signal, thresholds: Thresholds, watch: number): number {
+  return s.strength < thresholds.medium ? Math.min(s.strength, watch) : s.strength;
+}
+
 function thresholdsOf(name: string, fallback: Thresholds): Thresholds {
   return name in DEFAULT_THRESHOLDS ? DEFAULT_THRESHOLDS[name as DetectorKind] : fallback;
 }
 
 /** Maps a score from one set of severity bands to another, piecewise linearly: each level lands on its twin. */
 export function rescale(score: number, from: Thresholds, to: Thresholds): number {
-  const a = [0, watchLevel(from), from.low, from.medium, from.high, from.critical, 1];
-  const b = [0, watchLevel(to), to.low, to.medium, to.high, to.critical, 1];
   if (score <= 0) return 0;
   if (score >= 1) return 1;
   let i = 1;
-  while (score > a[i]) i++;
-  return b[i - 1] + ((b[i] - b[i - 1]) * (score - a[i - 1])) / (a[i] - a[i - 1]);
+  while (score > level(from, i)) i++;
+  const a0 = level(from, i - 1);
+  const b0 = level(to, i - 1);
+  return b0 + ((level(to, i) - b0) * (score - a0)) / (level(from, i) - a0);
+}
+
+/** The i-th edge of the bands, from 0 up: 0, watch, low, medium, high, critical, 1 (no array: rescale runs per line). */
+function level(t: Thresholds, i: number): number {
+  switch (i) {
+    case 0:
+      return 0;
+    case 1:
+      return watchLevel(t);
+    case 2:
+      return t.low;
+    case 3:
+      return t.medium;
+    case 4:
+      return t.high;
+    case 5:
+      return t.critical;
+    default:
+      return 1;
+  }
 }

@@ -1,6 +1,8 @@
 import { IsolationForest as ReferenceForest } from 'ml-isolation-forest';
 import { describe, expect, it } from 'vitest';
-import { IsolationForest, averagePathLength } from './isolation-forest.js';
+import type { Matrix } from '../types.js';
+import { IsolationForest, averagePathLength, type IsolationForestState } from './isolation-forest.js';
+import { mulberry32 } from './random.js';
 import { gaussianMatrix, rowOf, spearman } from './testing.js';
 
 /** 2,000 standard normal rows with 5 planted outliers far out on every feature. */
@@ -9,6 +11,46 @@ function withOutliers() {
   const planted = [10, 500, 999, 1500, 1999];
   for (const i of planted) rowOf(X, i).fill(6 + i / 1000);
   return { X, planted };
+}
+
+/** The plain walk down the preorder trees, one row and one tree at a time: what the fast kernel must reproduce. */
+function referencePathLengths(s: IsolationForestState, X: Matrix): Float64Array {
+  const total = new Float64Array(X.rows);
+  for (const root of s.roots) {
+    for (let i = 0; i < X.rows; i++) {
+      let node = root;
+      while (s.feature[node] >= 0) {
+        node = X.data[i * X.cols + s.feature[node]] < s.value[node] ? node + 1 : s.right[node];
+      }
+      total[i] += s.value[node];
+    }
+  }
+  return total;
+}
+
+const bits = (a: Float64Array) => Array.from(new BigUint64Array(Float64Array.from(a).buffer));
+
+/** Rows that land on every edge of a split: the forest's own thresholds, NaN, infinities, signed zeros. */
+function awkwardRows(forest: IsolationForest, rows: number, seed: number): Matrix {
+  const { feature, value } = forest.toJSON();
+  const thresholds = value.filter((_, node) => feature[node] >= 0);
+  const special = [NaN, Infinity, -Infinity, 0, -0, Number.MIN_VALUE, Number.MAX_VALUE];
+  const rand = mulberry32(seed);
+  const X = gaussianMatrix(rows, forest.cols, seed);
+  for (let k = 0; k < X.data.length; k++) {
+    const r = rand();
+    if (r < 0.3 && thresholds.length) X.data[k] = thresholds[Math.floor(rand() * thresholds.length)];
+    else if (r < 0.35) X.data[k] = special[Math.floor(rand() * special.length)];
+  }
+  return X;
+}
+
+function expectReferenceBits(forest: IsolationForest, X: Matrix): void {
+  const fast = new Float64Array(X.rows);
+  forest.sumPathLengths(X.data, X.rows, fast);
+  const reference = referencePathLengths(forest.toJSON(), X);
+  expect(bits(fast)).toEqual(bits(reference));
+  expect(bits(forest.scoreMatrix(X))).toEqual(bits(forest.scoresOf(reference)));
 }
 
 describe('IsolationForest', () => {
@@ -58,6 +100,39 @@ describe('IsolationForest', () => {
     reference.train(rows);
     const rho = spearman(IsolationForest.fit(X, { seed: 5 }).scoreMatrix(X), reference.predict(rows));
     expect(rho).toBeGreaterThan(0.6);
+  });
+
+  it('scores with the same bits as the plain preorder walk', () => {
+    for (const [rows, cols, trees, seed] of [
+      [3000, 17, 100, 1],
+      [2500, 5, 13, 2],
+      [700, 1, 9, 3],
+    ]) {
+      const X = gaussianMatrix(rows, cols, seed);
+      X.data[5] = NaN;
+      X.data[9] = Infinity;
+      const forest = IsolationForest.fit(X, { seed, trees });
+      expectReferenceBits(forest, awkwardRows(forest, 2049, seed)); // two full blocks of rows and one odd row
+      expectReferenceBits(forest, X);
+    }
+  });
+
+  it('scores trees shallower than the height limit and tiny samples exactly', () => {
+    const coarse = gaussianMatrix(400, 4, 4).data.map((v) => Math.round(v));
+    const threeRows = Float64Array.from({ length: 300 * 2 }, (_, k) => (Math.floor(k / 2) % 3) * (k % 2 ? 1 : -1));
+    const cases: [Matrix, number][] = [
+      [{ data: coarse, rows: 400, cols: 4 }, 256], // many duplicate rows: leaves well above depth 8
+      [{ data: threeRows, rows: 300, cols: 2 }, 256], // 3 distinct rows: every tree at most 2 deep
+      [gaussianMatrix(40, 3, 5), 256], // psi = 40
+      [gaussianMatrix(300, 3, 6), 5], // psi = 5
+      [gaussianMatrix(2, 3, 7), 256], // depth 1
+      [gaussianMatrix(1, 3, 8), 256], // single-leaf trees: depth 0
+    ];
+    for (const [X, sampleSize] of cases) {
+      const forest = IsolationForest.fit(X, { seed: 3, trees: 20, sampleSize });
+      expectReferenceBits(forest, awkwardRows(forest, 37, 9));
+      expectReferenceBits(forest, X);
+    }
   });
 
   it('rejects rows of the wrong width and foreign state', () => {

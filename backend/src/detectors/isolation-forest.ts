@@ -1,10 +1,12 @@
 import type { Matrix } from '../types.js';
+import { ForestKernel, padTrees } from './forest-kernel.js';
 import { mulberry32 } from './random.js';
 
 /**
  * Isolation Forest (Liu, Ting, Zhou 2008). Trees are stored flat in preorder, all trees in one set of typed arrays:
  * a node's left child is the next node, `right` holds the right child's index, `size` the training samples that
  * reached the node, and a leaf (feature -1) stores in `value` its whole path contribution: depth + c(leaf size).
+ * Scoring runs on a padded copy of the trees (forest-kernel.ts), made when the forest is built or loaded.
  */
 export interface IsolationForestOptions {
   seed: number;
@@ -24,33 +26,6 @@ export interface IsolationForestState {
   size: number[];
 }
 
-export interface ForestArrays {
-  roots: Int32Array;
-  feature: Int32Array;
-  value: Float64Array;
-  right: Int32Array;
-}
-
-/**
- * Adds each row's path length, summed over the trees, to `total`. Tree by tree: one tree's nodes stay in cache
- * while every row walks it. Self-contained (no closures, no imports): forest-thread.ts runs its source in a worker.
- */
-export function sumPathLengths(f: ForestArrays, data: Float64Array, rows: number, cols: number, total: Float64Array): void {
-  const { roots, feature, value, right } = f;
-  for (let t = 0; t < roots.length; t++) {
-    const root = roots[t];
-    for (let i = 0, at = 0; i < rows; i++, at += cols) {
-      let node = root;
-      let c = feature[node];
-      while (c >= 0) {
-        node = data[at + c] < value[node] ? node + 1 : right[node];
-        c = feature[node];
-      }
-      total[i] += value[node];
-    }
-  }
-}
-
 const EULER_GAMMA = 0.5772156649;
 
 /** c(n): average path length of an unsuccessful BST search, the paper's normaliser. */
@@ -62,6 +37,7 @@ export function averagePathLength(n: number): number {
 
 export class IsolationForest {
   private readonly norm: number;
+  private readonly kernel: ForestKernel;
 
   private constructor(
     readonly cols: number,
@@ -73,6 +49,7 @@ export class IsolationForest {
     private readonly size: Int32Array,
   ) {
     this.norm = averagePathLength(sampleSize);
+    this.kernel = new ForestKernel(padTrees({ roots, feature, value, right }, cols));
   }
 
   static fit(X: Matrix, opts: IsolationForestOptions): IsolationForest {
@@ -114,13 +91,13 @@ export class IsolationForest {
   scoreMatrix(X: Matrix): Float64Array {
     this.checkWidth(X.cols);
     const total = new Float64Array(X.rows);
-    sumPathLengths(this.arrays(), X.data, X.rows, X.cols, total);
+    this.sumPathLengths(X.data, X.rows, total);
     return this.scoresOf(total);
   }
 
-  /** The node arrays, for sumPathLengths on another thread. */
-  arrays(): ForestArrays {
-    return { roots: this.roots, feature: this.feature, value: this.value, right: this.right };
+  /** Writes each row's path length, summed over the trees, to `total` (rows of `cols` values in `data`). */
+  sumPathLengths(data: Float64Array, rows: number, total: Float64Array): void {
+    this.kernel.sumPathLengths(data, rows, total);
   }
 
   /** Turns path-length sums over all trees (from sumPathLengths) into scores, in place. */

@@ -87,9 +87,13 @@ export class Novelty {
     return new Novelty(templates, countVectors, ranges);
   }
 
+  /** What was never seen in training. Most observations have nothing: then the result is one shared empty array. */
   check(obs: NoveltyObservation): Signal[] {
+    const novelTemplate = obs.template !== undefined && this.templates.size > 0 && !this.templates.has(obs.template);
+    const outside = obs.row !== undefined && !this.withinRanges(obs.row);
+    if (!novelTemplate && !obs.session && !outside) return NO_SIGNALS;
     const signals: Signal[] = [];
-    if (obs.template !== undefined && this.templates.size > 0 && !this.templates.has(obs.template)) {
+    if (novelTemplate) {
       signals.push({ kind: 'novel-template', strength: NOVELTY_STRENGTH.template, reason: 'new template never seen in training' });
     }
     if (obs.session && this.countVectors.size > 0) {
@@ -109,14 +113,18 @@ export class Novelty {
         });
       }
     }
-    if (obs.row) signals.push(...this.outOfRange(obs.row));
+    if (outside) signals.push(...this.outOfRange(obs.row!));
     return signals;
   }
 
+  private withinRanges(row: ArrayLike<number>): boolean {
+    const ranges = this.ranges;
+    if (row.length !== ranges.length) throw new Error(`Novelty: expected ${ranges.length} features, got ${row.length}`);
+    for (let f = 0; f < ranges.length; f++) if (!(row[f] >= ranges[f].min && row[f] <= ranges[f].max)) return false;
+    return true;
+  }
+
   private outOfRange(row: ArrayLike<number>): Signal[] {
-    if (row.length !== this.ranges.length) {
-      throw new Error(`Novelty: expected ${this.ranges.length} features, got ${row.length}`);
-    }
     const signals: Signal[] = [];
     this.ranges.forEach((r, f) => {
       const v = row[f];
@@ -142,6 +150,8 @@ export class Novelty {
     return new Novelty(new Set(s.templates), new Set(s.countVectors), s.ranges);
   }
 }
+
+const NO_SIGNALS: Signal[] = [];
 
 /** A compact key of a session's sparse count vector (template -> count), independent of order: two 32-bit FNV-1a hashes. */
 export function countVectorKey(session: readonly number[]): string {

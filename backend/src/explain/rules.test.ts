@@ -26,6 +26,15 @@ describe('attack patterns', () => {
     }
   });
 
+  it('reads a path and its query as the target path?query', () => {
+    const targets = ['/x/or', '/api/users?id=1%20OR%201=1', '/a?and=1', '/s?q=1%2527%2520union%2520select%25201', '/cgi-bin/t.cgi?cmd=;cat%20/etc/shadow', '/p?q=x', '/a?b?c'];
+    for (const target of targets) {
+      const q = target.indexOf('?');
+      if (q >= 0) expect(attackHits(target.slice(0, q), target.slice(q + 1)), target).toEqual(attackHits(target));
+    }
+    expect(attackHits('/x/1', "1' or '1")).toEqual(attackHits("/x/1?1' or '1"));
+  });
+
   it('decodes percent escapes twice and plus signs', () => {
     expect(decodeRequest('a+b%2520c')).toBe('a b c');
     expect(decodeRequest('%zz')).toBe('%zz');

@@ -39,9 +39,12 @@ const ATTACK_PATTERNS: { category: AttackCategory; pattern: string; re: RegExp; 
   { category: 'cmdi', pattern: 'cmd= parameter', re: /(?:^|[?&])(?:cmd|exec|command)=/i },
 ];
 
-/** Cheap gate: a request without any of these characters or words cannot match a pattern above. */
+/**
+ * Cheap gate: a request without any of these characters or words cannot match a pattern above. The words are
+ * grouped by their first letters (the same words, one case-insensitive pass that tries fewer branches per position).
+ */
 const ATTACK_GATE =
-  /['"<>;|`$\\%]|\.\.|union|select|script|javascript|cookie|etc\/|\.env|\.git|htaccess|wp-|phpmyadmin|web\.config|sleep|benchmark|information_schema|cmd=|exec=|command=|\bor\b|\band\b/i;
+  /['"<>;|`$\\%]|\.(?:\.|env|git)|union|s(?:elect|cript|leep)|javascript|c(?:ookie|md=|ommand=)|e(?:tc\/|xec=)|htaccess|w(?:p-|eb\.config)|phpmyadmin|benchmark|information_schema|\b(?:or|and)\b/i;
 
 /** Percent-decodes twice (double encoding is a common evasion) and turns '+' into spaces; never throws. */
 export function decodeRequest(text: string): string {
@@ -52,10 +55,13 @@ export function decodeRequest(text: string): string {
   return out;
 }
 
-/** Attack patterns in a request target (path plus query), at most one hit per category. */
-export function attackHits(target: string): AttackHit[] {
-  if (!ATTACK_GATE.test(target)) return NO_HITS;
-  const decoded = decodeRequest(target);
+/**
+ * Attack patterns in a request target, `path?query` (or the whole target as `path`), at most one hit per category.
+ * The gate reads path and query apart, so the common case joins no strings: no gate word spans the '?'.
+ */
+export function attackHits(path: string, query = ''): AttackHit[] {
+  if (!ATTACK_GATE.test(path) && !(query && ATTACK_GATE.test(query))) return NO_HITS;
+  const decoded = decodeRequest(query ? `${path}?${query}` : path);
   const hits: AttackHit[] = [];
   for (const p of ATTACK_PATTERNS) {
     if (hits.some((h) => h.category === p.category)) continue;

@@ -1,3 +1,5 @@
+import { detached } from '../parsing/text.js';
+
 /**
  * Per-client request rate and error ratio over a sliding window, approximated with two fixed buckets (the current
  * one and the previous one, weighted by how much of it still overlaps the window): O(1) time and memory per client.
@@ -32,7 +34,7 @@ export class ClientWindows {
     let c = this.clients.get(client);
     if (!c) {
       c = { bucket, requests: 0, errors: 0, prevRequests: 0, prevErrors: 0 };
-      this.clients.set(client, c);
+      this.clients.set(detached(client), c);
     } else if (bucket > c.bucket) {
       const adjacent = bucket === c.bucket + 1;
       c.prevRequests = adjacent ? c.requests : 0;

@@ -1,6 +1,7 @@
 import { Drain, type DrainState, type TemplateMatch } from '../templates/drain.js';
 import type { ParsedLine } from '../types.js';
-import { routeOf } from './route.js';
+import { detached } from '../parsing/text.js';
+import { routeOf, routePath } from './route.js';
 
 /**
  * The template of each line and how often training saw it. System logs use the Drain miner (cached by message, so a
@@ -26,7 +27,6 @@ const NO_PARAMS: readonly string[] = [];
 
 export abstract class TemplateIndex {
   total = 0;
-  protected readonly cache = new Map<string, TemplateHit>();
 
   /** Training: assigns (and learns) the template of a line and counts it. */
   abstract learn(p: ParsedLine): TemplateHit;
@@ -45,15 +45,7 @@ export abstract class TemplateIndex {
   }
 
   /** Ends training: later lookups see the final templates and counts. */
-  seal(): void {
-    this.cache.clear();
-  }
-
-  protected remember(key: string, hit: TemplateHit): TemplateHit {
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(key, hit);
-    return hit;
-  }
+  abstract seal(): void;
 
   static create(kind: TemplateIndexState['kind']): TemplateIndex {
     return kind === 'routes' ? new RouteIndex([], []) : new DrainIndex(new Drain(), new Map());
@@ -69,7 +61,20 @@ export abstract class TemplateIndex {
   }
 }
 
+/**
+ * Scoring looks a message up in the cache only while that pays. Messages that repeat whole (many syslog streams) hit
+ * it; HDFS messages, each naming its own block, never do, and there a cache of 100,000 dead messages costs more in
+ * garbage collection than it saves. So lookups come in windows: after a window with fewer than 1 hit in 8 the cache
+ * is dropped and skipped for the next SKIP_WINDOWS windows, then tried again. (Lookups do not change the templates,
+ * so whether a hit came from the cache never shows.)
+ */
+const WINDOW = 4096;
+const SKIP_WINDOWS = 15;
+
 class DrainIndex extends TemplateIndex {
+  private readonly cache = new Map<string, TemplateHit>();
+  private readonly window = { lookups: 0, hits: 0, skip: 0 };
+
   constructor(
     private readonly drain: Drain,
     private readonly counts: Map<number, number>,
@@ -86,13 +91,43 @@ class DrainIndex extends TemplateIndex {
   }
 
   lookup(p: ParsedLine): TemplateHit {
-    const cached = this.cache.get(p.message);
-    if (cached) return cached;
-    const m = this.drain.match(p.message);
-    const hit: TemplateHit = m
-      ? toHit(m, this.counts.get(m.id) ?? 0)
-      : { id: -1, template: p.message.length > 300 ? `${p.message.slice(0, 300)}…` : p.message, params: NO_PARAMS, count: 0 };
-    return this.remember(p.message, hit);
+    const w = this.window;
+    const caching = w.skip === 0;
+    let hit = caching ? this.cache.get(p.message) : undefined;
+    if (hit) {
+      w.hits++;
+    } else {
+      hit = this.match(p.message);
+      if (caching) this.remember(p.message, hit);
+    }
+    if (++w.lookups === WINDOW) this.endWindow();
+    return hit;
+  }
+
+  private match(message: string): TemplateHit {
+    const m = this.drain.match(message);
+    if (m) return toHit(m, this.counts.get(m.id) ?? 0);
+    return { id: -1, template: message.length > 300 ? `${message.slice(0, 300)}…` : message, params: NO_PARAMS, count: 0 };
+  }
+
+  private endWindow(): void {
+    const w = this.window;
+    if (w.skip > 0) w.skip--;
+    else if (w.hits * 8 < WINDOW) {
+      w.skip = SKIP_WINDOWS;
+      this.cache.clear();
+    }
+    w.lookups = w.hits = 0;
+  }
+
+  seal(): void {
+    this.cache.clear();
+  }
+
+  private remember(key: string, hit: TemplateHit): TemplateHit {
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(key, hit);
+    return hit;
   }
 
   ids(): number[] {
@@ -115,6 +150,9 @@ class DrainIndex extends TemplateIndex {
 
 class RouteIndex extends TemplateIndex {
   private readonly byRoute = new Map<string, number>();
+  /** Hits by method, then by route path: a path without identifiers is its own key, so most lookups build no string. */
+  private readonly hits = new Map<string, Map<string, TemplateHit>>();
+  private cached = 0;
 
   constructor(
     private readonly routes: string[],
@@ -140,11 +178,29 @@ class RouteIndex extends TemplateIndex {
   }
 
   lookup(p: ParsedLine): TemplateHit {
-    const route = routeKey(p);
-    const cached = this.cache.get(route);
-    if (cached) return cached;
+    const { method, path } = p.fields;
+    if (method === undefined || path === undefined) return this.hitOf(routeKey(p));
+    const key = routePath(path);
+    return this.hits.get(method)?.get(key) ?? this.remember(method, key, this.hitOf(`${method} ${key}`));
+  }
+
+  seal(): void {
+    this.hits.clear();
+    this.cached = 0;
+  }
+
+  private hitOf(route: string): TemplateHit {
     const id = this.byRoute.get(route);
-    return this.remember(route, { id: id ?? -1, template: route, params: NO_PARAMS, count: id === undefined ? 0 : this.counts[id] });
+    return { id: id ?? -1, template: route, params: NO_PARAMS, count: id === undefined ? 0 : this.counts[id] };
+  }
+
+  private remember(method: string, key: string, hit: TemplateHit): TemplateHit {
+    if (this.cached >= CACHE_LIMIT) this.seal();
+    let byPath = this.hits.get(method);
+    if (!byPath) this.hits.set(detached(method), (byPath = new Map()));
+    byPath.set(detached(key), hit);
+    this.cached++;
+    return hit;
   }
 
   ids(): number[] {

@@ -31,6 +31,14 @@ describe('routes', () => {
     expect(routeOf('GET', '/api/v2/items/123e4567-e89b-12d3-a456-426614174000')).toBe('GET /api/v<*>/items/<*>');
     expect(routeOf('GET', '/api/users')).not.toBe(routeOf('GET', '/api/orders'));
   });
+
+  it('masks hex runs of eight letters or more and segments with an @, in either case', () => {
+    expect(routeOf('GET', '/deadbeef/x')).toBe('GET /<*>/x');
+    expect(routeOf('GET', '/DEADBEEF')).toBe('GET /<*>');
+    expect(routeOf('GET', '/deadbee')).toBe('GET /deadbee');
+    expect(routeOf('GET', '/u/ann@example.org/cart')).toBe('GET /u/<*>/cart');
+    expect(routeOf('GET', `/${'x'.repeat(300)}`)).toBe(`GET /${'x'.repeat(199)}`);
+  });
 });
 
 describe('web line features', () => {
@@ -70,6 +78,14 @@ describe('web line features', () => {
     const novel = features(plantedAccessLine(3001, { target: '/wp-admin/setup.php' }));
     expect(common[WEB.template_rarity]).toBeLessThan(1.5);
     expect(novel[WEB.template_rarity]).toBeGreaterThan(common[WEB.template_rarity] + 2);
+  });
+
+  it('classes user agents that differ only where the class cache does not sample them', () => {
+    const browser = `Mozilla/5.0 ${'x'.repeat(82)}aaaaaz`;
+    const tool = `${browser.slice(0, 94)}curl/z`;
+    expect(tool.length).toBe(browser.length);
+    const classes = [browser, tool, browser, tool, '', tool].map((ua, i) => features(plantedAccessLine(3001 + i, { ua }))[WEB.ua_class]);
+    expect(classes).toEqual([0, 4, 0, 4, 3, 4]);
   });
 
   it('tracks a client burst and its error ratio in the sliding window', () => {

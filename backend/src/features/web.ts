@@ -1,4 +1,5 @@
 import { attackHits, UA_CLASSES, uaClass, type AttackCategory } from '../explain/rules.js';
+import { detached } from '../parsing/text.js';
 import type { ParsedLine } from '../types.js';
 import { ClientWindows, type WindowReading } from './client-window.js';
 import { columnsOf, type FeatureSpec } from './schema.js';
@@ -82,7 +83,7 @@ export class WebBaselineBuilder {
 /** Fills web features into a row; keeps its own client windows, so one instance per scored stream. */
 export class WebFeatures {
   private readonly windows = new ClientWindows();
-  private readonly uaCache = new Map<string, number>();
+  private readonly uaClasses = new UaClassCache();
   /** The last line's client window, for reasons. */
   window: WindowReading = { requests: 0, errorRatio: 0 };
 
@@ -104,10 +105,10 @@ export class WebFeatures {
     row[WEB.query_length] = query.length;
     row[WEB.special_chars] = specialChars(path) + specialChars(query);
     row[WEB.attack_sqli] = row[WEB.attack_xss] = row[WEB.attack_traversal] = row[WEB.attack_cmdi] = 0;
-    for (const h of attackHits(query ? `${path}?${query}` : path)) row[ATTACK_COLUMN[h.category]] = 1;
+    for (const h of attackHits(path, query)) row[ATTACK_COLUMN[h.category]] = 1;
     const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
     row[WEB.method] = method < 0 ? METHODS.length : method;
-    row[WEB.ua_class] = this.uaIndex(f.ua);
+    row[WEB.ua_class] = this.uaClasses.indexOf(f.ua ?? '');
     row[WEB.template_rarity] = this.templates.rarity(hit);
     row[WEB.template_novel] = hit.id < 0 ? 1 : 0;
     if (f.ip !== undefined && p.ts !== undefined) {
@@ -118,17 +119,43 @@ export class WebFeatures {
       row[WEB.client_rate] = row[WEB.client_errors] = 0;
     }
   }
+}
 
-  private uaIndex(ua: string | undefined): number {
-    const key = ua ?? '';
-    let i = this.uaCache.get(key);
+const UA_SLOTS = 256;
+const UA_SAMPLES = 16;
+
+/**
+ * The UA_CLASSES index of each user agent, remembered. A log has few distinct user agents, but every line brings a
+ * fresh copy of one (about 100 characters), which a Map would hash whole. So a hash of the length and 16 sampled
+ * characters picks a slot first, and one string comparison confirms it; user agents that share a slot take turns,
+ * falling back to the Map.
+ */
+class UaClassCache {
+  private readonly slots: string[] = new Array<string>(UA_SLOTS).fill('');
+  private readonly slotIndex = new Int8Array(UA_SLOTS).fill(UA_CLASSES.indexOf('empty'));
+  private readonly byUa = new Map<string, number>();
+
+  indexOf(ua: string): number {
+    const slot = sampledHash(ua) & (UA_SLOTS - 1);
+    if (this.slots[slot] === ua) return this.slotIndex[slot];
+    let i = this.byUa.get(ua);
     if (i === undefined) {
       i = UA_CLASSES.indexOf(uaClass(ua));
-      if (this.uaCache.size > 10_000) this.uaCache.clear();
-      this.uaCache.set(key, i);
+      if (this.byUa.size > 10_000) this.byUa.clear();
+      this.byUa.set(detached(ua), i);
     }
+    this.slots[slot] = detached(ua);
+    this.slotIndex[slot] = i;
     return i;
   }
+}
+
+function sampledHash(s: string): number {
+  const n = s.length;
+  const step = Math.max(1, Math.floor(n / UA_SAMPLES));
+  let h = n;
+  for (let i = n - 1; i >= 0; i -= step) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h ^ (h >>> 16);
 }
 
 /** z-score of x against the route's training statistics (0 for a route without any). */

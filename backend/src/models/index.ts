@@ -1,13 +1,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Autoencoder } from '../detectors/autoencoder.js';
 import { ModelError } from './errors.js';
-import { prepareModel } from './live.js';
 import { MODEL_SCHEMA, type Model } from './model.js';
 
 export * from './model.js';
-export { prepareModel } from './live.js';
 export { ModelError } from './errors.js';
-
 
 /** Writes the model as JSON (atomically: a temp file renamed over the target). */
 export async function saveModel(path: string, model: Model): Promise<void> {
@@ -32,7 +30,7 @@ export async function loadModel(path: string): Promise<Model> {
   }
   const model = parseModel(text, path);
   try {
-    return await prepareModel(model);
+    return checkAutoencoders(model);
   } catch (e) {
     throw new ModelError(`${path} is a corrupt model: ${(e as Error).message}`);
   }
@@ -62,4 +60,12 @@ export function parseModel(text: string, path = 'model'): Model {
     throw new ModelError(`${path} is a corrupt model: bad parserState or featureSchema`);
   }
   return value as Model;
+}
+
+/** A corrupt autoencoder fails when its model is loaded, not at the first line scored (scorers build their own). */
+function checkAutoencoders(model: Model): Model {
+  for (const state of [model.members.autoencoder, model.sessions?.members.autoencoder]) {
+    if (state) Autoencoder.fromJSON(state);
+  }
+  return model;
 }

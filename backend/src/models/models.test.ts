@@ -62,6 +62,15 @@ describe('model files', async () => {
     }
   });
 
+  it('refuses a model whose autoencoder weights do not fit its layers, with one clear line', async () => {
+    const model = await train(lines.slice(0, 300), { detector: 'iforest', seed: 1 });
+    const shapes = [[2, 4], [4], [4, 2], [2]];
+    const autoencoder = { kind: 'autoencoder', cols: 2, hidden: [4], center: [0, 0], scale: [1, 1], typicalError: [1, 1], weightShapes: shapes, weightData: 'AAAAAA==' };
+    const path = join(dir, 'bad-weights.json');
+    await writeFile(path, JSON.stringify({ ...model, members: { ...model.members, autoencoder } }));
+    await expect(loadModel(path)).rejects.toThrow(/bad-weights\.json is a corrupt model: Autoencoder\.fromJSON: weight data does not match the layer shapes$/);
+  });
+
   it('is JSON a person can inspect: schema, features and thresholds up front', async () => {
     const model = await train(lines, { detector: 'iforest', seed: 1, name: 'web' });
     const path = join(dir, 'inspect.json');

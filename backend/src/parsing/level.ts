@@ -13,6 +13,9 @@ const NAMES: Record<string, Level> = {
 /** Syslog severities 0..7 (RFC 5424). */
 const SYSLOG: readonly Level[] = ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug'];
 
+/** The last level read and its reading: a stream repeats a few spellings, and reading one costs a few lookups. */
+const last: { text: string; level: Level | undefined } = { text: '', level: undefined };
+
 /**
  * One of five levels for the many spellings logs use ('ERR', 'E', 'SEVERE', 'Warning', pino's 50, syslog's 3, ...);
  * undefined when the value is not a level.
@@ -20,9 +23,11 @@ const SYSLOG: readonly Level[] = ['fatal', 'fatal', 'fatal', 'error', 'warn', 'i
 export function normalizeLevel(level: string | number | undefined): Level | undefined {
   if (typeof level === 'number') return numericLevel(level);
   if (!level) return undefined;
+  if (level === last.text) return last.level;
   const hit = NAMES[level] ?? NAMES[level.trim().toLowerCase()];
-  if (hit) return hit;
-  return /^\d{1,2}$/.test(level) ? numericLevel(Number(level)) : undefined;
+  last.text = level;
+  last.level = hit ?? (/^\d{1,2}$/.test(level) ? numericLevel(Number(level)) : undefined);
+  return last.level;
 }
 
 /** Syslog severity below 8, pino/bunyan scale (10 trace ... 60 fatal) above. */

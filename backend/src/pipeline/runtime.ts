@@ -1,22 +1,18 @@
-import type { Autoencoder } from '../detectors/autoencoder.js';
+import { Autoencoder } from '../detectors/autoencoder.js';
 import type { Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
 import { TemplateIndex } from '../features/index.js';
 import { SessionVectorizer } from '../features/session.js';
-import { liveAutoencoder } from '../models/live.js';
 import type { Member, MemberStates, Model } from '../models/model.js';
 import type { DetectorKind } from '../types.js';
 import { PipelineInputError } from './errors.js';
-import { ThreadedForest } from './forest-thread.js';
 
 /** A model's members brought to life once, shared by every scorer of that model. */
 export interface ModelRuntime {
   model: Model;
   templates: TemplateIndex;
   members: LiveMembers;
-  /** The line-level Isolation Forest, scoring large inputs on two threads. */
-  threadedForest?: ThreadedForest;
   novelty?: Novelty;
   sessions?: {
     key: RegExp;
@@ -53,7 +49,6 @@ function hydrate(model: Model): ModelRuntime {
     model,
     templates: TemplateIndex.fromJSON(model.parserState.templates),
     members,
-    threadedForest: members.iforest && new ThreadedForest(members.iforest),
     novelty: model.novelty ? Novelty.fromJSON(model.novelty) : undefined,
     sessions: s && {
       key: new RegExp(s.key),
@@ -70,15 +65,9 @@ function hydrate(model: Model): ModelRuntime {
 function liveMembers(states: MemberStates, calibration: LiveMembers['calibration']): LiveMembers {
   return {
     iforest: states.iforest && IsolationForest.fromJSON(states.iforest),
-    autoencoder: states.autoencoder && awake(states.autoencoder),
+    autoencoder: states.autoencoder && Autoencoder.fromJSON(states.autoencoder),
     calibration,
   };
-}
-
-function awake(state: NonNullable<MemberStates['autoencoder']>): Autoencoder {
-  const ae = liveAutoencoder(state);
-  if (!ae) throw new Error('the model autoencoder is not loaded: use loadModel() or await prepareModel(model) first');
-  return ae;
 }
 
 /** The members a detector choice scores with, checked against what the model holds. */

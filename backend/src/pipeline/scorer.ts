@@ -1,4 +1,3 @@
-// Straight from the detector modules, not detectors/index.js: that one loads tfjs, which iforest models never need.
 import { calibrate, severityOf, type Thresholds } from '../detectors/calibration.js';
 import * as ensemble from '../detectors/ensemble.js';
 import type { MemberScore, Signal } from '../detectors/ensemble.js';
@@ -29,13 +28,11 @@ export interface BatchScorer extends Scorer {
   pushBatch(raws: readonly string[], ts?: readonly (number | undefined)[]): ScoredLine[];
 }
 
-/** The model must be loaded by loadModel, returned by train, or passed through prepareModel once. */
+/** Scores lines with any model: loaded by loadModel, returned by train, or parsed by hand. */
 export function createScorer(model: Model, opts: ScorerOptions = {}): BatchScorer {
   return new LineScorer(runtimeOf(model), opts);
 }
 
-/** Members as the scorer uses them: anything that scores a matrix, with its calibration. */
-type Scoring = Pick<LiveMembers, 'calibration'> & Partial<Record<Member, { scoreMatrix(X: Matrix): Float64Array }>>;
 
 interface Held {
   line: ScoredLine;
@@ -57,7 +54,6 @@ class LineScorer implements BatchScorer {
   private readonly labels: Record<string, string>;
   private readonly cols: number;
   private readonly scratch: MemberScore[];
-  private readonly lineMembers: Scoring;
   private matrix = new Float64Array(0);
   private parsed: ParsedLine[] = [];
   private hits: TemplateHit[] = [];
@@ -78,8 +74,6 @@ class LineScorer implements BatchScorer {
     this.featurizer = new LineFeaturizer(model.featureSchema, runtime.templates, model.baselines.web);
     this.cols = model.featureSchema.names.length;
     this.scratch = this.members.map((name) => ({ name, score: 0 }));
-    // The forest's second thread only when the autoencoder is not in use: next to tfjs it measured no gain.
-    this.lineMembers = this.members.includes('autoencoder') ? runtime.members : { ...runtime.members, iforest: runtime.threadedForest };
     if (runtime.sessions) {
       const closed: OpenSession<Held>[] = [];
       this.sessions = { tracker: new SessionTracker<Held>((s) => closed.push(s), runtime.sessions.idleMs), closed, queue: [], head: 0 };
@@ -94,7 +88,7 @@ class LineScorer implements BatchScorer {
     const n = raws.length;
     if (n === 0) return NO_LINES;
     const X = this.featurize(raws, ts);
-    const calibrated = this.scoreMembers(this.lineMembers, X);
+    const calibrated = this.scoreMembers(this.runtime.members, X);
     const out: ScoredLine[] = this.sessions ? NO_LINES : new Array(n);
     for (let i = 0; i < n; i++) {
       const line = this.scoreLine(i, raws[i], ts?.[i], X, calibrated);
@@ -134,7 +128,7 @@ class LineScorer implements BatchScorer {
   }
 
   /** Calibrated score of each active member for each row. */
-  private scoreMembers(live: Scoring, X: Matrix): Partial<Record<Member, Float64Array>> {
+  private scoreMembers(live: LiveMembers, X: Matrix): Partial<Record<Member, Float64Array>> {
     const out: Partial<Record<Member, Float64Array>> = {};
     for (const m of this.members) {
       const detector = live[m];
@@ -163,14 +157,19 @@ class LineScorer implements BatchScorer {
       session: undefined,
     };
     if (p.header) return line;
-    const row = X.data.subarray(i * X.cols, (i + 1) * X.cols);
     const memberScores = this.memberScores(calibrated, i);
+    // A single member needs the row and the signals only for an anomaly's reasons.
     const ensembled = this.detector === 'ensemble';
-    const signals = ensembled ? this.signals(p, hit, row) : NO_SIGNALS;
-    line.score = ensembled ? ensemble.combine({ members: memberScores, signals }, this.thresholds).score : memberScores[0].score;
+    let row = ensembled ? X.data.subarray(i * X.cols, (i + 1) * X.cols) : undefined;
+    let signals = row && this.signals(p, hit, row);
+    line.score = signals ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
     line.severity = severityOf(line.score, this.thresholds);
     line.anomaly = line.severity !== 'normal';
-    if (line.anomaly) line.reasons = this.reasons(p, hit, row, ensembled ? signals : this.signals(p, hit, row), memberScores);
+    if (line.anomaly) {
+      row ??= X.data.subarray(i * X.cols, (i + 1) * X.cols);
+      signals ??= this.signals(p, hit, row);
+      line.reasons = this.reasons(p, hit, row, signals, memberScores);
+    }
     return line;
   }
 
@@ -246,7 +245,7 @@ class LineScorer implements BatchScorer {
       const findings = sessionFindings(seqs[i], shape).map((reason): Signal => ({ kind: 'rule', strength: RULE_STRENGTH.sessionShape, reason }));
       const signals = [...findings, ...rt.novelty.check({ session: seqs[i] })];
       const score =
-        this.detector === 'ensemble' ? ensemble.combine({ members: memberScores, signals }, this.thresholds).score : memberScores[0].score;
+        this.detector === 'ensemble' ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
       const severity = severityOf(score, this.thresholds);
       const reasons =
         severity === 'normal' ? NO_REASONS : signals.map((sig) => `session ${session.key}: ${sig.reason}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Progress } from '../detectors/autoencoder.js';
+import { Autoencoder, type Progress } from '../detectors/autoencoder.js';
 import { DEFAULT_THRESHOLDS, fitCalibration, type Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
@@ -13,7 +13,6 @@ import {
   type FeatureSchema,
 } from '../features/index.js';
 import { SessionVectorizer } from '../features/session.js';
-import { rememberAutoencoder } from '../models/live.js';
 import { MODEL_SCHEMA, membersOf, type FeatureStats, type Member, type MemberStates, type Model, type SessionModel } from '../models/model.js';
 import { createParser, detectFormat, type LineParser } from '../parsing/index.js';
 import type { DetectorKind, FormatName, Matrix } from '../types.js';
@@ -216,15 +215,12 @@ class Trainer {
         states.iforest = forest.toJSON();
         calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest, calibrationRates(held.rows));
       } else {
-        // Imported here so that models without an autoencoder never load TensorFlow.js (about 0.8 s and 56 MB).
-        const { Autoencoder } = await import('../detectors/autoencoder.js');
         const ae = await Autoencoder.fit(spread, {
           seed,
           epochs: this.opts.autoencoderEpochs,
           onProgress: (progress) => this.opts.onProgress?.({ phase: 'autoencoder', progress }),
         });
         states.autoencoder = ae.toJSON();
-        rememberAutoencoder(states.autoencoder, ae);
         calibration.autoencoder = fitCalibration(ae.scoreMatrix(held), DEFAULT_THRESHOLDS.autoencoder, calibrationRates(held.rows));
       }
     }

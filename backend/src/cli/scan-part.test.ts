@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { hdfsSessions, normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
+import { train } from '../pipeline/index.js';
+import type { Model } from '../models/index.js';
+import { Summary } from './output.js';
+import { partitionOf, ScanPart, type PartOptions } from './scan-part.js';
+import { OrderedMerge } from './scan-threads.js';
+
+/** The log as chunks of whole lines, cut at uneven places. */
+function chunksOf(lines: string[], cuts: number[]): Buffer[] {
+  const bounds = [0, ...cuts, lines.length];
+  return bounds.slice(1).map((end, i) => Buffer.from(`${lines.slice(bounds[i], end).join('\n')}\n`));
+}
+
+/** Scores the chunks in `parts` parts (as the worker threads do) and puts the output back in input order. */
+function scan(model: Model, chunks: Buffer[], parts: number, json: boolean): { text: string; summary: Summary } {
+  const options: Omit<PartOptions, 'part' | 'parts'> = { detector: 'ensemble', json, partition: partitionOf(model) ?? { by: 'block' }, labels: {} };
+  const scanners = Array.from({ length: parts }, (_, part) => new ScanPart(model, { ...options, part, parts }));
+  const merge = new OrderedMerge(parts);
+  let text = '';
+  for (const chunk of chunks) {
+    scanners.forEach((s, part) => merge.add(part, s.push(chunk)));
+    text += merge.take();
+  }
+  scanners.forEach((s, part) => merge.add(part, s.end()));
+  text += merge.take();
+  expect(merge.held).toBe(0);
+  const summary = new Summary();
+  for (const s of scanners) summary.merge(s.summary);
+  return { text, summary };
+}
+
+describe('ScanPart', () => {
+  it('scores an access log in parts (dealt by client) exactly as in one part', async () => {
+    const lines = normalAccessLog(4000, 5);
+    lines[1000] = plantedAccessLine(1000, { target: '/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--', ua: 'sqlmap/1.7.2' });
+    lines[2000] = 'garbage that is not an access line';
+    const model = await train(lines, { detector: 'iforest', seed: 4 });
+    expect(partitionOf(model)).toEqual({ by: 'client' });
+    const chunks = chunksOf(lines, [1, 999, 2500]);
+    const one = scan(model, chunks, 1, true);
+    expect(one.text.split('\n')).toHaveLength(4001);
+    expect(scan(model, chunks, 3, true).text).toBe(one.text);
+    const summaries = [scan(model, chunks, 1, false).summary, scan(model, chunks, 2, false).summary];
+    expect(summaries[1]).toEqual(summaries[0]);
+    expect(summaries[0].top[0].lineNo).toBe(1001);
+  });
+
+  it('keeps a session in one part and holds its lines until it closes', async () => {
+    const lines = hdfsSessions(300);
+    const model = await train(lines, { detector: 'iforest', sessionKey: 'blk_-?\\d+', seed: 2 });
+    expect(partitionOf(model)).toEqual({ by: 'session', key: 'blk_-?\\d+' });
+    const chunks = chunksOf(lines, [700, 701]);
+    expect(scan(model, chunks, 2, true).text).toBe(scan(model, chunks, 1, true).text);
+  });
+
+  it('scores system lines without sessions in blocks', async () => {
+    const lines = hdfsSessions(400);
+    const model = await train(lines, { detector: 'iforest', seed: 2 });
+    expect(partitionOf(model)).toEqual({ by: 'block' });
+    const chunks = chunksOf(lines, [600]);
+    expect(scan(model, chunks, 3, true).text).toBe(scan(model, chunks, 1, true).text);
+  });
+
+  it('cannot deal web sessions keyed by something else than the client', async () => {
+    const lines = normalAccessLog(500).map((l, i) => `${l} req=${i % 50}`);
+    const model = await train(lines, { detector: 'iforest', sessionKey: 'req=\\d+', seed: 1 });
+    expect(partitionOf(model)).toBeUndefined();
+  });
+});
+
+describe('OrderedMerge', () => {
+  const out = (numbers: number[]) => {
+    const texts = numbers.map((n) => `${n}\n`);
+    const ends = texts.map((_, i) => texts.slice(0, i + 1).join('').length);
+    return { numbers: Int32Array.from(numbers), text: texts.join(''), ends: Int32Array.from(ends) };
+  };
+
+  it('writes lines in input order as soon as every earlier line is in', () => {
+    const merge = new OrderedMerge(2);
+    merge.add(1, out([2, 3, 6]));
+    expect(merge.take()).toBe('');
+    merge.add(0, out([1, 4]));
+    expect(merge.take()).toBe('1\n2\n3\n4\n');
+    expect(merge.held).toBe(1);
+    merge.add(0, out([5, 7]));
+    expect(merge.take()).toBe('5\n6\n7\n');
+    expect(merge.next).toBe(8);
+    expect(merge.held).toBe(0);
+  });
+});

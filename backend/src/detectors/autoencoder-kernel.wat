@@ -1,0 +1,80 @@
+;; The autoencoder's dense layers in WebAssembly SIMD, four float32 lanes at a time (see autoencoder-kernel.ts).
+;; Rebuild autoencoder-kernel.wasm after a change (Debian/Ubuntu package `wabt`):
+;;   wat2wasm backend/src/detectors/autoencoder-kernel.wat -o backend/src/detectors/autoencoder-kernel.wasm
+(module
+  (memory (export "memory") 1)
+
+  ;; out[r][j] = act(b[j] + sum over k of in[r][k] * w[k][j]), four rows by four outputs per step.
+  ;; Pointers are byte offsets; inN, outN and rows are multiples of 4 (zero-padded); act: 1 tanh, 0 linear.
+  (func (export "dense")
+    (param $in i32) (param $inN i32) (param $out i32) (param $outN i32)
+    (param $w i32) (param $b i32) (param $rows i32) (param $act i32)
+    (local $inStride i32) (local $outStride i32) (local $r i32) (local $j i32) (local $k i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $wp i32) (local $o i32)
+    (local $wv v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $inStride (i32.shl (local.get $inN) (i32.const 2)))
+    (local.set $outStride (i32.shl (local.get $outN) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (loop $rows
+      (local.set $j (i32.const 0))
+      (loop $outs
+        (local.set $s0 (v128.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $s1 (local.get $s0))
+        (local.set $s2 (local.get $s0))
+        (local.set $s3 (local.get $s0))
+        (local.set $x0 (i32.add (local.get $in) (i32.mul (local.get $r) (local.get $inStride))))
+        (local.set $x1 (i32.add (local.get $x0) (local.get $inStride)))
+        (local.set $x2 (i32.add (local.get $x1) (local.get $inStride)))
+        (local.set $x3 (i32.add (local.get $x2) (local.get $inStride)))
+        (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $k (local.get $inN))
+        (loop $ins
+          (local.set $wv (v128.load (local.get $wp)))
+          (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (local.get $wv) (v128.load32_splat (local.get $x0)))))
+          (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (local.get $wv) (v128.load32_splat (local.get $x1)))))
+          (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $wv) (v128.load32_splat (local.get $x2)))))
+          (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (local.get $wv) (v128.load32_splat (local.get $x3)))))
+          (local.set $x0 (i32.add (local.get $x0) (i32.const 4)))
+          (local.set $x1 (i32.add (local.get $x1) (i32.const 4)))
+          (local.set $x2 (i32.add (local.get $x2) (i32.const 4)))
+          (local.set $x3 (i32.add (local.get $x3) (i32.const 4)))
+          (local.set $wp (i32.add (local.get $wp) (local.get $outStride)))
+          (local.tee $k (i32.sub (local.get $k) (i32.const 1)))
+          (br_if $ins))
+        (local.set $o (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $outStride)))
+                               (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store (local.get $o) (local.get $s0))
+        (local.set $o (i32.add (local.get $o) (local.get $outStride)))
+        (v128.store (local.get $o) (local.get $s1))
+        (local.set $o (i32.add (local.get $o) (local.get $outStride)))
+        (v128.store (local.get $o) (local.get $s2))
+        (local.set $o (i32.add (local.get $o) (local.get $outStride)))
+        (v128.store (local.get $o) (local.get $s3))
+        (br_if $outs (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $outN))))
+      (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 4))) (local.get $rows))))
+    (if (local.get $act)
+      (then (call $tanh (local.get $out) (i32.add (local.get $out) (i32.mul (local.get $rows) (local.get $outStride)))))))
+
+  ;; tanh, in place, of the floats from byte `from` up to `to`: a rational function of x (Eigen's float32 tanh: odd
+  ;; degree 13 over even degree 6, x clamped to +-7.9053, where tanh is 1 in float32); within a few float32 ulps.
+  (func $tanh (param $from i32) (param $to i32)
+    (local $x v128) (local $x2 v128)
+    (loop $each
+      (local.set $x (f32x4.min (f32x4.max (v128.load (local.get $from)) (f32x4.splat (f32.const -7.90531110763549805)))
+                               (f32x4.splat (f32.const 7.90531110763549805))))
+      (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
+      (v128.store (local.get $from)
+        (f32x4.div
+          (f32x4.mul (local.get $x)
+            (f32x4.add (f32x4.splat (f32.const 4.89352455891786e-03)) (f32x4.mul (local.get $x2)
+            (f32x4.add (f32x4.splat (f32.const 6.37261928875436e-04)) (f32x4.mul (local.get $x2)
+            (f32x4.add (f32x4.splat (f32.const 1.48572235717979e-05)) (f32x4.mul (local.get $x2)
+            (f32x4.add (f32x4.splat (f32.const 5.12229709037114e-08)) (f32x4.mul (local.get $x2)
+            (f32x4.add (f32x4.splat (f32.const -8.60467152213735e-11)) (f32x4.mul (local.get $x2)
+            (f32x4.add (f32x4.splat (f32.const 2.00018790482477e-13)) (f32x4.mul (local.get $x2)
+                       (f32x4.splat (f32.const -2.76076847742355e-16)))))))))))))))
+          (f32x4.add (f32x4.splat (f32.const 4.89352518554385e-03)) (f32x4.mul (local.get $x2)
+          (f32x4.add (f32x4.splat (f32.const 2.26843463243900e-03)) (f32x4.mul (local.get $x2)
+          (f32x4.add (f32x4.splat (f32.const 1.18534705686654e-04)) (f32x4.mul (local.get $x2)
+                     (f32x4.splat (f32.const 1.19825839466702e-06))))))))))
+      (br_if $each (i32.lt_u (local.tee $from (i32.add (local.get $from) (i32.const 16))) (local.get $to))))))
