@@ -1,5 +1,5 @@
 /**
- * `anomalog scan` throughput and peak RSS on a 1,000,000-line access log, training on its first 200,000 lines (the
+ * `anomalog scan` throughput and peak RSS on a 1,000,000-line access log, training on its first 100,000 lines (as the
  * peer fits on its first 100,000), measured in the same run as the seeds' Python pipeline
  * (../shared/bench/seedlike_access_peer.py). `load_1m` is the load average when a run started: the machine has 2
  * cores, so compare runs made at a similar load.

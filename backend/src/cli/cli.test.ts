@@ -26,6 +26,17 @@ function anomalog(args: string[], stdin?: Buffer | string): Promise<Run> {
   });
 }
 
+/** A temp dir and a writer of files in it. */
+async function scratch(prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const file = async (name: string, content: string | Buffer) => {
+    const p = join(dir, name);
+    await writeFile(p, content);
+    return p;
+  };
+  return { dir, file };
+}
+
 function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
 }
@@ -46,12 +57,7 @@ function expectContract(records: Record<string, unknown>[], lines: number): void
 }
 
 describe('anomalog scan', { timeout: 300_000 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'anomalog-cli-'));
-  const file = async (name: string, content: string | Buffer) => {
-    const p = join(dir, name);
-    await writeFile(p, content);
-    return p;
-  };
+  const { dir, file } = await scratch('anomalog-cli-');
   const access = normalAccessLog(3000);
   access[1200] = plantedAccessLine(1200, { target: "/search?q=1'%20UNION%20SELECT%20password%20FROM%20users--", ua: 'sqlmap/1.7.2' });
   access[2400] = plantedAccessLine(2400, { target: '/cgi-bin/test.cgi?cmd=;cat%20/etc/passwd', status: 500, ua: 'curl/7.68.0' });
@@ -132,12 +138,7 @@ describe('anomalog scan', { timeout: 300_000 }, async () => {
 });
 
 describe('anomalog scan on worker threads', { timeout: 300_000 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'anomalog-threads-'));
-  const file = async (name: string, content: string | Buffer) => {
-    const p = join(dir, name);
-    await writeFile(p, content);
-    return p;
-  };
+  const { dir, file } = await scratch('anomalog-threads-');
   const access = normalAccessLog(6000);
   access[3000] = plantedAccessLine(3000, { target: '/search?q=<script>alert(1)</script>', ua: 'Nikto/2.1.6' });
   access[4500] = 'not an access line at all';
@@ -185,12 +186,7 @@ describe('anomalog scan on worker threads', { timeout: 300_000 }, async () => {
 });
 
 describe('bad input', { timeout: 300_000 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'anomalog-bad-'));
-  const file = async (name: string, content: string | Buffer) => {
-    const p = join(dir, name);
-    await writeFile(p, content);
-    return p;
-  };
+  const { dir, file } = await scratch('anomalog-bad-');
 
   it('fails with one clear line and a non-zero exit, never a stack trace', async () => {
     const binary = await file('core.bin', Buffer.from(Array.from({ length: 9000 }, (_, i) => (i * 7919) % 256)));

@@ -87,14 +87,14 @@ export class ScanPart {
   }
 
   private owner(line: string, lineNo: number): number {
-    const { partition, parts } = this.opts;
+    const { partition } = this.opts;
     if (partition.by === 'client') {
       const space = line.indexOf(' ');
-      return hash(line, space < 0 ? line.length : space) % parts;
+      return hash(line, space < 0 ? line.length : space) % this.opts.parts;
     }
     const key = this.sessionKey?.exec(line)?.[0];
-    if (key !== undefined) return hash(key, key.length) % parts;
-    return Math.floor((lineNo - 1) / BLOCK_LINES) % parts;
+    if (key !== undefined) return hash(key, key.length) % this.opts.parts;
+    return Math.floor((lineNo - 1) / BLOCK_LINES) % this.opts.parts;
   }
 
   private emit(scored: readonly ScoredLine[]): PartOutput {

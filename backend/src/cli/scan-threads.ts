@@ -143,8 +143,7 @@ export class OrderedMerge {
   /** The text of every line that can go out now. */
   take(): string {
     let text = '';
-    for (let q = this.partHolding(this.next); q; q = this.partHolding(this.next)) {
-      const head = q[0];
+    for (let head = this.headHolding(this.next); head; head = this.headHolding(this.next)) {
       const { numbers, ends } = head.out;
       const from = head.at === 0 ? 0 : ends[head.at - 1];
       while (head.at < numbers.length && numbers[head.at] === this.next) {
@@ -152,13 +151,17 @@ export class OrderedMerge {
         this.next++;
       }
       text += head.out.text.slice(from, ends[head.at - 1]);
-      if (head.at === numbers.length) q.shift();
     }
     return text;
   }
 
-  private partHolding(lineNo: number): { out: PartOutput; at: number }[] | undefined {
-    return this.queues.find((q) => q.length > 0 && q[0].out.numbers[q[0].at] === lineNo);
+  /** The first unwritten output of the part whose next line is `lineNo`, dropping outputs written in full. */
+  private headHolding(lineNo: number): { out: PartOutput; at: number } | undefined {
+    for (const q of this.queues) {
+      while (q.length && q[0].at === q[0].out.numbers.length) q.shift();
+      if (q.length && q[0].out.numbers[q[0].at] === lineNo) return q[0];
+    }
+    return undefined;
   }
 }
 

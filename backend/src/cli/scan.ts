@@ -12,7 +12,7 @@ import { partitionOf, ScanPart, type PartOptions } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
 
 /** Lines `scan` learns from by default when it trains on its input. */
-export const TRAIN_LINES = 200_000;
+export const TRAIN_LINES = 100_000;
 const MAX_THREADS = 4;
 /** Smaller inputs are scored on the main thread: starting workers costs more than it saves. */
 const THREADED_MB = 32;
