@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS, severityOf, watchLevel } from './calibration.js';
+import type { DetectorKind } from '../types.js';
+import { DEFAULT_THRESHOLDS, severityOf, watchLevel, type Thresholds } from './calibration.js';
 import { combine, combinedScore, rescale, type MemberScore, type Signal, type SignalKind } from './ensemble.js';
 import { mulberry32 } from './random.js';
 import { NOVELTY_STRENGTH } from './novelty.js';
@@ -77,8 +78,26 @@ describe('ensemble.combine', () => {
   });
 });
 
+/** The documented rule, written plainly: max(members, strong signals, min(weak, watch), the two lifts), in [0, 1]. */
+function documentedScore(members: MemberScore[], signals: Signal[], t: Thresholds): number {
+  const watch = watchLevel(t);
+  const lift = t.medium - t.low;
+  const own = (m: MemberScore) => m.thresholds ?? (m.name in DEFAULT_THRESHOLDS ? DEFAULT_THRESHOLDS[m.name as DetectorKind] : t);
+  const values = members.map((m) => rescale(m.score, own(m), t));
+  let best = 0;
+  let bestName = '';
+  values.forEach((v, i) => {
+    if (v > best) [best, bestName] = [v, members[i].name];
+  });
+  const weak = signals.filter((s) => s.strength < t.medium);
+  const candidates = [...values, ...signals.map((s) => (s.strength < t.medium ? Math.min(s.strength, watch) : s.strength))];
+  if (weak.length && bestName) candidates.push(best + lift);
+  if (new Set(weak.map((s) => s.kind)).size >= 2) candidates.push(watch + lift);
+  return Math.min(1, Math.max(0, ...candidates));
+}
+
 describe('ensemble.combinedScore', () => {
-  it('is exactly combine().score, members and signals of every kind and strength', () => {
+  it('follows the documented rule for members and signals of every kind and strength, as combine does', () => {
     const random = mulberry32(7);
     const kinds: SignalKind[] = ['novel-template', 'novel-count-vector', 'out-of-range', 'rule', 'error-level'];
     const custom = { low: 0.2, medium: 0.5, high: 0.7, critical: 0.8 };
@@ -95,7 +114,8 @@ describe('ensemble.combinedScore', () => {
         strength: value(),
         reason: '',
       }));
-      expect(combinedScore(members, signals, t)).toBe(combine({ members, signals }, t).score);
+      expect(combinedScore(members, signals, t)).toBe(documentedScore(members, signals, t));
+      expect(combine({ members, signals }, t).score).toBe(combinedScore(members, signals, t));
     }
   });
 });

@@ -40,65 +40,69 @@ export interface EnsembleResult {
  *                best member + lift if a weak signal, watch + lift if weak signals of two kinds )
  */
 export function combine(input: EnsembleInput, thresholds: Thresholds = DEFAULT_THRESHOLDS.ensemble): EnsembleResult {
-  const lift = thresholds.medium - thresholds.low;
-  const watch = watchLevel(thresholds);
-  const members = input.members.map((m) => ({ name: m.name, value: onScale(m, thresholds) }));
-  const best = members.reduce((b, m) => (m.value > b.value ? m : b), { name: '', value: 0 });
-  const weak = input.signals.filter((s) => s.strength < thresholds.medium);
-  const weakKinds = [...new Set(weak.map((s) => s.kind))];
-  const memberLift = weak.length > 0 && best.name ? [best.name, ...weakKinds].map((name) => ({ name, value: best.value + lift })) : [];
-  const pairLift = weakKinds.length >= 2 ? weakKinds.map((name) => ({ name, value: watch + lift })) : [];
-  const evidence = [
-    ...members,
-    ...input.signals.map((s) => ({ name: s.kind, value: signalValue(s, thresholds, watch) })),
-    ...memberLift,
-    ...pairLift,
-  ];
+  const evidence: { name: string; value: number }[] = [];
+  eachEvidence(input.members, input.signals, thresholds, (name, value) => evidence.push({ name, value }));
   evidence.sort((a, b) => b.value - a.value);
-  const score = evidence.length ? Math.min(1, Math.max(0, evidence[0].value)) : 0;
   const fired = evidence.filter((e) => e.value >= thresholds.low).map((e) => e.name);
-  return { score, fired: [...new Set(fired)] };
+  return { score: combinedScore(input.members, input.signals, thresholds), fired: [...new Set(fired)] };
 }
 
-/**
- * `combine(...).score` without building the list of evidence: the scorer's per-line path, which allocates nothing.
- * Scores are never NaN in the pipeline (calibration maps NaN to 1); should one be, combine decides.
- */
+/** `combine(...).score` without the list of what fired: the scorer's per-line path. */
 export function combinedScore(
   members: readonly MemberScore[],
   signals: readonly Signal[],
   thresholds: Thresholds = DEFAULT_THRESHOLDS.ensemble,
 ): number {
-  if (members.length === 0 && signals.length === 0) return 0;
+  let top = 0;
+  eachEvidence(members, signals, thresholds, (_, value) => {
+    if (value > top) top = value;
+  });
+  return Math.min(1, top);
+}
+
+/**
+ * Every piece of evidence `combine` weighs, with its value on the ensemble's scale, in a fixed order: the members,
+ * the signals, then the lifts (the best member and each kind of weak signal; each kind again for two kinds).
+ */
+function eachEvidence(
+  members: readonly MemberScore[],
+  signals: readonly Signal[],
+  thresholds: Thresholds,
+  visit: (name: string, value: number) => void,
+): void {
   const watch = watchLevel(thresholds);
-  let top = -Infinity;
+  const lift = thresholds.medium - thresholds.low;
   let best = 0;
   let bestName = '';
   for (const m of members) {
     const value = onScale(m, thresholds);
-    if (Number.isNaN(value)) return combine({ members, signals }, thresholds).score;
-    if (value > top) top = value;
+    visit(m.name, value);
     if (value > best) {
       best = value;
       bestName = m.name;
     }
   }
-  let weakKind: Signal['kind'] | undefined;
   let weakKinds = 0;
-  for (const s of signals) {
-    const value = signalValue(s, thresholds, watch);
-    if (Number.isNaN(value)) return combine({ members, signals }, thresholds).score;
-    if (value > top) top = value;
-    if (s.strength >= thresholds.medium) continue;
-    if (weakKind === undefined) {
-      weakKind = s.kind;
-      weakKinds = 1;
-    } else if (s.kind !== weakKind) weakKinds = 2;
+  for (let i = 0; i < signals.length; i++) {
+    visit(signals[i].kind, signalValue(signals[i], thresholds, watch));
+    if (firstWeakOfItsKind(signals, i, thresholds)) weakKinds++;
   }
-  const lift = thresholds.medium - thresholds.low;
-  if (weakKinds > 0 && bestName && best + lift > top) top = best + lift;
-  if (weakKinds >= 2 && watch + lift > top) top = watch + lift;
-  return Math.min(1, Math.max(0, top));
+  const eachWeakKind = (value: number) => {
+    for (let i = 0; i < signals.length; i++) if (firstWeakOfItsKind(signals, i, thresholds)) visit(signals[i].kind, value);
+  };
+  if (weakKinds > 0 && bestName) {
+    visit(bestName, best + lift);
+    eachWeakKind(best + lift);
+  }
+  if (weakKinds >= 2) eachWeakKind(watch + lift);
+}
+
+/** Signal i is weak (below `medium`) and no weak signal before it is of its kind. */
+function firstWeakOfItsKind(signals: readonly Signal[], i: number, thresholds: Thresholds): boolean {
+  const isWeak = (s: Signal) => s.strength < thresholds.medium;
+  if (!isWeak(signals[i])) return false;
+  for (let j = 0; j < i; j++) if (isWeak(signals[j]) && signals[j].kind === signals[i].kind) return false;
+  return true;
 }
 
 /** A member's score on the ensemble's scale. */
