@@ -41,8 +41,8 @@ const SCORE_BATCH = 256;
 
 /**
  * Scores the lines of one part of an input, chunk by chunk (every part sees every chunk and picks its own lines),
- * and formats them: `--json` lines in `PartOutput`, or counts in `summary`. A scan runs one part on its own thread,
- * or several on worker threads (scan-threads.ts).
+ * and formats them: `--json` lines in `PartOutput`, or counts in `summary`. A scan runs one part on the main thread
+ * and any others on worker threads (scan-threads.ts).
  */
 export class ScanPart {
   readonly summary = new Summary();
@@ -77,9 +77,17 @@ export class ScanPart {
       }
     }
     const scored: ScoredLine[] = [];
-    // Small batches: what a batch keeps alive survives the young-generation collections it spans.
-    for (let at = 0; at < mine.length; at += SCORE_BATCH) scored.push(...this.scorer.pushBatch(mine.slice(at, at + SCORE_BATCH)));
+    // Small batches: what a batch keeps alive survives the young-generation collections it spans. (A batch may
+    // release many held session lines at once: no spread into push.)
+    for (let at = 0; at < mine.length; at += SCORE_BATCH) {
+      for (const line of this.scorer.pushBatch(mine.slice(at, at + SCORE_BATCH))) scored.push(line);
+    }
     return this.emit(scored);
+  }
+
+  /** Input lines read so far (every part reads them all). */
+  get linesRead(): number {
+    return this.seen;
   }
 
   end(): PartOutput {

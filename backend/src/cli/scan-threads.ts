@@ -17,7 +17,7 @@ export interface ThreadedResult {
 }
 
 /**
- * A scan on several threads: this one scores part 0 of the lines and worker threads the other parts (scan-part.ts).
+ * A scan on `count` threads: this one scores part 0 of the lines and worker threads the other parts (scan-part.ts).
  * Every worker gets every chunk of the input and picks its own lines; their `--json` lines come back here and go
  * out in input order. Workers are spawned first, so that they load while this thread trains.
  */
@@ -30,6 +30,7 @@ export class ScanThreads {
   private finished = 0;
   private failure?: Error;
   private wake?: () => void;
+  private local?: ScanPart;
 
   /** `count` parts in all: this thread and count - 1 workers. */
   constructor(readonly count: number) {
@@ -38,9 +39,9 @@ export class ScanThreads {
     this.merge = new OrderedMerge(count);
   }
 
-  /** Lines written so far. */
-  get written(): number {
-    return this.merge.next - 1;
+  /** Input lines read so far, for progress. */
+  get linesRead(): number {
+    return this.local?.linesRead ?? 0;
   }
 
   async run(
@@ -52,7 +53,7 @@ export class ScanThreads {
   ): Promise<ThreadedResult> {
     const parts = this.count;
     this.workers.forEach((w, i) => this.post(w, { type: 'start', model, options: { ...options, part: i + 1, parts } }));
-    const local = new ScanPart(model, { ...options, part: 0, parts });
+    const local = (this.local = new ScanPart(model, { ...options, part: 0, parts }));
     let sent = 0;
     for await (const chunk of input.chunks(onBytes)) {
       const bytes = new Uint8Array(new SharedArrayBuffer(chunk.length));

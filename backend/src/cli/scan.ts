@@ -8,7 +8,7 @@ import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from './args.j
 import { openInput, MAX_LINE_CHARS, type LogInput } from './input.js';
 import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 import { ProgressBar } from './progress.js';
-import { partitionOf, ScanPart, type PartOptions } from './scan-part.js';
+import { partitionOf, type PartOptions } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
 
 /** Lines `scan` learns from by default when it trains on its input. */
@@ -59,7 +59,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
   if (requestedThreads !== undefined && requestedThreads < 1) throw usage('--threads must be at least 1', 'scan');
   const input = await openInput(args.positionals[0]);
   const threads = requestedThreads ?? (input.bytes >= THREADED_MB * 2 ** 20 ? Math.min(availableParallelism(), MAX_THREADS) : 1);
-  let pool = threads > 1 ? new ScanThreads(threads) : undefined;
+  let pool = new ScanThreads(threads);
   try {
     const bar = new ProgressBar('training');
     const model = modelPath
@@ -75,9 +75,9 @@ export async function runScan(argv: readonly string[]): Promise<void> {
         });
     bar.done();
     const partition = partitionOf(model);
-    if (!partition) {
-      pool?.close();
-      pool = undefined;
+    if (!partition && pool.count > 1) {
+      pool.close();
+      pool = new ScanThreads(1);
     }
     const options = { detector, json: args.flags.json === true, partition: partition ?? { by: 'block' as const }, labels: { filename: input.name } };
     const { summary, truncated } = await score(input, model, options, pool);
@@ -89,28 +89,20 @@ export async function runScan(argv: readonly string[]): Promise<void> {
       process.stdout.write(summary.render(title, process.stdout.isTTY === true));
     }
   } finally {
-    pool?.close();
+    pool.close();
     await input.close();
   }
 }
 
-/** Scores every line, on worker threads when given a pool, else here; writes the --json lines as they are ready. */
-async function score(input: LogInput, model: Model, options: Omit<PartOptions, 'part' | 'parts'>, pool?: ScanThreads) {
+/** Scores every line on the pool's threads; writes the --json lines as they are ready. */
+async function score(input: LogInput, model: Model, options: Omit<PartOptions, 'part' | 'parts'>, pool: ScanThreads) {
   const bar = new ProgressBar('scoring');
   const out = process.stdout;
   const write = async (text: string) => {
     if (text && !out.write(text)) await once(out, 'drain');
   };
   try {
-    if (pool) {
-      return await pool.run(input, model, options, write, (bytes) => bar.update(bytes, input.bytes, `${pool.written.toLocaleString('en-US')} lines`));
-    }
-    const part = new ScanPart(model, { ...options, part: 0, parts: 1 });
-    for await (const chunk of input.chunks((bytes) => bar.update(bytes, input.bytes, `${part.summary.lines.toLocaleString('en-US')} lines`))) {
-      await write(part.push(chunk).text);
-    }
-    await write(part.end().text);
-    return part;
+    return await pool.run(input, model, options, write, (bytes) => bar.update(bytes, input.bytes, `${pool.linesRead.toLocaleString('en-US')} lines`));
   } finally {
     bar.done();
   }
