@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
+import { compiledEntry } from './compiled.js';
 
-register();
-await import('../src/cli/main.ts');
+const entry = await compiledEntry();
+if (entry) {
+  await import(entry);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

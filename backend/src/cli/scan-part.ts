@@ -29,11 +29,14 @@ export interface PartOptions {
   labels: Record<string, string>;
 }
 
-/** The `--json` lines of one part: `numbers[i]` is a 1-based input line, its text ends (with '\n') at `ends[i]`. */
+/**
+ * The `--json` lines of one part as UTF-8 (encoded where they were scored, so a worker's lines cross to the main
+ * thread as transferred bytes): `numbers[i]` is a 1-based input line, its bytes end (with '\n') at `ends[i]`.
+ */
 export interface PartOutput {
-  numbers: Int32Array;
-  text: string;
-  ends: Int32Array;
+  numbers: Int32Array<ArrayBuffer>;
+  bytes: Uint8Array<ArrayBuffer>;
+  ends: Int32Array<ArrayBuffer>;
 }
 
 const BLOCK_LINES = 512;
@@ -124,7 +127,22 @@ export class ScanPart {
       this.waiting = this.waiting.slice(this.head);
       this.head = 0;
     }
-    return { numbers, text, ends };
+    const bytes = utf8.encode(text);
+    if (bytes.length !== text.length) byteEnds(text, ends);
+    return { numbers, bytes, ends };
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** Turns the character offsets `ends` of the lines of `text` into byte offsets (for text that is not all ASCII). */
+function byteEnds(text: string, ends: Int32Array): void {
+  let chars = 0;
+  let bytes = 0;
+  for (let i = 0; i < ends.length; i++) {
+    bytes += Buffer.byteLength(text.slice(chars, ends[i]));
+    chars = ends[i];
+    ends[i] = bytes;
   }
 }
 

@@ -48,19 +48,21 @@ export class ScanThreads {
     input: LogInput,
     model: Model,
     options: Omit<PartOptions, 'part' | 'parts'>,
-    write: (text: string) => Promise<void>,
+    write: (bytes: Uint8Array) => Promise<void>,
     onBytes: (bytes: number) => void,
   ): Promise<ThreadedResult> {
     const parts = this.count;
     this.workers.forEach((w, i) => this.post(w, { type: 'start', model, options: { ...options, part: i + 1, parts } }));
     const local = (this.local = new ScanPart(model, { ...options, part: 0, parts }));
+    const ring = new SharedChunks(IN_FLIGHT);
     let sent = 0;
     for await (const chunk of input.chunks(onBytes)) {
-      const bytes = new Uint8Array(new SharedArrayBuffer(chunk.length));
-      bytes.set(chunk);
-      for (const w of this.workers) this.post(w, { type: 'chunk', bytes });
+      if (this.workers.length) {
+        const bytes = ring.copy(sent, chunk);
+        for (const w of this.workers) this.post(w, { type: 'chunk', bytes });
+      }
       sent++;
-      this.merge.add(0, local.push(bytes));
+      this.merge.add(0, local.push(chunk));
       this.acked[0] = sent;
       await write(this.merge.take());
       while (sent - Math.min(...this.acked) >= IN_FLIGHT) {
@@ -122,6 +124,24 @@ export class ScanThreads {
   }
 }
 
+/**
+ * Shared memory for the chunks in flight: chunk k goes in slot k % slots, which held chunk k - slots, and `run` sends
+ * no chunk while one that many back is unread (a worker is done with a chunk's bytes once it has its lines).
+ */
+class SharedChunks {
+  private readonly buffers: Uint8Array[] = [];
+
+  constructor(private readonly slots: number) {}
+
+  copy(k: number, chunk: Uint8Array): Uint8Array {
+    const slot = k % this.slots;
+    let buffer = this.buffers[slot];
+    if (!buffer || buffer.length < chunk.length) buffer = this.buffers[slot] = new Uint8Array(new SharedArrayBuffer(chunk.length + (chunk.length >> 2)));
+    buffer.set(chunk);
+    return buffer.subarray(0, chunk.length);
+  }
+}
+
 /** Puts the parts' `--json` lines back in input order: each part's lines ascend, and every line is in one part. */
 export class OrderedMerge {
   /** The next line number to write. */
@@ -141,19 +161,19 @@ export class OrderedMerge {
     return this.queues.reduce((n, q) => n + q.reduce((k, e) => k + e.out.numbers.length - e.at, 0), 0);
   }
 
-  /** The text of every line that can go out now. */
-  take(): string {
-    let text = '';
+  /** The bytes of every line that can go out now. */
+  take(): Buffer {
+    const runs: Uint8Array[] = [];
     for (let head = this.headHolding(this.next); head; head = this.headHolding(this.next)) {
-      const { numbers, ends } = head.out;
+      const { numbers, ends, bytes } = head.out;
       const from = head.at === 0 ? 0 : ends[head.at - 1];
       while (head.at < numbers.length && numbers[head.at] === this.next) {
         head.at++;
         this.next++;
       }
-      text += head.out.text.slice(from, ends[head.at - 1]);
+      runs.push(bytes.subarray(from, ends[head.at - 1]));
     }
-    return text;
+    return Buffer.concat(runs);
   }
 
   /** The first unwritten output of the part whose next line is `lineNo`, dropping outputs written in full. */

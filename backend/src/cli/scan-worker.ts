@@ -10,7 +10,7 @@ export type FromWorker =
   | { type: 'done'; out: PartOutput; summary: SummaryState; truncated: number };
 
 const port = parentPort!;
-const post = (m: FromWorker) => port.postMessage(m);
+const post = (m: FromWorker) => port.postMessage(m, [m.out.numbers.buffer, m.out.bytes.buffer, m.out.ends.buffer]);
 let part: ScanPart | undefined;
 
 port.on('message', (m: ToWorker) => {

@@ -98,8 +98,8 @@ export async function runScan(argv: readonly string[]): Promise<void> {
 async function score(input: LogInput, model: Model, options: Omit<PartOptions, 'part' | 'parts'>, pool: ScanThreads) {
   const bar = new ProgressBar('scoring');
   const out = process.stdout;
-  const write = async (text: string) => {
-    if (text && !out.write(text)) await once(out, 'drain');
+  const write = async (bytes: Uint8Array) => {
+    if (bytes.length && !out.write(bytes)) await once(out, 'drain');
   };
   try {
     return await pool.run(input, model, options, write, (bytes) => bar.update(bytes, input.bytes, `${pool.linesRead.toLocaleString('en-US')} lines`));

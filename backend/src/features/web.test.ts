@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createParser } from '../parsing/index.js';
 import { normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
-import { ClientWindows } from './client-window.js';
 import { buildSchema, LineFeaturizer, TemplateIndex, WEB, WebBaselineBuilder } from './index.js';
 import { routeOf } from './route.js';
 
@@ -95,15 +94,5 @@ describe('web line features', () => {
     const last = rows[rows.length - 1];
     expect(last[WEB.client_rate]).toBeGreaterThan(rows[100][WEB.client_rate] + 3);
     expect(last[WEB.client_errors]).toBeGreaterThan(Math.log2(100));
-  });
-});
-
-describe('client windows', () => {
-  it('counts requests in the last minute and forgets older buckets', () => {
-    const w = new ClientWindows();
-    for (let i = 0; i < 60; i++) w.add('a', i * 1000, i % 2 === 0);
-    expect(w.add('a', 60_000, false).requests).toBeCloseTo(61, 0);
-    expect(w.reading.errorRatio).toBeCloseTo(30 / 61, 1);
-    expect(w.add('a', 10 * 60_000, false).requests).toBe(1);
   });
 });
