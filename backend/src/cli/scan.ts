@@ -10,6 +10,7 @@ import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './
 import { ProgressBar } from './progress.js';
 import { partitionOf, type PartOptions } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
+import { collectGarbage } from './memory.js';
 
 /** Lines `scan` learns from by default when it trains on its input. */
 export const TRAIN_LINES = 100_000;
@@ -74,6 +75,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
           onProgress: trainProgress(bar),
         });
     bar.done();
+    if (!modelPath) collectGarbage();
     const partition = partitionOf(model);
     if (!partition && pool.count > 1) {
       pool.close();
