@@ -3,8 +3,9 @@ import { hdfsSessions, normalAccessLog, plantedAccessLine } from '../../test/fix
 import { train } from '../pipeline/index.js';
 import type { Model } from '../models/index.js';
 import { Summary } from './output.js';
-import { partitionOf, ScanPart, type PartOptions } from './scan-part.js';
+import { LineDealer, partitionOf, ScanPart } from './scan-part.js';
 import { OrderedMerge } from './scan-threads.js';
+import { MAX_LINE_CHARS } from './input.js';
 
 /** The log as chunks of whole lines, cut at uneven places. */
 function chunksOf(lines: string[], cuts: number[]): Buffer[] {
@@ -12,14 +13,15 @@ function chunksOf(lines: string[], cuts: number[]): Buffer[] {
   return bounds.slice(1).map((end, i) => Buffer.from(`${lines.slice(bounds[i], end).join('\n')}\n`));
 }
 
-/** Scores the chunks in `parts` parts (as the worker threads do) and puts the output back in input order. */
+/** Deals the chunks to `parts` parts and scores them (as the threads do), then puts the output back in input order. */
 function scan(model: Model, chunks: Buffer[], parts: number, json: boolean): { text: string; summary: Summary } {
-  const options: Omit<PartOptions, 'part' | 'parts'> = { detector: 'ensemble', json, partition: partitionOf(model) ?? { by: 'block' }, labels: {} };
-  const scanners = Array.from({ length: parts }, (_, part) => new ScanPart(model, { ...options, part, parts }));
+  const dealer = new LineDealer(parts, partitionOf(model) ?? { by: 'block' });
+  const scanners = Array.from({ length: parts }, () => new ScanPart(model, { detector: 'ensemble', json, labels: {} }));
   const merge = new OrderedMerge(parts);
   let text = '';
   for (const chunk of chunks) {
-    scanners.forEach((s, part) => merge.add(part, s.push(chunk)));
+    const shares = dealer.deal(chunk);
+    scanners.forEach((s, part) => merge.add(part, s.push(shares[part])));
     text += merge.take().toString();
   }
   scanners.forEach((s, part) => merge.add(part, s.end()));
@@ -66,6 +68,40 @@ describe('ScanPart', () => {
     const lines = normalAccessLog(500).map((l, i) => `${l} req=${i % 50}`);
     const model = await train(lines, { detector: 'iforest', sessionKey: 'req=\\d+', seed: 1 });
     expect(partitionOf(model)).toBeUndefined();
+  });
+});
+
+describe('LineDealer', () => {
+  it('deals every line once, in order, each with its input line number; clients stay whole', () => {
+    const lines = normalAccessLog(3000, 3);
+    const dealer = new LineDealer(3, { by: 'client' });
+    const shares = chunksOf(lines, [1000, 1001]).flatMap((chunk) => dealer.deal(chunk).map((share, part) => ({ share, part })));
+    const dealt = new Map<number, { line: string; part: number }>();
+    for (const { share, part } of shares) {
+      expect(share.lines).toHaveLength(share.numbers.length);
+      share.numbers.forEach((n, i) => dealt.set(n, { line: share.lines[i], part }));
+      expect([...share.numbers]).toEqual([...share.numbers].sort((a, b) => a - b));
+    }
+    expect(dealt.size).toBe(3000);
+    lines.forEach((line, i) => expect(dealt.get(i + 1)?.line).toBe(line));
+    const partOf = new Map<string, number>();
+    for (const { line, part } of dealt.values()) {
+      const client = line.split(' ')[0];
+      expect(partOf.get(client) ?? part).toBe(part);
+      partOf.set(client, part);
+    }
+    // The main thread's part (0) gets a somewhat smaller share than each worker.
+    const sizes = [0, 1, 2].map((p) => [...dealt.values()].filter((d) => d.part === p).length);
+    expect(sizes[0]).toBeLessThan(sizes[1] + sizes[2]);
+    expect(Math.min(...sizes)).toBeGreaterThan(600);
+    expect(dealer.lines).toBe(3000);
+  });
+
+  it('counts the lines it cuts', () => {
+    const dealer = new LineDealer(2, { by: 'block' });
+    const [a, b] = dealer.deal(Buffer.from(`short\n${'x'.repeat(MAX_LINE_CHARS + 10)}\n`));
+    expect(dealer.truncated).toBe(1);
+    expect([...a.lines, ...b.lines].map((l) => l.length)).toEqual([5, MAX_LINE_CHARS]);
   });
 });
 

@@ -22,10 +22,6 @@ export function partitionOf(model: Model): Partition | undefined {
 export interface PartOptions {
   detector?: DetectorKind;
   json: boolean;
-  /** This part's index among `parts`. */
-  part: number;
-  parts: number;
-  partition: Partition;
   labels: Record<string, string>;
 }
 
@@ -39,21 +35,80 @@ export interface PartOutput {
   ends: Int32Array<ArrayBuffer>;
 }
 
+/** One part's share of a chunk: its lines and their 1-based input line numbers. */
+export interface Share {
+  lines: string[];
+  numbers: Int32Array<ArrayBuffer>;
+}
+
 const BLOCK_LINES = 512;
 const SCORE_BATCH = 256;
+/**
+ * Shares of the lines by part: the main thread (part 0) also reads the input, deals the lines and writes the output,
+ * so it scores a little less than each worker.
+ */
+const MAIN_WEIGHT = 15;
+const WORKER_WEIGHT = 17;
 
 /**
- * Scores the lines of one part of an input, chunk by chunk (every part sees every chunk and picks its own lines),
- * and formats them: `--json` lines in `PartOutput`, or counts in `summary`. A scan runs one part on the main thread
- * and any others on worker threads (scan-threads.ts).
+ * Splits each chunk of the input into lines (cutting huge ones) and deals them to `parts` parts by `partition`.
+ * Runs on the main thread: each worker gets only its own lines.
+ */
+export class LineDealer {
+  truncated = 0;
+  /** Input lines read so far. */
+  lines = 0;
+  private readonly sessionKey?: RegExp;
+  /** The part of each of the hash's buckets, in proportion to the parts' weights. */
+  private readonly owners: Uint8Array;
+
+  constructor(
+    private readonly parts: number,
+    private readonly partition: Partition,
+  ) {
+    if (partition.by === 'session') this.sessionKey = sessionKeyRegex(partition.key);
+    const weights = Array.from({ length: parts }, (_, part) => (part === 0 && parts > 1 ? MAIN_WEIGHT : WORKER_WEIGHT));
+    this.owners = Uint8Array.from(weights.flatMap((w, part) => new Array<number>(w).fill(part)));
+  }
+
+  deal(chunk: Uint8Array): Share[] {
+    const lines = splitLines(chunk, () => this.truncated++);
+    const first = this.lines + 1;
+    this.lines += lines.length;
+    if (this.parts === 1) return [{ lines, numbers: Int32Array.from(lines, (_, i) => first + i) }];
+    const owner = new Uint8Array(lines.length);
+    const counts = new Int32Array(this.parts);
+    for (let i = 0; i < lines.length; i++) counts[(owner[i] = this.owner(lines[i], first + i))]++;
+    const shares = Array.from(counts, (n) => ({ lines: new Array<string>(n), numbers: new Int32Array(n) }));
+    counts.fill(0);
+    for (let i = 0; i < lines.length; i++) {
+      const share = shares[owner[i]];
+      const at = counts[owner[i]]++;
+      share.lines[at] = lines[i];
+      share.numbers[at] = first + i;
+    }
+    return shares;
+  }
+
+  private owner(line: string, lineNo: number): number {
+    if (this.partition.by === 'client') {
+      const space = line.indexOf(' ');
+      return this.owners[hash(line, space < 0 ? line.length : space) % this.owners.length];
+    }
+    const key = this.sessionKey?.exec(line)?.[0];
+    if (key !== undefined) return this.owners[hash(key, key.length) % this.owners.length];
+    return this.owners[Math.floor((lineNo - 1) / BLOCK_LINES) % this.owners.length];
+  }
+}
+
+/**
+ * Scores the lines dealt to one part of an input and formats them: `--json` lines in `PartOutput`, or counts in
+ * `summary`. A scan runs one part on the main thread and any others on worker threads (scan-threads.ts).
  */
 export class ScanPart {
   readonly summary = new Summary();
-  truncated = 0;
   private readonly scorer: BatchScorer;
   private readonly json = new JsonLines();
-  private readonly sessionKey?: RegExp;
-  private seen = 0;
   /** Line numbers of this part's lines the scorer still holds (lines of open sessions), oldest first. */
   private waiting: number[] = [];
   private head = 0;
@@ -63,49 +118,21 @@ export class ScanPart {
     private readonly opts: PartOptions,
   ) {
     this.scorer = createScorer(model, { detector: opts.detector, labels: opts.labels });
-    if (opts.partition.by === 'session') this.sessionKey = sessionKeyRegex(opts.partition.key);
   }
 
-  push(chunk: Uint8Array): PartOutput {
-    const { part, parts } = this.opts;
-    // Every part splits every chunk: part 0 alone counts the cut lines.
-    const lines = splitLines(chunk, () => (this.truncated += part === 0 ? 1 : 0));
-    const mine = parts === 1 ? lines : [];
-    for (const line of lines) {
-      const lineNo = ++this.seen;
-      if (parts === 1) this.waiting.push(lineNo);
-      else if (this.owner(line, lineNo) === part) {
-        mine.push(line);
-        this.waiting.push(lineNo);
-      }
-    }
+  push({ lines, numbers }: Share): PartOutput {
+    for (let i = 0; i < numbers.length; i++) this.waiting.push(numbers[i]);
     const scored: ScoredLine[] = [];
     // Small batches: what a batch keeps alive survives the young-generation collections it spans. (A batch may
     // release many held session lines at once: no spread into push.)
-    for (let at = 0; at < mine.length; at += SCORE_BATCH) {
-      for (const line of this.scorer.pushBatch(mine.slice(at, at + SCORE_BATCH))) scored.push(line);
+    for (let at = 0; at < lines.length; at += SCORE_BATCH) {
+      for (const line of this.scorer.pushBatch(lines.slice(at, at + SCORE_BATCH))) scored.push(line);
     }
     return this.emit(scored);
   }
 
-  /** Input lines read so far (every part reads them all). */
-  get linesRead(): number {
-    return this.seen;
-  }
-
   end(): PartOutput {
     return this.emit(this.scorer.end());
-  }
-
-  private owner(line: string, lineNo: number): number {
-    const { partition } = this.opts;
-    if (partition.by === 'client') {
-      const space = line.indexOf(' ');
-      return hash(line, space < 0 ? line.length : space) % this.opts.parts;
-    }
-    const key = this.sessionKey?.exec(line)?.[0];
-    if (key !== undefined) return hash(key, key.length) % this.opts.parts;
-    return Math.floor((lineNo - 1) / BLOCK_LINES) % this.opts.parts;
   }
 
   private emit(scored: readonly ScoredLine[]): PartOutput {

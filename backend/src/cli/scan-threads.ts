@@ -5,10 +5,10 @@ import { Worker } from 'node:worker_threads';
 import type { Model } from '../models/index.js';
 import type { LogInput } from './input.js';
 import { Summary } from './output.js';
-import { ScanPart, type PartOptions, type PartOutput } from './scan-part.js';
+import { LineDealer, ScanPart, type PartOptions, type PartOutput, type Partition } from './scan-part.js';
 import type { FromWorker, ToWorker } from './scan-worker.js';
 
-/** Chunks sent ahead of the slowest worker at most (each about 1 MB). */
+/** Chunks dealt ahead of the slowest worker at most (each about 1 MB of input). */
 const IN_FLIGHT = 4;
 
 export interface ThreadedResult {
@@ -17,20 +17,19 @@ export interface ThreadedResult {
 }
 
 /**
- * A scan on `count` threads: this one scores part 0 of the lines and worker threads the other parts (scan-part.ts).
- * Every worker gets every chunk of the input and picks its own lines; their `--json` lines come back here and go
- * out in input order. Workers are spawned first, so that they load while this thread trains.
+ * A scan on `count` threads: this one reads the input, deals its lines (scan-part.ts) and scores part 0; worker
+ * threads score the other parts. Their `--json` lines come back here and go out in input order. Workers are spawned
+ * first, so that they load while this thread trains.
  */
 export class ScanThreads {
   private readonly workers: Worker[];
   private readonly acked: number[];
   private readonly merge: OrderedMerge;
   private readonly summary = new Summary();
-  private truncated = 0;
   private finished = 0;
   private failure?: Error;
   private wake?: () => void;
-  private local?: ScanPart;
+  private dealer?: LineDealer;
 
   /** `count` parts in all: this thread and count - 1 workers. */
   constructor(readonly count: number) {
@@ -41,28 +40,29 @@ export class ScanThreads {
 
   /** Input lines read so far, for progress. */
   get linesRead(): number {
-    return this.local?.linesRead ?? 0;
+    return this.dealer?.lines ?? 0;
   }
 
   async run(
     input: LogInput,
     model: Model,
-    options: Omit<PartOptions, 'part' | 'parts'>,
+    partition: Partition,
+    options: PartOptions,
     write: (bytes: Uint8Array) => Promise<void>,
     onBytes: (bytes: number) => void,
   ): Promise<ThreadedResult> {
-    const parts = this.count;
-    this.workers.forEach((w, i) => this.post(w, { type: 'start', model, options: { ...options, part: i + 1, parts } }));
-    const local = (this.local = new ScanPart(model, { ...options, part: 0, parts }));
-    const ring = new SharedChunks(IN_FLIGHT);
+    for (const w of this.workers) this.post(w, { type: 'start', model, options });
+    const dealer = (this.dealer = new LineDealer(this.count, partition));
+    const local = new ScanPart(model, options);
     let sent = 0;
     for await (const chunk of input.chunks(onBytes)) {
-      if (this.workers.length) {
-        const bytes = ring.copy(sent, chunk);
-        for (const w of this.workers) this.post(w, { type: 'chunk', bytes });
-      }
+      const shares = dealer.deal(chunk);
+      this.workers.forEach((w, i) => {
+        const { lines, numbers } = shares[i + 1];
+        this.post(w, { type: 'lines', text: lines.join('\n'), numbers }, [numbers.buffer]);
+      });
       sent++;
-      this.merge.add(0, local.push(chunk));
+      this.merge.add(0, local.push(shares[0]));
       this.acked[0] = sent;
       await write(this.merge.take());
       while (sent - Math.min(...this.acked) >= IN_FLIGHT) {
@@ -73,14 +73,13 @@ export class ScanThreads {
     for (const w of this.workers) this.post(w, { type: 'end' });
     this.merge.add(0, local.end());
     this.summary.merge(local.summary);
-    this.truncated += local.truncated;
     await write(this.merge.take());
     while (this.finished < this.workers.length) {
       await this.nextMessage();
       await write(this.merge.take());
     }
     if (this.merge.held) throw new Error(`threaded scan: ${this.merge.held} scored line(s) were never written`);
-    return { summary: this.summary, truncated: this.truncated };
+    return { summary: this.summary, truncated: dealer.truncated };
   }
 
   close(): void {
@@ -96,7 +95,6 @@ export class ScanThreads {
       } else if (m.type === 'done') {
         this.merge.add(part, m.out);
         this.summary.merge(m.summary);
-        this.truncated += m.truncated;
         this.finished++;
       }
       this.wake?.();
@@ -112,8 +110,8 @@ export class ScanThreads {
     return worker;
   }
 
-  private post(worker: Worker, m: ToWorker): void {
-    worker.postMessage(m);
+  private post(worker: Worker, m: ToWorker, transfer: ArrayBuffer[] = []): void {
+    worker.postMessage(m, transfer);
   }
 
   /** Waits for any worker's next message; throws if a worker failed. */
@@ -121,24 +119,6 @@ export class ScanThreads {
     if (!this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
     this.wake = undefined;
     if (this.failure) throw this.failure;
-  }
-}
-
-/**
- * Shared memory for the chunks in flight: chunk k goes in slot k % slots, which held chunk k - slots, and `run` sends
- * no chunk while one that many back is unread (a worker is done with a chunk's bytes once it has its lines).
- */
-class SharedChunks {
-  private readonly buffers: Uint8Array[] = [];
-
-  constructor(private readonly slots: number) {}
-
-  copy(k: number, chunk: Uint8Array): Uint8Array {
-    const slot = k % this.slots;
-    let buffer = this.buffers[slot];
-    if (!buffer || buffer.length < chunk.length) buffer = this.buffers[slot] = new Uint8Array(new SharedArrayBuffer(chunk.length + (chunk.length >> 2)));
-    buffer.set(chunk);
-    return buffer.subarray(0, chunk.length);
   }
 }
 

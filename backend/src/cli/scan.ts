@@ -8,7 +8,7 @@ import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from './args.j
 import { openInput, MAX_LINE_CHARS, type LogInput } from './input.js';
 import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 import { ProgressBar } from './progress.js';
-import { partitionOf, type PartOptions } from './scan-part.js';
+import { partitionOf, type PartOptions, type Partition } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
 import { collectGarbage } from './memory.js';
 
@@ -81,8 +81,8 @@ export async function runScan(argv: readonly string[]): Promise<void> {
       pool.close();
       pool = new ScanThreads(1);
     }
-    const options = { detector, json: args.flags.json === true, partition: partition ?? { by: 'block' as const }, labels: { filename: input.name } };
-    const { summary, truncated } = await score(input, model, options, pool);
+    const options = { detector, json: args.flags.json === true, labels: { filename: input.name } };
+    const { summary, truncated } = await score(input, model, partition ?? { by: 'block' }, options, pool);
     if (truncated) process.stderr.write(`anomalog: ${truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`);
     if (!options.json) {
       const used = detector ?? model.detector;
@@ -97,14 +97,14 @@ export async function runScan(argv: readonly string[]): Promise<void> {
 }
 
 /** Scores every line on the pool's threads; writes the --json lines as they are ready. */
-async function score(input: LogInput, model: Model, options: Omit<PartOptions, 'part' | 'parts'>, pool: ScanThreads) {
+async function score(input: LogInput, model: Model, partition: Partition, options: PartOptions, pool: ScanThreads) {
   const bar = new ProgressBar('scoring');
   const out = process.stdout;
   const write = async (bytes: Uint8Array) => {
     if (bytes.length && !out.write(bytes)) await once(out, 'drain');
   };
   try {
-    return await pool.run(input, model, options, write, (bytes) => bar.update(bytes, input.bytes, `${pool.linesRead.toLocaleString('en-US')} lines`));
+    return await pool.run(input, model, partition, options, write, (bytes) => bar.update(bytes, input.bytes, `${pool.linesRead.toLocaleString('en-US')} lines`));
   } finally {
     bar.done();
   }
