@@ -1,24 +1,28 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const BACKEND = fileURLToPath(new URL('..', import.meta.url));
-/** The build sits at the depth of src/, so that paths relative to a module (../../../plugin) hold in both. */
-const DIRS = { src: join(BACKEND, 'src'), out: join(BACKEND, '.compiled') };
-const STAMP = '.sources';
+/** Builds sit next to src/ (at its depth, so that paths relative to a module, like ../../../plugin, hold in both). */
+const DIRS = { src: join(BACKEND, 'src'), builds: BACKEND };
+const PREFIX = '.compiled-';
+/** Builds of older sources are removed once this old (a long-running service may still load modules from its own). */
+const STALE_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The CLI's entry compiled to plain JavaScript, rebuilt with esbuild (a fraction of a second) when any file under
- * src/ changed. Loading plain modules skips tsx's loader thread, which costs about half a second per process and per
- * scan worker. undefined when it cannot be built here (a read-only install): the caller runs the sources with tsx.
+ * The CLI's entry compiled to plain JavaScript. Each build is named by a fingerprint of the files under src/ and
+ * never changes once made, so concurrent runs can share it; a changed source means a new build (esbuild, a fraction
+ * of a second). Plain modules skip tsx's loader thread, which costs about half a second per process and per scan
+ * worker. undefined when it cannot be built here (a read-only install): the caller runs the sources with tsx.
  */
-export async function compiledEntry({ src, out } = DIRS) {
+export async function compiledEntry({ src, builds } = DIRS) {
   try {
     const files = sourceFiles(src);
-    const stamp = fingerprint(src, files);
-    if (readStamp(out) !== stamp) await build(src, out, files, stamp);
-    return pathToFileURL(join(out, 'cli', 'main.js')).href;
+    const out = join(builds, `${PREFIX}${fingerprint(src, files)}`);
+    const entry = join(out, 'cli', 'main.js');
+    if (!existsSync(entry)) await build(src, out, files);
+    return pathToFileURL(entry).href;
   } catch (e) {
     if (process.env.ANOMALOG_DEBUG) process.stderr.write(`anomalog: running the TypeScript sources (cannot compile: ${e.message})\n`);
     return undefined;
@@ -38,21 +42,13 @@ function fingerprint(src, files) {
     const s = statSync(f);
     hash.update(`${relative(src, f)}\0${s.size}\0${s.mtimeMs}\n`);
   }
-  return hash.digest('hex');
+  return hash.digest('hex').slice(0, 16);
 }
 
-function readStamp(out) {
-  try {
-    return readFileSync(join(out, STAMP), 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Builds into a fresh directory, then swaps it in, so that a concurrent run never sees half a build. */
-async function build(src, out, files, stamp) {
+/** Builds into a temporary directory renamed into place, so that no run ever sees half a build. */
+async function build(src, out, files) {
   const { buildSync } = await import('esbuild');
-  const tmp = `${out}-${process.pid}`;
+  const tmp = `${out}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   const sources = files.filter((f) => f.endsWith('.ts'));
   buildSync({ entryPoints: sources, outdir: tmp, outbase: src, format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent' });
@@ -61,19 +57,20 @@ async function build(src, out, files, stamp) {
     mkdirSync(dirname(to), { recursive: true });
     copyFileSync(f, to);
   }
-  writeFileSync(join(tmp, STAMP), stamp);
-  const old = `${out}-old-${process.pid}`;
-  try {
-    renameSync(out, old);
-  } catch (e) {
-    if (e.code !== 'ENOENT') throw e;
-  }
   try {
     renameSync(tmp, out);
   } catch (e) {
-    // Another run swapped its build in first: it is built from the same sources.
-    if (readStamp(out) !== stamp) throw e;
+    // Another run made the same build first.
     rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(join(out, 'cli', 'main.js'))) throw e;
   }
-  rmSync(old, { recursive: true, force: true });
+  removeStale(dirname(out), basename(out));
+}
+
+function removeStale(builds, current) {
+  for (const name of readdirSync(builds)) {
+    if (!name.startsWith(PREFIX) || name === current) continue;
+    const path = join(builds, name);
+    if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** A tiny source tree: cli/main.ts imports a sibling module and reads an asset next to itself. */
-function sources(greeting: string): { src: string; out: string } {
+function sources(greeting: string): { src: string; builds: string } {
   const root = mkdtempSync(join(tmpdir(), 'anomalog-compiled-'));
   dirs.push(root);
   const src = join(root, 'src');
@@ -22,29 +22,38 @@ function sources(greeting: string): { src: string; out: string } {
   );
   writeFileSync(join(src, 'cli', 'asset.txt'), 'asset');
   writeFileSync(join(src, 'cli', 'main.test.ts'), 'this is not compiled');
-  return { src, out: join(root, '.compiled') };
+  return { src, builds: root };
 }
 
 describe('the compiled CLI entry', () => {
-  it('compiles the sources and their assets, and rebuilds when a source changes', async () => {
+  it('compiles the sources and their assets, and makes a new build when a source changes', async () => {
     const dirs = sources('hello');
     const entry: string = await compiledEntry(dirs);
     expect((await import(entry)).text).toBe('hello asset');
-    expect(() => readFileSync(join(dirs.out, 'cli', 'main.test.js'))).toThrow();
-
+    const build = join(fileURLToPath(entry), '..', '..');
+    expect(readdirSync(build).sort()).toEqual(['cli']);
+    expect(readdirSync(join(build, 'cli')).sort()).toEqual(['asset.txt', 'greeting.js', 'main.js']);
     expect(await compiledEntry(dirs)).toBe(entry);
-    const built = readFileSync(fileURLToPath(entry), 'utf8');
 
     const greeting = join(dirs.src, 'cli', 'greeting.ts');
     writeFileSync(greeting, `export const greeting: string = 'bye';\n`);
     utimesSync(greeting, new Date(), new Date(Date.now() + 5000));
-    await compiledEntry(dirs);
-    expect(readFileSync(join(dirs.out, 'cli', 'greeting.js'), 'utf8')).toContain('"bye"');
-    expect(readFileSync(fileURLToPath(entry), 'utf8')).toBe(built);
+    const next: string = await compiledEntry(dirs);
+    expect(next).not.toBe(entry);
+    expect((await import(next)).text).toBe('bye asset');
+    // The earlier build stays whole for runs still using it.
+    expect(readFileSync(join(build, 'cli', 'greeting.js'), 'utf8')).toContain('"hello"');
+  });
+
+  it('lets concurrent runs share one build', async () => {
+    const dirs = sources('hello');
+    const entries = await Promise.all(Array.from({ length: 4 }, () => compiledEntry(dirs)));
+    expect(new Set(entries).size).toBe(1);
+    expect(readdirSync(dirs.builds).filter((n) => n.startsWith('.compiled-'))).toHaveLength(1);
   });
 
   it('gives no entry where it cannot build (the bin then runs the sources with tsx)', async () => {
     const { src } = sources('hello');
-    expect(await compiledEntry({ src, out: '/dev/null/compiled' })).toBeUndefined();
+    expect(await compiledEntry({ src, builds: '/dev/null/builds' })).toBeUndefined();
   });
 });

@@ -192,7 +192,9 @@ describe('bad input', { timeout: 300_000 }, async () => {
     const binary = await file('core.bin', Buffer.from(Array.from({ length: 9000 }, (_, i) => (i * 7919) % 256)));
     const notModel = await file('model.json', '{"schema":"something-else/2"}');
     const log = await file('ok.log', `${normalAccessLog(300).join('\n')}\n`);
+    const oneLine = await file('one.log', `${normalAccessLog(1)[0]}\n`);
     const cases: [string[], number, RegExp][] = [
+      [['scan', oneLine, '--detector', 'autoencoder'], 1, /^anomalog: the autoencoder needs at least 2 training rows, got 1\n$/],
       [['scan', join(dir, 'absent.log')], 1, /^anomalog: no such file: .*absent\.log\n$/],
       [['scan', dir], 1, /^anomalog: .* is a directory, not a log file\n$/],
       [['scan', binary], 1, /^anomalog: .*core\.bin looks like binary data, not a text log\n$/],
@@ -216,6 +218,12 @@ describe('bad input', { timeout: 300_000 }, async () => {
       expect(run.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
       expect(run.stdout).toBe('');
     });
+  });
+
+  it('scans a one-line file with the default detector (the ensemble without its autoencoder)', async () => {
+    const run = await anomalog(['scan', await file('single.log', `${normalAccessLog(1)[0]}\n`), '--json']);
+    expect(run.code).toBe(0);
+    expectContract(jsonLines(run.stdout), 1);
   });
 
   it('replaces bad UTF-8 and scores a 10 MB line instead of crashing', async () => {
