@@ -67,10 +67,15 @@ async function build(src, out, files) {
   removeStale(dirname(out), basename(out));
 }
 
+/** Best effort: a build that cannot be removed (another run's, just removed, or not ours to remove) stays. */
 function removeStale(builds, current) {
   for (const name of readdirSync(builds)) {
     if (!name.startsWith(PREFIX) || name === current) continue;
     const path = join(builds, name);
-    if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
+    try {
+      if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // left for a later run
+    }
   }
 }
