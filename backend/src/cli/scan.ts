@@ -7,10 +7,10 @@ import type { DetectorKind } from '../types.js';
 import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from './args.js';
 import { openInput, MAX_LINE_CHARS, type LogInput } from './input.js';
 import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
+import { collectGarbage } from './memory.js';
 import { ProgressBar } from './progress.js';
 import { partitionOf, type PartOptions, type Partition } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
-import { collectGarbage } from './memory.js';
 
 /** Lines `scan` learns from by default when it trains on its input. */
 export const TRAIN_LINES = 100_000;

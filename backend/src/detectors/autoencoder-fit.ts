@@ -13,7 +13,7 @@ const LEARNING_RATE = 3e-3;
 
 /** Fits the autoencoder's weights with TensorFlow.js layers; every error along the way is the scoring kernel's. */
 export async function fitAutoencoder(X: Matrix, opts: AutoencoderOptions): Promise<AutoencoderState> {
-  if (X.rows < 2) throw new Error('Autoencoder.fit: need at least 2 training rows');
+  if (X.rows < Autoencoder.MIN_ROWS) throw new Error(`Autoencoder.fit: need at least ${Autoencoder.MIN_ROWS} training rows`);
   const bad = X.data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
     throw new Error(`Autoencoder.fit: training row ${Math.floor(bad / X.cols)} has a non-finite value in feature ${bad % X.cols}`);

@@ -42,6 +42,9 @@ export interface AutoencoderState {
  * and a trained, saved or loaded autoencoder scores identically.
  */
 export class Autoencoder {
+  /** Training rows a fit needs at least. */
+  static readonly MIN_ROWS = 2;
+
   private constructor(
     private readonly state: AutoencoderState,
     private readonly kernel: DenseKernel,

@@ -61,8 +61,6 @@ function calibrationRates(n: number): { mediumRate: number; lowRate: number } {
 /** The autoencoder learns from, and calibration scores, even spreads of at most this many sample rows. */
 const FIT_ROWS = 50_000;
 const MAX_SESSION_ITEMS = 5_000_000;
-/** Fewer rows (lines, or sessions) leave nothing to hold out: the autoencoder is not fitted. */
-const MIN_AUTOENCODER_ROWS = 2;
 
 export async function train(lines: Iterable<string> | AsyncIterable<string>, opts: TrainOptions = {}): Promise<Model> {
   return trainBatches(batchesOf(lines), opts);
@@ -211,10 +209,10 @@ class Trainer {
     const spread = strided(X, FIT_ROWS, 0);
     const held = strided(X, FIT_ROWS, 0.5);
     for (const member of members) {
-      if (member === 'autoencoder' && X.rows < MIN_AUTOENCODER_ROWS) {
+      if (member === 'autoencoder' && X.rows < Autoencoder.MIN_ROWS) {
         // An ensemble scores with its other members; asked for alone, the autoencoder is the user's to get rows for.
         if (members.length > 1) continue;
-        throw new PipelineInputError(`the autoencoder needs at least ${MIN_AUTOENCODER_ROWS} training rows, got ${X.rows}`);
+        throw new PipelineInputError(`the autoencoder needs at least ${Autoencoder.MIN_ROWS} training rows, got ${X.rows}`);
       }
       this.opts.onProgress?.({ phase: 'fit', member });
       if (member === 'iforest') {
