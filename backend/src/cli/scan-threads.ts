@@ -78,6 +78,8 @@ export class ScanThreads {
       await this.nextMessage();
       await write(this.merge.take());
     }
+    // The last messages may have come in while a write waited for the output to drain.
+    await write(this.merge.take());
     if (this.merge.held) throw new Error(`threaded scan: ${this.merge.held} scored line(s) were never written`);
     return { summary: this.summary, truncated: dealer.truncated };
   }
