@@ -6,7 +6,7 @@ import { WEB_FEATURES, WebFeatures, type WebBaselineState } from './web.js';
 
 export { type FeatureKind, type FeatureSchema, type FeatureSpec } from './schema.js';
 export { TemplateIndex, type TemplateHit, type TemplateIndexState } from './templates.js';
-export { WEB, WEB_FEATURES, WebBaselineBuilder, WebFeatures, type WebBaselineState } from './web.js';
+export { WEB, WEB_FEATURES, WebBaselineBuilder, WebFeatures, WebSample, type WebBaselineState } from './web.js';
 export { SYS, SYSTEM_FEATURES, SystemFeatures } from './system.js';
 export { routeOf } from './route.js';
 

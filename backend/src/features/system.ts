@@ -27,7 +27,7 @@ export class SystemFeatures {
 
   fill(p: ParsedLine, hit: TemplateHit, row: Float64Array): void {
     row[SYS.level] = levelRank(p.level);
-    row[SYS.template_rarity] = this.templates.rarity(hit);
+    row[SYS.template_rarity] = this.templates.rarity(hit.count);
     row[SYS.template_novel] = hit.id < 0 ? 1 : 0;
     const mask = keywordMask(p.message);
     for (let k = 0; k < KEYWORDS.length; k++) row[FIRST_KEYWORD + k] = (mask >> k) & 1;

@@ -38,10 +38,13 @@ export abstract class TemplateIndex {
   /** The text of a learnt template. */
   abstract text(id: number): string;
 
-  /** -log10 of the template's share of training lines; a novel template rates above the rarest seen one. */
-  rarity(hit: TemplateHit): number {
+  /** Training lines with the template `id` (0 for a novel one). */
+  abstract count(id: number): number;
+
+  /** -log10 of a template's share of training lines, from its count; a novel template rates above the rarest seen one. */
+  rarity(count: number): number {
     const total = Math.max(this.total, 1);
-    return hit.count > 0 ? Math.log10(total / hit.count) : Math.log10(total) + 1;
+    return count > 0 ? Math.log10(total / count) : Math.log10(total) + 1;
   }
 
   /** Ends training: later lookups see the final templates and counts. */
@@ -130,6 +133,10 @@ class DrainIndex extends TemplateIndex {
     return hit;
   }
 
+  count(id: number): number {
+    return this.counts.get(id) ?? 0;
+  }
+
   ids(): number[] {
     return [...this.counts.keys()].sort((a, b) => a - b);
   }
@@ -190,8 +197,12 @@ class RouteIndex extends TemplateIndex {
   }
 
   private hitOf(route: string): TemplateHit {
-    const id = this.byRoute.get(route);
-    return { id: id ?? -1, template: route, params: NO_PARAMS, count: id === undefined ? 0 : this.counts[id] };
+    const id = this.byRoute.get(route) ?? -1;
+    return { id, template: route, params: NO_PARAMS, count: this.count(id) };
+  }
+
+  count(id: number): number {
+    return this.counts[id] ?? 0;
   }
 
   private remember(method: string, key: string, hit: TemplateHit): TemplateHit {

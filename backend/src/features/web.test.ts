@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createParser } from '../parsing/index.js';
 import { normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
-import { buildSchema, LineFeaturizer, TemplateIndex, WEB, WebBaselineBuilder } from './index.js';
+import { buildSchema, LineFeaturizer, TemplateIndex, WEB, WebBaselineBuilder, WebSample } from './index.js';
 import { routeOf } from './route.js';
 
 /** Learns templates and baselines from `train`, then returns a function giving the feature row of a line. */
@@ -94,5 +94,36 @@ describe('web line features', () => {
     const last = rows[rows.length - 1];
     expect(last[WEB.client_rate]).toBeGreaterThan(rows[100][WEB.client_rate] + 3);
     expect(last[WEB.client_errors]).toBeGreaterThan(Math.log2(100));
+  });
+});
+
+describe('WebSample', () => {
+  it('builds the rows LineFeaturizer gives after training, in the pass that learns the baselines', () => {
+    const lines = normalAccessLog(3000, 7);
+    lines[10] = 'not an access line';
+    lines[500] = plantedAccessLine(500, { target: '/search?q=1%27%20UNION%20SELECT%20password--', ua: 'sqlmap/1.7.2', bytes: 9_000_000 });
+    for (let k = 0; k < 50; k++) lines[1000 + k] = plantedAccessLine(1000 + k / 10, { ip: '10.9.9.7', status: 500 });
+    const parser = createParser('apache');
+    const templates = TemplateIndex.create('routes');
+    const baseline = new WebBaselineBuilder();
+    const sample = new WebSample();
+    lines.forEach((raw, i) => {
+      const p = parser.parse(raw);
+      const hit = templates.learn(p);
+      const window = baseline.observe(p, hit);
+      if (i < 2500) sample.add(p, hit, window);
+    });
+    templates.seal();
+    const learnt = baseline.finish();
+    const X = sample.matrix(learnt, templates);
+    const featurizer = new LineFeaturizer(buildSchema('apache', []), templates, learnt);
+    const expected = lines.slice(0, 2500).flatMap((raw) => {
+      const p = parser.parse(raw);
+      return Array.from(featurizer.fill(p, templates.lookup(p)));
+    });
+    expect(X.rows).toBe(2500);
+    expect(Array.from(X.data)).toEqual(expected);
+    expect(X.data[500 * X.cols + WEB.attack_sqli]).toBe(1);
+    expect(X.data[1049 * X.cols + WEB.client_errors]).toBeGreaterThan(5);
   });
 });

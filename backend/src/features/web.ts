@@ -1,6 +1,6 @@
 import { attackHits, UA_CLASSES, uaClass, type AttackCategory } from '../explain/rules.js';
 import { detached } from '../parsing/text.js';
-import type { ParsedLine } from '../types.js';
+import type { Matrix, ParsedLine } from '../types.js';
 import { ClientWindows, type WindowReading } from './client-window.js';
 import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from './templates.js';
@@ -63,21 +63,75 @@ export class WebBaselineBuilder {
   private readonly rates = new Float64Array(RATE_BINS);
   private readonly windows = new ClientWindows();
 
-  observe(p: ParsedLine, hit: TemplateHit): void {
+  /** Learns from one line; returns its client's window (the same object each call), if it has a client and a time. */
+  observe(p: ParsedLine, hit: TemplateHit): WindowReading | undefined {
     if (hit.id >= 0) {
       this.bytes.add(hit.id, Math.log1p(bytesOf(p)));
       this.rt.add(hit.id, Math.log1p(millisOf(p)));
     }
     const client = p.fields.ip;
-    if (client !== undefined && p.ts !== undefined) {
-      const r = this.windows.add(client, p.ts, statusOf(p) >= 400);
-      this.rates[Math.min(RATE_BINS - 1, Math.round(r.requests))]++;
-    }
+    if (client === undefined || p.ts === undefined) return undefined;
+    const r = this.windows.add(client, p.ts, statusOf(p) >= 400);
+    this.rates[Math.min(RATE_BINS - 1, Math.round(r.requests))]++;
+    return r;
   }
 
   finish(): WebBaselineState {
     return { bytes: this.bytes.finish(), rt: this.rt.finish(), clientRate: Math.max(1, median(this.rates)) };
   }
+}
+
+/** Values of a sample row that are scored against training: its route, log1p bytes and ms, its client's window. */
+const ROUTE = 0;
+const LOG_BYTES = 1;
+const LOG_MS = 2;
+const REQUESTS = 3;
+const ERROR_RATIO = 4;
+const HAS_CLIENT = 5;
+const PENDING = 6;
+
+/**
+ * The feature rows of a web training sample, built in the pass that learns the baselines, so each line is parsed
+ * once. Columns scored against what the whole pass learns (bytes and response time against the route, template
+ * rarity, client rate) are filled by `matrix` at the end: the rows equal what LineFeaturizer gives after training.
+ */
+export class WebSample {
+  private data = new Float64Array(1024 * WEB_FEATURES.length);
+  private pending = new Float64Array(1024 * PENDING);
+  private readonly uaClasses = new UaClassCache();
+  rows = 0;
+
+  add(p: ParsedLine, hit: TemplateHit, window: WindowReading | undefined): void {
+    if (this.rows * WEB_FEATURES.length === this.data.length) {
+      this.data = grown(this.data);
+      this.pending = grown(this.pending);
+    }
+    fillRequest(p, statusOf(p), this.uaClasses, this.data.subarray(this.rows * WEB_FEATURES.length, (this.rows + 1) * WEB_FEATURES.length));
+    const at = this.rows++ * PENDING;
+    this.pending[at + ROUTE] = hit.id;
+    this.pending[at + LOG_BYTES] = Math.log1p(bytesOf(p));
+    this.pending[at + LOG_MS] = Math.log1p(millisOf(p));
+    this.pending[at + REQUESTS] = window?.requests ?? 0;
+    this.pending[at + ERROR_RATIO] = window?.errorRatio ?? 0;
+    this.pending[at + HAS_CLIENT] = window ? 1 : 0;
+  }
+
+  matrix(baseline: WebBaselineState, templates: TemplateIndex): Matrix {
+    const cols = WEB_FEATURES.length;
+    for (let r = 0; r < this.rows; r++) {
+      const v = this.pending.subarray(r * PENDING, (r + 1) * PENDING);
+      const route = v[ROUTE];
+      const window = v[HAS_CLIENT] ? { requests: v[REQUESTS], errorRatio: v[ERROR_RATIO] } : undefined;
+      fillLearnt(this.data.subarray(r * cols, (r + 1) * cols), baseline, route, v[LOG_BYTES], v[LOG_MS], templates.rarity(templates.count(route)), window);
+    }
+    return { data: this.data.subarray(0, this.rows * cols), rows: this.rows, cols };
+  }
+}
+
+function grown(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Fills web features into a row; keeps its own client windows, so one instance per scored stream. */
@@ -93,32 +147,47 @@ export class WebFeatures {
   ) {}
 
   fill(p: ParsedLine, hit: TemplateHit, row: Float64Array): void {
-    const f = p.fields;
     const status = statusOf(p);
-    const path = f.path ?? '';
-    const query = f.query ?? '';
-    row[WEB.status_class] = Math.floor(status / 100);
-    row[WEB.bytes_z] = zScore(this.baseline.bytes, hit.id, Math.log1p(bytesOf(p)));
-    row[WEB.rt_z] = zScore(this.baseline.rt, hit.id, Math.log1p(millisOf(p)));
-    row[WEB.path_depth] = countChar(path, 47 /* / */);
-    row[WEB.path_length] = path.length;
-    row[WEB.query_length] = query.length;
-    row[WEB.special_chars] = specialChars(path) + specialChars(query);
-    row[WEB.attack_sqli] = row[WEB.attack_xss] = row[WEB.attack_traversal] = row[WEB.attack_cmdi] = 0;
-    for (const h of attackHits(path, query)) row[ATTACK_COLUMN[h.category]] = 1;
-    const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
-    row[WEB.method] = method < 0 ? METHODS.length : method;
-    row[WEB.ua_class] = this.uaClasses.indexOf(f.ua ?? '');
-    row[WEB.template_rarity] = this.templates.rarity(hit);
-    row[WEB.template_novel] = hit.id < 0 ? 1 : 0;
-    if (f.ip !== undefined && p.ts !== undefined) {
-      this.window = this.windows.add(f.ip, p.ts, status >= 400);
-      row[WEB.client_rate] = Math.log2(1 + this.window.requests / this.baseline.clientRate);
-      row[WEB.client_errors] = Math.log2(1 + this.window.requests * this.window.errorRatio);
-    } else {
-      row[WEB.client_rate] = row[WEB.client_errors] = 0;
-    }
+    fillRequest(p, status, this.uaClasses, row);
+    const { ip } = p.fields;
+    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400)) : undefined;
+    fillLearnt(row, this.baseline, hit.id, Math.log1p(bytesOf(p)), Math.log1p(millisOf(p)), this.templates.rarity(hit.count), window);
   }
+}
+
+/** The columns read from the request alone: status, the path and query's shape and attack patterns, method, user agent. */
+function fillRequest(p: ParsedLine, status: number, uaClasses: UaClassCache, row: Float64Array): void {
+  const f = p.fields;
+  const path = f.path ?? '';
+  const query = f.query ?? '';
+  row[WEB.status_class] = Math.floor(status / 100);
+  row[WEB.path_depth] = countChar(path, 47 /* / */);
+  row[WEB.path_length] = path.length;
+  row[WEB.query_length] = query.length;
+  row[WEB.special_chars] = specialChars(path) + specialChars(query);
+  row[WEB.attack_sqli] = row[WEB.attack_xss] = row[WEB.attack_traversal] = row[WEB.attack_cmdi] = 0;
+  for (const h of attackHits(path, query)) row[ATTACK_COLUMN[h.category]] = 1;
+  const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
+  row[WEB.method] = method < 0 ? METHODS.length : method;
+  row[WEB.ua_class] = uaClasses.indexOf(f.ua ?? '');
+}
+
+/** The columns scored against training: bytes and response time against the route's baseline, the template's rarity, the client's rate. */
+function fillLearnt(
+  row: Float64Array,
+  baseline: WebBaselineState,
+  route: number,
+  logBytes: number,
+  logMs: number,
+  rarity: number,
+  window: WindowReading | undefined,
+): void {
+  row[WEB.bytes_z] = zScore(baseline.bytes, route, logBytes);
+  row[WEB.rt_z] = zScore(baseline.rt, route, logMs);
+  row[WEB.template_rarity] = rarity;
+  row[WEB.template_novel] = route < 0 ? 1 : 0;
+  row[WEB.client_rate] = window ? Math.log2(1 + window.requests / baseline.clientRate) : 0;
+  row[WEB.client_errors] = window ? Math.log2(1 + window.requests * window.errorRatio) : 0;
 }
 
 const UA_SLOTS = 256;

@@ -10,6 +10,7 @@ import {
   NumericColumns,
   TemplateIndex,
   WebBaselineBuilder,
+  WebSample,
   type FeatureSchema,
 } from '../features/index.js';
 import { SessionVectorizer } from '../features/session.js';
@@ -102,7 +103,8 @@ class Trainer {
     format: FormatName;
     parser: LineParser;
     templates: TemplateIndex;
-    web?: { baseline: WebBaselineBuilder };
+    /** Web rows are featurized as they are learnt (WebSample); other lines again once the templates are final. */
+    web?: { baseline: WebBaselineBuilder; sample: WebSample };
     header?: string;
   };
   private lines = 0;
@@ -133,22 +135,25 @@ class Trainer {
     const format = requested === 'auto' ? detectFormat(this.head) : requested;
     const parser = createParser(format, { sample: this.head, pattern: this.opts.pattern });
     const web = familyOf(format) === 'web';
-    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? { baseline: new WebBaselineBuilder() } : undefined };
+    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? { baseline: new WebBaselineBuilder(), sample: new WebSample() } : undefined };
     for (const raw of this.head.splice(0)) this.learn(raw);
   }
 
   private learn(raw: string): void {
     const s = this.stream!;
-    this.lines++;
+    const sampled = this.lines++ < this.sampleLimit;
     this.hash.add(raw);
-    if (this.sample.length < this.sampleLimit) this.sample.push(raw);
+    if (sampled && !s.web) this.sample.push(raw);
     const p = s.parser.parse(raw);
     if (p.header) {
       s.header ??= raw;
       return;
     }
     const hit = s.templates.learn(p);
-    s.web?.baseline.observe(p, hit);
+    if (s.web) {
+      const window = s.web.baseline.observe(p, hit);
+      if (sampled) s.web.sample.add(p, hit, window);
+    }
     this.numeric.observe(p);
     if (this.sessionKey) {
       const key = this.sessionKey.exec(raw)?.[0];
@@ -163,7 +168,7 @@ class Trainer {
     s.templates.seal();
     const schema = buildSchema(s.format, this.numeric.list());
     const web = s.web?.baseline.finish();
-    const X = this.sampleMatrix(schema, s.templates, s.parser, web);
+    const X = s.web ? s.web.sample.matrix(web!, s.templates) : this.sampleMatrix(schema, s.templates, s.parser);
     if (X.rows === 0) throw new PipelineInputError('nothing to train on: the input has only a header');
     const detector = this.opts.detector ?? 'ensemble';
     const seed = this.opts.seed ?? 1;
@@ -189,8 +194,8 @@ class Trainer {
   }
 
   /** Features of the sampled lines, computed with the final templates and baselines, in input order. */
-  private sampleMatrix(schema: FeatureSchema, templates: TemplateIndex, parser: LineParser, web: Model['baselines']['web']): Matrix {
-    const featurizer = new LineFeaturizer(schema, templates, web);
+  private sampleMatrix(schema: FeatureSchema, templates: TemplateIndex, parser: LineParser): Matrix {
+    const featurizer = new LineFeaturizer(schema, templates, undefined);
     const cols = schema.names.length;
     const data = new Float64Array(this.sample.length * cols);
     let rows = 0;
