@@ -106,7 +106,7 @@ export class WebSample {
       this.data = grown(this.data);
       this.pending = grown(this.pending);
     }
-    fillRequest(p, statusOf(p), this.uaClasses, this.data.subarray(this.rows * WEB_FEATURES.length, (this.rows + 1) * WEB_FEATURES.length));
+    fillRequest(p, statusOf(p), this.uaClasses, this.data, this.rows * WEB_FEATURES.length);
     const at = this.rows++ * PENDING;
     this.pending[at + ROUTE] = hit.id;
     this.pending[at + LOG_BYTES] = Math.log1p(bytesOf(p));
@@ -118,11 +118,14 @@ export class WebSample {
 
   matrix(baseline: WebBaselineState, templates: TemplateIndex): Matrix {
     const cols = WEB_FEATURES.length;
-    for (let r = 0; r < this.rows; r++) {
-      const v = this.pending.subarray(r * PENDING, (r + 1) * PENDING);
-      const route = v[ROUTE];
-      const window = v[HAS_CLIENT] ? { requests: v[REQUESTS], errorRatio: v[ERROR_RATIO] } : undefined;
-      fillLearnt(this.data.subarray(r * cols, (r + 1) * cols), baseline, route, v[LOG_BYTES], v[LOG_MS], templates.rarity(templates.count(route)), window);
+    const v = this.pending;
+    const window: WindowReading = { requests: 0, errorRatio: 0 };
+    for (let r = 0, at = 0; r < this.rows; r++, at += PENDING) {
+      window.requests = v[at + REQUESTS];
+      window.errorRatio = v[at + ERROR_RATIO];
+      const route = v[at + ROUTE];
+      const rarity = templates.rarity(templates.count(route));
+      fillLearnt(this.data, r * cols, baseline, route, v[at + LOG_BYTES], v[at + LOG_MS], rarity, v[at + HAS_CLIENT] ? window : undefined);
     }
     return { data: this.data.subarray(0, this.rows * cols), rows: this.rows, cols };
   }
@@ -148,33 +151,37 @@ export class WebFeatures {
 
   fill(p: ParsedLine, hit: TemplateHit, row: Float64Array): void {
     const status = statusOf(p);
-    fillRequest(p, status, this.uaClasses, row);
+    fillRequest(p, status, this.uaClasses, row, 0);
     const { ip } = p.fields;
     const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400)) : undefined;
-    fillLearnt(row, this.baseline, hit.id, Math.log1p(bytesOf(p)), Math.log1p(millisOf(p)), this.templates.rarity(hit.count), window);
+    fillLearnt(row, 0, this.baseline, hit.id, Math.log1p(bytesOf(p)), Math.log1p(millisOf(p)), this.templates.rarity(hit.count), window);
   }
 }
 
-/** The columns read from the request alone: status, the path and query's shape and attack patterns, method, user agent. */
-function fillRequest(p: ParsedLine, status: number, uaClasses: UaClassCache, row: Float64Array): void {
+/**
+ * The columns read from the request alone: status, the path and query's shape and attack patterns, method, user
+ * agent. Into the row starting at `row[at]` (as fillLearnt).
+ */
+function fillRequest(p: ParsedLine, status: number, uaClasses: UaClassCache, row: Float64Array, at: number): void {
   const f = p.fields;
   const path = f.path ?? '';
   const query = f.query ?? '';
-  row[WEB.status_class] = Math.floor(status / 100);
-  row[WEB.path_depth] = countChar(path, 47 /* / */);
-  row[WEB.path_length] = path.length;
-  row[WEB.query_length] = query.length;
-  row[WEB.special_chars] = specialChars(path) + specialChars(query);
-  row[WEB.attack_sqli] = row[WEB.attack_xss] = row[WEB.attack_traversal] = row[WEB.attack_cmdi] = 0;
-  for (const h of attackHits(path, query)) row[ATTACK_COLUMN[h.category]] = 1;
+  row[at + WEB.status_class] = Math.floor(status / 100);
+  row[at + WEB.path_depth] = countChar(path, 47 /* / */);
+  row[at + WEB.path_length] = path.length;
+  row[at + WEB.query_length] = query.length;
+  row[at + WEB.special_chars] = specialChars(path) + specialChars(query);
+  row[at + WEB.attack_sqli] = row[at + WEB.attack_xss] = row[at + WEB.attack_traversal] = row[at + WEB.attack_cmdi] = 0;
+  for (const h of attackHits(path, query)) row[at + ATTACK_COLUMN[h.category]] = 1;
   const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
-  row[WEB.method] = method < 0 ? METHODS.length : method;
-  row[WEB.ua_class] = uaClasses.indexOf(f.ua ?? '');
+  row[at + WEB.method] = method < 0 ? METHODS.length : method;
+  row[at + WEB.ua_class] = uaClasses.indexOf(f.ua ?? '');
 }
 
 /** The columns scored against training: bytes and response time against the route's baseline, the template's rarity, the client's rate. */
 function fillLearnt(
   row: Float64Array,
+  at: number,
   baseline: WebBaselineState,
   route: number,
   logBytes: number,
@@ -182,12 +189,12 @@ function fillLearnt(
   rarity: number,
   window: WindowReading | undefined,
 ): void {
-  row[WEB.bytes_z] = zScore(baseline.bytes, route, logBytes);
-  row[WEB.rt_z] = zScore(baseline.rt, route, logMs);
-  row[WEB.template_rarity] = rarity;
-  row[WEB.template_novel] = route < 0 ? 1 : 0;
-  row[WEB.client_rate] = window ? Math.log2(1 + window.requests / baseline.clientRate) : 0;
-  row[WEB.client_errors] = window ? Math.log2(1 + window.requests * window.errorRatio) : 0;
+  row[at + WEB.bytes_z] = zScore(baseline.bytes, route, logBytes);
+  row[at + WEB.rt_z] = zScore(baseline.rt, route, logMs);
+  row[at + WEB.template_rarity] = rarity;
+  row[at + WEB.template_novel] = route < 0 ? 1 : 0;
+  row[at + WEB.client_rate] = window ? Math.log2(1 + window.requests / baseline.clientRate) : 0;
+  row[at + WEB.client_errors] = window ? Math.log2(1 + window.requests * window.errorRatio) : 0;
 }
 
 const UA_SLOTS = 256;

@@ -211,7 +211,6 @@ class Trainer {
   private async fitMembers(members: Member[], X: Matrix, seed: number): Promise<{ members: MemberStates; calibration: Partial<Record<Member, Calibration>> }> {
     const states: MemberStates = {};
     const calibration: Partial<Record<Member, Calibration>> = {};
-    const spread = strided(X, FIT_ROWS, 0);
     const held = strided(X, FIT_ROWS, 0.5);
     for (const member of members) {
       if (member === 'autoencoder' && X.rows < Autoencoder.MIN_ROWS) {
@@ -225,7 +224,7 @@ class Trainer {
         states.iforest = forest.toJSON();
         calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest, calibrationRates(held.rows));
       } else {
-        const ae = await Autoencoder.fit(spread, {
+        const ae = await Autoencoder.fit(strided(X, FIT_ROWS, 0), {
           seed,
           epochs: this.opts.autoencoderEpochs,
           onProgress: (progress) => this.opts.onProgress?.({ phase: 'autoencoder', progress }),
