@@ -26,6 +26,11 @@ describe('log input', async () => {
     expect((await readAll(path)).lines).toEqual(['a', 'b', '', 'c\ufffdd']);
   });
 
+  it('reads ASCII and multi-byte UTF-8 lines alike', async () => {
+    expect((await readAll(await file('ascii.log', 'GET /a 200\nGET /b 404\n'))).lines).toEqual(['GET /a 200', 'GET /b 404']);
+    expect((await readAll(await file('utf8.log', 'café 200\n日本 ✓\n'))).lines).toEqual(['café 200', '日本 ✓']);
+  });
+
   it('reads gzip by its magic bytes, whatever the name', async () => {
     const path = await file('plain-name.log', gzipSync('one\ntwo\n'));
     expect((await readAll(path)).lines).toEqual(['one', 'two']);
