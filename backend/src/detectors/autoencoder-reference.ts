@@ -1,7 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../types.js';
 import type { AutoencoderState } from './autoencoder.js';
-import { buildModel, tfBackend } from './autoencoder-fit.js';
+import { tfBackend } from './autoencoder-fit.js';
+
+/**
+ * The autoencoder as TensorFlow.js layers with seeded Glorot initialisers: the reference that the fit's hand-written
+ * passes (autoencoder-fit.test.ts) and the scoring kernel are tested against.
+ */
+export function buildModel(cols: number, hidden: readonly number[], seed: number): tf.Sequential {
+  const model = tf.sequential();
+  hidden.forEach((units, i) => {
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: 'tanh',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
+        ...(i === 0 ? { inputShape: [cols] } : {}),
+      }),
+    );
+  });
+  model.add(tf.layers.dense({ units: cols, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + hidden.length }) }));
+  return model;
+}
 
 /**
  * Reconstruction errors of a saved autoencoder computed by TensorFlow.js (the layers it was fitted with): the

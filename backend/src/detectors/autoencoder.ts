@@ -67,8 +67,7 @@ export class Autoencoder {
       throw new Error('Autoencoder.fromJSON: not an autoencoder state');
     }
     const widths = [s.cols, ...s.hidden, s.cols];
-    const shapes = widths.slice(1).flatMap((out, l) => [[widths[l], out], [out]]);
-    if (JSON.stringify(s.weightShapes) !== JSON.stringify(shapes)) {
+    if (JSON.stringify(s.weightShapes) !== JSON.stringify(weightShapes(widths))) {
       throw new Error('Autoencoder.fromJSON: the weight shapes do not match the layer widths');
     }
     const bytes = Buffer.from(s.weightData, 'base64');
@@ -141,6 +140,11 @@ export class Autoencoder {
   private checkWidth(cols: number): void {
     if (cols !== this.cols) throw new Error(`Autoencoder: expected ${this.cols} features, got ${cols}`);
   }
+}
+
+/** Shapes of the weights of layers of these widths (input, hidden..., output), in their saved order: each layer's [in, out] kernel, then its bias. */
+export function weightShapes(widths: readonly number[]): number[][] {
+  return widths.slice(1).flatMap((out, l) => [[widths[l], out], [out]]);
 }
 
 /** The TensorFlow.js backend that fitting uses: wasm, or cpu when wasm cannot load (this loads tfjs). */
