@@ -19,7 +19,9 @@ export interface PreorderTrees {
 /**
  * The padded trees. Node i of a tree (children 2i+1 and 2i+2) is a 16-byte record at treeBytes * tree + 16 * i:
  * an f64 threshold, then an i32 byte offset of its feature within a lane group (feature * 8 * LANES); a leaf's record
- * (the last level) holds only its f64 path length.
+ * (the last level) holds only its f64 path length. The kernel goes right on x >= threshold, where the trees go right
+ * on !(x < threshold): the same, but for NaN, so a NaN threshold is stored as -Infinity and the kernel reads a NaN x
+ * as +Infinity (both still go right).
  */
 export interface ForestLayout {
   table: Uint8Array;
@@ -48,7 +50,7 @@ export function padTrees(trees: PreorderTrees, cols: number): ForestLayout {
       fill(at, node, 2 * i + 1, level + 1);
       fill(at, node, 2 * i + 2, level + 1);
     } else {
-      view.setFloat64(record, value[node], true);
+      view.setFloat64(record, Number.isNaN(value[node]) ? -Infinity : value[node], true);
       view.setInt32(record + 8, feature[node] * 8 * ForestKernel.LANES, true);
       fill(at, node + 1, 2 * i + 1, level + 1);
       fill(at, right[node], 2 * i + 2, level + 1);
@@ -64,7 +66,9 @@ function depthBelow(trees: PreorderTrees, node: number): number {
 }
 
 /**
- * A forest's padded trees in a WebAssembly instance of forest-kernel.wasm, with room for one block of rows.
+ * A forest's padded trees in a WebAssembly instance of forest-kernel.wasm, with room for one block of rows. Its memory
+ * holds, in order: the group of rows being walked (at 0), the trees, the block's rows as given, the same rows in lane
+ * groups (see forest-kernel.wat), their totals.
  */
 export class ForestKernel {
   /** Rows walked together: the kernel's lanes (written out in forest-kernel.wat). */
@@ -85,17 +89,20 @@ export class ForestKernel {
     const { LANES, BLOCK_ROWS, PASS_TREES } = ForestKernel;
     const { table, trees, depth, cols } = layout;
     const treeBytes = trees ? table.length / trees : 0;
-    const groupBytes = cols * 8 * LANES;
-    const rowsAt = table.length;
-    const totalsAt = rowsAt + (BLOCK_ROWS / LANES) * groupBytes;
+    const rowBytes = cols * 8;
+    const tableAt = LANES * rowBytes;
+    const tableEnd = tableAt + table.length;
+    const rowsAt = tableEnd;
+    const groupsAt = rowsAt + BLOCK_ROWS * rowBytes;
+    const totalsAt = groupsAt + BLOCK_ROWS * rowBytes;
     const memory = new WebAssembly.Memory({ initial: Math.ceil((totalsAt + BLOCK_ROWS * 8) / 65536) });
     const kernel = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports.sumPathLengths as (
       ...args: number[]
     ) => void;
     const passBytes = PASS_TREES * treeBytes;
     this.run = (rows) =>
-      kernel(table.length, treeBytes, depth, passBytes, rowsAt, groupBytes, totalsAt, totalsAt + rows * 8);
-    new Uint8Array(memory.buffer).set(table);
+      kernel(tableAt, tableEnd, treeBytes, depth, passBytes, rowsAt, rowBytes, groupsAt, totalsAt, totalsAt + rows * 8);
+    new Uint8Array(memory.buffer).set(table, tableAt);
     this.memory = new Float64Array(memory.buffer);
     this.rowsAt = rowsAt / 8;
     this.totalsAt = totalsAt / 8;
@@ -108,12 +115,7 @@ export class ForestKernel {
     const { cols } = this.layout;
     for (let first = 0; first < rows; first += BLOCK_ROWS) {
       const n = Math.min(BLOCK_ROWS, rows - first);
-      // Lanes interleaved: feature f of a group's j-th row at f * LANES + j, so every lane reads at its own offset.
-      for (let i = 0; i < n; i++) {
-        const from = (first + i) * cols;
-        const to = rowsAt + (i - (i % LANES)) * cols + (i % LANES);
-        for (let f = 0; f < cols; f++) memory[to + f * LANES] = data[from + f];
-      }
+      memory.set(data.subarray(first * cols, (first + n) * cols), rowsAt);
       const padded = Math.ceil(n / LANES) * LANES;
       memory.fill(0, totalsAt, totalsAt + padded);
       this.run(padded);

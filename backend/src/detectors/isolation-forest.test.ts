@@ -135,6 +135,13 @@ describe('IsolationForest', () => {
     }
   });
 
+  it('scores NaN thresholds (never fitted, but loadable) exactly: every row goes right', () => {
+    const state = IsolationForest.fit(gaussianMatrix(500, 3, 10), { seed: 4, trees: 10 }).toJSON();
+    state.value = state.value.map((v, node) => (state.feature[node] >= 0 && node % 3 === 0 ? NaN : v));
+    const forest = IsolationForest.fromJSON(state);
+    expectReferenceBits(forest, awkwardRows(forest, 300, 11));
+  });
+
   it('rejects rows of the wrong width and foreign state', () => {
     const forest = IsolationForest.fit(gaussianMatrix(100, 3, 1), { seed: 1, trees: 5 });
     expect(() => forest.score([1, 2])).toThrow(/expected 3 features, got 2/);
