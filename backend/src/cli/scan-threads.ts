@@ -3,7 +3,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Model } from '../models/index.js';
-import type { LogInput } from './input.js';
+import { PIECE_BYTES, type LogInput } from './input.js';
 import { Summary } from './output.js';
 import { LineDealer, ScanPart, type PartOptions, type PartOutput, type Partition } from './scan-part.js';
 import type { FromWorker, ToWorker } from './scan-worker.js';
@@ -59,7 +59,7 @@ export class ScanThreads {
       const shares = dealer.deal(chunk);
       this.workers.forEach((w, i) => {
         const { lines, numbers } = shares[i + 1];
-        this.post(w, { type: 'lines', text: lines.join('\n'), numbers }, [numbers.buffer]);
+        this.post(w, { type: 'lines', texts: joinInPieces(lines), numbers }, [numbers.buffer]);
       });
       sent++;
       this.merge.add(0, local.push(shares[0]));
@@ -122,6 +122,18 @@ export class ScanThreads {
     this.wake = undefined;
     if (this.failure) throw this.failure;
   }
+}
+
+/** The lines joined by '\n' into strings of about PIECE_BYTES characters (a line longer than that is a piece alone). */
+function joinInPieces(lines: readonly string[]): string[] {
+  const pieces: string[] = [];
+  for (let from = 0; from < lines.length; ) {
+    let to = from;
+    for (let chars = 0; to < lines.length && (to === from || chars + lines[to].length < PIECE_BYTES); to++) chars += lines[to].length + 1;
+    pieces.push(lines.slice(from, to).join('\n'));
+    from = to;
+  }
+  return pieces;
 }
 
 /** Puts the parts' `--json` lines back in input order: each part's lines ascend, and every line is in one part. */
