@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CliError } from './args.js';
-import { checkText, MAX_LINE_CHARS, openInput } from './input.js';
+import { checkText, MAX_LINE_CHARS, openInput, PIECE_BYTES, splitLines } from './input.js';
 
 async function readAll(path: string): Promise<{ lines: string[]; truncated: number }> {
   const input = await openInput(path);
@@ -29,6 +29,16 @@ describe('log input', async () => {
   it('reads ASCII and multi-byte UTF-8 lines alike', async () => {
     expect((await readAll(await file('ascii.log', 'GET /a 200\nGET /b 404\n'))).lines).toEqual(['GET /a 200', 'GET /b 404']);
     expect((await readAll(await file('utf8.log', 'café 200\n日本 ✓\n'))).lines).toEqual(['café 200', '日本 ✓']);
+  });
+
+  it('splits a chunk decoded in pieces exactly as the whole chunk decoded at once', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) =>
+      i % 7 === 0 ? `é line ${i} ✓\r` : i === 1500 ? 'x'.repeat(2 * PIECE_BYTES) : `GET /line/${i} HTTP/1.1 ${'y'.repeat(i % 50)}`,
+    );
+    const chunk = Buffer.concat([Buffer.from(`${lines.join('\n')}\n`), Buffer.from([0xe2, 0x82, 0x0a, 0x41])]);
+    const whole = chunk.toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+    expect(chunk.length).toBeGreaterThan(4 * PIECE_BYTES);
+    expect(splitLines(chunk, () => {})).toEqual(whole);
   });
 
   it('reads gzip by its magic bytes, whatever the name', async () => {
