@@ -50,7 +50,9 @@ beforeAll(async () => {
   cpSync(join(PLUGIN, 'dist'), join(harness, 'plugin'), { recursive: true });
   backend = await startBackend(harness);
   mkdirSync(join(backend.dir, 'logs'));
-  const start = Date.now() - 3 * 3_600_000;
+  // the first line lands on a minute boundary, where a count window (t - 1m, t] starts, not where it ends
+  const minute = 60_000;
+  const start = Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
   writeTraffic({ out: join(backend.dir, 'logs/access.log'), lines: LINES, seed: 21, anomalyRate: 0.04, start, diurnal: false });
 
   logs = await lokiQuery(LOG_QUERY, start - 60_000, Date.now() + 60_000);
@@ -58,8 +60,7 @@ beforeAll(async () => {
   const all = await lokiQuery('{job="web"}', start - 60_000, Date.now() + 60_000);
   const times = entries(all).map(([ns]) => Number(ns.slice(0, -6)));
   expect(times).toHaveLength(LINES);
-  const minute = 60_000;
-  const from = Math.floor(Math.min(...times) / minute) * minute;
+  const from = Math.floor((Math.min(...times) - 1) / minute) * minute;
   const to = Math.ceil((Math.max(...times) + 1) / minute) * minute;
   counts = await lokiQuery(COUNT_QUERY, from + minute, to + minute, { step: '60' });
   input = {
