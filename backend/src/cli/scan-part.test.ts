@@ -48,6 +48,21 @@ describe('ScanPart', () => {
     expect(summaries[0].top[0].lineNo).toBe(1001);
   });
 
+  it('writes each --json line as UTF-8 and says where it ends, past its first 1 MB of output and wherever it is not ASCII', async () => {
+    const lines = normalAccessLog(12_000, 7);
+    const model = await train(lines.slice(0, 1000), { detector: 'iforest', seed: 3 });
+    for (let i = 0; i < lines.length; i += 100) lines[i] = plantedAccessLine(i, { target: `/caf${'é'.repeat(i % 7)}/${i}`, ua: 'sqlmap σ' });
+    const share = { lines, numbers: Int32Array.from(lines, (_, i) => 101 + i) };
+    const out = new ScanPart(model, { json: true, labels: {} }).push(share);
+    expect(out.bytes.length).toBeGreaterThan(2 ** 20);
+    const texts = Buffer.from(out.bytes).toString().split('\n').slice(0, -1);
+    expect(texts.map((t) => JSON.parse(t).line)).toEqual([...share.numbers]);
+    expect([...out.numbers]).toEqual([...share.numbers]);
+    let end = 0;
+    expect([...out.ends]).toEqual(texts.map((t) => (end += Buffer.byteLength(`${t}\n`))));
+    expect(JSON.parse(texts[600]).template).toBe(`GET /caf${'é'.repeat(600 % 7)}/<*>`);
+  });
+
   it('keeps a session in one part and holds its lines until it closes', async () => {
     const lines = hdfsSessions(300);
     const model = await train(lines, { detector: 'iforest', sessionKey: 'blk_-?\\d+', seed: 2 });

@@ -112,6 +112,8 @@ export class ScanPart {
   /** Line numbers of this part's lines the scorer still holds (lines of open sessions), oldest first. */
   private waiting: number[] = [];
   private head = 0;
+  /** Where the `--json` lines of a push are written, reused from push to push. */
+  private scratch: Buffer = Buffer.allocUnsafe(1 << 20);
 
   constructor(
     model: Model,
@@ -139,13 +141,16 @@ export class ScanPart {
     const n = scored.length;
     const numbers = new Int32Array(this.opts.json ? n : 0);
     const ends = new Int32Array(numbers.length);
-    let text = '';
+    let at = 0;
     for (let i = 0; i < n; i++) {
       const lineNo = this.waiting[this.head++];
       if (this.opts.json) {
-        text += `${this.json.format(lineNo, scored[i])}\n`;
+        const text = `${this.json.format(lineNo, scored[i])}\n`;
+        // a UTF-16 unit takes at most 3 bytes in UTF-8
+        if (at + 3 * text.length > this.scratch.length) this.scratch = grown(this.scratch, at + 3 * text.length);
+        at += this.scratch.write(text, at);
         numbers[i] = lineNo;
-        ends[i] = text.length;
+        ends[i] = at;
       } else {
         this.summary.add(lineNo, scored[i]);
       }
@@ -154,23 +159,15 @@ export class ScanPart {
       this.waiting = this.waiting.slice(this.head);
       this.head = 0;
     }
-    const bytes = utf8.encode(text);
-    if (bytes.length !== text.length) byteEnds(text, ends);
-    return { numbers, bytes, ends };
+    return { numbers, bytes: new Uint8Array(this.scratch.subarray(0, at)), ends };
   }
 }
 
-const utf8 = new TextEncoder();
-
-/** Turns the character offsets `ends` of the lines of `text` into byte offsets (for text that is not all ASCII). */
-function byteEnds(text: string, ends: Int32Array): void {
-  let chars = 0;
-  let bytes = 0;
-  for (let i = 0; i < ends.length; i++) {
-    bytes += Buffer.byteLength(text.slice(chars, ends[i]));
-    chars = ends[i];
-    ends[i] = bytes;
-  }
+/** A larger buffer holding what `buffer` held (written one line at a time: much cheaper than encoding one joined string). */
+function grown(buffer: Buffer, least: number): Buffer {
+  const next = Buffer.allocUnsafe(Math.max(least, 2 * buffer.length));
+  buffer.copy(next);
+  return next;
 }
 
 /** FNV-1a over the first `length` UTF-16 units. */
