@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { csvRows, hdfsSessions, normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
 import type { ScoredLine } from '../types.js';
@@ -32,6 +33,12 @@ describe('web logs', async () => {
     expect(Math.max(...scored.slice(2).map((s) => s.score))).toBeLessThan(sqli.score);
     expect(sqli.detector).toMatch(/^web\/ensemble@[0-9a-f]{8}$/);
     expect(sqli.template).toBe('GET /search');
+  });
+
+  it('records the sha256 of the lines it learnt from, each followed by a newline', async () => {
+    const lines = [...normalAccessLog(300, 4), 'non-ASCII: café σ'];
+    const { trainedOn } = await train(lines, { detector: 'iforest', seed: 1 });
+    expect(trainedOn.sha256).toBe(createHash('sha256').update(`${lines.join('\n')}\n`).digest('hex'));
   });
 
   it('puts every attack pattern at high or above, with a browser user agent and an ordinary status', () => {
