@@ -1,6 +1,7 @@
 import type { TrainProgress } from '../pipeline/index.js';
 import type { FormatName } from '../types.js';
 import { stringFlag, usage, type FlagSpec, type ParsedArgs } from './args.js';
+import { withCommas } from './output.js';
 import type { ProgressBar } from './progress.js';
 
 export const DETECTORS = ['iforest', 'autoencoder', 'ensemble'] as const;
@@ -26,7 +27,7 @@ export function formatFlags(args: ParsedArgs, command: string): { format?: Forma
 /** Draws training progress: lines read, then the autoencoder's epochs. */
 export function trainProgress(bar: ProgressBar): (p: TrainProgress) => void {
   return (p) => {
-    if (p.phase === 'read') bar.update(0, 0, `reading: ${p.lines.toLocaleString('en-US')} lines`);
+    if (p.phase === 'read') bar.update(0, 0, `reading: ${withCommas(p.lines)} lines`);
     else if (p.phase === 'fit') bar.update(0, 0, `fitting ${p.member}`);
     else {
       const { phase, epoch, epochs, loss } = p.progress;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../types.js';
-import { JsonLines, Summary } from './output.js';
+import { JsonLines, Summary, withCommas } from './output.js';
 
 const line = (over: Partial<ScoredLine>): ScoredLine => ({
   ts: 0,
@@ -50,5 +50,13 @@ describe('summary', () => {
     const order = [...text.matchAll(/^line (\d+)/gm)].map((m) => Number(m[1]));
     expect(order).toEqual([3, 2, 4]);
     expect(text).toContain('- XSS pattern: <script>');
+  });
+});
+
+describe('withCommas', () => {
+  it("writes counts as toLocaleString('en-US') does", () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 100_000, 999_999, 1_000_000, 123_456_789, 2 ** 31, -1234]) {
+      expect(withCommas(n)).toBe(n.toLocaleString('en-US'));
+    }
   });
 });

@@ -8,6 +8,7 @@ import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from './args.j
 import { openInput, MAX_LINE_CHARS, type LogInput } from './input.js';
 import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 import { collectGarbage } from './memory.js';
+import { withCommas } from './output.js';
 import { ProgressBar } from './progress.js';
 import { partitionOf, type PartOptions, type Partition } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
@@ -28,7 +29,7 @@ Scores every line of FILE ("-" reads stdin; gzip is detected). Without --model, 
   --pattern       a regex with named groups (ts, level, message, any other field) for a format of your own;
                   implies --format custom, e.g. '^(?<ts>\\S+) (?<level>[A-Z]+) (?<message>.*)$'
   --session-key   regex whose first match in a line groups it into a session (e.g. 'blk_-?\\d+')
-  --train-lines   without --model, learn from the first N lines (default ${TRAIN_LINES.toLocaleString('en-US')}) or from all of them
+  --train-lines   without --model, learn from the first N lines (default ${withCommas(TRAIN_LINES)}) or from all of them
   --threads       threads that score (default: one per core, up to ${MAX_THREADS}, for inputs over ${THREADED_MB} MB; 1 = this thread)`;
 
 export async function runScan(argv: readonly string[]): Promise<void> {
@@ -86,7 +87,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
     if (truncated) process.stderr.write(`anomalog: ${truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`);
     if (!options.json) {
       const used = detector ?? model.detector;
-      const learnt = model.trainedOn.lines < summary.lines ? `trained on its first ${model.trainedOn.lines.toLocaleString('en-US')} lines` : 'trained on the file itself';
+      const learnt = model.trainedOn.lines < summary.lines ? `trained on its first ${withCommas(model.trainedOn.lines)} lines` : 'trained on the file itself';
       const title = `anomalog scan ${input.name}: ${model.format} format, ${used} detector, ${modelPath ? `model ${modelPath}` : learnt}`;
       process.stdout.write(summary.render(title, process.stdout.isTTY === true));
     }
@@ -104,7 +105,7 @@ async function score(input: LogInput, model: Model, partition: Partition, option
     if (bytes.length && !out.write(bytes)) await once(out, 'drain');
   };
   try {
-    return await pool.run(input, model, partition, options, write, (bytes) => bar.update(bytes, input.bytes, `${pool.linesRead.toLocaleString('en-US')} lines`));
+    return await pool.run(input, model, partition, options, write, (bytes) => bar.update(bytes, input.bytes, `${withCommas(pool.linesRead)} lines`));
   } finally {
     bar.done();
   }

@@ -9,6 +9,7 @@ import { CALIBRATION, trainBatches, type TrainOptions } from '../pipeline/index.
 import { intFlag, parseArgs } from './args.js';
 import { openInput } from './input.js';
 import { trainProgress } from './options.js';
+import { withCommas } from './output.js';
 import { ProgressBar } from './progress.js';
 import { anomalyFlags, lineQuality, prf, type Quality } from './quality.js';
 
@@ -129,9 +130,9 @@ function header(model: Model, what: string): string[] {
     '| --- | --- |',
     `| detector | ${model.detector} (members: ${Object.keys(model.members).join(', ')}; novelty and rule signals) |`,
     `| format | ${model.format} |`,
-    `| trained on | ${model.trainedOn.source}: ${model.trainedOn.lines.toLocaleString('en-US')} lines, sha256 ${model.trainedOn.sha256.slice(0, 16)}… |`,
+    `| trained on | ${model.trainedOn.source}: ${withCommas(model.trainedOn.lines)} lines, sha256 ${model.trainedOn.sha256.slice(0, 16)}… |`,
     `| seed | ${model.params.seed} |`,
-    `| rows fitted | ${model.params.trainedRows.toLocaleString('en-US')} (the sample: at most the first ${model.params.sampleLines.toLocaleString('en-US')} lines) |`,
+    `| rows fitted | ${withCommas(model.params.trainedRows)} (the sample: at most the first ${withCommas(model.params.sampleLines)} lines) |`,
     `| features | ${model.featureSchema.names.join(', ')} |`,
     `| thresholds (${model.detector}) | low ${t.low}, medium ${t.medium}, high ${t.high}, critical ${t.critical} |`,
     `| calibration | per member, at most ${CALIBRATION.lowRate * 100}% of training rows reach \`low\`, ${CALIBRATION.mediumRate * 100}% \`medium\` |`,
@@ -142,12 +143,12 @@ function header(model: Model, what: string): string[] {
 function webCard(model: Model, q: Quality, source: string, evaluation: string): string {
   const rows = Object.entries(q.byLabel)
     .sort()
-    .map(([label, e]) => `| ${label} | ${e.lines.toLocaleString('en-US')} | ${e.flagged.toLocaleString('en-US')} | ${(e.flagged / e.lines).toFixed(3)} |`);
+    .map(([label, e]) => `| ${label} | ${withCommas(e.lines)} | ${withCommas(e.flagged)} | ${(e.flagged / e.lines).toFixed(3)} |`);
   return [
     ...header(model, `Web access logs (Apache/Nginx, with or without a response time). Trained on normal traffic: \`${source}\`.`),
     `## Quality on labelled traffic (\`${evaluation}\`), anomaly = severity low or above`,
     '',
-    `precision ${q.precision}, recall ${q.recall}, F1 ${q.f1} over ${q.lines.toLocaleString('en-US')} lines.`,
+    `precision ${q.precision}, recall ${q.recall}, F1 ${q.f1} over ${withCommas(q.lines)} lines.`,
     '',
     '| label | lines | flagged | share flagged |',
     '| --- | --- | --- | --- |',
@@ -161,11 +162,11 @@ function webCard(model: Model, q: Quality, source: string, evaluation: string): 
 function hdfsCard(model: Model, q: BlockQuality): string {
   return [
     ...header(model, 'HDFS DataNode/NameNode logs, line features plus sessions by block id (`--session-key blk_-?\\d+`).'),
-    `Sessions: ${model.sessions?.sessions.toLocaleString('en-US') ?? 0} blocks.`,
+    `Sessions: ${withCommas(model.sessions?.sessions ?? 0)} blocks.`,
     '',
     '## Quality on the training file, per block (loghub labels)',
     '',
-    `${q.blocks.toLocaleString('en-US')} blocks, ${q.anomalous} anomalous: precision ${q.precision}, recall ${q.recall}, F1 ${q.f1}.`,
+    `${withCommas(q.blocks)} blocks, ${q.anomalous} anomalous: precision ${q.precision}, recall ${q.recall}, F1 ${q.f1}.`,
     'HDFS_2k.log is a sample of lines from the full log, so most blocks appear with one or two lines only.',
     '',
     'Rebuild: `npm run train:defaults`.',

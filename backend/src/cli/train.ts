@@ -4,6 +4,7 @@ import { trainBatches } from '../pipeline/index.js';
 import type { DetectorKind } from '../types.js';
 import { intFlag, parseArgs, stringFlag, usage } from './args.js';
 import { openInput, type LogInput } from './input.js';
+import { withCommas } from './output.js';
 import { ProgressBar } from './progress.js';
 import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 
@@ -50,7 +51,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     bar.done();
     await saveModel(out, model);
     process.stderr.write(
-      `anomalog: trained ${model.detector} model "${model.name}" on ${model.trainedOn.lines.toLocaleString('en-US')} lines (${model.format}) -> ${out}\n`,
+      `anomalog: trained ${model.detector} model "${model.name}" on ${withCommas(model.trainedOn.lines)} lines (${model.format}) -> ${out}\n`,
     );
   } finally {
     for (const i of inputs) await i.close();
