@@ -96,10 +96,16 @@ const PENDING = 6;
  * rarity, client rate) are filled by `matrix` at the end: the rows equal what LineFeaturizer gives after training.
  */
 export class WebSample {
-  private data = new Float64Array(1024 * WEB_FEATURES.length);
-  private pending = new Float64Array(1024 * PENDING);
+  private data: Float64Array<ArrayBuffer>;
+  private pending: Float64Array<ArrayBuffer>;
   private readonly uaClasses = new UaClassCache();
   rows = 0;
+
+  /** `capacity`: the rows expected. Fresh memory is slow to fault in here, so growing by copies costs more than reserving. */
+  constructor(capacity = 1024) {
+    this.data = new Float64Array(Math.max(1, capacity) * WEB_FEATURES.length);
+    this.pending = new Float64Array(Math.max(1, capacity) * PENDING);
+  }
 
   add(p: ParsedLine, hit: TemplateHit, window: WindowReading | undefined): void {
     if (this.rows * WEB_FEATURES.length === this.data.length) {

@@ -135,7 +135,7 @@ class Trainer {
     const format = requested === 'auto' ? detectFormat(this.head) : requested;
     const parser = createParser(format, { sample: this.head, pattern: this.opts.pattern });
     const web = familyOf(format) === 'web';
-    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? { baseline: new WebBaselineBuilder(), sample: new WebSample() } : undefined };
+    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? { baseline: new WebBaselineBuilder(), sample: new WebSample(Math.min(this.sampleLimit, DEFAULT_SAMPLE)) } : undefined };
     for (const raw of this.head.splice(0)) this.learn(raw);
   }
 
