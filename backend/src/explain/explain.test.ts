@@ -58,6 +58,17 @@ describe('reasons', () => {
     ]);
   });
 
+  it('says an anomaly of ordinary values is an unusual combination, led by the feature the detector leans on most', () => {
+    const row = flat(0);
+    row[WEB.path_length] = 1;
+    const share = flat(0.02);
+    share[WEB.path_length] = 0.4;
+    expect(explain(input(row, { attributions: [{ kind: 'share', values: share }] }))).toEqual([
+      'unusual combination of values, led by path of 1 characters (typical 0)',
+    ]);
+    expect(explain(input(row))).toEqual(['unusual combination of values']);
+  });
+
   it('describes out-of-range values instead of quoting feature names', () => {
     const row = flat(0);
     row[WEB.bytes_z] = 42.9;

@@ -49,7 +49,16 @@ export function explain(input: ExplainInput): string[] {
       reasons.push(a.kind === 'error' ? `${text}, reconstructed ${fmt(a.values[f])}× worse than typical` : text);
     }
   }
+  if (reasons.length === 0) reasons.push(combination(input));
   return dedupe(reasons);
+}
+
+/** The reason of an anomaly whose values are each ordinary (mostly on little training data): they are unusual together. */
+function combination(input: ExplainInput): string {
+  const lead = input.attributions[0]?.values;
+  if (!lead) return 'unusual combination of values';
+  const top = input.schema.names.reduce((best, _, f) => (lead[f] > lead[best] ? f : best), 0);
+  return `unusual combination of values, led by ${describeFeature(top, input)}`;
 }
 
 /** Out-of-range features in words, furthest out first. */
