@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, WEB } from '../features/index.js';
-import { explain, type ExplainInput } from './index.js';
+import { explain, UA_CLASSES, type ExplainInput } from './index.js';
 import { sessionFindings, stepName } from './session.js';
 
 const schema = buildSchema('apache', []);
@@ -54,6 +54,30 @@ describe('reasons', () => {
     const errors = flat(1);
     errors[WEB.bytes_z] = 9.2;
     expect(explain(input(row, { attributions: [{ kind: 'error', values: errors }] }))).toEqual([
+      'bytes 6σ below /api/orders baseline, reconstructed 9.2× worse than typical',
+    ]);
+  });
+
+  it('states a feature once, whether a rule, the forest or the autoencoder points at it, with the autoencoder's figure', () => {
+    const row = flat(0);
+    row[WEB.bytes_z] = -6;
+    row[WEB.ua_class] = UA_CLASSES.indexOf('tool');
+    row[WEB.special_chars] = 7;
+    const share = flat(0);
+    share[WEB.special_chars] = 0.6;
+    share[WEB.bytes_z] = 0.3;
+    const errors = flat(1);
+    errors[WEB.special_chars] = 900;
+    errors[WEB.ua_class] = 40;
+    errors[WEB.bytes_z] = 9.2;
+    const tool = { kind: 'rule' as const, strength: 0.3, reason: 'scanner or tool user agent: sqlmap' };
+    const parsed = { ...input([]).parsed, fields: { ...input([]).parsed.fields, ua: 'sqlmap/1.7' } };
+    const reasons = explain(
+      input(row, { parsed, signals: [tool], attributions: [{ kind: 'share', values: share }, { kind: 'error', values: errors }] }),
+    );
+    expect(reasons).toEqual([
+      'scanner or tool user agent: sqlmap, reconstructed 40× worse than typical',
+      '7 special characters in the request, reconstructed 900× worse than typical',
       'bytes 6σ below /api/orders baseline, reconstructed 9.2× worse than typical',
     ]);
   });

@@ -43,10 +43,18 @@ export function explain(input: ExplainInput): string[] {
     if (s.kind === 'out-of-range' && input.ranges) reasons.push(...outOfRange(input));
     else reasons.push(s.reason);
   }
+  // A fact is stated once: when a rule or the forest has said it, the autoencoder only adds its figure to that reason.
+  const at = new Map(reasons.map((text, i) => [text, i]));
   for (const a of input.attributions) {
     for (const f of topFeatures(a, input)) {
       const text = describeFeature(f, input);
-      reasons.push(a.kind === 'error' ? `${text}, reconstructed ${fmt(a.values[f])}× worse than typical` : text);
+      const figure = a.kind === 'error' ? `, reconstructed ${fmt(a.values[f])}× worse than typical` : '';
+      const i = at.get(text);
+      if (i === undefined) {
+        at.set(text, reasons.push(text + figure) - 1);
+      } else if (figure && reasons[i] === text) {
+        reasons[i] += figure;
+      }
     }
   }
   if (reasons.length === 0) reasons.push(combination(input));
