@@ -58,7 +58,7 @@ describe('reasons', () => {
     ]);
   });
 
-  it('states a feature once, whether a rule, the forest or the autoencoder points at it, with the autoencoder's figure', () => {
+  it("states a feature once, whether a rule, the forest or the autoencoder points at it, with the autoencoder's figure", () => {
     const row = flat(0);
     row[WEB.bytes_z] = -6;
     row[WEB.ua_class] = UA_CLASSES.indexOf('tool');
