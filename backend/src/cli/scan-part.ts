@@ -112,7 +112,7 @@ export class ScanPart {
   /** Line numbers of this part's lines the scorer still holds (lines of open sessions), oldest first. */
   private waiting: number[] = [];
   private head = 0;
-  /** Where the `--json` lines of a push are written, reused from push to push. */
+  /** Where the `--json` lines of a push are written one by one, reused from push to push (cheaper than encoding one joined string). */
   private scratch: Buffer = Buffer.allocUnsafe(1 << 20);
 
   constructor(
@@ -163,7 +163,7 @@ export class ScanPart {
   }
 }
 
-/** A larger buffer holding what `buffer` held (written one line at a time: much cheaper than encoding one joined string). */
+/** A larger buffer holding what `buffer` held. */
 function grown(buffer: Buffer, least: number): Buffer {
   const next = Buffer.allocUnsafe(Math.max(least, 2 * buffer.length));
   buffer.copy(next);
