@@ -3,7 +3,7 @@ import { buildSchema, SYS, WEB } from '../features/index.js';
 import { METHODS } from '../features/web.js';
 import type { ParsedLine } from '../types.js';
 import { RULE_STRENGTH, ruleSignals } from './evidence.js';
-import { UA_CLASSES } from './rules.js';
+import { UA_CLASSES } from '../features/user-agent.js';
 
 const schema = buildSchema('hdfs', []);
 

@@ -1,10 +1,13 @@
 import type { Signal } from '../detectors/index.js';
 import type { FeatureSchema } from '../features/schema.js';
 import { SYS } from '../features/system.js';
-import { routeOf } from '../features/route.js';
+import { routeOf } from '../templates/route.js';
 import { METHODS, WEB } from '../features/web.js';
 import type { ParsedLine } from '../types.js';
-import { attackHits, describeAttack, KEYWORDS, LEVELS, UA_CLASSES, uaToolName } from './rules.js';
+import { attackHits, describeAttack } from '../features/attacks.js';
+import { KEYWORDS } from '../features/keywords.js';
+import { UA_CLASSES, uaToolName } from '../features/user-agent.js';
+import { LEVELS } from '../parsing/level.js';
 
 /**
  * Rule signals of one line, on the calibrated score scale (0.65 alone is `medium`): attack patterns are `high`,

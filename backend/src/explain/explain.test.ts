@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, WEB } from '../features/index.js';
-import { explain, UA_CLASSES, type ExplainInput } from './index.js';
+import { UA_CLASSES } from '../features/user-agent.js';
+import { explain, type ExplainInput } from './index.js';
 import { sessionFindings, stepName } from './session.js';
 
 const schema = buildSchema('apache', []);

@@ -1,13 +1,12 @@
 import type { Signal } from '../detectors/index.js';
 import type { FeatureSchema } from '../features/schema.js';
-import type { TemplateHit } from '../features/templates.js';
+import type { TemplateHit } from '../templates/template-index.js';
 import { METHODS, WEB, type WebBaselineState } from '../features/web.js';
 import type { FeatureStats } from '../models/model.js';
 import type { ParsedLine } from '../types.js';
-import { UA_CLASSES, uaToolName } from './rules.js';
+import { UA_CLASSES, uaToolName } from '../features/user-agent.js';
 
 export { ruleSignals, RULE_STRENGTH } from './evidence.js';
-export * from './rules.js';
 
 /** A detector's view of which features made a row anomalous. */
 export type Attribution =

@@ -1,14 +1,12 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import type { FeatureSchema } from './schema.js';
 import { SYSTEM_FEATURES, SystemFeatures } from './system.js';
-import type { TemplateHit, TemplateIndex } from './templates.js';
+import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { WEB_FEATURES, WebFeatures, type WebBaselineState } from './web.js';
 
 export { type FeatureKind, type FeatureSchema, type FeatureSpec } from './schema.js';
-export { TemplateIndex, type TemplateHit, type TemplateIndexState } from './templates.js';
 export { WEB, WEB_FEATURES, WebBaselineBuilder, WebFeatures, WebSample, type WebBaselineState } from './web.js';
 export { SYS, SYSTEM_FEATURES, SystemFeatures } from './system.js';
-export { routeOf } from './route.js';
 
 const MAX_NUMERIC_COLUMNS = 32;
 

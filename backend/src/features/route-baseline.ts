@@ -1,4 +1,3 @@
-import type { RouteStats } from './web.js';
 
 /**
  * Per-route baselines of log1p(bytes) and log1p(response time in ms) that a few percent of anomalies in the training
@@ -15,6 +14,15 @@ const IQR_TO_STD = 1 / 1.349;
 /** The same floor as the mean/std baseline: sizes within a quarter of e (about 28%) of the median are not news. */
 const MIN_SPREAD = 0.25;
 
+/**
+ * A route's baseline as saved in model files: `mean` holds the median and `std` the robust spread (the key names
+ * stay for the model schema).
+ */
+export interface RouteStats {
+  mean: number[];
+  std: number[];
+}
+
 export class RobustRouteStats {
   private readonly histograms: Map<number, number>[] = [];
 
@@ -25,7 +33,6 @@ export class RobustRouteStats {
     h.set(bin, (h.get(bin) ?? 0) + 1);
   }
 
-  /** In `RouteStats` terms: `mean` holds the median, `std` the robust spread. */
   finish(): RouteStats {
     const mean: number[] = [];
     const std: number[] = [];

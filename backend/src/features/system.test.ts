@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createParser } from '../parsing/index.js';
-import { buildSchema, LineFeaturizer, SYS, TemplateIndex } from './index.js';
+import { TemplateIndex } from '../templates/index.js';
+import { buildSchema, LineFeaturizer, SYS } from './index.js';
 
 function systemFeatures(format: 'hdfs' | 'csv', train: string[]) {
   const parser = createParser(format, { sample: train });

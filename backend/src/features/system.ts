@@ -1,7 +1,8 @@
-import { KEYWORDS, keywordMask, levelRank } from '../explain/rules.js';
+import { levelRank } from '../parsing/level.js';
+import { KEYWORDS, keywordMask } from './keywords.js';
 import type { ParsedLine } from '../types.js';
 import { columnsOf, type FeatureSpec } from './schema.js';
-import type { TemplateHit, TemplateIndex } from './templates.js';
+import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 
 /** Line features of a system log line (HDFS, syslog, JSON, logfmt, generic). */
 export const SYSTEM_FEATURES: readonly FeatureSpec[] = [

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createParser } from '../parsing/index.js';
 import { normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
-import { buildSchema, LineFeaturizer, TemplateIndex, WEB, WebBaselineBuilder, WebSample } from './index.js';
-import { routeOf } from './route.js';
+import { TemplateIndex } from '../templates/index.js';
+import { buildSchema, LineFeaturizer, WEB, WebBaselineBuilder, WebSample } from './index.js';
+import { routeOf } from '../templates/route.js';
 
 /** Learns templates and baselines from `train`, then returns a function giving the feature row of a line. */
 function webFeatures(train: string[]) {

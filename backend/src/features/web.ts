@@ -1,10 +1,11 @@
-import { attackHits, UA_CLASSES, uaClass, type AttackCategory } from '../explain/rules.js';
+import { attackHits, type AttackCategory } from './attacks.js';
+import { UA_CLASSES, uaClass } from './user-agent.js';
 import { detached } from '../parsing/text.js';
 import type { Matrix, ParsedLine } from '../types.js';
 import { ClientWindows, type WindowReading } from './client-window.js';
 import { columnsOf, type FeatureSpec } from './schema.js';
-import type { TemplateHit, TemplateIndex } from './templates.js';
-import { RobustRouteStats } from './route-baseline.js';
+import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
+import { RobustRouteStats, type RouteStats } from './route-baseline.js';
 
 /** Line features of a web request (Apache/Nginx access logs). */
 export const WEB_FEATURES: readonly FeatureSpec[] = [
@@ -38,7 +39,7 @@ const ATTACK_COLUMN: Record<AttackCategory, number> = {
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /**
- * Learnt in training: per route, the mean and spread of log1p(bytes) and of log1p(response time in ms); the typical
+ * Learnt in training: per route, the median and robust spread of log1p(bytes) and of log1p(response time in ms); the typical
  * client rate per window.
  */
 export interface WebBaselineState {
@@ -46,11 +47,6 @@ export interface WebBaselineState {
   rt: RouteStats;
   /** Median requests per minute of a client, over training lines (at least 1). */
   clientRate: number;
-}
-
-export interface RouteStats {
-  mean: number[];
-  std: number[];
 }
 
 const MAX_Z = 50;

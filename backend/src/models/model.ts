@@ -1,5 +1,6 @@
 import type { AutoencoderState, Calibration, IsolationForestState, NoveltyState, Thresholds } from '../detectors/index.js';
-import type { FeatureSchema, TemplateIndexState, WebBaselineState } from '../features/index.js';
+import type { FeatureSchema, WebBaselineState } from '../features/index.js';
+import type { TemplateIndexState } from '../templates/index.js';
 import type { SessionVectorizerState } from '../features/session.js';
 import type { DetectorKind, FormatName } from '../types.js';
 

@@ -1,4 +1,6 @@
-export type Level = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+/** The five levels, lowest first: a level's index is its rank in feature rows. */
+export const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type Level = (typeof LEVELS)[number];
 
 const NAMES: Record<string, Level> = {
   trace: 'debug', trc: 'debug', t: 'debug', debug: 'debug', dbg: 'debug', d: 'debug', verbose: 'debug', v: 'debug',
@@ -39,6 +41,12 @@ function numericLevel(n: number): Level | undefined {
   if (n >= 40) return 'warn';
   if (n >= 30) return 'info';
   return n >= 10 ? 'debug' : undefined;
+}
+
+/** Rank of a level in LEVELS (debug 0 ... fatal 4); a missing or unknown level counts as info. */
+export function levelRank(level: string | undefined): number {
+  const l = normalizeLevel(level);
+  return l ? LEVELS.indexOf(l) : 1;
 }
 
 /** The level of a web request from its status: 5xx error, 4xx warn, anything else info. */

@@ -2,7 +2,7 @@ import { Autoencoder } from '../detectors/autoencoder.js';
 import type { Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
-import { TemplateIndex } from '../features/index.js';
+import { TemplateIndex } from '../templates/index.js';
 import { SessionVectorizer } from '../features/session.js';
 import type { Member, MemberStates, Model } from '../models/model.js';
 import type { DetectorKind } from '../types.js';

@@ -8,12 +8,12 @@ import {
   familyOf,
   LineFeaturizer,
   NumericColumns,
-  TemplateIndex,
   WebBaselineBuilder,
   WebSample,
   type FeatureSchema,
 } from '../features/index.js';
 import { SessionVectorizer } from '../features/session.js';
+import { TemplateIndex } from '../templates/index.js';
 import { MODEL_SCHEMA, membersOf, type FeatureStats, type Member, type MemberStates, type Model, type SessionModel } from '../models/model.js';
 import { createParser, detectFormat, type LineParser } from '../parsing/index.js';
 import type { DetectorKind, FormatName, Matrix } from '../types.js';

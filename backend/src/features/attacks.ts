@@ -1,7 +1,4 @@
-/**
- * Rule evidence that needs no training: attack patterns in a request, user-agent classes, level words and keywords
- * in system messages. Each hit carries the text a person reads ("SQL injection pattern: UNION SELECT").
- */
+/** Attack patterns in a request target. Each hit carries the text a person reads ("SQL injection pattern: UNION SELECT"). */
 
 export type AttackCategory = 'sqli' | 'xss' | 'traversal' | 'cmdi';
 
@@ -74,84 +71,4 @@ const NO_HITS: AttackHit[] = [];
 
 export function describeAttack(hit: AttackHit): string {
   return `${ATTACK_NAMES[hit.category]} pattern: ${hit.pattern}`;
-}
-
-/** User-agent classes, ordered from ordinary to suspicious (the order is the feature value). */
-export const UA_CLASSES = ['browser', 'other', 'bot', 'empty', 'tool'] as const;
-export type UaClass = (typeof UA_CLASSES)[number];
-
-const UA_TOOL =
-  /sqlmap|nikto|nmap|masscan|zgrab|nuclei|dirbuster|gobuster|wfuzz|ffuf|hydra|acunetix|burp|wpscan|dotdotpwn|commix|curl\/|wget\/|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient/i;
-const UA_BOT = /bot\b|bot\/|crawl|spider|slurp|bingpreview|facebookexternalhit|monitor|pingdom/i;
-const UA_BROWSER = /mozilla\/|opera\//i;
-
-export function uaClass(ua: string | undefined): UaClass {
-  if (!ua || ua === '-') return 'empty';
-  if (UA_TOOL.test(ua)) return 'tool';
-  if (UA_BOT.test(ua)) return 'bot';
-  if (UA_BROWSER.test(ua)) return 'browser';
-  return 'other';
-}
-
-/** The name of the tool in a tool user agent ("sqlmap"), for reasons. */
-export function uaToolName(ua: string): string {
-  const m = UA_TOOL.exec(ua);
-  return m ? m[0].replace(/\/$/, '').toLowerCase() : ua.slice(0, 40);
-}
-
-/** Normalised level rank: debug 0, info 1, warn 2, error 3, fatal 4 (unknown counts as info). */
-export const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
-
-export function levelRank(level: string | undefined): number {
-  if (!level) return 1;
-  switch (level.toLowerCase()) {
-    case 'trace':
-    case 'debug':
-    case 'fine':
-    case 'finer':
-    case 'finest':
-      return 0;
-    case 'warn':
-    case 'warning':
-      return 2;
-    case 'err':
-    case 'error':
-    case 'severe':
-    case 'failure':
-      return 3;
-    case 'fatal':
-    case 'critical':
-    case 'crit':
-    case 'alert':
-    case 'emerg':
-    case 'panic':
-    case 'emergency':
-      return 4;
-    default:
-      return 1;
-  }
-}
-
-export const KEYWORDS = ['exception', 'timeout', 'refused', 'denied', 'memory'] as const;
-export type Keyword = (typeof KEYWORDS)[number];
-
-const KEYWORD_RES: Record<Keyword, RegExp> = {
-  exception: /exception|traceback|panic|segfault|stack ?trace|\berror\b|failed|failure/i,
-  timeout: /time[d ]?out|timed out|deadline exceeded/i,
-  refused: /refused|unreachable|reset by peer|broken pipe/i,
-  denied: /denied|forbidden|unauthori[sz]ed|permission/i,
-  memory: /out ?of ?memory|\boom\b|oom-killer|cannot allocate|allocation failed|memory (?:exhausted|leak|limit|pressure)|heap space|insufficient memory/i,
-};
-const KEYWORD_GATE = /xception|traceback|panic|segfault|stack|error|fail|time|deadline|refused|unreachable|reset|pipe|denied|forbidden|authori|permission|memory|oom|heap|alloc/i;
-
-/** Bit mask of the keywords found in a message (bit i = KEYWORDS[i]). */
-export function keywordMask(message: string): number {
-  if (!KEYWORD_GATE.test(message)) return 0;
-  let mask = 0;
-  for (let i = 0; i < KEYWORDS.length; i++) if (KEYWORD_RES[KEYWORDS[i]].test(message)) mask |= 1 << i;
-  return mask;
-}
-
-export function keywordsOf(mask: number): Keyword[] {
-  return KEYWORDS.filter((_, i) => mask & (1 << i));
 }

@@ -1,4 +1,4 @@
-import { Drain, type DrainState, type TemplateMatch } from '../templates/drain.js';
+import { Drain, type DrainState, type TemplateMatch } from './drain.js';
 import type { ParsedLine } from '../types.js';
 import { detached } from '../parsing/text.js';
 import { routeOf, routePath } from './route.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
 import { createParser } from '../parsing/index.js';
 import type { ParsedLine } from '../types.js';
-import { TemplateIndex, type TemplateHit } from './index.js';
+import { TemplateIndex, type TemplateHit } from './template-index.js';
 
 /** A sealed index trained on `train` and restored from its JSON, as a scorer gets it. */
 function trained(kind: 'routes' | 'drain', train: readonly ParsedLine[]): TemplateIndex {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { attackHits, decodeRequest, describeAttack, keywordMask, keywordsOf, levelRank, uaClass, uaToolName } from './rules.js';
+import { levelRank } from '../parsing/level.js';
+import { attackHits, decodeRequest, describeAttack } from './attacks.js';
+import { keywordMask, keywordsOf } from './keywords.js';
+import { uaClass, uaToolName } from './user-agent.js';
 
 const described = (target: string) => attackHits(target).map(describeAttack);
 

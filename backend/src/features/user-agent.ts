@@ -1,0 +1,22 @@
+/** User-agent classes, ordered from ordinary to suspicious (the order is the feature value). */
+export const UA_CLASSES = ['browser', 'other', 'bot', 'empty', 'tool'] as const;
+export type UaClass = (typeof UA_CLASSES)[number];
+
+const UA_TOOL =
+  /sqlmap|nikto|nmap|masscan|zgrab|nuclei|dirbuster|gobuster|wfuzz|ffuf|hydra|acunetix|burp|wpscan|dotdotpwn|commix|curl\/|wget\/|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient/i;
+const UA_BOT = /bot\b|bot\/|crawl|spider|slurp|bingpreview|facebookexternalhit|monitor|pingdom/i;
+const UA_BROWSER = /mozilla\/|opera\//i;
+
+export function uaClass(ua: string | undefined): UaClass {
+  if (!ua || ua === '-') return 'empty';
+  if (UA_TOOL.test(ua)) return 'tool';
+  if (UA_BOT.test(ua)) return 'bot';
+  if (UA_BROWSER.test(ua)) return 'browser';
+  return 'other';
+}
+
+/** The name of the tool in a tool user agent ("sqlmap"), for reasons. */
+export function uaToolName(ua: string): string {
+  const m = UA_TOOL.exec(ua);
+  return m ? m[0].replace(/\/$/, '').toLowerCase() : ua.slice(0, 40);
+}
