@@ -1,0 +1,25 @@
+/**
+ * Rule signals of one line, on the calibrated score scale (0.65 alone is `medium`): attack patterns are `high`,
+ * a FATAL line `high`, an ERROR line `medium`, a trouble keyword or a scanner user agent `low`; an HTTP 5xx alone
+ * stays below `low` and only explains a line something else flagged; a response far above its route's usual size
+ * a client's burst of HTTP 401s and a non-standard method the server refused are `medium`; a session missing a lifecycle step or with two
+ * steps out of order is `low`. A trouble keyword on a routine template (see ROUTINE_SHARE) is no evidence at all.
+ * Read from the feature row, so the patterns themselves are matched again only for the rare line that has one.
+ */
+export const RULE_STRENGTH = {
+  attack: 0.9,
+  attackMulti: 0.95,
+  fatal: 0.9,
+  error: 0.7,
+  keyword: 0.5,
+  tool: 0.5,
+  http5xx: 0.35,
+  /** A response far larger than its route's training median (see LARGE_RESPONSE_Z). */
+  largeResponse: 0.65,
+  /** One client failing authentication again and again within the window (see AUTH_FAILURES). */
+  authFailures: 0.65,
+  /** A method outside the standard set that the server refused (400, 405, 501): a probe, not a client's request. */
+  refusedMethod: 0.65,
+  /** A session lacks a step of the usual lifecycle, or has two steps the other way round. */
+  sessionShape: 0.5,
+} as const;

@@ -1,0 +1,51 @@
+import type { Signal } from '../detectors/index.js';
+import { attackHits, describeAttack } from '../features/attacks.js';
+import { UA_CLASSES, uaToolName } from '../features/user-agent.js';
+import { METHODS, WEB } from '../features/web.js';
+import { routeOf } from '../templates/route.js';
+import type { ParsedLine } from '../types.js';
+import { RULE_STRENGTH } from './strength.js';
+
+/**
+ * bytes_z is measured against the route's median and robust spread, which a few percent of anomalies in training do
+ * not move; a route's second common kind of answer (a 401 page next to a 302 redirect) reaches about 12. 15σ in
+ * log bytes is a response tens to thousands of times the usual size: an export or a dump, not a page.
+ */
+const LARGE_RESPONSE_Z = 15;
+/** Authentication failures (HTTP 401) for one client within the 60 s window; normal users fail two or three times. */
+const AUTH_FAILURES = 5;
+/** Answers with which a server refuses a method it does not know or allow. */
+const REFUSED = new Set(['400', '405', '501']);
+
+const NONE: Signal[] = [];
+
+export function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
+  const attack = row[WEB.attack_sqli] + row[WEB.attack_xss] + row[WEB.attack_traversal] + row[WEB.attack_cmdi];
+  const tool = UA_CLASSES[row[WEB.ua_class]] === 'tool';
+  const serverError = row[WEB.status_class] === 5;
+  const large = row[WEB.bytes_z] >= LARGE_RESPONSE_Z;
+  const errors = Math.round(Math.pow(2, row[WEB.client_errors]) - 1);
+  const authBurst = errors >= AUTH_FAILURES && p.fields.status === '401';
+  const refusedMethod = row[WEB.method] === METHODS.length && REFUSED.has(p.fields.status ?? '');
+  if (attack === 0 && !tool && !serverError && !large && !authBurst && !refusedMethod) return NONE;
+  const out: Signal[] = [];
+  if (attack > 0) {
+    const { path = '', query = '' } = p.fields;
+    const strength = attack > 1 ? RULE_STRENGTH.attackMulti : RULE_STRENGTH.attack;
+    for (const h of attackHits(path, query)) out.push({ kind: 'rule', strength, reason: describeAttack(h) });
+  }
+  if (tool) out.push({ kind: 'rule', strength: RULE_STRENGTH.tool, reason: `scanner or tool user agent: ${uaToolName(p.fields.ua ?? '')}` });
+  if (large) {
+    const route = routeOf(p.fields.method ?? '', p.fields.path ?? '').replace(/^\S+ /, '');
+    out.push({ kind: 'rule', strength: RULE_STRENGTH.largeResponse, reason: `bytes ${Math.round(row[WEB.bytes_z])}σ above ${route} baseline` });
+  }
+  if (authBurst) {
+    const client = p.fields.ip ?? 'client';
+    out.push({ kind: 'rule', strength: RULE_STRENGTH.authFailures, reason: `client ${client}: ${errors} failed responses in the last minute, this one HTTP 401 (brute force?)` });
+  }
+  if (refusedMethod) {
+    out.push({ kind: 'rule', strength: RULE_STRENGTH.refusedMethod, reason: `unusual method ${p.fields.method ?? '?'} refused (HTTP ${p.fields.status})` });
+  }
+  if (serverError) out.push({ kind: 'rule', strength: RULE_STRENGTH.http5xx, reason: `HTTP ${p.fields.status ?? '5xx'}` });
+  return out;
+}
