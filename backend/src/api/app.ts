@@ -6,7 +6,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import type { AppContext } from './context.js';
+import type { AppContext } from '../service/context.js';
 import { limitBody, requireToken } from './guards.js';
 import { lokiRoutes } from './loki/index.js';
 import { healthRoutes } from './rest/health.js';

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
-import type { AppContext } from './context.js';
+import type { AppContext } from '../service/context.js';
 
 export interface RunningServer {
   /** http://host:port, with 127.0.0.1 standing in for a wildcard host. */

@@ -8,7 +8,7 @@ import { loadConfig, type ConfigInput } from '../config/index.js';
 import { saveModel, type Model } from '../models/index.js';
 import { train } from '../pipeline/index.js';
 import { createSources } from '../sources/index.js';
-import { createContext, type AppContext } from './context.js';
+import { createContext, type AppContext } from '../service/context.js';
 
 /** Generated access-log lines (nginx combined with rt=), deterministic for a seed. */
 export function webLines(lines: number, seed: number, anomalyRate = 0): string[] {

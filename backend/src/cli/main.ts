@@ -17,7 +17,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>>
   scan: async () => (await import('./scan.js')).runScan,
   train: async () => (await import('./train.js')).runTrain,
   'train-defaults': async () => (await import('./train-defaults.js')).runTrainDefaults,
-  start: async () => (await import('../api/start.js')).runStart,
+  start: async () => (await import('./start.js')).runStart,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, matchesSelector, parseSelector } from './index.js';
+import { ConfigError, loadConfig } from './index.js';
+import { matchesSelector, parseSelector } from '../logql/selector.js';
 
 const ROOT_CONFIG = fileURLToPath(new URL('../../../anomalog.yaml', import.meta.url));
 

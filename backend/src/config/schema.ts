@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createParser } from '../parsing/index.js';
-import { parseSelector } from './selector.js';
+import { parseSelector } from '../logql/selector.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

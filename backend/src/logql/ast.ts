@@ -1,5 +1,5 @@
-import type { LabelMatcher } from '../config/index.js';
-import type { LineFilter } from '../sources/types.js';
+import type { LabelMatcher } from './selector.js';
+import type { LineFilter } from './line-filter.js';
 import type { ScoredLine } from '../types.js';
 
 /** The LogQL subset Anomalog evaluates. Anything outside it is refused at parse time with UnsupportedQuery. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesSelector } from '../config/index.js';
+import { matchesSelector } from './selector.js';
 import { touchesAnomalyFields, UnsupportedQuery, type LogQuery, type MetricQuery } from './ast.js';
 import { evaluateAt, evaluateRange, formatValue } from './metric.js';
 import { parseLogQuery, parseQuery } from './parse.js';

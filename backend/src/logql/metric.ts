@@ -1,4 +1,4 @@
-import { streamKey, type Labels } from '../sources/types.js';
+import { streamKey, type Labels } from '../stream.js';
 import type { ArithmeticOp, Grouping, LogQuery, MetricQuery } from './ast.js';
 import { labelOf, type Row } from './stages.js';
 

@@ -1,7 +1,7 @@
 import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
-import type { LabelMatcher, MatchOp } from '../config/selector.js';
-import { goRegExp, lineFilter, type LineFilter } from '../sources/types.js';
+import type { LabelMatcher, MatchOp } from './selector.js';
+import { goRegExp, lineFilter, type LineFilter } from './line-filter.js';
 import {
   isAnomalyField,
   UnsupportedQuery,

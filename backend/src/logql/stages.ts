@@ -1,5 +1,6 @@
-import { matchesSelector } from '../config/index.js';
-import { passesLineFilters, type Labels } from '../sources/types.js';
+import { matchesSelector } from './selector.js';
+import { passesLineFilters } from './line-filter.js';
+import type { Labels } from '../stream.js';
 import type { CompareOp, LabelPredicate, Stage } from './ast.js';
 
 /** One scored line on its way through a LogQL pipeline. `ts` is nanoseconds. */

@@ -2,10 +2,11 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseSelector } from '../config/index.js';
+import { parseSelector } from '../logql/selector.js';
 import { createFileSource } from './file.js';
 import { FileTail } from './tail.js';
-import { lineFilter, type SourceEntry } from './types.js';
+import { lineFilter } from '../logql/line-filter.js';
+import type { SourceEntry } from './types.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,10 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { matchesSelector, type LabelMatcher } from '../config/index.js';
+import { matchesSelector, type LabelMatcher } from '../logql/selector.js';
 import { createParser } from '../parsing/index.js';
 import type { FormatName } from '../types.js';
 import { expandGlob } from './glob.js';
 import { FileTail } from './tail.js';
-import { compareTs, msToNs, passesLineFilters, type Labels, type ReadQuery, type Source, type SourceEntry } from './types.js';
+import { compareTs, msToNs, type Labels } from '../stream.js';
+import { passesLineFilters } from '../logql/line-filter.js';
+import type { ReadQuery, Source, SourceEntry } from './types.js';
 
 /** One `sources.file` entry of anomalog.yaml: a glob and the labels its files get (plus `filename`). */
 export interface FileStreamConfig {

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMetrics } from '../api/metrics.js';
-import { parseSelector } from '../config/index.js';
+import { createMetrics } from '../metrics.js';
+import { parseSelector } from '../logql/selector.js';
 import { startFakeLoki, type FakeLoki } from '../testing/fake-loki.js';
 import { createLokiSource, SourceError } from './loki.js';
-import { lineFilter, type SourceEntry } from './types.js';
+import { lineFilter } from '../logql/line-filter.js';
+import type { SourceEntry } from './types.js';
 
 let loki: FakeLoki;
 beforeEach(async () => { loki = await startFakeLoki(); });

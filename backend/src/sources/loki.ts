@@ -1,6 +1,8 @@
-import type { Metrics } from '../api/metrics.js';
-import type { LabelMatcher } from '../config/index.js';
-import { streamKey, type Labels, type LineFilter, type ReadQuery, type Source, type SourceEntry } from './types.js';
+import type { Metrics } from '../metrics.js';
+import type { LabelMatcher } from '../logql/selector.js';
+import { streamKey, type Labels } from '../stream.js';
+import type { LineFilter } from '../logql/line-filter.js';
+import type { ReadQuery, Source, SourceEntry } from './types.js';
 
 export interface LokiSourceConfig {
   url: string;

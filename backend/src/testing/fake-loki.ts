@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { streamKey } from '../sources/types.js';
+import { streamKey } from '../stream.js';
 
 export type Labels = Record<string, string>;
 export interface FakeEntry { ts: bigint; line: string; metadata: Labels }

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import { anomalyFields } from '../logql/ast.js';
 import type { LokiSourceConfig } from '../sources/loki.js';
-import { streamKey, type Labels } from '../sources/types.js';
+import { streamKey, type Labels } from '../stream.js';
 import type { ScoredLine, Severity } from '../types.js';
 
 /** One anomaly as the watcher reports it: the scored line and its source timestamp in nanoseconds. */

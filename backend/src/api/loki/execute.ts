@@ -1,9 +1,11 @@
 import { anomalyFields, groupedAnomalyFields, type LogQuery, type MetricQuery } from '../../logql/ast.js';
 import { evaluateAt, evaluateRange, type Instant, type Series } from '../../logql/metric.js';
 import { applyStages, type Row } from '../../logql/stages.js';
-import { compareTs, passesLineFilters, streamKey, type SourceEntry } from '../../sources/index.js';
+import { compareTs, streamKey } from '../../stream.js';
+import { passesLineFilters } from '../../logql/line-filter.js';
+import type { SourceEntry } from '../../sources/index.js';
 import type { DetectorKind } from '../../types.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 import { OrderedScorer, ScoredFileIndex } from './scored-index.js';
 
 /** A half-open time window in nanoseconds: [start, end). */

@@ -1,7 +1,7 @@
 import type { Instant, Series } from '../../logql/metric.js';
 import { formatValue } from '../../logql/metric.js';
 import type { Row } from '../../logql/stages.js';
-import { streamKey, type Labels } from '../../sources/index.js';
+import { streamKey, type Labels } from '../../stream.js';
 
 /** Loki's sample time: seconds as a number. */
 const seconds = (ns: bigint) => Number(ns) / 1e9;

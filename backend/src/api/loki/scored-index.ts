@@ -2,10 +2,11 @@ import { anomalyFields } from '../../logql/ast.js';
 import type { Row } from '../../logql/stages.js';
 import type { Scorer } from '../../pipeline/index.js';
 import { lineClock, SAMPLE_LINES, type FileStream } from '../../sources/file.js';
-import { msToNs, nsToMs, type SourceEntry } from '../../sources/index.js';
+import { msToNs, nsToMs } from '../../stream.js';
+import type { SourceEntry } from '../../sources/index.js';
 import type { FileTail } from '../../sources/tail.js';
 import type { DetectorKind, ScoredLine } from '../../types.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 
 /** A scorer that remembers which entry each scored line came from (lines come back in input order, maybe later). */
 export class OrderedScorer {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 import { readJson } from '../http.js';
 
 /** The parts of Grafana's webhook contact point payload we log; the rest is accepted as is. */

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { FormatName } from '../../types.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 import { fail, readJson } from '../http.js';
 import { fieldTime, rebuildLine, type LogFields } from './rebuild-line.js';
 import { openScorer, Summary, type ScoreTarget } from './scoring.js';

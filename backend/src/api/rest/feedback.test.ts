@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
-import { FeedbackStore, type FeedbackRecord } from '../feedback.js';
+import { FeedbackStore, type FeedbackRecord } from '../../service/feedback.js';
 import { testContext, trainWebModel, type TestContext } from '../testing.js';
 import { applyFeedback } from './train-job.js';
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 import { readJson, readQuery } from '../http.js';
 
 const kind = z.enum(['false_positive', 'confirm']);

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 
 const PROBE_MS = 2_000;
 

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { parseSelector } from '../../config/index.js';
+import { parseSelector } from '../../logql/selector.js';
 import type { Model } from '../../models/index.js';
-import { msToNs } from '../../sources/index.js';
-import type { AppContext } from '../context.js';
+import { msToNs } from '../../stream.js';
+import type { AppContext } from '../../service/context.js';
 import { fail, readJson } from '../http.js';
-import { MODEL_NAME, NoModelError } from '../registry.js';
+import { MODEL_NAME, NoModelError } from '../../service/registry.js';
 import type { JobQueue } from './jobs.js';
 import { readQuality, runTraining } from './train-job.js';
 import type { UploadStore } from './upload-store.js';

@@ -1,8 +1,8 @@
 import { PipelineInputError, type BatchScorer } from '../../pipeline/index.js';
 import { ANOMALY_SEVERITIES, type DetectorKind, type ScoredLine, type Severity } from '../../types.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 import { fail } from '../http.js';
-import { NoModelError } from '../registry.js';
+import { NoModelError } from '../../service/registry.js';
 
 export interface ScoreTarget {
   labels?: Record<string, string>;

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 import type { JobQueue } from './jobs.js';
 import type { UploadStore } from './upload-store.js';
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Model } from '../../models/index.js';
 import { createScorer, train, type TrainProgress } from '../../pipeline/index.js';
 import type { DetectorKind, Severity } from '../../types.js';
-import type { AppContext } from '../context.js';
-import type { FeedbackRecord } from '../feedback.js';
+import type { AppContext } from '../../service/context.js';
+import type { FeedbackRecord } from '../../service/feedback.js';
 import type { ReportProgress } from './jobs.js';
 
 /** Every HOLDOUT_EVERY-th line is kept out of training and scored to validate the new model. */

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import type { ScoredLine } from '../../types.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../service/context.js';
 import { fail, readQuery, validate } from '../http.js';
 import { decodeUtf8, looksBinary, splitLines } from './lines.js';
 import { openScorer, SEVERITY_PARAM, severitySet, Summary } from './scoring.js';

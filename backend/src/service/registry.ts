@@ -2,13 +2,14 @@ import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { matchesSelector, parseSelector, type Config, type LabelMatcher } from '../config/index.js';
+import { matchesSelector, parseSelector, type LabelMatcher } from '../logql/selector.js';
+import type { Config } from '../config/index.js';
 import { loadModel, saveModel, type Model } from '../models/index.js';
 import { createScorer, type BatchScorer } from '../pipeline/index.js';
-import { streamKey } from '../sources/index.js';
+import { streamKey } from '../stream.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import type { FeedbackStore } from './feedback.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics.js';
 
 /** Model names become file names: models/<name>.json. */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

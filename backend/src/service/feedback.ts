@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ScoredLine } from '../types.js';
-import { streamKey } from '../sources/index.js';
+import { streamKey } from '../stream.js';
 
 export type FeedbackKind = 'false_positive' | 'confirm';
 

@@ -2,16 +2,16 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { generateTraffic, startTraffic, startWebApp, type TrafficDriver, type WebApp } from '@anomalog/generator';
 import pc from 'picocolors';
-import { CliError, intFlag, parseArgs, stringFlag, usage } from '../cli/args.js';
-import { trainProgress } from '../cli/options.js';
-import { ProgressBar } from '../cli/progress.js';
+import { CliError, intFlag, parseArgs, stringFlag, usage } from './args.js';
+import { trainProgress } from './options.js';
+import { ProgressBar } from './progress.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { train } from '../pipeline/index.js';
 import { createSources } from '../sources/index.js';
 import { Watcher } from '../watch/index.js';
-import { createContext, createLogger, type AppContext } from './context.js';
-import { createMetrics } from './metrics.js';
-import { startServer } from './server.js';
+import { createContext, createLogger, type AppContext } from '../service/context.js';
+import { createMetrics } from '../metrics.js';
+import { startServer } from '../api/server.js';
 
 export const START_HELP = `usage: anomalog start [options]
 

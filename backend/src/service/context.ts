@@ -2,11 +2,11 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { SourceSet } from '../sources/index.js';
 import { FeedbackStore } from './feedback.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics } from '../metrics.js';
 import { ModelRegistry } from './registry.js';
 
 export { ModelRegistry, NoModelError } from './registry.js';
-export type { Metrics } from './metrics.js';
+export type { Metrics } from '../metrics.js';
 
 /** Everything a route or the watcher needs; built once per process (or per test). */
 export interface AppContext {

@@ -1,0 +1,205 @@
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ANOMALY_FIELDS, touchesAnomalyFields, UnsupportedQuery, type Query } from '../../logql/ast.js';
+import { parseLogQuery, parseQuery } from '../../logql/parse.js';
+import { PipelineInputError } from '../../pipeline/index.js';
+import { SourceError } from '../../sources/index.js';
+import { streamKey, type Labels } from '../../stream.js';
+import { ANOMALY_SEVERITIES, type DetectorKind } from '../../types.js';
+import type { AppContext } from '../../service/context.js';
+import { NoModelError } from '../../service/registry.js';
+import { runLogQuery, runMetricQuery, scoredRows } from './execute.js';
+import { instantData, lokiPattern, matrixData, stats, streamsData } from './format.js';
+import { BadRequest, instantParams, parseStep, queryText, rangeParams, requestParams, windowParams } from './params.js';
+
+const DETECTORS: readonly DetectorKind[] = ['iforest', 'autoencoder', 'ensemble'];
+const SEVERITY_VALUES = ['normal', ...ANOMALY_SEVERITIES].sort();
+/** The Loki version whose API (categorize-labels, patterns, detected_fields, volume) this emulates. */
+const LOKI_VERSION = '3.4.0';
+
+/**
+ * The Loki-compatible API. Mounted at `/` (the configured default detector) and at `/detectors/:detector`, so each
+ * Grafana Loki data source instance can be one detector.
+ */
+export function lokiRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+  const limits = ctx.config.server.limits;
+
+  /** Runs a handler; the errors a caller can cause become Loki-style 4xx answers (and an upstream failure a 502). */
+  const handle = (fn: (c: Context, params: URLSearchParams, detector: DetectorKind | undefined) => Promise<Response>) => async (c: Context) => {
+    const detector = (c.req.param() as Record<string, string>).detector;
+    if (detector !== undefined && !DETECTORS.includes(detector as DetectorKind)) {
+      return c.json({ error: `unknown detector "${detector}": use ${DETECTORS.join(', ')}` }, 404);
+    }
+    try {
+      return await fn(c, await requestParams(c), detector as DetectorKind | undefined);
+    } catch (err) {
+      if (err instanceof UnsupportedQuery || err instanceof BadRequest) return lokiError(c, 400, err.message);
+      if (err instanceof SourceError) return lokiError(c, err.status, err.message);
+      if (err instanceof PipelineInputError) return lokiError(c, 400, err.message);
+      if (err instanceof NoModelError) return lokiError(c, 503, `${err.message}: train one or route the stream to a model in anomalog.yaml (streams)`);
+      throw err;
+    }
+  };
+
+  /** A metric query that names no anomaly field is plain Loki: forwarded as it is when Loki is the source. */
+  const upstream = (q: Query) => (q.kind !== 'log' && !touchesAnomalyFields(q) && !ctx.sources.file ? ctx.sources.loki : undefined);
+
+  app.on(['GET', 'POST'], '/loki/api/v1/query_range', handle(async (c, params, detector) => {
+    const started = performance.now();
+    const p = rangeParams(params, limits);
+    const q = parseQuery(p.query);
+    const loki = upstream(q);
+    if (loki) return c.json(await loki.get('/loki/api/v1/query_range', Object.fromEntries(params)));
+    if (q.kind === 'log') {
+      const { rows, scanned } = await runLogQuery(ctx, q, { start: p.start, end: p.end }, { ...p, detector });
+      const stat = stats(scanned, bytesOf(rows), rows.length, (performance.now() - started) / 1000);
+      return c.json({ status: 'success', data: streamsData(rows, categorizes(c), stat) });
+    }
+    const steps: bigint[] = [];
+    for (let t = p.start; t <= p.end; t += p.step) steps.push(t);
+    const run = await runMetricQuery(ctx, q, steps, detector);
+    const series = run.evaluate();
+    return c.json({ status: 'success', data: matrixData(series, stats(run.scanned, 0, series.length, (performance.now() - started) / 1000)) });
+  }));
+
+  app.on(['GET', 'POST'], '/loki/api/v1/query', handle(async (c, params, detector) => {
+    const started = performance.now();
+    const p = instantParams(params, limits);
+    const q = parseQuery(p.query);
+    if (q.kind === 'log') {
+      throw new BadRequest('log queries are not supported as an instant query type, please change your query to a range query type');
+    }
+    const loki = upstream(q);
+    if (loki) return c.json(await loki.get('/loki/api/v1/query', Object.fromEntries(params)));
+    const run = await runMetricQuery(ctx, q, [p.time], detector);
+    return c.json({ status: 'success', data: instantData(run.at(p.time), p.time, stats(run.scanned, 0, 1, (performance.now() - started) / 1000)) });
+  }));
+
+  app.get('/loki/api/v1/labels', handle(async (c) => {
+    const names = new Set((await ctx.sources.streams()).flatMap((l) => Object.keys(l)));
+    names.add('anomaly_severity');
+    return c.json({ status: 'success', data: [...names].sort() });
+  }));
+
+  app.get('/loki/api/v1/label/:name/values', handle(async (c, params) => {
+    const name = c.req.param('name') ?? '';
+    if (name === 'anomaly_severity') return c.json({ status: 'success', data: SEVERITY_VALUES });
+    if (name === 'anomaly_detector') return c.json({ status: 'success', data: [...DETECTORS] });
+    const streams = await streamsFor(params.get('query'));
+    const values = new Set(streams.map((l) => l[name]).filter((v): v is string => v !== undefined));
+    return c.json({ status: 'success', data: [...values].sort() });
+  }));
+
+  app.on(['GET', 'POST'], '/loki/api/v1/series', handle(async (c, params) => {
+    const matches = params.getAll('match[]').concat(params.getAll('match'));
+    if (matches.length === 0) throw new BadRequest('missing match[]: pass at least one stream selector, like match[]={job="web"}');
+    const found = new Map<string, Labels>();
+    for (const match of matches) for (const labels of await streamsFor(match)) found.set(streamKey(labels), labels);
+    return c.json({ status: 'success', data: [...found.values()] });
+  }));
+
+  app.get('/loki/api/v1/index/stats', handle(async (c, params) => {
+    const { start, end } = windowParams(params, limits);
+    const log = parseLogQuery(queryText(params));
+    const streams = new Set<string>();
+    let [entries, bytes] = [0, 0];
+    for await (const e of ctx.sources.read({ selector: log.selector, lineFilters: log.lineFilters, start, end })) {
+      streams.add(streamKey(e.labels));
+      entries++;
+      bytes += Buffer.byteLength(e.line);
+    }
+    return c.json({ streams: streams.size, chunks: streams.size, bytes, entries });
+  }));
+
+  app.get('/loki/api/v1/index/volume', handle(async (c, params) => volume(c, params, false)));
+  app.get('/loki/api/v1/index/volume_range', handle(async (c, params) => volume(c, params, true)));
+
+  /** Bytes per group of streams: by `targetLabels`, else by the labels the selector names (as Loki). */
+  async function volume(c: Context, params: URLSearchParams, range: boolean) {
+    const { start, end } = windowParams(params, limits);
+    const log = parseLogQuery(queryText(params));
+    const target = (params.get('targetLabels') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const by = target.length > 0 ? target : [...new Set(log.selector.map((m) => m.name))];
+    const step = range ? parseStep(params.get('step'), start, end) : end - start + 1n;
+    const buckets = new Map<string, { metric: Labels; bytes: Map<bigint, number> }>();
+    for await (const e of ctx.sources.read({ selector: log.selector, lineFilters: log.lineFilters, start, end })) {
+      const metric = Object.fromEntries(by.filter((k) => e.labels[k] !== undefined).map((k) => [k, e.labels[k]]));
+      const key = streamKey(metric);
+      let b = buckets.get(key);
+      if (!b) buckets.set(key, (b = { metric, bytes: new Map() }));
+      const t = range ? start + ((e.ts - start) / step + 1n) * step : end;
+      b.bytes.set(t, (b.bytes.get(t) ?? 0) + Buffer.byteLength(e.line));
+    }
+    const limit = Number(params.get('limit') ?? 100) || 100;
+    const all = [...buckets.values()].slice(0, limit);
+    const sec = (t: bigint) => Number(t) / 1e9;
+    const result = range
+      ? all.map((b) => ({ metric: b.metric, values: [...b.bytes].sort(([x], [y]) => (x < y ? -1 : 1)).map(([t, v]) => [sec(t), String(v)]) }))
+      : all.map((b) => ({ metric: b.metric, value: [sec(end), String([...b.bytes.values()].reduce((x, y) => x + y, 0))] }));
+    return c.json({ status: 'success', data: { resultType: range ? 'matrix' : 'vector', result } });
+  }
+
+  app.get('/loki/api/v1/detected_labels', handle(async (c, params) => {
+    const streams = await streamsFor(params.get('query'));
+    const values = new Map<string, Set<string>>();
+    for (const labels of streams) for (const [k, v] of Object.entries(labels)) (values.get(k) ?? values.set(k, new Set()).get(k)!).add(v);
+    const detectedLabels = [...values].sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, set]) => ({ label, cardinality: set.size }));
+    return c.json({ detectedLabels });
+  }));
+
+  app.get('/loki/api/v1/detected_fields', handle(async (c, params, detector) => {
+    const { start, end } = windowParams(params, limits);
+    const log = parseLogQuery(queryText(params));
+    const lineLimit = Math.min(Number(params.get('line_limit') ?? 1000) || 1000, limits.maxLines);
+    const { rows } = await runLogQuery(ctx, log, { start, end }, { limit: lineLimit, direction: 'backward', detector });
+    const fields = ANOMALY_FIELDS.map((label) => ({
+      label,
+      type: label === 'anomaly_score' ? 'float' : 'string',
+      cardinality: new Set(rows.map((r) => r.fields[label])).size,
+      parsers: null,
+      jsonPath: [],
+    }));
+    return c.json({ fields, limit: lineLimit });
+  }));
+
+  app.get('/loki/api/v1/patterns', handle(async (c, params, detector) => {
+    const { start, end } = windowParams(params, limits);
+    const log = parseLogQuery(queryText(params));
+    const step = parseStep(params.get('step'), start, end);
+    const rows = await scoredRows(ctx, log, { start, end }, detector);
+    const patterns = new Map<string, Map<bigint, number>>();
+    for (const row of rows) {
+      const pattern = lokiPattern(row.fields.anomaly_template);
+      const counts = patterns.get(pattern) ?? patterns.set(pattern, new Map()).get(pattern)!;
+      const t = start + ((row.ts - start) / step) * step;
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    const data = [...patterns]
+      .map(([pattern, counts]) => ({ pattern, samples: [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => [Number(t / 1_000_000_000n), n]) }))
+      .sort((a, b) => total(b.samples) - total(a.samples));
+    return c.json({ status: 'success', data });
+  }));
+
+  app.get('/loki/api/v1/status/buildinfo', handle(async (c) =>
+    c.json({ version: LOKI_VERSION, revision: 'anomalog', branch: 'main', buildUser: 'anomalog', buildDate: '', goVersion: '' }),
+  ));
+
+  /** The streams a selector (optional) covers; anomaly-field matchers are ignored, they are not stream labels. */
+  async function streamsFor(selector: string | null): Promise<Labels[]> {
+    return ctx.sources.streams(selector ? parseLogQuery(selector).selector : undefined);
+  }
+
+  return app;
+}
+
+const categorizes = (c: Context) =>
+  (c.req.header('X-Loki-Response-Encoding-Flags') ?? '').split(',').some((f) => f.trim() === 'categorize-labels');
+
+const bytesOf = (rows: readonly { line: string }[]) => rows.reduce((n, r) => n + Buffer.byteLength(r.line), 0);
+const total = (samples: number[][]) => samples.reduce((n, [, v]) => n + v, 0);
+
+function lokiError(c: Context, status: ContentfulStatusCode, message: string) {
+  // Grafana shows `message`; `error` is the field every Anomalog API error has.
+  return c.json({ status: 'error', errorType: status === 400 ? 'bad_data' : 'unavailable', error: message, message }, status);
+}
