@@ -27,7 +27,7 @@ const lines = [...generateTraffic({ lines: 20_000, seed: 404, anomalyRate: 0.02 
 /** The server process: `api.bench.ts --serve MODELS_DIR DATA_DIR` prints its URL on stdout. */
 async function serve(modelsDir: string, dataDir: string): Promise<void> {
   const { loadConfig } = await import('../backend/src/config/index.js');
-  const { createContext } = await import('../backend/src/api/context.js');
+  const { createContext } = await import('../backend/src/service/context.js');
   const { createSources } = await import('../backend/src/sources/index.js');
   const { startServer } = await import('../backend/src/api/server.js');
   const config = loadConfig({

@@ -4,9 +4,10 @@
 // Usage: npx tsx bench/autoencoder.bench.ts [--rows N]
 import { readFileSync } from 'node:fs';
 import { Autoencoder, tfBackend } from '../backend/src/detectors/autoencoder.js';
-import { tfjsErrors } from '../backend/src/detectors/autoencoder-reference.js';
-import { gaussianMatrix } from '../backend/src/detectors/testing.js';
-import { LineFeaturizer, TemplateIndex } from '../backend/src/features/index.js';
+import { tfjsErrors } from '../backend/testkit/autoencoder-reference.js';
+import { gaussianMatrix } from '../backend/testkit/matrices.js';
+import { LineFeaturizer } from '../backend/src/features/index.js';
+import { TemplateIndex } from '../backend/src/templates/index.js';
 import { createParser } from '../backend/src/parsing/index.js';
 import { train as trainModel } from '../backend/src/pipeline/index.js';
 import type { Matrix } from '../backend/src/types.js';

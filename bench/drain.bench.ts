@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createParser, type LineParser } from '../backend/src/parsing/index.js';
-import { loghubAccuracy } from '../backend/src/templates/accuracy.js';
+import { loghubAccuracy } from '../tools/accuracy.js';
 import { Drain } from '../backend/src/templates/drain.js';
 
 const ACCESS_LOG = 'bench/.cache/access_200k.log';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openInput } from '../backend/src/cli/input.js';
-import { lineQuality } from '../backend/src/cli/quality.js';
+import { lineQuality } from '../tools/quality.js';
 import { trainBatches } from '../backend/src/pipeline/index.js';
 import type { DetectorKind } from '../backend/src/types.js';
 import { CACHE, ROOT } from './cli-run.js';

@@ -5,7 +5,7 @@
 // Usage: npx tsx bench/hdfs.bench.ts [--sample N] [--seed S] [--epochs E] [--no-peer] [--no-pipeline]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { detectionQuality, fitSessionDetectors, scoreSessions } from '../backend/src/detectors/evaluation.js';
+import { detectionQuality, fitSessionDetectors, scoreSessions } from '../tools/evaluation.js';
 import { createScorer, train as trainModel } from '../backend/src/pipeline/index.js';
 import type { DetectorKind, Severity } from '../backend/src/types.js';
 import { renderSessions } from './hdfs-lines.js';

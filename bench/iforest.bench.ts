@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { IsolationForest as ReferenceForest } from 'ml-isolation-forest';
 import { IsolationForest } from '../backend/src/detectors/isolation-forest.js';
-import { gaussianMatrix, rowOf, spearman } from '../backend/src/detectors/testing.js';
+import { gaussianMatrix, rowOf, spearman } from '../backend/testkit/matrices.js';
 import type { Matrix } from '../backend/src/types.js';
 
 const ROWS = 100_000;

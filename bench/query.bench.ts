@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { Hono } from 'hono';
 import { generateTraffic } from '../generator/src/traffic/offline.js';
 import { lokiRoutes } from '../backend/src/api/loki/index.js';
-import { testContext, trainWebModel } from '../backend/src/api/testing.js';
-import { parseSelector } from '../backend/src/config/index.js';
+import { testContext, trainWebModel } from '../backend/testkit/app.js';
+import { parseSelector } from '../backend/src/logql/selector.js';
 
 const LINES = 5_000;
 const RUNS = Number(process.env.RUNS ?? 20);

@@ -1,4 +1,8 @@
 export * from './types.js';
+export { createParser, detectFormat, type LineParser } from './parsing/index.js';
+export { loadConfig, type Config, type ConfigInput } from './config/index.js';
+export { createApp } from './api/app.js';
+export { startServer, type RunningServer } from './api/server.js';
 export { train, trainBatches, createScorer, PipelineInputError } from './pipeline/index.js';
 export type { TrainOptions, TrainProgress, Scorer, BatchScorer, ScorerOptions } from './pipeline/index.js';
 export { loadModel, saveModel, parseModel, serializeModel, ModelError, MODEL_SCHEMA } from './models/index.js';

@@ -4,9 +4,8 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-import { createApp } from '../../backend/src/api/app';
-import { startServer, type RunningServer } from '../../backend/src/api/server';
-import { testContext, trainWebModel, type TestContext } from '../../backend/src/api/testing';
+import { createApp, startServer, type RunningServer } from '@anomalog/backend';
+import { testContext, trainWebModel, type TestContext } from '@anomalog/backend/testkit';
 import { ARTIFACTS, REPO } from './paths';
 
 export const CHROMIUM = '/usr/bin/chromium';

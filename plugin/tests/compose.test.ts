@@ -8,7 +8,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../../backend/src/config/index';
+import { loadConfig } from '@anomalog/backend';
 import pluginJson from '../src/plugin.json';
 import { REPO } from './paths';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { writeTraffic } from '../../generator/src/traffic/offline';
+import { writeTraffic } from '@anomalog/generator';
 import { type Backend, launchChromium, reportPageErrors, screenshot, startBackend } from './browser';
 import { PLUGIN } from './paths';
 

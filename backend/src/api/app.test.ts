@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../models/index.js';
 import { createApp } from './app.js';
-import { testContext, trainWebModel, webLines, type TestContext } from './testing.js';
+import { testContext, trainWebModel, webLines, type TestContext } from '../../testkit/app.js';
 
 const TOKEN = 'tok-123';
 let model: Model;

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../types.js';
 import { startServer, type RunningServer } from './server.js';
-import { testContext, trainWebModel, webLines, type TestContext } from './testing.js';
+import { testContext, trainWebModel, webLines, type TestContext } from '../../testkit/app.js';
 
 const TOKEN = 'loopback-token';
 let t: TestContext;

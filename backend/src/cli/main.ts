@@ -7,7 +7,6 @@ const HELP = `usage: anomalog <command> [options]
 commands:
   scan FILE|-        score every line of a log file (trains on it unless --model is given)
   train FILE...      train a model and write it with --out
-  train-defaults     rebuild the shipped models in models/ (web.json, hdfs.json) with their model cards
   start              run the service (Loki-compatible API, watcher, standalone page)
 
 Run "anomalog <command> --help" for a command's options. Exit codes: 0 ok, 1 bad input or model, 2 usage.`;
@@ -16,7 +15,6 @@ Run "anomalog <command> --help" for a command's options. Exit codes: 0 ok, 1 bad
 const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
   scan: async () => (await import('./scan.js')).runScan,
   train: async () => (await import('./train.js')).runTrain,
-  'train-defaults': async () => (await import('./train-defaults.js')).runTrainDefaults,
   start: async () => (await import('./start.js')).runStart,
 };
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initialWeights, lossAndGradient, tfBackend, trainStep } from './autoencoder-fit.js';
-import { buildModel } from './autoencoder-reference.js';
-import { gaussianMatrix } from './testing.js';
+import { buildModel } from '../../testkit/autoencoder-reference.js';
+import { gaussianMatrix } from '../../testkit/matrices.js';
 
 /** The network of the web features: 17 -> 32 -> 16 -> 8 -> 16 -> 32 -> 17. */
 const WIDTHS = [17, 32, 16, 8, 16, 32, 17];

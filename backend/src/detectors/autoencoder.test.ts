@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../types.js';
 import { Autoencoder, type Progress } from './autoencoder.js';
-import { tfjsErrors } from './autoencoder-reference.js';
+import { tfjsErrors } from '../../testkit/autoencoder-reference.js';
 import { mulberry32 } from './random.js';
 
 /** Points on a circle embedded in 6-D (with a little noise): a 1-D manifold the autoencoder must learn. */
@@ -75,7 +75,7 @@ describe('Autoencoder', () => {
   });
 
   it('falls back to the cpu backend, saying so once, when wasm cannot load', () => {
-    const script = fileURLToPath(new URL('./testing-backend-probe.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../../testkit/backend-probe.ts', import.meta.url));
     const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
       env: { ...process.env, ANOMALOG_TF_WASM_PATH: '/nonexistent/wasm/' },
       encoding: 'utf8',

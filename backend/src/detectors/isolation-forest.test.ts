@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../types.js';
 import { IsolationForest, averagePathLength, type IsolationForestState } from './isolation-forest.js';
 import { mulberry32 } from './random.js';
-import { gaussianMatrix, rowOf, spearman } from './testing.js';
+import { gaussianMatrix, rowOf, spearman } from '../../testkit/matrices.js';
 
 /** 2,000 standard normal rows with 5 planted outliers far out on every feature. */
 function withOutliers() {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../metrics.js';
 import { parseSelector } from '../logql/selector.js';
-import { startFakeLoki, type FakeLoki } from '../testing/fake-loki.js';
+import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
 import { createLokiSource, SourceError } from './loki.js';
 import { lineFilter } from '../logql/line-filter.js';
 import type { SourceEntry } from './types.js';

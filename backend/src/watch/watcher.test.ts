@@ -1,11 +1,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { generateTraffic } from '@anomalog/generator/traffic/offline.js';
+import { generateTraffic } from '@anomalog/generator';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Model } from '../models/index.js';
-import { startFakeLoki, type FakeLoki } from '../testing/fake-loki.js';
-import { testContext, trainWebModel, type TestContext } from '../api/testing.js';
+import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
+import { testContext, trainWebModel, type TestContext } from '../../testkit/app.js';
 import { consoleSink } from './sinks.js';
 import { Watcher } from './index.js';
 

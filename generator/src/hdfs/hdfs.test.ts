@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createParser } from '../../../backend/src/parsing/index.js';
+import { createParser } from '@anomalog/backend';
 import { InputError } from '../errors.js';
 import { augmentHdfs } from './augment.js';
 import { simulateHdfs } from './simulate.js';

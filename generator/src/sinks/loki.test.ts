@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeLoki, type FakeLoki } from '../../../backend/src/testing/fake-loki.js';
+import { startFakeLoki, type FakeLoki } from '@anomalog/backend/testkit';
 import { lokiSink, toNanoString } from './loki.js';
 
 let loki: FakeLoki | undefined;

@@ -1,12 +1,12 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { generateTraffic } from '@anomalog/generator/traffic/offline.js';
+import { generateTraffic } from '@anomalog/generator';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../models/index.js';
-import { startFakeLoki, type FakeLoki } from '../../testing/fake-loki.js';
-import { testContext, trainWebModel, type TestContext } from '../testing.js';
+import { startFakeLoki, type FakeLoki } from '../../../testkit/fake-loki.js';
+import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
 import { lokiRoutes } from './index.js';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../../pipeline/index.js';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
-import { testContext, trainWebModel, webLines, type TestContext } from '../testing.js';
+import { testContext, trainWebModel, webLines, type TestContext } from '../../../testkit/app.js';
 
 let t: TestContext;
 let app: Hono;

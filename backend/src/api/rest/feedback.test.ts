@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
 import { FeedbackStore, type FeedbackRecord } from '../../service/feedback.js';
-import { testContext, trainWebModel, type TestContext } from '../testing.js';
+import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
 import { applyFeedback } from './train-job.js';
 
 let t: TestContext;

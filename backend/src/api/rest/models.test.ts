@@ -4,7 +4,7 @@ import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
-import { testContext, trainWebModel, webLines, type TestContext } from '../testing.js';
+import { testContext, trainWebModel, webLines, type TestContext } from '../../../testkit/app.js';
 import type { Job } from './jobs.js';
 
 let t: TestContext;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../models/index.js';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
-import { testContext, trainWebModel, webLines, type TestContext } from '../testing.js';
+import { testContext, trainWebModel, webLines, type TestContext } from '../../../testkit/app.js';
 
 interface UploadReply {
   id: string;

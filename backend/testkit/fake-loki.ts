@@ -9,9 +9,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { streamKey } from '../stream.js';
 
-export type Labels = Record<string, string>;
+import { streamKey, type Labels } from '../src/stream.js';
 export interface FakeEntry { ts: bigint; line: string; metadata: Labels }
 export interface FakeStream { labels: Labels; entries: FakeEntry[] }
 export interface PushBody { streams: { stream: Labels; values: [string, string, Labels?][] }[] }

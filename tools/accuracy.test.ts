@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { groupingAccuracy, loghubAccuracy } from './accuracy.js';
 
-const DATASETS = fileURLToPath(new URL('../../../../shared/datasets/', import.meta.url));
+const DATASETS = fileURLToPath(new URL('../../shared/datasets/', import.meta.url));
 
 describe('groupingAccuracy', () => {
   it('counts a line correct only when its predicted group equals its true group', () => {

@@ -1,5 +1,5 @@
-import type { Matrix } from '../types.js';
-import { mulberry32 } from './random.js';
+import type { Matrix } from '../src/types.js';
+import { mulberry32 } from '../src/detectors/random.js';
 
 /** Test and benchmark data: rows of `cols` standard normal features from a seeded PRNG. */
 export function gaussianMatrix(rows: number, cols: number, seed: number): Matrix {

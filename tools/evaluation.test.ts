@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { detectionQuality, fitSessionDetectors, scoreSessions } from './evaluation.js';
 
-const DIR = fileURLToPath(new URL('../../../../shared/datasets/hdfs_logdeep_sequences/', import.meta.url));
+const DIR = fileURLToPath(new URL('../../shared/datasets/hdfs_logdeep_sequences/', import.meta.url));
 const BASE_RATE = 16838 / 575061;
 const lines = (file: string) => readFileSync(DIR + file, 'utf8').split('\n').filter((l) => l.trim());
 const parse = (s: string) => s.trim().split(/\s+/).map(Number);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Matrix } from '../types.js';
-import type { AutoencoderState } from './autoencoder.js';
-import { tfBackend } from './autoencoder-fit.js';
+import type { Matrix } from '../src/types.js';
+import type { AutoencoderState } from '../src/detectors/autoencoder.js';
+import { tfBackend } from '../src/detectors/autoencoder-fit.js';
 
 /**
  * The autoencoder as TensorFlow.js layers with seeded Glorot initialisers: the reference that the fit's hand-written

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createParser } from '../parsing/index.js';
-import { splitCsv } from '../parsing/csv.js';
-import type { FormatName } from '../types.js';
-import { Drain, type DrainOptions } from './drain.js';
+import { createParser } from '../backend/src/parsing/index.js';
+import { splitCsv } from '../backend/src/parsing/csv.js';
+import type { FormatName } from '../backend/src/types.js';
+import { Drain, type DrainOptions } from '../backend/src/templates/drain.js';
 
 /**
  * Loghub's grouping accuracy: the share of lines whose predicted group holds exactly the lines of their

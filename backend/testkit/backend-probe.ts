@@ -1,6 +1,6 @@
 // Run in a child process by autoencoder.test.ts: trains and scores on whatever backend tfBackend() picks.
-import { Autoencoder, tfBackend } from './autoencoder.js';
-import { gaussianMatrix } from './testing.js';
+import { Autoencoder, tfBackend } from '../src/detectors/autoencoder.js';
+import { gaussianMatrix } from './matrices.js';
 
 const X = gaussianMatrix(200, 4, 1);
 for (let i = 0; i < X.rows; i++) X.data[i * 4 + 1] = 2 * X.data[i * 4]; // feature 1 follows feature 0

@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { saveModel, type Model } from '../models/index.js';
-import { CALIBRATION, trainBatches, type TrainOptions } from '../pipeline/index.js';
-import { intFlag, parseArgs } from './args.js';
-import { openInput } from './input.js';
-import { trainProgress } from './options.js';
-import { withCommas } from './output.js';
-import { ProgressBar } from './progress.js';
+import { saveModel, type Model } from '../backend/src/models/index.js';
+import { CALIBRATION, trainBatches, type TrainOptions } from '../backend/src/pipeline/index.js';
+import { CliError, intFlag, parseArgs } from '../backend/src/cli/args.js';
+import { openInput } from '../backend/src/cli/input.js';
+import { trainProgress } from '../backend/src/cli/options.js';
+import { withCommas } from '../backend/src/cli/output.js';
+import { ProgressBar } from '../backend/src/cli/progress.js';
 import { anomalyFlags, lineQuality, prf, type Quality } from './quality.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MODELS = join(ROOT, 'models');
 const DATASETS = join(ROOT, '..', 'shared', 'datasets');
 const HDFS_LOG = join(DATASETS, 'hdfs_2k/HDFS_2k.log');
@@ -23,7 +23,8 @@ const GENERATOR = join(ROOT, 'generator/bin/anomalog-generate.js');
 const WEB_TRAIN_LINES = 200_000;
 const WEB_EVAL_LINES = 100_000;
 
-export const TRAIN_DEFAULTS_HELP = `usage: anomalog train-defaults [--seed N]
+/** A maintainer tool, not a user command: `npm run train:defaults [-- --seed N]`. */
+export const TRAIN_DEFAULTS_HELP = `usage: npm run train:defaults -- [--seed N]
 
 Rebuilds models/web.json (trained on normal traffic from the generator, evaluated on labelled generated traffic) and
 models/hdfs.json (HDFS_2k.log, sessions by block id), each with a model card models/NAME.md.`;
@@ -172,4 +173,11 @@ function hdfsCard(model: Model, q: BlockQuality): string {
     'Rebuild: `npm run train:defaults`.',
     '',
   ].join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runTrainDefaults(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`train-defaults: ${(e as Error)?.message ?? String(e)}\n`);
+    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+  });
 }

@@ -1,6 +1,6 @@
-import type { Model } from '../models/index.js';
-import { createScorer } from '../pipeline/index.js';
-import type { DetectorKind, ScoredLine } from '../types.js';
+import type { Model } from '../backend/src/models/index.js';
+import { createScorer } from '../backend/src/pipeline/index.js';
+import type { DetectorKind, ScoredLine } from '../backend/src/types.js';
 
 /** Precision, recall and F1 of the anomaly flag against ground-truth labels ("normal" or a scenario name). */
 export interface Quality {

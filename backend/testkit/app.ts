@@ -2,13 +2,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator/traffic/offline.js';
+import { generateTraffic } from '@anomalog/generator';
 import { pino } from 'pino';
-import { loadConfig, type ConfigInput } from '../config/index.js';
-import { saveModel, type Model } from '../models/index.js';
-import { train } from '../pipeline/index.js';
-import { createSources } from '../sources/index.js';
-import { createContext, type AppContext } from '../service/context.js';
+import { loadConfig, type ConfigInput } from '../src/config/index.js';
+import { saveModel, type Model } from '../src/models/index.js';
+import { train } from '../src/pipeline/index.js';
+import { createSources } from '../src/sources/index.js';
+import { createContext, type AppContext } from '../src/service/context.js';
 
 /** Generated access-log lines (nginx combined with rt=), deterministic for a seed. */
 export function webLines(lines: number, seed: number, anomalyRate = 0): string[] {

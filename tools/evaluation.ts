@@ -1,10 +1,10 @@
-import { SessionVectorizer, type Session } from '../features/session.js';
-import type { DetectorKind, Severity } from '../types.js';
-import { Autoencoder, type Progress } from './autoencoder.js';
-import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration, type CalibrationOptions } from './calibration.js';
-import { combine } from './ensemble.js';
-import { IsolationForest } from './isolation-forest.js';
-import { Novelty } from './novelty.js';
+import { SessionVectorizer, type Session } from '../backend/src/features/session.js';
+import type { DetectorKind, Severity } from '../backend/src/types.js';
+import { Autoencoder, type Progress } from '../backend/src/detectors/autoencoder.js';
+import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration, type CalibrationOptions } from '../backend/src/detectors/calibration.js';
+import { combine } from '../backend/src/detectors/ensemble.js';
+import { IsolationForest } from '../backend/src/detectors/isolation-forest.js';
+import { Novelty } from '../backend/src/detectors/novelty.js';
 
 /**
  * The session detectors exactly as the pipeline trains and scores them (pipeline/train.ts fitSessions and

@@ -1,0 +1,3 @@
+export { startFakeLoki, type FakeEntry, type FakeLoki, type FakeStream, type PushBody, type RecordedRequest } from './fake-loki.js';
+export { testContext, trainWebModel, webLines, type TestContext } from './app.js';
+export { gaussianMatrix, rowOf, spearman } from './matrices.js';
