@@ -1,11 +1,19 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const BACKEND = fileURLToPath(new URL('..', import.meta.url));
-/** Builds sit next to src/ (at its depth, so that paths relative to a module, like ../../../plugin, hold in both). */
-const DIRS = { src: join(BACKEND, 'src'), builds: BACKEND };
+/**
+ * Builds sit next to src/ (at its depth, so that paths relative to a module, like ../../../plugin, hold in both).
+ * `workspaces` are the sources of the @anomalog/* packages the backend imports: TypeScript that plain Node cannot
+ * load, so each build inlines what it uses of them, and their files count in the build's fingerprint.
+ */
+const DIRS = {
+  src: join(BACKEND, 'src'),
+  builds: BACKEND,
+  workspaces: ['contract', 'generator'].map((w) => join(BACKEND, '..', w, 'src')).filter((d) => existsSync(d)),
+};
 const PREFIX = '.compiled-';
 /** Builds of older sources are removed once this old (a long-running service may still load modules from its own). */
 const STALE_MS = 24 * 60 * 60 * 1000;
@@ -16,10 +24,10 @@ const STALE_MS = 24 * 60 * 60 * 1000;
  * of a second). Plain modules skip tsx's loader thread, which costs about half a second per process and per scan
  * worker. undefined when it cannot be built here (a read-only install): the caller runs the sources with tsx.
  */
-export async function compiledEntry({ src, builds } = DIRS) {
+export async function compiledEntry({ src, builds, workspaces = [] } = DIRS) {
   try {
     const files = sourceFiles(src);
-    const out = join(builds, `${PREFIX}${fingerprint(src, files)}`);
+    const out = join(builds, `${PREFIX}${fingerprint(src, [...files, ...workspaces.flatMap(sourceFiles)])}`);
     const entry = join(out, 'cli', 'main.js');
     if (!existsSync(entry)) await build(src, out, files);
     return pathToFileURL(entry).href;
@@ -47,11 +55,21 @@ function fingerprint(src, files) {
 
 /** Builds into a temporary directory renamed into place, so that no run ever sees half a build. */
 async function build(src, out, files) {
-  const { buildSync } = await import('esbuild');
-  const tmp = `${out}.${process.pid}.tmp`;
+  const esbuild = await import('esbuild');
+  const tmp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   const sources = files.filter((f) => f.endsWith('.ts'));
-  buildSync({ entryPoints: sources, outdir: tmp, outbase: src, format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent' });
+  await esbuild.build({
+    entryPoints: sources,
+    outdir: tmp,
+    outbase: src,
+    bundle: true,
+    plugins: [inlineWorkspaces(src)],
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'silent',
+  });
   for (const f of files.filter((f) => !f.endsWith('.ts'))) {
     const to = join(tmp, relative(src, f));
     mkdirSync(dirname(to), { recursive: true });
@@ -65,6 +83,24 @@ async function build(src, out, files) {
     if (!existsSync(join(out, 'cli', 'main.js'))) throw e;
   }
   removeStale(dirname(out), basename(out));
+}
+
+/**
+ * Each source file stays its own module (its relative imports and npm packages are left to Node), except that the
+ * @anomalog/* workspace packages it imports, TypeScript, are inlined into it.
+ */
+function inlineWorkspaces(src) {
+  return {
+    name: 'inline-workspaces',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point' || args.path.startsWith('@anomalog/')) return undefined;
+        const relative = args.path.startsWith('.');
+        if (relative && !args.importer.startsWith(src)) return undefined;
+        return { path: args.path, external: true };
+      });
+    },
+  };
 }
 
 /** Best effort: a build that cannot be removed (another run's, just removed, or not ours to remove) stays. */

@@ -1,9 +1,4 @@
-export type Severity = 'normal' | 'low' | 'medium' | 'high' | 'critical';
-
-/** Severities that count as anomalies, lowest first. */
-export const ANOMALY_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-
-export type DetectorKind = 'iforest' | 'autoencoder' | 'ensemble';
+export { ANOMALY_SEVERITIES, SEVERITIES, type DetectorKind, type ScoredLine, type Severity } from '@anomalog/contract';
 
 export type FormatName =
   | 'apache'
@@ -30,20 +25,6 @@ export interface ParsedLine {
   format: FormatName;
   /** True when the line is a CSV header or similar, not data. */
   header?: boolean;
-}
-
-/** The scored line: one shape everywhere (ARCHITECTURE.md). `ts` is milliseconds. */
-export interface ScoredLine {
-  ts: number;
-  line: string;
-  labels: Record<string, string>;
-  template: string;
-  score: number;
-  severity: Severity;
-  anomaly: boolean;
-  reasons: string[];
-  detector: string;
-  session?: string;
 }
 
 /** A dense row-major matrix of feature rows. */

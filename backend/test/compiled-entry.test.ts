@@ -45,6 +45,26 @@ describe('the compiled CLI entry', () => {
     expect(readFileSync(join(build, 'cli', 'greeting.js'), 'utf8')).toContain('"hello"');
   });
 
+  it('inlines the workspace packages a source imports, and rebuilds when they change', async () => {
+    const dirs = sources('hello');
+    // a TypeScript workspace package, as @anomalog/contract is: plain Node cannot load it
+    const pkg = join(dirs.builds, 'node_modules', '@anomalog', 'words');
+    mkdirSync(join(pkg, 'src'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@anomalog/words', type: 'module', exports: './src/index.ts' }));
+    writeFileSync(join(pkg, 'src', 'index.ts'), `export const word: string = 'one';\n`);
+    writeFileSync(join(dirs.src, 'cli', 'main.ts'), `import { word } from '@anomalog/words';\nexport const text = word;\n`);
+    const withWords = { ...dirs, workspaces: [join(pkg, 'src')] };
+    const entry: string = await compiledEntry(withWords);
+    expect((await import(entry)).text).toBe('one');
+
+    const source = join(pkg, 'src', 'index.ts');
+    writeFileSync(source, `export const word: string = 'two';\n`);
+    utimesSync(source, new Date(), new Date(Date.now() + 5000));
+    const next: string = await compiledEntry(withWords);
+    expect(next).not.toBe(entry);
+    expect((await import(next)).text).toBe('two');
+  });
+
   it('lets concurrent runs share one build', async () => {
     const dirs = sources('hello');
     const entries = await Promise.all(Array.from({ length: 4 }, () => compiledEntry(dirs)));

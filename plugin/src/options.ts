@@ -1,3 +1,5 @@
+import { SEVERITY_COLORS } from '@anomalog/contract';
+
 import { DEFAULT_FIELD_NAMES, DEFAULT_THRESHOLDS } from './data/types';
 import type { PanelOptions } from './types';
 
@@ -8,7 +10,7 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   showTable: true,
   showFilters: true,
   minSeverity: 'low',
-  colors: { normal: 'green', low: 'blue', medium: 'yellow', high: 'orange', critical: 'red' },
+  colors: SEVERITY_COLORS,
   fields: DEFAULT_FIELD_NAMES,
   thresholds: DEFAULT_THRESHOLDS,
 };

@@ -4,7 +4,6 @@ import { stringFlag, usage, type FlagSpec, type ParsedArgs } from './args.js';
 import { withCommas } from './output.js';
 import type { ProgressBar } from './progress.js';
 
-export const DETECTORS = ['iforest', 'autoencoder', 'ensemble'] as const;
 export const FORMATS = ['auto', 'apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'generic', 'custom'] as const;
 
 /** `--format` and `--pattern REGEX` (a named-group regex: the custom format, which `--pattern` implies). */

@@ -1,3 +1,4 @@
+import { DETECTOR_KINDS } from '@anomalog/contract';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
@@ -6,7 +7,7 @@ import { trainBatches } from '../pipeline/index.js';
 import type { DetectorKind } from '../types.js';
 import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from './args.js';
 import { openInput, MAX_LINE_CHARS, type LogInput } from './input.js';
-import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
+import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 import { collectGarbage } from './memory.js';
 import { withCommas } from './output.js';
 import { ProgressBar } from './progress.js';
@@ -37,7 +38,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
     argv,
     {
       model: { value: true },
-      detector: { value: true, choices: DETECTORS },
+      detector: { value: true, choices: DETECTOR_KINDS },
       ...FORMAT_FLAGS,
       'session-key': { value: true },
       seed: { value: true },

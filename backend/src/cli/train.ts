@@ -1,3 +1,4 @@
+import { DETECTOR_KINDS } from '@anomalog/contract';
 import { basename } from 'node:path';
 import { saveModel } from '../models/index.js';
 import { trainBatches } from '../pipeline/index.js';
@@ -6,7 +7,7 @@ import { intFlag, parseArgs, stringFlag, usage } from './args.js';
 import { openInput, type LogInput } from './input.js';
 import { withCommas } from './output.js';
 import { ProgressBar } from './progress.js';
-import { DETECTORS, FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
+import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 
 export const TRAIN_HELP = `usage: anomalog train FILE... --out models/NAME.json [--detector iforest|autoencoder|ensemble]
                       [--seed N] [--format ${FORMATS.join('|')}] [--pattern REGEX] [--session-key REGEX] [--name NAME]
@@ -19,7 +20,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     argv,
     {
       out: { value: true },
-      detector: { value: true, choices: DETECTORS },
+      detector: { value: true, choices: DETECTOR_KINDS },
       seed: { value: true },
       ...FORMAT_FLAGS,
       'session-key': { value: true },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createParser } from '../parsing/index.js';
 import { parseSelector } from '../logql/selector.js';
+import { DETECTOR_KINDS } from '@anomalog/contract';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -23,7 +24,7 @@ const selector = z.string().superRefine((value, ctx) => {
   }
 });
 
-const detector = z.enum(['iforest', 'autoencoder', 'ensemble']);
+const detector = z.enum(DETECTOR_KINDS);
 const labels = z.record(z.string(), z.string());
 
 const thresholds = z

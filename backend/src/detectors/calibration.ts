@@ -1,18 +1,6 @@
-import type { DetectorKind, Severity } from '../types.js';
+import { DEFAULT_THRESHOLDS, severityOf, type Thresholds } from '@anomalog/contract';
 
-export interface Thresholds {
-  low: number;
-  medium: number;
-  high: number;
-  critical: number;
-}
-
-/** Severity thresholds on calibrated scores. The ensemble uses the Isolation Forest's (docs/detectors.md). */
-export const DEFAULT_THRESHOLDS: Record<DetectorKind, Thresholds> = {
-  iforest: { low: 0.45, medium: 0.65, high: 0.85, critical: 0.95 },
-  autoencoder: { low: 0.4, medium: 0.6, high: 0.75, critical: 0.9 },
-  ensemble: { low: 0.45, medium: 0.65, high: 0.85, critical: 0.95 },
-};
+export { DEFAULT_THRESHOLDS, severityOf, type Thresholds };
 
 export interface CalibrationOptions {
   /** Largest share of training rows allowed to reach `medium` (default 1 in 1,000). */
@@ -95,12 +83,4 @@ export function calibrate(raw: number, c: Calibration): number {
   let i = 1;
   while (raw > r[i]) i++;
   return s[i - 1] + ((s[i] - s[i - 1]) * (raw - r[i - 1])) / (r[i] - r[i - 1]);
-}
-
-export function severityOf(score: number, t: Thresholds): Severity {
-  if (score >= t.critical) return 'critical';
-  if (score >= t.high) return 'high';
-  if (score >= t.medium) return 'medium';
-  if (score >= t.low) return 'low';
-  return 'normal';
 }

@@ -1,3 +1,4 @@
+import { ANOMALY_FIELDS, type AnomalyField } from '@anomalog/contract';
 import type { LabelMatcher } from './selector.js';
 import type { LineFilter } from './line-filter.js';
 import type { ScoredLine } from '../types.js';
@@ -58,19 +59,18 @@ export class UnsupportedQuery extends Error {
   override name = 'UnsupportedQuery';
 }
 
-/** The fields every scored line carries (ARCHITECTURE.md), filterable like labels. */
-export const ANOMALY_FIELDS = ['anomaly_score', 'anomaly_severity', 'anomaly_reason', 'anomaly_template', 'anomaly_detector'] as const;
+/** Whether a name is one of the anomaly fields every scored line carries (filterable like labels). */
 export const isAnomalyField = (name: string): boolean => name.startsWith('anomaly_');
 
 /** A scored line's anomaly fields as the Loki API shows them. */
-export function anomalyFields(s: ScoredLine): Record<(typeof ANOMALY_FIELDS)[number], string> {
+export function anomalyFields(s: ScoredLine): Record<AnomalyField, string> {
   return {
-    anomaly_score: s.score.toFixed(3),
-    anomaly_severity: s.severity,
-    anomaly_reason: s.reasons.join('; '),
-    anomaly_template: s.template,
-    anomaly_detector: s.detector,
-  };
+    [ANOMALY_FIELDS.score]: s.score.toFixed(3),
+    [ANOMALY_FIELDS.severity]: s.severity,
+    [ANOMALY_FIELDS.reason]: s.reasons.join('; '),
+    [ANOMALY_FIELDS.template]: s.template,
+    [ANOMALY_FIELDS.detector]: s.detector,
+  } as Record<AnomalyField, string>;
 }
 
 /** Whether a query needs scoring: it names an anomaly field in a filter, selector, unwrap or grouping. */

@@ -1,3 +1,4 @@
+import { MEMBER_KINDS } from '@anomalog/contract';
 import type { AutoencoderState, Calibration, IsolationForestState, NoveltyState, Thresholds } from '../detectors/index.js';
 import type { FeatureSchema, WebBaselineState } from '../features/index.js';
 import type { TemplateIndexState } from '../templates/index.js';
@@ -56,5 +57,5 @@ export interface Model {
 
 /** The members a detector kind scores with. */
 export function membersOf(detector: DetectorKind): Member[] {
-  return detector === 'ensemble' ? ['iforest', 'autoencoder'] : [detector];
+  return detector === 'ensemble' ? [...MEMBER_KINDS] : [detector];
 }

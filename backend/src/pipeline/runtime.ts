@@ -1,3 +1,4 @@
+import { MEMBER_KINDS } from '@anomalog/contract';
 import { Autoencoder } from '../detectors/autoencoder.js';
 import type { Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
@@ -72,7 +73,7 @@ function liveMembers(states: MemberStates, calibration: LiveMembers['calibration
 
 /** The members a detector choice scores with, checked against what the model holds. */
 export function activeMembers(model: Model, detector: DetectorKind): Member[] {
-  const held = (['iforest', 'autoencoder'] as const).filter((m) => model.members[m]);
+  const held = MEMBER_KINDS.filter((m) => model.members[m]);
   if (detector === 'ensemble') return held;
   if (!model.members[detector]) {
     throw new PipelineInputError(

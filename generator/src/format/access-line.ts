@@ -1,3 +1,4 @@
+import { MONTHS } from '@anomalog/contract';
 import { SecondClock, pad2 } from './second-clock.js';
 
 /** One request as the access log records it. */
@@ -21,7 +22,6 @@ export interface AccessRecord {
 /** `combined` is Apache's combined format; `nginx` appends the response time as ` rt=0.123`. */
 export type AccessFormat = 'combined' | 'nginx';
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Formats `10/Oct/2000:13:55:36 +0000` (UTC). */
 export class ClfClock extends SecondClock {
   constructor() {

@@ -1,17 +1,12 @@
-/** A small, fast, seeded PRNG (mulberry32). Same seed, same sequence, on every platform. */
+import { mulberry32 } from '@anomalog/contract';
+
+/** Seeded draws on top of mulberry32: same seed, same sequence, on every platform. */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = (seed >>> 0) ^ 0x9e3779b9;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32((seed >>> 0) ^ 0x9e3779b9);
   }
 
   /** Integer in [min, max]. */

@@ -191,6 +191,8 @@ const config = async (env: Env): Promise<Configuration> => {
 
     resolve: {
       extensions: ['.js', '.jsx', '.ts', '.tsx'],
+      // workspace packages (@anomalog/contract) are TypeScript with NodeNext-style `.js` specifiers
+      extensionAlias: { '.js': ['.ts', '.js'] },
       // handle resolving "rootDir" paths
       modules: [path.resolve(process.cwd(), 'src'), 'node_modules'],
       unsafeCache: true,

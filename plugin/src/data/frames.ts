@@ -1,7 +1,9 @@
 import { type DataFrame, type Field, FieldType } from '@grafana/data';
 
 import { totalsFromRows } from './aggregate';
-import { emptyCounts, isSeverity, severityOfScore } from './severity';
+import { isSeverity, severityOf } from '@anomalog/contract';
+
+import { emptyCounts } from './severity';
 import type { AnomalyData, AnomalyRow, FieldNames, Severity, SeverityCounts, Thresholds } from './types';
 
 /** Names Grafana gives the log line field: Loki frames use `Line`, data-plane log frames `body`. */
@@ -64,7 +66,7 @@ function readRows(frame: DataFrame, names: FieldNames, thresholds: Thresholds, o
       continue;
     }
     found = true;
-    const severity: Severity = isSeverity(rawSeverity) ? rawSeverity : severityOfScore(score, thresholds);
+    const severity: Severity = isSeverity(rawSeverity) ? rawSeverity : severityOf(score, thresholds);
     const indexed = labelTypesField ? indexedOnly(labels, toLabels(labelTypesField.values[i])) : labels;
     out.push({
       time: timeField ? Number(timeField.values[i]) : 0,

@@ -1,5 +1,5 @@
 import { renderSelector } from './frames';
-import { isSeverity } from './severity';
+import { isSeverity } from '@anomalog/contract';
 import type { AnomalyRow } from './types';
 
 /** A scored line as the backend's REST API returns it (ScoredLine, `ts` in milliseconds). */

@@ -1,17 +1,11 @@
-export type Severity = 'normal' | 'low' | 'medium' | 'high' | 'critical';
+import { ANOMALY_FIELDS, DEFAULT_THRESHOLDS as DETECTOR_THRESHOLDS, type Severity, type Thresholds } from '@anomalog/contract';
 
-/** Every severity, lowest first. */
-export const SEVERITIES: readonly Severity[] = ['normal', 'low', 'medium', 'high', 'critical'];
-
-/** Severities that count as anomalies, lowest first. */
-export const ANOMALY_SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+export { ANOMALY_SEVERITIES, SEVERITIES, type Severity, type Thresholds } from '@anomalog/contract';
 
 export type SeverityCounts = Record<Severity, number>;
 
-/** Score at which each anomaly severity starts (the backend's calibrated thresholds). */
-export type Thresholds = Record<Exclude<Severity, 'normal'>, number>;
-
-export const DEFAULT_THRESHOLDS: Thresholds = { low: 0.45, medium: 0.65, high: 0.85, critical: 0.95 };
+/** Score at which each anomaly severity starts: the default detector's (the ensemble). */
+export const DEFAULT_THRESHOLDS: Thresholds = DETECTOR_THRESHOLDS.ensemble;
 
 /** One scored log line, whatever frame or API it came from. */
 export interface AnomalyRow {
@@ -35,10 +29,10 @@ export interface FieldNames {
 }
 
 export const DEFAULT_FIELD_NAMES: FieldNames = {
-  score: 'anomaly_score',
-  severity: 'anomaly_severity',
-  reason: 'anomaly_reason',
-  template: 'anomaly_template',
+  score: ANOMALY_FIELDS.score,
+  severity: ANOMALY_FIELDS.severity,
+  reason: ANOMALY_FIELDS.reason,
+  template: ANOMALY_FIELDS.template,
 };
 
 /** Line counts: what the totals and the distribution bars show. */

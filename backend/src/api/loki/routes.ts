@@ -1,6 +1,7 @@
+import { ANOMALY_FIELD_NAMES, DETECTOR_KINDS, isDetectorKind } from '@anomalog/contract';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ANOMALY_FIELDS, touchesAnomalyFields, UnsupportedQuery, type Query } from '../../logql/ast.js';
+import { touchesAnomalyFields, UnsupportedQuery, type Query } from '../../logql/ast.js';
 import { parseLogQuery, parseQuery } from '../../logql/parse.js';
 import { PipelineInputError } from '../../pipeline/index.js';
 import { SourceError } from '../../sources/index.js';
@@ -12,7 +13,6 @@ import { runLogQuery, runMetricQuery, scoredRows } from './execute.js';
 import { instantData, lokiPattern, matrixData, stats, streamsData } from './format.js';
 import { BadRequest, instantParams, parseStep, queryText, rangeParams, requestParams, windowParams } from './params.js';
 
-const DETECTORS: readonly DetectorKind[] = ['iforest', 'autoencoder', 'ensemble'];
 const SEVERITY_VALUES = ['normal', ...ANOMALY_SEVERITIES].sort();
 /** The Loki version whose API (categorize-labels, patterns, detected_fields, volume) this emulates. */
 const LOKI_VERSION = '3.4.0';
@@ -28,8 +28,8 @@ export function lokiRoutes(ctx: AppContext): Hono {
   /** Runs a handler; the errors a caller can cause become Loki-style 4xx answers (and an upstream failure a 502). */
   const handle = (fn: (c: Context, params: URLSearchParams, detector: DetectorKind | undefined) => Promise<Response>) => async (c: Context) => {
     const detector = (c.req.param() as Record<string, string>).detector;
-    if (detector !== undefined && !DETECTORS.includes(detector as DetectorKind)) {
-      return c.json({ error: `unknown detector "${detector}": use ${DETECTORS.join(', ')}` }, 404);
+    if (detector !== undefined && !isDetectorKind(detector)) {
+      return c.json({ error: `unknown detector "${detector}": use ${DETECTOR_KINDS.join(', ')}` }, 404);
     }
     try {
       return await fn(c, await requestParams(c), detector as DetectorKind | undefined);
@@ -85,7 +85,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
   app.get('/loki/api/v1/label/:name/values', handle(async (c, params) => {
     const name = c.req.param('name') ?? '';
     if (name === 'anomaly_severity') return c.json({ status: 'success', data: SEVERITY_VALUES });
-    if (name === 'anomaly_detector') return c.json({ status: 'success', data: [...DETECTORS] });
+    if (name === 'anomaly_detector') return c.json({ status: 'success', data: [...DETECTOR_KINDS] });
     const streams = await streamsFor(params.get('query'));
     const values = new Set(streams.map((l) => l[name]).filter((v): v is string => v !== undefined));
     return c.json({ status: 'success', data: [...values].sort() });
@@ -153,7 +153,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const log = parseLogQuery(queryText(params));
     const lineLimit = Math.min(Number(params.get('line_limit') ?? 1000) || 1000, limits.maxLines);
     const { rows } = await runLogQuery(ctx, log, { start, end }, { limit: lineLimit, direction: 'backward', detector });
-    const fields = ANOMALY_FIELDS.map((label) => ({
+    const fields = ANOMALY_FIELD_NAMES.map((label) => ({
       label,
       type: label === 'anomaly_score' ? 'float' : 'string',
       cardinality: new Set(rows.map((r) => r.fields[label])).size,

@@ -5,6 +5,7 @@ import type { AppContext } from '../../service/context.js';
 import { fail, readJson } from '../http.js';
 import { fieldTime, rebuildLine, type LogFields } from './rebuild-line.js';
 import { openScorer, Summary, type ScoreTarget } from './scoring.js';
+import { DETECTOR_KINDS } from '@anomalog/contract';
 
 const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const timestamp = z.union([z.number(), z.string()]);
@@ -19,7 +20,7 @@ const lineItem = z.union([
 const target = {
   labels: z.record(z.string(), z.string()).optional(),
   model: z.string().min(1).optional(),
-  detector: z.enum(['iforest', 'autoencoder', 'ensemble']).optional(),
+  detector: z.enum(DETECTOR_KINDS).optional(),
 };
 const single = z
   .looseObject({ line: z.string().optional(), ts: timestamp.optional(), message: fieldValue.optional(), ...target })

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../../service/context.js';
 import { readJson, readQuery } from '../http.js';
+import { SEVERITIES } from '@anomalog/contract';
 
 const kind = z.enum(['false_positive', 'confirm']);
 
@@ -11,7 +12,7 @@ const feedbackBody = z.object({
   template: z.string().min(1),
   line: z.string().max(65_536).optional(),
   score: z.number().min(0).max(1).optional(),
-  severity: z.enum(['normal', 'low', 'medium', 'high', 'critical']).optional(),
+  severity: z.enum(SEVERITIES).optional(),
   detector: z.string().optional(),
   note: z.string().max(2_000).optional(),
 });

@@ -9,12 +9,13 @@ import { MODEL_NAME, NoModelError } from '../../service/registry.js';
 import type { JobQueue } from './jobs.js';
 import { readQuality, runTraining } from './train-job.js';
 import type { UploadStore } from './upload-store.js';
+import { DETECTOR_KINDS } from '@anomalog/contract';
 
 const time = z.union([z.number(), z.iso.datetime({ offset: true })]).transform((t) => (typeof t === 'number' ? t : Date.parse(t)));
 
 const trainBody = z.object({
   name: z.string().regex(MODEL_NAME, 'letters, digits, - and _ (up to 64)'),
-  detector: z.enum(['iforest', 'autoencoder', 'ensemble']).optional(),
+  detector: z.enum(DETECTOR_KINDS).optional(),
   seed: z.number().int().default(42),
   maxAnomalyRate: z.number().min(0).max(1).default(0.05),
   /** The stream the model is for (whose feedback applies); default: the selector's equality matchers. */

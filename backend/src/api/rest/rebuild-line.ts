@@ -1,9 +1,9 @@
+import { MONTHS } from '@anomalog/contract';
 import type { FormatName } from '../../types.js';
 
 /** A log event sent as fields (the seeds' shape): `{ "timestamp", "level", "message", "ip", "status", ... }`. */
 export type LogFields = Record<string, string | number | boolean | null>;
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
 
 function clfTime(d: Date): string {

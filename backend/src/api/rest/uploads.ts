@@ -11,6 +11,7 @@ import { fail, readQuery, validate } from '../http.js';
 import { decodeUtf8, looksBinary, splitLines } from './lines.js';
 import { openScorer, SEVERITY_PARAM, severitySet, Summary } from './scoring.js';
 import type { UploadMeta, UploadStore } from './upload-store.js';
+import { DETECTOR_KINDS } from '@anomalog/contract';
 
 const ACCEPTED = /\.(log|txt|csv|jsonl)(\.gz)?$|\.gz$/i;
 const BATCH = 1024;
@@ -19,7 +20,7 @@ const GUNZIP_FACTOR = 10;
 
 const options = z.object({
   model: z.string().min(1).optional(),
-  detector: z.enum(['iforest', 'autoencoder', 'ensemble']).optional(),
+  detector: z.enum(DETECTOR_KINDS).optional(),
   labels: z
     .string()
     .transform((s, c) => {
