@@ -1,6 +1,7 @@
 import { SessionVectorizer, type Session } from '../backend/src/features/session.js';
 import type { DetectorKind, Severity } from '../backend/src/types.js';
 import { Autoencoder, type Progress } from '../backend/src/detectors/autoencoder.js';
+import { fitAutoencoder } from '../backend/src/detectors/autoencoder-train.js';
 import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration, type CalibrationOptions } from '../backend/src/detectors/calibration.js';
 import { combine } from '../backend/src/detectors/ensemble.js';
 import { IsolationForest } from '../backend/src/detectors/isolation-forest.js';
@@ -33,7 +34,7 @@ export async function fitSessionDetectors(
   const vectorizer = SessionVectorizer.fit(train);
   const X = vectorizer.transformAll(train);
   const iforest = IsolationForest.fit(X, { seed: opts.seed });
-  const autoencoder = await Autoencoder.fit(X, opts);
+  const autoencoder = await fitAutoencoder(X, opts);
   return {
     vectorizer,
     iforest,

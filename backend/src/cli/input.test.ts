@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CliError } from './args.js';
-import { checkText, MAX_LINE_CHARS, openInput, PIECE_BYTES, splitLines } from './input.js';
+import { checkText, openInput } from './input.js';
+import { MAX_LINE_CHARS, PIECE_BYTES, splitLines } from '../parsing/lines.js';
 
 async function readAll(path: string): Promise<{ lines: string[]; truncated: number }> {
   const input = await openInput(path);

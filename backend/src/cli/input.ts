@@ -1,19 +1,15 @@
-import { isAscii } from 'node:buffer';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { looksBinary, splitLines, wholeLines } from '../parsing/lines.js';
 import { CliError } from './args.js';
 
-/** Longer lines are cut to this many characters before scoring (their line number is kept). */
-export const MAX_LINE_CHARS = 64 * 1024;
 const BATCH_LINES = 2048;
 const SNIFF_BYTES = 8192;
 const CHUNK_BYTES = 1 << 20;
-/** Enough bytes for MAX_LINE_CHARS characters of any kind. */
-const MAX_LINE_BYTES = MAX_LINE_CHARS * 4;
 
 /** A log file that can be read more than once (stdin is spooled to a temp file first). */
 export interface LogInput {
@@ -76,19 +72,9 @@ async function readHead(path: string, name: string): Promise<Buffer> {
   }
 }
 
-/**
- * Refuses binary data: more than 10% (and at least 8) of the first 8 KB are NUL or other control bytes, or invalid
- * UTF-8. A text log with a few bad bytes passes (they are replaced by U+FFFD when read).
- */
+/** Refuses binary data, read from the first 8 KB (see `looksBinary`). */
 export function checkText(head: Buffer, name: string): void {
-  if (head.length === 0) return;
-  const text = head.toString('utf8');
-  let bad = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 27) || c === 0xfffd || c === 127) bad++;
-  }
-  if (bad >= 8 && bad > text.length * 0.1) throw new CliError(`${name} looks like binary data, not a text log`);
+  if (looksBinary(head.toString('utf8'))) throw new CliError(`${name} looks like binary data, not a text log`);
 }
 
 async function spoolStdin(): Promise<LogInput> {
@@ -108,40 +94,26 @@ async function* readBatches(input: LogInput, onBytes?: (bytes: number) => void):
   }
 }
 
-/**
- * The input as chunks of whole lines (about 1 MB each; the last line may lack its '\n'). While a huge line is still
- * arriving only its head is kept, as it is cut anyway. A chunk is valid until the next one is read: the line cut at
- * the end of a read is joined to the next read in one of two buffers used in turn (fresh memory for every chunk cost
- * the main thread of a 1M-line scan about 0.13 s).
- */
+/** The input as chunks of whole lines (about 1 MB each), refused with one line when it looks binary. */
 async function* readChunks(input: LogInput, onBytes?: (bytes: number) => void): AsyncGenerator<Buffer> {
   const file = createReadStream(input.path, { highWaterMark: CHUNK_BYTES });
   let bytesRead = 0;
   file.on('data', (chunk) => (bytesRead += chunk.length));
   const source = input.gzip ? file.pipe(createGunzip()) : file;
   file.on('error', (e) => source.destroy(e));
-  let carry: Buffer | undefined;
-  const joins = [Buffer.alloc(0), Buffer.alloc(0)];
-  let turn = 0;
   let sniffed = !input.gzip;
-  try {
+  async function* checked(): AsyncGenerator<Buffer> {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       if (!sniffed) {
         checkText(chunk.subarray(0, SNIFF_BYTES), input.name);
         sniffed = true;
       }
-      let buf = chunk;
-      if (carry) {
-        turn ^= 1;
-        if (joins[turn].length < carry.length + chunk.length) joins[turn] = Buffer.allocUnsafe(2 * (carry.length + chunk.length));
-        buf = joins[turn].subarray(0, carry.length + chunk.length);
-        carry.copy(buf);
-        chunk.copy(buf, carry.length);
-      }
-      const end = buf.lastIndexOf(10) + 1;
-      carry = end < buf.length ? buf.subarray(end) : undefined;
-      if (carry && carry.length > MAX_LINE_BYTES) carry = Buffer.from(carry.subarray(0, MAX_LINE_BYTES));
-      if (end > 0) yield buf.subarray(0, end);
+      yield chunk;
+    }
+  }
+  try {
+    for await (const lines of wholeLines(checked())) {
+      yield lines;
       onBytes?.(bytesRead);
     }
   } catch (e) {
@@ -149,46 +121,5 @@ async function* readChunks(input: LogInput, onBytes?: (bytes: number) => void): 
     const why = input.gzip ? 'corrupt gzip data' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
     throw new CliError(`cannot read ${input.name}: ${why}`);
   }
-  if (carry) yield carry;
 }
 
-/**
- * Text is decoded, and sent between threads, in strings of at most this many bytes (or characters): a longer string
- * could be a "large object" to V8 (over 128 KB), which only a full garbage collection frees, and a scan making a few
- * per chunk spent a tenth of its main thread in those collections.
- */
-export const PIECE_BYTES = 32 * 1024;
-
-/**
- * The lines of a chunk from `chunks()`: decoded a piece at a time, each piece ending after a '\n' (bad UTF-8 becomes
- * U+FFFD; '\n' never occurs inside a multi-byte character, so this equals decoding line by line), a trailing '\r'
- * dropped, lines over MAX_LINE_CHARS cut (each cut reported to `onCut`).
- */
-export function splitLines(chunk: Uint8Array, onCut: () => void): string[] {
-  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  const lines: string[] = [];
-  for (let from = 0; from < bytes.length; ) {
-    let to = from + PIECE_BYTES >= bytes.length ? bytes.length : bytes.lastIndexOf(10, from + PIECE_BYTES - 1) + 1;
-    if (to <= from) to = bytes.indexOf(10, from) + 1 || bytes.length;
-    const piece = bytes.subarray(from, to);
-    // ASCII, as most logs are, reads the same as Latin-1, which decodes without UTF-8's checks (about 2.5x faster).
-    splitText(isAscii(piece) ? piece.toString('latin1') : piece.toString('utf8'), lines, onCut);
-    from = to;
-  }
-  return lines;
-}
-
-function splitText(text: string, lines: string[], onCut: () => void): void {
-  for (let start = 0; start < text.length; ) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    if (end - start > MAX_LINE_CHARS) {
-      onCut();
-      lines.push(text.slice(start, start + MAX_LINE_CHARS));
-    } else {
-      lines.push(text.slice(start, end));
-    }
-    start = nl + 1;
-  }
-}

@@ -5,7 +5,7 @@ import type { Model } from '../models/index.js';
 import { Summary } from './output.js';
 import { LineDealer, partitionOf, ScanPart } from './scan-part.js';
 import { OrderedMerge } from './scan-threads.js';
-import { MAX_LINE_CHARS } from './input.js';
+import { MAX_LINE_CHARS } from '../parsing/lines.js';
 
 /** The log as chunks of whole lines, cut at uneven places. */
 function chunksOf(lines: string[], cuts: number[]): Buffer[] {

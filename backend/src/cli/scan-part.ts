@@ -3,7 +3,7 @@ import type { Model } from '../models/index.js';
 import { createScorer, type BatchScorer } from '../pipeline/index.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
-import { splitLines } from './input.js';
+import { splitLines } from '../parsing/lines.js';
 import { JsonLines, Summary } from './output.js';
 
 /**

@@ -12,11 +12,11 @@ const PATIENCE = 8;
 const LEARNING_RATE = 3e-3;
 
 /** Fits the autoencoder's weights with TensorFlow.js; every error along the way is the scoring kernel's. */
-export async function fitAutoencoder(X: Matrix, opts: AutoencoderOptions): Promise<AutoencoderState> {
-  if (X.rows < Autoencoder.MIN_ROWS) throw new Error(`Autoencoder.fit: need at least ${Autoencoder.MIN_ROWS} training rows`);
+export async function fitWeights(X: Matrix, opts: AutoencoderOptions): Promise<AutoencoderState> {
+  if (X.rows < Autoencoder.MIN_ROWS) throw new Error(`fitAutoencoder: need at least ${Autoencoder.MIN_ROWS} training rows`);
   const bad = X.data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
-    throw new Error(`Autoencoder.fit: training row ${Math.floor(bad / X.cols)} has a non-finite value in feature ${bad % X.cols}`);
+    throw new Error(`fitAutoencoder: training row ${Math.floor(bad / X.cols)} has a non-finite value in feature ${bad % X.cols}`);
   }
   await tfBackend();
   const widths = [X.cols, ...layerWidths(X.cols), X.cols];

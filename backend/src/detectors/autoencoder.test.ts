@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../types.js';
 import { Autoencoder, type Progress } from './autoencoder.js';
+import { fitAutoencoder } from './autoencoder-train.js';
 import { tfjsErrors } from '../../testkit/autoencoder-reference.js';
 import { mulberry32 } from './random.js';
 
@@ -28,7 +29,7 @@ const offManifold: Matrix = {
 describe('Autoencoder', () => {
   it('learns a manifold, flags points off it and explains which feature is off', async () => {
     const progress: Progress[] = [];
-    const ae = await Autoencoder.fit(circle(600, 1), { seed: 1, epochs: 30, onProgress: (p) => progress.push(p) });
+    const ae = await fitAutoencoder(circle(600, 1), { seed: 1, epochs: 30, onProgress: (p) => progress.push(p) });
     expect(progress.length).toBeGreaterThan(5);
     expect(progress.some((p) => p.phase === 'refit')).toBe(true);
     const normal = ae.scoreMatrix(circle(500, 2));
@@ -42,19 +43,19 @@ describe('Autoencoder', () => {
 
   it('saves and loads with identical scores, and is deterministic for a seed', async () => {
     const X = circle(200, 3);
-    const ae = await Autoencoder.fit(X, { seed: 7, epochs: 5 });
+    const ae = await fitAutoencoder(X, { seed: 7, epochs: 5 });
     const saved = JSON.stringify(ae);
     const loaded = Autoencoder.fromJSON(JSON.parse(saved));
     expect(loaded.scoreMatrix(X)).toEqual(ae.scoreMatrix(X));
     expect(loaded.featureErrors(X.data.subarray(0, 6))).toEqual(ae.featureErrors(X.data.subarray(0, 6)));
-    const again = await Autoencoder.fit(X, { seed: 7, epochs: 5 });
+    const again = await fitAutoencoder(X, { seed: 7, epochs: 5 });
     expect(JSON.stringify(again)).toBe(saved);
-    const other = await Autoencoder.fit(X, { seed: 8, epochs: 5 });
+    const other = await fitAutoencoder(X, { seed: 8, epochs: 5 });
     expect(JSON.stringify(other)).not.toBe(saved);
   }, 120_000);
 
   it('scores as the TensorFlow.js layers it was fitted with do, to float32 precision', async () => {
-    const ae = await Autoencoder.fit(circle(600, 1), { seed: 3, epochs: 10 });
+    const ae = await fitAutoencoder(circle(600, 1), { seed: 3, epochs: 10 });
     const X = { data: Float64Array.from([...circle(300, 9).data, ...offManifold.data]), rows: 303, cols: 6 };
     const ours = ae.scoreMatrix(X);
     const reference = await tfjsErrors(ae.toJSON(), X);
@@ -65,13 +66,13 @@ describe('Autoencoder', () => {
 
   it('rejects a foreign or corrupt state and rows of the wrong width', async () => {
     expect(() => Autoencoder.fromJSON({ kind: 'iforest' } as never)).toThrow(/not an autoencoder/);
-    const ae = await Autoencoder.fit(circle(100, 4), { seed: 1, epochs: 1 });
+    const ae = await fitAutoencoder(circle(100, 4), { seed: 1, epochs: 1 });
     expect(() => ae.featureErrors([1, 2])).toThrow(/expected 6 features, got 2/);
     const state = ae.toJSON();
     expect(() => Autoencoder.fromJSON({ ...state, weightData: state.weightData.slice(0, 400) })).toThrow(/weight data does not match/);
     expect(() => Autoencoder.fromJSON({ ...state, hidden: [4, 3] })).toThrow(/weight shapes do not match/);
     const broken = { data: Float64Array.from([1, 2, 3, Number.NaN]), rows: 2, cols: 2 };
-    await expect(Autoencoder.fit(broken, { seed: 1 })).rejects.toThrow(/row 1 has a non-finite value in feature 1/);
+    await expect(fitAutoencoder(broken, { seed: 1 })).rejects.toThrow(/row 1 has a non-finite value in feature 1/);
   });
 
   it('falls back to the cpu backend, saying so once, when wasm cannot load', () => {

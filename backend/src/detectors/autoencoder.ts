@@ -37,7 +37,7 @@ export interface AutoencoderState {
 /**
  * Dense autoencoder on standardised features: input -> 32 -> 16 -> 8 -> 16 -> 32 -> input (narrower for few
  * features), tanh hidden layers and a linear output. The anomaly score is the mean squared reconstruction error in
- * standardised units. Fitting uses TensorFlow.js (autoencoder-fit.ts, loaded only by `fit`); scoring runs the saved
+ * standardised units. Fitting uses TensorFlow.js (`fitAutoencoder` in autoencoder-train.ts loads autoencoder-fit.ts on first use); scoring runs the saved
  * weights on a small WebAssembly kernel (autoencoder-kernel.ts), so a model loads synchronously in milliseconds
  * and a trained, saved or loaded autoencoder scores identically.
  */
@@ -55,11 +55,6 @@ export class Autoencoder {
 
   get cols(): number {
     return this.center.length;
-  }
-
-  static async fit(X: Matrix, opts: AutoencoderOptions): Promise<Autoencoder> {
-    const { fitAutoencoder } = await import('./autoencoder-fit.js');
-    return Autoencoder.fromJSON(await fitAutoencoder(X, opts));
   }
 
   static fromJSON(s: AutoencoderState): Autoencoder {
@@ -147,7 +142,3 @@ export function weightShapes(widths: readonly number[]): number[][] {
   return widths.slice(1).flatMap((out, l) => [[widths[l], out], [out]]);
 }
 
-/** The TensorFlow.js backend that fitting uses: wasm, or cpu when wasm cannot load (this loads tfjs). */
-export async function tfBackend(): Promise<string> {
-  return (await import('./autoencoder-fit.js')).tfBackend();
-}

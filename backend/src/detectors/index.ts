@@ -1,5 +1,6 @@
 export { IsolationForest, averagePathLength, type IsolationForestOptions, type IsolationForestState } from './isolation-forest.js';
-export { Autoencoder, tfBackend, type AutoencoderOptions, type AutoencoderState, type Progress } from './autoencoder.js';
+export { fitAutoencoder, tfBackend } from './autoencoder-train.js';
+export { Autoencoder, type AutoencoderOptions, type AutoencoderState, type Progress } from './autoencoder.js';
 export {
   DEFAULT_THRESHOLDS,
   fitCalibration,

@@ -2,7 +2,7 @@ import type { Signal } from '../detectors/index.js';
 import type { FeatureSchema } from '../features/schema.js';
 import type { TemplateHit } from '../templates/template-index.js';
 import { METHODS, WEB, type WebBaselineState } from '../features/web.js';
-import type { FeatureStats } from '../models/model.js';
+import type { FeatureStats } from '../features/index.js';
 import type { ParsedLine } from '../types.js';
 import { UA_CLASSES, uaToolName } from '../features/user-agent.js';
 

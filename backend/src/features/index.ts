@@ -4,7 +4,7 @@ import { SYSTEM_FEATURES, SystemFeatures } from './system.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { WEB_FEATURES, WebFeatures, type WebBaselineState } from './web.js';
 
-export { type FeatureKind, type FeatureSchema, type FeatureSpec } from './schema.js';
+export { type FeatureKind, type FeatureSchema, type FeatureSpec, type FeatureStats } from './schema.js';
 export { WEB, WEB_FEATURES, WebBaselineBuilder, WebFeatures, WebSample, type WebBaselineState } from './web.js';
 export { SYS, SYSTEM_FEATURES, SystemFeatures } from './system.js';
 

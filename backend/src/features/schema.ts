@@ -13,6 +13,14 @@ export interface FeatureSchema {
   numericColumns: string[];
 }
 
+/** Per feature, over the training rows: used to say how unusual a value is. */
+export interface FeatureStats {
+  mean: number[];
+  std: number[];
+  min: number[];
+  max: number[];
+}
+
 /** Column index of each feature by name, for filling rows. */
 export function columnsOf(specs: readonly FeatureSpec[]): Record<string, number> {
   return Object.fromEntries(specs.map((f, i) => [f.name, i]));

@@ -1,6 +1,6 @@
 import { MEMBER_KINDS } from '@anomalog/contract';
 import type { AutoencoderState, Calibration, IsolationForestState, NoveltyState, Thresholds } from '../detectors/index.js';
-import type { FeatureSchema, WebBaselineState } from '../features/index.js';
+import type { FeatureSchema, FeatureStats, WebBaselineState } from '../features/index.js';
 import type { TemplateIndexState } from '../templates/index.js';
 import type { SessionVectorizerState } from '../features/session.js';
 import type { DetectorKind, FormatName } from '../types.js';
@@ -13,14 +13,6 @@ export type Member = 'iforest' | 'autoencoder';
 export interface MemberStates {
   iforest?: IsolationForestState;
   autoencoder?: AutoencoderState;
-}
-
-/** Per feature, over the training rows: used to say how unusual a value is. */
-export interface FeatureStats {
-  mean: number[];
-  std: number[];
-  min: number[];
-  max: number[];
 }
 
 export interface SessionModel {

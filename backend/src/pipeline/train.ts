@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Autoencoder, type Progress } from '../detectors/autoencoder.js';
+import { fitAutoencoder } from '../detectors/autoencoder-train.js';
 import { DEFAULT_THRESHOLDS, fitCalibration, type Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
@@ -11,10 +12,11 @@ import {
   WebBaselineBuilder,
   WebSample,
   type FeatureSchema,
+  type FeatureStats,
 } from '../features/index.js';
 import { SessionVectorizer } from '../features/session.js';
 import { TemplateIndex } from '../templates/index.js';
-import { MODEL_SCHEMA, membersOf, type FeatureStats, type Member, type MemberStates, type Model, type SessionModel } from '../models/model.js';
+import { MODEL_SCHEMA, membersOf, type Member, type MemberStates, type Model, type SessionModel } from '../models/model.js';
 import { createParser, detectFormat, type LineParser } from '../parsing/index.js';
 import type { DetectorKind, FormatName, Matrix } from '../types.js';
 import { PipelineInputError } from './errors.js';
@@ -224,7 +226,7 @@ class Trainer {
         states.iforest = forest.toJSON();
         calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest, calibrationRates(held.rows));
       } else {
-        const ae = await Autoencoder.fit(strided(X, FIT_ROWS, 0), {
+        const ae = await fitAutoencoder(strided(X, FIT_ROWS, 0), {
           seed,
           epochs: this.opts.autoencoderEpochs,
           onProgress: (progress) => this.opts.onProgress?.({ phase: 'autoencoder', progress }),

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ScoredLine } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { fail, readQuery, validate } from '../http.js';
-import { decodeUtf8, looksBinary, splitLines } from './lines.js';
+import { looksBinary, splitLines, wholeLines } from '../../parsing/lines.js';
 import { openScorer, SEVERITY_PARAM, severitySet, Summary } from './scoring.js';
 import type { UploadMeta, UploadStore } from './upload-store.js';
 import { DETECTOR_KINDS } from '@anomalog/contract';
@@ -42,14 +42,14 @@ const page = z.object({
 
 const NOT_FOUND = 'no such upload (unknown or expired)';
 
-/** Decoded text of an upload; refuses binary data, broken gzip and gzip bombs with a 4xx. */
-async function* textOf(bytes: Readable, filename: string, gzip: boolean, maxChars: number): AsyncIterable<string> {
-  let chars = 0;
+/** The bytes of an upload; refuses binary data, broken gzip and gzip bombs with a 4xx. */
+async function* bytesOf(bytes: Readable, filename: string, gzip: boolean, maxBytes: number): AsyncGenerator<Buffer> {
+  let total = 0;
   try {
-    for await (const chunk of decodeUtf8(bytes)) {
-      if (chars === 0 && looksBinary(chunk.slice(0, 4096))) fail(422, `${filename} holds binary data, not log lines`);
-      chars += chunk.length;
-      if (chars > maxChars) fail(413, `${filename} expands past ${maxChars} characters`);
+    for await (const chunk of bytes as AsyncIterable<Buffer>) {
+      if (total === 0 && looksBinary(chunk.subarray(0, 4096).toString('utf8'))) fail(422, `${filename} holds binary data, not log lines`);
+      total += chunk.length;
+      if (total > maxBytes) fail(413, `${filename} expands past ${maxBytes} bytes`);
       yield chunk;
     }
   } catch (err) {
@@ -82,14 +82,15 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
     try {
       let truncatedLines = 0;
       let batch: string[] = [];
-      const text = textOf(bytes, filename, gzip, uploadBytes * (gzip ? GUNZIP_FACTOR : 1));
-      for await (const { line, truncated } of splitLines(text, lineBytes)) {
-        if (!line.trim()) continue;
-        if (truncated) truncatedLines++;
-        batch.push(line);
-        if (batch.length === BATCH) {
-          await keep(scorer.pushBatch(batch));
-          batch = [];
+      const cut = () => truncatedLines++;
+      for await (const chunk of wholeLines(bytesOf(bytes, filename, gzip, uploadBytes * (gzip ? GUNZIP_FACTOR : 1)), lineBytes)) {
+        for (const line of splitLines(chunk, cut, lineBytes)) {
+          if (!line.trim()) continue;
+          batch.push(line);
+          if (batch.length === BATCH) {
+            await keep(scorer.pushBatch(batch));
+            batch = [];
+          }
         }
       }
       await keep(scorer.pushBatch(batch).concat(scorer.end()));
