@@ -1,5 +1,5 @@
 import { SessionVectorizer, type Session } from '../backend/src/features/session.js';
-import type { DetectorKind, Severity } from '../backend/src/types.js';
+import { severityRank, type DetectorKind, type Severity } from '@anomalog/contract';
 import { Autoencoder, type Progress } from '../backend/src/detectors/autoencoder.js';
 import { fitAutoencoder } from '../backend/src/detectors/autoencoder-train.js';
 import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration, type CalibrationOptions } from '../backend/src/detectors/calibration.js';
@@ -8,8 +8,10 @@ import { IsolationForest } from '../backend/src/detectors/isolation-forest.js';
 import { Novelty } from '../backend/src/detectors/novelty.js';
 
 /**
- * The session detectors exactly as the pipeline trains and scores them (pipeline/train.ts fitSessions and
- * pipeline/scorer.ts scoreSessions), for benchmarks and tests that measure detection quality on labelled sessions.
+ * The session detectors (count vectors, Isolation Forest, autoencoder, novelty, ensemble) on event sequences, for
+ * benchmarks and tests that measure detection quality on labelled sessions. This is not the pipeline: it calibrates
+ * on the training sessions themselves (the pipeline holds out strided rows) and adds no session findings (lifecycle
+ * shape rules). `bench/hdfs.bench.ts` measures the pipeline end to end beside it.
  */
 
 /**
@@ -86,8 +88,7 @@ export function detectionQuality(
   baseRate: number,
   atLeast: Severity = 'low',
 ): DetectionQuality {
-  const rank: Record<Severity, number> = { normal: 0, low: 1, medium: 2, high: 3, critical: 4 };
-  const flagged = (s: Severity) => rank[s] >= rank[atLeast];
+  const flagged = (s: Severity) => severityRank(s) >= severityRank(atLeast);
   const tp = anomalous.filter(flagged).length;
   const fp = normal.filter(flagged).length;
   const tpr = tp / Math.max(1, anomalous.length);

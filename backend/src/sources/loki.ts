@@ -12,6 +12,15 @@ export interface LokiSourceConfig {
   basicAuth?: string;
 }
 
+/** The headers that authenticate a request to Loki: tenant, then a bearer token or basic auth. */
+export function lokiAuthHeaders(auth: Omit<LokiSourceConfig, 'url'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (auth.tenant) headers['X-Scope-OrgID'] = auth.tenant;
+  if (auth.bearer) headers.Authorization = `Bearer ${auth.bearer}`;
+  else if (auth.basicAuth) headers.Authorization = `Basic ${Buffer.from(auth.basicAuth).toString('base64')}`;
+  return headers;
+}
+
 /** Upstream Loki failed or refused; `status` is what our API answers (400 for a refused query, else 502). */
 export class SourceError extends Error {
   override name = 'SourceError';
@@ -39,10 +48,7 @@ export function createLokiSource(
   deps: { metrics?: Metrics; pageSize?: number } = {},
 ): LokiSource {
   const base = config.url.replace(/\/+$/, '');
-  const headers: Record<string, string> = {};
-  if (config.tenant) headers['X-Scope-OrgID'] = config.tenant;
-  if (config.bearer) headers.Authorization = `Bearer ${config.bearer}`;
-  else if (config.basicAuth) headers.Authorization = `Basic ${Buffer.from(config.basicAuth).toString('base64')}`;
+  const headers = lokiAuthHeaders(config);
   const pageSize = deps.pageSize ?? 5_000;
 
   function fail(message: string, status: 400 | 502 = 502): never {

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { anomalyFields } from '../logql/ast.js';
-import type { LokiSourceConfig } from '../sources/loki.js';
+import { lokiAuthHeaders, type LokiSourceConfig } from '../sources/loki.js';
 import { streamKey, type Labels } from '../stream.js';
 import type { ScoredLine, Severity } from '../types.js';
 
@@ -29,10 +29,7 @@ export function derivedMetadata(a: Anomaly): Labels {
 /** Pushes to Loki's JSON push API: one stream per severity and source job, metadata as the value's third element. */
 export function lokiSink(url: string, auth: Omit<LokiSourceConfig, 'url'> = {}): AnomalySink {
   const endpoint = /\/loki\/api\/v1\/push\/?$/.test(url) ? url : `${url.replace(/\/+$/, '')}/loki/api/v1/push`;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (auth.tenant) headers['X-Scope-OrgID'] = auth.tenant;
-  if (auth.bearer) headers.Authorization = `Bearer ${auth.bearer}`;
-  else if (auth.basicAuth) headers.Authorization = `Basic ${Buffer.from(auth.basicAuth).toString('base64')}`;
+  const headers = { 'content-type': 'application/json', ...lokiAuthHeaders(auth) };
   return {
     async send(anomalies) {
       const streams = new Map<string, { stream: Labels; values: [string, string, Labels][] }>();
