@@ -27,15 +27,15 @@ module.exports = {
       name: 'contract-has-no-dependencies',
       comment: '@anomalog/contract is the zero-dependency vocabulary every workspace imports',
       severity: 'error',
-      from: { path: '^contract/' },
+      from: { path: '^contract/src/', pathNot: TEST },
       to: { pathNot: '^contract/' },
     },
     {
       name: 'workspaces-import-each-other-by-package-name',
       comment: 'a workspace reaches another only through its package name and explicit exports, never a relative path',
       severity: 'error',
-      from: { path: '^(backend|generator|plugin|contract)/' },
-      to: { path: '^(backend|generator|plugin|contract)/', pathNot: '^$1/', dependencyTypes: ['local'] },
+      from: { path: '^(backend|generator|plugin|contract|cli-kit)/' },
+      to: { path: '^(backend|generator|plugin|contract|cli-kit)/', pathNot: '^$1/', dependencyTypes: ['local'] },
     },
   ],
   options: {

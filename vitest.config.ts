@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['backend', 'generator', 'plugin', 'tools'],
+    projects: ['contract', 'cli-kit', 'backend', 'generator', 'plugin', 'tools'],
   },
 });

@@ -12,7 +12,7 @@ const BACKEND = fileURLToPath(new URL('..', import.meta.url));
 const DIRS = {
   src: join(BACKEND, 'src'),
   builds: BACKEND,
-  workspaces: ['contract', 'generator'].map((w) => join(BACKEND, '..', w, 'src')).filter((d) => existsSync(d)),
+  workspaces: ['contract', 'cli-kit', 'generator'].map((w) => join(BACKEND, '..', w, 'src')).filter((d) => existsSync(d)),
 };
 const PREFIX = '.compiled-';
 /** Builds of older sources are removed once this old (a long-running service may still load modules from its own). */

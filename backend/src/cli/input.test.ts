@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CliError } from './args.js';
+import { CliError } from '@anomalog/cli-kit';
 import { checkText, openInput } from './input.js';
 import { MAX_LINE_CHARS, PIECE_BYTES, splitLines } from '../parsing/lines.js';
 

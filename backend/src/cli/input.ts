@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { looksBinary, splitLines, wholeLines } from '../parsing/lines.js';
-import { CliError } from './args.js';
+import { CliError } from '@anomalog/cli-kit';
 
 const BATCH_LINES = 2048;
 const SNIFF_BYTES = 8192;

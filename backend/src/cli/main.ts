@@ -1,6 +1,6 @@
 import { ModelError } from '../models/errors.js';
 import { PipelineInputError } from '../pipeline/errors.js';
-import { CliError } from './args.js';
+import { CliError } from '@anomalog/cli-kit';
 
 const HELP = `usage: anomalog <command> [options]
 

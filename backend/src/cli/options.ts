@@ -1,8 +1,8 @@
 import type { TrainProgress } from '../pipeline/index.js';
 import type { FormatName } from '../types.js';
-import { stringFlag, usage, type FlagSpec, type ParsedArgs } from './args.js';
-import { withCommas } from './output.js';
-import type { ProgressBar } from './progress.js';
+import { stringFlag, usage, type FlagSpec, type ParsedArgs } from '@anomalog/cli-kit';
+import { withCommas } from '@anomalog/cli-kit';
+import type { ProgressBar } from '@anomalog/cli-kit';
 
 export const FORMATS = ['auto', 'apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'generic', 'custom'] as const;
 

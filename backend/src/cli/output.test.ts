@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../types.js';
-import { JsonLines, Summary, withCommas } from './output.js';
+import { JsonLines, Summary } from './output.js';
 
 const line = (over: Partial<ScoredLine>): ScoredLine => ({
   ts: 0,
@@ -53,10 +53,3 @@ describe('summary', () => {
   });
 });
 
-describe('withCommas', () => {
-  it("writes counts as toLocaleString('en-US') does", () => {
-    for (const n of [0, 7, 999, 1000, 12_345, 100_000, 999_999, 1_000_000, 123_456_789, 2 ** 31, -1234]) {
-      expect(withCommas(n)).toBe(n.toLocaleString('en-US'));
-    }
-  });
-});

@@ -1,10 +1,6 @@
+import { withCommas } from '@anomalog/cli-kit';
 import pc from 'picocolors';
 import { ANOMALY_SEVERITIES, type ScoredLine, type Severity } from '../types.js';
-
-/** 1234567 -> "1,234,567", as toLocaleString('en-US') writes a count, without its first call's 30 ms of ICU set-up. */
-export function withCommas(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 
 /** The text of every score in [0, 1] at 4 decimals (number-to-text per line is a measurable share of a scan). */
 const SCORE_TEXT = Array.from({ length: 10_001 }, (_, k) => String(k / 10000));

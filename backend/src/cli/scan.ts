@@ -5,13 +5,13 @@ import { basename } from 'node:path';
 import { loadModel, type Model } from '../models/index.js';
 import { trainBatches } from '../pipeline/index.js';
 import type { DetectorKind } from '../types.js';
-import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from './args.js';
+import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from '@anomalog/cli-kit';
 import { openInput, type LogInput } from './input.js';
 import { MAX_LINE_CHARS } from '../parsing/lines.js';
 import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 import { collectGarbage } from './memory.js';
-import { withCommas } from './output.js';
-import { ProgressBar } from './progress.js';
+import { withCommas } from '@anomalog/cli-kit';
+import { ProgressBar } from '@anomalog/cli-kit';
 import { partitionOf, type PartOptions, type Partition } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { CliError } from '@anomalog/cli-kit';
 import { writeTraffic } from '../traffic/offline.js';
 import { augmentCommand, simulateCommand } from './hdfs.js';
 import { trafficCommand } from './traffic.js';
@@ -74,14 +74,14 @@ describe('anomalog-generate', () => {
     [trafficCommand, ['--lines', '10', '--out', '/proc/no/such/dir/x.log'], /^cannot write \/proc\/no\/such\/dir\/x\.log: ENOENT$/],
     [trafficCommand, ['--lines', '1.5', '--out', join(dir, 'x.log')], /^--lines: must be a whole number$/],
     [trafficCommand, ['--lines', '10', '--out', join(dir, 'x.log'), '--scenarios', 'xss,meteor'], /^--scenarios: unknown scenario "meteor"/],
-    [simulateCommand, ['--blocks', '5', '--out', join(dir, 's'), '--frobnicate'], /^Unknown option '--frobnicate'/],
+    [simulateCommand, ['--blocks', '5', '--out', join(dir, 's'), '--frobnicate'], /^unknown option --frobnicate \(see: anomalog-generate hdfs-simulate --help\)$/],
     [simulateCommand, ['--blocks', '0', '--out', join(dir, 's')], /^--blocks: must be at least 1$/],
     [augmentCommand, ['--variations', '2'], /^--out: required/],
     [webCommand, ['--sink', 'ftp://x'], /^--sink ftp:\/\/x: expected file:DIR, stdout or loki:URL$/],
     [webCommand, ['--port', '70000'], /^--port: must be 0-65535$/],
   ] as const)('rejects %o %j as a user mistake', async (command, args, message) => {
     const error = await command([...args]).then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(InputError);
+    expect(error).toBeInstanceOf(CliError);
     expect((error as Error).message).toMatch(message);
   });
 });

@@ -1,9 +1,10 @@
+import { ProgressBar, validateFlags } from '@anomalog/cli-kit';
 import { z } from 'zod';
 import { augmentHdfs, HDFS_SAMPLE } from '../hdfs/augment.js';
 import type { HdfsSummary } from '../hdfs/dataset.js';
 import { simulateHdfs } from '../hdfs/simulate.js';
-import { ensureWritableDir, flag, parseFlags, validate } from './args.js';
-import { printSummary, progressBar } from './progress.js';
+import { ensureWritableDir, flag, readFlags } from './flags.js';
+import { printSummary } from './summary.js';
 
 
 const OUTPUTS = `Writes into DIR: HDFS.log, anomaly_label.csv (BlockId,Label with Normal/Anomaly, as loghub),
@@ -56,35 +57,35 @@ const Common = {
 };
 
 export async function augmentCommand(argv: string[]): Promise<void> {
-  const raw = parseFlags(argv, {
-    input: { type: 'string' }, labels: { type: 'string' }, variations: { type: 'string' }, out: { type: 'string' },
-    'anomaly-rate': { type: 'string' }, seed: { type: 'string' }, 'train-fraction': { type: 'string' },
-  });
+  const raw = readFlags(argv, {
+    input: { value: true }, labels: { value: true }, variations: { value: true }, out: { value: true },
+    'anomaly-rate': { value: true }, seed: { value: true }, 'train-fraction': { value: true },
+  }, 'hdfs-augment');
   if (raw.help) return void process.stdout.write(AUGMENT_HELP);
-  const f = validate(
+  const f = validateFlags(
     z.object({ ...Common, input: z.string().default(HDFS_SAMPLE), labels: z.string().optional(), variations: flag.count().default(10) }),
     { ...raw, anomalyRate: raw['anomaly-rate'], trainFraction: raw['train-fraction'] },
   );
   ensureWritableDir(f.out);
-  const bar = progressBar('hdfs-augment', 'variations');
-  const summary = augmentHdfs({ ...f, onProgress: bar.update });
+  const bar = new ProgressBar('hdfs-augment', { unit: 'variations' });
+  const summary = augmentHdfs({ ...f, onProgress: (done, total) => bar.update(done, total) });
   bar.done();
   report('HDFS augmented', summary);
 }
 
 export async function simulateCommand(argv: string[]): Promise<void> {
-  const raw = parseFlags(argv, {
-    blocks: { type: 'string' }, out: { type: 'string' }, 'anomaly-rate': { type: 'string' }, seed: { type: 'string' },
-    'train-fraction': { type: 'string' }, rate: { type: 'string' },
-  });
+  const raw = readFlags(argv, {
+    blocks: { value: true }, out: { value: true }, 'anomaly-rate': { value: true }, seed: { value: true },
+    'train-fraction': { value: true }, rate: { value: true },
+  }, 'hdfs-simulate');
   if (raw.help) return void process.stdout.write(SIMULATE_HELP);
-  const f = validate(
+  const f = validateFlags(
     z.object({ ...Common, blocks: flag.count(), rate: flag.positive().default(2) }),
     { ...raw, anomalyRate: raw['anomaly-rate'], trainFraction: raw['train-fraction'] },
   );
   ensureWritableDir(f.out);
-  const bar = progressBar('hdfs-simulate', 'blocks');
-  const summary = simulateHdfs({ ...f, blocksPerSecond: f.rate, onProgress: bar.update });
+  const bar = new ProgressBar('hdfs-simulate', { unit: 'blocks' });
+  const summary = simulateHdfs({ ...f, blocksPerSecond: f.rate, onProgress: (done, total) => bar.update(done, total) });
   bar.done();
   report('HDFS simulated', summary);
 }

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { InputError } from '../errors.js';
+import { CliError } from '@anomalog/cli-kit';
 
 const HELP = `anomalog-generate: logs for training, demos and tests
 
@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   const load = COMMANDS[name];
-  if (!load) throw new InputError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  if (!load) throw new CliError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`, 2);
   await (await load())(rest);
   return 0;
 }
@@ -35,9 +35,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (err: Error) => {
-    const usage = err instanceof InputError;
+    const mistake = err instanceof CliError;
     process.stderr.write(`${pc.red('anomalog-generate:')} ${err.message}\n`);
-    if (!usage && process.env.ANOMALOG_DEBUG) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = usage ? 2 : 1;
+    if (!mistake && process.env.ANOMALOG_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = mistake ? err.exitCode : 1;
   },
 );

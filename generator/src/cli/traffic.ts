@@ -1,8 +1,8 @@
+import { CliError, ProgressBar, validateFlags } from '@anomalog/cli-kit';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
 import { SCENARIOS, type Scenario } from '../traffic/scenarios.js';
-import { ensureWritableFile, flag, parseFlags, validate } from './args.js';
-import { printSummary, progressBar } from './progress.js';
+import { ensureWritableFile, flag, readFlags } from './flags.js';
+import { printSummary } from './summary.js';
 
 export const TRAFFIC_HELP = `anomalog-generate traffic: labelled web traffic, offline to a file or live against the web app
 
@@ -51,31 +51,31 @@ function parseScenarioWeights(list: string): Partial<Record<Scenario, number>> {
   const weights: Partial<Record<Scenario, number>> = Object.fromEntries(SCENARIOS.map((s) => [s, 0]));
   for (const item of list.split(',').filter(Boolean)) {
     const [name, w = '1'] = item.split(':');
-    if (!(SCENARIOS as readonly string[]).includes(name)) throw new InputError(`--scenarios: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
-    if (!(Number(w) >= 0)) throw new InputError(`--scenarios: weight of ${name} must be a number >= 0`);
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new CliError(`--scenarios: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`, 2);
+    if (!(Number(w) >= 0)) throw new CliError(`--scenarios: weight of ${name} must be a number >= 0`, 2);
     weights[name as Scenario] = Number(w);
   }
   return weights;
 }
 
 export async function trafficCommand(argv: string[]): Promise<void> {
-  const raw = parseFlags(argv, {
-    lines: { type: 'string' }, out: { type: 'string' }, 'anomaly-rate': { type: 'string' }, seed: { type: 'string' },
-    population: { type: 'string' }, rate: { type: 'string' }, format: { type: 'string' }, start: { type: 'string' }, scenarios: { type: 'string' },
-    target: { type: 'string' }, duration: { type: 'string' },
-  });
+  const raw = readFlags(argv, {
+    lines: { value: true }, out: { value: true }, 'anomaly-rate': { value: true }, seed: { value: true },
+    population: { value: true }, rate: { value: true }, format: { value: true }, start: { value: true }, scenarios: { value: true },
+    target: { value: true }, duration: { value: true },
+  }, 'traffic');
   if (raw.help) return void process.stdout.write(TRAFFIC_HELP);
-  const f = validate(Flags, { ...raw, anomalyRate: raw['anomaly-rate'] });
+  const f = validateFlags(Flags, { ...raw, anomalyRate: raw['anomaly-rate'] });
   if (f.target) {
-    if (f.out || f.lines) throw new InputError('--target (live) cannot be combined with --out/--lines (offline)');
+    if (f.out || f.lines) throw new CliError('--target (live) cannot be combined with --out/--lines (offline)', 2);
     return live(f.target, f);
   }
-  if (!f.out || !f.lines) throw new InputError('offline mode needs --lines N and --out FILE (or --target URL for live mode)');
+  if (!f.out || !f.lines) throw new CliError('offline mode needs --lines N and --out FILE (or --target URL for live mode)', 2);
   ensureWritableFile(f.out);
   const { writeTraffic } = await import('../traffic/offline.js');
-  const bar = progressBar('traffic', 'lines');
+  const bar = new ProgressBar('traffic', { unit: 'lines' });
   const t0 = performance.now();
-  const summary = writeTraffic({ out: f.out, lines: f.lines, anomalyRate: f.anomalyRate, seed: f.seed, population: f.population, rate: f.rate, format: f.format, start: f.start, weights: f.scenarios, onProgress: bar.update });
+  const summary = writeTraffic({ out: f.out, lines: f.lines, anomalyRate: f.anomalyRate, seed: f.seed, population: f.population, rate: f.rate, format: f.format, start: f.start, weights: f.scenarios, onProgress: (done, total) => bar.update(done, total) });
   bar.done();
   const seconds = (performance.now() - t0) / 1000;
   printSummary('traffic written', [['lines', summary.lines], ['anomalous lines', summary.anomalies], ['lines/s', Math.round(summary.lines / seconds)]], summary.byLabel, summary.files);

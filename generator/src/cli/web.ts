@@ -1,10 +1,10 @@
+import { CliError, validateFlags } from '@anomalog/cli-kit';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
 import { parseSinkSpec, type SinkSpec } from '../sinks/sink.js';
 import { startTraffic } from '../traffic/driver.js';
 import { startWebApp } from '../web/server.js';
-import { ensureWritableDir, flag, parseFlags, validate } from './args.js';
-import { printSummary } from './progress.js';
+import { ensureWritableDir, flag, readFlags } from './flags.js';
+import { printSummary } from './summary.js';
 
 export const WEB_HELP = `anomalog-generate web: the demo shop, logging every request
 
@@ -45,17 +45,17 @@ const Flags = z.object({
 });
 
 export async function webCommand(argv: string[]): Promise<void> {
-  const raw = parseFlags(argv, {
-    port: { type: 'string' }, host: { type: 'string' }, sink: { type: 'string', multiple: true }, 'max-bytes': { type: 'string' },
-    'access-format': { type: 'string' }, 'app-format': { type: 'string' }, drive: { type: 'boolean' }, rate: { type: 'string' },
-    'anomaly-rate': { type: 'string' }, seed: { type: 'string' },
-  });
+  const raw = readFlags(argv, {
+    port: { value: true }, host: { value: true }, sink: { value: true, repeat: true }, 'max-bytes': { value: true },
+    'access-format': { value: true }, 'app-format': { value: true }, drive: {}, rate: { value: true },
+    'anomaly-rate': { value: true }, seed: { value: true },
+  }, 'web');
   if (raw.help) return void process.stdout.write(WEB_HELP);
-  const f = validate(Flags, { ...raw, maxBytes: raw['max-bytes'], accessFormat: raw['access-format'], appFormat: raw['app-format'], anomalyRate: raw['anomaly-rate'] });
+  const f = validateFlags(Flags, { ...raw, maxBytes: raw['max-bytes'], accessFormat: raw['access-format'], appFormat: raw['app-format'], anomalyRate: raw['anomaly-rate'] });
   const sinks: SinkSpec[] = f.sink.map(parseSinkSpec).map((s) => (s.kind === 'file' ? { ...s, maxBytes: f.maxBytes } : s));
   for (const s of sinks) if (s.kind === 'file') ensureWritableDir(s.dir);
   const app = await startWebApp({ port: f.port, host: f.host, sinks, seed: f.seed, accessFormat: f.accessFormat, appFormat: f.appFormat }).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new InputError(`cannot listen on ${f.host}:${f.port}: ${err.code}`) : err;
+    throw err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new CliError(`cannot listen on ${f.host}:${f.port}: ${err.code}`, 2) : err;
   });
   const toStderr = sinks.some((s) => s.kind === 'stdout');
   (toStderr ? process.stderr : process.stdout).write(`shop listening on ${app.url} (sinks: ${f.sink.join(', ')})\n`);

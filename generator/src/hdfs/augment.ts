@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../errors.js';
+import { CliError } from '@anomalog/cli-kit';
 import { Rng } from '../random/rng.js';
 import { HdfsDatasetWriter, type HdfsSummary } from './dataset.js';
 import { EVENTS, INJECTED_ANOMALIES, STORED_CONTENT, anomalyEvents, varyLevel, type BlockContext, type ExtraEvent, type InjectedAnomaly } from './events.js';
@@ -112,15 +112,15 @@ function readHdfs(path: string): HdfsLine[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
   }
   const raw = text.split(/\r?\n/);
   if (raw[raw.length - 1] === '') raw.pop();
-  if (raw.length === 0) throw new InputError(`${path} is empty`);
+  if (raw.length === 0) throw new CliError(`${path} is empty`, 2);
   return raw.map((line, i) => {
     const parsed = parseHdfsLine(line);
     if (!parsed || !HAS_BLOCK_ID.test(parsed.content)) {
-      throw new InputError(`${path} is not an HDFS log: line ${i + 1} does not look like "${EXAMPLE_LINE}"`);
+      throw new CliError(`${path} is not an HDFS log: line ${i + 1} does not look like "${EXAMPLE_LINE}"`, 2);
     }
     return parsed;
   });
@@ -128,11 +128,11 @@ function readHdfs(path: string): HdfsLine[] {
 
 function readAnomalousIds(path: string, required: boolean): Set<string> {
   if (!existsSync(path)) {
-    if (required) throw new InputError(`cannot read labels ${path}`);
+    if (required) throw new CliError(`cannot read labels ${path}`, 2);
     return new Set();
   }
   const rows = readFileSync(path, 'utf8').split(/\r?\n/);
-  if (!/^BlockId,Label$/i.test(rows[0]?.trim() ?? '')) throw new InputError(`${path} is not a loghub anomaly_label.csv (expected the header BlockId,Label)`);
+  if (!/^BlockId,Label$/i.test(rows[0]?.trim() ?? '')) throw new CliError(`${path} is not a loghub anomaly_label.csv (expected the header BlockId,Label)`, 2);
   return new Set(rows.filter((r) => /,Anomaly\s*$/.test(r)).map((r) => r.split(',')[0]));
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParser } from '@anomalog/backend';
-import { InputError } from '../errors.js';
+import { CliError } from '@anomalog/cli-kit';
 import { augmentHdfs } from './augment.js';
 import { simulateHdfs } from './simulate.js';
 
@@ -103,7 +103,7 @@ describe('hdfs-augment', () => {
   it('refuses input that is not HDFS with one clear line', () => {
     const bad = join(root, 'access.log');
     writeFileSync(bad, '1.2.3.4 - - [01/Mar/2024:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "x"\n');
-    expect(() => augmentHdfs({ input: bad, out: join(root, 'bad'), variations: 1 })).toThrow(InputError);
+    expect(() => augmentHdfs({ input: bad, out: join(root, 'bad'), variations: 1 })).toThrow(CliError);
     expect(() => augmentHdfs({ input: bad, out: join(root, 'bad'), variations: 1 })).toThrow(/is not an HDFS log: line 1 does not look like/);
   });
 });

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { CliError } from '@anomalog/cli-kit';
 
 /** The two logs the web app writes. */
 export type LogStream = 'access' | 'app';
@@ -41,10 +41,10 @@ export function parseSinkSpec(text: string): SinkSpec {
   if (text.startsWith('file:') && text.length > 5) return { kind: 'file', dir: text.slice(5) };
   if (text.startsWith('loki:')) {
     const url = text.slice(5);
-    if (!/^https?:\/\/[^/]+/.test(url)) throw new InputError(`--sink ${text}: expected loki:http://host:port`);
+    if (!/^https?:\/\/[^/]+/.test(url)) throw new CliError(`--sink ${text}: expected loki:http://host:port`, 2);
     return { kind: 'loki', url: url.replace(/\/+$/, '') };
   }
-  throw new InputError(`--sink ${text}: expected file:DIR, stdout or loki:URL`);
+  throw new CliError(`--sink ${text}: expected file:DIR, stdout or loki:URL`, 2);
 }
 
 /** Streams labels in Loki and the file names on disk. */
