@@ -7,7 +7,7 @@ const BACKEND = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Builds sit next to src/ (at its depth, so that paths relative to a module, like ../../../plugin, hold in both).
  * `workspaces` are the sources of the @anomalog/* packages the backend imports: TypeScript that plain Node cannot
- * load, so each build inlines what it uses of them, and their files count in the build's fingerprint.
+ * load, so each build compiles in what it uses of them (once, in shared chunks), and their files count in the build's fingerprint.
  */
 const DIRS = {
   src: join(BACKEND, 'src'),
@@ -64,6 +64,9 @@ async function build(src, out, files) {
     outdir: tmp,
     outbase: src,
     bundle: true,
+    // workspace code used by several files goes to shared chunks, so each module exists once (instanceof holds)
+    splitting: true,
+    chunkNames: '_workspaces/[name]-[hash]',
     plugins: [inlineWorkspaces(src)],
     format: 'esm',
     platform: 'node',
@@ -87,7 +90,7 @@ async function build(src, out, files) {
 
 /**
  * Each source file stays its own module (its relative imports and npm packages are left to Node), except that the
- * @anomalog/* workspace packages it imports, TypeScript, are inlined into it.
+ * @anomalog/* workspace packages it imports, TypeScript, are compiled into the build (in shared chunks).
  */
 function inlineWorkspaces(src) {
   return {

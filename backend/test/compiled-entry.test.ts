@@ -45,20 +45,26 @@ describe('the compiled CLI entry', () => {
     expect(readFileSync(join(build, 'cli', 'greeting.js'), 'utf8')).toContain('"hello"');
   });
 
-  it('inlines the workspace packages a source imports, and rebuilds when they change', async () => {
+  it('compiles the workspace packages the sources import, once for all of them, and rebuilds when they change', async () => {
     const dirs = sources('hello');
     // a TypeScript workspace package, as @anomalog/contract is: plain Node cannot load it
     const pkg = join(dirs.builds, 'node_modules', '@anomalog', 'words');
     mkdirSync(join(pkg, 'src'), { recursive: true });
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@anomalog/words', type: 'module', exports: './src/index.ts' }));
-    writeFileSync(join(pkg, 'src', 'index.ts'), `export const word: string = 'one';\n`);
-    writeFileSync(join(dirs.src, 'cli', 'main.ts'), `import { word } from '@anomalog/words';\nexport const text = word;\n`);
+    writeFileSync(join(pkg, 'src', 'index.ts'), `export const word: string = 'one';\nexport class Mark {}\n`);
+    writeFileSync(join(dirs.src, 'cli', 'made.ts'), `import { Mark } from '@anomalog/words';\nexport const made = new Mark();\n`);
+    writeFileSync(
+      join(dirs.src, 'cli', 'main.ts'),
+      `import { Mark, word } from '@anomalog/words';\nimport { made } from './made.js';\nexport const text = word;\nexport const same = made instanceof Mark;\n`,
+    );
     const withWords = { ...dirs, workspaces: [join(pkg, 'src')] };
     const entry: string = await compiledEntry(withWords);
     expect((await import(entry)).text).toBe('one');
+    // one class for every file that imports it, as the CLI's errors need (instanceof CliError)
+    expect((await import(entry)).same).toBe(true);
 
     const source = join(pkg, 'src', 'index.ts');
-    writeFileSync(source, `export const word: string = 'two';\n`);
+    writeFileSync(source, `export const word: string = 'two';\nexport class Mark {}\n`);
     utimesSync(source, new Date(), new Date(Date.now() + 5000));
     const next: string = await compiledEntry(withWords);
     expect(next).not.toBe(entry);
