@@ -9,6 +9,13 @@ export type AnomalySeverity = (typeof ANOMALY_SEVERITIES)[number];
 /** Score at which each anomaly severity starts. */
 export type Thresholds = Record<AnomalySeverity, number>;
 
+/** A count per severity. */
+export type SeverityCounts = Record<Severity, number>;
+
+export function emptySeverityCounts(): SeverityCounts {
+  return { normal: 0, low: 0, medium: 0, high: 0, critical: 0 };
+}
+
 export function isSeverity(value: unknown): value is Severity {
   return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
 }

@@ -1,8 +1,10 @@
-import { atLeast, emptyCounts } from './severity';
+import { emptySeverityCounts } from '@anomalog/contract';
+
+import { atLeast } from './severity';
 import type { AnomalyRow, Severity, Totals } from './types';
 
 export function totalsFromRows(rows: readonly AnomalyRow[]): Totals {
-  const bySeverity = emptyCounts();
+  const bySeverity = emptySeverityCounts();
   for (const row of rows) {
     bySeverity[row.severity]++;
   }

@@ -1,9 +1,8 @@
 import { type DataFrame, type Field, FieldType } from '@grafana/data';
 
 import { totalsFromRows } from './aggregate';
-import { isSeverity, severityOf } from '@anomalog/contract';
+import { emptySeverityCounts, isSeverity, severityOf } from '@anomalog/contract';
 
-import { emptyCounts } from './severity';
 import type { AnomalyData, AnomalyRow, FieldNames, Severity, SeverityCounts, Thresholds } from './types';
 
 /** Names Grafana gives the log line field: Loki frames use `Line`, data-plane log frames `body`. */
@@ -28,7 +27,7 @@ export function anomalyDataFromFrames(frames: DataFrame[], names: FieldNames, th
     }
     const counts = countsFromSeries(frame, names.severity);
     if (counts) {
-      seriesCounts = addCounts(seriesCounts ?? emptyCounts(), counts);
+      seriesCounts = addCounts(seriesCounts ?? emptySeverityCounts(), counts);
     }
   }
   rows.sort((a, b) => a.time - b.time);
@@ -93,7 +92,7 @@ function countsFromSeries(frame: DataFrame, severityName: string): SeverityCount
     if (!severity) {
       continue;
     }
-    counts ??= emptyCounts();
+    counts ??= emptySeverityCounts();
     for (const value of field.values) {
       const n = Number(value);
       if (Number.isFinite(n)) {
@@ -105,7 +104,7 @@ function countsFromSeries(frame: DataFrame, severityName: string): SeverityCount
 }
 
 function addCounts(a: SeverityCounts, b: SeverityCounts): SeverityCounts {
-  const sum = emptyCounts();
+  const sum = emptySeverityCounts();
   for (const key of Object.keys(sum) as Severity[]) {
     sum[key] = a[key] + b[key];
   }

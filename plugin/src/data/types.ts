@@ -1,8 +1,6 @@
-import { ANOMALY_FIELDS, DEFAULT_THRESHOLDS as DETECTOR_THRESHOLDS, type Severity, type Thresholds } from '@anomalog/contract';
+import { ANOMALY_FIELDS, DEFAULT_THRESHOLDS as DETECTOR_THRESHOLDS, type Severity, type SeverityCounts, type Thresholds } from '@anomalog/contract';
 
-export { ANOMALY_SEVERITIES, SEVERITIES, type Severity, type Thresholds } from '@anomalog/contract';
-
-export type SeverityCounts = Record<Severity, number>;
+export { ANOMALY_SEVERITIES, SEVERITIES, type Severity, type SeverityCounts, type Thresholds } from '@anomalog/contract';
 
 /** Score at which each anomaly severity starts: the default detector's (the ensemble). */
 export const DEFAULT_THRESHOLDS: Thresholds = DETECTOR_THRESHOLDS.ensemble;

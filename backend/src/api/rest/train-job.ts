@@ -1,3 +1,4 @@
+import { emptySeverityCounts } from '@anomalog/contract';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Model } from '../../models/index.js';
@@ -54,7 +55,7 @@ export async function readQuality(modelsDir: string, model: Model): Promise<Mode
 
 /** Scores held-out lines: every score must be a number in [0, 1] and few may reach medium. */
 export function validateModel(model: Model, heldOut: readonly string[], req: TrainRequest): Validation {
-  const bySeverity: Record<Severity, number> = { normal: 0, low: 0, medium: 0, high: 0, critical: 0 };
+  const bySeverity = emptySeverityCounts();
   const scorer = createScorer(model, { labels: req.labels, detector: req.detector });
   let bad = 0;
   const count = (records: ReturnType<typeof scorer.end>) => {
