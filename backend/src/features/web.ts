@@ -29,11 +29,20 @@ export const WEB_FEATURES: readonly FeatureSpec[] = [
 ];
 
 export const WEB = columnsOf(WEB_FEATURES);
+/**
+ * The four attack columns are families: code run by the server's shell or runtime (command injection, shellshock,
+ * log4shell) is `attack_cmdi`; reaching files or addresses the client should not (traversal, file inclusion, SSRF)
+ * is `attack_traversal`. The reasons name the class itself.
+ */
 const ATTACK_COLUMN: Record<AttackCategory, number> = {
   sqli: WEB.attack_sqli,
   xss: WEB.attack_xss,
   traversal: WEB.attack_traversal,
   cmdi: WEB.attack_cmdi,
+  shellshock: WEB.attack_cmdi,
+  log4shell: WEB.attack_cmdi,
+  ssrf: WEB.attack_traversal,
+  rfi: WEB.attack_traversal,
 };
 
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -174,7 +183,7 @@ function fillRequest(p: ParsedLine, status: number, uaClasses: UaClassCache, row
   row[at + WEB.query_length] = query.length;
   row[at + WEB.special_chars] = specialChars(path) + specialChars(query);
   row[at + WEB.attack_sqli] = row[at + WEB.attack_xss] = row[at + WEB.attack_traversal] = row[at + WEB.attack_cmdi] = 0;
-  for (const h of attackHits(path, query)) row[at + ATTACK_COLUMN[h.category]] = 1;
+  for (const h of attackHits(path, query, f)) row[at + ATTACK_COLUMN[h.category]] = 1;
   const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
   row[at + WEB.method] = method < 0 ? METHODS.length : method;
   row[at + WEB.ua_class] = uaClasses.indexOf(f.ua ?? '');
