@@ -121,10 +121,14 @@ function readValue(v: string, add: Add, param: boolean): void {
   }
 }
 
-/** A header worth decoding: it holds a `() {`, a `${` lookup, or escapes that could hide them. */
-function suspectHeader(h: string): boolean {
-  return h.includes('()') || h.includes('${') || h.includes('%') || h.includes('\\x') || h.includes('&#') || h.includes('$%7b') || h.includes('( )');
+/**
+ * A header worth decoding: it holds a `()` (shellshock), a `$` (a lookup), or '%', '\\' or '&' (escapes that could
+ * hide them). Browsers' user agents hold none of these.
+ */
+export function suspectHeader(h: string): boolean {
+  return HEADER_GATE.test(h);
 }
+const HEADER_GATE = /[$%\\&]|\(\s*\)/;
 
 /**
  * The raw `name=value` pairs of a query: split at '&', except an '&' that starts an HTML character reference

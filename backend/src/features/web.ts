@@ -1,4 +1,4 @@
-import { attackHits, type AttackCategory } from './attacks.js';
+import { attackHits, suspectHeader, type AttackCategory, type HeaderFields } from './attacks.js';
 import { UA_CLASSES, uaClass } from './user-agent.js';
 import { detached } from '../parsing/text.js';
 import type { Matrix, ParsedLine } from '../types.js';
@@ -183,11 +183,20 @@ function fillRequest(p: ParsedLine, status: number, uaClasses: UaClassCache, row
   row[at + WEB.query_length] = query.length;
   row[at + WEB.special_chars] = specialChars(path) + specialChars(query);
   row[at + WEB.attack_sqli] = row[at + WEB.attack_xss] = row[at + WEB.attack_traversal] = row[at + WEB.attack_cmdi] = 0;
-  for (const h of attackHits(path, query, f)) row[at + ATTACK_COLUMN[h.category]] = 1;
+  // The user agent's verdict is remembered with its class (a log has few distinct agents); the referer is read
+  // only when it is there.
+  const ua = f.ua ?? '';
+  const referer = f.referer;
+  HEADERS.ua = ua && uaClasses.suspect(ua) ? ua : undefined;
+  HEADERS.referer = referer && referer !== '-' ? referer : undefined;
+  const headers = HEADERS.ua !== undefined || HEADERS.referer !== undefined ? HEADERS : undefined;
+  for (const h of attackHits(path, query, headers)) row[at + ATTACK_COLUMN[h.category]] = 1;
   const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
   row[at + WEB.method] = method < 0 ? METHODS.length : method;
   row[at + WEB.ua_class] = uaClasses.indexOf(f.ua ?? '');
 }
+
+const HEADERS: HeaderFields = {};
 
 /** The columns scored against training: bytes and response time against the route's baseline, the template's rarity, the client's rate. */
 function fillLearnt(
@@ -209,6 +218,8 @@ function fillLearnt(
 }
 
 const UA_SLOTS = 256;
+const CLASS_MASK = 15;
+const SUSPECT = 16;
 const UA_SAMPLES = 16;
 
 /**
@@ -223,11 +234,20 @@ class UaClassCache {
   private readonly byUa = new Map<string, number>();
 
   indexOf(ua: string): number {
+    return this.entry(ua) & CLASS_MASK;
+  }
+
+  /** Whether the agent holds what a header attack needs (see attacks.ts, suspectHeader), remembered with its class. */
+  suspect(ua: string): boolean {
+    return (this.entry(ua) & SUSPECT) !== 0;
+  }
+
+  private entry(ua: string): number {
     const slot = sampledHash(ua) & (UA_SLOTS - 1);
     if (this.slots[slot] === ua) return this.slotIndex[slot];
     let i = this.byUa.get(ua);
     if (i === undefined) {
-      i = UA_CLASSES.indexOf(uaClass(ua));
+      i = UA_CLASSES.indexOf(uaClass(ua)) | (suspectHeader(ua) ? SUSPECT : 0);
       if (this.byUa.size > 10_000) this.byUa.clear();
       this.byUa.set(detached(ua), i);
     }
