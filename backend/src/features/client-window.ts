@@ -11,6 +11,9 @@ export interface WindowReading {
   requests: number;
   /** Share of those that were errors (HTTP >= 400). */
   errorRatio: number;
+  /** Requests since the client became active (it is forgotten after two idle windows), and of those to rare routes. */
+  total?: number;
+  rare?: number;
 }
 
 const PRUNE_EVERY = 100_000;
@@ -21,7 +24,9 @@ const REQUESTS = 2;
 const ERRORS = 3;
 const PREV_REQUESTS = 4;
 const PREV_ERRORS = 5;
-const STRIDE = 6;
+const TOTAL = 6;
+const RARE = 7;
+const STRIDE = 8;
 const EMPTY = -1;
 /** Keys of clients that are not dotted IPv4 addresses start here (IPv4 addresses are their own 32-bit keys). */
 const NAMED = 2 ** 32;
@@ -38,14 +43,17 @@ export class ClientWindows {
   private seen = 0;
   private readonly named = new Map<string, number>();
   private nextNamed = NAMED;
-  readonly reading: WindowReading = { requests: 0, errorRatio: 0 };
+  readonly reading: WindowReading = { requests: 0, errorRatio: 0, total: 0, rare: 0 };
 
   constructor() {
     this.resize(1024);
   }
 
-  /** Counts one request at `ts` (ms) and returns the client's window (the same object each call). */
-  add(client: string, ts: number, error: boolean): WindowReading {
+  /**
+   * Counts one request at `ts` (ms) and returns the client's window (the same object each call); `rare` marks a
+   * request to a route few clients ask for (see population.ts).
+   */
+  add(client: string, ts: number, error: boolean, rare = false): WindowReading {
     const bucket = Math.floor(ts / WINDOW_MS);
     const key = this.keyOf(client);
     let at = this.slotOf(key) * STRIDE;
@@ -69,6 +77,10 @@ export class ClientWindows {
     }
     t[at + REQUESTS]++;
     if (error) t[at + ERRORS]++;
+    t[at + TOTAL]++;
+    if (rare) t[at + RARE]++;
+    this.reading.total = t[at + TOTAL];
+    this.reading.rare = t[at + RARE];
     const overlap = 1 - (ts - bucket * WINDOW_MS) / WINDOW_MS;
     const requests = t[at + REQUESTS] + t[at + PREV_REQUESTS] * overlap;
     this.reading.requests = requests;

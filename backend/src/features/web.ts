@@ -6,6 +6,7 @@ import { ClientWindows, type WindowReading } from './client-window.js';
 import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { RobustRouteStats, type RouteStats } from './route-baseline.js';
+import { PopulationBuilder, PopulationWatch, type PopulationState } from './population.js';
 
 /** Line features of a web request (Apache/Nginx access logs). */
 export const WEB_FEATURES: readonly FeatureSpec[] = [
@@ -56,6 +57,8 @@ export interface WebBaselineState {
   rt: RouteStats;
   /** Median requests per minute of a client, over training lines (at least 1). */
   clientRate: number;
+  /** The clients compared with their population (features/population.ts); absent in models made before it. */
+  population?: PopulationState;
 }
 
 const MAX_Z = 50;
@@ -67,6 +70,7 @@ export class WebBaselineBuilder {
   private readonly rt = new RobustRouteStats();
   private readonly rates = new Float64Array(RATE_BINS);
   private readonly windows = new ClientWindows();
+  private readonly population = new PopulationBuilder();
 
   /** Learns from one line; returns its client's window (the same object each call), if it has a client and a time. */
   observe(p: ParsedLine, hit: TemplateHit): WindowReading | undefined {
@@ -75,14 +79,16 @@ export class WebBaselineBuilder {
       this.rt.add(hit.id, Math.log1p(millisOf(p)));
     }
     const client = p.fields.ip;
+    const status = statusOf(p);
+    this.population.observe(client, p.fields.ua, hit.id, p.fields.method, status, p.ts);
     if (client === undefined || p.ts === undefined) return undefined;
-    const r = this.windows.add(client, p.ts, statusOf(p) >= 400);
+    const r = this.windows.add(client, p.ts, status >= 400);
     this.rates[Math.min(RATE_BINS - 1, Math.round(r.requests))]++;
     return r;
   }
 
   finish(): WebBaselineState {
-    return { bytes: this.bytes.finish(), rt: this.rt.finish(), clientRate: Math.max(1, median(this.rates)) };
+    return { bytes: this.bytes.finish(), rt: this.rt.finish(), clientRate: Math.max(1, median(this.rates)), population: this.population.finish() };
   }
 }
 
@@ -154,17 +160,23 @@ export class WebFeatures {
   private readonly uaClasses = new UaClassCache();
   /** The last line's client window, for reasons. */
   window: WindowReading = { requests: 0, errorRatio: 0 };
+  /** The last line's client, when the population analysis finds it far from the crowd: the reason. */
+  entity: string | undefined;
+  private readonly population: PopulationWatch;
 
   constructor(
     readonly baseline: WebBaselineState,
     private readonly templates: TemplateIndex,
-  ) {}
+  ) {
+    this.population = new PopulationWatch(baseline.population);
+  }
 
   fill(p: ParsedLine, hit: TemplateHit, row: Float64Array): void {
     const status = statusOf(p);
     fillRequest(p, status, this.uaClasses, row, 0);
     const { ip } = p.fields;
-    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400)) : undefined;
+    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id))) : undefined;
+    this.entity = ip === undefined ? undefined : this.population.reason(ip, p.fields.ua, window?.total ?? 0, window?.rare ?? 0);
     fillLearnt(row, 0, this.baseline, hit.id, Math.log1p(bytesOf(p)), Math.log1p(millisOf(p)), this.templates.rarity(hit.count), window);
   }
 }
