@@ -69,6 +69,11 @@ export function attackHits(path: string, query = '', headers?: HeaderFields): At
     const p = normalise(path);
     const t = detectTraversal(p, false);
     if (t) add('traversal', t.rule, t.fragment);
+    // A path is read as SQL only when it holds a quote or a space (a decoded one): segments are words otherwise.
+    if (/['" ]/.test(p)) {
+      const sql = detectSqli(p);
+      if (sql) add('sqli', sql.rule, sql.fragment);
+    }
     readValue(p, add, false);
   }
   if (querySuspect) {

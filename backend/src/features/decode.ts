@@ -165,9 +165,12 @@ export function backslashDecode(s: string): string {
   });
 }
 
-/** Lower case, SQL block comments to a space (a versioned comment keeps its text), white space runs to one space. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Lower case (after NFKC for non-ASCII text), SQL block comments to a space (a versioned comment keeps its text), white space runs to one space. */
 export function fold(s: string): string {
-  let out = s.toLowerCase();
+  // Full-width and other compatibility forms (`＜script＞`, from `%uff1c`) read as their ASCII twins.
+  let out = NON_ASCII.test(s) ? s.normalize('NFKC').toLowerCase() : s.toLowerCase();
   if (out.includes('/*')) out = out.replace(/\/\*\*\/|\/\*!\d{0,6}|\/\*[^!][\s\S]*?\*\/|\*\//g, ' ');
   return out.replace(/[\s\u0000\u00a0\u000b]+/g, ' ');
 }

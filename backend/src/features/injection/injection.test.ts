@@ -30,6 +30,17 @@ describe('the issue examples, end to end (each missed by the old patterns)', () 
   });
 });
 
+describe('more shapes of real scanner traffic', () => {
+  it('reads shells, PHP code, full-width forms, SQL in a path, nibble-encoded percent signs', () => {
+    expect(categories('/scripts/..%c1%9c../winnt/system32/cmd.exe?/c+dir+c:\\')).toEqual(['traversal', 'cmdi']);
+    expect(categories('/index.php?x=${@print(md5(acunetix_wvs_security_test))}')).toEqual(['cmdi']);
+    expect(categories('/?q=%uff1cscript%uff1ealert(1)%uff1c/script%uff1e')).toEqual(['xss']);
+    expect(categories("/product.php/1'%20or%20'1'='1")).toEqual(['sqli']);
+    expect(categories('/..%%35%63..%%35%63boot.ini')).toEqual(['traversal']);
+    expect(categories("/blog/don't-panic")).toEqual([]);
+  });
+});
+
 describe('SQL injection by tokens', () => {
   it('reads a value in three contexts: bare, after a single quote, after a double quote', () => {
     expect(tokenize("1' or '1'='1", "'").map((t) => t.type).join('')).toBe('s&sos');

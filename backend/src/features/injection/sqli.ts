@@ -62,7 +62,7 @@ const FUNCTIONS = new Set([
   'concat_ws', 'group_concat', 'elt', 'make_set', 'ascii', 'ord', 'substring', 'substr', 'mid', 'hex', 'unhex',
   'count', 'version', 'database', 'user', 'current_user', 'system_user', 'session_user', 'schema', 'if', 'ifnull',
   'iif', 'isnull', 'nullif', 'coalesce', 'cast', 'convert', 'generate_series', 'regexp_substring', 'repeat',
-  'crypt_key', 'randomblob', 'upper', 'lower', 'length', 'len', 'md5', 'sha1', 'rand', 'exp', 'floor', 'json_keys',
+  'crypt_key', 'randomblob', 'upper', 'lower', 'length', 'len', 'rand', 'exp', 'floor', 'json_keys',
   'gtid_subset', 'row', 'xp_cmdshell', 'sys_eval', 'sys_exec', 'utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_lock',
   'ctxsys', 'sqlite_version', 'pg_read_file', 'lo_import', 'current_database', 'openrowset', 'opendatasource',
   'db_name', 'host_name', 'suser_name', 'is_srvrolemember', 'waitfor', 'name_const', 'polygon', 'multipoint',

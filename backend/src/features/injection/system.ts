@@ -34,7 +34,7 @@ const COMMANDS =
  * bin directory; then the word ends.
  */
 const AFTER_SEPARATOR = new RegExp(
-  `(?:[;|\\n\`]|&&?|\\$\\(|\\$\\{ifs\\}|^)\\s*(?:['"(){}]\\s*)*(?:(?:/usr)?(?:/local)?/s?bin/|c:[\\\\/]windows[\\\\/]system32[\\\\/])?(${COMMANDS})(?=$|[\\s;|&'"\`)<>]|\\$\\{ifs\\})`,
+  `(?:[;|\\n\`]|&&?|\\$\\(|\\$\\{ifs\\}|(?:^|\\s)/c\\s|^)\\s*(?:['"(){}]\\s*)*(?:(?:/usr)?(?:/local)?/s?bin/|c:[\\\\/]windows[\\\\/]system32[\\\\/])?(${COMMANDS})(?=$|[\\s;|&'"\`)<>]|\\$\\{ifs\\})`,
 );
 /** A closed quote then a command: `'uname'`, `"del x&rem`, `'|sleep 7`. */
 const AFTER_QUOTE = new RegExp(`['"]\\s*(?:[;|&]+\\s*)?(?:(?:/usr)?/s?bin/)?(${COMMANDS})(?=$|[\\s'"\`;|&])`);
@@ -43,6 +43,10 @@ const BIN_PATH = /(?:^|[\s;|&`'"(=])\/(?:usr\/)?(?:local\/)?s?bin\/[a-z][a-z0-9_
 /** Code-execution calls of PHP, Perl, Python, Java and friends: `system('…')`, `passthru(`, `Runtime.getRuntime().exec(`. */
 const EXEC_CALL =
   /(?:^|[^a-z0-9_])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|call_user_func|os\.system|os\.popen|subprocess\.\w+|runtime\.getruntime\(\)\.exec|processbuilder)\s*\(\s*["'`$a-z/\\]/;
+/** Shells and interpreters named in a request (`/winnt/system32/cmd.exe?/c+dir`, `/bin/sh`). */
+const SHELL_PROGRAM = /(?:^|[\\/=\s])(?:cmd|command|powershell)\.(?:exe|com)\b|(?:^|[=\s;|&])\/bin\/(?:ba|z|k|c|da)?sh\b|\/s?bin\/(?:ba|z|k|c|da)?sh(?:$|[\s?&;|])/;
+/** Code injected into an interpreter (PHP and friends): `${@print(md5(x))}`, `<?php`, `phpinfo()`, `base64_decode(`. */
+const CODE = /\$\{\s*@|<\?php|\b(?:phpinfo|base64_decode|file_put_contents|fwrite|fputs|file_get_contents|str_rot13|gzinflate|include|require|include_once|require_once|print_r|var_dump)\s*\(|\b(?:print|echo|die)\s*\(?\s*md5\s*\(/;
 /** Server-side includes that run a command. */
 const SSI = /<!--\s*#\s*(?:exec|include|echo|config|printenv|fsize|flastmod)\b/;
 /** Words in COMMANDS that are ordinary words; after a quote alone they need an argument shaped like a command's. */
@@ -58,6 +62,10 @@ export function detectCmdi(value: string): Finding | undefined {
   if (m) return { rule: 'server-side include', fragment: around(value, m.index) };
   m = EXEC_CALL.exec(value);
   if (m) return { rule: 'code execution call', fragment: around(value, m.index) };
+  m = CODE.exec(value);
+  if (m) return { rule: 'code injection', fragment: around(value, m.index) };
+  m = SHELL_PROGRAM.exec(value);
+  if (m) return { rule: 'shell program in the request', fragment: around(value, m.index) };
   if (value.includes('`')) {
     const b = /`\s*[a-z/][^`]*`/.exec(value);
     if (b) return { rule: 'command substitution `…`', fragment: around(value, b.index) };
@@ -100,7 +108,7 @@ const SENSITIVE = new RegExp(
     '(?:boot|win|system|php|my)\\.ini\\b',
     'web-inf.{0,4}web\\.xml',
     'global\\.asa\\b',
-    'windows.{0,4}(?:system32|win\\.ini|repair)',
+    'win(?:dows|nt).{0,4}(?:system32|win\\.ini|repair)',
     'inetpub.{0,4}wwwroot',
     'var.{0,4}log.{0,4}\\w',
     '\\.(?:htpasswd|htaccess|bash_history|ssh.{0,4}(?:id_rsa|authorized_keys))\\b',
