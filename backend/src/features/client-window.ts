@@ -26,7 +26,9 @@ const PREV_REQUESTS = 4;
 const PREV_ERRORS = 5;
 const TOTAL = 6;
 const RARE = 7;
-const STRIDE = 8;
+/** A number the caller keeps with the client (PopulationBuilder: its entity, plus one; 0 when none yet). */
+const TAG = 8;
+const STRIDE = 9;
 const EMPTY = -1;
 /** Keys of clients that are not dotted IPv4 addresses start here (IPv4 addresses are their own 32-bit keys). */
 const NAMED = 2 ** 32;
@@ -44,6 +46,18 @@ export class ClientWindows {
   private readonly named = new Map<string, number>();
   private nextNamed = NAMED;
   readonly reading: WindowReading = { requests: 0, errorRatio: 0, total: 0, rare: 0 };
+  /** The number the last client added is known by (its IPv4 address as a 32-bit value, or its name's number). */
+  lastKey = 0;
+  private lastAt = 0;
+
+  /** The caller's number kept with the last client added (0 until set). */
+  get tag(): number {
+    return this.table[this.lastAt + TAG];
+  }
+
+  set tag(v: number) {
+    this.table[this.lastAt + TAG] = v;
+  }
 
   constructor() {
     this.resize(1024);
@@ -55,7 +69,7 @@ export class ClientWindows {
    */
   add(client: string, ts: number, error: boolean, rare = false): WindowReading {
     const bucket = Math.floor(ts / WINDOW_MS);
-    const key = this.keyOf(client);
+    const key = (this.lastKey = this.keyOf(client));
     let at = this.slotOf(key) * STRIDE;
     let t = this.table;
     if (t[at + KEY] === EMPTY) {
@@ -79,6 +93,7 @@ export class ClientWindows {
     if (error) t[at + ERRORS]++;
     t[at + TOTAL]++;
     if (rare) t[at + RARE]++;
+    this.lastAt = at;
     this.reading.total = t[at + TOTAL];
     this.reading.rare = t[at + RARE];
     const overlap = 1 - (ts - bucket * WINDOW_MS) / WINDOW_MS;

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { ClientWindows } from './client-window.js';
 import { PopulationBuilder, PopulationWatch } from './population.js';
+
+/** The builder fed as WebBaselineBuilder feeds it: after the client's window has counted the request. */
+const windows = new ClientWindows();
+function observe(b: PopulationBuilder, ip: string, ua: string, route: number, method: string, status: number, ts: number): void {
+  windows.add(ip, ts, status >= 400);
+  windows.tag = 0; // a fresh builder per test: forget the entity a former one kept with the client
+  b.observe(windows, ip, ua, route, method, status, ts);
+}
 
 /** A crowd of `clients` browsing `routes` common routes, `each` requests apiece, one per 10 s. */
 function crowd(b: PopulationBuilder, clients: number, each: number, routes = 12): void {
   for (let c = 0; c < clients; c++) {
     for (let k = 0; k < each; k++) {
       const route = (c * 7 + k * 3) % routes;
-      b.observe(`10.0.${c >> 8}.${c & 255}`, 'Mozilla/5.0 browser', route, route === 5 ? 'POST' : 'GET', k % 17 === 0 ? 404 : 200, k * 10_000 + c);
+      observe(b, `10.0.${c >> 8}.${c & 255}`, 'Mozilla/5.0 browser', route, route === 5 ? 'POST' : 'GET', k % 17 === 0 ? 404 : 200, k * 10_000 + c);
     }
   }
 }
@@ -16,7 +25,7 @@ describe('population analysis of clients', () => {
     const b = new PopulationBuilder();
     crowd(b, 200, 30);
     // 6,000 crowd requests; the scanner's 316 are 5% of all.
-    for (let k = 0; k < 316; k++) b.observe('192.0.2.7', 'Mozilla/5.0 browser', 100 + (k % 40), k % 3 ? 'POST' : 'GET', k % 2 ? 303 : 500, k * 200);
+    for (let k = 0; k < 316; k++) observe(b, '192.0.2.7', 'Mozilla/5.0 browser', 100 + (k % 40), k % 3 ? 'POST' : 'GET', k % 2 ? 303 : 500, k * 200);
     const state = b.finish();
     expect(state.outliers.map((o) => o.ip)).toEqual(['192.0.2.7']);
     expect(state.outliers[0].reason).toMatch(/^client 192\.0\.2\.7 made 5% of all requests \(316\), 100% to routes no other client requested, 66% POST, 50% HTTP 5xx/);
@@ -26,9 +35,9 @@ describe('population analysis of clients', () => {
     const b = new PopulationBuilder();
     crowd(b, 200, 30);
     // Heavy and ordinary: the crowd's routes and mix, ten times the requests.
-    for (let k = 0; k < 300; k++) b.observe('10.9.9.9', 'Mozilla/5.0 browser', (k * 3) % 12, (k * 3) % 12 === 5 ? 'POST' : 'GET', k % 17 === 0 ? 404 : 200, k * 10_000);
+    for (let k = 0; k < 300; k++) observe(b, '10.9.9.9', 'Mozilla/5.0 browser', (k * 3) % 12, (k * 3) % 12 === 5 ? 'POST' : 'GET', k % 17 === 0 ? 404 : 200, k * 10_000);
     // Heavy, on common routes, but all POSTs answered with errors.
-    for (let k = 0; k < 300; k++) b.observe('198.51.100.4', 'Mozilla/5.0 browser', k % 12, 'POST', 500, k * 1_000);
+    for (let k = 0; k < 300; k++) observe(b, '198.51.100.4', 'Mozilla/5.0 browser', k % 12, 'POST', 500, k * 1_000);
     const state = b.finish();
     expect(state.outliers.map((o) => o.ip)).toEqual(['198.51.100.4']);
     expect(state.outliers[0].reason).toContain('100% POST');
@@ -37,7 +46,7 @@ describe('population analysis of clients', () => {
   it('finds an address and user agent pair when the address as a whole is ordinary', () => {
     const b = new PopulationBuilder();
     crowd(b, 200, 30);
-    for (let k = 0; k < 25; k++) b.observe('10.0.0.1', 'Mozilla/5.0 disguised', 200 + k, 'POST', 303, k * 1_000);
+    for (let k = 0; k < 25; k++) observe(b, '10.0.0.1', 'Mozilla/5.0 disguised', 200 + k, 'POST', 303, k * 1_000);
     const state = b.finish();
     const hit = state.outliers.find((o) => o.ip === '10.0.0.1');
     expect(hit?.ua).toBe('Mozilla/5.0 disguised');

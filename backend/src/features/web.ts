@@ -79,10 +79,10 @@ export class WebBaselineBuilder {
       this.rt.add(hit.id, Math.log1p(millisOf(p)));
     }
     const client = p.fields.ip;
-    const status = statusOf(p);
-    this.population.observe(client, p.fields.ua, hit.id, p.fields.method, status, p.ts);
     if (client === undefined || p.ts === undefined) return undefined;
+    const status = statusOf(p);
     const r = this.windows.add(client, p.ts, status >= 400);
+    this.population.observe(this.windows, client, p.fields.ua, hit.id, p.fields.method, status, p.ts);
     this.rates[Math.min(RATE_BINS - 1, Math.round(r.requests))]++;
     return r;
   }
