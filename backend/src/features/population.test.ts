@@ -64,4 +64,10 @@ describe('population analysis of clients', () => {
     expect(watch.reason('203.0.113.5', 'x', 21, 15)).toContain('client 203.0.113.5');
     expect(watch.reason('10.0.0.1', 'x', 30, 1)).toBeUndefined();
   });
+
+  it('reads no route as rare with a model made before population analysis', () => {
+    const watch = new PopulationWatch(undefined);
+    expect(watch.rare(3)).toBe(false);
+    expect(watch.rare(-1)).toBe(false);
+  });
 });

@@ -364,7 +364,10 @@ export class PopulationWatch {
   /** Reasons already written for clients flagged while scoring, by client. */
   private readonly live = new Map<string, string>();
 
+  private readonly known: boolean;
+
   constructor(state: PopulationState | undefined) {
+    this.known = state !== undefined;
     this.routeClients = state?.routeClients ?? [];
     this.rareOthers = state?.rareOthers ?? 1;
     for (const o of state?.outliers ?? []) {
@@ -373,8 +376,12 @@ export class PopulationWatch {
     }
   }
 
-  /** Whether a request to this route counts as rare (few clients asked for it in training, or it is new). */
+  /**
+   * Whether a request to this route counts as rare (few clients asked for it in training, or it is new). A model
+   * made before population analysis knows no route's clients: nothing is rare then.
+   */
   rare(route: number): boolean {
+    if (!this.known) return false;
     return route < 0 || (this.routeClients[route] ?? 0) <= this.rareOthers + 1;
   }
 
