@@ -14,6 +14,8 @@ export interface WindowReading {
   /** Requests since the client became active (it is forgotten after two idle windows), and of those to rare routes. */
   total?: number;
   rare?: number;
+  /** Of those, requests to another route than the client's request before (a prober moves from route to route). */
+  switches?: number;
 }
 
 const PRUNE_EVERY = 100_000;
@@ -28,7 +30,9 @@ const TOTAL = 6;
 const RARE = 7;
 /** A number the caller keeps with the client (PopulationBuilder: its entity, plus one; 0 when none yet). */
 const TAG = 8;
-const STRIDE = 9;
+const LAST_ROUTE = 9;
+const SWITCHES = 10;
+const STRIDE = 11;
 const EMPTY = -1;
 /** Keys of clients that are not dotted IPv4 addresses start here (IPv4 addresses are their own 32-bit keys). */
 const NAMED = 2 ** 32;
@@ -45,7 +49,7 @@ export class ClientWindows {
   private seen = 0;
   private readonly named = new Map<string, number>();
   private nextNamed = NAMED;
-  readonly reading: WindowReading = { requests: 0, errorRatio: 0, total: 0, rare: 0 };
+  readonly reading: WindowReading = { requests: 0, errorRatio: 0, total: 0, rare: 0, switches: 0 };
   /** The number the last client added is known by (its IPv4 address as a 32-bit value, or its name's number). */
   lastKey = 0;
   private lastAt = 0;
@@ -65,9 +69,9 @@ export class ClientWindows {
 
   /**
    * Counts one request at `ts` (ms) and returns the client's window (the same object each call); `rare` marks a
-   * request to a route few clients ask for (see population.ts).
+   * request to a route few clients ask for, `route` is its route id (see population.ts).
    */
-  add(client: string, ts: number, error: boolean, rare = false): WindowReading {
+  add(client: string, ts: number, error: boolean, rare = false, route = -1): WindowReading {
     const bucket = Math.floor(ts / WINDOW_MS);
     const key = (this.lastKey = this.keyOf(client));
     let at = this.slotOf(key) * STRIDE;
@@ -93,6 +97,9 @@ export class ClientWindows {
     if (error) t[at + ERRORS]++;
     t[at + TOTAL]++;
     if (rare) t[at + RARE]++;
+    if (t[at + TOTAL] > 1 && t[at + LAST_ROUTE] !== route) t[at + SWITCHES]++;
+    t[at + LAST_ROUTE] = route;
+    this.reading.switches = t[at + SWITCHES];
     this.lastAt = at;
     this.reading.total = t[at + TOTAL];
     this.reading.rare = t[at + RARE];

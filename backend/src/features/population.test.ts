@@ -43,6 +43,14 @@ describe('population analysis of clients', () => {
     expect(state.outliers[0].reason).toContain('100% POST');
   });
 
+  it('leaves alone a client that polls an endpoint of its own, and a busy client with ordinary answers', () => {
+    const b = new PopulationBuilder();
+    crowd(b, 200, 30);
+    for (let k = 0; k < 400; k++) observe(b, '10.8.0.1', 'health-check/1.0', 500, 'GET', 200, k * 15_000);
+    for (let k = 0; k < 600; k++) observe(b, '10.8.0.2', 'partner-sdk/2.1', k % 12, 'POST', 200, k * 100);
+    expect(b.finish().outliers).toEqual([]);
+  });
+
   it('finds an address and user agent pair when the address as a whole is ordinary', () => {
     const b = new PopulationBuilder();
     crowd(b, 200, 30);
@@ -63,6 +71,8 @@ describe('population analysis of clients', () => {
     // Once flagged, the client keeps its reason for the rest of its burst.
     expect(watch.reason('203.0.113.5', 'x', 21, 15)).toContain('client 203.0.113.5');
     expect(watch.reason('10.0.0.1', 'x', 30, 1)).toBeUndefined();
+    // Polling one new endpoint: every request rare, but never another route.
+    expect(watch.reason('10.0.0.2', 'x', 40, 40, 0)).toBeUndefined();
   });
 
   it('reads no route as rare with a model made before population analysis', () => {

@@ -24,6 +24,7 @@ import type { ClientWindows } from './client-window.js';
 export const MIN_REQUESTS = 20;
 export const MIN_RARE = 10;
 export const RARE_SHARE = 0.5;
+const MIN_PROBED_ROUTES = 10;
 const HEAVY_SHARE = 0.01;
 const HEAVY_TIMES_MEDIAN = 8;
 const Z = 6;
@@ -322,14 +323,19 @@ class Judge {
     if (z(a.s5 / a.n, this.s5) >= Z) behaviours.push(`${pct(a.s5 / a.n)} HTTP 5xx`);
     if (z(a.s4 / a.n, this.s4) >= Z) behaviours.push(`${pct(a.s4 / a.n)} HTTP 4xx`);
     if (z(a.s3 / a.n, this.s3) >= Z) behaviours.push(`${pct(a.s3 / a.n)} HTTP 3xx`);
+    const answers = behaviours.length > (z(a.post / a.n, this.post) >= Z ? 1 : 0);
     if (z(Math.log2(a.routes), this.routes) >= Z) behaviours.push(`${a.routes} distinct routes`);
     if (z(Math.log2(a.maxMinute), this.burst) >= Z) behaviours.push(`${a.maxMinute} requests in one minute`);
     const rareWords = this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
     const head = `made ${pct(share)} of all requests (${a.n})`;
-    if (a.rare >= MIN_RARE && rareShare >= RARE_SHARE) {
+    // A client polling one or two endpoints of its own (a health check, a partner's integration) is no prober: it
+    // must also stand out in a behaviour, or spread over many routes.
+    if (a.rare >= MIN_RARE && rareShare >= RARE_SHARE && (behaviours.length > 0 || a.routes >= MIN_PROBED_ROUTES)) {
       return { text: [`${head}, ${pct(rareShare)} to routes ${rareWords}`, ...behaviours].join(', '), strength: 1 + rareShare + share };
     }
-    if (share >= HEAVY_SHARE && share >= HEAVY_TIMES_MEDIAN * this.medianShare && behaviours.length >= 2) {
+    // Heavy and unusual: two behaviours far out, one of them in its answers (a busy API client that POSTs in bursts
+    // but gets ordinary answers is a customer, not an attacker).
+    if (share >= HEAVY_SHARE && share >= HEAVY_TIMES_MEDIAN * this.medianShare && behaviours.length >= 2 && answers) {
       return { text: [head, ...behaviours].join(', '), strength: share };
     }
     return undefined;
@@ -385,8 +391,11 @@ export class PopulationWatch {
     return route < 0 || (this.routeClients[route] ?? 0) <= this.rareOthers + 1;
   }
 
-  /** The client's reason, if it is an outlier: from training, or from its running counts in this burst. */
-  reason(ip: string, ua: string | undefined, total: number, rare: number): string | undefined {
+  /**
+   * The client's reason, if it is an outlier: from training, or from its running counts in this burst (`switches`:
+   * requests to another route than the one before; a client polling one endpoint is no prober).
+   */
+  reason(ip: string, ua: string | undefined, total: number, rare: number, switches = total): string | undefined {
     if (this.byIp.size) {
       const r = this.byIp.get(ip);
       if (r !== undefined) return r;
@@ -399,7 +408,7 @@ export class PopulationWatch {
       const r = this.live.get(ip);
       if (r !== undefined) return r;
     }
-    if (total >= MIN_REQUESTS && rare >= MIN_RARE && rare >= RARE_SHARE * total) {
+    if (total >= MIN_REQUESTS && rare >= MIN_RARE && rare >= RARE_SHARE * total && switches >= RARE_SHARE * total) {
       const words = this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
       const text = `client ${ip}: ${rare} of its ${Math.round(total)} requests in this burst to routes ${words} in training`;
       if (this.live.size > 10_000) this.live.clear();

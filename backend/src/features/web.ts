@@ -175,8 +175,8 @@ export class WebFeatures {
     const status = statusOf(p);
     fillRequest(p, status, this.uaClasses, row, 0);
     const { ip } = p.fields;
-    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id))) : undefined;
-    this.entity = ip === undefined ? undefined : this.population.reason(ip, p.fields.ua, window?.total ?? 0, window?.rare ?? 0);
+    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), hit.id)) : undefined;
+    this.entity = ip === undefined ? undefined : this.population.reason(ip, p.fields.ua, window?.total ?? 0, window?.rare ?? 0, window?.switches ?? 0);
     fillLearnt(row, 0, this.baseline, hit.id, Math.log1p(bytesOf(p)), Math.log1p(millisOf(p)), this.templates.rarity(hit.count), window);
   }
 }
