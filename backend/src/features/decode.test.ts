@@ -44,8 +44,11 @@ describe('normalise', () => {
   it('folds case, white space and SQL comments; a versioned comment keeps its text', () => {
     expect(fold('1/**/UNION/**/SELECT')).toBe('1 union select');
     expect(fold('1 /*!50000UNION*/ /*!SELECT*/')).toBe('1 union select ');
-    expect(fold('a\t\n  b')).toBe('a b');
-    expect(normalise('UnIoN%0aSeLeCt')).toBe('union select');
+    expect(fold('a\t  b')).toBe('a b');
+    // A line break stays one: a shell runs what follows it.
+    expect(fold('a\t\n  b')).toBe('a\nb');
+    expect(normalise('UnIoN%0aSeLeCt')).toBe('union\nselect');
+    expect(normalise('%3C%00script%3E')).toBe('<script>');
   });
 
   it('decodes layers of different encodings', () => {

@@ -167,10 +167,16 @@ export function backslashDecode(s: string): string {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/** Lower case (after NFKC for non-ASCII text), SQL block comments to a space (a versioned comment keeps its text), white space runs to one space. */
+/**
+ * Lower case (after NFKC for non-ASCII text), SQL block comments to a space (a versioned comment keeps its text),
+ * white space runs to one space or, when they hold a line break, to one '\n'; NUL dropped.
+ */
 export function fold(s: string): string {
   // Full-width and other compatibility forms (`＜script＞`, from `%uff1c`) read as their ASCII twins.
   let out = NON_ASCII.test(s) ? s.normalize('NFKC').toLowerCase() : s.toLowerCase();
   if (out.includes('/*')) out = out.replace(/\/\*\*\/|\/\*!\d{0,6}|\/\*[^!][\s\S]*?\*\/|\*\//g, ' ');
-  return out.replace(/[\s\u0000\u00a0\u000b]+/g, ' ');
+  // NUL is dropped (old browsers and C string functions skip or stop at it: `<%00script>`); a line break stays one
+  // '\n' (a shell runs what follows it); other white space runs become one space.
+  if (out.includes('\u0000')) out = out.replace(/\u0000/g, '');
+  return out.replace(/[^\S\n]*\n[\s]*/g, '\n').replace(/[^\S\n]+/g, ' ');
 }

@@ -38,6 +38,11 @@ describe('more shapes of real scanner traffic', () => {
     expect(categories("/product.php/1'%20or%20'1'='1")).toEqual(['sqli']);
     expect(categories('/..%%35%63..%%35%63boot.ini')).toEqual(['traversal']);
     expect(categories("/blog/don't-panic")).toEqual([]);
+    expect(categories('/a.php?b=x%0aid')).toEqual(['cmdi']);
+    expect(categories('/a.php?q=<%00script>alert(1)</script>')).toEqual(['xss']);
+    expect(categories('/a.php?page=php://filter/resource=index.php')).toEqual(['rfi']);
+    // A line break in a text area's value, then an ordinary word: no command.
+    expect(categories('/contact?msg=hello%0d%0aid+like+to+ask')).toEqual([]);
   });
 });
 

@@ -82,7 +82,10 @@ export function detectCmdi(value: string): Finding | undefined {
     // At the very start of a value (nothing before it ends a command) only a command with a command's argument
     // counts ("dir c:/", "ping -n 3", "sleep 5"), or one named by its bin path: a value that is a word is no injection.
     const atStart = m.index === 0 && !/[;|&`$\n'"(){}]/.test(lead);
-    if (!atStart || /[\\/]/.test(lead) || commandArgument(word, rest) || /^\s*[;|&]/.test(rest)) return { rule: `command ${word} after a separator`, fragment: around(value, m.index) };
+    // After a line break alone (text from a form's text area), an ordinary word needs a command's shape too.
+    const afterBreak = /^\n\s*$/.test(lead) && ORDINARY.test(word);
+    const shaped = /[\\/]/.test(lead) || commandArgument(word, rest) || /^\s*[;|&]/.test(rest) || (!atStart && /^\s*$/.test(rest));
+    if ((!atStart && !afterBreak) || shaped) return { rule: `command ${word} after a separator`, fragment: around(value, m.index) };
   }
   m = AFTER_QUOTE.exec(value);
   if (m) {
@@ -188,7 +191,7 @@ export function detectLog4shell(text: string): Finding | undefined {
 /** Schemes a server-side fetcher should never be handed. */
 const FETCH_SCHEMES = /\b(gopher|dict|ldap|tftp|jar|netdoc|sftp|ssh2|telnet):\/\//;
 /** Wrappers that read or run local files (PHP and others). */
-const INCLUDE_SCHEMES = /\b(?:(file):\/|(php):\/\/(?:filter|input|fd|memory)|(phar|zip|expect|glob|rar|ogg|compress\.zlib|compress\.bzip2):\/\/|(data):(?:text\/plain|[a-z]+\/[a-z+.-]+;base64)?,)/;
+const INCLUDE_SCHEMES = /\b(?:(file):\/|(php):\/\/(?:filter|input|fd|memory)|(phar|zip|expect|glob|rar|ogg|compress\.zlib|compress\.bzip2):\/\/|(data):(?:\/\/)?(?:[a-z]+\/[a-z+.-]+)?(?:;base64)?,)/;
 const URL = /\b(?:https?|ftps?):\/\/([^/?#\s'"<>]*)([^\s'"<>]*)/g;
 
 export interface UrlFinding extends Finding {
