@@ -6,6 +6,7 @@
  * shape of the payload. Each hit names its class, the rule and the decoded fragment ("SQL injection (UNION SELECT):
  * 1' union select …"); the raw line is never changed.
  */
+import { detached } from '../parsing/text.js';
 import { normalise } from './decode.js';
 import { detectSqli } from './injection/sqli.js';
 import { detectXss } from './injection/xss.js';
@@ -61,10 +62,35 @@ export function attackHits(path: string, query = '', headers?: HeaderFields): At
   const referer = headers?.referer;
   const headerSuspect = (ua !== undefined && suspectHeader(ua)) || (referer !== undefined && suspectHeader(referer));
   if (!pathSuspect && !querySuspect && !headerSuspect) return NO_HITS;
+  const target = pathSuspect || querySuspect ? targetHits(path, query, pathSuspect, querySuspect) : NO_HITS;
+  if (!headerSuspect) return target;
+  const hits = [...target];
+  const add = adder(hits);
+  for (const h of [ua, referer]) {
+    if (h === undefined || !suspectHeader(h)) continue;
+    const v = normalise(h);
+    const s = detectShellshock(v);
+    if (s) add('shellshock', s.rule, s.fragment);
+    const l = detectLog4shell(v);
+    if (l) add('log4shell', l.rule, l.fragment);
+  }
+  return hits.length ? hits : NO_HITS;
+}
+const NO_HITS: AttackHit[] = [];
+
+/**
+ * The verdicts on recent suspicious targets: a log repeats its URLs (a popular search, a scanner's probe sent again),
+ * and reading one through every decoder and detector costs 10-20 µs. Callers never change a returned array.
+ */
+const recent = new Map<string, AttackHit[]>();
+const RECENT = 4096;
+
+function targetHits(path: string, query: string, pathSuspect: boolean, querySuspect: boolean): AttackHit[] {
+  const key = `${path}\u0001${query}`;
+  const known = recent.get(key);
+  if (known !== undefined) return known;
   const hits: AttackHit[] = [];
-  const add = (category: AttackCategory, rule: string, fragment: string) => {
-    if (!hits.some((h) => h.category === category)) hits.push({ category, rule, fragment });
-  };
+  const add = adder(hits);
   if (pathSuspect) {
     const p = normalise(path);
     const t = detectTraversal(p, false);
@@ -88,19 +114,19 @@ export function attackHits(path: string, query = '', headers?: HeaderFields): At
       readValue(value, add, true);
     }
   }
-  if (headerSuspect) {
-    for (const h of [ua, referer]) {
-      if (h === undefined || !suspectHeader(h)) continue;
-      const v = normalise(h);
-      const s = detectShellshock(v);
-      if (s) add('shellshock', s.rule, s.fragment);
-      const l = detectLog4shell(v);
-      if (l) add('log4shell', l.rule, l.fragment);
-    }
-  }
-  return hits.length ? hits : NO_HITS;
+  // Cached strings must not hold the input chunk their text was sliced from (see detached).
+  for (const h of hits) h.fragment = detached(h.fragment);
+  const out = hits.length ? hits : NO_HITS;
+  if (recent.size >= RECENT) recent.clear();
+  recent.set(detached(key), out);
+  return out;
 }
-const NO_HITS: AttackHit[] = [];
+
+function adder(hits: AttackHit[]): Add {
+  return (category, rule, fragment) => {
+    if (!hits.some((h) => h.category === category)) hits.push({ category, rule, fragment });
+  };
+}
 
 type Add = (category: AttackCategory, rule: string, fragment: string) => void;
 

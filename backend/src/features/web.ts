@@ -198,14 +198,15 @@ function fillRequest(p: ParsedLine, status: number, uaClasses: UaClassCache, row
   // The user agent's verdict is remembered with its class (a log has few distinct agents); the referer is read
   // only when it is there.
   const ua = f.ua ?? '';
+  const uaEntry = uaClasses.entry(ua);
   const referer = f.referer;
-  HEADERS.ua = ua && uaClasses.suspect(ua) ? ua : undefined;
+  HEADERS.ua = uaEntry & SUSPECT ? ua : undefined;
   HEADERS.referer = referer && referer !== '-' ? referer : undefined;
   const headers = HEADERS.ua !== undefined || HEADERS.referer !== undefined ? HEADERS : undefined;
   for (const h of attackHits(path, query, headers)) row[at + ATTACK_COLUMN[h.category]] = 1;
   const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
   row[at + WEB.method] = method < 0 ? METHODS.length : method;
-  row[at + WEB.ua_class] = uaClasses.indexOf(f.ua ?? '');
+  row[at + WEB.ua_class] = uaEntry & CLASS_MASK;
 }
 
 const HEADERS: HeaderFields = {};
@@ -254,7 +255,8 @@ class UaClassCache {
     return (this.entry(ua) & SUSPECT) !== 0;
   }
 
-  private entry(ua: string): number {
+  /** The agent's class index (CLASS_MASK bits) and SUSPECT flag, remembered. */
+  entry(ua: string): number {
     const slot = sampledHash(ua) & (UA_SLOTS - 1);
     if (this.slots[slot] === ua) return this.slotIndex[slot];
     let i = this.byUa.get(ua);
