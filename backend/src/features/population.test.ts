@@ -68,8 +68,9 @@ describe('population analysis of clients', () => {
     expect(watch.rare(-1)).toBe(true);
     expect(watch.reason('203.0.113.5', 'x', 19, 19)).toBeUndefined();
     expect(watch.reason('203.0.113.5', 'x', 20, 15)).toBe('client 203.0.113.5: 15 of its 20 requests in this burst to routes no other client requested in training');
-    // Once flagged, the client keeps its reason for the rest of its burst.
-    expect(watch.reason('203.0.113.5', 'x', 21, 15)).toContain('client 203.0.113.5');
+    // Once flagged (the caller remembers it with the client's window), the client keeps its reason for its burst.
+    expect(watch.reason('203.0.113.5', 'x', 40, 15, 40)).toBeUndefined();
+    expect(watch.reason('203.0.113.5', 'x', 40, 15, 40, true)).toContain('client 203.0.113.5');
     expect(watch.reason('10.0.0.1', 'x', 30, 1)).toBeUndefined();
     // Polling one new endpoint: every request rare, but never another route.
     expect(watch.reason('10.0.0.2', 'x', 40, 40, 0)).toBeUndefined();

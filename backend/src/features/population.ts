@@ -367,9 +367,6 @@ export class PopulationWatch {
   private readonly byIpUa = new Map<string, string>();
   private readonly routeClients: readonly number[];
   private readonly rareOthers: number;
-  /** Reasons already written for clients flagged while scoring, by client. */
-  private readonly live = new Map<string, string>();
-
   private readonly known: boolean;
 
   constructor(state: PopulationState | undefined) {
@@ -393,9 +390,10 @@ export class PopulationWatch {
 
   /**
    * The client's reason, if it is an outlier: from training, or from its running counts in this burst (`switches`:
-   * requests to another route than the one before; a client polling one endpoint is no prober).
+   * requests to another route than the one before; a client polling one endpoint is no prober). `flagged`: the
+   * burst was flagged before (the caller keeps that with the client's window, so it ends with the burst).
    */
-  reason(ip: string, ua: string | undefined, total: number, rare: number, switches = total): string | undefined {
+  reason(ip: string, ua: string | undefined, total: number, rare: number, switches = total, flagged = false): string | undefined {
     if (this.byIp.size) {
       const r = this.byIp.get(ip);
       if (r !== undefined) return r;
@@ -404,17 +402,15 @@ export class PopulationWatch {
       const r = this.byIpUa.get(`${ip}\n${ua ?? '-'}`);
       if (r !== undefined) return r;
     }
-    if (this.live.size) {
-      const r = this.live.get(ip);
-      if (r !== undefined) return r;
-    }
-    if (total >= MIN_REQUESTS && rare >= MIN_RARE && rare >= RARE_SHARE * total && switches >= RARE_SHARE * total) {
+    if (flagged || this.burst(total, rare, switches)) {
       const words = this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
-      const text = `client ${ip}: ${rare} of its ${Math.round(total)} requests in this burst to routes ${words} in training`;
-      if (this.live.size > 10_000) this.live.clear();
-      this.live.set(detached(ip), text);
-      return text;
+      return `client ${ip}: ${rare} of its ${Math.round(total)} requests in this burst to routes ${words} in training`;
     }
     return undefined;
+  }
+
+  /** Whether running counts make a burst of probing: mostly rare routes, moving from route to route. */
+  burst(total: number, rare: number, switches: number): boolean {
+    return total >= MIN_REQUESTS && rare >= MIN_RARE && rare >= RARE_SHARE * total && switches >= RARE_SHARE * total;
   }
 }

@@ -175,8 +175,17 @@ export class WebFeatures {
     const status = statusOf(p);
     fillRequest(p, status, this.uaClasses, row, 0);
     const { ip } = p.fields;
-    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), hit.id)) : undefined;
-    this.entity = ip === undefined ? undefined : this.population.reason(ip, p.fields.ua, window?.total ?? 0, window?.rare ?? 0, window?.switches ?? 0);
+    // Routes training never saw share the id -1: a hash of the route tells them apart for the route switches.
+    const routeKey = hit.id >= 0 ? hit.id : -2 - (stringHash(hit.template) & 0x3fffffff);
+    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), routeKey)) : undefined;
+    if (ip === undefined) this.entity = undefined;
+    else if (!window) this.entity = this.population.reason(ip, p.fields.ua, 0, 0, 0);
+    else {
+      // A burst once flagged stays flagged while the client's window lives (the tag is kept in its slot).
+      const flagged = this.windows.tag === 1;
+      this.entity = this.population.reason(ip, p.fields.ua, window.total ?? 0, window.rare ?? 0, window.switches ?? 0, flagged);
+      if (!flagged && this.entity !== undefined && this.population.burst(window.total ?? 0, window.rare ?? 0, window.switches ?? 0)) this.windows.tag = 1;
+    }
     fillLearnt(row, 0, this.baseline, hit.id, Math.log1p(bytesOf(p)), Math.log1p(millisOf(p)), this.templates.rarity(hit.count), window);
   }
 }
@@ -269,6 +278,12 @@ class UaClassCache {
     this.slotIndex[slot] = i;
     return i;
   }
+}
+
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function sampledHash(s: string): number {
