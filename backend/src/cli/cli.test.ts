@@ -83,8 +83,8 @@ describe('anomalog scan', { timeout: 300_000 }, async () => {
     expectContract(records, 3000);
     const ranked = [...records].sort((a, b) => (b.score as number) - (a.score as number));
     expect(ranked.slice(0, 2).map((r) => r.line).sort()).toEqual([1201, 2401]);
-    expect(records[1200].reasons).toContain('SQL injection pattern: UNION SELECT');
-    expect(records[2400].reasons).toContain('command injection pattern: shell command after separator');
+    expect(records[1200].reasons).toContain("SQL injection (UNION SELECT): 1' union select password from users--");
+    expect(records[2400].reasons).toContain('command injection (command cat after a separator): ;cat /etc/passwd');
   });
 
   it('reads a format of your own with --pattern, in train and scan', async () => {

@@ -20,6 +20,8 @@ export const RULE_STRENGTH = {
   authFailures: 0.65,
   /** A method outside the standard set that the server refused (400, 405, 501): a probe, not a client's request. */
   refusedMethod: 0.65,
+  /** A client far from the population of clients (features/population.ts): every line of it. */
+  population: 0.65,
   /** A session lacks a step of the usual lifecycle, or has two steps the other way round. */
   sessionShape: 0.5,
 } as const;

@@ -32,7 +32,7 @@ export function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
   if (attack > 0) {
     const { path = '', query = '' } = p.fields;
     const strength = attack > 1 ? RULE_STRENGTH.attackMulti : RULE_STRENGTH.attack;
-    for (const h of attackHits(path, query)) out.push({ kind: 'rule', strength, reason: describeAttack(h) });
+    for (const h of attackHits(path, query, p.fields)) out.push({ kind: 'rule', strength, reason: describeAttack(h) });
   }
   if (tool) out.push({ kind: 'rule', strength: RULE_STRENGTH.tool, reason: `scanner or tool user agent: ${uaToolName(p.fields.ua ?? '')}` });
   if (large) {

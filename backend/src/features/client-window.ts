@@ -11,6 +11,11 @@ export interface WindowReading {
   requests: number;
   /** Share of those that were errors (HTTP >= 400). */
   errorRatio: number;
+  /** Requests since the client became active (it is forgotten after two idle windows), and of those to rare routes. */
+  total?: number;
+  rare?: number;
+  /** Of those, requests to another route than the client's request before (a prober moves from route to route). */
+  switches?: number;
 }
 
 const PRUNE_EVERY = 100_000;
@@ -21,7 +26,13 @@ const REQUESTS = 2;
 const ERRORS = 3;
 const PREV_REQUESTS = 4;
 const PREV_ERRORS = 5;
-const STRIDE = 6;
+const TOTAL = 6;
+const RARE = 7;
+/** A number the caller keeps with the client (PopulationBuilder: its entity, plus one; 0 when none yet). */
+const TAG = 8;
+const LAST_ROUTE = 9;
+const SWITCHES = 10;
+const STRIDE = 11;
 const EMPTY = -1;
 /** Keys of clients that are not dotted IPv4 addresses start here (IPv4 addresses are their own 32-bit keys). */
 const NAMED = 2 ** 32;
@@ -38,16 +49,31 @@ export class ClientWindows {
   private seen = 0;
   private readonly named = new Map<string, number>();
   private nextNamed = NAMED;
-  readonly reading: WindowReading = { requests: 0, errorRatio: 0 };
+  readonly reading: WindowReading = { requests: 0, errorRatio: 0, total: 0, rare: 0, switches: 0 };
+  /** The number the last client added is known by (its IPv4 address as a 32-bit value, or its name's number). */
+  lastKey = 0;
+  private lastAt = 0;
+
+  /** The caller's number kept with the last client added (0 until set). */
+  get tag(): number {
+    return this.table[this.lastAt + TAG];
+  }
+
+  set tag(v: number) {
+    this.table[this.lastAt + TAG] = v;
+  }
 
   constructor() {
     this.resize(1024);
   }
 
-  /** Counts one request at `ts` (ms) and returns the client's window (the same object each call). */
-  add(client: string, ts: number, error: boolean): WindowReading {
+  /**
+   * Counts one request at `ts` (ms) and returns the client's window (the same object each call); `rare` marks a
+   * request to a route few clients ask for, `route` is its route id (see population.ts).
+   */
+  add(client: string, ts: number, error: boolean, rare = false, route = -1): WindowReading {
     const bucket = Math.floor(ts / WINDOW_MS);
-    const key = this.keyOf(client);
+    const key = (this.lastKey = this.keyOf(client));
     let at = this.slotOf(key) * STRIDE;
     let t = this.table;
     if (t[at + KEY] === EMPTY) {
@@ -69,6 +95,14 @@ export class ClientWindows {
     }
     t[at + REQUESTS]++;
     if (error) t[at + ERRORS]++;
+    t[at + TOTAL]++;
+    if (rare) t[at + RARE]++;
+    if (t[at + TOTAL] > 1 && t[at + LAST_ROUTE] !== route) t[at + SWITCHES]++;
+    t[at + LAST_ROUTE] = route;
+    this.reading.switches = t[at + SWITCHES];
+    this.lastAt = at;
+    this.reading.total = t[at + TOTAL];
+    this.reading.rare = t[at + RARE];
     const overlap = 1 - (ts - bucket * WINDOW_MS) / WINDOW_MS;
     const requests = t[at + REQUESTS] + t[at + PREV_REQUESTS] * overlap;
     this.reading.requests = requests;

@@ -7,26 +7,30 @@ import { uaClass, uaToolName } from './user-agent.js';
 const described = (target: string) => attackHits(target).map(describeAttack);
 
 describe('attack patterns', () => {
-  it('names the SQL injection it found, also when URL-encoded', () => {
-    expect(described("/search?q=1' UNION SELECT username,password FROM users--")).toContain('SQL injection pattern: UNION SELECT');
-    expect(described('/api/users?id=1%20OR%201=1')).toEqual(['SQL injection pattern: OR 1=1']);
-    expect(described('/s?q=1%2527%2520union%2520select%25201')).toContain('SQL injection pattern: UNION SELECT');
+  it('names the SQL injection it found and the decoded fragment, also when URL-encoded', () => {
+    expect(described("/search?q=1' UNION SELECT username,password FROM users--")).toEqual(["SQL injection (UNION SELECT): 1' union select username,password from users--"]);
+    expect(described('/api/users?id=1%20OR%201=1')).toEqual(['SQL injection (OR expression): 1 or 1=1']);
+    expect(described('/s?q=1%2527%2520union%2520select%25201')).toEqual(["SQL injection (UNION SELECT): 1' union select 1"]);
   });
 
   it('finds XSS, traversal and command injection, one hit per category', () => {
-    expect(described('/search?q=<script>alert(1)</script>')).toEqual(['XSS pattern: <script>']);
-    expect(described('/admin/../../etc/passwd')).toEqual(['path traversal pattern: ../']);
-    expect(described('/download?f=%2e%2e%2fetc%2fshadow')).toEqual(['path traversal pattern: ../']);
-    expect(described('/.env')).toEqual(['path traversal pattern: /.env']);
+    expect(described('/search?q=<script>alert(1)</script>')).toEqual(['XSS (<script> tag): <script>alert(1)</script>']);
+    expect(described('/admin/../../etc/passwd')).toEqual(['path traversal (sensitive file etc/passwd): /admin/../../etc/passwd']);
+    expect(described('/download?f=%2e%2e%2fetc%2fshadow')).toEqual(['path traversal (sensitive file etc/shadow): ../etc/shadow']);
+    expect(described('/.env')).toEqual(['path traversal (probe for .env): /.env']);
     const cmd = described('/cgi-bin/test.cgi?cmd=;cat%20/etc/shadow');
-    expect(cmd).toContain('command injection pattern: shell command after separator');
-    expect(cmd).toContain('path traversal pattern: /etc/shadow');
+    expect(cmd).toContain('command injection (command cat after a separator): ;cat /etc/shadow');
+    expect(cmd).toContain('path traversal (sensitive file etc/shadow): ;cat /etc/shadow');
   });
 
   it('leaves ordinary requests alone', () => {
-    for (const t of ['/', '/products/1234', '/search?q=shoes', '/search?q=black and white shoes', '/api/orders?page=2&sort=desc', "/blog/don't-panic"]) {
-      expect(attackHits(t), t).toEqual([]);
-    }
+    const ordinary = [
+      '/', '/products/1234', '/search?q=shoes', '/search?q=black and white shoes', '/search?q=black+and+white+shoes',
+      '/api/orders?page=2&sort=desc', "/blog/don't-panic", "/s?q=o'neil+and+smith", '/s?q=rock+%26+roll', '/s?q=5+in+stock',
+      '/s?q=type+2+diabetes', '/s?q=more+info', '/s?q=find+shoes', '/login?next=%2Faccount', '/s?q=100%25+cotton',
+      '/r?to=https%3A%2F%2Fshop.example.com%2Fcart', '/s?email=jo%40importadores.es', '/s?q=a+%3C+b', '/s?q=c%2F+caridad+s%2Fn',
+    ];
+    for (const t of ordinary) expect(attackHits(t), t).toEqual([]);
   });
 
   it('reads a path and its query as the target path?query', () => {
@@ -38,7 +42,7 @@ describe('attack patterns', () => {
     expect(attackHits('/x/1', "1' or '1")).toEqual(attackHits("/x/1?1' or '1"));
   });
 
-  it('decodes percent escapes twice and plus signs', () => {
+  it('decodes percent escapes until stable and plus signs', () => {
     expect(decodeRequest('a+b%2520c')).toBe('a b c');
     expect(decodeRequest('%zz')).toBe('%zz');
   });

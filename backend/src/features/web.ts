@@ -1,4 +1,4 @@
-import { attackHits, type AttackCategory } from './attacks.js';
+import { attackHits, suspectHeader, type AttackCategory, type HeaderFields } from './attacks.js';
 import { UA_CLASSES, uaClass } from './user-agent.js';
 import { detached } from '../parsing/text.js';
 import type { Matrix, ParsedLine } from '../types.js';
@@ -6,6 +6,7 @@ import { ClientWindows, type WindowReading } from './client-window.js';
 import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { RobustRouteStats, type RouteStats } from './route-baseline.js';
+import { PopulationBuilder, PopulationWatch, type PopulationState } from './population.js';
 
 /** Line features of a web request (Apache/Nginx access logs). */
 export const WEB_FEATURES: readonly FeatureSpec[] = [
@@ -29,11 +30,20 @@ export const WEB_FEATURES: readonly FeatureSpec[] = [
 ];
 
 export const WEB = columnsOf(WEB_FEATURES);
+/**
+ * The four attack columns are families: code run by the server's shell or runtime (command injection, shellshock,
+ * log4shell) is `attack_cmdi`; reaching files or addresses the client should not (traversal, file inclusion, SSRF)
+ * is `attack_traversal`. The reasons name the class itself.
+ */
 const ATTACK_COLUMN: Record<AttackCategory, number> = {
   sqli: WEB.attack_sqli,
   xss: WEB.attack_xss,
   traversal: WEB.attack_traversal,
   cmdi: WEB.attack_cmdi,
+  shellshock: WEB.attack_cmdi,
+  log4shell: WEB.attack_cmdi,
+  ssrf: WEB.attack_traversal,
+  rfi: WEB.attack_traversal,
 };
 
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -47,6 +57,8 @@ export interface WebBaselineState {
   rt: RouteStats;
   /** Median requests per minute of a client, over training lines (at least 1). */
   clientRate: number;
+  /** The clients compared with their population (features/population.ts); absent in models made before it. */
+  population?: PopulationState;
 }
 
 const MAX_Z = 50;
@@ -58,6 +70,7 @@ export class WebBaselineBuilder {
   private readonly rt = new RobustRouteStats();
   private readonly rates = new Float64Array(RATE_BINS);
   private readonly windows = new ClientWindows();
+  private readonly population = new PopulationBuilder();
 
   /** Learns from one line; returns its client's window (the same object each call), if it has a client and a time. */
   observe(p: ParsedLine, hit: TemplateHit): WindowReading | undefined {
@@ -67,13 +80,15 @@ export class WebBaselineBuilder {
     }
     const client = p.fields.ip;
     if (client === undefined || p.ts === undefined) return undefined;
-    const r = this.windows.add(client, p.ts, statusOf(p) >= 400);
+    const status = statusOf(p);
+    const r = this.windows.add(client, p.ts, status >= 400);
+    this.population.observe(this.windows, client, p.fields.ua, hit.id, p.fields.method, status, p.ts);
     this.rates[Math.min(RATE_BINS - 1, Math.round(r.requests))]++;
     return r;
   }
 
   finish(): WebBaselineState {
-    return { bytes: this.bytes.finish(), rt: this.rt.finish(), clientRate: Math.max(1, median(this.rates)) };
+    return { bytes: this.bytes.finish(), rt: this.rt.finish(), clientRate: Math.max(1, median(this.rates)), population: this.population.finish() };
   }
 }
 
@@ -145,17 +160,32 @@ export class WebFeatures {
   private readonly uaClasses = new UaClassCache();
   /** The last line's client window, for reasons. */
   window: WindowReading = { requests: 0, errorRatio: 0 };
+  /** The last line's client, when the population analysis finds it far from the crowd: the reason. */
+  entity: string | undefined;
+  private readonly population: PopulationWatch;
 
   constructor(
     readonly baseline: WebBaselineState,
     private readonly templates: TemplateIndex,
-  ) {}
+  ) {
+    this.population = new PopulationWatch(baseline.population);
+  }
 
   fill(p: ParsedLine, hit: TemplateHit, row: Float64Array): void {
     const status = statusOf(p);
     fillRequest(p, status, this.uaClasses, row, 0);
     const { ip } = p.fields;
-    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400)) : undefined;
+    // Routes training never saw share the id -1: a hash of the route tells them apart for the route switches.
+    const routeKey = hit.id >= 0 ? hit.id : -2 - (stringHash(hit.template) & 0x3fffffff);
+    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), routeKey)) : undefined;
+    if (ip === undefined) this.entity = undefined;
+    else if (!window) this.entity = this.population.reason(ip, p.fields.ua, 0, 0, 0);
+    else {
+      // A burst once flagged stays flagged while the client's window lives (the tag is kept in its slot).
+      const flagged = this.windows.tag === 1;
+      this.entity = this.population.reason(ip, p.fields.ua, window.total ?? 0, window.rare ?? 0, window.switches ?? 0, flagged);
+      if (!flagged && this.entity !== undefined && this.population.burst(window.total ?? 0, window.rare ?? 0, window.switches ?? 0)) this.windows.tag = 1;
+    }
     fillLearnt(row, 0, this.baseline, hit.id, Math.log1p(bytesOf(p)), Math.log1p(millisOf(p)), this.templates.rarity(hit.count), window);
   }
 }
@@ -174,11 +204,21 @@ function fillRequest(p: ParsedLine, status: number, uaClasses: UaClassCache, row
   row[at + WEB.query_length] = query.length;
   row[at + WEB.special_chars] = specialChars(path) + specialChars(query);
   row[at + WEB.attack_sqli] = row[at + WEB.attack_xss] = row[at + WEB.attack_traversal] = row[at + WEB.attack_cmdi] = 0;
-  for (const h of attackHits(path, query)) row[at + ATTACK_COLUMN[h.category]] = 1;
+  // The user agent's verdict is remembered with its class (a log has few distinct agents); the referer is read
+  // only when it is there.
+  const ua = f.ua ?? '';
+  const uaEntry = uaClasses.entry(ua);
+  const referer = f.referer;
+  HEADERS.ua = uaEntry & SUSPECT ? ua : undefined;
+  HEADERS.referer = referer && referer !== '-' ? referer : undefined;
+  const headers = HEADERS.ua !== undefined || HEADERS.referer !== undefined ? HEADERS : undefined;
+  for (const h of attackHits(path, query, headers)) row[at + ATTACK_COLUMN[h.category]] = 1;
   const method = f.method === undefined ? -1 : METHODS.indexOf(f.method);
   row[at + WEB.method] = method < 0 ? METHODS.length : method;
-  row[at + WEB.ua_class] = uaClasses.indexOf(f.ua ?? '');
+  row[at + WEB.ua_class] = uaEntry & CLASS_MASK;
 }
+
+const HEADERS: HeaderFields = {};
 
 /** The columns scored against training: bytes and response time against the route's baseline, the template's rarity, the client's rate. */
 function fillLearnt(
@@ -200,6 +240,8 @@ function fillLearnt(
 }
 
 const UA_SLOTS = 256;
+const CLASS_MASK = 15;
+const SUSPECT = 16;
 const UA_SAMPLES = 16;
 
 /**
@@ -214,11 +256,21 @@ class UaClassCache {
   private readonly byUa = new Map<string, number>();
 
   indexOf(ua: string): number {
+    return this.entry(ua) & CLASS_MASK;
+  }
+
+  /** Whether the agent holds what a header attack needs (see attacks.ts, suspectHeader), remembered with its class. */
+  suspect(ua: string): boolean {
+    return (this.entry(ua) & SUSPECT) !== 0;
+  }
+
+  /** The agent's class index (CLASS_MASK bits) and SUSPECT flag, remembered. */
+  entry(ua: string): number {
     const slot = sampledHash(ua) & (UA_SLOTS - 1);
     if (this.slots[slot] === ua) return this.slotIndex[slot];
     let i = this.byUa.get(ua);
     if (i === undefined) {
-      i = UA_CLASSES.indexOf(uaClass(ua));
+      i = UA_CLASSES.indexOf(uaClass(ua)) | (suspectHeader(ua) ? SUSPECT : 0);
       if (this.byUa.size > 10_000) this.byUa.clear();
       this.byUa.set(detached(ua), i);
     }
@@ -226,6 +278,12 @@ class UaClassCache {
     this.slotIndex[slot] = i;
     return i;
   }
+}
+
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function sampledHash(s: string): number {

@@ -24,7 +24,7 @@ describe('web logs', async () => {
     expect(scored).toHaveLength(planted.length + normal.length);
     const [sqli, bytes] = scored;
     expect(sqli.severity === 'high' || sqli.severity === 'critical').toBe(true);
-    expect(sqli.reasons[0]).toBe('SQL injection pattern: UNION SELECT');
+    expect(sqli.reasons[0]).toBe("SQL injection (UNION SELECT): 1' union select username,password from users--");
     expect(sqli.reasons).toContain('scanner or tool user agent: sqlmap');
     expect(bytes.anomaly).toBe(true);
     expect(bytes.reasons.some((r) => /^bytes \d+σ above \/api\/orders baseline$/.test(r))).toBe(true);
@@ -43,10 +43,10 @@ describe('web logs', async () => {
 
   it('puts every attack pattern at high or above, with a browser user agent and an ordinary status', () => {
     const attacks = {
-      'SQL injection pattern: OR 1=1': '/api/users?id=1%20OR%201=1',
-      'XSS pattern: <script>': '/search?q=%3Cscript%3Ealert(1)%3C/script%3E',
-      'path traversal pattern: ../': '/static/../../etc/hosts.bak',
-      'command injection pattern: shell command after separator': '/api/ping?host=127.0.0.1;whoami',
+      'SQL injection (OR expression): 1 or 1=1': '/api/users?id=1%20OR%201=1',
+      'XSS (<script> tag): <script>alert(1)</script>': '/search?q=%3Cscript%3Ealert(1)%3C/script%3E',
+      'path traversal (sensitive file etc/hosts): /static/../../etc/hosts.bak': '/static/../../etc/hosts.bak',
+      'command injection (command whoami after a separator): …27.0.0.1;whoami': '/api/ping?host=127.0.0.1;whoami',
     };
     const lines = Object.values(attacks).map((target, k) => plantedAccessLine(4001 + k, { target }));
     const scored = createScorer(model, { detector: 'ensemble' }).pushBatch(lines);

@@ -58,6 +58,8 @@ class LineScorer implements BatchScorer {
   private matrix = new Float64Array(0);
   private parsed: ParsedLine[] = [];
   private hits: TemplateHit[] = [];
+  /** Per row of the batch: the population analysis's reason when the line's client is far from the crowd. */
+  private entities: (string | undefined)[] = [];
   private readonly sessions?: { tracker: SessionTracker<Held>; closed: OpenSession<Held>[]; queue: Held[]; head: number };
 
   constructor(
@@ -112,10 +114,12 @@ class LineScorer implements BatchScorer {
     if (this.matrix.length < n * cols) this.matrix = new Float64Array(n * cols);
     this.parsed.length = n;
     this.hits.length = n;
+    this.entities.length = n;
     for (let i = 0; i < n; i++) {
       const p = this.parser.parse(raws[i]);
       if (p.ts === undefined && ts?.[i] !== undefined) p.ts = ts[i];
       this.parsed[i] = p;
+      this.entities[i] = undefined;
       if (p.header) {
         this.hits[i] = HEADER_HIT;
         this.matrix.fill(0, i * cols, (i + 1) * cols);
@@ -124,6 +128,7 @@ class LineScorer implements BatchScorer {
       const hit = this.runtime.templates.lookup(p);
       this.hits[i] = hit;
       this.matrix.set(this.featurizer.fill(p, hit), i * cols);
+      if (this.featurizer.web) this.entities[i] = this.featurizer.web.entity;
     }
     return { data: this.matrix.subarray(0, n * cols), rows: n, cols };
   }
@@ -162,13 +167,13 @@ class LineScorer implements BatchScorer {
     // A single member needs the row and the signals only for an anomaly's reasons.
     const ensembled = this.detector === 'ensemble';
     let row = ensembled ? X.data.subarray(i * X.cols, (i + 1) * X.cols) : undefined;
-    let signals = row && this.signals(p, hit, row);
+    let signals = row && this.signals(p, hit, row, this.entities[i]);
     line.score = signals ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
     line.severity = severityOf(line.score, this.thresholds);
     line.anomaly = line.severity !== 'normal';
     if (line.anomaly) {
       row ??= X.data.subarray(i * X.cols, (i + 1) * X.cols);
-      signals ??= this.signals(p, hit, row);
+      signals ??= this.signals(p, hit, row, this.entities[i]);
       line.reasons = this.reasons(p, hit, row, signals, memberScores);
     }
     return line;
@@ -181,10 +186,11 @@ class LineScorer implements BatchScorer {
     return out;
   }
 
-  private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array): Signal[] {
+  private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array, entity?: string): Signal[] {
     const rules = ruleSignals(this.model.featureSchema, p, row);
     const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
-    return rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
+    const out = rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
+    return entity === undefined ? out : [...out, { kind: 'rule', strength: RULE_STRENGTH.population, reason: entity }];
   }
 
   private reasons(p: ParsedLine, hit: TemplateHit, row: Float64Array, signals: Signal[], scores: readonly MemberScore[]): string[] {

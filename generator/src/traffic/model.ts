@@ -4,6 +4,7 @@ import { cumulative, Rng } from '../random/rng.js';
 import { NormalTraffic } from './site.js';
 import {
   ACTOR_REQUESTS,
+  OFF_BY_DEFAULT,
   SCENARIOS,
   WINDOW_SCENARIOS,
   WINDOW_SECONDS,
@@ -82,9 +83,10 @@ export class TrafficModel {
       const [lo, hi] = ACTOR_REQUESTS[s] ?? WINDOW_SECONDS[s].map((sec) => sec * meanRate);
       return (lo + hi) / 2;
     };
-    this.scenarios = SCENARIOS.filter((s) => (opts.weights?.[s] ?? 1) > 0);
-    const total = this.scenarios.reduce((sum, s) => sum + (opts.weights?.[s] ?? 1), 0);
-    const chances = this.scenarios.map((s) => (anomalyRate * ((opts.weights?.[s] ?? 1) / total)) / ((1 - anomalyRate) * meanLines(s)));
+    const weight = (s: Scenario) => opts.weights?.[s] ?? (OFF_BY_DEFAULT.includes(s) ? 0 : 1);
+    this.scenarios = SCENARIOS.filter((s) => weight(s) > 0);
+    const total = this.scenarios.reduce((sum, s) => sum + weight(s), 0);
+    const chances = this.scenarios.map((s) => (anomalyRate * (weight(s) / total)) / ((1 - anomalyRate) * meanLines(s)));
     this.scenarioWeights = cumulative(chances);
     this.startChance = chances.reduce((a, b) => a + b, 0);
   }

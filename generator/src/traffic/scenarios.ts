@@ -16,9 +16,16 @@ export const SCENARIOS = [
   'exfiltration',
   'db_error_storm',
   'unusual_method',
+  'disguised_scanner',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type Label = 'normal' | Scenario;
+
+/**
+ * Scenarios off unless `weights` names them, so that the default traffic (and every file made from a seed before
+ * they existed) stays the same.
+ */
+export const OFF_BY_DEFAULT: readonly Scenario[] = ['disguised_scanner'];
 
 /** Scenarios that cover a time window: every line in the window carries the label. */
 export const WINDOW_SCENARIOS: readonly Scenario[] = ['outage_5xx', 'latency_spike', 'db_error_storm'];
@@ -36,6 +43,8 @@ export const ACTOR_REQUESTS: Partial<Record<Scenario, [number, number]>> = {
   credential_stuffing: [30, 150],
   exfiltration: [2, 8],
   unusual_method: [1, 4],
+  // One long burst: with `--anomaly-rate 0.05 --scenarios disguised_scanner=1` about 5% of a file.
+  disguised_scanner: [900, 1100],
 };
 
 /** An incident that sends its own requests: one attacker (or a botnet) on its own clock. */
@@ -122,6 +131,19 @@ const SCAN_PATHS = [
   '/.htaccess', '/.htpasswd', '/old/', '/dev/', '/debug/default/view', '/telescope/requests', '/graphql', '/swagger.json',
 ];
 
+/** CMS, admin, login and search endpoints of software the shop does not run: only a scanner asks for them. */
+const CMS_ROUTES: readonly (readonly [string, string])[] = [
+  ['/wp-login.php', 'log'], ['/wp-admin/admin-ajax.php', 'action'], ['/xmlrpc.php', ''], ['/wp-comments-post.php', 'comment'],
+  ['/administrator/index.php', 'username'], ['/index.php/component/search/', 'searchword'], ['/joomla/administrator/', 'passwd'],
+  ['/user/login', 'name'], ['/node/add/article', 'title'], ['/search/node', 'keys'], ['/typo3/index.php', 'username'],
+  ['/umbraco/backoffice/UmbracoApi/Authentication/PostLogin', 'username'], ['/admin/login.php', 'user'], ['/admin/search.php', 'q'],
+  ['/cms/login', 'email'], ['/cms/search', 'term'], ['/portal/login.do', 'j_username'], ['/ghost/api/admin/session', 'username'],
+  ['/craft/index.php', 'p'], ['/concrete/index.php/login', 'uName'], ['/bitrix/admin/index.php', 'USER_LOGIN'], ['/magento/admin/', 'login'],
+  ['/siteadmin/login.aspx', 'txtUser'], ['/moodle/login/index.php', 'username'], ['/phpbb/search.php', 'keywords'], ['/forum/login.php', 'vb_login_username'],
+];
+/** Values a scanner tries in a form or search field: the payloads of the attack scenarios, without their parameter name. */
+const FORM_PAYLOADS = [...SQLI, ...XSS, ...COMMAND].map(([, q]) => q.slice(q.indexOf('=') + 1)).filter((v) => v && !v.includes('&'));
+
 const EXPORTS = [
   ['/api/orders', 'export=csv&limit=100000'],
   ['/api/users', 'export=all&fields=email,phone,address'],
@@ -191,6 +213,24 @@ export function startActor(scenario: Scenario, rng: Rng, pools: Pools, start: nu
           const path = rng.pick(SCAN_PATHS);
           const status = rng.chance(0.88) ? 404 : rng.pick([403, 400, 301]);
           return { ip, user: '-', method: rng.chance(0.9) ? 'GET' : 'HEAD', path, query: '', status, bytes: int(rng, 1100, 0.1), referer: '-', ua, rt: rng.logNormal(0.004, 0.4) };
+        },
+      });
+    }
+    case 'disguised_scanner': {
+      // A scanner disguised as a browser: one address, an ordinary browser user agent, a burst of POSTs and GETs to
+      // CMS, admin, login and search routes no other client asks for, payloads in some query strings, and the
+      // answers of an application that does not know them (303 redirects to a login page, 500s, some 404s).
+      const ip = rng.pick(pools.attackerIps);
+      const ua = rng.pick(pools.browserAgents);
+      return burstActor(scenario, rng, start, {
+        gap: [0.02, 0.3],
+        request: () => {
+          const [path, field] = rng.pick(CMS_ROUTES);
+          const post = rng.chance(0.65);
+          const query = !post && field && rng.chance(0.5) ? `${field}=${rng.chance(0.6) ? rng.pick(FORM_PAYLOADS) : 'test'}` : '';
+          const status = rng.chance(0.45) ? 303 : rng.chance(0.5) ? 500 : rng.chance(0.6) ? 200 : 404;
+          const bytes = status === 303 ? int(rng, 180, 0.1) : status === 500 ? int(rng, 650, 0.15) : int(rng, 3200, 0.4);
+          return { ip, user: '-', method: post ? 'POST' : 'GET', path, query, status, bytes, referer: '-', ua, rt: rng.logNormal(status === 500 ? 0.3 : 0.02, 0.5) };
         },
       });
     }

@@ -7,7 +7,7 @@ import { attackHits, createParser, uaClass } from '@anomalog/backend';
 import { ClfClock, formatAccessLine, type AccessRecord } from '../format/access-line.js';
 import { TrafficModel } from './model.js';
 import { writeTraffic } from './offline.js';
-import { SCENARIOS, type Label } from './scenarios.js';
+import { OFF_BY_DEFAULT, SCENARIOS, type Label } from './scenarios.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'anomalog-traffic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,8 +68,8 @@ describe('offline traffic', () => {
 });
 
 describe('every scenario', () => {
-  it('shows up in a high-rate sample', () => {
-    for (const s of SCENARIOS) expect(byLabel(s).length, s).toBeGreaterThan(0);
+  it('shows up in a high-rate sample (those off by default only when named)', () => {
+    for (const s of SCENARIOS) expect(byLabel(s).length, s)[OFF_BY_DEFAULT.includes(s) ? 'toBe' : 'toBeGreaterThan'](0);
   });
 
   it("produces lines the engine's parser reads field for field", () => {
@@ -112,6 +112,20 @@ describe('every scenario', () => {
     expect(normalMax).toBeLessThan(30e6);
     for (const { record } of byLabel('unusual_method')) expect(STANDARD_METHODS).not.toContain(record.method);
     expect(byLabel('normal').filter((s) => !STANDARD_METHODS.includes(s.record.method))).toEqual([]);
+  });
+
+  it('makes a browser-disguised scanner: one client, a browser agent, a burst to CMS routes no normal client requests', () => {
+    const m = new TrafficModel({ seed: 3, anomalyRate: 0.05, weights: Object.fromEntries(SCENARIOS.map((s) => [s, s === 'disguised_scanner' ? 1 : 0])) });
+    const lines = Array.from({ length: 20_000 }, () => m.next());
+    const scan = lines.filter((s) => s.label === 'disguised_scanner');
+    const normalRoutes = new Set(lines.filter((s) => s.label === 'normal').map((s) => s.record.path));
+    expect(scan.length / lines.length).toBeGreaterThan(0.03);
+    expect(new Set(scan.map((s) => s.record.ip)).size).toBeLessThanOrEqual(2);
+    expect(scan.filter((s) => uaClass(s.record.ua) !== 'browser')).toEqual([]);
+    expect(scan.filter((s) => normalRoutes.has(s.record.path))).toEqual([]);
+    expect(scan.filter((s) => s.record.method === 'POST').length / scan.length).toBeGreaterThan(0.5);
+    expect(scan.filter((s) => s.record.status === 303 || s.record.status === 500).length / scan.length).toBeGreaterThan(0.6);
+    expect(scan.filter((s) => s.record.query !== '' && attackHits(s.record.path, s.record.query).length > 0).length).toBeGreaterThan(20);
   });
 
   it('labels every line inside a time window, and the window shows in the lines', () => {

@@ -1,0 +1,416 @@
+/**
+ * Population analysis of web clients, in the manner of Elastic's population jobs: each client (its address, and its
+ * address with its User-Agent) is compared with the whole population of clients, not with the lines. A client that
+ * sends 5% of a file's requests cannot make itself normal this way: route popularity is counted in clients (how many
+ * *other* clients ask for a route), and the crowd's figures are medians over clients.
+ *
+ * Per client, over the training stream: its share of all requests, the share of its requests to routes that at most
+ * `rareOthers` other clients requested, its POST share, its 3xx, 4xx and 5xx shares, the distinct routes it touched,
+ * its requests per active minute and its busiest minute. A client with at least MIN_REQUESTS requests is an outlier
+ * when
+ *
+ * - most of its requests go to routes few other clients request (RARE_SHARE of them, at least MIN_RARE), or
+ * - it is far above the crowd in volume (its share at least HEAVY_SHARE and many times the median client's) and far
+ *   from the crowd in at least two behaviours (POST share, error shares, redirect share, distinct routes, busiest
+ *   minute), each at least Z robust deviations (median and MAD over clients, with floors) out.
+ *
+ * The outliers found in training are saved in the model with their reason; every line of such a client carries it.
+ * While scoring, clients are also followed as they come (ClientWindows keeps their running counts): a client that
+ * sends a burst of requests mostly to routes few clients requested in training is flagged from then on.
+ */
+import { detached } from '../parsing/text.js';
+import type { ClientWindows } from './client-window.js';
+
+export const MIN_REQUESTS = 20;
+export const MIN_RARE = 10;
+export const RARE_SHARE = 0.5;
+const MIN_PROBED_ROUTES = 10;
+const HEAVY_SHARE = 0.01;
+const HEAVY_TIMES_MEDIAN = 8;
+const Z = 6;
+/** At most this many outliers are kept in a model (the strongest first). */
+const MAX_OUTLIERS = 200;
+/** Clients followed in training; beyond this new clients are only counted in the totals. */
+const MAX_CLIENTS = 500_000;
+
+export interface PopulationOutlier {
+  /** The client's address. */
+  ip: string;
+  /** Set when the entity is the address with this User-Agent (the address as a whole is not an outlier). */
+  ua?: string;
+  reason: string;
+}
+
+/** Saved in the model (`baselines.web.population`). */
+export interface PopulationState {
+  /** Requests and clients seen in training. */
+  requests: number;
+  clients: number;
+  /** A route is rare for a client when at most this many other clients requested it. */
+  rareOthers: number;
+  /** Per route id, the number of distinct clients that requested it in training (capped at 65,535). */
+  routeClients: number[];
+  outliers: PopulationOutlier[];
+}
+
+const UA_SLOTS = 256;
+
+/**
+ * A small number for each distinct User-Agent. A log has few, but every line brings a fresh ~100-character copy
+ * that a Map would flatten and hash whole: a hash of the length and 16 sampled characters picks a slot, one string
+ * comparison confirms it, and only a miss goes to the Map.
+ */
+class UaIds {
+  private readonly slots: string[] = new Array<string>(UA_SLOTS).fill('\0');
+  private readonly slotId = new Int32Array(UA_SLOTS);
+  private readonly ids = new Map<string, number>();
+  readonly names: string[] = [];
+
+  idOf(ua: string): number {
+    const n = ua.length;
+    const step = Math.max(1, n >> 4);
+    let h = n;
+    for (let i = n - 1; i >= 0; i -= step) h = Math.imul(h ^ ua.charCodeAt(i), 0x01000193);
+    const slot = (h ^ (h >>> 16)) & (UA_SLOTS - 1);
+    if (this.slots[slot] === ua) return this.slotId[slot];
+    let id = this.ids.get(ua);
+    if (id === undefined) {
+      id = this.names.length;
+      const flat = detached(ua);
+      this.names.push(flat);
+      if (this.ids.size < 100_000) this.ids.set(flat, id);
+    }
+    this.slots[slot] = this.names[id];
+    this.slotId[slot] = id;
+    return id;
+  }
+}
+
+/** Per entity (an address, or an address with a User-Agent), counted as lines come: growable columns. */
+class Counts {
+  n = new Float64Array(1024);
+  post = new Float64Array(1024);
+  s3 = new Float64Array(1024);
+  s4 = new Float64Array(1024);
+  s5 = new Float64Array(1024);
+  minute = new Float64Array(1024).fill(-1);
+  inMinute = new Float64Array(1024);
+  maxMinute = new Float64Array(1024);
+  size = 0;
+
+  add(): number {
+    if (this.size === this.n.length) {
+      for (const k of ['n', 'post', 's3', 's4', 's5', 'minute', 'inMinute', 'maxMinute'] as const) {
+        const old = this[k];
+        this[k] = new Float64Array(old.length * 2);
+        this[k].set(old);
+        if (k === 'minute') this[k].fill(-1, old.length);
+      }
+    }
+    return this.size++;
+  }
+
+  count(e: number, post: boolean, status: number, ts: number): void {
+    this.n[e]++;
+    if (post) this.post[e]++;
+    if (status >= 300 && status < 400) this.s3[e]++;
+    else if (status >= 400 && status < 500) this.s4[e]++;
+    else if (status >= 500) this.s5[e]++;
+    const minute = Math.floor(ts / 60_000);
+    if (minute !== this.minute[e]) {
+      this.minute[e] = minute;
+      this.inMinute[e] = 0;
+    }
+    if (++this.inMinute[e] > this.maxMinute[e]) this.maxMinute[e] = this.inMinute[e];
+  }
+}
+
+/** What the verdict reads of one entity. */
+interface Client {
+  n: number;
+  post: number;
+  s3: number;
+  s4: number;
+  s5: number;
+  routes: number;
+  rare: number;
+  maxMinute: number;
+}
+
+const ROUTE_BITS = 2 ** 22;
+/** Lines whose (entity, route) pairs are kept for the end of training; beyond, clients are only counted. */
+const MAX_LINES = 5_000_000;
+
+/**
+ * Accumulates clients over the training stream; `finish` compares each with the population. Per line: two lookups
+ * by number (the address's key from ClientWindows, the pair's key), a few counters, and the (entity, route) pair
+ * appended to typed arrays; routes per client are counted once, at the end, by sorting those pairs.
+ */
+export class PopulationBuilder {
+  private readonly byKey = new Map<number, number>();
+  private readonly ips: string[] = [];
+  private readonly ip = new Counts();
+  private readonly byPair = new Map<number, number>();
+  private readonly pairIp: number[] = [];
+  private readonly pairUa: number[] = [];
+  /** Per address: the last User-Agent id it used and that pair's entity (most clients keep one agent). */
+  private readonly lastUa: number[] = [];
+  private readonly lastPair: number[] = [];
+  private readonly pair = new Counts();
+  private readonly uas = new UaIds();
+  private lineIp = new Int32Array(4096);
+  private linePair = new Int32Array(4096);
+  private lineRoute = new Int32Array(4096);
+  private lines = 0;
+  private requests = 0;
+
+  /**
+   * One request; `windows` has just counted it (its client's number and tag find the entity without hashing the
+   * address), `ip` is the client's address.
+   */
+  observe(windows: ClientWindows, ip: string, ua: string | undefined, route: number, method: string | undefined, status: number, ts: number): void {
+    this.requests++;
+    let e = windows.tag - 1;
+    if (e < 0) {
+      const key = windows.lastKey;
+      let known = this.byKey.get(key);
+      if (known === undefined) {
+        if (this.ips.length >= MAX_CLIENTS) return;
+        known = this.ip.add();
+        this.byKey.set(key, known);
+        this.ips.push(detached(ip));
+        this.lastUa.push(-1);
+        this.lastPair.push(-1);
+      }
+      e = known;
+      windows.tag = e + 1;
+    }
+    const post = method === 'POST';
+    this.ip.count(e, post, status, ts);
+    const uaId = Math.min(this.uas.idOf(ua ?? '-'), 65_535);
+    let q = this.lastUa[e] === uaId ? this.lastPair[e] : undefined;
+    if (q === undefined) {
+      const pairKey = e * 65_536 + uaId;
+      q = this.byPair.get(pairKey);
+      if (q === undefined) {
+        q = this.pair.add();
+        this.byPair.set(pairKey, q);
+        this.pairIp.push(e);
+        this.pairUa.push(uaId);
+      }
+      this.lastUa[e] = uaId;
+      this.lastPair[e] = q;
+    }
+    this.pair.count(q, post, status, ts);
+    if (this.lines >= MAX_LINES) return;
+    if (this.lines === this.lineIp.length) {
+      this.lineIp = grown(this.lineIp);
+      this.linePair = grown(this.linePair);
+      this.lineRoute = grown(this.lineRoute);
+    }
+    this.lineIp[this.lines] = e;
+    this.linePair[this.lines] = q;
+    this.lineRoute[this.lines++] = route;
+  }
+
+  finish(): PopulationState {
+    const clients = this.ips.length;
+    const ipRoutes = routeRuns(this.lineIp, this.lineRoute, this.lines);
+    const routeClients: number[] = [];
+    for (const [, route] of ipRoutes) if (route >= 0) routeClients[route] = Math.min(65_535, (routeClients[route] ?? 0) + 1);
+    for (let r = 0; r < routeClients.length; r++) routeClients[r] ??= 0;
+    const rareOthers = Math.max(1, Math.floor(clients * 0.001));
+    const isRare = (route: number) => route < 0 || (routeClients[route] ?? 0) - 1 <= rareOthers;
+    const found: (PopulationOutlier & { strength: number })[] = [];
+    const flagged = new Set<number>();
+    const ipClients = summaries(this.ip, ipRoutes, isRare);
+    const judge = new Judge(this.requests, rareOthers, ipClients);
+    ipClients.forEach((c, e) => {
+      const v = judge.verdict(c);
+      if (!v) return;
+      found.push({ ip: this.ips[e], reason: `client ${this.ips[e]} ${v.text}`, strength: v.strength });
+      flagged.add(e);
+    });
+    const pairClients = summaries(this.pair, routeRuns(this.linePair, this.lineRoute, this.lines), isRare);
+    const judgePairs = new Judge(this.requests, rareOthers, pairClients);
+    pairClients.forEach((c, q) => {
+      const e = this.pairIp[q];
+      if (flagged.has(e)) return;
+      const v = judgePairs.verdict(c);
+      if (v) found.push({ ip: this.ips[e], ua: this.uas.names[this.pairUa[q]], reason: `client ${this.ips[e]} (with its user agent) ${v.text}`, strength: v.strength });
+    });
+    found.sort((x, y) => y.strength - x.strength || (x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0));
+    return {
+      requests: this.requests,
+      clients,
+      rareOthers,
+      routeClients,
+      outliers: found.slice(0, MAX_OUTLIERS).map(({ ip, ua, reason }) => (ua === undefined ? { ip, reason } : { ip, ua, reason })),
+    };
+  }
+}
+
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** The distinct (entity, route) pairs of the kept lines with their counts, in entity order. */
+function routeRuns(entity: Int32Array, route: Int32Array, lines: number): [number, number, number][] {
+  const keys = new Float64Array(lines);
+  for (let i = 0; i < lines; i++) keys[i] = entity[i] * ROUTE_BITS + (route[i] + 1);
+  keys.sort();
+  const out: [number, number, number][] = [];
+  for (let i = 0; i < lines; ) {
+    let j = i + 1;
+    while (j < lines && keys[j] === keys[i]) j++;
+    const e = Math.floor(keys[i] / ROUTE_BITS);
+    out.push([e, keys[i] - e * ROUTE_BITS - 1, j - i]);
+    i = j;
+  }
+  return out;
+}
+
+function summaries(c: Counts, runs: readonly [number, number, number][], isRare: (route: number) => boolean): Client[] {
+  const out: Client[] = [];
+  for (let e = 0; e < c.size; e++) out.push({ n: c.n[e], post: c.post[e], s3: c.s3[e], s4: c.s4[e], s5: c.s5[e], routes: 0, rare: 0, maxMinute: c.maxMinute[e] });
+  for (const [e, route, k] of runs) {
+    out[e].routes++;
+    if (isRare(route)) out[e].rare += k;
+  }
+  return out;
+}
+
+interface Robust {
+  median: number;
+  spread: number;
+}
+
+/** The crowd's figures (medians and MADs over clients with enough requests) and the verdict on one client. */
+class Judge {
+  private readonly post: Robust;
+  private readonly s3: Robust;
+  private readonly s4: Robust;
+  private readonly s5: Robust;
+  private readonly routes: Robust;
+  private readonly burst: Robust;
+  private readonly medianShare: number;
+
+  constructor(
+    private readonly total: number,
+    private readonly rareOthers: number,
+    all: readonly Client[],
+  ) {
+    const active = all.filter((a) => a.n >= MIN_REQUESTS);
+    const robust = (f: (a: Client) => number, floor: number): Robust => robustOf(active.map(f), floor);
+    this.post = robust((a) => a.post / a.n, 0.05);
+    this.s3 = robust((a) => a.s3 / a.n, 0.05);
+    this.s4 = robust((a) => a.s4 / a.n, 0.05);
+    this.s5 = robust((a) => a.s5 / a.n, 0.03);
+    this.routes = robust((a) => Math.log2(a.routes), 0.5);
+    this.burst = robust((a) => Math.log2(a.maxMinute), 0.5);
+    this.medianShare = median(all.map((a) => a.n)) / Math.max(1, total);
+  }
+
+  verdict(a: Client): { text: string; strength: number } | undefined {
+    if (a.n < MIN_REQUESTS) return undefined;
+    const share = a.n / Math.max(1, this.total);
+    const rareShare = a.rare / a.n;
+    const behaviours: string[] = [];
+    const z = (x: number, r: Robust) => (x - r.median) / r.spread;
+    if (z(a.post / a.n, this.post) >= Z) behaviours.push(`${pct(a.post / a.n)} POST`);
+    if (z(a.s5 / a.n, this.s5) >= Z) behaviours.push(`${pct(a.s5 / a.n)} HTTP 5xx`);
+    if (z(a.s4 / a.n, this.s4) >= Z) behaviours.push(`${pct(a.s4 / a.n)} HTTP 4xx`);
+    if (z(a.s3 / a.n, this.s3) >= Z) behaviours.push(`${pct(a.s3 / a.n)} HTTP 3xx`);
+    const answers = behaviours.length > (z(a.post / a.n, this.post) >= Z ? 1 : 0);
+    if (z(Math.log2(a.routes), this.routes) >= Z) behaviours.push(`${a.routes} distinct routes`);
+    if (z(Math.log2(a.maxMinute), this.burst) >= Z) behaviours.push(`${a.maxMinute} requests in one minute`);
+    const rareWords = this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
+    const head = `made ${pct(share)} of all requests (${a.n})`;
+    // A client polling one or two endpoints of its own (a health check, a partner's integration) is no prober: it
+    // must also stand out in a behaviour, or spread over many routes.
+    if (a.rare >= MIN_RARE && rareShare >= RARE_SHARE && (behaviours.length > 0 || a.routes >= MIN_PROBED_ROUTES)) {
+      return { text: [`${head}, ${pct(rareShare)} to routes ${rareWords}`, ...behaviours].join(', '), strength: 1 + rareShare + share };
+    }
+    // Heavy and unusual: two behaviours far out, one of them in its answers (a busy API client that POSTs in bursts
+    // but gets ordinary answers is a customer, not an attacker).
+    if (share >= HEAVY_SHARE && share >= HEAVY_TIMES_MEDIAN * this.medianShare && behaviours.length >= 2 && answers) {
+      return { text: [head, ...behaviours].join(', '), strength: share };
+    }
+    return undefined;
+  }
+}
+
+function robustOf(values: number[], floor: number): Robust {
+  if (values.length === 0) return { median: 0, spread: floor };
+  const m = median(values);
+  const mad = median(values.map((v) => Math.abs(v - m)));
+  return { median: m, spread: Math.max(floor, 1.4826 * mad) };
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = Float64Array.from(values).sort();
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+function pct(x: number): string {
+  const p = x * 100;
+  return `${p >= 10 || p === 0 ? Math.round(p) : p.toFixed(1).replace(/\.0$/, '')}%`;
+}
+
+/** The population's verdicts while scoring: the outliers found in training, and clients followed as they come. */
+export class PopulationWatch {
+  private readonly byIp = new Map<string, string>();
+  private readonly byIpUa = new Map<string, string>();
+  private readonly routeClients: readonly number[];
+  private readonly rareOthers: number;
+  private readonly known: boolean;
+
+  constructor(state: PopulationState | undefined) {
+    this.known = state !== undefined;
+    this.routeClients = state?.routeClients ?? [];
+    this.rareOthers = state?.rareOthers ?? 1;
+    for (const o of state?.outliers ?? []) {
+      if (o.ua === undefined) this.byIp.set(o.ip, o.reason);
+      else this.byIpUa.set(`${o.ip}\n${o.ua}`, o.reason);
+    }
+  }
+
+  /**
+   * Whether a request to this route counts as rare (few clients asked for it in training, or it is new). A model
+   * made before population analysis knows no route's clients: nothing is rare then.
+   */
+  rare(route: number): boolean {
+    if (!this.known) return false;
+    return route < 0 || (this.routeClients[route] ?? 0) <= this.rareOthers + 1;
+  }
+
+  /**
+   * The client's reason, if it is an outlier: from training, or from its running counts in this burst (`switches`:
+   * requests to another route than the one before; a client polling one endpoint is no prober). `flagged`: the
+   * burst was flagged before (the caller keeps that with the client's window, so it ends with the burst).
+   */
+  reason(ip: string, ua: string | undefined, total: number, rare: number, switches = total, flagged = false): string | undefined {
+    if (this.byIp.size) {
+      const r = this.byIp.get(ip);
+      if (r !== undefined) return r;
+    }
+    if (this.byIpUa.size) {
+      const r = this.byIpUa.get(`${ip}\n${ua ?? '-'}`);
+      if (r !== undefined) return r;
+    }
+    if (flagged || this.burst(total, rare, switches)) {
+      const words = this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
+      return `client ${ip}: ${rare} of its ${Math.round(total)} requests in this burst to routes ${words} in training`;
+    }
+    return undefined;
+  }
+
+  /** Whether running counts make a burst of probing: mostly rare routes, moving from route to route. */
+  burst(total: number, rare: number, switches: number): boolean {
+    return total >= MIN_REQUESTS && rare >= MIN_RARE && rare >= RARE_SHARE * total && switches >= RARE_SHARE * total;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Access logs built from the labelled parameter values of ../shared/datasets/http_params (MIT, Copyright (c) 2016
+ * Morzeux; see that folder's LICENSE-MIT.txt; nothing of it is copied into this repository): benign values and
+ * attack values (SQL injection, XSS, command injection, path traversal) placed into the query strings of generated
+ * access lines, form-encoded as a browser sends them ('+' for spaces), some double-encoded, attacks at 3% of lines.
+ * Attack lines come from the same clients, user agents, routes and status mix as benign ones: only the payload
+ * tells them apart.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './cli-run.js';
+
+export const DATASET = join(ROOT, '..', 'shared', 'datasets', 'http_params');
+export const ATTACK_CLASSES = ['sqli', 'xss', 'cmdi', 'path-traversal'] as const;
+
+/** mulberry32: a small seeded generator, so a seed gives the same file. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let f = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c !== '"') f += c;
+      else if (text[i + 1] === '"') {
+        f += '"';
+        i++;
+      } else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(f);
+      f = '';
+    } else if (c === '\n') {
+      row.push(f);
+      rows.push(row);
+      row = [];
+      f = '';
+    } else if (c !== '\r') f += c;
+  }
+  if (f || row.length) {
+    row.push(f);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Values by class ('norm' or an attack class) of one split (`train` or `test`). */
+export function payloads(split: 'train' | 'test'): Map<string, string[]> {
+  const rows = parseCsv(readFileSync(join(DATASET, `payload_${split}.csv`), 'utf8')).slice(1);
+  const out = new Map<string, string[]>();
+  for (const [payload, , type] of rows) {
+    if (!payload) continue;
+    const list = out.get(type) ?? out.set(type, []).get(type)!;
+    list.push(payload);
+  }
+  return out;
+}
+
+/** application/x-www-form-urlencoded, as a browser sends a form. */
+function formEncode(v: string): string {
+  return encodeURIComponent(v).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const UAS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 13_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',
+];
+/** Form routes and the parameter that carries a dataset value; the others get ordinary values. */
+const FORMS: { path: string; method: string; params: (v: string, r: () => number) => string }[] = [
+  { path: '/shop/search', method: 'GET', params: (v) => `q=${v}&page=1` },
+  { path: '/shop/account/address', method: 'GET', params: (v, r) => `street=${v}&zip=${10000 + Math.floor(r() * 40000)}&save=Save` },
+  { path: '/shop/cart/add', method: 'GET', params: (v, r) => `id=${1 + Math.floor(r() * 400)}&name=${v}&qty=${1 + Math.floor(r() * 5)}` },
+  { path: '/shop/login', method: 'POST', params: (v) => `user=${v}&next=%2Faccount` },
+  { path: '/shop/register', method: 'GET', params: (v, r) => `name=${v}&email=user${Math.floor(r() * 9000)}%40mail.example&city=madrid` },
+];
+const PAGES = ['/', '/shop/', '/shop/products', '/static/app.js', '/static/style.css', '/shop/cart', '/shop/help', '/favicon.ico'];
+
+export interface BuiltLog {
+  path: string;
+  /** Per line: 'norm' or the attack class. */
+  labels: string[];
+}
+
+/**
+ * Writes `lines` access lines: 45% plain pages, the rest form requests carrying a benign value, and `attackRate`
+ * of all lines carrying an attack value (classes drawn evenly, values drawn from the class). 15% of the values
+ * are encoded twice.
+ */
+export function buildLog(out: string, split: 'train' | 'test', lines: number, seed: number, attackRate = 0.03): BuiltLog {
+  const r = rng(seed);
+  const values = payloads(split);
+  const benign = values.get('norm')!;
+  const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)];
+  const ips = Array.from({ length: 400 }, () => `10.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`);
+  const labels: string[] = [];
+  const text: string[] = [];
+  let t = Date.UTC(2024, 2, 1) / 1000;
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  for (let i = 0; i < lines; i++) {
+    t += r() * 0.5;
+    const d = new Date(Math.floor(t) * 1000);
+    const ts = `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+    const attack = r() < attackRate;
+    let label = 'norm';
+    let target: string;
+    let method = 'GET';
+    if (attack || r() < 0.55) {
+      label = attack ? pick(ATTACK_CLASSES) : 'norm';
+      const raw = attack ? pick(values.get(label)!) : pick(benign);
+      let v = formEncode(raw);
+      if (r() < 0.15) v = formEncode(v);
+      const form = pick(FORMS);
+      method = form.method;
+      target = `${form.path}?${form.params(v, r)}`;
+    } else {
+      target = pick(PAGES);
+    }
+    const status = r() < 0.93 ? 200 : pick([302, 304, 404, 500]);
+    const bytes = Math.round(500 + r() * 9000);
+    text.push(`${pick(ips)} - - [${ts}] "${method} ${target} HTTP/1.1" ${status} ${bytes} "-" "${pick(UAS)}"`);
+    labels.push(label);
+  }
+  writeFileSync(out, `${text.join('\n')}\n`);
+  return { path: out, labels };
+}
+
+/** F1 and per-class recall of flagged lines against the labels. */
+export function quality(labels: readonly string[], flagged: readonly boolean[]): Record<string, number> {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let benign = 0;
+  const byClass: Record<string, [number, number]> = {};
+  labels.forEach((label, i) => {
+    const f = flagged[i] ?? false;
+    if (label === 'norm') {
+      benign++;
+      if (f) fp++;
+      return;
+    }
+    const c = (byClass[label] ??= [0, 0]);
+    c[1]++;
+    if (f) {
+      tp++;
+      c[0]++;
+    } else fn++;
+  });
+  const precision = tp / Math.max(1, tp + fp);
+  const recall = tp / Math.max(1, tp + fn);
+  const out: Record<string, number> = {
+    precision: round3(precision),
+    recall: round3(recall),
+    f1: round3((2 * precision * recall) / Math.max(1e-9, precision + recall)),
+    fpr_benign: Math.round((fp / Math.max(1, benign)) * 10000) / 10000,
+  };
+  for (const c of ATTACK_CLASSES) if (byClass[c]) out[`recall_${c}`] = round3(byClass[c][0] / byClass[c][1]);
+  return out;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
