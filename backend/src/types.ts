@@ -14,6 +14,13 @@ export type FormatName =
   | 'logfmt'
   | 'csv'
   | 'custom'
+  | 'log4j'
+  | 'openstack'
+  | 'windows-cbs'
+  | 'apache-error'
+  | 'pipe'
+  | 'proxifier'
+  | 'timestamped'
   | 'generic';
 
 /** One raw line after parsing. `ts` is milliseconds since the epoch when the line carries a timestamp. */
