@@ -83,9 +83,10 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
   let p = skipSpaces(head, at);
   // proxifier: [time] program - message
   if (ts.bracketed && ts.shape === 'dotted') {
-    const m = /^(\S+) - /.exec(head.slice(p));
+    const m = /^(\S+)(?: \*(\d+))? - /.exec(head.slice(p));
     if (m) {
       fields.program = m[1];
+      if (m[2]) fields.bits = m[2];
       return out('proxifier', p + m[0].length, sniffLevel(line.slice(p + m[0].length, p + m[0].length + 80)));
     }
   }
@@ -97,6 +98,17 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       return out('windows-cbs', p + m[0].length, m[1]);
     }
   }
+  // nginx error log: `2024/03/01 12:00:00 [error] 123#0: *5 msg`
+  {
+    const m = /^\[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?/.exec(head.slice(p));
+    if (m && LEVEL_WORD.test(m[1])) {
+      fields.pid = m[2];
+      fields.tid = m[3];
+      if (m[4]) fields.connection = m[4];
+      return out('apache-error', p + m[0].length, m[1]);
+    }
+  }
+
   // apache-error: bracketed parts after the time: [level] or [module:level], [pid N:tid M], [client ip:port]
   if (head.charCodeAt(p) === 91) {
     const first = bracketEnd(head, p);
@@ -118,17 +130,6 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       if (ts.bracketed || ts.shape === 'ctime') return out('apache-error', p);
     }
   }
-  // nginx error log: `2024/03/01 12:00:00 [error] 123#0: *5 msg`
-  {
-    const m = /^\[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?/.exec(head.slice(p));
-    if (m && LEVEL_WORD.test(m[1])) {
-      fields.pid = m[2];
-      fields.tid = m[3];
-      if (m[4]) fields.connection = m[4];
-      return out('apache-error', p + m[0].length, m[1]);
-    }
-  }
-
   // log4j and relatives: a sequence of header pieces.
   let pidBeforeLevel = false;
   for (let step = 0; step < 8 && p < head.length; step++) {

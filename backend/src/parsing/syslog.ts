@@ -67,6 +67,9 @@ function parseRfc3164(line: string, head: string): ParsedLine | undefined {
     fields.app = tag[1];
     if (tag[2] !== undefined) fields.pid = tag[2];
     at += tag[0].length;
+  } else if (m[7]) {
+    // An ISO time and a word are any timestamped line; rsyslog's ISO form is syslog when a tag follows the host.
+    return undefined;
   }
   const message = line.slice(at);
   return { ts, level: m[1] ? severityOf(m[1]) : sniffLevel(message), fields, message, raw: line, format: 'syslog' };

@@ -149,7 +149,7 @@ export interface LeadingTimestamp {
 
 const WEEKDAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? ';
 const MONTH = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\\.?';
-const CLOCK = '(\\d{1,2}):(\\d{2}):(\\d{2})(?:[.,:](\\d{1,9}))?';
+const CLOCK = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(?:[.,:](\\d{1,9}))?';
 const ZONE = '(?: ?(Z|[+-]\\d{2}:?\\d{2}|UTC|GMT))?';
 const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray) => number | undefined][] = [
   // Wed Oct 11 14:32:52.123 2000, Sun Dec 04 04:47:44 2005 (ctime; Apache error log)

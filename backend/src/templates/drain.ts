@@ -15,12 +15,18 @@ export interface DrainOptions {
   similarity?: number;
   /** Children per tree node before new tokens share the `<*>` child. */
   maxChildren?: number;
+  /**
+   * Literal words (no digits) a message may differ from a template in and still join it. Loghub's ground truth,
+   * and operators, read `cupsd startup succeeded` and `cupsd shutdown succeeded` as two events: a differing word is
+   * a different event unless the template already holds a variable there.
+   */
+  wordMismatches?: number;
 }
 
 export interface DrainState {
   version: 1;
   options: Required<DrainOptions>;
-  templates: { id: number; tokens: string[]; count: number }[];
+  templates: { id: number; tokens: string[]; count: number; signature?: string }[];
   /** The prefix tree, one root per token count. */
   tree: { length: number; node: NodeState }[];
 }
@@ -30,7 +36,7 @@ interface NodeState {
   templates?: number[];
 }
 
-const DEFAULTS: Required<DrainOptions> = { prefixTokens: 1, similarity: 0.5, maxChildren: 100 };
+const DEFAULTS: Required<DrainOptions> = { prefixTokens: 1, similarity: 0.5, maxChildren: 100, wordMismatches: 0 };
 const CACHE_LIMIT = 50_000;
 
 interface Cluster {
@@ -40,6 +46,8 @@ interface Cluster {
   count: number;
   /** Where the template's parameters are: token positions, with the literal pieces of partly masked tokens. */
   slots: ParamSlot[];
+  /** The literal tokens of the message that started it (PreparedMessage.signature). */
+  signature: string;
 }
 
 interface ParamSlot {
@@ -48,8 +56,12 @@ interface ParamSlot {
   literals?: string[];
 }
 
-function newCluster(id: number, tokens: string[], count: number): Cluster {
-  return { id, tokens, template: tokens.join(' '), count, slots: slotsOf(tokens) };
+function newCluster(id: number, tokens: string[], count: number, signature?: string): Cluster {
+  return { id, tokens, template: tokens.join(' '), count, slots: slotsOf(tokens), signature: signature ?? literalsOf(tokens) };
+}
+
+function literalsOf(tokens: readonly string[]): string {
+  return tokens.filter((t) => !t.includes(WILDCARD)).join(' ');
 }
 
 function slotsOf(tokens: readonly string[]): ParamSlot[] {
@@ -84,6 +96,8 @@ export class Drain {
   private readonly roots = new Map<number, PrefixNode>();
   private readonly clusters: Cluster[] = [];
   private readonly cache = new Map<string, CacheEntry>();
+  /** First template of each signature: where a message of another token count joins (see `twin`). */
+  private readonly bySignature = new Map<string, Cluster>();
   private generation = 0;
 
   constructor(options: DrainOptions = {}) {
@@ -98,14 +112,15 @@ export class Drain {
       hit.cluster.count++;
       return matchOf(hit.cluster, prepared, false);
     }
-    let cluster = this.search(prepared.masked);
+    let cluster = this.search(prepared.masked) ?? this.twin(prepared);
     const isNew = !cluster;
     if (!cluster) {
-      cluster = newCluster(this.clusters.length, prepared.masked, 0);
+      cluster = newCluster(this.clusters.length, prepared.masked, 0, prepared.signature);
       this.clusters.push(cluster);
       this.insert(cluster);
+      if (!this.bySignature.has(cluster.signature)) this.bySignature.set(cluster.signature, cluster);
       this.generation++;
-    } else if (generalize(cluster, prepared.masked)) this.generation++;
+    } else if (cluster.tokens.length === prepared.masked.length && generalize(cluster, prepared.masked)) this.generation++;
     cluster.count++;
     this.remember(prepared.key, cluster);
     return matchOf(cluster, prepared, isNew);
@@ -116,7 +131,9 @@ export class Drain {
     const prepared = prepareMessage(message);
     const hit = this.cache.get(prepared.key);
     const cluster =
-      hit?.generation === this.generation ? hit.cluster : this.remember(prepared.key, this.search(prepared.masked));
+      hit?.generation === this.generation
+        ? hit.cluster
+        : this.remember(prepared.key, this.search(prepared.masked) ?? this.twin(prepared));
     return cluster && matchOf(cluster, prepared, false);
   }
 
@@ -129,7 +146,7 @@ export class Drain {
     return {
       version: 1,
       options: { ...this.options },
-      templates: this.clusters.map((c) => ({ id: c.id, tokens: [...c.tokens], count: c.count })),
+      templates: this.clusters.map((c) => ({ id: c.id, tokens: [...c.tokens], count: c.count, signature: c.signature })),
       tree,
     };
   }
@@ -140,7 +157,9 @@ export class Drain {
     const drain = new Drain(s.options);
     for (const [i, t] of s.templates.entries()) {
       if (t.id !== i) throw new Error(`corrupt Drain state: template ${i} has id ${t.id}`);
-      drain.clusters.push(newCluster(t.id, [...t.tokens], t.count));
+      const cluster = newCluster(t.id, [...t.tokens], t.count, t.signature);
+      drain.clusters.push(cluster);
+      if (!drain.bySignature.has(cluster.signature)) drain.bySignature.set(cluster.signature, cluster);
     }
     const build = (state: NodeState): PrefixNode => {
       const node = new PrefixNode();
@@ -172,10 +191,22 @@ export class Drain {
     let bestSim = -1;
     let bestParams = -1;
     for (const cluster of node.clusters) {
-      const [sim, params] = similarity(cluster.tokens, tokens);
+      const [sim, params, words] = similarity(cluster.tokens, tokens);
+      if (words > this.options.wordMismatches) continue;
       if (sim > bestSim || (sim === bestSim && params > bestParams)) [best, bestSim, bestParams] = [cluster, sim, params];
     }
     return bestSim >= this.options.similarity ? best : undefined;
+  }
+
+  /**
+   * The template of another token count whose literal tokens are the message's: one event whose variable parts take
+   * a different number of tokens (`403 bytes sent` and `403 bytes (1.2 KB) sent`). Only when the literal tokens are
+   * at least two and a third of the message, so that messages of mostly variables never join this way.
+   */
+  private twin(p: PreparedMessage): Cluster | undefined {
+    const literals = p.masked.length - countVariable(p.masked);
+    if (literals < 2 || literals * 3 < p.masked.length) return undefined;
+    return this.bySignature.get(p.signature);
   }
 
   /** Adds a new cluster's path to the tree; tokens with variable parts, and any beyond maxChildren, share `<*>`. */
@@ -200,16 +231,43 @@ function childFor(node: PrefixNode, token: string, maxChildren: number): PrefixN
   return child;
 }
 
-/** Share of template tokens equal to the message's, and the template's wildcard count (the tie-break). */
-function similarity(template: readonly string[], tokens: readonly string[]): [number, number] {
-  if (template.length === 0) return [1, 0];
+/**
+ * Share of template tokens equal to the message's, the template's wildcard count (the tie-break), and how many
+ * literal words (no digits, no wildcard) differ from the message's literal words.
+ */
+function similarity(template: readonly string[], tokens: readonly string[]): [number, number, number] {
+  if (template.length === 0) return [1, 0, 0];
   let same = 0;
   let params = 0;
+  let words = 0;
   for (let i = 0; i < template.length; i++) {
     if (template[i] === WILDCARD) params++;
     else if (template[i] === tokens[i]) same++;
+    else if (isLiteralWord(template[i]) && hasLetter(tokens[i])) words++;
   }
-  return [same / template.length, params];
+  return [same / template.length, params, words];
+}
+
+/** A token with a letter outside its wildcards (`SOCKS<*>`, `user`). */
+function hasLetter(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c === 60 && token.startsWith(WILDCARD, i)) i += 2;
+    else if ((c | 32) >= 97 && (c | 32) <= 122) return true;
+  }
+  return false;
+}
+
+/** A token with a letter and neither a digit nor a wildcard. */
+function isLiteralWord(token: string): boolean {
+  let letter = false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 48 && c <= 57) return false;
+    if (c === 60 && token.startsWith(WILDCARD, i)) return false;
+    if ((c | 32) >= 97 && (c | 32) <= 122) letter = true;
+  }
+  return letter;
 }
 
 /** Turns the template's tokens that differ from the message into `<*>`; true when the template changed. */
@@ -229,9 +287,23 @@ function generalize(cluster: Cluster, tokens: readonly string[]): boolean {
   return changed;
 }
 
+function countVariable(tokens: readonly string[]): number {
+  let n = 0;
+  for (const t of tokens) if (t.includes(WILDCARD)) n++;
+  return n;
+}
+
 function matchOf(cluster: Cluster, p: PreparedMessage, isNew: boolean): TemplateMatch {
   const params: string[] = [];
   const { raw, starts } = p;
+  if (cluster.tokens.length !== p.masked.length) {
+    // A twin of another token count: the parameters are the message's own variable tokens.
+    p.masked.forEach((t, j) => {
+      if (!t.includes(WILDCARD)) return;
+      params.push(starts ? raw.slice(starts[j], starts[j + 1] ?? raw.length).join(' ') : raw[j]);
+    });
+    return { id: cluster.id, template: cluster.template, params, isNew };
+  }
   for (const { at, literals } of cluster.slots) {
     const from = starts ? starts[at] : at;
     if (literals) paramsInToken(literals, raw[from], params);
