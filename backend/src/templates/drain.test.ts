@@ -96,6 +96,12 @@ describe('Drain', () => {
     expect(d.add('worker w1 finished task 7').id).toBe(d.add('worker w22 finished task 9').id);
   });
 
+  it('a differing value after a key (`hive: SAM,`) or a path is a variable, not a new event', () => {
+    const d = new Drain();
+    expect(d.add('Loading hive: SOFTWARE, into key').id).toBe(d.add('Loading hive: SAM, into key').id);
+    expect(d.add('adding path spec: /mapreduce/*').id).toBe(d.add('adding path spec: /ws/*').id);
+  });
+
   it('masks dates written inside a message, weekday and month names included', () => {
     const d = new Drain();
     const a = d.add('connection from 1.2.3.4 () at Fri Jun 17 20:55:07 2005');

@@ -243,9 +243,15 @@ function similarity(template: readonly string[], tokens: readonly string[]): [nu
   for (let i = 0; i < template.length; i++) {
     if (template[i] === WILDCARD) params++;
     else if (template[i] === tokens[i]) same++;
-    else if (isLiteralWord(template[i]) && hasLetter(tokens[i])) words++;
+    else if (isLiteralWord(template[i]) && hasLetter(tokens[i]) && !(i > 0 && isKey(template[i - 1]))) words++;
   }
   return [same / template.length, params, words];
+}
+
+/** A token that names the value after it (`hive:`, `EventType:`, `user=`): the next token is a value, not a word. */
+function isKey(token: string): boolean {
+  const last = token.charCodeAt(token.length - 1);
+  return token.length > 1 && (last === 58 || last === 61) && !token.includes(WILDCARD);
 }
 
 /** A token with a letter outside its wildcards (`SOCKS<*>`, `user`). */
@@ -258,12 +264,12 @@ function hasLetter(token: string): boolean {
   return false;
 }
 
-/** A token with a letter and neither a digit nor a wildcard. */
+/** A token with a letter and neither a digit, a wildcard nor a path separator (`/ws/*` is a value). */
 function isLiteralWord(token: string): boolean {
   let letter = false;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
-    if (c >= 48 && c <= 57) return false;
+    if ((c >= 48 && c <= 57) || c === 47 || c === 92) return false;
     if (c === 60 && token.startsWith(WILDCARD, i)) return false;
     if ((c | 32) >= 97 && (c | 32) <= 122) letter = true;
   }
