@@ -1,4 +1,5 @@
 import type { AutoencoderState, Calibration, IsolationForestState, NoveltyState, Thresholds } from '../detectors/index.js';
+import type { RarityState } from '../detectors/rarity.js';
 import type { FeatureSchema, WebBaselineState } from '../features/index.js';
 import type { TemplateIndexState } from '../templates/index.js';
 import type { SessionVectorizerState } from '../features/session.js';
@@ -51,6 +52,8 @@ export interface Model {
   thresholds: Record<DetectorKind, Thresholds>;
   members: MemberStates;
   novelty?: NoveltyState;
+  /** System logs: what is routine per template (share, levels, parameter values, lengths); absent in older models. */
+  rarity?: RarityState;
   sessions?: SessionModel;
 }
 

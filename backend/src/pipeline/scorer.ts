@@ -164,12 +164,15 @@ class LineScorer implements BatchScorer {
     let row = ensembled ? X.data.subarray(i * X.cols, (i + 1) * X.cols) : undefined;
     let signals = row && this.signals(p, hit, row);
     line.score = signals ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
+    const rare = this.runtime.rarity?.check(p, hit, this.runtime.templates.total);
+    if (rare && rare.score > line.score) line.score = rare.score;
     line.severity = severityOf(line.score, this.thresholds);
     line.anomaly = line.severity !== 'normal';
     if (line.anomaly) {
       row ??= X.data.subarray(i * X.cols, (i + 1) * X.cols);
       signals ??= this.signals(p, hit, row);
       line.reasons = this.reasons(p, hit, row, signals, memberScores);
+      if (rare?.findings.length) line.reasons = [...new Set([...rare.findings.map((f) => f.reason), ...line.reasons])];
     }
     return line;
   }
@@ -182,7 +185,9 @@ class LineScorer implements BatchScorer {
   }
 
   private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array): Signal[] {
-    const rules = ruleSignals(this.model.featureSchema, p, row);
+    let rules = ruleSignals(this.model.featureSchema, p, row);
+    // With a rarity model, a level counts only when it is unusual for the template (the rarity score says so).
+    if (this.runtime.rarity && rules.length) rules = rules.filter((r) => r.kind !== 'error-level');
     const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
     return rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
   }

@@ -3,6 +3,8 @@ import { Autoencoder, type Progress } from '../detectors/autoencoder.js';
 import { DEFAULT_THRESHOLDS, fitCalibration, type Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
+import { Rarity, type RarityState } from '../detectors/rarity.js';
+import { TemplateProfileBuilder } from '../templates/profile.js';
 import {
   buildSchema,
   familyOf,
@@ -168,7 +170,8 @@ class Trainer {
     s.templates.seal();
     const schema = buildSchema(s.format, this.numeric.list());
     const web = s.web?.baseline.finish();
-    const X = s.web ? s.web.sample.matrix(web!, s.templates) : this.sampleMatrix(schema, s.templates, s.parser);
+    const profile = s.web ? undefined : new TemplateProfileBuilder();
+    const X = s.web ? s.web.sample.matrix(web!, s.templates) : this.sampleMatrix(schema, s.templates, s.parser, profile);
     if (X.rows === 0) throw new PipelineInputError('nothing to train on: the input has only a header');
     const detector = this.opts.detector ?? 'ensemble';
     const seed = this.opts.seed ?? 1;
@@ -189,12 +192,13 @@ class Trainer {
       thresholds: { ...DEFAULT_THRESHOLDS },
       members: fitted.members,
       novelty: Novelty.fit({ templates: s.templates.ids(), features: X, featureNames: schema.names }).toJSON(),
+      rarity: profile && rarityOf(profile, s.templates),
       sessions: this.sessionKey ? await this.fitSessions(detector, seed) : undefined,
     };
   }
 
   /** Features of the sampled lines, computed with the final templates and baselines, in input order. */
-  private sampleMatrix(schema: FeatureSchema, templates: TemplateIndex, parser: LineParser): Matrix {
+  private sampleMatrix(schema: FeatureSchema, templates: TemplateIndex, parser: LineParser, profile?: TemplateProfileBuilder): Matrix {
     const featurizer = new LineFeaturizer(schema, templates, undefined);
     const cols = schema.names.length;
     const data = new Float64Array(this.sample.length * cols);
@@ -202,7 +206,9 @@ class Trainer {
     for (const raw of this.sample.splice(0)) {
       const p = parser.parse(raw);
       if (p.header) continue;
-      data.set(featurizer.fill(p, templates.lookup(p)), rows * cols);
+      const hit = templates.lookup(p);
+      profile?.observe(p, hit);
+      data.set(featurizer.fill(p, hit), rows * cols);
       rows++;
     }
     return { data: data.subarray(0, rows * cols), rows, cols };
@@ -252,6 +258,11 @@ class Trainer {
       novelty: Novelty.fit({ sessions: this.sessions }).toJSON(),
     };
   }
+}
+
+/** The per-template rarity model of a system log (web logs have their route baselines instead). */
+function rarityOf(profile: TemplateProfileBuilder, templates: TemplateIndex): RarityState {
+  return Rarity.fit(profile.finish(), (id) => templates.count(id), templates.total).toJSON();
 }
 
 /**

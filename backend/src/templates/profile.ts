@@ -1,0 +1,106 @@
+import { LEVELS, levelRank } from '../parsing/level.js';
+import type { ParsedLine } from '../types.js';
+import type { TemplateHit } from './template-index.js';
+
+/**
+ * What training says is routine for each template of a system log: how many lines it had, at which levels, how long
+ * its messages are, and which values each low-cardinality parameter took. Learnt from the sampled training lines
+ * with the final templates, so parameter positions are those scoring sees.
+ */
+export interface TemplateProfileState {
+  version: 1;
+  /** Lines profiled. */
+  lines: number;
+  /** Lines per level rank (debug .. fatal), over all templates. */
+  levels: number[];
+  templates: Record<string, TemplateStats>;
+  /** Line length (characters) of the stream: median and the 99.9th percentile. */
+  lineLength: { median: number; p999: number; max: number };
+}
+
+export interface TemplateStats {
+  n: number;
+  /** Lines per level rank (debug .. fatal). */
+  levels: number[];
+  /** Median and median absolute deviation of log2(1 + message length). */
+  lenMedian: number;
+  lenMad: number;
+  /** Per parameter position: value -> count, or null once it has more than MAX_VALUES distinct values (an id). */
+  params: (Record<string, number> | null)[];
+}
+
+/** A parameter with more distinct values than this is an identifier: its values say nothing about rarity. */
+const MAX_VALUES = 16;
+/** Lengths kept per template for the robust median (the first ones: deterministic). */
+const MAX_LENGTHS = 512;
+
+interface Builder {
+  n: number;
+  levels: number[];
+  lengths: number[];
+  params: (Map<string, number> | null)[];
+}
+
+export class TemplateProfileBuilder {
+  private readonly templates = new Map<number, Builder>();
+  private readonly levels = new Array<number>(LEVELS.length).fill(0);
+  private readonly lineLengths: number[] = [];
+  private lines = 0;
+
+  observe(p: ParsedLine, hit: TemplateHit): void {
+    if (hit.id < 0) return;
+    this.lines++;
+    let b = this.templates.get(hit.id);
+    if (!b) this.templates.set(hit.id, (b = { n: 0, levels: new Array<number>(LEVELS.length).fill(0), lengths: [], params: [] }));
+    b.n++;
+    const rank = levelRank(p.level);
+    b.levels[rank]++;
+    this.levels[rank]++;
+    if (b.lengths.length < MAX_LENGTHS) b.lengths.push(Math.log2(1 + p.message.length));
+    this.lineLengths.push(p.raw.length);
+    for (let i = 0; i < hit.params.length; i++) {
+      if (b.params.length <= i) b.params.push(new Map());
+      const values = b.params[i];
+      if (!values) continue;
+      const v = hit.params[i];
+      values.set(v, (values.get(v) ?? 0) + 1);
+      if (values.size > MAX_VALUES) b.params[i] = null;
+    }
+  }
+
+  finish(): TemplateProfileState {
+    const templates: Record<string, TemplateStats> = {};
+    for (const [id, b] of this.templates) {
+      const median = quantile(b.lengths, 0.5);
+      const mad = quantile(b.lengths.map((l) => Math.abs(l - median)), 0.5);
+      templates[id] = {
+        n: b.n,
+        levels: b.levels,
+        lenMedian: round(median),
+        lenMad: round(mad),
+        params: b.params.map((m) => (m ? Object.fromEntries(m) : null)),
+      };
+    }
+    const lengths = Float64Array.from(this.lineLengths).sort();
+    return {
+      version: 1,
+      lines: this.lines,
+      levels: this.levels,
+      templates,
+      lineLength: { median: quantileSorted(lengths, 0.5), p999: quantileSorted(lengths, 0.999), max: lengths[lengths.length - 1] ?? 0 },
+    };
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function quantile(values: readonly number[], q: number): number {
+  return quantileSorted(Float64Array.from(values).sort(), q);
+}
+
+function quantileSorted(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))];
+}
