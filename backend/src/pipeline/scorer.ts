@@ -172,7 +172,11 @@ class LineScorer implements BatchScorer {
       row ??= X.data.subarray(i * X.cols, (i + 1) * X.cols);
       signals ??= this.signals(p, hit, row);
       line.reasons = this.reasons(p, hit, row, signals, memberScores);
-      if (rare?.findings.length) line.reasons = [...new Set([...rare.findings.map((f) => f.reason), ...line.reasons])];
+      if (rare?.findings.length) {
+        // The rarity facts come first; the fallback "unusual combination" says nothing they do not.
+        const rest = line.reasons.filter((r) => !r.startsWith('unusual combination of values'));
+        line.reasons = [...new Set([...rare.findings.map((f) => f.reason), ...rest])];
+      }
     }
     return line;
   }
