@@ -41,14 +41,21 @@ const model = await train(lines, { sessionKey: 'blk_-?\\d+', detector: 'ensemble
 const trainS = (performance.now() - t0) / 1000;
 const flagged = new Set<string>();
 const scorer = createScorer(model);
-const take = (scored: { session?: string; anomaly: boolean; line: string }[]) => {
-  for (const s of scored) if (s.anomaly) flagged.add(s.session ?? /blk_-?\d+/.exec(s.line)?.[0] ?? '');
+const why = new Map<string, string[]>();
+const take = (scored: { session?: string; anomaly: boolean; line: string; reasons: string[] }[]) => {
+  for (const s of scored) {
+    if (!s.anomaly) continue;
+    const b = s.session ?? /blk_-?\d+/.exec(s.line)?.[0] ?? '';
+    flagged.add(b);
+    if (!why.has(b)) why.set(b, s.reasons);
+  }
 };
 for (let i = 0; i < lines.length; i += 10_000) take(scorer.pushBatch(lines.slice(i, i + 10_000)));
 take(scorer.end());
 let tp = 0;
 for (const b of flagged) if (anomalous.has(b)) tp++;
 const fp = flagged.size - tp;
+if (process.env.SHOW_FP) for (const b of [...flagged].filter((x) => !anomalous.has(x)).slice(0, 15)) process.stderr.write(`FP ${b}: ${why.get(b)?.join('; ')}\n`);
 const precision = flagged.size ? tp / flagged.size : 0;
 const recall = tp / anomalous.size;
 const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
