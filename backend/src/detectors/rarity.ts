@@ -1,6 +1,6 @@
 import { LEVELS, levelRank } from '../parsing/level.js';
 import type { TemplateHit } from '../templates/template-index.js';
-import type { TemplateProfileState, TemplateStats } from '../templates/profile.js';
+import type { Burst, TemplateProfileState, TemplateStats } from '../templates/profile.js';
 import type { ParsedLine } from '../types.js';
 import { DEFAULT_THRESHOLDS } from './calibration.js';
 
@@ -25,7 +25,7 @@ export interface RarityState {
 }
 
 export interface RarityFinding {
-  kind: 'template' | 'level' | 'param' | 'length' | 'binary' | 'line-length';
+  kind: 'template' | 'level' | 'param' | 'length' | 'binary' | 'line-length' | 'burst';
   bits: number;
   reason: string;
 }
@@ -60,10 +60,14 @@ const MAX_FLOOR_LINES = 10_000;
 const { low } = DEFAULT_THRESHOLDS.ensemble;
 
 export class Rarity {
+  private readonly bursts = new Map<number, Burst[]>();
+
   private constructor(
     private readonly profile: TemplateProfileState,
     readonly lowBits: number,
-  ) {}
+  ) {
+    for (const b of profile.bursts ?? []) (this.bursts.get(b.id) ?? this.bursts.set(b.id, []).get(b.id)!).push(b);
+  }
 
   /**
    * Fits the `low` cut from the profile: the training lines' template and level bits (parameters and lengths only
@@ -141,6 +145,14 @@ export class Rarity {
     if (gross) {
       findings.push(gross);
       bits += gross.bits;
+    }
+    const burst = p.ts === undefined ? undefined : this.bursts.get(hit.id)?.find((b) => p.ts! >= b.from && p.ts! < b.to);
+    if (burst) {
+      // Every line of a burst is an anomaly, just above the flag: one event, ranked below a rare line of its own.
+      const needed = this.lowBits + 0.25;
+      const extra = Math.max(0, needed - bits);
+      findings.push({ kind: 'burst', bits: Math.max(extra, needed), reason: burstReason(burst) });
+      bits += extra;
     }
     findings.sort((a, b) => b.bits - a.bits);
     return { bits, score: this.scoreOf(bits), findings };
@@ -235,6 +247,14 @@ function lengthFinding(t: TemplateStats, length: number): RarityFinding | undefi
     bits: Math.min(MAX_LENGTH_BITS, z - LENGTH_Z),
     reason: `message of ${fmtInt(length)} characters, far ${v > t.lenMedian ? 'longer' : 'shorter'} than this template's usual ${fmtInt(typical)}`,
   };
+}
+
+/** One reason for every line of a burst: the same text, so that summaries can show the burst as one event. */
+export function burstReason(b: Burst): string {
+  const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  const minutes = Math.round((b.to - b.from) / 60_000);
+  const span = minutes === 1 ? `in the minute from ${at(b.from)}` : `in ${minutes} minutes from ${at(b.from)}`;
+  return `burst: ${fmtInt(b.lines)} lines of this template ${span} (up to ${fmtInt(b.peak)} a minute; usually at most ${fmtInt(b.baseline)} a minute when it appears)`;
 }
 
 function topValue(values: Record<string, number>): string {

@@ -179,3 +179,25 @@ describe('the default ensemble', () => {
     expect(ae.reasons.join('; ')).toMatch(/bytes \d+σ above \/api\/orders baseline, (?:far |well )?outside the learned pattern/);
   });
 });
+
+describe('bursts', () => {
+  const ts = (min: number, sec: number) => `2024-03-01 ${String(10 + Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')},000`;
+
+  it('marks every line of a template storm far above its own rate, with the rate and the baseline, and nothing else', async () => {
+    const lines: string[] = [];
+    for (let min = 0; min < 60; min++) {
+      for (let k = 0; k < 30; k++) lines.push(`${ts(min, k * 2)} INFO [main] com.x.Pool: request ${min * 30 + k} served in ${k % 9} ms`);
+      if (min % 5 === 2) lines.push(`${ts(min, 59)} ERROR [db] com.x.Db: connection reset by peer`);
+      if (min === 40) for (let k = 0; k < 120; k++) lines.push(`${ts(min, Math.floor(k / 2.5))} ERROR [db] com.x.Db: connection reset by peer`);
+    }
+    const model = await train(lines, { seed: 3 });
+    const scored = scoreAll(createScorer(model), lines);
+    const storm = scored.filter((s) => s.line.includes('ERROR') && s.line.startsWith(ts(40, 0).slice(0, 16)));
+    expect(storm).toHaveLength(120);
+    expect(storm.every((s) => s.anomaly)).toBe(true);
+    const reason = storm[0].reasons.find((r) => r.startsWith('burst:'));
+    expect(reason).toBe('burst: 120 lines of this template in the minute from 2024-03-01 10:40 (up to 120 a minute; usually at most 1 a minute when it appears)');
+    expect(storm.every((s) => s.reasons.includes(reason!))).toBe(true);
+    expect(scored.filter((s) => s.anomaly).length).toBe(120);
+  });
+});
