@@ -173,8 +173,9 @@ class LineScorer implements BatchScorer {
       signals ??= this.signals(p, hit, row);
       line.reasons = this.reasons(p, hit, row, signals, memberScores);
       if (rare?.findings.length) {
-        // The rarity facts come first; the fallback "unusual combination" says nothing they do not.
-        const rest = line.reasons.filter((r) => !r.startsWith('unusual combination of values'));
+        // The rarity facts come first; the fallback "unusual combination" and the forest's template rarity say
+        // nothing they do not.
+        const rest = line.reasons.filter((r) => !r.startsWith('unusual combination of values') && !r.startsWith('rare template "'));
         line.reasons = [...new Set([...rare.findings.map((f) => f.reason), ...rest])];
       }
     }
