@@ -122,7 +122,7 @@ export class Rarity {
         findings.push({
           kind: 'level',
           bits: lBits,
-          reason: t
+          reason: t && t.n > 2
             ? `${name} is unusual for this template (${t.levels[rank]} of ${fmtInt(t.n)} in training)`
             : `${name} is unusual in this stream (${fmtInt(this.profile.levels[rank])} of ${fmtInt(this.profile.lines)} training lines)`,
         });
@@ -169,10 +169,15 @@ export class Rarity {
     return (this.profile.levels[rank] + 0.5) / (this.profile.lines + 2.5);
   }
 
-  /** -log2 of the level's share in the template (with the stream's mix as a prior), weighted by level. */
+  /**
+   * -log2 of the level's share in the template (with the stream's mix as a prior), weighted by level. Leave one out:
+   * the line scored may be one of the training lines (a self-trained scan), and must not vouch for itself, so a
+   * FATAL line whose template training saw once is as unusual as FATAL is in the stream.
+   */
   levelBits(t: TemplateStats, rank: number): number {
     if (rank < 2) return 0;
-    const share = (t.levels[rank] + LEVEL_PRIOR * this.globalLevelShare(rank)) / (t.n + LEVEL_PRIOR);
+    const others = Math.max(0, t.levels[rank] - 1);
+    const share = (others + LEVEL_PRIOR * this.globalLevelShare(rank)) / (Math.max(0, t.n - 1) + LEVEL_PRIOR);
     return LEVEL_WEIGHT[rank] * Math.max(0, -Math.log2(share));
   }
 
