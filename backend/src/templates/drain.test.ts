@@ -154,3 +154,23 @@ describe('Drain', () => {
     expect(() => Drain.fromJSON(bad)).toThrow(/unknown template 3/);
   });
 });
+
+describe('Drain states saved before the word rule, dates and units', () => {
+  it('match as they were mined', () => {
+    const d = new Drain();
+    d.add('job 1 finished in 40 ms');
+    d.add('Connection from a1 closed');
+    const state = d.toJSON();
+    // What an older model holds: no masks version, no wordMismatches option, no signatures.
+    const old = JSON.parse(JSON.stringify(state)) as DrainState;
+    delete old.masks;
+    delete (old.options as Partial<DrainState['options']>).wordMismatches;
+    for (const t of old.templates) delete t.signature;
+    old.templates[0].tokens = ['job', '<*>', 'finished', 'in', '<*>', 'ms'];
+    old.tree = [{ length: 6, node: { children: [['job', { templates: [0] }]] } }, ...old.tree.filter((t) => t.length !== 5)];
+    const loaded = Drain.fromJSON(old);
+    expect(loaded.match('job 7 finished in 41 ms')?.template).toBe('job <*> finished in <*> ms');
+    expect(loaded.match('Connection from bob closed')?.id).toBe(1);
+    expect(Drain.fromJSON(state).match('job 7 finished in 41 ms')?.template).toBe('job <*> finished in <*>');
+  });
+});

@@ -1,4 +1,4 @@
-import { isVariable, prepareMessage, type PreparedMessage, WILDCARD } from './mask.js';
+import { isVariable, MASK_RULES, prepareMessage, type MaskRules, type PreparedMessage, WILDCARD } from './mask.js';
 
 export interface TemplateMatch {
   id: number;
@@ -25,6 +25,8 @@ export interface DrainOptions {
 
 export interface DrainState {
   version: 1;
+  /** Masking rules the templates were mined with (mask.ts); absent: 1, the rules before dates and units. */
+  masks?: MaskRules;
   options: Required<DrainOptions>;
   templates: { id: number; tokens: string[]; count: number; signature?: string }[];
   /** The prefix tree, one root per token count. */
@@ -38,6 +40,8 @@ interface NodeState {
 
 const DEFAULTS: Required<DrainOptions> = { prefixTokens: 1, similarity: 0.5, maxChildren: 100, wordMismatches: 0 };
 const CACHE_LIMIT = 50_000;
+/** wordMismatches of a state saved before the option existed: no limit (JSON has no Infinity). */
+const LEGACY_WORD_MISMATCHES = 1_000_000;
 
 interface Cluster {
   id: number;
@@ -99,6 +103,8 @@ export class Drain {
   /** First template of each signature: where a message of another token count joins (see `twin`). */
   private readonly bySignature = new Map<string, Cluster>();
   private generation = 0;
+  private masks: MaskRules = MASK_RULES;
+  private twins = true;
 
   constructor(options: DrainOptions = {}) {
     this.options = { ...DEFAULTS, ...options };
@@ -106,7 +112,7 @@ export class Drain {
 
   /** Learns from a message: joins (and may generalize) the best template, or starts a new one. */
   add(message: string): TemplateMatch {
-    const prepared = prepareMessage(message);
+    const prepared = prepareMessage(message, this.masks);
     const hit = this.cache.get(prepared.key);
     if (hit?.generation === this.generation && hit.cluster) {
       hit.cluster.count++;
@@ -128,7 +134,7 @@ export class Drain {
 
   /** The template a message belongs to, without learning; undefined for a shape never seen. */
   match(message: string): TemplateMatch | undefined {
-    const prepared = prepareMessage(message);
+    const prepared = prepareMessage(message, this.masks);
     const hit = this.cache.get(prepared.key);
     const cluster =
       hit?.generation === this.generation
@@ -145,6 +151,7 @@ export class Drain {
     const tree = [...this.roots].map(([length, node]) => ({ length, node: nodeState(node) }));
     return {
       version: 1,
+      masks: this.masks,
       options: { ...this.options },
       templates: this.clusters.map((c) => ({ id: c.id, tokens: [...c.tokens], count: c.count, signature: c.signature })),
       tree,
@@ -154,7 +161,11 @@ export class Drain {
   static fromJSON(s: DrainState): Drain {
     if (s?.version !== 1 || !Array.isArray(s.templates) || !Array.isArray(s.tree))
       throw new Error('unsupported Drain state: expected version 1 with templates and tree');
-    const drain = new Drain(s.options);
+    // A state saved before the word rule and the signatures matches as it was mined: any word may differ, no twins.
+    const legacy = s.options.wordMismatches === undefined;
+    const drain = new Drain(legacy ? { ...s.options, wordMismatches: LEGACY_WORD_MISMATCHES } : s.options);
+    drain.masks = s.masks ?? 1;
+    drain.twins = !legacy;
     for (const [i, t] of s.templates.entries()) {
       if (t.id !== i) throw new Error(`corrupt Drain state: template ${i} has id ${t.id}`);
       const cluster = newCluster(t.id, [...t.tokens], t.count, t.signature);
@@ -204,6 +215,7 @@ export class Drain {
    * at least two and a third of the message, so that messages of mostly variables never join this way.
    */
   private twin(p: PreparedMessage): Cluster | undefined {
+    if (!this.twins) return undefined;
     const literals = p.masked.length - countVariable(p.masked);
     if (literals < 2 || literals * 3 < p.masked.length) return undefined;
     return this.bySignature.get(p.signature);

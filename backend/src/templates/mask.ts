@@ -62,6 +62,13 @@ function isUnit(token: string): boolean {
   return end > 0 && end <= 7 && UNITS.has(token.slice(0, end).toLowerCase());
 }
 
+/**
+ * Version of the masking rules: 2 masks dates inside messages and units after numbers. A model's templates were
+ * mined with its own version (1 for models without one), and its messages are masked the same way when it scores.
+ */
+export type MaskRules = 1 | 2;
+export const MASK_RULES: MaskRules = 2;
+
 /** A message ready for the tree: its raw tokens, its masked tokens, and the masked text as a cache key. */
 export interface PreparedMessage {
   raw: string[];
@@ -81,9 +88,10 @@ export interface PreparedMessage {
  * Tokenizes on whitespace (any control character counts), masks each token, and collapses runs of wholly masked
  * tokens so lists of any length (HDFS's `ask ... to delete blk_1 blk_2 ...`) share one template.
  */
-export function prepareMessage(message: string): PreparedMessage {
+export function prepareMessage(message: string, masks: MaskRules = MASK_RULES): PreparedMessage {
   let text = message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message;
-  if (DATE_GATE.test(text)) text = text.replace(DATE_IN_TEXT, WILDCARD);
+  const current = masks >= 2;
+  if (current && DATE_GATE.test(text)) text = text.replace(DATE_IN_TEXT, WILDCARD);
   const raw: string[] = [];
   const masked: string[] = [];
   let starts: number[] | undefined;
@@ -99,7 +107,7 @@ export function prepareMessage(message: string): PreparedMessage {
     if (start < 0) continue;
     const token = text.slice(start, i);
     let m = maskCounted(token, digits);
-    if (digits === 0 && masked.length > 0 && masked[masked.length - 1].includes(WILDCARD) && isUnit(token)) m = WILDCARD;
+    if (current && digits === 0 && masked.length > 0 && masked[masked.length - 1].includes(WILDCARD) && isUnit(token)) m = WILDCARD;
     start = -1;
     digits = 0;
     raw.push(token);
