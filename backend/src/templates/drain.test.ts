@@ -174,3 +174,20 @@ describe('Drain states saved before the word rule, dates and units', () => {
     expect(Drain.fromJSON(state).match('job 7 finished in 41 ms')?.template).toBe('job <*> finished in <*>');
   });
 });
+
+describe('word positions that prove variable', () => {
+  it('merge once five different words came there (user names), and keep four apart (a lifecycle)', () => {
+    const d = new Drain();
+    const users = ['admin', 'oracle', 'test', 'guest', 'ubuntu', 'postgres', 'git'];
+    const ids = users.map((u) => d.add(`Invalid user ${u} from 10.0.0.${u.length}`).id);
+    const last = d.add('Invalid user jenkins from 10.0.0.9');
+    expect(last.template).toBe('Invalid user <*> from <*>');
+    expect(new Set(ids.map((id) => d.resolve(id)))).toEqual(new Set([last.id]));
+    expect(d.match('Invalid user admin from 10.0.0.1')?.id).toBe(last.id);
+    const states = ['Started', 'Paused', 'Resumed', 'Stopped'].map((s) => d.add(`VM ${s} (Lifecycle Event)`).id);
+    expect(new Set(states.map((id) => d.resolve(id))).size).toBe(4);
+    // Saved and loaded, the merge holds.
+    const loaded = Drain.fromJSON(JSON.parse(JSON.stringify(d.toJSON())) as DrainState);
+    expect(loaded.match('Invalid user test from 10.0.0.4')?.id).toBe(last.id);
+  });
+});

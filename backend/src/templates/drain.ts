@@ -28,7 +28,7 @@ export interface DrainState {
   /** Masking rules the templates were mined with (mask.ts); absent: 1, the rules before dates and units. */
   masks?: MaskRules;
   options: Required<DrainOptions>;
-  templates: { id: number; tokens: string[]; count: number; signature?: string }[];
+  templates: { id: number; tokens: string[]; count: number; signature?: string; alias?: number }[];
   /** The prefix tree, one root per token count. */
   tree: { length: number; node: NodeState }[];
 }
@@ -40,6 +40,11 @@ interface NodeState {
 
 const DEFAULTS: Required<DrainOptions> = { prefixTokens: 1, similarity: 0.5, maxChildren: 100, wordMismatches: 0 };
 const CACHE_LIMIT = 50_000;
+/**
+ * Distinct words at one position (the template's own included) that make it a variable: 5, so that a lifecycle of
+ * four states stays four events while names (users, hosts, files) become a variable once five have been seen.
+ */
+const WORD_SLOT_VALUES = 5;
 /** wordMismatches of a state saved before the option existed: no limit (JSON has no Infinity). */
 const LEGACY_WORD_MISMATCHES = 1_000_000;
 
@@ -52,6 +57,18 @@ interface Cluster {
   slots: ParamSlot[];
   /** The literal tokens of the message that started it (PreparedMessage.signature). */
   signature: string;
+  /** The template this one was merged into, once a word position of it proved to be a variable. */
+  alias?: Cluster;
+  /** Training only: per token position, the words messages differing only there brought (see learnWordSlot). */
+  wordSlots?: Map<number, Set<string>>;
+}
+
+/** A message that matched a cluster but for one literal word. */
+interface NearMiss {
+  cluster?: Cluster;
+  node?: PrefixNode;
+  at?: number;
+  word?: string;
 }
 
 interface ParamSlot {
@@ -118,7 +135,9 @@ export class Drain {
       hit.cluster.count++;
       return matchOf(hit.cluster, prepared, false);
     }
-    let cluster = this.search(prepared.masked) ?? this.twin(prepared);
+    const near: NearMiss = {};
+    let cluster = this.search(prepared.masked, near) ?? this.twin(prepared);
+    if (!cluster && near.cluster && this.learnWordSlot(near)) cluster = this.search(prepared.masked);
     const isNew = !cluster;
     if (!cluster) {
       cluster = newCluster(this.clusters.length, prepared.masked, 0, prepared.signature);
@@ -143,6 +162,13 @@ export class Drain {
     return cluster && matchOf(cluster, prepared, false);
   }
 
+  /** The template a template id now stands for: itself, or the one it was merged into. */
+  resolve(id: number): number {
+    let c = this.clusters[id];
+    while (c?.alias) c = c.alias;
+    return c ? c.id : id;
+  }
+
   templates(): { id: number; template: string; count: number }[] {
     return this.clusters.map((c) => ({ id: c.id, template: c.template, count: c.count }));
   }
@@ -153,7 +179,13 @@ export class Drain {
       version: 1,
       masks: this.masks,
       options: { ...this.options },
-      templates: this.clusters.map((c) => ({ id: c.id, tokens: [...c.tokens], count: c.count, signature: c.signature })),
+      templates: this.clusters.map((c) => ({
+        id: c.id,
+        tokens: [...c.tokens],
+        count: c.count,
+        signature: c.signature,
+        ...(c.alias ? { alias: c.alias.id } : {}),
+      })),
       tree,
     };
   }
@@ -171,6 +203,12 @@ export class Drain {
       const cluster = newCluster(t.id, [...t.tokens], t.count, t.signature);
       drain.clusters.push(cluster);
       if (!drain.bySignature.has(cluster.signature)) drain.bySignature.set(cluster.signature, cluster);
+    }
+    for (const t of s.templates) {
+      if (t.alias === undefined) continue;
+      const target = drain.clusters[t.alias];
+      if (!target) throw new Error(`corrupt Drain state: template ${t.id} merged into unknown template ${t.alias}`);
+      drain.clusters[t.id].alias = target;
     }
     const build = (state: NodeState): PrefixNode => {
       const node = new PrefixNode();
@@ -193,7 +231,7 @@ export class Drain {
   }
 
   /** Tree search: the leaf for the token count and first tokens, then the most similar template in it. */
-  private search(tokens: string[]): Cluster | undefined {
+  private search(tokens: string[], near?: NearMiss): Cluster | undefined {
     let node = this.roots.get(tokens.length);
     const depth = Math.min(this.options.prefixTokens, tokens.length);
     for (let d = 0; node && d < depth; d++) node = node.children.get(tokens[d]) ?? node.children.get(WILDCARD);
@@ -203,10 +241,51 @@ export class Drain {
     let bestParams = -1;
     for (const cluster of node.clusters) {
       const [sim, params, words] = similarity(cluster.tokens, tokens);
-      if (words > this.options.wordMismatches) continue;
+      if (words > this.options.wordMismatches) {
+        if (near && words === 1 && !near.cluster && !cluster.alias && sim >= this.options.similarity) {
+          near.cluster = cluster;
+          near.node = node;
+          near.at = wordMismatchAt(cluster.tokens, tokens);
+          near.word = tokens[near.at];
+        }
+        continue;
+      }
       if (sim > bestSim || (sim === bestSim && params > bestParams)) [best, bestSim, bestParams] = [cluster, sim, params];
     }
-    return bestSim >= this.options.similarity ? best : undefined;
+    if (bestSim < this.options.similarity || !best) return undefined;
+    while (best.alias) best = best.alias;
+    return best;
+  }
+
+  /**
+   * A word position where messages that otherwise match a template bring WORD_SLOT_VALUES different words (user
+   * names: `Invalid user admin from <*>`, `... user oracle ...`, `... user test ...`) is a variable after all: the
+   * template generalizes there, and the templates those messages started (same leaf, equal but for that position)
+   * become aliases of it. A few words stay events of their own (`cupsd startup` and `cupsd shutdown`; OpenStack's
+   * `VM Started`, `Paused`, `Resumed`, `Stopped`). True when the template changed.
+   */
+  private learnWordSlot(near: NearMiss): boolean {
+    const cluster = near.cluster!;
+    const at = near.at!;
+    cluster.wordSlots ??= new Map();
+    let words = cluster.wordSlots.get(at);
+    if (!words) cluster.wordSlots.set(at, (words = new Set([cluster.tokens[at]])));
+    words.add(near.word!);
+    if (words.size < WORD_SLOT_VALUES) return false;
+    cluster.tokens = [...cluster.tokens];
+    cluster.tokens[at] = WILDCARD;
+    cluster.template = cluster.tokens.join(' ');
+    cluster.slots = slotsOf(cluster.tokens);
+    cluster.wordSlots.delete(at);
+    for (const other of near.node!.clusters) {
+      if (other === cluster || other.alias || other.tokens.length !== cluster.tokens.length) continue;
+      if (cluster.tokens.every((t, i) => t === WILDCARD || t === other.tokens[i])) {
+        other.alias = cluster;
+        cluster.count += other.count;
+      }
+    }
+    this.generation++;
+    return true;
   }
 
   /**
@@ -218,7 +297,9 @@ export class Drain {
     if (!this.twins) return undefined;
     const literals = p.masked.length - countVariable(p.masked);
     if (literals < 2 || literals * 3 < p.masked.length) return undefined;
-    return this.bySignature.get(p.signature);
+    let twin = this.bySignature.get(p.signature);
+    while (twin?.alias) twin = twin.alias;
+    return twin;
   }
 
   /** Adds a new cluster's path to the tree; tokens with variable parts, and any beyond maxChildren, share `<*>`. */
@@ -264,6 +345,14 @@ function similarity(template: readonly string[], tokens: readonly string[]): [nu
 function isKey(token: string): boolean {
   const last = token.charCodeAt(token.length - 1);
   return token.length > 1 && (last === 58 || last === 61) && !token.includes(WILDCARD);
+}
+
+/** The position of the one literal word where a message differs from a template. */
+function wordMismatchAt(template: readonly string[], tokens: readonly string[]): number {
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] !== WILDCARD && template[i] !== tokens[i] && isLiteralWord(template[i]) && hasLetter(tokens[i]) && !(i > 0 && isKey(template[i - 1]))) return i;
+  }
+  return -1;
 }
 
 /** A token with a letter outside its wildcards (`SOCKS<*>`, `user`). */
