@@ -20,6 +20,7 @@ export type FormatName =
   | 'apache-error'
   | 'pipe'
   | 'proxifier'
+  | 'logcat'
   | 'timestamped'
   | 'generic';
 

@@ -5,7 +5,7 @@ import { withCommas } from './output.js';
 import type { ProgressBar } from './progress.js';
 
 export const DETECTORS = ['iforest', 'autoencoder', 'ensemble'] as const;
-export const FORMATS = ['auto', 'apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'log4j', 'openstack', 'windows-cbs', 'apache-error', 'pipe', 'proxifier', 'timestamped', 'generic', 'custom'] as const;
+export const FORMATS = ['auto', 'apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'log4j', 'openstack', 'windows-cbs', 'apache-error', 'pipe', 'proxifier', 'logcat', 'timestamped', 'generic', 'custom'] as const;
 
 /** `--format` and `--pattern REGEX` (a named-group regex: the custom format, which `--pattern` implies). */
 export const FORMAT_FLAGS: Record<string, FlagSpec> = {

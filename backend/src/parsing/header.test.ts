@@ -17,6 +17,7 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ['apache-error', '2024/03/01 12:00:00 [error] 123#0: *5 open() failed', { level: 'error', fields: { pid: '123' }, message: 'open() failed' }],
   ['pipe', '20171223-22:16:0:150|Step_SPUtils|30002312| getTodayTotalDetailSteps = 1514038440000##7053', { fields: { component: 'Step_SPUtils', pid: '30002312' }, message: 'getTodayTotalDetailSteps = 1514038440000##7053' }],
   ['proxifier', '[10.30 16:49:06] chrome.exe *64 - proxy.cse.cuhk.edu.hk:5070 open through proxy', { fields: { program: 'chrome.exe', bits: '64' }, message: 'proxy.cse.cuhk.edu.hk:5070 open through proxy' }],
+  ['logcat', '03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs opening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992}}', { level: 'debug', fields: { pid: '1702', tid: '2395', component: 'WindowManager' }, message: 'printFreezingDisplayLogs opening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992}}' }],
   ['timestamped', '2024-03-01T12:00:00Z worker 3 started', { ts: Date.UTC(2024, 2, 1, 12), message: 'worker 3 started' }],
   ['timestamped', '1709294400.5 worker 3 started', { ts: 1709294400500, message: 'worker 3 started' }],
 ];
@@ -26,6 +27,12 @@ describe('application headers', () => {
     expect(detectFormat([line, line])).toBe(format);
     const p = createParser(format as never).parse(line);
     expect(p).toMatchObject({ format, ...expected });
+  });
+
+  it('Thunderbird-style lines (label, epoch, date, node, then RFC 3164) are syslog, the label not a field', () => {
+    const line = '- 1131566461 2005.11.09 dn228 Nov  9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root';
+    expect(detectFormat([line])).toBe('syslog');
+    expect(createParser('syslog').parse(line)).toMatchObject({ fields: { host: 'dn228/dn228', app: 'crond(pam_unix)', pid: '2915' }, message: 'session closed for user root', raw: line });
   });
 
   it('Mac and Linux syslog without a priority are syslog', () => {

@@ -18,12 +18,15 @@ import { leadingTimestamp, type LeadingTimestamp } from './timestamp.js';
  *   `2024/03/01 12:00:00 [error] 123#0: *5 msg`);
  * - `pipe`: pipe-separated headers (`20171223-22:15:29:606|Step_LSC|30002312|msg`);
  * - `proxifier`: a bracketed time, a program and a dash (`[10.30 16:49:06] chrome.exe - msg`);
+ * - `logcat`: Android's `threadtime` format (`03-17 16:13:38.811  1702  2395 D WindowManager: msg`);
  * - `timestamped`: anything else after an ISO-8601, epoch or other recognised timestamp (level sniffed).
  */
-export const HEADER_FORMATS = ['log4j', 'openstack', 'windows-cbs', 'apache-error', 'pipe', 'proxifier', 'timestamped'] as const;
+export const HEADER_FORMATS = ['log4j', 'openstack', 'windows-cbs', 'apache-error', 'pipe', 'proxifier', 'logcat', 'timestamped'] as const;
 export type HeaderFormat = (typeof HEADER_FORMATS)[number];
 
 const HEAD_CHARS = 512;
+const LOGCAT = /^(\d+) +(\d+) +([VDIWEFA]) ([^:]{1,128}?): /;
+const LOGCAT_LEVELS: Record<string, string> = { V: 'debug', D: 'debug', I: 'info', W: 'warn', E: 'error', F: 'fatal', A: 'fatal' };
 const LEVEL_WORD = /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
 const LOGGER = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$|^[A-Za-z_$][\w$-]*\$[\w$]+$/;
 const FILE_PREFIX = /^\S*\.log[\w.:-]* /;
@@ -81,6 +84,16 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
   }
 
   let p = skipSpaces(head, at);
+  // Android logcat (threadtime): `03-17 16:13:38.811  1702  2395 D WindowManager: msg`
+  {
+    const m = LOGCAT.exec(head.slice(p));
+    if (m) {
+      fields.pid = m[1];
+      fields.tid = m[2];
+      fields.component = m[4].trimEnd();
+      return out('logcat', p + m[0].length, LOGCAT_LEVELS[m[3]]);
+    }
+  }
   // proxifier: [time] program - message
   if (ts.bracketed && ts.shape === 'dotted') {
     const m = /^(\S+)(?: \*(\d+))? - /.exec(head.slice(p));

@@ -159,6 +159,8 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
   ['slashed', new RegExp(`^(\\d{2})/(\\d{2})/(\\d{2}) ${CLOCK}`), (m) => utcMs(2000 + +m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7]))],
   // 20171223-22:15:29:606
   ['compact', new RegExp(`^(\\d{4})(\\d{2})(\\d{2})[-T ]?${CLOCK}`), (m) => utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7]))],
+  // 03-17 16:13:38.811 (MM-dd, Android logcat)
+  ['dotted', new RegExp(`^(\\d{2})-(\\d{2}) ${CLOCK}`), (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5]) ?? undefined],
   // 10.30 16:49:06 (MM.dd, Proxifier)
   ['dotted', new RegExp(`^(\\d{2})\\.(\\d{2}) ${CLOCK}`), (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5])],
   // Mar  3 12:00:01, Mar  3 2024 12:00:01, 3 Mar 2024 12:00:01, Sun, 3 Mar 2024 12:00:01
