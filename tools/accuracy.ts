@@ -51,7 +51,7 @@ export function loghubAccuracy(
   });
   const parser = createParser(format);
   const drain = new Drain(options);
-  const predicted = lines.map((l) => drain.add(parser.parse(l).message).id);
+  const predicted = lines.map((l) => drain.add(parser.parse(l).message).id).map((id) => drain.resolve(id));
   return {
     accuracy: groupingAccuracy(predicted, truth),
     templates: drain.templates().length,

@@ -1,15 +1,26 @@
 export { ANOMALY_SEVERITIES, SEVERITIES, type DetectorKind, type ScoredLine, type Severity } from '@anomalog/contract';
 
-export type FormatName =
-  | 'apache'
-  | 'nginx'
-  | 'hdfs'
-  | 'syslog'
-  | 'json'
-  | 'logfmt'
-  | 'csv'
-  | 'custom'
-  | 'generic';
+/** Every log format the parsers read; `custom` is a named-group regex from the user, `generic` the fallback. */
+export const FORMAT_NAMES = [
+  'apache',
+  'nginx',
+  'apache-error',
+  'hdfs',
+  'syslog',
+  'log4j',
+  'openstack',
+  'windows-cbs',
+  'pipe',
+  'proxifier',
+  'logcat',
+  'timestamped',
+  'json',
+  'logfmt',
+  'csv',
+  'custom',
+  'generic',
+] as const;
+export type FormatName = (typeof FORMAT_NAMES)[number];
 
 /** One raw line after parsing. `ts` is milliseconds since the epoch when the line carries a timestamp. */
 export interface ParsedLine {

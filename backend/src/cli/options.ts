@@ -1,10 +1,8 @@
 import type { TrainProgress } from '../pipeline/index.js';
-import type { FormatName } from '../types.js';
-import { stringFlag, usage, type FlagSpec, type ParsedArgs } from '@anomalog/cli-kit';
-import { withCommas } from '@anomalog/cli-kit';
-import type { ProgressBar } from '@anomalog/cli-kit';
+import { FORMAT_NAMES, type FormatName } from '../types.js';
+import { stringFlag, usage, withCommas, type FlagSpec, type ParsedArgs, type ProgressBar } from '@anomalog/cli-kit';
 
-export const FORMATS = ['auto', 'apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'generic', 'custom'] as const;
+export const FORMATS = ['auto', ...FORMAT_NAMES] as const;
 
 /** `--format` and `--pattern REGEX` (a named-group regex: the custom format, which `--pattern` implies). */
 export const FORMAT_FLAGS: Record<string, FlagSpec> = {

@@ -53,3 +53,18 @@ describe('summary', () => {
   });
 });
 
+describe('summary of a burst', () => {
+  it('lists a burst once, by its earliest strongest line, whichever part saw it first', () => {
+    const burst = 'burst: 120 lines of this template in the minute from 2024-03-01 10:40 (up to 120 a minute; usually at most 1 a minute when it appears)';
+    const a = new Summary();
+    const b = new Summary();
+    for (let i = 0; i < 60; i++) a.add(100 + i, line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }));
+    for (let i = 0; i < 60; i++) b.add(40 + i, line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }));
+    b.add(7, line({ score: 0.6, severity: 'low', anomaly: true, reasons: ['rare template: seen 1 time in 2,000 training lines'] }));
+    a.merge(b);
+    const text = a.render('scan', false);
+    expect(text).toContain('anomalies: 121');
+    expect([...text.matchAll(/^line (\d+)/gm)].map((m) => Number(m[1]))).toEqual([7, 40]);
+  });
+});
+

@@ -21,7 +21,7 @@ const line = (level: string): ParsedLine => ({ raw: '', message: 'Got exception 
 describe('rule signals of system lines', () => {
   it('reads a trouble keyword as weak evidence on a rare template and as none on a routine one', () => {
     expect(ruleSignals(schema, line('WARN'), row(2, 0.0002, ['exception']))).toEqual([
-      { kind: 'rule', strength: RULE_STRENGTH.keyword, reason: 'keyword: exception' },
+      { kind: 'rule', strength: RULE_STRENGTH.keyword, reason: 'trouble word "exception"' },
     ]);
     expect(ruleSignals(schema, line('WARN'), row(2, 0.013, ['exception']))).toEqual([]);
   });

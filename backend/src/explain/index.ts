@@ -5,6 +5,8 @@ import { METHODS, WEB, type WebBaselineState } from '../features/web.js';
 import type { FeatureStats } from '../features/index.js';
 import type { ParsedLine } from '../types.js';
 import { UA_CLASSES, uaToolName } from '../features/user-agent.js';
+import { keywordWords } from '../features/keywords.js';
+import { keywordReason } from './system-evidence.js';
 
 export { ruleSignals, RULE_STRENGTH } from './evidence.js';
 
@@ -47,7 +49,7 @@ export function explain(input: ExplainInput): string[] {
   for (const a of input.attributions) {
     for (const f of topFeatures(a, input)) {
       const text = describeFeature(f, input);
-      const figure = a.kind === 'error' ? `, reconstructed ${fmt(a.values[f])}× worse than typical` : '';
+      const figure = a.kind === 'error' ? autoencoderFigure(a.values[f]) : '';
       const i = at.get(text);
       if (i === undefined) {
         at.set(text, reasons.push(text + figure) - 1);
@@ -151,11 +153,21 @@ export function describeFeature(f: number, input: ExplainInput): string {
     case 'system:message_length':
       return `message of ${parsed.message.length} characters (typical ${fmt(Math.pow(2, stats.mean[f]) - 1)})`;
     default:
-      if (name.startsWith('kw_')) return `keyword: ${name.slice(3)}`;
+      if (name.startsWith('kw_')) return keywordReason(keywordWords(parsed.message));
       if (name === 'param_count') return `${v} parameter${v === 1 ? '' : 's'} (typical ${typical})`;
       if (name.startsWith('param_')) return `${v} ${name.slice(6)} parameters (typical ${typical})`;
       return `${name} = ${fmt(v)} (training mean ${typical}, range ${fmt(stats.min[f])}..${fmt(stats.max[f])})`;
   }
+}
+
+/**
+ * What the autoencoder found, in words: how far the value is from the pattern it learnt. Its error ratio (often in
+ * the thousands for a value never seen) is an internal figure; the words carry its order of magnitude.
+ */
+function autoencoderFigure(ratio: number): string {
+  if (ratio >= 100) return ', far outside the learned pattern';
+  if (ratio >= 10) return ', well outside the learned pattern';
+  return ', outside the learned pattern';
 }
 
 function fmt(x: number): string {

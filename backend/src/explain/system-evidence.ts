@@ -1,5 +1,5 @@
 import type { Signal } from '../detectors/index.js';
-import { KEYWORDS } from '../features/keywords.js';
+import { KEYWORDS, keywordWords } from '../features/keywords.js';
 import { SYS } from '../features/system.js';
 import { LEVELS } from '../parsing/level.js';
 import type { ParsedLine } from '../types.js';
@@ -31,7 +31,12 @@ export function systemSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
       reason: `level ${(p.level ?? LEVELS[level]).toUpperCase()}`,
     });
   }
-  const found = keywords > 0 ? KEYWORDS.filter((k) => row[SYS[`kw_${k}`]] === 1) : [];
-  if (found.length) out.push({ kind: 'rule', strength: RULE_STRENGTH.keyword, reason: `keyword: ${found.join(', ')}` });
+  const found = keywords > 0 ? keywordWords(p.message) : [];
+  if (found.length) out.push({ kind: 'rule', strength: RULE_STRENGTH.keyword, reason: keywordReason(found) });
   return out;
+}
+
+/** The trouble words as the line has them: `trouble word "failed"`, never a category name the line does not hold. */
+export function keywordReason(words: readonly string[]): string {
+  return `trouble word${words.length > 1 ? 's' : ''} ${words.map((w) => `"${w}"`).join(', ')}`;
 }

@@ -22,3 +22,14 @@ export function keywordMask(message: string): number {
 export function keywordsOf(mask: number): Keyword[] {
   return KEYWORDS.filter((_, i) => mask & (1 << i));
 }
+
+/** The words of a message that set its keyword bits, as written in the line (`failed`, `Permission`), without repeats. */
+export function keywordWords(message: string, mask = keywordMask(message)): string[] {
+  const out = new Set<string>();
+  for (let i = 0; i < KEYWORDS.length; i++) {
+    if (!(mask & (1 << i))) continue;
+    const m = KEYWORD_RES[KEYWORDS[i]].exec(message);
+    if (m) out.add(m[0]);
+  }
+  return [...out];
+}

@@ -49,6 +49,18 @@ describe('system line features', () => {
   });
 });
 
+describe('parameter shapes', () => {
+  it('never reads a word as hex (`Added global filter`): hex needs a digit and a letter, or 0x', () => {
+    const lines = ['081109 203615 148 INFO dfs.X: filter state: Added', '081109 203615 148 INFO dfs.X: filter state: Faded'];
+    const { row } = systemFeatures('hdfs', lines);
+    expect(row(lines[0])[SYS.param_count]).toBe(1);
+    expect(row(lines[0])[SYS.param_hex]).toBe(0);
+    const ids = ['081109 203615 148 INFO dfs.X: lease 1a2b3c4d expired 0x1F', '081109 203615 148 INFO dfs.X: lease face expired 12'];
+    const hex = systemFeatures('hdfs', ids);
+    expect(hex.row(ids[0])[SYS.param_hex]).toBe(2);
+  });
+});
+
 describe('numeric columns', () => {
   it('become features by name after the fixed ones', () => {
     const train = ['time,host,latency_ms,cpu', ...Array.from({ length: 20 }, (_, i) => `2024-03-01T00:00:${String(i).padStart(2, '0')}Z,web-1,${100 + i},0.5`)];

@@ -21,7 +21,8 @@ export const SYS = columnsOf(SYSTEM_FEATURES);
 const FIRST_KEYWORD = SYS[`kw_${KEYWORDS[0]}`];
 
 const NUMERIC = /^[-+]?\d+(?:\.\d+)?$/;
-const HEX = /^(?:0x)?[0-9a-f]*[a-f][0-9a-f]*$/i;
+/** Hex ids: a 0x prefix, or hex digits with at least one digit and one letter (`Added` and `face` are words). */
+const HEX = /^0x[0-9a-f]+$|^(?=[a-f]*[0-9])(?=[0-9]*[a-f])[0-9a-f]+$/i;
 
 export class SystemFeatures {
   constructor(private readonly templates: TemplateIndex) {}

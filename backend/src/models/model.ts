@@ -1,5 +1,6 @@
 import { MEMBER_KINDS } from '@anomalog/contract';
 import type { AutoencoderState, Calibration, IsolationForestState, NoveltyState, Thresholds } from '../detectors/index.js';
+import type { RarityState } from '../detectors/rarity.js';
 import type { FeatureSchema, FeatureStats, WebBaselineState } from '../features/index.js';
 import type { TemplateIndexState } from '../templates/index.js';
 import type { SessionVectorizerState } from '../features/session.js';
@@ -44,6 +45,8 @@ export interface Model {
   thresholds: Record<DetectorKind, Thresholds>;
   members: MemberStates;
   novelty?: NoveltyState;
+  /** System logs: what is routine per template (share, levels, parameter values, lengths); absent in older models. */
+  rarity?: RarityState;
   sessions?: SessionModel;
 }
 

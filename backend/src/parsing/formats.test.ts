@@ -196,12 +196,12 @@ describe('structured formats', () => {
 });
 
 describe('generic fallback', () => {
-  it('sniffs common leading timestamps and a level word, keeping the whole line as message', () => {
+  it('sniffs common leading timestamps and a level word, and strips them from the message', () => {
     const p = createParser('generic');
     expect(p.parse('2024-03-01 12:00:00,123 ERROR pool exhausted')).toMatchObject({
       ts: Date.UTC(2024, 2, 1, 12, 0, 0, 123),
       level: 'error',
-      message: '2024-03-01 12:00:00,123 ERROR pool exhausted',
+      message: 'pool exhausted',
       format: 'generic',
     });
     expect(p.parse('[2024-03-01T12:00:00Z] [warn] disk').ts).toBe(Date.UTC(2024, 2, 1, 12));

@@ -1,8 +1,24 @@
 import type { ParsedLine } from '../types.js';
-import { sniffLevel } from './level.js';
-import { sniffTimestamp } from './timestamp.js';
+import { normalizeLevel, sniffLevel } from './level.js';
+import { leadingTimestamp } from './timestamp.js';
 
-/** The fallback for any line: a leading timestamp and a level word if present, the whole line as message. */
+const LEADING_LEVEL = /^[[(<]?(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|SEVERE|PANIC|EMERG|ALERT|trace|debug|info|notice|warn(?:ing)?|error|fatal|critical)[\])>]?:?(?: +|$)/;
+
+/**
+ * The fallback for any line: a leading timestamp (any shape `leadingTimestamp` knows, weekday and month names
+ * included) and a level word if present; the message is the rest, so no timestamp reaches the template miner.
+ */
 export function parseGeneric(line: string): ParsedLine {
-  return { ts: sniffTimestamp(line), level: sniffLevel(line), fields: {}, message: line, raw: line, format: 'generic' };
+  const ts = leadingTimestamp(line);
+  let at = 0;
+  if (ts) {
+    at = ts.length;
+    while (at < line.length && (line.charCodeAt(at) === 32 || line.charCodeAt(at) === 9)) at++;
+    if ((line.charCodeAt(at) === 45 || line.charCodeAt(at) === 124) && line.charCodeAt(at + 1) === 32) at += 2;
+  }
+  const rest = at ? line.slice(at) : line;
+  const lead = LEADING_LEVEL.exec(rest);
+  const level = lead ? normalizeLevel(lead[1]) : sniffLevel(line);
+  const message = lead && ts ? rest.slice(lead[0].length) : rest;
+  return { ts: ts?.ms, level, fields: {}, message, raw: line, format: 'generic' };
 }

@@ -3,6 +3,7 @@ import { createCsvParser, looksLikeCsvHeader, splitCsv } from './csv.js';
 import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
 import { parseHdfs } from './hdfs.js';
+import { headerParser, isHeaderFormat, parseHeader } from './header.js';
 import { parseJson } from './json.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSyslog } from './syslog.js';
@@ -19,12 +20,18 @@ export interface LineParser {
 type FormatParse = (line: string) => ParsedLine | undefined;
 
 /** Formats tried on each sample line, most specific first; the first that parses a line gets its vote. */
-const DETECTORS: readonly [FormatName, FormatParse][] = [
+const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
   ['json', parseJson],
   ['hdfs', parseHdfs],
+  // Application headers (log4j, oslo, CBS, error logs, ...) vote for the format the line's pieces name.
+  ['header', (line) => {
+    const p = parseHeader(line);
+    return p && p.format !== 'timestamped' ? p : undefined;
+  }],
   ['syslog', parseSyslog],
   ['apache', (line) => parseWeb(line, 'apache')],
   ['logfmt', parseLogfmt],
+  ['header', parseHeader],
 ];
 const SAMPLE_LINES = 100;
 const CSV_AGREEMENT = 0.8;
@@ -46,7 +53,7 @@ export function detectFormat(sample: readonly string[]): FormatName {
     for (const [format, parse] of DETECTORS) {
       const parsed = tryParse(parse, line);
       if (!parsed) continue;
-      const vote = format === 'apache' && parsed.fields.rt !== undefined ? 'nginx' : format;
+      const vote = format === 'header' ? parsed.format : format === 'apache' && parsed.fields.rt !== undefined ? 'nginx' : format;
       votes.set(vote, (votes.get(vote) ?? 0) + 1);
       break;
     }
@@ -110,6 +117,9 @@ function formatParser(format: FormatName, opts: { sample?: readonly string[]; pa
       if (!opts.pattern) throw new Error("format 'custom' needs a pattern (a regex with named groups)");
       return createCustomParser(opts.pattern);
     case 'generic':
+      return parseGeneric;
+    default:
+      if (isHeaderFormat(format)) return headerParser(format);
       return parseGeneric;
   }
 }

@@ -13,7 +13,21 @@ const HEAD_CHARS = 256;
 /** Syslog-like lines: BGL/RAS, RFC 5424 and RFC 3164 (timestamp, host, level, message). */
 export function parseSyslog(line: string): ParsedLine | undefined {
   const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
-  return parseBgl(line, head) ?? parseRfc5424(line, head) ?? parseRfc3164(line, head);
+  return parseBgl(line, head) ?? parseThunderbird(line, head) ?? parseRfc5424(line, head) ?? parseRfc3164(line, head);
+}
+
+const THUNDERBIRD = /^\S+ \d{9,11} \d{4}\.\d{2}\.\d{2} \S+ (?=[A-Z][a-z]{2} {1,2}\d)/;
+
+/**
+ * Thunderbird/Liberty/Spirit (the USENIX CFDR sets): `- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228
+ * crond(pam_unix)[2915]: msg`, an RFC 3164 line after the alert label, epoch, date and node. As for BGL, the first
+ * column is the data set's label (ground truth) and is not a field.
+ */
+function parseThunderbird(line: string, head: string): ParsedLine | undefined {
+  const m = THUNDERBIRD.exec(head);
+  if (!m) return undefined;
+  const rest = parseRfc3164(line.slice(m[0].length), head.slice(m[0].length));
+  return rest && { ...rest, raw: line };
 }
 
 /**
@@ -67,6 +81,9 @@ function parseRfc3164(line: string, head: string): ParsedLine | undefined {
     fields.app = tag[1];
     if (tag[2] !== undefined) fields.pid = tag[2];
     at += tag[0].length;
+  } else if (m[7]) {
+    // An ISO time and a word are any timestamped line; rsyslog's ISO form is syslog when a tag follows the host.
+    return undefined;
   }
   const message = line.slice(at);
   return { ts, level: m[1] ? severityOf(m[1]) : sniffLevel(message), fields, message, raw: line, format: 'syslog' };

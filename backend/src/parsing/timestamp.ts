@@ -135,3 +135,95 @@ export function sniffTimestamp(line: string): number | undefined {
   const sys = LEADING_SYSLOG.exec(head);
   return sys ? syslogMs(sys[1], +sys[2], +sys[3], +sys[4], +sys[5]) : undefined;
 }
+
+/** A timestamp at the start of a line and how many characters it takes (brackets and a trailing comma included). */
+export interface LeadingTimestamp {
+  /** Milliseconds since the epoch; undefined when the text is a timestamp without a full date (`Mar  3 12:00:01` has one). */
+  ms: number | undefined;
+  length: number;
+  /** The shape, for format detection: iso, slashed (`17/06/09 20:10:40`), compact (`20171223-22:15:29:606`), dotted
+   *  (`10.30 16:49:06`), ctime (`Sun Dec 04 04:47:44 2005`), syslog (`Mar  3 12:00:01`), clf, hdfs, epoch. */
+  shape: 'iso' | 'slashed' | 'compact' | 'dotted' | 'ctime' | 'syslog' | 'clf' | 'hdfs' | 'epoch';
+  bracketed: boolean;
+}
+
+const WEEKDAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? ';
+const MONTH = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\\.?';
+const CLOCK = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(?:[.,:](\\d{1,9}))?';
+const ZONE = '(?: ?(Z|[+-]\\d{2}:?\\d{2}|UTC|GMT))?';
+const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray) => number | undefined][] = [
+  // Wed Oct 11 14:32:52.123 2000, Sun Dec 04 04:47:44 2005 (ctime; Apache error log)
+  ['ctime', new RegExp(`^${WEEKDAY}${MONTH} {1,2}(\\d{1,2}) ${CLOCK}(?: (\\d{4}))?${ZONE}`), (m) =>
+    m[7] ? utcMs(+m[7], MONTHS[m[1].slice(0, 3)], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])) : syslogMs(m[1].slice(0, 3), +m[2], +m[3], +m[4], +m[5])],
+  // 17/06/09 20:10:40 (yy/MM/dd, Spark's log4j default)
+  ['slashed', new RegExp(`^(\\d{2})/(\\d{2})/(\\d{2}) ${CLOCK}`), (m) => utcMs(2000 + +m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7]))],
+  // 20171223-22:15:29:606
+  ['compact', new RegExp(`^(\\d{4})(\\d{2})(\\d{2})[-T ]?${CLOCK}`), (m) => utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7]))],
+  // 03-17 16:13:38.811 (MM-dd, Android logcat)
+  ['dotted', new RegExp(`^(\\d{2})-(\\d{2}) ${CLOCK}`), (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5]) ?? undefined],
+  // 10.30 16:49:06 (MM.dd, Proxifier)
+  ['dotted', new RegExp(`^(\\d{2})\\.(\\d{2}) ${CLOCK}`), (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5])],
+  // Mar  3 12:00:01, Mar  3 2024 12:00:01, 3 Mar 2024 12:00:01, Sun, 3 Mar 2024 12:00:01
+  ['syslog', new RegExp(`^(?:${WEEKDAY})?${MONTH} {1,2}(\\d{1,2})(?:,? (\\d{4}))? ${CLOCK}${ZONE}`), (m) =>
+    m[3] ? utcMs(+m[3], MONTHS[m[1].slice(0, 3)], +m[2], +m[4], +m[5], +m[6], fracMs(m[7])) : syslogMs(m[1].slice(0, 3), +m[2], +m[4], +m[5], +m[6])],
+  ['syslog', new RegExp(`^(?:${WEEKDAY})?(\\d{1,2})[ -]${MONTH}[ -](\\d{4})[ :]${CLOCK}${ZONE}`), (m) =>
+    utcMs(+m[3], MONTHS[m[2].slice(0, 3)], +m[1], +m[4], +m[5], +m[6], fracMs(m[7]))],
+];
+const EPOCH_HEAD = /^(\d{10}(?:\d{3}(?:\d{3})?)?(?:\.\d{1,9})?)(?=[\s,|\]]|$)/;
+
+function fracMs(f: string | undefined): number {
+  return f ? Number(f.slice(0, 3).padEnd(3, '0')) : 0;
+}
+
+/** Month and day without a year (the current one, as syslog). */
+function syslogMsNumeric(mo: number, d: number, h: number, mi: number, s: number): number | undefined {
+  const name = Object.keys(MONTHS)[mo - 1];
+  return name === undefined ? undefined : syslogMs(name, d, h, mi, s);
+}
+
+/**
+ * The timestamp a line starts with, in any of the shapes logs commonly use (ISO 8601 and its cousins, `yy/MM/dd`,
+ * `yyyyMMdd-HH:mm:ss:SSS`, ctime with weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch
+ * seconds/ms/us), optionally in brackets, with a trailing comma taken along.
+ */
+export function leadingTimestamp(line: string): LeadingTimestamp | undefined {
+  let head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;
+  const bracketed = head.charCodeAt(0) === 91;
+  if (bracketed) head = head.slice(1);
+  const found = timestampAt(head);
+  if (!found) return undefined;
+  let length = found.length;
+  if (bracketed) {
+    if (head.charCodeAt(length) !== 93) return undefined;
+    length += 2;
+  } else if (head.charCodeAt(length) === 44) length++;
+  return { ms: found.ms, length, shape: found.shape, bracketed };
+}
+
+function timestampAt(head: string): { ms: number | undefined; length: number; shape: LeadingTimestamp['shape'] } | undefined {
+  const first = head.charCodeAt(0);
+  if (first >= 48 && first <= 57) {
+    const iso = parseIso(head);
+    if (iso && !isDigitAt(head, iso.length)) return { ms: iso.ms, length: iso.length, shape: 'iso' };
+    if (head.charCodeAt(2) === 47 && head.charCodeAt(6) === 47 && head.length >= 26) {
+      const ms = parseClf(head, 0, 26);
+      if (ms !== undefined) return { ms, length: 26, shape: 'clf' };
+    }
+    if (LEADING_HDFS.test(head)) return { ms: hdfsMs(head, 0), length: 13, shape: 'hdfs' };
+  }
+  for (const [shape, re, toMs] of LEADING) {
+    const m = re.exec(head);
+    if (m && !isDigitAt(head, m[0].length)) return { ms: toMs(m), length: m[0].length, shape };
+  }
+  const epoch = EPOCH_HEAD.exec(head);
+  if (epoch) {
+    const ms = fromEpoch(Number(epoch[1]));
+    if (ms !== undefined && ms > 631152000000 && ms < 4102444800000) return { ms, length: epoch[0].length, shape: 'epoch' };
+  }
+  return undefined;
+}
+
+function isDigitAt(s: string, at: number): boolean {
+  const c = s.charCodeAt(at);
+  return c >= 48 && c <= 57;
+}

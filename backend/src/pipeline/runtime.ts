@@ -3,6 +3,7 @@ import { Autoencoder } from '../detectors/autoencoder.js';
 import type { Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
+import { Rarity } from '../detectors/rarity.js';
 import { TemplateIndex } from '../templates/index.js';
 import { SessionVectorizer } from '../features/session.js';
 import type { Member, MemberStates, Model } from '../models/model.js';
@@ -15,6 +16,7 @@ export interface ModelRuntime {
   templates: TemplateIndex;
   members: LiveMembers;
   novelty?: Novelty;
+  rarity?: Rarity;
   sessions?: {
     key: RegExp;
     idleMs: number;
@@ -51,6 +53,7 @@ function hydrate(model: Model): ModelRuntime {
     templates: TemplateIndex.fromJSON(model.parserState.templates),
     members,
     novelty: model.novelty ? Novelty.fromJSON(model.novelty) : undefined,
+    rarity: model.rarity ? Rarity.fromJSON(model.rarity) : undefined,
     sessions: s && {
       key: new RegExp(s.key),
       idleMs: s.idleMs > 0 ? s.idleMs : Infinity,

@@ -169,12 +169,20 @@ class LineScorer implements BatchScorer {
     let row = ensembled ? X.data.subarray(i * X.cols, (i + 1) * X.cols) : undefined;
     let signals = row && this.signals(p, hit, row, this.entities[i]);
     line.score = signals ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
+    const rare = this.runtime.rarity?.check(p, hit, this.runtime.templates.total);
+    if (rare && rare.score > line.score) line.score = rare.score;
     line.severity = severityOf(line.score, this.thresholds);
     line.anomaly = line.severity !== 'normal';
     if (line.anomaly) {
       row ??= X.data.subarray(i * X.cols, (i + 1) * X.cols);
       signals ??= this.signals(p, hit, row, this.entities[i]);
       line.reasons = this.reasons(p, hit, row, signals, memberScores);
+      if (rare?.findings.length) {
+        // The rarity facts come first; the fallback "unusual combination" and the forest's template rarity say
+        // nothing they do not.
+        const rest = line.reasons.filter((r) => !r.startsWith('unusual combination of values') && !r.startsWith('rare template "'));
+        line.reasons = [...new Set([...rare.findings.map((f) => f.reason), ...rest])];
+      }
     }
     return line;
   }
@@ -187,7 +195,9 @@ class LineScorer implements BatchScorer {
   }
 
   private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array, entity?: string): Signal[] {
-    const rules = ruleSignals(this.model.featureSchema, p, row);
+    let rules = ruleSignals(this.model.featureSchema, p, row);
+    // With a rarity model, a level counts only when it is unusual for the template (the rarity score says so).
+    if (this.runtime.rarity && rules.length) rules = rules.filter((r) => r.kind !== 'error-level');
     const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
     const out = rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
     return entity === undefined ? out : [...out, { kind: 'rule', strength: RULE_STRENGTH.population, reason: entity }];

@@ -4,6 +4,8 @@ import { fitAutoencoder } from '../detectors/autoencoder-train.js';
 import { DEFAULT_THRESHOLDS, fitCalibration, type Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
+import { Rarity, type RarityState } from '../detectors/rarity.js';
+import { TemplateProfileBuilder } from '../templates/profile.js';
 import {
   buildSchema,
   familyOf,
@@ -37,6 +39,8 @@ export interface TrainOptions {
   source?: string;
   /** Lines kept to fit the detectors (the first N); templates and baselines see every line. Default 100,000. */
   sampleLines?: number;
+  /** Share of training sessions a trimmed refit may leave out as the file's own anomalies (default 0.05; 0: none). */
+  sessionTrim?: number;
   /** Most autoencoder epochs per phase (the detector's default when unset; early stopping usually ends sooner). */
   autoencoderEpochs?: number;
   onProgress?: (p: TrainProgress) => void;
@@ -170,7 +174,8 @@ class Trainer {
     s.templates.seal();
     const schema = buildSchema(s.format, this.numeric.list());
     const web = s.web?.baseline.finish();
-    const X = s.web ? s.web.sample.matrix(web!, s.templates) : this.sampleMatrix(schema, s.templates, s.parser);
+    const profile = s.web ? undefined : new TemplateProfileBuilder();
+    const X = s.web ? s.web.sample.matrix(web!, s.templates) : this.sampleMatrix(schema, s.templates, s.parser, profile);
     if (X.rows === 0) throw new PipelineInputError('nothing to train on: the input has only a header');
     const detector = this.opts.detector ?? 'ensemble';
     const seed = this.opts.seed ?? 1;
@@ -191,12 +196,13 @@ class Trainer {
       thresholds: { ...DEFAULT_THRESHOLDS },
       members: fitted.members,
       novelty: Novelty.fit({ templates: s.templates.ids(), features: X, featureNames: schema.names }).toJSON(),
+      rarity: profile && rarityOf(profile, s.templates),
       sessions: this.sessionKey ? await this.fitSessions(detector, seed) : undefined,
     };
   }
 
   /** Features of the sampled lines, computed with the final templates and baselines, in input order. */
-  private sampleMatrix(schema: FeatureSchema, templates: TemplateIndex, parser: LineParser): Matrix {
+  private sampleMatrix(schema: FeatureSchema, templates: TemplateIndex, parser: LineParser, profile?: TemplateProfileBuilder): Matrix {
     const featurizer = new LineFeaturizer(schema, templates, undefined);
     const cols = schema.names.length;
     const data = new Float64Array(this.sample.length * cols);
@@ -204,7 +210,9 @@ class Trainer {
     for (const raw of this.sample.splice(0)) {
       const p = parser.parse(raw);
       if (p.header) continue;
-      data.set(featurizer.fill(p, templates.lookup(p)), rows * cols);
+      const hit = templates.lookup(p);
+      profile?.observe(p, hit);
+      data.set(featurizer.fill(p, hit), rows * cols);
       rows++;
     }
     return { data: data.subarray(0, rows * cols), rows, cols };
@@ -241,8 +249,10 @@ class Trainer {
   private async fitSessions(detector: DetectorKind, seed: number): Promise<SessionModel | undefined> {
     if (this.sessions.length === 0) return undefined;
     this.opts.onProgress?.({ phase: 'fit', member: 'sessions' });
-    const vectorizer = SessionVectorizer.fit(this.sessions);
-    const S = vectorizer.transformAll(this.sessions);
+    // A user's file is never clean: the detectors and the signatures learn from the sessions that are not rare.
+    const kept = trimmedSessions(this.sessions, this.opts.sessionTrim ?? SESSION_TRIM);
+    const vectorizer = SessionVectorizer.fit(kept);
+    const S = vectorizer.transformAll(kept);
     const fitted = await this.fitMembers(membersOf(detector), S, seed);
     return {
       key: this.opts.sessionKey!,
@@ -254,6 +264,50 @@ class Trainer {
       novelty: Novelty.fit({ sessions: this.sessions }).toJSON(),
     };
   }
+}
+
+/**
+ * Share of sessions a trimmed refit may leave out: at most the rarest 5%, and only those that are rare outright
+ * (see trimmedSessions).
+ */
+const SESSION_TRIM = 0.05;
+
+/**
+ * The training sessions without the rarest ones, so that a file's own anomalies do not teach the session detectors
+ * (and the lifecycle steps, ordering rules and signatures) that they are normal. A session's rarity is
+ * frequency-based, in bits: for every template, -log2 of the share of sessions that hold it (when the session holds
+ * it) or lack it (when it does not), which is high for a rare step and for a missing step nearly every session has;
+ * plus half of -log2 of the share of sessions with the session's count vector. The top `trim` share of sessions by
+ * that rarity is left out, of those above MIN_TRIM_BITS (a presence pattern of about 1 session in 32): routine
+ * shapes are never dropped.
+ */
+export function trimmedSessions(sessions: readonly (readonly number[])[], trim: number): number[][] {
+  const n = sessions.length;
+  if (trim <= 0 || n < 20) return sessions as number[][];
+  const df = new Map<number, number>();
+  for (const s of sessions) for (const t of new Set(s)) df.set(t, (df.get(t) ?? 0) + 1);
+  const vocabulary = [...df].sort((x, y) => x[0] - y[0]);
+  let absentAll = 0;
+  for (const [, d] of vocabulary) absentAll += -Math.log2(Math.max(1 - d / n, 1 / n));
+  const candidates: { i: number; bits: number }[] = [];
+  sessions.forEach((s, i) => {
+    let bits = absentAll;
+    for (const t of new Set(s)) {
+      const d = df.get(t)! / n;
+      bits += -Math.log2(d) + Math.log2(Math.max(1 - d, 1 / n));
+    }
+    if (bits >= MIN_TRIM_BITS) candidates.push({ i, bits });
+  });
+  candidates.sort((a, b) => b.bits - a.bits || a.i - b.i);
+  const drop = new Set(candidates.slice(0, Math.floor(trim * n)).map((c) => c.i));
+  return sessions.filter((_, i) => !drop.has(i)) as number[][];
+}
+
+const MIN_TRIM_BITS = 5;
+
+/** The per-template rarity model of a system log (web logs have their route baselines instead). */
+function rarityOf(profile: TemplateProfileBuilder, templates: TemplateIndex): RarityState {
+  return Rarity.fit(profile.finish(), (id) => templates.count(id), templates.total).toJSON();
 }
 
 /**

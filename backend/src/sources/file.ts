@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { matchesSelector, type LabelMatcher } from '../logql/selector.js';
 import { createParser } from '../parsing/index.js';
-import type { FormatName } from '../types.js';
+import { FORMAT_NAMES, type FormatName } from '../types.js';
 import { expandGlob } from './glob.js';
 import { FileTail } from './tail.js';
 import { compareTs, msToNs, type Labels } from '../stream.js';
@@ -32,7 +32,7 @@ export interface FileSource extends Source {
   tail(file: FileStream): FileTail;
 }
 
-const FORMATS = new Set(['apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'custom', 'generic']);
+const FORMATS = new Set<string>(FORMAT_NAMES);
 export const SAMPLE_LINES = 20;
 
 export function createFileSource(config: readonly FileStreamConfig[], opts: { maxLineBytes?: number } = {}): FileSource {

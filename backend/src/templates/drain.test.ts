@@ -36,8 +36,8 @@ describe('masking', () => {
 describe('Drain', () => {
   it('learns templates, generalizing tokens that differ, with ids in order of creation', () => {
     const d = new Drain();
-    expect(d.add('Connection from alice closed')).toEqual({ id: 0, template: 'Connection from alice closed', params: [], isNew: true });
-    expect(d.add('Connection from bob closed')).toEqual({ id: 0, template: 'Connection from <*> closed', params: ['bob'], isNew: false });
+    expect(d.add('Connection from a1b2 closed')).toEqual({ id: 0, template: 'Connection from a<*>b<*> closed', params: ['1', '2'], isNew: true });
+    expect(d.add('Connection from c3 closed')).toEqual({ id: 0, template: 'Connection from <*> closed', params: ['c3'], isNew: false });
     expect(d.add('Disk sda1 is full')).toMatchObject({ id: 1, template: 'Disk sda<*> is full', params: ['1'], isNew: true });
     expect(d.add('Connection to 10.0.0.1:80 failed after 3 tries')).toMatchObject({ id: 2, isNew: true });
     expect(d.templates()).toEqual([
@@ -68,11 +68,12 @@ describe('Drain', () => {
 
   it('matches without learning: unseen shapes are undefined and nothing changes', () => {
     const d = new Drain();
-    d.add('User alice logged in');
+    d.add('User alice logged in from 10.0.0.1');
     const before = JSON.stringify(d.toJSON());
-    expect(d.match('User bob logged in')).toEqual({ id: 0, template: 'User alice logged in', params: [], isNew: false });
+    expect(d.match('User alice logged in from 10.0.0.2')).toEqual({ id: 0, template: 'User alice logged in from <*>', params: ['10.0.0.2'], isNew: false });
+    expect(d.match('User bob logged in from 10.0.0.2')).toBeUndefined();
     expect(d.match('Kernel panic not syncing')).toBeUndefined();
-    expect(d.match('User alice logged in')).toMatchObject({ id: 0, isNew: false });
+    expect(d.match('User alice logged in from 10.0.0.1')).toMatchObject({ id: 0, isNew: false });
     expect(JSON.stringify(d.toJSON())).toBe(before);
   });
 
@@ -81,7 +82,41 @@ describe('Drain', () => {
     for (const word of ['alpha', 'beta', 'gamma', 'delta']) d.add(`${word} service started ok`);
     const root = d.toJSON().tree.find((t) => t.length === 4)!.node;
     expect(root.children!.map(([token]) => token)).toEqual(['alpha', 'beta', '<*>']);
-    expect(d.match('omega service started ok')?.template).toBe('<*> service started ok');
+    expect(d.match('delta service started ok')?.template).toBe('delta service started ok');
+    expect(d.match('omega service started ok')).toBeUndefined();
+  });
+
+  it('keeps messages that differ in a literal word apart: `startup` and `shutdown` are two events (loghub Linux E37/E38)', () => {
+    const d = new Drain();
+    const a = d.add('cupsd startup succeeded');
+    const b = d.add('cupsd shutdown succeeded');
+    expect(b.id).not.toBe(a.id);
+    expect(d.add('Ending TrustedInstaller initialization.').id).not.toBe(d.add('Ending TrustedInstaller finalization.').id);
+    // A variable part (digits, a masked value) still generalizes.
+    expect(d.add('worker w1 finished task 7').id).toBe(d.add('worker w22 finished task 9').id);
+  });
+
+  it('a differing value after a key (`hive: SAM,`) or a path is a variable, not a new event', () => {
+    const d = new Drain();
+    expect(d.add('Loading hive: SOFTWARE, into key').id).toBe(d.add('Loading hive: SAM, into key').id);
+    expect(d.add('adding path spec: /mapreduce/*').id).toBe(d.add('adding path spec: /ws/*').id);
+  });
+
+  it('masks dates written inside a message, weekday and month names included', () => {
+    const d = new Drain();
+    const a = d.add('connection from 1.2.3.4 () at Fri Jun 17 20:55:07 2005');
+    const b = d.add('connection from 5.6.7.8 () at Sun Jul  3 02:01:00 2005');
+    expect(b.id).toBe(a.id);
+    expect(a.template).toBe('connection from <*> () at <*>');
+  });
+
+  it('joins messages of one event whose variable parts take more tokens (sizes with units, `<1 sec`)', () => {
+    const d = new Drain();
+    const a = d.add('x.com:443 close, 403 bytes sent, 2197 bytes received, lifetime 00:01');
+    const b = d.add('y.com:443 close, 1204 bytes (1.17 KB) sent, 5 bytes received, lifetime <1 sec');
+    expect(b.id).toBe(a.id);
+    expect(b.params).toContain('(1.17');
+    expect(d.add('y.com:443 open through proxy p.com:5070 HTTPS').id).not.toBe(a.id);
   });
 
   it('only looks at the start of a huge message', () => {
@@ -117,5 +152,42 @@ describe('Drain', () => {
     expect(() => Drain.fromJSON({ version: 2 } as unknown as DrainState)).toThrow(/unsupported Drain state/);
     const bad: DrainState = { version: 1, options: new Drain().options, templates: [], tree: [{ length: 1, node: { templates: [3] } }] };
     expect(() => Drain.fromJSON(bad)).toThrow(/unknown template 3/);
+  });
+});
+
+describe('Drain states saved before the word rule, dates and units', () => {
+  it('match as they were mined', () => {
+    const d = new Drain();
+    d.add('job 1 finished in 40 ms');
+    d.add('Connection from a1 closed');
+    const state = d.toJSON();
+    // What an older model holds: no masks version, no wordMismatches option, no signatures.
+    const old = JSON.parse(JSON.stringify(state)) as DrainState;
+    delete old.masks;
+    delete (old.options as Partial<DrainState['options']>).wordMismatches;
+    for (const t of old.templates) delete t.signature;
+    old.templates[0].tokens = ['job', '<*>', 'finished', 'in', '<*>', 'ms'];
+    old.tree = [{ length: 6, node: { children: [['job', { templates: [0] }]] } }, ...old.tree.filter((t) => t.length !== 5)];
+    const loaded = Drain.fromJSON(old);
+    expect(loaded.match('job 7 finished in 41 ms')?.template).toBe('job <*> finished in <*> ms');
+    expect(loaded.match('Connection from bob closed')?.id).toBe(1);
+    expect(Drain.fromJSON(state).match('job 7 finished in 41 ms')?.template).toBe('job <*> finished in <*>');
+  });
+});
+
+describe('word positions that prove variable', () => {
+  it('merge once five different words came there (user names), and keep four apart (a lifecycle)', () => {
+    const d = new Drain();
+    const users = ['admin', 'oracle', 'test', 'guest', 'ubuntu', 'postgres', 'git'];
+    const ids = users.map((u) => d.add(`Invalid user ${u} from 10.0.0.${u.length}`).id);
+    const last = d.add('Invalid user jenkins from 10.0.0.9');
+    expect(last.template).toBe('Invalid user <*> from <*>');
+    expect(new Set(ids.map((id) => d.resolve(id)))).toEqual(new Set([last.id]));
+    expect(d.match('Invalid user admin from 10.0.0.1')?.id).toBe(last.id);
+    const states = ['Started', 'Paused', 'Resumed', 'Stopped'].map((s) => d.add(`VM ${s} (Lifecycle Event)`).id);
+    expect(new Set(states.map((id) => d.resolve(id))).size).toBe(4);
+    // Saved and loaded, the merge holds.
+    const loaded = Drain.fromJSON(JSON.parse(JSON.stringify(d.toJSON())) as DrainState);
+    expect(loaded.match('Invalid user test from 10.0.0.4')?.id).toBe(last.id);
   });
 });

@@ -1,4 +1,4 @@
-import { isVariable, prepareMessage, type PreparedMessage, WILDCARD } from './mask.js';
+import { isVariable, MASK_RULES, prepareMessage, type MaskRules, type PreparedMessage, WILDCARD } from './mask.js';
 
 export interface TemplateMatch {
   id: number;
@@ -15,12 +15,20 @@ export interface DrainOptions {
   similarity?: number;
   /** Children per tree node before new tokens share the `<*>` child. */
   maxChildren?: number;
+  /**
+   * Literal words (no digits) a message may differ from a template in and still join it. Loghub's ground truth,
+   * and operators, read `cupsd startup succeeded` and `cupsd shutdown succeeded` as two events: a differing word is
+   * a different event unless the template already holds a variable there.
+   */
+  wordMismatches?: number;
 }
 
 export interface DrainState {
   version: 1;
+  /** Masking rules the templates were mined with (mask.ts); absent: 1, the rules before dates and units. */
+  masks?: MaskRules;
   options: Required<DrainOptions>;
-  templates: { id: number; tokens: string[]; count: number }[];
+  templates: { id: number; tokens: string[]; count: number; signature?: string; alias?: number }[];
   /** The prefix tree, one root per token count. */
   tree: { length: number; node: NodeState }[];
 }
@@ -30,8 +38,15 @@ interface NodeState {
   templates?: number[];
 }
 
-const DEFAULTS: Required<DrainOptions> = { prefixTokens: 1, similarity: 0.5, maxChildren: 100 };
+const DEFAULTS: Required<DrainOptions> = { prefixTokens: 1, similarity: 0.5, maxChildren: 100, wordMismatches: 0 };
 const CACHE_LIMIT = 50_000;
+/**
+ * Distinct words at one position (the template's own included) that make it a variable: 5, so that a lifecycle of
+ * four states stays four events while names (users, hosts, files) become a variable once five have been seen.
+ */
+const WORD_SLOT_VALUES = 5;
+/** wordMismatches of a state saved before the option existed: no limit (JSON has no Infinity). */
+const LEGACY_WORD_MISMATCHES = 1_000_000;
 
 interface Cluster {
   id: number;
@@ -40,6 +55,20 @@ interface Cluster {
   count: number;
   /** Where the template's parameters are: token positions, with the literal pieces of partly masked tokens. */
   slots: ParamSlot[];
+  /** The literal tokens of the message that started it (PreparedMessage.signature). */
+  signature: string;
+  /** The template this one was merged into, once a word position of it proved to be a variable. */
+  alias?: Cluster;
+  /** Training only: per token position, the words messages differing only there brought (see learnWordSlot). */
+  wordSlots?: Map<number, Set<string>>;
+}
+
+/** A message that matched a cluster but for one literal word. */
+interface NearMiss {
+  cluster?: Cluster;
+  node?: PrefixNode;
+  at?: number;
+  word?: string;
 }
 
 interface ParamSlot {
@@ -48,8 +77,12 @@ interface ParamSlot {
   literals?: string[];
 }
 
-function newCluster(id: number, tokens: string[], count: number): Cluster {
-  return { id, tokens, template: tokens.join(' '), count, slots: slotsOf(tokens) };
+function newCluster(id: number, tokens: string[], count: number, signature?: string): Cluster {
+  return { id, tokens, template: tokens.join(' '), count, slots: slotsOf(tokens), signature: signature ?? literalsOf(tokens) };
+}
+
+function literalsOf(tokens: readonly string[]): string {
+  return tokens.filter((t) => !t.includes(WILDCARD)).join(' ');
 }
 
 function slotsOf(tokens: readonly string[]): ParamSlot[] {
@@ -84,7 +117,11 @@ export class Drain {
   private readonly roots = new Map<number, PrefixNode>();
   private readonly clusters: Cluster[] = [];
   private readonly cache = new Map<string, CacheEntry>();
+  /** First template of each signature: where a message of another token count joins (see `twin`). */
+  private readonly bySignature = new Map<string, Cluster>();
   private generation = 0;
+  private masks: MaskRules = MASK_RULES;
+  private twins = true;
 
   constructor(options: DrainOptions = {}) {
     this.options = { ...DEFAULTS, ...options };
@@ -92,20 +129,23 @@ export class Drain {
 
   /** Learns from a message: joins (and may generalize) the best template, or starts a new one. */
   add(message: string): TemplateMatch {
-    const prepared = prepareMessage(message);
+    const prepared = prepareMessage(message, this.masks);
     const hit = this.cache.get(prepared.key);
     if (hit?.generation === this.generation && hit.cluster) {
       hit.cluster.count++;
       return matchOf(hit.cluster, prepared, false);
     }
-    let cluster = this.search(prepared.masked);
+    const near: NearMiss = {};
+    let cluster = this.search(prepared.masked, near) ?? this.twin(prepared);
+    if (!cluster && near.cluster && this.learnWordSlot(near)) cluster = this.search(prepared.masked);
     const isNew = !cluster;
     if (!cluster) {
-      cluster = newCluster(this.clusters.length, prepared.masked, 0);
+      cluster = newCluster(this.clusters.length, prepared.masked, 0, prepared.signature);
       this.clusters.push(cluster);
       this.insert(cluster);
+      if (!this.bySignature.has(cluster.signature)) this.bySignature.set(cluster.signature, cluster);
       this.generation++;
-    } else if (generalize(cluster, prepared.masked)) this.generation++;
+    } else if (cluster.tokens.length === prepared.masked.length && generalize(cluster, prepared.masked)) this.generation++;
     cluster.count++;
     this.remember(prepared.key, cluster);
     return matchOf(cluster, prepared, isNew);
@@ -113,11 +153,20 @@ export class Drain {
 
   /** The template a message belongs to, without learning; undefined for a shape never seen. */
   match(message: string): TemplateMatch | undefined {
-    const prepared = prepareMessage(message);
+    const prepared = prepareMessage(message, this.masks);
     const hit = this.cache.get(prepared.key);
     const cluster =
-      hit?.generation === this.generation ? hit.cluster : this.remember(prepared.key, this.search(prepared.masked));
+      hit?.generation === this.generation
+        ? hit.cluster
+        : this.remember(prepared.key, this.search(prepared.masked) ?? this.twin(prepared));
     return cluster && matchOf(cluster, prepared, false);
+  }
+
+  /** The template a template id now stands for: itself, or the one it was merged into. */
+  resolve(id: number): number {
+    let c = this.clusters[id];
+    while (c?.alias) c = c.alias;
+    return c ? c.id : id;
   }
 
   templates(): { id: number; template: string; count: number }[] {
@@ -128,8 +177,15 @@ export class Drain {
     const tree = [...this.roots].map(([length, node]) => ({ length, node: nodeState(node) }));
     return {
       version: 1,
+      masks: this.masks,
       options: { ...this.options },
-      templates: this.clusters.map((c) => ({ id: c.id, tokens: [...c.tokens], count: c.count })),
+      templates: this.clusters.map((c) => ({
+        id: c.id,
+        tokens: [...c.tokens],
+        count: c.count,
+        signature: c.signature,
+        ...(c.alias ? { alias: c.alias.id } : {}),
+      })),
       tree,
     };
   }
@@ -137,10 +193,22 @@ export class Drain {
   static fromJSON(s: DrainState): Drain {
     if (s?.version !== 1 || !Array.isArray(s.templates) || !Array.isArray(s.tree))
       throw new Error('unsupported Drain state: expected version 1 with templates and tree');
-    const drain = new Drain(s.options);
+    // A state saved before the word rule and the signatures matches as it was mined: any word may differ, no twins.
+    const legacy = s.options.wordMismatches === undefined;
+    const drain = new Drain(legacy ? { ...s.options, wordMismatches: LEGACY_WORD_MISMATCHES } : s.options);
+    drain.masks = s.masks ?? 1;
+    drain.twins = !legacy;
     for (const [i, t] of s.templates.entries()) {
       if (t.id !== i) throw new Error(`corrupt Drain state: template ${i} has id ${t.id}`);
-      drain.clusters.push(newCluster(t.id, [...t.tokens], t.count));
+      const cluster = newCluster(t.id, [...t.tokens], t.count, t.signature);
+      drain.clusters.push(cluster);
+      if (!drain.bySignature.has(cluster.signature)) drain.bySignature.set(cluster.signature, cluster);
+    }
+    for (const t of s.templates) {
+      if (t.alias === undefined) continue;
+      const target = drain.clusters[t.alias];
+      if (!target) throw new Error(`corrupt Drain state: template ${t.id} merged into unknown template ${t.alias}`);
+      drain.clusters[t.id].alias = target;
     }
     const build = (state: NodeState): PrefixNode => {
       const node = new PrefixNode();
@@ -163,7 +231,7 @@ export class Drain {
   }
 
   /** Tree search: the leaf for the token count and first tokens, then the most similar template in it. */
-  private search(tokens: string[]): Cluster | undefined {
+  private search(tokens: string[], near?: NearMiss): Cluster | undefined {
     let node = this.roots.get(tokens.length);
     const depth = Math.min(this.options.prefixTokens, tokens.length);
     for (let d = 0; node && d < depth; d++) node = node.children.get(tokens[d]) ?? node.children.get(WILDCARD);
@@ -172,10 +240,66 @@ export class Drain {
     let bestSim = -1;
     let bestParams = -1;
     for (const cluster of node.clusters) {
-      const [sim, params] = similarity(cluster.tokens, tokens);
+      const [sim, params, words] = similarity(cluster.tokens, tokens);
+      if (words > this.options.wordMismatches) {
+        if (near && words === 1 && !near.cluster && !cluster.alias && sim >= this.options.similarity) {
+          near.cluster = cluster;
+          near.node = node;
+          near.at = wordMismatchAt(cluster.tokens, tokens);
+          near.word = tokens[near.at];
+        }
+        continue;
+      }
       if (sim > bestSim || (sim === bestSim && params > bestParams)) [best, bestSim, bestParams] = [cluster, sim, params];
     }
-    return bestSim >= this.options.similarity ? best : undefined;
+    if (bestSim < this.options.similarity || !best) return undefined;
+    while (best.alias) best = best.alias;
+    return best;
+  }
+
+  /**
+   * A word position where messages that otherwise match a template bring WORD_SLOT_VALUES different words (user
+   * names: `Invalid user admin from <*>`, `... user oracle ...`, `... user test ...`) is a variable after all: the
+   * template generalizes there, and the templates those messages started (same leaf, equal but for that position)
+   * become aliases of it. A few words stay events of their own (`cupsd startup` and `cupsd shutdown`; OpenStack's
+   * `VM Started`, `Paused`, `Resumed`, `Stopped`). True when the template changed.
+   */
+  private learnWordSlot(near: NearMiss): boolean {
+    const cluster = near.cluster!;
+    const at = near.at!;
+    cluster.wordSlots ??= new Map();
+    let words = cluster.wordSlots.get(at);
+    if (!words) cluster.wordSlots.set(at, (words = new Set([cluster.tokens[at]])));
+    words.add(near.word!);
+    if (words.size < WORD_SLOT_VALUES) return false;
+    cluster.tokens = [...cluster.tokens];
+    cluster.tokens[at] = WILDCARD;
+    cluster.template = cluster.tokens.join(' ');
+    cluster.slots = slotsOf(cluster.tokens);
+    cluster.wordSlots.delete(at);
+    for (const other of near.node!.clusters) {
+      if (other === cluster || other.alias || other.tokens.length !== cluster.tokens.length) continue;
+      if (cluster.tokens.every((t, i) => t === WILDCARD || t === other.tokens[i])) {
+        other.alias = cluster;
+        cluster.count += other.count;
+      }
+    }
+    this.generation++;
+    return true;
+  }
+
+  /**
+   * The template of another token count whose literal tokens are the message's: one event whose variable parts take
+   * a different number of tokens (`403 bytes sent` and `403 bytes (1.2 KB) sent`). Only when the literal tokens are
+   * at least two and a third of the message, so that messages of mostly variables never join this way.
+   */
+  private twin(p: PreparedMessage): Cluster | undefined {
+    if (!this.twins) return undefined;
+    const literals = p.masked.length - countVariable(p.masked);
+    if (literals < 2 || literals * 3 < p.masked.length) return undefined;
+    let twin = this.bySignature.get(p.signature);
+    while (twin?.alias) twin = twin.alias;
+    return twin;
   }
 
   /** Adds a new cluster's path to the tree; tokens with variable parts, and any beyond maxChildren, share `<*>`. */
@@ -200,16 +324,57 @@ function childFor(node: PrefixNode, token: string, maxChildren: number): PrefixN
   return child;
 }
 
-/** Share of template tokens equal to the message's, and the template's wildcard count (the tie-break). */
-function similarity(template: readonly string[], tokens: readonly string[]): [number, number] {
-  if (template.length === 0) return [1, 0];
+/**
+ * Share of template tokens equal to the message's, the template's wildcard count (the tie-break), and how many
+ * literal words (no digits, no wildcard) differ from the message's literal words.
+ */
+function similarity(template: readonly string[], tokens: readonly string[]): [number, number, number] {
+  if (template.length === 0) return [1, 0, 0];
   let same = 0;
   let params = 0;
+  let words = 0;
   for (let i = 0; i < template.length; i++) {
     if (template[i] === WILDCARD) params++;
     else if (template[i] === tokens[i]) same++;
+    else if (isLiteralWord(template[i]) && hasLetter(tokens[i]) && !(i > 0 && isKey(template[i - 1]))) words++;
   }
-  return [same / template.length, params];
+  return [same / template.length, params, words];
+}
+
+/** A token that names the value after it (`hive:`, `EventType:`, `user=`): the next token is a value, not a word. */
+function isKey(token: string): boolean {
+  const last = token.charCodeAt(token.length - 1);
+  return token.length > 1 && (last === 58 || last === 61) && !token.includes(WILDCARD);
+}
+
+/** The position of the one literal word where a message differs from a template. */
+function wordMismatchAt(template: readonly string[], tokens: readonly string[]): number {
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] !== WILDCARD && template[i] !== tokens[i] && isLiteralWord(template[i]) && hasLetter(tokens[i]) && !(i > 0 && isKey(template[i - 1]))) return i;
+  }
+  return -1;
+}
+
+/** A token with a letter outside its wildcards (`SOCKS<*>`, `user`). */
+function hasLetter(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c === 60 && token.startsWith(WILDCARD, i)) i += 2;
+    else if ((c | 32) >= 97 && (c | 32) <= 122) return true;
+  }
+  return false;
+}
+
+/** A token with a letter and neither a digit, a wildcard nor a path separator (`/ws/*` is a value). */
+function isLiteralWord(token: string): boolean {
+  let letter = false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || c === 47 || c === 92) return false;
+    if (c === 60 && token.startsWith(WILDCARD, i)) return false;
+    if ((c | 32) >= 97 && (c | 32) <= 122) letter = true;
+  }
+  return letter;
 }
 
 /** Turns the template's tokens that differ from the message into `<*>`; true when the template changed. */
@@ -229,9 +394,23 @@ function generalize(cluster: Cluster, tokens: readonly string[]): boolean {
   return changed;
 }
 
+function countVariable(tokens: readonly string[]): number {
+  let n = 0;
+  for (const t of tokens) if (t.includes(WILDCARD)) n++;
+  return n;
+}
+
 function matchOf(cluster: Cluster, p: PreparedMessage, isNew: boolean): TemplateMatch {
   const params: string[] = [];
   const { raw, starts } = p;
+  if (cluster.tokens.length !== p.masked.length) {
+    // A twin of another token count: the parameters are the message's own variable tokens.
+    p.masked.forEach((t, j) => {
+      if (!t.includes(WILDCARD)) return;
+      params.push(starts ? raw.slice(starts[j], starts[j + 1] ?? raw.length).join(' ') : raw[j]);
+    });
+    return { id: cluster.id, template: cluster.template, params, isNew };
+  }
   for (const { at, literals } of cluster.slots) {
     const from = starts ? starts[at] : at;
     if (literals) paramsInToken(literals, raw[from], params);

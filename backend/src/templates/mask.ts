@@ -42,6 +42,33 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/**
+ * Dates written out inside a message (`at Fri Jun 17 20:55:07 2005`, `on 3 Mar 2024 12:00`): masked whole, before
+ * the digits are, so the weekday and month names do not split one event into many.
+ */
+const DATE_GATE = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,? {1,2}\d/;
+const DATE_IN_TEXT =
+  /\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? )?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? {1,2}\d{1,2}(?:st|nd|rd|th)?|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*)(?:,? \d{4})?(?:,? \d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?: ?(?:[AP]M|UTC|GMT|[A-Z]{3,4}T|[+-]\d{4}))?(?: \d{4})?(?![\w:])/g;
+
+/**
+ * Unit words that belong to the number before them (`12 KB`, `<1 sec`, `250 ms`): masked with it, so a size or a
+ * duration written with or without its unit is the same variable.
+ */
+const UNITS = new Set(['b', 'kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 'ms', 'us', 'ns', 's', 'sec', 'secs', 'second', 'seconds', 'min', 'mins', 'minute', 'minutes', 'h', 'hr', 'hrs', 'hour', 'hours', 'day', 'days', '%']);
+
+function isUnit(token: string): boolean {
+  let end = token.length;
+  while (end > 0 && ')],;.'.includes(token[end - 1])) end--;
+  return end > 0 && end <= 7 && UNITS.has(token.slice(0, end).toLowerCase());
+}
+
+/**
+ * Version of the masking rules: 2 masks dates inside messages and units after numbers. A model's templates were
+ * mined with its own version (1 for models without one), and its messages are masked the same way when it scores.
+ */
+export type MaskRules = 1 | 2;
+export const MASK_RULES: MaskRules = 2;
+
 /** A message ready for the tree: its raw tokens, its masked tokens, and the masked text as a cache key. */
 export interface PreparedMessage {
   raw: string[];
@@ -50,14 +77,21 @@ export interface PreparedMessage {
   /** masked[j] covers raw[starts[j]] up to raw[starts[j + 1]]; absent when no run was collapsed. */
   starts?: number[];
   key: string;
+  /**
+   * The message's literal tokens (those without a variable part) in order: messages of one event whose variable
+   * parts take different numbers of tokens (`403 bytes sent` and `403 bytes (1.2 KB) sent`) share it.
+   */
+  signature: string;
 }
 
 /**
  * Tokenizes on whitespace (any control character counts), masks each token, and collapses runs of wholly masked
  * tokens so lists of any length (HDFS's `ask ... to delete blk_1 blk_2 ...`) share one template.
  */
-export function prepareMessage(message: string): PreparedMessage {
-  const text = message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+export function prepareMessage(message: string, masks: MaskRules = MASK_RULES): PreparedMessage {
+  let text = message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+  const current = masks >= 2;
+  if (current && DATE_GATE.test(text)) text = text.replace(DATE_IN_TEXT, WILDCARD);
   const raw: string[] = [];
   const masked: string[] = [];
   let starts: number[] | undefined;
@@ -72,7 +106,8 @@ export function prepareMessage(message: string): PreparedMessage {
     }
     if (start < 0) continue;
     const token = text.slice(start, i);
-    const m = maskCounted(token, digits);
+    let m = maskCounted(token, digits);
+    if (current && digits === 0 && masked.length > 0 && masked[masked.length - 1].includes(WILDCARD) && isUnit(token)) m = WILDCARD;
     start = -1;
     digits = 0;
     raw.push(token);
@@ -83,7 +118,9 @@ export function prepareMessage(message: string): PreparedMessage {
     starts?.push(raw.length - 1);
     masked.push(m);
   }
-  return { raw, masked, starts, key: masked.join(' ') };
+  let signature = '';
+  for (const t of masked) if (!t.includes(WILDCARD)) signature += signature ? ` ${t}` : t;
+  return { raw, masked, starts, key: masked.join(' '), signature };
 }
 
 /** Whether a token holds a variable part (a digit or a wildcard): such tokens route to the tree's `<*>` child. */

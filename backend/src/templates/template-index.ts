@@ -125,6 +125,13 @@ class DrainIndex extends TemplateIndex {
 
   seal(): void {
     this.cache.clear();
+    // Lines of a template merged into another (a word position that proved variable) count for that one.
+    for (const [id, n] of [...this.counts]) {
+      const to = this.drain.resolve(id);
+      if (to === id) continue;
+      this.counts.set(to, (this.counts.get(to) ?? 0) + n);
+      this.counts.delete(id);
+    }
   }
 
   private remember(key: string, hit: TemplateHit): TemplateHit {

@@ -1,0 +1,282 @@
+import { LEVELS, levelRank } from '../parsing/level.js';
+import type { TemplateHit } from '../templates/template-index.js';
+import type { Burst, TemplateProfileState, TemplateStats } from '../templates/profile.js';
+import type { ParsedLine } from '../types.js';
+import { DEFAULT_THRESHOLDS } from './calibration.js';
+
+/**
+ * How surprising a system log line is given what the stream usually says, in bits (-log2 of a probability), summed
+ * over independent facts:
+ * - the template's share of training lines (a template in 1 line of 2,000 is 11 bits; one never seen rates above
+ *   the rarest);
+ * - the line's level for that template, when it is WARN or worse: a routine ERROR line (hundreds of ERROR lines of
+ *   that template in training) adds nothing; ERROR on a template that was INFO 340 times adds about 9 bits;
+ * - a parameter value rare for a parameter that usually takes few values;
+ * - a message length far outside the template's usual one (robust: median and MAD);
+ * - gross outliers whatever the template: binary or non-printable content, a line far longer than the stream's.
+ * The score is continuous in the bits; `low` (the anomaly flag) starts where at most `lowRate` of the training lines
+ * lie and never below a floor (a template share of about 1 in 10,000, or 2 lines of a small file).
+ */
+export interface RarityState {
+  version: 1;
+  profile: TemplateProfileState;
+  /** Bits a line must exceed to be an anomaly. */
+  lowBits: number;
+}
+
+export interface RarityFinding {
+  kind: 'template' | 'level' | 'param' | 'length' | 'binary' | 'line-length' | 'burst';
+  bits: number;
+  reason: string;
+}
+
+export interface RarityResult {
+  bits: number;
+  score: number;
+  findings: RarityFinding[];
+}
+
+export interface RarityFitOptions {
+  /** Largest share of training lines allowed to reach `low` (default 1.5%). */
+  lowRate?: number;
+}
+
+/** Weight of level evidence: an unusual WARN counts half, an unusual FATAL one and a half. */
+const LEVEL_WEIGHT = [0, 0, 0.5, 1, 1.5];
+/** Prior weight (in lines) of the stream-wide level mix in a template's level mix. */
+const LEVEL_PRIOR = 2;
+const MIN_PARAM_LINES = 8;
+const MAX_PARAM_BITS = 10;
+const MIN_LENGTH_LINES = 5;
+const LENGTH_Z = 4;
+const MAX_LENGTH_BITS = 12;
+const GROSS_BITS = 24;
+// eslint-disable-next-line no-control-regex
+const ODD_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffd]/;
+const BINARY_SHARE = 0.05;
+const BINARY_CHARS = 4096;
+/** Bits above `low` that take the score a further (1 - 1/e) of the way to 1. */
+const SCALE_BITS = 6;
+const MAX_FLOOR_LINES = 10_000;
+
+const { low } = DEFAULT_THRESHOLDS.ensemble;
+
+export class Rarity {
+  private readonly bursts = new Map<number, Burst[]>();
+
+  private constructor(
+    private readonly profile: TemplateProfileState,
+    readonly lowBits: number,
+  ) {
+    for (const b of profile.bursts ?? []) (this.bursts.get(b.id) ?? this.bursts.set(b.id, []).get(b.id)!).push(b);
+  }
+
+  /**
+   * Fits the `low` cut from the profile: the training lines' template and level bits (parameters and lengths only
+   * add, so the cut is where at most `lowRate` of training lines lie on these two alone).
+   */
+  static fit(profile: TemplateProfileState, templateCounts: (id: number) => number, total: number, opts: RarityFitOptions = {}): Rarity {
+    const lowRate = opts.lowRate ?? 0.015;
+    const probe = new Rarity(profile, Infinity);
+    const groups: { bits: number; n: number }[] = [];
+    for (const [id, t] of Object.entries(profile.templates)) {
+      const tBits = templateBits(templateCounts(Number(id)), total);
+      t.levels.forEach((n, rank) => {
+        if (n > 0) groups.push({ bits: tBits + probe.levelBits(t, rank), n });
+      });
+    }
+    groups.sort((a, b) => b.bits - a.bits);
+    const allowed = Math.floor(lowRate * profile.lines);
+    let above = 0;
+    let cut = 0;
+    for (const g of groups) {
+      if (above + g.n > allowed) {
+        cut = g.bits;
+        break;
+      }
+      above += g.n;
+    }
+    const floor = Math.log2(Math.min(Math.max(total, 2) / 2, MAX_FLOOR_LINES)) + 0.5;
+    return new Rarity(profile, Math.max(floor, cut));
+  }
+
+  /** The surprise of one line; `findings` are the facts behind it, biggest first (empty for a routine line). */
+  check(p: ParsedLine, hit: TemplateHit, total: number): RarityResult {
+    const findings: RarityFinding[] = [];
+    const t = hit.id >= 0 ? this.profile.templates[hit.id] : undefined;
+    const tBits = templateBits(hit.count, total);
+    let bits = tBits;
+    if (tBits >= this.lowBits - 2) {
+      findings.push({
+        kind: 'template',
+        bits: tBits,
+        reason:
+          hit.count === 0
+            ? 'new template never seen in training'
+            : `rare template: seen ${plural(hit.count, 'time')} in ${fmtInt(total)} training lines`,
+      });
+    }
+    const rank = levelRank(p.level);
+    if (rank >= 2) {
+      const lBits = t ? this.levelBits(t, rank) : LEVEL_WEIGHT[rank] * -Math.log2(this.globalLevelShare(rank));
+      if (lBits >= 3) {
+        const name = LEVELS[rank].toUpperCase();
+        findings.push({
+          kind: 'level',
+          bits: lBits,
+          reason: t && t.n > 2
+            ? `${name} is unusual for this template (${t.levels[rank]} of ${fmtInt(t.n)} in training)`
+            : `${name} is unusual in this stream (${fmtInt(this.profile.levels[rank])} of ${fmtInt(this.profile.lines)} training lines)`,
+        });
+      }
+      bits += lBits;
+    }
+    if (t) {
+      const param = this.paramFinding(t, hit.params);
+      if (param) {
+        findings.push(param);
+        bits += param.bits;
+      }
+      const length = lengthFinding(t, p.message.length);
+      if (length) {
+        findings.push(length);
+        bits += length.bits;
+      }
+    }
+    const gross = this.grossFinding(p.raw);
+    if (gross) {
+      findings.push(gross);
+      bits += gross.bits;
+    }
+    const burst = p.ts === undefined ? undefined : this.bursts.get(hit.id)?.find((b) => p.ts! >= b.from && p.ts! < b.to);
+    if (burst) {
+      // Every line of a burst is an anomaly, just above the flag: one event, ranked below a rare line of its own.
+      const needed = this.lowBits + 0.25;
+      const extra = Math.max(0, needed - bits);
+      findings.push({ kind: 'burst', bits: Math.max(extra, needed), reason: burstReason(burst) });
+      bits += extra;
+    }
+    findings.sort((a, b) => b.bits - a.bits);
+    return { bits, score: this.scoreOf(bits), findings };
+  }
+
+  /** Continuous in the bits: below `low` up to the cut, then towards 1 (no plateau). */
+  scoreOf(bits: number): number {
+    if (!(bits > 0)) return 0;
+    if (bits <= this.lowBits) return 0.99 * low * (bits / this.lowBits);
+    return low + (1 - low) * (1 - Math.exp(-(bits - this.lowBits) / SCALE_BITS));
+  }
+
+  private globalLevelShare(rank: number): number {
+    return (this.profile.levels[rank] + 0.5) / (this.profile.lines + 2.5);
+  }
+
+  /**
+   * -log2 of the level's share in the template (with the stream's mix as a prior), weighted by level. Leave one out:
+   * the line scored may be one of the training lines (a self-trained scan), and must not vouch for itself, so a
+   * FATAL line whose template training saw once is as unusual as FATAL is in the stream.
+   */
+  levelBits(t: TemplateStats, rank: number): number {
+    if (rank < 2) return 0;
+    const others = Math.max(0, t.levels[rank] - 1);
+    const share = (others + LEVEL_PRIOR * this.globalLevelShare(rank)) / (Math.max(0, t.n - 1) + LEVEL_PRIOR);
+    return LEVEL_WEIGHT[rank] * Math.max(0, -Math.log2(share));
+  }
+
+  private paramFinding(t: TemplateStats, params: readonly string[]): RarityFinding | undefined {
+    if (t.n < MIN_PARAM_LINES) return undefined;
+    let best: RarityFinding | undefined;
+    for (let i = 0; i < params.length && i < t.params.length; i++) {
+      const values = t.params[i];
+      if (!values) continue;
+      const distinct = Object.keys(values).length;
+      const c = values[params[i]] ?? 0;
+      const bits = Math.min(MAX_PARAM_BITS, -Math.log2((c + 0.5) / (t.n + 1)) - Math.log2(distinct + 1));
+      if (bits >= 3 && (!best || bits > best.bits)) {
+        const shown = params[i].length > 40 ? `${params[i].slice(0, 40)}…` : params[i];
+        best = {
+          kind: 'param',
+          bits,
+          reason: `value "${shown}" is rare for this template (${c} of ${fmtInt(t.n)} in training; usually ${topValue(values)})`,
+        };
+      }
+    }
+    return best;
+  }
+
+  private grossFinding(raw: string): RarityFinding | undefined {
+    const n = Math.min(raw.length, BINARY_CHARS);
+    let odd = 0;
+    // Most lines have no odd character at all: one native scan says so before the count.
+    if (ODD_CHAR.test(n < raw.length ? raw.slice(0, n) : raw)) for (let i = 0; i < n; i++) {
+      const c = raw.charCodeAt(i);
+      if ((c < 32 && c !== 9) || (c >= 0x7f && c <= 0x9f) || c === 0xfffd) odd++;
+    }
+    if (n > 0 && odd / n >= BINARY_SHARE) {
+      return { kind: 'binary', bits: GROSS_BITS, reason: `binary or non-printable content (${Math.round((100 * odd) / n)}% of the characters)` };
+    }
+    const { median, p999 } = this.profile.lineLength;
+    const limit = Math.max(8 * p999, 64 * median, 2048);
+    if (raw.length > limit) {
+      return {
+        kind: 'line-length',
+        bits: GROSS_BITS,
+        reason: `line of ${fmtInt(raw.length)} characters, far longer than this stream's lines (typical ${fmtInt(median)}, 99.9% under ${fmtInt(p999)})`,
+      };
+    }
+    return undefined;
+  }
+
+  toJSON(): RarityState {
+    return { version: 1, profile: this.profile, lowBits: this.lowBits };
+  }
+
+  static fromJSON(s: RarityState): Rarity {
+    if (s?.version !== 1 || !s.profile) throw new Error('Rarity.fromJSON: not a rarity state');
+    return new Rarity(s.profile, s.lowBits);
+  }
+}
+
+/** -log2 of a template's share of the training lines; a template never seen rates as half a line. */
+export function templateBits(count: number, total: number): number {
+  const t = Math.max(total, 1);
+  return Math.log2(t / (count > 0 ? count : 0.5));
+}
+
+function lengthFinding(t: TemplateStats, length: number): RarityFinding | undefined {
+  if (t.n < MIN_LENGTH_LINES) return undefined;
+  const v = Math.log2(1 + length);
+  const spread = Math.max(1.4826 * t.lenMad, 0.15);
+  const z = Math.abs(v - t.lenMedian) / spread;
+  if (z <= LENGTH_Z) return undefined;
+  const typical = Math.round(Math.pow(2, t.lenMedian) - 1);
+  return {
+    kind: 'length',
+    bits: Math.min(MAX_LENGTH_BITS, z - LENGTH_Z),
+    reason: `message of ${fmtInt(length)} characters, far ${v > t.lenMedian ? 'longer' : 'shorter'} than this template's usual ${fmtInt(typical)}`,
+  };
+}
+
+/** One reason for every line of a burst: the same text, so that summaries can show the burst as one event. */
+export function burstReason(b: Burst): string {
+  const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  const minutes = Math.round((b.to - b.from) / 60_000);
+  const span = minutes === 1 ? `in the minute from ${at(b.from)}` : `in ${minutes} minutes from ${at(b.from)}`;
+  return `burst: ${fmtInt(b.lines)} lines of this template ${span} (up to ${fmtInt(b.peak)} a minute; usually at most ${fmtInt(b.baseline)} a minute when it appears)`;
+}
+
+function topValue(values: Record<string, number>): string {
+  let best = '';
+  let n = -1;
+  for (const [v, c] of Object.entries(values)) if (c > n) [best, n] = [v, c];
+  const shown = best.length > 40 ? `${best.slice(0, 40)}…` : best;
+  return `"${shown}", ${n} times`;
+}
+
+function plural(n: number, word: string): string {
+  return `${fmtInt(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

@@ -1,0 +1,253 @@
+import type { FormatName, ParsedLine } from '../types.js';
+import { normalizeLevel, sniffLevel } from './level.js';
+import { leadingTimestamp, type LeadingTimestamp } from './timestamp.js';
+
+/**
+ * Application log headers: a leading timestamp, then some of level, process id, thread or context in brackets, and a
+ * logger/component name, then the message. One scanner reads them all; the format a line belongs to follows from
+ * the pieces it has:
+ * - `log4j`: log4j/logback/Python logging/Spark/Zookeeper (`2015-10-18 18:01:47,978 INFO [main] org.x.Y: msg`,
+ *   `2015-07-29 17:41:44,747 - INFO  [thread@774] - msg`, `17/06/09 20:10:40 INFO x.Y: msg`,
+ *   `2024-03-01 12:00:00.123 [main] INFO  c.x.Y - msg`, Spring Boot's `... INFO 12345 --- [main] c.x.Y : msg`, and
+ *   the level first: `INFO  2024-03-01 12:00:00,123 [main] c.x.Y: msg`);
+ * - `openstack`: oslo.log (`2017-05-16 00:00:00.008 25746 INFO nova.x.y [req-... ...] msg`), optionally after the
+ *   log file's name as loghub concatenates them;
+ * - `windows-cbs`: Windows CBS/CSI (`2016-09-28 04:30:30, Info                  CBS    msg`);
+ * - `apache-error`: Apache/Nginx error logs (`[Sun Dec 04 04:47:44 2005] [error] msg`,
+ *   `[Wed Oct 11 14:32:52.123 2000] [core:error] [pid 35708:tid 4328] [client 1.2.3.4:5] msg`,
+ *   `2024/03/01 12:00:00 [error] 123#0: *5 msg`);
+ * - `pipe`: pipe-separated headers (`20171223-22:15:29:606|Step_LSC|30002312|msg`);
+ * - `proxifier`: a bracketed time, a program and a dash (`[10.30 16:49:06] chrome.exe - msg`);
+ * - `logcat`: Android's `threadtime` format (`03-17 16:13:38.811  1702  2395 D WindowManager: msg`);
+ * - `timestamped`: anything else after an ISO-8601, epoch or other recognised timestamp (level sniffed).
+ */
+export const HEADER_FORMATS = ['log4j', 'openstack', 'windows-cbs', 'apache-error', 'pipe', 'proxifier', 'logcat', 'timestamped'] as const;
+export type HeaderFormat = (typeof HEADER_FORMATS)[number];
+
+const HEAD_CHARS = 512;
+const LOGCAT = /^(\d+) +(\d+) +([VDIWEFA]) ([^:]{1,128}?): /;
+const LOGCAT_LEVELS: Record<string, string> = { V: 'debug', D: 'debug', I: 'info', W: 'warn', E: 'error', F: 'fatal', A: 'fatal' };
+const LEVEL_WORD = /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
+const LOGGER = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$|^[A-Za-z_$][\w$-]*\$[\w$]+$/;
+const FILE_PREFIX = /^\S*\.log[\w.:-]* /;
+
+/** The header parse of one line, or undefined when it has no leading timestamp. */
+export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat }) | undefined {
+  const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
+  let at = 0;
+  const fields: Record<string, string> = {};
+  let level: string | undefined;
+  let levelFirst = false;
+  // The level before the timestamp (`INFO  2024-03-01 ...`), or the log file's name (loghub's OpenStack).
+  const lead = /^([A-Za-z]+) +/.exec(head);
+  if (lead && LEVEL_WORD.test(lead[1]) && leadingTimestamp(head.slice(lead[0].length))) {
+    level = lead[1];
+    levelFirst = true;
+    at = lead[0].length;
+  } else {
+    const file = FILE_PREFIX.exec(head);
+    if (file && !leadingTimestamp(head) && leadingTimestamp(head.slice(file[0].length))) {
+      fields.file = file[0].trim();
+      at = file[0].length;
+    }
+  }
+  const ts = leadingTimestamp(at ? head.slice(at) : head);
+  if (!ts) return undefined;
+  at += ts.length;
+  const out = (format: HeaderFormat, messageAt: number, lvl = level): ParsedLine & { format: HeaderFormat } => ({
+    ts: ts.ms,
+    level: lvl === undefined ? undefined : (normalizeLevel(lvl) ?? lvl),
+    fields,
+    message: line.slice(skipSpaces(line, messageAt)),
+    raw: line,
+    format,
+  });
+
+  // pipe: ts|component|pid|message
+  if (line.charCodeAt(at) === 124) {
+    const parts: string[] = [];
+    let p = at + 1;
+    while (parts.length < 3) {
+      const bar = head.indexOf('|', p);
+      if (bar < 0 || bar - p > 64 || head.slice(p, bar).includes(' ')) break;
+      parts.push(head.slice(p, bar));
+      p = bar + 1;
+    }
+    if (parts.length === 0) return undefined;
+    for (const part of parts) {
+      if (!level && LEVEL_WORD.test(part)) level = part;
+      else if (/^\d+$/.test(part) && fields.pid === undefined) fields.pid = part;
+      else if (fields.component === undefined) fields.component = part;
+      else fields.thread = part;
+    }
+    return out('pipe', p, level ?? sniffLevel(line.slice(p, p + 40)));
+  }
+
+  let p = skipSpaces(head, at);
+  // Android logcat (threadtime): `03-17 16:13:38.811  1702  2395 D WindowManager: msg`
+  {
+    const m = LOGCAT.exec(head.slice(p));
+    if (m) {
+      fields.pid = m[1];
+      fields.tid = m[2];
+      fields.component = m[4].trimEnd();
+      return out('logcat', p + m[0].length, LOGCAT_LEVELS[m[3]]);
+    }
+  }
+  // proxifier: [time] program - message
+  if (ts.bracketed && ts.shape === 'dotted') {
+    const m = /^(\S+)(?: \*(\d+))? - /.exec(head.slice(p));
+    if (m) {
+      fields.program = m[1];
+      if (m[2]) fields.bits = m[2];
+      return out('proxifier', p + m[0].length, sniffLevel(line.slice(p + m[0].length, p + m[0].length + 80)));
+    }
+  }
+  // windows-cbs: `ts, Level   Component   message`
+  if (head.charCodeAt(at - 1) === 44) {
+    const m = /^([A-Za-z]+) +(?:([A-Za-z][\w-]{0,31})(?: {2,}|$))?/.exec(head.slice(p));
+    if (m && LEVEL_WORD.test(m[1])) {
+      if (m[2]) fields.component = m[2];
+      return out('windows-cbs', p + m[0].length, m[1]);
+    }
+  }
+  // nginx error log: `2024/03/01 12:00:00 [error] 123#0: *5 msg`
+  {
+    const m = /^\[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?/.exec(head.slice(p));
+    if (m && LEVEL_WORD.test(m[1])) {
+      fields.pid = m[2];
+      fields.tid = m[3];
+      if (m[4]) fields.connection = m[4];
+      return out('apache-error', p + m[0].length, m[1]);
+    }
+  }
+
+  // apache-error: bracketed parts after the time: [level] or [module:level], [pid N:tid M], [client ip:port]
+  if (head.charCodeAt(p) === 91) {
+    const first = bracketEnd(head, p);
+    const inner = first > 0 ? head.slice(p + 1, first) : '';
+    const lv = /^(?:([\w-]+):)?(\w+)$/.exec(inner);
+    if (lv && LEVEL_WORD.test(lv[2]) && (ts.shape === 'ctime' || ts.shape === 'iso' || ts.bracketed)) {
+      level = lv[2];
+      if (lv[1]) fields.module = lv[1];
+      p = skipSpaces(head, first + 1);
+      for (let k = 0; k < 3 && head.charCodeAt(p) === 91; k++) {
+        const end = bracketEnd(head, p);
+        if (end < 0) break;
+        const part = head.slice(p + 1, end);
+        const m = /^(pid|client|remote|tid) (.*)$/.exec(part);
+        if (!m) break;
+        fields[m[1]] = m[2];
+        p = skipSpaces(head, end + 1);
+      }
+      if (ts.bracketed || ts.shape === 'ctime') return out('apache-error', p);
+    }
+  }
+  // log4j and relatives: a sequence of header pieces.
+  let pidBeforeLevel = false;
+  for (let step = 0; step < 8 && p < head.length; step++) {
+    const c = head.charCodeAt(p);
+    if ((c === 45 || c === 124 || c === 58) && (head.charCodeAt(p + 1) === 32 || head.startsWith('---', p))) {
+      // a separator: `-`, `|`, `:`, `---`; after the level and a thread or logger name, the message follows
+      p = skipSpaces(head, head.startsWith('---', p) ? p + 3 : p + 1);
+      if (level !== undefined && (fields.thread !== undefined || fields.component !== undefined)) break;
+      continue;
+    }
+    if (c === 91) {
+      const end = bracketEnd(head, p);
+      if (end < 0) break;
+      const inner = head.slice(p + 1, end);
+      if (level === undefined && LEVEL_WORD.test(inner)) level = inner;
+      else if (fields.component === undefined && fields.thread === undefined) fields.thread = inner;
+      else if (fields.context === undefined) fields.context = inner;
+      else break;
+      p = skipSpaces(head, end + 1);
+      if (fields.context !== undefined) break;
+      continue;
+    }
+    let end = head.indexOf(' ', p);
+    if (end < 0) end = head.length;
+    const word = head.slice(p, end);
+    if (level === undefined && LEVEL_WORD.test(word)) {
+      level = word;
+      p = skipSpaces(head, end);
+      continue;
+    }
+    if (level === undefined && /^\d{1,10}$/.test(word) && fields.pid === undefined) {
+      fields.pid = word;
+      pidBeforeLevel = true;
+      p = skipSpaces(head, end);
+      continue;
+    }
+    if (level === undefined) break;
+    if (fields.component === undefined && word.length > 1 && word.endsWith(':') && LOGGER_OR_NAME.test(word.slice(0, -1))) {
+      fields.component = word.slice(0, -1);
+      p = skipSpaces(head, end);
+      break;
+    }
+    if (fields.component === undefined && LOGGER.test(word)) {
+      fields.component = word;
+      p = skipSpaces(head, end);
+      continue;
+    }
+    if (/^\d{1,10}$/.test(word) && fields.pid === undefined && fields.component === undefined) {
+      fields.pid = word;
+      p = skipSpaces(head, end);
+      continue;
+    }
+    break;
+  }
+  if (level === undefined || normalizeLevel(level) === undefined) {
+    return out('timestamped', p, sniffLevel(line.slice(p, p + 80)));
+  }
+  if (fields.thread && fields.component === undefined) {
+    const comp = /([A-Za-z_$][\w$.]*)(?:@\d+)?$/.exec(fields.thread.split(':').pop() ?? '');
+    if (comp && /@\d+$/.test(fields.thread)) fields.component = comp[1];
+  }
+  const oslo = pidBeforeLevel && !levelFirst && fields.component !== undefined && (fields.thread !== undefined || fields.file !== undefined);
+  if (oslo && fields.thread !== undefined) {
+    fields.context = fields.thread;
+    delete fields.thread;
+  }
+  return out(oslo ? 'openstack' : 'log4j', p);
+}
+
+const LOGGER_OR_NAME = /^[A-Za-z_$][\w$.()\-/]*(?:\[\w+\])?$/;
+
+function skipSpaces(s: string, at: number): number {
+  while (at < s.length && s.charCodeAt(at) === 32) at++;
+  return at;
+}
+
+/** Index of the `]` closing the bracket at s[from], one level of nesting allowed; -1 when none. */
+function bracketEnd(s: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < s.length && i < from + 256; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 91) depth++;
+    else if (c === 93 && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Parses a line only when it has this header format. */
+export function headerParser(format: HeaderFormat): (line: string) => ParsedLine | undefined {
+  return (line) => {
+    const p = parseHeader(line);
+    if (!p) return undefined;
+    if (p.format === format) return p;
+    // A line of a related shape still gives its timestamp and level; the format says what it is.
+    return compatible(format, p.format) ? p : undefined;
+  };
+}
+
+/** Shapes that occur in one stream: a log4j stream has timestamped continuation lines, oslo has log4j-like ones. */
+function compatible(stream: HeaderFormat, line: HeaderFormat): boolean {
+  if (line === 'timestamped') return stream !== 'timestamped';
+  return (stream === 'openstack' && line === 'log4j') || (stream === 'log4j' && line === 'openstack');
+}
+
+export type { LeadingTimestamp };
+export function isHeaderFormat(f: FormatName): f is HeaderFormat {
+  return (HEADER_FORMATS as readonly string[]).includes(f);
+}
