@@ -1,0 +1,76 @@
+import type { FormatName, ParsedLine } from '../types.js';
+import type { FeatureSchema } from './schema.js';
+import { SYSTEM_FEATURES, SystemFeatures } from './system.js';
+import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
+import { WEB_FEATURES, WebFeatures, type WebBaselineState } from './web.js';
+
+const MAX_NUMERIC_COLUMNS = 32;
+
+export function familyOf(format: FormatName): FeatureSchema['family'] {
+  return format === 'apache' || format === 'nginx' ? 'web' : 'system';
+}
+
+export function buildSchema(format: FormatName, numericColumns: readonly string[]): FeatureSchema {
+  const family = familyOf(format);
+  const fixed = family === 'web' ? WEB_FEATURES : SYSTEM_FEATURES;
+  const taken = new Set(fixed.map((f) => f.name));
+  const columns = numericColumns.filter((c) => !taken.has(c)).slice(0, MAX_NUMERIC_COLUMNS);
+  return {
+    family,
+    names: [...fixed.map((f) => f.name), ...columns],
+    kinds: [...fixed.map((f) => f.kind), ...columns.map(() => 'numeric' as const)],
+    numericColumns: columns,
+  };
+}
+
+/** Numeric column names in order of first appearance, for the schema. */
+export class NumericColumns {
+  private readonly seen = new Set<string>();
+
+  observe(p: ParsedLine): void {
+    if (!p.numeric || this.seen.size >= MAX_NUMERIC_COLUMNS) return;
+    for (const k in p.numeric) this.seen.add(k);
+  }
+
+  list(): string[] {
+    return [...this.seen];
+  }
+}
+
+/**
+ * Turns a parsed line and its template into one feature row. The row is reused between calls: copy it if it must
+ * outlive the next call.
+ */
+export class LineFeaturizer {
+  readonly row: Float64Array;
+  readonly web?: WebFeatures;
+  private readonly system?: SystemFeatures;
+  private readonly numericOffset: number;
+
+  constructor(
+    readonly schema: FeatureSchema,
+    templates: TemplateIndex,
+    webBaseline: WebBaselineState | undefined,
+  ) {
+    this.row = new Float64Array(schema.names.length);
+    if (schema.family === 'web') {
+      if (!webBaseline) throw new Error('LineFeaturizer: a web schema needs web baselines');
+      this.web = new WebFeatures(webBaseline, templates);
+    } else {
+      this.system = new SystemFeatures(templates);
+    }
+    this.numericOffset = schema.names.length - schema.numericColumns.length;
+  }
+
+  fill(p: ParsedLine, hit: TemplateHit): Float64Array {
+    const { row } = this;
+    if (this.web) this.web.fill(p, hit, row);
+    else this.system!.fill(p, hit, row);
+    const cols = this.schema.numericColumns;
+    for (let i = 0; i < cols.length; i++) {
+      const v = p.numeric?.[cols[i]];
+      row[this.numericOffset + i] = v !== undefined && Number.isFinite(v) ? v : 0;
+    }
+    return row;
+  }
+}

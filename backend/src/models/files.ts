@@ -1,0 +1,68 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Autoencoder } from '../detectors/autoencoder.js';
+import { ModelError } from './errors.js';
+import { MODEL_SCHEMA, type Model } from './model.js';
+
+/** Writes the model as JSON (atomically: a temp file renamed over the target). */
+export async function saveModel(path: string, model: Model): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, serializeModel(model));
+  await rename(tmp, path);
+}
+
+export function serializeModel(model: Model): string {
+  return `${JSON.stringify(model)}\n`;
+}
+
+export async function loadModel(path: string): Promise<Model> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(e));
+    throw new ModelError(`cannot read model ${path}: ${why}`);
+  }
+  const model = parseModel(text, path);
+  try {
+    return checkAutoencoders(model);
+  } catch (e) {
+    throw new ModelError(`${path} is a corrupt model: ${(e as Error).message}`);
+  }
+}
+
+export function parseModel(text: string, path = 'model'): Model {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ModelError(`${path} is not a model file: not valid JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ModelError(`${path} is not a model file: expected a JSON object`);
+  }
+  const schema = (value as { schema?: unknown }).schema;
+  if (schema !== MODEL_SCHEMA) {
+    const found = typeof schema === 'string' ? `schema "${schema}"` : 'no schema field';
+    throw new ModelError(`${path} is not a usable model: ${found}, expected "${MODEL_SCHEMA}"`);
+  }
+  const m = value as Partial<Model>;
+  const missing = (['name', 'detector', 'format', 'parserState', 'featureSchema', 'baselines', 'calibration', 'thresholds', 'members'] as const).filter(
+    (k) => m[k] === undefined || m[k] === null,
+  );
+  if (missing.length) throw new ModelError(`${path} is a corrupt model: missing ${missing.join(', ')}`);
+  if (!m.parserState?.templates || !Array.isArray(m.featureSchema?.names)) {
+    throw new ModelError(`${path} is a corrupt model: bad parserState or featureSchema`);
+  }
+  return value as Model;
+}
+
+/** A corrupt autoencoder fails when its model is loaded, not at the first line scored (scorers build their own). */
+function checkAutoencoders(model: Model): Model {
+  for (const state of [model.members.autoencoder, model.sessions?.members.autoencoder]) {
+    if (state) Autoencoder.fromJSON(state);
+  }
+  return model;
+}

@@ -1,0 +1,139 @@
+import type { FormatName, ParsedLine } from '../types.js';
+import { createCsvParser, looksLikeCsvHeader, splitCsv } from './csv.js';
+import { createCustomParser } from './custom.js';
+import { parseGeneric } from './generic.js';
+import { parseHdfs } from './hdfs.js';
+import { headerParser, isHeaderFormat, parseHeader } from './header.js';
+import { parseJson } from './json.js';
+import { parseLogfmt } from './logfmt.js';
+import { parseSyslog } from './syslog.js';
+import { parseWeb } from './web.js';
+
+export interface LineParser {
+  readonly format: FormatName;
+  /** Never throws: a line the format does not match comes back parsed as `generic`. */
+  parse(raw: string): ParsedLine;
+}
+
+type FormatParse = (line: string) => ParsedLine | undefined;
+
+/** Formats tried on each sample line, most specific first; the first that parses a line gets its vote. */
+const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
+  ['json', parseJson],
+  ['hdfs', parseHdfs],
+  // Application headers (log4j, oslo, CBS, error logs, ...) vote for the format the line's pieces name.
+  ['header', (line) => {
+    const p = parseHeader(line);
+    return p && p.format !== 'timestamped' ? p : undefined;
+  }],
+  ['syslog', parseSyslog],
+  ['apache', (line) => parseWeb(line, 'apache')],
+  ['logfmt', parseLogfmt],
+  ['header', parseHeader],
+];
+const SAMPLE_LINES = 100;
+const CSV_AGREEMENT = 0.8;
+
+/**
+ * The format of a stream from its first non-empty lines: CSV when a header row is followed by rows of the same
+ * width, else the format that parses most lines (web lines with a response time vote nginx); generic when none.
+ */
+export function detectFormat(sample: readonly string[]): FormatName {
+  const lines: string[] = [];
+  for (const raw of sample) {
+    const line = stripEol(raw);
+    if (line.trim() !== '') lines.push(line);
+    if (lines.length >= SAMPLE_LINES) break;
+  }
+  if (isCsv(lines)) return 'csv';
+  const votes = new Map<FormatName, number>();
+  for (const line of lines) {
+    for (const [format, parse] of DETECTORS) {
+      const parsed = tryParse(parse, line);
+      if (!parsed) continue;
+      const vote = format === 'header' ? parsed.format : format === 'apache' && parsed.fields.rt !== undefined ? 'nginx' : format;
+      votes.set(vote, (votes.get(vote) ?? 0) + 1);
+      break;
+    }
+  }
+  let best: FormatName = 'generic';
+  let bestVotes = 0;
+  for (const [format, n] of votes) {
+    if (n > bestVotes) [best, bestVotes] = [format, n];
+  }
+  return best;
+}
+
+function isCsv(lines: readonly string[]): boolean {
+  if (lines.length < 2 || !looksLikeCsvHeader(lines[0])) return false;
+  const width = splitCsv(lines[0])?.length;
+  const rows = lines.slice(1);
+  return rows.filter((l) => splitCsv(l)?.length === width).length >= CSV_AGREEMENT * rows.length;
+}
+
+/**
+ * A parser for one stream. `auto` detects the format from `sample`; `custom` needs `pattern` (a named-group regex);
+ * CSV takes its header from `sample[0]` or else the first line parsed. Throws only on a bad configuration.
+ */
+export function createParser(
+  format: FormatName | 'auto',
+  opts: { sample?: readonly string[]; pattern?: string } = {},
+): LineParser {
+  const chosen = format === 'auto' ? detectFormat(opts.sample ?? []) : format;
+  const parseFormat = formatParser(chosen, opts);
+  return {
+    format: chosen,
+    parse(raw) {
+      const line = stripEol(raw);
+      try {
+        return parseFormat(line) ?? parseGeneric(line);
+      } catch {
+        return { fields: {}, message: line, raw: line, format: 'generic' };
+      }
+    },
+  };
+}
+
+function formatParser(format: FormatName, opts: { sample?: readonly string[]; pattern?: string }): FormatParse {
+  switch (format) {
+    case 'apache':
+    case 'nginx':
+      return (line) => parseWeb(line, format);
+    case 'hdfs':
+      return parseHdfs;
+    case 'syslog':
+      return parseSyslog;
+    case 'json':
+      return parseJson;
+    case 'logfmt':
+      return parseLogfmt;
+    case 'csv': {
+      const header = opts.sample?.find((l) => l.trim() !== '');
+      return createCsvParser(header === undefined ? undefined : stripEol(header));
+    }
+    case 'custom':
+      if (!opts.pattern) throw new Error("format 'custom' needs a pattern (a regex with named groups)");
+      return createCustomParser(opts.pattern);
+    case 'generic':
+      return parseGeneric;
+    default:
+      if (isHeaderFormat(format)) return headerParser(format);
+      return parseGeneric;
+  }
+}
+
+/** A format's parse during detection, with anything a pathological line makes it throw read as no match. */
+function tryParse(parse: FormatParse, line: string): ParsedLine | undefined {
+  try {
+    return parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Drops a trailing line break (LF, CRLF or CR). */
+function stripEol(raw: string): string {
+  let end = raw.length;
+  while (end > 0 && (raw.charCodeAt(end - 1) === 10 || raw.charCodeAt(end - 1) === 13)) end--;
+  return end === raw.length ? raw : raw.slice(0, end);
+}
