@@ -1,8 +1,9 @@
+import { MONTHS, WEEKDAYS } from '@anomalog/contract';
+
 /** Timestamp readers. Every result is milliseconds since the epoch (UTC unless the text carries a zone). */
 
-const MONTHS: Record<string, number> = {
-  Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12,
-};
+/** Month number (1-12) by its abbreviation. */
+const MONTH_NUMBER: Record<string, number> = Object.fromEntries(MONTHS.map((m, i) => [m, i + 1]));
 
 /** Epoch milliseconds of a UTC calendar time (month 1..12); undefined when a part is out of range. */
 export function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): number | undefined {
@@ -39,7 +40,7 @@ export function parseClf(s: string, start: number, end: number): number | undefi
   const text = s.slice(start, end);
   if (text === lastClf) return lastClfMs;
   if (s.charCodeAt(start + 2) !== 47 || s.charCodeAt(start + 20) !== 32) return undefined;
-  const mo = MONTHS[s.slice(start + 3, start + 6)];
+  const mo = MONTH_NUMBER[s.slice(start + 3, start + 6)];
   if (mo === undefined) return undefined;
   const ms = utcMs(
     digits(s, start + 7, 4), mo, digits(s, start, 2),
@@ -97,7 +98,7 @@ export function parseTimestampValue(v: unknown): number | undefined {
 
 /** Syslog's `Mar  3 12:00:01` has no year: the current one, or last year when that would be in the future. */
 export function syslogMs(month: string, day: number, h: number, mi: number, s: number, now = Date.now()): number | undefined {
-  const mo = MONTHS[month];
+  const mo = MONTH_NUMBER[month];
   if (mo === undefined) return undefined;
   const year = new Date(now).getUTCFullYear();
   const ms = utcMs(year, mo, day, h, mi, s);
@@ -147,14 +148,14 @@ export interface LeadingTimestamp {
   bracketed: boolean;
 }
 
-const WEEKDAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? ';
-const MONTH = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\\.?';
+const WEEKDAY = `(?:${WEEKDAYS.join('|')})[a-z]*,? `;
+const MONTH = `(${MONTHS.join('|')})[a-z]*\\.?`;
 const CLOCK = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(?:[.,:](\\d{1,9}))?';
 const ZONE = '(?: ?(Z|[+-]\\d{2}:?\\d{2}|UTC|GMT))?';
 const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray) => number | undefined][] = [
   // Wed Oct 11 14:32:52.123 2000, Sun Dec 04 04:47:44 2005 (ctime; Apache error log)
   ['ctime', new RegExp(`^${WEEKDAY}${MONTH} {1,2}(\\d{1,2}) ${CLOCK}(?: (\\d{4}))?${ZONE}`), (m) =>
-    m[7] ? utcMs(+m[7], MONTHS[m[1].slice(0, 3)], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])) : syslogMs(m[1].slice(0, 3), +m[2], +m[3], +m[4], +m[5])],
+    m[7] ? utcMs(+m[7], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])) : syslogMs(m[1].slice(0, 3), +m[2], +m[3], +m[4], +m[5])],
   // 17/06/09 20:10:40 (yy/MM/dd, Spark's log4j default)
   ['slashed', new RegExp(`^(\\d{2})/(\\d{2})/(\\d{2}) ${CLOCK}`), (m) => utcMs(2000 + +m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7]))],
   // 20171223-22:15:29:606
@@ -165,9 +166,9 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
   ['dotted', new RegExp(`^(\\d{2})\\.(\\d{2}) ${CLOCK}`), (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5])],
   // Mar  3 12:00:01, Mar  3 2024 12:00:01, 3 Mar 2024 12:00:01, Sun, 3 Mar 2024 12:00:01
   ['syslog', new RegExp(`^(?:${WEEKDAY})?${MONTH} {1,2}(\\d{1,2})(?:,? (\\d{4}))? ${CLOCK}${ZONE}`), (m) =>
-    m[3] ? utcMs(+m[3], MONTHS[m[1].slice(0, 3)], +m[2], +m[4], +m[5], +m[6], fracMs(m[7])) : syslogMs(m[1].slice(0, 3), +m[2], +m[4], +m[5], +m[6])],
+    m[3] ? utcMs(+m[3], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[4], +m[5], +m[6], fracMs(m[7])) : syslogMs(m[1].slice(0, 3), +m[2], +m[4], +m[5], +m[6])],
   ['syslog', new RegExp(`^(?:${WEEKDAY})?(\\d{1,2})[ -]${MONTH}[ -](\\d{4})[ :]${CLOCK}${ZONE}`), (m) =>
-    utcMs(+m[3], MONTHS[m[2].slice(0, 3)], +m[1], +m[4], +m[5], +m[6], fracMs(m[7]))],
+    utcMs(+m[3], MONTH_NUMBER[m[2].slice(0, 3)], +m[1], +m[4], +m[5], +m[6], fracMs(m[7]))],
 ];
 const EPOCH_HEAD = /^(\d{10}(?:\d{3}(?:\d{3})?)?(?:\.\d{1,9})?)(?=[\s,|\]]|$)/;
 

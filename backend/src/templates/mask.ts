@@ -1,3 +1,4 @@
+import { MONTHS, WEEKDAYS } from '@anomalog/contract';
 /** The wildcard that stands for a variable part in a template. */
 export const WILDCARD = '<*>';
 
@@ -46,9 +47,11 @@ function isDigit(c: number): boolean {
  * Dates written out inside a message (`at Fri Jun 17 20:55:07 2005`, `on 3 Mar 2024 12:00`): masked whole, before
  * the digits are, so the weekday and month names do not split one event into many.
  */
-const DATE_GATE = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,? {1,2}\d/;
+const DAY = WEEKDAYS.join('|');
+const MON = MONTHS.join('|');
+const DATE_GATE = new RegExp(`(?:${DAY}|${MON})[a-z]*\\.?,? {1,2}\\d`);
 const DATE_IN_TEXT =
-  /\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? )?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? {1,2}\d{1,2}(?:st|nd|rd|th)?|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*)(?:,? \d{4})?(?:,? \d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?: ?(?:[AP]M|UTC|GMT|[A-Z]{3,4}T|[+-]\d{4}))?(?: \d{4})?(?![\w:])/g;
+  new RegExp(`\\b(?:(?:${DAY})[a-z]*,? )?(?:(?:${MON})[a-z]*\\.? {1,2}\\d{1,2}(?:st|nd|rd|th)?|\\d{1,2} (?:${MON})[a-z]*)(?:,? \\d{4})?(?:,? \\d{1,2}:\\d{2}(?::\\d{2}(?:[.,]\\d+)?)?)?(?: ?(?:[AP]M|UTC|GMT|[A-Z]{3,4}T|[+-]\\d{4}))?(?: \\d{4})?(?![\\w:])`, 'g');
 
 /**
  * Unit words that belong to the number before them (`12 KB`, `<1 sec`, `250 ms`): masked with it, so a size or a
