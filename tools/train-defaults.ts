@@ -6,11 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { saveModel, type Model } from '../backend/src/models/index.js';
 import { CALIBRATION, trainBatches, type TrainOptions } from '../backend/src/pipeline/index.js';
-import { CliError, intFlag, parseArgs } from '@anomalog/cli-kit';
+import { CliError, intFlag, parseArgs, ProgressBar, withCommas } from '@anomalog/cli-kit';
 import { openInput } from '../backend/src/cli/input.js';
 import { trainProgress } from '../backend/src/cli/options.js';
-import { withCommas } from '@anomalog/cli-kit';
-import { ProgressBar } from '@anomalog/cli-kit';
 import { anomalyFlags, lineQuality, prf, type Quality } from './quality.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../types.js';
-import { JsonLines, Summary } from './output.js';
+import { Summary } from '../pipeline/index.js';
+import { JsonLines, renderSummary } from './output.js';
 
 const line = (over: Partial<ScoredLine>): ScoredLine => ({
   ts: 0,
@@ -41,11 +42,11 @@ describe('--json lines', () => {
 describe('summary', () => {
   it('counts severities and lists the strongest anomalies, earliest first among equals', () => {
     const summary = new Summary();
-    summary.add(1, line({}));
-    summary.add(2, line({ score: 0.7, severity: 'medium', anomaly: true, reasons: ['HTTP 503'] }));
-    summary.add(3, line({ score: 0.96, severity: 'critical', anomaly: true, reasons: ['XSS pattern: <script>'] }));
-    summary.add(4, line({ score: 0.7, severity: 'medium', anomaly: true }));
-    const text = summary.render('scan', false);
+    summary.add(line({}), 1);
+    summary.add(line({ score: 0.7, severity: 'medium', anomaly: true, reasons: ['HTTP 503'] }), 2);
+    summary.add(line({ score: 0.96, severity: 'critical', anomaly: true, reasons: ['XSS pattern: <script>'] }), 3);
+    summary.add(line({ score: 0.7, severity: 'medium', anomaly: true }), 4);
+    const text = renderSummary(summary, 'scan', false);
     expect(text).toContain('lines: 4   anomalies: 3 (critical 1, high 0, medium 2, low 0)');
     const order = [...text.matchAll(/^line (\d+)/gm)].map((m) => Number(m[1]));
     expect(order).toEqual([3, 2, 4]);
@@ -58,11 +59,11 @@ describe('summary of a burst', () => {
     const burst = 'burst: 120 lines of this template in the minute from 2024-03-01 10:40 (up to 120 a minute; usually at most 1 a minute when it appears)';
     const a = new Summary();
     const b = new Summary();
-    for (let i = 0; i < 60; i++) a.add(100 + i, line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }));
-    for (let i = 0; i < 60; i++) b.add(40 + i, line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }));
-    b.add(7, line({ score: 0.6, severity: 'low', anomaly: true, reasons: ['rare template: seen 1 time in 2,000 training lines'] }));
+    for (let i = 0; i < 60; i++) a.add(line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }), 100 + i);
+    for (let i = 0; i < 60; i++) b.add(line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }), 40 + i);
+    b.add(line({ score: 0.6, severity: 'low', anomaly: true, reasons: ['rare template: seen 1 time in 2,000 training lines'] }), 7);
     a.merge(b);
-    const text = a.render('scan', false);
+    const text = renderSummary(a, 'scan', false);
     expect(text).toContain('anomalies: 121');
     expect([...text.matchAll(/^line (\d+)/gm)].map((m) => Number(m[1]))).toEqual([7, 40]);
   });

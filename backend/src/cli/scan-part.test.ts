@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hdfsSessions, normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
 import { train } from '../pipeline/index.js';
 import type { Model } from '../models/index.js';
-import { Summary } from './output.js';
+import { Summary } from '../pipeline/index.js';
 import { LineDealer, partitionOf, ScanPart } from './scan-part.js';
 import { OrderedMerge } from './scan-threads.js';
 import { MAX_LINE_CHARS } from '../parsing/lines.js';

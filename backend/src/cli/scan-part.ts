@@ -4,7 +4,8 @@ import { createScorer, type BatchScorer } from '../pipeline/index.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import { splitLines } from '../parsing/lines.js';
-import { JsonLines, Summary } from './output.js';
+import { Summary } from '../pipeline/index.js';
+import { JsonLines } from './output.js';
 
 /**
  * How a scan deals lines to its parts so that no feature changes: a web client's requests stay together (its
@@ -152,7 +153,7 @@ export class ScanPart {
         numbers[i] = lineNo;
         ends[i] = at;
       } else {
-        this.summary.add(lineNo, scored[i]);
+        this.summary.add(scored[i], lineNo);
       }
     }
     if (this.head > 65_536) {

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Model } from '../models/index.js';
 import { PIECE_BYTES } from '../parsing/lines.js';
 import type { LogInput } from './input.js';
-import { Summary } from './output.js';
+import { Summary } from '../pipeline/index.js';
 import { LineDealer, ScanPart, type PartOptions, type PartOutput, type Partition } from './scan-part.js';
 import type { FromWorker, ToWorker } from './scan-worker.js';
 

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import type { Model } from '../models/index.js';
-import type { SummaryState } from './output.js';
+import type { SummaryState } from '../pipeline/index.js';
 import { ScanPart, type PartOptions, type PartOutput } from './scan-part.js';
 
 /** One part of a threaded scan (scan-threads.ts): the main thread sends the model, then the worker's lines, then `end`. */

@@ -5,13 +5,12 @@ import { basename } from 'node:path';
 import { loadModel, type Model } from '../models/index.js';
 import { trainBatches } from '../pipeline/index.js';
 import type { DetectorKind } from '../types.js';
-import { intFlag, parseArgs, stringFlag, usage, type ParsedArgs } from '@anomalog/cli-kit';
+import { intFlag, parseArgs, ProgressBar, stringFlag, usage, withCommas, type ParsedArgs } from '@anomalog/cli-kit';
 import { openInput, type LogInput } from './input.js';
 import { MAX_LINE_CHARS } from '../parsing/lines.js';
 import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 import { collectGarbage } from './memory.js';
-import { withCommas } from '@anomalog/cli-kit';
-import { ProgressBar } from '@anomalog/cli-kit';
+import { renderSummary } from './output.js';
 import { partitionOf, type PartOptions, type Partition } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
 
@@ -91,7 +90,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
       const used = detector ?? model.detector;
       const learnt = model.trainedOn.lines < summary.lines ? `trained on its first ${withCommas(model.trainedOn.lines)} lines` : 'trained on the file itself';
       const title = `anomalog scan ${input.name}: ${model.format} format, ${used} detector, ${modelPath ? `model ${modelPath}` : learnt}`;
-      process.stdout.write(summary.render(title, process.stdout.isTTY === true));
+      process.stdout.write(renderSummary(summary, title, process.stdout.isTTY === true));
     }
   } finally {
     pool.close();

@@ -3,10 +3,8 @@ import { basename } from 'node:path';
 import { saveModel } from '../models/index.js';
 import { trainBatches } from '../pipeline/index.js';
 import type { DetectorKind } from '../types.js';
-import { intFlag, parseArgs, stringFlag, usage } from '@anomalog/cli-kit';
+import { intFlag, parseArgs, ProgressBar, stringFlag, usage, withCommas } from '@anomalog/cli-kit';
 import { openInput, type LogInput } from './input.js';
-import { withCommas } from '@anomalog/cli-kit';
-import { ProgressBar } from '@anomalog/cli-kit';
 import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
 
 export const TRAIN_HELP = `usage: anomalog train FILE... --out models/NAME.json [--detector iforest|autoencoder|ensemble]

@@ -52,7 +52,8 @@ export function lokiSink(url: string, auth: Omit<LokiSourceConfig, 'url'> = {}):
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-const paint = (c: Colors): Record<Severity, (s: string) => string> => ({
+/** How the terminal shows each severity: the console sink's lines and the CLI's summary. */
+export const severityPaint = (c: Colors): Record<Severity, (s: string) => string> => ({
   critical: (s) => c.bold(c.red(s)),
   high: c.red,
   medium: c.yellow,
@@ -69,12 +70,12 @@ export function consoleSink(
   { color = pc.isColorSupported }: { color?: boolean } = {},
 ): AnomalySink {
   const c = pc.createColors(color);
-  const severityPaint = paint(c);
+  const paintOf = severityPaint(c);
   return {
     async send(anomalies) {
       for (const { ts, scored } of anomalies) {
         const time = new Date(Number(ts / 1_000_000n)).toISOString().slice(11, 19);
-        const severity = severityPaint[scored.severity](scored.severity.toUpperCase().padEnd(8));
+        const severity = paintOf[scored.severity](scored.severity.toUpperCase().padEnd(8));
         const reasons = scored.reasons.length > 0 ? c.dim(` <- ${scored.reasons.join('; ')}`) : '';
         write(`${c.dim(time)} ${severity} ${scored.score.toFixed(3)} ${c.dim(streamKey(scored.labels))} ${scored.line}${reasons}\n`);
       }

@@ -4,7 +4,8 @@ import type { FormatName } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { fail, readJson } from '../http.js';
 import { fieldTime, rebuildLine, type LogFields } from './rebuild-line.js';
-import { openScorer, Summary, type ScoreTarget } from './scoring.js';
+import { Summary } from '../../pipeline/index.js';
+import { openScorer, type ScoreTarget } from './scoring.js';
 import { DETECTOR_KINDS } from '@anomalog/contract';
 
 const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);

@@ -21,37 +21,6 @@ export function openScorer(ctx: AppContext, target: ScoreTarget): BatchScorer {
   }
 }
 
-export type SeverityCounts = Record<Severity, number>;
-
-const TOP = 10;
-
-/** Totals, counts by severity and the highest-scoring anomalies of a run of scored lines. */
-export class Summary {
-  lines = 0;
-  anomalies = 0;
-  readonly bySeverity: SeverityCounts = { normal: 0, low: 0, medium: 0, high: 0, critical: 0 };
-  readonly top: ScoredLine[] = [];
-
-  add(record: ScoredLine): void {
-    this.lines++;
-    this.bySeverity[record.severity]++;
-    if (!record.anomaly) return;
-    this.anomalies++;
-    if (this.top.length === TOP && record.score <= this.top[TOP - 1].score) return;
-    const at = this.top.findIndex((r) => record.score > r.score);
-    this.top.splice(at === -1 ? this.top.length : at, 0, record);
-    if (this.top.length > TOP) this.top.pop();
-  }
-
-  counts() {
-    return { lines: this.lines, anomalies: this.anomalies, bySeverity: this.bySeverity };
-  }
-
-  toJSON() {
-    return { ...this.counts(), top: this.top };
-  }
-}
-
 const SEVERITIES: readonly Severity[] = ['normal', ...ANOMALY_SEVERITIES];
 
 /** `?severity=` as a set: absent = all, `anomaly` = all but normal, else a comma-separated list. */

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ScoredLine } from '../../types.js';
-import type { Summary } from './scoring.js';
+import type { Summary } from '../../pipeline/index.js';
 
 export interface UploadMeta {
   id: string;

@@ -9,7 +9,8 @@ import type { ScoredLine } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { fail, readQuery, validate } from '../http.js';
 import { looksBinary, splitLines, wholeLines } from '../../parsing/lines.js';
-import { openScorer, SEVERITY_PARAM, severitySet, Summary } from './scoring.js';
+import { Summary } from '../../pipeline/index.js';
+import { openScorer, SEVERITY_PARAM, severitySet } from './scoring.js';
 import type { UploadMeta, UploadStore } from './upload-store.js';
 import { DETECTOR_KINDS } from '@anomalog/contract';
 
