@@ -2,10 +2,15 @@ import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
 import type { LabelMatcher, MatchOp } from './selector.js';
 import { goRegExp, lineFilter, type LineFilter } from './line-filter.js';
+import { compilePattern } from './pattern.js';
+import { compileTemplate, TemplateError, type Template } from './template.js';
 import {
   isAnomalyField,
   UnsupportedQuery,
   type ArithmeticOp,
+  type BinaryOp,
+  type LabelFormatOp,
+  type UnwrapConversion,
   type CompareOp,
   type Grouping,
   type LabelPredicate,
@@ -27,14 +32,38 @@ const RANGE_OPS: Record<string, RangeOp> = {
   MinOverTime: 'min_over_time',
   MaxOverTime: 'max_over_time',
   QuantileOverTime: 'quantile_over_time',
+  StddevOverTime: 'stddev_over_time',
+  StdvarOverTime: 'stdvar_over_time',
+  FirstOverTime: 'first_over_time',
+  LastOverTime: 'last_over_time',
+  AbsentOverTime: 'absent_over_time',
+  RateCounter: 'rate_counter',
 };
-const UNWRAP_OPS = new Set<RangeOp>(['sum_over_time', 'avg_over_time', 'min_over_time', 'max_over_time', 'quantile_over_time']);
+/** Loki `pkg/logql/syntax/ast.go` (RangeAggregationExpr.validate): the ops that need `| unwrap`, and those that may have it. */
+const UNWRAP_OPS = new Set<RangeOp>([
+  'sum_over_time',
+  'avg_over_time',
+  'min_over_time',
+  'max_over_time',
+  'quantile_over_time',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'first_over_time',
+  'last_over_time',
+  'rate_counter',
+]);
+const UNWRAP_OPTIONAL = new Set<RangeOp>(['rate', 'absent_over_time']);
+const CONVERSIONS: Record<string, UnwrapConversion> = { DurationConv: 'duration', DurationSecondsConv: 'duration_seconds', BytesConv: 'bytes' };
 const VECTOR_OPS: Record<string, VectorOp> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Topk: 'topk', Bottomk: 'bottomk' };
 const ARITHMETIC: Record<string, ArithmeticOp> = { Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^' };
-const PRECEDENCE: Record<ArithmeticOp, number> = { '+': 1, '-': 1, '*': 2, '/': 2, '%': 2, '^': 3 };
+/** LogQL's (PromQL's) precedence: `^`, then `* / %`, then `+ -`, then the comparisons. */
+const PRECEDENCE: Record<BinaryOp, number> = { '==': 1, '!=': 1, '>': 1, '>=': 1, '<': 1, '<=': 1, '+': 2, '-': 2, '*': 3, '/': 3, '%': 3, '^': 4 };
+const BINARY_COMPARE: Record<string, BinaryOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Neq: '!=' };
 const MATCH_OPS: Record<string, MatchOp> = { Eq: '=', Neq: '!=', Re: '=~', Nre: '!~' };
 const COMPARE_OPS: Record<string, CompareOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Eq: '==', Neq: '!=' };
 const FILTER_OPS: Record<string, LineFilter['op']> = { PipeExact: '|=', Neq: '!=', PipeMatch: '|~', Nre: '!~' };
+/** Pattern line filters (`|>`, `!>`): Grafana Logs Drilldown's include / exclude pattern (renderPatternFilters.ts). */
+const PATTERN_OPS: Record<string, boolean> = { PipePattern: false, Npa: true };
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
 
 /** Parses a LogQL query into the supported subset, or throws UnsupportedQuery saying what is wrong. */
@@ -109,7 +138,19 @@ class Walker {
     const [kid] = kids;
     switch (kid.name) {
       case 'LineFilters':
-        return collect(kid, 'LineFilter').map((f) => ({ kind: 'lineFilter', filter: this.lineFilter(f) }));
+        return collect(kid, 'LineFilter').map((f): Stage => {
+          const negate = PATTERN_OPS[children(f)[0]?.firstChild?.name ?? ''];
+          if (negate !== undefined) return this.patternFilter(f, negate);
+          return { kind: 'lineFilter', filter: this.lineFilter(f) };
+        });
+      case 'KeepLabelsExpr': {
+        const { names, matchers } = this.labelList(collect(kid, 'KeepLabel'));
+        return [{ kind: 'keep', names, matchers }];
+      }
+      case 'LineFormatExpr':
+        return [{ kind: 'lineFormat', template: this.template(kid.getChild('String')) }];
+      case 'LabelFormatExpr':
+        return [{ kind: 'labelFormat', ops: collect(kid, 'LabelFormatMatcher').map((m) => this.labelFormat(m)) }];
       case 'LabelParser':
       case 'LogfmtParser': {
         const format = children(kid).map((k) => k.name);
@@ -120,15 +161,55 @@ class Walker {
       case 'LabelFilter':
         return [{ kind: 'labelFilter', filter: this.labelFilter(kid) }];
       case 'DropLabelsExpr': {
-        const labels = collect(kid, 'DropLabel');
-        if (labels.some((l) => children(l).length !== 1 || l.firstChild?.name !== 'Identifier')) {
-          throw unsupported(kid, this.text, 'only `| drop name, ...` without matchers is supported');
-        }
-        return [{ kind: 'drop', names: labels.map((l) => this.textOf(l.firstChild)) }];
+        const { names, matchers } = this.labelList(collect(kid, 'DropLabel'));
+        return [{ kind: 'drop', names, matchers }];
       }
       default:
         throw unsupported(kid, this.text);
     }
+  }
+
+  /** `keep` / `drop` arguments: names, or matchers (`__error__="JSONParserErr"`). */
+  private labelList(nodes: SyntaxNode[]): { names: string[]; matchers: LabelMatcher[] } {
+    const names: string[] = [];
+    const matchers: LabelMatcher[] = [];
+    for (const n of nodes) {
+      const kid = n.firstChild;
+      if (kid?.name === 'Identifier') names.push(this.textOf(kid));
+      else if (kid?.name === 'Matcher') matchers.push(this.matcher(kid));
+      else throw unsupported(n, this.text);
+    }
+    return { names, matchers };
+  }
+
+  private patternFilter(node: SyntaxNode, negate: boolean): Stage {
+    const patterns = collect(node, 'String').map((s) => {
+      try {
+        return compilePattern(this.string(s));
+      } catch (err) {
+        throw new UnsupportedQuery(`parse error: ${(err as Error).message}`);
+      }
+    });
+    return { kind: 'pattern', negate, patterns };
+  }
+
+  private template(node: SyntaxNode | null): Template {
+    const source = this.string(node ?? (() => { throw new UnsupportedQuery('parse error: line_format needs a template string'); })());
+    try {
+      return compileTemplate(source);
+    } catch (err) {
+      if (err instanceof TemplateError) throw new UnsupportedQuery(`parse error: invalid template "${source}": ${err.message}`);
+      throw err;
+    }
+  }
+
+  private labelFormat(node: SyntaxNode): LabelFormatOp {
+    const ids = node.getChildren('Identifier');
+    const dst = this.textOf(ids[0]);
+    const value = node.getChild('String');
+    if (value) return { dst, template: this.template(value) };
+    if (ids.length !== 2) throw unsupported(node, this.text);
+    return { dst, rename: this.textOf(ids[1]) };
   }
 
   private lineFilter(node: SyntaxNode): LineFilter {
@@ -180,6 +261,8 @@ class Walker {
         return { kind: 'literal', value: this.literal(kid) };
       case 'VectorExpr':
         return { kind: 'vector', value: Number(this.textOf(kid.getChild('Number'))) };
+      case 'LabelReplaceExpr':
+        return this.labelReplace(kid);
       default:
         throw unsupported(kid, this.text);
     }
@@ -199,7 +282,7 @@ class Walker {
     const range = parts.find((k) => k.name === 'Range');
     if (!selector || !range) throw unsupported(logRange, this.text);
     const stages: SyntaxNode[] = [];
-    let unwrap: string | undefined;
+    let unwrap: { name: string; conversion?: UnwrapConversion; post: LabelPredicate[] } | undefined;
     let offsetMs = 0;
     for (const part of parts) {
       if (part === selector || part === range) continue;
@@ -208,8 +291,8 @@ class Walker {
       else if (part.name === 'UnwrapExpr') unwrap = this.unwrap(part);
       else throw unsupported(part, this.text);
     }
-    if (UNWRAP_OPS.has(op) && !unwrap) throw new UnsupportedQuery(`${op} needs \`| unwrap <label>\``);
-    if (!UNWRAP_OPS.has(op) && unwrap) throw new UnsupportedQuery(`${op} does not take \`| unwrap\``);
+    if (UNWRAP_OPS.has(op) && !unwrap) throw new UnsupportedQuery(`invalid aggregation ${op} without unwrap`);
+    if (!UNWRAP_OPS.has(op) && !UNWRAP_OPTIONAL.has(op) && unwrap) throw new UnsupportedQuery(`invalid aggregation ${op} with unwrap`);
     const grouping = node.getChild('Grouping');
     return {
       kind: 'range',
@@ -218,17 +301,44 @@ class Walker {
       log: this.logQuery(selector, stages),
       rangeMs: this.duration(range.getChild('Duration')),
       offsetMs,
-      unwrap,
+      unwrap: unwrap?.name,
+      conversion: unwrap?.conversion,
+      postUnwrap: unwrap && unwrap.post.length > 0 ? unwrap.post : undefined,
       grouping: grouping ? this.grouping(grouping) : undefined,
     };
   }
 
-  private unwrap(node: SyntaxNode): string {
-    const kids = children(node).filter((k) => !isPunctuation(k) && k.name !== 'Pipe' && k.name !== 'Unwrap');
-    if (kids.length !== 1 || kids[0].name !== 'Identifier') {
-      throw unsupported(node, this.text, 'only a plain `| unwrap <label>` is supported (no conversion functions or filters after it)');
+  /** `| unwrap x`, `| unwrap duration(x)`, each maybe followed by label filters (`| __error__=""`), nested. */
+  private unwrap(node: SyntaxNode): { name: string; conversion?: UnwrapConversion; post: LabelPredicate[] } {
+    const inner = node.getChild('UnwrapExpr');
+    if (inner) {
+      const base = this.unwrap(inner);
+      for (const f of node.getChildren('LabelFilter')) base.post.push(this.labelFilter(f));
+      return base;
     }
-    return this.textOf(kids[0]);
+    const kids = children(node).filter((k) => !isPunctuation(k) && k.name !== 'Pipe' && k.name !== 'Unwrap');
+    const conv = kids.find((k) => k.name === 'ConvOp');
+    const ids = kids.filter((k) => k.name === 'Identifier');
+    if (ids.length !== 1 || kids.length !== (conv ? 2 : 1)) throw unsupported(node, this.text, 'use `| unwrap <label>` or `| unwrap duration|duration_seconds|bytes(<label>)`');
+    const conversion = conv ? CONVERSIONS[conv.firstChild?.name ?? ''] : undefined;
+    if (conv && !conversion) throw unsupported(conv, this.text);
+    return { name: this.textOf(ids[0]), conversion, post: [] };
+  }
+
+  /** `label_replace(v, "dst", "replacement", "src", "regex")`, the regex compiled anchored as Prometheus does. */
+  private labelReplace(node: SyntaxNode): MetricQuery {
+    const expr = node.getChild('MetricExpr');
+    const strings = node.getChildren('String').map((s) => this.string(s));
+    if (!expr || strings.length !== 4) throw unsupported(node, this.text, 'use label_replace(<metric>, "dst", "replacement", "src", "regex")');
+    const [dst, replacement, src, pattern] = strings;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dst)) throw new UnsupportedQuery(`invalid destination label name in label_replace(): ${dst}`);
+    let regex: RegExp;
+    try {
+      regex = goRegExp(pattern, true);
+    } catch {
+      throw new UnsupportedQuery(`invalid regular expression in label_replace(): ${pattern}`);
+    }
+    return { kind: 'labelReplace', expr: this.metric(expr), dst, replacement, src, regex };
   }
 
   private vectorAggregation(node: SyntaxNode): MetricQuery {
@@ -255,33 +365,40 @@ class Walker {
    */
   private binary(node: SyntaxNode): MetricQuery {
     const operands: MetricQuery[] = [];
-    const ops: ArithmeticOp[] = [];
+    const ops: { op: BinaryOp; bool: boolean }[] = [];
     this.flatten(node, operands, ops);
     let i = 0;
     const climb = (minPrecedence: number): MetricQuery => {
       let left = operands[i];
-      while (i < ops.length && PRECEDENCE[ops[i]] >= minPrecedence) {
-        const op = ops[i++];
+      while (i < ops.length && PRECEDENCE[ops[i].op] >= minPrecedence) {
+        const { op, bool } = ops[i++];
         const right = climb(op === '^' ? PRECEDENCE[op] : PRECEDENCE[op] + 1);
-        left = { kind: 'binary', op, left, right };
+        if (PRECEDENCE[op] === 1 && !bool && left.kind === 'literal' && right.kind === 'literal') {
+          throw new UnsupportedQuery('comparisons between scalars must use BOOL modifier');
+        }
+        left = { kind: 'binary', op, left, right, ...(bool ? { bool } : {}) };
       }
       return left;
     };
     return climb(1);
   }
 
-  private flatten(node: SyntaxNode, operands: MetricQuery[], ops: ArithmeticOp[]) {
+  private flatten(node: SyntaxNode, operands: MetricQuery[], ops: { op: BinaryOp; bool: boolean }[]) {
     const kids = children(node);
     const sides = kids.filter((k) => k.name === 'Expr');
-    const opNode = kids.find((k) => k.name in ARITHMETIC);
+    const opNode = kids.find((k) => k.name in ARITHMETIC || k.name in BINARY_COMPARE);
     const modifier = node.getChild('BinOpModifier');
     if (sides.length !== 2 || !opNode) {
       const what = kids.find((k) => k.name !== 'Expr' && k.name !== 'BinOpModifier');
-      throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^) between metric expressions is supported');
+      throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^) and comparisons (== != > >= < <=, with or without bool) between metric expressions are supported');
     }
-    if (modifier && modifier.from !== modifier.to) throw unsupported(modifier, this.text, 'bool, on() and ignoring() are not supported');
+    const modifiers = modifier ? children(modifier) : [];
+    if (modifiers.some((m) => m.name !== 'Bool')) throw unsupported(modifier!, this.text, 'on(), ignoring(), group_left() and group_right() are not supported');
+    const op = ARITHMETIC[opNode.name] ?? BINARY_COMPARE[opNode.name];
+    const bool = modifiers.length > 0;
+    if (bool && !(opNode.name in BINARY_COMPARE)) throw new UnsupportedQuery('bool modifier can only be used on comparison operators');
     sides.forEach((side, n) => {
-      if (n === 1) ops.push(ARITHMETIC[opNode.name]);
+      if (n === 1) ops.push({ op, bool });
       const metric = side.firstChild?.name === 'MetricExpr' ? side.firstChild : null;
       const chained = metric && children(metric).length === 1 && metric.firstChild?.name === 'BinOpExpr' ? metric.firstChild : null;
       if (chained) return this.flatten(chained, operands, ops);
@@ -368,6 +485,12 @@ const READABLE: Record<string, string> = {
   JsonExpressionParser: 'json with parameters',
   LogfmtExpressionParser: 'logfmt with parameters',
   IpLabelFilter: 'ip() label filter',
+  PatternExpr: 'pattern parser',
+  RegexpExpr: 'regexp parser',
+  UnpackExpr: 'unpack',
+  And: 'and (set operator)',
+  Or: 'or (set operator)',
+  Unless: 'unless (set operator)',
   UnitFilter: 'duration/bytes label filter',
 };
 

@@ -1,7 +1,10 @@
-import { matchesSelector } from './selector.js';
+import { ANOMALY_FIELDS } from '@anomalog/contract';
+import { matchesSelector, type LabelMatcher } from './selector.js';
 import { passesLineFilters } from './line-filter.js';
+import { matchesPattern, type LinePattern } from './pattern.js';
+import { TemplateError, type Template } from './template.js';
 import type { Labels } from '../stream.js';
-import type { CompareOp, LabelPredicate, Stage } from './ast.js';
+import type { CompareOp, LabelFormatOp, LabelPredicate, Stage } from './ast.js';
 
 /** One scored line on its way through a LogQL pipeline. `ts` is nanoseconds. */
 export interface Row {
@@ -33,12 +36,108 @@ export function applyStages(row: Row, stages: readonly Stage[]): Row | undefined
       case 'labelFilter':
         if (!holds(stage.filter, out)) return undefined;
         break;
-      case 'drop':
-        out = { ...out, stream: without(out.stream, stage.names), parsed: without(out.parsed, stage.names), fields: without(out.fields, stage.names) };
+      case 'drop': {
+        const drop = (labels: Labels) => dropLabels(labels, stage.names, stage.matchers);
+        out = { ...out, stream: drop(out.stream), parsed: drop(out.parsed), fields: drop(out.fields) };
+        break;
+      }
+      case 'keep': {
+        const keep = (labels: Labels) => keepLabels(labels, stage.names, stage.matchers);
+        out = { ...out, stream: keep(out.stream), parsed: keep(out.parsed), fields: keep(out.fields) };
+        break;
+      }
+      case 'pattern': {
+        const hit = stage.patterns.some((p) => patternHolds(p, out));
+        if (hit === stage.negate) return undefined;
+        break;
+      }
+      case 'lineFormat': {
+        const line = runTemplate(stage.template, out);
+        out = 'error' in line ? withError(out, line.error) : { ...out, line: line.value };
+        break;
+      }
+      case 'labelFormat':
+        out = labelFormat(out, stage.ops);
         break;
     }
   }
   return out;
+}
+
+/**
+ * A pattern line filter holds when the line matches the pattern (Loki's semantics), or when the pattern is the line's
+ * Drain template as `/patterns` serves it (Drain templates cover the message, not the whole line: this is what
+ * makes Drilldown's include / exclude of a pattern select the lines it counted).
+ */
+function patternHolds(p: LinePattern, row: Row): boolean {
+  if (matchesPattern(p, row.line)) return true;
+  const template = row.fields[ANOMALY_FIELDS.template];
+  return template !== undefined && template.replaceAll('<*>', '<_>') === p.text;
+}
+
+/** Every label of a row as templates and filters see it: parsed over anomaly fields over stream labels. */
+export function allLabels(row: Row): Labels {
+  return { ...row.stream, ...row.fields, ...row.parsed };
+}
+
+function runTemplate(template: Template, row: Row): { value: string } | { error: string } {
+  try {
+    return { value: template.run({ labels: allLabels(row), line: row.line, ts: row.ts }) };
+  } catch (err) {
+    if (err instanceof TemplateError) return { error: err.message };
+    throw err;
+  }
+}
+
+function withError(row: Row, details: string, error = 'TemplateFormatErr'): Row {
+  return row.parsed.__error__ !== undefined ? row : { ...row, parsed: { ...row.parsed, __error__: error, __error_details__: details } };
+}
+
+/** `| label_format`: every op reads the labels as they were before the stage; results are parsed labels. */
+function labelFormat(row: Row, ops: readonly LabelFormatOp[]): Row {
+  const before = allLabels(row);
+  let stream = row.stream;
+  let fields = row.fields;
+  const parsed = { ...row.parsed };
+  let error: string | undefined;
+  const remove = (name: string) => {
+    if (name in stream) stream = without(stream, [name]);
+    if (name in fields) fields = without(fields, [name]);
+    delete parsed[name];
+  };
+  for (const op of ops) {
+    let value: string;
+    if ('rename' in op) {
+      value = Object.hasOwn(before, op.rename) ? before[op.rename] : '';
+      remove(op.rename);
+    } else {
+      const out = runTemplate(op.template, row);
+      if ('error' in out) {
+        error ??= out.error;
+        continue;
+      }
+      value = out.value;
+    }
+    remove(op.dst);
+    parsed[op.dst] = value;
+  }
+  const next = { ...row, stream, fields, parsed };
+  return error === undefined ? next : withError(next, error);
+}
+
+function dropLabels(labels: Labels, names: readonly string[], matchers: readonly LabelMatcher[] = []): Labels {
+  const drops = (k: string, v: string) => names.includes(k) || matchers.some((m) => m.name === k && matchesSelector([m], { [k]: v }));
+  return Object.entries(labels).some(([k, v]) => drops(k, v)) ? Object.fromEntries(Object.entries(labels).filter(([k, v]) => !drops(k, v))) : labels;
+}
+
+function keepLabels(labels: Labels, names: readonly string[], matchers: readonly LabelMatcher[]): Labels {
+  const keeps = (k: string, v: string) => names.includes(k) || matchers.some((m) => m.name === k && matchesSelector([m], { [k]: v }));
+  return Object.entries(labels).every(([k, v]) => keeps(k, v)) ? labels : Object.fromEntries(Object.entries(labels).filter(([k, v]) => keeps(k, v)));
+}
+
+/** Whether a row passes a label predicate (exported for the filters after `| unwrap`). */
+export function holdsFor(p: LabelPredicate, row: Row): boolean {
+  return holds(p, row);
 }
 
 function without(labels: Labels, names: readonly string[]): Labels {
