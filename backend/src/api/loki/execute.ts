@@ -7,6 +7,8 @@ import type { SourceEntry } from '../../sources/index.js';
 import type { DetectorKind } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { OrderedScorer, ScoredFileIndex } from './scored-index.js';
+import { withServiceName } from '../../logql/derived.js';
+import { LevelReader, selects, sourceMatchers } from './streams.js';
 
 /** A half-open time window in nanoseconds: [start, end). */
 export interface Window {
@@ -27,7 +29,8 @@ export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window,
   };
   if (ctx.sources.file) {
     const index = indexFor(ctx);
-    for (const file of await ctx.sources.file.files(log.selector)) {
+    for (const file of await ctx.sources.file.files(sourceMatchers(log.selector))) {
+      if (!selects(log.selector, file.labels)) continue;
       for (const row of await index.rows(file, detector)) {
         if (row.ts >= window.start && row.ts < window.end && passesLineFilters(row.line, log.lineFilters)) keep(row);
       }
@@ -41,8 +44,10 @@ export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window,
     }
     for (const entries of byStream.values()) {
       const scorer = new OrderedScorer(ctx.models.scorerFor(entries[0].labels, detector));
+      const levels = new LevelReader(entries.slice(0, 100).map((e) => e.line));
+      const stream = withServiceName(entries[0].labels);
       for (const { entry, scored } of [...entries.flatMap((e) => scorer.push(e)), ...scorer.end()]) {
-        keep({ stream: entry.labels, ts: entry.ts, line: entry.line, fields: anomalyFields(scored), parsed: {} });
+        keep({ stream, ts: entry.ts, line: entry.line, fields: { ...anomalyFields(scored), ...levels.fields(entry.line) }, parsed: {} });
       }
     }
   }
@@ -92,6 +97,7 @@ function rangesOf(q: MetricQuery): { log: LogQuery; lookbackNs: bigint }[] {
     case 'range':
       return [{ log: q.log, lookbackNs: BigInt(q.rangeMs + q.offsetMs) * 1_000_000n }];
     case 'aggregate':
+    case 'labelReplace':
       return rangesOf(q.expr);
     case 'binary':
       return [...rangesOf(q.left), ...rangesOf(q.right)];

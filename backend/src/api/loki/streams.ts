@@ -1,0 +1,72 @@
+import { createParser, normalizeLevel, type LineParser } from '../../parsing/index.js';
+import { DERIVED_STREAM_LABELS, DETECTED_LEVEL, detectedLevel, withServiceName } from '../../logql/derived.js';
+import { matchesSelector, type LabelMatcher } from '../../logql/selector.js';
+import type { ReadQuery, SourceEntry } from '../../sources/index.js';
+import { streamKey, type Labels } from '../../stream.js';
+import type { AppContext } from '../../service/context.js';
+
+/**
+ * Streams as Loki 3 shows them: with `service_name` (derived at ingestion in Loki). The file source knows only its
+ * configured labels, so a selector's matchers on derived labels are applied here, after the source selected by the
+ * others; an upstream Loki 3 derives `service_name` itself, so it gets the whole selector.
+ */
+export const sourceMatchers = (selector: readonly LabelMatcher[]): LabelMatcher[] => selector.filter((m) => !DERIVED_STREAM_LABELS.has(m.name));
+
+/** Whether a stream (its source labels) matches a selector that may name derived labels. */
+export const selects = (selector: readonly LabelMatcher[], labels: Labels): boolean => matchesSelector(selector, withServiceName(labels));
+
+/** Streams matching `selector` (all when undefined), with derived labels; with a window, only those with a line in it (file source). */
+export async function streamsOf(ctx: AppContext, selector?: readonly LabelMatcher[], window?: { start: bigint; end: bigint }): Promise<Labels[]> {
+  const found = new Map<string, Labels>();
+  const add = (labels: Labels) => {
+    const derived = withServiceName(labels);
+    found.set(streamKey(derived), derived);
+  };
+  const file = ctx.sources.file;
+  if (file) {
+    const files = (await file.files(selector ? sourceMatchers(selector) : [])).filter((f) => !selector || selects(selector, f.labels));
+    if (!window) files.forEach((f) => add(f.labels));
+    else {
+      for (const f of files) {
+        const only: LabelMatcher[] = [{ name: 'filename', op: '=', value: f.labels.filename }];
+        for await (const e of file.read({ selector: only, lineFilters: [], start: window.start, end: window.end, limit: 1 })) {
+          add(e.labels);
+          break;
+        }
+      }
+    }
+  }
+  if (ctx.sources.loki) for (const labels of await ctx.sources.loki.streams(selector ? [...selector] : undefined)) add(labels);
+  return [...found.values()];
+}
+
+/** Reads lines of every source, derived labels added and derived-label matchers applied (see sourceMatchers). */
+export async function* readOf(ctx: AppContext, q: ReadQuery): AsyncIterable<SourceEntry> {
+  const file = ctx.sources.file;
+  if (file) {
+    for await (const e of file.read({ ...q, selector: sourceMatchers(q.selector) })) {
+      if (selects(q.selector, e.labels)) yield { ...e, labels: withServiceName(e.labels) };
+    }
+  }
+  if (ctx.sources.loki) for await (const e of ctx.sources.loki.read(q)) yield { ...e, labels: withServiceName(e.labels) };
+}
+
+/**
+ * The level fields Loki 3 adds as structured metadata: `detected_level` always (the level Anomalog's parser reads
+ * from the line: the level field, a level word, or a web request's status; `unknown` when none), and `level` where the
+ * line itself has one (not for web access logs, whose level is derived from the status).
+ */
+export class LevelReader {
+  private parser?: LineParser;
+
+  constructor(private readonly sample: readonly string[] = []) {}
+
+  fields(line: string): Labels {
+    this.parser ??= createParser('auto', { sample: this.sample.length > 0 ? this.sample : [line] });
+    const parsed = this.parser.parse(line);
+    const level = normalizeLevel(parsed.level);
+    const out: Labels = { [DETECTED_LEVEL]: detectedLevel(level) };
+    if (level && parsed.format !== 'apache' && parsed.format !== 'nginx') out.level = level;
+    return out;
+  }
+}
