@@ -66,6 +66,12 @@ const FILTER_OPS: Record<string, LineFilter['op']> = { PipeExact: '|=', Neq: '!=
 const PATTERN_OPS: Record<string, boolean> = { PipePattern: false, Npa: true };
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
 
+/**
+ * The selector of every stream: `service_name`, which Loki 3 derives for every stream (and Anomalog too), is never
+ * empty. Used when a selector names only anomaly fields, which are not stream labels.
+ */
+const EVERY_STREAM = (): LabelMatcher => ({ name: 'service_name', op: '=~', value: '.+', regex: goRegExp('.+', true) });
+
 /** Parses a LogQL query into the supported subset, or throws UnsupportedQuery saying what is wrong. */
 export function parseQuery(text: string): Query {
   if (!text.trim()) throw new UnsupportedQuery('parse error: empty query');
@@ -108,8 +114,11 @@ class Walker {
     // Anomaly fields are not stream labels: in a selector they act as label filters (Grafana puts them there).
     const matchers = all.filter((m) => !isAnomalyField(m.name));
     const fieldFilters: Stage[] = all.filter((m) => isAnomalyField(m.name)).map((matcher) => ({ kind: 'labelFilter', filter: { kind: 'string', matcher } }));
-    if (!matchers.some((m) => (m.op === '=' && m.value !== '') || (m.op === '=~' && !m.regex!.test('')))) {
-      throw new UnsupportedQuery('queries require at least one regexp or equality matcher that does not have an empty-compatible value, like {job="web"}');
+    const nonEmpty = (m: LabelMatcher) => (m.op === '=' && m.value !== '') || (m.op === '=~' && !m.regex!.test(''));
+    if (!matchers.some(nonEmpty)) {
+      // `{anomaly_severity="critical"}` alone (Grafana's label browser builds it): every stream, filtered after scoring
+      if (all.some((m) => isAnomalyField(m.name) && nonEmpty(m))) matchers.push(EVERY_STREAM());
+      else throw new UnsupportedQuery('queries require at least one regexp or equality matcher that does not have an empty-compatible value, like {job="web"}');
     }
     const stages = stageNodes.flatMap((s) => this.stage(s));
     const firstOther = stages.findIndex((s) => s.kind !== 'lineFilter');

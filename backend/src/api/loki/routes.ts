@@ -181,7 +181,8 @@ export function lokiRoutes(ctx: AppContext): Hono {
   app.get('/loki/api/v1/detected_field/:name/values', handle(async (c, params, detector) => {
     const name = c.req.param('name') ?? '';
     const { start, end } = windowParams(params, limits);
-    const log = parseLogQuery(queryText(params));
+    // Grafana's LanguageProvider sends `query` only when the editor has one: without it, every stream
+    const log = parseLogQuery(params.get('query')?.trim() ? queryText(params) : '{service_name=~".+"}');
     const lineLimit = Math.min(Number(params.get('line_limit') ?? params.get('limit') ?? 1000) || 1000, limits.maxLines);
     const { rows } = await runLogQuery(ctx, log, { start, end }, { limit: lineLimit, direction: 'backward', detector });
     const values = new Set<string>();
