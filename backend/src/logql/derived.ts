@@ -3,14 +3,15 @@ import type { Labels } from '../stream.js';
 /**
  * The labels Loki 3 derives at ingestion, so Grafana's Logs Drilldown finds services and levels.
  *
- * `service_name`: Loki's `discover_service_name` default (Loki 3.x `pkg/validation/limits.go`,
- * "Service name discovery"): the first of these stream labels that is set, else `unknown_service`.
+ * `service_name`: a stream's own `service_name`, else the first of Loki's `discover_service_name` default list
+ * (Loki 3.x `pkg/validation/limits.go`, as `drilldown-limits` reports it) that is set, else `unknown_service`.
  */
 export const SERVICE_NAME_LABELS = [
   'service_name',
   'service',
   'app',
   'application',
+  'app_name',
   'name',
   'app_kubernetes_io_name',
   'container',

@@ -1,9 +1,10 @@
 /**
- * Loki's pattern line filters `|> "<pattern>"` and `!> "<pattern>"` (Loki `pkg/logql/log/pattern`, the matcher
- * behind `NewPatternFilter`, 3.x): a pattern is literals and captures (`<_>` or `<name>`). Literals are found left
- * to right, each at its first occurrence after the previous one (no backtracking, so matching is linear in the line);
- * a pattern that starts with a literal must match at the start of the line, one that ends with a literal must end
- * the line, and every capture must capture at least one character.
+ * Loki's pattern line filters `|> "<pattern>"` and `!> "<pattern>"`: `Matcher.Test` of Loki
+ * `pkg/logql/log/pattern/pattern.go` (3.x), the matcher behind the filter. A pattern is literals and captures (`<_>`
+ * or `<name>`). Literals are found left to right, each at its first occurrence after the previous one (no
+ * backtracking, so matching is linear in the line); a literal right after the previous one means an empty capture
+ * (no match); a pattern that ends with a literal must end the line, one that ends with a capture must leave something
+ * for it. As in Loki's Test, a leading literal is not anchored to the start of the line.
  */
 
 export type PatternPart = { literal: string } | { capture: string };
@@ -40,7 +41,6 @@ export function matchesPattern(pattern: LinePattern, line: string): boolean {
     if (!('literal' in part)) continue;
     const at = line.indexOf(part.literal, offset);
     if (at === -1) return false;
-    if (i === 0 && at !== 0) return false; // a leading literal is a prefix
     if (i > 0 && at === offset) return false; // the capture before it is empty
     offset = at + part.literal.length;
   }

@@ -202,7 +202,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
       limits: {
         discover_log_levels: true,
         discover_service_name: SERVICE_NAME_LABELS.filter((n) => n !== 'service_name'),
-        log_level_fields: ['level', 'LEVEL', 'Level', 'severity', 'SEVERITY', 'Severity', 'lvl', 'LVL', 'Lvl'],
+        log_level_fields: ['level', 'LEVEL', 'Level', 'log.level', 'severity', 'SEVERITY', 'Severity', 'SeverityText', 'lvl', 'LVL', 'Lvl', 'severity_text', 'Severity_Text', 'SEVERITY_TEXT'],
         max_entries_limit_per_query: limits.maxLines,
         max_line_size_truncate: false,
         max_query_length: `${limits.queryHours}h`,
