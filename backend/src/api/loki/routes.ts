@@ -9,7 +9,7 @@ import { streamKey, type Labels } from '../../stream.js';
 import { ANOMALY_SEVERITIES, type DetectorKind } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
-import { runLogQuery, runMetricQuery, scoredRows } from './execute.js';
+import { indexFor, runLogQuery, runMetricQuery, scoredRows } from './execute.js';
 import { instantData, lokiPattern, matrixData, seconds, stats, streamsData } from './format.js';
 import { BadRequest, checkLogLimit, instantParams, parseStep, queryText, rangeParams, requestParams, windowParams } from './params.js';
 import { readOf, streamsOf } from './streams.js';
@@ -245,7 +245,15 @@ export function lokiRoutes(ctx: AppContext): Hono {
    * anomaly-field matchers are ignored, they are not stream labels.
    */
   async function streamsFor(selector: string | null, window?: { start: bigint; end: bigint }): Promise<Labels[]> {
-    return streamsOf(ctx, selector ? parseLogQuery(selector).selector : undefined, window);
+    return streamsOf(ctx, selector ? parseLogQuery(selector).selector : undefined, window, async (file, w) => {
+      // the scored index holds the file's lines in memory; a stream with no model to score it is read instead
+      try {
+        return (await indexFor(ctx).rows(file)).some((r) => r.ts >= w.start && r.ts < w.end);
+      } catch (err) {
+        if (err instanceof NoModelError) return undefined;
+        throw err;
+      }
+    });
   }
 
   return app;

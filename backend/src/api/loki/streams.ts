@@ -2,6 +2,7 @@ import { createParser, normalizeLevel, type LineParser } from '../../parsing/ind
 import { DERIVED_STREAM_LABELS, DETECTED_LEVEL, detectedLevel, withServiceName } from '../../logql/derived.js';
 import { matchesSelector, type LabelMatcher } from '../../logql/selector.js';
 import type { ReadQuery, SourceEntry } from '../../sources/index.js';
+import type { FileStream } from '../../sources/file.js';
 import { streamKey, type Labels } from '../../stream.js';
 import type { AppContext } from '../../service/context.js';
 
@@ -15,8 +16,16 @@ export const sourceMatchers = (selector: readonly LabelMatcher[]): LabelMatcher[
 /** Whether a stream (its source labels) matches a selector that may name derived labels. */
 export const selects = (selector: readonly LabelMatcher[], labels: Labels): boolean => matchesSelector(selector, withServiceName(labels));
 
-/** Streams matching `selector` (all when undefined), with derived labels; with a window, only those with a line in it (file source). */
-export async function streamsOf(ctx: AppContext, selector?: readonly LabelMatcher[], window?: { start: bigint; end: bigint }): Promise<Labels[]> {
+/**
+ * Streams matching `selector` (all when undefined), with derived labels; with a window, only the file streams with a
+ * line in it: `hasLines` answers for a file (the routes ask the scored index, which is in memory), else the file is read.
+ */
+export async function streamsOf(
+  ctx: AppContext,
+  selector?: readonly LabelMatcher[],
+  window?: { start: bigint; end: bigint },
+  hasLines?: (file: FileStream, window: { start: bigint; end: bigint }) => Promise<boolean | undefined>,
+): Promise<Labels[]> {
   const found = new Map<string, Labels>();
   const add = (labels: Labels) => {
     const derived = withServiceName(labels);
@@ -28,6 +37,11 @@ export async function streamsOf(ctx: AppContext, selector?: readonly LabelMatche
     if (!window) files.forEach((f) => add(f.labels));
     else {
       for (const f of files) {
+        const known = await hasLines?.(f, window);
+        if (known !== undefined) {
+          if (known) add(f.labels);
+          continue;
+        }
         const only: LabelMatcher[] = [{ name: 'filename', op: '=', value: f.labels.filename }];
         for await (const e of file.read({ selector: only, lineFilters: [], start: window.start, end: window.end, limit: 1 })) {
           add(e.labels);
