@@ -51,6 +51,7 @@ describe('keep, drop, line_format, label_format', () => {
     expect(run('{job="app"} | logfmt | keep job, level', r())).toMatchObject({ stream: { job: 'app' }, parsed: { level: 'warn' }, fields: {} });
     expect(run('{job="app"} | keep job, pod="b-2"', r())?.stream).toEqual({ job: 'app' });
     expect(run('{job="app"} | keep pod=~"a-.*"', r())?.stream).toEqual({ pod: 'a-1' });
+    expect(run('{job="app"} | json | keep job', r())?.parsed).toMatchObject({ __error__: 'JSONParserErr' }); // error labels stay
   });
 
   it('drop takes names and matchers', () => {
@@ -65,6 +66,13 @@ describe('keep, drop, line_format, label_format', () => {
     expect(out?.parsed).toMatchObject({ lvl: 'warn', what: 'app/a-1', took: '3' });
     expect(out?.parsed.level).toBeUndefined();
     expect(run('{job="app"} | label_format job="{{ .job | title }}"', r())).toMatchObject({ stream: { pod: 'a-1' }, parsed: { job: 'App' } });
+    // a rename keeps the category: a stream label stays one, structured metadata stays structured metadata
+    expect(run('{job="app"} | label_format team=job, lvl=detected_level, nothing=missing', r())).toMatchObject({
+      stream: { team: 'app', pod: 'a-1' },
+      fields: { lvl: 'warn', anomaly_severity: 'high' },
+      parsed: {},
+    });
+    expect(() => parseQuery('{job="app"} | label_format a=b, a=c')).toThrow(/multiple label name 'a'/);
     const failed = run('{job="app"} | line_format "{{ div 1 0 }}"', r());
     expect(failed).toMatchObject({ line: r().line, parsed: { __error__: 'TemplateFormatErr' } });
   });

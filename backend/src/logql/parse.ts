@@ -159,7 +159,12 @@ class Walker {
       case 'LineFormatExpr':
         return [{ kind: 'lineFormat', template: this.template(kid.getChild('String')) }];
       case 'LabelFormatExpr':
-        return [{ kind: 'labelFormat', ops: collect(kid, 'LabelFormatMatcher').map((m) => this.labelFormat(m)) }];
+      {
+        const ops = collect(kid, 'LabelFormatMatcher').map((m) => this.labelFormat(m));
+        const dup = ops.find((op, i) => ops.findIndex((o) => o.dst === op.dst) !== i);
+        if (dup) throw new UnsupportedQuery(`multiple label name '${dup.dst}' not allowed in a single format operation`);
+        return [{ kind: 'labelFormat', ops }];
+      }
       case 'LabelParser':
       case 'LogfmtParser': {
         const format = children(kid).map((k) => k.name);

@@ -93,33 +93,41 @@ function withError(row: Row, details: string, error = 'TemplateFormatErr'): Row 
   return row.parsed.__error__ !== undefined ? row : { ...row, parsed: { ...row.parsed, __error__: error, __error_details__: details } };
 }
 
-/** `| label_format`: every op reads the labels as they were before the stage; results are parsed labels. */
+/**
+ * `| label_format` (Loki `LabelsFormatter.Process`): templates read the labels as they were before the stage and
+ * their results are parsed labels; a rename `dst=src` moves the value to `dst` in the category `src` was in (stream
+ * label, structured metadata or parsed) and removes `src`; a rename of a missing label does nothing.
+ */
 function labelFormat(row: Row, ops: readonly LabelFormatOp[]): Row {
   const before = allLabels(row);
   let stream = row.stream;
   let fields = row.fields;
-  const parsed = { ...row.parsed };
+  let parsed = row.parsed;
   let error: string | undefined;
   const remove = (name: string) => {
     if (name in stream) stream = without(stream, [name]);
     if (name in fields) fields = without(fields, [name]);
-    delete parsed[name];
+    if (name in parsed) parsed = without(parsed, [name]);
   };
   for (const op of ops) {
-    let value: string;
     if ('rename' in op) {
-      value = Object.hasOwn(before, op.rename) ? before[op.rename] : '';
+      const category = op.rename in parsed ? 'parsed' : op.rename in fields ? 'fields' : op.rename in stream ? 'stream' : undefined;
+      if (!category) continue;
+      const value = category === 'parsed' ? parsed[op.rename] : category === 'fields' ? fields[op.rename] : stream[op.rename];
       remove(op.rename);
-    } else {
-      const out = runTemplate(op.template, row);
-      if ('error' in out) {
-        error ??= out.error;
-        continue;
-      }
-      value = out.value;
+      remove(op.dst);
+      if (category === 'parsed') parsed = { ...parsed, [op.dst]: value };
+      else if (category === 'fields') fields = { ...fields, [op.dst]: value };
+      else stream = { ...stream, [op.dst]: value };
+      continue;
+    }
+    const out = runTemplate(op.template, { ...row, stream: {}, fields: {}, parsed: before });
+    if ('error' in out) {
+      error ??= out.error;
+      continue;
     }
     remove(op.dst);
-    parsed[op.dst] = value;
+    parsed = { ...parsed, [op.dst]: out.value };
   }
   const next = { ...row, stream, fields, parsed };
   return error === undefined ? next : withError(next, error);
@@ -130,8 +138,11 @@ function dropLabels(labels: Labels, names: readonly string[], matchers: readonly
   return Object.entries(labels).some(([k, v]) => drops(k, v)) ? Object.fromEntries(Object.entries(labels).filter(([k, v]) => !drops(k, v))) : labels;
 }
 
+/** Loki's keep (`pkg/logql/log/keep_labels.go`, 3.x): the pipeline error labels always stay. */
+const SPECIAL_LABELS = new Set(['__error__', '__error_details__', '__preserve_error__']);
+
 function keepLabels(labels: Labels, names: readonly string[], matchers: readonly LabelMatcher[]): Labels {
-  const keeps = (k: string, v: string) => names.includes(k) || matchers.some((m) => m.name === k && matchesSelector([m], { [k]: v }));
+  const keeps = (k: string, v: string) => SPECIAL_LABELS.has(k) || names.includes(k) || matchers.some((m) => m.name === k && matchesSelector([m], { [k]: v }));
   return Object.entries(labels).every(([k, v]) => keeps(k, v)) ? labels : Object.fromEntries(Object.entries(labels).filter(([k, v]) => keeps(k, v)));
 }
 
