@@ -92,6 +92,13 @@ describe('the template engine is safe', () => {
     expect(() => render('{{ repeat 100000 "abc" }}')).toThrow(/longer than/);
     expect(render('{{ printf "%99999999s" "x" }}')).toHaveLength(MAX_OUTPUT); // the width is capped
     expect(() => render('{{ printf "%99999999s" "x" }}{{.a}}')).toThrow(/longer than/);
+    expect(() => render(`{{ printf "${'%60000s'.repeat(20)}" ${'"x" '.repeat(20)}}}`)).toThrow(/longer than/);
+    expect(() => render(`{{ replace "" "${'z'.repeat(1000)}" "${'a'.repeat(1000)}" }}`)).toThrow(/longer than/);
+    expect(() => render('{{ Replace "ab" "" "-" 1000000000000 }}')).not.toThrow();
+    expect(render('{{ Replace "ab" "" "-" -1 }} {{ Replace "aaa" "a" "b" 2 }} {{ replace "a" "b" "banana" }}')).toBe('-a-b- bba bbnbnb');
+    expect(() => compileTemplate(`{{ ${'('.repeat(200)}"x"${')'.repeat(200)} }}`)).toThrow(/nested deeper/);
+    expect(() => compileTemplate('{{ if .a }}'.repeat(200) + '{{ end }}'.repeat(200))).toThrow(/nested deeper/);
+    expect(render('{{ "tab\\there \\x41" }}')).toBe('tab\there A');
     const big = 'y'.repeat(MAX_OUTPUT);
     expect(() => render('{{.a}}{{.a}}', { a: big })).toThrow(/longer than/);
   });

@@ -7,6 +7,8 @@
  */
 
 export const MAX_OUTPUT = 64 * 1024;
+/** Nesting of parentheses and `if` blocks a template may have. */
+const MAX_DEPTH = 64;
 
 export class TemplateError extends Error {
   override name = 'TemplateError';
@@ -104,7 +106,16 @@ function closingQuote(s: string, from: number): number {
 
 function parseNodes(tokens: Token[]): Node[] {
   let pos = 0;
+  let depth = 0;
   const block = (terminators: string[]): { nodes: Node[]; end: string } => {
+    if (++depth > MAX_DEPTH) throw new TemplateError(`template nested deeper than ${MAX_DEPTH}`);
+    try {
+      return blockBody(terminators);
+    } finally {
+      depth--;
+    }
+  };
+  const blockBody = (terminators: string[]): { nodes: Node[]; end: string } => {
     const nodes: Node[] = [];
     while (pos < tokens.length) {
       const t = tokens[pos++];
@@ -162,7 +173,9 @@ function parsePipeline(text: string): Pipeline {
     tokens.push(m[0].trim());
   }
   let pos = 0;
+  let depth = 0;
   const pipeline = (): Pipeline => {
+    if (++depth > MAX_DEPTH) throw new TemplateError(`{{${text.trim()}}} nested deeper than ${MAX_DEPTH}`);
     const stages: Operand[] = [command()];
     while (tokens[pos] === '|') {
       pos++;
@@ -170,6 +183,7 @@ function parsePipeline(text: string): Pipeline {
       if (stage.kind !== 'call' && !(stage.kind === 'field')) throw new TemplateError(`{{${text.trim()}}}: a pipeline stage must be a function`);
       stages.push(stage);
     }
+    depth--;
     return stages;
   };
   const command = (): Operand => {
@@ -186,7 +200,7 @@ function parsePipeline(text: string): Pipeline {
       if (tokens[pos++] !== ')') throw new TemplateError(`{{${text.trim()}}}: missing )`);
       return { kind: 'pipe', pipe: inner };
     }
-    if (t.startsWith('"')) return { kind: 'literal', value: JSON.parse(t) as string };
+    if (t.startsWith('"')) return { kind: 'literal', value: goString(t) };
     if (t.startsWith('`')) return { kind: 'literal', value: t.slice(1, -1) };
     if (/^-?\d/.test(t)) return { kind: 'literal', value: Number(t) };
     if (t === '.') return { kind: 'dot' };
@@ -199,6 +213,22 @@ function parsePipeline(text: string): Pipeline {
   const out = pipeline();
   if (pos !== tokens.length) throw new TemplateError(`{{${text.trim()}}}: unexpected "${tokens[pos]}"`);
   return out;
+}
+
+/** A Go interpreted string literal; JSON's escapes, plus Go's \a \v \' \xNN and octal. */
+function goString(t: string): string {
+  const body = t.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{3}|[av'])/g, (_, e: string) => {
+    if (e === 'a') return '\\u0007';
+    if (e === 'v') return '\\u000b';
+    if (e === "'") return "'";
+    const code = e.startsWith('x') ? parseInt(e.slice(1), 16) : parseInt(e, 8);
+    return `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  try {
+    return JSON.parse(`"${body}"`) as string;
+  } catch {
+    throw new TemplateError(`bad string ${t}`);
+  }
 }
 
 // --- evaluation ---------------------------------------------------------------------------------------------------
@@ -329,21 +359,8 @@ const FUNCTIONS: Record<string, (args: Value[], input: TemplateInput) => Value> 
   contains: s2('contains', (sub, s) => s.includes(sub)),
   hasPrefix: s2('hasPrefix', (p, s) => s.startsWith(p)),
   hasSuffix: s2('hasSuffix', (p, s) => s.endsWith(p)),
-  replace: (args: Value[]) => (arity('replace', args, 3), bounded(str(args[2]).split(str(args[0])).join(str(args[1])))),
-  Replace: (args: Value[]) => {
-    arity('Replace', args, 4);
-    const [s, old, repl, n] = [str(args[0]), str(args[1]), str(args[2]), num(args[3])];
-    if (n < 0) return bounded(s.split(old).join(repl));
-    let out = s;
-    let from = 0;
-    for (let i = 0; i < n; i++) {
-      const at = out.indexOf(old, from);
-      if (at === -1) break;
-      out = out.slice(0, at) + repl + out.slice(at + old.length);
-      from = at + repl.length;
-    }
-    return bounded(out);
-  },
+  replace: (args: Value[]) => (arity('replace', args, 3), replaceN(str(args[2]), str(args[0]), str(args[1]), -1)),
+  Replace: (args: Value[]) => (arity('Replace', args, 4), replaceN(str(args[0]), str(args[1]), str(args[2]), num(args[3]))),
   substr: (args: Value[]) => {
     arity('substr', args, 3);
     const [start, end, s] = [num(args[0]), num(args[1]), str(args[2])];
@@ -418,6 +435,27 @@ const FUNCTIONS: Record<string, (args: Value[], input: TemplateInput) => Value> 
   float64: (args: Value[]) => (arity('float64', args, 1), num(args[0])),
 }) as Record<string, (args: Value[], input: TemplateInput) => Value>;
 
+/** Go's strings.Replace: the first n (all when n < 0) non-overlapping `old` by `repl`; built piece by piece, bounded. */
+function replaceN(s: string, old: string, repl: string, n: number): string {
+  let out = '';
+  let from = 0;
+  let done = 0;
+  const limit = n < 0 ? Infinity : n;
+  while (done < limit) {
+    // an empty `old` matches before every character and at the end, as in Go
+    const at = old === '' ? (from <= s.length ? from : -1) : s.indexOf(old, from);
+    if (at === -1) break;
+    out += s.slice(from, at) + repl;
+    if (out.length > MAX_OUTPUT) throw new TemplateError(`template output longer than ${MAX_OUTPUT} characters`);
+    done++;
+    if (old === '') {
+      if (at < s.length) out += s[at];
+      from = at + 1;
+    } else from = at + old.length;
+  }
+  return bounded(out + (from <= s.length ? s.slice(from) : ''));
+}
+
 function trimSet(s: string, cut: string, left: boolean, right: boolean): string {
   let [a, b] = [0, s.length];
   if (left) while (a < b && cut.includes(s[a])) a++;
@@ -441,6 +479,7 @@ function align(n: number, s: string, left: boolean): string {
 /** Go's fmt verbs %s %v %q %d %f %.Nf %x %%, with an optional width. */
 function printf(format: string, args: Value[]): string {
   let i = 0;
+  let size = 0;
   return format.replace(/%(-?)(\d*)(?:\.(\d+))?([svqdfgxXt%])/g, (_, minus: string, width: string, precision: string | undefined, verb: string) => {
     if (verb === '%') return '%';
     if (i >= args.length) return `%!${verb}(MISSING)`;
@@ -469,6 +508,9 @@ function printf(format: string, args: Value[]): string {
         out = str(arg);
     }
     const w = Math.min(Number(width || 0), MAX_OUTPUT);
-    return minus ? out.padEnd(w) : out.padStart(w);
+    const padded = minus ? out.padEnd(w) : out.padStart(w);
+    size += padded.length;
+    if (size > MAX_OUTPUT) throw new TemplateError(`template output longer than ${MAX_OUTPUT} characters`);
+    return padded;
   });
 }
