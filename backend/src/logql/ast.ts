@@ -19,7 +19,8 @@ export interface LogQuery {
 
 export type Stage =
   | { kind: 'lineFilter'; filter: LineFilter }
-  | { kind: 'parser'; format: 'json' | 'logfmt' }
+  /** `| json`, `| logfmt`, or with extractions (`| json a="b.c[0]", d`): only the named labels, from a path (json) or key. */
+  | { kind: 'parser'; format: 'json' | 'logfmt'; extract?: { name: string; path: (string | number)[] }[] }
   | { kind: 'labelFilter'; filter: LabelPredicate }
   | { kind: 'drop'; names: string[]; matchers?: LabelMatcher[] }
   /** `|> "p" or "q"` (any matches) and `!> "p"` (none matches). */

@@ -78,6 +78,18 @@ describe('keep, drop, line_format, label_format', () => {
   });
 });
 
+describe('json and logfmt with extractions (Drilldown\'s json field filters)', () => {
+  it('extracts paths of Loki\'s JSON expressions', () => {
+    const line = JSON.stringify({ a: { b: [10, { c: 'deep' }] }, 'user agent': 'curl', n: null, obj: { x: 1 } });
+    const out = run('{job="app"} | json first="a.b[0]", c="a.b[1].c", ua="[\\"user agent\\"]", n, obj, missing="a.z"', row(0, line, { job: 'app' }));
+    expect(out?.parsed).toEqual({ first: '10', c: 'deep', ua: 'curl', n: '', obj: '{"x":1}', missing: '' });
+    expect(run('{job="app"} | json x="a"', row(0, 'not json', { job: 'app' }))?.parsed).toEqual({ __error__: 'JSONParserErr' });
+    expect(run('{job="app"} | logfmt lvl="level", took', row(0, 'level=warn took=3s other=1', { job: 'app' }))?.parsed).toEqual({ lvl: 'warn', took: '3s' });
+    expect(() => parseQuery('{job="app"} | json x="a..b"')).toThrow(/invalid JSON expression/);
+    expect(() => parseQuery('{job="app"} | logfmt --strict x')).toThrow(/unsupported LogQL: logfmt with flags/);
+  });
+});
+
 describe('the template engine is safe', () => {
   const render = (t: string, labels: Record<string, string> = { a: 'x' }) => compileTemplate(t).run({ labels, line: 'the line', ts: 1_700_000_000_123n * 1_000_000n });
 

@@ -172,6 +172,18 @@ class Walker {
         if (format.length === 1 && format[0] === 'Logfmt') return [{ kind: 'parser', format: 'logfmt' }];
         throw unsupported(kid, this.text, 'only `| json` and `| logfmt` (without parameters) are supported parsers');
       }
+      case 'JsonExpressionParser':
+      case 'LogfmtExpressionParser': {
+        const json = kid.name === 'JsonExpressionParser';
+        if (kid.getChild('LogfmtParserFlags')) throw unsupported(kid, this.text, 'logfmt flags (--strict, --keep-empty) are not supported');
+        const extract = collect(kid, 'LabelExtractionExpression').map((e) => {
+          const name = this.textOf(e.getChild('Identifier'));
+          const value = e.getChild('String');
+          const path = value ? this.string(value) : name;
+          return { name, path: json ? jsonPath(path) : [path] };
+        });
+        return [{ kind: 'parser', format: json ? 'json' : 'logfmt', extract }];
+      }
       case 'LabelFilter':
         return [{ kind: 'labelFilter', filter: this.labelFilter(kid) }];
       case 'DropLabelsExpr': {
@@ -464,6 +476,25 @@ class Walker {
   }
 }
 
+/**
+ * A path of Loki's JSON expression parser (`pkg/logql/log/jsonexpr`): `a.b[0]`, `["a"]["b c"]`, or a mix; a key is
+ * any run of characters but `.`, `[`, `]` and spaces.
+ */
+export function jsonPath(text: string): (string | number)[] {
+  const path: (string | number)[] = [];
+  const re = /(?:^|\.)([^.[\]\s"]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/y;
+  let at = 0;
+  while (at < text.length) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m || m[0] === '') throw new UnsupportedQuery(`parse error: invalid JSON expression "${text}"`);
+    path.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(`"${m[3]}"`) as string)));
+    at = re.lastIndex;
+  }
+  if (path.length === 0) throw new UnsupportedQuery(`parse error: empty JSON expression`);
+  return path;
+}
+
 function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
@@ -496,8 +527,7 @@ const READABLE: Record<string, string> = {
   DropLabelsExpr: 'drop',
   KeepLabelsExpr: 'keep',
   LabelReplaceExpr: 'label_replace',
-  JsonExpressionParser: 'json with parameters',
-  LogfmtExpressionParser: 'logfmt with parameters',
+  LogfmtExpressionParser: 'logfmt with flags',
   IpLabelFilter: 'ip() label filter',
   PatternExpr: 'pattern parser',
   RegexpExpr: 'regexp parser',

@@ -30,9 +30,11 @@ export function applyStages(row: Row, stages: readonly Stage[]): Row | undefined
       case 'lineFilter':
         if (!passesLineFilters(out.line, [stage.filter])) return undefined;
         break;
-      case 'parser':
-        out = { ...out, parsed: { ...out.parsed, ...(stage.format === 'json' ? parseJson(out.line) : parseLogfmt(out.line)) } };
+      case 'parser': {
+        const parsed = stage.extract ? extractLabels(out.line, stage.format, stage.extract) : stage.format === 'json' ? parseJson(out.line) : parseLogfmt(out.line);
+        out = { ...out, parsed: { ...out.parsed, ...parsed } };
         break;
+      }
       case 'labelFilter':
         if (!holds(stage.filter, out)) return undefined;
         break;
@@ -205,6 +207,37 @@ export function parseJson(line: string): Labels {
     }
   };
   walk(doc as Record<string, unknown>, '');
+  return out;
+}
+
+/**
+ * `| json a="b.c[0]"` / `| logfmt a="b"` (Loki's JSONExpressionParser, LogfmtExpressionParser): only the named labels;
+ * an object or array is its JSON text, a path that is not there an empty value; a line that is not JSON gets
+ * `__error__`.
+ */
+export function extractLabels(line: string, format: 'json' | 'logfmt', extract: readonly { name: string; path: (string | number)[] }[]): Labels {
+  const out: Labels = {};
+  if (format === 'logfmt') {
+    const all = parseLogfmt(line);
+    for (const { name, path } of extract) out[name] = Object.hasOwn(all, String(path[0])) ? all[String(path[0])] : '';
+    return out;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return { __error__: 'JSONParserErr' };
+  }
+  for (const { name, path } of extract) {
+    let node: unknown = doc;
+    for (const step of path) {
+      if (typeof step === 'number' ? Array.isArray(node) : node && typeof node === 'object' && !Array.isArray(node)) {
+        node = Object.hasOwn(node as object, step) ? (node as Record<string | number, unknown>)[step] : undefined;
+      } else node = undefined;
+      if (node === undefined) break;
+    }
+    out[name] = node === undefined || node === null ? '' : typeof node === 'object' ? JSON.stringify(node) : String(node);
+  }
   return out;
 }
 
