@@ -220,6 +220,20 @@ describe('Logs Drilldown', () => {
     const t = avg[0].times[10];
     const inWindow = rows.filter((r) => r.timeMs > t - 60_000 && r.timeMs <= t).map((r) => Number(r.labels.anomaly_score));
     expect(avg[0].values[10]).toBeCloseTo(inWindow.reduce((a, b) => a + b, 0) / inWindow.length, 9);
+    // a JSON stream: its fields are detected with Loki's types, parsers and JSON paths, and the panels Drilldown
+    // builds for them (avg of a duration / bytes field; a breakdown with a json path filter) answer
+    const appFields = await http('/loki/api/v1/detected_fields', { query: '{service_name="checkout"}', ...RANGE, limit: '1000' });
+    const app = new Map((appFields.body.fields as Json[]).map((f) => [f.label, f]));
+    expect(app.get('duration')).toEqual({ label: 'duration', type: 'duration', cardinality: 7, parsers: ['json'], jsonPath: ['duration'] });
+    expect(app.get('size')).toMatchObject({ type: 'bytes', cardinality: 60, parsers: ['json'] });
+    expect(app.get('msg')).toMatchObject({ type: 'string', parsers: ['json'] });
+    expect(app.get('detected_level')).toMatchObject({ type: 'string', parsers: null }); // structured metadata
+    expect(app.get('level')).toMatchObject({ type: 'string', parsers: ['json'] }); // structured metadata and in the JSON
+    expect(byName.has('rt')).toBe(false); // an access line is not logfmt (a quote where a key should be), so its rt=0.123 is no field
+    const avgDuration = framesOf((await grafanaRange(`avg_over_time({service_name="checkout"} ${mixed} | unwrap duration(duration) | __error__="" [1m]) by ()`)).parsed);
+    expect(avgDuration[0].values.every((v) => v >= 0.1 && v <= 0.7)).toBe(true);
+    const jsonFilter = framesOf((await grafanaRange('sum by (msg) (count_over_time({service_name="checkout"} | json msg="[\\"msg\\"]" | msg="order 3 processed" [1m]))')).parsed);
+    expect(jsonFilter.map((f) => [f.labels, total([f])])).toEqual([[{ msg: 'order 3 processed' }, 1]]);
     // value pickers
     const values = await http('/loki/api/v1/detected_field/anomaly_severity/values', { query: '{service_name="web"}', ...RANGE, limit: '1000' });
     expect(values.body.values).toEqual([...new Set(rows.map((r) => r.labels.anomaly_severity))].sort());

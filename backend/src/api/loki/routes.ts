@@ -1,4 +1,4 @@
-import { ANOMALY_FIELD_NAMES, DETECTOR_KINDS, isDetectorKind } from '@anomalog/contract';
+import { DETECTOR_KINDS, isDetectorKind } from '@anomalog/contract';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { touchesAnomalyFields, UnsupportedQuery, type Query } from '../../logql/ast.js';
@@ -13,7 +13,8 @@ import { indexFor, runLogQuery, runMetricQuery, scoredRows } from './execute.js'
 import { instantData, lokiPattern, matrixData, seconds, stats, streamsData } from './format.js';
 import { BadRequest, checkLogLimit, instantParams, parseStep, queryText, rangeParams, requestParams, windowParams } from './params.js';
 import { readOf, streamsOf } from './streams.js';
-import { DETECTED_LEVEL, SERVICE_NAME_LABELS } from '../../logql/derived.js';
+import { detectFields } from './detected.js';
+import { SERVICE_NAME_LABELS } from '../../logql/derived.js';
 import { allLabels } from '../../logql/stages.js';
 
 const SEVERITY_VALUES = ['normal', ...ANOMALY_SEVERITIES].sort();
@@ -162,14 +163,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const log = parseLogQuery(queryText(params));
     const lineLimit = Math.min(Number(params.get('line_limit') ?? 1000) || 1000, limits.maxLines);
     const { rows } = await runLogQuery(ctx, log, { start, end }, { limit: lineLimit, direction: 'backward', detector });
-    const levelFields = [DETECTED_LEVEL, 'level'].filter((name) => rows.some((r) => r.fields[name] !== undefined));
-    const fields = [...ANOMALY_FIELD_NAMES, ...levelFields].map((label) => ({
-      label,
-      type: label === 'anomaly_score' ? 'float' : 'string',
-      cardinality: new Set(rows.map((r) => r.fields[label]).filter((v) => v !== undefined)).size,
-      parsers: null,
-      jsonPath: [],
-    }));
+    const fields = detectFields(rows);
     return c.json({ fields, limit: lineLimit });
   }));
 
