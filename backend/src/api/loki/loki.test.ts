@@ -289,6 +289,15 @@ describe('with Loki as the source', () => {
     expect(local.body.data.result.reduce((n: number, s: Json) => n + Number(s.values.at(-1)[1]), 0)).toBe(200);
   });
 
+  it("asks Loki's series API over the window for labels, with service_name derived where Loki has none", async () => {
+    const res = await api.request(`/loki/api/v1/labels?${new URLSearchParams(window)}`);
+    expect(((await res.json()) as Json).data).toEqual(['job', 'service_name']);
+    const series = loki.requests.filter((r) => r.path === '/loki/api/v1/series').at(-1)!;
+    expect(series.params).toMatchObject({ 'match[]': '{job=~".+"}', start: window.start, end: window.end });
+    const values = await api.request(`/loki/api/v1/label/service_name/values?${new URLSearchParams({ ...window, query: '{job="web"}' })}`);
+    expect(((await values.json()) as Json).data).toEqual(['web']);
+  });
+
   it('answers 502 with a clear message while Loki is down', async () => {
     loki.setDown(true);
     const { status, body } = await ask('{job="web"}');

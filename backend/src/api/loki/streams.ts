@@ -3,6 +3,7 @@ import { DERIVED_STREAM_LABELS, DETECTED_LEVEL, detectedLevel, withServiceName }
 import { matchesSelector, type LabelMatcher } from '../../logql/selector.js';
 import type { ReadQuery, SourceEntry } from '../../sources/index.js';
 import type { FileStream } from '../../sources/file.js';
+import { formatSelector } from '../../sources/loki.js';
 import { streamKey, type Labels } from '../../stream.js';
 import type { AppContext } from '../../service/context.js';
 
@@ -50,7 +51,19 @@ export async function streamsOf(
       }
     }
   }
-  if (ctx.sources.loki) for (const labels of await ctx.sources.loki.streams(selector ? [...selector] : undefined)) add(labels);
+  const loki = ctx.sources.loki;
+  if (loki && !window) for (const labels of await loki.streams(selector ? [...selector] : undefined)) add(labels);
+  if (loki && window) {
+    // Loki's own series API over the window (labels first when there is no selector, as LokiSource.streams does)
+    const range = { start: String(window.start), end: String(window.end) };
+    const matches = selector?.length
+      ? [formatSelector(selector)]
+      : (((await loki.get('/loki/api/v1/labels', range)) as { data?: string[] }).data ?? []).map((name) => `{${name}=~".+"}`);
+    for (const match of matches) {
+      const res = (await loki.get('/loki/api/v1/series', { 'match[]': match, ...range })) as { data?: Labels[] };
+      for (const labels of res.data ?? []) add(labels);
+    }
+  }
   return [...found.values()];
 }
 
