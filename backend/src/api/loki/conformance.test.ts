@@ -130,6 +130,9 @@ describe('Grafana data source basics', () => {
       expect([row.labels.level, row.labels.detected_level, row.types.level]).toEqual([level, level, 'S']);
     }
     expect(rowsOf((await grafanaRange('{service_name="unknown_service"}')).parsed)).toEqual([]);
+    // Drilldown's level filter on a service (ServiceSelectionScene getLogExpression)
+    const errors = rowsOf((await grafanaRange('{service_name=`checkout`} | detected_level="error"')).parsed);
+    expect(errors.map((r) => JSON.parse(r.line).level)).toEqual(Array(appLines.length / 5).fill('error'));
   });
 
   it('writes sample times exactly: every step parses back to its millisecond through timeFromFloat', async () => {
@@ -248,7 +251,9 @@ describe('Logs Drilldown', () => {
     const requests: [string, Record<string, string>][] = [
       ['/loki/api/v1/drilldown-limits', {}],
       ['/loki/api/v1/index/volume', { query: '{service_name=~".+"}', ...RANGE, limit: '5000', targetLabels: 'service_name', aggregateBy: 'series' }],
-      ['/loki/api/v1/query_range', { query: 'sum by (detected_level) (count_over_time({service_name=~"web|checkout"} | drop __error__ [1m]))', ...RANGE, step: '60' }],
+      // ServiceSelectionScene.tsx: getMetricExpression / getLogExpression per service (raw-string selectors)
+      ['/loki/api/v1/query_range', { query: 'sum by (detected_level) (count_over_time({service_name=`web`} | drop __error__ [1m]))', ...RANGE, step: '60' }],
+      ['/loki/api/v1/query_range', { query: '{service_name=`checkout`} | detected_level="error"', ...RANGE, limit: '100', direction: 'backward' }],
       ['/loki/api/v1/detected_labels', { query: '{service_name="web"}', ...RANGE }],
       ['/loki/api/v1/detected_fields', { query: sel, ...RANGE, limit: '1000' }],
       ['/loki/api/v1/patterns', { query: '{service_name="web"}', ...RANGE, step: '60s' }],
