@@ -62,8 +62,10 @@ export type RangeOp =
 
 export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'topk' | 'bottomk';
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^';
-/** Binary operators between metric expressions: arithmetic, comparison (with or without `bool`). */
-export type BinaryOp = ArithmeticOp | CompareOp;
+/** Binary operators between metric expressions: arithmetic, comparison (with or without `bool`), set operators. */
+export type BinaryOp = ArithmeticOp | CompareOp | SetOp;
+/** Set operators between vectors (matching on identical label sets). */
+export type SetOp = 'and' | 'or' | 'unless';
 
 export interface Grouping {
   without: boolean;

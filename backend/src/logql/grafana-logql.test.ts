@@ -171,6 +171,15 @@ describe('metric queries Grafana sends', () => {
     expect(() => parseQuery('1 == 1')).toThrow(UnsupportedQuery);
   });
 
+  it('set operators and, or, unless match on label sets', () => {
+    const app = 'sum by (job) (count_over_time({job="app"}[1m]))';
+    const all = 'sum by (job) (count_over_time({job=~".+"}[1m]))';
+    expect(values(`${all} and ${app}`)).toEqual([[{ job: 'app' }, 3]]);
+    expect(values(`${all} unless ${app}`)).toEqual([[{ job: 'web' }, 1]]);
+    expect(values(`${app} or ${all}`)).toEqual([[{ job: 'app' }, 3], [{ job: 'web' }, 1]]);
+    expect(values(`${all} > 2 or ${all} == 1`)).toEqual([[{ job: 'app' }, 3], [{ job: 'web' }, 1]]); // or binds loosest
+  });
+
   it('absent_over_time, first/last/stddev, rate over unwrap, rate_counter', () => {
     expect(values('absent_over_time({job="nope", env=~"x"}[1m])')).toEqual([[{ job: 'nope' }, 1]]);
     expect(values('absent_over_time({job="app"}[1m])')).toEqual([]);

@@ -281,6 +281,7 @@ const COMPARISONS = new Set<BinaryOp>(['==', '!=', '>', '>=', '<', '<=']);
  * side's sample, value unchanged); with `bool` it yields 0 or 1 for every pair. Two vectors match on equal labels.
  */
 function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant): Instant {
+  if (op === 'and' || op === 'or' || op === 'unless') return setOperation(op, left, right);
   const compare = COMPARISONS.has(op);
   const apply = (a: number, b: number, keep: number): number | undefined => {
     if (!compare) return arithmetic(op, a, b);
@@ -305,6 +306,17 @@ function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant): Ins
     }
   }
   return { kind: 'vector', samples };
+}
+
+/** `and`: left samples with a match on the right; `unless`: without one; `or`: left, then right samples not on the left. */
+function setOperation(op: 'and' | 'or' | 'unless', left: Instant, right: Instant): Instant {
+  const samples = (i: Instant) => (i.kind === 'scalar' ? [{ labels: {}, value: i.value }] : i.samples);
+  const [l, r] = [samples(left), samples(right)];
+  const rightKeys = new Set(r.map((s) => streamKey(s.labels)));
+  if (op === 'and') return { kind: 'vector', samples: l.filter((s) => rightKeys.has(streamKey(s.labels))) };
+  if (op === 'unless') return { kind: 'vector', samples: l.filter((s) => !rightKeys.has(streamKey(s.labels))) };
+  const leftKeys = new Set(l.map((s) => streamKey(s.labels)));
+  return { kind: 'vector', samples: [...l, ...r.filter((s) => !leftKeys.has(streamKey(s.labels)))] };
 }
 
 function compareValues(a: number, op: CompareOp, b: number): boolean {

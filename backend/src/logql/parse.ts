@@ -56,9 +56,26 @@ const UNWRAP_OPTIONAL = new Set<RangeOp>(['rate', 'absent_over_time']);
 const CONVERSIONS: Record<string, UnwrapConversion> = { DurationConv: 'duration', DurationSecondsConv: 'duration_seconds', BytesConv: 'bytes' };
 const VECTOR_OPS: Record<string, VectorOp> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Topk: 'topk', Bottomk: 'bottomk' };
 const ARITHMETIC: Record<string, ArithmeticOp> = { Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^' };
-/** LogQL's (PromQL's) precedence: `^`, then `* / %`, then `+ -`, then the comparisons. */
-const PRECEDENCE: Record<BinaryOp, number> = { '==': 1, '!=': 1, '>': 1, '>=': 1, '<': 1, '<=': 1, '+': 2, '-': 2, '*': 3, '/': 3, '%': 3, '^': 4 };
+/** LogQL's (PromQL's) precedence: `^`, then `* / %`, then `+ -`, then the comparisons, then `and unless`, then `or`. */
+const PRECEDENCE: Record<BinaryOp, number> = {
+  or: 1,
+  and: 2,
+  unless: 2,
+  '==': 3,
+  '!=': 3,
+  '>': 3,
+  '>=': 3,
+  '<': 3,
+  '<=': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+  '%': 5,
+  '^': 6,
+};
 const BINARY_COMPARE: Record<string, BinaryOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Neq: '!=' };
+const SET_OPS: Record<string, BinaryOp> = { And: 'and', Or: 'or', Unless: 'unless' };
 const MATCH_OPS: Record<string, MatchOp> = { Eq: '=', Neq: '!=', Re: '=~', Nre: '!~' };
 const COMPARE_OPS: Record<string, CompareOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Eq: '==', Neq: '!=' };
 const FILTER_OPS: Record<string, LineFilter['op']> = { PipeExact: '|=', Neq: '!=', PipeMatch: '|~', Nre: '!~' };
@@ -399,8 +416,11 @@ class Walker {
       while (i < ops.length && PRECEDENCE[ops[i].op] >= minPrecedence) {
         const { op, bool } = ops[i++];
         const right = climb(op === '^' ? PRECEDENCE[op] : PRECEDENCE[op] + 1);
-        if (PRECEDENCE[op] === 1 && !bool && left.kind === 'literal' && right.kind === 'literal') {
+        if (PRECEDENCE[op] === 3 && !bool && left.kind === 'literal' && right.kind === 'literal') {
           throw new UnsupportedQuery('comparisons between scalars must use BOOL modifier');
+        }
+        if (PRECEDENCE[op] <= 2 && (left.kind === 'literal' || right.kind === 'literal')) {
+          throw new UnsupportedQuery(`unexpected literal for ${left.kind === 'literal' ? 'left' : 'right'} side of logical/set binary operation (${op})`);
         }
         left = { kind: 'binary', op, left, right, ...(bool ? { bool } : {}) };
       }
@@ -412,15 +432,15 @@ class Walker {
   private flatten(node: SyntaxNode, operands: MetricQuery[], ops: { op: BinaryOp; bool: boolean }[]) {
     const kids = children(node);
     const sides = kids.filter((k) => k.name === 'Expr');
-    const opNode = kids.find((k) => k.name in ARITHMETIC || k.name in BINARY_COMPARE);
+    const opNode = kids.find((k) => k.name in ARITHMETIC || k.name in BINARY_COMPARE || k.name in SET_OPS);
     const modifier = node.getChild('BinOpModifier');
     if (sides.length !== 2 || !opNode) {
       const what = kids.find((k) => k.name !== 'Expr' && k.name !== 'BinOpModifier');
-      throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^) and comparisons (== != > >= < <=, with or without bool) between metric expressions are supported');
+      throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^), comparisons (== != > >= < <=, with or without bool) and and/or/unless between metric expressions are supported');
     }
     const modifiers = modifier ? children(modifier) : [];
     if (modifiers.some((m) => m.name !== 'Bool')) throw unsupported(modifier!, this.text, 'on(), ignoring(), group_left() and group_right() are not supported');
-    const op = ARITHMETIC[opNode.name] ?? BINARY_COMPARE[opNode.name];
+    const op = ARITHMETIC[opNode.name] ?? BINARY_COMPARE[opNode.name] ?? SET_OPS[opNode.name];
     const bool = modifiers.length > 0;
     if (bool && !(opNode.name in BINARY_COMPARE)) throw new UnsupportedQuery('bool modifier can only be used on comparison operators');
     sides.forEach((side, n) => {
@@ -532,9 +552,6 @@ const READABLE: Record<string, string> = {
   PatternExpr: 'pattern parser',
   RegexpExpr: 'regexp parser',
   UnpackExpr: 'unpack',
-  And: 'and (set operator)',
-  Or: 'or (set operator)',
-  Unless: 'unless (set operator)',
   UnitFilter: 'duration/bytes label filter',
 };
 

@@ -348,7 +348,7 @@ describe('Explore and alert rules', () => {
   it('answers what stays unsupported with 400 in Loki\'s error shape, naming the construct', async () => {
     for (const [query, construct] of [
       ['{service_name="web"} | decolorize', 'decolorize'],
-      ['sum(rate({service_name="web"}[1m])) and sum(rate({service_name="web"}[1m]))', 'and'],
+      ['sort(sum(rate({service_name="web"}[1m])))', 'sort'],
       ['{service_name="web"} | pattern "<ip> <_>"', 'pattern'],
       ['vector(1) + on(x) vector(1)', 'on()'],
     ]) {
