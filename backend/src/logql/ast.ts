@@ -64,6 +64,17 @@ export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'topk' | 'botto
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^';
 /** Binary operators between metric expressions: arithmetic, comparison (with or without `bool`), set operators. */
 export type BinaryOp = ArithmeticOp | CompareOp | SetOp;
+/**
+ * `on(a, b)` / `ignoring(a, b)` (which labels two vectors match on), with `group_left(c)` / `group_right(c)` for
+ * many-to-one / one-to-many matching (copying `c` from the "one" side).
+ */
+export interface VectorMatching {
+  on: boolean;
+  labels: string[];
+  group?: 'left' | 'right';
+  include: string[];
+}
+
 /** Set operators between vectors (matching on identical label sets). */
 export type SetOp = 'and' | 'or' | 'unless';
 
@@ -88,7 +99,7 @@ export type MetricQuery =
       grouping?: Grouping;
     }
   | { kind: 'aggregate'; op: VectorOp; param?: number; grouping?: Grouping; expr: MetricQuery }
-  | { kind: 'binary'; op: BinaryOp; bool?: boolean; left: MetricQuery; right: MetricQuery }
+  | { kind: 'binary'; op: BinaryOp; bool?: boolean; matching?: VectorMatching; left: MetricQuery; right: MetricQuery }
   /** `label_replace(expr, "dst", "replacement", "src", "regex")`: regex anchored, compiled with goRegExp. */
   | { kind: 'labelReplace'; expr: MetricQuery; dst: string; replacement: string; src: string; regex: RegExp }
   | { kind: 'literal'; value: number }

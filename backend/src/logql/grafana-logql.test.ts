@@ -152,6 +152,11 @@ describe('metric queries Grafana sends', () => {
     expect(values('sum(count_over_time({job="app"} | json | drop __error__, __error_details__ [1m]))')).toEqual([[{}, 3]]);
   });
 
+  it('groups by every label of a by (...) list', () => {
+    expect(parseQuery('sum by (level, detected_level, job) (count_over_time({job="x"}[1m]))')).toMatchObject({ grouping: { labels: ['level', 'detected_level', 'job'] } });
+    expect(parseQuery('count_over_time({job="x"}[1m]) without (a, b, c)')).toMatchObject({ grouping: { without: true, labels: ['a', 'b', 'c'] } });
+  });
+
   it('level volume: detected_level is a series label (structured metadata), anomaly fields only when grouped', () => {
     expect(values('sum by (level, detected_level) (count_over_time({job=~".+"} | drop __error__ [1m]))')).toEqual([
       [{ detected_level: 'info' }, 3],
@@ -178,6 +183,33 @@ describe('metric queries Grafana sends', () => {
     expect(values(`${all} unless ${app}`)).toEqual([[{ job: 'web' }, 1]]);
     expect(values(`${app} or ${all}`)).toEqual([[{ job: 'app' }, 3], [{ job: 'web' }, 1]]);
     expect(values(`${all} > 2 or ${all} == 1`)).toEqual([[{ job: 'app' }, 3], [{ job: 'web' }, 1]]); // or binds loosest
+  });
+
+  it('vector matching: on(), ignoring(), group_left(), group_right()', () => {
+    const byLevel = 'sum by (job, detected_level) (count_over_time({job=~".+"}[1m]))';
+    const byJob = 'sum by (job) (count_over_time({job=~".+"}[1m]))';
+    // the share of each level in its job (many-to-one)
+    expect(values(`${byLevel} / on(job) group_left ${byJob}`)).toEqual([
+      [{ job: 'app', detected_level: 'info' }, 2 / 3],
+      [{ job: 'app', detected_level: 'error' }, 1 / 3],
+      [{ job: 'web', detected_level: 'info' }, 1],
+    ]);
+    expect(values(`${byJob} / on(job) group_right ${byLevel}`)).toEqual([
+      [{ job: 'app', detected_level: 'info' }, 3 / 2],
+      [{ job: 'app', detected_level: 'error' }, 3],
+      [{ job: 'web', detected_level: 'info' }, 1],
+    ]);
+    // one-to-one on a reduced signature; the result keeps the matching labels only
+    expect(values(`sum by (job, env) (label_replace(${byJob}, "env", "prod", "job", ".*")) - ignoring(env) ${byJob}`)).toEqual([
+      [{ job: 'app' }, 0],
+      [{ job: 'web' }, 0],
+    ]);
+    expect(() => at(`${byLevel} / on(job) ${byJob}`)).toThrow(/many-to-one matching must be explicit/);
+    expect(values(`${byLevel} and on(job) ${byJob} > 2`)).toEqual([
+      [{ job: 'app', detected_level: 'info' }, 2],
+      [{ job: 'app', detected_level: 'error' }, 1],
+    ]);
+    expect(() => parseQuery(`${byJob} and on(job) group_left ${byJob}`)).toThrow(/no grouping allowed/);
   });
 
   it('absent_over_time, first/last/stddev, rate over unwrap, rate_counter', () => {

@@ -1,5 +1,16 @@
 import { streamKey, type Labels } from '../stream.js';
-import { isAnomalyField, PipelineError, type BinaryOp, type CompareOp, type Grouping, type LogQuery, type MetricQuery, type UnwrapConversion } from './ast.js';
+import {
+  isAnomalyField,
+  PipelineError,
+  UnsupportedQuery,
+  type BinaryOp,
+  type CompareOp,
+  type Grouping,
+  type LogQuery,
+  type MetricQuery,
+  type UnwrapConversion,
+  type VectorMatching,
+} from './ast.js';
 import { holdsFor, labelOf, type Row } from './stages.js';
 
 export interface Sample {
@@ -55,7 +66,7 @@ export function evaluateAt(q: MetricQuery, t: bigint, input: MetricInput, prepar
       return { kind: 'vector', samples: vectorAggregate(q.op, samples, q.grouping, q.param) };
     }
     case 'binary':
-      return binary(q.op, q.bool ?? false, evaluateAt(q.left, t, input, prepared), evaluateAt(q.right, t, input, prepared));
+      return binary(q.op, q.bool ?? false, evaluateAt(q.left, t, input, prepared), evaluateAt(q.right, t, input, prepared), q.matching);
     case 'labelReplace': {
       const inner = evaluateAt(q.expr, t, input, prepared);
       const samples = inner.kind === 'scalar' ? [{ labels: {}, value: inner.value }] : inner.samples;
@@ -280,8 +291,8 @@ const COMPARISONS = new Set<BinaryOp>(['==', '!=', '>', '>=', '<', '<=']);
  * Arithmetic and comparisons as Prometheus / Loki do them: a comparison without `bool` filters (keeps the vector
  * side's sample, value unchanged); with `bool` it yields 0 or 1 for every pair. Two vectors match on equal labels.
  */
-function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant): Instant {
-  if (op === 'and' || op === 'or' || op === 'unless') return setOperation(op, left, right);
+function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant, matching?: VectorMatching): Instant {
+  if (op === 'and' || op === 'or' || op === 'unless') return setOperation(op, left, right, matching);
   const compare = COMPARISONS.has(op);
   const apply = (a: number, b: number, keep: number): number | undefined => {
     if (!compare) return arithmetic(op, a, b);
@@ -298,25 +309,64 @@ function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant): Ins
     for (const s of (left as { samples: Sample[] }).samples) push(samples, s.labels, apply(s.value, right.value, s.value));
   } else if (left.kind === 'scalar') {
     for (const s of right.samples) push(samples, s.labels, apply(left.value, s.value, s.value));
-  } else {
+  } else if (!matching) {
     const byKey = new Map(right.samples.map((s) => [streamKey(s.labels), s]));
     for (const s of left.samples) {
       const match = byKey.get(streamKey(s.labels));
       if (match) push(samples, s.labels, apply(s.value, match.value, s.value));
     }
+  } else {
+    // Prometheus' vector matching: the "one" side by signature; the result keeps the "many" side's labels (one-to-one:
+    // reduced to the `on` labels, or without the `ignoring` ones) plus, with group_x, the included labels of the one side
+    const sig = (labels: Labels) => streamKey(matchingLabels(labels, matching));
+    const manyIsLeft = matching.group !== 'right';
+    const [many, one] = manyIsLeft ? [left.samples, right.samples] : [right.samples, left.samples];
+    const ones = new Map<string, Sample>();
+    for (const s of one) {
+      const key = sig(s.labels);
+      if (ones.has(key)) throw new UnsupportedQuery(`found duplicate series for the match group ${key} on the ${manyIsLeft ? 'right' : 'left'} hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side`);
+      ones.set(key, s);
+    }
+    const seen = new Set<string>();
+    for (const s of many) {
+      const match = ones.get(sig(s.labels));
+      if (!match) continue;
+      let labels: Labels;
+      if (!matching.group) {
+        labels = matchingLabels(s.labels, matching);
+        if (seen.has(streamKey(labels))) throw new UnsupportedQuery('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+        seen.add(streamKey(labels));
+      } else {
+        labels = { ...s.labels };
+        for (const name of matching.include) {
+          if (match.labels[name] !== undefined && match.labels[name] !== '') labels[name] = match.labels[name];
+          else delete labels[name];
+        }
+      }
+      const [a, b] = manyIsLeft ? [s.value, match.value] : [match.value, s.value];
+      push(samples, labels, apply(a, b, a));
+    }
   }
   return { kind: 'vector', samples };
 }
 
+/** The labels two samples are matched on: `on(...)` keeps those, `ignoring(...)` drops them. */
+function matchingLabels(labels: Labels, matching: VectorMatching | undefined): Labels {
+  if (!matching) return labels;
+  if (matching.on) return Object.fromEntries(matching.labels.filter((k) => labels[k] !== undefined).map((k) => [k, labels[k]]));
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => !matching.labels.includes(k)));
+}
+
 /** `and`: left samples with a match on the right; `unless`: without one; `or`: left, then right samples not on the left. */
-function setOperation(op: 'and' | 'or' | 'unless', left: Instant, right: Instant): Instant {
+function setOperation(op: 'and' | 'or' | 'unless', left: Instant, right: Instant, matching?: VectorMatching): Instant {
   const samples = (i: Instant) => (i.kind === 'scalar' ? [{ labels: {}, value: i.value }] : i.samples);
   const [l, r] = [samples(left), samples(right)];
-  const rightKeys = new Set(r.map((s) => streamKey(s.labels)));
-  if (op === 'and') return { kind: 'vector', samples: l.filter((s) => rightKeys.has(streamKey(s.labels))) };
-  if (op === 'unless') return { kind: 'vector', samples: l.filter((s) => !rightKeys.has(streamKey(s.labels))) };
-  const leftKeys = new Set(l.map((s) => streamKey(s.labels)));
-  return { kind: 'vector', samples: [...l, ...r.filter((s) => !leftKeys.has(streamKey(s.labels)))] };
+  const sig = (s: Sample) => streamKey(matchingLabels(s.labels, matching));
+  const rightKeys = new Set(r.map(sig));
+  if (op === 'and') return { kind: 'vector', samples: l.filter((s) => rightKeys.has(sig(s))) };
+  if (op === 'unless') return { kind: 'vector', samples: l.filter((s) => !rightKeys.has(sig(s))) };
+  const leftKeys = new Set(l.map(sig));
+  return { kind: 'vector', samples: [...l, ...r.filter((s) => !leftKeys.has(sig(s)))] };
 }
 
 function compareValues(a: number, op: CompareOp, b: number): boolean {

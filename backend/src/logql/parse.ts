@@ -11,6 +11,7 @@ import {
   type BinaryOp,
   type LabelFormatOp,
   type UnwrapConversion,
+  type VectorMatching,
   type CompareOp,
   type Grouping,
   type LabelPredicate,
@@ -408,13 +409,13 @@ class Walker {
    */
   private binary(node: SyntaxNode): MetricQuery {
     const operands: MetricQuery[] = [];
-    const ops: { op: BinaryOp; bool: boolean }[] = [];
+    const ops: { op: BinaryOp; bool: boolean; matching?: VectorMatching }[] = [];
     this.flatten(node, operands, ops);
     let i = 0;
     const climb = (minPrecedence: number): MetricQuery => {
       let left = operands[i];
       while (i < ops.length && PRECEDENCE[ops[i].op] >= minPrecedence) {
-        const { op, bool } = ops[i++];
+        const { op, bool, matching } = ops[i++];
         const right = climb(op === '^' ? PRECEDENCE[op] : PRECEDENCE[op] + 1);
         if (PRECEDENCE[op] === 3 && !bool && left.kind === 'literal' && right.kind === 'literal') {
           throw new UnsupportedQuery('comparisons between scalars must use BOOL modifier');
@@ -422,14 +423,14 @@ class Walker {
         if (PRECEDENCE[op] <= 2 && (left.kind === 'literal' || right.kind === 'literal')) {
           throw new UnsupportedQuery(`unexpected literal for ${left.kind === 'literal' ? 'left' : 'right'} side of logical/set binary operation (${op})`);
         }
-        left = { kind: 'binary', op, left, right, ...(bool ? { bool } : {}) };
+        left = { kind: 'binary', op, left, right, ...(bool ? { bool } : {}), ...(matching ? { matching } : {}) };
       }
       return left;
     };
     return climb(1);
   }
 
-  private flatten(node: SyntaxNode, operands: MetricQuery[], ops: { op: BinaryOp; bool: boolean }[]) {
+  private flatten(node: SyntaxNode, operands: MetricQuery[], ops: { op: BinaryOp; bool: boolean; matching?: VectorMatching }[]) {
     const kids = children(node);
     const sides = kids.filter((k) => k.name === 'Expr');
     const opNode = kids.find((k) => k.name in ARITHMETIC || k.name in BINARY_COMPARE || k.name in SET_OPS);
@@ -439,12 +440,13 @@ class Walker {
       throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^), comparisons (== != > >= < <=, with or without bool) and and/or/unless between metric expressions are supported');
     }
     const modifiers = modifier ? children(modifier) : [];
-    if (modifiers.some((m) => m.name !== 'Bool')) throw unsupported(modifier!, this.text, 'on(), ignoring(), group_left() and group_right() are not supported');
     const op = ARITHMETIC[opNode.name] ?? BINARY_COMPARE[opNode.name] ?? SET_OPS[opNode.name];
-    const bool = modifiers.length > 0;
+    const bool = modifiers.some((m) => m.name === 'Bool');
+    const matching = this.matching(modifiers);
+    if (matching?.group && op in { and: 1, or: 1, unless: 1 }) throw new UnsupportedQuery(`no grouping allowed for "${op}" operation`);
     if (bool && !(opNode.name in BINARY_COMPARE)) throw new UnsupportedQuery('bool modifier can only be used on comparison operators');
     sides.forEach((side, n) => {
-      if (n === 1) ops.push({ op, bool });
+      if (n === 1) ops.push({ op, bool, matching });
       const metric = side.firstChild?.name === 'MetricExpr' ? side.firstChild : null;
       const chained = metric && children(metric).length === 1 && metric.firstChild?.name === 'BinOpExpr' ? metric.firstChild : null;
       if (chained) return this.flatten(chained, operands, ops);
@@ -454,11 +456,27 @@ class Walker {
     });
   }
 
+  /** `on(...)` / `ignoring(...)`, then maybe `group_left(...)` / `group_right(...)`, of a binary operator. */
+  private matching(modifiers: SyntaxNode[]): VectorMatching | undefined {
+    const onOrIgnoring = modifiers.find((m) => m.name === 'OnOrIgnoringModifier');
+    const group = modifiers.find((m) => m.name === 'GroupLeft' || m.name === 'GroupRight');
+    if (!onOrIgnoring && !group) return undefined;
+    const names = (n: SyntaxNode | null | undefined) => (n ? collect(n, 'LabelName').map((l) => this.textOf(l)) : []);
+    const groupIndex = group ? modifiers.indexOf(group) : -1;
+    return {
+      on: onOrIgnoring?.getChild('On') !== null && onOrIgnoring !== undefined,
+      labels: names(onOrIgnoring?.getChild('GroupingLabels')),
+      group: group ? (group.name === 'GroupLeft' ? 'left' : 'right') : undefined,
+      include: groupIndex >= 0 && modifiers[groupIndex + 1]?.name === 'GroupingLabels' ? names(modifiers[groupIndex + 1]) : [],
+    };
+  }
+
   private grouping(node: SyntaxNode): Grouping {
     const labels = node.getChild('Labels');
     return {
       without: node.getChild('Without') !== null,
-      labels: labels ? labels.getChildren('Identifier').map((i) => this.textOf(i)) : [],
+      // the grammar nests a list (Labels > Labels > Identifier): every Identifier below, in order
+      labels: labels ? collect(labels, 'Identifier').map((i) => this.textOf(i)) : [],
     };
   }
 

@@ -350,7 +350,7 @@ describe('Explore and alert rules', () => {
       ['{service_name="web"} | decolorize', 'decolorize'],
       ['sort(sum(rate({service_name="web"}[1m])))', 'sort'],
       ['{service_name="web"} | pattern "<ip> <_>"', 'pattern'],
-      ['vector(1) + on(x) vector(1)', 'on()'],
+      ['{service_name="web"} | regexp "(?P<ip>\\\\S+)"', 'regexp'],
     ]) {
       const res = await grafanaRange(query);
       expect(res.status, query).toBe(400);
