@@ -176,6 +176,11 @@ describe('metric queries Grafana sends', () => {
     expect(() => parseQuery('1 == 1')).toThrow(UnsupportedQuery);
   });
 
+  it('stddev and stdvar across series', () => {
+    expect(values('stdvar(sum by (job) (count_over_time({job=~".+"}[1m])))')).toEqual([[{}, 1]]); // 3 and 1
+    expect(values('stddev by (detected_level) (count_over_time({job=~".+"}[1m]))')).toEqual([[{ detected_level: 'info' }, 0.5], [{ detected_level: 'error' }, 0]]);
+  });
+
   it('set operators and, or, unless match on label sets', () => {
     const app = 'sum by (job) (count_over_time({job="app"}[1m]))';
     const all = 'sum by (job) (count_over_time({job=~".+"}[1m]))';

@@ -269,6 +269,8 @@ function vectorAggregate(op: Extract<MetricQuery, { kind: 'aggregate' }>['op'], 
       case 'min': out.push({ labels, value: values.reduce((a, b) => Math.min(a, b), Infinity) }); break;
       case 'max': out.push({ labels, value: values.reduce((a, b) => Math.max(a, b), -Infinity) }); break;
       case 'count': out.push({ labels, value: values.length }); break;
+      case 'stddev': out.push({ labels, value: Math.sqrt(variance(values)) }); break;
+      case 'stdvar': out.push({ labels, value: variance(values) }); break;
       case 'topk':
       case 'bottomk': {
         const sorted = [...members].sort((a, b) => (op === 'topk' ? b.value - a.value : a.value - b.value));
