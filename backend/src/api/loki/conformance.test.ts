@@ -240,6 +240,8 @@ describe('Logs Drilldown', () => {
     // value pickers
     const values = await http('/loki/api/v1/detected_field/anomaly_severity/values', { query: '{service_name="web"}', ...RANGE, limit: '1000' });
     expect(values.body.values).toEqual([...new Set(rows.map((r) => r.labels.anomaly_severity))].sort());
+    const durations = await http('/loki/api/v1/detected_field/duration/values', { query: '{service_name="checkout"}', ...RANGE, limit: '1000' });
+    expect(durations.body.values).toEqual(['100ms', '200ms', '300ms', '400ms', '500ms', '600ms', '700ms']); // a JSON field, no parser in the query
     const levels = await http('/loki/api/v1/detected_field/detected_level/values', { ...RANGE, limit: '1000' }); // no query: every stream
     expect(levels.body.values).toEqual(['error', 'info', 'warn']);
   });

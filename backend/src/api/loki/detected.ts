@@ -41,6 +41,12 @@ export function detectFields(rows: readonly Row[]): DetectedField[] {
     .map(([label, f]) => ({ label, type: f.type, cardinality: f.values.size, parsers: f.parsers ? [...f.parsers] : null, jsonPath: f.jsonPath }));
 }
 
+/** The fields a line holds as detected_fields finds them: a JSON object's leaves, or a logfmt line's pairs. */
+export function lineFields(line: string): Map<string, string> {
+  if (line.trimStart().startsWith('{')) return new Map([...jsonFields(line.trimStart())].map(([k, v]) => [k, v.value]));
+  return strictLogfmt(line);
+}
+
 /** Loki's determineType (pkg/querier/queryrange/detected.go): the first of these parses that accepts the value. */
 export function determineType(value: string): DetectedField['type'] {
   if (/^[+-]?\d+$/.test(value) && Number.isSafeInteger(Number(value))) return 'int';

@@ -13,7 +13,7 @@ import { indexFor, runLogQuery, runMetricQuery, scoredRows } from './execute.js'
 import { instantData, lokiPattern, matrixData, seconds, stats, streamsData } from './format.js';
 import { BadRequest, checkLogLimit, instantParams, parseStep, queryText, rangeParams, requestParams, windowParams } from './params.js';
 import { readOf, streamsOf } from './streams.js';
-import { detectFields } from './detected.js';
+import { detectFields, lineFields } from './detected.js';
 import { SERVICE_NAME_LABELS } from '../../logql/derived.js';
 import { allLabels } from '../../logql/stages.js';
 
@@ -181,7 +181,8 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const { rows } = await runLogQuery(ctx, log, { start, end }, { limit: lineLimit, direction: 'backward', detector });
     const values = new Set<string>();
     for (const row of rows) {
-      const value = allLabels(row)[name];
+      // a label of the line (stream, structured metadata, parsed by the query), else a field of its JSON / logfmt
+      const value = allLabels(row)[name] ?? lineFields(row.line).get(name);
       if (value !== undefined && value !== '') values.add(value);
     }
     return c.json({ values: [...values].sort(), limit: lineLimit });
