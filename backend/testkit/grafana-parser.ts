@@ -39,10 +39,14 @@ export interface LogRow {
   line: string;
 }
 
-export type ParsedResponse =
+export type ParsedResponse = (
   | { kind: 'error'; error: string }
   | { kind: 'matrix' | 'vector' | 'scalar'; frames: SampleFrame[] }
-  | { kind: 'streams'; categorized: boolean; rows: LogRow[] };
+  | { kind: 'streams'; categorized: boolean; rows: LogRow[] }
+) & {
+  /** The root `warnings` (and `infos`), which Grafana attaches to the frames as notices. */
+  warnings?: string[];
+};
 
 type Json = unknown;
 
@@ -61,6 +65,7 @@ export function parseLokiResponse(body: string): ParsedResponse {
   let errorType = '';
   let error = '';
   let result: ParsedResponse | undefined;
+  const warnings: string[] = [];
   for (const [key, value] of Object.entries(doc)) {
     switch (key) {
       case 'status':
@@ -75,11 +80,16 @@ export function parseLokiResponse(body: string): ParsedResponse {
       case 'errorType':
         errorType = str(value, 'errorType');
         break;
+      case 'warnings':
+      case 'infos':
+        // readAnnotations: an array of strings (other elements skipped); anything else is no notice
+        if (Array.isArray(value)) for (const w of value) if (typeof w === 'string') warnings.push(w);
+        break;
     }
   }
   if (status === 'error') return { kind: 'error', error: `${errorType}: ${error}` };
   if (!result) throw new GrafanaParseError('no data');
-  return result;
+  return warnings.length > 0 ? { ...result, warnings } : result;
 }
 
 function readData(data: Json): ParsedResponse {

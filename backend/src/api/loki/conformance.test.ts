@@ -42,6 +42,8 @@ let server: RunningServer;
 let lines: string[];
 /** The JSON app stream: a level field on every line. */
 let appLines: string[];
+/** A stream routed to a model that is not trained. */
+const batchLines = [JSON.stringify({ time: new Date(T0 + 1000).toISOString(), msg: 'batch run' })];
 
 beforeAll(async () => {
   tc = await testContext(
@@ -51,8 +53,11 @@ beforeAll(async () => {
         file: [
           { path: 'logs/access*.log', labels: { job: 'web' } },
           { path: 'logs/app*.log', labels: { app: 'checkout', job: 'app' } },
+          // routed to a model that is not trained, as npm start's anomalog.yaml does for a stream it cannot score yet
+          { path: 'logs/batch*.log', labels: { job: 'batch' } },
         ],
       },
+      streams: [{ selector: '{job="batch"}', model: 'batch' }],
     },
   );
   // 600 lines over about 50 minutes (0.2 requests a second), 15% in incidents
@@ -64,6 +69,7 @@ beforeAll(async () => {
   mkdirSync(join(tc.dir, 'logs'));
   writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.join('\n')}\n`);
   writeFileSync(join(tc.dir, 'logs', 'app.log'), `${appLines.join('\n')}\n`);
+  writeFileSync(join(tc.dir, 'logs', 'batch.log'), `${batchLines.join('\n')}\n`);
   server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });
 }, 120_000);
 afterAll(async () => {
@@ -167,6 +173,7 @@ describe('Logs Drilldown', () => {
     expect(volume.status).toBe(200);
     const bytes = (ls: string[]) => String(ls.reduce((n, l) => n + Buffer.byteLength(l), 0));
     expect(volume.body.data.result.map((r: Json) => [r.metric, r.value[1]]).sort((a: Json, b: Json) => a[0].service_name.localeCompare(b[0].service_name))).toEqual([
+      [{ service_name: 'batch' }, bytes(batchLines)],
       [{ service_name: 'checkout' }, bytes(appLines)],
       [{ service_name: 'web' }, bytes(lines)],
     ]);
@@ -341,7 +348,7 @@ describe('Explore and alert rules', () => {
     const labels = await http('/loki/api/v1/labels', RANGE);
     expect(labels.body.data).toEqual(['app', 'filename', 'job', 'service_name']);
     expect((await http('/loki/api/v1/labels', { start: NS(T0 - 2 * HOUR), end: NS(T0 - HOUR) })).body.data).toEqual([]);
-    expect((await http('/loki/api/v1/label/service_name/values', RANGE)).body.data).toEqual(['checkout', 'web']);
+    expect((await http('/loki/api/v1/label/service_name/values', RANGE)).body.data).toEqual(['batch', 'checkout', 'web']);
     expect((await http('/loki/api/v1/label/job/values', { start: NS(T0 + 2 * HOUR), end: NS(T0 + 3 * HOUR) })).body.data).toEqual([]);
     const detected = await http('/loki/api/v1/detected_labels', { query: '{service_name=~".+"}', start: NS(T0 - 2 * HOUR), end: NS(T0 - HOUR) });
     expect(detected.body.detectedLabels).toEqual([]);
@@ -359,6 +366,17 @@ describe('Explore and alert rules', () => {
       expect(res.body).toMatchObject({ status: 'error', errorType: 'bad_data' });
       expect(res.body.error, query).toContain(construct);
     }
+  });
+
+  it('leaves out a stream no model scores, with a warning Grafana shows; alone it answers 503', async () => {
+    const all = await grafanaRange('sum by (job) (count_over_time({job=~".+"}[1h]))');
+    expect(all.status).toBe(200);
+    expect(framesOf(all.parsed).map((f) => f.labels.job).sort()).toEqual(['app', 'web']);
+    expect(all.parsed.warnings).toEqual(['stream {job="batch", filename="' + join(tc.dir, 'logs', 'batch.log') + '"} left out: no model named "batch" is loaded']);
+    const alone = await grafanaRange('{job="batch"}');
+    expect(alone.status).toBe(503);
+    expect((alone.parsed as { error: string }).error).toMatch(/^unavailable: no model named "batch"/);
+    expect((await http('/loki/api/v1/label/job/values', RANGE)).body.data).toEqual(['app', 'batch', 'web']);
   });
 
   it('the provisioned dashboard and alert rules return data with the stream variable at All', async () => {

@@ -55,17 +55,18 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const q = parseQuery(p.query);
     const loki = upstream(q);
     if (loki) return c.json(await loki.get('/loki/api/v1/query_range', Object.fromEntries(params)));
+    const warnings = new Set<string>();
     if (q.kind === 'log') {
       checkLogLimit(p.limit, limits);
-      const { rows, scanned } = await runLogQuery(ctx, q, { start: p.start, end: p.end }, { ...p, detector });
+      const { rows, scanned } = await runLogQuery(ctx, q, { start: p.start, end: p.end }, { ...p, detector, warnings });
       const stat = stats(scanned, bytesOf(rows), rows.length, (performance.now() - started) / 1000);
-      return c.json({ status: 'success', data: streamsData(rows, categorizes(c), stat) });
+      return c.json({ status: 'success', data: streamsData(rows, categorizes(c), stat), ...warned(warnings) });
     }
     const steps: bigint[] = [];
     for (let t = p.start; t <= p.end; t += p.step) steps.push(t);
-    const run = await runMetricQuery(ctx, q, steps, detector);
+    const run = await runMetricQuery(ctx, q, steps, detector, warnings);
     const series = run.evaluate();
-    return c.json({ status: 'success', data: matrixData(series, stats(run.scanned, 0, series.length, (performance.now() - started) / 1000)) });
+    return c.json({ status: 'success', data: matrixData(series, stats(run.scanned, 0, series.length, (performance.now() - started) / 1000)), ...warned(warnings) });
   }));
 
   app.on(['GET', 'POST'], '/loki/api/v1/query', handle(async (c, params, detector) => {
@@ -77,8 +78,9 @@ export function lokiRoutes(ctx: AppContext): Hono {
     }
     const loki = upstream(q);
     if (loki) return c.json(await loki.get('/loki/api/v1/query', Object.fromEntries(params)));
-    const run = await runMetricQuery(ctx, q, [p.time], detector);
-    return c.json({ status: 'success', data: instantData(run.at(p.time), p.time, stats(run.scanned, 0, 1, (performance.now() - started) / 1000)) });
+    const warnings = new Set<string>();
+    const run = await runMetricQuery(ctx, q, [p.time], detector, warnings);
+    return c.json({ status: 'success', data: instantData(run.at(p.time), p.time, stats(run.scanned, 0, 1, (performance.now() - started) / 1000)), ...warned(warnings) });
   }));
 
   /**
@@ -256,6 +258,9 @@ export function lokiRoutes(ctx: AppContext): Hono {
 
 const categorizes = (c: Context) =>
   (c.req.header('X-Loki-Response-Encoding-Flags') ?? '').split(',').some((f) => f.trim() === 'categorize-labels');
+
+/** Loki's top-level `warnings` (Grafana's parser reads them into frame notices), when there are any. */
+const warned = (warnings: ReadonlySet<string>) => (warnings.size > 0 ? { warnings: [...warnings] } : {});
 
 const bytesOf = (rows: readonly { line: string }[]) => rows.reduce((n, r) => n + Buffer.byteLength(r.line), 0);
 const total = (samples: number[][]) => samples.reduce((n, [, v]) => n + v, 0);
