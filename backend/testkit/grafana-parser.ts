@@ -210,6 +210,9 @@ function readStreams(result: Json, categorized: boolean): LogRow[] {
           }
           rows.push({ labels: merged, types, ts, timeMs: timeFromLokiString(ts), line });
         }
+      } else {
+        // readStream / readCategorizedStream have no default case: another key's value is never consumed
+        throw new GrafanaParseError(`stream: unexpected key "${key}"`);
       }
     }
   }
