@@ -60,7 +60,7 @@ export type RangeOp =
   | 'absent_over_time'
   | 'rate_counter';
 
-export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'stddev' | 'stdvar' | 'topk' | 'bottomk';
+export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'stddev' | 'stdvar' | 'topk' | 'bottomk' | 'sort' | 'sort_desc';
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^';
 /** Binary operators between metric expressions: arithmetic, comparison (with or without `bool`), set operators. */
 export type BinaryOp = ArithmeticOp | CompareOp | SetOp;

@@ -176,6 +176,11 @@ describe('metric queries Grafana sends', () => {
     expect(() => parseQuery('1 == 1')).toThrow(UnsupportedQuery);
   });
 
+  it('sort and sort_desc order an instant vector by value', () => {
+    expect(values('sort_desc(sum by (job) (count_over_time({job=~".+"}[1m])))')).toEqual([[{ job: 'app' }, 3], [{ job: 'web' }, 1]]);
+    expect(values('sort(sum by (job) (count_over_time({job=~".+"}[1m])))')).toEqual([[{ job: 'web' }, 1], [{ job: 'app' }, 3]]);
+  });
+
   it('stddev and stdvar across series', () => {
     expect(values('stdvar(sum by (job) (count_over_time({job=~".+"}[1m])))')).toEqual([[{}, 1]]); // 3 and 1
     expect(values('stddev by (detected_level) (count_over_time({job=~".+"}[1m]))')).toEqual([[{ detected_level: 'info' }, 0.5], [{ detected_level: 'error' }, 0]]);

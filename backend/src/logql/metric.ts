@@ -252,6 +252,9 @@ function overTime(op: Extract<MetricQuery, { kind: 'range' }>['op'], values: num
 }
 
 function vectorAggregate(op: Extract<MetricQuery, { kind: 'aggregate' }>['op'], samples: Sample[], grouping: Grouping | undefined, param?: number): Sample[] {
+  // sort / sort_desc keep every sample, ordered by value (an instant query's vector keeps that order)
+  if (op === 'sort') return [...samples].sort((a, b) => a.value - b.value);
+  if (op === 'sort_desc') return [...samples].sort((a, b) => b.value - a.value);
   const groups = new Map<string, { labels: Labels; members: Sample[] }>();
   for (const s of samples) {
     const labels = grouping ? group(s.labels, grouping) : {};

@@ -55,7 +55,7 @@ const UNWRAP_OPS = new Set<RangeOp>([
 ]);
 const UNWRAP_OPTIONAL = new Set<RangeOp>(['rate', 'absent_over_time']);
 const CONVERSIONS: Record<string, UnwrapConversion> = { DurationConv: 'duration', DurationSecondsConv: 'duration_seconds', BytesConv: 'bytes' };
-const VECTOR_OPS: Record<string, VectorOp> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Stddev: 'stddev', Stdvar: 'stdvar', Topk: 'topk', Bottomk: 'bottomk' };
+const VECTOR_OPS: Record<string, VectorOp> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Stddev: 'stddev', Stdvar: 'stdvar', Topk: 'topk', Bottomk: 'bottomk', Sort: 'sort', Sort_Desc: 'sort_desc' };
 const ARITHMETIC: Record<string, ArithmeticOp> = { Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^' };
 /** LogQL's (PromQL's) precedence: `^`, then `* / %`, then `+ -`, then the comparisons, then `and unless`, then `or`. */
 const PRECEDENCE: Record<BinaryOp, number> = {
@@ -393,6 +393,7 @@ class Walker {
     if (!expr) throw new UnsupportedQuery(`${op}(...) needs a metric expression, like ${op}(count_over_time({job="web"}[5m]))`);
     const param = node.getChild('Number');
     if ((op === 'topk' || op === 'bottomk') && !param) throw new UnsupportedQuery(`${op} needs a count, like ${op}(5, ...)`);
+    if ((op === 'sort' || op === 'sort_desc') && node.getChild('Grouping')) throw new UnsupportedQuery(`${op} does not take by or without`);
     const grouping = node.getChild('Grouping');
     return {
       kind: 'aggregate',

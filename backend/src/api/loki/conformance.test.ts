@@ -357,7 +357,7 @@ describe('Explore and alert rules', () => {
   it('answers what stays unsupported with 400 in Loki\'s error shape, naming the construct', async () => {
     for (const [query, construct] of [
       ['{service_name="web"} | decolorize', 'decolorize'],
-      ['sort(sum(rate({service_name="web"}[1m])))', 'sort'],
+      ['{service_name="web"} | logfmt | took > 250ms', 'duration/bytes label filter'],
       ['{service_name="web"} | pattern "<ip> <_>"', 'pattern'],
       ['{service_name="web"} | regexp "(?P<ip>\\\\S+)"', 'regexp'],
     ]) {

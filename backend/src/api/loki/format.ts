@@ -67,9 +67,10 @@ export function matrixData(series: readonly Series[], stat: ReturnType<typeof st
   };
 }
 
-export function instantData(value: Instant, t: bigint, stat: ReturnType<typeof stats>) {
+/** An instant vector, ordered by labels, or as it is when the query ends in sort / sort_desc (`ordered`). */
+export function instantData(value: Instant, t: bigint, stat: ReturnType<typeof stats>, ordered = false) {
   if (value.kind === 'scalar') return { resultType: 'scalar', result: [seconds(t), formatValue(value.value)], stats: stat };
-  const sorted = [...value.samples].sort((a, b) => (streamKey(a.labels) < streamKey(b.labels) ? -1 : 1));
+  const sorted = ordered ? value.samples : [...value.samples].sort((a, b) => (streamKey(a.labels) < streamKey(b.labels) ? -1 : 1));
   return {
     resultType: 'vector',
     result: sorted.map((s) => ({ metric: s.labels, value: [seconds(t), formatValue(s.value)] })),

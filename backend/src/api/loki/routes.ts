@@ -80,7 +80,8 @@ export function lokiRoutes(ctx: AppContext): Hono {
     if (loki) return c.json(await loki.get('/loki/api/v1/query', Object.fromEntries(params)));
     const warnings = new Set<string>();
     const run = await runMetricQuery(ctx, q, [p.time], detector, warnings);
-    return c.json({ status: 'success', data: instantData(run.at(p.time), p.time, stats(run.scanned, 0, 1, (performance.now() - started) / 1000)), ...warned(warnings) });
+    const ordered = q.kind === 'aggregate' && (q.op === 'sort' || q.op === 'sort_desc');
+    return c.json({ status: 'success', data: instantData(run.at(p.time), p.time, stats(run.scanned, 0, 1, (performance.now() - started) / 1000), ordered), ...warned(warnings) });
   }));
 
   /**
