@@ -41,7 +41,9 @@ export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
 export type LabelPredicate =
   | { kind: 'and' | 'or'; left: LabelPredicate; right: LabelPredicate }
   | { kind: 'string'; matcher: LabelMatcher }
-  | { kind: 'number'; name: string; op: CompareOp; value: number };
+  | { kind: 'number'; name: string; op: CompareOp; value: number }
+  /** `| took > 250ms`, `| size >= 1KB`: the label read as a Go duration (seconds) or a byte size. */
+  | { kind: 'unit'; unit: 'duration' | 'bytes'; name: string; op: CompareOp; value: number };
 
 export type RangeOp =
   | 'count_over_time'

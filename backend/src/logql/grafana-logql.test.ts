@@ -60,6 +60,16 @@ describe('keep, drop, line_format, label_format', () => {
     expect(run('{job="app"} | drop pod="other"', r())?.stream).toEqual({ job: 'app', pod: 'a-1' });
   });
 
+  it('duration and bytes label filters (Drilldown\'s numeric filters on duration / bytes fields)', () => {
+    const keep = (q: string, line: string) => run(q, row(0, line, { job: 'app' })) !== undefined;
+    expect(keep('{job="app"} | logfmt | took > 250ms', 'took=1.5s')).toBe(true);
+    expect(keep('{job="app"} | logfmt | took > 250ms', 'took=100ms')).toBe(false);
+    expect(keep('{job="app"} | logfmt | took > 250ms', 'took=oops')).toBe(false);
+    expect(keep('{job="app"} | logfmt | size >= 1.5KB', 'size=2KB')).toBe(true);
+    expect(keep('{job="app"} | logfmt | size >= 1.5KB', 'size=1000')).toBe(false);
+    expect(keep('{job="app"} | logfmt | size >= 1KiB and took <= 1m', 'size=1024 took=59s')).toBe(true);
+  });
+
   it('line_format and label_format render Go templates over every label', () => {
     expect(run('{job="app"} | logfmt | line_format "{{.level | ToUpper}}: {{.msg}} ({{ .anomaly_severity }}, {{ __line__ | len }})"', r())?.line).toBe('WARN: slow (high, 29)');
     const out = run('{job="app"} | logfmt | label_format lvl=level, what="{{ printf \\"%s/%s\\" .job .pod }}", took="{{ .took | trimSuffix \\"s\\" }}"', r());

@@ -55,7 +55,6 @@ describe('parse', () => {
     ['label_replace(rate({job="web"}[5m]), "a-b", "$1", "job", "(.*)")', /invalid destination label/],
     ['label_replace(rate({job="web"}[5m]), "a", "$1", "job", "(")', /invalid regular expression/],
     ['sort by (job) (sum(rate({job="web"}[1m])))', /sort does not take by or without/],
-    ['{job="web"} | took > 1s', /unsupported LogQL: duration\/bytes label filter/],
     ['sum(rate({job="web"}[1m])) and 1', /unexpected literal for right side of logical\/set binary operation \(and\)/],
     ['{job="web"} |= ip("10.0.0.1")', /unsupported LogQL/],
     ['{job=~"("}', /bad regular expression/],

@@ -3,6 +3,7 @@ import type { SyntaxNode } from '@lezer/common';
 import type { LabelMatcher, MatchOp } from './selector.js';
 import { goRegExp, lineFilter, type LineFilter } from './line-filter.js';
 import { compilePattern } from './pattern.js';
+import { goDurationSeconds, parseBytes } from './units.js';
 import { compileTemplate, TemplateError, type Template } from './template.js';
 import {
   isAnomalyField,
@@ -272,12 +273,26 @@ class Walker {
       if (kid.name === 'LabelFilter') return this.labelFilter(kid);
       if (kid.name === 'Matcher') return { kind: 'string', matcher: this.matcher(kid) };
       if (kid.name === 'NumberFilter') return this.numberFilter(kid);
+      if (kid.name === 'UnitFilter') return this.unitFilter(kid);
       throw unsupported(kid, this.text);
     }
     const filters = kids.filter((k) => k.name === 'LabelFilter');
     if (filters.length !== 2) throw unsupported(node, this.text);
     const kind = kids.some((k) => k.name === 'Or') ? 'or' : 'and';
     return { kind, left: this.labelFilter(filters[0]), right: this.labelFilter(filters[1]) };
+  }
+
+  /** `| took > 250ms` (DurationFilter) or `| size >= 1.5KB` (BytesFilter). */
+  private unitFilter(node: SyntaxNode): LabelPredicate {
+    const inner = node.firstChild;
+    const unit = inner?.name === 'DurationFilter' ? 'duration' : inner?.name === 'BytesFilter' ? 'bytes' : undefined;
+    const opNode = inner ? children(inner).find((k) => k.name in COMPARE_OPS) : undefined;
+    const literal = inner?.getChild(unit === 'duration' ? 'Duration' : 'Bytes');
+    if (!unit || !inner || !opNode || !literal) throw unsupported(node, this.text);
+    const text = this.textOf(literal);
+    const value = unit === 'duration' ? goDurationSeconds(text) : parseBytes(text);
+    if (Number.isNaN(value)) throw new UnsupportedQuery(`parse error: invalid ${unit} "${text}"`);
+    return { kind: 'unit', unit, name: this.textOf(inner.getChild('Identifier')), op: COMPARE_OPS[opNode.name], value };
   }
 
   private numberFilter(node: SyntaxNode): LabelPredicate {

@@ -3,6 +3,7 @@ import { matchesSelector, type LabelMatcher } from './selector.js';
 import { passesLineFilters } from './line-filter.js';
 import { matchesPattern, type LinePattern } from './pattern.js';
 import { TemplateError, type Template } from './template.js';
+import { goDurationSeconds, parseBytes } from './units.js';
 import type { Labels } from '../stream.js';
 import type { CompareOp, LabelFormatOp, LabelPredicate, Stage } from './ast.js';
 
@@ -168,6 +169,11 @@ function holds(p: LabelPredicate, row: Row): boolean {
     case 'number': {
       const raw = labelOf(row, p.name);
       const value = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+      return !Number.isNaN(value) && compare(value, p.op, p.value);
+    }
+    case 'unit': {
+      const raw = labelOf(row, p.name);
+      const value = raw === undefined || raw === '' ? NaN : p.unit === 'duration' ? goDurationSeconds(raw) : parseBytes(raw);
       return !Number.isNaN(value) && compare(value, p.op, p.value);
     }
   }
