@@ -28,6 +28,10 @@ export type Stage =
   /** `| keep a, b="x"`: only the named labels stay (a matcher keeps its label only where it matches). */
   | { kind: 'keep'; names: string[]; matchers: LabelMatcher[] }
   | { kind: 'lineFormat'; template: Template }
+  /** `| pattern "<ip> - <_>"`: the named captures as parsed labels. */
+  | { kind: 'patternParser'; pattern: LinePattern }
+  /** `| decolorize`: ANSI colour sequences removed from the line. */
+  | { kind: 'decolorize' }
   /** `| label_format dst=src` (rename) or `dst="{{template}}"`. */
   | { kind: 'labelFormat'; ops: LabelFormatOp[] };
 

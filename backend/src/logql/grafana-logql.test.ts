@@ -60,6 +60,16 @@ describe('keep, drop, line_format, label_format', () => {
     expect(run('{job="app"} | drop pod="other"', r())?.stream).toEqual({ job: 'app', pod: 'a-1' });
   });
 
+  it('the pattern parser (Loki Matcher.Matches) and decolorize', () => {
+    const line = '10.1.2.3 - - [01/Jan/2026:00:00:00 +0000] "GET /api/items/7 HTTP/1.1" 200 512';
+    expect(run('{job="app"} | pattern "<ip> - - [<_>] \\"<method> <path> <_>\\" <status> <size>"', row(0, line, { job: 'app' }))?.parsed).toEqual({
+      ip: '10.1.2.3', method: 'GET', path: '/api/items/7', status: '200', size: '512',
+    });
+    expect(run('{job="app"} | pattern "GET <path> "', row(0, line, { job: 'app' }))?.parsed).toEqual({}); // a leading literal must start the line
+    expect(run('{job="app"} | pattern "<ip> <rest>" | ip="10.1.2.3"', row(0, line, { job: 'app' }))).toBeDefined();
+    expect(run('{job="app"} | decolorize', row(0, '\u001b[31mred\u001b[0m and \u001b[1;32mbold green\u001b[0m', { job: 'app' }))?.line).toBe('red and bold green');
+  });
+
   it('duration and bytes label filters (Drilldown\'s numeric filters on duration / bytes fields)', () => {
     const keep = (q: string, line: string) => run(q, row(0, line, { job: 'app' })) !== undefined;
     expect(keep('{job="app"} | logfmt | took > 250ms', 'took=1.5s')).toBe(true);

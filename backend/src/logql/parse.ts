@@ -171,6 +171,8 @@ class Walker {
           if (negate !== undefined) return this.patternFilter(f, negate);
           return { kind: 'lineFilter', filter: this.lineFilter(f) };
         });
+      case 'DecolorizeExpr':
+        return [{ kind: 'decolorize' }];
       case 'KeepLabelsExpr': {
         const { names, matchers } = this.labelList(collect(kid, 'KeepLabel'));
         return [{ kind: 'keep', names, matchers }];
@@ -189,7 +191,18 @@ class Walker {
         const format = children(kid).map((k) => k.name);
         if (format.length === 1 && format[0] === 'Json') return [{ kind: 'parser', format: 'json' }];
         if (format.length === 1 && format[0] === 'Logfmt') return [{ kind: 'parser', format: 'logfmt' }];
-        throw unsupported(kid, this.text, 'only `| json` and `| logfmt` (without parameters) are supported parsers');
+        if (format.length === 2 && format[0] === 'Pattern' && format[1] === 'String') {
+          const text = this.string(kid.getChild('String')!);
+          let pattern;
+          try {
+            pattern = compilePattern(text);
+          } catch (err) {
+            throw new UnsupportedQuery(`parse error: ${(err as Error).message}`);
+          }
+          if (!pattern.parts.some((p) => 'capture' in p && p.capture !== '_')) throw new UnsupportedQuery(`parse error: pattern "${text}": at least one capture is required`);
+          return [{ kind: 'patternParser', pattern }];
+        }
+        throw unsupported(kid, this.text, 'the supported parsers are `| json`, `| logfmt` and `| pattern "..."`');
       }
       case 'JsonExpressionParser':
       case 'LogfmtExpressionParser': {

@@ -31,6 +31,42 @@ export function compilePattern(text: string): LinePattern {
   return { text, parts };
 }
 
+/**
+ * The `| pattern "<ip> - <_> <status>"` parser: Loki's `Matcher.Matches` (same file): a leading literal must start
+ * the line; each capture runs to the first occurrence of the literal after it (to the end of the line when that is
+ * missing, or for a trailing capture). Named captures become labels; no labels when the line does not match.
+ */
+export function extractPattern(pattern: LinePattern, line: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (line.length === 0) return out;
+  let parts = pattern.parts;
+  let rest = line;
+  const first = parts[0];
+  if ('literal' in first) {
+    if (!rest.startsWith(first.literal)) return {};
+    rest = rest.slice(first.literal.length);
+    parts = parts.slice(1);
+  }
+  while (parts.length > 0) {
+    const capture = (parts[0] as { capture: string }).capture;
+    const named = capture !== '_';
+    if (parts.length === 1) {
+      if (named) out[capture] = rest;
+      return out;
+    }
+    const literal = (parts[1] as { literal: string }).literal;
+    parts = parts.slice(2);
+    const at = rest.indexOf(literal);
+    if (at === -1) {
+      if (named) out[capture] = rest;
+      return out;
+    }
+    if (named) out[capture] = rest.slice(0, at);
+    rest = rest.slice(at + literal.length);
+  }
+  return out;
+}
+
 /** Whether a line matches a pattern, with Loki's semantics (above). */
 export function matchesPattern(pattern: LinePattern, line: string): boolean {
   const { parts } = pattern;

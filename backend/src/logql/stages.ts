@@ -1,7 +1,10 @@
 import { ANOMALY_FIELDS } from '@anomalog/contract';
 import { matchesSelector, type LabelMatcher } from './selector.js';
 import { passesLineFilters } from './line-filter.js';
-import { matchesPattern, type LinePattern } from './pattern.js';
+import { extractPattern, matchesPattern, type LinePattern } from './pattern.js';
+
+/** ANSI escape sequences (colours, cursor moves), as Loki's decolorize removes them. */
+const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g;
 import { TemplateError, type Template } from './template.js';
 import { goDurationSeconds, parseBytes } from './units.js';
 import type { Labels } from '../stream.js';
@@ -61,6 +64,12 @@ export function applyStages(row: Row, stages: readonly Stage[]): Row | undefined
       }
       case 'labelFormat':
         out = labelFormat(out, stage.ops);
+        break;
+      case 'patternParser':
+        out = { ...out, parsed: { ...out.parsed, ...extractPattern(stage.pattern, out.line) } };
+        break;
+      case 'decolorize':
+        out = { ...out, line: out.line.replace(ANSI, '') };
         break;
     }
   }

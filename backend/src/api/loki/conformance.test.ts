@@ -359,9 +359,9 @@ describe('Explore and alert rules', () => {
 
   it('answers what stays unsupported with 400 in Loki\'s error shape, naming the construct', async () => {
     for (const [query, construct] of [
-      ['{service_name="web"} | decolorize', 'decolorize'],
+      ['{service_name="web"} | unpack', 'unpack'],
       ['{service_name="web"} | logfmt | addr = ip("10.0.0.0/8")', 'ip() label filter'],
-      ['{service_name="web"} | pattern "<ip> <_>"', 'pattern'],
+      ['{service_name="web"} | logfmt --keep-empty', 'logfmt --keep-empty'],
       ['{service_name="web"} | regexp "(?P<ip>\\\\S+)"', 'regexp'],
     ]) {
       const res = await grafanaRange(query);

@@ -153,7 +153,7 @@ describe('Loki contract', () => {
       expect(res.body.message).toBe(res.body.error);
       expect(res.body.message.length).toBeGreaterThan(5);
     }
-    expect((await queryRange('{job="web"} | decolorize')).body.message).toMatch(/unsupported LogQL: decolorize/);
+    expect((await queryRange('{job="web"} | unpack')).body.message).toMatch(/unsupported LogQL: `unpack`/);
     expect((await queryRange('{job="web"}', { limit: '100000' })).body.message).toMatch(/max entries limit/);
     expect((await queryRange('{job="web"}', { start: '0' })).body.message).toMatch(/time range exceeds the limit/);
     expect((await queryRange('{job="web"}', { start: RANGE.end, end: RANGE.start })).status).toBe(400);
