@@ -30,6 +30,8 @@ export type Stage =
   | { kind: 'lineFormat'; template: Template }
   /** `| pattern "<ip> - <_>"`: the named captures as parsed labels. */
   | { kind: 'patternParser'; pattern: LinePattern }
+  /** `| unpack`: a JSON line packed by promtail's pack stage: its keys become labels, `_entry` the line. */
+  | { kind: 'unpack' }
   /** `| decolorize`: ANSI colour sequences removed from the line. */
   | { kind: 'decolorize' }
   /** `| label_format dst=src` (rename) or `dst="{{template}}"`. */

@@ -67,6 +67,7 @@ describe('keep, drop, line_format, label_format', () => {
     });
     expect(run('{job="app"} | pattern "GET <path> "', row(0, line, { job: 'app' }))?.parsed).toEqual({}); // a leading literal must start the line
     expect(run('{job="app"} | pattern "<ip> <rest>" | ip="10.1.2.3"', row(0, line, { job: 'app' }))).toBeDefined();
+    expect(run('{job="app"} | unpack', row(0, '{"_entry":"the line","pod":"p-1","n":3}', { job: 'app' }))).toMatchObject({ line: 'the line', parsed: { pod: 'p-1' } });
     expect(run('{job="app"} | decolorize', row(0, '\u001b[31mred\u001b[0m and \u001b[1;32mbold green\u001b[0m', { job: 'app' }))?.line).toBe('red and bold green');
   });
 

@@ -191,6 +191,7 @@ class Walker {
         const format = children(kid).map((k) => k.name);
         if (format.length === 1 && format[0] === 'Json') return [{ kind: 'parser', format: 'json' }];
         if (format.length === 1 && format[0] === 'Logfmt') return [{ kind: 'parser', format: 'logfmt' }];
+        if (format.length === 1 && format[0] === 'Unpack') return [{ kind: 'unpack' }];
         if (format.length === 2 && format[0] === 'Pattern' && format[1] === 'String') {
           const text = this.string(kid.getChild('String')!);
           let pattern;
@@ -202,7 +203,7 @@ class Walker {
           if (!pattern.parts.some((p) => 'capture' in p && p.capture !== '_')) throw new UnsupportedQuery(`parse error: pattern "${text}": at least one capture is required`);
           return [{ kind: 'patternParser', pattern }];
         }
-        throw unsupported(kid, this.text, 'the supported parsers are `| json`, `| logfmt` and `| pattern "..."`');
+        throw unsupported(kid, this.text, 'the supported parsers are `| json`, `| logfmt`, `| pattern "..."` and `| unpack`');
       }
       case 'JsonExpressionParser':
       case 'LogfmtExpressionParser': {

@@ -68,6 +68,9 @@ export function applyStages(row: Row, stages: readonly Stage[]): Row | undefined
       case 'patternParser':
         out = { ...out, parsed: { ...out.parsed, ...extractPattern(stage.pattern, out.line) } };
         break;
+      case 'unpack':
+        out = unpack(out);
+        break;
       case 'decolorize':
         out = { ...out, line: out.line.replace(ANSI, '') };
         break;
@@ -223,6 +226,28 @@ export function parseJson(line: string): Labels {
   };
   walk(doc as Record<string, unknown>, '');
   return out;
+}
+
+/**
+ * Loki's `| unpack` (`UnpackParser`): a JSON object line's string values become parsed labels, and `_entry`, when
+ * there, becomes the line; a line that is not a JSON object gets `__error__`.
+ */
+function unpack(row: Row): Row {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(row.line);
+  } catch {
+    doc = undefined;
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { ...row, parsed: { ...row.parsed, __error__: 'JSONParserErr' } };
+  const parsed = { ...row.parsed };
+  let line = row.line;
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (typeof value !== 'string') continue;
+    if (key === '_entry') line = value;
+    else parsed[sanitize(key)] = value;
+  }
+  return { ...row, line, parsed };
 }
 
 /**

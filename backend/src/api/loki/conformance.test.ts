@@ -359,7 +359,7 @@ describe('Explore and alert rules', () => {
 
   it('answers what stays unsupported with 400 in Loki\'s error shape, naming the construct', async () => {
     for (const [query, construct] of [
-      ['{service_name="web"} | unpack', 'unpack'],
+      ['{service_name="web"} |= ip("10.0.0.0/8")', 'ip('],
       ['{service_name="web"} | logfmt | addr = ip("10.0.0.0/8")', 'ip() label filter'],
       ['{service_name="web"} | logfmt --keep-empty', 'logfmt --keep-empty'],
       ['{service_name="web"} | regexp "(?P<ip>\\\\S+)"', 'regexp'],
