@@ -2,6 +2,8 @@ import { ANOMALY_FIELDS, type AnomalyField } from '@anomalog/contract';
 import type { LabelMatcher } from './selector.js';
 import type { LineFilter } from './line-filter.js';
 import type { ScoredLine } from '../types.js';
+import type { LinePattern } from './pattern.js';
+import type { Template } from './template.js';
 
 /** The LogQL subset Anomalog evaluates. Anything outside it is refused at parse time with UnsupportedQuery. */
 export type Query = LogQuery | MetricQuery;
@@ -17,16 +19,37 @@ export interface LogQuery {
 
 export type Stage =
   | { kind: 'lineFilter'; filter: LineFilter }
-  | { kind: 'parser'; format: 'json' | 'logfmt' }
+  /** `| json`, `| logfmt`, or with extractions (`| json a="b.c[0]", d`): only the named labels, from a path (json) or key. */
+  | { kind: 'parser'; format: 'json' | 'logfmt'; extract?: { name: string; path: (string | number)[] }[] }
   | { kind: 'labelFilter'; filter: LabelPredicate }
-  | { kind: 'drop'; names: string[] };
+  | { kind: 'drop'; names: string[]; matchers?: LabelMatcher[] }
+  /** `|> "p" or "q"` (any matches) and `!> "p"` (none matches). */
+  | { kind: 'pattern'; negate: boolean; patterns: LinePattern[] }
+  /** `| keep a, b="x"`: only the named labels stay (a matcher keeps its label only where it matches). */
+  | { kind: 'keep'; names: string[]; matchers: LabelMatcher[] }
+  | { kind: 'lineFormat'; template: Template }
+  /** `| pattern "<ip> - <_>"`: the named captures as parsed labels. */
+  | { kind: 'patternParser'; pattern: LinePattern }
+  /** `| unpack`: a JSON line packed by promtail's pack stage: its keys become labels, `_entry` the line. */
+  | { kind: 'unpack' }
+  /** `| decolorize`: ANSI colour sequences removed from the line. */
+  | { kind: 'decolorize' }
+  /** `| label_format dst=src` (rename) or `dst="{{template}}"`. */
+  | { kind: 'labelFormat'; ops: LabelFormatOp[] };
+
+export type LabelFormatOp = { dst: string; rename: string } | { dst: string; template: Template };
+
+/** Conversion functions of `| unwrap`: `duration(x)`, `duration_seconds(x)` (both to seconds) and `bytes(x)`. */
+export type UnwrapConversion = 'duration' | 'duration_seconds' | 'bytes';
 
 export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
 
 export type LabelPredicate =
   | { kind: 'and' | 'or'; left: LabelPredicate; right: LabelPredicate }
   | { kind: 'string'; matcher: LabelMatcher }
-  | { kind: 'number'; name: string; op: CompareOp; value: number };
+  | { kind: 'number'; name: string; op: CompareOp; value: number }
+  /** `| took > 250ms`, `| size >= 1KB`: the label read as a Go duration (seconds) or a byte size. */
+  | { kind: 'unit'; unit: 'duration' | 'bytes'; name: string; op: CompareOp; value: number };
 
 export type RangeOp =
   | 'count_over_time'
@@ -37,10 +60,31 @@ export type RangeOp =
   | 'avg_over_time'
   | 'min_over_time'
   | 'max_over_time'
-  | 'quantile_over_time';
+  | 'quantile_over_time'
+  | 'stddev_over_time'
+  | 'stdvar_over_time'
+  | 'first_over_time'
+  | 'last_over_time'
+  | 'absent_over_time'
+  | 'rate_counter';
 
-export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'topk' | 'bottomk';
+export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'stddev' | 'stdvar' | 'topk' | 'bottomk' | 'sort' | 'sort_desc';
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^';
+/** Binary operators between metric expressions: arithmetic, comparison (with or without `bool`), set operators. */
+export type BinaryOp = ArithmeticOp | CompareOp | SetOp;
+/**
+ * `on(a, b)` / `ignoring(a, b)` (which labels two vectors match on), with `group_left(c)` / `group_right(c)` for
+ * many-to-one / one-to-many matching (copying `c` from the "one" side).
+ */
+export interface VectorMatching {
+  on: boolean;
+  labels: string[];
+  group?: 'left' | 'right';
+  include: string[];
+}
+
+/** Set operators between vectors (matching on identical label sets). */
+export type SetOp = 'and' | 'or' | 'unless';
 
 export interface Grouping {
   without: boolean;
@@ -48,15 +92,43 @@ export interface Grouping {
 }
 
 export type MetricQuery =
-  | { kind: 'range'; op: RangeOp; param?: number; log: LogQuery; rangeMs: number; offsetMs: number; unwrap?: string; grouping?: Grouping }
+  | {
+      kind: 'range';
+      op: RangeOp;
+      param?: number;
+      log: LogQuery;
+      rangeMs: number;
+      offsetMs: number;
+      unwrap?: string;
+      /** `| unwrap duration(x)` etc. */
+      conversion?: UnwrapConversion;
+      /** Label filters after `| unwrap` (`| __error__=""`). */
+      postUnwrap?: LabelPredicate[];
+      grouping?: Grouping;
+    }
   | { kind: 'aggregate'; op: VectorOp; param?: number; grouping?: Grouping; expr: MetricQuery }
-  | { kind: 'binary'; op: ArithmeticOp; left: MetricQuery; right: MetricQuery }
+  | { kind: 'binary'; op: BinaryOp; bool?: boolean; matching?: VectorMatching; left: MetricQuery; right: MetricQuery }
+  /** `label_replace(expr, "dst", "replacement", "src", "regex")`: regex anchored, compiled with goRegExp. */
+  | { kind: 'labelReplace'; expr: MetricQuery; dst: string; replacement: string; src: string; regex: RegExp }
   | { kind: 'literal'; value: number }
   | { kind: 'vector'; value: number };
 
 /** A query outside the subset, or malformed; the message says what (the API answers 400). */
 export class UnsupportedQuery extends Error {
   override name = 'UnsupportedQuery';
+}
+
+/**
+ * Loki's error for a metric query whose samples still carry `__error__` (a parser or unwrap failure nobody filtered):
+ * `pipeline error: 'SampleExtractionErr' for series: ...` (Loki `pkg/logqlmodel/error.go`, 400).
+ */
+export class PipelineError extends UnsupportedQuery {
+  override name = 'PipelineError';
+  constructor(error: string, series: string) {
+    super(
+      `pipeline error: '${error}' for series: '${series}'.\nUse a label filter to intentionally skip this error. (e.g | __error__!="${error}").\nTo skip all potential errors you can match empty errors.(e.g __error__="")\nThe label filter can also be specified after unwrap. (e.g | unwrap latency | __error__="" )`,
+    );
+  }
 }
 
 /** Whether a name is one of the anomaly fields every scored line carries (filterable like labels). */
@@ -79,7 +151,13 @@ export function touchesAnomalyFields(q: Query): boolean {
     if ('left' in p) return predicate(p.left) || predicate(p.right);
     return isAnomalyField(p.kind === 'string' ? p.matcher.name : p.name);
   };
-  const log = (l: LogQuery) => l.stages.some((s) => s.kind === 'labelFilter' && predicate(s.filter));
+  const log = (l: LogQuery) =>
+    l.stages.some(
+      (s) =>
+        (s.kind === 'labelFilter' && predicate(s.filter)) ||
+        s.kind === 'pattern' ||
+        ((s.kind === 'lineFormat' || s.kind === 'labelFormat' || s.kind === 'keep') && JSON.stringify(s).includes('anomaly_')),
+    );
   switch (q.kind) {
     case 'log':
       return true;
@@ -89,6 +167,8 @@ export function touchesAnomalyFields(q: Query): boolean {
       return (q.grouping?.labels.some(isAnomalyField) ?? false) || touchesAnomalyFields(q.expr);
     case 'binary':
       return touchesAnomalyFields(q.left) || touchesAnomalyFields(q.right);
+    case 'labelReplace':
+      return touchesAnomalyFields(q.expr) || isAnomalyField(q.src) || isAnomalyField(q.dst);
     default:
       return false;
   }
@@ -99,7 +179,7 @@ export function groupedAnomalyFields(q: Query): Set<string> {
   const out = new Set<string>();
   const walk = (m: Query) => {
     if (m.kind === 'range' || m.kind === 'aggregate') for (const l of m.grouping?.labels ?? []) if (isAnomalyField(l)) out.add(l);
-    if (m.kind === 'aggregate') walk(m.expr);
+    if (m.kind === 'aggregate' || m.kind === 'labelReplace') walk(m.expr);
     if (m.kind === 'binary') [m.left, m.right].forEach(walk);
   };
   walk(q);

@@ -2,10 +2,17 @@ import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
 import type { LabelMatcher, MatchOp } from './selector.js';
 import { goRegExp, lineFilter, type LineFilter } from './line-filter.js';
+import { compilePattern } from './pattern.js';
+import { goDurationSeconds, parseBytes } from './units.js';
+import { compileTemplate, TemplateError, type Template } from './template.js';
 import {
   isAnomalyField,
   UnsupportedQuery,
   type ArithmeticOp,
+  type BinaryOp,
+  type LabelFormatOp,
+  type UnwrapConversion,
+  type VectorMatching,
   type CompareOp,
   type Grouping,
   type LabelPredicate,
@@ -27,15 +34,62 @@ const RANGE_OPS: Record<string, RangeOp> = {
   MinOverTime: 'min_over_time',
   MaxOverTime: 'max_over_time',
   QuantileOverTime: 'quantile_over_time',
+  StddevOverTime: 'stddev_over_time',
+  StdvarOverTime: 'stdvar_over_time',
+  FirstOverTime: 'first_over_time',
+  LastOverTime: 'last_over_time',
+  AbsentOverTime: 'absent_over_time',
+  RateCounter: 'rate_counter',
 };
-const UNWRAP_OPS = new Set<RangeOp>(['sum_over_time', 'avg_over_time', 'min_over_time', 'max_over_time', 'quantile_over_time']);
-const VECTOR_OPS: Record<string, VectorOp> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Topk: 'topk', Bottomk: 'bottomk' };
+/** Loki `pkg/logql/syntax/ast.go` (RangeAggregationExpr.validate): the ops that need `| unwrap`, and those that may have it. */
+const UNWRAP_OPS = new Set<RangeOp>([
+  'sum_over_time',
+  'avg_over_time',
+  'min_over_time',
+  'max_over_time',
+  'quantile_over_time',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'first_over_time',
+  'last_over_time',
+  'rate_counter',
+]);
+const UNWRAP_OPTIONAL = new Set<RangeOp>(['rate', 'absent_over_time']);
+const CONVERSIONS: Record<string, UnwrapConversion> = { DurationConv: 'duration', DurationSecondsConv: 'duration_seconds', BytesConv: 'bytes' };
+const VECTOR_OPS: Record<string, VectorOp> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Stddev: 'stddev', Stdvar: 'stdvar', Topk: 'topk', Bottomk: 'bottomk', Sort: 'sort', Sort_Desc: 'sort_desc' };
 const ARITHMETIC: Record<string, ArithmeticOp> = { Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^' };
-const PRECEDENCE: Record<ArithmeticOp, number> = { '+': 1, '-': 1, '*': 2, '/': 2, '%': 2, '^': 3 };
+/** LogQL's (PromQL's) precedence: `^`, then `* / %`, then `+ -`, then the comparisons, then `and unless`, then `or`. */
+const PRECEDENCE: Record<BinaryOp, number> = {
+  or: 1,
+  and: 2,
+  unless: 2,
+  '==': 3,
+  '!=': 3,
+  '>': 3,
+  '>=': 3,
+  '<': 3,
+  '<=': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+  '%': 5,
+  '^': 6,
+};
+const BINARY_COMPARE: Record<string, BinaryOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Neq: '!=' };
+const SET_OPS: Record<string, BinaryOp> = { And: 'and', Or: 'or', Unless: 'unless' };
 const MATCH_OPS: Record<string, MatchOp> = { Eq: '=', Neq: '!=', Re: '=~', Nre: '!~' };
 const COMPARE_OPS: Record<string, CompareOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Eq: '==', Neq: '!=' };
 const FILTER_OPS: Record<string, LineFilter['op']> = { PipeExact: '|=', Neq: '!=', PipeMatch: '|~', Nre: '!~' };
+/** Pattern line filters (`|>`, `!>`): Grafana Logs Drilldown's include / exclude pattern (renderPatternFilters.ts). */
+const PATTERN_OPS: Record<string, boolean> = { PipePattern: false, Npa: true };
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
+
+/**
+ * The selector of every stream: `service_name`, which Loki 3 derives for every stream (and Anomalog too), is never
+ * empty. Used when a selector names only anomaly fields, which are not stream labels.
+ */
+const EVERY_STREAM = (): LabelMatcher => ({ name: 'service_name', op: '=~', value: '.+', regex: goRegExp('.+', true) });
 
 /** Parses a LogQL query into the supported subset, or throws UnsupportedQuery saying what is wrong. */
 export function parseQuery(text: string): Query {
@@ -79,8 +133,11 @@ class Walker {
     // Anomaly fields are not stream labels: in a selector they act as label filters (Grafana puts them there).
     const matchers = all.filter((m) => !isAnomalyField(m.name));
     const fieldFilters: Stage[] = all.filter((m) => isAnomalyField(m.name)).map((matcher) => ({ kind: 'labelFilter', filter: { kind: 'string', matcher } }));
-    if (!matchers.some((m) => (m.op === '=' && m.value !== '') || (m.op === '=~' && !m.regex!.test('')))) {
-      throw new UnsupportedQuery('queries require at least one regexp or equality matcher that does not have an empty-compatible value, like {job="web"}');
+    const nonEmpty = (m: LabelMatcher) => (m.op === '=' && m.value !== '') || (m.op === '=~' && !m.regex!.test(''));
+    if (!matchers.some(nonEmpty)) {
+      // `{anomaly_severity="critical"}` alone (Grafana's label browser builds it): every stream, filtered after scoring
+      if (all.some((m) => isAnomalyField(m.name) && nonEmpty(m))) matchers.push(EVERY_STREAM());
+      else throw new UnsupportedQuery('queries require at least one regexp or equality matcher that does not have an empty-compatible value, like {job="web"}');
     }
     const stages = stageNodes.flatMap((s) => this.stage(s));
     const firstOther = stages.findIndex((s) => s.kind !== 'lineFilter');
@@ -109,26 +166,109 @@ class Walker {
     const [kid] = kids;
     switch (kid.name) {
       case 'LineFilters':
-        return collect(kid, 'LineFilter').map((f) => ({ kind: 'lineFilter', filter: this.lineFilter(f) }));
+        return collect(kid, 'LineFilter').map((f): Stage => {
+          const negate = PATTERN_OPS[children(f)[0]?.firstChild?.name ?? ''];
+          if (negate !== undefined) return this.patternFilter(f, negate);
+          return { kind: 'lineFilter', filter: this.lineFilter(f) };
+        });
+      case 'DecolorizeExpr':
+        return [{ kind: 'decolorize' }];
+      case 'KeepLabelsExpr': {
+        const { names, matchers } = this.labelList(collect(kid, 'KeepLabel'));
+        return [{ kind: 'keep', names, matchers }];
+      }
+      case 'LineFormatExpr':
+        return [{ kind: 'lineFormat', template: this.template(kid.getChild('String')) }];
+      case 'LabelFormatExpr':
+      {
+        const ops = collect(kid, 'LabelFormatMatcher').map((m) => this.labelFormat(m));
+        const dup = ops.find((op, i) => ops.findIndex((o) => o.dst === op.dst) !== i);
+        if (dup) throw new UnsupportedQuery(`multiple label name '${dup.dst}' not allowed in a single format operation`);
+        return [{ kind: 'labelFormat', ops }];
+      }
       case 'LabelParser':
       case 'LogfmtParser': {
         const format = children(kid).map((k) => k.name);
         if (format.length === 1 && format[0] === 'Json') return [{ kind: 'parser', format: 'json' }];
         if (format.length === 1 && format[0] === 'Logfmt') return [{ kind: 'parser', format: 'logfmt' }];
-        throw unsupported(kid, this.text, 'only `| json` and `| logfmt` (without parameters) are supported parsers');
+        if (format.length === 1 && format[0] === 'Unpack') return [{ kind: 'unpack' }];
+        if (format.length === 2 && format[0] === 'Pattern' && format[1] === 'String') {
+          const text = this.string(kid.getChild('String')!);
+          let pattern;
+          try {
+            pattern = compilePattern(text);
+          } catch (err) {
+            throw new UnsupportedQuery(`parse error: ${(err as Error).message}`);
+          }
+          if (!pattern.parts.some((p) => 'capture' in p && p.capture !== '_')) throw new UnsupportedQuery(`parse error: pattern "${text}": at least one capture is required`);
+          return [{ kind: 'patternParser', pattern }];
+        }
+        throw unsupported(kid, this.text, 'the supported parsers are `| json`, `| logfmt`, `| pattern "..."` and `| unpack`');
+      }
+      case 'JsonExpressionParser':
+      case 'LogfmtExpressionParser': {
+        const json = kid.name === 'JsonExpressionParser';
+        if (kid.getChild('LogfmtParserFlags')) throw unsupported(kid, this.text, 'logfmt flags (--strict, --keep-empty) are not supported');
+        const extract = collect(kid, 'LabelExtractionExpression').map((e) => {
+          const name = this.textOf(e.getChild('Identifier'));
+          const value = e.getChild('String');
+          const path = value ? this.string(value) : name;
+          return { name, path: json ? jsonPath(path) : [path] };
+        });
+        return [{ kind: 'parser', format: json ? 'json' : 'logfmt', extract }];
       }
       case 'LabelFilter':
         return [{ kind: 'labelFilter', filter: this.labelFilter(kid) }];
       case 'DropLabelsExpr': {
-        const labels = collect(kid, 'DropLabel');
-        if (labels.some((l) => children(l).length !== 1 || l.firstChild?.name !== 'Identifier')) {
-          throw unsupported(kid, this.text, 'only `| drop name, ...` without matchers is supported');
-        }
-        return [{ kind: 'drop', names: labels.map((l) => this.textOf(l.firstChild)) }];
+        const { names, matchers } = this.labelList(collect(kid, 'DropLabel'));
+        return [{ kind: 'drop', names, matchers }];
       }
       default:
         throw unsupported(kid, this.text);
     }
+  }
+
+  /** `keep` / `drop` arguments: names, or matchers (`__error__="JSONParserErr"`). */
+  private labelList(nodes: SyntaxNode[]): { names: string[]; matchers: LabelMatcher[] } {
+    const names: string[] = [];
+    const matchers: LabelMatcher[] = [];
+    for (const n of nodes) {
+      const kid = n.firstChild;
+      if (kid?.name === 'Identifier') names.push(this.textOf(kid));
+      else if (kid?.name === 'Matcher') matchers.push(this.matcher(kid));
+      else throw unsupported(n, this.text);
+    }
+    return { names, matchers };
+  }
+
+  private patternFilter(node: SyntaxNode, negate: boolean): Stage {
+    const patterns = collect(node, 'String').map((s) => {
+      try {
+        return compilePattern(this.string(s));
+      } catch (err) {
+        throw new UnsupportedQuery(`parse error: ${(err as Error).message}`);
+      }
+    });
+    return { kind: 'pattern', negate, patterns };
+  }
+
+  private template(node: SyntaxNode | null): Template {
+    const source = this.string(node ?? (() => { throw new UnsupportedQuery('parse error: line_format needs a template string'); })());
+    try {
+      return compileTemplate(source);
+    } catch (err) {
+      if (err instanceof TemplateError) throw new UnsupportedQuery(`parse error: invalid template "${source}": ${err.message}`);
+      throw err;
+    }
+  }
+
+  private labelFormat(node: SyntaxNode): LabelFormatOp {
+    const ids = node.getChildren('Identifier');
+    const dst = this.textOf(ids[0]);
+    const value = node.getChild('String');
+    if (value) return { dst, template: this.template(value) };
+    if (ids.length !== 2) throw unsupported(node, this.text);
+    return { dst, rename: this.textOf(ids[1]) };
   }
 
   private lineFilter(node: SyntaxNode): LineFilter {
@@ -147,12 +287,26 @@ class Walker {
       if (kid.name === 'LabelFilter') return this.labelFilter(kid);
       if (kid.name === 'Matcher') return { kind: 'string', matcher: this.matcher(kid) };
       if (kid.name === 'NumberFilter') return this.numberFilter(kid);
+      if (kid.name === 'UnitFilter') return this.unitFilter(kid);
       throw unsupported(kid, this.text);
     }
     const filters = kids.filter((k) => k.name === 'LabelFilter');
     if (filters.length !== 2) throw unsupported(node, this.text);
     const kind = kids.some((k) => k.name === 'Or') ? 'or' : 'and';
     return { kind, left: this.labelFilter(filters[0]), right: this.labelFilter(filters[1]) };
+  }
+
+  /** `| took > 250ms` (DurationFilter) or `| size >= 1.5KB` (BytesFilter). */
+  private unitFilter(node: SyntaxNode): LabelPredicate {
+    const inner = node.firstChild;
+    const unit = inner?.name === 'DurationFilter' ? 'duration' : inner?.name === 'BytesFilter' ? 'bytes' : undefined;
+    const opNode = inner ? children(inner).find((k) => k.name in COMPARE_OPS) : undefined;
+    const literal = inner?.getChild(unit === 'duration' ? 'Duration' : 'Bytes');
+    if (!unit || !inner || !opNode || !literal) throw unsupported(node, this.text);
+    const text = this.textOf(literal);
+    const value = unit === 'duration' ? goDurationSeconds(text) : parseBytes(text);
+    if (Number.isNaN(value)) throw new UnsupportedQuery(`parse error: invalid ${unit} "${text}"`);
+    return { kind: 'unit', unit, name: this.textOf(inner.getChild('Identifier')), op: COMPARE_OPS[opNode.name], value };
   }
 
   private numberFilter(node: SyntaxNode): LabelPredicate {
@@ -180,6 +334,8 @@ class Walker {
         return { kind: 'literal', value: this.literal(kid) };
       case 'VectorExpr':
         return { kind: 'vector', value: Number(this.textOf(kid.getChild('Number'))) };
+      case 'LabelReplaceExpr':
+        return this.labelReplace(kid);
       default:
         throw unsupported(kid, this.text);
     }
@@ -199,7 +355,7 @@ class Walker {
     const range = parts.find((k) => k.name === 'Range');
     if (!selector || !range) throw unsupported(logRange, this.text);
     const stages: SyntaxNode[] = [];
-    let unwrap: string | undefined;
+    let unwrap: { name: string; conversion?: UnwrapConversion; post: LabelPredicate[] } | undefined;
     let offsetMs = 0;
     for (const part of parts) {
       if (part === selector || part === range) continue;
@@ -208,8 +364,8 @@ class Walker {
       else if (part.name === 'UnwrapExpr') unwrap = this.unwrap(part);
       else throw unsupported(part, this.text);
     }
-    if (UNWRAP_OPS.has(op) && !unwrap) throw new UnsupportedQuery(`${op} needs \`| unwrap <label>\``);
-    if (!UNWRAP_OPS.has(op) && unwrap) throw new UnsupportedQuery(`${op} does not take \`| unwrap\``);
+    if (UNWRAP_OPS.has(op) && !unwrap) throw new UnsupportedQuery(`invalid aggregation ${op} without unwrap`);
+    if (!UNWRAP_OPS.has(op) && !UNWRAP_OPTIONAL.has(op) && unwrap) throw new UnsupportedQuery(`invalid aggregation ${op} with unwrap`);
     const grouping = node.getChild('Grouping');
     return {
       kind: 'range',
@@ -218,17 +374,44 @@ class Walker {
       log: this.logQuery(selector, stages),
       rangeMs: this.duration(range.getChild('Duration')),
       offsetMs,
-      unwrap,
+      unwrap: unwrap?.name,
+      conversion: unwrap?.conversion,
+      postUnwrap: unwrap && unwrap.post.length > 0 ? unwrap.post : undefined,
       grouping: grouping ? this.grouping(grouping) : undefined,
     };
   }
 
-  private unwrap(node: SyntaxNode): string {
-    const kids = children(node).filter((k) => !isPunctuation(k) && k.name !== 'Pipe' && k.name !== 'Unwrap');
-    if (kids.length !== 1 || kids[0].name !== 'Identifier') {
-      throw unsupported(node, this.text, 'only a plain `| unwrap <label>` is supported (no conversion functions or filters after it)');
+  /** `| unwrap x`, `| unwrap duration(x)`, each maybe followed by label filters (`| __error__=""`), nested. */
+  private unwrap(node: SyntaxNode): { name: string; conversion?: UnwrapConversion; post: LabelPredicate[] } {
+    const inner = node.getChild('UnwrapExpr');
+    if (inner) {
+      const base = this.unwrap(inner);
+      for (const f of node.getChildren('LabelFilter')) base.post.push(this.labelFilter(f));
+      return base;
     }
-    return this.textOf(kids[0]);
+    const kids = children(node).filter((k) => !isPunctuation(k) && k.name !== 'Pipe' && k.name !== 'Unwrap');
+    const conv = kids.find((k) => k.name === 'ConvOp');
+    const ids = kids.filter((k) => k.name === 'Identifier');
+    if (ids.length !== 1 || kids.length !== (conv ? 2 : 1)) throw unsupported(node, this.text, 'use `| unwrap <label>` or `| unwrap duration|duration_seconds|bytes(<label>)`');
+    const conversion = conv ? CONVERSIONS[conv.firstChild?.name ?? ''] : undefined;
+    if (conv && !conversion) throw unsupported(conv, this.text);
+    return { name: this.textOf(ids[0]), conversion, post: [] };
+  }
+
+  /** `label_replace(v, "dst", "replacement", "src", "regex")`, the regex compiled anchored as Prometheus does. */
+  private labelReplace(node: SyntaxNode): MetricQuery {
+    const expr = node.getChild('MetricExpr');
+    const strings = node.getChildren('String').map((s) => this.string(s));
+    if (!expr || strings.length !== 4) throw unsupported(node, this.text, 'use label_replace(<metric>, "dst", "replacement", "src", "regex")');
+    const [dst, replacement, src, pattern] = strings;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dst)) throw new UnsupportedQuery(`invalid destination label name in label_replace(): ${dst}`);
+    let regex: RegExp;
+    try {
+      regex = goRegExp(pattern, true);
+    } catch {
+      throw new UnsupportedQuery(`invalid regular expression in label_replace(): ${pattern}`);
+    }
+    return { kind: 'labelReplace', expr: this.metric(expr), dst, replacement, src, regex };
   }
 
   private vectorAggregation(node: SyntaxNode): MetricQuery {
@@ -239,6 +422,7 @@ class Walker {
     if (!expr) throw new UnsupportedQuery(`${op}(...) needs a metric expression, like ${op}(count_over_time({job="web"}[5m]))`);
     const param = node.getChild('Number');
     if ((op === 'topk' || op === 'bottomk') && !param) throw new UnsupportedQuery(`${op} needs a count, like ${op}(5, ...)`);
+    if ((op === 'sort' || op === 'sort_desc') && node.getChild('Grouping')) throw new UnsupportedQuery(`${op} does not take by or without`);
     const grouping = node.getChild('Grouping');
     return {
       kind: 'aggregate',
@@ -255,33 +439,44 @@ class Walker {
    */
   private binary(node: SyntaxNode): MetricQuery {
     const operands: MetricQuery[] = [];
-    const ops: ArithmeticOp[] = [];
+    const ops: { op: BinaryOp; bool: boolean; matching?: VectorMatching }[] = [];
     this.flatten(node, operands, ops);
     let i = 0;
     const climb = (minPrecedence: number): MetricQuery => {
       let left = operands[i];
-      while (i < ops.length && PRECEDENCE[ops[i]] >= minPrecedence) {
-        const op = ops[i++];
+      while (i < ops.length && PRECEDENCE[ops[i].op] >= minPrecedence) {
+        const { op, bool, matching } = ops[i++];
         const right = climb(op === '^' ? PRECEDENCE[op] : PRECEDENCE[op] + 1);
-        left = { kind: 'binary', op, left, right };
+        if (PRECEDENCE[op] === 3 && !bool && left.kind === 'literal' && right.kind === 'literal') {
+          throw new UnsupportedQuery('comparisons between scalars must use BOOL modifier');
+        }
+        if (PRECEDENCE[op] <= 2 && (left.kind === 'literal' || right.kind === 'literal')) {
+          throw new UnsupportedQuery(`unexpected literal for ${left.kind === 'literal' ? 'left' : 'right'} side of logical/set binary operation (${op})`);
+        }
+        left = { kind: 'binary', op, left, right, ...(bool ? { bool } : {}), ...(matching ? { matching } : {}) };
       }
       return left;
     };
     return climb(1);
   }
 
-  private flatten(node: SyntaxNode, operands: MetricQuery[], ops: ArithmeticOp[]) {
+  private flatten(node: SyntaxNode, operands: MetricQuery[], ops: { op: BinaryOp; bool: boolean; matching?: VectorMatching }[]) {
     const kids = children(node);
     const sides = kids.filter((k) => k.name === 'Expr');
-    const opNode = kids.find((k) => k.name in ARITHMETIC);
+    const opNode = kids.find((k) => k.name in ARITHMETIC || k.name in BINARY_COMPARE || k.name in SET_OPS);
     const modifier = node.getChild('BinOpModifier');
     if (sides.length !== 2 || !opNode) {
       const what = kids.find((k) => k.name !== 'Expr' && k.name !== 'BinOpModifier');
-      throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^) between metric expressions is supported');
+      throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^), comparisons (== != > >= < <=, with or without bool) and and/or/unless between metric expressions are supported');
     }
-    if (modifier && modifier.from !== modifier.to) throw unsupported(modifier, this.text, 'bool, on() and ignoring() are not supported');
+    const modifiers = modifier ? children(modifier) : [];
+    const op = ARITHMETIC[opNode.name] ?? BINARY_COMPARE[opNode.name] ?? SET_OPS[opNode.name];
+    const bool = modifiers.some((m) => m.name === 'Bool');
+    const matching = this.matching(modifiers);
+    if (matching?.group && op in { and: 1, or: 1, unless: 1 }) throw new UnsupportedQuery(`no grouping allowed for "${op}" operation`);
+    if (bool && !(opNode.name in BINARY_COMPARE)) throw new UnsupportedQuery('bool modifier can only be used on comparison operators');
     sides.forEach((side, n) => {
-      if (n === 1) ops.push(ARITHMETIC[opNode.name]);
+      if (n === 1) ops.push({ op, bool, matching });
       const metric = side.firstChild?.name === 'MetricExpr' ? side.firstChild : null;
       const chained = metric && children(metric).length === 1 && metric.firstChild?.name === 'BinOpExpr' ? metric.firstChild : null;
       if (chained) return this.flatten(chained, operands, ops);
@@ -291,11 +486,27 @@ class Walker {
     });
   }
 
+  /** `on(...)` / `ignoring(...)`, then maybe `group_left(...)` / `group_right(...)`, of a binary operator. */
+  private matching(modifiers: SyntaxNode[]): VectorMatching | undefined {
+    const onOrIgnoring = modifiers.find((m) => m.name === 'OnOrIgnoringModifier');
+    const group = modifiers.find((m) => m.name === 'GroupLeft' || m.name === 'GroupRight');
+    if (!onOrIgnoring && !group) return undefined;
+    const names = (n: SyntaxNode | null | undefined) => (n ? collect(n, 'LabelName').map((l) => this.textOf(l)) : []);
+    const groupIndex = group ? modifiers.indexOf(group) : -1;
+    return {
+      on: onOrIgnoring?.getChild('On') !== null && onOrIgnoring !== undefined,
+      labels: names(onOrIgnoring?.getChild('GroupingLabels')),
+      group: group ? (group.name === 'GroupLeft' ? 'left' : 'right') : undefined,
+      include: groupIndex >= 0 && modifiers[groupIndex + 1]?.name === 'GroupingLabels' ? names(modifiers[groupIndex + 1]) : [],
+    };
+  }
+
   private grouping(node: SyntaxNode): Grouping {
     const labels = node.getChild('Labels');
     return {
       without: node.getChild('Without') !== null,
-      labels: labels ? labels.getChildren('Identifier').map((i) => this.textOf(i)) : [],
+      // the grammar nests a list (Labels > Labels > Identifier): every Identifier below, in order
+      labels: labels ? collect(labels, 'Identifier').map((i) => this.textOf(i)) : [],
     };
   }
 
@@ -333,6 +544,25 @@ class Walker {
   }
 }
 
+/**
+ * A path of Loki's JSON expression parser (`pkg/logql/log/jsonexpr`): `a.b[0]`, `["a"]["b c"]`, or a mix; a key is
+ * any run of characters but `.`, `[`, `]` and spaces.
+ */
+export function jsonPath(text: string): (string | number)[] {
+  const path: (string | number)[] = [];
+  const re = /(?:^|\.)([^.[\]\s"]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/y;
+  let at = 0;
+  while (at < text.length) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m || m[0] === '') throw new UnsupportedQuery(`parse error: invalid JSON expression "${text}"`);
+    path.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(`"${m[3]}"`) as string)));
+    at = re.lastIndex;
+  }
+  if (path.length === 0) throw new UnsupportedQuery(`parse error: empty JSON expression`);
+  return path;
+}
+
 function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
@@ -365,9 +595,11 @@ const READABLE: Record<string, string> = {
   DropLabelsExpr: 'drop',
   KeepLabelsExpr: 'keep',
   LabelReplaceExpr: 'label_replace',
-  JsonExpressionParser: 'json with parameters',
-  LogfmtExpressionParser: 'logfmt with parameters',
+  LogfmtExpressionParser: 'logfmt with flags',
   IpLabelFilter: 'ip() label filter',
+  PatternExpr: 'pattern parser',
+  RegexpExpr: 'regexp parser',
+  UnpackExpr: 'unpack',
   UnitFilter: 'duration/bytes label filter',
 };
 

@@ -6,7 +6,10 @@ import { passesLineFilters } from '../../logql/line-filter.js';
 import type { SourceEntry } from '../../sources/index.js';
 import type { DetectorKind } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
+import { NoModelError } from '../../service/registry.js';
 import { OrderedScorer, ScoredFileIndex } from './scored-index.js';
+import { withServiceName } from '../../logql/derived.js';
+import { LevelReader, selects, sourceMatchers } from './streams.js';
 
 /** A half-open time window in nanoseconds: [start, end). */
 export interface Window {
@@ -18,17 +21,37 @@ export interface Window {
  * The rows of a log query over a window: file streams from the scored index, Loki streams read (selector and
  * leading line filters pushed down) and scored in time order with the model routed to each stream; then the
  * remaining stages. Rows come back sorted by time.
+ *
+ * A selected stream that no model scores (a `streams` route to a model not trained yet) is left out, with a note in
+ * `warnings` (Loki's response `warnings`, which Grafana shows), so `{job=~".+"}` still answers for the others; when
+ * no selected stream can be scored, the NoModelError stands (503).
  */
-export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window, detector?: DetectorKind): Promise<Row[]> {
+export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window, detector?: DetectorKind, warnings?: Set<string>): Promise<Row[]> {
   const rows: Row[] = [];
+  let unscored: NoModelError | undefined;
+  let scoredStreams = 0;
+  const skip = (labels: Record<string, string>, err: unknown) => {
+    if (!(err instanceof NoModelError)) throw err;
+    unscored ??= err;
+    warnings?.add(`stream ${formatLabels(labels)} left out: ${err.message}`);
+  };
   const keep = (row: Row) => {
     const out = applyStages(row, log.stages);
     if (out) rows.push(out);
   };
   if (ctx.sources.file) {
     const index = indexFor(ctx);
-    for (const file of await ctx.sources.file.files(log.selector)) {
-      for (const row of await index.rows(file, detector)) {
+    for (const file of await ctx.sources.file.files(sourceMatchers(log.selector))) {
+      if (!selects(log.selector, file.labels)) continue;
+      let fileRows: readonly Row[];
+      try {
+        fileRows = await index.rows(file, detector);
+      } catch (err) {
+        skip(file.labels, err);
+        continue;
+      }
+      scoredStreams++;
+      for (const row of fileRows) {
         if (row.ts >= window.start && row.ts < window.end && passesLineFilters(row.line, log.lineFilters)) keep(row);
       }
     }
@@ -40,16 +63,28 @@ export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window,
       (byStream.get(key) ?? byStream.set(key, []).get(key)!).push(entry);
     }
     for (const entries of byStream.values()) {
-      const scorer = new OrderedScorer(ctx.models.scorerFor(entries[0].labels, detector));
+      let scorer: OrderedScorer;
+      try {
+        scorer = new OrderedScorer(ctx.models.scorerFor(entries[0].labels, detector));
+      } catch (err) {
+        skip(entries[0].labels, err);
+        continue;
+      }
+      scoredStreams++;
+      const levels = new LevelReader(entries.slice(0, 100).map((e) => e.line));
+      const stream = withServiceName(entries[0].labels);
       for (const { entry, scored } of [...entries.flatMap((e) => scorer.push(e)), ...scorer.end()]) {
-        keep({ stream: entry.labels, ts: entry.ts, line: entry.line, fields: anomalyFields(scored), parsed: {} });
+        keep({ stream, ts: entry.ts, line: entry.line, fields: { ...anomalyFields(scored), ...levels.fields(entry.line) }, parsed: {} });
       }
     }
   }
+  if (unscored && scoredStreams === 0) throw unscored;
   return rows.sort(compareTs);
 }
 
 const indexes = new WeakMap<AppContext, ScoredFileIndex>();
+const formatLabels = (labels: Record<string, string>) => `{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+
 /** One scored index per app context, shared by every mount of the Loki routes. */
 export function indexFor(ctx: AppContext): ScoredFileIndex {
   return indexes.get(ctx) ?? indexes.set(ctx, new ScoredFileIndex(ctx)).get(ctx)!;
@@ -60,9 +95,9 @@ export async function runLogQuery(
   ctx: AppContext,
   log: LogQuery,
   window: Window,
-  opts: { limit: number; direction: 'forward' | 'backward'; detector?: DetectorKind },
+  opts: { limit: number; direction: 'forward' | 'backward'; detector?: DetectorKind; warnings?: Set<string> },
 ): Promise<{ rows: Row[]; scanned: number }> {
-  const rows = await scoredRows(ctx, log, window, opts.detector);
+  const rows = await scoredRows(ctx, log, window, opts.detector, opts.warnings);
   const picked = opts.direction === 'forward' ? rows.slice(0, opts.limit) : rows.slice(-opts.limit).reverse();
   return { rows: picked, scanned: rows.length };
 }
@@ -73,13 +108,14 @@ export async function runMetricQuery(
   q: MetricQuery,
   steps: readonly bigint[],
   detector?: DetectorKind,
+  warnings?: Set<string>,
 ): Promise<{ evaluate: () => Series[]; at: (t: bigint) => Instant; scanned: number }> {
   const rowsOf = new Map<LogQuery, Row[]>();
   let scanned = 0;
   const first = steps[0];
   const last = steps[steps.length - 1];
   for (const { log, lookbackNs } of rangesOf(q)) {
-    const rows = await scoredRows(ctx, log, { start: first - lookbackNs + 1n, end: last + 1n }, detector);
+    const rows = await scoredRows(ctx, log, { start: first - lookbackNs + 1n, end: last + 1n }, detector, warnings);
     rowsOf.set(log, rows);
     scanned += rows.length;
   }
@@ -92,6 +128,7 @@ function rangesOf(q: MetricQuery): { log: LogQuery; lookbackNs: bigint }[] {
     case 'range':
       return [{ log: q.log, lookbackNs: BigInt(q.rangeMs + q.offsetMs) * 1_000_000n }];
     case 'aggregate':
+    case 'labelReplace':
       return rangesOf(q.expr);
     case 'binary':
       return [...rangesOf(q.left), ...rangesOf(q.right)];

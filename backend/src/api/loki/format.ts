@@ -3,8 +3,18 @@ import { formatValue } from '../../logql/metric.js';
 import type { Row } from '../../logql/stages.js';
 import { streamKey, type Labels } from '../../stream.js';
 
-/** Loki's sample time: seconds as a number. */
-const seconds = (ns: bigint) => Number(ns) / 1e9;
+/**
+ * Loki's sample time: seconds with millisecond decimals, written exactly (Prometheus `model.Time`, which Loki's
+ * marshaller writes as `FormatFloat(ms/1e3, 'f', -1)`). The decimal is built from the integer milliseconds, so the
+ * number JSON writes is that decimal (13 significant digits round-trip through a double); `Number(ns) / 1e9` was
+ * off by a few ulps, and Grafana's `timeFromFloat` (`int64(f * 1000)`) then lands about 13% of points 1 ms early.
+ */
+export const seconds = (ns: bigint): number => {
+  const ms = ns >= 0n ? ns / 1_000_000n : -((-ns + 999_999n) / 1_000_000n);
+  const whole = ms / 1000n;
+  const frac = ms % 1000n;
+  return frac === 0n ? Number(whole) : Number(`${whole}.${String(frac < 0n ? -frac : frac).padStart(3, '0')}`);
+};
 
 export function stats(lines: number, bytes: number, returned: number, execSeconds: number) {
   return {
@@ -57,9 +67,10 @@ export function matrixData(series: readonly Series[], stat: ReturnType<typeof st
   };
 }
 
-export function instantData(value: Instant, t: bigint, stat: ReturnType<typeof stats>) {
+/** An instant vector, ordered by labels, or as it is when the query ends in sort / sort_desc (`ordered`). */
+export function instantData(value: Instant, t: bigint, stat: ReturnType<typeof stats>, ordered = false) {
   if (value.kind === 'scalar') return { resultType: 'scalar', result: [seconds(t), formatValue(value.value)], stats: stat };
-  const sorted = [...value.samples].sort((a, b) => (streamKey(a.labels) < streamKey(b.labels) ? -1 : 1));
+  const sorted = ordered ? value.samples : [...value.samples].sort((a, b) => (streamKey(a.labels) < streamKey(b.labels) ? -1 : 1));
   return {
     resultType: 'vector',
     result: sorted.map((s) => ({ metric: s.labels, value: [seconds(t), formatValue(s.value)] })),

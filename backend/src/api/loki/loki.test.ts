@@ -73,14 +73,14 @@ describe('Loki contract', () => {
     expect(body.data.encodingFlags).toEqual(['categorize-labels']);
     const [stream] = body.data.result;
     expect(body.data.result).toHaveLength(1);
-    expect(Object.keys(stream.stream).sort()).toEqual(['filename', 'job']);
+    expect(Object.keys(stream.stream).sort()).toEqual(['filename', 'job', 'service_name']);
     expect(stream.values).toHaveLength(50);
     const times = stream.values.map((v: string[]) => BigInt(v[0]));
     expect(times).toEqual([...times].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))); // backward: newest first
     for (const [ts, line, meta] of stream.values) {
       expect(typeof ts).toBe('string');
       expect(typeof line).toBe('string');
-      expect(Object.keys(meta.structuredMetadata).sort()).toEqual(FIELDS);
+      expect(Object.keys(meta.structuredMetadata).sort()).toEqual([...FIELDS, "detected_level"].sort());
       expect(meta.structuredMetadata.anomaly_score).toMatch(/^\d\.\d{3}$/);
     }
   });
@@ -131,7 +131,11 @@ describe('Loki contract', () => {
     );
     const volume = await queryRange('sum by (level, detected_level) (count_over_time({job="web"} | drop __error__, __error_details__ [1m]))', { step: '60s' });
     expect(volume.status).toBe(200); // Grafana's log volume histogram query
-    expect(volume.body.data.result).toEqual(counts.body.data.result);
+    // one series per detected_level (web lines: from the status), summing to the total per step
+    expect(volume.body.data.result.map((s: Json) => Object.keys(s.metric))).toEqual(volume.body.data.result.map(() => ['detected_level']));
+    const perStep = new Map<number, number>();
+    for (const s of volume.body.data.result) for (const [t, v] of s.values) perStep.set(t, (perStep.get(t) ?? 0) + Number(v));
+    expect(counts.body.data.result[0].values.map(([t, v]: [number, string]) => [t, Number(v)])).toEqual([...perStep].sort(([a], [b]) => a - b));
     const maxScore = await get('/loki/api/v1/query', { query: 'max_over_time({job="web"} | unwrap anomaly_score [1h])', time: RANGE.end });
     expect(maxScore.status).toBe(200);
     expect(Number(maxScore.body.data.result[0].value[1])).toBeGreaterThan(0);
@@ -141,7 +145,7 @@ describe('Loki contract', () => {
   });
 
   it('answers malformed or unsupported queries with 400 and a message, never 500', async () => {
-    const bad = ['sum(', '{job="web"', '{job="web"} | line_format "{{.x}}"', 'rate({job="web"}[5m]) > 1', '{job=""}', '{job="web"} |~ "("', '\u0000\ufffd\ud800', 'vector(1) + on(x) vector(1)', '{job="web"} | json foo="bar"'];
+    const bad = ['sum(', '{job="web"', '{job="web"} | line_format "{{.x"', '{job="web"} |= ip("10.0.0.1")', '{job=""}', '{job="web"} |~ "("', '\u0000\ufffd\ud800', '{job="web"} | logfmt --strict x', '{job="web"} | logfmt --strict'];
     for (const query of bad) {
       const res = await queryRange(query);
       expect(res.status, query).toBe(400);
@@ -149,7 +153,7 @@ describe('Loki contract', () => {
       expect(res.body.message).toBe(res.body.error);
       expect(res.body.message.length).toBeGreaterThan(5);
     }
-    expect((await queryRange('{job="web"} | line_format "x"')).body.message).toMatch(/unsupported LogQL: line_format/);
+    expect((await queryRange('{job="web"} | regexp "(?P<ip>\\\\S+)"')).body.message).toMatch(/unsupported LogQL: `regexp/);
     expect((await queryRange('{job="web"}', { limit: '100000' })).body.message).toMatch(/max entries limit/);
     expect((await queryRange('{job="web"}', { start: '0' })).body.message).toMatch(/time range exceeds the limit/);
     expect((await queryRange('{job="web"}', { start: RANGE.end, end: RANGE.start })).status).toBe(400);
@@ -183,12 +187,13 @@ describe('Loki contract', () => {
 
 describe('Loki metadata endpoints', () => {
   it('lists labels, values and series from the configured sources only', async () => {
-    expect((await get('/loki/api/v1/labels', {})).body).toEqual({ status: 'success', data: ['anomaly_severity', 'filename', 'job'] });
-    expect((await get('/loki/api/v1/label/job/values', {})).body).toEqual({ status: 'success', data: ['web'] });
+    // anomaly fields are not stream labels; service_name is derived as Loki 3 does
+    expect((await get('/loki/api/v1/labels', RANGE)).body).toEqual({ status: 'success', data: ['filename', 'job', 'service_name'] });
+    expect((await get('/loki/api/v1/label/job/values', RANGE)).body).toEqual({ status: 'success', data: ['web'] });
     expect((await get('/loki/api/v1/label/anomaly_severity/values', {})).body.data).toEqual(['critical', 'high', 'low', 'medium', 'normal']);
-    const series = await get('/loki/api/v1/series', { 'match[]': '{job="web"}' });
-    expect(series.body).toEqual({ status: 'success', data: [{ job: 'web', filename: join(tc.dir, 'logs', 'access.log') }] });
-    expect((await get('/loki/api/v1/series', { 'match[]': '{filename="/etc/passwd"}' })).body.data).toEqual([]);
+    const series = await get('/loki/api/v1/series', { 'match[]': '{job="web"}', ...RANGE });
+    expect(series.body).toEqual({ status: 'success', data: [{ job: 'web', filename: join(tc.dir, 'logs', 'access.log'), service_name: 'web' }] });
+    expect((await get('/loki/api/v1/series', { 'match[]': '{filename="/etc/passwd"}', ...RANGE })).body.data).toEqual([]);
     expect((await get('/loki/api/v1/series', {})).status).toBe(400);
   });
 
@@ -200,9 +205,10 @@ describe('Loki metadata endpoints', () => {
     expect((await get('/loki/api/v1/detected_labels', { query: '{job="web"}', ...RANGE })).body.detectedLabels).toEqual([
       { label: 'filename', cardinality: 1 },
       { label: 'job', cardinality: 1 },
+      { label: 'service_name', cardinality: 1 },
     ]);
     const fields = (await get('/loki/api/v1/detected_fields', { query: '{job="web"}', ...RANGE })).body.fields;
-    expect(fields.map((f: Json) => f.label).sort()).toEqual(FIELDS);
+    expect(fields.map((f: Json) => f.label).sort()).toEqual([...FIELDS, 'detected_level'].sort());
     expect(fields.find((f: Json) => f.label === 'anomaly_score').type).toBe('float');
     const patterns = (await get('/loki/api/v1/patterns', { query: '{job="web"}', ...RANGE, step: '600s' })).body;
     expect(patterns.status).toBe('success');
@@ -267,7 +273,7 @@ describe('with Loki as the source', () => {
     expect(status).toBe(200);
     const values = body.data.result.flatMap((s: Json) => s.values);
     expect(values).toHaveLength(lines.slice(0, 200).filter((l) => l.includes('GET')).length);
-    expect(Object.keys(values[0][2].structuredMetadata).sort()).toEqual(FIELDS);
+    expect(Object.keys(values[0][2].structuredMetadata).sort()).toEqual([...FIELDS, 'detected_level'].sort());
     const sent = loki.requests.find((r) => r.path === '/loki/api/v1/query_range')!;
     expect(sent.params.query).toBe('{job="web"} |= "GET"');
     expect(sent.headers['x-scope-orgid']).toBe('acme');
@@ -281,6 +287,15 @@ describe('with Loki as the source', () => {
     expect(forwarded.body.data.result[0].values.at(-1)[1]).toBe('200');
     const local = await ask('sum by (anomaly_severity) (count_over_time({job="web"}[1h]))', { step: '3600' });
     expect(local.body.data.result.reduce((n: number, s: Json) => n + Number(s.values.at(-1)[1]), 0)).toBe(200);
+  });
+
+  it("asks Loki's series API over the window for labels, with service_name derived where Loki has none", async () => {
+    const res = await api.request(`/loki/api/v1/labels?${new URLSearchParams(window)}`);
+    expect(((await res.json()) as Json).data).toEqual(['job', 'service_name']);
+    const series = loki.requests.filter((r) => r.path === '/loki/api/v1/series').at(-1)!;
+    expect(series.params).toMatchObject({ 'match[]': '{job=~".+"}', start: window.start, end: window.end });
+    const values = await api.request(`/loki/api/v1/label/service_name/values?${new URLSearchParams({ ...window, query: '{job="web"}' })}`);
+    expect(((await values.json()) as Json).data).toEqual(['web']);
   });
 
   it('answers 502 with a clear message while Loki is down', async () => {

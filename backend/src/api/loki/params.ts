@@ -107,8 +107,15 @@ function limitOf(params: URLSearchParams, limits: Limits): number {
   if (raw === null || raw === '') return Math.min(100, limits.maxLines);
   const limit = Number(raw);
   if (!Number.isInteger(limit) || limit <= 0) throw new BadRequest(`invalid limit "${raw}": use a positive whole number`);
-  if (limit > limits.maxLines) throw new BadRequest(`max entries limit per query exceeded, limit > max_entries_limit (${limit} > ${limits.maxLines})`);
   return limit;
+}
+
+/**
+ * Loki checks `max_entries_limit_per_query` on log queries only (`pkg/querier/http.go`, validateMaxEntriesLimits is
+ * skipped for metric queries): Grafana sends its "Maximum lines" as `limit` on every query, metric ones included.
+ */
+export function checkLogLimit(limit: number, limits: Limits): void {
+  if (limit > limits.maxLines) throw new BadRequest(`max entries limit per query exceeded, limit > max_entries_limit (${limit} > ${limits.maxLines})`);
 }
 
 function directionOf(params: URLSearchParams): 'forward' | 'backward' {

@@ -1,4 +1,4 @@
-import { ANOMALY_FIELD_NAMES, DETECTOR_KINDS, isDetectorKind } from '@anomalog/contract';
+import { DETECTOR_KINDS, isDetectorKind } from '@anomalog/contract';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { touchesAnomalyFields, UnsupportedQuery, type Query } from '../../logql/ast.js';
@@ -9,9 +9,13 @@ import { streamKey, type Labels } from '../../stream.js';
 import { ANOMALY_SEVERITIES, type DetectorKind } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
-import { runLogQuery, runMetricQuery, scoredRows } from './execute.js';
-import { instantData, lokiPattern, matrixData, stats, streamsData } from './format.js';
-import { BadRequest, instantParams, parseStep, queryText, rangeParams, requestParams, windowParams } from './params.js';
+import { indexFor, runLogQuery, runMetricQuery, scoredRows } from './execute.js';
+import { instantData, lokiPattern, matrixData, seconds, stats, streamsData } from './format.js';
+import { BadRequest, checkLogLimit, instantParams, parseStep, queryText, rangeParams, requestParams, windowParams } from './params.js';
+import { readOf, streamsOf } from './streams.js';
+import { detectFields, lineFields } from './detected.js';
+import { SERVICE_NAME_LABELS } from '../../logql/derived.js';
+import { allLabels } from '../../logql/stages.js';
 
 const SEVERITY_VALUES = ['normal', ...ANOMALY_SEVERITIES].sort();
 /** The Loki version whose API (categorize-labels, patterns, detected_fields, volume) this emulates. */
@@ -51,16 +55,18 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const q = parseQuery(p.query);
     const loki = upstream(q);
     if (loki) return c.json(await loki.get('/loki/api/v1/query_range', Object.fromEntries(params)));
+    const warnings = new Set<string>();
     if (q.kind === 'log') {
-      const { rows, scanned } = await runLogQuery(ctx, q, { start: p.start, end: p.end }, { ...p, detector });
+      checkLogLimit(p.limit, limits);
+      const { rows, scanned } = await runLogQuery(ctx, q, { start: p.start, end: p.end }, { ...p, detector, warnings });
       const stat = stats(scanned, bytesOf(rows), rows.length, (performance.now() - started) / 1000);
-      return c.json({ status: 'success', data: streamsData(rows, categorizes(c), stat) });
+      return c.json({ status: 'success', data: streamsData(rows, categorizes(c), stat), ...warned(warnings) });
     }
     const steps: bigint[] = [];
     for (let t = p.start; t <= p.end; t += p.step) steps.push(t);
-    const run = await runMetricQuery(ctx, q, steps, detector);
+    const run = await runMetricQuery(ctx, q, steps, detector, warnings);
     const series = run.evaluate();
-    return c.json({ status: 'success', data: matrixData(series, stats(run.scanned, 0, series.length, (performance.now() - started) / 1000)) });
+    return c.json({ status: 'success', data: matrixData(series, stats(run.scanned, 0, series.length, (performance.now() - started) / 1000)), ...warned(warnings) });
   }));
 
   app.on(['GET', 'POST'], '/loki/api/v1/query', handle(async (c, params, detector) => {
@@ -72,13 +78,19 @@ export function lokiRoutes(ctx: AppContext): Hono {
     }
     const loki = upstream(q);
     if (loki) return c.json(await loki.get('/loki/api/v1/query', Object.fromEntries(params)));
-    const run = await runMetricQuery(ctx, q, [p.time], detector);
-    return c.json({ status: 'success', data: instantData(run.at(p.time), p.time, stats(run.scanned, 0, 1, (performance.now() - started) / 1000)) });
+    const warnings = new Set<string>();
+    const run = await runMetricQuery(ctx, q, [p.time], detector, warnings);
+    const ordered = q.kind === 'aggregate' && (q.op === 'sort' || q.op === 'sort_desc');
+    return c.json({ status: 'success', data: instantData(run.at(p.time), p.time, stats(run.scanned, 0, 1, (performance.now() - started) / 1000), ordered), ...warned(warnings) });
   }));
 
-  app.get('/loki/api/v1/labels', handle(async (c) => {
-    const names = new Set((await ctx.sources.streams()).flatMap((l) => Object.keys(l)));
-    names.add('anomaly_severity');
+  /**
+   * Stream label names of the streams with lines in the window (`start`/`end`, default the last hour), as Loki. The
+   * anomaly fields are not listed: they are structured metadata (or, without categorize-labels, labels of each
+   * line), not stream labels; `label/anomaly_severity/values` still answers for a label browser that asks.
+   */
+  app.get('/loki/api/v1/labels', handle(async (c, params) => {
+    const names = new Set((await streamsFor(params.get('query'), windowParams(params, limits))).flatMap((l) => Object.keys(l)));
     return c.json({ status: 'success', data: [...names].sort() });
   }));
 
@@ -86,7 +98,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const name = c.req.param('name') ?? '';
     if (name === 'anomaly_severity') return c.json({ status: 'success', data: SEVERITY_VALUES });
     if (name === 'anomaly_detector') return c.json({ status: 'success', data: [...DETECTOR_KINDS] });
-    const streams = await streamsFor(params.get('query'));
+    const streams = await streamsFor(params.get('query'), windowParams(params, limits));
     const values = new Set(streams.map((l) => l[name]).filter((v): v is string => v !== undefined));
     return c.json({ status: 'success', data: [...values].sort() });
   }));
@@ -95,7 +107,8 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const matches = params.getAll('match[]').concat(params.getAll('match'));
     if (matches.length === 0) throw new BadRequest('missing match[]: pass at least one stream selector, like match[]={job="web"}');
     const found = new Map<string, Labels>();
-    for (const match of matches) for (const labels of await streamsFor(match)) found.set(streamKey(labels), labels);
+    const window = windowParams(params, limits);
+    for (const match of matches) for (const labels of await streamsFor(match, window)) found.set(streamKey(labels), labels);
     return c.json({ status: 'success', data: [...found.values()] });
   }));
 
@@ -104,7 +117,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const log = parseLogQuery(queryText(params));
     const streams = new Set<string>();
     let [entries, bytes] = [0, 0];
-    for await (const e of ctx.sources.read({ selector: log.selector, lineFilters: log.lineFilters, start, end })) {
+    for await (const e of readOf(ctx, { selector: log.selector, lineFilters: log.lineFilters, start, end })) {
       streams.add(streamKey(e.labels));
       entries++;
       bytes += Buffer.byteLength(e.line);
@@ -123,7 +136,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const by = target.length > 0 ? target : [...new Set(log.selector.map((m) => m.name))];
     const step = range ? parseStep(params.get('step'), start, end) : end - start + 1n;
     const buckets = new Map<string, { metric: Labels; bytes: Map<bigint, number> }>();
-    for await (const e of ctx.sources.read({ selector: log.selector, lineFilters: log.lineFilters, start, end })) {
+    for await (const e of readOf(ctx, { selector: log.selector, lineFilters: log.lineFilters, start, end })) {
       const metric = Object.fromEntries(by.filter((k) => e.labels[k] !== undefined).map((k) => [k, e.labels[k]]));
       const key = streamKey(metric);
       let b = buckets.get(key);
@@ -133,7 +146,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     }
     const limit = Number(params.get('limit') ?? 100) || 100;
     const all = [...buckets.values()].slice(0, limit);
-    const sec = (t: bigint) => Number(t) / 1e9;
+    const sec = seconds;
     const result = range
       ? all.map((b) => ({ metric: b.metric, values: [...b.bytes].sort(([x], [y]) => (x < y ? -1 : 1)).map(([t, v]) => [sec(t), String(v)]) }))
       : all.map((b) => ({ metric: b.metric, value: [sec(end), String([...b.bytes.values()].reduce((x, y) => x + y, 0))] }));
@@ -141,7 +154,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
   }
 
   app.get('/loki/api/v1/detected_labels', handle(async (c, params) => {
-    const streams = await streamsFor(params.get('query'));
+    const streams = await streamsFor(params.get('query'), windowParams(params, limits));
     const values = new Map<string, Set<string>>();
     for (const labels of streams) for (const [k, v] of Object.entries(labels)) (values.get(k) ?? values.set(k, new Set()).get(k)!).add(v);
     const detectedLabels = [...values].sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, set]) => ({ label, cardinality: set.size }));
@@ -153,15 +166,55 @@ export function lokiRoutes(ctx: AppContext): Hono {
     const log = parseLogQuery(queryText(params));
     const lineLimit = Math.min(Number(params.get('line_limit') ?? 1000) || 1000, limits.maxLines);
     const { rows } = await runLogQuery(ctx, log, { start, end }, { limit: lineLimit, direction: 'backward', detector });
-    const fields = ANOMALY_FIELD_NAMES.map((label) => ({
-      label,
-      type: label === 'anomaly_score' ? 'float' : 'string',
-      cardinality: new Set(rows.map((r) => r.fields[label])).size,
-      parsers: null,
-      jsonPath: [],
-    }));
+    const fields = detectFields(rows);
     return c.json({ fields, limit: lineLimit });
   }));
+
+  /**
+   * The values of one detected field over the last `line_limit` lines of `query` (Loki 3.4+
+   * `/detected_field/{name}/values`, which Grafana's `fetchDetectedLabelValues` and Drilldown's
+   * TagValuesProviders.ts read as `{ values: [...] }`).
+   */
+  app.get('/loki/api/v1/detected_field/:name/values', handle(async (c, params, detector) => {
+    const name = c.req.param('name') ?? '';
+    const { start, end } = windowParams(params, limits);
+    // Grafana's LanguageProvider sends `query` only when the editor has one: without it, every stream
+    const log = parseLogQuery(params.get('query')?.trim() ? queryText(params) : '{service_name=~".+"}');
+    const lineLimit = Math.min(Number(params.get('line_limit') ?? params.get('limit') ?? 1000) || 1000, limits.maxLines);
+    const { rows } = await runLogQuery(ctx, log, { start, end }, { limit: lineLimit, direction: 'backward', detector });
+    const values = new Set<string>();
+    for (const row of rows) {
+      // a label of the line (stream, structured metadata, parsed by the query), else a field of its JSON / logfmt
+      const value = allLabels(row)[name] ?? lineFields(row.line).get(name);
+      if (value !== undefined && value !== '') values.add(value);
+    }
+    return c.json({ values: [...values].sort(), limit: lineLimit });
+  }));
+
+  /**
+   * What Logs Drilldown reads at start-up (`/loki/api/v1/drilldown-limits`, Loki 3.5 `pkg/querier/http.go`
+   * DrilldownLimitsHandler): the tenant limits Drilldown uses, whether the pattern ingester is on, the version.
+   */
+  app.get('/loki/api/v1/drilldown-limits', handle(async (c) =>
+    c.json({
+      limits: {
+        discover_log_levels: true,
+        discover_service_name: SERVICE_NAME_LABELS.filter((n) => n !== 'service_name'),
+        log_level_fields: ['level', 'LEVEL', 'Level', 'log.level', 'severity', 'SEVERITY', 'Severity', 'SeverityText', 'lvl', 'LVL', 'Lvl', 'severity_text', 'Severity_Text', 'SEVERITY_TEXT'],
+        max_entries_limit_per_query: limits.maxLines,
+        max_line_size_truncate: false,
+        max_query_length: `${limits.queryHours}h`,
+        max_query_series: 500,
+        metric_aggregation_enabled: false,
+        pattern_persistence_enabled: false,
+        query_timeout: '1m',
+        volume_enabled: true,
+        volume_max_series: 1000,
+      },
+      pattern_ingester_enabled: true,
+      version: LOKI_VERSION,
+    }),
+  ));
 
   app.get('/loki/api/v1/patterns', handle(async (c, params, detector) => {
     const { start, end } = windowParams(params, limits);
@@ -185,9 +238,20 @@ export function lokiRoutes(ctx: AppContext): Hono {
     c.json({ version: LOKI_VERSION, revision: 'anomalog', branch: 'main', buildUser: 'anomalog', buildDate: '', goVersion: '' }),
   ));
 
-  /** The streams a selector (optional) covers; anomaly-field matchers are ignored, they are not stream labels. */
-  async function streamsFor(selector: string | null): Promise<Labels[]> {
-    return ctx.sources.streams(selector ? parseLogQuery(selector).selector : undefined);
+  /**
+   * The streams a selector (optional) covers, with the labels Loki derives (`service_name`), in a window when given;
+   * anomaly-field matchers are ignored, they are not stream labels.
+   */
+  async function streamsFor(selector: string | null, window?: { start: bigint; end: bigint }): Promise<Labels[]> {
+    return streamsOf(ctx, selector ? parseLogQuery(selector).selector : undefined, window, async (file, w) => {
+      // the scored index holds the file's lines in memory; a stream with no model to score it is read instead
+      try {
+        return (await indexFor(ctx).rows(file)).some((r) => r.ts >= w.start && r.ts < w.end);
+      } catch (err) {
+        if (err instanceof NoModelError) return undefined;
+        throw err;
+      }
+    });
   }
 
   return app;
@@ -195,6 +259,9 @@ export function lokiRoutes(ctx: AppContext): Hono {
 
 const categorizes = (c: Context) =>
   (c.req.header('X-Loki-Response-Encoding-Flags') ?? '').split(',').some((f) => f.trim() === 'categorize-labels');
+
+/** Loki's top-level `warnings` (Grafana's parser reads them into frame notices), when there are any. */
+const warned = (warnings: ReadonlySet<string>) => (warnings.size > 0 ? { warnings: [...warnings] } : {});
 
 const bytesOf = (rows: readonly { line: string }[]) => rows.reduce((n, r) => n + Buffer.byteLength(r.line), 0);
 const total = (samples: number[][]) => samples.reduce((n, [, v]) => n + v, 0);

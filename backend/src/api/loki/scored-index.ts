@@ -7,6 +7,8 @@ import type { SourceEntry } from '../../sources/index.js';
 import type { FileTail } from '../../sources/tail.js';
 import type { DetectorKind, ScoredLine } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
+import { withServiceName } from '../../logql/derived.js';
+import { LevelReader } from './streams.js';
 
 /** A scorer that remembers which entry each scored line came from (lines come back in input order, maybe later). */
 export class OrderedScorer {
@@ -47,6 +49,7 @@ interface Indexed {
   model: unknown;
   tail: FileTail;
   clock?: (line: string) => number;
+  levels?: LevelReader;
   scorer: OrderedScorer;
   rows: Row[];
   /** Serializes updates: one poll of the file at a time. */
@@ -88,8 +91,12 @@ export class ScoredFileIndex {
 
   private async update(file: FileStream, entry: Indexed, detector?: DetectorKind) {
     const lines = (await entry.tail.poll()).map((l) => l.line);
+    const stream = withServiceName(file.labels);
     const add = (pairs: { entry: SourceEntry; scored: ScoredLine }[]) => {
-      for (const { entry: e, scored } of pairs) entry.rows.push({ stream: e.labels, ts: e.ts, line: e.line, fields: anomalyFields(scored), parsed: {} });
+      const levels = (entry.levels ??= new LevelReader(lines.slice(0, 100)));
+      for (const { entry: e, scored } of pairs) {
+        entry.rows.push({ stream, ts: e.ts, line: e.line, fields: { ...anomalyFields(scored), ...levels.fields(e.line) }, parsed: {} });
+      }
     };
     if (lines.length === 0) {
       if (entry.scorer.held() > 0) {
