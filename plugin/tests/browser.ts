@@ -1,12 +1,12 @@
 // Shared by the browser tests: Debian's Chromium driven by playwright-core, and the real backend (the REST helper's
 // test context: a model trained by the real pipeline, file sources in a temp dir) serving a page.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 import { createApp, startServer, type RunningServer } from '@anomalog/backend';
 import { testContext, trainWebModel, type TestContext } from '@anomalog/backend/testkit';
-import { ARTIFACTS, REPO } from './paths';
+import { ARTIFACTS } from './paths';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -37,13 +37,14 @@ export async function startBackend(staticDir: string): Promise<Backend> {
   };
 }
 
-/** Saves a screenshot under test-artifacts/ and copies it to docs/images/ for the README. */
+/**
+ * Saves a screenshot under test-artifacts/ (tests never write tracked files; `npm run docs:images` copies these to
+ * docs/images/ for the README).
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, name);
   await page.screenshot({ path: file });
-  mkdirSync(join(REPO, 'docs/images'), { recursive: true });
-  copyFileSync(file, join(REPO, 'docs/images', name));
   return file;
 }
 
