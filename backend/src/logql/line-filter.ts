@@ -1,9 +1,18 @@
+import { RE2JS } from 're2js';
+
+/** A compiled LogQL regular expression: Go's RE2 syntax and semantics, matched in time linear in the input. */
+export interface GoRegex {
+  /** True when the pattern matches somewhere in `text` (or all of it, when compiled anchored). */
+  test(text: string): boolean;
+  readonly source: string;
+}
+
 /** A LogQL line filter; `values` are alternatives (`|= "a" or "b"`). */
 export interface LineFilter {
   op: '|=' | '!=' | '|~' | '!~';
   values: string[];
   /** Compiled for |~ and !~ (unanchored, as Loki). */
-  regexes?: RegExp[];
+  regexes?: GoRegex[];
 }
 
 export function lineFilter(op: LineFilter['op'], values: string[]): LineFilter {
@@ -11,11 +20,19 @@ export function lineFilter(op: LineFilter['op'], values: string[]): LineFilter {
   return { op, values, regexes: regex ? values.map((v) => goRegExp(v)) : undefined };
 }
 
-/** A LogQL (Go RE2) pattern as a JS RegExp; a leading `(?i)` becomes the `i` flag. Throws SyntaxError when bad. */
-export function goRegExp(pattern: string, anchored = false): RegExp {
-  const insensitive = pattern.startsWith('(?i)');
-  const body = insensitive ? pattern.slice(4) : pattern;
-  return new RegExp(anchored ? `^(?:${body})$` : body, insensitive ? 'i' : '');
+/**
+ * A LogQL (Go RE2) pattern, compiled by re2js (a port of Go's regexp): the same syntax as Loki (`(?i)`, `\pL`,
+ * `[[:alpha:]]`, `(?P<name>...)`, `\Q...\E`) and no backtracking, so no pattern can take more than linear time on a
+ * line (`([^#]+)+#` included). `anchored` matches the whole text, as label matchers do. Throws SyntaxError when bad.
+ */
+export function goRegExp(pattern: string, anchored = false): GoRegex {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(pattern);
+  } catch (err) {
+    throw new SyntaxError(`bad regular expression "${pattern}": ${(err as Error).message}`);
+  }
+  return anchored ? { source: pattern, test: (text) => re.matches(text) } : { source: pattern, test: (text) => re.test(text) };
 }
 
 export function passesLineFilters(line: string, filters: readonly LineFilter[]): boolean {

@@ -1,7 +1,7 @@
 import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
 import type { LabelMatcher, MatchOp } from './selector.js';
-import { goRegExp, lineFilter, type LineFilter } from './line-filter.js';
+import { goRegExp, lineFilter, type GoRegex, type LineFilter } from './line-filter.js';
 import {
   isAnomalyField,
   UnsupportedQuery,
@@ -36,6 +36,7 @@ const MATCH_OPS: Record<string, MatchOp> = { Eq: '=', Neq: '!=', Re: '=~', Nre: 
 const COMPARE_OPS: Record<string, CompareOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Eq: '==', Neq: '!=' };
 const FILTER_OPS: Record<string, LineFilter['op']> = { PipeExact: '|=', Neq: '!=', PipeMatch: '|~', Nre: '!~' };
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
+const MAX_DURATION_MS = 100 * 31536e6;
 
 /** Parses a LogQL query into the supported subset, or throws UnsupportedQuery saying what is wrong. */
 export function parseQuery(text: string): Query {
@@ -314,6 +315,10 @@ class Walker {
       last = re.lastIndex;
     }
     if (last !== text.length || ms <= 0) throw new UnsupportedQuery(`bad duration "${text}"`);
+    // Ranges and offsets are whole milliseconds here, and must stay within what a timestamp can hold.
+    if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) {
+      throw new UnsupportedQuery(`bad duration "${text}": use whole milliseconds, up to ${MAX_DURATION_MS / DURATION_MS.y} years`);
+    }
     return ms;
   }
 
@@ -377,7 +382,7 @@ function unsupported(node: SyntaxNode, text: string, hint?: string): Unsupported
   return new UnsupportedQuery(`unsupported LogQL: ${what}${hint ? ` (${hint})` : ''}`);
 }
 
-function compile(pattern: string, anchored: boolean): RegExp {
+function compile(pattern: string, anchored: boolean): GoRegex {
   try {
     return goRegExp(pattern, anchored);
   } catch {

@@ -107,7 +107,13 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
     return new Promise<UploadMeta>((resolve, reject) => {
       const fields: Record<string, string> = { ...query };
       let job: Promise<UploadMeta> | undefined;
-      const bb = busboy({ headers, limits: { fileSize: uploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+      let bb: busboy.Busboy;
+      try {
+        bb = busboy({ headers, limits: { fileSize: uploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+      } catch (err) {
+        reject(new HTTPException(400, { message: `malformed multipart request: ${(err as Error).message}` }));
+        return;
+      }
       bb.on('field', (name, value) => (fields[name] = value));
       bb.on('file', (_name, file, info) => {
         const filename = info.filename ?? '';
