@@ -1,8 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { LabelMatcher } from '../logql/selector.js';
 import type { FileSource, FileStream } from '../sources/file.js';
-import type { FileTail, TailLine } from '../sources/tail.js';
+import { fingerprint, type FileTail, type TailLine } from '../sources/tail.js';
 
 /** One followed file in the checkpoint: where it was, its identity (inode + first-line fingerprint) and offset. */
 export interface FileCheckpoint {
@@ -87,6 +87,19 @@ export class FileSet {
   }
 
   private async scan() {
+    // First, files truncated or refilled under the same inode (copytruncate): read from 0 as new files; and the copy,
+    // found beside them by fingerprint, is read on from the old offset, so lines written just before the copy count.
+    for (const f of [...this.open.values()]) {
+      if (!(await f.tail.replaced())) continue;
+      const old = { fp: f.fp, offset: f.tail.position().offset };
+      f.tail.restart();
+      await f.tail.read(0);
+      this.open.delete(f.key);
+      f.fp = f.tail.position().fp ?? '';
+      f.key = keyOf(f.ino, f.fp);
+      this.open.set(f.key, f);
+      await this.followCopy(f, old);
+    }
     const found = new Map<string, FileStream>();
     for (const matchers of this.selectors) for (const f of await this.source.files(matchers)) found.set(f.path, f);
     for (const f of this.open.values()) f.present = false;
@@ -98,42 +111,57 @@ export class FileSet {
         known.present = true;
         continue;
       }
-      await this.follow(file, this.scanned ? 'start' : this.opts.from);
+      const followed = await this.follow(file, this.scanned ? 'start' : this.opts.from);
+      if (followed) followed.present = true;
     }
     if (!this.scanned) await this.restoreRotated();
     this.scanned = true;
-    // Truncated or refilled under the same inode (copytruncate): a new file, read from 0.
-    for (const f of this.open.values()) {
-      if (!(await f.tail.replaced())) continue;
-      f.tail.restart();
-      await f.tail.read(0);
-      const fp = f.tail.position().fp ?? '';
-      this.open.delete(f.key);
-      f.key = keyOf(f.ino, fp);
-      f.fp = fp;
-      this.open.set(f.key, f);
+  }
+
+  /** The copy copytruncate made of `f` (same first line, another inode), read from where `f` was. */
+  private async followCopy(f: Followed, old: { fp: string; offset: number }) {
+    const copy = await this.findBeside(f.file.path, (ino, fp) => ino !== f.ino && fp === old.fp);
+    if (copy) await this.follow({ ...f.file, path: copy }, 'start', { file: f.file, ino: 0, fp: old.fp, offset: old.offset });
+  }
+
+  /** A file in the directory of `path`, named like it, whose inode and fingerprint satisfy `test`. */
+  private async findBeside(path: string, test: (ino: number, fp: string | undefined) => boolean): Promise<string | undefined> {
+    const dir = dirname(path);
+    const stem = basename(path).split('.')[0];
+    for (const name of (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(stem))) {
+      const candidate = join(dir, name);
+      const fd = await open(candidate, 'r').catch(() => undefined);
+      if (!fd) continue;
+      try {
+        if (test((await fd.stat()).ino, await fingerprint(fd))) return candidate;
+      } finally {
+        await fd.close();
+      }
     }
+    return undefined;
   }
 
   /** Opens a file at its checkpoint, or at `from` when it has none. Waits while it has no whole first line. */
-  private async follow(file: FileStream, from: 'start' | 'end', at?: FileCheckpoint) {
+  private async follow(file: FileStream, from: 'start' | 'end', at?: FileCheckpoint): Promise<Followed | undefined> {
     const tail = this.source.tail(file);
-    if (!(await tail.openAt(0))) return;
+    if (!(await tail.openAt(0))) return undefined;
     const { ino, fp } = tail.position();
     if (fp === undefined) {
       await tail.close();
-      return;
+      return undefined;
     }
     const key = keyOf(ino, fp);
     if (this.open.has(key)) {
       await tail.close();
-      return;
+      return undefined;
     }
     const saved = at ?? this.restoring.get(key) ?? this.legacy(file, ino);
     this.restoring.delete(key);
     const { size } = await tail.stat();
     tail.seek(saved ? (saved.offset <= size ? saved.offset : 0) : from === 'end' ? size : 0);
-    this.open.set(key, { key, file: saved?.file ?? file, tail, ino, fp, lastGrowth: Date.now(), present: at === undefined });
+    const followed: Followed = { key, file: saved?.file ?? file, tail, ino, fp, lastGrowth: Date.now(), present: false };
+    this.open.set(key, followed);
+    return followed;
   }
 
   /** A version-1 checkpoint knew files by path and inode only. */
@@ -142,19 +170,17 @@ export class FileSet {
     return old && old.ino === ino ? { ...old, file } : undefined;
   }
 
-  /** After a restart: checkpointed files rotated away from the watched paths are found by inode beside them. */
+  /**
+   * After a restart: checkpointed files rotated away from the watched paths are found beside them, by inode and
+   * fingerprint (renamed), or by fingerprint alone (a copytruncate copy), and read on from their offset.
+   */
   private async restoreRotated() {
     for (const [key, saved] of this.restoring) {
-      if (key.startsWith('legacy:') || this.open.has(key)) continue;
-      const dir = dirname(saved.file.path);
-      for (const name of await readdir(dir).catch(() => [] as string[])) {
-        const st = await stat(join(dir, name)).catch(() => undefined);
-        if (st?.ino !== saved.ino) continue;
-        await this.follow({ ...saved.file, path: join(dir, name) }, 'start', saved);
-        const f = this.open.get(key);
-        if (f) f.file = saved.file;
-        break;
-      }
+      if (key.startsWith('legacy:') || this.open.has(key) || saved.fp === undefined) continue;
+      const path =
+        (await this.findBeside(saved.file.path, (ino, fp) => ino === saved.ino && fp === saved.fp)) ??
+        (await this.findBeside(saved.file.path, (ino, fp) => fp === saved.fp && ![...this.open.values()].some((f) => f.ino === ino)));
+      if (path) await this.follow({ ...saved.file, path }, 'start', saved);
     }
     this.restoring.clear();
   }
