@@ -279,7 +279,7 @@ export class Watcher {
         if (scored.anomaly) out.push({ ts: source?.ts ?? msToNs(scored.ts), scored });
       }
     }
-    this.ctx.metrics.watcherLag.set({ stream: key }, Math.max(0, (Date.now() - newest) / 1000));
+    this.ctx.metrics.watcherLag.set({ stream: this.ctx.metrics.streamLabel.value(key) }, Math.max(0, (Date.now() - newest) / 1000));
   }
 
   private scorerFor(labels: Labels): Scorer | null {

@@ -107,6 +107,7 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
     return new Promise<UploadMeta>((resolve, reject) => {
       const fields: Record<string, string> = { ...query };
       let job: Promise<UploadMeta> | undefined;
+      let part: Readable | undefined;
       let bb: busboy.Busboy;
       try {
         bb = busboy({ headers, limits: { fileSize: uploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
@@ -118,6 +119,7 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
       bb.on('file', (_name, file, info) => {
         const filename = info.filename ?? '';
         if (job) return file.resume();
+        part = file;
         job = ACCEPTED.test(filename)
           ? ingest(file, filename, fields)
           : Promise.reject(new HTTPException(415, { message: `"${filename}" is not a .log, .csv, .txt, .jsonl or .gz file` }));
@@ -131,8 +133,15 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
       bb.on('close', () =>
         (job ?? Promise.reject(new HTTPException(400, { message: 'no file part in the form' }))).then(resolve, reject),
       );
+      // A client that goes away mid-upload: the part being scored fails too, so its partial records are removed
+      // (writer.discard) and its file descriptor closed, instead of waiting forever for bytes that will not come.
+      const aborted = (err: Error) => {
+        part?.destroy(err);
+        bb.destroy(err);
+        (job ?? Promise.resolve()).catch(() => undefined).finally(() => reject(new HTTPException(400, { message: 'the upload was interrupted' })));
+      };
       Readable.fromWeb(body as NodeWebStream<Uint8Array>)
-        .on('error', reject)
+        .on('error', aborted)
         .pipe(bb);
     });
   }
