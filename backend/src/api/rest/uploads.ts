@@ -71,6 +71,8 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
     const scorer = openScorer(ctx, { labels, model, detector: routed.detector });
     const gzip = /\.gz$/i.test(filename);
     const bytes = file.pipe(gzip ? createGunzip() : new PassThrough());
+    // pipe() does not forward errors: an aborted request must end the loop below (and discard the partial upload).
+    file.on('error', (err) => bytes.destroy(err));
     const writer = await store.create();
     const summary = new Summary();
     const keep = async (records: ScoredLine[]) => {
