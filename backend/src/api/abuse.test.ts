@@ -70,7 +70,7 @@ describe('bounded memory', () => {
 
 describe('no secrets in answers', () => {
   it('/health and query errors never show credentials of the Loki URL', async () => {
-    const config = { ...tc.ctx.config, sources: { ...tc.ctx.config.sources, file: [], loki: { url: 'http://admin:hunter2@127.0.0.1:9/' } } };
+    const config = { ...tc.ctx.config, sources: { ...tc.ctx.config.sources, file: [], loki: { url: 'http://admin:hunter2@127.0.0.1:9/', tenant: '', bearer: '', basicAuth: '' } } };
     const sources = createSources(config);
     const ctx = await createContext(config, { sources, log: tc.ctx.log });
     const own = await startServer(ctx, { port: 0, host: '127.0.0.1' });

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { AppContext } from '../service/context.js';
 import { parseSelector, type LabelMatcher } from '../logql/selector.js';
 import type { Scorer } from '../pipeline/index.js';
@@ -81,8 +82,18 @@ export class Watcher {
   }
 
   static async open(ctx: AppContext, opts: WatcherOptions = {}): Promise<Watcher> {
-    return new Watcher(ctx, await loadCheckpoint(ctx.config.watch.checkpoint), opts);
+    const path = ctx.config.watch.checkpoint;
+    const resumed = await stat(path).then(
+      () => true,
+      () => false,
+    );
+    const watcher = new Watcher(ctx, await loadCheckpoint(path), opts);
+    watcher.resumed = resumed;
+    return watcher;
   }
+
+  /** A checkpoint was there: this is a restart, and a file it does not know appeared since the last run. */
+  private resumed = false;
 
   /** Runs cycles until stop(): every interval (at once while a backlog remains), or after the backoff when one failed. */
   start(): void {
@@ -201,7 +212,7 @@ export class Watcher {
     const saved = this.checkpoint.files;
     this.fileSet ??= new FileSet(this.ctx.sources.file!, this.selectors.map((s) => s.matchers), new Map(Object.entries(saved)), {
       // After a restart every file the checkpoint does not know is new since the last run: read it whole.
-      from: Object.keys(saved).length > 0 ? 'start' : (this.opts.from ?? 'end'),
+      from: this.resumed ? 'start' : (this.opts.from ?? 'end'),
       rotateWaitMs: this.opts.rotateWaitMs ?? 5_000,
     });
     const { batches, more } = await this.fileSet.read(this.opts.batchBytes ?? BATCH_BYTES);
