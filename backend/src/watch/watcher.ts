@@ -49,6 +49,7 @@ interface HeldLine {
 
 const HOUR_NS = 3_600_000_000_000n;
 const BATCH_BYTES = 1 << 20;
+const SLICE_MS = 4;
 
 /**
  * The real-time loop: tails the watched streams (files by following them, Loki by polling query_range with a
@@ -216,7 +217,7 @@ export class Watcher {
       rotateWaitMs: this.opts.rotateWaitMs ?? 5_000,
     });
     const { batches, more } = await this.fileSet.read(this.opts.batchBytes ?? BATCH_BYTES);
-    for (const { followed, lines } of batches) this.scoreFile(followed, lines, out);
+    for (const { followed, lines } of batches) await this.scoreFile(followed, lines, out);
     const oldestHeld = new Map<Followed, number>();
     for (const queue of this.held.values()) {
       for (const h of queue) {
@@ -230,21 +231,22 @@ export class Watcher {
     return more;
   }
 
-  private scoreFile(followed: Followed, lines: readonly TailLine[], out: Anomaly[]) {
+  private async scoreFile(followed: Followed, lines: readonly TailLine[], out: Anomaly[]) {
     let clock = this.clocks.get(followed.key);
     if (!clock) {
       clock = lineClock(followed.file, lines.slice(0, SAMPLE_LINES).map((l) => l.line), Date.now);
       this.clocks.set(followed.key, clock);
     }
     const stamp = clock;
-    this.score(
+    await this.score(
       followed.file.labels,
-      lines.map((l) => {
+      lines,
+      (l) => {
         const ms = stamp(l.line);
         // The line's own time, plus its byte offset below the millisecond: the same line gets the same nanosecond
         // every time it is read, and lines of one millisecond do not collide.
         return { line: l.line, ms, held: { line: l.line, ts: msToNs(ms) + BigInt(l.start % 1_000_000), followed, start: l.start } };
-      }),
+      },
       out,
     );
   }
@@ -269,20 +271,27 @@ export class Watcher {
       const byStream = new Map<string, SourceEntry[]>();
       for (const e of entries) (byStream.get(streamKey(e.labels)) ?? byStream.set(streamKey(e.labels), []).get(streamKey(e.labels))!).push(e);
       for (const list of byStream.values()) {
-        this.score(list[0].labels, list.map((e) => ({ line: e.line, ms: nsToMs(e.ts), held: { line: e.line, ts: e.ts } })), out);
+        await this.score(list[0].labels, list, (e) => ({ line: e.line, ms: nsToMs(e.ts), held: { line: e.line, ts: e.ts } }), out);
       }
     }
   }
 
   /** Scores one stream's new lines in order; each anomaly keeps the push timestamp of its source line. */
-  private score(labels: Labels, lines: readonly { line: string; ms: number; held: HeldLine }[], out: Anomaly[]) {
+  private async score<T>(labels: Labels, items: readonly T[], toLine: (item: T) => { line: string; ms: number; held: HeldLine }, out: Anomaly[]) {
     const scorer = this.scorerFor(labels);
     if (!scorer) return;
     const key = streamKey(labels);
     let queue = this.held.get(key);
     if (!queue) this.held.set(key, (queue = []));
     let newest = 0;
-    for (const { line, ms, held } of lines) {
+    let sliceStart = performance.now();
+    for (let i = 0; i < items.length; i++) {
+      // Catch-up scores in slices: the API shares this event loop.
+      if ((i & 63) === 63 && performance.now() - sliceStart > SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+      const { line, ms, held } = toLine(items[i]);
       newest = Math.max(newest, ms);
       queue.push(held);
       for (const scored of scorer.push(line, ms)) {
