@@ -1,3 +1,4 @@
 export { startFakeLoki, type FakeEntry, type FakeLoki, type FakeStream, type PushBody, type RecordedRequest } from './fake-loki.js';
 export { testContext, trainWebModel, webLines, type TestContext } from './app.js';
 export { gaussianMatrix, rowOf, spearman } from './matrices.js';
+export { median, responsiveness, type Responsiveness } from './responsiveness.js';

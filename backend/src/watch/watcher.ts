@@ -50,6 +50,8 @@ interface HeldLine {
 const HOUR_NS = 3_600_000_000_000n;
 const BATCH_BYTES = 1 << 20;
 const SLICE_MS = 4;
+/** Lines read from Loki per selector and cycle (more at the same nanosecond as the last are read with it). */
+const LOKI_BATCH_LINES = 10_000;
 
 /**
  * The real-time loop: tails the watched streams (files by following them, Loki by polling query_range with a
@@ -67,6 +69,7 @@ export class Watcher {
   private readonly held = new Map<string, HeldLine[]>();
   private pending?: Pending;
   private more = false;
+  private lokiBehind = false;
   private failures = 0;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -205,8 +208,9 @@ export class Watcher {
     const next: Checkpoint = { ...emptyCheckpoint(), loki: structuredClone(this.checkpoint.loki) };
     const anomalies: Anomaly[] = [];
     const more = this.ctx.sources.file ? await this.readFiles(next, anomalies) : false;
+    this.lokiBehind = false;
     if (this.ctx.sources.loki) await this.readLoki(next, anomalies);
-    return { anomalies, checkpoint: next, more };
+    return { anomalies, checkpoint: next, more: more || this.lokiBehind };
   }
 
   private async readFiles(next: Checkpoint, out: Anomaly[]): Promise<boolean> {
@@ -259,9 +263,14 @@ export class Watcher {
       const from = BigInt(cursor.ts);
       const seen = new Set(cursor.seen);
       const entries: SourceEntry[] = [];
-      for await (const e of source.read({ selector: matchers, lineFilters: [], start: from, end: now + 1n })) {
+      for await (const e of source.read({ selector: matchers, lineFilters: [], start: from, end: now + 1n, direction: 'forward' })) {
         if (e.labels.service_name === 'anomalog') continue; // our own derived streams
         if (e.ts === from && seen.has(entryKey(e))) continue;
+        // Bounded as files are: the rest comes next cycle, from the cursor (lines at its nanosecond are in `seen`).
+        if (entries.length >= LOKI_BATCH_LINES && e.ts !== entries[entries.length - 1].ts) {
+          this.lokiBehind = true;
+          break;
+        }
         entries.push(e);
       }
       if (entries.length === 0) continue;
