@@ -46,6 +46,7 @@ describe('scored-file index', () => {
     const { result: res, health, loopMaxMs } = await responsiveness(server.url, () => fetch(`${server.url}/loki/api/v1/query_range?${params}`));
     expect(res.status).toBe(200);
     expect(health.length).toBeGreaterThan(5);
+    console.info(`figures ${'index'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`);
     expect(loopMaxMs).toBeLessThan(100);
     expect(median(health)).toBeLessThan(100);
     expect(indexFor(tc.ctx).size().files).toBe(1);
