@@ -130,11 +130,12 @@ export class ModelRegistry {
   /**
    * Makes `model` the current `name`, keeping the one it replaces for rollback. Crash-safe at every step: the current
    * file is copied to previous/ (durably) before the new one replaces it by an atomic rename, so a kill -9 or a full
-   * disk at any point leaves models/<name>.json holding the old model or the new one, never nothing.
+   * disk at any point leaves models/<name>.json holding the old model or the new one, never nothing. `serialized`
+   * is the model's file text when the caller has it already (a training thread's result).
    */
-  async install(name: string, model: Model): Promise<void> {
+  async install(name: string, model: Model, serialized?: string): Promise<void> {
     const { current, previous } = this.paths(name);
-    const text = serializeModel(model);
+    const text = serialized ?? serializeModel(model);
     const old = await readFile(current).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
       throw err;

@@ -111,8 +111,9 @@ function progressOf(p: TrainProgress): [number, string] {
 
 /** What runTraining sends the training thread (train-worker.ts). */
 export interface TrainerIn {
-  lines: string[];
-  heldOut: string[];
+  /** The lines joined by NUL: one string crosses to the thread as one copy, not 100,000 of them. */
+  lines: string;
+  heldOut: string;
   req: TrainRequest;
   opts: { name: string; detector?: DetectorKind; seed?: number; source?: string };
 }
@@ -126,7 +127,7 @@ export type TrainerOut =
  * Trains and validates in a worker thread (train-worker.ts): training takes seconds of CPU, which on the main
  * thread would stall every request meanwhile.
  */
-function trainInThread(input: TrainerIn, onProgress: (p: TrainProgress) => void): Promise<{ model: Model; validation: Validation }> {
+function trainInThread(input: TrainerIn, onProgress: (p: TrainProgress) => void): Promise<{ model: Model; text: string; validation: Validation }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerBootstrap(), { eval: true });
     let settled = false;
@@ -138,7 +139,7 @@ function trainInThread(input: TrainerIn, onProgress: (p: TrainProgress) => void)
     };
     worker.on('message', (m: TrainerOut) => {
       if (m.kind === 'progress') onProgress(m.progress);
-      else if (m.kind === 'done') settle(() => resolve({ model: parseModel(m.model), validation: m.validation }));
+      else if (m.kind === 'done') settle(() => resolve({ model: parseModel(m.model), text: m.model, validation: m.validation }));
       else settle(() => reject(new Error(m.error)));
     });
     worker.on('error', (err) => settle(() => reject(err)));
@@ -172,12 +173,12 @@ export async function runTraining(ctx: AppContext, lines: readonly string[], req
   const ofStream = (f: FeedbackRecord) => Object.entries(req.labels).every(([k, v]) => f.labels[k] === v);
   const fed = applyFeedback(trainLines, ctx.models.feedback.list().filter(ofStream));
   report(0.1, `training on ${fed.lines.length} lines`);
-  const { model, validation } = await trainInThread(
-    { lines: fed.lines, heldOut, req, opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source } },
+  const { model, text, validation } = await trainInThread(
+    { lines: fed.lines.join('\u0000'), heldOut: heldOut.join('\u0000'), req, opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source } },
     (p) => report(...progressOf(p)),
   );
   if (!validation.passed) throw new Error(`validation failed, model not installed: ${validation.reason}`);
-  await ctx.models.install(req.name, model);
+  await ctx.models.install(req.name, model, text);
   const quality: ModelQuality = {
     validatedAt: new Date().toISOString(),
     validation,
