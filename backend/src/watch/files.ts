@@ -91,7 +91,8 @@ export class FileSet {
     // found beside them by fingerprint, is read on from the old offset, so lines written just before the copy count.
     for (const f of [...this.open.values()]) {
       if (!(await f.tail.replaced())) continue;
-      const old = { fp: f.fp, offset: f.tail.position().offset };
+      // The fingerprint the tail read last (f.fp may be empty: the file was once truncated to nothing).
+      const old = { fp: f.tail.position().fp ?? f.fp, offset: f.tail.position().offset };
       f.tail.restart();
       await f.tail.read(0);
       this.open.delete(f.key);

@@ -176,3 +176,39 @@ describe('backlogs', () => {
     expect(new Set(pushed).size).toBe(pushed.length);
   }, 600_000);
 });
+
+describe('rotation, repeated', () => {
+  it('copytruncate twice (the second time after the file was empty): 0 lost, 0 duplicated', async () => {
+    const [a, b, c, d, e] = [traffic(200), traffic(40), traffic(10), traffic(30), traffic(60)];
+    writeFileSync(log(), text(a));
+    const w = await Watcher.open(tc.ctx, opts);
+    await drain(w);
+    appendFileSync(log(), text(b));
+    copyFileSync(log(), log('access.log.1'));
+    truncateSync(log(), 0);
+    await drain(w, 1); // sees the file empty
+    appendFileSync(log(), text(c));
+    await drain(w, 1);
+    appendFileSync(log(), text(d));
+    copyFileSync(log(), log('access.log.2'));
+    truncateSync(log(), 0);
+    appendFileSync(log(), text(e));
+    await drain(w);
+    await w.stop();
+    expectExactlyOnce([...a, ...b, ...c, ...d, ...e]);
+  });
+
+  it('a rotated-away file is closed once idle for rotateWaitMs', async () => {
+    writeFileSync(log(), text(traffic(50)));
+    const w = await Watcher.open(tc.ctx, { ...opts, rotateWaitMs: 50 });
+    await drain(w);
+    renameSync(log(), log('access.log.1'));
+    writeFileSync(log(), text(traffic(20)));
+    await drain(w, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    await drain(w, 1);
+    const checkpoint = JSON.parse((await import('node:fs')).readFileSync(join(tc.dir, 'state', 'checkpoint.json'), 'utf8')) as { files: Record<string, unknown> };
+    expect(Object.keys(checkpoint.files)).toHaveLength(1);
+    await w.stop();
+  });
+});
