@@ -161,12 +161,14 @@ describe('backlogs', () => {
     feed('access.log');
     feed('access-new.log');
     const second = await Watcher.open(tc.ctx, opts);
+    const started = performance.now();
     let cycles = 0;
     do {
       expect(await second.cycle()).toBe(true);
       cycles++;
     } while (second.behind);
     await second.stop();
+    console.info(`figures backlog: ${written} lines in ${cycles} cycles, ${((performance.now() - started) / 1000).toFixed(1)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
     expect(written).toBe(1_000_000);
     expect(scored.length).toBe(written);
     expect(new Set(scored.slice(0, 1000)).size).toBeGreaterThan(0);
