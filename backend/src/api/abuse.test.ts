@@ -41,6 +41,8 @@ describe('bounded memory', () => {
     }
     const after = await series();
     const scoredSeries = after.filter((l) => l.startsWith('anomalog_lines_scored_total')).length;
+    const metricsBytes = (await (await fetch(`${server.url}/metrics`)).text()).length;
+    console.info(`figures labels: ${after.length - before} new series (${scoredSeries} of lines_scored), /metrics ${metricsBytes} bytes, RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB`);
     expect(scoredSeries).toBeLessThanOrEqual(201 * 5); // 200 streams + "other", by severity
     expect(after.length - before).toBeLessThan(1_500);
     const body = (await (await fetch(`${server.url}/metrics`)).text()).length;
