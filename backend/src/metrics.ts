@@ -1,4 +1,28 @@
+import { createHash } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** At most this many distinct values of a label whose values come from outside (stream label sets). */
+export const MAX_LABEL_VALUES = 200;
+/** A longer label value is replaced by a short hash of it. */
+export const MAX_LABEL_CHARS = 200;
+
+/**
+ * Keeps a label fed by values from outside bounded: a value longer than MAX_LABEL_CHARS becomes `sha256:<12 hex>`,
+ * and once MAX_LABEL_VALUES distinct values were seen every new one is counted as `other`. So no client, however many
+ * label sets it sends, can grow /metrics or the memory behind it.
+ */
+export class BoundedLabel {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max = MAX_LABEL_VALUES) {}
+
+  value(raw: string): string {
+    const v = raw.length > MAX_LABEL_CHARS ? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 12)}` : raw;
+    if (this.seen.has(v)) return v;
+    if (this.seen.size >= this.max) return 'other';
+    this.seen.add(v);
+    return v;
+  }
+}
 
 /** Prometheus metrics of one app instance; each app gets its own registry so tests stay isolated. */
 export interface Metrics {
@@ -10,6 +34,8 @@ export interface Metrics {
   alertsReceived: Counter<'status'>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpSeconds: Histogram<'method' | 'route'>;
+  /** The bounded values of the `stream` label of linesScored and watcherLag. */
+  streamLabel: BoundedLabel;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -18,9 +44,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const registers = [registry];
   return {
     registry,
+    streamLabel: new BoundedLabel(),
     linesScored: new Counter({
       name: 'anomalog_lines_scored_total',
-      help: 'Lines scored, by stream, detector and severity',
+      help: `Lines scored, by stream (the first ${MAX_LABEL_VALUES} label sets, then "other"), detector and severity`,
       labelNames: ['stream', 'detector', 'severity'],
       registers,
     }),

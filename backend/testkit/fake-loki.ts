@@ -40,14 +40,25 @@ export async function startFakeLoki(): Promise<FakeLoki> {
   const streams = new Map<string, FakeStream>();
   const pushes: PushBody[] = [];
   const requests: RecordedRequest[] = [];
+  const stored = new Map<string, Set<string>>();
   let down = false;
 
   function ingest(labels: Labels, entries: { ts: bigint | number; line: string; metadata?: Labels }[]): void {
     const key = streamKey(labels);
     let stream = streams.get(key);
     if (!stream) streams.set(key, (stream = { labels: { ...labels }, entries: [] }));
-    for (const e of entries) stream.entries.push({ ts: BigInt(e.ts), line: e.line, metadata: { ...(e.metadata ?? {}) } });
-    stream.entries.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    // As Loki's ingester: an entry with the same timestamp and line as one the stream holds is a duplicate, dropped.
+    let seen = stored.get(key);
+    if (!seen) stored.set(key, (seen = new Set()));
+    let added = false;
+    for (const e of entries) {
+      const id = `${BigInt(e.ts)}\u0000${e.line}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      added = true;
+      stream.entries.push({ ts: BigInt(e.ts), line: e.line, metadata: { ...(e.metadata ?? {}) } });
+    }
+    if (added) stream.entries.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,3 +2,4 @@ export { startFakeLoki, type FakeEntry, type FakeLoki, type FakeStream, type Pus
 export { testContext, trainWebModel, webLines, type TestContext } from './app.js';
 export { gaussianMatrix, rowOf, spearman } from './matrices.js';
 export { GrafanaParseError, parseLokiResponse, timeFromFloat, type LogRow, type ParsedResponse, type SampleFrame } from './grafana-parser.js';
+export { median, responsiveness, type Responsiveness } from './responsiveness.js';

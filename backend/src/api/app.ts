@@ -7,6 +7,8 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import type { AppContext } from '../service/context.js';
+import { isDiskError } from '../durable.js';
+import { redactSecrets } from '../sources/redact.js';
 import { limitBody, requireToken } from './guards.js';
 import { lokiRoutes } from './loki/index.js';
 import { healthRoutes } from './rest/health.js';
@@ -17,6 +19,22 @@ const STANDALONE_DIR = fileURLToPath(new URL('../../../plugin/dist-standalone', 
 export interface AppOptions {
   /** The built standalone page; served at / when it holds an index.html. */
   staticDir?: string;
+}
+
+const DISK_WHY: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  EIO: 'an I/O error',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+};
+
+/** A disk error as a client may read it: what failed and why, without the server's paths. */
+function diskErrorMessage(err: NodeJS.ErrnoException): string {
+  return `the server could not write its data (${DISK_WHY[err.code ?? ''] ?? err.code}, ${err.code} on ${err.syscall ?? 'write'}); nothing was stored, try again later`;
 }
 
 const API_PATH = /^\/(api|loki|detectors|metrics)(\/|$)/;
@@ -69,7 +87,13 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Hono {
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {
-    if (err instanceof HTTPException && err.status < 500) return c.json({ error: err.message }, err.status);
+    if (err instanceof HTTPException && err.status < 500) return c.json({ error: redactSecrets(err.message) }, err.status);
+    if (isDiskError(err)) {
+      // The disk, not the request: say so (507), keep serving; the client may retry once space is back.
+      const message = diskErrorMessage(err as NodeJS.ErrnoException);
+      ctx.log.error({ err: message, method: c.req.method, path: c.req.path }, 'request failed on the disk');
+      return c.json({ error: message }, 507);
+    }
     ctx.log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json({ error: 'internal error' }, 500);
   });

@@ -59,8 +59,29 @@ describe('anomalog start (npm start)', () => {
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/stopping \(SIGINT\)/);
     expect(stdout).toMatch(/stopped; watcher checkpoint at/);
-    const checkpoint = JSON.parse(readFileSync(join(dir, 'data/anomalog-checkpoint.json'), 'utf8')) as { files: Record<string, unknown> };
-    expect(Object.keys(checkpoint.files).some((f) => f.endsWith('access.log'))).toBe(true);
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'data/anomalog-checkpoint.json'), 'utf8')) as { files: Record<string, { file: { path: string } }> };
+    expect(Object.values(checkpoint.files).some((f) => f.file.path.endsWith('access.log'))).toBe(true);
     expect(existsSync(join(dir, 'models/web.json'))).toBe(true);
+  }, 120_000);
+
+  it('a missing default model is an error naming it, never a silent retrain (--no-generator, or once installed)', async () => {
+    const run = (extra: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--config', join(dir, 'anomalog.yaml'), '--duration', '5', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const { renameSync, mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'models', 'previous'), { recursive: true });
+    renameSync(join(dir, 'models', 'web.json'), join(dir, 'models', 'previous', 'web.json'));
+    const noGenerator = await run(['--no-generator']);
+    expect(noGenerator.code).not.toBe(0);
+    expect(noGenerator.stderr).toMatch(/default model "web" is missing: .*models\/web\.json/);
+    const withGenerator = await run(['--generator-port', '0']);
+    expect(withGenerator.code).not.toBe(0);
+    expect(withGenerator.stderr).toMatch(/previous\/web\.json/);
+    expect(withGenerator.stderr).not.toMatch(/training one/);
+    expect(existsSync(join(dir, 'models', 'web.json'))).toBe(false);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { generateTraffic, startTraffic, startWebApp, type TrafficDriver, type WebApp } from '@anomalog/generator';
 import pc from 'picocolors';
 import { CliError, intFlag, parseArgs, ProgressBar, stringFlag, usage } from '@anomalog/cli-kit';
@@ -11,12 +11,14 @@ import { Watcher } from '../watch/index.js';
 import { createContext, createLogger, type AppContext } from '../service/context.js';
 import { createMetrics } from '../metrics.js';
 import { startServer } from '../api/server.js';
+import { redactSecrets } from '../sources/redact.js';
 
 export const START_HELP = `usage: anomalog start [options]
 
 Runs the embedded demo: the generator's web shop and traffic write data/logs/, the watcher scores new lines and
 prints anomalies, and the API (Loki-compatible, REST, /metrics, standalone page) listens on server.port (3101).
-A missing default model is trained first on generated traffic.
+On the first run (no default model, never one installed) the default model is trained on generated traffic;
+with --no-generator, or when the model file is gone or does not load, start stops with an error naming it.
 
 options:
   --config FILE          anomalog.yaml to use (default: ANOMALOG_CONFIG, else ./anomalog.yaml)
@@ -79,10 +81,23 @@ function startOptions(argv: readonly string[]): StartOptions | undefined {
   };
 }
 
-/** Trains the default model on generated traffic when models/ lacks it, with a progress bar on stderr. */
+/**
+ * The demo's first run trains the default model on generated traffic, with a progress bar on stderr. Only then: a
+ * model file that does not load, a model with a previous version (so it was installed once and is now gone), or a
+ * start without the generator is an error naming the file, never a silent retrain on synthetic traffic.
+ */
 async function ensureDefaultModel(ctx: AppContext, opts: StartOptions): Promise<void> {
   const { model: name, detector } = ctx.config.defaults;
   if (ctx.models.get(name)) return;
+  const file = join(ctx.config.models.dir, `${name}.json`);
+  const failed = ctx.models.failed.get(name);
+  if (failed) throw new CliError(`the default model "${name}" does not load: ${failed}. Replace ${file} (anomalog train) or restore models/previous/${name}.json`);
+  if (await ctx.models.hasPrevious(name)) {
+    throw new CliError(`the default model "${name}" is missing: ${file} is not there, but its previous version is: copy models/previous/${name}.json back, or train one (anomalog train)`);
+  }
+  if (!opts.generator) {
+    throw new CliError(`the default model "${name}" is missing: ${file} is not there. Train one (anomalog train --name ${name} ...); with --no-generator no demo model is trained`);
+  }
   process.stderr.write(`no ${name} model in ${ctx.config.models.dir}: training one (${detector}) on ${opts.trainLines} generated lines\n`);
   const lines = (function* () {
     for (const r of generateTraffic({ lines: opts.trainLines, seed: opts.seed, anomalyRate: 0 })) yield r.line;
@@ -132,6 +147,11 @@ export async function runStart(argv: string[]): Promise<void> {
     throw new CliError('the demo generator writes log files, but sources.file is empty in the config');
   }
 
+  // A promise nobody awaited must not take the service down: it is logged (and counted), serving goes on.
+  const onRejection = (err: unknown) => {
+    process.stderr.write(`anomalog: unhandled rejection, kept serving: ${redactSecrets(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
+  };
+  process.on('unhandledRejection', onRejection);
   const metrics = createMetrics({ defaultMetrics: true });
   const sources = createSources(config, { metrics });
   const ctx = await createContext(config, { sources, metrics, log: createLogger(config) });
@@ -167,5 +187,6 @@ export async function runStart(argv: string[]): Promise<void> {
   await watcher.stop();
   await server.close();
   await sources.close();
+  process.off('unhandledRejection', onRejection);
   process.stdout.write(`stopped; watcher checkpoint at ${relative(process.cwd(), config.watch.checkpoint)}\n`);
 }

@@ -1,6 +1,6 @@
 import { ANOMALY_FIELDS, type AnomalyField } from '@anomalog/contract';
 import type { LabelMatcher } from './selector.js';
-import type { LineFilter } from './line-filter.js';
+import type { GoRegex, LineFilter } from './line-filter.js';
 import type { ScoredLine } from '../types.js';
 import type { LinePattern } from './pattern.js';
 import type { Template } from './template.js';
@@ -109,7 +109,7 @@ export type MetricQuery =
   | { kind: 'aggregate'; op: VectorOp; param?: number; grouping?: Grouping; expr: MetricQuery }
   | { kind: 'binary'; op: BinaryOp; bool?: boolean; matching?: VectorMatching; left: MetricQuery; right: MetricQuery }
   /** `label_replace(expr, "dst", "replacement", "src", "regex")`: regex anchored, compiled with goRegExp. */
-  | { kind: 'labelReplace'; expr: MetricQuery; dst: string; replacement: string; src: string; regex: RegExp }
+  | { kind: 'labelReplace'; expr: MetricQuery; dst: string; replacement: string; src: string; regex: GoRegex }
   | { kind: 'literal'; value: number }
   | { kind: 'vector'; value: number };
 

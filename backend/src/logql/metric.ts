@@ -78,12 +78,12 @@ export function evaluateAt(q: MetricQuery, t: bigint, input: MetricInput, prepar
 
 /** Prometheus' label_replace: when the (anchored) regex matches the source label, dst = the expanded replacement. */
 function labelReplace(labels: Labels, q: Extract<MetricQuery, { kind: 'labelReplace' }>): Labels {
-  const m = q.regex.exec(labels[q.src] ?? '');
+  const m = q.regex.match(labels[q.src] ?? '');
   if (!m) return labels;
   const value = q.replacement.replace(/\$(?:(\$)|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_, dollar: string, braced: string, bare: string) => {
     if (dollar) return '$';
     const name = braced ?? bare;
-    const group = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
+    const group = /^\d+$/.test(name) ? m.groups[Number(name)] : m.named[name];
     return group ?? '';
   });
   const out = { ...labels };

@@ -1,7 +1,7 @@
 import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
 import type { LabelMatcher, MatchOp } from './selector.js';
-import { goRegExp, lineFilter, type LineFilter } from './line-filter.js';
+import { goRegExp, lineFilter, type GoRegex, type LineFilter } from './line-filter.js';
 import { compilePattern } from './pattern.js';
 import { goDurationSeconds, parseBytes } from './units.js';
 import { compileTemplate, TemplateError, type Template } from './template.js';
@@ -84,6 +84,7 @@ const FILTER_OPS: Record<string, LineFilter['op']> = { PipeExact: '|=', Neq: '!=
 /** Pattern line filters (`|>`, `!>`): Grafana Logs Drilldown's include / exclude pattern (renderPatternFilters.ts). */
 const PATTERN_OPS: Record<string, boolean> = { PipePattern: false, Npa: true };
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
+const MAX_DURATION_MS = 100 * 31536e6;
 
 /**
  * The selector of every stream: `service_name`, which Loki 3 derives for every stream (and Anomalog too), is never
@@ -405,7 +406,7 @@ class Walker {
     if (!expr || strings.length !== 4) throw unsupported(node, this.text, 'use label_replace(<metric>, "dst", "replacement", "src", "regex")');
     const [dst, replacement, src, pattern] = strings;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dst)) throw new UnsupportedQuery(`invalid destination label name in label_replace(): ${dst}`);
-    let regex: RegExp;
+    let regex: GoRegex;
     try {
       regex = goRegExp(pattern, true);
     } catch {
@@ -525,6 +526,10 @@ class Walker {
       last = re.lastIndex;
     }
     if (last !== text.length || ms <= 0) throw new UnsupportedQuery(`bad duration "${text}"`);
+    // Ranges and offsets are whole milliseconds here, and must stay within what a timestamp can hold.
+    if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) {
+      throw new UnsupportedQuery(`bad duration "${text}": use whole milliseconds, up to ${MAX_DURATION_MS / DURATION_MS.y} years`);
+    }
     return ms;
   }
 
@@ -609,7 +614,7 @@ function unsupported(node: SyntaxNode, text: string, hint?: string): Unsupported
   return new UnsupportedQuery(`unsupported LogQL: ${what}${hint ? ` (${hint})` : ''}`);
 }
 
-function compile(pattern: string, anchored: boolean): RegExp {
+function compile(pattern: string, anchored: boolean): GoRegex {
   try {
     return goRegExp(pattern, anchored);
   } catch {

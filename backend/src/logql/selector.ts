@@ -1,3 +1,5 @@
+import { goRegExp, type GoRegex } from './line-filter.js';
+
 /** Stream selectors as written in anomalog.yaml (`{job="web", env=~"prod|stage"}`), matched against label sets. */
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -6,8 +8,8 @@ export interface LabelMatcher {
   name: string;
   op: MatchOp;
   value: string;
-  /** Anchored, for =~ and !~. */
-  regex?: RegExp;
+  /** Anchored, for =~ and !~ (RE2: linear time). */
+  regex?: GoRegex;
 }
 
 const MATCHER = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/y;
@@ -31,9 +33,9 @@ export function parseSelector(text: string): LabelMatcher[] {
   return matchers;
 }
 
-function anchored(pattern: string, selector: string): RegExp {
+function anchored(pattern: string, selector: string): GoRegex {
   try {
-    return new RegExp(`^(?:${pattern})$`);
+    return goRegExp(pattern, true);
   } catch {
     throw new Error(`bad regular expression "${pattern}" in ${selector}`);
   }

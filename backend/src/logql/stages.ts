@@ -23,7 +23,12 @@ export interface Row {
 
 /** A label as a filter sees it: parsed labels first, then the anomaly fields, then the stream labels. */
 export function labelOf(row: Row, name: string): string | undefined {
-  return row.parsed[name] ?? row.fields[name] ?? row.stream[name];
+  // Own properties only: `hasOwnProperty` or `__proto__` are label names like any other, not Object's members.
+  return own(row.parsed, name) ?? own(row.fields, name) ?? own(row.stream, name);
+}
+
+function own(labels: Labels, name: string): string | undefined {
+  return Object.hasOwn(labels, name) ? labels[name] : undefined;
 }
 
 /** Runs the stages after the pushed-down line filters; undefined when the row is filtered out. */
@@ -214,17 +219,21 @@ export function parseJson(line: string): Labels {
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { __error__: 'JSONParserErr' };
   const out: Labels = {};
-  const walk = (node: Record<string, unknown>, prefix: string) => {
+  // Iterative, so a line nested thousands deep cannot overflow the stack (and fail every query over its range).
+  const todo: [Record<string, unknown>, string][] = [[doc as Record<string, unknown>, '']];
+  while (todo.length > 0) {
+    const [node, prefix] = todo.pop()!;
+    const nested: [Record<string, unknown>, string][] = [];
     for (const [key, value] of Object.entries(node)) {
       const name = prefix + sanitize(key);
       if (value && typeof value === 'object') {
-        if (!Array.isArray(value)) walk(value as Record<string, unknown>, `${name}_`);
+        if (!Array.isArray(value)) nested.push([value as Record<string, unknown>, `${name}_`]);
       } else if (value !== null && value !== undefined) {
         out[name] = String(value);
       }
     }
-  };
-  walk(doc as Record<string, unknown>, '');
+    todo.push(...nested.reverse());
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ScoredLine } from '../types.js';
 import { streamKey } from '../stream.js';
@@ -36,6 +36,10 @@ const suppressionKey = (stream: string, template: string) => `${stream}\u0000${t
 export class FeedbackStore {
   private readonly records: FeedbackRecord[] = [];
   private readonly suppressed = new Set<string>();
+  /** The file may end in a torn record (a crash, or a failed append): cut it before the next append. */
+  private suspect = true;
+  /** Appends one at a time, so a repair never races another append. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly file: string) {}
 
@@ -50,18 +54,47 @@ export class FeedbackStore {
       try {
         store.remember(JSON.parse(line) as FeedbackRecord);
       } catch {
-        // a torn last line from a crash: the records before it stand
+        // a torn last line from a crash: never acknowledged; cut before the next append
       }
     }
     return store;
   }
 
-  async add(input: FeedbackInput): Promise<FeedbackRecord> {
+  /**
+   * Appends the record durably (fsync) before it is acknowledged. A torn last line, left by a crash or a failed
+   * append, is cut first, so it can never swallow the record appended after it.
+   */
+  add(input: FeedbackInput): Promise<FeedbackRecord> {
+    const run = this.queue.then(() => this.append(input));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async append(input: FeedbackInput): Promise<FeedbackRecord> {
     const record: FeedbackRecord = { id: randomUUID(), at: new Date().toISOString(), ...input };
     await mkdir(dirname(this.file), { recursive: true });
-    await appendFile(this.file, `${JSON.stringify(record)}\n`);
+    if (this.suspect) await this.repair();
+    this.suspect = true;
+    const fd = await open(this.file, 'a');
+    try {
+      await fd.appendFile(`${JSON.stringify(record)}\n`);
+      await fd.sync();
+    } finally {
+      await fd.close();
+    }
+    this.suspect = false;
     this.remember(record);
     return record;
+  }
+
+  /** Cuts the file after its last newline when it does not end in one. */
+  private async repair() {
+    const bytes = await readFile(this.file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return Buffer.alloc(0);
+      throw err;
+    });
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) await truncate(this.file, bytes.lastIndexOf(0x0a) + 1);
+    this.suspect = false;
   }
 
   /** Grows with every record, so a cache of scored lines can tell that suppressions may have changed. */

@@ -1,10 +1,11 @@
-import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { matchesSelector, parseSelector, type LabelMatcher } from '../logql/selector.js';
 import type { Config } from '../config/index.js';
-import { loadModel, saveModel, type Model } from '../models/index.js';
+import { loadModel, serializeModel, type Model } from '../models/index.js';
+import { removeTemps, renameDurable, writeDurable } from '../durable.js';
 import { createScorer, type BatchScorer } from '../pipeline/index.js';
 import { streamKey } from '../stream.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
@@ -44,10 +45,25 @@ export class ModelRegistry {
     return this.deps.feedback;
   }
 
-  /** Loads every models/<name>.json; a file that fails to load is logged and skipped. */
+  /** Files that failed to load at the last `loadAll`, by model name, with why. */
+  readonly failed = new Map<string, string>();
+
+  /**
+   * Loads every models/<name>.json; a file that fails to load is logged, skipped and listed in `failed`. First
+   * cleans up after a crash: temp files of an interrupted write are removed, and a model stranded in `<name>.json.swap`
+   * by the old rollback is put back when `<name>.json` is missing.
+   */
   async loadAll(): Promise<string[]> {
     const dir = this.config.models.dir;
-    const files = await readdir(dir).catch(() => [] as string[]);
+    await removeTemps(dir);
+    await removeTemps(join(dir, 'previous'));
+    let files = await readdir(dir).catch(() => [] as string[]);
+    for (const swap of files.filter((f) => f.endsWith('.json.swap'))) {
+      const current = join(dir, swap.slice(0, -'.swap'.length));
+      if (!(await exists(current))) await renameDurable(join(dir, swap), current);
+      else await rm(join(dir, swap), { force: true });
+    }
+    files = await readdir(dir).catch(() => [] as string[]);
     for (const file of files.filter((f) => f.endsWith('.json')).sort()) {
       const name = file.slice(0, -'.json'.length);
       if (!MODEL_NAME.test(name)) {
@@ -56,7 +72,9 @@ export class ModelRegistry {
       }
       try {
         this.models.set(name, this.withConfigThresholds(await loadModel(join(dir, file))));
+        this.failed.delete(name);
       } catch (err) {
+        this.failed.set(name, (err as Error).message);
         this.deps.log.warn({ file: join(dir, file), err: (err as Error).message }, 'model not loaded');
       }
     }
@@ -88,7 +106,7 @@ export class ModelRegistry {
     if (!model) throw new NoModelError(`no model named "${name}" is loaded`);
     const inner = createScorer(model, { labels, detector: routed.detector });
     const { metrics } = this.deps;
-    const stream = streamKey(labels);
+    const stream = metrics.streamLabel.value(streamKey(labels));
     const seconds = metrics.scoreSeconds.labels({ detector: routed.detector });
     const finish = (lines: ScoredLine[]) =>
       lines.map((line) => {
@@ -109,25 +127,38 @@ export class ModelRegistry {
     };
   }
 
-  /** Makes `model` the current `name`, keeping the one it replaces for rollback. */
-  async install(name: string, model: Model): Promise<void> {
+  /**
+   * Makes `model` the current `name`, keeping the one it replaces for rollback. Crash-safe at every step: the current
+   * file is copied to previous/ (durably) before the new one replaces it by an atomic rename, so a kill -9 or a full
+   * disk at any point leaves models/<name>.json holding the old model or the new one, never nothing. `serialized`
+   * is the model's file text when the caller has it already (a training thread's result).
+   */
+  async install(name: string, model: Model, serialized?: string): Promise<void> {
     const { current, previous } = this.paths(name);
-    await mkdir(join(this.config.models.dir, 'previous'), { recursive: true });
-    if (await exists(current)) await rename(current, previous);
-    await saveModel(current, model);
+    const text = serialized ?? serializeModel(model);
+    const old = await readFile(current).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (old) await writeDurable(previous, old);
+    await writeDurable(current, text);
     this.models.set(name, this.withConfigThresholds(model));
+    this.failed.delete(name);
     this.deps.log.info({ model: name }, 'model installed');
   }
 
-  /** Swaps `name` with the version it replaced; returns the model now current. */
+  /**
+   * Swaps `name` with the version it replaced; returns the model now current. Each file is replaced by an atomic
+   * rename of a durable temp file, current first: a crash between the two leaves the restored model current (and
+   * previous/ holding the same), never no model.
+   */
   async rollback(name: string): Promise<Model> {
     const { current, previous } = this.paths(name);
     if (!(await exists(previous))) throw new NoModelError(`model "${name}" has no previous version to roll back to`);
     const restored = await loadModel(previous);
-    const swap = `${current}.swap`;
-    await rename(previous, swap);
-    if (await exists(current)) await rename(current, previous);
-    await rename(swap, current);
+    const [before, replaced] = await Promise.all([readFile(previous), readFile(current).catch(() => undefined)]);
+    await writeDurable(current, before);
+    if (replaced) await writeDurable(previous, replaced);
     this.models.set(name, this.withConfigThresholds(restored));
     this.deps.log.info({ model: name }, 'model rolled back');
     return restored;

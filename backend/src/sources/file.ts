@@ -34,6 +34,7 @@ export interface FileSource extends Source {
 
 const FORMATS = new Set<string>(FORMAT_NAMES);
 export const SAMPLE_LINES = 20;
+const SLICE_MS = 8;
 
 export function createFileSource(config: readonly FileStreamConfig[], opts: { maxLineBytes?: number } = {}): FileSource {
   async function files(selector: LabelMatcher[] = []): Promise<FileStream[]> {
@@ -67,9 +68,16 @@ export function createFileSource(config: readonly FileStreamConfig[], opts: { ma
         await follower.close();
         const mtime = (await stat(file.path).catch(() => undefined))?.mtimeMs ?? Date.now();
         const stamp = lineClock(file, lines.slice(0, SAMPLE_LINES), () => mtime);
-        for (const line of lines) {
+        let sliceStart = performance.now();
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines[i];
           const ts = msToNs(stamp(line));
           if (ts >= q.start && ts < q.end && passesLineFilters(line, q.lineFilters)) entries.push({ labels: file.labels, ts, line });
+          // A big file is read in slices: the service answering other requests shares this event loop.
+          if ((i & 255) === 255 && performance.now() - sliceStart > SLICE_MS) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            sliceStart = performance.now();
+          }
         }
       }
       entries.sort(compareTs);

@@ -1,4 +1,5 @@
 import type { Metrics } from '../metrics.js';
+import { redactSecrets, safeUrl } from './redact.js';
 import type { LabelMatcher } from '../logql/selector.js';
 import { streamKey, type Labels } from '../stream.js';
 import type { LineFilter } from '../logql/line-filter.js';
@@ -47,8 +48,10 @@ export function createLokiSource(
   config: LokiSourceConfig,
   deps: { metrics?: Metrics; pageSize?: number } = {},
 ): LokiSource {
-  const base = config.url.replace(/\/+$/, '');
-  const headers = lokiAuthHeaders(config);
+  // `http://user:password@host` works as basic auth (fetch refuses credentials in a URL), and is never shown.
+  const { url: base, basicAuth } = splitCredentials(config.url.replace(/\/+$/, ''));
+  const shown = safeUrl(base);
+  const headers = lokiAuthHeaders({ ...config, basicAuth: config.basicAuth ?? basicAuth });
   const pageSize = deps.pageSize ?? 5_000;
 
   function fail(message: string, status: 400 | 502 = 502): never {
@@ -63,12 +66,12 @@ export function createLokiSource(
       res = await fetch(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      fail(`upstream Loki at ${base} is unreachable (${cause})`);
+      fail(`upstream Loki at ${shown} is unreachable (${redactSecrets(String(cause))})`);
     }
     const body = await res.text();
     if (!res.ok) {
       const detail = body.trim().slice(0, 300) || res.statusText;
-      fail(`upstream Loki answered ${res.status}: ${detail}`, res.status === 400 ? 400 : 502);
+      fail(`upstream Loki answered ${res.status}: ${redactSecrets(detail)}`, res.status === 400 ? 400 : 502);
     }
     try {
       return JSON.parse(body) as unknown;
@@ -136,6 +139,21 @@ export function createLokiSource(
   }
 
   return { name: 'loki', get, streams, read };
+}
+
+/** The URL without `user:password@`, and those as `user:password`. */
+export function splitCredentials(url: string): { url: string; basicAuth?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (!parsed.username && !parsed.password) return { url };
+  const basicAuth = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString().replace(/\/+$/, ''), basicAuth };
 }
 
 function entriesOf(res: StreamsResponse): SourceEntry[] {

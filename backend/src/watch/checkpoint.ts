@@ -1,17 +1,20 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { TailPosition } from '../sources/tail.js';
+import { readFile } from 'node:fs/promises';
+import { writeDurable } from '../durable.js';
+import type { FileCheckpoint } from './files.js';
 
 /** Where the watcher stands in every stream it follows. */
 export interface Checkpoint {
-  version: 1;
-  /** Per file path: inode and byte offset after the last line handled. */
-  files: Record<string, TailPosition>;
+  version: 2;
+  /**
+   * Per followed file, keyed by its identity (`<inode>:<first-line fingerprint>`): where it is, and the offset of
+   * the first line not yet scored and delivered. Version 1 keyed files by path (`legacy:<path>` once loaded).
+   */
+  files: Record<string, FileCheckpoint>;
   /** Per watched selector on Loki: the last timestamp handled (ns) and the lines already handled at it. */
   loki: Record<string, { ts: string; seen: string[] }>;
 }
 
-const emptyCheckpoint = (): Checkpoint => ({ version: 1, files: {}, loki: {} });
+export const emptyCheckpoint = (): Checkpoint => ({ version: 2, files: {}, loki: {} });
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -25,20 +28,24 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyCheckpoint();
     throw err;
   }
-  let doc: Partial<Checkpoint>;
+  let doc: { version?: number; files?: Record<string, unknown>; loki?: Checkpoint['loki'] };
   try {
-    doc = JSON.parse(text) as Partial<Checkpoint>;
+    doc = JSON.parse(text) as typeof doc;
   } catch {
     throw new CheckpointError(`the watcher checkpoint ${path} is not valid JSON: fix or delete it (deleting restarts from the end of each stream)`);
   }
-  if (doc.version !== 1) throw new CheckpointError(`the watcher checkpoint ${path} has version ${String(doc.version)}, expected 1`);
-  return { version: 1, files: doc.files ?? {}, loki: doc.loki ?? {} };
+  if (doc.version === 1) {
+    const files: Checkpoint['files'] = {};
+    for (const [file, pos] of Object.entries(doc.files ?? {}) as [string, { ino: number; offset: number }][]) {
+      files[`legacy:${file}`] = { file: { path: file, labels: {}, format: 'auto' }, ino: pos.ino, offset: pos.offset };
+    }
+    return { version: 2, files, loki: doc.loki ?? {} };
+  }
+  if (doc.version !== 2) throw new CheckpointError(`the watcher checkpoint ${path} has version ${String(doc.version)}, expected 2`);
+  return { version: 2, files: (doc.files ?? {}) as Checkpoint['files'], loki: doc.loki ?? {} };
 }
 
-/** Atomic: written to a temp file beside it, then renamed over it, so a crash leaves the old or the new one. */
+/** Crash-safe: temp file, fsync, rename, fsync of the directory; a crash leaves the old or the new checkpoint. */
 export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(checkpoint));
-  await rename(temp, path);
+  await writeDurable(path, JSON.stringify(checkpoint));
 }

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import { anomalyFields } from '../logql/ast.js';
-import { lokiAuthHeaders, type LokiSourceConfig } from '../sources/loki.js';
+import { lokiAuthHeaders, splitCredentials, type LokiSourceConfig } from '../sources/loki.js';
+import { redactSecrets, safeUrl } from '../sources/redact.js';
 import { streamKey, type Labels } from '../stream.js';
 import type { ScoredLine, Severity } from '../types.js';
 
@@ -28,8 +29,9 @@ export function derivedMetadata(a: Anomaly): Labels {
 
 /** Pushes to Loki's JSON push API: one stream per severity and source job, metadata as the value's third element. */
 export function lokiSink(url: string, auth: Omit<LokiSourceConfig, 'url'> = {}): AnomalySink {
-  const endpoint = /\/loki\/api\/v1\/push\/?$/.test(url) ? url : `${url.replace(/\/+$/, '')}/loki/api/v1/push`;
-  const headers = { 'content-type': 'application/json', ...lokiAuthHeaders(auth) };
+  const { url: bare, basicAuth } = splitCredentials(url);
+  const endpoint = /\/loki\/api\/v1\/push\/?$/.test(bare) ? bare : `${bare.replace(/\/+$/, '')}/loki/api/v1/push`;
+  const headers = { 'content-type': 'application/json', ...lokiAuthHeaders({ ...auth, basicAuth: auth.basicAuth ?? basicAuth }) };
   return {
     async send(anomalies) {
       const streams = new Map<string, { stream: Labels; values: [string, string, Labels][] }>();
@@ -43,9 +45,9 @@ export function lokiSink(url: string, auth: Omit<LokiSourceConfig, 'url'> = {}):
       try {
         res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ streams: [...streams.values()] }), signal: AbortSignal.timeout(15_000) });
       } catch (err) {
-        throw new Error(`cannot reach Loki at ${endpoint}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+        throw new Error(`cannot reach Loki at ${safeUrl(endpoint)}: ${redactSecrets((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message)}`);
       }
-      if (!res.ok) throw new Error(`Loki refused the push (${res.status}): ${(await res.text()).trim().slice(0, 200)}`);
+      if (!res.ok) throw new Error(`Loki refused the push (${res.status}): ${redactSecrets((await res.text()).trim().slice(0, 200))}`);
     },
   };
 }

@@ -1,11 +1,13 @@
+import { stat } from 'node:fs/promises';
 import type { AppContext } from '../service/context.js';
 import { parseSelector, type LabelMatcher } from '../logql/selector.js';
 import type { Scorer } from '../pipeline/index.js';
-import { lineClock, SAMPLE_LINES, type FileStream } from '../sources/file.js';
+import { lineClock, SAMPLE_LINES } from '../sources/file.js';
 import { msToNs, nsToMs, streamKey, type Labels } from '../stream.js';
 import type { SourceEntry } from '../sources/index.js';
-import type { FileTail } from '../sources/tail.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { TailLine } from '../sources/tail.js';
+import { emptyCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { FileSet, type Followed } from './files.js';
 import { consoleSink, lokiSink, type Anomaly, type AnomalySink } from './sinks.js';
 
 export { consoleSink, lokiSink, type Anomaly, type AnomalySink } from './sinks.js';
@@ -19,39 +21,59 @@ export interface WatcherOptions {
   intervalMs?: number;
   /** Exponential backoff while the sink (or Loki as a source) fails. */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Bytes of file lines read, scored and delivered per cycle (default 1 MiB): a backlog of any size goes through in
+   * bounded batches, one checkpoint each, with the event loop free between them.
+   */
+  batchBytes?: number;
+  /** How long a rotated-away or deleted file is still read after it last grew (default 5 s). */
+  rotateWaitMs?: number;
 }
 
-interface FollowedFile {
-  file: FileStream;
-  tail: FileTail;
-  clock?: (line: string) => number;
-}
-
-/** A batch read and scored but not yet delivered: retried as it is until the sink takes it. */
+/** A batch read and scored but not yet delivered (or its checkpoint not yet saved): retried as it is. */
 interface Pending {
   anomalies: Anomaly[];
   checkpoint: Checkpoint;
+  /** More was waiting to be read when the batch was cut. */
+  more: boolean;
+}
+
+/** A line given to its stream's scorer and not yet returned by it: the checkpoint stays before it. */
+interface HeldLine {
+  line: string;
+  /** Push timestamp of its anomaly: derived from the source line alone, so a replay pushes the same one. */
+  ts: bigint;
+  followed?: Followed;
+  start?: number;
 }
 
 const HOUR_NS = 3_600_000_000_000n;
+const BATCH_BYTES = 1 << 20;
+const SLICE_MS = 4;
+/** Lines read from Loki per selector and cycle (more at the same nanosecond as the last are read with it). */
+const LOKI_BATCH_LINES = 10_000;
 
 /**
  * The real-time loop: tails the watched streams (files by following them, Loki by polling query_range with a
- * cursor), scores every line, sends the anomalies, then checkpoints. The checkpoint only moves after a delivery, so a
- * restart resumes exactly where the last delivery ended: no gap, no duplicate.
+ * cursor), scores every line, sends the anomalies, then checkpoints. The checkpoint only moves after a delivery, and
+ * only past lines the scorers have returned, so a restart resumes where the last delivery ended: no gap. A line
+ * replayed after a crash between delivery and checkpoint is pushed with the same timestamp, which Loki drops as a
+ * duplicate (same stream, timestamp and line): no duplicate.
  */
 export class Watcher {
   private readonly selectors: { text: string; matchers: LabelMatcher[] }[];
   private readonly sink: AnomalySink;
-  private readonly files = new Map<string, FollowedFile>();
+  private fileSet?: FileSet;
+  private readonly clocks = new Map<string, (line: string) => number>();
   private readonly scorers = new Map<string, Scorer | null>();
-  private readonly lastSent = new Map<string, bigint>();
+  private readonly held = new Map<string, HeldLine[]>();
   private pending?: Pending;
+  private more = false;
+  private lokiBehind = false;
   private failures = 0;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
-  private scanned = false;
 
   private constructor(
     private readonly ctx: AppContext,
@@ -64,28 +86,56 @@ export class Watcher {
   }
 
   static async open(ctx: AppContext, opts: WatcherOptions = {}): Promise<Watcher> {
-    return new Watcher(ctx, await loadCheckpoint(ctx.config.watch.checkpoint), opts);
+    const path = ctx.config.watch.checkpoint;
+    const resumed = await stat(path).then(
+      () => true,
+      () => false,
+    );
+    const watcher = new Watcher(ctx, await loadCheckpoint(path), opts);
+    watcher.resumed = resumed;
+    return watcher;
   }
 
-  /** Runs cycles until stop(): every interval, or after the backoff delay when a cycle failed. */
+  /** A checkpoint was there: this is a restart, and a file it does not know appeared since the last run. */
+  private resumed = false;
+
+  /** Runs cycles until stop(): every interval (at once while a backlog remains), or after the backoff when one failed. */
   start(): void {
     const loop = async () => {
       if (this.stopped) return;
-      const ok = await this.cycle();
+      let ok = false;
+      try {
+        ok = await this.cycle();
+      } catch (err) {
+        this.failures++;
+        this.ctx.log.error({ err: (err as Error).message }, 'watcher cycle failed, retrying');
+      }
       if (this.stopped) return;
-      this.timer = setTimeout(() => (this.running = loop()), ok ? (this.opts.intervalMs ?? this.ctx.config.watch.interval) : this.backoffMs());
+      const delay = !ok ? this.backoffMs() : this.more ? 0 : (this.opts.intervalMs ?? this.ctx.config.watch.interval);
+      this.timer = setTimeout(() => (this.running = loop()), delay);
     };
     this.running = loop();
   }
 
-  /** One pass: read what is new (unless an undelivered batch waits), deliver, checkpoint. False when it failed. */
+  /** True while a backlog remains to be read (the last batch was cut at `batchBytes`). */
+  get behind(): boolean {
+    return this.more;
+  }
+
+  /**
+   * One pass: read a batch (unless an undelivered one waits), deliver, checkpoint. False when it failed: a read
+   * failure rewinds the files to the last checkpoint, a delivery or checkpoint failure keeps the batch for the next try.
+   */
   async cycle(): Promise<boolean> {
-    try {
-      this.pending ??= await this.read();
-    } catch (err) {
-      this.failures++;
-      this.ctx.log.warn({ err: (err as Error).message, retryInMs: this.backoffMs() }, 'watcher cannot read its sources');
-      return false;
+    if (!this.pending) {
+      try {
+        this.pending = await this.read();
+      } catch (err) {
+        this.failures++;
+        this.ctx.log.warn({ err: (err as Error).message, retryInMs: this.backoffMs() }, 'watcher cannot read its sources');
+        await this.rewind();
+        return false;
+      }
     }
     try {
       if (this.pending.anomalies.length > 0) await this.sink.send(this.pending.anomalies);
@@ -95,9 +145,21 @@ export class Watcher {
       this.ctx.log.warn({ err: (err as Error).message, held: this.pending.anomalies.length, retryInMs: this.backoffMs() }, 'anomalies not delivered, retrying');
       return false;
     }
+    this.pending.anomalies = [];
+    try {
+      await saveCheckpoint(this.ctx.config.watch.checkpoint, this.pending.checkpoint);
+    } catch (err) {
+      this.failures++;
+      this.ctx.metrics.sourceErrors.inc({ source: 'checkpoint' });
+      this.ctx.log.error(
+        { err: (err as Error).message, path: this.ctx.config.watch.checkpoint, retryInMs: this.backoffMs() },
+        'watcher checkpoint not saved (disk full or not writable?); reading paused, retrying',
+      );
+      return false;
+    }
     this.failures = 0;
-    await saveCheckpoint(this.ctx.config.watch.checkpoint, this.pending.checkpoint);
     this.checkpoint = this.pending.checkpoint;
+    this.more = this.pending.more;
     this.pending = undefined;
     return true;
   }
@@ -109,53 +171,88 @@ export class Watcher {
   }
 
   /**
-   * Stops the loop and delivers what open sessions still hold (once: their lines are already checkpointed). An
-   * undelivered batch stays undelivered and is read again after a restart.
+   * Stops the loop and delivers what open sessions still hold. An undelivered batch stays undelivered and is read
+   * again after a restart (the checkpoint is before it).
    */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    const held = [...this.scorers.values()].flatMap((s) => s?.end() ?? []).filter((s) => s.anomaly);
-    if (held.length > 0 && !this.pending) {
-      await this.sink.send(held.map((scored) => ({ ts: msToNs(scored.ts), scored }))).catch((err: Error) => {
-        this.ctx.log.warn({ err: err.message, lost: held.length }, 'anomalies of open sessions not delivered at stop');
-      });
+    if (!this.pending) {
+      const held: Anomaly[] = [];
+      for (const [key, scorer] of this.scorers) {
+        const queue = this.held.get(key) ?? [];
+        for (const scored of scorer?.end() ?? []) {
+          const source = take(queue, scored.line);
+          if (scored.anomaly) held.push({ ts: source?.ts ?? msToNs(scored.ts), scored });
+        }
+      }
+      if (held.length > 0) {
+        await this.sink.send(held).catch((err: Error) => {
+          this.ctx.log.warn({ err: err.message, lost: held.length }, 'anomalies of open sessions not delivered at stop');
+        });
+      }
     }
-    for (const followed of this.files.values()) await followed.tail.close();
-    this.files.clear();
+    await this.fileSet?.close();
+    this.fileSet = undefined;
+  }
+
+  /** After a failed read: forget what was read since the checkpoint; the next cycle reads it again from there. */
+  private async rewind() {
+    await this.fileSet?.close();
+    this.fileSet = undefined;
+    this.held.clear();
   }
 
   private async read(): Promise<Pending> {
-    const next: Checkpoint = structuredClone(this.checkpoint);
+    const next: Checkpoint = { ...emptyCheckpoint(), loki: structuredClone(this.checkpoint.loki) };
     const anomalies: Anomaly[] = [];
-    if (this.ctx.sources.file) await this.readFiles(next, anomalies);
+    const more = this.ctx.sources.file ? await this.readFiles(next, anomalies) : false;
+    this.lokiBehind = false;
     if (this.ctx.sources.loki) await this.readLoki(next, anomalies);
-    return { anomalies, checkpoint: next };
+    return { anomalies, checkpoint: next, more: more || this.lokiBehind };
   }
 
-  private async readFiles(next: Checkpoint, out: Anomaly[]) {
-    const source = this.ctx.sources.file!;
-    for (const { matchers } of this.selectors) {
-      for (const file of await source.files(matchers)) {
-        let followed = this.files.get(file.path);
-        const lines: string[] = [];
-        if (!followed) {
-          followed = { file, tail: source.tail(file) };
-          this.files.set(file.path, followed);
-          // Files there at the first scan start at `from`; a file that appears later is new: read it whole.
-          const from = next.files[file.path] ?? (this.scanned ? 'start' : (this.opts.from ?? 'end'));
-          lines.push(...(await followed.tail.open(from)).map((l) => l.line));
-        }
-        lines.push(...(await followed.tail.poll()).map((l) => l.line));
-        next.files[file.path] = followed.tail.position();
-        if (lines.length === 0) continue;
-        followed.clock ??= lineClock(file, lines.slice(0, SAMPLE_LINES), Date.now);
-        const clock = followed.clock;
-        this.score(file.labels, lines.map((line) => ({ labels: file.labels, ts: msToNs(clock(line)), line })), out);
+  private async readFiles(next: Checkpoint, out: Anomaly[]): Promise<boolean> {
+    const saved = this.checkpoint.files;
+    this.fileSet ??= new FileSet(this.ctx.sources.file!, this.selectors.map((s) => s.matchers), new Map(Object.entries(saved)), {
+      // After a restart every file the checkpoint does not know is new since the last run: read it whole.
+      from: this.resumed ? 'start' : (this.opts.from ?? 'end'),
+      rotateWaitMs: this.opts.rotateWaitMs ?? 5_000,
+    });
+    const { batches, more } = await this.fileSet.read(this.opts.batchBytes ?? BATCH_BYTES);
+    for (const { followed, lines } of batches) await this.scoreFile(followed, lines, out);
+    const oldestHeld = new Map<Followed, number>();
+    for (const queue of this.held.values()) {
+      for (const h of queue) {
+        if (h.followed && h.start !== undefined && !(oldestHeld.get(h.followed)! <= h.start)) oldestHeld.set(h.followed, h.start);
       }
     }
-    this.scanned = true;
+    for (const f of this.fileSet.files()) {
+      const { ino, fp, offset } = f.tail.position();
+      next.files[`${ino}:${fp ?? ''}`] = { file: f.file, ino, fp, offset: oldestHeld.get(f) ?? offset };
+    }
+    return more;
+  }
+
+  private async scoreFile(followed: Followed, lines: readonly TailLine[], out: Anomaly[]) {
+    let clock = this.clocks.get(followed.key);
+    if (!clock) {
+      clock = lineClock(followed.file, lines.slice(0, SAMPLE_LINES).map((l) => l.line), Date.now);
+      this.clocks.set(followed.key, clock);
+    }
+    const stamp = clock;
+    await this.score(
+      followed.file.labels,
+      lines,
+      (l) => {
+        const ms = stamp(l.line);
+        // The line's own time, plus its byte offset below the millisecond: the same line gets the same nanosecond
+        // every time it is read, and lines of one millisecond do not collide.
+        return { line: l.line, ms, held: { line: l.line, ts: msToNs(ms) + BigInt(l.start % 1_000_000), followed, start: l.start } };
+      },
+      out,
+    );
   }
 
   private async readLoki(next: Checkpoint, out: Anomaly[]) {
@@ -166,9 +263,14 @@ export class Watcher {
       const from = BigInt(cursor.ts);
       const seen = new Set(cursor.seen);
       const entries: SourceEntry[] = [];
-      for await (const e of source.read({ selector: matchers, lineFilters: [], start: from, end: now + 1n })) {
+      for await (const e of source.read({ selector: matchers, lineFilters: [], start: from, end: now + 1n, direction: 'forward' })) {
         if (e.labels.service_name === 'anomalog') continue; // our own derived streams
         if (e.ts === from && seen.has(entryKey(e))) continue;
+        // Bounded as files are: the rest comes next cycle, from the cursor (lines at its nanosecond are in `seen`).
+        if (entries.length >= LOKI_BATCH_LINES && e.ts !== entries[entries.length - 1].ts) {
+          this.lokiBehind = true;
+          break;
+        }
         entries.push(e);
       }
       if (entries.length === 0) continue;
@@ -177,31 +279,36 @@ export class Watcher {
       next.loki[text] = { ts: String(last), seen: last === from ? [...seen, ...atLast] : atLast };
       const byStream = new Map<string, SourceEntry[]>();
       for (const e of entries) (byStream.get(streamKey(e.labels)) ?? byStream.set(streamKey(e.labels), []).get(streamKey(e.labels))!).push(e);
-      for (const list of byStream.values()) this.score(list[0].labels, list, out);
+      for (const list of byStream.values()) {
+        await this.score(list[0].labels, list, (e) => ({ line: e.line, ms: nsToMs(e.ts), held: { line: e.line, ts: e.ts } }), out);
+      }
     }
   }
 
-  /**
-   * Scores one stream's new lines in order. An anomaly keeps its line's timestamp, nudged by a nanosecond when it
-   * would repeat the previous one: Loki drops a line identical to another at the same nanosecond in a stream.
-   */
-  private score(labels: Labels, entries: readonly SourceEntry[], out: Anomaly[]) {
+  /** Scores one stream's new lines in order; each anomaly keeps the push timestamp of its source line. */
+  private async score<T>(labels: Labels, items: readonly T[], toLine: (item: T) => { line: string; ms: number; held: HeldLine }, out: Anomaly[]) {
     const scorer = this.scorerFor(labels);
     if (!scorer) return;
     const key = streamKey(labels);
+    let queue = this.held.get(key);
+    if (!queue) this.held.set(key, (queue = []));
     let newest = 0;
-    for (const entry of entries) {
-      const ms = nsToMs(entry.ts);
+    let sliceStart = performance.now();
+    for (let i = 0; i < items.length; i++) {
+      // Catch-up scores in slices: the API shares this event loop.
+      if ((i & 63) === 63 && performance.now() - sliceStart > SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+      const { line, ms, held } = toLine(items[i]);
       newest = Math.max(newest, ms);
-      for (const scored of scorer.push(entry.line, ms)) {
-        if (!scored.anomaly) continue;
-        const previous = this.lastSent.get(key) ?? -1n;
-        const ts = msToNs(scored.ts) > previous ? msToNs(scored.ts) : previous + 1n;
-        this.lastSent.set(key, ts);
-        out.push({ ts, scored });
+      queue.push(held);
+      for (const scored of scorer.push(line, ms)) {
+        const source = take(queue, scored.line);
+        if (scored.anomaly) out.push({ ts: source?.ts ?? msToNs(scored.ts), scored });
       }
     }
-    this.ctx.metrics.watcherLag.set({ stream: key }, Math.max(0, (Date.now() - newest) / 1000));
+    this.ctx.metrics.watcherLag.set({ stream: this.ctx.metrics.streamLabel.value(key) }, Math.max(0, (Date.now() - newest) / 1000));
   }
 
   private scorerFor(labels: Labels): Scorer | null {
@@ -221,3 +328,9 @@ export class Watcher {
 }
 
 const entryKey = (e: SourceEntry) => `${streamKey(e.labels)}\u0000${e.line}`;
+
+/** Removes and returns the held line a scorer returned (they come back in order: almost always the first). */
+function take(queue: HeldLine[], line: string): HeldLine | undefined {
+  const at = queue[0]?.line === line ? 0 : queue.findIndex((h) => h.line === line);
+  return at < 0 ? undefined : queue.splice(at, 1)[0];
+}

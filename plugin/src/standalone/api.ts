@@ -17,7 +17,7 @@ export async function uploadLog(file: File, detector: Detector): Promise<UploadR
   const form = new FormData();
   form.append('detector', detector);
   form.append('file', file);
-  return json(await fetch('api/v1/uploads', { method: 'POST', body: form }));
+  return json(await apiFetch('api/v1/uploads', { method: 'POST', body: form }));
 }
 
 /** The upload's anomalies, page by page. */
@@ -25,7 +25,7 @@ export async function fetchAnomalies(id: string): Promise<ScoredRecord[]> {
   const records: ScoredRecord[] = [];
   while (records.length < MAX_RECORDS) {
     const params = new URLSearchParams({ severity: 'anomaly', offset: String(records.length), limit: String(PAGE) });
-    const page = await json<{ records: ScoredRecord[] }>(await fetch(`api/v1/uploads/${encodeURIComponent(id)}/records?${params}`));
+    const page = await json<{ records: ScoredRecord[] }>(await apiFetch(`api/v1/uploads/${encodeURIComponent(id)}/records?${params}`));
     records.push(...page.records);
     if (page.records.length < PAGE) {
       break;
@@ -46,10 +46,50 @@ export async function queryRange(query: string, from: number, to: number, opts: 
   if (opts.step) {
     params.set('step', String(opts.step));
   }
-  const response = await fetch(`loki/api/v1/query_range?${params}`, {
+  const response = await apiFetch(`loki/api/v1/query_range?${params}`, {
     headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
   });
   return json(response);
+}
+
+/** Where the page keeps the API token: this browser tab's session only (gone when the tab closes). */
+export const TOKEN_KEY = 'anomalog.token';
+
+/** Asks the user for the server's token; null when they cancel. Replaceable for tests and embedding. */
+export let askToken = (): string | null =>
+  window.prompt('This Anomalog server needs its API token (server.token in anomalog.yaml):');
+
+export function setTokenPrompt(ask: () => string | null): void {
+  askToken = ask;
+}
+
+/**
+ * fetch with the session's token as `Authorization: Bearer`. On a 401 it asks for the token (once per call), keeps
+ * it in sessionStorage for the rest of the session and tries again; a token the server refuses is forgotten.
+ */
+export async function apiFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const send = (token: string | null) => {
+    const headers = new Headers(init.headers);
+    if (token) {
+      headers.set('Authorization', `Bearer ${token}`);
+    }
+    return fetch(url, { ...init, headers });
+  };
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  const response = await send(saved);
+  if (response.status !== 401) {
+    return response;
+  }
+  sessionStorage.removeItem(TOKEN_KEY);
+  const token = askToken();
+  if (!token) {
+    return response;
+  }
+  const retried = await send(token);
+  if (retried.status !== 401) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+  }
+  return retried;
 }
 
 async function json<T>(response: Response): Promise<T> {

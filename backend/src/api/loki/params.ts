@@ -43,7 +43,9 @@ export function parseStep(value: string | null, start: bigint, end: bigint): big
   }
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
   const unitNs = { ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12, d: 8.64e13 }[(m?.[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
-  const ns = m ? BigInt(Math.round(Number(m[1]) * unitNs)) : 0n;
+  const scaled = m ? Math.round(Number(m[1]) * unitNs) : 0;
+  if (!Number.isSafeInteger(scaled)) throw new BadRequest(`invalid step "${value.slice(0, 40)}": too large, use a duration like 15s`);
+  const ns = BigInt(scaled);
   if (ns <= 0n) throw new BadRequest(`invalid step "${value}": zero or negative query resolution step widths are not accepted, use a duration like 15s`);
   return ns;
 }

@@ -99,7 +99,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     if (name === 'anomaly_severity') return c.json({ status: 'success', data: SEVERITY_VALUES });
     if (name === 'anomaly_detector') return c.json({ status: 'success', data: [...DETECTOR_KINDS] });
     const streams = await streamsFor(params.get('query'), windowParams(params, limits));
-    const values = new Set(streams.map((l) => l[name]).filter((v): v is string => v !== undefined));
+    const values = new Set(streams.filter((l) => Object.hasOwn(l, name)).map((l) => l[name]));
     return c.json({ status: 'success', data: [...values].sort() });
   }));
 

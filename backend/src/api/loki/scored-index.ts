@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { anomalyFields } from '../../logql/ast.js';
 import type { Row } from '../../logql/stages.js';
 import type { Scorer } from '../../pipeline/index.js';
@@ -46,6 +47,11 @@ export class OrderedScorer {
 }
 
 interface Indexed {
+  key: string;
+  path: string;
+  /** Bytes of the lines held (the LRU's measure). */
+  bytes: number;
+  lastUsed: number;
   model: unknown;
   tail: FileTail;
   clock?: (line: string) => number;
@@ -57,6 +63,13 @@ interface Indexed {
 }
 
 const MAX_ROWS_PER_FILE = 500_000;
+/** All files' scored lines together stay under this many bytes: the least recently queried files go first. */
+export const MAX_INDEX_BYTES = 256 * 1024 * 1024;
+/** Scoring time between two yields to the event loop, so a first query over a big file does not stall the others. */
+const SLICE_MS = 8;
+const READ_BYTES = 1024 * 1024;
+const PRUNE_MS = 2_000;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Scored lines of the file source, kept in memory so a query does not re-score whole files: each query scores only
@@ -66,10 +79,22 @@ const MAX_ROWS_PER_FILE = 500_000;
 export class ScoredFileIndex {
   private readonly files = new Map<string, Indexed>();
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly maxBytes = MAX_INDEX_BYTES,
+  ) {
+    // Deleted files are noticed even when no query names them any more (their descriptor pins the disk space).
+    setInterval(() => void this.dropDeleted().catch(() => undefined), PRUNE_MS).unref();
+  }
+
+  /** Files indexed now and the bytes their lines hold (for tests and /metrics). */
+  size(): { files: number; bytes: number } {
+    return { files: this.files.size, bytes: [...this.files.values()].reduce((n, e) => n + e.bytes, 0) };
+  }
 
   /** Every scored row of the file so far, in file order (fields set, nothing parsed yet). */
   async rows(file: FileStream, detector?: DetectorKind): Promise<readonly Row[]> {
+    await this.dropDeleted();
     const route = this.ctx.models.route(file.labels, detector);
     const key = `${file.path}\u0000${route.detector}`;
     const model = this.ctx.models.get(route.model);
@@ -79,34 +104,79 @@ export class ScoredFileIndex {
       const scorer = new OrderedScorer(this.ctx.models.scorerFor(file.labels, detector));
       const tail = this.ctx.sources.file!.tail(file);
       await tail.open('start');
-      entry = { model, tail, scorer, rows: [], busy: Promise.resolve() };
+      entry = { key, path: file.path, bytes: 0, lastUsed: Date.now(), model, tail, scorer, rows: [], busy: Promise.resolve() };
       this.files.set(key, entry);
     }
     const indexed = entry;
+    indexed.lastUsed = Date.now();
     const update = indexed.busy.then(() => this.update(file, indexed, detector));
     indexed.busy = update.catch(() => undefined);
     await update;
+    await this.evict(indexed);
     return indexed.rows;
   }
 
+  /** Forgets the least recently queried files until the index fits in `maxBytes` (never the one just asked for). */
+  private async evict(keep: Indexed) {
+    let total = this.size().bytes;
+    for (const entry of [...this.files.values()].sort((a, b) => a.lastUsed - b.lastUsed)) {
+      if (total <= this.maxBytes) break;
+      if (entry === keep) continue;
+      total -= entry.bytes;
+      await this.forget(entry);
+    }
+  }
+
+  /** A file deleted (or replaced by another at its path) is forgotten, and its descriptor closed. */
+  private async dropDeleted() {
+    for (const entry of [...this.files.values()]) {
+      const st = await stat(entry.path).catch(() => undefined);
+      if (!st || st.ino !== entry.tail.position().ino) await this.forget(entry);
+    }
+  }
+
+  private async forget(entry: Indexed) {
+    this.files.delete(entry.key);
+    await entry.busy;
+    await entry.tail.close();
+    entry.rows = [];
+  }
+
   private async update(file: FileStream, entry: Indexed, detector?: DetectorKind) {
-    const lines = (await entry.tail.poll()).map((l) => l.line);
     const stream = withServiceName(file.labels);
     const add = (pairs: { entry: SourceEntry; scored: ScoredLine }[]) => {
-      const levels = (entry.levels ??= new LevelReader(lines.slice(0, 100)));
+      const levels = entry.levels!;
       for (const { entry: e, scored } of pairs) {
         entry.rows.push({ stream, ts: e.ts, line: e.line, fields: { ...anomalyFields(scored), ...levels.fields(e.line) }, parsed: {} });
+        entry.bytes += e.line.length + 200;
       }
     };
-    if (lines.length === 0) {
-      if (entry.scorer.held() > 0) {
-        add(entry.scorer.end());
-        entry.scorer = new OrderedScorer(this.ctx.models.scorerFor(file.labels, detector));
+    let any = false;
+    // Bounded reads, scored in slices with the event loop free between them; then a poll for rotation/truncation.
+    for (let batch = await entry.tail.read(READ_BYTES); ; batch = await entry.tail.read(READ_BYTES)) {
+      const lines = batch.length > 0 ? batch.map((l) => l.line) : (await entry.tail.poll()).map((l) => l.line);
+      if (lines.length === 0) break;
+      any = true;
+      entry.clock ??= lineClock(file, lines.slice(0, SAMPLE_LINES), Date.now);
+      entry.levels ??= new LevelReader(lines.slice(0, 100));
+      let sliceStart = performance.now();
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        add(entry.scorer.push({ labels: file.labels, ts: msToNs(entry.clock(line)), line }));
+        if ((i & 63) === 63 && performance.now() - sliceStart > SLICE_MS) {
+          await yieldToLoop();
+          sliceStart = performance.now();
+        }
       }
-      return;
+      if (entry.rows.length > MAX_ROWS_PER_FILE) {
+        const cut = entry.rows.length - MAX_ROWS_PER_FILE;
+        for (let i = 0; i < cut; i++) entry.bytes -= entry.rows[i].line.length + 200;
+        entry.rows.splice(0, cut);
+      }
     }
-    entry.clock ??= lineClock(file, lines.slice(0, SAMPLE_LINES), Date.now);
-    for (const line of lines) add(entry.scorer.push({ labels: file.labels, ts: msToNs(entry.clock(line)), line }));
-    if (entry.rows.length > MAX_ROWS_PER_FILE) entry.rows.splice(0, entry.rows.length - MAX_ROWS_PER_FILE);
+    if (!any && entry.scorer.held() > 0) {
+      add(entry.scorer.end());
+      entry.scorer = new OrderedScorer(this.ctx.models.scorerFor(file.labels, detector));
+    }
   }
 }

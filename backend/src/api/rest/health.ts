@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../../service/context.js';
+import { redactSecrets } from '../../sources/redact.js';
 
 const PROBE_MS = 2_000;
 
@@ -12,7 +13,7 @@ async function sourcesReachable(ctx: AppContext): Promise<{ reachable: boolean; 
     await Promise.race([ctx.sources.streams(), timeout]);
     return { reachable: true };
   } catch (err) {
-    return { reachable: false, error: (err as Error).message };
+    return { reachable: false, error: redactSecrets((err as Error).message) };
   } finally {
     clearTimeout(timer);
   }

@@ -20,14 +20,29 @@ export interface Job {
 
 export type ReportProgress = (progress: number, phase: string) => void;
 
-/** Background jobs, run one at a time (training takes the CPU); kept in memory for the process's life. */
+/** Jobs that may wait or run at once; one more is refused with 429. */
+export const MAX_PENDING_JOBS = 4;
+/** Finished jobs remembered (the oldest are forgotten first). */
+const MAX_FINISHED_JOBS = 100;
+
+/**
+ * Background jobs, run one at a time (training takes the CPU). At most MAX_PENDING_JOBS queued or running: one more
+ * is a 429 (the client retries later). Finished jobs are kept, the last MAX_FINISHED_JOBS.
+ */
 export class JobQueue {
   private readonly jobs = new Map<string, Job>();
   private tail: Promise<void> = Promise.resolve();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly maxPending = MAX_PENDING_JOBS,
+  ) {}
 
   start(kind: string, run: (report: ReportProgress) => Promise<unknown>): Job {
+    const pending = [...this.jobs.values()].filter((j) => j.state === 'queued' || j.state === 'running').length;
+    if (pending >= this.maxPending) fail(429, `${pending} jobs are queued or running (the limit): try again when one has finished`);
+    const finished = [...this.jobs.values()].filter((j) => j.finishedAt);
+    for (const old of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED_JOBS + 1))) this.jobs.delete(old.id);
     const createdAt = new Date().toISOString();
     const job: Job = { id: randomUUID(), kind, state: 'queued', progress: 0, phase: 'queued', createdAt };
     this.jobs.set(job.id, job);

@@ -1,8 +1,11 @@
 import { emptySeverityCounts } from '@anomalog/contract';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Model } from '../../models/index.js';
-import { createScorer, train, type TrainProgress } from '../../pipeline/index.js';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { parseModel, type Model } from '../../models/index.js';
+import { createScorer, type TrainProgress } from '../../pipeline/index.js';
 import type { DetectorKind, Severity } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import type { FeedbackRecord } from '../../service/feedback.js';
@@ -107,6 +110,59 @@ function progressOf(p: TrainProgress): [number, string] {
   }
 }
 
+/** What runTraining sends the training thread (train-worker.ts). */
+export interface TrainerIn {
+  /** The lines joined by NUL: one string crosses to the thread as one copy, not 100,000 of them. */
+  lines: string;
+  heldOut: string;
+  req: TrainRequest;
+  opts: { name: string; detector?: DetectorKind; seed?: number; source?: string };
+}
+
+export type TrainerOut =
+  | { kind: 'progress'; progress: TrainProgress }
+  | { kind: 'done'; model: string; validation: Validation }
+  | { kind: 'failed'; error: string };
+
+/**
+ * Trains and validates in a worker thread (train-worker.ts): training takes seconds of CPU, which on the main
+ * thread would stall every request meanwhile.
+ */
+function trainInThread(input: TrainerIn, onProgress: (p: TrainProgress) => void): Promise<{ model: Model; text: string; validation: Validation }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerBootstrap(), { eval: true });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on('message', (m: TrainerOut) => {
+      if (m.kind === 'progress') onProgress(m.progress);
+      else if (m.kind === 'done') settle(() => resolve({ model: parseModel(m.model), text: m.model, validation: m.validation }));
+      else settle(() => reject(new Error(m.error)));
+    });
+    worker.on('error', (err) => settle(() => reject(err)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`the training thread stopped (exit ${code})`))));
+    worker.postMessage(input);
+  });
+}
+
+/**
+ * The training thread's entry, as eval'd source: it imports train-worker next to this file, registering tsx first
+ * when the service runs from TypeScript sources (a loader on the main thread does not reach workers on Node 20).
+ */
+function workerBootstrap(): string {
+  const here = import.meta.url;
+  const entry = JSON.stringify(new URL(`./train-worker${extname(fileURLToPath(here))}`, here).href);
+  if (!here.endsWith('.ts')) return `import(${entry});`;
+  const require = createRequire(here);
+  const api = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'].import.default;
+  const tsx = JSON.stringify(pathToFileURL(join(dirname(require.resolve('tsx/package.json')), api)).href);
+  return `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`;
+}
+
 /**
  * Trains `req.name` on `lines`, validates it on held-out lines and installs it only if validation passes; the model
  * it replaces stays in models/previous/ for rollback.
@@ -118,17 +174,12 @@ export async function runTraining(ctx: AppContext, lines: readonly string[], req
   const ofStream = (f: FeedbackRecord) => Object.entries(req.labels).every(([k, v]) => f.labels[k] === v);
   const fed = applyFeedback(trainLines, ctx.models.feedback.list().filter(ofStream));
   report(0.1, `training on ${fed.lines.length} lines`);
-  const model = await train(fed.lines, {
-    name: req.name,
-    detector: req.detector,
-    seed: req.seed,
-    source: req.source,
-    onProgress: (p) => report(...progressOf(p)),
-  });
-  report(0.9, 'validating');
-  const validation = validateModel(model, heldOut, req);
+  const { model, text, validation } = await trainInThread(
+    { lines: fed.lines.join('\u0000'), heldOut: heldOut.join('\u0000'), req, opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source } },
+    (p) => report(...progressOf(p)),
+  );
   if (!validation.passed) throw new Error(`validation failed, model not installed: ${validation.reason}`);
-  await ctx.models.install(req.name, model);
+  await ctx.models.install(req.name, model, text);
   const quality: ModelQuality = {
     validatedAt: new Date().toISOString(),
     validation,

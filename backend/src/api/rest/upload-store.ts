@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { writeDurable } from '../../durable.js';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,6 +26,9 @@ const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * can never reach another's records. An upload without meta.json is still being written (or failed) and is not listed.
  */
 export class UploadStore {
+  /** Uploads being written by this process (a directory without meta.json that is not here was interrupted). */
+  private readonly active = new Set<string>();
+
   constructor(
     readonly dir: string,
     readonly ttlMs: number,
@@ -33,6 +37,7 @@ export class UploadStore {
   /** A writer for a new upload's records; `commit` makes it visible, `discard` removes it. */
   async create() {
     const id = randomUUID();
+    this.active.add(id);
     const dir = join(this.dir, id);
     await mkdir(dir, { recursive: true });
     const out = createWriteStream(join(dir, 'records.jsonl'));
@@ -55,12 +60,17 @@ export class UploadStore {
           expiresAt: new Date(now + this.ttlMs).toISOString(),
           ...meta,
         };
-        await writeFile(join(dir, 'meta.json'), JSON.stringify(full));
+        try {
+          await writeDurable(join(dir, 'meta.json'), JSON.stringify(full));
+        } finally {
+          this.active.delete(id);
+        }
         return full;
       },
       discard: async () => {
         out.destroy();
         await rm(dir, { recursive: true, force: true });
+        this.active.delete(id);
       },
     };
   }
@@ -94,11 +104,17 @@ export class UploadStore {
     if (ID.test(id)) await rm(join(this.dir, id), { recursive: true, force: true });
   }
 
-  /** Deletes every expired upload; returns how many remain. */
+  /**
+   * Deletes every expired upload, and every upload left unfinished by an aborted request or a killed process (no
+   * meta.json, not being written now); returns how many remain.
+   */
   async sweep(): Promise<number> {
     const ids = (await readdir(this.dir).catch(() => [] as string[])).filter((id) => ID.test(id));
     let kept = 0;
-    for (const id of ids) if (await this.get(id)) kept++;
+    for (const id of ids) {
+      if (await this.get(id)) kept++;
+      else if (!this.active.has(id) && !existsSync(join(this.dir, id, 'meta.json'))) await this.remove(id);
+    }
     return kept;
   }
 }

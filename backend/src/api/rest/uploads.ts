@@ -72,6 +72,8 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
     const scorer = openScorer(ctx, { labels, model, detector: routed.detector });
     const gzip = /\.gz$/i.test(filename);
     const bytes = file.pipe(gzip ? createGunzip() : new PassThrough());
+    // pipe() does not forward errors: an aborted request must end the loop below (and discard the partial upload).
+    file.on('error', (err) => bytes.destroy(err));
     const writer = await store.create();
     const summary = new Summary();
     const keep = async (records: ScoredLine[]) => {
@@ -108,11 +110,19 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
     return new Promise<UploadMeta>((resolve, reject) => {
       const fields: Record<string, string> = { ...query };
       let job: Promise<UploadMeta> | undefined;
-      const bb = busboy({ headers, limits: { fileSize: uploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+      let part: Readable | undefined;
+      let bb: busboy.Busboy;
+      try {
+        bb = busboy({ headers, limits: { fileSize: uploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+      } catch (err) {
+        reject(new HTTPException(400, { message: `malformed multipart request: ${(err as Error).message}` }));
+        return;
+      }
       bb.on('field', (name, value) => (fields[name] = value));
       bb.on('file', (_name, file, info) => {
         const filename = info.filename ?? '';
         if (job) return file.resume();
+        part = file;
         job = ACCEPTED.test(filename)
           ? ingest(file, filename, fields)
           : Promise.reject(new HTTPException(415, { message: `"${filename}" is not a .log, .csv, .txt, .jsonl or .gz file` }));
@@ -126,8 +136,15 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
       bb.on('close', () =>
         (job ?? Promise.reject(new HTTPException(400, { message: 'no file part in the form' }))).then(resolve, reject),
       );
+      // A client that goes away mid-upload: the part being scored fails too, so its partial records are removed
+      // (writer.discard) and its file descriptor closed, instead of waiting forever for bytes that will not come.
+      const aborted = (err: Error) => {
+        part?.destroy(err);
+        bb.destroy(err);
+        (job ?? Promise.resolve()).catch(() => undefined).finally(() => reject(new HTTPException(400, { message: 'the upload was interrupted' })));
+      };
       Readable.fromWeb(body as NodeWebStream<Uint8Array>)
-        .on('error', reject)
+        .on('error', aborted)
         .pipe(bb);
     });
   }
