@@ -113,8 +113,12 @@ describe('every bad query is a 400 with a message', () => {
   it('`| json` over a line nested 5,000 deep answers 200, and other lines of its range still parse', async () => {
     const res = await queryRange('{job="web"} | json', { limit: '5000' });
     expect(res.status).toBe(200);
-    const metric = await queryRange('count_over_time({job="web"} | json [1h])', { step: '3600' });
+    const metric = await queryRange('count_over_time({job="web"} | json | __error__="" [1h])', { step: '3600' });
     expect(metric.status).toBe(200);
+    // Unfiltered parser errors in a metric query are Loki's 400 "pipeline error", not a 500.
+    const unfiltered = await queryRange('count_over_time({job="web"} | json [1h])', { step: '3600' });
+    expect(unfiltered.status).toBe(400);
+    expect(unfiltered.text).toMatch(/pipeline error/);
   });
 
   it('label/__proto__/values is an empty list, not [{}]', async () => {
