@@ -11,7 +11,8 @@ module.exports = {
     ...backendRules('backend/src'),
     {
       name: 'src-is-production-code',
-      comment: 'every module in backend/src is used by an entry point (the CLI, its scan workers, the training thread, the package API): test and evaluation code lives in testkit/ and tools/',
+      comment:
+        'every module in backend/src is used by an entry point (the CLI, its scan workers, the training thread, the package API): test and evaluation code lives in testkit/ and tools/',
       severity: 'error',
       from: { path: ENTRIES },
       to: { path: '^backend/src/', pathNot: `${TEST}|\\.d\\.ts$|${ENTRIES}`, reachable: false },

@@ -48,15 +48,22 @@ async function ensureModel(dir: string): Promise<string> {
   const { train } = await import('../backend/src/pipeline/index.js');
   const { saveModel } = await import('../backend/src/models/index.js');
   const normal = [...generateTraffic({ lines: 20_000, seed: 7, anomalyRate: 0 })].map((r) => r.line);
-  await saveModel(join(dir, 'web.json'), await train(normal, { name: 'web', seed: 7, detector: 'iforest', source: 'bench' }));
+  await saveModel(
+    join(dir, 'web.json'),
+    await train(normal, { name: 'web', seed: 7, detector: 'iforest', source: 'bench' }),
+  );
   return dir;
 }
 
 function startChild(modelsDir: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', modelsDir, dataDir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', modelsDir, dataDir],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolveUrl, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -69,13 +76,21 @@ function startChild(modelsDir: string, dataDir: string): Promise<{ child: ChildP
 }
 
 async function json(url: string, body: unknown): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return res.json();
 }
 
 async function models(url: string): Promise<{ name: string; members: string[]; detector: string }[]> {
-  return ((await (await fetch(`${url}/api/v1/models`)).json()) as { models: { name: string; members: string[]; detector: string }[] }).models;
+  return (
+    (await (await fetch(`${url}/api/v1/models`)).json()) as {
+      models: { name: string; members: string[]; detector: string }[];
+    }
+  ).models;
 }
 
 async function batchThroughput(url: string, detector: string) {
@@ -99,7 +114,12 @@ async function batchThroughput(url: string, detector: string) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { name: `analyze/batch ${detector} (${BATCH} lines/request)`, lines_per_s: Math.round(sent / seconds), requests, seconds: Number(seconds.toFixed(1)) };
+  return {
+    name: `analyze/batch ${detector} (${BATCH} lines/request)`,
+    lines_per_s: Math.round(sent / seconds),
+    requests,
+    seconds: Number(seconds.toFixed(1)),
+  };
 }
 
 /** One multipart upload of `copies` x the generated lines, scored as it streams in. */

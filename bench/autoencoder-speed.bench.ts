@@ -30,4 +30,6 @@ for (const detector of ['iforest', 'autoencoder', 'ensemble']) {
   });
 }
 
-console.log(JSON.stringify({ section: 'training (200k lines) and scanning with a loaded model (1M lines), per detector', rows }));
+console.log(
+  JSON.stringify({ section: 'training (200k lines) and scanning with a loaded model (1M lines), per detector', rows }),
+);

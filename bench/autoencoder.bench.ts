@@ -91,11 +91,19 @@ const cpu = cpuSeconds();
 let epochs = 0;
 const ae = await fitAutoencoder(train, { seed: 1, onProgress: () => epochs++ });
 const rows: Record<string, string | number>[] = [
-  { name: `train ${TRAIN_ROWS / 1000}k x ${COLS}`, wall_s: round((performance.now() - wall) / 1000), cpu_s: round(cpuSeconds() - cpu), epochs, target: '< 60 s' },
+  {
+    name: `train ${TRAIN_ROWS / 1000}k x ${COLS}`,
+    wall_s: round((performance.now() - wall) / 1000),
+    cpu_s: round(cpuSeconds() - cpu),
+    epochs,
+    target: '< 60 s',
+  },
 ];
 process.stderr.write('scoring structured rows\n');
 rows.push(await scoring(`${SCORE_ROWS / 1000}k x ${COLS}`, ae, structured(SCORE_ROWS, 3)));
 process.stderr.write('training on access_200k.log for real web features\n');
 const web = await webFeatures();
 rows.push(await scoring(`${web.X.rows / 1000}k web lines x ${web.X.cols}`, web.ae, web.X));
-console.log(JSON.stringify({ section: `Autoencoder speed (fitting on tfjs ${backend}; scoring kernel vs tfjs)`, rows }));
+console.log(
+  JSON.stringify({ section: `Autoencoder speed (fitting on tfjs ${backend}; scoring kernel vs tfjs)`, rows }),
+);

@@ -14,7 +14,9 @@ export function accessLog(lines: number): string {
   const path = join(CACHE, `access_${lines >= 1e6 && lines % 1e6 === 0 ? `${lines / 1e6}m` : `${lines / 1000}k`}.log`);
   if (!existsSync(path)) {
     process.stderr.write(`generating ${path}\n`);
-    execFileSync('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'make_access_log.py'), String(lines), path], { cwd: ROOT });
+    execFileSync('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'make_access_log.py'), String(lines), path], {
+      cwd: ROOT,
+    });
   }
   return path;
 }

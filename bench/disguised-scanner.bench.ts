@@ -18,11 +18,31 @@ mkdirSync(CACHE, { recursive: true });
 let rawLines: string[] = [];
 let rawLabels: string[] = [];
 // Incidents start at random: a seed whose file has no burst is skipped for the next one.
-for (;; SEED++) {
+for (; ; SEED++) {
   const raw = join(CACHE, `disguised-raw-${LINES}-${SEED}.log`);
-  execFileSync(process.execPath, [join(ROOT, 'generator/bin/anomalog-generate.js'), 'traffic', '--lines', String(LINES), '--anomaly-rate', '0.05', '--scenarios', 'disguised_scanner', '--seed', String(SEED), '--out', raw], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'generator/bin/anomalog-generate.js'),
+      'traffic',
+      '--lines',
+      String(LINES),
+      '--anomaly-rate',
+      '0.05',
+      '--scenarios',
+      'disguised_scanner',
+      '--seed',
+      String(SEED),
+      '--out',
+      raw,
+    ],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
   rawLines = readFileSync(raw, 'utf8').trimEnd().split('\n');
-  rawLabels = readFileSync(`${raw}.labels.jsonl`, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { label: string }).label);
+  rawLabels = readFileSync(`${raw}.labels.jsonl`, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { label: string }).label);
   if (rawLabels.includes('disguised_scanner')) break;
 }
 const firstScanner = rawLines[rawLabels.indexOf('disguised_scanner')].split(' ')[0];
@@ -55,7 +75,13 @@ function quality(stdout: string): Record<string, number> {
   const precision = tp / Math.max(1, tp + fp);
   const recall = tp / Math.max(1, tp + fn);
   const r = (x: number) => Math.round(x * 1000) / 1000;
-  return { scanner_share: r(share), precision: r(precision), recall: r(recall), f1: r((2 * precision * recall) / Math.max(1e-9, precision + recall)), false_positives: fp };
+  return {
+    scanner_share: r(share),
+    precision: r(precision),
+    recall: r(recall),
+    f1: r((2 * precision * recall) / Math.max(1e-9, precision + recall)),
+    false_positives: fp,
+  };
 }
 
 function run(cmd: string, args: string[]): string {
@@ -67,13 +93,30 @@ function run(cmd: string, args: string[]): string {
 const BIN = join(ROOT, 'backend', 'bin', 'anomalog.js');
 const rows: Record<string, string | number>[] = [];
 process.stderr.write('anomalog scan, self-trained\n');
-rows.push({ name: `anomalog: self-trained scan (scanner in the training data), seed ${SEED}`, lines: lines.length, ...quality(run(process.execPath, [BIN, 'scan', file, '--json'])) });
+rows.push({
+  name: `anomalog: self-trained scan (scanner in the training data), seed ${SEED}`,
+  lines: lines.length,
+  ...quality(run(process.execPath, [BIN, 'scan', file, '--json'])),
+});
 process.stderr.write(`anomalog scan, trained on the first ${before} lines\n`);
-rows.push({ name: `anomalog: scan --train-lines ${before} (the burst after training)`, lines: lines.length, ...quality(run(process.execPath, [BIN, 'scan', file, '--json', '--train-lines', String(before)])) });
+rows.push({
+  name: `anomalog: scan --train-lines ${before} (the burst after training)`,
+  lines: lines.length,
+  ...quality(run(process.execPath, [BIN, 'scan', file, '--json', '--train-lines', String(before)])),
+});
 process.stderr.write('peer: tfidf_iforest_peer.py\n');
 try {
-  rows.push({ name: 'peer: tfidf_iforest_peer.py (self-trained)', lines: lines.length, ...quality(run('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'tfidf_iforest_peer.py'), file])) });
+  rows.push({
+    name: 'peer: tfidf_iforest_peer.py (self-trained)',
+    lines: lines.length,
+    ...quality(run('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'tfidf_iforest_peer.py'), file])),
+  });
 } catch (e) {
   rows.push({ name: 'peer: tfidf_iforest_peer.py', error: (e as Error).message.slice(0, 120) });
 }
-console.log(JSON.stringify({ section: 'browser-disguised scanner, one client at ~5% of a file (targets: recall >= 0.95, precision >= 0.9)', rows }));
+console.log(
+  JSON.stringify({
+    section: 'browser-disguised scanner, one client at ~5% of a file (targets: recall >= 0.95, precision >= 0.9)',
+    rows,
+  }),
+);

@@ -86,8 +86,19 @@ const corrected = loghubAccuracy(
 );
 const hdfsLines = readLines(`${HDFS_DIR}/HDFS_2k.log`);
 const rows: Record<string, unknown>[] = [
-  { name: 'Drain GA HDFS_2k (loghub truth)', ga: original.accuracy, templates: original.templates, truth_templates: original.truthTemplates, published_drain_ga: 0.998 },
-  { name: 'Drain GA HDFS_2k (corrected truth)', ga: corrected.accuracy, templates: corrected.templates, truth_templates: corrected.truthTemplates },
+  {
+    name: 'Drain GA HDFS_2k (loghub truth)',
+    ga: original.accuracy,
+    templates: original.templates,
+    truth_templates: original.truthTemplates,
+    published_drain_ga: 0.998,
+  },
+  {
+    name: 'Drain GA HDFS_2k (corrected truth)',
+    ga: corrected.accuracy,
+    templates: corrected.templates,
+    truth_templates: corrected.truthTemplates,
+  },
   ...mining('apache (make_access_log.py 200k)', 'apache', readLines(ACCESS_LOG)),
   ...mining(`HDFS (HDFS_2k x${HDFS_REPEAT})`, 'hdfs', Array.from({ length: HDFS_REPEAT }, () => hdfsLines).flat()),
 ];

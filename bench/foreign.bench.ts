@@ -18,7 +18,10 @@ import { averagePrecision, DRAIN_GA, groupingAccuracy, loadLoghub, rareLines, SY
 const PEER = '../shared/bench/tfidf_iforest_peer.py';
 const args = process.argv.slice(2);
 const only = args.filter((a) => !a.startsWith('--'));
-const withPeer = !args.includes('--no-peer') && existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import sklearn']).status === 0;
+const withPeer =
+  !args.includes('--no-peer') &&
+  existsSync('/usr/bin/python3') &&
+  spawnSync('/usr/bin/python3', ['-c', 'import sklearn']).status === 0;
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 'n/a');
 const rows: Record<string, string | number>[] = [];
 let gaSum = 0;
@@ -30,7 +33,10 @@ for (const name of only.length ? only : SYSTEMS) {
   const drain = new Drain();
   const ids = s.lines.map((l) => drain.add(parser.parse(l).message).id);
   // A template merged into another during mining (a word position that proved variable) counts as that one.
-  const ga = groupingAccuracy(ids.map((id) => drain.resolve(id)), s.events);
+  const ga = groupingAccuracy(
+    ids.map((id) => drain.resolve(id)),
+    s.events,
+  );
   gaSum += ga;
   drainSum += DRAIN_GA[name];
   const model = await train(s.lines, { seed: 1, name });
@@ -44,7 +50,12 @@ for (const name of only.length ? only : SYSTEMS) {
     GA: round(ga),
     GA_drain: DRAIN_GA[name],
     flagged: round(flagged),
-    rare_AP: round(averagePrecision(scored.map((l) => l.score), rare)),
+    rare_AP: round(
+      averagePrecision(
+        scored.map((l) => l.score),
+        rare,
+      ),
+    ),
     rare_lines: rare.filter(Boolean).length,
     ...(peer ? { peer_flagged: round(peer.flagged), peer_rare_AP: round(peer.ap) } : {}),
   });
@@ -52,7 +63,13 @@ for (const name of only.length ? only : SYSTEMS) {
 }
 const n = rows.length;
 rows.push({ name: 'average', GA: round(gaSum / n), GA_drain: round(drainSum / n) });
-console.log(JSON.stringify({ section: 'Real system logs (loghub 2k): format, template accuracy vs Drain, self-trained alarm load and rare-event AP', rows }));
+console.log(
+  JSON.stringify({
+    section:
+      'Real system logs (loghub 2k): format, template accuracy vs Drain, self-trained alarm load and rare-event AP',
+    rows,
+  }),
+);
 
 function runPeer(lines: string[], rare: boolean[]): { flagged: number; ap: number } | undefined {
   const file = join(mkdtempSync(join(tmpdir(), 'foreign-')), 'in.log');

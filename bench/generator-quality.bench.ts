@@ -20,26 +20,46 @@ function generate(name: string, lines: number, extra: string[]): string {
   const out = join(CACHE, name);
   if (!existsSync(`${out}.labels.jsonl`)) {
     process.stderr.write(`generating ${out}\n`);
-    execFileSync(process.execPath, [join(ROOT, 'generator/bin/anomalog-generate.js'), 'traffic', '--lines', String(lines), '--out', out, ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'generator/bin/anomalog-generate.js'), 'traffic', '--lines', String(lines), '--out', out, ...extra],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   }
   return out;
 }
 
 const trainFile = generate(`gen-normal-${TRAIN_LINES}.log`, TRAIN_LINES, ['--seed', '1', '--anomaly-rate', '0']);
 const evalFile = generate(`gen-eval-${EVAL_LINES}.log`, EVAL_LINES, ['--seed', '2']);
-const labels = readFileSync(`${evalFile}.labels.jsonl`, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { label: string }).label);
+const labels = readFileSync(`${evalFile}.labels.jsonl`, 'utf8')
+  .trimEnd()
+  .split('\n')
+  .map((l) => (JSON.parse(l) as { label: string }).label);
 
 const rows: Record<string, string | number>[] = [];
 for (const detector of DETECTORS) {
   process.stderr.write(`train ${detector}\n`);
-  const model = await trainBatches((await openInput(trainFile)).batches(), { detector: detector === 'ensemble' ? 'ensemble' : detector, seed: 1, name: 'web' });
+  const model = await trainBatches((await openInput(trainFile)).batches(), {
+    detector: detector === 'ensemble' ? 'ensemble' : detector,
+    seed: 1,
+    name: 'web',
+  });
   process.stderr.write(`score ${detector}\n`);
   const q = await lineQuality(model, (await openInput(evalFile)).batches(), labels, detector);
-  const row: Record<string, string | number> = { name: detector, lines: q.lines, precision: q.precision, recall: q.recall, f1: q.f1 };
+  const row: Record<string, string | number> = {
+    name: detector,
+    lines: q.lines,
+    precision: q.precision,
+    recall: q.recall,
+    f1: q.f1,
+  };
   for (const [label, e] of Object.entries(q.byLabel).sort()) {
-    row[label === 'normal' ? 'normal_false_positive_rate' : `recall_${label}`] = Math.round((e.flagged / e.lines) * 1000) / 1000;
+    row[label === 'normal' ? 'normal_false_positive_rate' : `recall_${label}`] =
+      Math.round((e.flagged / e.lines) * 1000) / 1000;
   }
   rows.push(row);
 }
 
-console.log(JSON.stringify({ section: 'generator ground truth: quality at the default threshold (target F1 >= 0.95)', rows }));
+console.log(
+  JSON.stringify({ section: 'generator ground truth: quality at the default threshold (target F1 >= 0.95)', rows }),
+);

@@ -11,7 +11,11 @@ export interface RenderedSessions {
 }
 
 /** One block per session, lines in session order, blocks one after the other; `firstBlock` keeps sets disjoint. */
-export function renderSessions(sessions: readonly (readonly number[])[], firstBlock: number, seed: number): RenderedSessions {
+export function renderSessions(
+  sessions: readonly (readonly number[])[],
+  firstBlock: number,
+  seed: number,
+): RenderedSessions {
   const rng = new Rng(seed);
   const clock = new HdfsClock();
   const datanodes = Array.from({ length: 200 }, () => `10.${rng.int(250, 251)}.${rng.int(0, 255)}.${rng.int(1, 254)}`);
@@ -22,7 +26,13 @@ export function renderSessions(sessions: readonly (readonly number[])[], firstBl
     const blk = `blk_${firstBlock + i}`;
     const nodes = Array.from({ length: 3 }, () => datanodes[rng.int(0, datanodes.length - 1)]);
     const task = String(rng.int(0, 99999)).padStart(5, '0');
-    const ctx = { blk, nodes, client: nodes[0], size: rng.chance(0.9) ? 67108864 : rng.int(1000, 67108864), file: `/user/root/rand/_temporary/_task_200811092030_0001_m_0${task}_0/part-${task}` };
+    const ctx = {
+      blk,
+      nodes,
+      client: nodes[0],
+      size: rng.chance(0.9) ? 67108864 : rng.int(1000, 67108864),
+      file: `/user/root/rand/_temporary/_task_200811092030_0001_m_0${task}_0/part-${task}`,
+    };
     const replicaOf = new Map<number, number>();
     blocks.push(blk);
     for (const e of events) {

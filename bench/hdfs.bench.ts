@@ -39,13 +39,18 @@ const head = <T>(a: T[]) => (Number.isFinite(sample) ? a.slice(0, sample) : a);
 const train = head(sequences('hdfs_train'));
 const normals = head([...labelledNormals('robust_log_train.csv'), ...labelledNormals('robust_log_valid.csv')]);
 const anomalies = head(sequences('hdfs_test_abnormal'));
-process.stderr.write(`hdfs: ${train.length} training sessions, test ${normals.length} normal + ${anomalies.length} anomalous\n`);
+process.stderr.write(
+  `hdfs: ${train.length} training sessions, test ${normals.length} normal + ${anomalies.length} anomalous\n`,
+);
 
 let t = performance.now();
 const detectors = await fitSessionDetectors(train, {
   seed,
   epochs,
-  onProgress: (p) => process.stderr.write(`\rautoencoder ${p.phase} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} val ${p.valLoss.toFixed(4)}   `),
+  onProgress: (p) =>
+    process.stderr.write(
+      `\rautoencoder ${p.phase} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} val ${p.valLoss.toFixed(4)}   `,
+    ),
 });
 const fitSeconds = (performance.now() - t) / 1000;
 t = performance.now();
@@ -56,7 +61,12 @@ process.stderr.write(`\nfit ${fitSeconds.toFixed(1)} s, score ${scoreSeconds.toF
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
 const rows: Record<string, string | number>[] = [];
-const names = { iforest: 'anomalog iforest', autoencoder: 'anomalog autoencoder', novelty: 'anomalog novelty alone', ensemble: 'anomalog ensemble' };
+const names = {
+  iforest: 'anomalog iforest',
+  autoencoder: 'anomalog autoencoder',
+  novelty: 'anomalog novelty alone',
+  ensemble: 'anomalog ensemble',
+};
 for (const [kind, name] of Object.entries(names) as [keyof typeof names, string][]) {
   const q = detectionQuality(n[kind], a[kind], BASE_RATE);
   rows.push({
@@ -71,7 +81,9 @@ for (const [kind, name] of Object.entries(names) as [keyof typeof names, string]
 }
 if (!args.includes('--no-pipeline')) rows.push(...(await pipelineRows()));
 rows.push(...peerRows());
-process.stderr.write(rows.map((r) => `${r.name}: TPR ${r.TPR} FPR ${r.FPR} F1 ${r.F1} F1@base ${r.F1_base}`).join('\n') + '\n');
+process.stderr.write(
+  rows.map((r) => `${r.name}: TPR ${r.TPR} FPR ${r.FPR} F1 ${r.F1} F1@base ${r.F1_base}`).join('\n') + '\n',
+);
 console.log(JSON.stringify({ section: 'HDFS sessions (logdeep split, F1 at true base rate 2.93%)', rows }));
 
 /** The pipeline end to end: train on the rendered training sessions, score the rendered test sessions line by line. */
@@ -90,7 +102,11 @@ async function pipelineRows(): Promise<Record<string, string | number>[]> {
   const out: Record<string, string | number>[] = [];
   for (const detector of ['ensemble', 'autoencoder'] as DetectorKind[]) {
     process.stderr.write(`pipeline: scoring with ${detector}\n`);
-    const q = detectionQuality(blockVerdicts(model, detector, normal), blockVerdicts(model, detector, anomalous), BASE_RATE);
+    const q = detectionQuality(
+      blockVerdicts(model, detector, normal),
+      blockVerdicts(model, detector, anomalous),
+      BASE_RATE,
+    );
     out.push({
       name: `pipeline end to end: ${detector} (rendered lines)`,
       TPR: round(q.tpr),
@@ -106,7 +122,11 @@ async function pipelineRows(): Promise<Record<string, string | number>[]> {
 }
 
 /** The worst severity among each block's scored lines, in block order. */
-function blockVerdicts(model: Awaited<ReturnType<typeof trainModel>>, detector: DetectorKind, set: ReturnType<typeof renderSessions>): Severity[] {
+function blockVerdicts(
+  model: Awaited<ReturnType<typeof trainModel>>,
+  detector: DetectorKind,
+  set: ReturnType<typeof renderSessions>,
+): Severity[] {
   const rank: Record<Severity, number> = { normal: 0, low: 1, medium: 2, high: 3, critical: 4 };
   const worst = new Map<string, Severity>();
   const take = (scored: { session?: string; severity: Severity }[]) => {
@@ -127,14 +147,25 @@ function peerRows(): Record<string, string | number>[] {
   if (args.includes('--no-peer') || Number.isFinite(sample)) return [];
   const check = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' });
   if (!existsSync('/usr/bin/python3') || check.status !== 0) {
-    return [{ name: 'sklearn peer', note: 'skipped: /usr/bin/python3 has no scikit-learn (apt-get install python3-sklearn)' }];
+    return [
+      { name: 'sklearn peer', note: 'skipped: /usr/bin/python3 has no scikit-learn (apt-get install python3-sklearn)' },
+    ];
   }
   const run = spawnSync('/usr/bin/python3', [PEER], { encoding: 'utf8' });
   if (run.status !== 0) return [{ name: 'sklearn peer', note: `failed: ${run.stderr.trim().split('\n').pop()}` }];
   const rows = [];
   for (const line of run.stdout.split('\n')) {
     const m = /^(.*): TPR=([\d.]+) FPR=([\d.]+) F1\(test mix\)=([\d.]+) P@base=([\d.]+) F1@base=([\d.]+)/.exec(line);
-    if (m) rows.push({ name: `peer: ${m[1]}`, TPR: +m[2], FPR: +m[3], F1: +m[4], P_base: +m[5], F1_base: +m[6], threshold: 'peer' });
+    if (m)
+      rows.push({
+        name: `peer: ${m[1]}`,
+        TPR: +m[2],
+        FPR: +m[3],
+        F1: +m[4],
+        P_base: +m[5],
+        F1_base: +m[6],
+        threshold: 'peer',
+      });
   }
   return rows;
 }

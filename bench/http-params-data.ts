@@ -70,7 +70,9 @@ export function payloads(split: 'train' | 'test'): Map<string, string[]> {
 
 /** application/x-www-form-urlencoded, as a browser sends a form. */
 function formEncode(v: string): string {
-  return encodeURIComponent(v).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(v)
+    .replace(/%20/g, '+')
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 const UAS = [
@@ -82,12 +84,33 @@ const UAS = [
 /** Form routes and the parameter that carries a dataset value; the others get ordinary values. */
 const FORMS: { path: string; method: string; params: (v: string, r: () => number) => string }[] = [
   { path: '/shop/search', method: 'GET', params: (v) => `q=${v}&page=1` },
-  { path: '/shop/account/address', method: 'GET', params: (v, r) => `street=${v}&zip=${10000 + Math.floor(r() * 40000)}&save=Save` },
-  { path: '/shop/cart/add', method: 'GET', params: (v, r) => `id=${1 + Math.floor(r() * 400)}&name=${v}&qty=${1 + Math.floor(r() * 5)}` },
+  {
+    path: '/shop/account/address',
+    method: 'GET',
+    params: (v, r) => `street=${v}&zip=${10000 + Math.floor(r() * 40000)}&save=Save`,
+  },
+  {
+    path: '/shop/cart/add',
+    method: 'GET',
+    params: (v, r) => `id=${1 + Math.floor(r() * 400)}&name=${v}&qty=${1 + Math.floor(r() * 5)}`,
+  },
   { path: '/shop/login', method: 'POST', params: (v) => `user=${v}&next=%2Faccount` },
-  { path: '/shop/register', method: 'GET', params: (v, r) => `name=${v}&email=user${Math.floor(r() * 9000)}%40mail.example&city=madrid` },
+  {
+    path: '/shop/register',
+    method: 'GET',
+    params: (v, r) => `name=${v}&email=user${Math.floor(r() * 9000)}%40mail.example&city=madrid`,
+  },
 ];
-const PAGES = ['/', '/shop/', '/shop/products', '/static/app.js', '/static/style.css', '/shop/cart', '/shop/help', '/favicon.ico'];
+const PAGES = [
+  '/',
+  '/shop/',
+  '/shop/products',
+  '/static/app.js',
+  '/static/style.css',
+  '/shop/cart',
+  '/shop/help',
+  '/favicon.ico',
+];
 
 export interface BuiltLog {
   path: string;
@@ -100,12 +123,21 @@ export interface BuiltLog {
  * of all lines carrying an attack value (classes drawn evenly, values drawn from the class). 15% of the values
  * are encoded twice.
  */
-export function buildLog(out: string, split: 'train' | 'test', lines: number, seed: number, attackRate = 0.03): BuiltLog {
+export function buildLog(
+  out: string,
+  split: 'train' | 'test',
+  lines: number,
+  seed: number,
+  attackRate = 0.03,
+): BuiltLog {
   const r = rng(seed);
   const values = payloads(split);
   const benign = values.get('norm')!;
   const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)];
-  const ips = Array.from({ length: 400 }, () => `10.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`);
+  const ips = Array.from(
+    { length: 400 },
+    () => `10.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`,
+  );
   const labels: string[] = [];
   const text: string[] = [];
   let t = Date.UTC(2024, 2, 1) / 1000;

@@ -39,15 +39,33 @@ const rows: Record<string, string | number>[] = [];
 process.stderr.write('train on the train split\n');
 run(process.execPath, [BIN, 'train', train.path, '--out', model]);
 process.stderr.write('scan the test split with it\n');
-rows.push({ name: 'anomalog: trained on train split, scans test split', lines: LINES, ...quality(test.labels, flags(run(process.execPath, [BIN, 'scan', test.path, '--model', model, '--json']))) });
+rows.push({
+  name: 'anomalog: trained on train split, scans test split',
+  lines: LINES,
+  ...quality(test.labels, flags(run(process.execPath, [BIN, 'scan', test.path, '--model', model, '--json']))),
+});
 process.stderr.write('scan the test split self-trained\n');
-rows.push({ name: 'anomalog: self-trained scan of the test split', lines: LINES, ...quality(test.labels, flags(run(process.execPath, [BIN, 'scan', test.path, '--json']))) });
+rows.push({
+  name: 'anomalog: self-trained scan of the test split',
+  lines: LINES,
+  ...quality(test.labels, flags(run(process.execPath, [BIN, 'scan', test.path, '--json']))),
+});
 process.stderr.write('peer: tfidf_iforest_peer.py\n');
 try {
   const peer = run('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'tfidf_iforest_peer.py'), test.path]);
-  rows.push({ name: 'peer: tfidf_iforest_peer.py (self-trained on the test split)', lines: LINES, ...quality(test.labels, flags(peer)) });
+  rows.push({
+    name: 'peer: tfidf_iforest_peer.py (self-trained on the test split)',
+    lines: LINES,
+    ...quality(test.labels, flags(peer)),
+  });
 } catch (e) {
   rows.push({ name: 'peer: tfidf_iforest_peer.py', error: (e as Error).message.slice(0, 120) });
 }
 
-console.log(JSON.stringify({ section: 'http_params payloads in access logs, 3% attacks (targets: F1 >= 0.95, recall >= 0.9 per class, benign FPR < 0.5%)', rows }));
+console.log(
+  JSON.stringify({
+    section:
+      'http_params payloads in access logs, 3% attacks (targets: F1 >= 0.95, recall >= 0.9 per class, benign FPR < 0.5%)',
+    rows,
+  }),
+);

@@ -75,7 +75,14 @@ function sklearnRow(M: Matrix, ours: Float64Array): Record<string, string | numb
   if (run.status !== 0) return { name, note: `skipped: ${(run.stderr || String(run.error)).trim().split('\n').pop()}` };
   const [fit, score, fitCpu, scoreCpu] = run.stdout.trim().split(/\s+/).map(Number);
   const theirs = readFileSync(output, 'utf8').trim().split('\n').map(Number);
-  return { name, fit_s: fit, score_s: score, fit_cpu_s: fitCpu, score_cpu_s: scoreCpu, spearman_vs_anomalog: round(spearman(ours, theirs)) };
+  return {
+    name,
+    fit_s: fit,
+    score_s: score,
+    fit_cpu_s: fitCpu,
+    score_cpu_s: scoreCpu,
+    spearman_vs_anomalog: round(spearman(ours, theirs)),
+  };
 }
 
 /** ml-isolation-forest is slow (no subsampling: every tree grows on all rows), so it gets the first 10k rows. */

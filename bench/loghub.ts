@@ -7,8 +7,16 @@ export const LOGHUB_DIR = '../shared/datasets/loghub_2k';
 
 /** Drain's published grouping accuracy per system (loghub benchmark). */
 export const DRAIN_GA: Record<string, number> = {
-  Apache: 1.0, Hadoop: 0.948, HealthApp: 0.78, Linux: 0.69, Mac: 0.787, OpenStack: 0.733, Proxifier: 0.527,
-  Spark: 0.92, Windows: 0.997, Zookeeper: 0.967,
+  Apache: 1.0,
+  Hadoop: 0.948,
+  HealthApp: 0.78,
+  Linux: 0.69,
+  Mac: 0.787,
+  OpenStack: 0.733,
+  Proxifier: 0.527,
+  Spark: 0.92,
+  Windows: 0.997,
+  Zookeeper: 0.967,
 };
 export const SYSTEMS = Object.keys(DRAIN_GA);
 
@@ -20,7 +28,10 @@ export interface LoghubSample {
 }
 
 export function loadLoghub(name: string, dir = LOGHUB_DIR): LoghubSample {
-  const lines = readFileSync(`${dir}/${name}/${name}_2k.log`, 'utf8').replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
+  const lines = readFileSync(`${dir}/${name}/${name}_2k.log`, 'utf8')
+    .replace(/\r\n/g, '\n')
+    .replace(/\n+$/, '')
+    .split('\n');
   const rows = readCsvRows(readFileSync(`${dir}/${name}/${name}_2k.log_structured.csv`, 'utf8'));
   const column = rows[0].indexOf('EventId');
   const events = rows.slice(1).map((r) => r[column]);

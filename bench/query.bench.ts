@@ -20,7 +20,9 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 log('training the web model...');
 const tc = await testContext({ web: await trainWebModel() });
-const lines = [...generateTraffic({ lines: LINES, seed: 21, anomalyRate: 0.05, start: T0, diurnal: false })].map((r) => r.line);
+const lines = [...generateTraffic({ lines: LINES, seed: 21, anomalyRate: 0.05, start: T0, diurnal: false })].map(
+  (r) => r.line,
+);
 mkdirSync(join(tc.dir, 'logs'));
 writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.join('\n')}\n`);
 const app = new Hono().route('/', lokiRoutes(tc.ctx));
@@ -43,7 +45,11 @@ async function measure(name: string, run: () => Promise<number>) {
   return { name, lines: LINES, returned, runs: RUNS, first_ms: first, p50_ms: pick(0.5), p95_ms: pick(0.95) };
 }
 
-async function queryRange(query: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<number> {
+async function queryRange(
+  query: string,
+  extra: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<number> {
   const params = new URLSearchParams({ query, start: String(start), end: String(end), limit: String(LINES), ...extra });
   const res = await app.request(`/loki/api/v1/query_range?${params}`, { headers });
   if (res.status !== 200) throw new Error(`query_range ${query} answered ${res.status}: ${await res.text()}`);
@@ -54,13 +60,20 @@ async function queryRange(query: string, extra: Record<string, string> = {}, hea
 const rows = [
   await measure('raw read (file source)', async () => {
     let n = 0;
-    for await (const _ of tc.ctx.sources.read({ selector: parseSelector('{job="web"}'), lineFilters: [], start, end })) n++;
+    for await (const _ of tc.ctx.sources.read({ selector: parseSelector('{job="web"}'), lineFilters: [], start, end }))
+      n++;
     return n;
   }),
   await measure('query_range {job="web"}', () => queryRange('{job="web"}')),
-  await measure('query_range categorize-labels', () => queryRange('{job="web"}', {}, { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' })),
-  await measure('query_range | anomaly_severity=~"high|critical"', () => queryRange('{job="web"} | anomaly_severity=~"high|critical"')),
-  await measure('metric sum by severity, step 60s', () => queryRange('sum by (anomaly_severity) (count_over_time({job="web"}[5m]))', { step: '60' })),
+  await measure('query_range categorize-labels', () =>
+    queryRange('{job="web"}', {}, { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' }),
+  ),
+  await measure('query_range | anomaly_severity=~"high|critical"', () =>
+    queryRange('{job="web"} | anomaly_severity=~"high|critical"'),
+  ),
+  await measure('metric sum by severity, step 60s', () =>
+    queryRange('sum by (anomaly_severity) (count_over_time({job="web"}[5m]))', { step: '60' }),
+  ),
 ];
 await tc.cleanup();
 console.log(JSON.stringify({ section: 'Loki API query latency (5,000-line range, embedded file source)', rows }));

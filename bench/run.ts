@@ -48,7 +48,9 @@ function table(section: Section): string {
   const cells = section.rows.map((r) => columns.map((c) => format(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ');
-  return [`## ${section.section}`, line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  return [`## ${section.section}`, line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join(
+    '\n',
+  );
 }
 
 const results: Section[] = [];
@@ -58,5 +60,8 @@ for (const file of files) {
   results.push(section);
   console.log(`${table(section)}\n`);
 }
-writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
+writeFileSync(
+  join(benchDir, 'results.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`,
+);
 console.log(`wrote bench/results.json (${results.length} sections)`);

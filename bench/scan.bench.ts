@@ -14,22 +14,47 @@ const file = accessLog(LINES);
 const rows: Record<string, string | number>[] = [];
 
 process.stderr.write('peer: seedlike_access_peer.py\n');
-const peer = await timeCommand('/usr/bin/time', ['-v', '/usr/bin/python3', join(ROOT, '..', 'shared', 'bench', 'seedlike_access_peer.py'), file], 'pipe');
+const peer = await timeCommand(
+  '/usr/bin/time',
+  ['-v', '/usr/bin/python3', join(ROOT, '..', 'shared', 'bench', 'seedlike_access_peer.py'), file],
+  'pipe',
+);
 const peerRate = Number(/lines_per_s=(\d+)/.exec(peer.stdout)?.[1] ?? NaN);
-rows.push({ name: 'peer: seedlike_access_peer.py (sklearn IF, fit on 100k)', lines: LINES, seconds: round(peer.seconds), lines_per_s: peerRate, peak_rss_mb: peer.peakRssMb, x_peer: 1, load_1m: round(loadavg()[0]) });
+rows.push({
+  name: 'peer: seedlike_access_peer.py (sklearn IF, fit on 100k)',
+  lines: LINES,
+  seconds: round(peer.seconds),
+  lines_per_s: peerRate,
+  peak_rss_mb: peer.peakRssMb,
+  x_peer: 1,
+  load_1m: round(loadavg()[0]),
+});
 
 const runs: [string, string[]][] = [
   ['scan --json, trains on the file (ensemble, default)', ['scan', file, '--json']],
   ['scan summary, trains on the file (ensemble, default)', ['scan', file]],
   ['scan --json, trains on the file (--detector iforest)', ['scan', file, '--json', '--detector', 'iforest']],
-  ['scan --json, trains on the file (--detector iforest --threads 1)', ['scan', file, '--json', '--detector', 'iforest', '--threads', '1']],
+  [
+    'scan --json, trains on the file (--detector iforest --threads 1)',
+    ['scan', file, '--json', '--detector', 'iforest', '--threads', '1'],
+  ],
 ];
 for (const [name, args] of runs) {
   process.stderr.write(`${name}\n`);
   const load = loadavg()[0];
   const t = await timeAnomalog(args);
   const rate = LINES / t.seconds;
-  rows.push({ name, lines: LINES, seconds: round(t.seconds), lines_per_s: Math.round(rate), peak_rss_mb: t.peakRssMb, x_peer: round(rate / peerRate, 2), load_1m: round(load) });
+  rows.push({
+    name,
+    lines: LINES,
+    seconds: round(t.seconds),
+    lines_per_s: Math.round(rate),
+    peak_rss_mb: t.peakRssMb,
+    x_peer: round(rate / peerRate, 2),
+    load_1m: round(load),
+  });
 }
 
-console.log(JSON.stringify({ section: 'anomalog scan on a 1M-line access log (targets: >= 10x peer, peak RSS < 300 MB)', rows }));
+console.log(
+  JSON.stringify({ section: 'anomalog scan on a 1M-line access log (targets: >= 10x peer, peak RSS < 300 MB)', rows }),
+);

@@ -17,10 +17,7 @@ describe('groupingAccuracy', () => {
 
 describe('Drain on loghub HDFS_2k', () => {
   it('matches or beats the published Drain grouping accuracy (0.998)', () => {
-    const result = loghubAccuracy(
-      `${DATASETS}hdfs_2k/HDFS_2k.log`,
-      `${DATASETS}hdfs_2k/HDFS_2k.log_structured.csv`,
-    );
+    const result = loghubAccuracy(`${DATASETS}hdfs_2k/HDFS_2k.log`, `${DATASETS}hdfs_2k/HDFS_2k.log_structured.csv`);
     expect(result.truthTemplates).toBe(14);
     expect(result.accuracy).toBeGreaterThanOrEqual(0.998);
   });

@@ -39,8 +39,12 @@ export function loghubAccuracy(
   format: FormatName = 'hdfs',
   options?: DrainOptions,
 ): LoghubResult {
-  const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const rows = readFileSync(structuredCsvPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(logPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  const rows = readFileSync(structuredCsvPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const header = splitCsv(rows[0].trimEnd()) ?? [];
   const column = header.indexOf('EventId');
   if (column < 0) throw new Error(`${structuredCsvPath}: no EventId column`);

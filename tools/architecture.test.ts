@@ -20,10 +20,14 @@ interface Violation {
 
 /** Runs dependency-cruiser with the project's rules over `paths` under `cwd`; the violations it finds. */
 async function violations(cwd: string, paths: string[]): Promise<Violation[]> {
-  const run = promisify(execFile)(process.execPath, [DEPCRUISE, '--config', CONFIG, '--output-type', 'json', ...paths], {
-    cwd,
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const run = promisify(execFile)(
+    process.execPath,
+    [DEPCRUISE, '--config', CONFIG, '--output-type', 'json', ...paths],
+    {
+      cwd,
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   // depcruise exits non-zero when it finds violations; the JSON report is on stdout either way
   const { stdout } = await run.catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
   return JSON.parse(stdout).summary.violations;
@@ -55,7 +59,8 @@ describe('dependency rules (docs/ARCHITECTURE.md)', () => {
       'backend/src/index.ts': "export { a } from './parsing/a.js';\n",
       'backend/src/parsing/a.ts': "import { run } from '../pipeline/run.js';\nexport const a = run;\n",
       'backend/src/pipeline/run.ts': 'export const run = 1;\n',
-      'backend/src/detectors/x.ts': "import { y } from './y.js';\nimport { helper } from '../../testkit/helper.js';\nexport const x = y + helper;\n",
+      'backend/src/detectors/x.ts':
+        "import { y } from './y.js';\nimport { helper } from '../../testkit/helper.js';\nexport const x = y + helper;\n",
       'backend/src/detectors/y.ts': "import { x } from './x.js';\nexport const y = () => x;\n",
       'backend/src/features/only-tests-use-me.ts': 'export const fixture = 1;\n',
       'backend/testkit/helper.ts': 'export const helper = 1;\n',
@@ -77,20 +82,32 @@ describe('dependency rules (docs/ARCHITECTURE.md)', () => {
 /** The statements of a module that are not re-exports (`export ... from`). */
 export function nonReexports(source: string, file = 'index.ts'): string[] {
   const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true);
-  return sf.statements.filter((s) => !(ts.isExportDeclaration(s) && s.moduleSpecifier)).map((s) => s.getText(sf).split('\n')[0]);
+  return sf.statements
+    .filter((s) => !(ts.isExportDeclaration(s) && s.moduleSpecifier))
+    .map((s) => s.getText(sf).split('\n')[0]);
 }
 
 describe('index.ts files', () => {
   it('recognise a re-export and anything else', () => {
-    expect(nonReexports("export * from './a.js';\nexport { b, type C } from './b.js';\nexport * as e from './e.js';\n")).toEqual([]);
+    expect(
+      nonReexports("export * from './a.js';\nexport { b, type C } from './b.js';\nexport * as e from './e.js';\n"),
+    ).toEqual([]);
     expect(nonReexports("import { a } from './a.js';\nexport const b = a;\nexport { a };\n")).toHaveLength(3);
   });
 
   it('only re-export: a folder is entered through its index, and its code lives in named files', async () => {
-    const { stdout } = await promisify(execFile)('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*index.ts', '*index.tsx'], { cwd: ROOT });
-    const indexes = stdout.split('\n').filter((f) => /^(backend\/(src|testkit)|contract\/src|cli-kit\/src|generator\/src)\/(.*\/)?index\.ts$/.test(f));
+    const { stdout } = await promisify(execFile)(
+      'git',
+      ['ls-files', '--cached', '--others', '--exclude-standard', '*index.ts', '*index.tsx'],
+      { cwd: ROOT },
+    );
+    const indexes = stdout
+      .split('\n')
+      .filter((f) => /^(backend\/(src|testkit)|contract\/src|cli-kit\/src|generator\/src)\/(.*\/)?index\.ts$/.test(f));
     expect(indexes.length).toBeGreaterThan(10);
-    const offending = indexes.flatMap((f) => nonReexports(readFileSync(join(ROOT, f), 'utf8'), f).map((s) => `${f}: ${s}`));
+    const offending = indexes.flatMap((f) =>
+      nonReexports(readFileSync(join(ROOT, f), 'utf8'), f).map((s) => `${f}: ${s}`),
+    );
     expect(offending).toEqual([]);
   });
 });

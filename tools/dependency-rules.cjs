@@ -10,9 +10,20 @@
  */
 const ENGINE = ['parsing', 'templates', 'features', 'detectors', 'explain', 'models', 'pipeline'];
 const RANKS = {
-  parsing: 1, templates: 2, features: 3, detectors: 4, explain: 5, models: 6, pipeline: 7,
-  logql: 1, config: 2, sources: 3,
-  service: 8, api: 9, watch: 9, cli: 10,
+  parsing: 1,
+  templates: 2,
+  features: 3,
+  detectors: 4,
+  explain: 5,
+  models: 6,
+  pipeline: 7,
+  logql: 1,
+  config: 2,
+  sources: 3,
+  service: 8,
+  api: 9,
+  watch: 9,
+  cli: 10,
 };
 const FOLDERS = Object.keys(RANKS);
 const TEST = '\\.test\\.tsx?$';

@@ -5,7 +5,10 @@ import { detectionQuality, fitSessionDetectors, scoreSessions } from './evaluati
 
 const DIR = fileURLToPath(new URL('../../shared/datasets/hdfs_logdeep_sequences/', import.meta.url));
 const BASE_RATE = 16838 / 575061;
-const lines = (file: string) => readFileSync(DIR + file, 'utf8').split('\n').filter((l) => l.trim());
+const lines = (file: string) =>
+  readFileSync(DIR + file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
 const parse = (s: string) => s.trim().split(/\s+/).map(Number);
 
 describe.skipIf(!existsSync(DIR))('session detectors on a sample of the HDFS protocol', () => {
@@ -15,7 +18,10 @@ describe.skipIf(!existsSync(DIR))('session detectors on a sample of the HDFS pro
       .filter((l) => l.endsWith(',0'))
       .slice(0, 500)
       .map((l) => parse(l.slice(0, l.lastIndexOf(','))));
-    const anomalies = lines('hdfs_test_abnormal').filter((_, i) => i % 30 === 0).slice(0, 500).map(parse);
+    const anomalies = lines('hdfs_test_abnormal')
+      .filter((_, i) => i % 30 === 0)
+      .slice(0, 500)
+      .map(parse);
     const detectors = await fitSessionDetectors(train, { seed: 1, epochs: 15 });
     const n = scoreSessions(detectors, normals);
     const a = scoreSessions(detectors, anomalies);
@@ -33,7 +39,12 @@ describe('detectionQuality', () => {
     expect(q.fpr).toBe(0.25);
     expect(q.f1).toBeCloseTo(0.75, 12);
     expect(q.precisionAtBase).toBeCloseTo(0.75, 12);
-    const rare = detectionQuality(['normal', 'normal', 'low', 'normal'], ['high', 'low', 'critical', 'medium'], 0.01, 'medium');
+    const rare = detectionQuality(
+      ['normal', 'normal', 'low', 'normal'],
+      ['high', 'low', 'critical', 'medium'],
+      0.01,
+      'medium',
+    );
     expect(rare.fpr).toBe(0);
     expect(rare.precisionAtBase).toBe(1);
     const rarer = detectionQuality(['normal', 'normal', 'low', 'normal'], ['high', 'low', 'critical', 'normal'], 0.01);

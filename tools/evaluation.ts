@@ -2,7 +2,14 @@ import { SessionVectorizer, type Session } from '../backend/src/features/session
 import { severityRank, type DetectorKind, type Severity } from '@anomalog/contract';
 import { Autoencoder, type Progress } from '../backend/src/detectors/autoencoder.js';
 import { fitAutoencoder } from '../backend/src/detectors/autoencoder-train.js';
-import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, type Calibration, type CalibrationOptions } from '../backend/src/detectors/calibration.js';
+import {
+  calibrate,
+  DEFAULT_THRESHOLDS,
+  fitCalibration,
+  severityOf,
+  type Calibration,
+  type CalibrationOptions,
+} from '../backend/src/detectors/calibration.js';
 import { combine } from '../backend/src/detectors/ensemble.js';
 import { IsolationForest } from '../backend/src/detectors/isolation-forest.js';
 import { Novelty } from '../backend/src/detectors/novelty.js';

@@ -38,7 +38,11 @@ export async function lineQuality(
 }
 
 /** The anomaly flag of every line, in input order. */
-export async function anomalyFlags(model: Model, batches: AsyncIterable<readonly string[]>, detector?: DetectorKind): Promise<boolean[]> {
+export async function anomalyFlags(
+  model: Model,
+  batches: AsyncIterable<readonly string[]>,
+  detector?: DetectorKind,
+): Promise<boolean[]> {
   const scorer = createScorer(model, { detector });
   const flags: boolean[] = [];
   const take = (lines: ScoredLine[]) => {

@@ -65,7 +65,12 @@ async function generateTraffic(out: string, args: string[]): Promise<string> {
 }
 
 async function trainHdfs(seed: number): Promise<void> {
-  const model = await trainFile(HDFS_LOG, { name: 'hdfs', seed, sessionKey: HDFS_SESSION_KEY, source: 'HDFS_2k.log (loghub)' });
+  const model = await trainFile(HDFS_LOG, {
+    name: 'hdfs',
+    seed,
+    sessionKey: HDFS_SESSION_KEY,
+    source: 'HDFS_2k.log (loghub)',
+  });
   const quality = await hdfsBlockQuality(model);
   await publish(model, hdfsCard(model, quality));
 }
@@ -93,7 +98,12 @@ interface BlockQuality {
 async function hdfsBlockQuality(model: Model): Promise<BlockQuality> {
   const abnormal = new Set((await readFile(HDFS_ABNORMAL, 'utf8')).split('\n').map((l) => l.slice(0, l.indexOf(','))));
   const lines = (await readFile(HDFS_LOG, 'utf8')).split('\n').filter((l) => l !== '');
-  const flags = await anomalyFlags(model, (async function* () { yield lines; })());
+  const flags = await anomalyFlags(
+    model,
+    (async function* () {
+      yield lines;
+    })(),
+  );
   const key = new RegExp(HDFS_SESSION_KEY);
   const flaggedBlocks = new Map<string, boolean>();
   lines.forEach((l, i) => {
@@ -142,9 +152,15 @@ function header(model: Model, what: string): string[] {
 function webCard(model: Model, q: Quality, source: string, evaluation: string): string {
   const rows = Object.entries(q.byLabel)
     .sort()
-    .map(([label, e]) => `| ${label} | ${withCommas(e.lines)} | ${withCommas(e.flagged)} | ${(e.flagged / e.lines).toFixed(3)} |`);
+    .map(
+      ([label, e]) =>
+        `| ${label} | ${withCommas(e.lines)} | ${withCommas(e.flagged)} | ${(e.flagged / e.lines).toFixed(3)} |`,
+    );
   return [
-    ...header(model, `Web access logs (Apache/Nginx, with or without a response time). Trained on normal traffic: \`${source}\`.`),
+    ...header(
+      model,
+      `Web access logs (Apache/Nginx, with or without a response time). Trained on normal traffic: \`${source}\`.`,
+    ),
     `## Quality on labelled traffic (\`${evaluation}\`), anomaly = severity low or above`,
     '',
     `precision ${q.precision}, recall ${q.recall}, F1 ${q.f1} over ${withCommas(q.lines)} lines.`,
@@ -160,7 +176,10 @@ function webCard(model: Model, q: Quality, source: string, evaluation: string): 
 
 function hdfsCard(model: Model, q: BlockQuality): string {
   return [
-    ...header(model, 'HDFS DataNode/NameNode logs, line features plus sessions by block id (`--session-key blk_-?\\d+`).'),
+    ...header(
+      model,
+      'HDFS DataNode/NameNode logs, line features plus sessions by block id (`--session-key blk_-?\\d+`).',
+    ),
     `Sessions: ${withCommas(model.sessions?.sessions ?? 0)} blocks.`,
     '',
     '## Quality on the training file, per block (loghub labels)',

@@ -12,7 +12,9 @@ const BACKEND = fileURLToPath(new URL('..', import.meta.url));
 const DIRS = {
   src: join(BACKEND, 'src'),
   builds: BACKEND,
-  workspaces: ['contract', 'cli-kit', 'generator'].map((w) => join(BACKEND, '..', w, 'src')).filter((d) => existsSync(d)),
+  workspaces: ['contract', 'cli-kit', 'generator']
+    .map((w) => join(BACKEND, '..', w, 'src'))
+    .filter((d) => existsSync(d)),
 };
 const PREFIX = '.compiled-';
 /** Builds of older sources are removed once this old (a long-running service may still load modules from its own). */
@@ -32,7 +34,8 @@ export async function compiledEntry({ src, builds, workspaces = [] } = DIRS) {
     if (!existsSync(entry)) await build(src, out, files);
     return pathToFileURL(entry).href;
   } catch (e) {
-    if (process.env.ANOMALOG_DEBUG) process.stderr.write(`anomalog: running the TypeScript sources (cannot compile: ${e.message})\n`);
+    if (process.env.ANOMALOG_DEBUG)
+      process.stderr.write(`anomalog: running the TypeScript sources (cannot compile: ${e.message})\n`);
     return undefined;
   }
 }
@@ -56,7 +59,7 @@ function fingerprint(src, files) {
 /** Builds into a temporary directory renamed into place, so that no run ever sees half a build. */
 async function build(src, out, files) {
   const esbuild = await import('esbuild');
-  const tmp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const tmp = `${out}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   const sources = files.filter((f) => f.endsWith('.ts'));
   await esbuild.build({

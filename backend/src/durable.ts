@@ -63,5 +63,7 @@ export async function removeTemps(dir: string): Promise<number> {
 
 /** Errors of the disk rather than of the program: reported and retried, never fatal to the service. */
 export function isDiskError(err: unknown): boolean {
-  return ['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EIO', 'EROFS', 'EMFILE', 'ENFILE'].includes((err as NodeJS.ErrnoException)?.code ?? '');
+  return ['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EIO', 'EROFS', 'EMFILE', 'ENFILE'].includes(
+    (err as NodeJS.ErrnoException)?.code ?? '',
+  );
 }

@@ -16,7 +16,8 @@ export class BoundedLabel {
   constructor(private readonly max = MAX_LABEL_VALUES) {}
 
   value(raw: string): string {
-    const v = raw.length > MAX_LABEL_CHARS ? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 12)}` : raw;
+    const v =
+      raw.length > MAX_LABEL_CHARS ? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 12)}` : raw;
     if (this.seen.has(v)) return v;
     if (this.seen.size >= this.max) return 'other';
     this.seen.add(v);

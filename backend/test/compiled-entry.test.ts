@@ -50,9 +50,15 @@ describe('the compiled CLI entry', () => {
     // a TypeScript workspace package, as @anomalog/contract is: plain Node cannot load it
     const pkg = join(dirs.builds, 'node_modules', '@anomalog', 'words');
     mkdirSync(join(pkg, 'src'), { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@anomalog/words', type: 'module', exports: './src/index.ts' }));
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: '@anomalog/words', type: 'module', exports: './src/index.ts' }),
+    );
     writeFileSync(join(pkg, 'src', 'index.ts'), `export const word: string = 'one';\nexport class Mark {}\n`);
-    writeFileSync(join(dirs.src, 'cli', 'made.ts'), `import { Mark } from '@anomalog/words';\nexport const made = new Mark();\n`);
+    writeFileSync(
+      join(dirs.src, 'cli', 'made.ts'),
+      `import { Mark } from '@anomalog/words';\nexport const made = new Mark();\n`,
+    );
     writeFileSync(
       join(dirs.src, 'cli', 'main.ts'),
       `import { Mark, word } from '@anomalog/words';\nimport { made } from './made.js';\nexport const text = word;\nexport const same = made instanceof Mark;\n`,

@@ -27,7 +27,11 @@ export interface TestContext {
 }
 
 /** A context over a fresh temp directory (models, uploads, feedback, logs) holding the given models. */
-export async function testContext(models: Record<string, Model>, overrides: ConfigInput = {}, opts: { dir?: string } = {}): Promise<TestContext> {
+export async function testContext(
+  models: Record<string, Model>,
+  overrides: ConfigInput = {},
+  opts: { dir?: string } = {},
+): Promise<TestContext> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'anomalog-api-'));
   for (const [name, model] of Object.entries(models)) await saveModel(join(dir, 'models', `${name}.json`), model);
   const config = loadConfig({

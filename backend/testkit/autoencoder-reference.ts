@@ -19,7 +19,9 @@ export function buildModel(cols: number, hidden: readonly number[], seed: number
       }),
     );
   });
-  model.add(tf.layers.dense({ units: cols, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + hidden.length }) }));
+  model.add(
+    tf.layers.dense({ units: cols, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + hidden.length }) }),
+  );
   return model;
 }
 

@@ -11,10 +11,24 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 import { streamKey, type Labels } from '../src/stream.js';
-export interface FakeEntry { ts: bigint; line: string; metadata: Labels }
-export interface FakeStream { labels: Labels; entries: FakeEntry[] }
-export interface PushBody { streams: { stream: Labels; values: [string, string, Labels?][] }[] }
-export interface RecordedRequest { method: string; path: string; params: Record<string, string>; headers: Record<string, string> }
+export interface FakeEntry {
+  ts: bigint;
+  line: string;
+  metadata: Labels;
+}
+export interface FakeStream {
+  labels: Labels;
+  entries: FakeEntry[];
+}
+export interface PushBody {
+  streams: { stream: Labels; values: [string, string, Labels?][] }[];
+}
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  headers: Record<string, string>;
+}
 
 export interface FakeLoki {
   url: string;
@@ -32,7 +46,10 @@ export interface FakeLoki {
 
 type Matcher = { name: string; op: '=' | '!=' | '=~' | '!~'; value: string; re?: RegExp };
 type LineFilter = { op: '|=' | '!=' | '|~' | '!~'; value: string; re?: RegExp };
-interface LogSelector { matchers: Matcher[]; filters: LineFilter[] }
+interface LogSelector {
+  matchers: Matcher[];
+  filters: LineFilter[];
+}
 
 const API = '/loki/api/v1';
 
@@ -65,7 +82,10 @@ export async function startFakeLoki(): Promise<FakeLoki> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const body = await readBody(req);
     const params = Object.fromEntries(url.searchParams);
-    if (req.method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    if (
+      req.method === 'POST' &&
+      String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+    ) {
       Object.assign(params, Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
@@ -84,7 +104,10 @@ export async function startFakeLoki(): Promise<FakeLoki> {
       const match = params['match[]'] ?? params.match;
       const sel = match ? parseLogSelector(match) : { matchers: [], filters: [] };
       if (typeof sel === 'string') return text(res, 400, sel);
-      return json(res, 200, { status: 'success', data: [...streams.values()].filter((s) => matches(s.labels, sel.matchers)).map((s) => s.labels) });
+      return json(res, 200, {
+        status: 'success',
+        data: [...streams.values()].filter((s) => matches(s.labels, sel.matchers)).map((s) => s.labels),
+      });
     }
     return text(res, 404, '404 page not found');
   }
@@ -101,16 +124,26 @@ export async function startFakeLoki(): Promise<FakeLoki> {
     const pushBody = parsed as PushBody;
     pushes.push(pushBody);
     for (const s of pushBody.streams) {
-      ingest(s.stream, s.values.map(([ts, line, metadata]) => ({ ts: BigInt(ts), line, metadata })));
+      ingest(
+        s.stream,
+        s.values.map(([ts, line, metadata]) => ({ ts: BigInt(ts), line, metadata })),
+      );
     }
     res.writeHead(204).end();
   }
 
-  function query(params: Record<string, string>, headers: Record<string, string>, res: ServerResponse, kind: 'range' | 'instant'): void {
+  function query(
+    params: Record<string, string>,
+    headers: Record<string, string>,
+    res: ServerResponse,
+    kind: 'range' | 'instant',
+  ): void {
     const q = params.query;
     if (!q) return text(res, 400, 'parse error : syntax error: unexpected $end');
     const now = BigInt(Date.now()) * 1_000_000n;
-    const end = (kind === 'range' ? params.end : params.time) ? parseTime((kind === 'range' ? params.end : params.time)!) : now;
+    const end = (kind === 'range' ? params.end : params.time)
+      ? parseTime((kind === 'range' ? params.end : params.time)!)
+      : now;
     if (end === undefined) return text(res, 400, 'invalid end time');
     const start = kind === 'range' ? (params.start ? parseTime(params.start) : end - 3_600_000_000_000n) : end;
     if (start === undefined) return text(res, 400, 'invalid start time');
@@ -128,7 +161,10 @@ export async function startFakeLoki(): Promise<FakeLoki> {
     const limit = params.limit ? Number(params.limit) : 100;
     if (!Number.isInteger(limit) || limit <= 0) return text(res, 400, 'invalid limit');
     const direction = params.direction === 'forward' ? 'forward' : 'backward';
-    const categorize = (headers['x-loki-response-encoding-flags'] ?? '').split(',').map((s) => s.trim()).includes('categorize-labels');
+    const categorize = (headers['x-loki-response-encoding-flags'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('categorize-labels');
     const lo = kind === 'range' ? start : end - 3_600_000_000_000n;
     json(res, 200, logResult(sel, lo, end, limit, direction, categorize));
   }
@@ -144,7 +180,14 @@ export async function startFakeLoki(): Promise<FakeLoki> {
     return hits;
   }
 
-  function logResult(sel: LogSelector, start: bigint, end: bigint, limit: number, direction: 'forward' | 'backward', categorize: boolean) {
+  function logResult(
+    sel: LogSelector,
+    start: bigint,
+    end: bigint,
+    limit: number,
+    direction: 'forward' | 'backward',
+    categorize: boolean,
+  ) {
     const hits = selected(sel, start, end);
     hits.sort((a, b) => (a.entry.ts < b.entry.ts ? -1 : a.entry.ts > b.entry.ts ? 1 : 0));
     if (direction === 'backward') hits.reverse();
@@ -156,16 +199,31 @@ export async function startFakeLoki(): Promise<FakeLoki> {
       let group = out.get(key);
       if (!group) out.set(key, (group = { stream: labels, values: [] }));
       const hasMeta = Object.keys(entry.metadata).length > 0;
-      group.values.push(categorize ? [entry.ts.toString(), entry.line, hasMeta ? { structuredMetadata: entry.metadata } : {}] : [entry.ts.toString(), entry.line]);
+      group.values.push(
+        categorize
+          ? [entry.ts.toString(), entry.line, hasMeta ? { structuredMetadata: entry.metadata } : {}]
+          : [entry.ts.toString(), entry.line],
+      );
     }
     const data: Record<string, unknown> = { resultType: 'streams' };
     if (categorize) data.encodingFlags = ['categorize-labels'];
     data.result = [...out.values()];
-    data.stats = stats(kept.length, kept.reduce((n, h) => n + h.entry.line.length, 0));
+    data.stats = stats(
+      kept.length,
+      kept.reduce((n, h) => n + h.entry.line.length, 0),
+    );
     return { status: 'success', data };
   }
 
-  function countOverTime(sel: LogSelector, summed: boolean, rangeNs: bigint, start: bigint, end: bigint, stepNs: bigint, kind: 'range' | 'instant') {
+  function countOverTime(
+    sel: LogSelector,
+    summed: boolean,
+    rangeNs: bigint,
+    start: bigint,
+    end: bigint,
+    stepNs: bigint,
+    kind: 'range' | 'instant',
+  ) {
     const hits = selected(sel, start - rangeNs, end + 1n);
     const series = new Map<string, { metric: Labels; points: [number, string][] }>();
     for (let t = start; t <= end; t += stepNs) {
@@ -185,9 +243,18 @@ export async function startFakeLoki(): Promise<FakeLoki> {
       }
     }
     const all = [...series.values()];
-    const data = kind === 'range'
-      ? { resultType: 'matrix', result: all.map((s) => ({ metric: s.metric, values: s.points })), stats: stats(hits.length, 0) }
-      : { resultType: 'vector', result: all.map((s) => ({ metric: s.metric, value: s.points[s.points.length - 1] })), stats: stats(hits.length, 0) };
+    const data =
+      kind === 'range'
+        ? {
+            resultType: 'matrix',
+            result: all.map((s) => ({ metric: s.metric, values: s.points })),
+            stats: stats(hits.length, 0),
+          }
+        : {
+            resultType: 'vector',
+            result: all.map((s) => ({ metric: s.metric, value: s.points[s.points.length - 1] })),
+            stats: stats(hits.length, 0),
+          };
     return { status: 'success', data };
   }
 
@@ -195,7 +262,9 @@ export async function startFakeLoki(): Promise<FakeLoki> {
     return [...new Set([...streams.values()].flatMap((s) => Object.keys(s.labels)))].sort();
   }
   function labelValues(name: string): string[] {
-    return [...new Set([...streams.values()].map((s) => s.labels[name]).filter((v): v is string => v !== undefined))].sort();
+    return [
+      ...new Set([...streams.values()].map((s) => s.labels[name]).filter((v): v is string => v !== undefined)),
+    ].sort();
   }
 
   const server = createServer((req, res) => {
@@ -209,8 +278,14 @@ export async function startFakeLoki(): Promise<FakeLoki> {
     streams,
     requests,
     ingest,
-    setDown: (d) => { down = d; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    setDown: (d) => {
+      down = d;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -231,22 +306,37 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function stats(lines: number, bytes: number) {
-  return { summary: { totalLinesProcessed: lines, totalBytesProcessed: bytes, execTime: 0, queueTime: 0, totalEntriesReturned: lines } };
+  return {
+    summary: {
+      totalLinesProcessed: lines,
+      totalBytesProcessed: bytes,
+      execTime: 0,
+      queueTime: 0,
+      totalEntriesReturned: lines,
+    },
+  };
 }
 
 function validatePush(body: unknown): string | undefined {
-  if (!body || typeof body !== 'object' || !Array.isArray((body as PushBody).streams)) return 'push body must be {"streams":[...]}';
+  if (!body || typeof body !== 'object' || !Array.isArray((body as PushBody).streams))
+    return 'push body must be {"streams":[...]}';
   for (const s of (body as PushBody).streams) {
-    if (!s || typeof s.stream !== 'object' || !s.stream || !Array.isArray(s.values)) return 'each stream needs "stream" labels and "values"';
+    if (!s || typeof s.stream !== 'object' || !s.stream || !Array.isArray(s.values))
+      return 'each stream needs "stream" labels and "values"';
     if (Object.keys(s.stream).length === 0) return 'error at least one label pair is required per stream';
     for (const [k, v] of Object.entries(s.stream)) {
       if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k) || typeof v !== 'string') return `invalid label ${k}`;
     }
     for (const v of s.values) {
-      if (!Array.isArray(v) || v.length < 2 || v.length > 3) return 'each value must be [ts, line] or [ts, line, {metadata}]';
-      if (typeof v[0] !== 'string' || !/^\d+$/.test(v[0])) return `timestamp must be a string of nanoseconds, got ${JSON.stringify(v[0])}`;
+      if (!Array.isArray(v) || v.length < 2 || v.length > 3)
+        return 'each value must be [ts, line] or [ts, line, {metadata}]';
+      if (typeof v[0] !== 'string' || !/^\d+$/.test(v[0]))
+        return `timestamp must be a string of nanoseconds, got ${JSON.stringify(v[0])}`;
       if (typeof v[1] !== 'string') return 'line must be a string';
-      if (v.length === 3 && (typeof v[2] !== 'object' || v[2] === null || Object.values(v[2]).some((x) => typeof x !== 'string'))) {
+      if (
+        v.length === 3 &&
+        (typeof v[2] !== 'object' || v[2] === null || Object.values(v[2]).some((x) => typeof x !== 'string'))
+      ) {
         return 'structured metadata must be an object of strings';
       }
     }
@@ -278,10 +368,14 @@ function matches(labels: Labels, matchers: Matcher[]): boolean {
   return matchers.every((m) => {
     const v = labels[m.name] ?? '';
     switch (m.op) {
-      case '=': return v === m.value;
-      case '!=': return v !== m.value;
-      case '=~': return m.re!.test(v);
-      case '!~': return !m.re!.test(v);
+      case '=':
+        return v === m.value;
+      case '!=':
+        return v !== m.value;
+      case '=~':
+        return m.re!.test(v);
+      case '!~':
+        return !m.re!.test(v);
     }
   });
 }
@@ -289,10 +383,14 @@ function matches(labels: Labels, matchers: Matcher[]): boolean {
 function passes(line: string, filters: LineFilter[]): boolean {
   return filters.every((f) => {
     switch (f.op) {
-      case '|=': return line.includes(f.value);
-      case '!=': return !line.includes(f.value);
-      case '|~': return f.re!.test(line);
-      case '!~': return !f.re!.test(line);
+      case '|=':
+        return line.includes(f.value);
+      case '!=':
+        return !line.includes(f.value);
+      case '|~':
+        return f.re!.test(line);
+      case '!~':
+        return !f.re!.test(line);
     }
   });
 }
@@ -301,7 +399,8 @@ function passes(line: string, filters: LineFilter[]): boolean {
 function parseLogSelector(q: string): LogSelector | string {
   const str = String.raw`"(?:[^"\\]|\\.)*"|\x60[^\x60]*\x60`;
   const sel = new RegExp(String.raw`^\s*\{([^}]*)\}`).exec(q);
-  if (!sel) return `parse error at line 1, col 1: syntax error: unexpected ${JSON.stringify(q.slice(0, 10))}, expecting {`;
+  if (!sel)
+    return `parse error at line 1, col 1: syntax error: unexpected ${JSON.stringify(q.slice(0, 10))}, expecting {`;
   const matchers: Matcher[] = [];
   const matcherRe = new RegExp(String.raw`\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(${str})\s*(,|$)`, 'y');
   const inner = sel[1];
@@ -310,14 +409,20 @@ function parseLogSelector(q: string): LogSelector | string {
     const m = matcherRe.exec(inner);
     if (!m) return `parse error: bad matcher in ${sel[0]}`;
     const value = unquote(m[3]);
-    matchers.push({ name: m[1], op: m[2] as Matcher['op'], value, re: m[2].includes('~') ? new RegExp(`^(?:${value})$`) : undefined });
+    matchers.push({
+      name: m[1],
+      op: m[2] as Matcher['op'],
+      value,
+      re: m[2].includes('~') ? new RegExp(`^(?:${value})$`) : undefined,
+    });
     pos = matcherRe.lastIndex;
   }
-  if (matchers.length === 0) return 'parse error : queries require at least one regexp or equality matcher that does not have an empty-compatible value';
+  if (matchers.length === 0)
+    return 'parse error : queries require at least one regexp or equality matcher that does not have an empty-compatible value';
   const filters: LineFilter[] = [];
   const filterRe = new RegExp(String.raw`\s*(\|=|!=|\|~|!~)\s*(${str})`, 'y');
   let pos = sel[0].length;
-  for (; ;) {
+  for (;;) {
     filterRe.lastIndex = pos;
     const f = filterRe.exec(q);
     if (!f) break;

@@ -173,7 +173,8 @@ export function timeFromFloat(fv: number): number {
 function goParseFloat(s: string): number {
   if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
   if (/^nan$/i.test(s)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) throw new GrafanaParseError(`ParseFloat: invalid syntax "${s}"`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s))
+    throw new GrafanaParseError(`ParseFloat: invalid syntax "${s}"`);
   return Number(s);
 }
 
@@ -188,7 +189,9 @@ function readStreams(result: Json, categorized: boolean): LogRow[] {
         for (const entry of arr(value, 'values')) {
           const parts = arr(entry, 'value');
           if (parts.length !== (categorized ? 3 : 2)) {
-            throw new GrafanaParseError(`a ${categorized ? 'categorized ' : ''}stream value has ${parts.length} elements, expected ${categorized ? 3 : 2}`);
+            throw new GrafanaParseError(
+              `a ${categorized ? 'categorized ' : ''}stream value has ${parts.length} elements, expected ${categorized ? 3 : 2}`,
+            );
           }
           const ts = str(parts[0], 'timestamp');
           const line = str(parts[1], 'line');
@@ -233,7 +236,8 @@ function labels(value: Json, what: string): Record<string, string> {
 }
 
 function str(value: Json, what: string): string {
-  if (typeof value !== 'string') throw new GrafanaParseError(`${what}: expected a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw new GrafanaParseError(`${what}: expected a string, got ${JSON.stringify(value)}`);
   return value;
 }
 

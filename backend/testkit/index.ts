@@ -1,5 +1,19 @@
-export { startFakeLoki, type FakeEntry, type FakeLoki, type FakeStream, type PushBody, type RecordedRequest } from './fake-loki.js';
+export {
+  startFakeLoki,
+  type FakeEntry,
+  type FakeLoki,
+  type FakeStream,
+  type PushBody,
+  type RecordedRequest,
+} from './fake-loki.js';
 export { testContext, trainWebModel, webLines, type TestContext } from './app.js';
 export { gaussianMatrix, rowOf, spearman } from './matrices.js';
-export { GrafanaParseError, parseLokiResponse, timeFromFloat, type LogRow, type ParsedResponse, type SampleFrame } from './grafana-parser.js';
+export {
+  GrafanaParseError,
+  parseLokiResponse,
+  timeFromFloat,
+  type LogRow,
+  type ParsedResponse,
+  type SampleFrame,
+} from './grafana-parser.js';
 export { median, responsiveness, type Responsiveness } from './responsiveness.js';

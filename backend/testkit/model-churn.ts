@@ -13,7 +13,11 @@ import { ModelRegistry } from '../src/service/registry.js';
 
 const dir = process.argv[2];
 const config = loadConfig({ path: null, env: {}, baseDir: dir, overrides: { log: { level: 'silent' } } });
-const registry = new ModelRegistry(config, { metrics: createMetrics(), log: pino({ level: 'silent' }), feedback: await FeedbackStore.open(join(dir, 'feedback.jsonl')) });
+const registry = new ModelRegistry(config, {
+  metrics: createMetrics(),
+  log: pino({ level: 'silent' }),
+  feedback: await FeedbackStore.open(join(dir, 'feedback.jsonl')),
+});
 await registry.loadAll();
 const models = [await loadModel(join(dir, 'a.json')), await loadModel(join(dir, 'b.json'))];
 process.stdout.write('ready\n');

@@ -35,4 +35,5 @@ export async function responsiveness<T>(url: string, work: () => Promise<T>): Pr
   }
 }
 
-export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+export const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

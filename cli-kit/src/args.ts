@@ -19,7 +19,12 @@ export interface ParsedArgs {
  * `--name value`, `--name=value` and boolean `--name`; `-h` is `--help`; `-` alone is a positional (stdin); `--` ends
  * the flags. A value may start with '-' (`--rate -0.1`). An unknown flag or a missing value is a usage error.
  */
-export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec>, command: string, program = 'anomalog'): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  spec: Record<string, FlagSpec>,
+  command: string,
+  program = 'anomalog',
+): ParsedArgs {
   const positionals: string[] = [];
   const flags: ParsedArgs['flags'] = {};
   const fail = (message: string) => usage(message, command, program);
@@ -45,7 +50,8 @@ export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw fail(`--${name} needs a value`);
-    if (s.choices && !s.choices.includes(value)) throw fail(`--${name} must be one of ${s.choices.join('|')}, got "${value}"`);
+    if (s.choices && !s.choices.includes(value))
+      throw fail(`--${name} must be one of ${s.choices.join('|')}, got "${value}"`);
     if (s.repeat) flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
     else flags[name] = value;
   }

@@ -27,10 +27,15 @@ export class ProgressBar {
     if (now - this.last < 100 && done < total) return;
     this.last = now;
     const share = total > 0 ? Math.min(1, done / total) : 0;
-    const bar = total > 0 ? `[${'#'.repeat(Math.round(share * WIDTH)).padEnd(WIDTH, '.')}] ${(share * 100).toFixed(0).padStart(3)}%` : '';
+    const bar =
+      total > 0
+        ? `[${'#'.repeat(Math.round(share * WIDTH)).padEnd(WIDTH, '.')}] ${(share * 100).toFixed(0).padStart(3)}%`
+        : '';
     const { unit } = this.opts;
     const rate = done / Math.max(1e-3, (now - this.started) / 1000);
-    const counts = unit ? ` ${withCommas(done)}${total > 0 ? `/${withCommas(total)}` : ''} ${unit} ${withCommas(Math.round(rate))} ${unit}/s` : '';
+    const counts = unit
+      ? ` ${withCommas(done)}${total > 0 ? `/${withCommas(total)}` : ''} ${unit} ${withCommas(Math.round(rate))} ${unit}/s`
+      : '';
     const text = `\r${this.label} ${bar}${counts} ${note}`;
     this.stream.write(`${text.slice(0, (this.stream.columns ?? 100) - 1).padEnd(20)}\x1b[K`);
     this.drawn = true;

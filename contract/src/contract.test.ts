@@ -1,11 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { ANOMALY_FIELD_NAMES, DEFAULT_THRESHOLDS, DETECTOR_KINDS, isDetectorKind, isSeverity, mulberry32, severityOf, severityRank, SEVERITIES } from './index.js';
+import {
+  ANOMALY_FIELD_NAMES,
+  DEFAULT_THRESHOLDS,
+  DETECTOR_KINDS,
+  isDetectorKind,
+  isSeverity,
+  mulberry32,
+  severityOf,
+  severityRank,
+  SEVERITIES,
+} from './index.js';
 
 describe('the contract', () => {
   it('grades a score by the thresholds, each severity from its own threshold up', () => {
     const t = DEFAULT_THRESHOLDS.iforest;
     expect([0, t.low - 1e-9, t.low, t.medium, t.high, t.critical, 1].map((s) => severityOf(s, t))).toEqual([
-      'normal', 'normal', 'low', 'medium', 'high', 'critical', 'critical',
+      'normal',
+      'normal',
+      'low',
+      'medium',
+      'high',
+      'critical',
+      'critical',
     ]);
     expect(SEVERITIES.map(severityRank)).toEqual([0, 1, 2, 3, 4]);
   });
@@ -14,7 +30,13 @@ describe('the contract', () => {
     expect(SEVERITIES.every(isSeverity)).toBe(true);
     expect(DETECTOR_KINDS.every(isDetectorKind)).toBe(true);
     expect([isSeverity('warn'), isDetectorKind('pca'), isSeverity(3)]).toEqual([false, false, false]);
-    expect(ANOMALY_FIELD_NAMES).toEqual(['anomaly_score', 'anomaly_severity', 'anomaly_reason', 'anomaly_template', 'anomaly_detector']);
+    expect(ANOMALY_FIELD_NAMES).toEqual([
+      'anomaly_score',
+      'anomaly_severity',
+      'anomaly_reason',
+      'anomaly_template',
+      'anomaly_detector',
+    ]);
   });
 
   it('draws the same numbers from the same seed', () => {

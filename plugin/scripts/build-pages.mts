@@ -19,7 +19,10 @@ const FONTS: Record<string, string> = {
   'inter/Inter-Medium.woff2': fontFile('@fontsource/inter', 'inter-latin-500-normal.woff2'),
   'inter/Inter-Italic.woff2': fontFile('@fontsource/inter', 'inter-latin-400-italic.woff2'),
   'inter/Inter-MediumItalic.woff2': fontFile('@fontsource/inter', 'inter-latin-500-italic.woff2'),
-  'roboto/L0xTDF4xlVMF-BfR8bXMIhJHg45mwgGEFl0_3vrtSM1J-gEPT5Ese6hmHSh0mQ.woff2': fontFile('@fontsource/roboto-mono', 'roboto-mono-latin-400-normal.woff2'),
+  'roboto/L0xTDF4xlVMF-BfR8bXMIhJHg45mwgGEFl0_3vrtSM1J-gEPT5Ese6hmHSh0mQ.woff2': fontFile(
+    '@fontsource/roboto-mono',
+    'roboto-mono-latin-400-normal.woff2',
+  ),
 };
 
 export const PAGES = {

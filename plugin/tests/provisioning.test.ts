@@ -12,7 +12,10 @@ import { REPO } from './paths';
 
 const PROVISIONING = join(REPO, 'provisioning');
 const loadYaml = (path: string): unknown => parse(readFileSync(join(PROVISIONING, path), 'utf8'));
-const yamlFiles = (dir: string) => readdirSync(join(PROVISIONING, dir)).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f));
+const yamlFiles = (dir: string) =>
+  readdirSync(join(PROVISIONING, dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(dir, f));
 
 const duration = z.string().regex(/^(\d+(ms|s|m|h|d|w))+$/, 'a duration such as 30s, 5m or 4h');
 const apiVersion = z.literal(1);
@@ -40,7 +43,7 @@ const datasourcesFile = z.strictObject({
       secureJsonData: z.record(z.string(), z.string()).optional(),
       version: z.number().int().optional(),
       editable: z.boolean().optional(),
-    })
+    }),
   ),
 });
 
@@ -58,14 +61,16 @@ const dashboardProvidersFile = z.strictObject({
       allowUiUpdates: z.boolean().optional(),
       updateIntervalSeconds: z.number().int().positive().optional(),
       options: z.strictObject({ path: z.string().startsWith('/'), foldersFromFilesStructure: z.boolean().optional() }),
-    })
+    }),
   ),
 });
 
 // https://grafana.com/docs/grafana/latest/alerting/set-up/provision-alerting-resources/file-provisioning/
 const query = z.strictObject({
   refId: z.string().regex(/^[A-Z]+$/),
-  relativeTimeRange: z.strictObject({ from: z.number().int().positive(), to: z.number().int().nonnegative() }).optional(),
+  relativeTimeRange: z
+    .strictObject({ from: z.number().int().positive(), to: z.number().int().nonnegative() })
+    .optional(),
   datasourceUid: z.string().min(1),
   model: z.looseObject({ refId: z.string() }),
 });
@@ -91,7 +96,7 @@ const policy: z.ZodType = z.lazy(() =>
     group_interval: duration.optional(),
     repeat_interval: duration.optional(),
     routes: z.array(policy).optional(),
-  })
+  }),
 );
 const alertingFile = z.strictObject({
   apiVersion,
@@ -103,7 +108,7 @@ const alertingFile = z.strictObject({
         folder: z.string().min(1),
         interval: duration,
         rules: z.array(rule).min(1),
-      })
+      }),
     )
     .optional(),
   contactPoints: z
@@ -118,10 +123,10 @@ const alertingFile = z.strictObject({
               type: z.string().min(1),
               settings: z.record(z.string(), z.unknown()),
               disableResolveMessage: z.boolean().optional(),
-            })
+            }),
           )
           .min(1),
-      })
+      }),
     )
     .optional(),
   policies: z.array(z.intersection(z.object({ orgId: z.number().int(), receiver: z.string() }), policy)).optional(),
@@ -130,7 +135,7 @@ const alertingFile = z.strictObject({
 const datasources = yamlFiles('datasources').flatMap((f) => datasourcesFile.parse(loadYaml(f)).datasources);
 const alerting = yamlFiles('alerting').map((f) => alertingFile.parse(loadYaml(f)));
 const dashboards = readdirSync(join(PROVISIONING, 'dashboards/json')).map((f) =>
-  JSON.parse(readFileSync(join(PROVISIONING, 'dashboards/json', f), 'utf8'))
+  JSON.parse(readFileSync(join(PROVISIONING, 'dashboards/json', f), 'utf8')),
 );
 
 describe('provisioning', () => {
@@ -138,7 +143,10 @@ describe('provisioning', () => {
     const byName = Object.fromEntries(datasources.map((d) => [d.name, d]));
     expect(byName['Loki']).toMatchObject({ type: 'loki', url: 'http://loki:3100' });
     expect(byName['Anomalog']).toMatchObject({ type: 'loki', url: 'http://anomalog:3101', isDefault: true });
-    expect(byName['Anomalog (autoencoder)']).toMatchObject({ type: 'loki', url: 'http://anomalog:3101/detectors/autoencoder' });
+    expect(byName['Anomalog (autoencoder)']).toMatchObject({
+      type: 'loki',
+      url: 'http://anomalog:3101/detectors/autoencoder',
+    });
     expect(byName['Prometheus']).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
     expect(new Set(datasources.map((d) => d.uid)).size).toBe(datasources.length);
   });
@@ -157,7 +165,12 @@ describe('provisioning', () => {
     const variables = dashboard.templating.list.map((v: { name: string; type: string }) => `${v.name}:${v.type}`);
     expect(variables).toEqual(['detector:datasource', 'stream:query']);
 
-    const panels: Array<{ type: string; title: string; datasource: { uid: string }; targets: Array<{ expr: string }> }> = dashboard.panels;
+    const panels: Array<{
+      type: string;
+      title: string;
+      datasource: { uid: string };
+      targets: Array<{ expr: string }>;
+    }> = dashboard.panels;
     const exprs = (type: string) => panels.filter((p) => p.type === type).flatMap((p) => p.targets.map((t) => t.expr));
     expect(panels.filter((p) => p.type === pluginJson.id)).toHaveLength(1);
     expect(exprs('timeseries').some((e) => /sum by \(anomaly_severity\) \(count_over_time\(/.test(e))).toBe(true);
@@ -169,7 +182,9 @@ describe('provisioning', () => {
     for (const panel of panels) {
       expect(uids.has(panel.datasource.uid), `${panel.title} uses ${panel.datasource.uid}`).toBe(true);
     }
-    expect(new Set(panels.map((p) => JSON.stringify(p.datasource)))).toContain(JSON.stringify({ type: 'loki', uid: '${detector}' }));
+    expect(new Set(panels.map((p) => JSON.stringify(p.datasource)))).toContain(
+      JSON.stringify({ type: 'loki', uid: '${detector}' }),
+    );
   });
 
   it('alerting: three rules on provisioned data sources, a webhook to the backend and a policy routing to it', () => {
@@ -196,14 +211,29 @@ describe('provisioning', () => {
 
     const contactPoints = alerting.flatMap((f) => f.contactPoints ?? []);
     const receivers = contactPoints.flatMap((c) => c.receivers);
-    expect(receivers).toContainEqual(expect.objectContaining({ type: 'webhook', settings: expect.objectContaining({ url: 'http://anomalog:3101/api/v1/alerts' }) }));
+    expect(receivers).toContainEqual(
+      expect.objectContaining({
+        type: 'webhook',
+        settings: expect.objectContaining({ url: 'http://anomalog:3101/api/v1/alerts' }),
+      }),
+    );
     const policies = alerting.flatMap((f) => f.policies ?? []);
     expect(policies).toHaveLength(1);
     expect(contactPoints.map((c) => c.name)).toContain(policies[0].receiver);
   });
 
   it('rejects a file that breaks the documented shape (the schemas are not permissive)', () => {
-    expect(datasourcesFile.safeParse({ apiVersion: 1, datasources: [{ name: 'x', type: 'loki', access: 'proxy', url: 'not a url', uid: 'x' }] }).success).toBe(false);
-    expect(alertingFile.safeParse({ apiVersion: 1, groups: [{ orgId: 1, name: 'g', folder: 'f', interval: '1 minute', rules: [] }] }).success).toBe(false);
+    expect(
+      datasourcesFile.safeParse({
+        apiVersion: 1,
+        datasources: [{ name: 'x', type: 'loki', access: 'proxy', url: 'not a url', uid: 'x' }],
+      }).success,
+    ).toBe(false);
+    expect(
+      alertingFile.safeParse({
+        apiVersion: 1,
+        groups: [{ orgId: 1, name: 'g', folder: 'f', interval: '1 minute', rules: [] }],
+      }).success,
+    ).toBe(false);
   });
 });

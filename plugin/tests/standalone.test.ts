@@ -31,7 +31,16 @@ beforeAll(async () => {
   backend = await startBackend(join(PLUGIN, 'dist-standalone'));
   mkdirSync(join(backend.dir, 'logs'));
   const log = join(backend.dir, 'logs/access.log');
-  writeTraffic({ out: log, lines: LINES, seed: 5, anomalyRate: 0.03, start: Date.now() - 20 * 60_000, rate: 10, diurnal: false, weights: ATTACKS_ONLY });
+  writeTraffic({
+    out: log,
+    lines: LINES,
+    seed: 5,
+    anomalyRate: 0.03,
+    start: Date.now() - 20 * 60_000,
+    rate: 10,
+    diurnal: false,
+    weights: ATTACKS_ONLY,
+  });
   logText = readFileSync(log, 'utf8');
   const lines = logText.split('\n');
   for (const row of readFileSync(`${log}.labels.jsonl`, 'utf8').trim().split('\n')) {
@@ -62,7 +71,7 @@ async function dropFile(name: string, content: string | number[]) {
       zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
       zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
     },
-    { name, content }
+    { name, content },
   );
 }
 
@@ -87,7 +96,10 @@ async function tableRows(): Promise<Array<{ severity: string; line: string }>> {
 
 describe('the standalone page', () => {
   it('explains a file it cannot score', async () => {
-    await dropFile('junk.log', Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
+    await dropFile(
+      'junk.log',
+      Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256),
+    );
     await page.getByTestId('analyse').click();
     await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/binary data/);
     errors.length = 0; // the 422 the backend answered is the point here
@@ -97,7 +109,9 @@ describe('the standalone page', () => {
     await dropFile('access.log', logText);
     await expect.poll(() => page.getByTestId('dropzone').innerText()).toContain('access.log');
     await page.getByRole('radio', { name: 'Isolation Forest' }).check({ force: true });
-    const uploaded = page.waitForResponse((r) => r.url().endsWith('/api/v1/uploads') && r.request().method() === 'POST');
+    const uploaded = page.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/uploads') && r.request().method() === 'POST',
+    );
     await page.getByTestId('analyse').click();
     const response = await uploaded;
     expect(response.status()).toBe(201);
@@ -117,12 +131,14 @@ describe('the standalone page', () => {
     await page.getByTestId('filter-medium').click();
     const rows = await tableRows();
     expect(rows.length).toBeGreaterThan(0);
-    expect(new Set(rows.map((r) => r.severity))).toEqual(new Set(rows.filter((r) => ['high', 'critical'].includes(r.severity)).map((r) => r.severity)));
+    expect(new Set(rows.map((r) => r.severity))).toEqual(
+      new Set(rows.filter((r) => ['high', 'critical'].includes(r.severity)).map((r) => r.severity)),
+    );
 
     const found = rows.filter((r) => attacks.has(r.line));
     const kinds = new Set(found.map((r) => attacks.get(r.line)));
     console.log(
-      `planted attack lines: ${attacks.size}; listed at high/critical: ${found.length} of ${rows.length} rows; kinds: ${[...kinds].join(', ')}`
+      `planted attack lines: ${attacks.size}; listed at high/critical: ${found.length} of ${rows.length} rows; kinds: ${[...kinds].join(', ')}`,
     );
     // most rows at high or critical are planted attacks, and several kinds of attack are among them
     expect(found.length / rows.length).toBeGreaterThan(0.5);
@@ -135,7 +151,9 @@ describe('the standalone page', () => {
     expect(Number(await page.getByTestId('anomaly-table').getAttribute('data-rows'))).toBeGreaterThan(0);
     // the totals come from counts by severity over every line of the stream, normal ones included
     expect(await page.getByTestId('total-lines').innerText()).toContain(LINES.toLocaleString('en-US'));
-    const lines = await page.getByTestId('anomaly-row').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('[title]')].at(-1)?.getAttribute('title')));
+    const lines = await page
+      .getByTestId('anomaly-row')
+      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('[title]')].at(-1)?.getAttribute('title')));
     expect(lines.some((l) => l && attacks.has(l))).toBe(true);
     expect(errors).toEqual([]);
     await screenshot(page, 'standalone-live.png');

@@ -26,23 +26,35 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('bounded memory', () => {
   it('10,000 distinct label values: /metrics series stay bounded, and so does memory', async () => {
     const line = webLines(1, 1)[0];
-    const series = async () => (await (await fetch(`${server.url}/metrics`)).text()).split('\n').filter((l) => l && !l.startsWith('#'));
+    const series = async () =>
+      (await (await fetch(`${server.url}/metrics`)).text()).split('\n').filter((l) => l && !l.startsWith('#'));
     const before = (await series()).length;
     const huge = 'x'.repeat(1_000_000);
-    for (let i = 0; i < 10; i++) expect((await post('/api/v1/analyze', { line, labels: { job: `${huge}${i}` } })).status).toBe(200);
+    for (let i = 0; i < 10; i++)
+      expect((await post('/api/v1/analyze', { line, labels: { job: `${huge}${i}` } })).status).toBe(200);
     const rss0 = process.memoryUsage().rss;
     for (let i = 0; i < 10_000; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, k) => post('/api/v1/analyze', { line, labels: { job: `client-${i + k}` } }).then((r) => r.text())));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, k) =>
+          post('/api/v1/analyze', { line, labels: { job: `client-${i + k}` } }).then((r) => r.text()),
+        ),
+      );
     }
     const after = await series();
     const scoredSeries = after.filter((l) => l.startsWith('anomalog_lines_scored_total')).length;
     const metricsBytes = (await (await fetch(`${server.url}/metrics`)).text()).length;
-    console.info(`figures labels: ${after.length - before} new series (${scoredSeries} of lines_scored), /metrics ${metricsBytes} bytes, RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB`);
+    console.info(
+      `figures labels: ${after.length - before} new series (${scoredSeries} of lines_scored), /metrics ${metricsBytes} bytes, RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB`,
+    );
     expect(scoredSeries).toBeLessThanOrEqual(201 * 5); // 200 streams + "other", by severity
     expect(after.length - before).toBeLessThan(1_500);
     const body = (await (await fetch(`${server.url}/metrics`)).text()).length;
@@ -58,7 +70,11 @@ describe('bounded memory', () => {
     writeFileSync(join(tc.dir, 'logs', 'access.log'), `${recent.join('\n')}\n`);
     const statuses = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        post('/api/v1/models/train', { name: `flood${i}`, detector: 'iforest', from: { selector: '{job="web"}' } }).then(async (r) => {
+        post('/api/v1/models/train', {
+          name: `flood${i}`,
+          detector: 'iforest',
+          from: { selector: '{job="web"}' },
+        }).then(async (r) => {
           await r.text();
           return r.status;
         }),
@@ -72,7 +88,14 @@ describe('bounded memory', () => {
 
 describe('no secrets in answers', () => {
   it('/health and query errors never show credentials of the Loki URL', async () => {
-    const config = { ...tc.ctx.config, sources: { ...tc.ctx.config.sources, file: [], loki: { url: 'http://admin:hunter2@127.0.0.1:9/', tenant: '', bearer: '', basicAuth: '' } } };
+    const config = {
+      ...tc.ctx.config,
+      sources: {
+        ...tc.ctx.config.sources,
+        file: [],
+        loki: { url: 'http://admin:hunter2@127.0.0.1:9/', tenant: '', bearer: '', basicAuth: '' },
+      },
+    };
     const sources = createSources(config);
     const ctx = await createContext(config, { sources, log: tc.ctx.log });
     const own = await startServer(ctx, { port: 0, host: '127.0.0.1' });
@@ -124,7 +147,10 @@ describe('abandoned uploads', () => {
     const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="access.log"\r\ncontent-type: text/plain\r\n\r\n`;
     for (let i = 0; i < 5; i++) {
       await new Promise<void>((resolve) => {
-        const req = request(`${server.url}/api/v1/uploads`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': '40000000' } });
+        const req = request(`${server.url}/api/v1/uploads`, {
+          method: 'POST',
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': '40000000' },
+        });
         req.on('error', () => resolve());
         req.write(head);
         req.write(`${webLines(3_000, 10 + i).join('\n')}\n`);
@@ -134,7 +160,8 @@ describe('abandoned uploads', () => {
         }, 300);
       });
     }
-    for (let i = 0; i < 50 && existsSync(uploads) && readdirSync(uploads).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && existsSync(uploads) && readdirSync(uploads).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(existsSync(uploads) ? readdirSync(uploads) : []).toEqual([]);
     expect(fds()).toBe(0);
   });

@@ -13,7 +13,10 @@ let t: TestContext;
 
 beforeAll(async () => {
   model = await trainWebModel();
-  t = await testContext({ web: model }, { server: { token: TOKEN, cors: ['http://localhost:3000'], limits: { bodyBytes: 4096 } } });
+  t = await testContext(
+    { web: model },
+    { server: { token: TOKEN, cors: ['http://localhost:3000'], limits: { bodyBytes: 4096 } } },
+  );
 });
 afterAll(() => t.cleanup());
 
@@ -47,7 +50,10 @@ describe('auth', () => {
 
   it('never writes the token to the request log', async () => {
     let logged = '';
-    const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _enc, done) => ((logged += String(chunk)), done()) }));
+    const log = pino(
+      { level: 'debug' },
+      new Writable({ write: (chunk, _enc, done) => ((logged += String(chunk)), done()) }),
+    );
     const app = createApp({ ...t.ctx, log });
     await app.request('/api/v1/models', { headers: auth });
     await app.request('/api/v1/models', { headers: { authorization: 'Bearer leaked-guess' } });
@@ -64,7 +70,11 @@ describe('health, readiness, CORS, metrics', () => {
       models: { loaded: string[]; defaultLoaded: boolean };
       sources: { reachable: boolean };
     };
-    expect(body).toMatchObject({ status: 'ok', models: { loaded: ['web'], defaultLoaded: true }, sources: { reachable: true } });
+    expect(body).toMatchObject({
+      status: 'ok',
+      models: { loaded: ['web'], defaultLoaded: true },
+      sources: { reachable: true },
+    });
   });
 
   it('is not ready without the default model', async () => {
@@ -81,7 +91,11 @@ describe('health, readiness, CORS, metrics', () => {
   it('answers CORS preflights for the allowed origin without a token', async () => {
     const res = await createApp(t.ctx).request('/api/v1/analyze', {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
@@ -108,9 +122,15 @@ describe('health, readiness, CORS, metrics', () => {
     ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
-    const scored = [...text.matchAll(/anomalog_lines_scored_total\{stream="\{job=\\"web\\"\}",detector="iforest",severity="\w+"\} (\d+)/g)];
+    const scored = [
+      ...text.matchAll(
+        /anomalog_lines_scored_total\{stream="\{job=\\"web\\"\}",detector="iforest",severity="\w+"\} (\d+)/g,
+      ),
+    ];
     expect(scored.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(5);
-    expect(text).toMatch(/anomalog_http_requests_total\{method="POST",route="\/api\/v1\/analyze\/batch",status="200"\} 1/);
+    expect(text).toMatch(
+      /anomalog_http_requests_total\{method="POST",route="\/api\/v1\/analyze\/batch",status="200"\} 1/,
+    );
   });
 });
 
@@ -127,7 +147,10 @@ describe('errors and limits', () => {
 
   it('answers unknown routes with a JSON 404 and hides internal errors', async () => {
     const lines: string[] = [];
-    const log = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    const log = pino(
+      { level: 'error' },
+      new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }),
+    );
     const app = createApp({ ...t.ctx, log });
     app.get('/api/v1/explode', () => {
       throw new Error('disk on fire at /secret/path');

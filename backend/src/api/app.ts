@@ -75,7 +75,10 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Hono {
   const page = standalonePage(opts.staticDir ?? STANDALONE_DIR);
   if (page) app.use('/*', page);
   app.use('*', requireToken(server.token));
-  app.use('*', limitBody(server.limits.bodyBytes, (path) => path.startsWith('/api/v1/uploads')));
+  app.use(
+    '*',
+    limitBody(server.limits.bodyBytes, (path) => path.startsWith('/api/v1/uploads')),
+  );
 
   app.get('/metrics', async (c) => {
     c.header('Content-Type', ctx.metrics.registry.contentType);
@@ -87,7 +90,8 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Hono {
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {
-    if (err instanceof HTTPException && err.status < 500) return c.json({ error: redactSecrets(err.message) }, err.status);
+    if (err instanceof HTTPException && err.status < 500)
+      return c.json({ error: redactSecrets(err.message) }, err.status);
     if (isDiskError(err)) {
       // The disk, not the request: say so (507), keep serving; the client may retry once space is back.
       const message = diskErrorMessage(err as NodeJS.ErrnoException);

@@ -32,7 +32,8 @@ let tc: TestContext;
 let server: RunningServer;
 let loki: FakeLoki;
 const T0 = Date.UTC(2026, 0, 1);
-const traffic = (n: number, seed: number) => [...generateTraffic({ lines: n, seed, anomalyRate: 0.1, start: T0 + seed * 600_000 })].map((r) => r.line);
+const traffic = (n: number, seed: number) =>
+  [...generateTraffic({ lines: n, seed, anomalyRate: 0.1, start: T0 + seed * 600_000 })].map((r) => r.line);
 
 beforeAll(async () => {
   if (!mounted) return;
@@ -75,7 +76,11 @@ function fill(dir: string): string {
 }
 
 const post = (path: string, body: unknown) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe.skipIf(!mounted)('disk full on the data directory', () => {
   it('stays up, says why, and after space returns carries on with no loss', async () => {
@@ -91,7 +96,9 @@ describe.skipIf(!mounted)('disk full on the data directory', () => {
     written.push(...more);
     expect(await watcher.cycle()).toBe(false); // the checkpoint cannot be written
     expect(await watcher.cycle()).toBe(false);
-    expect(await tc.ctx.metrics.registry.getSingleMetricAsString('anomalog_source_errors_total')).toMatch(/source="checkpoint"} [1-9]/);
+    expect(await tc.ctx.metrics.registry.getSingleMetricAsString('anomalog_source_errors_total')).toMatch(
+      /source="checkpoint"} [1-9]/,
+    );
 
     const feedback = { kind: 'false_positive', labels: { job: 'web' }, template: 'GET /x' };
     const refused = await post('/api/v1/feedback', feedback);
@@ -111,7 +118,9 @@ describe.skipIf(!mounted)('disk full on the data directory', () => {
     await watcher.stop();
     expect((await post('/api/v1/feedback', feedback)).status).toBe(201);
     const scored = await tc.ctx.metrics.registry.getSingleMetric('anomalog_lines_scored_total')!.get();
-    expect(scored.values.filter((v) => String(v.labels.stream).includes(log)).reduce((n, v) => n + v.value, 0)).toBe(written.length);
+    expect(scored.values.filter((v) => String(v.labels.stream).includes(log)).reduce((n, v) => n + v.value, 0)).toBe(
+      written.length,
+    );
     const pushed = loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => `${v[0]} ${v[1]}`)));
     expect(new Set(pushed).size).toBe(pushed.length);
     // Nothing half-written stays behind.

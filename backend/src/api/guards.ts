@@ -24,7 +24,8 @@ export function requireToken(token: string): MiddlewareHandler {
  * checked without touching the body, which keeps @hono/node-server's fast body path; a chunked body is counted.
  */
 export function limitBody(maxBytes: number, skip: (path: string) => boolean): MiddlewareHandler {
-  const tooLarge = (c: Context) => c.json({ error: `request body over ${maxBytes} bytes (server.limits.bodyBytes)` }, 413);
+  const tooLarge = (c: Context) =>
+    c.json({ error: `request body over ${maxBytes} bytes (server.limits.bodyBytes)` }, 413);
   const counted = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || skip(c.req.path)) return next();

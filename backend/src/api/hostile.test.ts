@@ -55,11 +55,17 @@ describe('regexes run in linear time (RE2)', () => {
 
   it.each(REDOS)('%s answers within 1 s while /health answers within 100 ms', async (query) => {
     const started = performance.now();
-    const { result: res, health, loopMaxMs } = await responsiveness(server.url, () => queryRange(query, query.startsWith('count') ? { step: '60' } : {}));
+    const {
+      result: res,
+      health,
+      loopMaxMs,
+    } = await responsiveness(server.url, () => queryRange(query, query.startsWith('count') ? { step: '60' } : {}));
     const took = performance.now() - started;
     expect([200, 400, 422]).toContain(res.status);
     expect(took).toBeLessThan(1_000);
-    console.info(`figures ${query + ' in ' + took.toFixed(0) + ' ms'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`);
+    console.info(
+      `figures ${query + ' in ' + took.toFixed(0) + ' ms'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`,
+    );
     expect(loopMaxMs).toBeLessThan(100);
     expect(median(health)).toBeLessThan(100);
   });
@@ -68,7 +74,9 @@ describe('regexes run in linear time (RE2)', () => {
     const body = (r: { text: string }) => JSON.parse(r.text) as { data: { result: { values: string[][] }[] } };
     const count = (r: { text: string }) => body(r).data.result.reduce((n, s) => n + s.values.length, 0);
     const all = count(await queryRange('{job="web"}', { limit: '5000' }));
-    expect(count(await queryRange('{job="web"} |~ "(?i)MOZILLA|CURL|BOT|PYTHON|GO-HTTP"', { limit: '5000' }))).toBeGreaterThan(0);
+    expect(
+      count(await queryRange('{job="web"} |~ "(?i)MOZILLA|CURL|BOT|PYTHON|GO-HTTP"', { limit: '5000' })),
+    ).toBeGreaterThan(0);
     expect(count(await queryRange('{job="web"} |~ "^[[:digit:]]+\\\\.\\\\pN+"', { limit: '5000' }))).toBe(all);
     expect(count(await queryRange('{job="web"} |~ "(?P<verb>GET|POST)"', { limit: '5000' }))).toBeGreaterThan(0);
     const bad = await queryRange('{job="web"} |~ "(a"');
@@ -130,7 +138,11 @@ describe('every bad query is a 400 with a message', () => {
   });
 
   it('a multipart upload without boundary= is a 400', async () => {
-    const res = await fetch(`${server.url}/api/v1/uploads`, { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' });
+    const res = await fetch(`${server.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data' },
+      body: 'x',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/multipart/);
   });
@@ -150,9 +162,56 @@ describe('every bad query is a 400 with a message', () => {
       'sum(rate({job="web"}[5m])) / sum(rate({job="web"}[1h]))',
       'vector(1)+vector(1)',
     ];
-    const PIECES = ['{', '}', '(', ')', '[', ']', '"', '`', '|', '~', '=', '!', ',', ' ', '\\', '.', '*', '+', '?', '0', '1.5ms',
-      '9'.repeat(30), '__proto__', 'hasOwnProperty', '(a+)+$', 'by', 'without', 'offset', 'unwrap', '|~ "', '[', '-', 'e', 'NaN',
-      'Infinity', '\u0000', '\u{1F600}', '$', '^', '(?i)', '{}', '[0s]', '[-1m]', ' or ', ' and ', '>', '<=', '1e309'];
+    const PIECES = [
+      '{',
+      '}',
+      '(',
+      ')',
+      '[',
+      ']',
+      '"',
+      '`',
+      '|',
+      '~',
+      '=',
+      '!',
+      ',',
+      ' ',
+      '\\',
+      '.',
+      '*',
+      '+',
+      '?',
+      '0',
+      '1.5ms',
+      '9'.repeat(30),
+      '__proto__',
+      'hasOwnProperty',
+      '(a+)+$',
+      'by',
+      'without',
+      'offset',
+      'unwrap',
+      '|~ "',
+      '[',
+      '-',
+      'e',
+      'NaN',
+      'Infinity',
+      '\u0000',
+      '\u{1F600}',
+      '$',
+      '^',
+      '(?i)',
+      '{}',
+      '[0s]',
+      '[-1m]',
+      ' or ',
+      ' and ',
+      '>',
+      '<=',
+      '1e309',
+    ];
     const random = mulberry32(18);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
     const fivehundreds: string[] = [];

@@ -9,7 +9,10 @@ let t: TestContext;
 let server: RunningServer;
 
 beforeAll(async () => {
-  t = await testContext({ web: await trainWebModel() }, { server: { token: TOKEN, limits: { uploadBytes: 100_000, bodyBytes: 50_000 } } });
+  t = await testContext(
+    { web: await trainWebModel() },
+    { server: { token: TOKEN, limits: { uploadBytes: 100_000, bodyBytes: 50_000 } } },
+  );
   server = await startServer(t.ctx, { port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -58,9 +61,17 @@ describe('startServer over loopback HTTP', () => {
   });
 
   it('answers bad JSON and wrong content types with 400 and 415', async () => {
-    const bad = await fetch(`${server.url}/api/v1/analyze`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{' });
+    const bad = await fetch(`${server.url}/api/v1/analyze`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{',
+    });
     expect(bad.status).toBe(400);
-    const wrong = await fetch(`${server.url}/api/v1/analyze`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'x' });
+    const wrong = await fetch(`${server.url}/api/v1/analyze`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(wrong.status).toBe(415);
   });
 

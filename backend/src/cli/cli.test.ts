@@ -19,8 +19,11 @@ interface Run {
 
 function anomalog(args: string[], stdin?: Buffer | string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 28, env: { ...process.env, ANOMALOG_DEBUG: '' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { maxBuffer: 1 << 28, env: { ...process.env, ANOMALOG_DEBUG: '' } },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin!.end(stdin);
   });
@@ -38,7 +41,10 @@ async function scratch(prefix: string) {
 }
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 /** The --json contract: one object per input line, in order, exactly these keys. */
@@ -59,8 +65,15 @@ function expectContract(records: Record<string, unknown>[], lines: number): void
 describe('anomalog scan', { timeout: 300_000 }, async () => {
   const { dir, file } = await scratch('anomalog-cli-');
   const access = normalAccessLog(3000);
-  access[1200] = plantedAccessLine(1200, { target: "/search?q=1'%20UNION%20SELECT%20password%20FROM%20users--", ua: 'sqlmap/1.7.2' });
-  access[2400] = plantedAccessLine(2400, { target: '/cgi-bin/test.cgi?cmd=;cat%20/etc/passwd', status: 500, ua: 'curl/7.68.0' });
+  access[1200] = plantedAccessLine(1200, {
+    target: "/search?q=1'%20UNION%20SELECT%20password%20FROM%20users--",
+    ua: 'sqlmap/1.7.2',
+  });
+  access[2400] = plantedAccessLine(2400, {
+    target: '/cgi-bin/test.cgi?cmd=;cat%20/etc/passwd',
+    status: 500,
+    ua: 'curl/7.68.0',
+  });
   const accessPath = await file('access.log', `${access.join('\n')}\n`);
 
   it('scores HDFS_2k.log by block sessions under the --json contract', async () => {
@@ -82,14 +95,23 @@ describe('anomalog scan', { timeout: 300_000 }, async () => {
     const records = jsonLines(run.stdout);
     expectContract(records, 3000);
     const ranked = [...records].sort((a, b) => (b.score as number) - (a.score as number));
-    expect(ranked.slice(0, 2).map((r) => r.line).sort()).toEqual([1201, 2401]);
+    expect(
+      ranked
+        .slice(0, 2)
+        .map((r) => r.line)
+        .sort(),
+    ).toEqual([1201, 2401]);
     expect(records[1200].reasons).toContain("SQL injection (UNION SELECT): 1' union select password from users--");
     expect(records[2400].reasons).toContain('command injection (command cat after a separator): ;cat /etc/passwd');
   });
 
   it('reads a format of your own with --pattern, in train and scan', async () => {
     const pattern = '^(?<ts>[^|]+)\\|(?<host>[^|]+)\\|(?<level>[A-Z]+)\\|(?<message>.*)$';
-    const lines = Array.from({ length: 800 }, (_, i) => `2024-03-01T10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z|worker-${i % 4}|INFO|job ${1000 + i} finished in ${40 + (i % 9)} ms`);
+    const lines = Array.from(
+      { length: 800 },
+      (_, i) =>
+        `2024-03-01T10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z|worker-${i % 4}|INFO|job ${1000 + i} finished in ${40 + (i % 9)} ms`,
+    );
     lines[500] = '2024-03-01T10:08:20Z|worker-2|FATAL|scheduler lost its lease on the job queue';
     const custom = await file('jobs.log', `${lines.join('\n')}\n`);
     const model = join(dir, 'models', 'jobs.json');
@@ -147,7 +169,10 @@ describe('anomalog scan on worker threads', { timeout: 300_000 }, async () => {
 
   /** The same arguments on one thread and on several: the output must be the same bytes. */
   async function expectSameOnThreads(args: string[], threads = 3): Promise<Run> {
-    const [one, many] = await Promise.all([anomalog([...args, '--threads', '1']), anomalog([...args, '--threads', String(threads)])]);
+    const [one, many] = await Promise.all([
+      anomalog([...args, '--threads', '1']),
+      anomalog([...args, '--threads', String(threads)]),
+    ]);
     expect(one.code, one.stderr).toBe(0);
     expect(many.stderr).toBe(one.stderr);
     expect(many.stdout).toBe(one.stdout);
@@ -164,16 +189,28 @@ describe('anomalog scan on worker threads', { timeout: 300_000 }, async () => {
   });
 
   it('gives the same output for HDFS sessions (lines dealt by session) and without sessions (in blocks)', async () => {
-    const sessions = await expectSameOnThreads(['scan', HDFS, '--session-key', 'blk_-?\\d+', '--detector', 'iforest', '--json'], 2);
+    const sessions = await expectSameOnThreads(
+      ['scan', HDFS, '--session-key', 'blk_-?\\d+', '--detector', 'iforest', '--json'],
+      2,
+    );
     expectContract(jsonLines(sessions.stdout), 2000);
-    expectContract(jsonLines((await expectSameOnThreads(['scan', HDFS, '--detector', 'iforest', '--json'], 2)).stdout), 2000);
+    expectContract(
+      jsonLines((await expectSameOnThreads(['scan', HDFS, '--detector', 'iforest', '--json'], 2)).stdout),
+      2000,
+    );
   });
 
   it('scores with an autoencoder on the workers, and reports a cut line once', async () => {
     const model = join(dir, 'ensemble.json');
     expect((await anomalog(['train', accessPath, '--out', model, '--seed', '2'])).code).toBe(0);
-    expectContract(jsonLines((await expectSameOnThreads(['scan', accessPath, '--model', model, '--json'], 2)).stdout), 6000);
-    const huge = await file('huge.log', `${access.slice(0, 100).join('\n')}\n${'A'.repeat(200_000)}\n${access.slice(100, 300).join('\n')}\n`);
+    expectContract(
+      jsonLines((await expectSameOnThreads(['scan', accessPath, '--model', model, '--json'], 2)).stdout),
+      6000,
+    );
+    const huge = await file(
+      'huge.log',
+      `${access.slice(0, 100).join('\n')}\n${'A'.repeat(200_000)}\n${access.slice(100, 300).join('\n')}\n`,
+    );
     const run = await expectSameOnThreads(['scan', huge, '--model', model, '--json'], 2);
     expect(run.stderr).toBe('anomalog: 1 line(s) longer than 65536 characters were cut for scoring\n');
   });
@@ -195,18 +232,38 @@ describe('bad input', { timeout: 300_000 }, async () => {
     const log = await file('ok.log', `${normalAccessLog(300).join('\n')}\n`);
     const oneLine = await file('one.log', `${normalAccessLog(1)[0]}\n`);
     const cases: [string[], number, RegExp][] = [
-      [['scan', oneLine, '--detector', 'autoencoder'], 1, /^anomalog: the autoencoder needs at least 2 training rows, got 1\n$/],
+      [
+        ['scan', oneLine, '--detector', 'autoencoder'],
+        1,
+        /^anomalog: the autoencoder needs at least 2 training rows, got 1\n$/,
+      ],
       [['scan', join(dir, 'absent.log')], 1, /^anomalog: no such file: .*absent\.log\n$/],
       [['scan', dir], 1, /^anomalog: .* is a directory, not a log file\n$/],
       [['scan', binary], 1, /^anomalog: .*core\.bin looks like binary data, not a text log\n$/],
-      [['scan', log, '--model', notModel], 1, /^anomalog: .*model\.json is not a usable model: schema "something-else\/2", expected "anomalog-model\/1"\n$/],
-      [['scan', log, '--detector', 'magic'], 2, /^anomalog: --detector must be one of iforest\|autoencoder\|ensemble, got "magic" \(see: anomalog scan --help\)\n$/],
+      [
+        ['scan', log, '--model', notModel],
+        1,
+        /^anomalog: .*model\.json is not a usable model: schema "something-else\/2", expected "anomalog-model\/1"\n$/,
+      ],
+      [
+        ['scan', log, '--detector', 'magic'],
+        2,
+        /^anomalog: --detector must be one of iforest\|autoencoder\|ensemble, got "magic" \(see: anomalog scan --help\)\n$/,
+      ],
       [['scan', log, '--session-key', '(unclosed'], 1, /^anomalog: invalid --session-key regex/],
       [['scan', log, '--threads', '0'], 2, /^anomalog: --threads must be at least 1 \(see: anomalog scan --help\)\n$/],
-      [['scan', log, '--train-lines', 'lots'], 2, /^anomalog: --train-lines must be a positive number of lines or "all", got "lots"/],
+      [
+        ['scan', log, '--train-lines', 'lots'],
+        2,
+        /^anomalog: --train-lines must be a positive number of lines or "all", got "lots"/,
+      ],
       [['scan', log, '--pattern', '(?<message>.*'], 1, /^anomalog: invalid custom format pattern/],
       [['scan', log, '--pattern', '^(\\S+) (.*)$'], 1, /^anomalog: custom format pattern needs named groups/],
-      [['scan', log, '--format', 'apache', '--pattern', '(?<message>.*)'], 2, /--pattern goes with --format custom, not --format apache/],
+      [
+        ['scan', log, '--format', 'apache', '--pattern', '(?<message>.*)'],
+        2,
+        /--pattern goes with --format custom, not --format apache/,
+      ],
       [['train', log, '--out', join(dir, 'm.json'), '--format', 'custom'], 2, /--format custom needs --pattern REGEX/],
       [['train', log], 2, /train needs --out PATH/],
       [['frobnicate'], 2, /unknown command "frobnicate"/],
@@ -229,7 +286,11 @@ describe('bad input', { timeout: 300_000 }, async () => {
 
   it('replaces bad UTF-8 and scores a 10 MB line instead of crashing', async () => {
     const lines = normalAccessLog(400);
-    const bad = Buffer.concat([Buffer.from(`${lines.slice(0, 200).join('\n')}\n`), Buffer.from([0x31, 0xff, 0xfe, 0xc3, 0x28, 0x0a]), Buffer.from(`${lines.slice(200).join('\n')}\n`)]);
+    const bad = Buffer.concat([
+      Buffer.from(`${lines.slice(0, 200).join('\n')}\n`),
+      Buffer.from([0x31, 0xff, 0xfe, 0xc3, 0x28, 0x0a]),
+      Buffer.from(`${lines.slice(200).join('\n')}\n`),
+    ]);
     const huge = `${lines.slice(0, 300).join('\n')}\n${'A'.repeat(10 * 1024 * 1024)}\n${lines.slice(300).join('\n')}\n`;
     const [badRun, hugeRun] = await Promise.all([
       anomalog(['scan', await file('bad-utf8.log', bad), '--detector', 'iforest', '--json']),

@@ -23,21 +23,34 @@ describe('log input', async () => {
   };
 
   it('splits lines, drops CR, keeps a last line without newline and replaces bad UTF-8', async () => {
-    const path = await file('mixed.log', Buffer.concat([Buffer.from('a\r\nb\n\nc'), Buffer.from([0xff]), Buffer.from('d')]));
+    const path = await file(
+      'mixed.log',
+      Buffer.concat([Buffer.from('a\r\nb\n\nc'), Buffer.from([0xff]), Buffer.from('d')]),
+    );
     expect((await readAll(path)).lines).toEqual(['a', 'b', '', 'c\ufffdd']);
   });
 
   it('reads ASCII and multi-byte UTF-8 lines alike', async () => {
-    expect((await readAll(await file('ascii.log', 'GET /a 200\nGET /b 404\n'))).lines).toEqual(['GET /a 200', 'GET /b 404']);
+    expect((await readAll(await file('ascii.log', 'GET /a 200\nGET /b 404\n'))).lines).toEqual([
+      'GET /a 200',
+      'GET /b 404',
+    ]);
     expect((await readAll(await file('utf8.log', 'café 200\n日本 ✓\n'))).lines).toEqual(['café 200', '日本 ✓']);
   });
 
   it('splits a chunk decoded in pieces exactly as the whole chunk decoded at once', () => {
     const lines = Array.from({ length: 3000 }, (_, i) =>
-      i % 7 === 0 ? `é line ${i} ✓\r` : i === 1500 ? 'x'.repeat(2 * PIECE_BYTES) : `GET /line/${i} HTTP/1.1 ${'y'.repeat(i % 50)}`,
+      i % 7 === 0
+        ? `é line ${i} ✓\r`
+        : i === 1500
+          ? 'x'.repeat(2 * PIECE_BYTES)
+          : `GET /line/${i} HTTP/1.1 ${'y'.repeat(i % 50)}`,
     );
     const chunk = Buffer.concat([Buffer.from(`${lines.join('\n')}\n`), Buffer.from([0xe2, 0x82, 0x0a, 0x41])]);
-    const whole = chunk.toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+    const whole = chunk
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''));
     expect(chunk.length).toBeGreaterThan(4 * PIECE_BYTES);
     expect(splitLines(chunk, () => {})).toEqual(whole);
   });
@@ -55,8 +68,12 @@ describe('log input', async () => {
   });
 
   it('refuses NUL-filled and random binary data but accepts text with a few bad bytes', () => {
-    expect(() => checkText(Buffer.alloc(4096), 'zeros')).toThrow(new CliError('zeros looks like binary data, not a text log'));
-    expect(() => checkText(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), 'random')).toThrow(CliError);
+    expect(() => checkText(Buffer.alloc(4096), 'zeros')).toThrow(
+      new CliError('zeros looks like binary data, not a text log'),
+    );
+    expect(() => checkText(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), 'random')).toThrow(
+      CliError,
+    );
     const text = Buffer.from('GET / HTTP/1.1 200\n'.repeat(100));
     text[50] = 0;
     text[60] = 0xff;

@@ -37,7 +37,9 @@ async function openFile(path: string, name: string, cleanup: () => Promise<void>
     info = await stat(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `no such file: ${name}` : `cannot read ${name}: ${code ?? (e as Error).message}`);
+    throw new CliError(
+      code === 'ENOENT' ? `no such file: ${name}` : `cannot read ${name}: ${code ?? (e as Error).message}`,
+    );
   }
   if (info.isDirectory()) throw new CliError(`${name} is a directory, not a log file`);
   if (!info.isFile()) throw new CliError(`${name} is not a regular file`);
@@ -122,4 +124,3 @@ async function* readChunks(input: LogInput, onBytes?: (bytes: number) => void): 
     throw new CliError(`cannot read ${input.name}: ${why}`);
   }
 }
-

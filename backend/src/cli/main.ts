@@ -26,7 +26,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[command];
   if (!load) throw new CliError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`, 2);
-  await (await load())(rest);
+  await (
+    await load()
+  )(rest);
   return 0;
 }
 
@@ -40,7 +42,9 @@ function report(e: unknown): number {
     process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
   } else {
     const message = (e as Error)?.message ?? String(e);
-    process.stderr.write(`anomalog: internal error: ${message.split('\n')[0]} (run with ANOMALOG_DEBUG=1 for details)\n`);
+    process.stderr.write(
+      `anomalog: internal error: ${message.split('\n')[0]} (run with ANOMALOG_DEBUG=1 for details)\n`,
+    );
   }
   return 70;
 }

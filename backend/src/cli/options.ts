@@ -17,7 +17,8 @@ export function formatFlags(args: ParsedArgs, command: string): { format?: Forma
     if (format === 'custom') throw usage('--format custom needs --pattern REGEX', command);
     return { format };
   }
-  if (format !== undefined && format !== 'custom') throw usage(`--pattern goes with --format custom, not --format ${format}`, command);
+  if (format !== undefined && format !== 'custom')
+    throw usage(`--pattern goes with --format custom, not --format ${format}`, command);
   return { format: 'custom', pattern };
 }
 

@@ -21,9 +21,22 @@ describe('--json lines', () => {
     const json = new JsonLines();
     for (const s of [
       line({}),
-      line({ score: 0.912345678, severity: 'critical', anomaly: true, reasons: ['SQL injection pattern: "UNION" \\ SELECT', 'é\u0001'], template: 'GET /a"b\\c\n' }),
+      line({
+        score: 0.912345678,
+        severity: 'critical',
+        anomaly: true,
+        reasons: ['SQL injection pattern: "UNION" \\ SELECT', 'é\u0001'],
+        template: 'GET /a"b\\c\n',
+      }),
     ]) {
-      const expected = JSON.stringify({ line: 7, score: Math.round(s.score * 10000) / 10000, severity: s.severity, anomaly: s.anomaly, reasons: s.reasons, template: s.template });
+      const expected = JSON.stringify({
+        line: 7,
+        score: Math.round(s.score * 10000) / 10000,
+        severity: s.severity,
+        anomaly: s.anomaly,
+        reasons: s.reasons,
+        template: s.template,
+      });
       expect(json.format(7, s)).toBe(expected);
       expect(json.format(7, s)).toBe(expected);
     }
@@ -56,16 +69,24 @@ describe('summary', () => {
 
 describe('summary of a burst', () => {
   it('lists a burst once, by its earliest strongest line, whichever part saw it first', () => {
-    const burst = 'burst: 120 lines of this template in the minute from 2024-03-01 10:40 (up to 120 a minute; usually at most 1 a minute when it appears)';
+    const burst =
+      'burst: 120 lines of this template in the minute from 2024-03-01 10:40 (up to 120 a minute; usually at most 1 a minute when it appears)';
     const a = new Summary();
     const b = new Summary();
     for (let i = 0; i < 60; i++) a.add(line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }), 100 + i);
     for (let i = 0; i < 60; i++) b.add(line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }), 40 + i);
-    b.add(line({ score: 0.6, severity: 'low', anomaly: true, reasons: ['rare template: seen 1 time in 2,000 training lines'] }), 7);
+    b.add(
+      line({
+        score: 0.6,
+        severity: 'low',
+        anomaly: true,
+        reasons: ['rare template: seen 1 time in 2,000 training lines'],
+      }),
+      7,
+    );
     a.merge(b);
     const text = renderSummary(a, 'scan', false);
     expect(text).toContain('anomalies: 121');
     expect([...text.matchAll(/^line (\d+)/gm)].map((m) => Number(m[1]))).toEqual([7, 40]);
   });
 });
-

@@ -35,7 +35,10 @@ function scan(model: Model, chunks: Buffer[], parts: number, json: boolean): { t
 describe('ScanPart', () => {
   it('scores an access log in parts (dealt by client) exactly as in one part', async () => {
     const lines = normalAccessLog(4000, 5);
-    lines[1000] = plantedAccessLine(1000, { target: '/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--', ua: 'sqlmap/1.7.2' });
+    lines[1000] = plantedAccessLine(1000, {
+      target: '/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--',
+      ua: 'sqlmap/1.7.2',
+    });
     lines[2000] = 'garbage that is not an access line';
     const model = await train(lines, { detector: 'iforest', seed: 4 });
     expect(partitionOf(model)).toEqual({ by: 'client' });
@@ -51,7 +54,8 @@ describe('ScanPart', () => {
   it('writes each --json line as UTF-8 and says where it ends, past its first 1 MB of output and wherever it is not ASCII', async () => {
     const lines = normalAccessLog(12_000, 7);
     const model = await train(lines.slice(0, 1000), { detector: 'iforest', seed: 3 });
-    for (let i = 0; i < lines.length; i += 100) lines[i] = plantedAccessLine(i, { target: `/caf${'é'.repeat(i % 7)}/${i}`, ua: 'sqlmap σ' });
+    for (let i = 0; i < lines.length; i += 100)
+      lines[i] = plantedAccessLine(i, { target: `/caf${'é'.repeat(i % 7)}/${i}`, ua: 'sqlmap σ' });
     const share = { lines, numbers: Int32Array.from(lines, (_, i) => 101 + i) };
     const out = new ScanPart(model, { json: true, labels: {} }).push(share);
     expect(out.bytes.length).toBeGreaterThan(2 ** 20);
@@ -90,7 +94,9 @@ describe('LineDealer', () => {
   it('deals every line once, in order, each with its input line number; clients stay whole', () => {
     const lines = normalAccessLog(3000, 3);
     const dealer = new LineDealer(3, { by: 'client' });
-    const shares = chunksOf(lines, [1000, 1001]).flatMap((chunk) => dealer.deal(chunk).map((share, part) => ({ share, part })));
+    const shares = chunksOf(lines, [1000, 1001]).flatMap((chunk) =>
+      dealer.deal(chunk).map((share, part) => ({ share, part })),
+    );
     const dealt = new Map<number, { line: string; part: number }>();
     for (const { share, part } of shares) {
       expect(share.lines).toHaveLength(share.numbers.length);
@@ -124,7 +130,11 @@ describe('OrderedMerge', () => {
   const out = (numbers: number[]) => {
     const texts = numbers.map((n) => `${n}é\n`);
     const ends = texts.map((_, i) => Buffer.byteLength(texts.slice(0, i + 1).join('')));
-    return { numbers: Int32Array.from(numbers), bytes: new Uint8Array(Buffer.from(texts.join(''))), ends: Int32Array.from(ends) };
+    return {
+      numbers: Int32Array.from(numbers),
+      bytes: new Uint8Array(Buffer.from(texts.join(''))),
+      ends: Int32Array.from(ends),
+    };
   };
 
   it('writes lines in input order as soon as every earlier line is in', () => {

@@ -33,7 +33,11 @@ describe('ScanThreads', { timeout: 120_000 }, () => {
       pool.close();
       await input.close();
     }
-    const numbers = Buffer.concat(written).toString().trimEnd().split('\n').map((l) => (JSON.parse(l) as { line: number }).line);
+    const numbers = Buffer.concat(written)
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { line: number }).line);
     expect(numbers).toEqual(Array.from({ length: lines.length }, (_, i) => i + 1));
   });
 });

@@ -128,9 +128,10 @@ export class ScanThreads {
 /** The lines joined by '\n' into strings of about PIECE_BYTES characters (a line longer than that is a piece alone). */
 function joinInPieces(lines: readonly string[]): string[] {
   const pieces: string[] = [];
-  for (let from = 0; from < lines.length; ) {
+  for (let from = 0; from < lines.length;) {
     let to = from;
-    for (let chars = 0; to < lines.length && (to === from || chars + lines[to].length < PIECE_BYTES); to++) chars += lines[to].length + 1;
+    for (let chars = 0; to < lines.length && (to === from || chars + lines[to].length < PIECE_BYTES); to++)
+      chars += lines[to].length + 1;
     pieces.push(lines.slice(from, to).join('\n'));
     from = to;
   }
@@ -190,7 +191,9 @@ function bootstrap(): string {
   const entry = JSON.stringify(new URL(`./scan-worker${extname(fileURLToPath(here))}`, here).href);
   if (!here.endsWith('.ts')) return `import(${entry});`;
   const require = createRequire(here);
-  const api = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'].import.default;
+  const api = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports[
+    './esm/api'
+  ].import.default;
   const tsx = JSON.stringify(pathToFileURL(join(dirname(require.resolve('tsx/package.json')), api)).href);
   return `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`;
 }

@@ -61,7 +61,8 @@ export async function runScan(argv: readonly string[]): Promise<void> {
   const requestedThreads = intFlag(args, 'threads', 'scan');
   if (requestedThreads !== undefined && requestedThreads < 1) throw usage('--threads must be at least 1', 'scan');
   const input = await openInput(args.positionals[0]);
-  const threads = requestedThreads ?? (input.bytes >= THREADED_MB * 2 ** 20 ? Math.min(availableParallelism(), MAX_THREADS) : 1);
+  const threads =
+    requestedThreads ?? (input.bytes >= THREADED_MB * 2 ** 20 ? Math.min(availableParallelism(), MAX_THREADS) : 1);
   let pool = new ScanThreads(threads);
   try {
     const bar = new ProgressBar('training');
@@ -85,10 +86,16 @@ export async function runScan(argv: readonly string[]): Promise<void> {
     }
     const options = { detector, json: args.flags.json === true, labels: { filename: input.name } };
     const { summary, truncated } = await score(input, model, partition ?? { by: 'block' }, options, pool);
-    if (truncated) process.stderr.write(`anomalog: ${truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`);
+    if (truncated)
+      process.stderr.write(
+        `anomalog: ${truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`,
+      );
     if (!options.json) {
       const used = detector ?? model.detector;
-      const learnt = model.trainedOn.lines < summary.lines ? `trained on its first ${withCommas(model.trainedOn.lines)} lines` : 'trained on the file itself';
+      const learnt =
+        model.trainedOn.lines < summary.lines
+          ? `trained on its first ${withCommas(model.trainedOn.lines)} lines`
+          : 'trained on the file itself';
       const title = `anomalog scan ${input.name}: ${model.format} format, ${used} detector, ${modelPath ? `model ${modelPath}` : learnt}`;
       process.stdout.write(renderSummary(summary, title, process.stdout.isTTY === true));
     }
@@ -106,7 +113,9 @@ async function score(input: LogInput, model: Model, partition: Partition, option
     if (bytes.length && !out.write(bytes)) await once(out, 'drain');
   };
   try {
-    return await pool.run(input, model, partition, options, write, (bytes) => bar.update(bytes, input.bytes, `${withCommas(pool.linesRead)} lines`));
+    return await pool.run(input, model, partition, options, write, (bytes) =>
+      bar.update(bytes, input.bytes, `${withCommas(pool.linesRead)} lines`),
+    );
   } finally {
     bar.done();
   }
@@ -116,7 +125,8 @@ function trainLinesFlag(args: ParsedArgs): number {
   const v = stringFlag(args, 'train-lines');
   if (v === undefined) return TRAIN_LINES;
   if (v === 'all') return Infinity;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw usage(`--train-lines must be a positive number of lines or "all", got "${v}"`, 'scan');
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw usage(`--train-lines must be a positive number of lines or "all", got "${v}"`, 'scan');
   return Number(v);
 }
 

@@ -27,7 +27,22 @@ describe('anomalog start (npm start)', () => {
   it('trains a missing model, runs the demo, scores new lines, and stops cleanly on SIGINT', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', MAIN, 'start', '--config', join(dir, 'anomalog.yaml'), '--generator-port', '0', '--train-lines', '2000', '--rate', '40', '--duration', '90'],
+      [
+        '--import',
+        'tsx',
+        MAIN,
+        'start',
+        '--config',
+        join(dir, 'anomalog.yaml'),
+        '--generator-port',
+        '0',
+        '--train-lines',
+        '2000',
+        '--rate',
+        '40',
+        '--duration',
+        '90',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -41,8 +56,12 @@ describe('anomalog start (npm start)', () => {
         const url = /REST API\s+\S*?(http:\/\/\S+)/.exec(stdout)?.[1];
         if (url) resolve(url);
       }, 100);
-      void exited.then((code) => reject(new Error(`start exited early (${code}): ${stderr}`))).finally(() => clearInterval(poll));
-      void new Promise((r) => setTimeout(r, 60_000)).then(() => reject(new Error(`no URL printed: ${stdout} ${stderr}`)));
+      void exited
+        .then((code) => reject(new Error(`start exited early (${code}): ${stderr}`)))
+        .finally(() => clearInterval(poll));
+      void new Promise((r) => setTimeout(r, 60_000)).then(() =>
+        reject(new Error(`no URL printed: ${stdout} ${stderr}`)),
+      );
     });
     expect(stderr).toMatch(/no web model .* training one \(iforest\) on 2000 generated lines/);
     expect(stdout).toMatch(/Loki-compatible API\s+\S*http:\/\/localhost:\d+/);
@@ -51,7 +70,8 @@ describe('anomalog start (npm start)', () => {
     let scored = 0;
     for (let i = 0; i < 100 && scored === 0; i++) {
       await new Promise((r) => setTimeout(r, 300));
-      scored = ((await (await fetch(`${api.replace(/\x1b\[[0-9;]*m/g, '')}/stats`)).json()) as { linesScored: number }).linesScored;
+      scored = ((await (await fetch(`${api.replace(/\x1b\[[0-9;]*m/g, '')}/stats`)).json()) as { linesScored: number })
+        .linesScored;
     }
     expect(scored).toBeGreaterThan(0);
 
@@ -59,7 +79,9 @@ describe('anomalog start (npm start)', () => {
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/stopping \(SIGINT\)/);
     expect(stdout).toMatch(/stopped; watcher checkpoint at/);
-    const checkpoint = JSON.parse(readFileSync(join(dir, 'data/anomalog-checkpoint.json'), 'utf8')) as { files: Record<string, { file: { path: string } }> };
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'data/anomalog-checkpoint.json'), 'utf8')) as {
+      files: Record<string, { file: { path: string } }>;
+    };
     expect(Object.values(checkpoint.files).some((f) => f.file.path.endsWith('access.log'))).toBe(true);
     expect(existsSync(join(dir, 'models/web.json'))).toBe(true);
   }, 120_000);
@@ -67,7 +89,11 @@ describe('anomalog start (npm start)', () => {
   it('a missing default model is an error naming it, never a silent retrain (--no-generator, or once installed)', async () => {
     const run = (extra: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--config', join(dir, 'anomalog.yaml'), '--duration', '5', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', MAIN, 'start', '--config', join(dir, 'anomalog.yaml'), '--duration', '5', ...extra],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         child.on('exit', (code) => resolve({ code, stderr }));

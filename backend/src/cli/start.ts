@@ -91,14 +91,23 @@ async function ensureDefaultModel(ctx: AppContext, opts: StartOptions): Promise<
   if (ctx.models.get(name)) return;
   const file = join(ctx.config.models.dir, `${name}.json`);
   const failed = ctx.models.failed.get(name);
-  if (failed) throw new CliError(`the default model "${name}" does not load: ${failed}. Replace ${file} (anomalog train) or restore models/previous/${name}.json`);
+  if (failed)
+    throw new CliError(
+      `the default model "${name}" does not load: ${failed}. Replace ${file} (anomalog train) or restore models/previous/${name}.json`,
+    );
   if (await ctx.models.hasPrevious(name)) {
-    throw new CliError(`the default model "${name}" is missing: ${file} is not there, but its previous version is: copy models/previous/${name}.json back, or train one (anomalog train)`);
+    throw new CliError(
+      `the default model "${name}" is missing: ${file} is not there, but its previous version is: copy models/previous/${name}.json back, or train one (anomalog train)`,
+    );
   }
   if (!opts.generator) {
-    throw new CliError(`the default model "${name}" is missing: ${file} is not there. Train one (anomalog train --name ${name} ...); with --no-generator no demo model is trained`);
+    throw new CliError(
+      `the default model "${name}" is missing: ${file} is not there. Train one (anomalog train --name ${name} ...); with --no-generator no demo model is trained`,
+    );
   }
-  process.stderr.write(`no ${name} model in ${ctx.config.models.dir}: training one (${detector}) on ${opts.trainLines} generated lines\n`);
+  process.stderr.write(
+    `no ${name} model in ${ctx.config.models.dir}: training one (${detector}) on ${opts.trainLines} generated lines\n`,
+  );
   const lines = (function* () {
     for (const r of generateTraffic({ lines: opts.trainLines, seed: opts.seed, anomalyRate: 0 })) yield r.line;
   })();
@@ -137,7 +146,10 @@ export async function runStart(argv: string[]): Promise<void> {
   }
   let config;
   try {
-    config = loadConfig({ path: opts.config, overrides: opts.port === undefined ? {} : { server: { port: opts.port } } });
+    config = loadConfig({
+      path: opts.config,
+      overrides: opts.port === undefined ? {} : { server: { port: opts.port } },
+    });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message);
     throw err;
@@ -149,7 +161,9 @@ export async function runStart(argv: string[]): Promise<void> {
 
   // A promise nobody awaited must not take the service down: it is logged (and counted), serving goes on.
   const onRejection = (err: unknown) => {
-    process.stderr.write(`anomalog: unhandled rejection, kept serving: ${redactSecrets(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
+    process.stderr.write(
+      `anomalog: unhandled rejection, kept serving: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`,
+    );
   };
   process.on('unhandledRejection', onRejection);
   const metrics = createMetrics({ defaultMetrics: true });

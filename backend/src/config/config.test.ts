@@ -68,31 +68,38 @@ describe('loadConfig', () => {
   });
 
   it('names the bad key, and the variable that set it', () => {
-    expect(errorOf(() => loadConfig({ path: yamlFile('server: { port: "high" }\n'), env: {} }))).toMatch(/server\.port/);
+    expect(errorOf(() => loadConfig({ path: yamlFile('server: { port: "high" }\n'), env: {} }))).toMatch(
+      /server\.port/,
+    );
     expect(errorOf(() => loadConfig({ path: yamlFile('defaults: { detector: forest }\n'), env: {} }))).toMatch(
       /defaults\.detector/,
     );
     expect(errorOf(() => loadConfig({ path: yamlFile('uploads: { ttl: soon }\n'), env: {} }))).toMatch(
       /uploads\.ttl: "soon" is not a duration/,
     );
-    expect(errorOf(() => loadConfig({ path: yamlFile('streams: [{ selector: "job=web", model: web }]\n'), env: {} }))).toMatch(
-      /streams\[0\]\.selector/,
-    );
+    expect(
+      errorOf(() => loadConfig({ path: yamlFile('streams: [{ selector: "job=web", model: web }]\n'), env: {} })),
+    ).toMatch(/streams\[0\]\.selector/);
     expect(errorOf(() => loadConfig({ path: yamlFile('server: { prot: 1 }\n'), env: {} }))).toMatch(/server\.prot/);
     expect(errorOf(() => loadConfig({ path: null, env: { ANOMALOG_SERVER_PORT: 'abc' } }))).toMatch(
       /server\.port \(set by ANOMALOG_SERVER_PORT\)/,
     );
-    expect(errorOf(() => loadConfig({ path: null, env: { ANOMALOG_STREAMS: '[oops' } }))).toMatch(/ANOMALOG_STREAMS must be JSON/);
+    expect(errorOf(() => loadConfig({ path: null, env: { ANOMALOG_STREAMS: '[oops' } }))).toMatch(
+      /ANOMALOG_STREAMS must be JSON/,
+    );
   });
 
   it('takes a named-group pattern for a file source in a format of your own, and checks it', () => {
-    const source = (entry: string) => yamlFile(`sources:\n  file:\n    - { path: /var/log/jobs.log, labels: { job: jobs }, ${entry} }\n`);
+    const source = (entry: string) =>
+      yamlFile(`sources:\n  file:\n    - { path: /var/log/jobs.log, labels: { job: jobs }, ${entry} }\n`);
     const config = loadConfig({ path: source("pattern: '^(?<level>[A-Z]+) (?<message>.*)$'"), env: {} });
     expect(config.sources.file[0].pattern).toBe('^(?<level>[A-Z]+) (?<message>.*)$');
     expect(errorOf(() => loadConfig({ path: source("pattern: '(?<message>.*'"), env: {} }))).toMatch(
       /sources\.file\[0\]\.pattern: invalid custom format pattern/,
     );
-    expect(errorOf(() => loadConfig({ path: source('format: custom'), env: {} }))).toMatch(/sources\.file\[0\]\.pattern: format custom needs a pattern/);
+    expect(errorOf(() => loadConfig({ path: source('format: custom'), env: {} }))).toMatch(
+      /sources\.file\[0\]\.pattern: format custom needs a pattern/,
+    );
     expect(errorOf(() => loadConfig({ path: source("format: nginx, pattern: '(?<message>.*)'"), env: {} }))).toMatch(
       /sources\.file\[0\]\.format: a pattern goes with format custom, not nginx/,
     );

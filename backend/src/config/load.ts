@@ -27,7 +27,9 @@ const ENV_ALIASES: Record<string, string[]> = { ANOMALOG_TOKEN: ['server', 'toke
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;
   const path =
-    opts.path === null ? undefined : (opts.path ?? env.ANOMALOG_CONFIG ?? (existsSync('anomalog.yaml') ? 'anomalog.yaml' : undefined));
+    opts.path === null
+      ? undefined
+      : (opts.path ?? env.ANOMALOG_CONFIG ?? (existsSync('anomalog.yaml') ? 'anomalog.yaml' : undefined));
   const fromFile = path === undefined ? {} : readYaml(path);
   const { values: fromEnv, sources } = envOverrides(env);
   const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});

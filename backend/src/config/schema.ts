@@ -34,12 +34,24 @@ const thresholds = z
   });
 
 const limits = z.strictObject({
-  bodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  bodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   batchLines: z.number().int().positive().default(10_000),
-  uploadBytes: z.number().int().positive().default(100 * 1024 * 1024),
+  uploadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
   queryHours: z.number().positive().default(721),
   maxLines: z.number().int().positive().default(5_000),
-  lineBytes: z.number().int().positive().default(64 * 1024),
+  lineBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
   trainLines: z.number().int().positive().default(500_000),
 });
 
@@ -48,7 +60,12 @@ const fileSource = z
   .strictObject({ path: z.string().min(1), labels, format: z.string().optional(), pattern: z.string().optional() })
   .superRefine((f, ctx) => {
     if (f.pattern === undefined) {
-      if (f.format === 'custom') ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'format custom needs a pattern (a regex with named groups)' });
+      if (f.format === 'custom')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: 'format custom needs a pattern (a regex with named groups)',
+        });
       return;
     }
     if (f.format !== undefined && f.format !== 'custom') {
@@ -86,16 +103,12 @@ export const configSchema = z.strictObject({
   thresholds: z.partialRecord(detector, thresholds).default({}),
   sources: z
     .strictObject({
-      file: z
-        .array(fileSource)
-        .default([]),
+      file: z.array(fileSource).default([]),
       /** Upstream Loki; left out (or an empty url) means none. */
       loki: lokiSource.optional().transform((loki) => (loki?.url ? loki : undefined)),
     })
     .prefault({}),
-  streams: z
-    .array(z.strictObject({ selector, model: z.string().min(1), detector: detector.optional() }))
-    .default([]),
+  streams: z.array(z.strictObject({ selector, model: z.string().min(1), detector: detector.optional() })).default([]),
   watch: z
     .strictObject({
       streams: z.array(selector).default([]),

@@ -45,13 +45,25 @@ describe('the autoencoder fit, against TensorFlow.js layers', () => {
     // weights away from the initial ones, biases included
     const start = model.getWeights();
     const weights = tf.randomNormal([flat(start).length], 0, 0.3, 'float32', 1) as tf.Tensor1D;
-    model.setWeights(tf.split(weights, start.map((w) => w.size)).map((part, i) => part.reshape(start[i].shape)));
+    model.setWeights(
+      tf
+        .split(
+          weights,
+          start.map((w) => w.size),
+        )
+        .map((part, i) => part.reshape(start[i].shape)),
+    );
     const x = batch(300, 2);
     const ours = lossAndGradient(weights, WIDTHS, x);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const reference = tf.variableGrads(() => tf.losses.meanSquaredError(x, model.apply(x) as tf.Tensor) as tf.Scalar, variables);
+    const reference = tf.variableGrads(
+      () => tf.losses.meanSquaredError(x, model.apply(x) as tf.Tensor) as tf.Scalar,
+      variables,
+    );
     expect(ours.loss.dataSync()[0]).toBeCloseTo(reference.value.dataSync()[0], 5);
-    expect(relativeError(ours.gradient.dataSync() as Float32Array, flat(variables.map((v) => reference.grads[v.name])))).toBeLessThan(1e-5);
+    expect(
+      relativeError(ours.gradient.dataSync() as Float32Array, flat(variables.map((v) => reference.grads[v.name]))),
+    ).toBeLessThan(1e-5);
     model.dispose();
   });
 
@@ -62,7 +74,9 @@ describe('the autoencoder fit, against TensorFlow.js layers', () => {
     for (let step = 0; step < 5; step++) {
       const x = batch(512, 10 + step);
       const ours = trainStep(weights, WIDTHS, x, ourAdam).dataSync()[0];
-      const theirs = theirAdam.minimize(() => tf.losses.meanSquaredError(x, model.apply(x) as tf.Tensor) as tf.Scalar, true)!.dataSync()[0];
+      const theirs = theirAdam
+        .minimize(() => tf.losses.meanSquaredError(x, model.apply(x) as tf.Tensor) as tf.Scalar, true)!
+        .dataSync()[0];
       expect(ours).toBeCloseTo(theirs, 5);
     }
     // each step moves a weight by up to 3e-3; float32 rounding (about 1e-7 here) by far less

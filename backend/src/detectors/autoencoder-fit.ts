@@ -4,7 +4,13 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { Matrix } from '../types.js';
-import { Autoencoder, weightShapes, type AutoencoderOptions, type AutoencoderState, type Progress } from './autoencoder.js';
+import {
+  Autoencoder,
+  weightShapes,
+  type AutoencoderOptions,
+  type AutoencoderState,
+  type Progress,
+} from './autoencoder.js';
 import { mulberry32, shuffle } from './random.js';
 
 const ROWS_PER_EPOCH = 16384;
@@ -13,10 +19,13 @@ const LEARNING_RATE = 3e-3;
 
 /** Fits the autoencoder's weights with TensorFlow.js; every error along the way is the scoring kernel's. */
 export async function fitWeights(X: Matrix, opts: AutoencoderOptions): Promise<AutoencoderState> {
-  if (X.rows < Autoencoder.MIN_ROWS) throw new Error(`fitAutoencoder: need at least ${Autoencoder.MIN_ROWS} training rows`);
+  if (X.rows < Autoencoder.MIN_ROWS)
+    throw new Error(`fitAutoencoder: need at least ${Autoencoder.MIN_ROWS} training rows`);
   const bad = X.data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
-    throw new Error(`fitAutoencoder: training row ${Math.floor(bad / X.cols)} has a non-finite value in feature ${bad % X.cols}`);
+    throw new Error(
+      `fitAutoencoder: training row ${Math.floor(bad / X.cols)} has a non-finite value in feature ${bad % X.cols}`,
+    );
   }
   await tfBackend();
   const widths = [X.cols, ...layerWidths(X.cols), X.cols];
@@ -25,7 +34,10 @@ export async function fitWeights(X: Matrix, opts: AutoencoderOptions): Promise<A
   const rand = mulberry32(opts.seed ^ 0x9e3779b9);
   const epochs = opts.epochs ?? 60;
   const Z = standardise(X, net);
-  const rows = shuffle(Int32Array.from({ length: X.rows }, (_, i) => i), rand);
+  const rows = shuffle(
+    Int32Array.from({ length: X.rows }, (_, i) => i),
+    rand,
+  );
   const trimShare = opts.trim ?? 0.01;
   await train(net, X, Z, rows, { epochs, rand, trim: trimShare, phase: 'train', onProgress: opts.onProgress });
 
@@ -35,13 +47,22 @@ export async function fitWeights(X: Matrix, opts: AutoencoderOptions): Promise<A
     const err = scorer(net).scoreMatrix(X);
     const cut = Float64Array.from(err).sort()[X.rows - drop - 1];
     kept = rows.filter((i) => err[i] <= cut);
-    const refit = { epochs: Math.max(5, Math.ceil(epochs / 3)), rand, trim: 0, phase: 'refit' as const, onProgress: opts.onProgress };
+    const refit = {
+      epochs: Math.max(5, Math.ceil(epochs / 3)),
+      rand,
+      trim: 0,
+      phase: 'refit' as const,
+      onProgress: opts.onProgress,
+    };
     await train(net, X, Z, kept, refit);
   }
   // Floor: a feature reconstructed perfectly in training would otherwise make any error infinitely unusual.
   const mean = scorer(net).meanAbsoluteErrors(rowsOf(X, kept));
   const floor = Math.max(1e-3, mean.reduce((a, b) => a + b, 0) / mean.length / 100);
-  const state = stateOf(net, Array.from(mean, (v) => Math.max(v, floor)));
+  const state = stateOf(
+    net,
+    Array.from(mean, (v) => Math.max(v, floor)),
+  );
   net.weights.dispose();
   return state;
 }
@@ -137,7 +158,12 @@ function runEpoch(net: Net, x: Float32Array, batchSize: number, optimizer: tf.Op
 }
 
 /** One Adam step on a batch (TensorFlow.js's own Adam, on the flat weights); the batch's loss before the step. */
-export function trainStep(weights: tf.Variable<tf.Rank.R1>, widths: readonly number[], batch: tf.Tensor2D, optimizer: tf.Optimizer): tf.Scalar {
+export function trainStep(
+  weights: tf.Variable<tf.Rank.R1>,
+  widths: readonly number[],
+  batch: tf.Tensor2D,
+  optimizer: tf.Optimizer,
+): tf.Scalar {
   return tf.tidy(() => {
     const { loss, gradient } = lossAndGradient(weights, widths, batch);
     optimizer.applyGradients([{ name: weights.name, tensor: gradient }]);
@@ -151,10 +177,19 @@ export function trainStep(weights: tf.Variable<tf.Rank.R1>, widths: readonly num
  * where matMul with a transposed operand (which the tape's matMul gradients use) and tanh are scalar loops. Here
  * operands are transposed first, so that every matMul runs on XNNPACK, and tanh uses the vectorised sigmoid.
  */
-export function lossAndGradient(weights: tf.Tensor1D, widths: readonly number[], x: tf.Tensor2D): { loss: tf.Scalar; gradient: tf.Tensor1D } {
+export function lossAndGradient(
+  weights: tf.Tensor1D,
+  widths: readonly number[],
+  x: tf.Tensor2D,
+): { loss: tf.Scalar; gradient: tf.Tensor1D } {
   return tf.tidy(() => {
-    const parts = tf.split(weights, weightShapes(widths).map((shape) => tf.util.sizeFromShape(shape)));
-    const layers = widths.slice(1).map((out, l) => ({ kernel: tf.reshape<tf.Rank.R2>(parts[2 * l], [widths[l], out]), bias: parts[2 * l + 1] }));
+    const parts = tf.split(
+      weights,
+      weightShapes(widths).map((shape) => tf.util.sizeFromShape(shape)),
+    );
+    const layers = widths
+      .slice(1)
+      .map((out, l) => ({ kernel: tf.reshape<tf.Rank.R2>(parts[2 * l], [widths[l], out]), bias: parts[2 * l + 1] }));
     const last = layers.length - 1;
     // inputs[l] is layer l's input; inputs[last + 1] the reconstruction
     const inputs = [x];
@@ -198,7 +233,11 @@ export function initialWeights(widths: readonly number[], seed: number): tf.Tens
 
 /** The given rows of X, in that order. */
 function rowsOf(X: Matrix, rows: ArrayLike<number>): Matrix {
-  return { data: gather(X.data, X.cols, rows, new Float64Array(rows.length * X.cols)), rows: rows.length, cols: X.cols };
+  return {
+    data: gather(X.data, X.cols, rows, new Float64Array(rows.length * X.cols)),
+    rows: rows.length,
+    cols: X.cols,
+  };
 }
 
 function gather<T extends Float32Array | Float64Array>(data: T, cols: number, rows: ArrayLike<number>, out: T): T {
@@ -271,7 +310,9 @@ async function selectBackend(): Promise<string> {
         problem = (e as Error).message;
       }
     }
-    process.stderr.write(`anomalog: TensorFlow.js wasm backend unavailable (${problem}); using the slower cpu backend\n`);
+    process.stderr.write(
+      `anomalog: TensorFlow.js wasm backend unavailable (${problem}); using the slower cpu backend\n`,
+    );
   }
   await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');

@@ -28,7 +28,9 @@ describe('DenseKernel', () => {
     kernel.run(rows.length);
     rows.forEach((row, r) => {
       const want = reference(widths, weights, Array.from(Float32Array.from(row)));
-      want.forEach((v, f) => expect(Math.abs(kernel.output[r * kernel.stride + f] - v)).toBeLessThan(2e-6 * (1 + Math.abs(v))));
+      want.forEach((v, f) =>
+        expect(Math.abs(kernel.output[r * kernel.stride + f] - v)).toBeLessThan(2e-6 * (1 + Math.abs(v))),
+      );
     });
   });
 

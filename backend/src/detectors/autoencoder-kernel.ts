@@ -5,7 +5,16 @@ export const BLOCK = 256;
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  dense(input: number, inN: number, output: number, outN: number, w: number, b: number, rows: number, act: number): void;
+  dense(
+    input: number,
+    inN: number,
+    output: number,
+    outN: number,
+    w: number,
+    b: number,
+    rows: number,
+    act: number,
+  ): void;
 }
 
 interface Layer {
@@ -49,7 +58,15 @@ export class DenseKernel {
     let previous = inputAt;
     for (let l = 0; l + 1 < widths.length; l++) {
       const [inN, outN] = [padded[l], padded[l + 1]];
-      const layer = { input: previous, inN, w: take(inN * outN), b: take(outN), output: take(BLOCK * outN), outN, act: l + 2 < widths.length ? 1 : 0 };
+      const layer = {
+        input: previous,
+        inN,
+        w: take(inN * outN),
+        b: take(outN),
+        output: take(BLOCK * outN),
+        outN,
+        act: l + 2 < widths.length ? 1 : 0,
+      };
       this.layers.push(layer);
       previous = layer.output;
     }
@@ -58,7 +75,8 @@ export class DenseKernel {
     let at = 0;
     this.layers.forEach((layer, l) => {
       const [inN, outN] = [widths[l], widths[l + 1]];
-      for (let k = 0; k < inN; k++) memory.set(weights.subarray(at + k * outN, at + (k + 1) * outN), layer.w / 4 + k * layer.outN);
+      for (let k = 0; k < inN; k++)
+        memory.set(weights.subarray(at + k * outN, at + (k + 1) * outN), layer.w / 4 + k * layer.outN);
       at += inN * outN;
       memory.set(weights.subarray(at, at + outN), layer.b / 4);
       at += outN;

@@ -14,7 +14,10 @@ function circle(rows: number, seed: number): Matrix {
   for (let i = 0; i < rows; i++) {
     const a = 2 * Math.PI * rand();
     const [c, s] = [Math.cos(a), Math.sin(a)];
-    data.set([c, s, c + s, c - s, 2 * c, -s].map((v) => v + 0.02 * (rand() - 0.5)), i * 6);
+    data.set(
+      [c, s, c + s, c - s, 2 * c, -s].map((v) => v + 0.02 * (rand() - 0.5)),
+      i * 6,
+    );
   }
   return { data, rows, cols: 6 };
 }
@@ -61,7 +64,9 @@ describe('Autoencoder', () => {
     const reference = await tfjsErrors(ae.toJSON(), X);
     // 1e-5 relative, plus the float32 rounding of the standardised values (~1e-7), which moves a small error by
     // about 2 sqrt(error) 1e-7
-    ours.forEach((e, i) => expect(Math.abs(e - reference[i])).toBeLessThanOrEqual(1e-5 * reference[i] + 1e-6 * Math.sqrt(reference[i])));
+    ours.forEach((e, i) =>
+      expect(Math.abs(e - reference[i])).toBeLessThanOrEqual(1e-5 * reference[i] + 1e-6 * Math.sqrt(reference[i])),
+    );
   }, 120_000);
 
   it('rejects a foreign or corrupt state and rows of the wrong width', async () => {
@@ -69,7 +74,9 @@ describe('Autoencoder', () => {
     const ae = await fitAutoencoder(circle(100, 4), { seed: 1, epochs: 1 });
     expect(() => ae.featureErrors([1, 2])).toThrow(/expected 6 features, got 2/);
     const state = ae.toJSON();
-    expect(() => Autoencoder.fromJSON({ ...state, weightData: state.weightData.slice(0, 400) })).toThrow(/weight data does not match/);
+    expect(() => Autoencoder.fromJSON({ ...state, weightData: state.weightData.slice(0, 400) })).toThrow(
+      /weight data does not match/,
+    );
     expect(() => Autoencoder.fromJSON({ ...state, hidden: [4, 3] })).toThrow(/weight shapes do not match/);
     const broken = { data: Float64Array.from([1, 2, 3, Number.NaN]), rows: 2, cols: 2 };
     await expect(fitAutoencoder(broken, { seed: 1 })).rejects.toThrow(/row 1 has a non-finite value in feature 1/);

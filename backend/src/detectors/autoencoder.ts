@@ -73,7 +73,13 @@ export class Autoencoder {
     } catch (e) {
       throw new Error(`Autoencoder.fromJSON: ${(e as Error).message}`);
     }
-    return new Autoencoder(s, kernel, Float64Array.from(s.center), Float64Array.from(s.scale), Float64Array.from(s.typicalError));
+    return new Autoencoder(
+      s,
+      kernel,
+      Float64Array.from(s.center),
+      Float64Array.from(s.scale),
+      Float64Array.from(s.typicalError),
+    );
   }
 
   toJSON(): AutoencoderState {
@@ -118,7 +124,10 @@ export class Autoencoder {
   }
 
   /** Standardises X block by block into the kernel, runs it, and visits each row's input and reconstruction. */
-  private reconstruct(X: Matrix, visit: (row: number, input: Float32Array, output: Float32Array, at: number) => void): void {
+  private reconstruct(
+    X: Matrix,
+    visit: (row: number, input: Float32Array, output: Float32Array, at: number) => void,
+  ): void {
     const { kernel, center, scale, cols } = this;
     const { input, output, stride } = kernel;
     for (let lo = 0; lo < X.rows; lo += BLOCK) {
@@ -141,4 +150,3 @@ export class Autoencoder {
 export function weightShapes(widths: readonly number[]): number[][] {
   return widths.slice(1).flatMap((out, l) => [[widths[l], out], [out]]);
 }
-

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, DEFAULT_THRESHOLDS, fitCalibration, severityOf, watchLevel, type Calibration } from './calibration.js';
+import {
+  calibrate,
+  DEFAULT_THRESHOLDS,
+  fitCalibration,
+  severityOf,
+  watchLevel,
+  type Calibration,
+} from './calibration.js';
 import { gaussianMatrix } from '../../testkit/matrices.js';
 
 const t = DEFAULT_THRESHOLDS.iforest;
-const shareAtLeast = (raw: Float64Array, c: Calibration, level: number) => raw.filter((r) => calibrate(r, c) >= level).length / raw.length;
+const shareAtLeast = (raw: Float64Array, c: Calibration, level: number) =>
+  raw.filter((r) => calibrate(r, c) >= level).length / raw.length;
 
 describe('calibration', () => {
   const train = gaussianMatrix(100_000, 1, 1).data;

@@ -27,7 +27,11 @@ export interface Calibration {
  * when lowRate is 1% or more (then `low` itself is the top 1%). Quantile anchors sit between two distinct training
  * values, so at most that share of training rows reaches them.
  */
-export function fitCalibration(trainRaw: Float64Array, thresholds: Thresholds, opts: CalibrationOptions = {}): Calibration {
+export function fitCalibration(
+  trainRaw: Float64Array,
+  thresholds: Thresholds,
+  opts: CalibrationOptions = {},
+): Calibration {
   const sorted = Float64Array.from(trainRaw.filter(Number.isFinite)).sort();
   if (sorted.length === 0) throw new Error('fitCalibration: no finite training scores');
   const mediumRate = opts.mediumRate ?? 0.001;

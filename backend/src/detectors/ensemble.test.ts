@@ -6,19 +6,39 @@ import { mulberry32 } from './random.js';
 import { NOVELTY_STRENGTH } from './novelty.js';
 
 const t = DEFAULT_THRESHOLDS.ensemble;
-const novelMix: Signal = { kind: 'novel-count-vector', strength: NOVELTY_STRENGTH.countVector, reason: 'new mix of known steps' };
-const novelTemplate: Signal = { kind: 'novel-template', strength: NOVELTY_STRENGTH.template, reason: 'new template never seen in training' };
+const novelMix: Signal = {
+  kind: 'novel-count-vector',
+  strength: NOVELTY_STRENGTH.countVector,
+  reason: 'new mix of known steps',
+};
+const novelTemplate: Signal = {
+  kind: 'novel-template',
+  strength: NOVELTY_STRENGTH.template,
+  reason: 'new template never seen in training',
+};
 const fatal: Signal = { kind: 'error-level', strength: 0.9, reason: 'level FATAL' };
 
 describe('ensemble.combine', () => {
   it('is normal when every member is', () => {
-    const r = combine({ members: [{ name: 'iforest', score: 0.3 }, { name: 'autoencoder', score: 0.2 }], signals: [] });
+    const r = combine({
+      members: [
+        { name: 'iforest', score: 0.3 },
+        { name: 'autoencoder', score: 0.2 },
+      ],
+      signals: [],
+    });
     expect(severityOf(r.score, t)).toBe('normal');
     expect(r.fired).toEqual([]);
   });
 
   it('keeps a single confident member', () => {
-    const r = combine({ members: [{ name: 'iforest', score: 0.9 }, { name: 'autoencoder', score: 0.1 }], signals: [] });
+    const r = combine({
+      members: [
+        { name: 'iforest', score: 0.9 },
+        { name: 'autoencoder', score: 0.1 },
+      ],
+      signals: [],
+    });
     expect(r.score).toBeCloseTo(0.9, 12);
     expect(r.fired).toEqual(['iforest']);
   });
@@ -27,7 +47,10 @@ describe('ensemble.combine', () => {
     // the autoencoder's medium is 0.60; on the ensemble's scale that is 0.65
     const r = combine({ members: [{ name: 'autoencoder', score: 0.6 }], signals: [] });
     expect(severityOf(r.score, t)).toBe('medium');
-    const custom = combine({ members: [{ name: 'x', score: 0.5, thresholds: { low: 0.2, medium: 0.5, high: 0.7, critical: 0.8 } }], signals: [] });
+    const custom = combine({
+      members: [{ name: 'x', score: 0.5, thresholds: { low: 0.2, medium: 0.5, high: 0.7, critical: 0.8 } }],
+      signals: [],
+    });
     expect(custom.score).toBeCloseTo(t.medium, 12);
   });
 
@@ -49,25 +72,44 @@ describe('ensemble.combine', () => {
   });
 
   it('counts strong rule evidence even when the detectors find the line ordinary', () => {
-    const r = combine({ members: [{ name: 'iforest', score: 0.05 }, { name: 'autoencoder', score: 0.05 }], signals: [fatal] });
+    const r = combine({
+      members: [
+        { name: 'iforest', score: 0.05 },
+        { name: 'autoencoder', score: 0.05 },
+      ],
+      signals: [fatal],
+    });
     expect(severityOf(r.score, t)).toBe('high');
     expect(r.fired).toEqual(['error-level']);
   });
 
   it('needs agreement for weak rule evidence, common on frequent normal lines', () => {
     const keyword: Signal = { kind: 'rule', strength: 0.5, reason: 'keyword: exception' };
-    const alone = combine({ members: [{ name: 'iforest', score: 0.1 }, { name: 'autoencoder', score: 0.1 }], signals: [keyword] });
+    const alone = combine({
+      members: [
+        { name: 'iforest', score: 0.1 },
+        { name: 'autoencoder', score: 0.1 },
+      ],
+      signals: [keyword],
+    });
     expect(severityOf(alone.score, t)).toBe('normal');
     expect(alone.score).toBeCloseTo(0.125 + 0.2, 12); // the autoencoder 0.1 is 0.125 on this scale, lifted a band
     const agreed = combine({ members: [{ name: 'iforest', score: 0.3 }], signals: [keyword] });
     expect(severityOf(agreed.score, t)).toBe('low');
     expect(agreed.fired).toEqual(['iforest', 'rule']);
     // two different kinds of weak evidence agree with each other
-    const shape: Signal = { kind: 'rule', strength: 0.5, reason: "step 'addStoredBlock' missing from the usual lifecycle" };
+    const shape: Signal = {
+      kind: 'rule',
+      strength: 0.5,
+      reason: "step 'addStoredBlock' missing from the usual lifecycle",
+    };
     const both = combine({ members: [{ name: 'iforest', score: 0.1 }], signals: [shape, novelMix] });
     expect(severityOf(both.score, t)).toBe('low');
     expect(both.fired.sort()).toEqual(['novel-count-vector', 'rule']);
-    const sameKind = combine({ members: [{ name: 'iforest', score: 0 }], signals: [shape, { ...shape, reason: 'keyword: error' }] });
+    const sameKind = combine({
+      members: [{ name: 'iforest', score: 0 }],
+      signals: [shape, { ...shape, reason: 'keyword: error' }],
+    });
     expect(severityOf(sameKind.score, t)).toBe('normal');
   });
 
@@ -82,7 +124,8 @@ describe('ensemble.combine', () => {
 function documentedScore(members: MemberScore[], signals: Signal[], t: Thresholds): number {
   const watch = watchLevel(t);
   const lift = t.medium - t.low;
-  const own = (m: MemberScore) => m.thresholds ?? (m.name in DEFAULT_THRESHOLDS ? DEFAULT_THRESHOLDS[m.name as DetectorKind] : t);
+  const own = (m: MemberScore) =>
+    m.thresholds ?? (m.name in DEFAULT_THRESHOLDS ? DEFAULT_THRESHOLDS[m.name as DetectorKind] : t);
   const values = members.map((m) => rescale(m.score, own(m), t));
   let best = 0;
   let bestName = '';
@@ -90,7 +133,10 @@ function documentedScore(members: MemberScore[], signals: Signal[], t: Threshold
     if (v > best) [best, bestName] = [v, members[i].name];
   });
   const weak = signals.filter((s) => s.strength < t.medium);
-  const candidates = [...values, ...signals.map((s) => (s.strength < t.medium ? Math.min(s.strength, watch) : s.strength))];
+  const candidates = [
+    ...values,
+    ...signals.map((s) => (s.strength < t.medium ? Math.min(s.strength, watch) : s.strength)),
+  ];
   if (weak.length && bestName) candidates.push(best + lift);
   if (new Set(weak.map((s) => s.kind)).size >= 2) candidates.push(watch + lift);
   return Math.min(1, Math.max(0, ...candidates));
@@ -123,7 +169,8 @@ describe('ensemble.combinedScore', () => {
 describe('rescale', () => {
   it('maps thresholds onto thresholds, monotonically', () => {
     const from = DEFAULT_THRESHOLDS.autoencoder;
-    for (const k of ['low', 'medium', 'high', 'critical'] as const) expect(rescale(from[k], from, t)).toBeCloseTo(t[k], 12);
+    for (const k of ['low', 'medium', 'high', 'critical'] as const)
+      expect(rescale(from[k], from, t)).toBeCloseTo(t[k], 12);
     expect(rescale(watchLevel(from), from, t)).toBeCloseTo(watchLevel(t), 12);
     let previous = 0;
     for (let s = 0; s <= 1; s += 0.001) {

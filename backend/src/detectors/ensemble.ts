@@ -88,7 +88,8 @@ function eachEvidence(
     if (firstWeakOfItsKind(signals, i, thresholds)) weakKinds++;
   }
   const eachWeakKind = (value: number) => {
-    for (let i = 0; i < signals.length; i++) if (firstWeakOfItsKind(signals, i, thresholds)) visit(signals[i].kind, value);
+    for (let i = 0; i < signals.length; i++)
+      if (firstWeakOfItsKind(signals, i, thresholds)) visit(signals[i].kind, value);
   };
   if (weakKinds > 0 && bestName) {
     visit(bestName, best + lift);

@@ -1,4 +1,9 @@
-export { IsolationForest, averagePathLength, type IsolationForestOptions, type IsolationForestState } from './isolation-forest.js';
+export {
+  IsolationForest,
+  averagePathLength,
+  type IsolationForestOptions,
+  type IsolationForestState,
+} from './isolation-forest.js';
 export { fitAutoencoder, tfBackend } from './autoencoder-train.js';
 export { Autoencoder, type AutoencoderOptions, type AutoencoderState, type Progress } from './autoencoder.js';
 export {

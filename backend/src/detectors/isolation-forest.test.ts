@@ -64,7 +64,9 @@ describe('IsolationForest', () => {
     const { X, planted } = withOutliers();
     const forest = IsolationForest.fit(X, { seed: 1 });
     const scores = forest.scoreMatrix(X);
-    const top = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, planted.length);
+    const top = Array.from(scores.keys())
+      .sort((a, b) => scores[b] - scores[a])
+      .slice(0, planted.length);
     expect(top.sort((a, b) => a - b)).toEqual(planted);
     expect(scores[planted[0]]).toBeGreaterThan(0.7);
     expect(forest.score(rowOf(X, planted[0]))).toBe(scores[planted[0]]);

@@ -94,7 +94,11 @@ export class Novelty {
     if (!novelTemplate && !obs.session && !outside) return NO_SIGNALS;
     const signals: Signal[] = [];
     if (novelTemplate) {
-      signals.push({ kind: 'novel-template', strength: NOVELTY_STRENGTH.template, reason: 'new template never seen in training' });
+      signals.push({
+        kind: 'novel-template',
+        strength: NOVELTY_STRENGTH.template,
+        reason: 'new template never seen in training',
+      });
     }
     if (obs.session && this.countVectors.size > 0) {
       const unseen = obs.session.filter((t) => !this.templates.has(t));
@@ -142,7 +146,12 @@ export class Novelty {
   }
 
   toJSON(): NoveltyState {
-    return { kind: 'novelty', templates: [...this.templates], countVectors: [...this.countVectors], ranges: this.ranges };
+    return {
+      kind: 'novelty',
+      templates: [...this.templates],
+      countVectors: [...this.countVectors],
+      ranges: this.ranges,
+    };
   }
 
   static fromJSON(s: NoveltyState): Novelty {
@@ -157,7 +166,10 @@ const NO_SIGNALS: Signal[] = [];
 export function countVectorKey(session: readonly number[]): string {
   const counts = new Map<number, number>();
   for (const t of session) counts.set(t, (counts.get(t) ?? 0) + 1);
-  const text = [...counts].sort((a, b) => a[0] - b[0]).map(([t, c]) => `${t}:${c}`).join(',');
+  const text = [...counts]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, c]) => `${t}:${c}`)
+    .join(',');
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
   for (let i = 0; i < text.length; i++) {

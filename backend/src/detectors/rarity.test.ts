@@ -8,10 +8,13 @@ function syslog(n = 2000): string[] {
     const t = `Jun ${String(14 + Math.floor(i / 1000)).padStart(2, ' ')} ${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`;
     const k = i % 4;
     out.push(
-      k === 0 ? `${t} combo sshd(pam_unix)[${19000 + i}]: session opened for user cyrus by (uid=0)`
-      : k === 1 ? `${t} combo sshd(pam_unix)[${19000 + i}]: session closed for user cyrus`
-      : k === 2 ? `${t} combo ftpd[${20000 + i}]: connection from 10.0.${i % 200}.${i % 250} () at Fri Jun 17 20:55:07 2005`
-      : `${t} combo su(pam_unix)[${21000 + i}]: session opened for user news by (uid=${i % 3 === 0 ? 0 : 0})`,
+      k === 0
+        ? `${t} combo sshd(pam_unix)[${19000 + i}]: session opened for user cyrus by (uid=0)`
+        : k === 1
+          ? `${t} combo sshd(pam_unix)[${19000 + i}]: session closed for user cyrus`
+          : k === 2
+            ? `${t} combo ftpd[${20000 + i}]: connection from 10.0.${i % 200}.${i % 250} () at Fri Jun 17 20:55:07 2005`
+            : `${t} combo su(pam_unix)[${21000 + i}]: session opened for user news by (uid=${i % 3 === 0 ? 0 : 0})`,
     );
   }
   return out;
@@ -27,22 +30,32 @@ describe('gross outliers, self-trained', () => {
     const lines = syslog();
     lines.splice(700, 0, `Jun 14 11:40:59 combo kernel: ${'x'.repeat(5_000_000)}`);
     lines.splice(1400, 0, `Jun 14 23:20:00 combo kernel: ${Array(2000).fill('word').join(' ')}`);
-    lines.splice(1800, 0, `Jun 15 06:00:01 combo kernel: ${Array.from({ length: 300 }, (_, i) => String.fromCharCode(i % 32)).join('')}`);
+    lines.splice(
+      1800,
+      0,
+      `Jun 15 06:00:01 combo kernel: ${Array.from({ length: 300 }, (_, i) => String.fromCharCode(i % 32)).join('')}`,
+    );
     const scored = await selfTrained(lines);
     for (const i of [700, 1400, 1800]) expect(scored[i].anomaly).toBe(true);
-    expect(scored[700].reasons[0]).toMatch(/^line of 5,000,030 characters, far longer than this stream's lines \(typical \d+, 99.9% under \d+\)$/);
+    expect(scored[700].reasons[0]).toMatch(
+      /^line of 5,000,030 characters, far longer than this stream's lines \(typical \d+, 99.9% under \d+\)$/,
+    );
     expect(scored[1400].reasons[0]).toMatch(/^line of 10,029 characters, far longer than this stream's lines/);
     expect(scored[1800].reasons[0]).toMatch(/^binary or non-printable content \(\d+% of the characters\)$/);
     expect(scored.filter((s) => s.anomaly).length).toBeLessThanOrEqual(3 + Math.ceil(0.015 * lines.length));
   });
 
-  it('flags a message far outside its template\'s usual length', async () => {
+  it("flags a message far outside its template's usual length", async () => {
     const lines = syslog();
     lines[1002] = lines[1002].replace(/from \S+ \(\)/, `from 10.0.0.1 (${'h'.repeat(400)}.example.com)`);
     expect(lines[1002]).toContain('hhhh');
     const scored = await selfTrained(lines);
     expect(scored[1002].anomaly).toBe(true);
-    expect(scored[1002].reasons.some((r) => /^message of \d+ characters, far longer than this template's usual \d+$/.test(r))).toBe(true);
+    expect(
+      scored[1002].reasons.some((r) =>
+        /^message of \d+ characters, far longer than this template's usual \d+$/.test(r),
+      ),
+    ).toBe(true);
     expect(scored[1002].reasons.filter((r) => r.includes('rare template'))).toHaveLength(0);
   });
 });
@@ -52,12 +65,18 @@ describe('rare parameter values and routine levels', () => {
     const lines: string[] = [];
     for (let i = 0; i < 2000; i++) {
       const t = `2024-03-01 12:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')},000`;
-      lines.push(i % 2 ? `${t} INFO [main] com.x.Job: worker exited with status 0 after 3 tries` : `${t} ERROR [db] com.x.Db: pool exhausted, ${i % 7} waiting`);
+      lines.push(
+        i % 2
+          ? `${t} INFO [main] com.x.Job: worker exited with status 0 after 3 tries`
+          : `${t} ERROR [db] com.x.Db: pool exhausted, ${i % 7} waiting`,
+      );
     }
     lines[1501] = lines[1501].replace('status 0', 'status 137');
     const scored = await selfTrained(lines);
     expect(scored[1501].anomaly).toBe(true);
-    expect(scored[1501].reasons).toContain('value "137" is rare for this template (1 of 1,000 in training; usually "0", 999 times)');
+    expect(scored[1501].reasons).toContain(
+      'value "137" is rare for this template (1 of 1,000 in training; usually "0", 999 times)',
+    );
     expect(scored.filter((s) => s.anomaly && s.line.includes('ERROR'))).toHaveLength(0);
   });
 });

@@ -75,7 +75,12 @@ export class Rarity {
    * Fits the `low` cut from the profile: the training lines' template and level bits (parameters and lengths only
    * add, so the cut is where at most `lowRate` of training lines lie on these two alone).
    */
-  static fit(profile: TemplateProfileState, templateCounts: (id: number) => number, total: number, opts: RarityFitOptions = {}): Rarity {
+  static fit(
+    profile: TemplateProfileState,
+    templateCounts: (id: number) => number,
+    total: number,
+    opts: RarityFitOptions = {},
+  ): Rarity {
     const lowRate = opts.lowRate ?? 0.015;
     const probe = new Rarity(profile, Infinity);
     const groups: { bits: number; n: number }[] = [];
@@ -124,9 +129,10 @@ export class Rarity {
         findings.push({
           kind: 'level',
           bits: lBits,
-          reason: t && t.n > 2
-            ? `${name} is unusual for this template (${t.levels[rank]} of ${fmtInt(t.n)} in training)`
-            : `${name} is unusual in this stream (${fmtInt(this.profile.levels[rank])} of ${fmtInt(this.profile.lines)} training lines)`,
+          reason:
+            t && t.n > 2
+              ? `${name} is unusual for this template (${t.levels[rank]} of ${fmtInt(t.n)} in training)`
+              : `${name} is unusual in this stream (${fmtInt(this.profile.levels[rank])} of ${fmtInt(this.profile.lines)} training lines)`,
         });
       }
       bits += lBits;
@@ -148,7 +154,8 @@ export class Rarity {
       findings.push(gross);
       bits += gross.bits;
     }
-    const burst = p.ts === undefined ? undefined : this.bursts.get(hit.id)?.find((b) => p.ts! >= b.from && p.ts! < b.to);
+    const burst =
+      p.ts === undefined ? undefined : this.bursts.get(hit.id)?.find((b) => p.ts! >= b.from && p.ts! < b.to);
     if (burst) {
       // Every line of a burst is an anomaly, just above the flag: one event, ranked below a rare line of its own.
       const needed = this.lowBits + 0.25;
@@ -208,12 +215,17 @@ export class Rarity {
     const n = Math.min(raw.length, BINARY_CHARS);
     let odd = 0;
     // Most lines have no odd character at all: one native scan says so before the count.
-    if (ODD_CHAR.test(n < raw.length ? raw.slice(0, n) : raw)) for (let i = 0; i < n; i++) {
-      const c = raw.charCodeAt(i);
-      if ((c < 32 && c !== 9) || (c >= 0x7f && c <= 0x9f) || c === 0xfffd) odd++;
-    }
+    if (ODD_CHAR.test(n < raw.length ? raw.slice(0, n) : raw))
+      for (let i = 0; i < n; i++) {
+        const c = raw.charCodeAt(i);
+        if ((c < 32 && c !== 9) || (c >= 0x7f && c <= 0x9f) || c === 0xfffd) odd++;
+      }
     if (n > 0 && odd / n >= BINARY_SHARE) {
-      return { kind: 'binary', bits: GROSS_BITS, reason: `binary or non-printable content (${Math.round((100 * odd) / n)}% of the characters)` };
+      return {
+        kind: 'binary',
+        bits: GROSS_BITS,
+        reason: `binary or non-printable content (${Math.round((100 * odd) / n)}% of the characters)`,
+      };
     }
     const { median, p999 } = this.profile.lineLength;
     const limit = Math.max(8 * p999, 64 * median, 2048);

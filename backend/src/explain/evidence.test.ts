@@ -16,7 +16,13 @@ function row(level: number, share: number, keywords: string[]): number[] {
   return r;
 }
 
-const line = (level: string): ParsedLine => ({ raw: '', message: 'Got exception while serving blk_1', level, fields: {}, format: 'hdfs' });
+const line = (level: string): ParsedLine => ({
+  raw: '',
+  message: 'Got exception while serving blk_1',
+  level,
+  fields: {},
+  format: 'hdfs',
+});
 
 describe('rule signals of system lines', () => {
   it('reads a trouble keyword as weak evidence on a rare template and as none on a routine one', () => {
@@ -30,7 +36,9 @@ describe('rule signals of system lines', () => {
     expect(ruleSignals(schema, line('FATAL'), row(4, 0.02, ['exception']))).toEqual([
       { kind: 'error-level', strength: RULE_STRENGTH.fatal, reason: 'level FATAL' },
     ]);
-    expect(ruleSignals(schema, line('ERROR'), row(3, 0.02, []))).toEqual([{ kind: 'error-level', strength: RULE_STRENGTH.error, reason: 'level ERROR' }]);
+    expect(ruleSignals(schema, line('ERROR'), row(3, 0.02, []))).toEqual([
+      { kind: 'error-level', strength: RULE_STRENGTH.error, reason: 'level ERROR' },
+    ]);
   });
 });
 
@@ -61,7 +69,11 @@ describe('rule signals of web lines', () => {
   it('calls a client’s burst of HTTP 401s medium, and two or three failed logins nothing', () => {
     const login = { method: 'POST', path: '/login' };
     expect(ruleSignals(web, request('401', login), webRow(0, 7))).toEqual([
-      { kind: 'rule', strength: RULE_STRENGTH.authFailures, reason: 'client 10.0.0.7: 7 failed responses in the last minute, this one HTTP 401 (brute force?)' },
+      {
+        kind: 'rule',
+        strength: RULE_STRENGTH.authFailures,
+        reason: 'client 10.0.0.7: 7 failed responses in the last minute, this one HTTP 401 (brute force?)',
+      },
     ]);
     expect(ruleSignals(web, request('401', login), webRow(0, 3))).toEqual([]);
     expect(ruleSignals(web, request('404', login), webRow(0, 7))).toEqual([]);

@@ -14,7 +14,12 @@ function input(row: number[], over: Partial<ExplainInput> = {}): ExplainInput {
     stats: { mean: flat(0), std: flat(1), min: flat(-3), max: flat(3) },
     web: { bytes: { mean: [], std: [] }, rt: { mean: [], std: [] }, clientRate: 3 },
     trainingLines: 10_000,
-    parsed: { raw: '', message: 'GET /api/orders', fields: { ip: '10.0.0.7', method: 'GET', path: '/api/orders' }, format: 'apache' },
+    parsed: {
+      raw: '',
+      message: 'GET /api/orders',
+      fields: { ip: '10.0.0.7', method: 'GET', path: '/api/orders' },
+      format: 'apache',
+    },
     hit: { id: 4, template: 'GET /api/orders', params: [], count: 900 },
     row,
     signals: [],
@@ -74,7 +79,14 @@ describe('reasons', () => {
     const tool = { kind: 'rule' as const, strength: 0.3, reason: 'scanner or tool user agent: sqlmap' };
     const parsed = { ...input([]).parsed, fields: { ...input([]).parsed.fields, ua: 'sqlmap/1.7' } };
     const reasons = explain(
-      input(row, { parsed, signals: [tool], attributions: [{ kind: 'share', values: share }, { kind: 'error', values: errors }] }),
+      input(row, {
+        parsed,
+        signals: [tool],
+        attributions: [
+          { kind: 'share', values: share },
+          { kind: 'error', values: errors },
+        ],
+      }),
     );
     expect(reasons).toEqual([
       'scanner or tool user agent: sqlmap, well outside the learned pattern',
@@ -99,7 +111,12 @@ describe('reasons', () => {
     row[WEB.bytes_z] = 42.9;
     row[WEB.attack_sqli] = 1;
     const ranges = flat(0).map(() => ({ min: -1, max: 1 }));
-    const reasons = explain(input(row, { ranges, signals: [{ kind: 'out-of-range', strength: 0.85, reason: 'bytes_z = 42.9 outside [-1, 1]' }] }));
+    const reasons = explain(
+      input(row, {
+        ranges,
+        signals: [{ kind: 'out-of-range', strength: 0.85, reason: 'bytes_z = 42.9 outside [-1, 1]' }],
+      }),
+    );
     expect(reasons).toEqual(['bytes 43σ above /api/orders baseline']);
   });
 });
@@ -109,7 +126,11 @@ describe('session findings', () => {
     lifecycle: [1, 2, 3],
     orderRules: [[1, 3] as const],
     text: (id: number) =>
-      ({ 1: 'Receiving block <*> src: <*> dest: <*>', 2: 'BLOCK* NameSystem.addStoredBlock: blockMap updated: <*> is added to <*> size <*>', 3: 'PacketResponder <*> for block <*> terminating' })[id] ?? '?',
+      ({
+        1: 'Receiving block <*> src: <*> dest: <*>',
+        2: 'BLOCK* NameSystem.addStoredBlock: blockMap updated: <*> is added to <*> size <*>',
+        3: 'PacketResponder <*> for block <*> terminating',
+      })[id] ?? '?',
   };
 
   it('names a missing lifecycle step and a step out of order', () => {

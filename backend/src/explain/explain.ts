@@ -171,7 +171,11 @@ function autoencoderFigure(ratio: number): string {
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
-  return a >= 100 || Number.isInteger(x) ? String(Math.round(x)) : a >= 10 ? x.toFixed(0) : x.toFixed(1).replace(/\.0$/, '');
+  return a >= 100 || Number.isInteger(x)
+    ? String(Math.round(x))
+    : a >= 10
+      ? x.toFixed(0)
+      : x.toFixed(1).replace(/\.0$/, '');
 }
 
 function dedupe(reasons: string[]): string[] {

@@ -16,9 +16,12 @@ export function sessionFindings(seq: readonly number[], shape: SessionShape): st
   });
   const out: string[] = [];
   const missing = shape.lifecycle.filter((t) => !present.has(t));
-  for (const t of missing.slice(0, MAX_NAMED)) out.push(`step '${stepName(shape.text(t))}' missing from the usual lifecycle`);
+  for (const t of missing.slice(0, MAX_NAMED))
+    out.push(`step '${stepName(shape.text(t))}' missing from the usual lifecycle`);
   if (missing.length > MAX_NAMED) out.push(`${missing.length - MAX_NAMED} more lifecycle steps missing`);
-  const swapped = shape.orderRules.filter(([a, b]) => present.has(a) && present.has(b) && present.get(b)! < present.get(a)!);
+  const swapped = shape.orderRules.filter(
+    ([a, b]) => present.has(a) && present.has(b) && present.get(b)! < present.get(a)!,
+  );
   for (const [a, b] of swapped.slice(0, MAX_NAMED)) {
     out.push(`step '${stepName(shape.text(b))}' came before '${stepName(shape.text(a))}'`);
   }
@@ -29,6 +32,15 @@ export function sessionFindings(seq: readonly number[], shape: SessionShape): st
 export function stepName(template: string): string {
   const words = template.split(/\s+/).filter((t) => !t.includes('<*>') && /[a-z]/i.test(t));
   const dotted = words.find((t) => /[a-z]\.[a-z]/i.test(t));
-  if (dotted) return dotted.replace(/[^\w.]+$/, '').split('.').pop()!;
-  return words.slice(0, 3).join(' ').replace(/[^\w]+$/, '') || template.slice(0, 40);
+  if (dotted)
+    return dotted
+      .replace(/[^\w.]+$/, '')
+      .split('.')
+      .pop()!;
+  return (
+    words
+      .slice(0, 3)
+      .join(' ')
+      .replace(/[^\w]+$/, '') || template.slice(0, 40)
+  );
 }

@@ -34,18 +34,36 @@ export function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
     const strength = attack > 1 ? RULE_STRENGTH.attackMulti : RULE_STRENGTH.attack;
     for (const h of attackHits(path, query, p.fields)) out.push({ kind: 'rule', strength, reason: describeAttack(h) });
   }
-  if (tool) out.push({ kind: 'rule', strength: RULE_STRENGTH.tool, reason: `scanner or tool user agent: ${uaToolName(p.fields.ua ?? '')}` });
+  if (tool)
+    out.push({
+      kind: 'rule',
+      strength: RULE_STRENGTH.tool,
+      reason: `scanner or tool user agent: ${uaToolName(p.fields.ua ?? '')}`,
+    });
   if (large) {
     const route = routeOf(p.fields.method ?? '', p.fields.path ?? '').replace(/^\S+ /, '');
-    out.push({ kind: 'rule', strength: RULE_STRENGTH.largeResponse, reason: `bytes ${Math.round(row[WEB.bytes_z])}σ above ${route} baseline` });
+    out.push({
+      kind: 'rule',
+      strength: RULE_STRENGTH.largeResponse,
+      reason: `bytes ${Math.round(row[WEB.bytes_z])}σ above ${route} baseline`,
+    });
   }
   if (authBurst) {
     const client = p.fields.ip ?? 'client';
-    out.push({ kind: 'rule', strength: RULE_STRENGTH.authFailures, reason: `client ${client}: ${errors} failed responses in the last minute, this one HTTP 401 (brute force?)` });
+    out.push({
+      kind: 'rule',
+      strength: RULE_STRENGTH.authFailures,
+      reason: `client ${client}: ${errors} failed responses in the last minute, this one HTTP 401 (brute force?)`,
+    });
   }
   if (refusedMethod) {
-    out.push({ kind: 'rule', strength: RULE_STRENGTH.refusedMethod, reason: `unusual method ${p.fields.method ?? '?'} refused (HTTP ${p.fields.status})` });
+    out.push({
+      kind: 'rule',
+      strength: RULE_STRENGTH.refusedMethod,
+      reason: `unusual method ${p.fields.method ?? '?'} refused (HTTP ${p.fields.status})`,
+    });
   }
-  if (serverError) out.push({ kind: 'rule', strength: RULE_STRENGTH.http5xx, reason: `HTTP ${p.fields.status ?? '5xx'}` });
+  if (serverError)
+    out.push({ kind: 'rule', strength: RULE_STRENGTH.http5xx, reason: `HTTP ${p.fields.status ?? '5xx'}` });
   return out;
 }

@@ -34,7 +34,8 @@ const ATTACK_NAMES: Record<AttackCategory, string> = {
 };
 
 /** Characters of an ordinary path: anything else (or a `..`, or a sensitive name) sends it to the detectors. */
-const PATH_GATE = /[^A-Za-z0-9_.\-~/]|\.\.|\/\/|etc\/|passwd|\.ini\b|web-inf|\.env|\.git|\.ht|\.svn|wp-|phpmyadmin|web\.config|proc\/self|0x[25]/i;
+const PATH_GATE =
+  /[^A-Za-z0-9_.\-~/]|\.\.|\/\/|etc\/|passwd|\.ini\b|web-inf|\.env|\.git|\.ht|\.svn|wp-|phpmyadmin|web\.config|proc\/self|0x[25]/i;
 /** Characters of an ordinary query (names, values of word characters, '&', '='). */
 const QUERY_GATE = /[^A-Za-z0-9_.\-~=&,]|\.\./;
 

@@ -4,7 +4,10 @@ import { ClientWindows, WINDOW_MS, type WindowReading } from './client-window.js
 
 /** The window rule written plainly, one Map entry per client and nothing ever forgotten. */
 class PlainWindows {
-  private readonly clients = new Map<string, { bucket: number; requests: number; errors: number; prevRequests: number; prevErrors: number }>();
+  private readonly clients = new Map<
+    string,
+    { bucket: number; requests: number; errors: number; prevRequests: number; prevErrors: number }
+  >();
 
   add(client: string, ts: number, error: boolean): WindowReading {
     const bucket = Math.floor(ts / WINDOW_MS);
@@ -40,8 +43,21 @@ describe('client windows', () => {
     const rand = mulberry32(7);
     const names = [
       ...Array.from({ length: 3000 }, (_, i) => `10.${i >> 8}.${i & 255}.${(i * 7) & 255}`),
-      '255.255.255.255', '0.0.0.0', '010.0.0.1', '10.0.0.01', '1.2.3.256', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.4 ',
-      '::1', '2001:db8::7', 'gateway.internal', '', '-', 'é.1.2.3',
+      '255.255.255.255',
+      '0.0.0.0',
+      '010.0.0.1',
+      '10.0.0.01',
+      '1.2.3.256',
+      '1.2.3',
+      '1.2.3.4.5',
+      '1..2.3',
+      '1.2.3.4 ',
+      '::1',
+      '2001:db8::7',
+      'gateway.internal',
+      '',
+      '-',
+      'é.1.2.3',
     ];
     // Sliced from longer text, as the parser hands them over.
     const line = (name: string) => `${name} - - [...]`.slice(0, name.length);
@@ -57,7 +73,9 @@ describe('client windows', () => {
       const got = fast.add(line(name), ts, error);
       const want = plain.add(name, ts, error);
       if (got.requests !== want.requests || !Object.is(got.errorRatio, want.errorRatio)) {
-        throw new Error(`add #${i} (${JSON.stringify(name)} at ${ts}): got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+        throw new Error(
+          `add #${i} (${JSON.stringify(name)} at ${ts}): got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`,
+        );
       }
     }
   });

@@ -147,7 +147,8 @@ export class ClientWindows {
   private slotOf(key: number): number {
     const h = Math.imul(key < NAMED ? key | 0 : ~(key - NAMED), 0x9e3779b1);
     let slot = (h ^ (h >>> 16)) & this.mask;
-    for (let k = this.table[slot * STRIDE]; k !== EMPTY && k !== key; k = this.table[slot * STRIDE]) slot = (slot + 1) & this.mask;
+    for (let k = this.table[slot * STRIDE]; k !== EMPTY && k !== key; k = this.table[slot * STRIDE])
+      slot = (slot + 1) & this.mask;
     return slot;
   }
 

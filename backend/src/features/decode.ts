@@ -73,7 +73,7 @@ export function percentDecode(s: string): string {
       bytes.length = 0;
     }
   };
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c === 37) {
       const v = hexAt(s, i + 1, 2);
@@ -112,7 +112,7 @@ function continuations(b: number): number {
 
 function utf8Lenient(bytes: readonly number[]): string {
   let out = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i];
     if (b < 0x80) {
       out += String.fromCharCode(b);
@@ -142,27 +142,62 @@ function utf8Lenient(bytes: readonly number[]): string {
 }
 
 const NAMED_ENTITIES: Record<string, string> = {
-  lt: '<', gt: '>', quot: '"', apos: "'", amp: '&', colon: ':', sol: '/', bsol: '\\', lpar: '(', rpar: ')',
-  period: '.', comma: ',', semi: ';', tab: '\t', newline: '\n', nbsp: ' ', excl: '!', num: '#', dollar: '$',
-  percnt: '%', lsqb: '[', rsqb: ']', lcub: '{', rcub: '}', verbar: '|', grave: '`', equals: '=', plus: '+',
-  ast: '*', quest: '?', hyphen: '-', lowbar: '_', commat: '@',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  amp: '&',
+  colon: ':',
+  sol: '/',
+  bsol: '\\',
+  lpar: '(',
+  rpar: ')',
+  period: '.',
+  comma: ',',
+  semi: ';',
+  tab: '\t',
+  newline: '\n',
+  nbsp: ' ',
+  excl: '!',
+  num: '#',
+  dollar: '$',
+  percnt: '%',
+  lsqb: '[',
+  rsqb: ']',
+  lcub: '{',
+  rcub: '}',
+  verbar: '|',
+  grave: '`',
+  equals: '=',
+  plus: '+',
+  ast: '*',
+  quest: '?',
+  hyphen: '-',
+  lowbar: '_',
+  commat: '@',
 };
 
 /** HTML character references: decimal and hex (the ';' optional, leading zeros allowed) and common named ones. */
 export function htmlDecode(s: string): string {
-  return s.replace(/&(?:#(?:x([0-9a-f]{1,8})|(\d{1,10}));?|([a-z]{2,8});)/gi, (m, hex: string, dec: string, name: string) => {
-    if (name !== undefined) return NAMED_ENTITIES[name.toLowerCase()] ?? m;
-    const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
-    return cp > 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : m;
-  });
+  return s.replace(
+    /&(?:#(?:x([0-9a-f]{1,8})|(\d{1,10}));?|([a-z]{2,8});)/gi,
+    (m, hex: string, dec: string, name: string) => {
+      if (name !== undefined) return NAMED_ENTITIES[name.toLowerCase()] ?? m;
+      const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
+      return cp > 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : m;
+    },
+  );
 }
 
 /** `\xHH`, `\uHHHH` and `\u{H..}` escapes (JavaScript, PHP, shell `$'...'`). */
 export function backslashDecode(s: string): string {
-  return s.replace(/\\(?:x([0-9a-f]{2})|u([0-9a-f]{4})|u\{([0-9a-f]{1,6})\})/gi, (m, x: string, u: string, ub: string) => {
-    const cp = parseInt(x ?? u ?? ub, 16);
-    return cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : m;
-  });
+  return s.replace(
+    /\\(?:x([0-9a-f]{2})|u([0-9a-f]{4})|u\{([0-9a-f]{1,6})\})/gi,
+    (m, x: string, u: string, ub: string) => {
+      const cp = parseInt(x ?? u ?? ub, 16);
+      return cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : m;
+    },
+  );
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;

@@ -7,9 +7,11 @@ const KEYWORD_RES: Record<Keyword, RegExp> = {
   timeout: /time[d ]?out|timed out|deadline exceeded/i,
   refused: /refused|unreachable|reset by peer|broken pipe/i,
   denied: /denied|forbidden|unauthori[sz]ed|permission/i,
-  memory: /out ?of ?memory|\boom\b|oom-killer|cannot allocate|allocation failed|memory (?:exhausted|leak|limit|pressure)|heap space|insufficient memory/i,
+  memory:
+    /out ?of ?memory|\boom\b|oom-killer|cannot allocate|allocation failed|memory (?:exhausted|leak|limit|pressure)|heap space|insufficient memory/i,
 };
-const KEYWORD_GATE = /xception|traceback|panic|segfault|stack|error|fail|time|deadline|refused|unreachable|reset|pipe|denied|forbidden|authori|permission|memory|oom|heap|alloc/i;
+const KEYWORD_GATE =
+  /xception|traceback|panic|segfault|stack|error|fail|time|deadline|refused|unreachable|reset|pipe|denied|forbidden|authori|permission|memory|oom|heap|alloc/i;
 
 /** Bit mask of the keywords found in a message (bit i = KEYWORDS[i]). */
 export function keywordMask(message: string): number {

@@ -4,7 +4,15 @@ import { PopulationBuilder, PopulationWatch } from './population.js';
 
 /** The builder fed as WebBaselineBuilder feeds it: after the client's window has counted the request. */
 const windows = new ClientWindows();
-function observe(b: PopulationBuilder, ip: string, ua: string, route: number, method: string, status: number, ts: number): void {
+function observe(
+  b: PopulationBuilder,
+  ip: string,
+  ua: string,
+  route: number,
+  method: string,
+  status: number,
+  ts: number,
+): void {
   windows.add(ip, ts, status >= 400);
   windows.tag = 0; // a fresh builder per test: forget the entity a former one kept with the client
   b.observe(windows, ip, ua, route, method, status, ts);
@@ -15,7 +23,15 @@ function crowd(b: PopulationBuilder, clients: number, each: number, routes = 12)
   for (let c = 0; c < clients; c++) {
     for (let k = 0; k < each; k++) {
       const route = (c * 7 + k * 3) % routes;
-      observe(b, `10.0.${c >> 8}.${c & 255}`, 'Mozilla/5.0 browser', route, route === 5 ? 'POST' : 'GET', k % 17 === 0 ? 404 : 200, k * 10_000 + c);
+      observe(
+        b,
+        `10.0.${c >> 8}.${c & 255}`,
+        'Mozilla/5.0 browser',
+        route,
+        route === 5 ? 'POST' : 'GET',
+        k % 17 === 0 ? 404 : 200,
+        k * 10_000 + c,
+      );
     }
   }
 }
@@ -25,17 +41,37 @@ describe('population analysis of clients', () => {
     const b = new PopulationBuilder();
     crowd(b, 200, 30);
     // 6,000 crowd requests; the scanner's 316 are 5% of all.
-    for (let k = 0; k < 316; k++) observe(b, '192.0.2.7', 'Mozilla/5.0 browser', 100 + (k % 40), k % 3 ? 'POST' : 'GET', k % 2 ? 303 : 500, k * 200);
+    for (let k = 0; k < 316; k++)
+      observe(
+        b,
+        '192.0.2.7',
+        'Mozilla/5.0 browser',
+        100 + (k % 40),
+        k % 3 ? 'POST' : 'GET',
+        k % 2 ? 303 : 500,
+        k * 200,
+      );
     const state = b.finish();
     expect(state.outliers.map((o) => o.ip)).toEqual(['192.0.2.7']);
-    expect(state.outliers[0].reason).toMatch(/^client 192\.0\.2\.7 made 5% of all requests \(316\), 100% to routes no other client requested, 66% POST, 50% HTTP 5xx/);
+    expect(state.outliers[0].reason).toMatch(
+      /^client 192\.0\.2\.7 made 5% of all requests \(316\), 100% to routes no other client requested, 66% POST, 50% HTTP 5xx/,
+    );
   });
 
   it('finds a heavy client far from the crowd in its behaviour, and leaves a heavy ordinary one alone', () => {
     const b = new PopulationBuilder();
     crowd(b, 200, 30);
     // Heavy and ordinary: the crowd's routes and mix, ten times the requests.
-    for (let k = 0; k < 300; k++) observe(b, '10.9.9.9', 'Mozilla/5.0 browser', (k * 3) % 12, (k * 3) % 12 === 5 ? 'POST' : 'GET', k % 17 === 0 ? 404 : 200, k * 10_000);
+    for (let k = 0; k < 300; k++)
+      observe(
+        b,
+        '10.9.9.9',
+        'Mozilla/5.0 browser',
+        (k * 3) % 12,
+        (k * 3) % 12 === 5 ? 'POST' : 'GET',
+        k % 17 === 0 ? 404 : 200,
+        k * 10_000,
+      );
     // Heavy, on common routes, but all POSTs answered with errors.
     for (let k = 0; k < 300; k++) observe(b, '198.51.100.4', 'Mozilla/5.0 browser', k % 12, 'POST', 500, k * 1_000);
     const state = b.finish();
@@ -67,7 +103,9 @@ describe('population analysis of clients', () => {
     expect(watch.rare(0)).toBe(false);
     expect(watch.rare(-1)).toBe(true);
     expect(watch.reason('203.0.113.5', 'x', 19, 19)).toBeUndefined();
-    expect(watch.reason('203.0.113.5', 'x', 20, 15)).toBe('client 203.0.113.5: 15 of its 20 requests in this burst to routes no other client requested in training');
+    expect(watch.reason('203.0.113.5', 'x', 20, 15)).toBe(
+      'client 203.0.113.5: 15 of its 20 requests in this burst to routes no other client requested in training',
+    );
     // Once flagged (the caller remembers it with the client's window), the client keeps its reason for its burst.
     expect(watch.reason('203.0.113.5', 'x', 40, 15, 40)).toBeUndefined();
     expect(watch.reason('203.0.113.5', 'x', 40, 15, 40, true)).toContain('client 203.0.113.5');

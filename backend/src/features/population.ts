@@ -168,7 +168,15 @@ export class PopulationBuilder {
    * One request; `windows` has just counted it (its client's number and tag find the entity without hashing the
    * address), `ip` is the client's address.
    */
-  observe(windows: ClientWindows, ip: string, ua: string | undefined, route: number, method: string | undefined, status: number, ts: number): void {
+  observe(
+    windows: ClientWindows,
+    ip: string,
+    ua: string | undefined,
+    route: number,
+    method: string | undefined,
+    status: number,
+    ts: number,
+  ): void {
     this.requests++;
     let e = windows.tag - 1;
     if (e < 0) {
@@ -217,7 +225,8 @@ export class PopulationBuilder {
     const clients = this.ips.length;
     const ipRoutes = routeRuns(this.lineIp, this.lineRoute, this.lines);
     const routeClients: number[] = [];
-    for (const [, route] of ipRoutes) if (route >= 0) routeClients[route] = Math.min(65_535, (routeClients[route] ?? 0) + 1);
+    for (const [, route] of ipRoutes)
+      if (route >= 0) routeClients[route] = Math.min(65_535, (routeClients[route] ?? 0) + 1);
     for (let r = 0; r < routeClients.length; r++) routeClients[r] ??= 0;
     const rareOthers = Math.max(1, Math.floor(clients * 0.001));
     const isRare = (route: number) => route < 0 || (routeClients[route] ?? 0) - 1 <= rareOthers;
@@ -237,7 +246,13 @@ export class PopulationBuilder {
       const e = this.pairIp[q];
       if (flagged.has(e)) return;
       const v = judgePairs.verdict(c);
-      if (v) found.push({ ip: this.ips[e], ua: this.uas.names[this.pairUa[q]], reason: `client ${this.ips[e]} (with its user agent) ${v.text}`, strength: v.strength });
+      if (v)
+        found.push({
+          ip: this.ips[e],
+          ua: this.uas.names[this.pairUa[q]],
+          reason: `client ${this.ips[e]} (with its user agent) ${v.text}`,
+          strength: v.strength,
+        });
     });
     found.sort((x, y) => y.strength - x.strength || (x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0));
     return {
@@ -245,7 +260,9 @@ export class PopulationBuilder {
       clients,
       rareOthers,
       routeClients,
-      outliers: found.slice(0, MAX_OUTLIERS).map(({ ip, ua, reason }) => (ua === undefined ? { ip, reason } : { ip, ua, reason })),
+      outliers: found
+        .slice(0, MAX_OUTLIERS)
+        .map(({ ip, ua, reason }) => (ua === undefined ? { ip, reason } : { ip, ua, reason })),
     };
   }
 }
@@ -262,7 +279,7 @@ function routeRuns(entity: Int32Array, route: Int32Array, lines: number): [numbe
   for (let i = 0; i < lines; i++) keys[i] = entity[i] * ROUTE_BITS + (route[i] + 1);
   keys.sort();
   const out: [number, number, number][] = [];
-  for (let i = 0; i < lines; ) {
+  for (let i = 0; i < lines;) {
     let j = i + 1;
     while (j < lines && keys[j] === keys[i]) j++;
     const e = Math.floor(keys[i] / ROUTE_BITS);
@@ -274,7 +291,17 @@ function routeRuns(entity: Int32Array, route: Int32Array, lines: number): [numbe
 
 function summaries(c: Counts, runs: readonly [number, number, number][], isRare: (route: number) => boolean): Client[] {
   const out: Client[] = [];
-  for (let e = 0; e < c.size; e++) out.push({ n: c.n[e], post: c.post[e], s3: c.s3[e], s4: c.s4[e], s5: c.s5[e], routes: 0, rare: 0, maxMinute: c.maxMinute[e] });
+  for (let e = 0; e < c.size; e++)
+    out.push({
+      n: c.n[e],
+      post: c.post[e],
+      s3: c.s3[e],
+      s4: c.s4[e],
+      s5: c.s5[e],
+      routes: 0,
+      rare: 0,
+      maxMinute: c.maxMinute[e],
+    });
   for (const [e, route, k] of runs) {
     out[e].routes++;
     if (isRare(route)) out[e].rare += k;
@@ -326,12 +353,16 @@ class Judge {
     const answers = behaviours.length > (z(a.post / a.n, this.post) >= Z ? 1 : 0);
     if (z(Math.log2(a.routes), this.routes) >= Z) behaviours.push(`${a.routes} distinct routes`);
     if (z(Math.log2(a.maxMinute), this.burst) >= Z) behaviours.push(`${a.maxMinute} requests in one minute`);
-    const rareWords = this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
+    const rareWords =
+      this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
     const head = `made ${pct(share)} of all requests (${a.n})`;
     // A client polling one or two endpoints of its own (a health check, a partner's integration) is no prober: it
     // must also stand out in a behaviour, or spread over many routes.
     if (a.rare >= MIN_RARE && rareShare >= RARE_SHARE && (behaviours.length > 0 || a.routes >= MIN_PROBED_ROUTES)) {
-      return { text: [`${head}, ${pct(rareShare)} to routes ${rareWords}`, ...behaviours].join(', '), strength: 1 + rareShare + share };
+      return {
+        text: [`${head}, ${pct(rareShare)} to routes ${rareWords}`, ...behaviours].join(', '),
+        strength: 1 + rareShare + share,
+      };
     }
     // Heavy and unusual: two behaviours far out, one of them in its answers (a busy API client that POSTs in bursts
     // but gets ordinary answers is a customer, not an attacker).
@@ -393,7 +424,14 @@ export class PopulationWatch {
    * requests to another route than the one before; a client polling one endpoint is no prober). `flagged`: the
    * burst was flagged before (the caller keeps that with the client's window, so it ends with the burst).
    */
-  reason(ip: string, ua: string | undefined, total: number, rare: number, switches = total, flagged = false): string | undefined {
+  reason(
+    ip: string,
+    ua: string | undefined,
+    total: number,
+    rare: number,
+    switches = total,
+    flagged = false,
+  ): string | undefined {
     if (this.byIp.size) {
       const r = this.byIp.get(ip);
       if (r !== undefined) return r;
@@ -403,7 +441,8 @@ export class PopulationWatch {
       if (r !== undefined) return r;
     }
     if (flagged || this.burst(total, rare, switches)) {
-      const words = this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
+      const words =
+        this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
       return `client ${ip}: ${rare} of its ${Math.round(total)} requests in this burst to routes ${words} in training`;
     }
     return undefined;

@@ -8,15 +8,23 @@ const described = (target: string) => attackHits(target).map(describeAttack);
 
 describe('attack patterns', () => {
   it('names the SQL injection it found and the decoded fragment, also when URL-encoded', () => {
-    expect(described("/search?q=1' UNION SELECT username,password FROM users--")).toEqual(["SQL injection (UNION SELECT): 1' union select username,password from users--"]);
+    expect(described("/search?q=1' UNION SELECT username,password FROM users--")).toEqual([
+      "SQL injection (UNION SELECT): 1' union select username,password from users--",
+    ]);
     expect(described('/api/users?id=1%20OR%201=1')).toEqual(['SQL injection (OR expression): 1 or 1=1']);
-    expect(described('/s?q=1%2527%2520union%2520select%25201')).toEqual(["SQL injection (UNION SELECT): 1' union select 1"]);
+    expect(described('/s?q=1%2527%2520union%2520select%25201')).toEqual([
+      "SQL injection (UNION SELECT): 1' union select 1",
+    ]);
   });
 
   it('finds XSS, traversal and command injection, one hit per category', () => {
     expect(described('/search?q=<script>alert(1)</script>')).toEqual(['XSS (<script> tag): <script>alert(1)</script>']);
-    expect(described('/admin/../../etc/passwd')).toEqual(['path traversal (sensitive file etc/passwd): /admin/../../etc/passwd']);
-    expect(described('/download?f=%2e%2e%2fetc%2fshadow')).toEqual(['path traversal (sensitive file etc/shadow): ../etc/shadow']);
+    expect(described('/admin/../../etc/passwd')).toEqual([
+      'path traversal (sensitive file etc/passwd): /admin/../../etc/passwd',
+    ]);
+    expect(described('/download?f=%2e%2e%2fetc%2fshadow')).toEqual([
+      'path traversal (sensitive file etc/shadow): ../etc/shadow',
+    ]);
     expect(described('/.env')).toEqual(['path traversal (probe for .env): /.env']);
     const cmd = described('/cgi-bin/test.cgi?cmd=;cat%20/etc/shadow');
     expect(cmd).toContain('command injection (command cat after a separator): ;cat /etc/shadow');
@@ -25,16 +33,39 @@ describe('attack patterns', () => {
 
   it('leaves ordinary requests alone', () => {
     const ordinary = [
-      '/', '/products/1234', '/search?q=shoes', '/search?q=black and white shoes', '/search?q=black+and+white+shoes',
-      '/api/orders?page=2&sort=desc', "/blog/don't-panic", "/s?q=o'neil+and+smith", '/s?q=rock+%26+roll', '/s?q=5+in+stock',
-      '/s?q=type+2+diabetes', '/s?q=more+info', '/s?q=find+shoes', '/login?next=%2Faccount', '/s?q=100%25+cotton',
-      '/r?to=https%3A%2F%2Fshop.example.com%2Fcart', '/s?email=jo%40importadores.es', '/s?q=a+%3C+b', '/s?q=c%2F+caridad+s%2Fn',
+      '/',
+      '/products/1234',
+      '/search?q=shoes',
+      '/search?q=black and white shoes',
+      '/search?q=black+and+white+shoes',
+      '/api/orders?page=2&sort=desc',
+      "/blog/don't-panic",
+      "/s?q=o'neil+and+smith",
+      '/s?q=rock+%26+roll',
+      '/s?q=5+in+stock',
+      '/s?q=type+2+diabetes',
+      '/s?q=more+info',
+      '/s?q=find+shoes',
+      '/login?next=%2Faccount',
+      '/s?q=100%25+cotton',
+      '/r?to=https%3A%2F%2Fshop.example.com%2Fcart',
+      '/s?email=jo%40importadores.es',
+      '/s?q=a+%3C+b',
+      '/s?q=c%2F+caridad+s%2Fn',
     ];
     for (const t of ordinary) expect(attackHits(t), t).toEqual([]);
   });
 
   it('reads a path and its query as the target path?query', () => {
-    const targets = ['/x/or', '/api/users?id=1%20OR%201=1', '/a?and=1', '/s?q=1%2527%2520union%2520select%25201', '/cgi-bin/t.cgi?cmd=;cat%20/etc/shadow', '/p?q=x', '/a?b?c'];
+    const targets = [
+      '/x/or',
+      '/api/users?id=1%20OR%201=1',
+      '/a?and=1',
+      '/s?q=1%2527%2520union%2520select%25201',
+      '/cgi-bin/t.cgi?cmd=;cat%20/etc/shadow',
+      '/p?q=x',
+      '/a?b?c',
+    ];
     for (const target of targets) {
       const q = target.indexOf('?');
       if (q >= 0) expect(attackHits(target.slice(0, q), target.slice(q + 1)), target).toEqual(attackHits(target));
@@ -63,13 +94,18 @@ describe('user agents', () => {
 
 describe('levels and keywords', () => {
   it('ranks levels from debug to fatal', () => {
-    expect([levelRank('DEBUG'), levelRank('INFO'), levelRank('WARN'), levelRank('ERROR'), levelRank('FATAL')]).toEqual([0, 1, 2, 3, 4]);
+    expect([levelRank('DEBUG'), levelRank('INFO'), levelRank('WARN'), levelRank('ERROR'), levelRank('FATAL')]).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
     expect(levelRank(undefined)).toBe(1);
     expect(levelRank('crit')).toBe(4);
   });
 
   it('flags trouble keywords', () => {
-    expect(keywordsOf(keywordMask('java.net.SocketTimeoutException: connect timed out'))).toEqual(['exception', 'timeout']);
+    expect(keywordsOf(keywordMask('java.net.SocketTimeoutException: connect timed out'))).toEqual([
+      'exception',
+      'timeout',
+    ]);
     expect(keywordsOf(keywordMask('Connection refused by 10.0.0.1'))).toEqual(['refused']);
     expect(keywordsOf(keywordMask('Out of memory: Kill process 123'))).toEqual(['memory']);
     expect(keywordsOf(keywordMask('Permission denied'))).toEqual(['denied']);

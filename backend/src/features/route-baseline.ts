@@ -1,4 +1,3 @@
-
 /**
  * Per-route baselines of log1p(bytes) and log1p(response time in ms) that a few percent of anomalies in the training
  * data cannot move: the median as the centre, and as the spread the larger of 1.4826 x the median absolute deviation
@@ -45,7 +44,11 @@ export class RobustRouteStats {
         const d = Math.abs(b - centre);
         deviations.set(d, (deviations.get(d) ?? 0) + h.get(b)!);
       }
-      const mad = weightedQuantile([...deviations.keys()].sort((a, b) => a - b), deviations, 0.5);
+      const mad = weightedQuantile(
+        [...deviations.keys()].sort((a, b) => a - b),
+        deviations,
+        0.5,
+      );
       mean.push(round6(centre * BIN));
       std.push(round6(Math.max(MIN_SPREAD, MAD_TO_STD * mad * BIN, IQR_TO_STD * iqr * BIN)));
     }

@@ -48,8 +48,18 @@ describe('SessionVectorizer', () => {
   });
 
   it('takes any numeric template id, -1 (an unknown shape) included', () => {
-    const w = SessionVectorizer.fit([[-1, 5, 7], [-1, 5, 7], [-1, 5, 7], [-1, 5, 7], [-1, 5, 7]]);
-    expect(w.toJSON().orderRules).toEqual([[-1, 5], [-1, 7], [5, 7]]);
+    const w = SessionVectorizer.fit([
+      [-1, 5, 7],
+      [-1, 5, 7],
+      [-1, 5, 7],
+      [-1, 5, 7],
+      [-1, 5, 7],
+    ]);
+    expect(w.toJSON().orderRules).toEqual([
+      [-1, 5],
+      [-1, 7],
+      [5, 7],
+    ]);
     expect(w.transform([7, 5, -1])[w.featureNames.indexOf('steps out of order')]).toBe(3);
   });
 

@@ -16,7 +16,10 @@ function systemFeatures(format: 'hdfs' | 'csv', train: string[]) {
   templates.seal();
   const schema = buildSchema(format, [...numeric]);
   const featurizer = new LineFeaturizer(schema, templates, undefined);
-  return { schema, row: (raw: string) => Array.from(featurizer.fill(parser.parse(raw), templates.lookup(parser.parse(raw)))) };
+  return {
+    schema,
+    row: (raw: string) => Array.from(featurizer.fill(parser.parse(raw), templates.lookup(parser.parse(raw)))),
+  };
 }
 
 const HDFS = [
@@ -33,7 +36,9 @@ describe('system line features', () => {
     const known = row(HDFS[0]);
     expect(known[SYS.level]).toBe(1);
     expect(known[SYS.template_novel]).toBe(0);
-    const bad = row('081109 204106 329 FATAL dfs.DataNode: java.io.IOException: Connection refused while serving blk_1');
+    const bad = row(
+      '081109 204106 329 FATAL dfs.DataNode: java.io.IOException: Connection refused while serving blk_1',
+    );
     expect(bad[SYS.level]).toBe(4);
     expect(bad[SYS.template_novel]).toBe(1);
     expect(bad[SYS.kw_exception]).toBe(1);
@@ -51,11 +56,17 @@ describe('system line features', () => {
 
 describe('parameter shapes', () => {
   it('never reads a word as hex (`Added global filter`): hex needs a digit and a letter, or 0x', () => {
-    const lines = ['081109 203615 148 INFO dfs.X: filter state: Added', '081109 203615 148 INFO dfs.X: filter state: Faded'];
+    const lines = [
+      '081109 203615 148 INFO dfs.X: filter state: Added',
+      '081109 203615 148 INFO dfs.X: filter state: Faded',
+    ];
     const { row } = systemFeatures('hdfs', lines);
     expect(row(lines[0])[SYS.param_count]).toBe(1);
     expect(row(lines[0])[SYS.param_hex]).toBe(0);
-    const ids = ['081109 203615 148 INFO dfs.X: lease 1a2b3c4d expired 0x1F', '081109 203615 148 INFO dfs.X: lease face expired 12'];
+    const ids = [
+      '081109 203615 148 INFO dfs.X: lease 1a2b3c4d expired 0x1F',
+      '081109 203615 148 INFO dfs.X: lease face expired 12',
+    ];
     const hex = systemFeatures('hdfs', ids);
     expect(hex.row(ids[0])[SYS.param_hex]).toBe(2);
   });
@@ -63,7 +74,10 @@ describe('parameter shapes', () => {
 
 describe('numeric columns', () => {
   it('become features by name after the fixed ones', () => {
-    const train = ['time,host,latency_ms,cpu', ...Array.from({ length: 20 }, (_, i) => `2024-03-01T00:00:${String(i).padStart(2, '0')}Z,web-1,${100 + i},0.5`)];
+    const train = [
+      'time,host,latency_ms,cpu',
+      ...Array.from({ length: 20 }, (_, i) => `2024-03-01T00:00:${String(i).padStart(2, '0')}Z,web-1,${100 + i},0.5`),
+    ];
     const { schema, row } = systemFeatures('csv', train);
     expect(schema.numericColumns).toEqual(['latency_ms', 'cpu']);
     const r = row('2024-03-01T00:01:00Z,web-1,9000,0.9');

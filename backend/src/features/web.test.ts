@@ -46,7 +46,9 @@ describe('web line features', () => {
   const features = webFeatures(train);
 
   it('reads status class, method, path shape and the user-agent class', () => {
-    const row = features(plantedAccessLine(3001, { method: 'DELETE', target: '/api/users/12/x?id=1', status: 503, ua: 'sqlmap/1.7' }));
+    const row = features(
+      plantedAccessLine(3001, { method: 'DELETE', target: '/api/users/12/x?id=1', status: 503, ua: 'sqlmap/1.7' }),
+    );
     expect(row[WEB.status_class]).toBe(5);
     expect(row[WEB.method]).toBe(5);
     expect(row[WEB.path_depth]).toBe(4);
@@ -84,7 +86,9 @@ describe('web line features', () => {
     const browser = `Mozilla/5.0 ${'x'.repeat(82)}aaaaaz`;
     const tool = `${browser.slice(0, 94)}curl/z`;
     expect(tool.length).toBe(browser.length);
-    const classes = [browser, tool, browser, tool, '', tool].map((ua, i) => features(plantedAccessLine(3001 + i, { ua }))[WEB.ua_class]);
+    const classes = [browser, tool, browser, tool, '', tool].map(
+      (ua, i) => features(plantedAccessLine(3001 + i, { ua }))[WEB.ua_class],
+    );
     expect(classes).toEqual([0, 4, 0, 4, 3, 4]);
   });
 
@@ -102,7 +106,11 @@ describe('WebSample', () => {
   it('builds the rows LineFeaturizer gives after training, in the pass that learns the baselines', () => {
     const lines = normalAccessLog(3000, 7);
     lines[10] = 'not an access line';
-    lines[500] = plantedAccessLine(500, { target: '/search?q=1%27%20UNION%20SELECT%20password--', ua: 'sqlmap/1.7.2', bytes: 9_000_000 });
+    lines[500] = plantedAccessLine(500, {
+      target: '/search?q=1%27%20UNION%20SELECT%20password--',
+      ua: 'sqlmap/1.7.2',
+      bytes: 9_000_000,
+    });
     for (let k = 0; k < 50; k++) lines[1000 + k] = plantedAccessLine(1000 + k / 10, { ip: '10.9.9.7', status: 500 });
     const parser = createParser('apache');
     const templates = TemplateIndex.create('routes');

@@ -88,7 +88,12 @@ export class WebBaselineBuilder {
   }
 
   finish(): WebBaselineState {
-    return { bytes: this.bytes.finish(), rt: this.rt.finish(), clientRate: Math.max(1, median(this.rates)), population: this.population.finish() };
+    return {
+      bytes: this.bytes.finish(),
+      rt: this.rt.finish(),
+      clientRate: Math.max(1, median(this.rates)),
+      population: this.population.finish(),
+    };
   }
 }
 
@@ -142,7 +147,16 @@ export class WebSample {
       window.errorRatio = v[at + ERROR_RATIO];
       const route = v[at + ROUTE];
       const rarity = templates.rarity(templates.count(route));
-      fillLearnt(this.data, r * cols, baseline, route, v[at + LOG_BYTES], v[at + LOG_MS], rarity, v[at + HAS_CLIENT] ? window : undefined);
+      fillLearnt(
+        this.data,
+        r * cols,
+        baseline,
+        route,
+        v[at + LOG_BYTES],
+        v[at + LOG_MS],
+        rarity,
+        v[at + HAS_CLIENT] ? window : undefined,
+      );
     }
     return { data: this.data.subarray(0, this.rows * cols), rows: this.rows, cols };
   }
@@ -177,16 +191,40 @@ export class WebFeatures {
     const { ip } = p.fields;
     // Routes training never saw share the id -1: a hash of the route tells them apart for the route switches.
     const routeKey = hit.id >= 0 ? hit.id : -2 - (stringHash(hit.template) & 0x3fffffff);
-    const window = ip !== undefined && p.ts !== undefined ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), routeKey)) : undefined;
+    const window =
+      ip !== undefined && p.ts !== undefined
+        ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), routeKey))
+        : undefined;
     if (ip === undefined) this.entity = undefined;
     else if (!window) this.entity = this.population.reason(ip, p.fields.ua, 0, 0, 0);
     else {
       // A burst once flagged stays flagged while the client's window lives (the tag is kept in its slot).
       const flagged = this.windows.tag === 1;
-      this.entity = this.population.reason(ip, p.fields.ua, window.total ?? 0, window.rare ?? 0, window.switches ?? 0, flagged);
-      if (!flagged && this.entity !== undefined && this.population.burst(window.total ?? 0, window.rare ?? 0, window.switches ?? 0)) this.windows.tag = 1;
+      this.entity = this.population.reason(
+        ip,
+        p.fields.ua,
+        window.total ?? 0,
+        window.rare ?? 0,
+        window.switches ?? 0,
+        flagged,
+      );
+      if (
+        !flagged &&
+        this.entity !== undefined &&
+        this.population.burst(window.total ?? 0, window.rare ?? 0, window.switches ?? 0)
+      )
+        this.windows.tag = 1;
     }
-    fillLearnt(row, 0, this.baseline, hit.id, Math.log1p(bytesOf(p)), Math.log1p(millisOf(p)), this.templates.rarity(hit.count), window);
+    fillLearnt(
+      row,
+      0,
+      this.baseline,
+      hit.id,
+      Math.log1p(bytesOf(p)),
+      Math.log1p(millisOf(p)),
+      this.templates.rarity(hit.count),
+      window,
+    );
   }
 }
 

@@ -68,7 +68,8 @@ export type RangeOp =
   | 'absent_over_time'
   | 'rate_counter';
 
-export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'stddev' | 'stdvar' | 'topk' | 'bottomk' | 'sort' | 'sort_desc';
+export type VectorOp =
+  'sum' | 'avg' | 'min' | 'max' | 'count' | 'stddev' | 'stdvar' | 'topk' | 'bottomk' | 'sort' | 'sort_desc';
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^';
 /** Binary operators between metric expressions: arithmetic, comparison (with or without `bool`), set operators. */
 export type BinaryOp = ArithmeticOp | CompareOp | SetOp;
@@ -156,7 +157,8 @@ export function touchesAnomalyFields(q: Query): boolean {
       (s) =>
         (s.kind === 'labelFilter' && predicate(s.filter)) ||
         s.kind === 'pattern' ||
-        ((s.kind === 'lineFormat' || s.kind === 'labelFormat' || s.kind === 'keep') && JSON.stringify(s).includes('anomaly_')),
+        ((s.kind === 'lineFormat' || s.kind === 'labelFormat' || s.kind === 'keep') &&
+          JSON.stringify(s).includes('anomaly_')),
     );
   switch (q.kind) {
     case 'log':
@@ -178,7 +180,8 @@ export function touchesAnomalyFields(q: Query): boolean {
 export function groupedAnomalyFields(q: Query): Set<string> {
   const out = new Set<string>();
   const walk = (m: Query) => {
-    if (m.kind === 'range' || m.kind === 'aggregate') for (const l of m.grouping?.labels ?? []) if (isAnomalyField(l)) out.add(l);
+    if (m.kind === 'range' || m.kind === 'aggregate')
+      for (const l of m.grouping?.labels ?? []) if (isAnomalyField(l)) out.add(l);
     if (m.kind === 'aggregate' || m.kind === 'labelReplace') walk(m.expr);
     if (m.kind === 'binary') [m.left, m.right].forEach(walk);
   };

@@ -16,20 +16,45 @@ const row = (sec: number, line: string, stream: Record<string, string>, severity
 
 describe('parse', () => {
   it('splits a log query into pushed-down parts and the stages after them', () => {
-    const q = parseLogQuery('{job="web", env=~"prod|stage", anomaly_severity="high"} |= "GET" != `health` |~ "(?i)error" | json | status >= 500');
+    const q = parseLogQuery(
+      '{job="web", env=~"prod|stage", anomaly_severity="high"} |= "GET" != `health` |~ "(?i)error" | json | status >= 500',
+    );
     expect(q.selector.map((m) => `${m.name}${m.op}${m.value}`)).toEqual(['job=web', 'env=~prod|stage']);
-    expect(q.lineFilters.map((f) => [f.op, f.values])).toEqual([['|=', ['GET']], ['!=', ['health']], ['|~', ['(?i)error']]]);
+    expect(q.lineFilters.map((f) => [f.op, f.values])).toEqual([
+      ['|=', ['GET']],
+      ['!=', ['health']],
+      ['|~', ['(?i)error']],
+    ]);
     expect(q.lineFilters[2].regexes![0].test('ERROR here')).toBe(true);
     expect(q.stages.map((s) => s.kind)).toEqual(['labelFilter', 'parser', 'labelFilter']);
   });
 
   it('parses metric queries: range and vector aggregations, grouping, unwrap, offset, arithmetic', () => {
-    const q = parseQuery('topk(3, sum by (anomaly_template) (rate({job="web"}[5m] offset 1m))) / 2 - vector(1)') as MetricQuery;
-    expect(q).toMatchObject({ kind: 'binary', op: '-', left: { kind: 'binary', op: '/', right: { kind: 'literal', value: 2 } }, right: { kind: 'vector', value: 1 } });
+    const q = parseQuery(
+      'topk(3, sum by (anomaly_template) (rate({job="web"}[5m] offset 1m))) / 2 - vector(1)',
+    ) as MetricQuery;
+    expect(q).toMatchObject({
+      kind: 'binary',
+      op: '-',
+      left: { kind: 'binary', op: '/', right: { kind: 'literal', value: 2 } },
+      right: { kind: 'vector', value: 1 },
+    });
     const inner = (q as { left: { left: MetricQuery } }).left.left;
-    expect(inner).toMatchObject({ kind: 'aggregate', op: 'topk', param: 3, expr: { kind: 'aggregate', op: 'sum', grouping: { without: false, labels: ['anomaly_template'] } } });
+    expect(inner).toMatchObject({
+      kind: 'aggregate',
+      op: 'topk',
+      param: 3,
+      expr: { kind: 'aggregate', op: 'sum', grouping: { without: false, labels: ['anomaly_template'] } },
+    });
     const unwrap = parseQuery('quantile_over_time(0.9, {job="web"} | logfmt | unwrap rt [1m]) without (filename)');
-    expect(unwrap).toMatchObject({ kind: 'range', op: 'quantile_over_time', param: 0.9, unwrap: 'rt', rangeMs: 60_000, grouping: { without: true, labels: ['filename'] } });
+    expect(unwrap).toMatchObject({
+      kind: 'range',
+      op: 'quantile_over_time',
+      param: 0.9,
+      unwrap: 'rt',
+      rangeMs: 60_000,
+      grouping: { without: true, labels: ['filename'] },
+    });
   });
 
   it('knows which queries need scoring', () => {
@@ -69,16 +94,28 @@ describe('parse', () => {
 
 describe('stages', () => {
   it('parses json (nested keys joined with _) and logfmt, and filters on parsed labels and fields', () => {
-    expect(parseJson('{"a":{"b":1,"c-d":"x"},"arr":[1],"n":null,"ok":true}')).toEqual({ a_b: '1', a_c_d: 'x', ok: 'true' });
+    expect(parseJson('{"a":{"b":1,"c-d":"x"},"arr":[1],"n":null,"ok":true}')).toEqual({
+      a_b: '1',
+      a_c_d: 'x',
+      ok: 'true',
+    });
     expect(parseJson('not json')).toEqual({ __error__: 'JSONParserErr' });
-    expect(parseLogfmt('level=error msg="disk full" took=2.5 flag')).toEqual({ level: 'error', msg: 'disk full', took: '2.5', flag: '' });
+    expect(parseLogfmt('level=error msg="disk full" took=2.5 flag')).toEqual({
+      level: 'error',
+      msg: 'disk full',
+      took: '2.5',
+      flag: '',
+    });
     const q = parseLogQuery('{job="app"} | logfmt | level="error" or took > 3 | anomaly_score < 0.5');
     const r = (line: string) => applyStages(row(0, line, { job: 'app' }), q.stages);
     expect(r('level=error took=1')?.parsed).toEqual({ level: 'error', took: '1' });
     expect(r('level=info took=4')).toBeDefined();
     expect(r('level=info took=2')).toBeUndefined();
     expect(r('level=info took=abc')).toBeUndefined();
-    const dropped = applyStages(row(0, 'x', { job: 'app', pod: 'a' }), parseLogQuery('{job="app"} | json | drop __error__, pod').stages);
+    const dropped = applyStages(
+      row(0, 'x', { job: 'app', pod: 'a' }),
+      parseLogQuery('{job="app"} | json | drop __error__, pod').stages,
+    );
     expect(dropped).toMatchObject({ stream: { job: 'app' }, parsed: {} });
   });
 });
@@ -90,7 +127,10 @@ describe('metric evaluation', () => {
     row(60, 'ccc', { job: 'web' }, 'high'),
     row(61, 'dddd', { job: 'app' }, 'critical'),
   ];
-  const input = (keep: string[] = []) => ({ rows: (log: LogQuery) => rows.filter((r) => matchesSelector(log.selector, r.stream)), keepFields: new Set(keep) });
+  const input = (keep: string[] = []) => ({
+    rows: (log: LogQuery) => rows.filter((r) => matchesSelector(log.selector, r.stream)),
+    keepFields: new Set(keep),
+  });
   const metric = (q: string) => parseQuery(q) as MetricQuery;
 
   it('windows are (t - range, t]: a line exactly at t - range is out, at t is in', () => {
@@ -99,10 +139,20 @@ describe('metric evaluation', () => {
   });
 
   it('steps through a range, and a series exists only where it has samples', () => {
-    const series = evaluateRange(metric('sum by (anomaly_severity) (count_over_time({job=~".+"}[30s]))'), [30n * S, 60n * S, 90n * S], input(['anomaly_severity']));
+    const series = evaluateRange(
+      metric('sum by (anomaly_severity) (count_over_time({job=~".+"}[30s]))'),
+      [30n * S, 60n * S, 90n * S],
+      input(['anomaly_severity']),
+    );
     expect(series).toEqual([
       { labels: { anomaly_severity: 'critical' }, points: [[90n * S, 1]] },
-      { labels: { anomaly_severity: 'high' }, points: [[30n * S, 1], [60n * S, 1]] },
+      {
+        labels: { anomaly_severity: 'high' },
+        points: [
+          [30n * S, 1],
+          [60n * S, 1],
+        ],
+      },
       { labels: { anomaly_severity: 'normal' }, points: [[30n * S, 1]] },
     ]);
   });

@@ -67,7 +67,13 @@ export function evaluateAt(q: MetricQuery, t: bigint, input: MetricInput, prepar
       return { kind: 'vector', samples: vectorAggregate(q.op, samples, q.grouping, q.param) };
     }
     case 'binary':
-      return binary(q.op, q.bool ?? false, evaluateAt(q.left, t, input, prepared), evaluateAt(q.right, t, input, prepared), q.matching);
+      return binary(
+        q.op,
+        q.bool ?? false,
+        evaluateAt(q.left, t, input, prepared),
+        evaluateAt(q.right, t, input, prepared),
+        q.matching,
+      );
     case 'labelReplace': {
       const inner = evaluateAt(q.expr, t, input, prepared);
       const samples = inner.kind === 'scalar' ? [{ labels: {}, value: inner.value }] : inner.samples;
@@ -80,12 +86,15 @@ export function evaluateAt(q: MetricQuery, t: bigint, input: MetricInput, prepar
 function labelReplace(labels: Labels, q: Extract<MetricQuery, { kind: 'labelReplace' }>): Labels {
   const m = q.regex.match(labels[q.src] ?? '');
   if (!m) return labels;
-  const value = q.replacement.replace(/\$(?:(\$)|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_, dollar: string, braced: string, bare: string) => {
-    if (dollar) return '$';
-    const name = braced ?? bare;
-    const group = /^\d+$/.test(name) ? m.groups[Number(name)] : m.named[name];
-    return group ?? '';
-  });
+  const value = q.replacement.replace(
+    /\$(?:(\$)|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g,
+    (_, dollar: string, braced: string, bare: string) => {
+      if (dollar) return '$';
+      const name = braced ?? bare;
+      const group = /^\d+$/.test(name) ? m.groups[Number(name)] : m.named[name];
+      return group ?? '';
+    },
+  );
   const out = { ...labels };
   if (value === '') delete out[q.dst];
   else out[q.dst] = value;
@@ -111,10 +120,14 @@ function rangeAggregate(q: RangeQuery, t: bigint, input: MetricInput, prepared: 
   if (q.op === 'absent_over_time') return groups.size > 0 ? [] : [{ labels: absentLabels(q), value: 1 }];
   if (q.op === 'rate_counter') {
     const out: Sample[] = [];
-    for (const g of groups.values()) out.push({ labels: g.labels, value: counterRate(g.times, g.values, start, end, seconds) });
+    for (const g of groups.values())
+      out.push({ labels: g.labels, value: counterRate(g.times, g.values, start, end, seconds) });
     return out;
   }
-  return [...groups.values()].map(({ labels, values }) => ({ labels, value: overTime(q.op, values, seconds, q.param, q.unwrap !== undefined) }));
+  return [...groups.values()].map(({ labels, values }) => ({
+    labels,
+    value: overTime(q.op, values, seconds, q.param, q.unwrap !== undefined),
+  }));
 }
 
 /** Loki's absent_over_time labels: the selector's equality matchers (`absentLabels`, pkg/logql/evaluator.go). */
@@ -162,7 +175,10 @@ function prepare(q: RangeQuery, rows: readonly Row[], keep: ReadonlySet<string>)
       const raw = labelOf(row, q.unwrap);
       value = convert(raw, q.conversion);
       if (Number.isNaN(value) && row.parsed.__error__ === undefined) {
-        const details = raw === undefined || raw === '' ? `label "${q.unwrap}" is missing or empty` : `cannot convert "${raw}" to a number`;
+        const details =
+          raw === undefined || raw === ''
+            ? `label "${q.unwrap}" is missing or empty`
+            : `cannot convert "${raw}" to a number`;
         row = { ...row, parsed: { ...row.parsed, __error__: 'SampleExtractionErr', __error_details__: details } };
       }
       if (q.postUnwrap && !q.postUnwrap.every((p) => holdsFor(p, row))) {
@@ -189,12 +205,22 @@ function convert(raw: string | undefined, conversion: UnwrapConversion | undefin
   if (raw === undefined || raw === '') return NaN;
   if (conversion === 'duration' || conversion === 'duration_seconds') return goDurationSeconds(raw);
   if (conversion === 'bytes') return parseBytes(raw);
-  if (!/^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[iI]nf(?:inity)?|NaN)$/.test(raw) && !/^[-+]?0[xX][0-9a-fA-F]+$/.test(raw)) return NaN;
+  if (
+    !/^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[iI]nf(?:inity)?|NaN)$/.test(raw) &&
+    !/^[-+]?0[xX][0-9a-fA-F]+$/.test(raw)
+  )
+    return NaN;
   const n = /inf/i.test(raw) ? (raw.startsWith('-') ? -Infinity : Infinity) : Number(raw);
   return n;
 }
 
-function overTime(op: Extract<MetricQuery, { kind: 'range' }>['op'], values: number[], seconds: number, param?: number, unwrapped = false): number {
+function overTime(
+  op: Extract<MetricQuery, { kind: 'range' }>['op'],
+  values: number[],
+  seconds: number,
+  param?: number,
+  unwrapped = false,
+): number {
   switch (op) {
     case 'count_over_time':
       return values.length;
@@ -228,7 +254,12 @@ function overTime(op: Extract<MetricQuery, { kind: 'range' }>['op'], values: num
   }
 }
 
-function vectorAggregate(op: Extract<MetricQuery, { kind: 'aggregate' }>['op'], samples: Sample[], grouping: Grouping | undefined, param?: number): Sample[] {
+function vectorAggregate(
+  op: Extract<MetricQuery, { kind: 'aggregate' }>['op'],
+  samples: Sample[],
+  grouping: Grouping | undefined,
+  param?: number,
+): Sample[] {
   // sort / sort_desc keep every sample, ordered by value (an instant query's vector keeps that order)
   if (op === 'sort') return [...samples].sort((a, b) => a.value - b.value);
   if (op === 'sort_desc') return [...samples].sort((a, b) => b.value - a.value);
@@ -244,13 +275,27 @@ function vectorAggregate(op: Extract<MetricQuery, { kind: 'aggregate' }>['op'], 
   for (const { labels, members } of groups.values()) {
     const values = members.map((m) => m.value);
     switch (op) {
-      case 'sum': out.push({ labels, value: sum(values) }); break;
-      case 'avg': out.push({ labels, value: sum(values) / values.length }); break;
-      case 'min': out.push({ labels, value: values.reduce((a, b) => Math.min(a, b), Infinity) }); break;
-      case 'max': out.push({ labels, value: values.reduce((a, b) => Math.max(a, b), -Infinity) }); break;
-      case 'count': out.push({ labels, value: values.length }); break;
-      case 'stddev': out.push({ labels, value: Math.sqrt(variance(values)) }); break;
-      case 'stdvar': out.push({ labels, value: variance(values) }); break;
+      case 'sum':
+        out.push({ labels, value: sum(values) });
+        break;
+      case 'avg':
+        out.push({ labels, value: sum(values) / values.length });
+        break;
+      case 'min':
+        out.push({ labels, value: values.reduce((a, b) => Math.min(a, b), Infinity) });
+        break;
+      case 'max':
+        out.push({ labels, value: values.reduce((a, b) => Math.max(a, b), -Infinity) });
+        break;
+      case 'count':
+        out.push({ labels, value: values.length });
+        break;
+      case 'stddev':
+        out.push({ labels, value: Math.sqrt(variance(values)) });
+        break;
+      case 'stdvar':
+        out.push({ labels, value: variance(values) });
+        break;
       case 'topk':
       case 'bottomk': {
         const sorted = [...members].sort((a, b) => (op === 'topk' ? b.value - a.value : a.value - b.value));
@@ -285,10 +330,12 @@ function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant, matc
   const push = (out: Sample[], labels: Labels, value: number | undefined) => {
     if (value !== undefined) out.push({ labels, value });
   };
-  if (left.kind === 'scalar' && right.kind === 'scalar') return { kind: 'scalar', value: apply(left.value, right.value, left.value) ?? NaN };
+  if (left.kind === 'scalar' && right.kind === 'scalar')
+    return { kind: 'scalar', value: apply(left.value, right.value, left.value) ?? NaN };
   const samples: Sample[] = [];
   if (right.kind === 'scalar') {
-    for (const s of (left as { samples: Sample[] }).samples) push(samples, s.labels, apply(s.value, right.value, s.value));
+    for (const s of (left as { samples: Sample[] }).samples)
+      push(samples, s.labels, apply(s.value, right.value, s.value));
   } else if (left.kind === 'scalar') {
     for (const s of right.samples) push(samples, s.labels, apply(left.value, s.value, s.value));
   } else if (!matching) {
@@ -306,7 +353,10 @@ function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant, matc
     const ones = new Map<string, Sample>();
     for (const s of one) {
       const key = sig(s.labels);
-      if (ones.has(key)) throw new UnsupportedQuery(`found duplicate series for the match group ${key} on the ${manyIsLeft ? 'right' : 'left'} hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side`);
+      if (ones.has(key))
+        throw new UnsupportedQuery(
+          `found duplicate series for the match group ${key} on the ${manyIsLeft ? 'right' : 'left'} hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side`,
+        );
       ones.set(key, s);
     }
     const seen = new Set<string>();
@@ -316,7 +366,10 @@ function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant, matc
       let labels: Labels;
       if (!matching.group) {
         labels = matchingLabels(s.labels, matching);
-        if (seen.has(streamKey(labels))) throw new UnsupportedQuery('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+        if (seen.has(streamKey(labels)))
+          throw new UnsupportedQuery(
+            'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)',
+          );
         seen.add(streamKey(labels));
       } else {
         labels = { ...s.labels };
@@ -335,7 +388,8 @@ function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant, matc
 /** The labels two samples are matched on: `on(...)` keeps those, `ignoring(...)` drops them. */
 function matchingLabels(labels: Labels, matching: VectorMatching | undefined): Labels {
   if (!matching) return labels;
-  if (matching.on) return Object.fromEntries(matching.labels.filter((k) => labels[k] !== undefined).map((k) => [k, labels[k]]));
+  if (matching.on)
+    return Object.fromEntries(matching.labels.filter((k) => labels[k] !== undefined).map((k) => [k, labels[k]]));
   return Object.fromEntries(Object.entries(labels).filter(([k]) => !matching.labels.includes(k)));
 }
 
@@ -353,24 +407,37 @@ function setOperation(op: 'and' | 'or' | 'unless', left: Instant, right: Instant
 
 function compareValues(a: number, op: CompareOp, b: number): boolean {
   switch (op) {
-    case '>': return a > b;
-    case '>=': return a >= b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '==': return a === b;
-    case '!=': return a !== b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
   }
 }
 
 function arithmetic(op: BinaryOp, a: number, b: number): number {
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return a / b;
-    case '%': return a % b;
-    case '^': return a ** b;
-    default: return NaN;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '%':
+      return a % b;
+    case '^':
+      return a ** b;
+    default:
+      return NaN;
   }
 }
 
@@ -378,7 +445,8 @@ function arithmetic(op: BinaryOp, a: number, b: number): number {
 function seriesLabels(row: Row, keep: ReadonlySet<string>, unwrap?: string): Labels {
   const labels: Labels = { ...row.stream, ...row.parsed };
   // structured metadata is part of a series' labels in Loki 3 (detected_level, level); the anomaly fields only when grouped by
-  for (const [name, value] of Object.entries(row.fields)) if (!isAnomalyField(name) && labels[name] === undefined) labels[name] = value;
+  for (const [name, value] of Object.entries(row.fields))
+    if (!isAnomalyField(name) && labels[name] === undefined) labels[name] = value;
   for (const name of keep) if (row.fields[name] !== undefined) labels[name] = row.fields[name];
   if (unwrap) delete labels[unwrap];
   return labels;

@@ -55,8 +55,24 @@ const UNWRAP_OPS = new Set<RangeOp>([
   'rate_counter',
 ]);
 const UNWRAP_OPTIONAL = new Set<RangeOp>(['rate', 'absent_over_time']);
-const CONVERSIONS: Record<string, UnwrapConversion> = { DurationConv: 'duration', DurationSecondsConv: 'duration_seconds', BytesConv: 'bytes' };
-const VECTOR_OPS: Record<string, VectorOp> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Stddev: 'stddev', Stdvar: 'stdvar', Topk: 'topk', Bottomk: 'bottomk', Sort: 'sort', Sort_Desc: 'sort_desc' };
+const CONVERSIONS: Record<string, UnwrapConversion> = {
+  DurationConv: 'duration',
+  DurationSecondsConv: 'duration_seconds',
+  BytesConv: 'bytes',
+};
+const VECTOR_OPS: Record<string, VectorOp> = {
+  Sum: 'sum',
+  Avg: 'avg',
+  Min: 'min',
+  Max: 'max',
+  Count: 'count',
+  Stddev: 'stddev',
+  Stdvar: 'stdvar',
+  Topk: 'topk',
+  Bottomk: 'bottomk',
+  Sort: 'sort',
+  Sort_Desc: 'sort_desc',
+};
 const ARITHMETIC: Record<string, ArithmeticOp> = { Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^' };
 /** LogQL's (PromQL's) precedence: `^`, then `* / %`, then `+ -`, then the comparisons, then `and unless`, then `or`. */
 const PRECEDENCE: Record<BinaryOp, number> = {
@@ -79,7 +95,15 @@ const PRECEDENCE: Record<BinaryOp, number> = {
 const BINARY_COMPARE: Record<string, BinaryOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Neq: '!=' };
 const SET_OPS: Record<string, BinaryOp> = { And: 'and', Or: 'or', Unless: 'unless' };
 const MATCH_OPS: Record<string, MatchOp> = { Eq: '=', Neq: '!=', Re: '=~', Nre: '!~' };
-const COMPARE_OPS: Record<string, CompareOp> = { Gtr: '>', Gte: '>=', Lss: '<', Lte: '<=', Eql: '==', Eq: '==', Neq: '!=' };
+const COMPARE_OPS: Record<string, CompareOp> = {
+  Gtr: '>',
+  Gte: '>=',
+  Lss: '<',
+  Lte: '<=',
+  Eql: '==',
+  Eq: '==',
+  Neq: '!=',
+};
 const FILTER_OPS: Record<string, LineFilter['op']> = { PipeExact: '|=', Neq: '!=', PipeMatch: '|~', Nre: '!~' };
 /** Pattern line filters (`|>`, `!>`): Grafana Logs Drilldown's include / exclude pattern (renderPatternFilters.ts). */
 const PATTERN_OPS: Record<string, boolean> = { PipePattern: false, Npa: true };
@@ -100,7 +124,9 @@ export function parseQuery(text: string): Query {
     enter(node) {
       if (node.type.isError) {
         const at = text.slice(node.from, node.from + 20);
-        throw new UnsupportedQuery(`parse error at position ${node.from + 1}${at ? ` near "${at}"` : ''}: not valid LogQL`);
+        throw new UnsupportedQuery(
+          `parse error at position ${node.from + 1}${at ? ` near "${at}"` : ''}: not valid LogQL`,
+        );
       }
     },
   });
@@ -133,12 +159,17 @@ class Walker {
     const all = collect(selector, 'Matcher').map((m) => this.matcher(m));
     // Anomaly fields are not stream labels: in a selector they act as label filters (Grafana puts them there).
     const matchers = all.filter((m) => !isAnomalyField(m.name));
-    const fieldFilters: Stage[] = all.filter((m) => isAnomalyField(m.name)).map((matcher) => ({ kind: 'labelFilter', filter: { kind: 'string', matcher } }));
+    const fieldFilters: Stage[] = all
+      .filter((m) => isAnomalyField(m.name))
+      .map((matcher) => ({ kind: 'labelFilter', filter: { kind: 'string', matcher } }));
     const nonEmpty = (m: LabelMatcher) => (m.op === '=' && m.value !== '') || (m.op === '=~' && !m.regex!.test(''));
     if (!matchers.some(nonEmpty)) {
       // `{anomaly_severity="critical"}` alone (Grafana's label browser builds it): every stream, filtered after scoring
       if (all.some((m) => isAnomalyField(m.name) && nonEmpty(m))) matchers.push(EVERY_STREAM());
-      else throw new UnsupportedQuery('queries require at least one regexp or equality matcher that does not have an empty-compatible value, like {job="web"}');
+      else
+        throw new UnsupportedQuery(
+          'queries require at least one regexp or equality matcher that does not have an empty-compatible value, like {job="web"}',
+        );
     }
     const stages = stageNodes.flatMap((s) => this.stage(s));
     const firstOther = stages.findIndex((s) => s.kind !== 'lineFilter');
@@ -180,11 +211,11 @@ class Walker {
       }
       case 'LineFormatExpr':
         return [{ kind: 'lineFormat', template: this.template(kid.getChild('String')) }];
-      case 'LabelFormatExpr':
-      {
+      case 'LabelFormatExpr': {
         const ops = collect(kid, 'LabelFormatMatcher').map((m) => this.labelFormat(m));
         const dup = ops.find((op, i) => ops.findIndex((o) => o.dst === op.dst) !== i);
-        if (dup) throw new UnsupportedQuery(`multiple label name '${dup.dst}' not allowed in a single format operation`);
+        if (dup)
+          throw new UnsupportedQuery(`multiple label name '${dup.dst}' not allowed in a single format operation`);
         return [{ kind: 'labelFormat', ops }];
       }
       case 'LabelParser':
@@ -201,15 +232,21 @@ class Walker {
           } catch (err) {
             throw new UnsupportedQuery(`parse error: ${(err as Error).message}`);
           }
-          if (!pattern.parts.some((p) => 'capture' in p && p.capture !== '_')) throw new UnsupportedQuery(`parse error: pattern "${text}": at least one capture is required`);
+          if (!pattern.parts.some((p) => 'capture' in p && p.capture !== '_'))
+            throw new UnsupportedQuery(`parse error: pattern "${text}": at least one capture is required`);
           return [{ kind: 'patternParser', pattern }];
         }
-        throw unsupported(kid, this.text, 'the supported parsers are `| json`, `| logfmt`, `| pattern "..."` and `| unpack`');
+        throw unsupported(
+          kid,
+          this.text,
+          'the supported parsers are `| json`, `| logfmt`, `| pattern "..."` and `| unpack`',
+        );
       }
       case 'JsonExpressionParser':
       case 'LogfmtExpressionParser': {
         const json = kid.name === 'JsonExpressionParser';
-        if (kid.getChild('LogfmtParserFlags')) throw unsupported(kid, this.text, 'logfmt flags (--strict, --keep-empty) are not supported');
+        if (kid.getChild('LogfmtParserFlags'))
+          throw unsupported(kid, this.text, 'logfmt flags (--strict, --keep-empty) are not supported');
         const extract = collect(kid, 'LabelExtractionExpression').map((e) => {
           const name = this.textOf(e.getChild('Identifier'));
           const value = e.getChild('String');
@@ -254,11 +291,17 @@ class Walker {
   }
 
   private template(node: SyntaxNode | null): Template {
-    const source = this.string(node ?? (() => { throw new UnsupportedQuery('parse error: line_format needs a template string'); })());
+    const source = this.string(
+      node ??
+        (() => {
+          throw new UnsupportedQuery('parse error: line_format needs a template string');
+        })(),
+    );
     try {
       return compileTemplate(source);
     } catch (err) {
-      if (err instanceof TemplateError) throw new UnsupportedQuery(`parse error: invalid template "${source}": ${err.message}`);
+      if (err instanceof TemplateError)
+        throw new UnsupportedQuery(`parse error: invalid template "${source}": ${err.message}`);
       throw err;
     }
   }
@@ -349,7 +392,8 @@ class Walker {
     const logRange = node.getChild('LogRangeExpr');
     if (!logRange) throw unsupported(node, this.text);
     const param = node.getChild('Number');
-    if (op === 'quantile_over_time' && !param) throw new UnsupportedQuery('quantile_over_time needs a quantile, like quantile_over_time(0.99, ...)');
+    if (op === 'quantile_over_time' && !param)
+      throw new UnsupportedQuery('quantile_over_time needs a quantile, like quantile_over_time(0.99, ...)');
 
     const parts = children(logRange).filter((k) => !isPunctuation(k));
     const selector = parts.find((k) => k.name === 'Selector');
@@ -366,7 +410,8 @@ class Walker {
       else throw unsupported(part, this.text);
     }
     if (UNWRAP_OPS.has(op) && !unwrap) throw new UnsupportedQuery(`invalid aggregation ${op} without unwrap`);
-    if (!UNWRAP_OPS.has(op) && !UNWRAP_OPTIONAL.has(op) && unwrap) throw new UnsupportedQuery(`invalid aggregation ${op} with unwrap`);
+    if (!UNWRAP_OPS.has(op) && !UNWRAP_OPTIONAL.has(op) && unwrap)
+      throw new UnsupportedQuery(`invalid aggregation ${op} with unwrap`);
     const grouping = node.getChild('Grouping');
     return {
       kind: 'range',
@@ -393,7 +438,12 @@ class Walker {
     const kids = children(node).filter((k) => !isPunctuation(k) && k.name !== 'Pipe' && k.name !== 'Unwrap');
     const conv = kids.find((k) => k.name === 'ConvOp');
     const ids = kids.filter((k) => k.name === 'Identifier');
-    if (ids.length !== 1 || kids.length !== (conv ? 2 : 1)) throw unsupported(node, this.text, 'use `| unwrap <label>` or `| unwrap duration|duration_seconds|bytes(<label>)`');
+    if (ids.length !== 1 || kids.length !== (conv ? 2 : 1))
+      throw unsupported(
+        node,
+        this.text,
+        'use `| unwrap <label>` or `| unwrap duration|duration_seconds|bytes(<label>)`',
+      );
     const conversion = conv ? CONVERSIONS[conv.firstChild?.name ?? ''] : undefined;
     if (conv && !conversion) throw unsupported(conv, this.text);
     return { name: this.textOf(ids[0]), conversion, post: [] };
@@ -403,9 +453,11 @@ class Walker {
   private labelReplace(node: SyntaxNode): MetricQuery {
     const expr = node.getChild('MetricExpr');
     const strings = node.getChildren('String').map((s) => this.string(s));
-    if (!expr || strings.length !== 4) throw unsupported(node, this.text, 'use label_replace(<metric>, "dst", "replacement", "src", "regex")');
+    if (!expr || strings.length !== 4)
+      throw unsupported(node, this.text, 'use label_replace(<metric>, "dst", "replacement", "src", "regex")');
     const [dst, replacement, src, pattern] = strings;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dst)) throw new UnsupportedQuery(`invalid destination label name in label_replace(): ${dst}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dst))
+      throw new UnsupportedQuery(`invalid destination label name in label_replace(): ${dst}`);
     let regex: GoRegex;
     try {
       regex = goRegExp(pattern, true);
@@ -420,10 +472,13 @@ class Walker {
     const op = VECTOR_OPS[opNode?.name ?? ''];
     if (!op) throw unsupported(node.getChild('VectorOp') ?? node, this.text);
     const expr = node.getChild('MetricExpr');
-    if (!expr) throw new UnsupportedQuery(`${op}(...) needs a metric expression, like ${op}(count_over_time({job="web"}[5m]))`);
+    if (!expr)
+      throw new UnsupportedQuery(`${op}(...) needs a metric expression, like ${op}(count_over_time({job="web"}[5m]))`);
     const param = node.getChild('Number');
-    if ((op === 'topk' || op === 'bottomk') && !param) throw new UnsupportedQuery(`${op} needs a count, like ${op}(5, ...)`);
-    if ((op === 'sort' || op === 'sort_desc') && node.getChild('Grouping')) throw new UnsupportedQuery(`${op} does not take by or without`);
+    if ((op === 'topk' || op === 'bottomk') && !param)
+      throw new UnsupportedQuery(`${op} needs a count, like ${op}(5, ...)`);
+    if ((op === 'sort' || op === 'sort_desc') && node.getChild('Grouping'))
+      throw new UnsupportedQuery(`${op} does not take by or without`);
     const grouping = node.getChild('Grouping');
     return {
       kind: 'aggregate',
@@ -452,7 +507,9 @@ class Walker {
           throw new UnsupportedQuery('comparisons between scalars must use BOOL modifier');
         }
         if (PRECEDENCE[op] <= 2 && (left.kind === 'literal' || right.kind === 'literal')) {
-          throw new UnsupportedQuery(`unexpected literal for ${left.kind === 'literal' ? 'left' : 'right'} side of logical/set binary operation (${op})`);
+          throw new UnsupportedQuery(
+            `unexpected literal for ${left.kind === 'literal' ? 'left' : 'right'} side of logical/set binary operation (${op})`,
+          );
         }
         left = { kind: 'binary', op, left, right, ...(bool ? { bool } : {}), ...(matching ? { matching } : {}) };
       }
@@ -461,28 +518,40 @@ class Walker {
     return climb(1);
   }
 
-  private flatten(node: SyntaxNode, operands: MetricQuery[], ops: { op: BinaryOp; bool: boolean; matching?: VectorMatching }[]) {
+  private flatten(
+    node: SyntaxNode,
+    operands: MetricQuery[],
+    ops: { op: BinaryOp; bool: boolean; matching?: VectorMatching }[],
+  ) {
     const kids = children(node);
     const sides = kids.filter((k) => k.name === 'Expr');
     const opNode = kids.find((k) => k.name in ARITHMETIC || k.name in BINARY_COMPARE || k.name in SET_OPS);
     const modifier = node.getChild('BinOpModifier');
     if (sides.length !== 2 || !opNode) {
       const what = kids.find((k) => k.name !== 'Expr' && k.name !== 'BinOpModifier');
-      throw unsupported(what ?? node, this.text, 'only arithmetic (+ - * / % ^), comparisons (== != > >= < <=, with or without bool) and and/or/unless between metric expressions are supported');
+      throw unsupported(
+        what ?? node,
+        this.text,
+        'only arithmetic (+ - * / % ^), comparisons (== != > >= < <=, with or without bool) and and/or/unless between metric expressions are supported',
+      );
     }
     const modifiers = modifier ? children(modifier) : [];
     const op = ARITHMETIC[opNode.name] ?? BINARY_COMPARE[opNode.name] ?? SET_OPS[opNode.name];
     const bool = modifiers.some((m) => m.name === 'Bool');
     const matching = this.matching(modifiers);
-    if (matching?.group && op in { and: 1, or: 1, unless: 1 }) throw new UnsupportedQuery(`no grouping allowed for "${op}" operation`);
-    if (bool && !(opNode.name in BINARY_COMPARE)) throw new UnsupportedQuery('bool modifier can only be used on comparison operators');
+    if (matching?.group && op in { and: 1, or: 1, unless: 1 })
+      throw new UnsupportedQuery(`no grouping allowed for "${op}" operation`);
+    if (bool && !(opNode.name in BINARY_COMPARE))
+      throw new UnsupportedQuery('bool modifier can only be used on comparison operators');
     sides.forEach((side, n) => {
       if (n === 1) ops.push({ op, bool, matching });
       const metric = side.firstChild?.name === 'MetricExpr' ? side.firstChild : null;
-      const chained = metric && children(metric).length === 1 && metric.firstChild?.name === 'BinOpExpr' ? metric.firstChild : null;
+      const chained =
+        metric && children(metric).length === 1 && metric.firstChild?.name === 'BinOpExpr' ? metric.firstChild : null;
       if (chained) return this.flatten(chained, operands, ops);
       const q = this.expr(side);
-      if (q.kind === 'log') throw new UnsupportedQuery('arithmetic needs metric expressions on both sides, not a log query');
+      if (q.kind === 'log')
+        throw new UnsupportedQuery('arithmetic needs metric expressions on both sides, not a log query');
       operands.push(q);
     });
   }
@@ -498,7 +567,8 @@ class Walker {
       on: onOrIgnoring?.getChild('On') !== null && onOrIgnoring !== undefined,
       labels: names(onOrIgnoring?.getChild('GroupingLabels')),
       group: group ? (group.name === 'GroupLeft' ? 'left' : 'right') : undefined,
-      include: groupIndex >= 0 && modifiers[groupIndex + 1]?.name === 'GroupingLabels' ? names(modifiers[groupIndex + 1]) : [],
+      include:
+        groupIndex >= 0 && modifiers[groupIndex + 1]?.name === 'GroupingLabels' ? names(modifiers[groupIndex + 1]) : [],
     };
   }
 
@@ -528,7 +598,9 @@ class Walker {
     if (last !== text.length || ms <= 0) throw new UnsupportedQuery(`bad duration "${text}"`);
     // Ranges and offsets are whole milliseconds here, and must stay within what a timestamp can hold.
     if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) {
-      throw new UnsupportedQuery(`bad duration "${text}": use whole milliseconds, up to ${MAX_DURATION_MS / DURATION_MS.y} years`);
+      throw new UnsupportedQuery(
+        `bad duration "${text}": use whole milliseconds, up to ${MAX_DURATION_MS / DURATION_MS.y} years`,
+      );
     }
     return ms;
   }
@@ -591,7 +663,8 @@ function only(node: SyntaxNode, text: string): SyntaxNode {
 }
 
 /** Anonymous tokens (parentheses, commas) and comments. */
-const isPunctuation = (node: SyntaxNode) => node.type.name === '' || node.name === 'LineComment' || node.name === '(' || node.name === ')' || node.name === ',';
+const isPunctuation = (node: SyntaxNode) =>
+  node.type.name === '' || node.name === 'LineComment' || node.name === '(' || node.name === ')' || node.name === ',';
 
 const READABLE: Record<string, string> = {
   LineFormatExpr: 'line_format',

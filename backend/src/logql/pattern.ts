@@ -22,7 +22,8 @@ export function compilePattern(text: string): LinePattern {
   let last = 0;
   for (const m of text.matchAll(CAPTURE)) {
     if (m.index! > last) parts.push({ literal: text.slice(last, m.index) });
-    if (parts.length > 0 && 'capture' in parts[parts.length - 1]) throw new Error(`pattern "${text}": consecutive captures are not allowed`);
+    if (parts.length > 0 && 'capture' in parts[parts.length - 1])
+      throw new Error(`pattern "${text}": consecutive captures are not allowed`);
     parts.push({ capture: m[1] });
     last = m.index! + m[0].length;
   }

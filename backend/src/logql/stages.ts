@@ -40,7 +40,11 @@ export function applyStages(row: Row, stages: readonly Stage[]): Row | undefined
         if (!passesLineFilters(out.line, [stage.filter])) return undefined;
         break;
       case 'parser': {
-        const parsed = stage.extract ? extractLabels(out.line, stage.format, stage.extract) : stage.format === 'json' ? parseJson(out.line) : parseLogfmt(out.line);
+        const parsed = stage.extract
+          ? extractLabels(out.line, stage.format, stage.extract)
+          : stage.format === 'json'
+            ? parseJson(out.line)
+            : parseLogfmt(out.line);
         out = { ...out, parsed: { ...out.parsed, ...parsed } };
         break;
       }
@@ -110,7 +114,9 @@ function runTemplate(template: Template, row: Row): { value: string } | { error:
 }
 
 function withError(row: Row, details: string, error = 'TemplateFormatErr'): Row {
-  return row.parsed.__error__ !== undefined ? row : { ...row, parsed: { ...row.parsed, __error__: error, __error_details__: details } };
+  return row.parsed.__error__ !== undefined
+    ? row
+    : { ...row, parsed: { ...row.parsed, __error__: error, __error_details__: details } };
 }
 
 /**
@@ -131,9 +137,11 @@ function labelFormat(row: Row, ops: readonly LabelFormatOp[]): Row {
   };
   for (const op of ops) {
     if ('rename' in op) {
-      const category = op.rename in parsed ? 'parsed' : op.rename in fields ? 'fields' : op.rename in stream ? 'stream' : undefined;
+      const category =
+        op.rename in parsed ? 'parsed' : op.rename in fields ? 'fields' : op.rename in stream ? 'stream' : undefined;
       if (!category) continue;
-      const value = category === 'parsed' ? parsed[op.rename] : category === 'fields' ? fields[op.rename] : stream[op.rename];
+      const value =
+        category === 'parsed' ? parsed[op.rename] : category === 'fields' ? fields[op.rename] : stream[op.rename];
       remove(op.rename);
       remove(op.dst);
       if (category === 'parsed') parsed = { ...parsed, [op.dst]: value };
@@ -154,16 +162,24 @@ function labelFormat(row: Row, ops: readonly LabelFormatOp[]): Row {
 }
 
 function dropLabels(labels: Labels, names: readonly string[], matchers: readonly LabelMatcher[] = []): Labels {
-  const drops = (k: string, v: string) => names.includes(k) || matchers.some((m) => m.name === k && matchesSelector([m], { [k]: v }));
-  return Object.entries(labels).some(([k, v]) => drops(k, v)) ? Object.fromEntries(Object.entries(labels).filter(([k, v]) => !drops(k, v))) : labels;
+  const drops = (k: string, v: string) =>
+    names.includes(k) || matchers.some((m) => m.name === k && matchesSelector([m], { [k]: v }));
+  return Object.entries(labels).some(([k, v]) => drops(k, v))
+    ? Object.fromEntries(Object.entries(labels).filter(([k, v]) => !drops(k, v)))
+    : labels;
 }
 
 /** Loki's keep (`pkg/logql/log/keep_labels.go`, 3.x): the pipeline error labels always stay. */
 const SPECIAL_LABELS = new Set(['__error__', '__error_details__', '__preserve_error__']);
 
 function keepLabels(labels: Labels, names: readonly string[], matchers: readonly LabelMatcher[]): Labels {
-  const keeps = (k: string, v: string) => SPECIAL_LABELS.has(k) || names.includes(k) || matchers.some((m) => m.name === k && matchesSelector([m], { [k]: v }));
-  return Object.entries(labels).every(([k, v]) => keeps(k, v)) ? labels : Object.fromEntries(Object.entries(labels).filter(([k, v]) => keeps(k, v)));
+  const keeps = (k: string, v: string) =>
+    SPECIAL_LABELS.has(k) ||
+    names.includes(k) ||
+    matchers.some((m) => m.name === k && matchesSelector([m], { [k]: v }));
+  return Object.entries(labels).every(([k, v]) => keeps(k, v))
+    ? labels
+    : Object.fromEntries(Object.entries(labels).filter(([k, v]) => keeps(k, v)));
 }
 
 /** Whether a row passes a label predicate (exported for the filters after `| unwrap`). */
@@ -172,7 +188,9 @@ export function holdsFor(p: LabelPredicate, row: Row): boolean {
 }
 
 function without(labels: Labels, names: readonly string[]): Labels {
-  return names.some((n) => n in labels) ? Object.fromEntries(Object.entries(labels).filter(([k]) => !names.includes(k))) : labels;
+  return names.some((n) => n in labels)
+    ? Object.fromEntries(Object.entries(labels).filter(([k]) => !names.includes(k)))
+    : labels;
 }
 
 function holds(p: LabelPredicate, row: Row): boolean {
@@ -190,7 +208,8 @@ function holds(p: LabelPredicate, row: Row): boolean {
     }
     case 'unit': {
       const raw = labelOf(row, p.name);
-      const value = raw === undefined || raw === '' ? NaN : p.unit === 'duration' ? goDurationSeconds(raw) : parseBytes(raw);
+      const value =
+        raw === undefined || raw === '' ? NaN : p.unit === 'duration' ? goDurationSeconds(raw) : parseBytes(raw);
       return !Number.isNaN(value) && compare(value, p.op, p.value);
     }
   }
@@ -198,12 +217,18 @@ function holds(p: LabelPredicate, row: Row): boolean {
 
 function compare(a: number, op: CompareOp, b: number): boolean {
   switch (op) {
-    case '>': return a > b;
-    case '>=': return a >= b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '==': return a === b;
-    case '!=': return a !== b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
   }
 }
 
@@ -248,7 +273,8 @@ function unpack(row: Row): Row {
   } catch {
     doc = undefined;
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { ...row, parsed: { ...row.parsed, __error__: 'JSONParserErr' } };
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    return { ...row, parsed: { ...row.parsed, __error__: 'JSONParserErr' } };
   const parsed = { ...row.parsed };
   let line = row.line;
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
@@ -264,7 +290,11 @@ function unpack(row: Row): Row {
  * an object or array is its JSON text, a path that is not there an empty value; a line that is not JSON gets
  * `__error__`.
  */
-export function extractLabels(line: string, format: 'json' | 'logfmt', extract: readonly { name: string; path: (string | number)[] }[]): Labels {
+export function extractLabels(
+  line: string,
+  format: 'json' | 'logfmt',
+  extract: readonly { name: string; path: (string | number)[] }[],
+): Labels {
   const out: Labels = {};
   if (format === 'logfmt') {
     const all = parseLogfmt(line);
@@ -285,7 +315,8 @@ export function extractLabels(line: string, format: 'json' | 'logfmt', extract: 
       } else node = undefined;
       if (node === undefined) break;
     }
-    out[name] = node === undefined || node === null ? '' : typeof node === 'object' ? JSON.stringify(node) : String(node);
+    out[name] =
+      node === undefined || node === null ? '' : typeof node === 'object' ? JSON.stringify(node) : String(node);
   }
   return out;
 }

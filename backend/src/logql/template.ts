@@ -150,7 +150,11 @@ function parseNodes(tokens: Token[]): Node[] {
         }
         continue;
       }
-      if (['range', 'with', 'define', 'template', 'block'].includes(word) || t.body.startsWith('$') || t.body.startsWith('/*')) {
+      if (
+        ['range', 'with', 'define', 'template', 'block'].includes(word) ||
+        t.body.startsWith('$') ||
+        t.body.startsWith('/*')
+      ) {
         throw new TemplateError(`{{${t.body}}} is not supported (only fields, functions, pipelines and if/else)`);
       }
       nodes.push({ kind: 'action', pipe: parsePipeline(t.body) });
@@ -161,7 +165,8 @@ function parseNodes(tokens: Token[]): Node[] {
   return block([]).nodes;
 }
 
-const TOKEN = /\s*(?:(\()|(\))|(\|)|("(?:[^"\\]|\\.)*")|(`[^`]*`)|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|(\.[A-Za-z_][A-Za-z0-9_]*)|(\.)|([A-Za-z_][A-Za-z0-9_]*))/y;
+const TOKEN =
+  /\s*(?:(\()|(\))|(\|)|("(?:[^"\\]|\\.)*")|(`[^`]*`)|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|(\.[A-Za-z_][A-Za-z0-9_]*)|(\.)|([A-Za-z_][A-Za-z0-9_]*))/y;
 
 function parsePipeline(text: string): Pipeline {
   const tokens: string[] = [];
@@ -180,7 +185,8 @@ function parsePipeline(text: string): Pipeline {
     while (tokens[pos] === '|') {
       pos++;
       const stage = command();
-      if (stage.kind !== 'call' && !(stage.kind === 'field')) throw new TemplateError(`{{${text.trim()}}}: a pipeline stage must be a function`);
+      if (stage.kind !== 'call' && !(stage.kind === 'field'))
+        throw new TemplateError(`{{${text.trim()}}}: a pipeline stage must be a function`);
       stages.push(stage);
     }
     depth--;
@@ -309,7 +315,8 @@ const n2 = (name: string, f: (a: number, b: number) => number) => (args: Value[]
   arity(name, args, 2);
   return f(num(args[0]), num(args[1]));
 };
-const int = (f: (a: number, b: number) => number) => (a: number, b: number) => Math.trunc(f(Math.trunc(a), Math.trunc(b)));
+const int = (f: (a: number, b: number) => number) => (a: number, b: number) =>
+  Math.trunc(f(Math.trunc(a), Math.trunc(b)));
 
 function compare(a: Value, b: Value): number {
   if (typeof a === 'number' || typeof b === 'number') return num(a) - num(b);
@@ -323,117 +330,136 @@ function bounded(s: string): string {
 }
 
 /** Go's strings.Title: the first letter of each word upper-cased. */
-const title = (s: string) => s.replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_, sep: string, ch: string) => sep + ch.toUpperCase());
+const title = (s: string) =>
+  s.replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_, sep: string, ch: string) => sep + ch.toUpperCase());
 
 /** The functions Loki documents for templates (a subset: no regex, date or JSON functions). */
-const FUNCTIONS: Record<string, (args: Value[], input: TemplateInput) => Value> = Object.assign(Object.create(null) as object, {
-  __line__: (args: Value[], input: TemplateInput) => (arity('__line__', args, 0), input.line),
-  __timestamp__: (args: Value[], input: TemplateInput) => (arity('__timestamp__', args, 0), new Date(Number(input.ts / 1_000_000n)).toISOString()),
-  ToLower: s1('ToLower', (s) => s.toLowerCase()),
-  ToUpper: s1('ToUpper', (s) => s.toUpperCase()),
-  lower: s1('lower', (s) => s.toLowerCase()),
-  upper: s1('upper', (s) => s.toUpperCase()),
-  title: s1('title', title),
-  Title: s1('Title', title),
-  TrimSpace: s1('TrimSpace', (s) => s.trim()),
-  trim: s1('trim', (s) => s.trim()),
-  len: s1('len', (s) => s.length),
-  urlencode: s1('urlencode', (s) => encodeURIComponent(s)),
-  urldecode: s1('urldecode', (s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      throw new TemplateError(`cannot url-decode "${s}"`);
-    }
-  }),
-  b64enc: s1('b64enc', (s) => Buffer.from(s).toString('base64')),
-  b64dec: s1('b64dec', (s) => Buffer.from(s, 'base64').toString()),
-  trimPrefix: s2('trimPrefix', (p, s) => (s.startsWith(p) ? s.slice(p.length) : s)),
-  TrimPrefix: s2('TrimPrefix', (s, p) => (s.startsWith(p) ? s.slice(p.length) : s)),
-  trimSuffix: s2('trimSuffix', (p, s) => (p && s.endsWith(p) ? s.slice(0, -p.length) : s)),
-  TrimSuffix: s2('TrimSuffix', (s, p) => (p && s.endsWith(p) ? s.slice(0, -p.length) : s)),
-  trimAll: s2('trimAll', (cut, s) => trimSet(s, cut, true, true)),
-  Trim: s2('Trim', (s, cut) => trimSet(s, cut, true, true)),
-  TrimLeft: s2('TrimLeft', (s, cut) => trimSet(s, cut, true, false)),
-  TrimRight: s2('TrimRight', (s, cut) => trimSet(s, cut, false, true)),
-  contains: s2('contains', (sub, s) => s.includes(sub)),
-  hasPrefix: s2('hasPrefix', (p, s) => s.startsWith(p)),
-  hasSuffix: s2('hasSuffix', (p, s) => s.endsWith(p)),
-  replace: (args: Value[]) => (arity('replace', args, 3), replaceN(str(args[2]), str(args[0]), str(args[1]), -1)),
-  Replace: (args: Value[]) => (arity('Replace', args, 4), replaceN(str(args[0]), str(args[1]), str(args[2]), num(args[3]))),
-  substr: (args: Value[]) => {
-    arity('substr', args, 3);
-    const [start, end, s] = [num(args[0]), num(args[1]), str(args[2])];
-    if (start < 0) return s.slice(0, end);
-    if (end < 0 || end > s.length) return s.slice(start);
-    return s.slice(start, end);
+const FUNCTIONS: Record<string, (args: Value[], input: TemplateInput) => Value> = Object.assign(
+  Object.create(null) as object,
+  {
+    __line__: (args: Value[], input: TemplateInput) => (arity('__line__', args, 0), input.line),
+    __timestamp__: (args: Value[], input: TemplateInput) => (
+      arity('__timestamp__', args, 0),
+      new Date(Number(input.ts / 1_000_000n)).toISOString()
+    ),
+    ToLower: s1('ToLower', (s) => s.toLowerCase()),
+    ToUpper: s1('ToUpper', (s) => s.toUpperCase()),
+    lower: s1('lower', (s) => s.toLowerCase()),
+    upper: s1('upper', (s) => s.toUpperCase()),
+    title: s1('title', title),
+    Title: s1('Title', title),
+    TrimSpace: s1('TrimSpace', (s) => s.trim()),
+    trim: s1('trim', (s) => s.trim()),
+    len: s1('len', (s) => s.length),
+    urlencode: s1('urlencode', (s) => encodeURIComponent(s)),
+    urldecode: s1('urldecode', (s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        throw new TemplateError(`cannot url-decode "${s}"`);
+      }
+    }),
+    b64enc: s1('b64enc', (s) => Buffer.from(s).toString('base64')),
+    b64dec: s1('b64dec', (s) => Buffer.from(s, 'base64').toString()),
+    trimPrefix: s2('trimPrefix', (p, s) => (s.startsWith(p) ? s.slice(p.length) : s)),
+    TrimPrefix: s2('TrimPrefix', (s, p) => (s.startsWith(p) ? s.slice(p.length) : s)),
+    trimSuffix: s2('trimSuffix', (p, s) => (p && s.endsWith(p) ? s.slice(0, -p.length) : s)),
+    TrimSuffix: s2('TrimSuffix', (s, p) => (p && s.endsWith(p) ? s.slice(0, -p.length) : s)),
+    trimAll: s2('trimAll', (cut, s) => trimSet(s, cut, true, true)),
+    Trim: s2('Trim', (s, cut) => trimSet(s, cut, true, true)),
+    TrimLeft: s2('TrimLeft', (s, cut) => trimSet(s, cut, true, false)),
+    TrimRight: s2('TrimRight', (s, cut) => trimSet(s, cut, false, true)),
+    contains: s2('contains', (sub, s) => s.includes(sub)),
+    hasPrefix: s2('hasPrefix', (p, s) => s.startsWith(p)),
+    hasSuffix: s2('hasSuffix', (p, s) => s.endsWith(p)),
+    replace: (args: Value[]) => (arity('replace', args, 3), replaceN(str(args[2]), str(args[0]), str(args[1]), -1)),
+    Replace: (args: Value[]) => (
+      arity('Replace', args, 4),
+      replaceN(str(args[0]), str(args[1]), str(args[2]), num(args[3]))
+    ),
+    substr: (args: Value[]) => {
+      arity('substr', args, 3);
+      const [start, end, s] = [num(args[0]), num(args[1]), str(args[2])];
+      if (start < 0) return s.slice(0, end);
+      if (end < 0 || end > s.length) return s.slice(start);
+      return s.slice(start, end);
+    },
+    trunc: (args: Value[]) => {
+      arity('trunc', args, 2);
+      const [n, s] = [num(args[0]), str(args[1])];
+      if (n < 0) return s.length + n > 0 ? s.slice(s.length + n) : s;
+      return s.length > n ? s.slice(0, n) : s;
+    },
+    repeat: (args: Value[]) => {
+      arity('repeat', args, 2);
+      const [n, s] = [Math.max(0, Math.trunc(num(args[0]))), str(args[1])];
+      if (n * s.length > MAX_OUTPUT) throw new TemplateError(`template output longer than ${MAX_OUTPUT} characters`);
+      return s.repeat(n);
+    },
+    indent: (args: Value[]) => (arity('indent', args, 2), indent(num(args[0]), str(args[1]))),
+    nindent: (args: Value[]) => (arity('nindent', args, 2), `\n${indent(num(args[0]), str(args[1]))}`),
+    alignLeft: (args: Value[]) => (arity('alignLeft', args, 2), align(num(args[0]), str(args[1]), true)),
+    alignRight: (args: Value[]) => (arity('alignRight', args, 2), align(num(args[0]), str(args[1]), false)),
+    default: (args: Value[]) => {
+      arity('default', args, 2);
+      return truthy(args[1]) ? args[1] : args[0];
+    },
+    printf: (args: Value[]) => {
+      if (args.length === 0) throw new TemplateError('wrong number of args for printf');
+      return bounded(printf(str(args[0]), args.slice(1)));
+    },
+    eq: (args: Value[]) => {
+      if (args.length < 2) throw new TemplateError('wrong number of args for eq');
+      return args.slice(1).some((b) => compare(args[0], b) === 0);
+    },
+    ne: (args: Value[]) => (arity('ne', args, 2), compare(args[0], args[1]) !== 0),
+    lt: (args: Value[]) => (arity('lt', args, 2), compare(args[0], args[1]) < 0),
+    le: (args: Value[]) => (arity('le', args, 2), compare(args[0], args[1]) <= 0),
+    gt: (args: Value[]) => (arity('gt', args, 2), compare(args[0], args[1]) > 0),
+    ge: (args: Value[]) => (arity('ge', args, 2), compare(args[0], args[1]) >= 0),
+    and: (args: Value[]) => args.find((a) => !truthy(a)) ?? args[args.length - 1],
+    or: (args: Value[]) => args.find(truthy) ?? args[args.length - 1],
+    not: (args: Value[]) => (arity('not', args, 1), !truthy(args[0])),
+    add: n2(
+      'add',
+      int((a, b) => a + b),
+    ),
+    sub: n2(
+      'sub',
+      int((a, b) => a - b),
+    ),
+    mul: n2(
+      'mul',
+      int((a, b) => a * b),
+    ),
+    div: n2('div', (a, b) => {
+      if (Math.trunc(b) === 0) throw new TemplateError('integer divide by zero');
+      return Math.trunc(Math.trunc(a) / Math.trunc(b));
+    }),
+    mod: n2('mod', (a, b) => {
+      if (Math.trunc(b) === 0) throw new TemplateError('integer divide by zero');
+      return Math.trunc(a) % Math.trunc(b);
+    }),
+    addf: n2('addf', (a, b) => a + b),
+    subf: n2('subf', (a, b) => a - b),
+    mulf: n2('mulf', (a, b) => a * b),
+    divf: n2('divf', (a, b) => a / b),
+    max: n2('max', int(Math.max)),
+    min: n2('min', int(Math.min)),
+    maxf: n2('maxf', Math.max),
+    minf: n2('minf', Math.min),
+    ceil: (args: Value[]) => (arity('ceil', args, 1), Math.ceil(num(args[0]))),
+    floor: (args: Value[]) => (arity('floor', args, 1), Math.floor(num(args[0]))),
+    round: (args: Value[]) => {
+      if (args.length !== 2 && args.length !== 1) throw new TemplateError('wrong number of args for round');
+      const places = args.length === 2 ? num(args[1]) : 0;
+      const f = 10 ** places;
+      return Math.round(num(args[0]) * f) / f;
+    },
+    int: (args: Value[]) => (arity('int', args, 1), Math.trunc(num(args[0]))),
+    float64: (args: Value[]) => (arity('float64', args, 1), num(args[0])),
   },
-  trunc: (args: Value[]) => {
-    arity('trunc', args, 2);
-    const [n, s] = [num(args[0]), str(args[1])];
-    if (n < 0) return s.length + n > 0 ? s.slice(s.length + n) : s;
-    return s.length > n ? s.slice(0, n) : s;
-  },
-  repeat: (args: Value[]) => {
-    arity('repeat', args, 2);
-    const [n, s] = [Math.max(0, Math.trunc(num(args[0]))), str(args[1])];
-    if (n * s.length > MAX_OUTPUT) throw new TemplateError(`template output longer than ${MAX_OUTPUT} characters`);
-    return s.repeat(n);
-  },
-  indent: (args: Value[]) => (arity('indent', args, 2), indent(num(args[0]), str(args[1]))),
-  nindent: (args: Value[]) => (arity('nindent', args, 2), `\n${indent(num(args[0]), str(args[1]))}`),
-  alignLeft: (args: Value[]) => (arity('alignLeft', args, 2), align(num(args[0]), str(args[1]), true)),
-  alignRight: (args: Value[]) => (arity('alignRight', args, 2), align(num(args[0]), str(args[1]), false)),
-  default: (args: Value[]) => {
-    arity('default', args, 2);
-    return truthy(args[1]) ? args[1] : args[0];
-  },
-  printf: (args: Value[]) => {
-    if (args.length === 0) throw new TemplateError('wrong number of args for printf');
-    return bounded(printf(str(args[0]), args.slice(1)));
-  },
-  eq: (args: Value[]) => {
-    if (args.length < 2) throw new TemplateError('wrong number of args for eq');
-    return args.slice(1).some((b) => compare(args[0], b) === 0);
-  },
-  ne: (args: Value[]) => (arity('ne', args, 2), compare(args[0], args[1]) !== 0),
-  lt: (args: Value[]) => (arity('lt', args, 2), compare(args[0], args[1]) < 0),
-  le: (args: Value[]) => (arity('le', args, 2), compare(args[0], args[1]) <= 0),
-  gt: (args: Value[]) => (arity('gt', args, 2), compare(args[0], args[1]) > 0),
-  ge: (args: Value[]) => (arity('ge', args, 2), compare(args[0], args[1]) >= 0),
-  and: (args: Value[]) => args.find((a) => !truthy(a)) ?? args[args.length - 1],
-  or: (args: Value[]) => args.find(truthy) ?? args[args.length - 1],
-  not: (args: Value[]) => (arity('not', args, 1), !truthy(args[0])),
-  add: n2('add', int((a, b) => a + b)),
-  sub: n2('sub', int((a, b) => a - b)),
-  mul: n2('mul', int((a, b) => a * b)),
-  div: n2('div', (a, b) => {
-    if (Math.trunc(b) === 0) throw new TemplateError('integer divide by zero');
-    return Math.trunc(Math.trunc(a) / Math.trunc(b));
-  }),
-  mod: n2('mod', (a, b) => {
-    if (Math.trunc(b) === 0) throw new TemplateError('integer divide by zero');
-    return Math.trunc(a) % Math.trunc(b);
-  }),
-  addf: n2('addf', (a, b) => a + b),
-  subf: n2('subf', (a, b) => a - b),
-  mulf: n2('mulf', (a, b) => a * b),
-  divf: n2('divf', (a, b) => a / b),
-  max: n2('max', int(Math.max)),
-  min: n2('min', int(Math.min)),
-  maxf: n2('maxf', Math.max),
-  minf: n2('minf', Math.min),
-  ceil: (args: Value[]) => (arity('ceil', args, 1), Math.ceil(num(args[0]))),
-  floor: (args: Value[]) => (arity('floor', args, 1), Math.floor(num(args[0]))),
-  round: (args: Value[]) => {
-    if (args.length !== 2 && args.length !== 1) throw new TemplateError('wrong number of args for round');
-    const places = args.length === 2 ? num(args[1]) : 0;
-    const f = 10 ** places;
-    return Math.round(num(args[0]) * f) / f;
-  },
-  int: (args: Value[]) => (arity('int', args, 1), Math.trunc(num(args[0]))),
-  float64: (args: Value[]) => (arity('float64', args, 1), num(args[0])),
-}) as Record<string, (args: Value[], input: TemplateInput) => Value>;
+) as Record<string, (args: Value[], input: TemplateInput) => Value>;
 
 /** Go's strings.Replace: the first n (all when n < 0) non-overlapping `old` by `repl`; built piece by piece, bounded. */
 function replaceN(s: string, old: string, repl: string, n: number): string {
@@ -480,37 +506,40 @@ function align(n: number, s: string, left: boolean): string {
 function printf(format: string, args: Value[]): string {
   let i = 0;
   let size = 0;
-  return format.replace(/%(-?)(\d*)(?:\.(\d+))?([svqdfgxXt%])/g, (_, minus: string, width: string, precision: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    if (i >= args.length) return `%!${verb}(MISSING)`;
-    const arg = args[i++];
-    let out: string;
-    switch (verb) {
-      case 'd':
-        out = String(Math.trunc(num(arg)));
-        break;
-      case 'f':
-        out = num(arg).toFixed(precision === undefined ? 6 : Math.min(Number(precision), 20));
-        break;
-      case 'g':
-        out = String(num(arg));
-        break;
-      case 'x':
-      case 'X': {
-        out = typeof arg === 'number' ? Math.trunc(arg).toString(16) : Buffer.from(str(arg)).toString('hex');
-        if (verb === 'X') out = out.toUpperCase();
-        break;
+  return format.replace(
+    /%(-?)(\d*)(?:\.(\d+))?([svqdfgxXt%])/g,
+    (_, minus: string, width: string, precision: string | undefined, verb: string) => {
+      if (verb === '%') return '%';
+      if (i >= args.length) return `%!${verb}(MISSING)`;
+      const arg = args[i++];
+      let out: string;
+      switch (verb) {
+        case 'd':
+          out = String(Math.trunc(num(arg)));
+          break;
+        case 'f':
+          out = num(arg).toFixed(precision === undefined ? 6 : Math.min(Number(precision), 20));
+          break;
+        case 'g':
+          out = String(num(arg));
+          break;
+        case 'x':
+        case 'X': {
+          out = typeof arg === 'number' ? Math.trunc(arg).toString(16) : Buffer.from(str(arg)).toString('hex');
+          if (verb === 'X') out = out.toUpperCase();
+          break;
+        }
+        case 'q':
+          out = JSON.stringify(str(arg));
+          break;
+        default:
+          out = str(arg);
       }
-      case 'q':
-        out = JSON.stringify(str(arg));
-        break;
-      default:
-        out = str(arg);
-    }
-    const w = Math.min(Number(width || 0), MAX_OUTPUT);
-    const padded = minus ? out.padEnd(w) : out.padStart(w);
-    size += padded.length;
-    if (size > MAX_OUTPUT) throw new TemplateError(`template output longer than ${MAX_OUTPUT} characters`);
-    return padded;
-  });
+      const w = Math.min(Number(width || 0), MAX_OUTPUT);
+      const padded = minus ? out.padEnd(w) : out.padStart(w);
+      size += padded.length;
+      if (size > MAX_OUTPUT) throw new TemplateError(`template output longer than ${MAX_OUTPUT} characters`);
+      return padded;
+    },
+  );
 }

@@ -22,10 +22,13 @@ const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
   ['json', parseJson],
   ['hdfs', parseHdfs],
   // Application headers (log4j, oslo, CBS, error logs, ...) vote for the format the line's pieces name.
-  ['header', (line) => {
-    const p = parseHeader(line);
-    return p && p.format !== 'timestamped' ? p : undefined;
-  }],
+  [
+    'header',
+    (line) => {
+      const p = parseHeader(line);
+      return p && p.format !== 'timestamped' ? p : undefined;
+    },
+  ],
   ['syslog', parseSyslog],
   ['apache', (line) => parseWeb(line, 'apache')],
   ['logfmt', parseLogfmt],
@@ -51,7 +54,8 @@ export function detectFormat(sample: readonly string[]): FormatName {
     for (const [format, parse] of DETECTORS) {
       const parsed = tryParse(parse, line);
       if (!parsed) continue;
-      const vote = format === 'header' ? parsed.format : format === 'apache' && parsed.fields.rt !== undefined ? 'nginx' : format;
+      const vote =
+        format === 'header' ? parsed.format : format === 'apache' && parsed.fields.rt !== undefined ? 'nginx' : format;
       votes.set(vote, (votes.get(vote) ?? 0) + 1);
       break;
     }

@@ -11,7 +11,8 @@ const HDFS =
 const BGL =
   '- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected';
 const RFC3164 = '<11>Mar  3 12:00:01 web-1 sshd[123]: Failed password for root from 10.0.0.1';
-const RFC5424 = '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventID="1011"] An application event';
+const RFC5424 =
+  '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventID="1011"] An application event';
 
 describe('web formats', () => {
   it('parses Apache combined into the contract fields', () => {
@@ -39,14 +40,26 @@ describe('web formats', () => {
 
   it('parses common format: bytes "-" is 0, no referer or agent, level from status', () => {
     const p = createParser('apache').parse(COMMON);
-    expect(p.fields).toMatchObject({ method: 'POST', path: '/login', query: '', status: '404', bytes: '0', referer: '-', ua: '-' });
+    expect(p.fields).toMatchObject({
+      method: 'POST',
+      path: '/login',
+      query: '',
+      status: '404',
+      bytes: '0',
+      referer: '-',
+      ua: '-',
+    });
     expect(p.level).toBe('warn');
     expect(p.ts).toBe(Date.UTC(2024, 2, 1, 0, 0, 1));
   });
 
   it('reads the nginx response time as rt in seconds, tagged or bare', () => {
     const nginx = createParser('nginx');
-    expect(nginx.parse(NGINX)).toMatchObject({ format: 'nginx', level: 'error', fields: { rt: '0.250', path: '/api/orders/17' } });
+    expect(nginx.parse(NGINX)).toMatchObject({
+      format: 'nginx',
+      level: 'error',
+      fields: { rt: '0.250', path: '/api/orders/17' },
+    });
     expect(nginx.parse(NGINX_BARE).fields.rt).toBe('0.004');
     expect(createParser('apache').parse(COMBINED).fields.rt).toBeUndefined();
   });
@@ -115,14 +128,20 @@ describe('system formats', () => {
       ts: Date.UTC(2003, 9, 11, 22, 14, 15, 3),
       level: 'info',
       message: 'An application event',
-      fields: { host: 'mymachine.example.com', app: 'evntslog', msgid: 'ID47', sd: '[exampleSDID@32473 iut="3" eventID="1011"]' },
+      fields: {
+        host: 'mymachine.example.com',
+        app: 'evntslog',
+        msgid: 'ID47',
+        sd: '[exampleSDID@32473 iut="3" eventID="1011"]',
+      },
     });
   });
 });
 
 describe('structured formats', () => {
   it('parses JSON lines: numbers to numeric, other scalars to fields, nested keys flattened', () => {
-    const line = '{"time":"2024-03-01T12:00:00.250+01:00","level":"ERR","msg":"db timeout","latency_ms":812,"ok":false,"ctx":{"user":"bob","n":2},"tags":["a"]}';
+    const line =
+      '{"time":"2024-03-01T12:00:00.250+01:00","level":"ERR","msg":"db timeout","latency_ms":812,"ok":false,"ctx":{"user":"bob","n":2},"tags":["a"]}';
     expect(createParser('json').parse(line)).toEqual({
       ts: Date.UTC(2024, 2, 1, 11, 0, 0, 250),
       level: 'error',
@@ -206,7 +225,14 @@ describe('generic fallback', () => {
     });
     expect(p.parse('[2024-03-01T12:00:00Z] [warn] disk').ts).toBe(Date.UTC(2024, 2, 1, 12));
     expect(p.parse('1709294400123 started').ts).toBe(1709294400123);
-    expect(p.parse('just words here')).toEqual({ fields: {}, message: 'just words here', raw: 'just words here', format: 'generic', ts: undefined, level: undefined });
+    expect(p.parse('just words here')).toEqual({
+      fields: {},
+      message: 'just words here',
+      raw: 'just words here',
+      format: 'generic',
+      ts: undefined,
+      level: undefined,
+    });
   });
 
   it('falls back to generic per line when a line does not match the chosen format', () => {

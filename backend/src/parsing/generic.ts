@@ -2,7 +2,8 @@ import type { ParsedLine } from '../types.js';
 import { normalizeLevel, sniffLevel } from './level.js';
 import { leadingTimestamp } from './timestamp.js';
 
-const LEADING_LEVEL = /^[[(<]?(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|SEVERE|PANIC|EMERG|ALERT|trace|debug|info|notice|warn(?:ing)?|error|fatal|critical)[\])>]?:?(?: +|$)/;
+const LEADING_LEVEL =
+  /^[[(<]?(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|SEVERE|PANIC|EMERG|ALERT|trace|debug|info|notice|warn(?:ing)?|error|fatal|critical)[\])>]?:?(?: +|$)/;
 
 /**
  * The fallback for any line: a leading timestamp (any shape `leadingTimestamp` knows, weekday and month names

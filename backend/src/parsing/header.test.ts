@@ -4,21 +4,96 @@ import { parseGeneric } from './generic.js';
 
 // One line of each shape, as the loghub samples (and their common relatives) write them.
 const CASES: [string, string, Record<string, unknown>][] = [
-  ['log4j', '2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1', { level: 'info', fields: { thread: 'main', component: 'org.apache.hadoop.mapreduce.v2.app.MRAppMaster' }, message: 'Created MRAppMaster for application appattempt_1' }],
-  ['log4j', '2015-07-29 19:04:29,071 - WARN  [SendWorker:188978561024:QuorumCnxManager$SendWorker@688] - Send worker leaving thread', { level: 'warn', message: 'Send worker leaving thread' }],
-  ['log4j', '17/06/09 20:10:40 INFO spark.SecurityManager: Changing view acls to: yarn,curi', { level: 'info', fields: { component: 'spark.SecurityManager' }, message: 'Changing view acls to: yarn,curi' }],
-  ['log4j', '2024-03-01 12:00:00.123 [main] ERROR com.x.Y - pool exhausted', { level: 'error', fields: { thread: 'main', component: 'com.x.Y' }, message: 'pool exhausted' }],
-  ['log4j', '2024-03-01 12:00:00.123  WARN 12345 --- [main] c.e.App : low disk', { level: 'warn', fields: { pid: '12345', thread: 'main', component: 'c.e.App' }, message: 'low disk' }],
+  [
+    'log4j',
+    '2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1',
+    {
+      level: 'info',
+      fields: { thread: 'main', component: 'org.apache.hadoop.mapreduce.v2.app.MRAppMaster' },
+      message: 'Created MRAppMaster for application appattempt_1',
+    },
+  ],
+  [
+    'log4j',
+    '2015-07-29 19:04:29,071 - WARN  [SendWorker:188978561024:QuorumCnxManager$SendWorker@688] - Send worker leaving thread',
+    { level: 'warn', message: 'Send worker leaving thread' },
+  ],
+  [
+    'log4j',
+    '17/06/09 20:10:40 INFO spark.SecurityManager: Changing view acls to: yarn,curi',
+    { level: 'info', fields: { component: 'spark.SecurityManager' }, message: 'Changing view acls to: yarn,curi' },
+  ],
+  [
+    'log4j',
+    '2024-03-01 12:00:00.123 [main] ERROR com.x.Y - pool exhausted',
+    { level: 'error', fields: { thread: 'main', component: 'com.x.Y' }, message: 'pool exhausted' },
+  ],
+  [
+    'log4j',
+    '2024-03-01 12:00:00.123  WARN 12345 --- [main] c.e.App : low disk',
+    { level: 'warn', fields: { pid: '12345', thread: 'main', component: 'c.e.App' }, message: 'low disk' },
+  ],
   ['log4j', 'ERROR 2024-03-01 12:00:00,123 [main] c.x.Y: boom', { level: 'error', message: 'boom' }],
-  ['openstack', 'nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38 113d - - -] 10.11.10.1 "GET /v2 HTTP/1.1" status: 200', { level: 'info', fields: { pid: '25746', component: 'nova.osapi_compute.wsgi.server', context: 'req-38 113d - - -' }, message: '10.11.10.1 "GET /v2 HTTP/1.1" status: 200' }],
-  ['windows-cbs', '2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505', { level: 'info', fields: { component: 'CBS' }, message: 'Loaded Servicing Stack v6.1.7601.23505' }],
-  ['apache-error', '[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6', { ts: Date.UTC(2005, 11, 4, 4, 47, 44), level: 'error', message: 'mod_jk child workerEnv in error state 6' }],
-  ['apache-error', '[Wed Oct 11 14:32:52.123 2000] [core:error] [pid 35708:tid 4328] [client 72.15.99.187:80] File does not exist', { level: 'error', fields: { module: 'core', pid: '35708:tid 4328', client: '72.15.99.187:80' }, message: 'File does not exist' }],
-  ['apache-error', '2024/03/01 12:00:00 [error] 123#0: *5 open() failed', { level: 'error', fields: { pid: '123' }, message: 'open() failed' }],
-  ['pipe', '20171223-22:16:0:150|Step_SPUtils|30002312| getTodayTotalDetailSteps = 1514038440000##7053', { fields: { component: 'Step_SPUtils', pid: '30002312' }, message: 'getTodayTotalDetailSteps = 1514038440000##7053' }],
-  ['proxifier', '[10.30 16:49:06] chrome.exe *64 - proxy.cse.cuhk.edu.hk:5070 open through proxy', { fields: { program: 'chrome.exe', bits: '64' }, message: 'proxy.cse.cuhk.edu.hk:5070 open through proxy' }],
-  ['logcat', '03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs opening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992}}', { level: 'debug', fields: { pid: '1702', tid: '2395', component: 'WindowManager' }, message: 'printFreezingDisplayLogs opening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992}}' }],
-  ['timestamped', '2024-03-01T12:00:00Z worker 3 started', { ts: Date.UTC(2024, 2, 1, 12), message: 'worker 3 started' }],
+  [
+    'openstack',
+    'nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38 113d - - -] 10.11.10.1 "GET /v2 HTTP/1.1" status: 200',
+    {
+      level: 'info',
+      fields: { pid: '25746', component: 'nova.osapi_compute.wsgi.server', context: 'req-38 113d - - -' },
+      message: '10.11.10.1 "GET /v2 HTTP/1.1" status: 200',
+    },
+  ],
+  [
+    'windows-cbs',
+    '2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505',
+    { level: 'info', fields: { component: 'CBS' }, message: 'Loaded Servicing Stack v6.1.7601.23505' },
+  ],
+  [
+    'apache-error',
+    '[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6',
+    { ts: Date.UTC(2005, 11, 4, 4, 47, 44), level: 'error', message: 'mod_jk child workerEnv in error state 6' },
+  ],
+  [
+    'apache-error',
+    '[Wed Oct 11 14:32:52.123 2000] [core:error] [pid 35708:tid 4328] [client 72.15.99.187:80] File does not exist',
+    {
+      level: 'error',
+      fields: { module: 'core', pid: '35708:tid 4328', client: '72.15.99.187:80' },
+      message: 'File does not exist',
+    },
+  ],
+  [
+    'apache-error',
+    '2024/03/01 12:00:00 [error] 123#0: *5 open() failed',
+    { level: 'error', fields: { pid: '123' }, message: 'open() failed' },
+  ],
+  [
+    'pipe',
+    '20171223-22:16:0:150|Step_SPUtils|30002312| getTodayTotalDetailSteps = 1514038440000##7053',
+    {
+      fields: { component: 'Step_SPUtils', pid: '30002312' },
+      message: 'getTodayTotalDetailSteps = 1514038440000##7053',
+    },
+  ],
+  [
+    'proxifier',
+    '[10.30 16:49:06] chrome.exe *64 - proxy.cse.cuhk.edu.hk:5070 open through proxy',
+    { fields: { program: 'chrome.exe', bits: '64' }, message: 'proxy.cse.cuhk.edu.hk:5070 open through proxy' },
+  ],
+  [
+    'logcat',
+    '03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs opening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992}}',
+    {
+      level: 'debug',
+      fields: { pid: '1702', tid: '2395', component: 'WindowManager' },
+      message: 'printFreezingDisplayLogs opening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992}}',
+    },
+  ],
+  [
+    'timestamped',
+    '2024-03-01T12:00:00Z worker 3 started',
+    { ts: Date.UTC(2024, 2, 1, 12), message: 'worker 3 started' },
+  ],
   ['timestamped', '1709294400.5 worker 3 started', { ts: 1709294400500, message: 'worker 3 started' }],
 ];
 
@@ -30,14 +105,23 @@ describe('application headers', () => {
   });
 
   it('Thunderbird-style lines (label, epoch, date, node, then RFC 3164) are syslog, the label not a field', () => {
-    const line = '- 1131566461 2005.11.09 dn228 Nov  9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root';
+    const line =
+      '- 1131566461 2005.11.09 dn228 Nov  9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root';
     expect(detectFormat([line])).toBe('syslog');
-    expect(createParser('syslog').parse(line)).toMatchObject({ fields: { host: 'dn228/dn228', app: 'crond(pam_unix)', pid: '2915' }, message: 'session closed for user root', raw: line });
+    expect(createParser('syslog').parse(line)).toMatchObject({
+      fields: { host: 'dn228/dn228', app: 'crond(pam_unix)', pid: '2915' },
+      message: 'session closed for user root',
+      raw: line,
+    });
   });
 
   it('Mac and Linux syslog without a priority are syslog', () => {
-    expect(detectFormat(['Jul  1 09:01:05 calvisitor-10-105-160-95 com.apple.CDScheduler[43]: Thermal pressure state: 1'])).toBe('syslog');
-    expect(detectFormat(['Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0'])).toBe('syslog');
+    expect(
+      detectFormat(['Jul  1 09:01:05 calvisitor-10-105-160-95 com.apple.CDScheduler[43]: Thermal pressure state: 1']),
+    ).toBe('syslog');
+    expect(detectFormat(['Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0'])).toBe(
+      'syslog',
+    );
   });
 });
 

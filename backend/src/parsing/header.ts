@@ -21,13 +21,31 @@ import { leadingTimestamp, type LeadingTimestamp } from './timestamp.js';
  * - `logcat`: Android's `threadtime` format (`03-17 16:13:38.811  1702  2395 D WindowManager: msg`);
  * - `timestamped`: anything else after an ISO-8601, epoch or other recognised timestamp (level sniffed).
  */
-export const HEADER_FORMATS = ['log4j', 'openstack', 'windows-cbs', 'apache-error', 'pipe', 'proxifier', 'logcat', 'timestamped'] as const;
+export const HEADER_FORMATS = [
+  'log4j',
+  'openstack',
+  'windows-cbs',
+  'apache-error',
+  'pipe',
+  'proxifier',
+  'logcat',
+  'timestamped',
+] as const;
 export type HeaderFormat = (typeof HEADER_FORMATS)[number];
 
 const HEAD_CHARS = 512;
 const LOGCAT = /^(\d+) +(\d+) +([VDIWEFA]) ([^:]{1,128}?): /;
-const LOGCAT_LEVELS: Record<string, string> = { V: 'debug', D: 'debug', I: 'info', W: 'warn', E: 'error', F: 'fatal', A: 'fatal' };
-const LEVEL_WORD = /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
+const LOGCAT_LEVELS: Record<string, string> = {
+  V: 'debug',
+  D: 'debug',
+  I: 'info',
+  W: 'warn',
+  E: 'error',
+  F: 'fatal',
+  A: 'fatal',
+};
+const LEVEL_WORD =
+  /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
 const LOGGER = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$|^[A-Za-z_$][\w$-]*\$[\w$]+$/;
 const FILE_PREFIX = /^\S*\.log[\w.:-]* /;
 
@@ -180,7 +198,12 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       continue;
     }
     if (level === undefined) break;
-    if (fields.component === undefined && word.length > 1 && word.endsWith(':') && LOGGER_OR_NAME.test(word.slice(0, -1))) {
+    if (
+      fields.component === undefined &&
+      word.length > 1 &&
+      word.endsWith(':') &&
+      LOGGER_OR_NAME.test(word.slice(0, -1))
+    ) {
       fields.component = word.slice(0, -1);
       p = skipSpaces(head, end);
       break;
@@ -204,7 +227,11 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
     const comp = /([A-Za-z_$][\w$.]*)(?:@\d+)?$/.exec(fields.thread.split(':').pop() ?? '');
     if (comp && /@\d+$/.test(fields.thread)) fields.component = comp[1];
   }
-  const oslo = pidBeforeLevel && !levelFirst && fields.component !== undefined && (fields.thread !== undefined || fields.file !== undefined);
+  const oslo =
+    pidBeforeLevel &&
+    !levelFirst &&
+    fields.component !== undefined &&
+    (fields.thread !== undefined || fields.file !== undefined);
   if (oslo && fields.thread !== undefined) {
     fields.context = fields.thread;
     delete fields.thread;

@@ -33,7 +33,8 @@ export async function* wholeLines(source: AsyncIterable<Buffer>, maxChars = MAX_
     let buf = chunk;
     if (carry) {
       turn ^= 1;
-      if (joins[turn].length < carry.length + chunk.length) joins[turn] = Buffer.allocUnsafe(2 * (carry.length + chunk.length));
+      if (joins[turn].length < carry.length + chunk.length)
+        joins[turn] = Buffer.allocUnsafe(2 * (carry.length + chunk.length));
       buf = joins[turn].subarray(0, carry.length + chunk.length);
       carry.copy(buf);
       chunk.copy(buf, carry.length);
@@ -61,7 +62,7 @@ export const PIECE_BYTES = 32 * 1024;
 export function splitLines(chunk: Uint8Array, onCut: () => void, maxChars = MAX_LINE_CHARS): string[] {
   const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   const lines: string[] = [];
-  for (let from = 0; from < bytes.length; ) {
+  for (let from = 0; from < bytes.length;) {
     let to = from + PIECE_BYTES >= bytes.length ? bytes.length : bytes.lastIndexOf(10, from + PIECE_BYTES - 1) + 1;
     if (to <= from) to = bytes.indexOf(10, from) + 1 || bytes.length;
     const piece = bytes.subarray(from, to);
@@ -73,7 +74,7 @@ export function splitLines(chunk: Uint8Array, onCut: () => void, maxChars = MAX_
 }
 
 function splitText(text: string, lines: string[], onCut: () => void, maxChars: number): void {
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = text.length;
     const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;

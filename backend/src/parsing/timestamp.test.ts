@@ -49,10 +49,25 @@ describe('timestamps', () => {
 
 describe('normalizeLevel', () => {
   it.each([
-    ['ERR', 'error'], ['error', 'error'], ['E', 'error'], ['SEVERE', 'error'], ['FAILURE', 'error'],
-    ['FATAL', 'fatal'], ['crit', 'fatal'], ['Warning', 'warn'], ['W', 'warn'], ['notice', 'info'],
-    ['INFO', 'info'], ['trace', 'debug'], ['DEBUG', 'debug'], [' info ', 'info'], [50, 'error'], [30, 'info'],
-    [3, 'error'], ['4', 'warn'], ['60', 'fatal'],
+    ['ERR', 'error'],
+    ['error', 'error'],
+    ['E', 'error'],
+    ['SEVERE', 'error'],
+    ['FAILURE', 'error'],
+    ['FATAL', 'fatal'],
+    ['crit', 'fatal'],
+    ['Warning', 'warn'],
+    ['W', 'warn'],
+    ['notice', 'info'],
+    ['INFO', 'info'],
+    ['trace', 'debug'],
+    ['DEBUG', 'debug'],
+    [' info ', 'info'],
+    [50, 'error'],
+    [30, 'info'],
+    [3, 'error'],
+    ['4', 'warn'],
+    ['60', 'fatal'],
   ] as const)('%s -> %s', (raw, level) => {
     expect(normalizeLevel(raw)).toBe(level);
   });

@@ -43,8 +43,12 @@ export function parseClf(s: string, start: number, end: number): number | undefi
   const mo = MONTH_NUMBER[s.slice(start + 3, start + 6)];
   if (mo === undefined) return undefined;
   const ms = utcMs(
-    digits(s, start + 7, 4), mo, digits(s, start, 2),
-    digits(s, start + 12, 2), digits(s, start + 15, 2), digits(s, start + 18, 2),
+    digits(s, start + 7, 4),
+    mo,
+    digits(s, start, 2),
+    digits(s, start + 12, 2),
+    digits(s, start + 15, 2),
+    digits(s, start + 18, 2),
   );
   const offset = zoneMinutes(s, start + 21);
   if (ms === undefined || Number.isNaN(ms) || offset === undefined) return undefined;
@@ -63,7 +67,8 @@ function zoneMinutes(s: string, at: number): number | undefined {
   return Number.isNaN(h + m) ? undefined : sign * (h * 60 + m);
 }
 
-const ISO = /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]|-(?=\d{2}\.))(\d{2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,9}))?)?(?: ?(Z|[+-]\d{2}:?\d{2}))?/;
+const ISO =
+  /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]|-(?=\d{2}\.))(\d{2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,9}))?)?(?: ?(Z|[+-]\d{2}:?\d{2}))?/;
 
 /** ISO 8601 and its common cousins (`2024-03-01 12:00:00,123`, `2024/03/01 12:00`, BGL's `2005-06-03-15.42.50.675872`). */
 export function parseIso(s: string): { ms: number; length: number } | undefined {
@@ -97,7 +102,14 @@ export function parseTimestampValue(v: unknown): number | undefined {
 }
 
 /** Syslog's `Mar  3 12:00:01` has no year: the current one, or last year when that would be in the future. */
-export function syslogMs(month: string, day: number, h: number, mi: number, s: number, now = Date.now()): number | undefined {
+export function syslogMs(
+  month: string,
+  day: number,
+  h: number,
+  mi: number,
+  s: number,
+  now = Date.now(),
+): number | undefined {
   const mo = MONTH_NUMBER[month];
   if (mo === undefined) return undefined;
   const year = new Date(now).getUTCFullYear();
@@ -109,8 +121,12 @@ export function syslogMs(month: string, day: number, h: number, mi: number, s: n
 /** HDFS `081109 203615` (yymmdd hhmmss, UTC). */
 export function hdfsMs(s: string, at: number): number | undefined {
   const ms = utcMs(
-    2000 + digits(s, at, 2), digits(s, at + 2, 2), digits(s, at + 4, 2),
-    digits(s, at + 7, 2), digits(s, at + 9, 2), digits(s, at + 11, 2),
+    2000 + digits(s, at, 2),
+    digits(s, at + 2, 2),
+    digits(s, at + 4, 2),
+    digits(s, at + 7, 2),
+    digits(s, at + 9, 2),
+    digits(s, at + 11, 2),
   );
   return ms === undefined || Number.isNaN(ms) ? undefined : ms;
 }
@@ -154,21 +170,48 @@ const CLOCK = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(?:[.,:](\\d{1,9}))?';
 const ZONE = '(?: ?(Z|[+-]\\d{2}:?\\d{2}|UTC|GMT))?';
 const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray) => number | undefined][] = [
   // Wed Oct 11 14:32:52.123 2000, Sun Dec 04 04:47:44 2005 (ctime; Apache error log)
-  ['ctime', new RegExp(`^${WEEKDAY}${MONTH} {1,2}(\\d{1,2}) ${CLOCK}(?: (\\d{4}))?${ZONE}`), (m) =>
-    m[7] ? utcMs(+m[7], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])) : syslogMs(m[1].slice(0, 3), +m[2], +m[3], +m[4], +m[5])],
+  [
+    'ctime',
+    new RegExp(`^${WEEKDAY}${MONTH} {1,2}(\\d{1,2}) ${CLOCK}(?: (\\d{4}))?${ZONE}`),
+    (m) =>
+      m[7]
+        ? utcMs(+m[7], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[3], +m[4], +m[5], fracMs(m[6]))
+        : syslogMs(m[1].slice(0, 3), +m[2], +m[3], +m[4], +m[5]),
+  ],
   // 17/06/09 20:10:40 (yy/MM/dd, Spark's log4j default)
-  ['slashed', new RegExp(`^(\\d{2})/(\\d{2})/(\\d{2}) ${CLOCK}`), (m) => utcMs(2000 + +m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7]))],
+  [
+    'slashed',
+    new RegExp(`^(\\d{2})/(\\d{2})/(\\d{2}) ${CLOCK}`),
+    (m) => utcMs(2000 + +m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7])),
+  ],
   // 20171223-22:15:29:606
-  ['compact', new RegExp(`^(\\d{4})(\\d{2})(\\d{2})[-T ]?${CLOCK}`), (m) => utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7]))],
+  [
+    'compact',
+    new RegExp(`^(\\d{4})(\\d{2})(\\d{2})[-T ]?${CLOCK}`),
+    (m) => utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7])),
+  ],
   // 03-17 16:13:38.811 (MM-dd, Android logcat)
-  ['dotted', new RegExp(`^(\\d{2})-(\\d{2}) ${CLOCK}`), (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5]) ?? undefined],
+  [
+    'dotted',
+    new RegExp(`^(\\d{2})-(\\d{2}) ${CLOCK}`),
+    (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5]) ?? undefined,
+  ],
   // 10.30 16:49:06 (MM.dd, Proxifier)
   ['dotted', new RegExp(`^(\\d{2})\\.(\\d{2}) ${CLOCK}`), (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5])],
   // Mar  3 12:00:01, Mar  3 2024 12:00:01, 3 Mar 2024 12:00:01, Sun, 3 Mar 2024 12:00:01
-  ['syslog', new RegExp(`^(?:${WEEKDAY})?${MONTH} {1,2}(\\d{1,2})(?:,? (\\d{4}))? ${CLOCK}${ZONE}`), (m) =>
-    m[3] ? utcMs(+m[3], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[4], +m[5], +m[6], fracMs(m[7])) : syslogMs(m[1].slice(0, 3), +m[2], +m[4], +m[5], +m[6])],
-  ['syslog', new RegExp(`^(?:${WEEKDAY})?(\\d{1,2})[ -]${MONTH}[ -](\\d{4})[ :]${CLOCK}${ZONE}`), (m) =>
-    utcMs(+m[3], MONTH_NUMBER[m[2].slice(0, 3)], +m[1], +m[4], +m[5], +m[6], fracMs(m[7]))],
+  [
+    'syslog',
+    new RegExp(`^(?:${WEEKDAY})?${MONTH} {1,2}(\\d{1,2})(?:,? (\\d{4}))? ${CLOCK}${ZONE}`),
+    (m) =>
+      m[3]
+        ? utcMs(+m[3], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[4], +m[5], +m[6], fracMs(m[7]))
+        : syslogMs(m[1].slice(0, 3), +m[2], +m[4], +m[5], +m[6]),
+  ],
+  [
+    'syslog',
+    new RegExp(`^(?:${WEEKDAY})?(\\d{1,2})[ -]${MONTH}[ -](\\d{4})[ :]${CLOCK}${ZONE}`),
+    (m) => utcMs(+m[3], MONTH_NUMBER[m[2].slice(0, 3)], +m[1], +m[4], +m[5], +m[6], fracMs(m[7])),
+  ],
 ];
 const EPOCH_HEAD = /^(\d{10}(?:\d{3}(?:\d{3})?)?(?:\.\d{1,9})?)(?=[\s,|\]]|$)/;
 
@@ -201,7 +244,9 @@ export function leadingTimestamp(line: string): LeadingTimestamp | undefined {
   return { ms: found.ms, length, shape: found.shape, bracketed };
 }
 
-function timestampAt(head: string): { ms: number | undefined; length: number; shape: LeadingTimestamp['shape'] } | undefined {
+function timestampAt(
+  head: string,
+): { ms: number | undefined; length: number; shape: LeadingTimestamp['shape'] } | undefined {
   const first = head.charCodeAt(0);
   if (first >= 48 && first <= 57) {
     const iso = parseIso(head);
@@ -219,7 +264,8 @@ function timestampAt(head: string): { ms: number | undefined; length: number; sh
   const epoch = EPOCH_HEAD.exec(head);
   if (epoch) {
     const ms = fromEpoch(Number(epoch[1]));
-    if (ms !== undefined && ms > 631152000000 && ms < 4102444800000) return { ms, length: epoch[0].length, shape: 'epoch' };
+    if (ms !== undefined && ms > 631152000000 && ms < 4102444800000)
+      return { ms, length: epoch[0].length, shape: 'epoch' };
   }
   return undefined;
 }

@@ -32,7 +32,9 @@ describe('unsupervised scan of traffic with incidents in it', async () => {
   it('flags a brute-force burst once the client has failed a few times', () => {
     const bruteForce = scans[1].of('brute_force');
     expect(bruteForce.length).toBeGreaterThan(10);
-    const flagged = bruteForce.filter((s) => s.reasons.some((r) => /failed responses in the last minute, this one HTTP 401/.test(r)));
+    const flagged = bruteForce.filter((s) =>
+      s.reasons.some((r) => /failed responses in the last minute, this one HTTP 401/.test(r)),
+    );
     expect(flagged.length).toBeGreaterThanOrEqual(bruteForce.length * 0.7);
     for (const s of flagged) expect(isMediumOrAbove(s)).toBe(true);
   });

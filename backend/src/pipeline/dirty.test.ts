@@ -16,7 +16,12 @@ describe('learning from a file that holds its own anomalies', () => {
     expect(kept).toHaveLength(300);
     expect(kept.every((s) => s.length === 4)).toBe(true);
     // A clean set loses nothing: no session is rare enough.
-    expect(trimmedSessions(Array.from({ length: 300 }, (_, i) => (i % 3 ? normal : [1, 2, 3, 4, 4])), 0.05)).toHaveLength(300);
+    expect(
+      trimmedSessions(
+        Array.from({ length: 300 }, (_, i) => (i % 3 ? normal : [1, 2, 3, 4, 4])),
+        0.05,
+      ),
+    ).toHaveLength(300);
   });
 
   it('self-trained with --session-key, flags the 3% of sessions that miss a step although training saw them', async () => {

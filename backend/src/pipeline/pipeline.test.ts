@@ -14,7 +14,10 @@ function scoreAll(scorer: ReturnType<typeof createScorer>, lines: string[]): Sco
 describe('web logs', async () => {
   const model = await train(normalAccessLog(4000), { detector: 'iforest', seed: 7, name: 'web' });
   const planted = [
-    plantedAccessLine(4001, { target: "/search?q=1'%20UNION%20SELECT%20username,password%20FROM%20users--", ua: 'sqlmap/1.7.2' }),
+    plantedAccessLine(4001, {
+      target: "/search?q=1'%20UNION%20SELECT%20username,password%20FROM%20users--",
+      ua: 'sqlmap/1.7.2',
+    }),
     plantedAccessLine(4002, { target: '/api/orders', bytes: 90_000_000 }),
   ];
   const normal = normalAccessLog(4100, 99).slice(4003);
@@ -38,7 +41,11 @@ describe('web logs', async () => {
   it('records the sha256 of the lines it learnt from, each followed by a newline', async () => {
     const lines = [...normalAccessLog(300, 4), 'non-ASCII: café σ'];
     const { trainedOn } = await train(lines, { detector: 'iforest', seed: 1 });
-    expect(trainedOn.sha256).toBe(createHash('sha256').update(`${lines.join('\n')}\n`).digest('hex'));
+    expect(trainedOn.sha256).toBe(
+      createHash('sha256')
+        .update(`${lines.join('\n')}\n`)
+        .digest('hex'),
+    );
   });
 
   it('puts every attack pattern at high or above, with a browser user agent and an ordinary status', () => {
@@ -55,7 +62,9 @@ describe('web logs', async () => {
   });
 
   it('explains a burst from one client against the baseline rate', () => {
-    const burst = Array.from({ length: 150 }, (_, k) => plantedAccessLine(4001 + k / 10, { ip: '10.9.9.7', target: '/login', method: 'POST', status: 401 }));
+    const burst = Array.from({ length: 150 }, (_, k) =>
+      plantedAccessLine(4001 + k / 10, { ip: '10.9.9.7', target: '/login', method: 'POST', status: 401 }),
+    );
     const scored = scoreAll(createScorer(model, { detector: 'iforest' }), burst);
     const last = scored[scored.length - 1];
     expect(last.anomaly).toBe(true);
@@ -65,7 +74,9 @@ describe('web logs', async () => {
   it('scores the same lines the same way in one batch or line by line', () => {
     const lines = [...planted, ...normal.slice(0, 50)];
     const a = scoreAll(createScorer(model), lines).map((s) => s.score);
-    const b = createScorer(model).pushBatch(lines).map((s) => s.score);
+    const b = createScorer(model)
+      .pushBatch(lines)
+      .map((s) => s.score);
     expect(b).toEqual(a);
   });
 });
@@ -99,7 +110,11 @@ describe('system logs', () => {
   });
 
   it('flags ERROR on a template that training saw only at INFO, saying so with the baseline', async () => {
-    const lines = Array.from({ length: 2000 }, (_, i) => `2024-03-01 12:00:${String(i % 60).padStart(2, '0')},000 INFO [main] com.x.Pool: pool ${i % 5} has ${i % 17} idle connections`);
+    const lines = Array.from(
+      { length: 2000 },
+      (_, i) =>
+        `2024-03-01 12:00:${String(i % 60).padStart(2, '0')},000 INFO [main] com.x.Pool: pool ${i % 5} has ${i % 17} idle connections`,
+    );
     lines[1500] = lines[1500].replace(' INFO ', ' ERROR ');
     const model = await train(lines, { detector: 'iforest', seed: 3 });
     const scored = scoreAll(createScorer(model, { detector: 'ensemble' }), lines);
@@ -110,14 +125,18 @@ describe('system logs', () => {
 
   it('ranks lines by how rare their template is, with continuous scores (no plateau)', async () => {
     const lines: string[] = [];
-    for (let i = 0; i < 2000; i++) lines.push(`2024-03-01 12:00:00,000 INFO [main] com.x.Job: task ${i} finished in ${i % 90} ms`);
+    for (let i = 0; i < 2000; i++)
+      lines.push(`2024-03-01 12:00:00,000 INFO [main] com.x.Job: task ${i} finished in ${i % 90} ms`);
     lines[100] = '2024-03-01 12:00:00,000 INFO [main] com.x.Job: checkpoint written to disk';
     lines[200] = '2024-03-01 12:00:00,000 ERROR [main] com.x.Job: checkpoint failed: disk quota exceeded';
     lines[300] = '2024-03-01 12:00:00,000 WARN [main] com.x.Job: replica lagging behind leader';
     lines[301] = '2024-03-01 12:00:00,000 WARN [main] com.x.Job: replica lagging behind leader';
     const model = await train(lines, { detector: 'iforest', seed: 3 });
     const scored = scoreAll(createScorer(model, { detector: 'ensemble' }), lines);
-    const order = scored.map((s, i) => [s.score, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+    const order = scored
+      .map((s, i) => [s.score, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .map(([, i]) => i);
     expect(new Set(order.slice(0, 2))).toEqual(new Set([100, 200]));
     expect(order.indexOf(300)).toBeLessThan(20);
     expect(scored[200].score).toBeGreaterThan(scored[100].score);
@@ -167,7 +186,10 @@ describe('the default ensemble', () => {
     const model = await train(normalAccessLog(1500), { seed: 9, name: 'web', autoencoderEpochs: 8 });
     expect(model.detector).toBe('ensemble');
     expect(Object.keys(model.members).sort()).toEqual(['autoencoder', 'iforest']);
-    const probe = [...normalAccessLog(1700, 5).slice(1500), plantedAccessLine(1700, { target: '/api/orders', bytes: 50_000_000, status: 500 })];
+    const probe = [
+      ...normalAccessLog(1700, 5).slice(1500),
+      plantedAccessLine(1700, { target: '/api/orders', bytes: 50_000_000, status: 500 }),
+    ];
     for (const detector of ['ensemble', 'iforest', 'autoencoder'] as const) {
       const scored = createScorer(model, { detector }).pushBatch(probe);
       const top = scored.reduce((best, s, i) => (s.score > scored[best].score ? i : best), 0);
@@ -176,19 +198,25 @@ describe('the default ensemble', () => {
     }
     expect(createScorer(model).pushBatch(probe.slice(-1))[0].severity).toBe('critical');
     const ae = createScorer(model, { detector: 'autoencoder' }).pushBatch(probe.slice(-1))[0];
-    expect(ae.reasons.join('; ')).toMatch(/bytes \d+σ above \/api\/orders baseline, (?:far |well )?outside the learned pattern/);
+    expect(ae.reasons.join('; ')).toMatch(
+      /bytes \d+σ above \/api\/orders baseline, (?:far |well )?outside the learned pattern/,
+    );
   });
 });
 
 describe('bursts', () => {
-  const ts = (min: number, sec: number) => `2024-03-01 ${String(10 + Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')},000`;
+  const ts = (min: number, sec: number) =>
+    `2024-03-01 ${String(10 + Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')},000`;
 
   it('marks every line of a template storm far above its own rate, with the rate and the baseline, and nothing else', async () => {
     const lines: string[] = [];
     for (let min = 0; min < 60; min++) {
-      for (let k = 0; k < 30; k++) lines.push(`${ts(min, k * 2)} INFO [main] com.x.Pool: request ${min * 30 + k} served in ${k % 9} ms`);
+      for (let k = 0; k < 30; k++)
+        lines.push(`${ts(min, k * 2)} INFO [main] com.x.Pool: request ${min * 30 + k} served in ${k % 9} ms`);
       if (min % 5 === 2) lines.push(`${ts(min, 59)} ERROR [db] com.x.Db: connection reset by peer`);
-      if (min === 40) for (let k = 0; k < 120; k++) lines.push(`${ts(min, Math.floor(k / 2.5))} ERROR [db] com.x.Db: connection reset by peer`);
+      if (min === 40)
+        for (let k = 0; k < 120; k++)
+          lines.push(`${ts(min, Math.floor(k / 2.5))} ERROR [db] com.x.Db: connection reset by peer`);
     }
     const model = await train(lines, { seed: 3 });
     const scored = scoreAll(createScorer(model), lines);
@@ -196,7 +224,9 @@ describe('bursts', () => {
     expect(storm).toHaveLength(120);
     expect(storm.every((s) => s.anomaly)).toBe(true);
     const reason = storm[0].reasons.find((r) => r.startsWith('burst:'));
-    expect(reason).toBe('burst: 120 lines of this template in the minute from 2024-03-01 10:40 (up to 120 a minute; usually at most 1 a minute when it appears)');
+    expect(reason).toBe(
+      'burst: 120 lines of this template in the minute from 2024-03-01 10:40 (up to 120 a minute; usually at most 1 a minute when it appears)',
+    );
     expect(storm.every((s) => s.reasons.includes(reason!))).toBe(true);
     expect(scored.filter((s) => s.anomaly).length).toBe(120);
   });

@@ -3,7 +3,8 @@ import { createScorer, train } from './index.js';
 
 function scannerLog(): { lines: string[]; scanner: number[] } {
   const lines: string[] = [];
-  const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+  const ua =
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
   const pages = ['/', '/products/12', '/search', '/cart', '/static/app.js', '/login', '/products/7', '/about'];
   let t = 0;
   const stamp = (s: number) => {
@@ -16,13 +17,19 @@ function scannerLog(): { lines: string[]; scanner: number[] } {
     t += 0.5;
     if (i >= 3000 && i < 4200 && i % 4 === 0) {
       scanner.push(lines.length);
-      const path = ['/wp-login.php', '/administrator/index.php', '/user/login', '/cms/search', '/admin/login.php'][i % 5];
-      lines.push(`192.0.2.7 - - [${stamp(t)}] "${i % 3 ? 'POST' : 'GET'} ${path} HTTP/1.1" ${i % 2 ? 303 : 500} 240 "-" "${ua}"`);
+      const path = ['/wp-login.php', '/administrator/index.php', '/user/login', '/cms/search', '/admin/login.php'][
+        i % 5
+      ];
+      lines.push(
+        `192.0.2.7 - - [${stamp(t)}] "${i % 3 ? 'POST' : 'GET'} ${path} HTTP/1.1" ${i % 2 ? 303 : 500} 240 "-" "${ua}"`,
+      );
       continue;
     }
     const c = (i * 37) % 300;
     const page = pages[(i * 13 + c) % pages.length];
-    lines.push(`10.1.${c >> 8}.${c & 255} - - [${stamp(t)}] "GET ${page} HTTP/1.1" 200 ${4000 + ((i * 7919) % 3000)} "-" "${ua}"`);
+    lines.push(
+      `10.1.${c >> 8}.${c & 255} - - [${stamp(t)}] "GET ${page} HTTP/1.1" 200 ${4000 + ((i * 7919) % 3000)} "-" "${ua}"`,
+    );
   }
   return { lines, scanner };
 }
@@ -36,7 +43,9 @@ describe('population analysis in the pipeline', () => {
     const scored = createScorer(restored, { detector: 'ensemble' }).pushBatch(lines);
     const flagged = scored.map((s, i) => (s.anomaly ? i : -1)).filter((i) => i >= 0);
     expect(flagged).toEqual(scanner);
-    expect(scored[scanner[0]].reasons).toContain('client 192.0.2.7 made 5% of all requests (300), 100% to routes no other client requested, 67% POST, 100% HTTP 5xx, 30 requests in one minute');
+    expect(scored[scanner[0]].reasons).toContain(
+      'client 192.0.2.7 made 5% of all requests (300), 100% to routes no other client requested, 67% POST, 100% HTTP 5xx, 30 requests in one minute',
+    );
   });
 
   it('follows a scanner that training never saw: flagged from its 20th request, with the burst in words', async () => {
@@ -46,6 +55,14 @@ describe('population analysis in the pipeline', () => {
     const scored = createScorer(model, { detector: 'ensemble' }).pushBatch(lines);
     const burst = scanner.slice(19).map((i) => scored[i]);
     expect(burst.filter((s) => !s.anomaly)).toEqual([]);
-    expect(burst.every((s) => s.reasons.some((r) => /^client 192\.0\.2\.7: \d+ of its \d+ requests in this burst to routes no other client requested in training$/.test(r)))).toBe(true);
+    expect(
+      burst.every((s) =>
+        s.reasons.some((r) =>
+          /^client 192\.0\.2\.7: \d+ of its \d+ requests in this burst to routes no other client requested in training$/.test(
+            r,
+          ),
+        ),
+      ),
+    ).toBe(true);
   });
 });

@@ -34,7 +34,6 @@ export function createScorer(model: Model, opts: ScorerOptions = {}): BatchScore
   return new LineScorer(runtimeOf(model), opts);
 }
 
-
 interface Held {
   line: ScoredLine;
   template: number;
@@ -60,7 +59,12 @@ class LineScorer implements BatchScorer {
   private hits: TemplateHit[] = [];
   /** Per row of the batch: the population analysis's reason when the line's client is far from the crowd. */
   private entities: (string | undefined)[] = [];
-  private readonly sessions?: { tracker: SessionTracker<Held>; closed: OpenSession<Held>[]; queue: Held[]; head: number };
+  private readonly sessions?: {
+    tracker: SessionTracker<Held>;
+    closed: OpenSession<Held>[];
+    queue: Held[];
+    head: number;
+  };
 
   constructor(
     private readonly runtime: ModelRuntime,
@@ -79,7 +83,12 @@ class LineScorer implements BatchScorer {
     this.scratch = this.members.map((name) => ({ name, score: 0 }));
     if (runtime.sessions) {
       const closed: OpenSession<Held>[] = [];
-      this.sessions = { tracker: new SessionTracker<Held>((s) => closed.push(s), runtime.sessions.idleMs), closed, queue: [], head: 0 };
+      this.sessions = {
+        tracker: new SessionTracker<Held>((s) => closed.push(s), runtime.sessions.idleMs),
+        closed,
+        queue: [],
+        head: 0,
+      };
     }
   }
 
@@ -147,7 +156,13 @@ class LineScorer implements BatchScorer {
     return out;
   }
 
-  private scoreLine(i: number, raw: string, ts: number | undefined, X: Matrix, calibrated: Partial<Record<Member, Float64Array>>): ScoredLine {
+  private scoreLine(
+    i: number,
+    raw: string,
+    ts: number | undefined,
+    X: Matrix,
+    calibrated: Partial<Record<Member, Float64Array>>,
+  ): ScoredLine {
     const p = this.parsed[i];
     const hit = this.hits[i];
     const line: ScoredLine = {
@@ -180,7 +195,9 @@ class LineScorer implements BatchScorer {
       if (rare?.findings.length) {
         // The rarity facts come first; the fallback "unusual combination" and the forest's template rarity say
         // nothing they do not.
-        const rest = line.reasons.filter((r) => !r.startsWith('unusual combination of values') && !r.startsWith('rare template "'));
+        const rest = line.reasons.filter(
+          (r) => !r.startsWith('unusual combination of values') && !r.startsWith('rare template "'),
+        );
         line.reasons = [...new Set([...rare.findings.map((f) => f.reason), ...rest])];
       }
     }
@@ -203,13 +220,21 @@ class LineScorer implements BatchScorer {
     return entity === undefined ? out : [...out, { kind: 'rule', strength: RULE_STRENGTH.population, reason: entity }];
   }
 
-  private reasons(p: ParsedLine, hit: TemplateHit, row: Float64Array, signals: Signal[], scores: readonly MemberScore[]): string[] {
+  private reasons(
+    p: ParsedLine,
+    hit: TemplateHit,
+    row: Float64Array,
+    signals: Signal[],
+    scores: readonly MemberScore[],
+  ): string[] {
     const { members } = this.runtime;
     const attributions: Attribution[] = [];
     for (const s of scores) {
       if (s.score < this.model.thresholds[s.name as Member].low) continue;
-      if (s.name === 'iforest' && members.iforest) attributions.push({ kind: 'share', values: members.iforest.attribution(row) });
-      if (s.name === 'autoencoder' && members.autoencoder) attributions.push({ kind: 'error', values: members.autoencoder.featureErrors(row) });
+      if (s.name === 'iforest' && members.iforest)
+        attributions.push({ kind: 'share', values: members.iforest.attribution(row) });
+      if (s.name === 'autoencoder' && members.autoencoder)
+        attributions.push({ kind: 'error', values: members.autoencoder.featureErrors(row) });
     }
     return explain({
       schema: this.model.featureSchema,
@@ -256,13 +281,23 @@ class LineScorer implements BatchScorer {
     const seqs = closed.map((c) => c.items.map((h) => h.template));
     const S = rt.vectorizer.transformAll(seqs);
     const calibrated = this.scoreMembers(rt.members, S);
-    const shape = { lifecycle: rt.lifecycle, orderRules: rt.orderRules, text: (id: number) => this.runtime.templates.text(id) };
+    const shape = {
+      lifecycle: rt.lifecycle,
+      orderRules: rt.orderRules,
+      text: (id: number) => this.runtime.templates.text(id),
+    };
     closed.forEach((session, i) => {
       const memberScores = this.memberScores(calibrated, i);
-      const findings = sessionFindings(seqs[i], shape).map((reason): Signal => ({ kind: 'rule', strength: RULE_STRENGTH.sessionShape, reason }));
+      const findings = sessionFindings(seqs[i], shape).map((reason): Signal => ({
+        kind: 'rule',
+        strength: RULE_STRENGTH.sessionShape,
+        reason,
+      }));
       const signals = [...findings, ...rt.novelty.check({ session: seqs[i] })];
       const score =
-        this.detector === 'ensemble' ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
+        this.detector === 'ensemble'
+          ? ensemble.combinedScore(memberScores, signals, this.thresholds)
+          : memberScores[0].score;
       const severity = severityOf(score, this.thresholds);
       const reasons =
         severity === 'normal' ? NO_REASONS : signals.map((sig) => `session ${session.key}: ${sig.reason}`);

@@ -22,7 +22,13 @@ describe('session tracker', () => {
   it('closes the oldest sessions first when too many items are held', () => {
     const closed: string[] = [];
     const t = new SessionTracker<number>((s) => closed.push(s.key), Infinity, 3);
-    for (const [k, v] of [['a', 1], ['b', 2], ['a', 3], ['c', 4]] as const) t.add(k, undefined, v);
+    for (const [k, v] of [
+      ['a', 1],
+      ['b', 2],
+      ['a', 3],
+      ['c', 4],
+    ] as const)
+      t.add(k, undefined, v);
     expect(closed).toEqual(['a']);
   });
 

@@ -64,4 +64,3 @@ export function sessionKeyRegex(source: string): RegExp {
     throw new PipelineInputError(`invalid --session-key regex ${JSON.stringify(source)}: ${(e as Error).message}`);
   }
 }
-

@@ -18,7 +18,14 @@ import {
 } from '../features/index.js';
 import { SessionVectorizer } from '../features/session.js';
 import { TemplateIndex } from '../templates/index.js';
-import { MODEL_SCHEMA, membersOf, type Member, type MemberStates, type Model, type SessionModel } from '../models/model.js';
+import {
+  MODEL_SCHEMA,
+  membersOf,
+  type Member,
+  type MemberStates,
+  type Model,
+  type SessionModel,
+} from '../models/model.js';
 import { createParser, detectFormat, type LineParser } from '../parsing/index.js';
 import type { DetectorKind, FormatName, Matrix } from '../types.js';
 import { PipelineInputError } from './errors.js';
@@ -120,7 +127,11 @@ class Trainer {
     if (opts.format === 'custom') customPatternCheck(opts.pattern);
     if (opts.sessionKey) {
       this.sessionKey = sessionKeyRegex(opts.sessionKey);
-      this.tracker = new SessionTracker<number>((s) => this.sessions.push(s.items), opts.sessionIdleMs, MAX_SESSION_ITEMS);
+      this.tracker = new SessionTracker<number>(
+        (s) => this.sessions.push(s.items),
+        opts.sessionIdleMs,
+        MAX_SESSION_ITEMS,
+      );
     }
   }
 
@@ -141,7 +152,14 @@ class Trainer {
     const format = requested === 'auto' ? detectFormat(this.head) : requested;
     const parser = createParser(format, { sample: this.head, pattern: this.opts.pattern });
     const web = familyOf(format) === 'web';
-    this.stream = { format, parser, templates: TemplateIndex.create(web ? 'routes' : 'drain'), web: web ? { baseline: new WebBaselineBuilder(), sample: new WebSample(Math.min(this.sampleLimit, DEFAULT_SAMPLE)) } : undefined };
+    this.stream = {
+      format,
+      parser,
+      templates: TemplateIndex.create(web ? 'routes' : 'drain'),
+      web: web
+        ? { baseline: new WebBaselineBuilder(), sample: new WebSample(Math.min(this.sampleLimit, DEFAULT_SAMPLE)) }
+        : undefined,
+    };
     for (const raw of this.head.splice(0)) this.learn(raw);
   }
 
@@ -175,7 +193,9 @@ class Trainer {
     const schema = buildSchema(s.format, this.numeric.list());
     const web = s.web?.baseline.finish();
     const profile = s.web ? undefined : new TemplateProfileBuilder();
-    const X = s.web ? s.web.sample.matrix(web!, s.templates) : this.sampleMatrix(schema, s.templates, s.parser, profile);
+    const X = s.web
+      ? s.web.sample.matrix(web!, s.templates)
+      : this.sampleMatrix(schema, s.templates, s.parser, profile);
     if (X.rows === 0) throw new PipelineInputError('nothing to train on: the input has only a header');
     const detector = this.opts.detector ?? 'ensemble';
     const seed = this.opts.seed ?? 1;
@@ -202,7 +222,12 @@ class Trainer {
   }
 
   /** Features of the sampled lines, computed with the final templates and baselines, in input order. */
-  private sampleMatrix(schema: FeatureSchema, templates: TemplateIndex, parser: LineParser, profile?: TemplateProfileBuilder): Matrix {
+  private sampleMatrix(
+    schema: FeatureSchema,
+    templates: TemplateIndex,
+    parser: LineParser,
+    profile?: TemplateProfileBuilder,
+  ): Matrix {
     const featurizer = new LineFeaturizer(schema, templates, undefined);
     const cols = schema.names.length;
     const data = new Float64Array(this.sample.length * cols);
@@ -218,7 +243,11 @@ class Trainer {
     return { data: data.subarray(0, rows * cols), rows, cols };
   }
 
-  private async fitMembers(members: Member[], X: Matrix, seed: number): Promise<{ members: MemberStates; calibration: Partial<Record<Member, Calibration>> }> {
+  private async fitMembers(
+    members: Member[],
+    X: Matrix,
+    seed: number,
+  ): Promise<{ members: MemberStates; calibration: Partial<Record<Member, Calibration>> }> {
     const states: MemberStates = {};
     const calibration: Partial<Record<Member, Calibration>> = {};
     const held = strided(X, FIT_ROWS, 0.5);
@@ -226,13 +255,19 @@ class Trainer {
       if (member === 'autoencoder' && X.rows < Autoencoder.MIN_ROWS) {
         // An ensemble scores with its other members; asked for alone, the autoencoder is the user's to get rows for.
         if (members.length > 1) continue;
-        throw new PipelineInputError(`the autoencoder needs at least ${Autoencoder.MIN_ROWS} training rows, got ${X.rows}`);
+        throw new PipelineInputError(
+          `the autoencoder needs at least ${Autoencoder.MIN_ROWS} training rows, got ${X.rows}`,
+        );
       }
       this.opts.onProgress?.({ phase: 'fit', member });
       if (member === 'iforest') {
         const forest = IsolationForest.fit(X, { seed });
         states.iforest = forest.toJSON();
-        calibration.iforest = fitCalibration(forest.scoreMatrix(held), DEFAULT_THRESHOLDS.iforest, calibrationRates(held.rows));
+        calibration.iforest = fitCalibration(
+          forest.scoreMatrix(held),
+          DEFAULT_THRESHOLDS.iforest,
+          calibrationRates(held.rows),
+        );
       } else {
         const ae = await fitAutoencoder(strided(X, FIT_ROWS, 0), {
           seed,
@@ -240,7 +275,11 @@ class Trainer {
           onProgress: (progress) => this.opts.onProgress?.({ phase: 'autoencoder', progress }),
         });
         states.autoencoder = ae.toJSON();
-        calibration.autoencoder = fitCalibration(ae.scoreMatrix(held), DEFAULT_THRESHOLDS.autoencoder, calibrationRates(held.rows));
+        calibration.autoencoder = fitCalibration(
+          ae.scoreMatrix(held),
+          DEFAULT_THRESHOLDS.autoencoder,
+          calibrationRates(held.rows),
+        );
       }
     }
     return { members: states, calibration };

@@ -32,7 +32,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function registry() {
   const config = loadConfig({ path: null, env: {}, baseDir: dir, overrides: { log: { level: 'silent' } } });
-  const r = new ModelRegistry(config, { metrics: createMetrics(), log: pino({ level: 'silent' }), feedback: await FeedbackStore.open(join(dir, 'feedback.jsonl')) });
+  const r = new ModelRegistry(config, {
+    metrics: createMetrics(),
+    log: pino({ level: 'silent' }),
+    feedback: await FeedbackStore.open(join(dir, 'feedback.jsonl')),
+  });
   await r.loadAll();
   return r;
 }
@@ -46,7 +50,9 @@ function churnAndKill(ms: number): Promise<void> {
     child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) setTimeout(() => child.kill('SIGKILL'), ms);
     });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`churn exited ${code}: ${err}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`churn exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -58,7 +64,9 @@ describe('kill -9 during model install and rollback', () => {
       const r = await registry();
       expect(r.names(), `round ${round}`).toContain('web');
       expect(r.failed.size, `round ${round}: ${[...r.failed.values()].join('; ')}`).toBe(0);
-      const leftovers = [...readdirSync(join(dir, 'models')), ...readdirSync(join(dir, 'models', 'previous'))].filter((n) => /tmp|swap/.test(n));
+      const leftovers = [...readdirSync(join(dir, 'models')), ...readdirSync(join(dir, 'models', 'previous'))].filter(
+        (n) => /tmp|swap/.test(n),
+      );
       expect(leftovers).toEqual([]);
     }
   }, 180_000);

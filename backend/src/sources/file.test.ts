@@ -15,7 +15,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const clf = (minute: number, path: string) => `10.0.0.1 - - [01/Jan/2026:00:${String(minute).padStart(2, '0')}:00 +0000] "GET ${path} HTTP/1.1" 200 512 "-" "curl/8"`;
+const clf = (minute: number, path: string) =>
+  `10.0.0.1 - - [01/Jan/2026:00:${String(minute).padStart(2, '0')}:00 +0000] "GET ${path} HTTP/1.1" 200 512 "-" "curl/8"`;
 const T0 = 1_767_225_600_000_000_000n; // 2026-01-01T00:00:00Z in ns
 const MINUTE = 60_000_000_000n;
 const all = { start: 0n, end: 1n << 62n, lineFilters: [] };
@@ -40,13 +41,27 @@ describe('file source', () => {
       join(dir, 'logs', 'access.log'),
     ]);
     const web = await collect(source.read({ ...all, selector: parseSelector('{job="web"}') }));
-    expect(web.map((e) => e.line.split('"')[1])).toEqual(['GET /a HTTP/1.1', 'GET /b HTTP/1.1', 'GET /c HTTP/1.1', 'GET /d HTTP/1.1']);
+    expect(web.map((e) => e.line.split('"')[1])).toEqual([
+      'GET /a HTTP/1.1',
+      'GET /b HTTP/1.1',
+      'GET /c HTTP/1.1',
+      'GET /d HTTP/1.1',
+    ]);
     expect(web[0].ts).toBe(T0 + MINUTE);
     expect(web[0].labels).toEqual({ job: 'web', filename: join(dir, 'logs', 'access.log') });
 
-    const window = await collect(source.read({ selector: parseSelector('{job="web"}'), lineFilters: [lineFilter('!=', ['/c'])], start: T0 + 2n * MINUTE, end: T0 + 4n * MINUTE }));
+    const window = await collect(
+      source.read({
+        selector: parseSelector('{job="web"}'),
+        lineFilters: [lineFilter('!=', ['/c'])],
+        start: T0 + 2n * MINUTE,
+        end: T0 + 4n * MINUTE,
+      }),
+    );
     expect(window.map((e) => e.line)).toEqual([clf(2, '/b')]);
-    const newest = await collect(source.read({ ...all, selector: parseSelector('{job=~"w.b"}'), limit: 2, direction: 'backward' }));
+    const newest = await collect(
+      source.read({ ...all, selector: parseSelector('{job=~"w.b"}'), limit: 2, direction: 'backward' }),
+    );
     expect(newest.map((e) => e.line)).toEqual([clf(4, '/d'), clf(3, '/c')]);
   });
 
@@ -54,7 +69,11 @@ describe('file source', () => {
     writeFileSync(join(dir, 'secret.txt'), 'password=hunter2\n');
     writeFileSync(join(dir, 'logs', 'access.log'), `${clf(1, '/a')}\n`);
     const source = createFileSource([{ path: join(dir, 'logs', 'access*.log'), labels: { job: 'web' } }]);
-    for (const selector of [`{filename="${join(dir, 'secret.txt')}"}`, '{filename="/etc/passwd"}', '{filename=~".*"}']) {
+    for (const selector of [
+      `{filename="${join(dir, 'secret.txt')}"}`,
+      '{filename="/etc/passwd"}',
+      '{filename=~".*"}',
+    ]) {
       const lines = (await collect(source.read({ ...all, selector: parseSelector(selector) }))).map((e) => e.line);
       expect(lines.join('\n')).not.toContain('hunter2');
     }
@@ -62,8 +81,17 @@ describe('file source', () => {
   });
 
   it('reads the timestamps of a format of your own through its named-group pattern', async () => {
-    writeFileSync(join(dir, 'logs', 'jobs.log'), '2026-01-01T00:01:00Z|INFO|job 1 done\n2026-01-01T00:02:00Z|WARN|job 2 slow\n');
-    const source = createFileSource([{ path: join(dir, 'logs', 'jobs.log'), labels: { job: 'jobs' }, pattern: '^(?<ts>[^|]+)\\|(?<level>[A-Z]+)\\|(?<message>.*)$' }]);
+    writeFileSync(
+      join(dir, 'logs', 'jobs.log'),
+      '2026-01-01T00:01:00Z|INFO|job 1 done\n2026-01-01T00:02:00Z|WARN|job 2 slow\n',
+    );
+    const source = createFileSource([
+      {
+        path: join(dir, 'logs', 'jobs.log'),
+        labels: { job: 'jobs' },
+        pattern: '^(?<ts>[^|]+)\\|(?<level>[A-Z]+)\\|(?<message>.*)$',
+      },
+    ]);
     expect((await source.files()).map((f) => f.format)).toEqual(['custom']);
     const entries = await collect(source.read({ ...all, selector: parseSelector('{job="jobs"}') }));
     expect(entries.map((e) => e.ts)).toEqual([T0 + MINUTE, T0 + 2n * MINUTE]);
@@ -96,7 +124,7 @@ describe('file tail', () => {
     await tail.close();
   });
 
-  it('survives rotation (rename + new file) without losing the old file\'s last lines', async () => {
+  it("survives rotation (rename + new file) without losing the old file's last lines", async () => {
     writeFileSync(path(), 'a\n');
     const tail = new FileTail(path());
     await tail.open('start');
@@ -144,7 +172,10 @@ describe('file tail', () => {
   });
 
   it('cuts huge lines into bounded pieces and keeps bad UTF-8 readable', async () => {
-    writeFileSync(path(), Buffer.concat([Buffer.from('x'.repeat(25)), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from('ok\n')]));
+    writeFileSync(
+      path(),
+      Buffer.concat([Buffer.from('x'.repeat(25)), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from('ok\n')]),
+    );
     const tail = new FileTail(path(), 10);
     await tail.open('start');
     const lines = texts(await tail.poll());

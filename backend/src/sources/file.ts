@@ -36,12 +36,19 @@ const FORMATS = new Set<string>(FORMAT_NAMES);
 export const SAMPLE_LINES = 20;
 const SLICE_MS = 8;
 
-export function createFileSource(config: readonly FileStreamConfig[], opts: { maxLineBytes?: number } = {}): FileSource {
+export function createFileSource(
+  config: readonly FileStreamConfig[],
+  opts: { maxLineBytes?: number } = {},
+): FileSource {
   async function files(selector: LabelMatcher[] = []): Promise<FileStream[]> {
     const found = new Map<string, FileStream>();
     for (const entry of config) {
       const { pattern } = entry;
-      const format = pattern ? 'custom' : entry.format && FORMATS.has(entry.format) ? (entry.format as FormatName) : 'auto';
+      const format = pattern
+        ? 'custom'
+        : entry.format && FORMATS.has(entry.format)
+          ? (entry.format as FormatName)
+          : 'auto';
       for (const path of await expandGlob(entry.path)) {
         const labels = { ...entry.labels, filename: path };
         if (!found.has(path) && matchesSelector(selector, labels)) found.set(path, { path, labels, format, pattern });
@@ -72,7 +79,8 @@ export function createFileSource(config: readonly FileStreamConfig[], opts: { ma
         for (let i = 0; i < lines.length; i++) {
           const line = lines[i];
           const ts = msToNs(stamp(line));
-          if (ts >= q.start && ts < q.end && passesLineFilters(line, q.lineFilters)) entries.push({ labels: file.labels, ts, line });
+          if (ts >= q.start && ts < q.end && passesLineFilters(line, q.lineFilters))
+            entries.push({ labels: file.labels, ts, line });
           // A big file is read in slices: the service answering other requests shares this event loop.
           if ((i & 255) === 255 && performance.now() - sliceStart > SLICE_MS) {
             await new Promise<void>((resolve) => setImmediate(resolve));

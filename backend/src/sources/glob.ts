@@ -12,13 +12,17 @@ export async function expandGlob(pattern: string): Promise<string[]> {
       paths = (await Promise.all(paths.map(subdirectories))).flat();
     } else if (WILDCARD.test(segment)) {
       const re = segmentRegex(segment);
-      const listed = await Promise.all(paths.map(async (dir) => (await list(dir)).filter((n) => re.test(n)).map((n) => join(dir, n))));
+      const listed = await Promise.all(
+        paths.map(async (dir) => (await list(dir)).filter((n) => re.test(n)).map((n) => join(dir, n))),
+      );
       paths = listed.flat();
     } else {
       paths = paths.map((dir) => join(dir, segment));
     }
   }
-  const files = await Promise.all(paths.map(async (p) => ((await stat(p).catch(() => undefined))?.isFile() ? p : undefined)));
+  const files = await Promise.all(
+    paths.map(async (p) => ((await stat(p).catch(() => undefined))?.isFile() ? p : undefined)),
+  );
   return [...new Set(files.filter((p): p is string => p !== undefined))].sort();
 }
 
@@ -30,7 +34,10 @@ function segmentRegex(segment: string): RegExp {
     else if (c === '?') re += '[^/]';
     else if (c === '[' && segment.indexOf(']', i) > i) {
       const end = segment.indexOf(']', i);
-      re += `[${segment.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+      re += `[${segment
+        .slice(i + 1, end)
+        .replace(/^!/, '^')
+        .replace(/\\/g, '\\\\')}]`;
       i = end;
     } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
   }

@@ -7,8 +7,12 @@ import { lineFilter } from '../logql/line-filter.js';
 import type { SourceEntry } from './types.js';
 
 let loki: FakeLoki;
-beforeEach(async () => { loki = await startFakeLoki(); });
-afterEach(async () => { await loki.close(); });
+beforeEach(async () => {
+  loki = await startFakeLoki();
+});
+afterEach(async () => {
+  await loki.close();
+});
 
 const T0 = 1_767_225_600_000_000_000n;
 const all = { start: T0, end: T0 + 1_000_000n };
@@ -40,20 +44,30 @@ describe('loki source', () => {
     for (const p of pages) expect(Number(p.params.limit)).toBeLessThanOrEqual(8);
   });
 
-  it('pages backward too, and stops at the caller\'s limit', async () => {
+  it("pages backward too, and stops at the caller's limit", async () => {
     const expected = seed();
     const source = createLokiSource({ url: loki.url }, { pageSize: 4 });
-    const got = await collect(source.read({ ...all, selector: parseSelector('{job="web"}'), lineFilters: [], direction: 'backward' }));
+    const got = await collect(
+      source.read({ ...all, selector: parseSelector('{job="web"}'), lineFilters: [], direction: 'backward' }),
+    );
     expect(got.map((e) => e.line).sort()).toEqual([...expected].sort());
     expect(got[0].line).toBe('api 9');
-    const firstSix = await collect(source.read({ ...all, selector: parseSelector('{job="web"}'), lineFilters: [], limit: 6 }));
+    const firstSix = await collect(
+      source.read({ ...all, selector: parseSelector('{job="web"}'), lineFilters: [], limit: 6 }),
+    );
     expect(firstSix).toHaveLength(6);
   });
 
   it('pushes the selector and line filters down, with tenant and auth headers', async () => {
     seed();
     const source = createLokiSource({ url: loki.url, tenant: 'team-a', bearer: 's3cret' });
-    const got = await collect(source.read({ ...all, selector: parseSelector('{host="b"}'), lineFilters: [lineFilter('|~', ['api [0-4]']), lineFilter('!=', ['api 2'])] }));
+    const got = await collect(
+      source.read({
+        ...all,
+        selector: parseSelector('{host="b"}'),
+        lineFilters: [lineFilter('|~', ['api [0-4]']), lineFilter('!=', ['api 2'])],
+      }),
+    );
     expect(got.map((e) => e.line)).toEqual(['api 0', 'api 1', 'api 3', 'api 4']);
     const [req] = loki.requests;
     expect(req.params.query).toBe('{host="b"} |~ "api [0-4]" != "api 2"');
@@ -70,13 +84,17 @@ describe('loki source', () => {
     const metrics = createMetrics();
     const source = createLokiSource({ url: loki.url }, { metrics });
     loki.setDown(true);
-    const failure = await collect(source.read({ ...all, selector: parseSelector('{job="web"}'), lineFilters: [] })).catch((e: unknown) => e);
+    const failure = await collect(
+      source.read({ ...all, selector: parseSelector('{job="web"}'), lineFilters: [] }),
+    ).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SourceError);
     expect((failure as SourceError).status).toBe(502);
     expect((failure as SourceError).message).toMatch(/upstream Loki answered 503/);
     expect(await metrics.registry.getSingleMetricAsString('anomalog_source_errors_total')).toMatch(/source="loki"} 1/);
     loki.setDown(false);
-    expect(await collect(source.read({ ...all, selector: parseSelector('{job="web"}'), lineFilters: [] }))).toHaveLength(25);
+    expect(
+      await collect(source.read({ ...all, selector: parseSelector('{job="web"}'), lineFilters: [] })),
+    ).toHaveLength(25);
 
     const refused = await source.get('/loki/api/v1/query_range', { query: 'nonsense' }).catch((e: unknown) => e);
     expect((refused as SourceError).status).toBe(400);

@@ -19,7 +19,10 @@ export interface SourceSet extends Source {
 }
 
 export function createSources(config: Config, deps: { metrics?: Metrics } = {}): SourceSet {
-  const file = config.sources.file.length > 0 ? createFileSource(config.sources.file, { maxLineBytes: config.server.limits.lineBytes }) : undefined;
+  const file =
+    config.sources.file.length > 0
+      ? createFileSource(config.sources.file, { maxLineBytes: config.server.limits.lineBytes })
+      : undefined;
   const loki = config.sources.loki ? createLokiSource(config.sources.loki, deps) : undefined;
   return combineSources({ file, loki });
 }

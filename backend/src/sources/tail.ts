@@ -205,7 +205,11 @@ export class FileTail {
         const piece = this.partial.subarray(0, this.maxLineBytes);
         this.partial = this.partial.subarray(this.maxLineBytes);
         const end = this.offset - this.partial.length;
-        lines.push({ line: piece.toString('utf8'), start: end - piece.length, position: { ino: this.ino, offset: end, fp: this.fp } });
+        lines.push({
+          line: piece.toString('utf8'),
+          start: end - piece.length,
+          position: { ino: this.ino, offset: end, fp: this.fp },
+        });
       }
     }
     return lines;
@@ -218,7 +222,11 @@ export class FileTail {
     if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
     for (let at = 0; at < bytes.length; at += this.maxLineBytes) {
       const piece = bytes.subarray(at, at + this.maxLineBytes);
-      lines.push({ line: piece.toString('utf8'), start: first + at, position: { ino: this.ino, offset: end, fp: this.fp } });
+      lines.push({
+        line: piece.toString('utf8'),
+        start: first + at,
+        position: { ino: this.ino, offset: end, fp: this.fp },
+      });
     }
   }
 }

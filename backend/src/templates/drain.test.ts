@@ -36,9 +36,24 @@ describe('masking', () => {
 describe('Drain', () => {
   it('learns templates, generalizing tokens that differ, with ids in order of creation', () => {
     const d = new Drain();
-    expect(d.add('Connection from a1b2 closed')).toEqual({ id: 0, template: 'Connection from a<*>b<*> closed', params: ['1', '2'], isNew: true });
-    expect(d.add('Connection from c3 closed')).toEqual({ id: 0, template: 'Connection from <*> closed', params: ['c3'], isNew: false });
-    expect(d.add('Disk sda1 is full')).toMatchObject({ id: 1, template: 'Disk sda<*> is full', params: ['1'], isNew: true });
+    expect(d.add('Connection from a1b2 closed')).toEqual({
+      id: 0,
+      template: 'Connection from a<*>b<*> closed',
+      params: ['1', '2'],
+      isNew: true,
+    });
+    expect(d.add('Connection from c3 closed')).toEqual({
+      id: 0,
+      template: 'Connection from <*> closed',
+      params: ['c3'],
+      isNew: false,
+    });
+    expect(d.add('Disk sda1 is full')).toMatchObject({
+      id: 1,
+      template: 'Disk sda<*> is full',
+      params: ['1'],
+      isNew: true,
+    });
     expect(d.add('Connection to 10.0.0.1:80 failed after 3 tries')).toMatchObject({ id: 2, isNew: true });
     expect(d.templates()).toEqual([
       { id: 0, template: 'Connection from <*> closed', count: 2 },
@@ -70,7 +85,12 @@ describe('Drain', () => {
     const d = new Drain();
     d.add('User alice logged in from 10.0.0.1');
     const before = JSON.stringify(d.toJSON());
-    expect(d.match('User alice logged in from 10.0.0.2')).toEqual({ id: 0, template: 'User alice logged in from <*>', params: ['10.0.0.2'], isNew: false });
+    expect(d.match('User alice logged in from 10.0.0.2')).toEqual({
+      id: 0,
+      template: 'User alice logged in from <*>',
+      params: ['10.0.0.2'],
+      isNew: false,
+    });
     expect(d.match('User bob logged in from 10.0.0.2')).toBeUndefined();
     expect(d.match('Kernel panic not syncing')).toBeUndefined();
     expect(d.match('User alice logged in from 10.0.0.1')).toMatchObject({ id: 0, isNew: false });
@@ -91,7 +111,9 @@ describe('Drain', () => {
     const a = d.add('cupsd startup succeeded');
     const b = d.add('cupsd shutdown succeeded');
     expect(b.id).not.toBe(a.id);
-    expect(d.add('Ending TrustedInstaller initialization.').id).not.toBe(d.add('Ending TrustedInstaller finalization.').id);
+    expect(d.add('Ending TrustedInstaller initialization.').id).not.toBe(
+      d.add('Ending TrustedInstaller finalization.').id,
+    );
     // A variable part (digits, a masked value) still generalizes.
     expect(d.add('worker w1 finished task 7').id).toBe(d.add('worker w22 finished task 9').id);
   });
@@ -150,7 +172,12 @@ describe('Drain', () => {
 
   it('rejects a foreign or corrupt state with a clear error', () => {
     expect(() => Drain.fromJSON({ version: 2 } as unknown as DrainState)).toThrow(/unsupported Drain state/);
-    const bad: DrainState = { version: 1, options: new Drain().options, templates: [], tree: [{ length: 1, node: { templates: [3] } }] };
+    const bad: DrainState = {
+      version: 1,
+      options: new Drain().options,
+      templates: [],
+      tree: [{ length: 1, node: { templates: [3] } }],
+    };
     expect(() => Drain.fromJSON(bad)).toThrow(/unknown template 3/);
   });
 });
@@ -167,7 +194,10 @@ describe('Drain states saved before the word rule, dates and units', () => {
     delete (old.options as Partial<DrainState['options']>).wordMismatches;
     for (const t of old.templates) delete t.signature;
     old.templates[0].tokens = ['job', '<*>', 'finished', 'in', '<*>', 'ms'];
-    old.tree = [{ length: 6, node: { children: [['job', { templates: [0] }]] } }, ...old.tree.filter((t) => t.length !== 5)];
+    old.tree = [
+      { length: 6, node: { children: [['job', { templates: [0] }]] } },
+      ...old.tree.filter((t) => t.length !== 5),
+    ];
     const loaded = Drain.fromJSON(old);
     expect(loaded.match('job 7 finished in 41 ms')?.template).toBe('job <*> finished in <*> ms');
     expect(loaded.match('Connection from bob closed')?.id).toBe(1);

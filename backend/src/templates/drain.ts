@@ -78,7 +78,14 @@ interface ParamSlot {
 }
 
 function newCluster(id: number, tokens: string[], count: number, signature?: string): Cluster {
-  return { id, tokens, template: tokens.join(' '), count, slots: slotsOf(tokens), signature: signature ?? literalsOf(tokens) };
+  return {
+    id,
+    tokens,
+    template: tokens.join(' '),
+    count,
+    slots: slotsOf(tokens),
+    signature: signature ?? literalsOf(tokens),
+  };
 }
 
 function literalsOf(tokens: readonly string[]): string {
@@ -145,7 +152,8 @@ export class Drain {
       this.insert(cluster);
       if (!this.bySignature.has(cluster.signature)) this.bySignature.set(cluster.signature, cluster);
       this.generation++;
-    } else if (cluster.tokens.length === prepared.masked.length && generalize(cluster, prepared.masked)) this.generation++;
+    } else if (cluster.tokens.length === prepared.masked.length && generalize(cluster, prepared.masked))
+      this.generation++;
     cluster.count++;
     this.remember(prepared.key, cluster);
     return matchOf(cluster, prepared, isNew);
@@ -250,7 +258,8 @@ export class Drain {
         }
         continue;
       }
-      if (sim > bestSim || (sim === bestSim && params > bestParams)) [best, bestSim, bestParams] = [cluster, sim, params];
+      if (sim > bestSim || (sim === bestSim && params > bestParams))
+        [best, bestSim, bestParams] = [cluster, sim, params];
     }
     if (bestSim < this.options.similarity || !best) return undefined;
     while (best.alias) best = best.alias;
@@ -350,7 +359,14 @@ function isKey(token: string): boolean {
 /** The position of the one literal word where a message differs from a template. */
 function wordMismatchAt(template: readonly string[], tokens: readonly string[]): number {
   for (let i = 0; i < template.length; i++) {
-    if (template[i] !== WILDCARD && template[i] !== tokens[i] && isLiteralWord(template[i]) && hasLetter(tokens[i]) && !(i > 0 && isKey(template[i - 1]))) return i;
+    if (
+      template[i] !== WILDCARD &&
+      template[i] !== tokens[i] &&
+      isLiteralWord(template[i]) &&
+      hasLetter(tokens[i]) &&
+      !(i > 0 && isKey(template[i - 1]))
+    )
+      return i;
   }
   return -1;
 }

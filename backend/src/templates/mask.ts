@@ -50,14 +50,45 @@ function isDigit(c: number): boolean {
 const DAY = WEEKDAYS.join('|');
 const MON = MONTHS.join('|');
 const DATE_GATE = new RegExp(`(?:${DAY}|${MON})[a-z]*\\.?,? {1,2}\\d`);
-const DATE_IN_TEXT =
-  new RegExp(`\\b(?:(?:${DAY})[a-z]*,? )?(?:(?:${MON})[a-z]*\\.? {1,2}\\d{1,2}(?:st|nd|rd|th)?|\\d{1,2} (?:${MON})[a-z]*)(?:,? \\d{4})?(?:,? \\d{1,2}:\\d{2}(?::\\d{2}(?:[.,]\\d+)?)?)?(?: ?(?:[AP]M|UTC|GMT|[A-Z]{3,4}T|[+-]\\d{4}))?(?: \\d{4})?(?![\\w:])`, 'g');
+const DATE_IN_TEXT = new RegExp(
+  `\\b(?:(?:${DAY})[a-z]*,? )?(?:(?:${MON})[a-z]*\\.? {1,2}\\d{1,2}(?:st|nd|rd|th)?|\\d{1,2} (?:${MON})[a-z]*)(?:,? \\d{4})?(?:,? \\d{1,2}:\\d{2}(?::\\d{2}(?:[.,]\\d+)?)?)?(?: ?(?:[AP]M|UTC|GMT|[A-Z]{3,4}T|[+-]\\d{4}))?(?: \\d{4})?(?![\\w:])`,
+  'g',
+);
 
 /**
  * Unit words that belong to the number before them (`12 KB`, `<1 sec`, `250 ms`): masked with it, so a size or a
  * duration written with or without its unit is the same variable.
  */
-const UNITS = new Set(['b', 'kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 'ms', 'us', 'ns', 's', 'sec', 'secs', 'second', 'seconds', 'min', 'mins', 'minute', 'minutes', 'h', 'hr', 'hrs', 'hour', 'hours', 'day', 'days', '%']);
+const UNITS = new Set([
+  'b',
+  'kb',
+  'mb',
+  'gb',
+  'tb',
+  'kib',
+  'mib',
+  'gib',
+  'ms',
+  'us',
+  'ns',
+  's',
+  'sec',
+  'secs',
+  'second',
+  'seconds',
+  'min',
+  'mins',
+  'minute',
+  'minutes',
+  'h',
+  'hr',
+  'hrs',
+  'hour',
+  'hours',
+  'day',
+  'days',
+  '%',
+]);
 
 function isUnit(token: string): boolean {
   let end = token.length;
@@ -110,7 +141,8 @@ export function prepareMessage(message: string, masks: MaskRules = MASK_RULES): 
     if (start < 0) continue;
     const token = text.slice(start, i);
     let m = maskCounted(token, digits);
-    if (current && digits === 0 && masked.length > 0 && masked[masked.length - 1].includes(WILDCARD) && isUnit(token)) m = WILDCARD;
+    if (current && digits === 0 && masked.length > 0 && masked[masked.length - 1].includes(WILDCARD) && isUnit(token))
+      m = WILDCARD;
     start = -1;
     digits = 0;
     raw.push(token);

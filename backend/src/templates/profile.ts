@@ -82,7 +82,11 @@ export class TemplateProfileBuilder {
     if (hit.id < 0) return;
     this.lines++;
     let b = this.templates.get(hit.id);
-    if (!b) this.templates.set(hit.id, (b = { minutes: new Map(), n: 0, levels: new Array<number>(LEVELS.length).fill(0), lengths: [], params: [] }));
+    if (!b)
+      this.templates.set(
+        hit.id,
+        (b = { minutes: new Map(), n: 0, levels: new Array<number>(LEVELS.length).fill(0), lengths: [], params: [] }),
+      );
     b.n++;
     if (p.ts !== undefined && Number.isFinite(p.ts)) {
       const m = Math.floor(p.ts / MINUTE);
@@ -108,7 +112,10 @@ export class TemplateProfileBuilder {
     const templates: Record<string, TemplateStats> = {};
     for (const [id, b] of this.templates) {
       const median = quantile(b.lengths, 0.5);
-      const mad = quantile(b.lengths.map((l) => Math.abs(l - median)), 0.5);
+      const mad = quantile(
+        b.lengths.map((l) => Math.abs(l - median)),
+        0.5,
+      );
       templates[id] = {
         n: b.n,
         levels: b.levels,
@@ -134,7 +141,11 @@ export class TemplateProfileBuilder {
       lines: this.lines,
       levels: this.levels,
       templates,
-      lineLength: { median: quantileSorted(lengths, 0.5), p999: quantileSorted(lengths, 0.999), max: lengths[lengths.length - 1] ?? 0 },
+      lineLength: {
+        median: quantileSorted(lengths, 0.5),
+        p999: quantileSorted(lengths, 0.999),
+        max: lengths[lengths.length - 1] ?? 0,
+      },
       bursts,
     };
   }

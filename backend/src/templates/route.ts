@@ -3,7 +3,8 @@
  * (numbers, hex, UUIDs, long tokens with digits, emails) become `<*>`, and so do the numbers and hashes inside other
  * segments (`p1427.jpg` -> `p<*>.jpg`); the query is not part of the route.
  */
-const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[^/]*\d)[\w.~-]{16,}|[^/]*@[^/]*)$/i;
+const ID_SEGMENT =
+  /^(?:\d+|[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[^/]*\d)[\w.~-]{16,}|[^/]*@[^/]*)$/i;
 const ID_INSIDE = /(?=[0-9a-f]*\d)[0-9a-f]{8,}|\d+/gi;
 const MAX_SEGMENTS = 12;
 const MAX_ROUTE = 200;

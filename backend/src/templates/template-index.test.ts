@@ -19,7 +19,10 @@ function expectOrderFree(kind: 'routes' | 'drain', train: readonly ParsedLine[],
   const forward = trained(kind, train);
   const backward = trained(kind, train);
   const seen = lines.map((p) => plain(forward.lookup(p)));
-  const reversed = [...lines].reverse().map((p) => plain(backward.lookup(p))).reverse();
+  const reversed = [...lines]
+    .reverse()
+    .map((p) => plain(backward.lookup(p)))
+    .reverse();
   expect(seen).toEqual(reversed);
   expect(lines.map((p) => plain(forward.lookup(p)))).toEqual(seen);
 }
@@ -28,25 +31,44 @@ describe('template lookups', () => {
   it('find the same route whatever was looked up before', () => {
     const parser = createParser('apache');
     const train = normalAccessLog(2000).map((l) => parser.parse(l));
-    const targets = ['/products/1', '/products/2', '/cart', '/wp-admin/x.php', '/u/3f2a9c1b7d/orders/12', '/search?q=a', '/products/1'];
+    const targets = [
+      '/products/1',
+      '/products/2',
+      '/cart',
+      '/wp-admin/x.php',
+      '/u/3f2a9c1b7d/orders/12',
+      '/search?q=a',
+      '/products/1',
+    ];
     const lines = [
       ...normalAccessLog(500, 9).map((l) => parser.parse(l)),
-      ...targets.flatMap((target, i) => ['GET', 'POST', 'BREW'].map((method) => parser.parse(plantedAccessLine(3000 + i, { method, target })))),
+      ...targets.flatMap((target, i) =>
+        ['GET', 'POST', 'BREW'].map((method) => parser.parse(plantedAccessLine(3000 + i, { method, target }))),
+      ),
       parser.parse('not an access line'),
     ];
     expectOrderFree('routes', train, lines);
     const index = trained('routes', train);
     expect(index.lookup(lines[lines.length - 1]).template).toBe('<unparsed generic>');
-    expect(index.lookup(parser.parse(plantedAccessLine(1, { target: '/products/8812?x=1' }))).template).toBe('GET /products/<*>');
+    expect(index.lookup(parser.parse(plantedAccessLine(1, { target: '/products/8812?x=1' }))).template).toBe(
+      'GET /products/<*>',
+    );
   });
 
   it('find the same Drain template whatever was looked up before, across cache windows', () => {
     const parser = createParser('hdfs');
-    const line = (i: number, text: string) => parser.parse(`081109 2036${String(i % 60).padStart(2, '0')} 148 INFO dfs.DataNode: ${text}`);
-    const train = Array.from({ length: 200 }, (_, i) => line(i, `Receiving block blk_${i} src: /10.0.0.${i % 250}:5001${i % 10}`));
+    const line = (i: number, text: string) =>
+      parser.parse(`081109 2036${String(i % 60).padStart(2, '0')} 148 INFO dfs.DataNode: ${text}`);
+    const train = Array.from({ length: 200 }, (_, i) =>
+      line(i, `Receiving block blk_${i} src: /10.0.0.${i % 250}:5001${i % 10}`),
+    );
     // unique messages for several windows (the cache turns itself off), then repeats (it comes back)
-    const unique = Array.from({ length: 3 * 4096 }, (_, i) => line(i, `Receiving block blk_${1000 + i} src: /10.0.1.${i % 250}:50010`));
-    const repeated = Array.from({ length: 17 * 4096 }, (_, i) => line(i, i % 3 ? 'Served block blk_7 to /10.0.0.1' : 'Receiving block blk_7 src: /10.0.0.1:50010'));
+    const unique = Array.from({ length: 3 * 4096 }, (_, i) =>
+      line(i, `Receiving block blk_${1000 + i} src: /10.0.1.${i % 250}:50010`),
+    );
+    const repeated = Array.from({ length: 17 * 4096 }, (_, i) =>
+      line(i, i % 3 ? 'Served block blk_7 to /10.0.0.1' : 'Receiving block blk_7 src: /10.0.0.1:50010'),
+    );
     expectOrderFree('drain', train, [...unique, ...repeated, line(0, 'never seen anything like it')]);
   });
 });

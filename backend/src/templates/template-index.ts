@@ -110,7 +110,12 @@ class DrainIndex extends TemplateIndex {
   private match(message: string): TemplateHit {
     const m = this.drain.match(message);
     if (m) return toHit(m, this.counts.get(m.id) ?? 0);
-    return { id: -1, template: message.length > 300 ? `${message.slice(0, 300)}…` : message, params: NO_PARAMS, count: 0 };
+    return {
+      id: -1,
+      template: message.length > 300 ? `${message.slice(0, 300)}…` : message,
+      params: NO_PARAMS,
+      count: 0,
+    };
   }
 
   private endWindow(): void {

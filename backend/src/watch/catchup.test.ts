@@ -16,9 +16,14 @@ let backlog: string[];
 
 beforeAll(async () => {
   loki = await startFakeLoki();
-  tc = await testContext({ web: await trainWebModel() }, { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } });
+  tc = await testContext(
+    { web: await trainWebModel() },
+    { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } },
+  );
   mkdirSync(join(tc.dir, 'logs'));
-  const lines = [...generateTraffic({ lines: 100_000, seed: 8, anomalyRate: 0.01, start: Date.UTC(2026, 0, 1) })].map((r) => r.line);
+  const lines = [...generateTraffic({ lines: 100_000, seed: 8, anomalyRate: 0.01, start: Date.UTC(2026, 0, 1) })].map(
+    (r) => r.line,
+  );
   writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.slice(0, 100).join('\n')}\n`);
   backlog = lines.slice(100);
   server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });
@@ -34,7 +39,11 @@ describe('watcher catch-up', () => {
   it('scores a 100,000-line backlog while /health answers within 100 ms', async () => {
     const watcher = await Watcher.open(tc.ctx, { from: 'start', intervalMs: 50 });
     watcher.start();
-    const scored = async () => (await tc.ctx.metrics.registry.getSingleMetric('anomalog_lines_scored_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+    const scored = async () =>
+      (await tc.ctx.metrics.registry.getSingleMetric('anomalog_lines_scored_total')!.get()).values.reduce(
+        (n, v) => n + v.value,
+        0,
+      );
     // Running (its scorer made, the file followed): then the backlog lands at once.
     for (let i = 0; i < 600 && (await scored()) < 100; i++) await new Promise((r) => setTimeout(r, 20));
     appendFileSync(join(tc.dir, 'logs', 'access.log'), `${backlog.join('\n')}\n`);
@@ -44,7 +53,9 @@ describe('watcher catch-up', () => {
     await watcher.stop();
     expect(await scored()).toBe(100_000);
     expect(health.length).toBeGreaterThan(10);
-    console.info(`figures ${'catchup'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`);
+    console.info(
+      `figures ${'catchup'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`,
+    );
     expect(loopMaxMs).toBeLessThan(100);
     expect(median(health)).toBeLessThan(100);
   }, 300_000);

@@ -5,7 +5,17 @@
  * written, exactly once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,9 +56,13 @@ afterAll(async () => {
 /** Starts the service; resolves once it says it is running. */
 function startService(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--no-generator', '--config', join(dir, 'anomalog.yaml')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'start', '--no-generator', '--config', join(dir, 'anomalog.yaml')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -57,7 +71,8 @@ function startService(): Promise<ChildProcess> {
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL' && signal !== 'SIGINT' && code !== 0) reject(new Error(`service exited ${code}: ${err}`));
+      if (signal !== 'SIGKILL' && signal !== 'SIGINT' && code !== 0)
+        reject(new Error(`service exited ${code}: ${err}`));
     });
   });
 }
@@ -67,13 +82,16 @@ const stored = () => [...loki.streams.values()].flatMap((s) => s.entries.map((e)
 describe('chaos: kill -9 while a writer appends and rotates', () => {
   it('every line is delivered exactly once', async () => {
     const random = mulberry32(18);
-    const lines = [...generateTraffic({ lines: 6_000, seed: 18, anomalyRate: 0.05, start: Date.UTC(2026, 0, 1) })].map((r) => r.line);
+    const lines = [...generateTraffic({ lines: 6_000, seed: 18, anomalyRate: 0.05, start: Date.UTC(2026, 0, 1) })].map(
+      (r) => r.line,
+    );
     let next = 0;
     let rotations = 0;
     writeFileSync(log, '');
     let service = await startService();
     // Once its first checkpoint is written the service watches the (empty) file: every line after that counts.
-    for (let i = 0; i < 300 && !existsSync(join(dir, 'state/checkpoint.json')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && !existsSync(join(dir, 'state/checkpoint.json')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     // The writer: bursts of lines every few milliseconds; every ~700 lines a rotation, alternating the two modes.
     const writer = (async () => {
       while (next < lines.length) {

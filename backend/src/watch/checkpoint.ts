@@ -32,7 +32,9 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch {
-    throw new CheckpointError(`the watcher checkpoint ${path} is not valid JSON: fix or delete it (deleting restarts from the end of each stream)`);
+    throw new CheckpointError(
+      `the watcher checkpoint ${path} is not valid JSON: fix or delete it (deleting restarts from the end of each stream)`,
+    );
   }
   if (doc.version === 1) {
     const files: Checkpoint['files'] = {};
@@ -41,7 +43,8 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     }
     return { version: 2, files, loki: doc.loki ?? {} };
   }
-  if (doc.version !== 2) throw new CheckpointError(`the watcher checkpoint ${path} has version ${String(doc.version)}, expected 2`);
+  if (doc.version !== 2)
+    throw new CheckpointError(`the watcher checkpoint ${path} has version ${String(doc.version)}, expected 2`);
   return { version: 2, files: (doc.files ?? {}) as Checkpoint['files'], loki: doc.loki ?? {} };
 }
 

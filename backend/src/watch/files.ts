@@ -122,11 +122,15 @@ export class FileSet {
   /** The copy copytruncate made of `f` (same first line, another inode), read from where `f` was. */
   private async followCopy(f: Followed, old: { fp: string; offset: number }) {
     const copy = await this.findBeside(f.file.path, (ino, fp) => ino !== f.ino && fp === old.fp);
-    if (copy) await this.follow({ ...f.file, path: copy }, 'start', { file: f.file, ino: 0, fp: old.fp, offset: old.offset });
+    if (copy)
+      await this.follow({ ...f.file, path: copy }, 'start', { file: f.file, ino: 0, fp: old.fp, offset: old.offset });
   }
 
   /** A file in the directory of `path`, named like it, whose inode and fingerprint satisfy `test`. */
-  private async findBeside(path: string, test: (ino: number, fp: string | undefined) => boolean): Promise<string | undefined> {
+  private async findBeside(
+    path: string,
+    test: (ino: number, fp: string | undefined) => boolean,
+  ): Promise<string | undefined> {
     const dir = dirname(path);
     const stem = basename(path).split('.')[0];
     for (const name of (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(stem))) {
@@ -160,7 +164,15 @@ export class FileSet {
     this.restoring.delete(key);
     const { size } = await tail.stat();
     tail.seek(saved ? (saved.offset <= size ? saved.offset : 0) : from === 'end' ? size : 0);
-    const followed: Followed = { key, file: saved?.file ?? file, tail, ino, fp, lastGrowth: Date.now(), present: false };
+    const followed: Followed = {
+      key,
+      file: saved?.file ?? file,
+      tail,
+      ino,
+      fp,
+      lastGrowth: Date.now(),
+      present: false,
+    };
     this.open.set(key, followed);
     return followed;
   }
@@ -180,7 +192,10 @@ export class FileSet {
       if (key.startsWith('legacy:') || this.open.has(key) || saved.fp === undefined) continue;
       const path =
         (await this.findBeside(saved.file.path, (ino, fp) => ino === saved.ino && fp === saved.fp)) ??
-        (await this.findBeside(saved.file.path, (ino, fp) => fp === saved.fp && ![...this.open.values()].some((f) => f.ino === ino)));
+        (await this.findBeside(
+          saved.file.path,
+          (ino, fp) => fp === saved.fp && ![...this.open.values()].some((f) => f.ino === ino),
+        ));
       if (path) await this.follow({ ...saved.file, path }, 'start', saved);
     }
     this.restoring.clear();

@@ -29,7 +29,10 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   loki = await startFakeLoki();
-  tc = await testContext({ web: model }, { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } });
+  tc = await testContext(
+    { web: model },
+    { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } },
+  );
   mkdirSync(join(tc.dir, 'logs'));
   scored = [];
   const registry = tc.ctx.models;
@@ -168,7 +171,9 @@ describe('backlogs', () => {
       cycles++;
     } while (second.behind);
     await second.stop();
-    console.info(`figures backlog: ${written} lines in ${cycles} cycles, ${((performance.now() - started) / 1000).toFixed(1)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+    console.info(
+      `figures backlog: ${written} lines in ${cycles} cycles, ${((performance.now() - started) / 1000).toFixed(1)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+    );
     expect(written).toBe(1_000_000);
     expect(scored.length).toBe(written);
     expect(new Set(scored.slice(0, 1000)).size).toBeGreaterThan(0);
@@ -209,7 +214,9 @@ describe('rotation, repeated', () => {
     await drain(w, 1);
     await new Promise((r) => setTimeout(r, 100));
     await drain(w, 1);
-    const checkpoint = JSON.parse((await import('node:fs')).readFileSync(join(tc.dir, 'state', 'checkpoint.json'), 'utf8')) as { files: Record<string, unknown> };
+    const checkpoint = JSON.parse(
+      (await import('node:fs')).readFileSync(join(tc.dir, 'state', 'checkpoint.json'), 'utf8'),
+    ) as { files: Record<string, unknown> };
     expect(Object.keys(checkpoint.files)).toHaveLength(1);
     await w.stop();
   });

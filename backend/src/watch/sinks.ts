@@ -31,7 +31,10 @@ export function derivedMetadata(a: Anomaly): Labels {
 export function lokiSink(url: string, auth: Omit<LokiSourceConfig, 'url'> = {}): AnomalySink {
   const { url: bare, basicAuth } = splitCredentials(url);
   const endpoint = /\/loki\/api\/v1\/push\/?$/.test(bare) ? bare : `${bare.replace(/\/+$/, '')}/loki/api/v1/push`;
-  const headers = { 'content-type': 'application/json', ...lokiAuthHeaders({ ...auth, basicAuth: auth.basicAuth ?? basicAuth }) };
+  const headers = {
+    'content-type': 'application/json',
+    ...lokiAuthHeaders({ ...auth, basicAuth: auth.basicAuth ?? basicAuth }),
+  };
   return {
     async send(anomalies) {
       const streams = new Map<string, { stream: Labels; values: [string, string, Labels][] }>();
@@ -43,11 +46,21 @@ export function lokiSink(url: string, auth: Omit<LokiSourceConfig, 'url'> = {}):
       }
       let res: Response;
       try {
-        res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ streams: [...streams.values()] }), signal: AbortSignal.timeout(15_000) });
+        res = await fetch(endpoint, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ streams: [...streams.values()] }),
+          signal: AbortSignal.timeout(15_000),
+        });
       } catch (err) {
-        throw new Error(`cannot reach Loki at ${safeUrl(endpoint)}: ${redactSecrets((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message)}`);
+        throw new Error(
+          `cannot reach Loki at ${safeUrl(endpoint)}: ${redactSecrets((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message)}`,
+        );
       }
-      if (!res.ok) throw new Error(`Loki refused the push (${res.status}): ${redactSecrets((await res.text()).trim().slice(0, 200))}`);
+      if (!res.ok)
+        throw new Error(
+          `Loki refused the push (${res.status}): ${redactSecrets((await res.text()).trim().slice(0, 200))}`,
+        );
     },
   };
 }
@@ -79,7 +92,9 @@ export function consoleSink(
         const time = new Date(Number(ts / 1_000_000n)).toISOString().slice(11, 19);
         const severity = paintOf[scored.severity](scored.severity.toUpperCase().padEnd(8));
         const reasons = scored.reasons.length > 0 ? c.dim(` <- ${scored.reasons.join('; ')}`) : '';
-        write(`${c.dim(time)} ${severity} ${scored.score.toFixed(3)} ${c.dim(streamKey(scored.labels))} ${scored.line}${reasons}\n`);
+        write(
+          `${c.dim(time)} ${severity} ${scored.score.toFixed(3)} ${c.dim(streamKey(scored.labels))} ${scored.line}${reasons}\n`,
+        );
       }
     },
   };

@@ -30,7 +30,10 @@ afterEach(async () => {
 });
 
 async function fileContext(push: string) {
-  tc = await testContext({ web: model }, { watch: { streams: ['{job="web"}'], push: { url: push }, checkpoint: 'state/checkpoint.json' } });
+  tc = await testContext(
+    { web: model },
+    { watch: { streams: ['{job="web"}'], push: { url: push }, checkpoint: 'state/checkpoint.json' } },
+  );
   mkdirSync(join(tc.dir, 'logs'));
   return join(tc.dir, 'logs', 'access.log');
 }
@@ -52,7 +55,8 @@ async function expectDeliveredExactlyOnce(lines: string[], delivered: [string, s
   for (const [, line] of delivered) expect(known.has(line)).toBe(true);
 }
 
-const pushed = () => loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v): [string, string] => [v[0], v[1]])));
+const pushed = () =>
+  loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v): [string, string] => [v[0], v[1]])));
 const fileLines = (path: string) => readFileSync(path, 'utf8').trim().split('\n');
 
 describe('watcher', () => {
@@ -78,12 +82,20 @@ describe('watcher', () => {
     await Promise.all([second.stop(), third.stop()]);
 
     await expectDeliveredExactlyOnce(fileLines(log), pushed());
-    expect(await tc.ctx.metrics.registry.getSingleMetricAsString('anomalog_watcher_lag_seconds')).toContain(`stream="{filename=\\"${log}\\", job=\\"web\\"}"`);
+    expect(await tc.ctx.metrics.registry.getSingleMetricAsString('anomalog_watcher_lag_seconds')).toContain(
+      `stream="{filename=\\"${log}\\", job=\\"web\\"}"`,
+    );
 
     const [stream] = loki.pushes[0].streams;
     expect(Object.keys(stream.stream).sort()).toEqual(['service_name', 'severity', 'source_job']);
     expect(stream.stream).toMatchObject({ service_name: 'anomalog', source_job: 'web' });
-    expect(Object.keys(stream.values[0][2]!).sort()).toEqual(['anomaly_detector', 'anomaly_reason', 'anomaly_score', 'anomaly_template', 'source_stream']);
+    expect(Object.keys(stream.values[0][2]!).sort()).toEqual([
+      'anomaly_detector',
+      'anomaly_reason',
+      'anomaly_score',
+      'anomaly_template',
+      'source_stream',
+    ]);
   });
 
   it('backs off while Loki is down and delivers everything read, once, when it is back', async () => {
@@ -103,7 +115,9 @@ describe('watcher', () => {
     expect(await watcher.cycle()).toBe(false);
     expect(watcher.backoffMs()).toBe(40); // capped
     expect(existsSync(checkpoint)).toBe(false); // nothing delivered, nothing checkpointed
-    expect(await tc.ctx.metrics.registry.getSingleMetricAsString('anomalog_source_errors_total')).toMatch(/source="push"} 4/);
+    expect(await tc.ctx.metrics.registry.getSingleMetricAsString('anomalog_source_errors_total')).toMatch(
+      /source="push"} 4/,
+    );
 
     loki.setDown(false);
     expect(await watcher.cycle()).toBe(true);
@@ -142,10 +156,16 @@ describe('watcher', () => {
     const lines = traffic(200, 8);
     writeFileSync(log, `${lines.join('\n')}\n`);
     const printed: string[] = [];
-    const watcher = await Watcher.open(tc.ctx, { from: 'start', sink: consoleSink((t) => printed.push(t), { color: true }) });
+    const watcher = await Watcher.open(tc.ctx, {
+      from: 'start',
+      sink: consoleSink((t) => printed.push(t), { color: true }),
+    });
     expect(await watcher.cycle()).toBe(true);
     await watcher.stop();
-    const printedLines = printed.map((text, i): [string, string] => [String(i), lines.find((l) => text.includes(l)) ?? text]);
+    const printedLines = printed.map((text, i): [string, string] => [
+      String(i),
+      lines.find((l) => text.includes(l)) ?? text,
+    ]);
     await expectDeliveredExactlyOnce(lines, printedLines);
     for (const text of printed) {
       expect(text).toMatch(/\u001b\[3[1-6]m(LOW|MEDIUM|HIGH|CRITICAL)/);
@@ -157,9 +177,16 @@ describe('watcher', () => {
     const now = Date.now();
     tc = await testContext(
       { web: model },
-      { sources: { file: [], loki: { url: loki.url } }, watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'cp.json' } },
+      {
+        sources: { file: [], loki: { url: loki.url } },
+        watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'cp.json' },
+      },
     );
-    const ingest = (lines: string[], from: number) => loki.ingest({ job: 'web' }, lines.map((line, i) => ({ ts: BigInt(from + i) * 1_000_000n, line })));
+    const ingest = (lines: string[], from: number) =>
+      loki.ingest(
+        { job: 'web' },
+        lines.map((line, i) => ({ ts: BigInt(from + i) * 1_000_000n, line })),
+      );
     const first = traffic(200, 9);
     ingest(first, now - 600_000);
     const watcher = await Watcher.open(tc.ctx, { from: 'start', ...fast });

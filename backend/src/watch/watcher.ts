@@ -132,7 +132,10 @@ export class Watcher {
         this.pending = await this.read();
       } catch (err) {
         this.failures++;
-        this.ctx.log.warn({ err: (err as Error).message, retryInMs: this.backoffMs() }, 'watcher cannot read its sources');
+        this.ctx.log.warn(
+          { err: (err as Error).message, retryInMs: this.backoffMs() },
+          'watcher cannot read its sources',
+        );
         await this.rewind();
         return false;
       }
@@ -142,7 +145,10 @@ export class Watcher {
     } catch (err) {
       this.failures++;
       this.ctx.metrics.sourceErrors.inc({ source: 'push' });
-      this.ctx.log.warn({ err: (err as Error).message, held: this.pending.anomalies.length, retryInMs: this.backoffMs() }, 'anomalies not delivered, retrying');
+      this.ctx.log.warn(
+        { err: (err as Error).message, held: this.pending.anomalies.length, retryInMs: this.backoffMs() },
+        'anomalies not delivered, retrying',
+      );
       return false;
     }
     this.pending.anomalies = [];
@@ -189,7 +195,10 @@ export class Watcher {
       }
       if (held.length > 0) {
         await this.sink.send(held).catch((err: Error) => {
-          this.ctx.log.warn({ err: err.message, lost: held.length }, 'anomalies of open sessions not delivered at stop');
+          this.ctx.log.warn(
+            { err: err.message, lost: held.length },
+            'anomalies of open sessions not delivered at stop',
+          );
         });
       }
     }
@@ -215,17 +224,23 @@ export class Watcher {
 
   private async readFiles(next: Checkpoint, out: Anomaly[]): Promise<boolean> {
     const saved = this.checkpoint.files;
-    this.fileSet ??= new FileSet(this.ctx.sources.file!, this.selectors.map((s) => s.matchers), new Map(Object.entries(saved)), {
-      // After a restart every file the checkpoint does not know is new since the last run: read it whole.
-      from: this.resumed ? 'start' : (this.opts.from ?? 'end'),
-      rotateWaitMs: this.opts.rotateWaitMs ?? 5_000,
-    });
+    this.fileSet ??= new FileSet(
+      this.ctx.sources.file!,
+      this.selectors.map((s) => s.matchers),
+      new Map(Object.entries(saved)),
+      {
+        // After a restart every file the checkpoint does not know is new since the last run: read it whole.
+        from: this.resumed ? 'start' : (this.opts.from ?? 'end'),
+        rotateWaitMs: this.opts.rotateWaitMs ?? 5_000,
+      },
+    );
     const { batches, more } = await this.fileSet.read(this.opts.batchBytes ?? BATCH_BYTES);
     for (const { followed, lines } of batches) await this.scoreFile(followed, lines, out);
     const oldestHeld = new Map<Followed, number>();
     for (const queue of this.held.values()) {
       for (const h of queue) {
-        if (h.followed && h.start !== undefined && !(oldestHeld.get(h.followed)! <= h.start)) oldestHeld.set(h.followed, h.start);
+        if (h.followed && h.start !== undefined && !(oldestHeld.get(h.followed)! <= h.start))
+          oldestHeld.set(h.followed, h.start);
       }
     }
     for (const f of this.fileSet.files()) {
@@ -238,7 +253,11 @@ export class Watcher {
   private async scoreFile(followed: Followed, lines: readonly TailLine[], out: Anomaly[]) {
     let clock = this.clocks.get(followed.key);
     if (!clock) {
-      clock = lineClock(followed.file, lines.slice(0, SAMPLE_LINES).map((l) => l.line), Date.now);
+      clock = lineClock(
+        followed.file,
+        lines.slice(0, SAMPLE_LINES).map((l) => l.line),
+        Date.now,
+      );
       this.clocks.set(followed.key, clock);
     }
     const stamp = clock;
@@ -249,7 +268,11 @@ export class Watcher {
         const ms = stamp(l.line);
         // The line's own time, plus its byte offset below the millisecond: the same line gets the same nanosecond
         // every time it is read, and lines of one millisecond do not collide.
-        return { line: l.line, ms, held: { line: l.line, ts: msToNs(ms) + BigInt(l.start % 1_000_000), followed, start: l.start } };
+        return {
+          line: l.line,
+          ms,
+          held: { line: l.line, ts: msToNs(ms) + BigInt(l.start % 1_000_000), followed, start: l.start },
+        };
       },
       out,
     );
@@ -263,7 +286,13 @@ export class Watcher {
       const from = BigInt(cursor.ts);
       const seen = new Set(cursor.seen);
       const entries: SourceEntry[] = [];
-      for await (const e of source.read({ selector: matchers, lineFilters: [], start: from, end: now + 1n, direction: 'forward' })) {
+      for await (const e of source.read({
+        selector: matchers,
+        lineFilters: [],
+        start: from,
+        end: now + 1n,
+        direction: 'forward',
+      })) {
         if (e.labels.service_name === 'anomalog') continue; // our own derived streams
         if (e.ts === from && seen.has(entryKey(e))) continue;
         // Bounded as files are: the rest comes next cycle, from the cursor (lines at its nanosecond are in `seen`).
@@ -278,15 +307,26 @@ export class Watcher {
       const atLast = entries.filter((e) => e.ts === last).map(entryKey);
       next.loki[text] = { ts: String(last), seen: last === from ? [...seen, ...atLast] : atLast };
       const byStream = new Map<string, SourceEntry[]>();
-      for (const e of entries) (byStream.get(streamKey(e.labels)) ?? byStream.set(streamKey(e.labels), []).get(streamKey(e.labels))!).push(e);
+      for (const e of entries)
+        (byStream.get(streamKey(e.labels)) ?? byStream.set(streamKey(e.labels), []).get(streamKey(e.labels))!).push(e);
       for (const list of byStream.values()) {
-        await this.score(list[0].labels, list, (e) => ({ line: e.line, ms: nsToMs(e.ts), held: { line: e.line, ts: e.ts } }), out);
+        await this.score(
+          list[0].labels,
+          list,
+          (e) => ({ line: e.line, ms: nsToMs(e.ts), held: { line: e.line, ts: e.ts } }),
+          out,
+        );
       }
     }
   }
 
   /** Scores one stream's new lines in order; each anomaly keeps the push timestamp of its source line. */
-  private async score<T>(labels: Labels, items: readonly T[], toLine: (item: T) => { line: string; ms: number; held: HeldLine }, out: Anomaly[]) {
+  private async score<T>(
+    labels: Labels,
+    items: readonly T[],
+    toLine: (item: T) => { line: string; ms: number; held: HeldLine },
+    out: Anomaly[],
+  ) {
     const scorer = this.scorerFor(labels);
     if (!scorer) return;
     const key = streamKey(labels);
@@ -308,7 +348,10 @@ export class Watcher {
         if (scored.anomaly) out.push({ ts: source?.ts ?? msToNs(scored.ts), scored });
       }
     }
-    this.ctx.metrics.watcherLag.set({ stream: this.ctx.metrics.streamLabel.value(key) }, Math.max(0, (Date.now() - newest) / 1000));
+    this.ctx.metrics.watcherLag.set(
+      { stream: this.ctx.metrics.streamLabel.value(key) },
+      Math.max(0, (Date.now() - newest) / 1000),
+    );
   }
 
   private scorerFor(labels: Labels): Scorer | null {

@@ -22,7 +22,9 @@ interface Run {
 
 const run = (args: string[]) =>
   new Promise<Run>((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (error, out, err) => resolve({ code: error ? Number(error.code) : 0, out, err }));
+    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (error, out, err) =>
+      resolve({ code: error ? Number(error.code) : 0, out, err }),
+    );
   });
 
 const TRAFFIC_OUT = join(dir, 'access.log');
@@ -43,7 +45,8 @@ describe('anomalog-generate', () => {
   it('lists its commands', () => {
     const { code, out } = help;
     expect(code).toBe(0);
-    for (const c of ['web', 'traffic', 'hdfs-augment', 'hdfs-simulate']) expect(out).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['web', 'traffic', 'hdfs-augment', 'hdfs-simulate'])
+      expect(out).toMatch(new RegExp(`^  ${c} `, 'm'));
   });
 
   it('writes traffic and prints a summary with lines, labels and paths', () => {
@@ -70,17 +73,36 @@ describe('anomalog-generate', () => {
   });
 
   it.each([
-    [trafficCommand, ['--lines', '10', '--anomaly-rate', '-0.1', '--out', join(dir, 'x.log')], /^--anomaly-rate: must be between 0 and 1$/],
-    [trafficCommand, ['--lines', '10', '--out', '/proc/no/such/dir/x.log'], /^cannot write \/proc\/no\/such\/dir\/x\.log: ENOENT$/],
+    [
+      trafficCommand,
+      ['--lines', '10', '--anomaly-rate', '-0.1', '--out', join(dir, 'x.log')],
+      /^--anomaly-rate: must be between 0 and 1$/,
+    ],
+    [
+      trafficCommand,
+      ['--lines', '10', '--out', '/proc/no/such/dir/x.log'],
+      /^cannot write \/proc\/no\/such\/dir\/x\.log: ENOENT$/,
+    ],
     [trafficCommand, ['--lines', '1.5', '--out', join(dir, 'x.log')], /^--lines: must be a whole number$/],
-    [trafficCommand, ['--lines', '10', '--out', join(dir, 'x.log'), '--scenarios', 'xss,meteor'], /^--scenarios: unknown scenario "meteor"/],
-    [simulateCommand, ['--blocks', '5', '--out', join(dir, 's'), '--frobnicate'], /^unknown option --frobnicate \(see: anomalog-generate hdfs-simulate --help\)$/],
+    [
+      trafficCommand,
+      ['--lines', '10', '--out', join(dir, 'x.log'), '--scenarios', 'xss,meteor'],
+      /^--scenarios: unknown scenario "meteor"/,
+    ],
+    [
+      simulateCommand,
+      ['--blocks', '5', '--out', join(dir, 's'), '--frobnicate'],
+      /^unknown option --frobnicate \(see: anomalog-generate hdfs-simulate --help\)$/,
+    ],
     [simulateCommand, ['--blocks', '0', '--out', join(dir, 's')], /^--blocks: must be at least 1$/],
     [augmentCommand, ['--variations', '2'], /^--out: required/],
     [webCommand, ['--sink', 'ftp://x'], /^--sink ftp:\/\/x: expected file:DIR, stdout or loki:URL$/],
     [webCommand, ['--port', '70000'], /^--port: must be 0-65535$/],
   ] as const)('rejects %o %j as a user mistake', async (command, args, message) => {
-    const error = await command([...args]).then(() => undefined, (e: unknown) => e);
+    const error = await command([...args]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CliError);
     expect((error as Error).message).toMatch(message);
   });

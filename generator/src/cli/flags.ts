@@ -6,20 +6,32 @@ import { CliError, parseArgs, usage, type FlagSpec, type ParsedArgs } from '@ano
 const PROGRAM = 'anomalog-generate';
 
 /** A command's flags (`--help`/`-h` included); positional arguments are a usage error. */
-export function readFlags(argv: readonly string[], spec: Record<string, FlagSpec>, command: string): ParsedArgs['flags'] {
+export function readFlags(
+  argv: readonly string[],
+  spec: Record<string, FlagSpec>,
+  command: string,
+): ParsedArgs['flags'] {
   const { positionals, flags } = parseArgs(argv, { ...spec, help: {} }, command, PROGRAM);
   if (positionals.length) throw usage(`unexpected argument "${positionals[0]}"`, command, PROGRAM);
   return flags;
 }
 
-const numberText = (what: string) => z.string().trim().regex(/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i, `expected ${what}`).transform(Number);
+const numberText = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i, `expected ${what}`)
+    .transform(Number);
 
 export const flag = {
-  rate: () => numberText('a number between 0 and 1').pipe(z.number().min(0, 'must be between 0 and 1').lt(1, 'must be below 1')),
+  rate: () =>
+    numberText('a number between 0 and 1').pipe(z.number().min(0, 'must be between 0 and 1').lt(1, 'must be below 1')),
   positive: () => numberText('a positive number').pipe(z.number().positive('must be positive')),
   count: () => numberText('a whole number').pipe(z.number().int('must be a whole number').min(1, 'must be at least 1')),
-  seed: () => numberText('a whole number').pipe(z.number().int('must be a whole number').min(0, 'must not be negative')),
-  port: () => numberText('a port number').pipe(z.number().int().min(0, 'must be 0-65535').max(65535, 'must be 0-65535')),
+  seed: () =>
+    numberText('a whole number').pipe(z.number().int('must be a whole number').min(0, 'must not be negative')),
+  port: () =>
+    numberText('a port number').pipe(z.number().int().min(0, 'must be 0-65535').max(65535, 'must be 0-65535')),
 };
 
 /** mkdir -p one level at a time (Node's recursive mkdir can spin forever under /proc). */

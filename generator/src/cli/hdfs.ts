@@ -6,7 +6,6 @@ import { simulateHdfs } from '../hdfs/simulate.js';
 import { ensureWritableDir, flag, readFlags } from './flags.js';
 import { printSummary } from './summary.js';
 
-
 const OUTPUTS = `Writes into DIR: HDFS.log, anomaly_label.csv (BlockId,Label with Normal/Anomaly, as loghub),
 train_blocks.txt (the first --train-fraction of normal blocks, in order of appearance) and
 test_blocks.txt (every other block, normal and anomalous).`;
@@ -57,13 +56,27 @@ const Common = {
 };
 
 export async function augmentCommand(argv: string[]): Promise<void> {
-  const raw = readFlags(argv, {
-    input: { value: true }, labels: { value: true }, variations: { value: true }, out: { value: true },
-    'anomaly-rate': { value: true }, seed: { value: true }, 'train-fraction': { value: true },
-  }, 'hdfs-augment');
+  const raw = readFlags(
+    argv,
+    {
+      input: { value: true },
+      labels: { value: true },
+      variations: { value: true },
+      out: { value: true },
+      'anomaly-rate': { value: true },
+      seed: { value: true },
+      'train-fraction': { value: true },
+    },
+    'hdfs-augment',
+  );
   if (raw.help) return void process.stdout.write(AUGMENT_HELP);
   const f = validateFlags(
-    z.object({ ...Common, input: z.string().default(HDFS_SAMPLE), labels: z.string().optional(), variations: flag.count().default(10) }),
+    z.object({
+      ...Common,
+      input: z.string().default(HDFS_SAMPLE),
+      labels: z.string().optional(),
+      variations: flag.count().default(10),
+    }),
     { ...raw, anomalyRate: raw['anomaly-rate'], trainFraction: raw['train-fraction'] },
   );
   ensureWritableDir(f.out);
@@ -74,15 +87,24 @@ export async function augmentCommand(argv: string[]): Promise<void> {
 }
 
 export async function simulateCommand(argv: string[]): Promise<void> {
-  const raw = readFlags(argv, {
-    blocks: { value: true }, out: { value: true }, 'anomaly-rate': { value: true }, seed: { value: true },
-    'train-fraction': { value: true }, rate: { value: true },
-  }, 'hdfs-simulate');
-  if (raw.help) return void process.stdout.write(SIMULATE_HELP);
-  const f = validateFlags(
-    z.object({ ...Common, blocks: flag.count(), rate: flag.positive().default(2) }),
-    { ...raw, anomalyRate: raw['anomaly-rate'], trainFraction: raw['train-fraction'] },
+  const raw = readFlags(
+    argv,
+    {
+      blocks: { value: true },
+      out: { value: true },
+      'anomaly-rate': { value: true },
+      seed: { value: true },
+      'train-fraction': { value: true },
+      rate: { value: true },
+    },
+    'hdfs-simulate',
   );
+  if (raw.help) return void process.stdout.write(SIMULATE_HELP);
+  const f = validateFlags(z.object({ ...Common, blocks: flag.count(), rate: flag.positive().default(2) }), {
+    ...raw,
+    anomalyRate: raw['anomaly-rate'],
+    trainFraction: raw['train-fraction'],
+  });
   ensureWritableDir(f.out);
   const bar = new ProgressBar('hdfs-simulate', { unit: 'blocks' });
   const summary = simulateHdfs({ ...f, blocksPerSecond: f.rate, onProgress: (done, total) => bar.update(done, total) });
@@ -91,5 +113,15 @@ export async function simulateCommand(argv: string[]): Promise<void> {
 }
 
 function report(title: string, s: HdfsSummary): void {
-  printSummary(title, [['lines', s.lines], ['blocks', s.blocks], ['anomalous blocks', s.anomalies]], s.byKind, s.files, 'anomalous blocks by cause');
+  printSummary(
+    title,
+    [
+      ['lines', s.lines],
+      ['blocks', s.blocks],
+      ['anomalous blocks', s.anomalies],
+    ],
+    s.byKind,
+    s.files,
+    'anomalous blocks by cause',
+  );
 }

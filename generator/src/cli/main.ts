@@ -28,7 +28,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) throw new CliError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`, 2);
-  await (await load())(rest);
+  await (
+    await load()
+  )(rest);
   return 0;
 }
 

@@ -1,7 +1,13 @@
 import pc from 'picocolors';
 
 /** The final summary: what was written, counts per label, output paths. */
-export function printSummary(title: string, rows: [string, string | number][], counts: Record<string, number>, files: string[], countsTitle = 'by label'): void {
+export function printSummary(
+  title: string,
+  rows: [string, string | number][],
+  counts: Record<string, number>,
+  files: string[],
+  countsTitle = 'by label',
+): void {
   const out: string[] = [pc.bold(title)];
   for (const [k, v] of rows) out.push(`  ${k.padEnd(18)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`);
   const labels = Object.entries(counts).sort((a, b) => b[1] - a[1]);

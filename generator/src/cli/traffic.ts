@@ -51,7 +51,8 @@ function parseScenarioWeights(list: string): Partial<Record<Scenario, number>> {
   const weights: Partial<Record<Scenario, number>> = Object.fromEntries(SCENARIOS.map((s) => [s, 0]));
   for (const item of list.split(',').filter(Boolean)) {
     const [name, w = '1'] = item.split(':');
-    if (!(SCENARIOS as readonly string[]).includes(name)) throw new CliError(`--scenarios: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`, 2);
+    if (!(SCENARIOS as readonly string[]).includes(name))
+      throw new CliError(`--scenarios: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`, 2);
     if (!(Number(w) >= 0)) throw new CliError(`--scenarios: weight of ${name} must be a number >= 0`, 2);
     weights[name as Scenario] = Number(w);
   }
@@ -59,32 +60,67 @@ function parseScenarioWeights(list: string): Partial<Record<Scenario, number>> {
 }
 
 export async function trafficCommand(argv: string[]): Promise<void> {
-  const raw = readFlags(argv, {
-    lines: { value: true }, out: { value: true }, 'anomaly-rate': { value: true }, seed: { value: true },
-    population: { value: true }, rate: { value: true }, format: { value: true }, start: { value: true }, scenarios: { value: true },
-    target: { value: true }, duration: { value: true },
-  }, 'traffic');
+  const raw = readFlags(
+    argv,
+    {
+      lines: { value: true },
+      out: { value: true },
+      'anomaly-rate': { value: true },
+      seed: { value: true },
+      population: { value: true },
+      rate: { value: true },
+      format: { value: true },
+      start: { value: true },
+      scenarios: { value: true },
+      target: { value: true },
+      duration: { value: true },
+    },
+    'traffic',
+  );
   if (raw.help) return void process.stdout.write(TRAFFIC_HELP);
   const f = validateFlags(Flags, { ...raw, anomalyRate: raw['anomaly-rate'] });
   if (f.target) {
     if (f.out || f.lines) throw new CliError('--target (live) cannot be combined with --out/--lines (offline)', 2);
     return live(f.target, f);
   }
-  if (!f.out || !f.lines) throw new CliError('offline mode needs --lines N and --out FILE (or --target URL for live mode)', 2);
+  if (!f.out || !f.lines)
+    throw new CliError('offline mode needs --lines N and --out FILE (or --target URL for live mode)', 2);
   ensureWritableFile(f.out);
   const { writeTraffic } = await import('../traffic/offline.js');
   const bar = new ProgressBar('traffic', { unit: 'lines' });
   const t0 = performance.now();
-  const summary = writeTraffic({ out: f.out, lines: f.lines, anomalyRate: f.anomalyRate, seed: f.seed, population: f.population, rate: f.rate, format: f.format, start: f.start, weights: f.scenarios, onProgress: (done, total) => bar.update(done, total) });
+  const summary = writeTraffic({
+    out: f.out,
+    lines: f.lines,
+    anomalyRate: f.anomalyRate,
+    seed: f.seed,
+    population: f.population,
+    rate: f.rate,
+    format: f.format,
+    start: f.start,
+    weights: f.scenarios,
+    onProgress: (done, total) => bar.update(done, total),
+  });
   bar.done();
   const seconds = (performance.now() - t0) / 1000;
-  printSummary('traffic written', [['lines', summary.lines], ['anomalous lines', summary.anomalies], ['lines/s', Math.round(summary.lines / seconds)]], summary.byLabel, summary.files);
+  printSummary(
+    'traffic written',
+    [
+      ['lines', summary.lines],
+      ['anomalous lines', summary.anomalies],
+      ['lines/s', Math.round(summary.lines / seconds)],
+    ],
+    summary.byLabel,
+    summary.files,
+  );
 }
 
 async function live(target: string, f: z.infer<typeof Flags>): Promise<void> {
   const { startTraffic } = await import('../traffic/driver.js');
   const driver = startTraffic({ target, rate: f.rate, anomalyRate: f.anomalyRate, seed: f.seed, weights: f.scenarios });
-  process.stderr.write(`driving ${target} at ${f.rate ?? 5} requests/s${f.duration ? ` for ${f.duration} s` : ' (Ctrl-C stops)'}\n`);
+  process.stderr.write(
+    `driving ${target} at ${f.rate ?? 5} requests/s${f.duration ? ` for ${f.duration} s` : ' (Ctrl-C stops)'}\n`,
+  );
   await new Promise<void>((resolve) => {
     const timer = f.duration ? setTimeout(resolve, f.duration * 1000) : undefined;
     process.once('SIGINT', () => {
@@ -95,5 +131,14 @@ async function live(target: string, f: z.infer<typeof Flags>): Promise<void> {
   await driver.stop();
   const { sent, failed } = driver.stats();
   const total = Object.values(sent).reduce((a, b) => a + b, 0);
-  printSummary('traffic sent', [['requests', total], ['incident requests', total - (sent.normal ?? 0)], ['failed to connect', failed]], sent, []);
+  printSummary(
+    'traffic sent',
+    [
+      ['requests', total],
+      ['incident requests', total - (sent.normal ?? 0)],
+      ['failed to connect', failed],
+    ],
+    sent,
+    [],
+  );
 }

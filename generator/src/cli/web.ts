@@ -45,21 +45,51 @@ const Flags = z.object({
 });
 
 export async function webCommand(argv: string[]): Promise<void> {
-  const raw = readFlags(argv, {
-    port: { value: true }, host: { value: true }, sink: { value: true, repeat: true }, 'max-bytes': { value: true },
-    'access-format': { value: true }, 'app-format': { value: true }, drive: {}, rate: { value: true },
-    'anomaly-rate': { value: true }, seed: { value: true },
-  }, 'web');
+  const raw = readFlags(
+    argv,
+    {
+      port: { value: true },
+      host: { value: true },
+      sink: { value: true, repeat: true },
+      'max-bytes': { value: true },
+      'access-format': { value: true },
+      'app-format': { value: true },
+      drive: {},
+      rate: { value: true },
+      'anomaly-rate': { value: true },
+      seed: { value: true },
+    },
+    'web',
+  );
   if (raw.help) return void process.stdout.write(WEB_HELP);
-  const f = validateFlags(Flags, { ...raw, maxBytes: raw['max-bytes'], accessFormat: raw['access-format'], appFormat: raw['app-format'], anomalyRate: raw['anomaly-rate'] });
-  const sinks: SinkSpec[] = f.sink.map(parseSinkSpec).map((s) => (s.kind === 'file' ? { ...s, maxBytes: f.maxBytes } : s));
+  const f = validateFlags(Flags, {
+    ...raw,
+    maxBytes: raw['max-bytes'],
+    accessFormat: raw['access-format'],
+    appFormat: raw['app-format'],
+    anomalyRate: raw['anomaly-rate'],
+  });
+  const sinks: SinkSpec[] = f.sink
+    .map(parseSinkSpec)
+    .map((s) => (s.kind === 'file' ? { ...s, maxBytes: f.maxBytes } : s));
   for (const s of sinks) if (s.kind === 'file') ensureWritableDir(s.dir);
-  const app = await startWebApp({ port: f.port, host: f.host, sinks, seed: f.seed, accessFormat: f.accessFormat, appFormat: f.appFormat }).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new CliError(`cannot listen on ${f.host}:${f.port}: ${err.code}`, 2) : err;
+  const app = await startWebApp({
+    port: f.port,
+    host: f.host,
+    sinks,
+    seed: f.seed,
+    accessFormat: f.accessFormat,
+    appFormat: f.appFormat,
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'EADDRINUSE' || err.code === 'EACCES'
+      ? new CliError(`cannot listen on ${f.host}:${f.port}: ${err.code}`, 2)
+      : err;
   });
   const toStderr = sinks.some((s) => s.kind === 'stdout');
   (toStderr ? process.stderr : process.stdout).write(`shop listening on ${app.url} (sinks: ${f.sink.join(', ')})\n`);
-  const driver = f.drive ? startTraffic({ target: app.url, rate: f.rate, anomalyRate: f.anomalyRate, seed: f.seed }) : undefined;
+  const driver = f.drive
+    ? startTraffic({ target: app.url, rate: f.rate, anomalyRate: f.anomalyRate, seed: f.seed })
+    : undefined;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -46,5 +46,7 @@ function seconds3(s: number): string {
 
 /** Escapes what Apache escapes in logged strings, so a hostile header cannot break the line. */
 export function escapeLogField(value: string): string {
-  return value.replace(/[\\"\x00-\x1f\x7f]/g, (c) => (c === '"' ? '\\"' : c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return value.replace(/[\\"\x00-\x1f\x7f]/g, (c) =>
+    c === '"' ? '\\"' : c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }

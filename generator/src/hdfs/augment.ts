@@ -4,7 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { CliError } from '@anomalog/cli-kit';
 import { Rng } from '../random/rng.js';
 import { HdfsDatasetWriter, type HdfsSummary } from './dataset.js';
-import { EVENTS, INJECTED_ANOMALIES, STORED_CONTENT, anomalyEvents, varyLevel, type BlockContext, type ExtraEvent, type InjectedAnomaly } from './events.js';
+import {
+  EVENTS,
+  INJECTED_ANOMALIES,
+  STORED_CONTENT,
+  anomalyEvents,
+  varyLevel,
+  type BlockContext,
+  type ExtraEvent,
+  type InjectedAnomaly,
+} from './events.js';
 import { BLOCK_ID, EXAMPLE_LINE, HdfsClock, formatHdfsLine, parseHdfsLine, type HdfsLine } from './line.js';
 
 /** The shipped HDFS_2k sample (loghub; licence notice in the same folder). */
@@ -44,7 +53,10 @@ interface Block {
  */
 export function augmentHdfs(opts: AugmentOptions): HdfsSummary {
   const lines = readHdfs(opts.input);
-  const anomalousIds = readAnomalousIds(opts.labels ?? opts.input.replace(/\.log$/, '') + '.anomaly_label.csv', opts.labels !== undefined);
+  const anomalousIds = readAnomalousIds(
+    opts.labels ?? opts.input.replace(/\.log$/, '') + '.anomaly_label.csv',
+    opts.labels !== undefined,
+  );
   const blocks = indexBlocks(lines, anomalousIds);
   const rng = new Rng(opts.seed ?? 1);
   const anomalyRate = opts.anomalyRate ?? 0.03;
@@ -59,19 +71,31 @@ export function augmentHdfs(opts: AugmentOptions): HdfsSummary {
     const ips = new Map<string, string>();
     const sizes = new Map<string, string>();
     const newId = (orig: string) => ids.get(orig) ?? ids.set(orig, freshBlockId(rng, usedIds)).get(orig)!;
-    const newIp = (orig: string) => ips.get(orig) ?? ips.set(orig, `10.${rng.int(250, 251)}.${rng.int(0, 255)}.${rng.int(1, 254)}`).get(orig)!;
+    const newIp = (orig: string) =>
+      ips.get(orig) ?? ips.set(orig, `10.${rng.int(250, 251)}.${rng.int(0, 255)}.${rng.int(1, 254)}`).get(orig)!;
     const newSize = (orig: string) =>
-      sizes.get(orig) ?? sizes.set(orig, Number(orig) === FULL_BLOCK && rng.chance(0.9) ? orig : String(rng.int(100_000, FULL_BLOCK))).get(orig)!;
+      sizes.get(orig) ??
+      sizes
+        .set(orig, Number(orig) === FULL_BLOCK && rng.chance(0.9) ? orig : String(rng.int(100_000, FULL_BLOCK)))
+        .get(orig)!;
 
     const injected = new Map<string, InjectedAnomaly>();
-    for (const [id, b] of blocks) if (!b.anomalous && rng.chance(anomalyRate)) injected.set(id, rng.pick(INJECTED_ANOMALIES));
+    for (const [id, b] of blocks)
+      if (!b.anomalous && rng.chance(anomalyRate)) injected.set(id, rng.pick(INJECTED_ANOMALIES));
 
     const out: { ts: number; seq: number; line: HdfsLine }[] = [];
     lines.forEach((l, i) => {
       const own = l.content.match(BLOCK_ID) ?? [];
       if (own.some((id) => injected.get(id) === 'missing_replication') && STORED_CONTENT.test(l.content)) return;
-      const content = l.content.replace(BLOCK_ID, newId).replace(IP, newIp).replace(SIZE, (_, n: string) => `size ${newSize(n)}`);
-      out.push({ ts: l.ts + offset, seq: i, line: { ...l, ts: l.ts + offset, level: varyLevel(l.level, l.content, rng), content } });
+      const content = l.content
+        .replace(BLOCK_ID, newId)
+        .replace(IP, newIp)
+        .replace(SIZE, (_, n: string) => `size ${newSize(n)}`);
+      out.push({
+        ts: l.ts + offset,
+        seq: i,
+        line: { ...l, ts: l.ts + offset, level: varyLevel(l.level, l.content, rng), content },
+      });
     });
     for (const [id, kind] of injected) {
       const b = blocks.get(id)!;
@@ -80,7 +104,17 @@ export function augmentHdfs(opts: AugmentOptions): HdfsSummary {
       const add = (e: ExtraEvent, anchor: number) => {
         const r = EVENTS[e.event](ctx, rng, e.replica);
         const ts = anchor + offset + e.at * 1000;
-        out.push({ ts, seq: lines.length + out.length, line: { ts, pid: rng.int(10, 40), level: varyLevel(r.level, r.content, rng), component: r.component, content: r.content } });
+        out.push({
+          ts,
+          seq: lines.length + out.length,
+          line: {
+            ts,
+            pid: rng.int(10, 40),
+            level: varyLevel(r.level, r.content, rng),
+            component: r.component,
+            content: r.content,
+          },
+        });
       };
       extra.before.forEach((e) => add(e, b.first));
       extra.after.forEach((e) => add(e, b.last));
@@ -132,7 +166,8 @@ function readAnomalousIds(path: string, required: boolean): Set<string> {
     return new Set();
   }
   const rows = readFileSync(path, 'utf8').split(/\r?\n/);
-  if (!/^BlockId,Label$/i.test(rows[0]?.trim() ?? '')) throw new CliError(`${path} is not a loghub anomaly_label.csv (expected the header BlockId,Label)`, 2);
+  if (!/^BlockId,Label$/i.test(rows[0]?.trim() ?? ''))
+    throw new CliError(`${path} is not a loghub anomaly_label.csv (expected the header BlockId,Label)`, 2);
   return new Set(rows.filter((r) => /,Anomaly\s*$/.test(r)).map((r) => r.split(',')[0]));
 }
 

@@ -59,8 +59,20 @@ export class HdfsDatasetWriter {
     const trainPath = join(this.dir, 'train_blocks.txt');
     const testPath = join(this.dir, 'test_blocks.txt');
     writeFileSync(trainPath, [...train].map((id) => id + '\n').join(''));
-    writeFileSync(testPath, this.blocks.filter((b) => !train.has(b.id)).map((b) => b.id + '\n').join(''));
+    writeFileSync(
+      testPath,
+      this.blocks
+        .filter((b) => !train.has(b.id))
+        .map((b) => b.id + '\n')
+        .join(''),
+    );
     const anomalies = this.blocks.length - normal.length;
-    return { lines: this.lines, blocks: this.blocks.length, anomalies, byKind: this.byKind, files: [this.logPath, labelsPath, trainPath, testPath] };
+    return {
+      lines: this.lines,
+      blocks: this.blocks.length,
+      anomalies,
+      byKind: this.byKind,
+      files: [this.logPath, labelsPath, trainPath, testPath],
+    };
   }
 }

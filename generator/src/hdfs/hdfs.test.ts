@@ -17,18 +17,33 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const readLines = (path: string) => readFileSync(path, 'utf8').split(/\r?\n/).filter(Boolean);
 const blockIds = (line: string) => [...new Set(line.match(/blk_-?\d+/g) ?? [])];
 /** A line with its variable parts (ids, addresses, numbers, level) blanked out. */
-const shape = (line: string) => line.replace(/blk_-?\d+|\d+\.\d+\.\d+\.\d+|\d+/g, '#').replace(/ (INFO|WARN|ERROR) /, ' LEVEL ');
+const shape = (line: string) =>
+  line.replace(/blk_-?\d+|\d+\.\d+\.\d+\.\d+|\d+/g, '#').replace(/ (INFO|WARN|ERROR) /, ' LEVEL ');
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** The 30 loghub templates as regexes: every generated line must be one of them. */
 const TEMPLATES = readLines(join(DATA, 'HDFS_templates.csv'))
   .slice(1)
   .map((row) => row.slice(row.indexOf(',') + 1))
-  .map((t) => new RegExp('^' + t.split('<*>').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
+  .map(
+    (t) =>
+      new RegExp(
+        '^' +
+          t
+            .split('<*>')
+            .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*') +
+          '$',
+      ),
+  );
 
 function readDataset(dir: string) {
   const lines = readLines(join(dir, 'HDFS.log'));
-  const labels = new Map(readLines(join(dir, 'anomaly_label.csv')).slice(1).map((r) => r.split(',') as [string, string]));
+  const labels = new Map(
+    readLines(join(dir, 'anomaly_label.csv'))
+      .slice(1)
+      .map((r) => r.split(',') as [string, string]),
+  );
   const train = readLines(join(dir, 'train_blocks.txt'));
   const test = readLines(join(dir, 'test_blocks.txt'));
   return { lines, labels, train, test };
@@ -78,7 +93,9 @@ describe('hdfs-augment', () => {
     }
     expect(summary.blocks).toBe(allNew.size);
     expect(summary.byKind).toEqual({ original: 3 * 69 });
-    expect(readFileSync(join(out, 'LICENSE-loghub.txt'), 'utf8')).toBe(readFileSync(join(DATA, 'LICENSE-loghub.txt'), 'utf8'));
+    expect(readFileSync(join(out, 'LICENSE-loghub.txt'), 'utf8')).toBe(
+      readFileSync(join(DATA, 'LICENSE-loghub.txt'), 'utf8'),
+    );
   });
 
   it('labels every block, injects anomalies at the block level and splits train/test', () => {
@@ -86,8 +103,10 @@ describe('hdfs-augment', () => {
     const summary = augmentHdfs({ input: SAMPLE, out, variations: 4, seed: 9, anomalyRate: 0.1 });
     const { lines, labels } = expectConsistentDataset(out);
     expect(summary.anomalies).toBe([...labels.values()].filter((l) => l === 'Anomaly').length);
-    for (const kind of ['missing_replication', 'exception', 'out_of_order', 'extra_deletes']) expect(summary.byKind[kind], kind).toBeGreaterThan(20);
-    const injectedMarkers = /PendingReplicationMonitor timed out|BlockInfo not found in volumeMap|writeBlock .* received exception|Exception in receiveBlock|Exception writing block/;
+    for (const kind of ['missing_replication', 'exception', 'out_of_order', 'extra_deletes'])
+      expect(summary.byKind[kind], kind).toBeGreaterThan(20);
+    const injectedMarkers =
+      /PendingReplicationMonitor timed out|BlockInfo not found in volumeMap|writeBlock .* received exception|Exception in receiveBlock|Exception writing block/;
     const marked = new Set(lines.filter((l) => injectedMarkers.test(l)).flatMap(blockIds));
     expect([...marked].filter((id) => labels.get(id) !== 'Anomaly')).toEqual([]);
     const times = lines.map((l) => l.slice(0, 13));
@@ -97,14 +116,17 @@ describe('hdfs-augment', () => {
   it('is deterministic under a seed', () => {
     augmentHdfs({ input: SAMPLE, out: join(root, 'd1'), variations: 2, seed: 3 });
     augmentHdfs({ input: SAMPLE, out: join(root, 'd2'), variations: 2, seed: 3 });
-    for (const f of ['HDFS.log', 'anomaly_label.csv', 'train_blocks.txt', 'test_blocks.txt']) expect(sha(join(root, 'd1', f))).toBe(sha(join(root, 'd2', f)));
+    for (const f of ['HDFS.log', 'anomaly_label.csv', 'train_blocks.txt', 'test_blocks.txt'])
+      expect(sha(join(root, 'd1', f))).toBe(sha(join(root, 'd2', f)));
   });
 
   it('refuses input that is not HDFS with one clear line', () => {
     const bad = join(root, 'access.log');
     writeFileSync(bad, '1.2.3.4 - - [01/Mar/2024:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "x"\n');
     expect(() => augmentHdfs({ input: bad, out: join(root, 'bad'), variations: 1 })).toThrow(CliError);
-    expect(() => augmentHdfs({ input: bad, out: join(root, 'bad'), variations: 1 })).toThrow(/is not an HDFS log: line 1 does not look like/);
+    expect(() => augmentHdfs({ input: bad, out: join(root, 'bad'), variations: 1 })).toThrow(
+      /is not an HDFS log: line 1 does not look like/,
+    );
   });
 });
 

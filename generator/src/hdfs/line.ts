@@ -13,7 +13,8 @@ export interface HdfsLine {
 
 const LINE = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2}) (\d+) ([A-Z]+) ([\w.$]+): (.*)$/;
 export const BLOCK_ID = /blk_-?\d+/g;
-export const EXAMPLE_LINE = '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating';
+export const EXAMPLE_LINE =
+  '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating';
 
 export function parseHdfsLine(text: string): HdfsLine | undefined {
   const m = LINE.exec(text);

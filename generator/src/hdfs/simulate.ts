@@ -1,6 +1,13 @@
 import { Rng } from '../random/rng.js';
 import { HdfsDatasetWriter, type HdfsSummary } from './dataset.js';
-import { EVENTS, INJECTED_ANOMALIES, anomalyEvents, varyLevel, type BlockContext, type InjectedAnomaly } from './events.js';
+import {
+  EVENTS,
+  INJECTED_ANOMALIES,
+  anomalyEvents,
+  varyLevel,
+  type BlockContext,
+  type InjectedAnomaly,
+} from './events.js';
 import { HdfsClock, formatHdfsLine } from './line.js';
 import { freshBlockId } from './augment.js';
 
@@ -50,19 +57,32 @@ function lifecycle(rng: Rng, replicas: number): Step[] {
   for (let i = 0; i < replicas; i++) steps.push({ event: 'E5', replica: i, at: rng.int(0, 1) });
   const written = rng.int(3, 90);
   for (let i = replicas - 1; i >= 0; i--) {
-    steps.push({ event: 'E11', replica: i, at: written }, { event: rng.chance(0.9) ? 'E9' : 'E6', replica: i, at: written });
+    steps.push(
+      { event: 'E11', replica: i, at: written },
+      { event: rng.chance(0.9) ? 'E9' : 'E6', replica: i, at: written },
+    );
   }
   for (let i = 0; i < replicas; i++) steps.push({ event: 'E26', replica: i, at: written + rng.int(0, 2) });
   const reads = rng.int(0, 10);
-  for (let r = 0; r < reads; r++) steps.push({ event: rng.chance(0.7) ? 'E3' : 'E4', replica: rng.int(0, replicas - 1), at: written + rng.int(10, 1800) });
+  for (let r = 0; r < reads; r++)
+    steps.push({
+      event: rng.chance(0.7) ? 'E3' : 'E4',
+      replica: rng.int(0, replicas - 1),
+      at: written + rng.int(10, 1800),
+    });
   if (rng.chance(0.5)) steps.push({ event: 'E2', replica: 0, at: written + rng.int(60, 3000) });
   if (rng.chance(0.05)) {
     const t = written + rng.int(60, 600);
-    steps.push({ event: 'E25', replica: 0, at: t }, { event: 'E18', replica: 0, at: t + rng.int(1, 5) }, { event: 'E16', replica: 0, at: t + rng.int(5, 20) });
+    steps.push(
+      { event: 'E25', replica: 0, at: t },
+      { event: 'E18', replica: 0, at: t + rng.int(1, 5) },
+      { event: 'E16', replica: 0, at: t + rng.int(5, 20) },
+    );
   }
   if (rng.chance(0.85)) {
     const t = written + rng.int(1800, 3600);
-    for (let i = 0; i < replicas; i++) steps.push({ event: rng.chance(0.9) ? 'E23' : 'E30', replica: i, at: t + rng.int(0, 1) });
+    for (let i = 0; i < replicas; i++)
+      steps.push({ event: rng.chance(0.9) ? 'E23' : 'E30', replica: i, at: t + rng.int(0, 1) });
     for (let i = 0; i < replicas; i++) steps.push({ event: 'E21', replica: i, at: t + rng.int(2, 60) });
   }
   return steps;
@@ -72,7 +92,9 @@ function inject(steps: Step[], kind: InjectedAnomaly, rng: Rng, replicas: number
   const extra = anomalyEvents(kind, rng);
   const first = Math.min(...steps.map((s) => s.at));
   const written = steps.find((s) => s.event === 'E26')?.at ?? first;
-  const kept = extra.dropStored ? steps.filter((s) => !(STORED_EVENTS.has(s.event) && s.replica === replicas - 1)) : steps;
+  const kept = extra.dropStored
+    ? steps.filter((s) => !(STORED_EVENTS.has(s.event) && s.replica === replicas - 1))
+    : steps;
   return [
     ...kept,
     ...extra.before.map((e) => ({ event: e.event, replica: e.replica, at: first + e.at })),
@@ -150,7 +172,12 @@ export function simulateHdfs(opts: SimulateOptions): HdfsSummary {
     }
     const r = EVENTS[p.step.event](block.ctx, rng, p.step.replica);
     const pid = NAMENODE_EVENTS.has(p.step.event) ? rng.int(18, 35) : (dataNodePid = (dataNodePid % 30000) + 1);
-    writer.line(formatHdfsLine({ ts: p.ts, pid, level: varyLevel(r.level, r.content, rng), component: r.component, content: r.content }, clock));
+    writer.line(
+      formatHdfsLine(
+        { ts: p.ts, pid, level: varyLevel(r.level, r.content, rng), component: r.component, content: r.content },
+        clock,
+      ),
+    );
   };
 
   for (let b = 0; b < opts.blocks; b++) {
@@ -169,7 +196,8 @@ export function simulateHdfs(opts: SimulateOptions): HdfsSummary {
     const kind = rng.chance(anomalyRate) ? rng.pick(INJECTED_ANOMALIES) : undefined;
     const steps = kind ? inject(lifecycle(rng, replicas), kind, rng, replicas) : lifecycle(rng, replicas);
     const block: BlockState = { ctx, kind, registered: false };
-    for (const step of steps) queue.push({ ts: Math.floor(now / 1000) * 1000 + step.at * 1000, seq: seq++, block, step });
+    for (const step of steps)
+      queue.push({ ts: Math.floor(now / 1000) * 1000 + step.at * 1000, seq: seq++, block, step });
     if ((b + 1) % 1_000 === 0) opts.onProgress?.(b + 1, opts.blocks);
   }
   while (queue.size > 0) emit(queue.pop()!);

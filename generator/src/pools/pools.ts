@@ -33,10 +33,15 @@ export function buildPools(seed: number): Pools {
   const faker = new Faker({ locale: [en, base] });
   faker.seed(seed);
   const unique = <T>(n: number, make: () => T): T[] => [...new Set(Array.from({ length: n }, make))];
-  const publicIp = () => `${faker.number.int({ min: 11, max: 223 })}.${faker.number.int(255)}.${faker.number.int(255)}.${faker.number.int({ min: 1, max: 254 })}`;
-  const browserAgents = unique(600, () => faker.internet.userAgent()).filter((ua) => !BOT_UA.test(ua)).slice(0, 300);
+  const publicIp = () =>
+    `${faker.number.int({ min: 11, max: 223 })}.${faker.number.int(255)}.${faker.number.int(255)}.${faker.number.int({ min: 1, max: 254 })}`;
+  const browserAgents = unique(600, () => faker.internet.userAgent())
+    .filter((ua) => !BOT_UA.test(ua))
+    .slice(0, 300);
   const searchTerms = unique(400, () =>
-    faker.helpers.arrayElement([faker.commerce.product(), faker.commerce.productAdjective(), faker.word.noun()]).toLowerCase(),
+    faker.helpers
+      .arrayElement([faker.commerce.product(), faker.commerce.productAdjective(), faker.word.noun()])
+      .toLowerCase(),
   ).map((t) => encodeURIComponent(t).replace(/%20/g, '+'));
   const pools: Pools = {
     clientIps: unique(5000, publicIp),
@@ -54,7 +59,8 @@ export function buildPools(seed: number): Pools {
       ...unique(60, () => faker.internet.url({ appendSlash: true })),
     ],
   };
-  for (const list of Object.values(pools)) list.forEach((v: unknown, i: number, a: unknown[]) => (a[i] = typeof v === 'string' ? flat(v) : v));
+  for (const list of Object.values(pools))
+    list.forEach((v: unknown, i: number, a: unknown[]) => (a[i] = typeof v === 'string' ? flat(v) : v));
   cache.set(seed, pools);
   return pools;
 }

@@ -14,14 +14,19 @@ function readRotated(dir: string): string[] {
     .filter((m) => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => b - a);
-  return [...rotated.map((n) => `access.log.${n}`), 'access.log'].flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean));
+  return [...rotated.map((n) => `access.log.${n}`), 'access.log'].flatMap((f) =>
+    readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean),
+  );
 }
 
 describe('file sink', () => {
   it('rotates by size and loses no line, keeping their order', async () => {
     const dir = join(root, 'rotate');
     const sink = fileSink({ dir, maxBytes: 16_384, maxFiles: 100 });
-    const written = Array.from({ length: 5_000 }, (_, i) => `10.0.0.${i % 250} - - [01/Mar/2024:00:00:00 +0000] "GET /line/${i} HTTP/1.1" 200 ${i} "-" "test"`);
+    const written = Array.from(
+      { length: 5_000 },
+      (_, i) => `10.0.0.${i % 250} - - [01/Mar/2024:00:00:00 +0000] "GET /line/${i} HTTP/1.1" 200 ${i} "-" "test"`,
+    );
     written.forEach((line, i) => sink.write('access', line, i));
     sink.write('app', '{"msg":"separate file"}', 0);
     await sink.close();

@@ -45,7 +45,9 @@ export class RotatingFile {
         done++;
       }
     } catch (err) {
-      process.stderr.write(`anomalog-generate: cannot write ${this.path}: ${(err as Error).message}; ${lines.length - done} line(s) lost\n`);
+      process.stderr.write(
+        `anomalog-generate: cannot write ${this.path}: ${(err as Error).message}; ${lines.length - done} line(s) lost\n`,
+      );
     }
     return lines.length - done;
   }
@@ -60,7 +62,8 @@ export class RotatingFile {
   private rotate(): void {
     closeSync(this.fd);
     rmSync(`${this.path}.${this.maxFiles}`, { force: true });
-    for (let i = this.maxFiles - 1; i >= 1; i--) if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    for (let i = this.maxFiles - 1; i >= 1; i--)
+      if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
     renameSync(this.path, `${this.path}.1`);
     this.fd = openSync(this.path, 'a');
     this.size = 0;

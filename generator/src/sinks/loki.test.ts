@@ -19,7 +19,13 @@ describe('loki sink', () => {
   it('pushes batches in the JSON push format, one stream per log, labels and nanosecond strings intact', async () => {
     loki = await startFakeLoki();
     const warnings: string[] = [];
-    const sink = lokiSink({ url: loki.url, labels: { env: 'test' }, batchLines: 10, flushMs: 50, warn: (m) => warnings.push(m) });
+    const sink = lokiSink({
+      url: loki.url,
+      labels: { env: 'test' },
+      batchLines: 10,
+      flushMs: 50,
+      warn: (m) => warnings.push(m),
+    });
     const t0 = Date.UTC(2024, 2, 1);
     for (let i = 0; i < 25; i++) sink.write('access', `access ${i}`, t0 + i + 0.5);
     sink.write('app', '{"msg":"hello"}', t0);
@@ -48,7 +54,15 @@ describe('loki sink', () => {
   it('retries with backoff while Loki is down and delivers everything once it is back', async () => {
     loki = await startFakeLoki();
     loki.setDown(true);
-    const sink = lokiSink({ url: loki.url, batchLines: 5, flushMs: 10, retryBaseMs: 10, retryMaxMs: 40, maxRetries: 100, warn: () => {} });
+    const sink = lokiSink({
+      url: loki.url,
+      batchLines: 5,
+      flushMs: 10,
+      retryBaseMs: 10,
+      retryMaxMs: 40,
+      maxRetries: 100,
+      warn: () => {},
+    });
     for (let i = 0; i < 12; i++) sink.write('access', `line ${i}`, Date.now());
     await until(() => loki!.requests.length >= 4);
     expect(loki.pushes).toEqual([]);
@@ -68,7 +82,11 @@ describe('loki sink', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const warnings: string[] = [];
-    const sink = lokiSink({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, flushMs: 10, warn: (m) => warnings.push(m) });
+    const sink = lokiSink({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      flushMs: 10,
+      warn: (m) => warnings.push(m),
+    });
     sink.write('access', 'old line', 0);
     await sink.flush();
     server.close();
@@ -79,7 +97,14 @@ describe('loki sink', () => {
 
   it('counts and reports lines it cannot queue when Loki does not keep up', async () => {
     const warnings: string[] = [];
-    const sink = lokiSink({ url: 'http://127.0.0.1:9', maxQueue: 5, batchLines: 1000, flushMs: 60_000, maxRetries: 0, warn: (m) => warnings.push(m) });
+    const sink = lokiSink({
+      url: 'http://127.0.0.1:9',
+      maxQueue: 5,
+      batchLines: 1000,
+      flushMs: 60_000,
+      maxRetries: 0,
+      warn: (m) => warnings.push(m),
+    });
     for (let i = 0; i < 8; i++) sink.write('access', `line ${i}`, 0);
     expect(sink.stats()[0].dropped).toBe(3);
     expect(warnings[0]).toMatch(/queue full/);

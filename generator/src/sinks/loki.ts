@@ -56,7 +56,10 @@ export function lokiSink(opts: LokiSinkOptions): LogSink {
       list.push(entry);
     }
     return JSON.stringify({
-      streams: [...byStream].map(([stream, values]) => ({ stream: { ...opts.labels, job: STREAM_JOB[stream] }, values })),
+      streams: [...byStream].map(([stream, values]) => ({
+        stream: { ...opts.labels, job: STREAM_JOB[stream] },
+        values,
+      })),
     });
   };
 
@@ -75,9 +78,12 @@ export function lokiSink(opts: LokiSinkOptions): LogSink {
         problem = `HTTP ${res.status}${text ? `: ${text}` : ''}`;
         if (res.status < 500 && res.status !== 429) return drop(batch.length, `Loki rejected the batch, ${problem}`);
       } catch (err) {
-        problem = (err as Error).cause ? String((err as Error & { cause: Error }).cause.message ?? (err as Error).cause) : (err as Error).message;
+        problem = (err as Error).cause
+          ? String((err as Error & { cause: Error }).cause.message ?? (err as Error).cause)
+          : (err as Error).message;
       }
-      if (attempt >= maxRetries) return drop(batch.length, `gave up after ${attempt + 1} attempts, last error ${problem}`);
+      if (attempt >= maxRetries)
+        return drop(batch.length, `gave up after ${attempt + 1} attempts, last error ${problem}`);
       await new Promise((r) => setTimeout(r, Math.min(retryMaxMs, retryBaseMs * 2 ** attempt)));
     }
   };

@@ -32,7 +32,14 @@ const UNPARSEABLE = new Set(['DEBUG', 'TRACK', 'CONNECT']);
  */
 export function startTraffic(opts: DriverOptions): TrafficDriver {
   const base = new URL(opts.target);
-  const model = new TrafficModel({ seed: opts.seed, anomalyRate: opts.anomalyRate, rate: opts.rate ?? 5, weights: opts.weights, diurnal: false, start: Date.now() });
+  const model = new TrafficModel({
+    seed: opts.seed,
+    anomalyRate: opts.anomalyRate,
+    rate: opts.rate ?? 5,
+    weights: opts.weights,
+    diurnal: false,
+    start: Date.now(),
+  });
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 32 });
   const maxInFlight = opts.concurrency ?? 32;
   const sent: Record<string, number> = {};
@@ -67,7 +74,9 @@ export function startTraffic(opts: DriverOptions): TrafficDriver {
     }
     const method = UNPARSEABLE.has(r.method) ? 'PROPFIND' : r.method;
     sent[label] = (sent[label] ?? 0) + 1;
-    const p = request(method, r.query ? `${r.path}?${r.query}` : r.path, headers, body).finally(() => inFlight.delete(p));
+    const p = request(method, r.query ? `${r.path}?${r.query}` : r.path, headers, body).finally(() =>
+      inFlight.delete(p),
+    );
     inFlight.add(p);
   };
 

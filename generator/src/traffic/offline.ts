@@ -24,7 +24,9 @@ export interface GenerationSummary {
 const PROGRESS_EVERY = 50_000;
 
 /** One labelled access-log line after another, for callers that keep them in memory. */
-export function* generateTraffic(opts: TrafficOptions & { lines: number; format?: AccessFormat }): Generator<{ line: string; label: Label }> {
+export function* generateTraffic(
+  opts: TrafficOptions & { lines: number; format?: AccessFormat },
+): Generator<{ line: string; label: Label }> {
   const { model, format } = modelFor(opts);
   const clock = new ClfClock();
   for (let i = 0; i < opts.lines; i++) {
@@ -40,7 +42,8 @@ export function writeTraffic(opts: OfflineTrafficOptions): GenerationSummary {
   // Everything after the line number is one of a few strings: build each once.
   const fileField = JSON.stringify(basename(opts.out));
   const labelTails = new Map<Label, string>();
-  const tailOf = (label: Label) => labelTails.get(label) ?? labelTails.set(label, `,"file":${fileField},"label":"${label}"}`).get(label)!;
+  const tailOf = (label: Label) =>
+    labelTails.get(label) ?? labelTails.set(label, `,"file":${fileField},"label":"${label}"}`).get(label)!;
   const clock = new ClfClock();
   const byLabel: Record<string, number> = {};
   const logFd = openSync(opts.out, 'w');

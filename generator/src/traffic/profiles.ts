@@ -8,7 +8,12 @@ export interface Profile {
   rtSpread: number;
 }
 
-const profile = (bytes: number, spread: number, rt: number, rtSpread = 0.5): Profile => ({ bytes, spread, rt, rtSpread });
+const profile = (bytes: number, spread: number, rt: number, rtSpread = 0.5): Profile => ({
+  bytes,
+  spread,
+  rt,
+  rtSpread,
+});
 
 /**
  * The shop's responses, shared by the offline model and the live web app so that both produce the same
@@ -44,7 +49,11 @@ export function sampleSeconds(p: Profile, rng: Rng): number {
 }
 
 /** Static files have one size each; product images vary by product. */
-export const STATIC_BYTES: Record<string, number> = { '/static/app.js': 182_000, '/static/style.css': 41_000, '/favicon.ico': 15_086 };
+export const STATIC_BYTES: Record<string, number> = {
+  '/static/app.js': 182_000,
+  '/static/style.css': 41_000,
+  '/favicon.ico': 15_086,
+};
 
 export function imageBytes(productId: number): number {
   return 30_000 + ((productId * 7919) % 60_000);

@@ -75,7 +75,15 @@ const TOOL_AGENTS = {
     'gobuster/3.6',
     'DirBuster-1.0-RC1 (http://www.owasp.org/index.php/Category:OWASP_DirBuster_Project)',
   ],
-  scripted: ['python-requests/2.31.0', 'curl/8.4.0', 'Go-http-client/1.1', 'okhttp/4.12.0', 'Wget/1.21.4', 'python-urllib3/2.0.7', 'Hydra v9.4 (www.thc.org/thc-hydra)'],
+  scripted: [
+    'python-requests/2.31.0',
+    'curl/8.4.0',
+    'Go-http-client/1.1',
+    'okhttp/4.12.0',
+    'Wget/1.21.4',
+    'python-urllib3/2.0.7',
+    'Hydra v9.4 (www.thc.org/thc-hydra)',
+  ],
 };
 
 const SQLI = [
@@ -84,7 +92,7 @@ const SQLI = [
   ['/api/users', 'id=1%20OR%201=1'],
   ['/api/users', "id=1'%20AND%20SLEEP(5)--"],
   ['/api/orders', 'sort=(CASE%20WHEN%201=1%20THEN%20SLEEP(3)%20ELSE%200%20END)'],
-  ['/search', "q=%27%3B%20DROP%20TABLE%20orders%3B--"],
+  ['/search', 'q=%27%3B%20DROP%20TABLE%20orders%3B--'],
   ['/products/1', "id=1'+AND+1=1+--+-"],
   ['/login', "user=admin'--&pass=x"],
   ['/search', 'q=1%22%20UNION%20ALL%20SELECT%20NULL,NULL,table_name%20FROM%20information_schema.tables--'],
@@ -122,27 +130,87 @@ const COMMAND = [
 ] as const;
 
 const SCAN_PATHS = [
-  '/wp-login.php', '/wp-admin/', '/xmlrpc.php', '/.env', '/.git/config', '/.git/HEAD', '/phpmyadmin/', '/pma/',
-  '/admin.php', '/administrator/', '/config.php.bak', '/backup.zip', '/backup.sql', '/db.sql', '/server-status',
-  '/actuator/env', '/actuator/health', '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php', '/solr/admin/info/system',
-  '/console/', '/manager/html', '/.aws/credentials', '/.DS_Store', '/web.config', '/cgi-bin/test-cgi', '/HNAP1/',
-  '/boaform/admin/formLogin', '/owa/auth/logon.aspx', '/_ignition/execute-solution', '/api/v1/pods', '/jenkins/login',
-  '/.svn/entries', '/info.php', '/phpinfo.php', '/test.php', '/shell.php', '/wp-content/plugins/', '/admin/config.yml',
-  '/.htaccess', '/.htpasswd', '/old/', '/dev/', '/debug/default/view', '/telescope/requests', '/graphql', '/swagger.json',
+  '/wp-login.php',
+  '/wp-admin/',
+  '/xmlrpc.php',
+  '/.env',
+  '/.git/config',
+  '/.git/HEAD',
+  '/phpmyadmin/',
+  '/pma/',
+  '/admin.php',
+  '/administrator/',
+  '/config.php.bak',
+  '/backup.zip',
+  '/backup.sql',
+  '/db.sql',
+  '/server-status',
+  '/actuator/env',
+  '/actuator/health',
+  '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php',
+  '/solr/admin/info/system',
+  '/console/',
+  '/manager/html',
+  '/.aws/credentials',
+  '/.DS_Store',
+  '/web.config',
+  '/cgi-bin/test-cgi',
+  '/HNAP1/',
+  '/boaform/admin/formLogin',
+  '/owa/auth/logon.aspx',
+  '/_ignition/execute-solution',
+  '/api/v1/pods',
+  '/jenkins/login',
+  '/.svn/entries',
+  '/info.php',
+  '/phpinfo.php',
+  '/test.php',
+  '/shell.php',
+  '/wp-content/plugins/',
+  '/admin/config.yml',
+  '/.htaccess',
+  '/.htpasswd',
+  '/old/',
+  '/dev/',
+  '/debug/default/view',
+  '/telescope/requests',
+  '/graphql',
+  '/swagger.json',
 ];
 
 /** CMS, admin, login and search endpoints of software the shop does not run: only a scanner asks for them. */
 const CMS_ROUTES: readonly (readonly [string, string])[] = [
-  ['/wp-login.php', 'log'], ['/wp-admin/admin-ajax.php', 'action'], ['/xmlrpc.php', ''], ['/wp-comments-post.php', 'comment'],
-  ['/administrator/index.php', 'username'], ['/index.php/component/search/', 'searchword'], ['/joomla/administrator/', 'passwd'],
-  ['/user/login', 'name'], ['/node/add/article', 'title'], ['/search/node', 'keys'], ['/typo3/index.php', 'username'],
-  ['/umbraco/backoffice/UmbracoApi/Authentication/PostLogin', 'username'], ['/admin/login.php', 'user'], ['/admin/search.php', 'q'],
-  ['/cms/login', 'email'], ['/cms/search', 'term'], ['/portal/login.do', 'j_username'], ['/ghost/api/admin/session', 'username'],
-  ['/craft/index.php', 'p'], ['/concrete/index.php/login', 'uName'], ['/bitrix/admin/index.php', 'USER_LOGIN'], ['/magento/admin/', 'login'],
-  ['/siteadmin/login.aspx', 'txtUser'], ['/moodle/login/index.php', 'username'], ['/phpbb/search.php', 'keywords'], ['/forum/login.php', 'vb_login_username'],
+  ['/wp-login.php', 'log'],
+  ['/wp-admin/admin-ajax.php', 'action'],
+  ['/xmlrpc.php', ''],
+  ['/wp-comments-post.php', 'comment'],
+  ['/administrator/index.php', 'username'],
+  ['/index.php/component/search/', 'searchword'],
+  ['/joomla/administrator/', 'passwd'],
+  ['/user/login', 'name'],
+  ['/node/add/article', 'title'],
+  ['/search/node', 'keys'],
+  ['/typo3/index.php', 'username'],
+  ['/umbraco/backoffice/UmbracoApi/Authentication/PostLogin', 'username'],
+  ['/admin/login.php', 'user'],
+  ['/admin/search.php', 'q'],
+  ['/cms/login', 'email'],
+  ['/cms/search', 'term'],
+  ['/portal/login.do', 'j_username'],
+  ['/ghost/api/admin/session', 'username'],
+  ['/craft/index.php', 'p'],
+  ['/concrete/index.php/login', 'uName'],
+  ['/bitrix/admin/index.php', 'USER_LOGIN'],
+  ['/magento/admin/', 'login'],
+  ['/siteadmin/login.aspx', 'txtUser'],
+  ['/moodle/login/index.php', 'username'],
+  ['/phpbb/search.php', 'keywords'],
+  ['/forum/login.php', 'vb_login_username'],
 ];
 /** Values a scanner tries in a form or search field: the payloads of the attack scenarios, without their parameter name. */
-const FORM_PAYLOADS = [...SQLI, ...XSS, ...COMMAND].map(([, q]) => q.slice(q.indexOf('=') + 1)).filter((v) => v && !v.includes('&'));
+const FORM_PAYLOADS = [...SQLI, ...XSS, ...COMMAND]
+  .map(([, q]) => q.slice(q.indexOf('=') + 1))
+  .filter((v) => v && !v.includes('&'));
 
 const EXPORTS = [
   ['/api/orders', 'export=csv&limit=100000'],
@@ -151,7 +219,20 @@ const EXPORTS = [
   ['/api/users', 'limit=1000000'],
 ] as const;
 
-const UNUSUAL_METHODS = ['PROPFIND', 'TRACE', 'TRACK', 'DEBUG', 'CONNECT', 'MKCOL', 'MOVE', 'COPY', 'LOCK', 'UNLOCK', 'SEARCH', 'PURGE'];
+const UNUSUAL_METHODS = [
+  'PROPFIND',
+  'TRACE',
+  'TRACK',
+  'DEBUG',
+  'CONNECT',
+  'MKCOL',
+  'MOVE',
+  'COPY',
+  'LOCK',
+  'UNLOCK',
+  'SEARCH',
+  'PURGE',
+];
 const UNUSUAL_PATHS = ['/', '/admin', '/api/users', '/webdav/', '/uploads/', '/static/', '/login'];
 
 const int = (rng: Rng, median: number, sigma: number) => Math.max(1, Math.round(rng.logNormal(median, sigma)));
@@ -179,7 +260,15 @@ function burstActor(scenario: Scenario, rng: Rng, start: number, burst: Burst): 
 }
 
 /** Attacks carried in the request itself: the path or the query gives them away. */
-function payloadActor(scenario: Scenario, rng: Rng, pools: Pools, start: number, payloads: readonly (readonly [string, string])[], statuses: number[], agents: string[]): Actor {
+function payloadActor(
+  scenario: Scenario,
+  rng: Rng,
+  pools: Pools,
+  start: number,
+  payloads: readonly (readonly [string, string])[],
+  statuses: number[],
+  agents: string[],
+): Actor {
   const ip = rng.pick(pools.attackerIps);
   const ua = rng.pick(agents);
   return burstActor(scenario, rng, start, {
@@ -188,7 +277,18 @@ function payloadActor(scenario: Scenario, rng: Rng, pools: Pools, start: number,
       const [path, query] = rng.pick(payloads);
       const status = rng.pick(statuses);
       const bytes = status === 200 ? int(rng, 9000, 0.5) : int(rng, 600, 0.3);
-      return { ip, user: '-', method: path === '/login' && rng.chance(0.5) ? 'POST' : 'GET', path, query, status, bytes, referer: '-', ua, rt: rng.logNormal(status === 500 ? 0.4 : 0.05, 0.6) };
+      return {
+        ip,
+        user: '-',
+        method: path === '/login' && rng.chance(0.5) ? 'POST' : 'GET',
+        path,
+        query,
+        status,
+        bytes,
+        referer: '-',
+        ua,
+        rt: rng.logNormal(status === 500 ? 0.4 : 0.05, 0.6),
+      };
     },
   });
 }
@@ -197,13 +297,45 @@ export function startActor(scenario: Scenario, rng: Rng, pools: Pools, start: nu
   const browserOr = (tools: string[], p: number) => (rng.chance(p) ? rng.pick(pools.browserAgents) : rng.pick(tools));
   switch (scenario) {
     case 'sql_injection':
-      return payloadActor(scenario, rng, pools, start, SQLI, [200, 500, 500, 403], [...TOOL_AGENTS.sqlmap, ...TOOL_AGENTS.scripted.slice(0, 2), rng.pick(pools.browserAgents)]);
+      return payloadActor(
+        scenario,
+        rng,
+        pools,
+        start,
+        SQLI,
+        [200, 500, 500, 403],
+        [...TOOL_AGENTS.sqlmap, ...TOOL_AGENTS.scripted.slice(0, 2), rng.pick(pools.browserAgents)],
+      );
     case 'xss':
-      return payloadActor(scenario, rng, pools, start, XSS, [200, 200, 400, 403], [rng.pick(pools.browserAgents), ...TOOL_AGENTS.scripted.slice(0, 2)]);
+      return payloadActor(
+        scenario,
+        rng,
+        pools,
+        start,
+        XSS,
+        [200, 200, 400, 403],
+        [rng.pick(pools.browserAgents), ...TOOL_AGENTS.scripted.slice(0, 2)],
+      );
     case 'path_traversal':
-      return payloadActor(scenario, rng, pools, start, TRAVERSAL, [400, 403, 404, 404], ['curl/8.4.0', 'DotDotPwn v3.0.2', rng.pick(pools.browserAgents)]);
+      return payloadActor(
+        scenario,
+        rng,
+        pools,
+        start,
+        TRAVERSAL,
+        [400, 403, 404, 404],
+        ['curl/8.4.0', 'DotDotPwn v3.0.2', rng.pick(pools.browserAgents)],
+      );
     case 'command_injection':
-      return payloadActor(scenario, rng, pools, start, COMMAND, [400, 500, 404, 200], [...TOOL_AGENTS.scripted, 'commix/v3.9-stable']);
+      return payloadActor(
+        scenario,
+        rng,
+        pools,
+        start,
+        COMMAND,
+        [400, 500, 404, 200],
+        [...TOOL_AGENTS.scripted, 'commix/v3.9-stable'],
+      );
     case 'scanner': {
       const ip = rng.pick(pools.attackerIps);
       const ua = rng.pick(TOOL_AGENTS.scanner);
@@ -212,7 +344,18 @@ export function startActor(scenario: Scenario, rng: Rng, pools: Pools, start: nu
         request: () => {
           const path = rng.pick(SCAN_PATHS);
           const status = rng.chance(0.88) ? 404 : rng.pick([403, 400, 301]);
-          return { ip, user: '-', method: rng.chance(0.9) ? 'GET' : 'HEAD', path, query: '', status, bytes: int(rng, 1100, 0.1), referer: '-', ua, rt: rng.logNormal(0.004, 0.4) };
+          return {
+            ip,
+            user: '-',
+            method: rng.chance(0.9) ? 'GET' : 'HEAD',
+            path,
+            query: '',
+            status,
+            bytes: int(rng, 1100, 0.1),
+            referer: '-',
+            ua,
+            rt: rng.logNormal(0.004, 0.4),
+          };
         },
       });
     }
@@ -227,10 +370,23 @@ export function startActor(scenario: Scenario, rng: Rng, pools: Pools, start: nu
         request: () => {
           const [path, field] = rng.pick(CMS_ROUTES);
           const post = rng.chance(0.65);
-          const query = !post && field && rng.chance(0.5) ? `${field}=${rng.chance(0.6) ? rng.pick(FORM_PAYLOADS) : 'test'}` : '';
+          const query =
+            !post && field && rng.chance(0.5) ? `${field}=${rng.chance(0.6) ? rng.pick(FORM_PAYLOADS) : 'test'}` : '';
           const status = rng.chance(0.45) ? 303 : rng.chance(0.5) ? 500 : rng.chance(0.6) ? 200 : 404;
-          const bytes = status === 303 ? int(rng, 180, 0.1) : status === 500 ? int(rng, 650, 0.15) : int(rng, 3200, 0.4);
-          return { ip, user: '-', method: post ? 'POST' : 'GET', path, query, status, bytes, referer: '-', ua, rt: rng.logNormal(status === 500 ? 0.3 : 0.02, 0.5) };
+          const bytes =
+            status === 303 ? int(rng, 180, 0.1) : status === 500 ? int(rng, 650, 0.15) : int(rng, 3200, 0.4);
+          return {
+            ip,
+            user: '-',
+            method: post ? 'POST' : 'GET',
+            path,
+            query,
+            status,
+            bytes,
+            referer: '-',
+            ua,
+            rt: rng.logNormal(status === 500 ? 0.3 : 0.02, 0.5),
+          };
         },
       });
     }
@@ -241,7 +397,18 @@ export function startActor(scenario: Scenario, rng: Rng, pools: Pools, start: nu
         gap: [0.2, 1.5],
         request: (i, count) => {
           const success = i === count - 1 && rng.chance(0.2);
-          return { ip, user: '-', method: 'POST', path: '/login', query: '', status: success ? 302 : 401, bytes: success ? int(rng, 210, 0.05) : int(rng, 4400, 0.02), referer: '-', ua, rt: rng.logNormal(0.12, 0.3) };
+          return {
+            ip,
+            user: '-',
+            method: 'POST',
+            path: '/login',
+            query: '',
+            status: success ? 302 : 401,
+            bytes: success ? int(rng, 210, 0.05) : int(rng, 4400, 0.02),
+            referer: '-',
+            ua,
+            rt: rng.logNormal(0.12, 0.3),
+          };
         },
       });
     }
@@ -250,7 +417,18 @@ export function startActor(scenario: Scenario, rng: Rng, pools: Pools, start: nu
         gap: [0.05, 0.5],
         request: () => {
           const status = rng.chance(0.88) ? 401 : rng.chance(0.8) ? 302 : 429;
-          return { ip: rng.pick(pools.attackerIps), user: '-', method: 'POST', path: '/login', query: '', status, bytes: status === 302 ? int(rng, 210, 0.05) : int(rng, 4400, 0.02), referer: '-', ua: rng.pick(TOOL_AGENTS.scripted), rt: rng.logNormal(0.12, 0.3) };
+          return {
+            ip: rng.pick(pools.attackerIps),
+            user: '-',
+            method: 'POST',
+            path: '/login',
+            query: '',
+            status,
+            bytes: status === 302 ? int(rng, 210, 0.05) : int(rng, 4400, 0.02),
+            referer: '-',
+            ua: rng.pick(TOOL_AGENTS.scripted),
+            rt: rng.logNormal(0.12, 0.3),
+          };
         },
       });
     case 'exfiltration': {
@@ -261,7 +439,18 @@ export function startActor(scenario: Scenario, rng: Rng, pools: Pools, start: nu
         request: () => {
           const [path, query] = rng.pick(EXPORTS);
           const bytes = Math.max(30e6, Math.round(rng.logNormal(400e6, 0.8)));
-          return { ip, user: '-', method: 'GET', path, query, status: 200, bytes, referer: `https://shop.example.com/admin`, ua, rt: bytes / rng.logNormal(4e6, 0.3) };
+          return {
+            ip,
+            user: '-',
+            method: 'GET',
+            path,
+            query,
+            status: 200,
+            bytes,
+            referer: `https://shop.example.com/admin`,
+            ua,
+            rt: bytes / rng.logNormal(4e6, 0.3),
+          };
         },
       });
     }
@@ -273,7 +462,18 @@ export function startActor(scenario: Scenario, rng: Rng, pools: Pools, start: nu
         request: () => {
           const method = rng.pick(UNUSUAL_METHODS);
           const status = method === 'TRACE' && rng.chance(0.3) ? 200 : rng.pick([405, 405, 405, 501, 400]);
-          return { ip, user: '-', method, path: rng.pick(UNUSUAL_PATHS), query: '', status, bytes: int(rng, 300, 0.3), referer: '-', ua, rt: rng.logNormal(0.002, 0.4) };
+          return {
+            ip,
+            user: '-',
+            method,
+            path: rng.pick(UNUSUAL_PATHS),
+            query: '',
+            status,
+            bytes: int(rng, 300, 0.3),
+            referer: '-',
+            ua,
+            rt: rng.logNormal(0.002, 0.4),
+          };
         },
       });
     }
@@ -295,7 +495,9 @@ export function startWindow(scenario: Scenario, rng: Rng, start: number): Window
   switch (scenario) {
     case 'outage_5xx':
       return {
-        scenario, start, end,
+        scenario,
+        start,
+        end,
         apply(r) {
           if (rng.chance(0.04)) return;
           r.status = rng.chance(0.45) ? 503 : rng.chance(0.7) ? 502 : 504;
@@ -306,7 +508,9 @@ export function startWindow(scenario: Scenario, rng: Rng, start: number): Window
     case 'latency_spike': {
       const factor = 15 + rng.next() * 65;
       return {
-        scenario, start, end,
+        scenario,
+        start,
+        end,
         apply(r) {
           if (rng.chance(0.05)) {
             r.status = 504;
@@ -318,7 +522,9 @@ export function startWindow(scenario: Scenario, rng: Rng, start: number): Window
     }
     case 'db_error_storm':
       return {
-        scenario, start, end,
+        scenario,
+        start,
+        end,
         apply(r) {
           if (!DB_ROUTE.test(r.path) || rng.chance(0.15)) return;
           r.status = 500;

@@ -25,12 +25,29 @@ interface Session {
   assets: Request[];
 }
 
-const PAGES = ['home', 'product', 'search', 'cart', 'login', 'checkout', 'orders', 'users', 'admin', 'missing'] as const;
+const PAGES = [
+  'home',
+  'product',
+  'search',
+  'cart',
+  'login',
+  'checkout',
+  'orders',
+  'users',
+  'admin',
+  'missing',
+] as const;
 type Page = (typeof PAGES)[number];
 const PAGE_WEIGHTS = cumulative([8, 36, 20, 8, 5, 4, 8, 2, 0.3, 0.8]);
 const CRAWLER_PATHS = ['/robots.txt', '/sitemap.xml', '/', '/search'];
-const MISSING_PATHS = ['/favicon.png', '/apple-touch-icon.png', '/products/', '/old-catalog', '/static/img/banner-2019.jpg', '/.well-known/assetlinks.json'];
-
+const MISSING_PATHS = [
+  '/favicon.png',
+  '/apple-touch-icon.png',
+  '/products/',
+  '/old-catalog',
+  '/static/img/banner-2019.jpg',
+  '/.well-known/assetlinks.json',
+];
 
 export class NormalTraffic {
   private readonly sessions: Session[] = [];
@@ -73,7 +90,8 @@ export class NormalTraffic {
 
   private refererFor(s: Session, req: Request): string {
     const referer = s.referer;
-    if (req.method === 'GET' && !req.path.startsWith('/api/')) s.referer = SITE_HOST + req.path + (req.query ? '?' + req.query : '');
+    if (req.method === 'GET' && !req.path.startsWith('/api/'))
+      s.referer = SITE_HOST + req.path + (req.query ? '?' + req.query : '');
     return referer;
   }
 
@@ -90,7 +108,11 @@ export class NormalTraffic {
         return this.withAssets(s, this.html('/', '', 200, PROFILES.home));
       case 'product': {
         const id = rng.pick(this.pools.productIds);
-        return this.withAssets(s, this.html(`/products/${id}`, '', rng.chance(0.012) ? 404 : 200, PROFILES.product), id);
+        return this.withAssets(
+          s,
+          this.html(`/products/${id}`, '', rng.chance(0.012) ? 404 : 200, PROFILES.product),
+          id,
+        );
       }
       case 'search': {
         const term = rng.pick(this.pools.searchTerms);
@@ -114,12 +136,20 @@ export class NormalTraffic {
         if (s.cartItems === 0) return this.html('/cart', '', 200, PROFILES.emptyCart);
         if (rng.chance(0.5)) return this.html('/checkout', '', 200, PROFILES.checkout);
         s.cartItems = 0;
-        return rng.chance(0.003) ? this.response('POST', '/checkout', '', 500, PROFILES.errorPage) : this.response('POST', '/checkout', '', 302, PROFILES.orderPlaced);
+        return rng.chance(0.003)
+          ? this.response('POST', '/checkout', '', 500, PROFILES.errorPage)
+          : this.response('POST', '/checkout', '', 302, PROFILES.orderPlaced);
       case 'orders':
         if (!s.loggedIn) return this.html('/login', '', 200, PROFILES.login);
         return rng.chance(0.15)
           ? this.response('POST', '/api/orders', '', 201, PROFILES.apiOrderCreated)
-          : this.response('GET', '/api/orders', rng.chance(0.3) ? `page=${rng.int(1, 5)}` : '', 200, PROFILES.apiOrders);
+          : this.response(
+              'GET',
+              '/api/orders',
+              rng.chance(0.3) ? `page=${rng.int(1, 5)}` : '',
+              200,
+              PROFILES.apiOrders,
+            );
       case 'users':
         if (!s.loggedIn) return this.html('/login', '', 200, PROFILES.login);
         return this.response('GET', '/api/users', rng.chance(0.5) ? 'me=1' : '', 200, PROFILES.apiUsers);
@@ -137,7 +167,19 @@ export class NormalTraffic {
   }
 
   private response(method: string, path: string, query: string, status: number, profile: Profile): Request {
-    return { ip: '', user: '-', ts: 0, method, path, query, status, bytes: sampleBytes(profile, this.rng), referer: '', ua: '', rt: sampleSeconds(profile, this.rng) };
+    return {
+      ip: '',
+      user: '-',
+      ts: 0,
+      method,
+      path,
+      query,
+      status,
+      bytes: sampleBytes(profile, this.rng),
+      referer: '',
+      ua: '',
+      rt: sampleSeconds(profile, this.rng),
+    };
   }
 
   /** A page view pulls its static assets right after it, 304 when cached. */
@@ -145,13 +187,27 @@ export class NormalTraffic {
     const rng = this.rng;
     if (page.status !== 200) return page;
     const cached = s.remaining < 20 && rng.chance(0.6);
-    if (!cached || rng.chance(0.3)) s.assets.push(this.asset('/static/app.js', cached), this.asset('/static/style.css', cached));
+    if (!cached || rng.chance(0.3))
+      s.assets.push(this.asset('/static/app.js', cached), this.asset('/static/style.css', cached));
     if (rng.chance(0.2)) s.assets.push(this.asset('/favicon.ico', cached));
-    if (productId !== undefined) s.assets.push(this.asset(`/static/img/p${productId}.jpg`, cached, imageBytes(productId)));
+    if (productId !== undefined)
+      s.assets.push(this.asset(`/static/img/p${productId}.jpg`, cached, imageBytes(productId)));
     return page;
   }
 
   private asset(path: string, cached: boolean, bytes = STATIC_BYTES[path]): Request {
-    return { ip: '', user: '-', ts: 0, method: 'GET', path, query: '', status: cached ? 304 : 200, bytes: cached ? 0 : bytes, referer: '', ua: '', rt: this.rng.logNormal(cached ? 0.001 : 0.002, 0.5) };
+    return {
+      ip: '',
+      user: '-',
+      ts: 0,
+      method: 'GET',
+      path,
+      query: '',
+      status: cached ? 304 : 200,
+      bytes: cached ? 0 : bytes,
+      referer: '',
+      ua: '',
+      rt: this.rng.logNormal(cached ? 0.001 : 0.002, 0.5),
+    };
   }
 }

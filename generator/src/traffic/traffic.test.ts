@@ -16,7 +16,11 @@ const sha = (path: string) => createHash('sha256').update(readFileSync(path)).di
 const STANDARD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
 
 /** 30k records at a high incident rate, windows favoured: every scenario shows up several times. */
-const model = new TrafficModel({ seed: 7, anomalyRate: 0.4, weights: { outage_5xx: 8, latency_spike: 8, db_error_storm: 8 } });
+const model = new TrafficModel({
+  seed: 7,
+  anomalyRate: 0.4,
+  weights: { outage_5xx: 8, latency_spike: 8, db_error_storm: 8 },
+});
 const clock = new ClfClock();
 const sample = Array.from({ length: 30_000 }, () => {
   const { record, label } = model.next();
@@ -47,7 +51,10 @@ describe('offline traffic', () => {
     const records = labels.map((l) => JSON.parse(l) as { line: number; file: string; label: string });
     const known: string[] = ['normal', ...SCENARIOS];
     expect(records.filter((r, i) => r.line !== i + 1 || r.file !== 'l.log' || !known.includes(r.label))).toEqual([]);
-    const counted = records.reduce<Record<string, number>>((acc, r) => ((acc[r.label] = (acc[r.label] ?? 0) + 1), acc), {});
+    const counted = records.reduce<Record<string, number>>(
+      (acc, r) => ((acc[r.label] = (acc[r.label] ?? 0) + 1), acc),
+      {},
+    );
     expect(counted).toEqual(summary.byLabel);
   });
 
@@ -79,31 +86,52 @@ describe('every scenario', () => {
       const p = parser.parse(line);
       const f = p.fields;
       return !(
-        p.format === 'nginx' && f.ip === record.ip && f.method === record.method && f.path === record.path && f.query === record.query &&
-        f.status === String(record.status) && f.bytes === String(record.bytes) && f.ua === record.ua &&
-        Math.abs(Number(f.rt) - record.rt) < 0.001 && p.ts === Math.floor(record.ts / 1000) * 1000
+        p.format === 'nginx' &&
+        f.ip === record.ip &&
+        f.method === record.method &&
+        f.path === record.path &&
+        f.query === record.query &&
+        f.status === String(record.status) &&
+        f.bytes === String(record.bytes) &&
+        f.ua === record.ua &&
+        Math.abs(Number(f.rt) - record.rt) < 0.001 &&
+        p.ts === Math.floor(record.ts / 1000) * 1000
       );
     });
     expect(misread.map((s) => `${s.label}: ${s.line}`)).toEqual([]);
   });
 
   it('carries the attack in the request for the four payload scenarios', () => {
-    const category = { sql_injection: 'sqli', xss: 'xss', path_traversal: 'traversal', command_injection: 'cmdi' } as const;
+    const category = {
+      sql_injection: 'sqli',
+      xss: 'xss',
+      path_traversal: 'traversal',
+      command_injection: 'cmdi',
+    } as const;
     const target = (r: AccessRecord) => (r.query ? `${r.path}?${r.query}` : r.path);
     for (const [scenario, cat] of Object.entries(category)) {
-      const missed = byLabel(scenario as Label).filter((s) => !attackHits(target(s.record)).some((h) => h.category === cat));
-      expect(missed.map((s) => target(s.record)), scenario).toEqual([]);
+      const missed = byLabel(scenario as Label).filter(
+        (s) => !attackHits(target(s.record)).some((h) => h.category === cat),
+      );
+      expect(
+        missed.map((s) => target(s.record)),
+        scenario,
+      ).toEqual([]);
     }
     expect(byLabel('normal').filter((s) => attackHits(target(s.record)).length > 0)).toEqual([]);
   });
 
   it('gives each behavioural scenario its trace', () => {
     expect(byLabel('scanner').filter((s) => uaClass(s.record.ua) === 'browser')).toEqual([]);
-    expect(byLabel('scanner').filter((s) => s.record.status === 404).length / byLabel('scanner').length).toBeGreaterThan(0.8);
+    expect(
+      byLabel('scanner').filter((s) => s.record.status === 404).length / byLabel('scanner').length,
+    ).toBeGreaterThan(0.8);
     for (const { record } of [...byLabel('brute_force'), ...byLabel('credential_stuffing')]) {
       expect(`${record.method} ${record.path}`).toBe('POST /login');
     }
-    expect(byLabel('brute_force').filter((s) => s.record.status === 401).length / byLabel('brute_force').length).toBeGreaterThan(0.9);
+    expect(
+      byLabel('brute_force').filter((s) => s.record.status === 401).length / byLabel('brute_force').length,
+    ).toBeGreaterThan(0.9);
     expect(byLabel('credential_stuffing').filter((s) => uaClass(s.record.ua) !== 'tool')).toEqual([]);
     const stuffingIps = new Set(byLabel('credential_stuffing').map((s) => s.record.ip));
     expect(stuffingIps.size).toBeGreaterThan(20);
@@ -115,7 +143,11 @@ describe('every scenario', () => {
   });
 
   it('makes a browser-disguised scanner: one client, a browser agent, a burst to CMS routes no normal client requests', () => {
-    const m = new TrafficModel({ seed: 3, anomalyRate: 0.05, weights: Object.fromEntries(SCENARIOS.map((s) => [s, s === 'disguised_scanner' ? 1 : 0])) });
+    const m = new TrafficModel({
+      seed: 3,
+      anomalyRate: 0.05,
+      weights: Object.fromEntries(SCENARIOS.map((s) => [s, s === 'disguised_scanner' ? 1 : 0])),
+    });
     const lines = Array.from({ length: 20_000 }, () => m.next());
     const scan = lines.filter((s) => s.label === 'disguised_scanner');
     const normalRoutes = new Set(lines.filter((s) => s.label === 'normal').map((s) => s.record.path));
@@ -124,8 +156,12 @@ describe('every scenario', () => {
     expect(scan.filter((s) => uaClass(s.record.ua) !== 'browser')).toEqual([]);
     expect(scan.filter((s) => normalRoutes.has(s.record.path))).toEqual([]);
     expect(scan.filter((s) => s.record.method === 'POST').length / scan.length).toBeGreaterThan(0.5);
-    expect(scan.filter((s) => s.record.status === 303 || s.record.status === 500).length / scan.length).toBeGreaterThan(0.6);
-    expect(scan.filter((s) => s.record.query !== '' && attackHits(s.record.path, s.record.query).length > 0).length).toBeGreaterThan(20);
+    expect(scan.filter((s) => s.record.status === 303 || s.record.status === 500).length / scan.length).toBeGreaterThan(
+      0.6,
+    );
+    expect(
+      scan.filter((s) => s.record.query !== '' && attackHits(s.record.path, s.record.query).length > 0).length,
+    ).toBeGreaterThan(20);
   });
 
   it('labels every line inside a time window, and the window shows in the lines', () => {
@@ -143,11 +179,15 @@ describe('every scenario', () => {
         const windowEnd = sample[run[run.length - 1]].record.ts;
         const windowStart = sample[run[0]].record.ts;
         const inside = sample.filter((s) => s.record.ts > windowStart && s.record.ts < windowEnd);
-        expect(inside.filter((s) => s.label === 'normal'), scenario).toEqual([]);
+        expect(
+          inside.filter((s) => s.label === 'normal'),
+          scenario,
+        ).toEqual([]);
       }
       expect(last).toBeGreaterThan(first);
     }
-    const share = (label: Label, ok: (s: (typeof sample)[number]) => boolean) => byLabel(label).filter(ok).length / byLabel(label).length;
+    const share = (label: Label, ok: (s: (typeof sample)[number]) => boolean) =>
+      byLabel(label).filter(ok).length / byLabel(label).length;
     expect(share('outage_5xx', (s) => s.record.status >= 502)).toBeGreaterThan(0.9);
     expect(share('latency_spike', (s) => s.record.rt >= 1.5)).toBeGreaterThan(0.9);
     expect(share('db_error_storm', (s) => s.record.status === 500)).toBeGreaterThan(0.3);

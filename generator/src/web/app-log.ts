@@ -28,7 +28,9 @@ export class AppLog {
     const line =
       this.format === 'json'
         ? JSON.stringify({ time, level, logger: 'shop', msg, ...fields })
-        : `${time} ${level} shop: ${msg}${Object.entries(fields).map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join('')}`;
+        : `${time} ${level} shop: ${msg}${Object.entries(fields)
+            .map(([k, v]) => ` ${k}=${JSON.stringify(v)}`)
+            .join('')}`;
     this.sink.write('app', line, ts);
   }
 }

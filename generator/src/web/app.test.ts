@@ -16,7 +16,13 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const readLines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean);
 
 /** A raw request: the path goes out exactly as given (no URL normalisation), any method. */
-function request(url: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<number> {
+function request(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<number> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request({ hostname, port, method, path, headers }, (res) => {
@@ -50,7 +56,16 @@ describe('web app', () => {
       ['GET', '/no/such/page', 404],
     ];
     for (const [method, path, status, headers, body] of sent) {
-      expect(await request(app.url, method, path, { 'x-forwarded-for': '203.0.113.7', 'user-agent': 'test-agent/1.0', ...headers }, body), `${method} ${path}`).toBe(status);
+      expect(
+        await request(
+          app.url,
+          method,
+          path,
+          { 'x-forwarded-for': '203.0.113.7', 'user-agent': 'test-agent/1.0', ...headers },
+          body,
+        ),
+        `${method} ${path}`,
+      ).toBe(status);
     }
     await app.close();
 
@@ -77,17 +92,31 @@ describe('web app', () => {
     expect(Number(parser.parse(lines[3]).fields.bytes)).toBe(182_000);
     expect(Number(parser.parse(lines[4]).fields.bytes)).toBe(0);
 
-    const events = readLines(join(dir, 'app.log')).map((l) => JSON.parse(l) as { level: string; msg: string; user?: string });
+    const events = readLines(join(dir, 'app.log')).map(
+      (l) => JSON.parse(l) as { level: string; msg: string; user?: string },
+    );
     expect(events).toContainEqual(expect.objectContaining({ level: 'WARNING', msg: 'Failed login', user: 'bob' }));
     expect(events).toContainEqual(expect.objectContaining({ level: 'INFO', msg: 'User logged in', user: 'bob' }));
-    expect(events).toContainEqual(expect.objectContaining({ level: 'WARNING', msg: 'Unauthorized admin access attempt detected' }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ level: 'WARNING', msg: 'Unauthorized admin access attempt detected' }),
+    );
   });
 
   it('serves 503 during an outage started through /__faults, which is itself not logged', async () => {
     const dir = join(root, 'faults');
     const app = await startWebApp({ port: 0, host: '127.0.0.1', sinks: [{ kind: 'file', dir }] });
-    expect(await request(app.url, 'POST', '/__faults', { 'content-type': 'application/json' }, '{"fault":"outage_5xx","seconds":30}')).toBe(200);
-    expect(await request(app.url, 'POST', '/__faults', { 'content-type': 'application/json' }, '{"fault":"meteor"}')).toBe(400);
+    expect(
+      await request(
+        app.url,
+        'POST',
+        '/__faults',
+        { 'content-type': 'application/json' },
+        '{"fault":"outage_5xx","seconds":30}',
+      ),
+    ).toBe(200);
+    expect(
+      await request(app.url, 'POST', '/__faults', { 'content-type': 'application/json' }, '{"fault":"meteor"}'),
+    ).toBe(400);
     expect(await request(app.url, 'GET', '/')).toBe(503);
     await app.close();
     const lines = readLines(join(dir, 'access.log'));
@@ -98,11 +127,24 @@ describe('web app', () => {
   it('writes to combined sinks: files and Loki get the same lines', async () => {
     const loki = await startFakeLoki();
     const dir = join(root, 'combined');
-    const app = await startWebApp({ port: 0, host: '127.0.0.1', sinks: [{ kind: 'file', dir }, { kind: 'loki', url: loki.url, labels: { env: 'test' } }] });
-    for (const path of ['/', '/admin', "/search?q=<script>alert(1)</script>"]) await request(app.url, 'GET', path, { 'user-agent': 'x\t"y' });
+    const app = await startWebApp({
+      port: 0,
+      host: '127.0.0.1',
+      sinks: [
+        { kind: 'file', dir },
+        { kind: 'loki', url: loki.url, labels: { env: 'test' } },
+      ],
+    });
+    for (const path of ['/', '/admin', '/search?q=<script>alert(1)</script>'])
+      await request(app.url, 'GET', path, { 'user-agent': 'x\t"y' });
     await app.close();
     await loki.close();
-    const pushed = (job: string) => loki.pushes.flatMap((p) => p.streams.filter((st) => st.stream.job === job && st.stream.env === 'test').flatMap((st) => st.values.map(([, line]) => line)));
+    const pushed = (job: string) =>
+      loki.pushes.flatMap((p) =>
+        p.streams
+          .filter((st) => st.stream.job === job && st.stream.env === 'test')
+          .flatMap((st) => st.values.map(([, line]) => line)),
+      );
     expect(pushed('web')).toEqual(readLines(join(dir, 'access.log')));
     expect(pushed('app')).toEqual(readLines(join(dir, 'app.log')));
     expect(pushed('web')).toHaveLength(3);

@@ -2,7 +2,7 @@ import { getPluginJson, hasReadme } from './utils.ts';
 
 const pluginJson = getPluginJson();
 const logoPaths: string[] = Array.from(new Set([pluginJson.info?.logos?.large, pluginJson.info?.logos?.small])).filter(
-  Boolean
+  Boolean,
 );
 const screenshotPaths: string[] = pluginJson.info?.screenshots?.map((s: { path: string }) => s.path) || [];
 

@@ -52,7 +52,7 @@ export async function getEntries() {
     pluginsJson.map((pluginJson) => {
       const folder = path.dirname(pluginJson);
       return glob(`${folder}/module.{ts,tsx,js,jsx}`, { absolute: true });
-    })
+    }),
   );
 
   return plugins.reduce<Record<string, string>>((result, modules) => {

@@ -21,12 +21,12 @@ export class BuildModeWebpackPlugin {
                   buildMode: compilation.options.mode,
                 },
                 null,
-                4
+                4,
               );
               compilation.updateAsset(asset.name, new webpack.sources.RawSource(pluginJsonWithBuildMode));
             }
           }
-        }
+        },
       );
     });
   }

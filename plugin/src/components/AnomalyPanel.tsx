@@ -11,10 +11,20 @@ import type { TimeSpan } from './ScoreChart';
 
 type LokiTarget = DataQuery & { expr?: string };
 
-export function AnomalyPanel({ id, data, options, fieldConfig, width, height, timeRange, onChangeTimeRange, replaceVariables }: PanelProps<PanelOptions>) {
+export function AnomalyPanel({
+  id,
+  data,
+  options,
+  fieldConfig,
+  width,
+  height,
+  timeRange,
+  onChangeTimeRange,
+  replaceVariables,
+}: PanelProps<PanelOptions>) {
   const anomalies = useMemo(
     () => anomalyDataFromFrames(data.series, options.fields, options.thresholds),
-    [data.series, options.fields, options.thresholds]
+    [data.series, options.fields, options.thresholds],
   );
   const target = data.request?.targets?.find((t): t is LokiTarget => Boolean((t as LokiTarget).expr));
   const datasourceUid = target?.datasource?.uid ? replaceVariables(target.datasource.uid) : undefined;
@@ -25,7 +35,7 @@ export function AnomalyPanel({ id, data, options, fieldConfig, width, height, ti
         ? (row: AnomalyRow) =>
             config.appSubUrl + exploreUrl({ datasourceUid, datasourceType: target?.datasource?.type, expr }, row.time)
         : undefined,
-    [datasourceUid, expr, target?.datasource?.type]
+    [datasourceUid, expr, target?.datasource?.type],
   );
   const onZoom = useCallback((span: TimeSpan) => onChangeTimeRange(span), [onChangeTimeRange]);
 

@@ -85,7 +85,9 @@ const TableRow = memo(function TableRow({ index, style, data }: ListChildCompone
       </div>
       {data.rowLink && (
         <div className={styles.cell}>
-          {link && <IconButton name="compass" tooltip="Open in Explore" size="sm" onClick={() => window.open(link, '_self')} />}
+          {link && (
+            <IconButton name="compass" tooltip="Open in Explore" size="sm" onClick={() => window.open(link, '_self')} />
+          )}
         </div>
       )}
     </div>

@@ -71,7 +71,9 @@ export function AnomalyView({ data, options, width, height, range, onZoom, rowLi
           onZoom={onZoom}
         />
       )}
-      {filters && <SeverityFilter severities={filterable} shown={shown} counts={listedCounts} colors={colors} onToggle={toggle} />}
+      {filters && (
+        <SeverityFilter severities={filterable} shown={shown} counts={listedCounts} colors={colors} onToggle={toggle} />
+      )}
       {options.showTable && (
         <AnomalyTable rows={tableRows} colors={colors} width={width} height={Math.max(60, rest)} rowLink={rowLink} />
       )}

@@ -80,7 +80,12 @@ export function ScoreChart({ rows, colors, thresholds, width, height, range, onZ
       {drag && (
         <div
           className={styles.selection}
-          style={{ left: Math.min(drag.start, drag.end), width: Math.abs(drag.end - drag.start), top: PAD.top, height: plotHeight }}
+          style={{
+            left: Math.min(drag.start, drag.end),
+            width: Math.abs(drag.end - drag.start),
+            top: PAD.top,
+            height: plotHeight,
+          }}
         />
       )}
     </div>
@@ -133,7 +138,7 @@ function drawThresholds(
   thresholds: Thresholds,
   colors: Record<Severity, string>,
   w: number,
-  h: number
+  h: number,
 ) {
   ctx.setLineDash([4, 4]);
   ctx.textAlign = 'left';
@@ -158,7 +163,7 @@ function drawPoints(
   colors: Record<Severity, string>,
   span: TimeSpan,
   w: number,
-  h: number
+  h: number,
 ) {
   const scale = w / Math.max(1, span.to - span.from);
   // lowest severity first, so critical points stay on top

@@ -29,7 +29,12 @@ export function SeverityBars({ counts, colors }: { counts: SeverityCounts; color
 
 const getStyles = (theme: GrafanaTheme2) => ({
   bars: css({ flex: 1, minWidth: 160, display: 'flex', flexDirection: 'column', justifyContent: 'center', gap: 2 }),
-  bar: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), fontSize: theme.typography.bodySmall.fontSize }),
+  bar: css({
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
   name: css({ width: 56, color: theme.colors.text.secondary }),
   track: css({ flex: 1, height: 10, background: theme.colors.background.secondary, borderRadius: 2 }),
   fill: css({ display: 'block', height: '100%', minWidth: 1, borderRadius: 2 }),

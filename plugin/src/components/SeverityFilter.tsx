@@ -27,7 +27,10 @@ export function SeverityFilter({ severities, shown, counts, colors, onToggle }: 
           data-testid={`filter-${severity}`}
           onClick={() => onToggle(severity)}
         >
-          <span className={styles.dot} style={{ background: colors[severity], opacity: shown.has(severity) ? 1 : 0.35 }} />
+          <span
+            className={styles.dot}
+            style={{ background: colors[severity], opacity: shown.has(severity) ? 1 : 0.35 }}
+          />
           {severity} ({counts[severity].toLocaleString('en-US')})
         </Button>
       ))}

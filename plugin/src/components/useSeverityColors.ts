@@ -14,6 +14,6 @@ export function useSeverityColors(names: Record<Severity, string>): Record<Sever
       high: theme.visualization.getColorByName(names.high),
       critical: theme.visualization.getColorByName(names.critical),
     }),
-    [theme, names.normal, names.low, names.medium, names.high, names.critical]
+    [theme, names.normal, names.low, names.medium, names.high, names.critical],
   );
 }

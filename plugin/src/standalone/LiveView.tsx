@@ -40,7 +40,12 @@ export function LiveView() {
         const step = Math.max(1, Math.ceil((span.to - span.from) / 1000 / COUNT_WINDOWS));
         const bodies = await Promise.all([
           queryRange(`${selector} | anomaly_severity!="normal"`, span.from, span.to),
-          queryRange(`sum by (anomaly_severity) (count_over_time(${selector} [${step}s]))`, span.from + step * 1000, span.to, { step }),
+          queryRange(
+            `sum by (anomaly_severity) (count_over_time(${selector} [${step}s]))`,
+            span.from + step * 1000,
+            span.to,
+            { step },
+          ),
         ]);
         if (!stopped) {
           setResponse({ bodies, span });
@@ -67,9 +72,9 @@ export function LiveView() {
       anomalyDataFromFrames(
         response.bodies.flatMap((body) => framesFromLoki(body)),
         DEFAULT_OPTIONS.fields,
-        DEFAULT_OPTIONS.thresholds
+        DEFAULT_OPTIONS.thresholds,
       ),
-    [response]
+    [response],
   );
 
   return (
@@ -81,7 +86,12 @@ export function LiveView() {
           setSelector(draft);
         }}
       >
-        <Input className={styles.query} value={draft} onChange={(e) => setDraft(e.currentTarget.value)} aria-label="Stream selector" />
+        <Input
+          className={styles.query}
+          value={draft}
+          onChange={(e) => setDraft(e.currentTarget.value)}
+          aria-label="Stream selector"
+        />
         <Button type="submit" variant="secondary" icon="sync">
           Run
         </Button>

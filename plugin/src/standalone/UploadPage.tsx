@@ -75,7 +75,9 @@ export function UploadPage() {
           onDrop={onDrop}
         >
           <Icon name="upload" size="xl" />
-          <span>{file ? `${file.name} (${formatBytes(file.size)})` : 'Drop a log file here or click to choose one'}</span>
+          <span>
+            {file ? `${file.name} (${formatBytes(file.size)})` : 'Drop a log file here or click to choose one'}
+          </span>
           <span className={styles.hint}>.log, .csv or .gz: access logs, HDFS, syslog, JSON lines, logfmt, CSV</span>
           <input
             ref={input}

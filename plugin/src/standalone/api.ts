@@ -25,7 +25,9 @@ export async function fetchAnomalies(id: string): Promise<ScoredRecord[]> {
   const records: ScoredRecord[] = [];
   while (records.length < MAX_RECORDS) {
     const params = new URLSearchParams({ severity: 'anomaly', offset: String(records.length), limit: String(PAGE) });
-    const page = await json<{ records: ScoredRecord[] }>(await apiFetch(`api/v1/uploads/${encodeURIComponent(id)}/records?${params}`));
+    const page = await json<{ records: ScoredRecord[] }>(
+      await apiFetch(`api/v1/uploads/${encodeURIComponent(id)}/records?${params}`),
+    );
     records.push(...page.records);
     if (page.records.length < PAGE) {
       break;
@@ -35,7 +37,12 @@ export async function fetchAnomalies(id: string): Promise<ScoredRecord[]> {
 }
 
 /** A Loki range query from `from` to `to` (milliseconds), asking for structured metadata as Grafana does. */
-export async function queryRange(query: string, from: number, to: number, opts: { step?: number } = {}): Promise<LokiResponse> {
+export async function queryRange(
+  query: string,
+  from: number,
+  to: number,
+  opts: { step?: number } = {},
+): Promise<LokiResponse> {
   const params = new URLSearchParams({
     query,
     start: `${from}000000`,

@@ -75,7 +75,11 @@ loadPlugin().then((plugin) => {
       raw: { from: dateTime(range.from), to: dateTime(range.to) },
     };
     const series = responses.flatMap((r) => framesFromLoki(r.body, r.refId));
-    const targets = responses.map((r) => ({ refId: r.refId, expr: r.expr, datasource: { type: 'loki', uid: 'anomalog' } }));
+    const targets = responses.map((r) => ({
+      refId: r.refId,
+      expr: r.expr,
+      datasource: { type: 'loki', uid: 'anomalog' },
+    }));
     const props = {
       id: 1,
       title: 'Log anomalies',
@@ -98,7 +102,7 @@ loadPlugin().then((plugin) => {
         <div style={{ padding: 8 }} data-testid="panel-box">
           <Panel {...props} />
         </div>
-      </ThemedPage>
+      </ThemedPage>,
     );
   };
   window.pluginLoaded = true;

@@ -18,11 +18,18 @@ export interface DetectedField {
  * boolean, duration, bytes, else string (from the first value seen).
  */
 export function detectFields(rows: readonly Row[]): DetectedField[] {
-  const fields = new Map<string, { type: DetectedField['type']; values: Set<string>; parsers: Set<string> | null; jsonPath: string[] }>();
+  const fields = new Map<
+    string,
+    { type: DetectedField['type']; values: Set<string>; parsers: Set<string> | null; jsonPath: string[] }
+  >();
   const add = (label: string, value: string, parser: string | null, jsonPath: string[] = []) => {
     if (value === '') return;
     let f = fields.get(label);
-    if (!f) fields.set(label, (f = { type: determineType(value), values: new Set(), parsers: parser ? new Set() : null, jsonPath }));
+    if (!f)
+      fields.set(
+        label,
+        (f = { type: determineType(value), values: new Set(), parsers: parser ? new Set() : null, jsonPath }),
+      );
     f.values.add(value);
     if (parser) (f.parsers ??= new Set()).add(parser);
   };
@@ -38,7 +45,13 @@ export function detectFields(rows: readonly Row[]): DetectedField[] {
   const first = new Set<string>(ANOMALY_FIELD_NAMES);
   return [...fields]
     .sort(([a], [b]) => (first.has(a) === first.has(b) ? (a < b ? -1 : a > b ? 1 : 0) : first.has(a) ? -1 : 1))
-    .map(([label, f]) => ({ label, type: f.type, cardinality: f.values.size, parsers: f.parsers ? [...f.parsers] : null, jsonPath: f.jsonPath }));
+    .map(([label, f]) => ({
+      label,
+      type: f.type,
+      cardinality: f.values.size,
+      parsers: f.parsers ? [...f.parsers] : null,
+      jsonPath: f.jsonPath,
+    }));
 }
 
 /** The fields a line holds as detected_fields finds them: a JSON object's leaves, or a logfmt line's pairs. */
@@ -70,7 +83,8 @@ function jsonFields(line: string): Map<string, { value: string; path: string[] }
     for (const [key, value] of Object.entries(node)) {
       const name = prefix + key.replace(/[^a-zA-Z0-9_]/g, '_');
       if (value && typeof value === 'object') {
-        if (!Array.isArray(value) && path.length < 16) walk(value as Record<string, unknown>, `${name}_`, [...path, key]);
+        if (!Array.isArray(value) && path.length < 16)
+          walk(value as Record<string, unknown>, `${name}_`, [...path, key]);
       } else if (value !== null && value !== undefined) out.set(name, { value: String(value), path: [...path, key] });
     }
   };

@@ -26,7 +26,13 @@ export interface Window {
  * `warnings` (Loki's response `warnings`, which Grafana shows), so `{job=~".+"}` still answers for the others; when
  * no selected stream can be scored, the NoModelError stands (503).
  */
-export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window, detector?: DetectorKind, warnings?: Set<string>): Promise<Row[]> {
+export async function scoredRows(
+  ctx: AppContext,
+  log: LogQuery,
+  window: Window,
+  detector?: DetectorKind,
+  warnings?: Set<string>,
+): Promise<Row[]> {
   const rows: Row[] = [];
   let unscored: NoModelError | undefined;
   let scoredStreams = 0;
@@ -58,7 +64,12 @@ export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window,
   }
   if (ctx.sources.loki) {
     const byStream = new Map<string, SourceEntry[]>();
-    for await (const entry of ctx.sources.loki.read({ selector: log.selector, lineFilters: log.lineFilters, start: window.start, end: window.end })) {
+    for await (const entry of ctx.sources.loki.read({
+      selector: log.selector,
+      lineFilters: log.lineFilters,
+      start: window.start,
+      end: window.end,
+    })) {
       const key = streamKey(entry.labels);
       (byStream.get(key) ?? byStream.set(key, []).get(key)!).push(entry);
     }
@@ -74,7 +85,13 @@ export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window,
       const levels = new LevelReader(entries.slice(0, 100).map((e) => e.line));
       const stream = withServiceName(entries[0].labels);
       for (const { entry, scored } of [...entries.flatMap((e) => scorer.push(e)), ...scorer.end()]) {
-        keep({ stream, ts: entry.ts, line: entry.line, fields: { ...anomalyFields(scored), ...levels.fields(entry.line) }, parsed: {} });
+        keep({
+          stream,
+          ts: entry.ts,
+          line: entry.line,
+          fields: { ...anomalyFields(scored), ...levels.fields(entry.line) },
+          parsed: {},
+        });
       }
     }
   }
@@ -83,7 +100,10 @@ export async function scoredRows(ctx: AppContext, log: LogQuery, window: Window,
 }
 
 const indexes = new WeakMap<AppContext, ScoredFileIndex>();
-const formatLabels = (labels: Record<string, string>) => `{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+const formatLabels = (labels: Record<string, string>) =>
+  `{${Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ')}}`;
 
 /** One scored index per app context, shared by every mount of the Loki routes. */
 export function indexFor(ctx: AppContext): ScoredFileIndex {

@@ -41,10 +41,16 @@ export function streamsData(rows: readonly Row[], categorize: boolean, stat: Ret
   for (const row of rows) {
     const base = streamKeys.get(row.stream) ?? streamKeys.set(row.stream, streamKey(row.stream)).get(row.stream)!;
     // the anomaly fields are always built in the same order, so names and values in that order identify them
-    const extra = categorize ? '' : `${Object.keys(row.parsed).length > 0 ? streamKey(row.parsed) : ''}${Object.entries(row.fields).flat().join('\u0000')}`;
+    const extra = categorize
+      ? ''
+      : `${Object.keys(row.parsed).length > 0 ? streamKey(row.parsed) : ''}${Object.entries(row.fields).flat().join('\u0000')}`;
     const key = base + extra;
     let s = streams.get(key);
-    if (!s) streams.set(key, (s = { stream: categorize ? row.stream : { ...row.stream, ...row.parsed, ...row.fields }, values: [] }));
+    if (!s)
+      streams.set(
+        key,
+        (s = { stream: categorize ? row.stream : { ...row.stream, ...row.parsed, ...row.fields }, values: [] }),
+      );
     const ts = row.ts.toString();
     if (!categorize) {
       s.values.push([ts, row.line]);
@@ -69,8 +75,11 @@ export function matrixData(series: readonly Series[], stat: ReturnType<typeof st
 
 /** An instant vector, ordered by labels, or as it is when the query ends in sort / sort_desc (`ordered`). */
 export function instantData(value: Instant, t: bigint, stat: ReturnType<typeof stats>, ordered = false) {
-  if (value.kind === 'scalar') return { resultType: 'scalar', result: [seconds(t), formatValue(value.value)], stats: stat };
-  const sorted = ordered ? value.samples : [...value.samples].sort((a, b) => (streamKey(a.labels) < streamKey(b.labels) ? -1 : 1));
+  if (value.kind === 'scalar')
+    return { resultType: 'scalar', result: [seconds(t), formatValue(value.value)], stats: stat };
+  const sorted = ordered
+    ? value.samples
+    : [...value.samples].sort((a, b) => (streamKey(a.labels) < streamKey(b.labels) ? -1 : 1));
   return {
     resultType: 'vector',
     result: sorted.map((s) => ({ metric: s.labels, value: [seconds(t), formatValue(s.value)] })),

@@ -44,7 +44,10 @@ describe('Loki contract', () => {
   it('answers the Grafana health query vector(1)+vector(1) with one sample "2"', async () => {
     const { status, body } = await get('/loki/api/v1/query', { query: 'vector(1)+vector(1)', time: RANGE.end });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [T0 / 1000 + 3600, '2'] }] } });
+    expect(body).toMatchObject({
+      status: 'success',
+      data: { resultType: 'vector', result: [{ metric: {}, value: [T0 / 1000 + 3600, '2'] }] },
+    });
     expect(body.data.result).toHaveLength(1);
   });
 
@@ -80,7 +83,7 @@ describe('Loki contract', () => {
     for (const [ts, line, meta] of stream.values) {
       expect(typeof ts).toBe('string');
       expect(typeof line).toBe('string');
-      expect(Object.keys(meta.structuredMetadata).sort()).toEqual([...FIELDS, "detected_level"].sort());
+      expect(Object.keys(meta.structuredMetadata).sort()).toEqual([...FIELDS, 'detected_level'].sort());
       expect(meta.structuredMetadata.anomaly_score).toMatch(/^\d\.\d{3}$/);
     }
   });
@@ -100,12 +103,17 @@ describe('Loki contract', () => {
   });
 
   it('evaluates the alert-rule metric query over anomaly fields as a matrix', async () => {
-    const query = 'sum by (anomaly_severity) (count_over_time({job="web"} | anomaly_severity=~"medium|high|critical" [5m]))';
+    const query =
+      'sum by (anomaly_severity) (count_over_time({job="web"} | anomaly_severity=~"medium|high|critical" [5m]))';
     const { status, body } = await queryRange(query, { step: '60' });
     expect(status).toBe(200);
     expect(body.data.resultType).toBe('matrix');
     const all = (await queryRange('{job="web"}', {}, categorized)).body.data.result[0].values as Json[];
-    const severities = new Set(all.map((v) => v[2].structuredMetadata.anomaly_severity).filter((s) => ['medium', 'high', 'critical'].includes(s)));
+    const severities = new Set(
+      all
+        .map((v) => v[2].structuredMetadata.anomaly_severity)
+        .filter((s) => ['medium', 'high', 'critical'].includes(s)),
+    );
     expect(severities.size).toBeGreaterThan(0);
     expect(body.data.result.map((s: Json) => s.metric.anomaly_severity).sort()).toEqual([...severities].sort());
     for (const series of body.data.result) {
@@ -116,7 +124,11 @@ describe('Loki contract', () => {
         const end = BigInt(t) * 1_000_000_000n;
         const inWindow = all.filter((v) => {
           const ts = BigInt(v[0]);
-          return ts > end - 300_000_000_000n && ts <= end && v[2].structuredMetadata.anomaly_severity === series.metric.anomaly_severity;
+          return (
+            ts > end - 300_000_000_000n &&
+            ts <= end &&
+            v[2].structuredMetadata.anomaly_severity === series.metric.anomaly_severity
+          );
         });
         expect(value).toBe(String(inWindow.length));
       }
@@ -129,23 +141,47 @@ describe('Loki contract', () => {
     expect(rate.body.data.result[0].values.map((v: Json) => Number(v[1]).toFixed(6))).toEqual(
       counts.body.data.result[0].values.map((v: Json) => Number(v[1]).toFixed(6)),
     );
-    const volume = await queryRange('sum by (level, detected_level) (count_over_time({job="web"} | drop __error__, __error_details__ [1m]))', { step: '60s' });
+    const volume = await queryRange(
+      'sum by (level, detected_level) (count_over_time({job="web"} | drop __error__, __error_details__ [1m]))',
+      { step: '60s' },
+    );
     expect(volume.status).toBe(200); // Grafana's log volume histogram query
     // one series per detected_level (web lines: from the status), summing to the total per step
-    expect(volume.body.data.result.map((s: Json) => Object.keys(s.metric))).toEqual(volume.body.data.result.map(() => ['detected_level']));
+    expect(volume.body.data.result.map((s: Json) => Object.keys(s.metric))).toEqual(
+      volume.body.data.result.map(() => ['detected_level']),
+    );
     const perStep = new Map<number, number>();
-    for (const s of volume.body.data.result) for (const [t, v] of s.values) perStep.set(t, (perStep.get(t) ?? 0) + Number(v));
-    expect(counts.body.data.result[0].values.map(([t, v]: [number, string]) => [t, Number(v)])).toEqual([...perStep].sort(([a], [b]) => a - b));
-    const maxScore = await get('/loki/api/v1/query', { query: 'max_over_time({job="web"} | unwrap anomaly_score [1h])', time: RANGE.end });
+    for (const s of volume.body.data.result)
+      for (const [t, v] of s.values) perStep.set(t, (perStep.get(t) ?? 0) + Number(v));
+    expect(counts.body.data.result[0].values.map(([t, v]: [number, string]) => [t, Number(v)])).toEqual(
+      [...perStep].sort(([a], [b]) => a - b),
+    );
+    const maxScore = await get('/loki/api/v1/query', {
+      query: 'max_over_time({job="web"} | unwrap anomaly_score [1h])',
+      time: RANGE.end,
+    });
     expect(maxScore.status).toBe(200);
     expect(Number(maxScore.body.data.result[0].value[1])).toBeGreaterThan(0);
-    const top = await get('/loki/api/v1/query', { query: 'topk(2, sum by (anomaly_template) (count_over_time({job="web"}[1h])))', time: RANGE.end });
+    const top = await get('/loki/api/v1/query', {
+      query: 'topk(2, sum by (anomaly_template) (count_over_time({job="web"}[1h])))',
+      time: RANGE.end,
+    });
     expect(top.body.data.result).toHaveLength(2);
     expect(Number(top.body.data.result[0].value[1])).toBeGreaterThanOrEqual(Number(top.body.data.result[1].value[1]));
   });
 
   it('answers malformed or unsupported queries with 400 and a message, never 500', async () => {
-    const bad = ['sum(', '{job="web"', '{job="web"} | line_format "{{.x"', '{job="web"} |= ip("10.0.0.1")', '{job=""}', '{job="web"} |~ "("', '\u0000\ufffd\ud800', '{job="web"} | logfmt --strict x', '{job="web"} | logfmt --strict'];
+    const bad = [
+      'sum(',
+      '{job="web"',
+      '{job="web"} | line_format "{{.x"',
+      '{job="web"} |= ip("10.0.0.1")',
+      '{job=""}',
+      '{job="web"} |~ "("',
+      '\u0000\ufffd\ud800',
+      '{job="web"} | logfmt --strict x',
+      '{job="web"} | logfmt --strict',
+    ];
     for (const query of bad) {
       const res = await queryRange(query);
       expect(res.status, query).toBe(400);
@@ -153,7 +189,9 @@ describe('Loki contract', () => {
       expect(res.body.message).toBe(res.body.error);
       expect(res.body.message.length).toBeGreaterThan(5);
     }
-    expect((await queryRange('{job="web"} | regexp "(?P<ip>\\\\S+)"')).body.message).toMatch(/unsupported LogQL: `regexp/);
+    expect((await queryRange('{job="web"} | regexp "(?P<ip>\\\\S+)"')).body.message).toMatch(
+      /unsupported LogQL: `regexp/,
+    );
     expect((await queryRange('{job="web"}', { limit: '100000' })).body.message).toMatch(/max entries limit/);
     expect((await queryRange('{job="web"}', { start: '0' })).body.message).toMatch(/time range exceeds the limit/);
     expect((await queryRange('{job="web"}', { start: RANGE.end, end: RANGE.start })).status).toBe(400);
@@ -163,7 +201,11 @@ describe('Loki contract', () => {
   });
 
   it('serves each detector under /detectors/:detector and 404s an unknown one', async () => {
-    const own = await get('/detectors/iforest/loki/api/v1/query_range', { query: '{job="web"}', ...RANGE, limit: '5' }, categorized);
+    const own = await get(
+      '/detectors/iforest/loki/api/v1/query_range',
+      { query: '{job="web"}', ...RANGE, limit: '5' },
+      categorized,
+    );
     expect(own.status).toBe(200);
     expect(own.body.data.result[0].values[0][2].structuredMetadata.anomaly_detector).toMatch(/iforest/);
     const unknown = await app.request('/detectors/bogus/loki/api/v1/labels');
@@ -178,41 +220,75 @@ describe('Loki contract', () => {
     const res = await app.request('/loki/api/v1/query_range', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ query: 'sum(count_over_time({job="web"}[2h]))', start: RANGE.end, end: RANGE.end, step: '60' }).toString(),
+      body: new URLSearchParams({
+        query: 'sum(count_over_time({job="web"}[2h]))',
+        start: RANGE.end,
+        end: RANGE.end,
+        step: '60',
+      }).toString(),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ data: { resultType: 'matrix', result: [{ metric: {}, values: [[T0 / 1000 + 3600, String(lines.length)]] }] } });
+    expect(await res.json()).toMatchObject({
+      data: { resultType: 'matrix', result: [{ metric: {}, values: [[T0 / 1000 + 3600, String(lines.length)]] }] },
+    });
   });
 });
 
 describe('Loki metadata endpoints', () => {
   it('lists labels, values and series from the configured sources only', async () => {
     // anomaly fields are not stream labels; service_name is derived as Loki 3 does
-    expect((await get('/loki/api/v1/labels', RANGE)).body).toEqual({ status: 'success', data: ['filename', 'job', 'service_name'] });
+    expect((await get('/loki/api/v1/labels', RANGE)).body).toEqual({
+      status: 'success',
+      data: ['filename', 'job', 'service_name'],
+    });
     expect((await get('/loki/api/v1/label/job/values', RANGE)).body).toEqual({ status: 'success', data: ['web'] });
-    expect((await get('/loki/api/v1/label/anomaly_severity/values', {})).body.data).toEqual(['critical', 'high', 'low', 'medium', 'normal']);
+    expect((await get('/loki/api/v1/label/anomaly_severity/values', {})).body.data).toEqual([
+      'critical',
+      'high',
+      'low',
+      'medium',
+      'normal',
+    ]);
     const series = await get('/loki/api/v1/series', { 'match[]': '{job="web"}', ...RANGE });
-    expect(series.body).toEqual({ status: 'success', data: [{ job: 'web', filename: join(tc.dir, 'logs', 'access.log'), service_name: 'web' }] });
-    expect((await get('/loki/api/v1/series', { 'match[]': '{filename="/etc/passwd"}', ...RANGE })).body.data).toEqual([]);
+    expect(series.body).toEqual({
+      status: 'success',
+      data: [{ job: 'web', filename: join(tc.dir, 'logs', 'access.log'), service_name: 'web' }],
+    });
+    expect((await get('/loki/api/v1/series', { 'match[]': '{filename="/etc/passwd"}', ...RANGE })).body.data).toEqual(
+      [],
+    );
     expect((await get('/loki/api/v1/series', {})).status).toBe(400);
   });
 
   it('answers index/stats, index/volume, detected_labels, detected_fields, patterns and buildinfo in Loki shapes', async () => {
     const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l), 0);
-    expect((await get('/loki/api/v1/index/stats', { query: '{job="web"}', ...RANGE })).body).toEqual({ streams: 1, chunks: 1, bytes, entries: lines.length });
+    expect((await get('/loki/api/v1/index/stats', { query: '{job="web"}', ...RANGE })).body).toEqual({
+      streams: 1,
+      chunks: 1,
+      bytes,
+      entries: lines.length,
+    });
     const volume = await get('/loki/api/v1/index/volume', { query: '{job="web"}', ...RANGE });
-    expect(volume.body).toEqual({ status: 'success', data: { resultType: 'vector', result: [{ metric: { job: 'web' }, value: [T0 / 1000 + 3600, String(bytes)] }] } });
-    expect((await get('/loki/api/v1/detected_labels', { query: '{job="web"}', ...RANGE })).body.detectedLabels).toEqual([
-      { label: 'filename', cardinality: 1 },
-      { label: 'job', cardinality: 1 },
-      { label: 'service_name', cardinality: 1 },
-    ]);
+    expect(volume.body).toEqual({
+      status: 'success',
+      data: { resultType: 'vector', result: [{ metric: { job: 'web' }, value: [T0 / 1000 + 3600, String(bytes)] }] },
+    });
+    expect((await get('/loki/api/v1/detected_labels', { query: '{job="web"}', ...RANGE })).body.detectedLabels).toEqual(
+      [
+        { label: 'filename', cardinality: 1 },
+        { label: 'job', cardinality: 1 },
+        { label: 'service_name', cardinality: 1 },
+      ],
+    );
     const fields = (await get('/loki/api/v1/detected_fields', { query: '{job="web"}', ...RANGE })).body.fields;
     expect(fields.map((f: Json) => f.label).sort()).toEqual([...FIELDS, 'detected_level'].sort());
     expect(fields.find((f: Json) => f.label === 'anomaly_score').type).toBe('float');
     const patterns = (await get('/loki/api/v1/patterns', { query: '{job="web"}', ...RANGE, step: '600s' })).body;
     expect(patterns.status).toBe('success');
-    const counted = patterns.data.reduce((n: number, p: Json) => n + p.samples.reduce((m: number, s: number[]) => m + s[1], 0), 0);
+    const counted = patterns.data.reduce(
+      (n: number, p: Json) => n + p.samples.reduce((m: number, s: number[]) => m + s[1], 0),
+      0,
+    );
     expect(counted).toBe(lines.length);
     expect(patterns.data[0].pattern).not.toContain('<*>');
     expect((await get('/loki/api/v1/status/buildinfo', {})).body.version).toMatch(/^3\./);
@@ -235,7 +311,10 @@ describe('over loopback HTTP', () => {
   it('serves the health query, a categorized log query and a 400 over real HTTP', async () => {
     const health = await fetch(`${base}/loki/api/v1/query?query=${encodeURIComponent('vector(1)+vector(1)')}`);
     expect((await health.json()).data.result[0].value[1]).toBe('2');
-    const res = await fetch(`${base}/loki/api/v1/query_range?${new URLSearchParams({ query: '{job="web"}', ...RANGE, limit: '3' })}`, { headers: categorized });
+    const res = await fetch(
+      `${base}/loki/api/v1/query_range?${new URLSearchParams({ query: '{job="web"}', ...RANGE, limit: '3' })}`,
+      { headers: categorized },
+    );
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     const text = await res.text();
     expect(text.indexOf('"encodingFlags"')).toBeLessThan(text.indexOf('"result"'));
@@ -255,7 +334,10 @@ describe('with Loki as the source', () => {
   beforeAll(async () => {
     loki = await startFakeLoki();
     upstream = await testContext({ web: model }, { sources: { file: [], loki: { url: loki.url, tenant: 'acme' } } });
-    loki.ingest({ job: 'web' }, lines.slice(0, 200).map((line, i) => ({ ts: BigInt(now - 600_000 + i) * 1_000_000n, line })));
+    loki.ingest(
+      { job: 'web' },
+      lines.slice(0, 200).map((line, i) => ({ ts: BigInt(now - 600_000 + i) * 1_000_000n, line })),
+    );
     api = new Hono().route('/', lokiRoutes(upstream.ctx));
   });
   afterAll(async () => {
@@ -264,7 +346,10 @@ describe('with Loki as the source', () => {
   });
 
   const ask = async (query: string, extra: Record<string, string> = {}) => {
-    const res = await api.request(`/loki/api/v1/query_range?${new URLSearchParams({ query, ...window, limit: '1000', ...extra })}`, { headers: categorized });
+    const res = await api.request(
+      `/loki/api/v1/query_range?${new URLSearchParams({ query, ...window, limit: '1000', ...extra })}`,
+      { headers: categorized },
+    );
     return { status: res.status, body: (await res.json()) as Json };
   };
 
@@ -294,7 +379,9 @@ describe('with Loki as the source', () => {
     expect(((await res.json()) as Json).data).toEqual(['job', 'service_name']);
     const series = loki.requests.filter((r) => r.path === '/loki/api/v1/series').at(-1)!;
     expect(series.params).toMatchObject({ 'match[]': '{job=~".+"}', start: window.start, end: window.end });
-    const values = await api.request(`/loki/api/v1/label/service_name/values?${new URLSearchParams({ ...window, query: '{job="web"}' })}`);
+    const values = await api.request(
+      `/loki/api/v1/label/service_name/values?${new URLSearchParams({ ...window, query: '{job="web"}' })}`,
+    );
     expect(((await values.json()) as Json).data).toEqual(['web']);
   });
 
@@ -316,10 +403,16 @@ describe('scored index of the file source', () => {
       writeFileSync(log, `${lines.slice(0, 100).join('\n')}\n`);
       const api = new Hono().route('/', lokiRoutes(own.ctx));
       const count = async () => {
-        const res = await api.request(`/loki/api/v1/query?${new URLSearchParams({ query: 'sum(count_over_time({job="web"}[2h]))', time: RANGE.end })}`);
+        const res = await api.request(
+          `/loki/api/v1/query?${new URLSearchParams({ query: 'sum(count_over_time({job="web"}[2h]))', time: RANGE.end })}`,
+        );
         return Number(((await res.json()) as Json).data.result[0].value[1]);
       };
-      const scored = () => own.ctx.metrics.registry.getSingleMetric('anomalog_lines_scored_total')!.get().then((m) => m.values.reduce((n, v) => n + v.value, 0));
+      const scored = () =>
+        own.ctx.metrics.registry
+          .getSingleMetric('anomalog_lines_scored_total')!
+          .get()
+          .then((m) => m.values.reduce((n, v) => n + v.value, 0));
       expect(await count()).toBe(100);
       expect(await scored()).toBe(100);
       expect(await count()).toBe(100);

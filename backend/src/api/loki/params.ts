@@ -44,9 +44,13 @@ export function parseStep(value: string | null, start: bigint, end: bigint): big
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
   const unitNs = { ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12, d: 8.64e13 }[(m?.[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
   const scaled = m ? Math.round(Number(m[1]) * unitNs) : 0;
-  if (!Number.isSafeInteger(scaled)) throw new BadRequest(`invalid step "${value.slice(0, 40)}": too large, use a duration like 15s`);
+  if (!Number.isSafeInteger(scaled))
+    throw new BadRequest(`invalid step "${value.slice(0, 40)}": too large, use a duration like 15s`);
   const ns = BigInt(scaled);
-  if (ns <= 0n) throw new BadRequest(`invalid step "${value}": zero or negative query resolution step widths are not accepted, use a duration like 15s`);
+  if (ns <= 0n)
+    throw new BadRequest(
+      `invalid step "${value}": zero or negative query resolution step widths are not accepted, use a duration like 15s`,
+    );
   return ns;
 }
 
@@ -78,14 +82,24 @@ export function rangeParams(params: URLSearchParams, limits: Limits): LogParams 
   checkRange(start, end, limits);
   const step = parseStep(params.get('step'), start, end);
   if ((end - start) / step > BigInt(MAX_POINTS)) {
-    throw new BadRequest(`exceeded maximum resolution of ${MAX_POINTS} points per timeseries. Try increasing the value of the step parameter`);
+    throw new BadRequest(
+      `exceeded maximum resolution of ${MAX_POINTS} points per timeseries. Try increasing the value of the step parameter`,
+    );
   }
   return { query: queryText(params), start, end, step, limit: limitOf(params, limits), direction: directionOf(params) };
 }
 
 /** Instant query parameters (`time`). */
-export function instantParams(params: URLSearchParams, limits: Limits): { query: string; time: bigint; limit: number; direction: 'forward' | 'backward' } {
-  return { query: queryText(params), time: parseTime(params.get('time'), nowNs(), 'time'), limit: limitOf(params, limits), direction: directionOf(params) };
+export function instantParams(
+  params: URLSearchParams,
+  limits: Limits,
+): { query: string; time: bigint; limit: number; direction: 'forward' | 'backward' } {
+  return {
+    query: queryText(params),
+    time: parseTime(params.get('time'), nowNs(), 'time'),
+    limit: limitOf(params, limits),
+    direction: directionOf(params),
+  };
 }
 
 /** start/end of a metadata request (labels, series, stats), default the last hour. */
@@ -100,7 +114,9 @@ export function windowParams(params: URLSearchParams, limits: Limits): { start: 
 function checkRange(start: bigint, end: bigint, limits: Limits) {
   const hours = Number(end - start) / 3.6e12;
   if (hours > limits.queryHours) {
-    throw new BadRequest(`the query time range exceeds the limit (query length: ${hours.toFixed(1)}h, limit: ${limits.queryHours}h)`);
+    throw new BadRequest(
+      `the query time range exceeds the limit (query length: ${hours.toFixed(1)}h, limit: ${limits.queryHours}h)`,
+    );
   }
 }
 
@@ -108,7 +124,8 @@ function limitOf(params: URLSearchParams, limits: Limits): number {
   const raw = params.get('limit');
   if (raw === null || raw === '') return Math.min(100, limits.maxLines);
   const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit <= 0) throw new BadRequest(`invalid limit "${raw}": use a positive whole number`);
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new BadRequest(`invalid limit "${raw}": use a positive whole number`);
   return limit;
 }
 
@@ -117,11 +134,15 @@ function limitOf(params: URLSearchParams, limits: Limits): number {
  * skipped for metric queries): Grafana sends its "Maximum lines" as `limit` on every query, metric ones included.
  */
 export function checkLogLimit(limit: number, limits: Limits): void {
-  if (limit > limits.maxLines) throw new BadRequest(`max entries limit per query exceeded, limit > max_entries_limit (${limit} > ${limits.maxLines})`);
+  if (limit > limits.maxLines)
+    throw new BadRequest(
+      `max entries limit per query exceeded, limit > max_entries_limit (${limit} > ${limits.maxLines})`,
+    );
 }
 
 function directionOf(params: URLSearchParams): 'forward' | 'backward' {
   const raw = (params.get('direction') ?? 'backward').toLowerCase();
-  if (raw !== 'forward' && raw !== 'backward') throw new BadRequest(`invalid direction "${raw}": use forward or backward`);
+  if (raw !== 'forward' && raw !== 'backward')
+    throw new BadRequest(`invalid direction "${raw}": use forward or backward`);
   return raw;
 }

@@ -30,23 +30,35 @@ afterAll(async () => {
   await tc?.cleanup();
 });
 
-const openOn = (path: string) => readdirSync('/proc/self/fd').filter((fd) => {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
-  } catch {
-    return false;
-  }
-}).length;
+const openOn = (path: string) =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+    } catch {
+      return false;
+    }
+  }).length;
 
 describe('scored-file index', () => {
   it('scores a 150,000-line file in slices: /health answers within 100 ms meanwhile', async () => {
     // A narrow window: the whole file is indexed (scored) first, which is what this measures; evaluating a query over
     // all 150,000 rows is not sliced yet (logql/metric.ts).
-    const params = new URLSearchParams({ query: '{job="web"}', start: `${BigInt(T0) * 1_000_000n}`, end: `${BigInt(T0 + 300_000) * 1_000_000n}`, limit: '100' });
-    const { result: res, health, loopMaxMs } = await responsiveness(server.url, () => fetch(`${server.url}/loki/api/v1/query_range?${params}`));
+    const params = new URLSearchParams({
+      query: '{job="web"}',
+      start: `${BigInt(T0) * 1_000_000n}`,
+      end: `${BigInt(T0 + 300_000) * 1_000_000n}`,
+      limit: '100',
+    });
+    const {
+      result: res,
+      health,
+      loopMaxMs,
+    } = await responsiveness(server.url, () => fetch(`${server.url}/loki/api/v1/query_range?${params}`));
     expect(res.status).toBe(200);
     expect(health.length).toBeGreaterThan(5);
-    console.info(`figures ${'index'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`);
+    console.info(
+      `figures ${'index'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`,
+    );
     expect(loopMaxMs).toBeLessThan(100);
     expect(median(health)).toBeLessThan(100);
     expect(indexFor(tc.ctx).size().files).toBe(1);
@@ -55,7 +67,11 @@ describe('scored-file index', () => {
   it('forgets a deleted file and closes its descriptor', async () => {
     expect(openOn(big)).toBe(1);
     rmSync(big);
-    const params = new URLSearchParams({ query: '{job="web"}', start: `${BigInt(T0) * 1_000_000n}`, end: `${BigInt(T0 + 3_600_000) * 1_000_000n}` });
+    const params = new URLSearchParams({
+      query: '{job="web"}',
+      start: `${BigInt(T0) * 1_000_000n}`,
+      end: `${BigInt(T0 + 3_600_000) * 1_000_000n}`,
+    });
     expect((await fetch(`${server.url}/loki/api/v1/query_range?${params}`)).status).toBe(200);
     expect(existsSync(big)).toBe(false);
     for (let i = 0; i < 100 && openOn(big) > 0; i++) await new Promise((r) => setTimeout(r, 100));

@@ -104,7 +104,17 @@ export class ScoredFileIndex {
       const scorer = new OrderedScorer(this.ctx.models.scorerFor(file.labels, detector));
       const tail = this.ctx.sources.file!.tail(file);
       await tail.open('start');
-      entry = { key, path: file.path, bytes: 0, lastUsed: Date.now(), model, tail, scorer, rows: [], busy: Promise.resolve() };
+      entry = {
+        key,
+        path: file.path,
+        bytes: 0,
+        lastUsed: Date.now(),
+        model,
+        tail,
+        scorer,
+        rows: [],
+        busy: Promise.resolve(),
+      };
       this.files.set(key, entry);
     }
     const indexed = entry;
@@ -147,7 +157,13 @@ export class ScoredFileIndex {
     const add = (pairs: { entry: SourceEntry; scored: ScoredLine }[]) => {
       const levels = entry.levels!;
       for (const { entry: e, scored } of pairs) {
-        entry.rows.push({ stream, ts: e.ts, line: e.line, fields: { ...anomalyFields(scored), ...levels.fields(e.line) }, parsed: {} });
+        entry.rows.push({
+          stream,
+          ts: e.ts,
+          line: e.line,
+          fields: { ...anomalyFields(scored), ...levels.fields(e.line) },
+          parsed: {},
+        });
         entry.bytes += e.line.length + 200;
       }
     };

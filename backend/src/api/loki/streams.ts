@@ -12,10 +12,12 @@ import type { AppContext } from '../../service/context.js';
  * configured labels, so a selector's matchers on derived labels are applied here, after the source selected by the
  * others; an upstream Loki 3 derives `service_name` itself, so it gets the whole selector.
  */
-export const sourceMatchers = (selector: readonly LabelMatcher[]): LabelMatcher[] => selector.filter((m) => !DERIVED_STREAM_LABELS.has(m.name));
+export const sourceMatchers = (selector: readonly LabelMatcher[]): LabelMatcher[] =>
+  selector.filter((m) => !DERIVED_STREAM_LABELS.has(m.name));
 
 /** Whether a stream (its source labels) matches a selector that may name derived labels. */
-export const selects = (selector: readonly LabelMatcher[], labels: Labels): boolean => matchesSelector(selector, withServiceName(labels));
+export const selects = (selector: readonly LabelMatcher[], labels: Labels): boolean =>
+  matchesSelector(selector, withServiceName(labels));
 
 /**
  * Streams matching `selector` (all when undefined), with derived labels; with a window, only the file streams with a
@@ -34,7 +36,9 @@ export async function streamsOf(
   };
   const file = ctx.sources.file;
   if (file) {
-    const files = (await file.files(selector ? sourceMatchers(selector) : [])).filter((f) => !selector || selects(selector, f.labels));
+    const files = (await file.files(selector ? sourceMatchers(selector) : [])).filter(
+      (f) => !selector || selects(selector, f.labels),
+    );
     if (!window) files.forEach((f) => add(f.labels));
     else {
       for (const f of files) {
@@ -44,7 +48,13 @@ export async function streamsOf(
           continue;
         }
         const only: LabelMatcher[] = [{ name: 'filename', op: '=', value: f.labels.filename }];
-        for await (const e of file.read({ selector: only, lineFilters: [], start: window.start, end: window.end, limit: 1 })) {
+        for await (const e of file.read({
+          selector: only,
+          lineFilters: [],
+          start: window.start,
+          end: window.end,
+          limit: 1,
+        })) {
           add(e.labels);
           break;
         }
@@ -58,7 +68,9 @@ export async function streamsOf(
     const range = { start: String(window.start), end: String(window.end) };
     const matches = selector?.length
       ? [formatSelector(selector)]
-      : (((await loki.get('/loki/api/v1/labels', range)) as { data?: string[] }).data ?? []).map((name) => `{${name}=~".+"}`);
+      : (((await loki.get('/loki/api/v1/labels', range)) as { data?: string[] }).data ?? []).map(
+          (name) => `{${name}=~".+"}`,
+        );
     for (const match of matches) {
       const res = (await loki.get('/loki/api/v1/series', { 'match[]': match, ...range })) as { data?: Labels[] };
       for (const labels of res.data ?? []) add(labels);
@@ -75,7 +87,8 @@ export async function* readOf(ctx: AppContext, q: ReadQuery): AsyncIterable<Sour
       if (selects(q.selector, e.labels)) yield { ...e, labels: withServiceName(e.labels) };
     }
   }
-  if (ctx.sources.loki) for await (const e of ctx.sources.loki.read(q)) yield { ...e, labels: withServiceName(e.labels) };
+  if (ctx.sources.loki)
+    for await (const e of ctx.sources.loki.read(q)) yield { ...e, labels: withServiceName(e.labels) };
 }
 
 /**

@@ -18,7 +18,11 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 const post = (path: string, body: unknown, type = 'application/json') =>
-  app.request(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': type } });
+  app.request(path, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': type },
+  });
 
 describe('POST /api/v1/analyze', () => {
   it('scores one line and rates an attack above ordinary traffic', async () => {
@@ -104,9 +108,15 @@ describe('a CSV model', () => {
 describe('POST /api/v1/analyze/batch', () => {
   it('scores every line in order with a summary', async () => {
     const lines = webLines(40, 5);
-    const res = await post('/api/v1/analyze/batch', { lines: [...lines, { line: ATTACK, ts: 1709251800000 }], labels: { job: 'web' } });
+    const res = await post('/api/v1/analyze/batch', {
+      lines: [...lines, { line: ATTACK, ts: 1709251800000 }],
+      labels: { job: 'web' },
+    });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { records: ScoredLine[]; summary: { lines: number; anomalies: number; bySeverity: Record<string, number> } };
+    const body = (await res.json()) as {
+      records: ScoredLine[];
+      summary: { lines: number; anomalies: number; bySeverity: Record<string, number> };
+    };
     expect(body.records.map((r) => r.line)).toEqual([...lines, ATTACK]);
     expect(body.records[40].ts).toBe(1709251800000);
     expect(body.summary.lines).toBe(41);

@@ -46,7 +46,8 @@ export function analyzeRoutes(ctx: AppContext): Hono {
         : typeof item.line === 'string'
           ? { raw: item.line, ts: toMillis(item.ts) }
           : { raw: rebuildLine(item as LogFields, format), ts: fieldTime(item as LogFields)?.getTime() };
-    if (Buffer.byteLength(line.raw) > lineBytes) fail(413, `${where} is over ${lineBytes} bytes (server.limits.lineBytes)`);
+    if (Buffer.byteLength(line.raw) > lineBytes)
+      fail(413, `${where} is over ${lineBytes} bytes (server.limits.lineBytes)`);
     return line;
   }
 

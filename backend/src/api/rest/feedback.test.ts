@@ -20,7 +20,8 @@ afterAll(() => t.cleanup());
 
 const post = (path: string, body: unknown) =>
   app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-const analyze = async (labels: Record<string, string>) => (await (await post('/api/v1/analyze', { line: ATTACK, labels })).json()) as ScoredLine;
+const analyze = async (labels: Record<string, string>) =>
+  (await (await post('/api/v1/analyze', { line: ATTACK, labels })).json()) as ScoredLine;
 
 describe('feedback', () => {
   it('a false positive suppresses its template for its stream only, until confirmed', async () => {
@@ -48,7 +49,9 @@ describe('feedback', () => {
   });
 
   it('persists to JSON lines and lists with a filter', async () => {
-    const list = (await (await app.request('/api/v1/feedback?kind=false_positive')).json()) as { records: FeedbackRecord[] };
+    const list = (await (await app.request('/api/v1/feedback?kind=false_positive')).json()) as {
+      records: FeedbackRecord[];
+    };
     expect(list.records).toHaveLength(1);
     const reopened = await FeedbackStore.open(t.ctx.config.feedback.file);
     expect(reopened.list().map((r) => r.kind)).toEqual(['false_positive', 'confirm']);

@@ -40,7 +40,8 @@ export class JobQueue {
 
   start(kind: string, run: (report: ReportProgress) => Promise<unknown>): Job {
     const pending = [...this.jobs.values()].filter((j) => j.state === 'queued' || j.state === 'running').length;
-    if (pending >= this.maxPending) fail(429, `${pending} jobs are queued or running (the limit): try again when one has finished`);
+    if (pending >= this.maxPending)
+      fail(429, `${pending} jobs are queued or running (the limit): try again when one has finished`);
     const finished = [...this.jobs.values()].filter((j) => j.finishedAt);
     for (const old of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED_JOBS + 1))) this.jobs.delete(old.id);
     const createdAt = new Date().toISOString();

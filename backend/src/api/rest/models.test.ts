@@ -63,7 +63,12 @@ describe('models', () => {
     form.append('file', new Blob([webLines(1_500, 31).join('\n')]), 'train.log');
     const up = (await (await app.request('/api/v1/uploads', { method: 'POST', body: form })).json()) as { id: string };
 
-    const started = await json('POST', '/api/v1/models/train', { name: 'web', detector: 'iforest', seed: 3, from: { upload: up.id } });
+    const started = await json('POST', '/api/v1/models/train', {
+      name: 'web',
+      detector: 'iforest',
+      seed: 3,
+      from: { upload: up.id },
+    });
     expect(started.status).toBe(202);
     const job = await finished(((await started.json()) as { job: string }).job);
     expect(job.state).toBe('succeeded');
@@ -86,7 +91,11 @@ describe('models', () => {
     form.append('file', new Blob([webLines(100, 32).join('\n')]), 'tiny.log');
     const up = (await (await app.request('/api/v1/uploads', { method: 'POST', body: form })).json()) as { id: string };
     const before = (await (await app.request('/api/v1/models/web')).json()) as Card;
-    const started = await json('POST', '/api/v1/models/train', { name: 'web', detector: 'iforest', from: { upload: up.id } });
+    const started = await json('POST', '/api/v1/models/train', {
+      name: 'web',
+      detector: 'iforest',
+      from: { upload: up.id },
+    });
     const job = await finished(((await started.json()) as { job: string }).job);
     expect(job.state).toBe('failed');
     expect(job.error).toMatch(/validation failed, model not installed: only 10 held-out lines/);
@@ -123,13 +132,27 @@ describe('models', () => {
     const cases: [Response, number, RegExp][] = [
       [await json('POST', '/api/v1/models/train', { name: '../x', from: { selector: '{job="web"}' } }), 400, /name/],
       [await json('POST', '/api/v1/models/train', { name: 'x', from: { selector: 'job=web' } }), 400, /selector/],
-      [await json('POST', '/api/v1/models/train', { name: 'x', from: { upload: '00000000-0000-4000-8000-000000000000' } }), 404, /upload/],
       [
-        await json('POST', '/api/v1/models/train', { name: 'x', from: { selector: '{job="web"}', start: 0, end: 10 * 86_400_000 * 365 } }),
+        await json('POST', '/api/v1/models/train', {
+          name: 'x',
+          from: { upload: '00000000-0000-4000-8000-000000000000' },
+        }),
+        404,
+        /upload/,
+      ],
+      [
+        await json('POST', '/api/v1/models/train', {
+          name: 'x',
+          from: { selector: '{job="web"}', start: 0, end: 10 * 86_400_000 * 365 },
+        }),
         400,
         /queryHours/,
       ],
-      [await json('POST', '/api/v1/models/train', { name: 'x', from: { selector: '{job="web"}', start: 10, end: 5 } }), 400, /after/],
+      [
+        await json('POST', '/api/v1/models/train', { name: 'x', from: { selector: '{job="web"}', start: 10, end: 5 } }),
+        400,
+        /after/,
+      ],
       [await json('POST', '/api/v1/models/nothing/rollback'), 404, /no previous version/],
       [await json('POST', '/api/v1/models/..%2F..%2Fetc/rollback'), 404, /no model named/],
       [await app.request('/api/v1/jobs/nope'), 404, /no such job/],

@@ -11,7 +11,9 @@ import { readQuality, runTraining } from './train-job.js';
 import type { UploadStore } from './upload-store.js';
 import { DETECTOR_KINDS } from '@anomalog/contract';
 
-const time = z.union([z.number(), z.iso.datetime({ offset: true })]).transform((t) => (typeof t === 'number' ? t : Date.parse(t)));
+const time = z
+  .union([z.number(), z.iso.datetime({ offset: true })])
+  .transform((t) => (typeof t === 'number' ? t : Date.parse(t)));
 
 const trainBody = z.object({
   name: z.string().regex(MODEL_NAME, 'letters, digits, - and _ (up to 64)'),
@@ -73,7 +75,13 @@ export function modelRoutes(ctx: AppContext, deps: { jobs: JobQueue; uploads: Up
     const end = from.end ?? Date.now();
     const start = from.start ?? end - 3_600_000;
     const selector = parseSelector(from.selector);
-    for await (const e of ctx.sources.read({ selector, lineFilters: [], start: msToNs(start), end: msToNs(end), limit: trainLines })) {
+    for await (const e of ctx.sources.read({
+      selector,
+      lineFilters: [],
+      start: msToNs(start),
+      end: msToNs(end),
+      limit: trainLines,
+    })) {
       lines.push(e.line);
     }
     const labels = Object.fromEntries(selector.filter((m) => m.op === '=').map((m) => [m.name, m.value]));
@@ -99,12 +107,18 @@ export function modelRoutes(ctx: AppContext, deps: { jobs: JobQueue; uploads: Up
         const end = from.end ?? Date.now();
         const start = from.start ?? end - 3_600_000;
         if (end <= start) fail(400, 'from.end must be after from.start');
-        if (end - start > queryHours * 3_600_000) fail(400, `time range over ${queryHours} hours (server.limits.queryHours)`);
+        if (end - start > queryHours * 3_600_000)
+          fail(400, `time range over ${queryHours} hours (server.limits.queryHours)`);
       }
       const job = deps.jobs.start('train', async (report) => {
         report(0.01, 'reading lines');
         const input = await collect(from);
-        return runTraining(ctx, input.lines, { ...body, labels: body.labels ?? input.labels, source: input.source }, report);
+        return runTraining(
+          ctx,
+          input.lines,
+          { ...body, labels: body.labels ?? input.labels, source: input.source },
+          report,
+        );
       });
       return c.json({ job: job.id, status: `/api/v1/jobs/${job.id}` }, 202);
     })

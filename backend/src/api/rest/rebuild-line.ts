@@ -55,7 +55,12 @@ export function rebuildLine(fields: LogFields, format: FormatName): string {
         .filter(([, v]) => v !== null && v !== undefined)
         .map(([k, v]) => `${k}=${logfmtValue(String(v))}`);
       if (format === 'logfmt') {
-        return [`time=${at.toISOString()}`, level ? `level=${level}` : '', `msg=${logfmtValue(text(message, ''))}`, ...extra]
+        return [
+          `time=${at.toISOString()}`,
+          level ? `level=${level}` : '',
+          `msg=${logfmtValue(text(message, ''))}`,
+          ...extra,
+        ]
           .filter(Boolean)
           .join(' ');
       }

@@ -11,7 +11,10 @@ import { uploadRoutes } from './uploads.js';
 
 /** The REST API, mounted at /api/v1. */
 export function restRoutes(ctx: AppContext): Hono {
-  const deps = { uploads: new UploadStore(ctx.config.uploads.dir, ctx.config.uploads.ttl), jobs: new JobQueue(ctx.log) };
+  const deps = {
+    uploads: new UploadStore(ctx.config.uploads.dir, ctx.config.uploads.ttl),
+    jobs: new JobQueue(ctx.log),
+  };
   // Uploads a previous process left unfinished (killed mid-upload) or expired meanwhile go at start.
   deps.uploads.sweep().catch((err: Error) => ctx.log.warn({ err: err.message }, 'cannot sweep old uploads'));
   return new Hono()

@@ -128,7 +128,10 @@ export type TrainerOut =
  * Trains and validates in a worker thread (train-worker.ts): training takes seconds of CPU, which on the main
  * thread would stall every request meanwhile.
  */
-function trainInThread(input: TrainerIn, onProgress: (p: TrainProgress) => void): Promise<{ model: Model; text: string; validation: Validation }> {
+function trainInThread(
+  input: TrainerIn,
+  onProgress: (p: TrainProgress) => void,
+): Promise<{ model: Model; text: string; validation: Validation }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerBootstrap(), { eval: true });
     let settled = false;
@@ -140,7 +143,8 @@ function trainInThread(input: TrainerIn, onProgress: (p: TrainProgress) => void)
     };
     worker.on('message', (m: TrainerOut) => {
       if (m.kind === 'progress') onProgress(m.progress);
-      else if (m.kind === 'done') settle(() => resolve({ model: parseModel(m.model), text: m.model, validation: m.validation }));
+      else if (m.kind === 'done')
+        settle(() => resolve({ model: parseModel(m.model), text: m.model, validation: m.validation }));
       else settle(() => reject(new Error(m.error)));
     });
     worker.on('error', (err) => settle(() => reject(err)));
@@ -158,7 +162,9 @@ function workerBootstrap(): string {
   const entry = JSON.stringify(new URL(`./train-worker${extname(fileURLToPath(here))}`, here).href);
   if (!here.endsWith('.ts')) return `import(${entry});`;
   const require = createRequire(here);
-  const api = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'].import.default;
+  const api = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports[
+    './esm/api'
+  ].import.default;
   const tsx = JSON.stringify(pathToFileURL(join(dirname(require.resolve('tsx/package.json')), api)).href);
   return `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`;
 }
@@ -167,7 +173,12 @@ function workerBootstrap(): string {
  * Trains `req.name` on `lines`, validates it on held-out lines and installs it only if validation passes; the model
  * it replaces stays in models/previous/ for rollback.
  */
-export async function runTraining(ctx: AppContext, lines: readonly string[], req: TrainRequest, report: ReportProgress) {
+export async function runTraining(
+  ctx: AppContext,
+  lines: readonly string[],
+  req: TrainRequest,
+  report: ReportProgress,
+) {
   const trainLines: string[] = [];
   const heldOut: string[] = [];
   lines.forEach((line, i) => (i % HOLDOUT_EVERY === HOLDOUT_EVERY - 1 ? heldOut : trainLines).push(line));
@@ -175,7 +186,12 @@ export async function runTraining(ctx: AppContext, lines: readonly string[], req
   const fed = applyFeedback(trainLines, ctx.models.feedback.list().filter(ofStream));
   report(0.1, `training on ${fed.lines.length} lines`);
   const { model, text, validation } = await trainInThread(
-    { lines: fed.lines.join('\u0000'), heldOut: heldOut.join('\u0000'), req, opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source } },
+    {
+      lines: fed.lines.join('\u0000'),
+      heldOut: heldOut.join('\u0000'),
+      req,
+      opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source },
+    },
     (p) => report(...progressOf(p)),
   );
   if (!validation.passed) throw new Error(`validation failed, model not installed: ${validation.reason}`);

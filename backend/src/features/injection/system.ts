@@ -44,13 +44,16 @@ const BIN_PATH = /(?:^|[\s;|&`'"(=])\/(?:usr\/)?(?:local\/)?s?bin\/[a-z][a-z0-9_
 const EXEC_CALL =
   /(?:^|[^a-z0-9_])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|call_user_func|os\.system|os\.popen|subprocess\.\w+|runtime\.getruntime\(\)\.exec|processbuilder)\s*\(\s*["'`$a-z/\\]/;
 /** Shells and interpreters named in a request (`/winnt/system32/cmd.exe?/c+dir`, `/bin/sh`). */
-const SHELL_PROGRAM = /(?:^|[\\/=\s])(?:cmd|command|powershell)\.(?:exe|com)\b|(?:^|[=\s;|&])\/bin\/(?:ba|z|k|c|da)?sh\b|\/s?bin\/(?:ba|z|k|c|da)?sh(?:$|[\s?&;|])/;
+const SHELL_PROGRAM =
+  /(?:^|[\\/=\s])(?:cmd|command|powershell)\.(?:exe|com)\b|(?:^|[=\s;|&])\/bin\/(?:ba|z|k|c|da)?sh\b|\/s?bin\/(?:ba|z|k|c|da)?sh(?:$|[\s?&;|])/;
 /** Code injected into an interpreter (PHP and friends): `${@print(md5(x))}`, `<?php`, `phpinfo()`, `base64_decode(`. */
-const CODE = /\$\{\s*@|<\?php|\b(?:phpinfo|base64_decode|file_put_contents|fwrite|fputs|file_get_contents|str_rot13|gzinflate|include|require|include_once|require_once|print_r|var_dump)\s*\(|\b(?:print|echo|die)\s*\(?\s*md5\s*\(/;
+const CODE =
+  /\$\{\s*@|<\?php|\b(?:phpinfo|base64_decode|file_put_contents|fwrite|fputs|file_get_contents|str_rot13|gzinflate|include|require|include_once|require_once|print_r|var_dump)\s*\(|\b(?:print|echo|die)\s*\(?\s*md5\s*\(/;
 /** Server-side includes that run a command. */
 const SSI = /<!--\s*#\s*(?:exec|include|echo|config|printenv|fsize|flastmod)\b/;
 /** Words in COMMANDS that are ordinary words; after a quote alone they need an argument shaped like a command's. */
-const ORDINARY = /^(?:id|set|type|more|less|find|head|tail|echo|dir|kill|mail|net|ver|fetch|locate|move|copy|touch|node|java|php|cat|ls|nl|ps|su|dd|sh|cmd|reg|expr|eval|exec|printf|sed|awk|grep|tee|rem|del|erase|time|ping|sleep|timeout|dig)$/;
+const ORDINARY =
+  /^(?:id|set|type|more|less|find|head|tail|echo|dir|kill|mail|net|ver|fetch|locate|move|copy|touch|node|java|php|cat|ls|nl|ps|su|dd|sh|cmd|reg|expr|eval|exec|printf|sed|awk|grep|tee|rem|del|erase|time|ping|sleep|timeout|dig)$/;
 /** An argument shaped like a command's: an option, an absolute path, a drive, an IP address; a number for a delay. */
 function commandArgument(word: string, rest: string): boolean {
   if (/^\s+(?:-{1,2}[a-z]|\/[a-z.]|[a-z]:(?:[\\/]|\s|$)|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})/.test(rest)) return true;
@@ -84,14 +87,21 @@ export function detectCmdi(value: string): Finding | undefined {
     const atStart = m.index === 0 && !/[;|&`$\n'"(){}]/.test(lead);
     // After a line break alone (text from a form's text area), an ordinary word needs a command's shape too.
     const afterBreak = /^\n\s*$/.test(lead) && ORDINARY.test(word);
-    const shaped = /[\\/]/.test(lead) || commandArgument(word, rest) || /^\s*[;|&]/.test(rest) || (!atStart && /^\s*$/.test(rest));
-    if ((!atStart && !afterBreak) || shaped) return { rule: `command ${word} after a separator`, fragment: around(value, m.index) };
+    const shaped =
+      /[\\/]/.test(lead) || commandArgument(word, rest) || /^\s*[;|&]/.test(rest) || (!atStart && /^\s*$/.test(rest));
+    if ((!atStart && !afterBreak) || shaped)
+      return { rule: `command ${word} after a separator`, fragment: around(value, m.index) };
   }
   m = AFTER_QUOTE.exec(value);
   if (m) {
     const word = m[1];
     const rest = value.slice(m.index + m[0].length);
-    if (!ORDINARY.test(word) || commandArgument(word, rest) || /^\s+[a-z0-9_.-]+\s*(?:&|;|\|)/.test(rest) || /^\s*['"]?\s*(?:[;|&]|$)/.test(rest)) {
+    if (
+      !ORDINARY.test(word) ||
+      commandArgument(word, rest) ||
+      /^\s+[a-z0-9_.-]+\s*(?:&|;|\|)/.test(rest) ||
+      /^\s*['"]?\s*(?:[;|&]|$)/.test(rest)
+    ) {
       return { rule: `command ${word} after a quote`, fragment: around(value, m.index) };
     }
   }
@@ -138,14 +148,16 @@ export function detectTraversal(text: string, param: boolean): Finding | undefin
   let m = SENSITIVE.exec(s);
   if (m) return { rule: `sensitive file ${m[0]}`, fragment: around(s, m.index, 24) };
   m = DOT_DOT.exec(s);
-  if (m && !(param && /\s/.test(s) && !/[\\/]/.test(s))) return { rule: 'parent directory ../', fragment: around(s, m.index) };
+  if (m && !(param && /\s/.test(s) && !/[\\/]/.test(s)))
+    return { rule: 'parent directory ../', fragment: around(s, m.index) };
   if (!param) {
     m = PROBE.exec(s);
     return m ? { rule: `probe for ${m[0].replace(/^\//, '')}`, fragment: around(s, m.index) } : undefined;
   }
   const abs = /^\s*(?:file:|[a-z]:(?=[\\/a-z])|[\\/])/.exec(s);
   if (abs) {
-    if (/[\\/]{2,}|[\\/]\.[\\/]|[{}]|(.)\1{31,}|^\s*(?:file:|[a-z]:)/.test(s)) return { rule: 'absolute path in a parameter', fragment: around(s, 0) };
+    if (/[\\/]{2,}|[\\/]\.[\\/]|[{}]|(.)\1{31,}|^\s*(?:file:|[a-z]:)/.test(s))
+      return { rule: 'absolute path in a parameter', fragment: around(s, 0) };
   }
   return undefined;
 }
@@ -182,7 +194,9 @@ export function detectLog4shell(text: string): Finding | undefined {
     if (next === s) break;
     s = next;
   }
-  return /\bjndi\s*:\s*(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http):/.test(s) ? { rule: 'JNDI lookup ${jndi:', fragment: around(s, s.indexOf('jndi')) } : undefined;
+  return /\bjndi\s*:\s*(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http):/.test(s)
+    ? { rule: 'JNDI lookup ${jndi:', fragment: around(s, s.indexOf('jndi')) }
+    : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -191,7 +205,8 @@ export function detectLog4shell(text: string): Finding | undefined {
 /** Schemes a server-side fetcher should never be handed. */
 const FETCH_SCHEMES = /\b(gopher|dict|ldap|tftp|jar|netdoc|sftp|ssh2|telnet):\/\//;
 /** Wrappers that read or run local files (PHP and others). */
-const INCLUDE_SCHEMES = /\b(?:(file):\/|(php):\/\/(?:filter|input|fd|memory)|(phar|zip|expect|glob|rar|ogg|compress\.zlib|compress\.bzip2):\/\/|(data):(?:\/\/)?(?:[a-z]+\/[a-z+.-]+)?(?:;base64)?,)/;
+const INCLUDE_SCHEMES =
+  /\b(?:(file):\/|(php):\/\/(?:filter|input|fd|memory)|(phar|zip|expect|glob|rar|ogg|compress\.zlib|compress\.bzip2):\/\/|(data):(?:\/\/)?(?:[a-z]+\/[a-z+.-]+)?(?:;base64)?,)/;
 const URL = /\b(?:https?|ftps?):\/\/([^/?#\s'"<>]*)([^\s'"<>]*)/g;
 
 export interface UrlFinding extends Finding {
@@ -211,10 +226,14 @@ export function detectUrlAbuse(value: string): UrlFinding | undefined {
   URL.lastIndex = 0;
   for (let u = URL.exec(value); u; u = URL.exec(value)) {
     const host = hostOf(u[1]);
-    if (isInternalHost(host)) return { category: 'ssrf', rule: `URL to internal address ${host}`, fragment: around(value, u.index) };
+    if (isInternalHost(host))
+      return { category: 'ssrf', rule: `URL to internal address ${host}`, fragment: around(value, u.index) };
     const rest = u[2];
     // A remote script or text file handed to an include: `http://evil/shell.txt?`, `…/x.php`, a trailing '?'.
-    if (/\.(?:php\d?|phtml|asp|aspx|jsp|cgi|pl|py|sh|inc|txt|dat|gif|jpg)(?:\?|%00|\0|$)|\?$/.test(rest) || (u.index > 0 && /\s$/.test(value.slice(0, u.index)) && /\.[a-z]{2,4}$/.test(rest))) {
+    if (
+      /\.(?:php\d?|phtml|asp|aspx|jsp|cgi|pl|py|sh|inc|txt|dat|gif|jpg)(?:\?|%00|\0|$)|\?$/.test(rest) ||
+      (u.index > 0 && /\s$/.test(value.slice(0, u.index)) && /\.[a-z]{2,4}$/.test(rest))
+    ) {
       return { category: 'rfi', rule: 'remote file URL in a parameter', fragment: around(value, u.index) };
     }
   }
@@ -233,13 +252,30 @@ function hostOf(authority: string): string {
 /** Loopback, private, link-local (cloud metadata), unspecified and internal names, also written as one number. */
 export function isInternalHost(host: string): boolean {
   if (!host) return false;
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local') || host === 'metadata' || host === 'instance-data') return true;
-  if (host.includes(':')) return /^(?:::1?|0:0:0:0:0:0:0:[01]|::ffff:(?:127|10|192\.168|169\.254)\.|f[cd][0-9a-f]{2}:|fe80:)/.test(host);
+  if (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host.endsWith('.internal') ||
+    host.endsWith('.local') ||
+    host === 'metadata' ||
+    host === 'instance-data'
+  )
+    return true;
+  if (host.includes(':'))
+    return /^(?:::1?|0:0:0:0:0:0:0:[01]|::ffff:(?:127|10|192\.168|169\.254)\.|f[cd][0-9a-f]{2}:|fe80:)/.test(host);
   const ip = ipv4Of(host);
   if (ip === undefined) return false;
   const a = ip >>> 24;
   const b = (ip >>> 16) & 255;
-  return a === 127 || a === 10 || a === 0 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+  return (
+    a === 127 ||
+    a === 10 ||
+    a === 0 ||
+    (a === 192 && b === 168) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 169 && b === 254) ||
+    (a === 100 && b >= 64 && b <= 127)
+  );
 }
 
 /** An IPv4 address in any form inet_aton accepts: dotted, one number, hex or octal parts. */

@@ -15,24 +15,149 @@
  */
 
 const CODE_TAGS = new Set([
-  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'style', 'base', 'meta',
-  'link', 'xml', 'xss', 'import', 'bgsound', 'layer', 'ilayer', 'isindex', 'vmlframe', 'handler', 'listener',
-  'template', 'portal', 'noscript', 'animate', 'set', 'image', 'marquee', 'form', 'input', 'button', 'textarea',
-  'video', 'audio', 'source', 'details', 'body', 'html', 'img', 'picture', 'comment', 'plaintext', 'xmp', 'keygen',
+  'script',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'svg',
+  'math',
+  'style',
+  'base',
+  'meta',
+  'link',
+  'xml',
+  'xss',
+  'import',
+  'bgsound',
+  'layer',
+  'ilayer',
+  'isindex',
+  'vmlframe',
+  'handler',
+  'listener',
+  'template',
+  'portal',
+  'noscript',
+  'animate',
+  'set',
+  'image',
+  'marquee',
+  'form',
+  'input',
+  'button',
+  'textarea',
+  'video',
+  'audio',
+  'source',
+  'details',
+  'body',
+  'html',
+  'img',
+  'picture',
+  'comment',
+  'plaintext',
+  'xmp',
+  'keygen',
 ]);
 const HTML_ELEMENTS = new Set([
-  'a', 'abbr', 'address', 'area', 'article', 'aside', 'b', 'bdo', 'big', 'blink', 'blockquote', 'br', 'canvas',
-  'caption', 'center', 'cite', 'code', 'col', 'dd', 'del', 'dfn', 'dialog', 'dir', 'div', 'dl', 'dt', 'em',
-  'fieldset', 'figure', 'font', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'head', 'header', 'hr', 'i', 'ins',
-  'kbd', 'label', 'legend', 'li', 'main', 'map', 'menu', 'nav', 'ol', 'optgroup', 'option', 'output', 'p', 'param',
-  'pre', 'q', 's', 'samp', 'section', 'select', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'table', 'tbody',
-  'td', 'tfoot', 'th', 'thead', 'title', 'tr', 'tt', 'u', 'ul', 'var', 'wbr', 'title', 'datalist', 'track', 'slot',
+  'a',
+  'abbr',
+  'address',
+  'area',
+  'article',
+  'aside',
+  'b',
+  'bdo',
+  'big',
+  'blink',
+  'blockquote',
+  'br',
+  'canvas',
+  'caption',
+  'center',
+  'cite',
+  'code',
+  'col',
+  'dd',
+  'del',
+  'dfn',
+  'dialog',
+  'dir',
+  'div',
+  'dl',
+  'dt',
+  'em',
+  'fieldset',
+  'figure',
+  'font',
+  'footer',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'head',
+  'header',
+  'hr',
+  'i',
+  'ins',
+  'kbd',
+  'label',
+  'legend',
+  'li',
+  'main',
+  'map',
+  'menu',
+  'nav',
+  'ol',
+  'optgroup',
+  'option',
+  'output',
+  'p',
+  'param',
+  'pre',
+  'q',
+  's',
+  'samp',
+  'section',
+  'select',
+  'small',
+  'span',
+  'strike',
+  'strong',
+  'sub',
+  'sup',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'title',
+  'tr',
+  'tt',
+  'u',
+  'ul',
+  'var',
+  'wbr',
+  'title',
+  'datalist',
+  'track',
+  'slot',
 ]);
-const URL_ATTRIBUTES = /^(?:href|src|action|formaction|data|background|dynsrc|lowsrc|xlink:href|codebase|poster|value|values|from|to|by|content|srcdoc|url|style)$/;
-const SCRIPT_URL = /^[\s"'`]*(?:j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t|l\s*i\s*v\s*e\s*s\s*c\s*r\s*i\s*p\s*t|d\s*a\s*t\s*a\s*:\s*(?:text\/html|image\/svg|application\/(?:x-)?javascript|text\/javascript)|v\s*i\s*e\s*w\s*-\s*s\s*o\s*u\s*r\s*c\s*e)\s*[:,;]/;
-const SCRIPT_URL_ANYWHERE = /(?:^|[^a-z])(?:j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t|l\s*i\s*v\s*e\s*s\s*c\s*r\s*i\s*p\s*t)\s*:|data\s*:\s*text\/html|data:[a-z/+-]*;base64,/;
+const URL_ATTRIBUTES =
+  /^(?:href|src|action|formaction|data|background|dynsrc|lowsrc|xlink:href|codebase|poster|value|values|from|to|by|content|srcdoc|url|style)$/;
+const SCRIPT_URL =
+  /^[\s"'`]*(?:j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t|l\s*i\s*v\s*e\s*s\s*c\s*r\s*i\s*p\s*t|d\s*a\s*t\s*a\s*:\s*(?:text\/html|image\/svg|application\/(?:x-)?javascript|text\/javascript)|v\s*i\s*e\s*w\s*-\s*s\s*o\s*u\s*r\s*c\s*e)\s*[:,;]/;
+const SCRIPT_URL_ANYWHERE =
+  /(?:^|[^a-z])(?:j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t|l\s*i\s*v\s*e\s*s\s*c\s*r\s*i\s*p\s*t)\s*:|data\s*:\s*text\/html|data:[a-z/+-]*;base64,/;
 const BREAKOUT_HANDLER = /(?:^|["'`\s/;>])on[a-z]{3,20}\s*=/;
-const SINK = /(?:^|[^a-z0-9_$])(?:alert|prompt|confirm|eval|settimeout|setinterval|msgbox|execscript)\s*[(`]|document\s*\.\s*(?:cookie|write|domain|location)|window\s*\.\s*location|fromcharcode|\.innerhtml\s*=|expression\s*\(|@import\s*(?:url|['"])/;
+const SINK =
+  /(?:^|[^a-z0-9_$])(?:alert|prompt|confirm|eval|settimeout|setinterval|msgbox|execscript)\s*[(`]|document\s*\.\s*(?:cookie|write|domain|location)|window\s*\.\s*location|fromcharcode|\.innerhtml\s*=|expression\s*\(|@import\s*(?:url|['"])/;
 
 export interface XssHit {
   rule: string;
@@ -67,7 +192,8 @@ function scanTags(s: string, from: number): XssHit | undefined {
       if (/^\s*(?:#|\[if|<|import)/.test(body)) return { rule: 'HTML comment directive', fragment: around(s, i) };
       continue;
     }
-    if (s[j] === '?' && /^\?(?:xml|php|=|import)/.test(s.slice(j, j + 8))) return { rule: 'processing instruction', fragment: around(s, i) };
+    if (s[j] === '?' && /^\?(?:xml|php|=|import)/.test(s.slice(j, j + 8)))
+      return { rule: 'processing instruction', fragment: around(s, i) };
     if (s[j] === '/') j++;
     let k = j;
     while (k < s.length && /[a-z0-9:_-]/.test(s[k])) k++;
@@ -80,7 +206,8 @@ function scanTags(s: string, from: number): XssHit | undefined {
     const attrs = attributesOf(s, k);
     if (attrs) return { rule: attrs, fragment: around(s, i) };
     if (CODE_TAGS.has(local)) return { rule: `<${local}> tag`, fragment: around(s, i) };
-    if (HTML_ELEMENTS.has(local) && (after === '>' || after === ' ' || after === '/' || s.indexOf('>', k) >= 0)) return { rule: `<${local}> tag`, fragment: around(s, i) };
+    if (HTML_ELEMENTS.has(local) && (after === '>' || after === ' ' || after === '/' || s.indexOf('>', k) >= 0))
+      return { rule: `<${local}> tag`, fragment: around(s, i) };
   }
   return undefined;
 }
@@ -94,7 +221,11 @@ function attributesOf(s: string, at: number): string | undefined {
     const name = m[1].replace(/^[^a-z]+/, '');
     const value = (m[2] ?? '').replace(/^["'`]|["'`]$/g, '');
     if (/^on[a-z]{3,}/.test(name)) return `event handler ${name}=`;
-    if (URL_ATTRIBUTES.test(name) && (SCRIPT_URL.test(value) || /expression\s*\(|url\s*\(\s*["']?\s*(?:javascript|vbscript)|behavior\s*:/.test(value))) return `script in ${name}=`;
+    if (
+      URL_ATTRIBUTES.test(name) &&
+      (SCRIPT_URL.test(value) || /expression\s*\(|url\s*\(\s*["']?\s*(?:javascript|vbscript)|behavior\s*:/.test(value))
+    )
+      return `script in ${name}=`;
     if (name === 'xmlns' || name === 'formaction' || name === 'srcdoc') return `${name}= attribute`;
   }
   return undefined;
