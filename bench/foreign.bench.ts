@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { createParser, detectFormat } from '../backend/src/parsing/index.js';
 import { createScorer, train } from '../backend/src/pipeline/index.js';
 import { Drain } from '../backend/src/templates/drain.js';
-import { averagePrecision, DRAIN_GA, groupingAccuracy, loadLoghub, rareLines, SYSTEMS } from './loghub.js';
+import { groupingAccuracy } from '../tools/accuracy.js';
+import { averagePrecision, DRAIN_GA, loadLoghub, rareLines, SYSTEMS } from './loghub.js';
 
 const PEER = '../shared/bench/tfidf_iforest_peer.py';
 const args = process.argv.slice(2);

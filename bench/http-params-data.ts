@@ -6,24 +6,13 @@
  * Attack lines come from the same clients, user agents, routes and status mix as benign ones: only the payload
  * tells them apart.
  */
+import { mulberry32 } from '@anomalog/contract';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './cli-run.js';
 
 export const DATASET = join(ROOT, '..', 'shared', 'datasets', 'http_params');
 export const ATTACK_CLASSES = ['sqli', 'xss', 'cmdi', 'path-traversal'] as const;
-
-/** mulberry32: a small seeded generator, so a seed gives the same file. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -130,7 +119,7 @@ export function buildLog(
   seed: number,
   attackRate = 0.03,
 ): BuiltLog {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const values = payloads(split);
   const benign = values.get('norm')!;
   const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)];

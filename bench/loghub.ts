@@ -52,20 +52,6 @@ function readCsvRows(text: string): string[][] {
   return out;
 }
 
-/** Loghub's grouping accuracy: a line is right when its predicted group holds exactly the lines of its true group. */
-export function groupingAccuracy(predicted: readonly (string | number)[], truth: readonly string[]): number {
-  const truthSize = new Map<string, number>();
-  for (const t of truth) truthSize.set(t, (truthSize.get(t) ?? 0) + 1);
-  const groups = new Map<string | number, number[]>();
-  predicted.forEach((p, i) => (groups.get(p) ?? groups.set(p, []).get(p)!).push(i));
-  let correct = 0;
-  for (const lines of groups.values()) {
-    const event = truth[lines[0]];
-    if (lines.every((i) => truth[i] === event) && truthSize.get(event) === lines.length) correct += lines.length;
-  }
-  return truth.length ? correct / truth.length : 1;
-}
-
 /** Average precision of a score ranking for the positive lines (ties broken by input order, as foreign_eval.py does). */
 export function averagePrecision(scores: readonly number[], positive: readonly boolean[]): number {
   const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);

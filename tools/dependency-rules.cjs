@@ -46,9 +46,9 @@ function backendRules(src) {
   }
   rules.push({
     name: 'ground-imports-nothing-above',
-    comment: 'types.ts, stream.ts, metrics.ts and durable.ts are the ground every stage stands on',
+    comment: 'types.ts, stream.ts, metrics.ts, durable.ts and workers.ts are the ground every stage stands on',
     severity: 'error',
-    from: { path: `^${src}/(types|stream|metrics|durable)\\.ts$` },
+    from: { path: `^${src}/(types|stream|metrics|durable|workers)\\.ts$` },
     to: { path: folder(FOLDERS) },
   });
   rules.push({

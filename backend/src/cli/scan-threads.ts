@@ -1,6 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Model } from '../models/index.js';
 import { PIECE_BYTES } from '../parsing/lines.js';
@@ -8,6 +5,7 @@ import type { LogInput } from './input.js';
 import { Summary } from '../pipeline/index.js';
 import { LineDealer, ScanPart, type PartOptions, type PartOutput, type Partition } from './scan-part.js';
 import type { FromWorker, ToWorker } from './scan-worker.js';
+import { workerEntry } from '../workers.js';
 
 /** Chunks dealt ahead of the slowest worker at most (each about 1 MB of input). */
 const IN_FLIGHT = 4;
@@ -90,7 +88,7 @@ export class ScanThreads {
   }
 
   private spawn(part: number): Worker {
-    const worker = new Worker(bootstrap(), { eval: true });
+    const worker = new Worker(workerEntry(import.meta.url, 'scan-worker'), { eval: true });
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'lines') {
         this.acked[part]++;
@@ -180,20 +178,4 @@ export class OrderedMerge {
     }
     return undefined;
   }
-}
-
-/**
- * The worker's entry, as eval'd source: it imports scan-worker next to this file, registering tsx first when the
- * CLI runs from TypeScript sources (a loader registered on the main thread does not reach workers on Node 20).
- */
-function bootstrap(): string {
-  const here = import.meta.url;
-  const entry = JSON.stringify(new URL(`./scan-worker${extname(fileURLToPath(here))}`, here).href);
-  if (!here.endsWith('.ts')) return `import(${entry});`;
-  const require = createRequire(here);
-  const api = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports[
-    './esm/api'
-  ].import.default;
-  const tsx = JSON.stringify(pathToFileURL(join(dirname(require.resolve('tsx/package.json')), api)).href);
-  return `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`;
 }

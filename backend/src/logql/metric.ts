@@ -11,7 +11,7 @@ import {
   type UnwrapConversion,
   type VectorMatching,
 } from './ast.js';
-import { holdsFor, labelOf, type Row } from './stages.js';
+import { compare, holdsFor, labelOf, type Row } from './stages.js';
 import { goDurationSeconds, parseBytes } from './units.js';
 
 export interface Sample {
@@ -320,10 +320,10 @@ const COMPARISONS = new Set<BinaryOp>(['==', '!=', '>', '>=', '<', '<=']);
  */
 function binary(op: BinaryOp, bool: boolean, left: Instant, right: Instant, matching?: VectorMatching): Instant {
   if (op === 'and' || op === 'or' || op === 'unless') return setOperation(op, left, right, matching);
-  const compare = COMPARISONS.has(op);
+  const comparison = COMPARISONS.has(op);
   const apply = (a: number, b: number, keep: number): number | undefined => {
-    if (!compare) return arithmetic(op, a, b);
-    const holds = compareValues(a, op as CompareOp, b);
+    if (!comparison) return arithmetic(op, a, b);
+    const holds = compare(a, op as CompareOp, b);
     if (bool) return holds ? 1 : 0;
     return holds ? keep : undefined;
   };
@@ -403,23 +403,6 @@ function setOperation(op: 'and' | 'or' | 'unless', left: Instant, right: Instant
   if (op === 'unless') return { kind: 'vector', samples: l.filter((s) => !rightKeys.has(sig(s))) };
   const leftKeys = new Set(l.map(sig));
   return { kind: 'vector', samples: [...l, ...r.filter((s) => !leftKeys.has(sig(s)))] };
-}
-
-function compareValues(a: number, op: CompareOp, b: number): boolean {
-  switch (op) {
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '==':
-      return a === b;
-    case '!=':
-      return a !== b;
-  }
 }
 
 function arithmetic(op: BinaryOp, a: number, b: number): number {

@@ -215,7 +215,7 @@ function holds(p: LabelPredicate, row: Row): boolean {
   }
 }
 
-function compare(a: number, op: CompareOp, b: number): boolean {
+export function compare(a: number, op: CompareOp, b: number): boolean {
   switch (op) {
     case '>':
       return a > b;

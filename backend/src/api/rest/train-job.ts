@@ -1,8 +1,6 @@
 import { emptySeverityCounts } from '@anomalog/contract';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseModel, type Model } from '../../models/index.js';
 import { createScorer, type TrainProgress } from '../../pipeline/index.js';
@@ -10,6 +8,7 @@ import type { DetectorKind, Severity } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import type { FeedbackRecord } from '../../service/feedback.js';
 import type { ReportProgress } from './jobs.js';
+import { workerEntry } from '../../workers.js';
 
 /** Every HOLDOUT_EVERY-th line is kept out of training and scored to validate the new model. */
 const HOLDOUT_EVERY = 10;
@@ -133,7 +132,7 @@ function trainInThread(
   onProgress: (p: TrainProgress) => void,
 ): Promise<{ model: Model; text: string; validation: Validation }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerBootstrap(), { eval: true });
+    const worker = new Worker(workerEntry(import.meta.url, 'train-worker'), { eval: true });
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -151,22 +150,6 @@ function trainInThread(
     worker.on('exit', (code) => settle(() => reject(new Error(`the training thread stopped (exit ${code})`))));
     worker.postMessage(input);
   });
-}
-
-/**
- * The training thread's entry, as eval'd source: it imports train-worker next to this file, registering tsx first
- * when the service runs from TypeScript sources (a loader on the main thread does not reach workers on Node 20).
- */
-function workerBootstrap(): string {
-  const here = import.meta.url;
-  const entry = JSON.stringify(new URL(`./train-worker${extname(fileURLToPath(here))}`, here).href);
-  if (!here.endsWith('.ts')) return `import(${entry});`;
-  const require = createRequire(here);
-  const api = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports[
-    './esm/api'
-  ].import.default;
-  const tsx = JSON.stringify(pathToFileURL(join(dirname(require.resolve('tsx/package.json')), api)).href);
-  return `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`;
 }
 
 /**
