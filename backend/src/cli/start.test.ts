@@ -52,9 +52,10 @@ describe('anomalog start (npm start)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
     const api = await new Promise<string>((resolve, reject) => {
+      // The banner is several writes: wait for its last line before reading it.
       const poll = setInterval(() => {
         const url = /REST API\s+\S*?(http:\/\/\S+)/.exec(stdout)?.[1];
-        if (url) resolve(url);
+        if (url && stdout.includes('Anomalies print below')) resolve(url);
       }, 100);
       void exited
         .then((code) => reject(new Error(`start exited early (${code}): ${stderr}`)))
