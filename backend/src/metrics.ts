@@ -33,6 +33,7 @@ export interface Metrics {
   sourceErrors: Counter<'source'>;
   watcherLag: Gauge<'stream'>;
   alertsReceived: Counter<'status'>;
+  queriesStopped: Counter<'reason'>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpSeconds: Histogram<'method' | 'route'>;
   /** The bounded values of the `stream` label of linesScored and watcherLag. */
@@ -75,6 +76,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: 'anomalog_alerts_received_total',
       help: 'Grafana alert notifications received on /api/v1/alerts',
       labelNames: ['status'],
+      registers,
+    }),
+    queriesStopped: new Counter({
+      name: 'anomalog_queries_stopped_total',
+      help: 'Loki API queries stopped before their end: cancelled (the client closed the connection) or timeout',
+      labelNames: ['reason'],
       registers,
     }),
     httpRequests: new Counter({

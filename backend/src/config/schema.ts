@@ -47,6 +47,8 @@ const limits = z.strictObject({
     .default(100 * 1024 * 1024),
   queryHours: z.number().positive().default(721),
   maxLines: z.number().int().positive().default(5_000),
+  /** A Loki API query running longer is stopped with 504, as Loki's query timeout (1 minute by default). */
+  queryTimeoutMs: z.number().int().positive().default(60_000),
   lineBytes: z
     .number()
     .int()

@@ -26,6 +26,8 @@ export interface MetricInput {
   rows(log: LogQuery): readonly Row[];
   /** Anomaly fields a grouping names: the only ones that become series labels. */
   keepFields: ReadonlySet<string>;
+  /** Called at every step; throws to stop the evaluation (a deadline, a cancelled request). */
+  check?: () => void;
 }
 
 export interface Series {
@@ -41,6 +43,7 @@ export function evaluateRange(q: MetricQuery, steps: readonly bigint[], input: M
   const series = new Map<string, Series>();
   const prepared: Prepared = new Map();
   for (const t of steps) {
+    input.check?.();
     const at = evaluateAt(q, t, input, prepared);
     const samples = at.kind === 'scalar' ? [{ labels: {}, value: at.value }] : at.samples;
     for (const s of samples) {

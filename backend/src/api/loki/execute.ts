@@ -7,6 +7,7 @@ import type { SourceEntry } from '../../sources/index.js';
 import type { DetectorKind } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
+import type { Deadline } from './deadline.js';
 import { OrderedScorer, ScoredFileIndex } from './scored-index.js';
 import { withServiceName } from '../../logql/derived.js';
 import { LevelReader, selects, sourceMatchers } from './streams.js';
@@ -32,8 +33,13 @@ export async function scoredRows(
   window: Window,
   detector?: DetectorKind,
   warnings?: Set<string>,
+  deadline?: Deadline,
 ): Promise<Row[]> {
   const rows: Row[] = [];
+  let seen = 0;
+  const tick = () => {
+    if ((++seen & 4095) === 0) deadline?.check();
+  };
   let unscored: NoModelError | undefined;
   let scoredStreams = 0;
   const skip = (labels: Record<string, string>, err: unknown) => {
@@ -56,8 +62,10 @@ export async function scoredRows(
         skip(file.labels, err);
         continue;
       }
+      deadline?.check();
       scoredStreams++;
       for (const row of fileRows) {
+        tick();
         if (row.ts >= window.start && row.ts < window.end && passesLineFilters(row.line, log.lineFilters)) keep(row);
       }
     }
@@ -70,6 +78,7 @@ export async function scoredRows(
       start: window.start,
       end: window.end,
     })) {
+      tick();
       const key = streamKey(entry.labels);
       (byStream.get(key) ?? byStream.set(key, []).get(key)!).push(entry);
     }
@@ -84,7 +93,9 @@ export async function scoredRows(
       scoredStreams++;
       const levels = new LevelReader(entries.slice(0, 100).map((e) => e.line));
       const stream = withServiceName(entries[0].labels);
+      deadline?.check();
       for (const { entry, scored } of [...entries.flatMap((e) => scorer.push(e)), ...scorer.end()]) {
+        tick();
         keep({
           stream,
           ts: entry.ts,
@@ -115,9 +126,15 @@ export async function runLogQuery(
   ctx: AppContext,
   log: LogQuery,
   window: Window,
-  opts: { limit: number; direction: 'forward' | 'backward'; detector?: DetectorKind; warnings?: Set<string> },
+  opts: {
+    limit: number;
+    direction: 'forward' | 'backward';
+    detector?: DetectorKind;
+    warnings?: Set<string>;
+    deadline?: Deadline;
+  },
 ): Promise<{ rows: Row[]; scanned: number }> {
-  const rows = await scoredRows(ctx, log, window, opts.detector, opts.warnings);
+  const rows = await scoredRows(ctx, log, window, opts.detector, opts.warnings, opts.deadline);
   const picked = opts.direction === 'forward' ? rows.slice(0, opts.limit) : rows.slice(-opts.limit).reverse();
   return { rows: picked, scanned: rows.length };
 }
@@ -129,17 +146,29 @@ export async function runMetricQuery(
   steps: readonly bigint[],
   detector?: DetectorKind,
   warnings?: Set<string>,
+  deadline?: Deadline,
 ): Promise<{ evaluate: () => Series[]; at: (t: bigint) => Instant; scanned: number }> {
   const rowsOf = new Map<LogQuery, Row[]>();
   let scanned = 0;
   const first = steps[0];
   const last = steps[steps.length - 1];
   for (const { log, lookbackNs } of rangesOf(q)) {
-    const rows = await scoredRows(ctx, log, { start: first - lookbackNs + 1n, end: last + 1n }, detector, warnings);
+    const rows = await scoredRows(
+      ctx,
+      log,
+      { start: first - lookbackNs + 1n, end: last + 1n },
+      detector,
+      warnings,
+      deadline,
+    );
     rowsOf.set(log, rows);
     scanned += rows.length;
   }
-  const input = { rows: (log: LogQuery) => rowsOf.get(log) ?? [], keepFields: groupedAnomalyFields(q) };
+  const input = {
+    rows: (log: LogQuery) => rowsOf.get(log) ?? [],
+    keepFields: groupedAnomalyFields(q),
+    check: deadline && (() => deadline.check()),
+  };
   return { evaluate: () => evaluateRange(q, steps, input), at: (t) => evaluateAt(q, t, input), scanned };
 }
 

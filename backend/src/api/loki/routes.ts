@@ -9,6 +9,7 @@ import { streamKey, type Labels } from '../../stream.js';
 import { ANOMALY_SEVERITIES, type DetectorKind } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
+import { Deadline, QueryStopped } from './deadline.js';
 import { indexFor, runLogQuery, runMetricQuery, scoredRows } from './execute.js';
 import { instantData, lokiPattern, matrixData, seconds, stats, streamsData } from './format.js';
 import {
@@ -40,15 +41,27 @@ export function lokiRoutes(ctx: AppContext): Hono {
 
   /** Runs a handler; the errors a caller can cause become Loki-style 4xx answers (and an upstream failure a 502). */
   const handle =
-    (fn: (c: Context, params: URLSearchParams, detector: DetectorKind | undefined) => Promise<Response>) =>
+    (
+      fn: (
+        c: Context,
+        params: URLSearchParams,
+        detector: DetectorKind | undefined,
+        deadline: Deadline,
+      ) => Promise<Response>,
+    ) =>
     async (c: Context) => {
       const detector = (c.req.param() as Record<string, string>).detector;
       if (detector !== undefined && !isDetectorKind(detector)) {
         return c.json({ error: `unknown detector "${detector}": use ${DETECTOR_KINDS.join(', ')}` }, 404);
       }
+      const deadline = new Deadline(limits.queryTimeoutMs, c.req.raw.signal);
       try {
-        return await fn(c, await requestParams(c), detector as DetectorKind | undefined);
+        return await fn(c, await requestParams(c), detector as DetectorKind | undefined, deadline);
       } catch (err) {
+        if (err instanceof QueryStopped) {
+          ctx.metrics.queriesStopped.inc({ reason: err.status === 499 ? 'cancelled' : 'timeout' });
+          return lokiError(c, err.status as ContentfulStatusCode, err.message);
+        }
         if (err instanceof UnsupportedQuery || err instanceof BadRequest) return lokiError(c, 400, err.message);
         if (err instanceof SourceError) return lokiError(c, err.status, err.message);
         if (err instanceof PipelineInputError) return lokiError(c, 400, err.message);
@@ -69,7 +82,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
   app.on(
     ['GET', 'POST'],
     '/loki/api/v1/query_range',
-    handle(async (c, params, detector) => {
+    handle(async (c, params, detector, deadline) => {
       const started = performance.now();
       const p = rangeParams(params, limits);
       const q = parseQuery(p.query);
@@ -82,14 +95,14 @@ export function lokiRoutes(ctx: AppContext): Hono {
           ctx,
           q,
           { start: p.start, end: p.end },
-          { ...p, detector, warnings },
+          { ...p, detector, warnings, deadline },
         );
         const stat = stats(scanned, bytesOf(rows), rows.length, (performance.now() - started) / 1000);
         return c.json({ status: 'success', data: streamsData(rows, categorizes(c), stat), ...warned(warnings) });
       }
       const steps: bigint[] = [];
       for (let t = p.start; t <= p.end; t += p.step) steps.push(t);
-      const run = await runMetricQuery(ctx, q, steps, detector, warnings);
+      const run = await runMetricQuery(ctx, q, steps, detector, warnings, deadline);
       const series = run.evaluate();
       return c.json({
         status: 'success',
@@ -102,7 +115,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
   app.on(
     ['GET', 'POST'],
     '/loki/api/v1/query',
-    handle(async (c, params, detector) => {
+    handle(async (c, params, detector, deadline) => {
       const started = performance.now();
       const p = instantParams(params, limits);
       const q = parseQuery(p.query);
@@ -114,7 +127,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
       const loki = upstream(q);
       if (loki) return c.json(await loki.get('/loki/api/v1/query', Object.fromEntries(params)));
       const warnings = new Set<string>();
-      const run = await runMetricQuery(ctx, q, [p.time], detector, warnings);
+      const run = await runMetricQuery(ctx, q, [p.time], detector, warnings, deadline);
       const ordered = q.kind === 'aggregate' && (q.op === 'sort' || q.op === 'sort_desc');
       return c.json({
         status: 'success',
@@ -246,7 +259,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
 
   app.get(
     '/loki/api/v1/detected_fields',
-    handle(async (c, params, detector) => {
+    handle(async (c, params, detector, deadline) => {
       const { start, end } = windowParams(params, limits);
       const log = parseLogQuery(queryText(params));
       const lineLimit = Math.min(Number(params.get('line_limit') ?? 1000) || 1000, limits.maxLines);
@@ -254,7 +267,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
         ctx,
         log,
         { start, end },
-        { limit: lineLimit, direction: 'backward', detector },
+        { limit: lineLimit, direction: 'backward', detector, deadline },
       );
       const fields = detectFields(rows);
       return c.json({ fields, limit: lineLimit });
@@ -268,7 +281,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
    */
   app.get(
     '/loki/api/v1/detected_field/:name/values',
-    handle(async (c, params, detector) => {
+    handle(async (c, params, detector, deadline) => {
       const name = c.req.param('name') ?? '';
       const { start, end } = windowParams(params, limits);
       // Grafana's LanguageProvider sends `query` only when the editor has one: without it, every stream
@@ -281,7 +294,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
         ctx,
         log,
         { start, end },
-        { limit: lineLimit, direction: 'backward', detector },
+        { limit: lineLimit, direction: 'backward', detector, deadline },
       );
       const values = new Set<string>();
       for (const row of rows) {
@@ -338,11 +351,11 @@ export function lokiRoutes(ctx: AppContext): Hono {
 
   app.get(
     '/loki/api/v1/patterns',
-    handle(async (c, params, detector) => {
+    handle(async (c, params, detector, deadline) => {
       const { start, end } = windowParams(params, limits);
       const log = parseLogQuery(queryText(params));
       const step = parseStep(params.get('step'), start, end);
-      const rows = await scoredRows(ctx, log, { start, end }, detector);
+      const rows = await scoredRows(ctx, log, { start, end }, detector, undefined, deadline);
       const patterns = new Map<string, Map<bigint, number>>();
       for (const row of rows) {
         const pattern = lokiPattern(row.fields.anomaly_template);
@@ -405,7 +418,12 @@ const total = (samples: number[][]) => samples.reduce((n, [, v]) => n + v, 0);
 function lokiError(c: Context, status: ContentfulStatusCode, message: string) {
   // Grafana shows `message`; `error` is the field every Anomalog API error has.
   return c.json(
-    { status: 'error', errorType: status === 400 ? 'bad_data' : 'unavailable', error: message, message },
+    {
+      status: 'error',
+      errorType: status === 400 ? 'bad_data' : status === 504 ? 'timeout' : 'unavailable',
+      error: message,
+      message,
+    },
     status,
   );
 }
