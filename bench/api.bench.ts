@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { generateTraffic } from '../generator/src/traffic/offline.js';
+import { trafficLines } from '../backend/testkit/app.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SHIPPED_MODELS = join(ROOT, 'models');
@@ -22,7 +22,7 @@ const CANNON_SECONDS = Number(process.env.CANNON_SECONDS ?? 20);
 const BATCH = 1_000;
 const IN_FLIGHT = 2;
 
-const lines = [...generateTraffic({ lines: 20_000, seed: 404, anomalyRate: 0.02 })].map((r) => r.line);
+const lines = trafficLines({ lines: 20_000, seed: 404, anomalyRate: 0.02 });
 
 /** The server process: `api.bench.ts --serve MODELS_DIR DATA_DIR` prints its URL on stdout. */
 async function serve(modelsDir: string, dataDir: string): Promise<void> {
@@ -47,7 +47,7 @@ async function ensureModel(dir: string): Promise<string> {
   process.stderr.write('models/web.json missing: training an iforest web model on 20,000 generated lines\n');
   const { train } = await import('../backend/src/pipeline/index.js');
   const { saveModel } = await import('../backend/src/models/index.js');
-  const normal = [...generateTraffic({ lines: 20_000, seed: 7, anomalyRate: 0 })].map((r) => r.line);
+  const normal = trafficLines({ lines: 20_000, seed: 7, anomalyRate: 0 });
   await saveModel(
     join(dir, 'web.json'),
     await train(normal, { name: 'web', seed: 7, detector: 'iforest', source: 'bench' }),

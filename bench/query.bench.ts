@@ -7,9 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Hono } from 'hono';
-import { generateTraffic } from '../generator/src/traffic/offline.js';
 import { lokiRoutes } from '../backend/src/api/loki/index.js';
-import { testContext, trainWebModel } from '../backend/testkit/app.js';
+import { testContext, trafficLines, trainWebModel } from '../backend/testkit/app.js';
 import { parseSelector } from '../backend/src/logql/selector.js';
 
 const LINES = 5_000;
@@ -20,9 +19,7 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 log('training the web model...');
 const tc = await testContext({ web: await trainWebModel() });
-const lines = [...generateTraffic({ lines: LINES, seed: 21, anomalyRate: 0.05, start: T0, diurnal: false })].map(
-  (r) => r.line,
-);
+const lines = trafficLines({ lines: LINES, seed: 21, anomalyRate: 0.05, start: T0, diurnal: false });
 mkdirSync(join(tc.dir, 'logs'));
 writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.join('\n')}\n`);
 const app = new Hono().route('/', lokiRoutes(tc.ctx));

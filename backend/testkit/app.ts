@@ -10,9 +10,14 @@ import { train } from '../src/pipeline/index.js';
 import { createSources } from '../src/sources/index.js';
 import { createContext, type AppContext } from '../src/service/context.js';
 
+/** The lines of generated traffic (the generator's offline options), without their labels. */
+export function trafficLines(opts: Parameters<typeof generateTraffic>[0]): string[] {
+  return [...generateTraffic(opts)].map((r) => r.line);
+}
+
 /** Generated access-log lines (nginx combined with rt=), deterministic for a seed. */
 export function webLines(lines: number, seed: number, anomalyRate = 0): string[] {
-  return [...generateTraffic({ lines, seed, anomalyRate })].map((r) => r.line);
+  return trafficLines({ lines, seed, anomalyRate });
 }
 
 /** An Isolation Forest web model (the fast one to train) on normal traffic. */

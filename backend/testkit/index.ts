@@ -6,7 +6,7 @@ export {
   type PushBody,
   type RecordedRequest,
 } from './fake-loki.js';
-export { testContext, trainWebModel, webLines, type TestContext } from './app.js';
+export { testContext, trafficLines, trainWebModel, webLines, type TestContext } from './app.js';
 export { gaussianMatrix, rowOf, spearman } from './matrices.js';
 export {
   GrafanaParseError,

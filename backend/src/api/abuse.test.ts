@@ -5,13 +5,12 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './server.js';
 import { FeedbackStore } from '../service/feedback.js';
 import { createSources } from '../sources/index.js';
 import { createContext } from '../service/context.js';
-import { testContext, trainWebModel, webLines, type TestContext } from '../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, webLines, type TestContext } from '../../testkit/app.js';
 
 let tc: TestContext;
 let server: RunningServer;
@@ -66,7 +65,7 @@ describe('bounded memory', () => {
 
   it('a flood of training jobs: past the queue limit they are 429s, never 5xx', async () => {
     mkdirSync(join(tc.dir, 'logs'), { recursive: true });
-    const recent = [...generateTraffic({ lines: 3_000, seed: 5, start: Date.now() - 1_800_000 })].map((r) => r.line);
+    const recent = trafficLines({ lines: 3_000, seed: 5, start: Date.now() - 1_800_000 });
     writeFileSync(join(tc.dir, 'logs', 'access.log'), `${recent.join('\n')}\n`);
     const statuses = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>

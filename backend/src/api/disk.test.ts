@@ -7,12 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './server.js';
 import { Watcher } from '../watch/index.js';
 import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { testContext, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomalog-disk-'));
 const data = join(root, 'data');
@@ -33,7 +32,7 @@ let server: RunningServer;
 let loki: FakeLoki;
 const T0 = Date.UTC(2026, 0, 1);
 const traffic = (n: number, seed: number) =>
-  [...generateTraffic({ lines: n, seed, anomalyRate: 0.1, start: T0 + seed * 600_000 })].map((r) => r.line);
+  trafficLines({ lines: n, seed, anomalyRate: 0.1, start: T0 + seed * 600_000 });
 
 beforeAll(async () => {
   if (!mounted) return;

@@ -4,11 +4,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator';
 import { mulberry32 } from '@anomalog/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './server.js';
-import { testContext, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
 import { median, responsiveness } from '../../testkit/responsiveness.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -20,7 +19,7 @@ let server: RunningServer;
 
 beforeAll(async () => {
   tc = await testContext({ web: await trainWebModel() });
-  const lines = [...generateTraffic({ lines: 2_000, seed: 3, anomalyRate: 0.05, start: T0 })].map((r) => r.line);
+  const lines = trafficLines({ lines: 2_000, seed: 3, anomalyRate: 0.05, start: T0 });
   mkdirSync(join(tc.dir, 'logs'));
   writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.join('\n')}\n`);
   // A JSON line nested 5,000 deep: `| json` over its range must not fail.

@@ -1,11 +1,10 @@
 /** Watcher catch-up over a backlog shares the event loop with the API: /health still answers within 100 ms. */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
 import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { testContext, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
 import { median, responsiveness } from '../../testkit/responsiveness.js';
 import { Watcher } from './index.js';
 
@@ -21,9 +20,7 @@ beforeAll(async () => {
     { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } },
   );
   mkdirSync(join(tc.dir, 'logs'));
-  const lines = [...generateTraffic({ lines: 100_000, seed: 8, anomalyRate: 0.01, start: Date.UTC(2026, 0, 1) })].map(
-    (r) => r.line,
-  );
+  const lines = trafficLines({ lines: 100_000, seed: 8, anomalyRate: 0.01, start: Date.UTC(2026, 0, 1) });
   writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.slice(0, 100).join('\n')}\n`);
   backlog = lines.slice(100);
   server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });

@@ -19,12 +19,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateTraffic } from '@anomalog/generator';
 import { mulberry32 } from '@anomalog/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveModel } from '../models/index.js';
 import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { trainWebModel } from '../../testkit/app.js';
+import { trafficLines, trainWebModel } from '../../testkit/app.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'anomalog-chaos-'));
@@ -82,9 +81,7 @@ const stored = () => [...loki.streams.values()].flatMap((s) => s.entries.map((e)
 describe('chaos: kill -9 while a writer appends and rotates', () => {
   it('every line is delivered exactly once', async () => {
     const random = mulberry32(18);
-    const lines = [...generateTraffic({ lines: 6_000, seed: 18, anomalyRate: 0.05, start: Date.UTC(2026, 0, 1) })].map(
-      (r) => r.line,
-    );
+    const lines = trafficLines({ lines: 6_000, seed: 18, anomalyRate: 0.05, start: Date.UTC(2026, 0, 1) });
     let next = 0;
     let rotations = 0;
     writeFileSync(log, '');

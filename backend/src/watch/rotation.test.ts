@@ -4,17 +4,16 @@
  */
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Model } from '../models/index.js';
 import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { testContext, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
 import { Watcher, type WatcherOptions } from './index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let seed = 100;
 const traffic = (lines: number, anomalyRate = 0.05) =>
-  [...generateTraffic({ lines, seed: seed++, anomalyRate, start: T0 + seed * 60_000 })].map((r) => r.line);
+  trafficLines({ lines, seed: seed++, anomalyRate, start: T0 + seed * 60_000 });
 const text = (lines: string[]) => `${lines.join('\n')}\n`;
 
 let model: Model;

@@ -1,17 +1,15 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { generateTraffic } from '@anomalog/generator';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Model } from '../models/index.js';
 import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { testContext, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
 import { consoleSink } from './sinks.js';
 import { Watcher } from './index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-const traffic = (lines: number, seed: number, start = T0) =>
-  [...generateTraffic({ lines, seed, anomalyRate: 0.2, start })].map((r) => r.line);
+const traffic = (lines: number, seed: number, start = T0) => trafficLines({ lines, seed, anomalyRate: 0.2, start });
 
 let model: Model;
 let loki: FakeLoki;

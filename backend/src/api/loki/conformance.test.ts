@@ -23,7 +23,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateTraffic } from '@anomalog/generator';
 import {
   parseLokiResponse,
   testContext,
@@ -37,6 +36,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startServer, type RunningServer } from '../server.js';
 import { compilePattern, matchesPattern } from '../../logql/pattern.js';
+import { trafficLines } from '../../../testkit/app.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const NS = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
@@ -69,9 +69,7 @@ beforeAll(async () => {
     },
   );
   // 600 lines over about 50 minutes (0.2 requests a second), 15% in incidents
-  lines = [...generateTraffic({ lines: 600, seed: 11, anomalyRate: 0.15, start: T0, rate: 0.2, diurnal: false })].map(
-    (r) => r.line,
-  );
+  lines = trafficLines({ lines: 600, seed: 11, anomalyRate: 0.15, start: T0, rate: 0.2, diurnal: false });
   const levels = ['info', 'info', 'info', 'warn', 'error'];
   appLines = Array.from({ length: 60 }, (_, i) =>
     JSON.stringify({

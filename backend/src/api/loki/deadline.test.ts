@@ -1,10 +1,9 @@
 /** A query's deadline and its cancellation when the client goes away, over real loopback HTTP. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../server.js';
-import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../../testkit/app.js';
 import type { Model } from '../../models/index.js';
 import { Deadline, QueryStopped } from './deadline.js';
 
@@ -33,7 +32,7 @@ describe('queries over HTTP', () => {
   async function serve(lines: number, queryTimeoutMs: number) {
     const tc = await testContext({ web: model }, { server: { limits: { queryTimeoutMs } } });
     mkdirSync(join(tc.dir, 'logs'));
-    const text = [...generateTraffic({ lines, seed: 5, start: T0 })].map((r) => r.line).join('\n');
+    const text = trafficLines({ lines, seed: 5, start: T0 }).join('\n');
     writeFileSync(join(tc.dir, 'logs', 'access.log'), `${text}\n`);
     const server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });
     contexts.push(tc);

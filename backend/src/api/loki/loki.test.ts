@@ -1,12 +1,11 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { generateTraffic } from '@anomalog/generator';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../models/index.js';
 import { startFakeLoki, type FakeLoki } from '../../../testkit/fake-loki.js';
-import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../../testkit/app.js';
 import { lokiRoutes } from './index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -22,7 +21,7 @@ let model: Model;
 beforeAll(async () => {
   model = await trainWebModel();
   tc = await testContext({ web: model });
-  lines = [...generateTraffic({ lines: 600, seed: 11, anomalyRate: 0.15, start: T0 })].map((r) => r.line);
+  lines = trafficLines({ lines: 600, seed: 11, anomalyRate: 0.15, start: T0 });
   mkdirSync(join(tc.dir, 'logs'));
   writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.join('\n')}\n`);
   app = new Hono().route('/', lokiRoutes(tc.ctx)).route('/detectors/:detector', lokiRoutes(tc.ctx));

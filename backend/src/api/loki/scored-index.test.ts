@@ -4,11 +4,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../server.js';
 import { indexFor } from './execute.js';
-import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../../testkit/app.js';
 import { median, responsiveness } from '../../../testkit/responsiveness.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -20,7 +19,7 @@ beforeAll(async () => {
   tc = await testContext({ web: await trainWebModel() });
   mkdirSync(join(tc.dir, 'logs'));
   big = join(tc.dir, 'logs', 'access-big.log');
-  const lines = [...generateTraffic({ lines: 150_000, seed: 4, anomalyRate: 0.01, start: T0 })].map((r) => r.line);
+  const lines = trafficLines({ lines: 150_000, seed: 4, anomalyRate: 0.01, start: T0 });
   writeFileSync(big, `${lines.join('\n')}\n`);
   server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });
   await (await fetch(`${server.url}/health`)).text();

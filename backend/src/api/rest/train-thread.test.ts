@@ -1,10 +1,9 @@
 /** Training runs in a worker thread: the service keeps answering (/health within 100 ms) while a job trains. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTraffic } from '@anomalog/generator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../server.js';
-import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
+import { testContext, trafficLines, trainWebModel, type TestContext } from '../../../testkit/app.js';
 import { median, responsiveness } from '../../../testkit/responsiveness.js';
 
 let tc: TestContext;
@@ -13,7 +12,7 @@ let server: RunningServer;
 beforeAll(async () => {
   tc = await testContext({ web: await trainWebModel() });
   mkdirSync(join(tc.dir, 'logs'));
-  const lines = [...generateTraffic({ lines: 40_000, seed: 6, start: Date.now() - 1_800_000 })].map((r) => r.line);
+  const lines = trafficLines({ lines: 40_000, seed: 6, start: Date.now() - 1_800_000 });
   writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.join('\n')}\n`);
   server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });
   await (await fetch(`${server.url}/health`)).text();
