@@ -41,7 +41,8 @@ for (const name of only.length ? only : SYSTEMS) {
   gaSum += ga;
   drainSum += DRAIN_GA[name];
   const model = await train(s.lines, { seed: 1, name });
-  const scored = createScorer(model).pushBatch(s.lines);
+  const scorer = createScorer(model);
+  const scored = [...scorer.pushBatch(s.lines), ...scorer.end()];
   const rare = rareLines(s.events);
   const flagged = scored.filter((l) => l.anomaly).length / s.lines.length;
   const peer = withPeer ? runPeer(s.lines, rare) : undefined;

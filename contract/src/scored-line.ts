@@ -15,4 +15,9 @@ export interface ScoredLine {
   detector: string;
   /** The session key when the line was scored as part of a session (an HDFS block id, a request id). */
   session?: string;
+  /**
+   * The burst the line belongs to when its template ran far above its usual rate (its template and first minute,
+   * e.g. "12@2024-03-01T10:40Z"): every line of one burst has the same id, so a list can show the burst as one event.
+   */
+  burst?: string;
 }

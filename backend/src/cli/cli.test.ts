@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { csvRows, normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
+import { csvRows, normalAccessLog, plantedAccessLine, systemLog } from '../../test/fixtures/logs.js';
 
 const BIN = fileURLToPath(new URL('../../bin/anomalog.js', import.meta.url));
 const HDFS = fileURLToPath(new URL('../../../../shared/datasets/hdfs_2k/HDFS_2k.log', import.meta.url));
@@ -47,11 +47,12 @@ function jsonLines(stdout: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l));
 }
 
-/** The --json contract: one object per input line, in order, exactly these keys. */
+/** The --json contract: one object per input line, in order, exactly these keys (and `burst` on a burst's lines). */
 function expectContract(records: Record<string, unknown>[], lines: number): void {
   expect(records).toHaveLength(lines);
   records.forEach((r, i) => {
-    expect(Object.keys(r)).toEqual(['line', 'score', 'severity', 'anomaly', 'reasons', 'template']);
+    const keys = ['line', 'score', 'severity', 'anomaly', 'reasons', 'template'];
+    expect(Object.keys(r)).toEqual(r.burst === undefined ? keys : [...keys, 'burst']);
     expect(r.line).toBe(i + 1);
     expect(r.score).toBeGreaterThanOrEqual(0);
     expect(r.score).toBeLessThanOrEqual(1);
@@ -213,6 +214,34 @@ describe('anomalog scan on worker threads', { timeout: 300_000 }, async () => {
     );
     const run = await expectSameOnThreads(['scan', huge, '--model', model, '--json'], 2);
     expect(run.stderr).toBe('anomalog: 1 line(s) longer than 65536 characters were cut for scoring\n');
+  });
+
+  it('finds a burst of a routine template in new data, first lines too, the same on 1 and 2 threads', async () => {
+    const quiet = await file('quiet.log', `${systemLog(220, 40).join('\n')}\n`);
+    const model = join(dir, 'quiet.json');
+    expect((await anomalog(['train', quiet, '--out', model, '--detector', 'iforest', '--seed', '1'])).code).toBe(0);
+    const lines = systemLog(220, 40, { 190: 14 });
+    const burst = await file('burst.log', `${lines.join('\n')}\n`);
+    const records = jsonLines((await expectSameOnThreads(['scan', burst, '--model', model, '--json'], 2)).stdout) as {
+      line: number;
+      anomaly: boolean;
+      reasons: string[];
+      burst?: string;
+    }[];
+    const flagged = records.filter((r) => r.anomaly);
+    expect(flagged.map((r) => lines[r.line - 1])).toEqual(
+      lines.filter((l) => l.startsWith('2024-03-01 13:10') && l.includes('ERROR')),
+    );
+    for (const r of flagged) {
+      expect(r.reasons).toEqual([
+        'burst: 14 lines of this template in the minute from 2024-03-01 13:10 (usually at most 1 a minute when it appears)',
+      ]);
+      expect(r.burst).toBe('1@2024-03-01T13:10Z');
+    }
+    const summary = await expectSameOnThreads(['scan', burst, '--model', model], 2);
+    expect(summary.stdout).toMatch(/anomalies: 14 /);
+    // One event: the burst's first line stands for it.
+    expect(summary.stdout.match(/^line \d+/gm)).toEqual([`line ${flagged[0].line}`]);
   });
 
   it('learns from the first --train-lines lines and says so', async () => {

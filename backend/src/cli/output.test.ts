@@ -69,12 +69,14 @@ describe('summary', () => {
 
 describe('summary of a burst', () => {
   it('lists a burst once, by its earliest strongest line, whichever part saw it first', () => {
-    const burst =
-      'burst: 120 lines of this template in the minute from 2024-03-01 10:40 (up to 120 a minute; usually at most 1 a minute when it appears)';
+    const reasons = [
+      'burst: 120 lines of this template in the minute from 2024-03-01 10:40 (usually at most 1 a minute when it appears)',
+    ];
+    const burst = { score: 0.5, severity: 'low', anomaly: true, reasons, burst: '3@2024-03-01T10:40Z' } as const;
     const a = new Summary();
     const b = new Summary();
-    for (let i = 0; i < 60; i++) a.add(line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }), 100 + i);
-    for (let i = 0; i < 60; i++) b.add(line({ score: 0.5, severity: 'low', anomaly: true, reasons: [burst] }), 40 + i);
+    for (let i = 0; i < 60; i++) a.add(line(burst), 100 + i);
+    for (let i = 0; i < 60; i++) b.add(line(burst), 40 + i);
     b.add(
       line({
         score: 0.6,

@@ -8,7 +8,7 @@ import { severityPaint } from '../watch/sinks.js';
 const SCORE_TEXT = Array.from({ length: 10_001 }, (_, k) => String(k / 10000));
 
 /**
- * The `--json` contract: one object per input line, these keys in this order. Built by hand (the same text
+ * The `--json` contract: one object per input line, these keys in this order (`burst` only on a burst's lines). Built by hand (the same text
  * JSON.stringify gives) with the quoted templates cached, since templates repeat from line to line.
  */
 export class JsonLines {
@@ -23,7 +23,8 @@ export class JsonLines {
     }
     const reasons = s.reasons.length ? JSON.stringify(s.reasons) : '[]';
     const score = SCORE_TEXT[Math.round(s.score * 10000)] ?? String(Math.round(s.score * 10000) / 10000);
-    return `{"line":${lineNo},"score":${score},"severity":"${s.severity}","anomaly":${s.anomaly},"reasons":${reasons},"template":${template}}`;
+    const burst = s.burst === undefined ? '' : `,"burst":${JSON.stringify(s.burst)}`;
+    return `{"line":${lineNo},"score":${score},"severity":"${s.severity}","anomaly":${s.anomaly},"reasons":${reasons},"template":${template}${burst}}`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hdfsSessions, normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
+import { hdfsSessions, normalAccessLog, plantedAccessLine, systemLog } from '../../test/fixtures/logs.js';
 import { train } from '../pipeline/index.js';
 import type { Model } from '../models/index.js';
 import { Summary } from '../pipeline/index.js';
@@ -33,6 +33,43 @@ function scan(model: Model, chunks: Buffer[], parts: number, json: boolean): { t
 }
 
 describe('ScanPart', () => {
+  it('finds a burst in new data the same on any number of parts: blocks of lines hold whole minutes', async () => {
+    const model = await train(systemLog(220, 40), { detector: 'iforest', seed: 2 });
+    // Minute 190 spans line 7,681, where blocks of 512 lines would pass from part 0 to part 1 (15 of 32 blocks go to
+    // the main thread): dealt so, the burst's 14 lines would be counted 4 and 10 apart.
+    const lines = systemLog(220, 40, { 190: 14 });
+    const first = lines.findIndex((l) => l.startsWith('2024-03-01 13:10'));
+    expect(first).toBeLessThan(7680);
+    expect(first + 54).toBeGreaterThan(7680);
+    const chunks = chunksOf(lines, [100, 4000, 7670, 7700]);
+    const one = scan(model, chunks, 1, true);
+    const flagged = one.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; anomaly: boolean; reasons: string[]; burst?: string })
+      .filter((r) => r.anomaly);
+    expect(flagged.map((r) => lines[r.line - 1])).toEqual(
+      lines.filter((l) => l.startsWith('2024-03-01 13:10') && l.includes('ERROR')),
+    );
+    expect(new Set(flagged.map((r) => `${r.burst} ${r.reasons.join('; ')}`))).toEqual(
+      new Set([
+        '1@2024-03-01T13:10Z burst: 14 lines of this template in the minute from 2024-03-01 13:10 (usually at most 1 a minute when it appears)',
+      ]),
+    );
+    expect(scan(model, chunks, 2, true).text).toBe(one.text);
+    expect(scan(model, chunks, 3, true).text).toBe(one.text);
+    // No minute is split between parts.
+    const dealer = new LineDealer(2, partitionOf(model)!);
+    const partOf = new Map<string, Set<number>>();
+    for (const chunk of chunks)
+      dealer.deal(chunk).forEach((share, part) => {
+        for (const l of share.lines)
+          (partOf.get(l.slice(0, 16)) ?? partOf.set(l.slice(0, 16), new Set()).get(l.slice(0, 16))!).add(part);
+      });
+    expect([...partOf.values()].filter((parts) => parts.size > 1)).toEqual([]);
+    expect(new Set([...partOf.values()].flatMap((p) => [...p]))).toEqual(new Set([0, 1]));
+  });
+
   it('scores an access log in parts (dealt by client) exactly as in one part', async () => {
     const lines = normalAccessLog(4000, 5);
     lines[1000] = plantedAccessLine(1000, {
@@ -56,7 +93,7 @@ describe('ScanPart', () => {
     const model = await train(lines.slice(0, 1000), { detector: 'iforest', seed: 3 });
     for (let i = 0; i < lines.length; i += 100)
       lines[i] = plantedAccessLine(i, { target: `/caf${'é'.repeat(i % 7)}/${i}`, ua: 'sqlmap σ' });
-    const share = { lines, numbers: Int32Array.from(lines, (_, i) => 101 + i) };
+    const share = { lines, numbers: Int32Array.from(lines, (_, i) => 101 + i), starts: [] };
     const out = new ScanPart(model, { json: true, labels: {} }).push(share);
     expect(out.bytes.length).toBeGreaterThan(2 ** 20);
     const texts = Buffer.from(out.bytes).toString().split('\n').slice(0, -1);
@@ -78,7 +115,7 @@ describe('ScanPart', () => {
   it('scores system lines without sessions in blocks', async () => {
     const lines = hdfsSessions(400);
     const model = await train(lines, { detector: 'iforest', seed: 2 });
-    expect(partitionOf(model)).toEqual({ by: 'block' });
+    expect(partitionOf(model)).toMatchObject({ by: 'block' });
     const chunks = chunksOf(lines, [600]);
     expect(scan(model, chunks, 3, true).text).toBe(scan(model, chunks, 1, true).text);
   });

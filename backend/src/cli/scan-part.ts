@@ -1,6 +1,7 @@
 import { familyOf } from '../features/index.js';
 import type { Model } from '../models/index.js';
-import { createScorer, type BatchScorer } from '../pipeline/index.js';
+import { countsBursts, createScorer, modelParser, type BlockScorer } from '../pipeline/index.js';
+import { MINUTE, movesOn } from '../detectors/burst.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import { splitLines } from '../parsing/lines.js';
@@ -9,15 +10,26 @@ import { JsonLines } from './output.js';
 
 /**
  * How a scan deals lines to its parts so that no feature changes: a web client's requests stay together (its
- * request rate is counted across them), and so do a session's lines; other lines go in blocks.
+ * request rate is counted across them), and so do a session's lines; other lines go in blocks. When the scorer
+ * counts bursts (a template's lines per minute), a block holds whole minutes: `minuteOf` reads a line's minute.
  */
-export type Partition = { by: 'client' } | { by: 'session'; key: string } | { by: 'block' };
+export type Partition =
+  { by: 'client' } | { by: 'session'; key: string } | { by: 'block'; minuteOf?: (line: string) => number | undefined };
 
 /** undefined: the lines must stay in one part (web sessions keyed by something other than the client). */
 export function partitionOf(model: Model): Partition | undefined {
   const web = familyOf(model.format) === 'web';
   if (model.sessions) return web ? undefined : { by: 'session', key: model.sessions.key };
-  return web ? { by: 'client' } : { by: 'block' };
+  if (web) return { by: 'client' };
+  if (!countsBursts(model)) return { by: 'block' };
+  const parser = modelParser(model);
+  return {
+    by: 'block',
+    minuteOf: (line) => {
+      const ts = parser.parse(line).ts;
+      return ts === undefined || !Number.isFinite(ts) ? undefined : Math.floor(ts / MINUTE);
+    },
+  };
 }
 
 export interface PartOptions {
@@ -36,10 +48,12 @@ export interface PartOutput {
   ends: Int32Array<ArrayBuffer>;
 }
 
-/** One part's share of a chunk: its lines and their 1-based input line numbers. */
+/** One part's share of a chunk: its lines, their 1-based input line numbers, and where blocks of lines start. */
 export interface Share {
   lines: string[];
   numbers: Int32Array<ArrayBuffer>;
+  /** Indexes in `lines` of the first lines of blocks (empty unless the scorer counts bursts, which restart there). */
+  starts: number[];
 }
 
 const BLOCK_LINES = 512;
@@ -60,14 +74,20 @@ export class LineDealer {
   /** Input lines read so far. */
   lines = 0;
   private readonly sessionKey?: RegExp;
+  private readonly minuteOf?: (line: string) => number | undefined;
   /** The part of each of the hash's buckets, in proportion to the parts' weights. */
   private readonly owners: Uint8Array;
+  /** The current block: its index, its first line number, and its minute once read (see startsBlock). */
+  private block = 0;
+  private blockStart = 1;
+  private minute = NaN;
 
   constructor(
     private readonly parts: number,
     private readonly partition: Partition,
   ) {
     if (partition.by === 'session') this.sessionKey = sessionKeyRegex(partition.key);
+    if (partition.by === 'block') this.minuteOf = partition.minuteOf;
     const weights = Array.from({ length: parts }, (_, part) => (part === 0 && parts > 1 ? MAIN_WEIGHT : WORKER_WEIGHT));
     this.owners = Uint8Array.from(weights.flatMap((w, part) => new Array<number>(w).fill(part)));
   }
@@ -76,29 +96,67 @@ export class LineDealer {
     const lines = splitLines(chunk, () => this.truncated++);
     const first = this.lines + 1;
     this.lines += lines.length;
-    if (this.parts === 1) return [{ lines, numbers: Int32Array.from(lines, (_, i) => first + i) }];
+    if (this.parts === 1) {
+      // One part still learns where blocks start: the scorer restarts its burst counts there, as each part does.
+      const starts: number[] = [];
+      if (this.minuteOf)
+        for (let i = 0; i < lines.length; i++) if (this.startsBlock(lines[i], first + i)) starts.push(i);
+      return [{ lines, numbers: Int32Array.from(lines, (_, i) => first + i), starts }];
+    }
     const owner = new Uint8Array(lines.length);
+    const started = new Uint8Array(lines.length);
     const counts = new Int32Array(this.parts);
-    for (let i = 0; i < lines.length; i++) counts[(owner[i] = this.owner(lines[i], first + i))]++;
-    const shares = Array.from(counts, (n) => ({ lines: new Array<string>(n), numbers: new Int32Array(n) }));
+    for (let i = 0; i < lines.length; i++) counts[(owner[i] = this.owner(lines[i], first + i, started, i))]++;
+    const shares = Array.from(counts, (n) => ({
+      lines: new Array<string>(n),
+      numbers: new Int32Array(n),
+      starts: [] as number[],
+    }));
     counts.fill(0);
     for (let i = 0; i < lines.length; i++) {
       const share = shares[owner[i]];
       const at = counts[owner[i]]++;
       share.lines[at] = lines[i];
       share.numbers[at] = first + i;
+      if (started[i]) share.starts.push(at);
     }
     return shares;
   }
 
-  private owner(line: string, lineNo: number): number {
+  private owner(line: string, lineNo: number, started: Uint8Array, i: number): number {
     if (this.partition.by === 'client') {
       const space = line.indexOf(' ');
       return this.owners[hash(line, space < 0 ? line.length : space) % this.owners.length];
     }
     const key = this.sessionKey?.exec(line)?.[0];
     if (key !== undefined) return this.owners[hash(key, key.length) % this.owners.length];
-    return this.owners[Math.floor((lineNo - 1) / BLOCK_LINES) % this.owners.length];
+    if (this.startsBlock(line, lineNo) && this.minuteOf) started[i] = 1;
+    return this.owners[this.block % this.owners.length];
+  }
+
+  /**
+   * Whether `line` starts a new block. A block holds BLOCK_LINES lines or more; when the scorer counts bursts, it
+   * ends only where the stream's minute moves on (as the burst tracker reads it: the first timestamped line from
+   * its BLOCK_LINES-th on sets the block's minute), or after BLOCK_LINES further lines without a timestamp. Only the
+   * lines past a block's BLOCK_LINES-th are parsed here.
+   */
+  private startsBlock(line: string, lineNo: number): boolean {
+    const inBlock = lineNo - this.blockStart;
+    if (inBlock < BLOCK_LINES - 1) return false;
+    let starts = inBlock >= BLOCK_LINES;
+    if (this.minuteOf) {
+      const minute = this.minuteOf(line);
+      if (Number.isNaN(this.minute)) {
+        this.minute = minute ?? NaN;
+        starts = inBlock >= 2 * BLOCK_LINES;
+      } else starts = minute !== undefined && minute !== this.minute && movesOn(this.minute, minute);
+    }
+    if (starts) {
+      this.block++;
+      this.blockStart = lineNo;
+      this.minute = NaN;
+    }
+    return starts;
   }
 }
 
@@ -108,7 +166,7 @@ export class LineDealer {
  */
 export class ScanPart {
   readonly summary = new Summary();
-  private readonly scorer: BatchScorer;
+  private readonly scorer: BlockScorer;
   private readonly json = new JsonLines();
   /** Line numbers of this part's lines the scorer still holds (lines of open sessions), oldest first. */
   private waiting: number[] = [];
@@ -123,13 +181,19 @@ export class ScanPart {
     this.scorer = createScorer(model, { detector: opts.detector, labels: opts.labels });
   }
 
-  push({ lines, numbers }: Share): PartOutput {
+  push({ lines, numbers, starts }: Share): PartOutput {
     for (let i = 0; i < numbers.length; i++) this.waiting.push(numbers[i]);
     const scored: ScoredLine[] = [];
     // Small batches: what a batch keeps alive survives the young-generation collections it spans. (A batch may
-    // release many held session lines at once: no spread into push.)
-    for (let at = 0; at < lines.length; at += SCORE_BATCH) {
-      for (const line of this.scorer.pushBatch(lines.slice(at, at + SCORE_BATCH))) scored.push(line);
+    // release many held lines at once: no spread into push.)
+    const bounds = [...starts, lines.length];
+    for (let from = 0, k = 0; from < lines.length; k++) {
+      const to = bounds[k];
+      for (let at = from; at < to; at += SCORE_BATCH) {
+        for (const line of this.scorer.pushBatch(lines.slice(at, Math.min(to, at + SCORE_BATCH)))) scored.push(line);
+      }
+      if (to < lines.length) for (const line of this.scorer.cut()) scored.push(line);
+      from = to;
     }
     return this.emit(scored);
   }

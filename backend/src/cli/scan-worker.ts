@@ -7,7 +7,7 @@ import { ScanPart, type PartOptions, type PartOutput } from './scan-part.js';
 export type ToWorker =
   | { type: 'start'; model: Model; options: PartOptions }
   /** The worker's share of a chunk: its lines joined by '\n' in a few pieces (a few strings cross faster than many). */
-  | { type: 'lines'; texts: string[]; numbers: Int32Array<ArrayBuffer> }
+  | { type: 'lines'; texts: string[]; numbers: Int32Array<ArrayBuffer>; starts: number[] }
   | { type: 'end' };
 export type FromWorker = { type: 'lines'; out: PartOutput } | { type: 'done'; out: PartOutput; summary: SummaryState };
 
@@ -20,7 +20,7 @@ port.on('message', (m: ToWorker) => {
     part = new ScanPart(m.model, m.options);
   } else if (m.type === 'lines') {
     const lines = m.texts.flatMap((text) => text.split('\n'));
-    post({ type: 'lines', out: part!.push({ lines, numbers: m.numbers }) });
+    post({ type: 'lines', out: part!.push({ lines, numbers: m.numbers, starts: m.starts }) });
   } else {
     const out = part!.end();
     post({ type: 'done', out, summary: part!.summary });

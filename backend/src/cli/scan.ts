@@ -26,7 +26,8 @@ export const SCAN_HELP = `usage: anomalog scan FILE|- [--model PATH] [--detector
 
 Scores every line of FILE ("-" reads stdin; gzip is detected). Without --model, trains on FILE itself first.
   --json          one JSON object per input line, in input order:
-                  {"line","score","severity","anomaly","reasons","template"}
+                  {"line","score","severity","anomaly","reasons","template"}, and "burst" (its id) on the
+                  lines of a template running at 10x its usual rate or more
   --pattern       a regex with named groups (ts, level, message, any other field) for a format of your own;
                   implies --format custom, e.g. '^(?<ts>\\S+) (?<level>[A-Z]+) (?<message>.*)$'
   --session-key   regex whose first match in a line groups it into a session (e.g. 'blk_-?\\d+')

@@ -22,7 +22,8 @@ function syslog(n = 2000): string[] {
 
 async function selfTrained(lines: string[]) {
   const model = await train(lines, { seed: 1 });
-  return createScorer(model).pushBatch(lines);
+  const scorer = createScorer(model);
+  return [...scorer.pushBatch(lines), ...scorer.end()];
 }
 
 describe('gross outliers, self-trained', () => {

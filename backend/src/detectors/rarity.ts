@@ -1,6 +1,6 @@
 import { LEVELS, levelRank } from '../parsing/level.js';
 import type { TemplateHit } from '../templates/template-index.js';
-import type { Burst, TemplateProfileState, TemplateStats } from '../templates/profile.js';
+import type { TemplateProfileState, TemplateStats } from '../templates/profile.js';
 import type { ParsedLine } from '../types.js';
 import { DEFAULT_THRESHOLDS } from './calibration.js';
 
@@ -25,7 +25,7 @@ export interface RarityState {
 }
 
 export interface RarityFinding {
-  kind: 'template' | 'level' | 'param' | 'length' | 'binary' | 'line-length' | 'burst';
+  kind: 'template' | 'level' | 'param' | 'length' | 'binary' | 'line-length';
   bits: number;
   reason: string;
 }
@@ -62,14 +62,10 @@ const MAX_FLOOR_LINES = 10_000;
 const { low } = DEFAULT_THRESHOLDS.ensemble;
 
 export class Rarity {
-  private readonly bursts = new Map<number, Burst[]>();
-
   private constructor(
     private readonly profile: TemplateProfileState,
     readonly lowBits: number,
-  ) {
-    for (const b of profile.bursts ?? []) (this.bursts.get(b.id) ?? this.bursts.set(b.id, []).get(b.id)!).push(b);
-  }
+  ) {}
 
   /**
    * Fits the `low` cut from the profile: the training lines' template and level bits (parameters and lengths only
@@ -154,17 +150,18 @@ export class Rarity {
       findings.push(gross);
       bits += gross.bits;
     }
-    const burst =
-      p.ts === undefined ? undefined : this.bursts.get(hit.id)?.find((b) => p.ts! >= b.from && p.ts! < b.to);
-    if (burst) {
-      // Every line of a burst is an anomaly, just above the flag: one event, ranked below a rare line of its own.
-      const needed = this.lowBits + 0.25;
-      const extra = Math.max(0, needed - bits);
-      findings.push({ kind: 'burst', bits: Math.max(extra, needed), reason: burstReason(burst) });
-      bits += extra;
-    }
     findings.sort((a, b) => b.bits - a.bits);
     return { bits, score: this.scoreOf(bits), findings };
+  }
+
+  /** The template's usual lines per minute (detectors/burst.ts); undefined without timestamps or in older models. */
+  rateOf(template: number): number | undefined {
+    return this.profile.templates[template]?.rate;
+  }
+
+  /** The score of a burst's line: just above the flag, so one event ranks below a line rare on its own. */
+  burstScore(): number {
+    return this.scoreOf(this.lowBits + 0.25);
   }
 
   /** Continuous in the bits: below `low` up to the cut, then towards 1 (no plateau). */
@@ -269,14 +266,6 @@ function lengthFinding(t: TemplateStats, length: number): RarityFinding | undefi
   };
 }
 
-/** One reason for every line of a burst: the same text, so that summaries can show the burst as one event. */
-export function burstReason(b: Burst): string {
-  const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-  const minutes = Math.round((b.to - b.from) / 60_000);
-  const span = minutes === 1 ? `in the minute from ${at(b.from)}` : `in ${minutes} minutes from ${at(b.from)}`;
-  return `burst: ${fmtInt(b.lines)} lines of this template ${span} (up to ${fmtInt(b.peak)} a minute; usually at most ${fmtInt(b.baseline)} a minute when it appears)`;
-}
-
 function topValue(values: Record<string, number>): string {
   let best = '';
   let n = -1;
@@ -289,6 +278,6 @@ function plural(n: number, word: string): string {
   return `${fmtInt(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function fmtInt(n: number): string {
+export function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }

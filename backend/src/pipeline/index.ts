@@ -1,5 +1,13 @@
 export { trimmedSessions } from './train.js';
 export { train, trainBatches, featureStats, CALIBRATION, type TrainOptions, type TrainProgress } from './train.js';
-export { createScorer, type BatchScorer, type Scorer, type ScorerOptions } from './scorer.js';
+export {
+  createScorer,
+  countsBursts,
+  modelParser,
+  type BatchScorer,
+  type BlockScorer,
+  type Scorer,
+  type ScorerOptions,
+} from './scorer.js';
 export { PipelineInputError } from './errors.js';
 export * from './summary.js';

@@ -1,5 +1,6 @@
 import { calibrate, severityOf, type Thresholds } from '../detectors/calibration.js';
 import * as ensemble from '../detectors/ensemble.js';
+import { BurstTracker, burstReason, type BurstWindow } from '../detectors/burst.js';
 import type { MemberScore, Signal } from '../detectors/ensemble.js';
 import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
@@ -24,13 +25,42 @@ export interface Scorer {
   end(): ScoredLine[];
 }
 
+/**
+ * A scorer of a system log holds each line until the minute of its template's burst window is over (detectors/burst.ts),
+ * at most MAX_HELD lines, so the first lines of a burst are marked too.
+ */
+const MAX_HELD = 2048;
+
 export interface BatchScorer extends Scorer {
   /** `push` for many lines at once: the fast path (the detectors score the batch as one matrix). */
   pushBatch(raws: readonly string[], ts?: readonly (number | undefined)[]): ScoredLine[];
 }
 
+/** What a scan's parts use (cli/scan-part.ts): a scorer told where its input's blocks of lines start. */
+export interface BlockScorer extends BatchScorer {
+  /**
+   * The next line does not follow the previous one (a scan's next block of lines): bursts are not counted across.
+   * Returns the lines held for bursts, now final.
+   */
+  cut(): ScoredLine[];
+}
+
+/** The parser of a model's lines, as its scorer reads them. */
+export function modelParser(model: Model): LineParser {
+  const { header, pattern } = model.parserState;
+  return createParser(model.format, { sample: header === undefined ? undefined : [header], pattern });
+}
+
+/**
+ * Whether the model's scorer counts bursts: a system log without sessions. (A session model's scan deals lines by
+ * session, cli/scan-part.ts, which spreads a template's lines of one minute over the threads; it judges sessions.)
+ */
+export function countsBursts(model: Model): boolean {
+  return model.rarity !== undefined && model.sessions === undefined;
+}
+
 /** Scores lines with any model: loaded by loadModel, returned by train, or parsed by hand. */
-export function createScorer(model: Model, opts: ScorerOptions = {}): BatchScorer {
+export function createScorer(model: Model, opts: ScorerOptions = {}): BlockScorer {
   return new LineScorer(runtimeOf(model), opts);
 }
 
@@ -40,10 +70,16 @@ interface Held {
   pending: boolean;
 }
 
+/** A line held until its burst window closes. */
+interface Pending {
+  line: ScoredLine;
+  window?: BurstWindow;
+}
+
 const NO_LINES: ScoredLine[] = [];
 const NO_REASONS: string[] = [];
 
-class LineScorer implements BatchScorer {
+class LineScorer implements BlockScorer {
   private readonly model: Model;
   private readonly parser: LineParser;
   private readonly featurizer: LineFeaturizer;
@@ -65,6 +101,8 @@ class LineScorer implements BatchScorer {
     queue: Held[];
     head: number;
   };
+  /** System logs without sessions: bursts of templates in the lines scored. */
+  private readonly bursts?: { tracker: BurstTracker; queue: Pending[]; head: number; score: number };
 
   constructor(
     private readonly runtime: ModelRuntime,
@@ -76,8 +114,7 @@ class LineScorer implements BatchScorer {
     this.thresholds = model.thresholds[this.detector];
     this.label = `${model.name}/${this.detector}@${model.trainedOn.sha256.slice(0, 8)}`;
     this.labels = opts.labels ?? {};
-    const { header, pattern } = model.parserState;
-    this.parser = createParser(model.format, { sample: header === undefined ? undefined : [header], pattern });
+    this.parser = modelParser(model);
     this.featurizer = new LineFeaturizer(model.featureSchema, runtime.templates, model.baselines.web);
     this.cols = model.featureSchema.names.length;
     this.scratch = this.members.map((name) => ({ name, score: 0 }));
@@ -90,6 +127,14 @@ class LineScorer implements BatchScorer {
         head: 0,
       };
     }
+    const rarity = runtime.rarity;
+    if (rarity && countsBursts(model))
+      this.bursts = {
+        tracker: new BurstTracker((id) => rarity.rateOf(id)),
+        queue: [],
+        head: 0,
+        score: Math.max(rarity.burstScore(), this.thresholds.low),
+      };
   }
 
   push(raw: string, ts?: number): ScoredLine[] {
@@ -101,6 +146,17 @@ class LineScorer implements BatchScorer {
     if (n === 0) return NO_LINES;
     const X = this.featurize(raws, ts);
     const calibrated = this.scoreMembers(this.runtime.members, X);
+    if (this.bursts) {
+      const out: ScoredLine[] = [];
+      for (let i = 0; i < n; i++) {
+        const line = this.scoreLine(i, raws[i], ts?.[i], X, calibrated);
+        const p = this.parsed[i];
+        const window = p.header ? undefined : this.bursts.tracker.observe(this.hits[i].id, p.ts);
+        this.bursts.queue.push({ line, window });
+        this.releaseBursts(out, false);
+      }
+      return out;
+    }
     const out: ScoredLine[] = this.sessions ? NO_LINES : new Array(n);
     for (let i = 0; i < n; i++) {
       const line = this.scoreLine(i, raws[i], ts?.[i], X, calibrated);
@@ -111,9 +167,53 @@ class LineScorer implements BatchScorer {
   }
 
   end(): ScoredLine[] {
+    if (this.bursts) return this.cut();
     if (!this.sessions) return NO_LINES;
     this.sessions.tracker.closeAll();
     return this.release();
+  }
+
+  cut(): ScoredLine[] {
+    if (!this.bursts) return NO_LINES;
+    this.bursts.tracker.reset();
+    const out: ScoredLine[] = [];
+    this.releaseBursts(out, true);
+    return out;
+  }
+
+  /**
+   * Moves the held lines that are final to `out`, in order: a line is final once its burst window is closed, or when
+   * more than MAX_HELD lines wait (or `all`). A line of a burst minute is marked as it leaves.
+   */
+  private releaseBursts(out: ScoredLine[], all: boolean): void {
+    const b = this.bursts!;
+    while (b.head < b.queue.length) {
+      const { line, window } = b.queue[b.head];
+      if (window && !window.closed && !all && b.queue.length - b.head <= MAX_HELD) break;
+      if (window?.burst !== undefined) this.markBurst(line, window);
+      out.push(line);
+      b.head++;
+    }
+    if (b.head === b.queue.length) {
+      b.queue.length = 0;
+      b.head = 0;
+    } else if (b.head > 4096 && b.head * 2 > b.queue.length) {
+      b.queue.splice(0, b.head);
+      b.head = 0;
+    }
+  }
+
+  /** A line of a burst: at least just above the flag, with the burst's reason after any of its own. */
+  private markBurst(line: ScoredLine, w: BurstWindow): void {
+    const score = this.bursts!.score;
+    if (line.score < score) {
+      line.score = score;
+      line.severity = severityOf(score, this.thresholds);
+      line.anomaly = line.severity !== 'normal';
+    }
+    line.burst = w.burst;
+    const reason = burstReason(w);
+    line.reasons = line.reasons.length ? [...line.reasons, reason] : [reason];
   }
 
   /** Parses, templates and featurizes a batch into one matrix (rows of header lines stay zero). */
@@ -176,6 +276,7 @@ class LineScorer implements BatchScorer {
       reasons: NO_REASONS,
       detector: this.label,
       session: undefined,
+      burst: undefined,
     };
     if (p.header) return line;
     const memberScores = this.memberScores(calibrated, i);

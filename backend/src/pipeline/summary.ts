@@ -40,9 +40,8 @@ export class Summary implements SummaryState {
 
   private offer(lineNo: number, s: ScoredLine): void {
     const ahead = (t: Top) => s.score > t.line.score || (s.score === t.line.score && lineNo < t.lineNo);
-    // A burst is one event: its lines share the burst's reason, and the list shows one of them.
-    const burst = s.reasons.find((r) => r.startsWith('burst: '));
-    const same = burst === undefined ? -1 : this.top.findIndex((t) => t.line.reasons.includes(burst));
+    // A burst is one event: its lines share the burst's id, and the list shows one of them.
+    const same = s.burst === undefined ? -1 : this.top.findIndex((t) => t.line.burst === s.burst);
     if (same >= 0) {
       if (!ahead(this.top[same])) return;
       this.top.splice(same, 1);

@@ -16,35 +16,15 @@ export interface TemplateProfileState {
   templates: Record<string, TemplateStats>;
   /** Line length (characters) of the stream: median and the 99.9th percentile. */
   lineLength: { median: number; p999: number; max: number };
-  /** Minutes in which a template ran far above its own usual rate (see BURST_*); absent in older models. */
-  bursts?: Burst[];
 }
 
 /**
- * A run of consecutive minutes [from, to) (epoch ms) in which template `id` had at least BURST_MIN lines a minute
- * and BURST_RATIO times its usual rate: the 90th percentile of its lines per minute over the minutes in which it
- * appears at all (so a template that often comes in flurries, as a brute-force storm of `authentication failure`
- * or a browser's connections, is measured against its flurries). Not in the template's first minute (a program
- * starting up), and at most 10% of the lines in bursts, the steepest first.
+ * A template's usual rate is a high quantile of its lines per minute over the minutes in which it appears at all, so
+ * a template that often comes in flurries (a brute-force storm of `authentication failure`, a browser's connections)
+ * is measured against its flurries.
  */
-export interface Burst {
-  id: number;
-  from: number;
-  to: number;
-  /** Most lines in one minute of the run, and lines in the whole run. */
-  peak: number;
-  lines: number;
-  /** The template's usual lines per active minute (90th percentile). */
-  baseline: number;
-}
-
+const RATE_Q = 0.9;
 const MINUTE = 60_000;
-const BURST_MIN = 10;
-const BURST_RATIO = 10;
-/** The usual rate is a high quantile of the active minutes' counts: a template whose flurries are routine (a browser
- * opening many connections at once) is measured against its flurries. */
-const BURST_BASELINE_Q = 0.9;
-const BURST_SHARE = 0.1;
 
 export interface TemplateStats {
   n: number;
@@ -55,6 +35,11 @@ export interface TemplateStats {
   lenMad: number;
   /** Per parameter position: value -> count, or null once it has more than MAX_VALUES distinct values (an id). */
   params: (Record<string, number> | null)[];
+  /**
+   * Its usual lines per minute (RATE_Q of the minutes in which it appears, at least 1): the baseline a burst is
+   * measured against (detectors/burst.ts). Absent for a template without timestamps, and in older models.
+   */
+  rate?: number;
 }
 
 /** A parameter with more distinct values than this is an identifier: its values say nothing about rarity. */
@@ -64,8 +49,6 @@ const MAX_LENGTHS = 512;
 
 interface Builder {
   minutes: Map<number, number>;
-  /** The minute of the template's first line in input order (timestamps without a year can go backwards). */
-  firstMinute?: number;
   n: number;
   levels: number[];
   lengths: number[];
@@ -90,7 +73,6 @@ export class TemplateProfileBuilder {
     b.n++;
     if (p.ts !== undefined && Number.isFinite(p.ts)) {
       const m = Math.floor(p.ts / MINUTE);
-      b.firstMinute ??= m;
       b.minutes.set(m, (b.minutes.get(m) ?? 0) + 1);
     }
     const rank = levelRank(p.level);
@@ -122,18 +104,8 @@ export class TemplateProfileBuilder {
         lenMedian: round(median),
         lenMad: round(mad),
         params: b.params.map((m) => (m ? Object.fromEntries(m) : null)),
+        ...(b.minutes.size ? { rate: Math.max(1, quantile([...b.minutes.values()], RATE_Q)) } : {}),
       };
-    }
-    const found: Burst[] = [];
-    for (const [id, b] of this.templates) found.push(...burstsOf(id, b.minutes, b.firstMinute));
-    // At most BURST_SHARE of the lines are in bursts: the steepest ones (a storm 100x its usual rate before one 10x).
-    found.sort((a, b) => b.peak / b.baseline - a.peak / a.baseline || a.from - b.from || a.id - b.id);
-    const bursts: Burst[] = [];
-    let inBursts = 0;
-    for (const burst of found) {
-      if (inBursts + burst.lines > BURST_SHARE * this.lines) continue;
-      bursts.push(burst);
-      inBursts += burst.lines;
     }
     const lengths = Float64Array.from(this.lineLengths).sort();
     return {
@@ -146,7 +118,6 @@ export class TemplateProfileBuilder {
         p999: quantileSorted(lengths, 0.999),
         max: lengths[lengths.length - 1] ?? 0,
       },
-      bursts,
     };
   }
 }
@@ -162,23 +133,4 @@ function quantile(values: readonly number[], q: number): number {
 function quantileSorted(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))];
-}
-
-/** The bursts of one template from its lines per minute: runs of consecutive burst minutes. */
-function burstsOf(id: number, minutes: Map<number, number>, first: number | undefined): Burst[] {
-  if (minutes.size < 2) return [];
-  const baseline = Math.max(1, quantile([...minutes.values()], BURST_BASELINE_Q));
-  const limit = Math.max(BURST_MIN, BURST_RATIO * baseline);
-  // A template's first minute is not a jump above its baseline: there is none yet (a program starting up).
-  const hot = [...minutes].filter(([m, c]) => c >= limit && m !== first).sort((a, b) => a[0] - b[0]);
-  const out: Burst[] = [];
-  for (const [m, c] of hot) {
-    const last = out[out.length - 1];
-    if (last && last.to === m * MINUTE) {
-      last.to += MINUTE;
-      last.peak = Math.max(last.peak, c);
-      last.lines += c;
-    } else out.push({ id, from: m * MINUTE, to: (m + 1) * MINUTE, peak: c, lines: c, baseline });
-  }
-  return out;
 }

@@ -1,0 +1,102 @@
+import { fmtInt } from './rarity.js';
+
+/**
+ * Bursts in the lines being scored: a template running at BURST_RATIO times its own usual rate or more (and at least
+ * BURST_MIN lines) in one minute of the stream. The usual rate is learnt in training (`TemplateStats.rate`: the 90th
+ * percentile of its lines per minute over the minutes it appears in), so an error storm of a routine template, or a
+ * run of a template that is otherwise quiet, stands out in data training never saw.
+ *
+ * The tracker counts lines per template in the stream's current minute: one small window per template of the model
+ * (memory bounded by the model, not by the input). The scorer holds a line until its window closes, so every line of
+ * a burst minute, the first ones included, is marked with the minute's final count. Consecutive burst minutes of a
+ * template are one burst: they share its id.
+ */
+
+/** Times the usual rate that makes a burst, and the fewest lines in a minute that can be one. */
+const BURST_RATIO = 10;
+const BURST_MIN = 10;
+export const MINUTE = 60_000;
+/**
+ * A line up to this many minutes behind the stream (clocks of interleaved writers, a late flush) is late: it counts in
+ * no window and leaves them open. A larger step back (files concatenated, a year-less timestamp wrapping) starts the
+ * stream's clock again.
+ */
+const LATE_MINUTES = 2;
+
+/** The lines of one template in one minute of the stream. */
+export interface BurstWindow {
+  readonly template: number;
+  /** Epoch minute. */
+  readonly minute: number;
+  /** The template's usual lines per minute, and the count that makes a burst. */
+  readonly rate: number;
+  readonly limit: number;
+  count: number;
+  /** Set once `count` reaches `limit`: the id of the burst (shared by consecutive burst minutes of the template). */
+  burst?: string;
+  /** No line joins it any more: the stream has moved to another minute, or the tracker was reset. */
+  closed: boolean;
+}
+
+export class BurstTracker {
+  private readonly open = new Map<number, BurstWindow>();
+  /** Per template: its latest burst and that burst's last minute. */
+  private readonly last = new Map<number, { id: string; minute: number }>();
+  private minute = NaN;
+
+  /** `rateOf(template)`: its learnt lines per minute, undefined when training had none (no timestamps). */
+  constructor(private readonly rateOf: (template: number) => number | undefined) {}
+
+  /** Counts a line; the window it joins, or undefined (no time, a late line, or a template without a rate). */
+  observe(template: number, ts: number | undefined): BurstWindow | undefined {
+    if (ts === undefined || !Number.isFinite(ts)) return undefined;
+    const minute = Math.floor(ts / MINUTE);
+    if (minute !== this.minute) {
+      if (!movesOn(this.minute, minute)) return undefined;
+      this.closeAll();
+      this.minute = minute;
+    }
+    const rate = this.rateOf(template);
+    if (rate === undefined) return undefined;
+    let w = this.open.get(template);
+    if (!w) {
+      w = { template, minute, rate, limit: Math.max(BURST_MIN, BURST_RATIO * rate), count: 0, closed: false };
+      this.open.set(template, w);
+    }
+    if (++w.count === w.limit) {
+      const prev = this.last.get(template);
+      const id = prev && prev.minute === minute - 1 ? prev.id : burstId(template, minute);
+      w.burst = id;
+      this.last.set(template, { id, minute });
+    }
+    return w;
+  }
+
+  /** Forgets the stream: the next line does not follow the previous one (a scan's next block of lines). */
+  reset(): void {
+    this.closeAll();
+    this.last.clear();
+    this.minute = NaN;
+  }
+
+  private closeAll(): void {
+    for (const w of this.open.values()) w.closed = true;
+    this.open.clear();
+  }
+}
+
+/** Whether a line of `minute` moves the stream's clock on from `current` (NaN: not started), or is only late. */
+export function movesOn(current: number, minute: number): boolean {
+  return !(minute < current && minute >= current - LATE_MINUTES);
+}
+
+/** The id of a burst: its template and first minute, e.g. "12@2024-03-01T10:40Z". */
+function burstId(template: number, minute: number): string {
+  return `${template}@${new Date(minute * MINUTE).toISOString().slice(0, 16)}Z`;
+}
+
+/** The reason every line of a burst minute carries, with the minute's count and the template's usual rate. */
+export function burstReason(w: BurstWindow): string {
+  const at = new Date(w.minute * MINUTE).toISOString().slice(0, 16).replace('T', ' ');
+  return `burst: ${fmtInt(w.count)} lines of this template in the minute from ${at} (usually at most ${fmtInt(w.rate)} a minute when it appears)`;
+}
