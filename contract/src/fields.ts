@@ -8,6 +8,8 @@ export const ANOMALY_FIELDS = {
   reason: 'anomaly_reason',
   template: 'anomaly_template',
   detector: 'anomaly_detector',
+  /** Only on the lines of a burst: its id, the same on every line of it (ScoredLine.burst). */
+  burst: 'anomaly_burst',
 } as const;
 
 export type AnomalyField = (typeof ANOMALY_FIELDS)[keyof typeof ANOMALY_FIELDS];

@@ -135,15 +135,17 @@ export class PipelineError extends UnsupportedQuery {
 /** Whether a name is one of the anomaly fields every scored line carries (filterable like labels). */
 export const isAnomalyField = (name: string): boolean => name.startsWith('anomaly_');
 
-/** A scored line's anomaly fields as the Loki API shows them. */
-export function anomalyFields(s: ScoredLine): Record<AnomalyField, string> {
-  return {
+/** A scored line's anomaly fields as the Loki API shows them (`anomaly_burst` only on a burst's lines). */
+export function anomalyFields(s: ScoredLine): Partial<Record<AnomalyField, string>> {
+  const fields: Partial<Record<AnomalyField, string>> = {
     [ANOMALY_FIELDS.score]: s.score.toFixed(3),
     [ANOMALY_FIELDS.severity]: s.severity,
     [ANOMALY_FIELDS.reason]: s.reasons.join('; '),
     [ANOMALY_FIELDS.template]: s.template,
     [ANOMALY_FIELDS.detector]: s.detector,
-  } as Record<AnomalyField, string>;
+  };
+  if (s.burst !== undefined) fields[ANOMALY_FIELDS.burst] = s.burst;
+  return fields;
 }
 
 /** Whether a query needs scoring: it names an anomaly field in a filter, selector, unwrap or grouping. */

@@ -75,6 +75,7 @@ const TableRow = memo(function TableRow({ index, style, data }: ListChildCompone
         <SeverityBadge severity={row.severity} color={data.colors[row.severity]} />
       </div>
       <div className={styles.cell} title={row.reason}>
+        {row.burstLines !== undefined && `${row.burstLines} lines of one burst: `}
         {row.reason}
       </div>
       <div className={cx(styles.cell, styles.mono)} title={row.template}>

@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 
-import { anomaliesAtLeast, totalsFromRows, withSeverities } from '../data/aggregate';
+import { anomaliesAtLeast, oneRowPerBurst, totalsFromRows, withSeverities } from '../data/aggregate';
 import { atLeast } from '../data/severity';
 import { SEVERITIES, type AnomalyData, type AnomalyRow, type Severity } from '../data/types';
 import type { PanelOptions } from '../types';
@@ -36,7 +36,8 @@ export function AnomalyView({ data, options, width, height, range, onZoom, rowLi
   const filterable = useMemo(() => SEVERITIES.filter((s) => atLeast(s, options.minSeverity)), [options.minSeverity]);
   const [hidden, setHidden] = useState<ReadonlySet<Severity>>(new Set());
   const shown = useMemo(() => new Set(filterable.filter((s) => !hidden.has(s))), [filterable, hidden]);
-  const tableRows = useMemo(() => withSeverities(listed, shown), [listed, shown]);
+  // A burst is one event in the list: its first line, with its count of lines.
+  const tableRows = useMemo(() => oneRowPerBurst(withSeverities(listed, shown)), [listed, shown]);
   const listedCounts = useMemo(() => totalsFromRows(listed).bySeverity, [listed]);
   const toggle = (severity: Severity) => {
     const next = new Set(hidden);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { anomaliesAtLeast, anomalyPercent, totalsFromRows, withSeverities } from './aggregate';
+import { anomaliesAtLeast, anomalyPercent, oneRowPerBurst, totalsFromRows, withSeverities } from './aggregate';
 import { exploreUrl } from './explore';
 import { rowFromRecord } from './records';
 import type { AnomalyRow, Severity } from './types';
@@ -23,6 +23,21 @@ describe('aggregates', () => {
     expect(totals).toEqual({ lines: 5, anomalies: 4, bySeverity: { normal: 1, low: 1, medium: 1, high: 1, critical: 1 } });
     expect(anomalyPercent(totals)).toBe(80);
     expect(anomalyPercent(totalsFromRows([]))).toBe(0);
+  });
+
+  it('lists a burst as one row, its first line with the count of its lines, where that line stands', () => {
+    const inBurst = (time: number, burst: string): AnomalyRow => ({ ...row(time, 'low'), burst });
+    const listed = anomaliesAtLeast(
+      [row(1, 'high'), inBurst(2, 'a'), inBurst(3, 'a'), row(4, 'medium'), inBurst(5, 'b'), inBurst(6, 'a')],
+      'low',
+    );
+    expect(oneRowPerBurst(listed).map((r) => [r.time, r.burst, r.burstLines])).toEqual([
+      [5, 'b', 1],
+      [4, undefined, undefined],
+      [2, 'a', 3],
+      [1, undefined, undefined],
+    ]);
+    expect(oneRowPerBurst(rows)).toEqual(rows);
   });
 
   it('keeps rows at or above the minimum severity, newest first', () => {

@@ -70,6 +70,28 @@ describe('anomalyDataFromFrames', () => {
     ]);
   });
 
+  it("reads a burst's id, as structured metadata or as a label, and keeps it out of the stream", () => {
+    const burst = (stream: Record<string, string>, metadata?: Record<string, string>): LokiResponse => ({
+      status: 'success',
+      data: {
+        resultType: 'streams',
+        encodingFlags: metadata ? ['categorize-labels'] : undefined,
+        result: [
+          {
+            stream: { job: 'app', ...stream },
+            values: [
+              metadata ? ['1700000001000000000', 'reset', { structuredMetadata: metadata }] : ['1700000001000000000', 'reset'],
+            ],
+          },
+        ],
+      },
+    });
+    const fields = { anomaly_score: '0.46', anomaly_severity: 'low', anomaly_burst: '1@2024-03-01T13:10Z' };
+    for (const response of [burst({}, fields), burst(fields)]) {
+      expect(read(framesFromLoki(response)).rows.map((r) => [r.stream, r.burst])).toEqual([['{job="app"}', '1@2024-03-01T13:10Z']]);
+    }
+  });
+
   it('reads labels given as a JSON string, as older Grafana versions send them', () => {
     const frame: DataFrame = {
       length: 1,

@@ -1,7 +1,7 @@
 import { type DataFrame, type Field, FieldType } from '@grafana/data';
 
 import { totalsFromRows } from './aggregate';
-import { emptySeverityCounts, isSeverity, severityOf } from '@anomalog/contract';
+import { ANOMALY_FIELDS, emptySeverityCounts, isSeverity, severityOf } from '@anomalog/contract';
 
 import type { AnomalyData, AnomalyRow, FieldNames, Severity, SeverityCounts, Thresholds } from './types';
 
@@ -45,6 +45,7 @@ function readRows(frame: DataFrame, names: FieldNames, thresholds: Thresholds, o
     severity: byName(names.severity),
     reason: byName(names.reason),
     template: byName(names.template),
+    burst: byName(ANOMALY_FIELDS.burst),
   };
   if (!labelsField && !fields.score && !fields.severity) {
     return false;
@@ -53,7 +54,7 @@ function readRows(frame: DataFrame, names: FieldNames, thresholds: Thresholds, o
   const lineField = frame.fields.find((f) => LINE_FIELD_NAMES.includes(f.name) && f.type === FieldType.string);
   const streamField = frame.fields.find((f) => STREAM_FIELD_NAMES.includes(f.name));
   const frameLabels: Labels = lineField?.labels ?? {};
-  const anomalyKeys = new Set([names.score, names.severity, names.reason, names.template]);
+  const anomalyKeys = new Set([names.score, names.severity, names.reason, names.template, ANOMALY_FIELDS.burst]);
 
   let found = false;
   for (let i = 0; i < frame.length; i++) {
@@ -67,6 +68,7 @@ function readRows(frame: DataFrame, names: FieldNames, thresholds: Thresholds, o
     found = true;
     const severity: Severity = isSeverity(rawSeverity) ? rawSeverity : severityOf(score, thresholds);
     const indexed = labelTypesField ? indexedOnly(labels, toLabels(labelTypesField.values[i])) : labels;
+    const burst = text(read(fields.burst, ANOMALY_FIELDS.burst));
     out.push({
       time: timeField ? Number(timeField.values[i]) : 0,
       stream: streamField ? String(streamField.values[i]) : renderSelector(indexed, anomalyKeys),
@@ -75,6 +77,7 @@ function readRows(frame: DataFrame, names: FieldNames, thresholds: Thresholds, o
       reason: text(read(fields.reason, names.reason)),
       template: text(read(fields.template, names.template)),
       line: lineField ? text(lineField.values[i]) : '',
+      ...(burst ? { burst } : {}),
     });
   }
   return found || frame.length === 0;

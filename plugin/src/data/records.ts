@@ -12,6 +12,7 @@ export interface ScoredRecord {
   severity: string;
   reasons: string[];
   detector?: string;
+  burst?: string;
 }
 
 export function rowFromRecord(record: ScoredRecord): AnomalyRow {
@@ -23,5 +24,6 @@ export function rowFromRecord(record: ScoredRecord): AnomalyRow {
     reason: (record.reasons ?? []).join('; '),
     template: record.template ?? '',
     line: record.line ?? '',
+    ...(record.burst ? { burst: record.burst } : {}),
   };
 }

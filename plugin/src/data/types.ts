@@ -16,6 +16,10 @@ export interface AnomalyRow {
   reason: string;
   template: string;
   line: string;
+  /** The burst the line belongs to (`anomaly_burst`): the same id on every line of one burst. */
+  burst?: string;
+  /** On the row that stands for a burst in the list (oneRowPerBurst): how many of the rows are its lines. */
+  burstLines?: number;
 }
 
 /** Which fields (labels, structured metadata or frame fields) hold the anomaly data. */
