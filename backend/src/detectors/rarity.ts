@@ -14,6 +14,8 @@ import { DEFAULT_THRESHOLDS } from './calibration.js';
  * - a parameter value rare for a parameter that usually takes few values;
  * - a message length far outside the template's usual one (robust: median and MAD);
  * - gross outliers whatever the template: binary or non-printable content, a line far longer than the stream's.
+ * A FATAL line (CRITICAL, EMERG, ALERT, PANIC) is never silent: one of a template that is FATAL routinely is still an
+ * anomaly, just above the flag (`low`), while an unusual one ranks by its bits as any line.
  * The score is continuous in the bits; `low` (the anomaly flag) starts where at most `lowRate` of the training lines
  * lie and never below a floor (a template share of about 1 in 10,000, or 2 lines of a small file).
  */
@@ -58,6 +60,9 @@ const BINARY_CHARS = 4096;
 /** Bits above `low` that take the score a further (1 - 1/e) of the way to 1. */
 const SCALE_BITS = 6;
 const MAX_FLOOR_LINES = 10_000;
+/** Bits above `low` of a line that is an anomaly for a rule of its own (a burst, a routine FATAL): just above the flag. */
+const FLAG_BITS = 0.25;
+const FATAL = LEVELS.indexOf('fatal');
 
 const { low } = DEFAULT_THRESHOLDS.ensemble;
 
@@ -150,6 +155,15 @@ export class Rarity {
       findings.push(gross);
       bits += gross.bits;
     }
+    if (rank === FATAL && bits < this.lowBits + FLAG_BITS) {
+      // Routine for its template, but a FATAL line: flagged (`low`), so no FATAL goes unseen, and not an alert at
+      // `medium` (Linux: 43 daily logrotate ALERT lines in 2,000 were 43 alarms).
+      if (!findings.some((f) => f.kind === 'level')) {
+        const seen = t ? ` (usual for this template: ${t.levels[rank]} of ${fmtInt(t.n)} in training)` : '';
+        findings.push({ kind: 'level', bits: 0, reason: `FATAL-level line${seen}` });
+      }
+      bits = this.lowBits + FLAG_BITS;
+    }
     findings.sort((a, b) => b.bits - a.bits);
     return { bits, score: this.scoreOf(bits), findings };
   }
@@ -161,7 +175,7 @@ export class Rarity {
 
   /** The score of a burst's line: just above the flag, so one event ranks below a line rare on its own. */
   burstScore(): number {
-    return this.scoreOf(this.lowBits + 0.25);
+    return this.scoreOf(this.lowBits + FLAG_BITS);
   }
 
   /** Continuous in the bits: below `low` up to the cut, then towards 1 (no plateau). */
