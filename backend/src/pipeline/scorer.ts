@@ -25,12 +25,6 @@ export interface Scorer {
   end(): ScoredLine[];
 }
 
-/**
- * A scorer of a system log holds each line until the minute of its template's burst window is over (detectors/burst.ts),
- * at most MAX_HELD lines, so the first lines of a burst are marked too.
- */
-const MAX_HELD = 2048;
-
 export interface BatchScorer extends Scorer {
   /** `push` for many lines at once: the fast path (the detectors score the batch as one matrix). */
   pushBatch(raws: readonly string[], ts?: readonly (number | undefined)[]): ScoredLine[];
@@ -70,11 +64,16 @@ interface Held {
   pending: boolean;
 }
 
-/** A line held until its burst window closes. */
+/**
+ * A line held until its burst window closes (detectors/burst.ts: the stream's minute is over), so the first lines of
+ * a burst are marked too; at most MAX_HELD lines wait.
+ */
 interface Pending {
   line: ScoredLine;
   window?: BurstWindow;
 }
+
+const MAX_HELD = 2048;
 
 const NO_LINES: ScoredLine[] = [];
 const NO_REASONS: string[] = [];
