@@ -36,6 +36,7 @@ describe('the contract', () => {
       'anomaly_reason',
       'anomaly_template',
       'anomaly_detector',
+      'anomaly_burst',
     ]);
   });
 
