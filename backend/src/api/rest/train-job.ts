@@ -167,7 +167,7 @@ export async function runTraining(
   const heldOut: string[] = [];
   lines.forEach((line, i) => (i % HOLDOUT_EVERY === HOLDOUT_EVERY - 1 ? heldOut : trainLines).push(line));
   const ofStream = (f: FeedbackRecord) => Object.entries(req.labels).every(([k, v]) => f.labels[k] === v);
-  const fed = applyFeedback(trainLines, ctx.models.feedback.list().filter(ofStream));
+  const fed = applyFeedback(trainLines, ctx.models.feedback.kept().filter(ofStream));
   report(0.1, `training on ${fed.lines.length} lines`);
   const { model, text, validation } = await trainInThread(
     {
