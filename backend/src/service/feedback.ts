@@ -98,8 +98,10 @@ export class FeedbackStore {
    * Appends the record durably (fsync) before it is acknowledged. A torn last line, left by a crash or a failed
    * append, is cut first, so it can never swallow the record appended after it.
    */
-  add(input: FeedbackInput): Promise<FeedbackRecord> {
-    return this.enqueue({ id: randomUUID(), at: new Date().toISOString(), ...input });
+  add(input: Omit<FeedbackInput, 'expiresAt'>, ttlMs: number): Promise<FeedbackRecord> {
+    const now = Date.now();
+    const times = { at: new Date(now).toISOString(), expiresAt: new Date(now + ttlMs).toISOString() };
+    return this.enqueue({ id: randomUUID(), ...input, ...times });
   }
 
   /** Takes a record back (durably, as an undo record); undefined when there is no such record in effect. */

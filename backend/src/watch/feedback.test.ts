@@ -37,12 +37,7 @@ it('the watcher stops sending a line once the panel marks its template not an an
 
   // What the panel sends: the row's labels as Grafana shows them (with the derived service_name and the fields).
   const labels = { job: 'web', filename: log, service_name: 'web', anomaly_severity: 'high' };
-  const record = await tc.ctx.models.feedback.add({
-    kind: 'false_positive',
-    labels,
-    template,
-    expiresAt: new Date(Date.now() + 60_000).toISOString(),
-  });
+  const record = await tc.ctx.models.feedback.add({ kind: 'false_positive', labels, template }, 60_000);
   loki.pushes.length = 0;
   appendFileSync(log, `${lines.join('\n')}\n`);
   expect(await watcher.cycle()).toBe(true);

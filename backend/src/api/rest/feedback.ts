@@ -32,8 +32,7 @@ export function feedbackRoutes(ctx: AppContext): Hono {
   return new Hono()
     .post('/feedback', async (c) => {
       const { ttl, ...input } = await readJson(c, feedbackBody);
-      const expiresAt = new Date(Date.now() + (ttl ?? ctx.config.feedback.ttl)).toISOString();
-      const record = await store.add({ ...input, expiresAt });
+      const record = await store.add(input, ttl ?? ctx.config.feedback.ttl);
       ctx.log.info({ feedback: record.id, kind: record.kind, template: record.template }, 'feedback recorded');
       return c.json({ ...record, active: true }, 201);
     })

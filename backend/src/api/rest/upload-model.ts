@@ -1,7 +1,6 @@
 import type { AppContext } from '../../service/context.js';
 import { createScorer, type BatchScorer } from '../../pipeline/index.js';
 import type { Model } from '../../models/index.js';
-import { detectFormat } from '../../parsing/index.js';
 import type { DetectorKind, FormatName } from '../../types.js';
 
 /** How an upload is scored: with a loaded model, or with one learnt from the file itself (as `anomalog scan FILE`). */
@@ -35,9 +34,6 @@ export function defaultChoice(ctx: AppContext, labels: Record<string, string>, f
   const [first] = fittingModels(ctx, format);
   return first ? { learn: false, name: first } : { learn: true };
 }
-
-/** The format of the first lines of a file. */
-export const formatOf = (head: readonly string[]): FormatName => detectFormat(head);
 
 /** Why the scores of a model may mean little for this file; undefined when the model fits. */
 export function formatWarning(name: string, model: Model, format: FormatName): string | undefined {

@@ -9,6 +9,7 @@ import type { ScoredLine } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { fail, readJson, readQuery, validate } from '../http.js';
 import { looksBinary, splitLines, wholeLines } from '../../parsing/lines.js';
+import { detectFormat } from '../../parsing/index.js';
 import { PipelineInputError, Summary, type BatchScorer } from '../../pipeline/index.js';
 import type { Model } from '../../models/index.js';
 import { openScorer, SEVERITY_PARAM, severitySet } from './scoring.js';
@@ -18,7 +19,6 @@ import {
   defaultChoice,
   fits,
   FORMAT_SAMPLE_LINES,
-  formatOf,
   formatWarning,
   learntScorer,
   type ModelChoice,
@@ -73,7 +73,6 @@ const page = z.object({
 
 const NOT_FOUND = 'no such upload (unknown or expired)';
 
-/** The bytes of an upload; refuses binary data, broken gzip and gzip bombs with a 4xx. */
 /** What POST /uploads answers: the upload without its bookkeeping. */
 function reply(meta: UploadMeta) {
   const { id, file, model, learned, format, modelFormat, warnings, detector, expiresAt, truncatedLines, summary } =
@@ -95,6 +94,7 @@ async function learningLines(writer: Received['writer']): Promise<string[]> {
   return lines;
 }
 
+/** The bytes of an upload; refuses binary data, broken gzip and gzip bombs with a 4xx. */
 async function* bytesOf(bytes: Readable, filename: string, gzip: boolean, maxBytes: number): AsyncGenerator<Buffer> {
   let total = 0;
   try {
@@ -162,7 +162,7 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
     try {
       const labels = opts.labels ?? { job: 'upload' };
       const detector = ctx.models.route(labels, opts.detector).detector;
-      const format = formatOf(up.head);
+      const format = detectFormat(up.head);
       const choice: ModelChoice =
         opts.learn === true
           ? { learn: true }
@@ -312,7 +312,7 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
     })
     .post('/uploads/fit', async (c) => {
       const { lines } = await readJson(c, fitBody);
-      const format = formatOf(lines);
+      const format = detectFormat(lines);
       const choice = defaultChoice(ctx, { job: 'upload' }, format);
       const models = ctx.models.names().map((name) => {
         const model = ctx.models.get(name)!;
