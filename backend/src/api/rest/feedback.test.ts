@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
 import { FeedbackStore, type FeedbackRecord } from '../../service/feedback.js';
-import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
+import { testContext, trainWebModel, webLines, type TestContext } from '../../../testkit/app.js';
 import { applyFeedback } from './train-job.js';
 
 let t: TestContext;
@@ -88,6 +88,20 @@ describe('feedback', () => {
     expect(reopened.apply({ ...(await analyze(labels)), labels }).anomaly).toBe(true);
   });
 
+  it('"anomaly" on a normal line flags its template for its stream, until undone', async () => {
+    const labels = { job: 'confirming' };
+    const normalLine = webLines(50, 4)[0];
+    const score = async () =>
+      (await (await post('/api/v1/analyze', { line: normalLine, labels })).json()) as ScoredLine;
+    const before = await score();
+    expect(before.anomaly).toBe(false);
+    const res = await post('/api/v1/feedback', { kind: 'confirm', labels, template: before.template });
+    expect(await score()).toMatchObject({ anomaly: true, severity: 'medium', score: before.score });
+    expect((await score()).reasons[0]).toMatch(/^confirmed: template marked an anomaly for this stream until/);
+    await post(`/api/v1/feedback/${((await res.json()) as FeedbackRecord).id}/undo`, {});
+    expect((await score()).anomaly).toBe(false);
+  });
+
   it("takes feedback under the Loki API path that Grafana's data source proxy forwards", async () => {
     const labels = { job: 'proxied', service_name: 'proxied', anomaly_severity: 'high' };
     const { template } = await analyze({ job: 'proxied' });
@@ -147,9 +161,9 @@ describe('alerts and stats', () => {
       feedback: { falsePositives: number; confirmed: number };
     };
     expect(stats.models).toEqual(['web']);
-    expect(stats.linesScored).toBe(13);
-    expect(stats.bySeverity.normal).toBe(4);
+    expect(stats.linesScored).toBe(17);
+    expect(stats.bySeverity.normal).toBe(6);
     expect(stats.alertsReceived).toBe(2);
-    expect(stats.feedback).toEqual({ falsePositives: 4, confirmed: 1 });
+    expect(stats.feedback).toEqual({ falsePositives: 4, confirmed: 2 });
   });
 });
