@@ -37,7 +37,9 @@ export class ProgressBar {
       ? ` ${withCommas(done)}${total > 0 ? `/${withCommas(total)}` : ''} ${unit} ${withCommas(Math.round(rate))} ${unit}/s`
       : '';
     const text = `\r${this.label} ${bar}${counts} ${note}`;
-    this.stream.write(`${text.slice(0, (this.stream.columns ?? 100) - 1).padEnd(20)}\x1b[K`);
+    // A terminal of unknown width reports 0 columns (script, some CI consoles): that cut "2,000 lines" to "2,000 line".
+    const columns = this.stream.columns || 100;
+    this.stream.write(`${text.slice(0, columns).padEnd(20)}\x1b[K`);
     this.drawn = true;
   }
 

@@ -227,4 +227,33 @@ describe('the anomaly panel in Chromium', () => {
     await expect.poll(() => page.locator('body').innerText()).toContain('No anomaly data');
     expect(await page.getByTestId('anomaly-view').count()).toBe(0);
   });
+
+  it("sends feedback through Grafana's data source proxy, shows what it did, and undoes it", async () => {
+    await render();
+    // Grafana's data source proxy: the path after /api/datasources/proxy/uid/<uid> goes to the data source's URL
+    const proxied: Array<{ path: string; body: unknown }> = [];
+    await page.route('**/api/datasources/proxy/uid/anomalog/**', async (route) => {
+      const path = new URL(route.request().url()).pathname.replace('/api/datasources/proxy/uid/anomalog', '');
+      proxied.push({ path, body: route.request().postDataJSON() });
+      await route.fulfill({ response: await route.fetch({ url: `${backend.url}${path}` }) });
+    });
+    const row = page.getByTestId('anomaly-row').first();
+    const template = await row.locator('[title]').nth(2).getAttribute('title');
+    await row.getByTestId('mark-not-anomaly').click();
+    await expect.poll(() => page.getByTestId('feedback-notice').innerText()).toMatch(/Marked not an anomaly/);
+    expect(proxied[0]).toMatchObject({
+      path: '/loki/api/v1/anomalog/feedback',
+      body: { kind: 'false_positive', template, labels: { job: 'web' } },
+    });
+    expect(Object.keys((proxied[0].body as { labels: object }).labels).some((k) => k.startsWith('anomaly_'))).toBe(
+      false,
+    );
+    // every row of that pattern now offers the undo
+    expect(await page.getByTestId('row-undo').count()).toBeGreaterThan(0);
+    await page.getByTestId('feedback-undo').click();
+    await expect.poll(() => page.getByTestId('feedback-notice').innerText()).toMatch(/Undone/);
+    expect(proxied[1].path).toMatch(/^\/loki\/api\/v1\/anomalog\/feedback\/[0-9a-f-]{36}\/undo$/);
+    expect(errors).toEqual([]);
+    await page.unroute('**/api/datasources/proxy/uid/anomalog/**');
+  });
 });

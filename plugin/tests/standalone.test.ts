@@ -122,8 +122,20 @@ describe('the standalone page', () => {
     expect(await page.getByTestId('total-lines').innerText()).toContain(LINES.toLocaleString('en-US'));
     expect(await page.getByTestId('total-anomalies').innerText()).toContain(summary.anomalies.toLocaleString('en-US'));
     expect(Number(await page.getByTestId('anomaly-table').getAttribute('data-rows'))).toBe(summary.anomalies);
+    expect(await page.getByTestId('scored-by').innerText()).toMatch(/^model web \(trained on nginx logs/);
     expect(errors).toEqual([]);
     await screenshot(page, 'standalone.png');
+  });
+
+  it('fits the window: no horizontal scrollbar at 1400 or 800 px', async () => {
+    for (const width of [1400, 800]) {
+      await page.setViewportSize({ width, height: 1000 });
+      await page.waitForFunction((w) => innerWidth === w, width);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const sizes = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, window: innerWidth }));
+      expect(sizes.scroll, `at ${width} px`).toBeLessThanOrEqual(sizes.window);
+    }
+    await page.setViewportSize({ width: 1440, height: 1000 });
   });
 
   it('lists the planted attacks at high or critical severity', async () => {
@@ -157,5 +169,54 @@ describe('the standalone page', () => {
     expect(lines.some((l) => l && attacks.has(l))).toBe(true);
     expect(errors).toEqual([]);
     await screenshot(page, 'standalone-live.png');
+  });
+
+  it('takes "not an anomaly" on a row: the next query leaves its pattern out, and the undo brings it back', async () => {
+    const templates = () =>
+      page
+        .getByTestId('anomaly-row')
+        .evaluateAll((rows) => rows.map((r) => r.querySelectorAll('[title]')[2]?.getAttribute('title') ?? ''));
+    const before = await templates();
+    const row = page.getByTestId('anomaly-row').first();
+    const template = (await row.locator('[title]').nth(2).getAttribute('title'))!;
+    expect(before).toContain(template);
+
+    const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/feedback') && r.request().method() === 'POST');
+    await row.getByTestId('mark-not-anomaly').click();
+    const response = await sent;
+    expect(response.status()).toBe(201);
+    expect(response.request().postDataJSON()).toMatchObject({
+      kind: 'false_positive',
+      template,
+      labels: { job: 'web' },
+    });
+    await expect.poll(() => page.getByTestId('feedback-notice').innerText()).toMatch(/Marked not an anomaly/);
+    await expect.poll(templates, { timeout: 20_000 }).not.toContain(template);
+
+    await page.getByTestId('feedback-undo').click();
+    await expect.poll(() => page.getByTestId('feedback-notice').innerText()).toMatch(/Undone/);
+    await expect.poll(templates, { timeout: 20_000 }).toContain(template);
+    expect(errors).toEqual([]);
+  });
+
+  it('offers to learn from a file no loaded model reads, and says which model scored it', async () => {
+    await page.getByRole('tab', { name: 'Analyse a file' }).click();
+    const errorLog = Array.from(
+      { length: 400 },
+      (_, i) =>
+        `[Sun Dec 04 04:${String(47 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties`,
+    ).join('\n');
+    await dropFile('error_log.log', errorLog);
+    await expect.poll(() => page.getByTestId('model-choice').innerText()).toMatch(/apache-error/);
+    expect(await page.getByRole('radio', { name: 'Learn from this file' }).isChecked()).toBe(true);
+    expect(await page.getByRole('radio', { name: 'web' }).isDisabled()).toBe(true);
+    const job = page.waitForResponse((r) => r.url().endsWith('/api/v1/uploads') && r.request().method() === 'POST');
+    await page.getByTestId('analyse').click();
+    expect((await job).status()).toBe(202);
+    await expect
+      .poll(() => page.getByTestId('scored-by').innerText(), { timeout: 60_000 })
+      .toBe('a model learnt from this file (apache-error format)');
+    expect(await page.getByTestId('total-lines').innerText()).toContain('400');
+    expect(errors).toEqual([]);
   });
 });

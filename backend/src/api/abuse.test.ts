@@ -119,11 +119,11 @@ describe('crash-safe feedback', () => {
     mkdirSync(join(tc.dir, 'torn'));
     const first = { kind: 'false_positive' as const, labels: { job: 'web' }, template: 'a' };
     const store = await FeedbackStore.open(file);
-    await store.add(first);
+    await store.add(first, 60_000);
     appendFileSync(file, '{"id":"torn","kind":"false_po'); // the process died here
     const reopened = await FeedbackStore.open(file);
     expect(reopened.list()).toHaveLength(1);
-    await reopened.add({ ...first, template: 'b' });
+    await reopened.add({ ...first, template: 'b' }, 60_000);
     const again = await FeedbackStore.open(file);
     expect(again.list().map((r) => r.template)).toEqual(['a', 'b']);
     expect(readFileSync(file, 'utf8').endsWith('\n')).toBe(true);

@@ -11,6 +11,7 @@ import { isDiskError } from '../durable.js';
 import { redactSecrets } from '../sources/redact.js';
 import { limitBody, requireToken } from './guards.js';
 import { lokiRoutes } from './loki/index.js';
+import { feedbackRoutes } from './rest/feedback.js';
 import { healthRoutes } from './rest/health.js';
 import { restRoutes } from './rest/index.js';
 
@@ -85,6 +86,9 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Hono {
     return c.body(await ctx.metrics.registry.metrics());
   });
   app.route('/api/v1', restRoutes(ctx));
+  // The Grafana panel's feedback goes through Grafana's data source proxy, which forwards paths below the Loki data
+  // source's URL: /api/datasources/proxy/uid/<uid>/loki/api/v1/anomalog/feedback.
+  app.route('/loki/api/v1/anomalog', feedbackRoutes(ctx));
   app.route('/', lokiRoutes(ctx));
   app.route('/detectors/:detector', lokiRoutes(ctx));
 

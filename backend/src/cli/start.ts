@@ -28,7 +28,8 @@ options:
   --rate N               demo requests per second (default 5)
   --anomaly-rate X       share of anomalous demo traffic, 0..1 (default 0.03)
   --train-lines N        generated lines to train a missing default model on (default 20000)
-  --seed N               seed for the traffic and a trained model (default 1)
+  --seed N               seed for the demo traffic and a trained model (default: the traffic's from the clock, so
+                         each start plays other incidents; the model's 1)
   --duration S           stop by itself after S seconds (tests, CI)`;
 
 const FLAGS = {
@@ -52,7 +53,8 @@ interface StartOptions {
   rate: number;
   anomalyRate: number;
   trainLines: number;
-  seed: number;
+  /** --seed: the demo traffic's and a trained model's; absent: see demoSeeds. */
+  seed?: number;
   durationMs?: number;
 }
 
@@ -76,7 +78,7 @@ function startOptions(argv: readonly string[]): StartOptions | undefined {
     rate: number('rate', 5, (n) => n > 0),
     anomalyRate: number('anomaly-rate', 0.03, (n) => n >= 0 && n < 1),
     trainLines: intFlag(args, 'train-lines', 'start') ?? 20_000,
-    seed: intFlag(args, 'seed', 'start') ?? 1,
+    seed: intFlag(args, 'seed', 'start'),
     durationMs: duration > 0 ? duration * 1000 : undefined,
   };
 }
@@ -109,16 +111,27 @@ async function ensureDefaultModel(ctx: AppContext, opts: StartOptions): Promise<
     `no ${name} model in ${ctx.config.models.dir}: training one (${detector}) on ${opts.trainLines} generated lines\n`,
   );
   const lines = (function* () {
-    for (const r of generateTraffic({ lines: opts.trainLines, seed: opts.seed, anomalyRate: 0 })) yield r.line;
+    for (const r of generateTraffic({ lines: opts.trainLines, seed: demoSeeds(opts.seed).model, anomalyRate: 0 }))
+      yield r.line;
   })();
   const bar = new ProgressBar(`training ${name}`);
   try {
     const source = `generated traffic, ${opts.trainLines} lines`;
-    const model = await train(lines, { name, detector, seed: opts.seed, source, onProgress: trainProgress(bar) });
+    const seed = demoSeeds(opts.seed).model;
+    const model = await train(lines, { name, detector, seed, source, onProgress: trainProgress(bar) });
     await ctx.models.install(name, model);
   } finally {
     bar.done();
   }
+}
+
+/**
+ * The demo's seeds. Without --seed the traffic's comes from the clock, so each start plays another sequence of
+ * incidents (a fixed seed replayed the same one on every start); a trained default model keeps seed 1, so the same
+ * training lines always give the same model. --seed sets both.
+ */
+export function demoSeeds(seed: number | undefined, now = Date.now()): { traffic: number; model: number } {
+  return seed === undefined ? { traffic: now % 2 ** 31, model: 1 } : { traffic: seed, model: seed };
 }
 
 function untilStopped(durationMs?: number): Promise<string> {
@@ -175,8 +188,10 @@ export async function runStart(argv: string[]): Promise<void> {
   let traffic: TrafficDriver | undefined;
   if (opts.generator && logsDir) {
     await mkdir(logsDir, { recursive: true });
-    web = await startWebApp({ port: opts.generatorPort, sinks: [{ kind: 'file', dir: logsDir }], seed: opts.seed });
-    traffic = startTraffic({ target: web.url, rate: opts.rate, anomalyRate: opts.anomalyRate, seed: opts.seed });
+    const seed = demoSeeds(opts.seed).traffic;
+    web = await startWebApp({ port: opts.generatorPort, sinks: [{ kind: 'file', dir: logsDir }], seed });
+    traffic = startTraffic({ target: web.url, rate: opts.rate, anomalyRate: opts.anomalyRate, seed });
+    process.stderr.write(`demo traffic seed ${seed} (--seed ${seed} plays the same incidents again)\n`);
   }
   const server = await startServer(ctx);
   const watcher = await Watcher.open(ctx);

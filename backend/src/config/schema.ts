@@ -127,7 +127,9 @@ export const configSchema = z.strictObject({
       ttl: duration.default(24 * 3_600_000),
     })
     .prefault({}),
-  feedback: z.strictObject({ file: z.string().default('data/feedback.jsonl') }).prefault({}),
+  feedback: z
+    .strictObject({ file: z.string().default('data/feedback.jsonl'), ttl: duration.default(7 * 86_400_000) })
+    .prefault({}),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .prefault({}),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ANOMALY_FIELDS } from '@anomalog/contract';
 import type { ScoredLine } from '../types.js';
 import { streamKey } from '../stream.js';
 
@@ -15,6 +16,11 @@ export interface FeedbackInput {
   severity?: string;
   detector?: string;
   note?: string;
+  /**
+   * When the record stops changing severities (ISO time); it still feeds retraining until it is undone. Absent in
+   * records written before feedback expired: those never expire.
+   */
+  expiresAt?: string;
 }
 
 export interface FeedbackRecord extends FeedbackInput {
@@ -22,20 +28,48 @@ export interface FeedbackRecord extends FeedbackInput {
   at: string;
 }
 
-/** The stream a record belongs to: its labels without the anomaly_* fields the Loki API may have added. */
-export function feedbackStream(labels: Record<string, string>): string {
-  return streamKey(Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith('anomaly_'))));
+/** Takes back a record: the file is append-only, so an undo is a record of its own. */
+interface UndoRecord {
+  kind: 'undo';
+  id: string;
+  at: string;
+  undoes: string;
 }
+
+/** A record as listed: with when it was undone, and whether it changes severities now. */
+export interface FeedbackView extends FeedbackRecord {
+  undoneAt?: string;
+  active: boolean;
+}
+
+/**
+ * Labels the Loki API derives or adds (the anomaly fields, Loki 3's service_name and detected_level): the panel sends
+ * what it sees, the watcher scores raw stream labels, and both must name the same stream.
+ */
+const DERIVED = /^(anomaly_|service_name$|detected_level$)/;
+
+/** The stream a record belongs to: its labels without the ones the Loki API may have added. */
+export function feedbackStream(labels: Record<string, string>): string {
+  return streamKey(Object.fromEntries(Object.entries(labels).filter(([k]) => !DERIVED.test(k))));
+}
+
+const live = (r: FeedbackRecord, now: number) => !r.expiresAt || Date.parse(r.expiresAt) > now;
 
 const suppressionKey = (stream: string, template: string) => `${stream}\u0000${template}`;
 
 /**
- * Feedback persisted as JSON lines. A false positive suppresses its template for its stream: later lines of that
- * stream with that template are reported as normal, with the reason saying so.
+ * Feedback persisted as JSON lines. Until it expires or is undone, a false positive ("not an anomaly") suppresses
+ * its template for its stream: that stream's lines with that template are reported as normal, the reason saying so;
+ * a confirmation ("anomaly") of a normal line flags the template's lines of that stream as medium. The newest record
+ * of a stream and template wins. Records not undone feed retraining (train-job.ts: applyFeedback).
  */
 export class FeedbackStore {
   private readonly records: FeedbackRecord[] = [];
-  private readonly suppressed = new Set<string>();
+  private readonly undone = new Map<string, string>();
+  /** The records in effect (not undone) per stream and template, oldest first. */
+  private readonly byKey = new Map<string, FeedbackRecord[]>();
+  /** Stream keys of label objects already seen (rows of one file share their labels object). */
+  private readonly streams = new WeakMap<object, string>();
   /** The file may end in a torn record (a crash, or a failed append): cut it before the next append. */
   private suspect = true;
   /** Appends one at a time, so a repair never races another append. */
@@ -52,7 +86,7 @@ export class FeedbackStore {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
-        store.remember(JSON.parse(line) as FeedbackRecord);
+        store.remember(JSON.parse(line) as FeedbackRecord | UndoRecord);
       } catch {
         // a torn last line from a crash: never acknowledged; cut before the next append
       }
@@ -64,14 +98,27 @@ export class FeedbackStore {
    * Appends the record durably (fsync) before it is acknowledged. A torn last line, left by a crash or a failed
    * append, is cut first, so it can never swallow the record appended after it.
    */
-  add(input: FeedbackInput): Promise<FeedbackRecord> {
-    const run = this.queue.then(() => this.append(input));
+  add(input: Omit<FeedbackInput, 'expiresAt'>, ttlMs: number): Promise<FeedbackRecord> {
+    const now = Date.now();
+    const times = { at: new Date(now).toISOString(), expiresAt: new Date(now + ttlMs).toISOString() };
+    return this.enqueue({ id: randomUUID(), ...input, ...times });
+  }
+
+  /** Takes a record back (durably, as an undo record); undefined when there is no such record in effect. */
+  async undo(id: string): Promise<FeedbackView | undefined> {
+    const record = this.records.find((r) => r.id === id);
+    if (!record || this.undone.has(id)) return undefined;
+    await this.enqueue({ kind: 'undo', id: randomUUID(), at: new Date().toISOString(), undoes: id });
+    return this.view(record);
+  }
+
+  private enqueue<R extends FeedbackRecord | UndoRecord>(record: R): Promise<R> {
+    const run = this.queue.then(() => this.append(record));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async append(input: FeedbackInput): Promise<FeedbackRecord> {
-    const record: FeedbackRecord = { id: randomUUID(), at: new Date().toISOString(), ...input };
+  private async append<R extends FeedbackRecord | UndoRecord>(record: R): Promise<R> {
     await mkdir(dirname(this.file), { recursive: true });
     if (this.suspect) await this.repair();
     this.suspect = true;
@@ -97,34 +144,95 @@ export class FeedbackStore {
     this.suspect = false;
   }
 
-  /** Grows with every record, so a cache of scored lines can tell that suppressions may have changed. */
-  get version(): number {
-    return this.records.length;
+  /** Every record, newest last; `current`: only those in effect now (not undone, not expired). */
+  list(filter: { kind?: FeedbackKind; current?: boolean } = {}): FeedbackView[] {
+    return this.records
+      .map((r) => this.view(r))
+      .filter((r) => (!filter.kind || r.kind === filter.kind) && (!filter.current || r.active));
   }
 
-  list(filter: { kind?: FeedbackKind } = {}): FeedbackRecord[] {
-    return this.records.filter((r) => !filter.kind || r.kind === filter.kind);
+  /** The records not undone: what retraining learns from (an expired suppression is still a person's judgement). */
+  kept(): FeedbackRecord[] {
+    return this.records.filter((r) => !this.undone.has(r.id));
   }
 
-  private isSuppressed(labels: Record<string, string>, template: string): boolean {
-    return this.suppressed.size > 0 && this.suppressed.has(suppressionKey(feedbackStream(labels), template));
+  private view(record: FeedbackRecord): FeedbackView {
+    const undoneAt = this.undone.get(record.id);
+    return { ...record, ...(undoneAt && { undoneAt }), active: !undoneAt && live(record, Date.now()) };
   }
 
-  /** Marks a false-positive line normal (severity only: the score stays, so suppressed lines remain visible). */
+  /** The record in effect now for a stream's template, if any. */
+  private effective(labels: Record<string, string>, template: string): FeedbackRecord | undefined {
+    if (this.byKey.size === 0) return undefined;
+    let stream = this.streams.get(labels);
+    if (stream === undefined) this.streams.set(labels, (stream = feedbackStream(labels)));
+    const records = this.byKey.get(suppressionKey(stream, template));
+    const now = Date.now();
+    for (let i = (records?.length ?? 0) - 1; i >= 0; i--) {
+      if (live(records![i], now)) return records![i];
+    }
+    return undefined;
+  }
+
+  /** What the feedback in effect makes of a line of this stream and template, when it changes anything. */
+  private verdict(labels: Record<string, string>, template: string, anomaly: boolean) {
+    const record = this.effective(labels, template);
+    if (!record || (record.kind === 'false_positive') !== anomaly) return undefined;
+    const until = record.expiresAt ? ` until ${record.expiresAt}` : '';
+    return record.kind === 'false_positive'
+      ? { severity: 'normal' as const, reason: `suppressed: template marked not an anomaly for this stream${until}` }
+      : { severity: 'medium' as const, reason: `confirmed: template marked an anomaly for this stream${until}` };
+  }
+
+  /**
+   * A scored line with the stream's feedback applied: a suppressed anomaly becomes normal, a confirmed normal line
+   * medium; the score stays, so a suppressed line remains visible as what the model thought.
+   */
   apply(line: ScoredLine): ScoredLine {
-    if (!line.anomaly || !this.isSuppressed(line.labels, line.template)) return line;
+    const v = this.verdict(line.labels, line.template, line.anomaly);
+    if (!v) return line;
+    const was = line.anomaly ? ` (was ${line.severity})` : '';
     return {
       ...line,
-      severity: 'normal',
-      anomaly: false,
-      reasons: [`suppressed: template marked a false positive for this stream (was ${line.severity})`, ...line.reasons],
+      severity: v.severity,
+      anomaly: v.severity !== 'normal',
+      reasons: [v.reason + was, ...line.reasons],
     };
   }
 
-  private remember(record: FeedbackRecord) {
+  /**
+   * The same for a row of the Loki API (stream labels, anomaly fields as strings): rows the scored index cached
+   * before the feedback was given are corrected when they are read. The fields come back as they were when nothing
+   * applies.
+   */
+  applyToFields<F extends Record<string, string>>(stream: Record<string, string>, fields: F): F {
+    const template = fields[ANOMALY_FIELDS.template];
+    const severity = fields[ANOMALY_FIELDS.severity];
+    if (this.byKey.size === 0 || template === undefined || severity === undefined) return fields;
+    const v = this.verdict(stream, template, severity !== 'normal');
+    if (!v) return fields;
+    const was = severity !== 'normal' ? ` (was ${severity})` : '';
+    const reason = fields[ANOMALY_FIELDS.reason];
+    return {
+      ...fields,
+      [ANOMALY_FIELDS.severity]: v.severity,
+      [ANOMALY_FIELDS.reason]: reason ? `${v.reason}${was}; ${reason}` : v.reason + was,
+    };
+  }
+
+  private remember(record: FeedbackRecord | UndoRecord) {
+    if (record.kind === 'undo') {
+      this.undone.set(record.undoes, record.at);
+      const undone = this.records.find((r) => r.id === record.undoes);
+      if (!undone) return;
+      const key = suppressionKey(feedbackStream(undone.labels), undone.template);
+      const left = (this.byKey.get(key) ?? []).filter((r) => r.id !== record.undoes);
+      if (left.length) this.byKey.set(key, left);
+      else this.byKey.delete(key);
+      return;
+    }
     this.records.push(record);
     const key = suppressionKey(feedbackStream(record.labels), record.template);
-    if (record.kind === 'false_positive') this.suppressed.add(key);
-    else this.suppressed.delete(key);
+    (this.byKey.get(key) ?? this.byKey.set(key, []).get(key)!).push(record);
   }
 }

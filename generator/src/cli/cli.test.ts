@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '@anomalog/cli-kit';
 import { writeTraffic } from '../traffic/offline.js';
 import { augmentCommand, simulateCommand } from './hdfs.js';
-import { trafficCommand } from './traffic.js';
+import { trafficCommand, withEveryScenario } from './traffic.js';
 import { webCommand } from './web.js';
 
 const BIN = fileURLToPath(new URL('../../bin/anomalog-generate.js', import.meta.url));
@@ -56,6 +56,13 @@ describe('anomalog-generate', () => {
     expect(r.out).toMatch(/normal\s+[\d,]+/);
     expect(r.out).toContain(`${out}.labels.jsonl`);
     expect(readFileSync(out, 'utf8').split('\n')).toHaveLength(3001);
+  });
+
+  it('says which scenarios produced no line instead of leaving them out', () => {
+    const counts = withEveryScenario({ normal: 1960, sql_injection: 40 }, undefined);
+    expect(counts).toMatchObject({ normal: 1960, sql_injection: 40, outage_5xx: 0, latency_spike: 0 });
+    expect(counts).not.toHaveProperty('disguised_scanner'); // off unless asked for
+    expect(withEveryScenario({ normal: 10 }, { xss: 1, scanner: 0 })).toEqual({ normal: 10, xss: 0 });
   });
 
   it('writes the same bytes in another process for the same seed', () => {

@@ -13,7 +13,10 @@ export function printSummary(
   const labels = Object.entries(counts).sort((a, b) => b[1] - a[1]);
   if (labels.length) {
     out.push(`  ${countsTitle}:`);
-    for (const [k, v] of labels) out.push(`    ${k.padEnd(22)} ${v.toLocaleString('en-US').padStart(10)}`);
+    for (const [k, v] of labels) {
+      const none = v === 0 ? '  (none this run: more lines or a higher rate draw it)' : '';
+      out.push(`    ${k.padEnd(22)} ${v.toLocaleString('en-US').padStart(10)}${none}`);
+    }
   }
   if (files.length) out.push('  files:', ...files.map((f) => `    ${f}`));
   process.stdout.write(out.join('\n') + '\n');

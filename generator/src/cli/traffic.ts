@@ -1,6 +1,6 @@
 import { CliError, ProgressBar, validateFlags } from '@anomalog/cli-kit';
 import { z } from 'zod';
-import { SCENARIOS, type Scenario } from '../traffic/scenarios.js';
+import { OFF_BY_DEFAULT, SCENARIOS, type Scenario } from '../traffic/scenarios.js';
 import { ensureWritableFile, flag, readFlags } from './flags.js';
 import { printSummary } from './summary.js';
 
@@ -110,9 +110,21 @@ export async function trafficCommand(argv: string[]): Promise<void> {
       ['anomalous lines', summary.anomalies],
       ['lines/s', Math.round(summary.lines / seconds)],
     ],
-    summary.byLabel,
+    withEveryScenario(summary.byLabel, f.scenarios),
     summary.files,
   );
+}
+
+/**
+ * The counts by label with every enabled scenario in them, 0 for one drawn no time in this run (at --anomaly-rate
+ * 0.02 over a few thousand lines the window scenarios often are), rather than left out as if it did not exist.
+ */
+export function withEveryScenario(
+  byLabel: Record<string, number>,
+  weights: Partial<Record<Scenario, number>> | undefined,
+): Record<string, number> {
+  const enabled = SCENARIOS.filter((s) => (weights ? (weights[s] ?? 0) > 0 : !OFF_BY_DEFAULT.includes(s)));
+  return { ...Object.fromEntries(enabled.map((s) => [s, 0])), ...byLabel };
 }
 
 async function live(target: string, f: z.infer<typeof Flags>): Promise<void> {

@@ -1,8 +1,9 @@
 import { useCallback, useMemo } from 'react';
 import type { DataQuery, PanelProps } from '@grafana/data';
-import { config, PanelDataErrorView } from '@grafana/runtime';
+import { config, getBackendSrv, PanelDataErrorView } from '@grafana/runtime';
 
 import { exploreUrl } from '../data/explore';
+import { grafanaFeedbackBase, type FeedbackRecord, type FeedbackTarget } from '../data/feedback';
 import { anomalyDataFromFrames } from '../data/frames';
 import type { AnomalyRow } from '../data/types';
 import type { PanelOptions } from '../types';
@@ -38,6 +39,18 @@ export function AnomalyPanel({
     [datasourceUid, expr, target?.datasource?.type],
   );
   const onZoom = useCallback((span: TimeSpan) => onChangeTimeRange(span), [onChangeTimeRange]);
+  // Feedback goes to the backend behind the query's data source, through Grafana's data source proxy: a user needs
+  // the Query permission on that data source (docs/grafana.md).
+  const feedback = useMemo(
+    (): FeedbackTarget | undefined =>
+      datasourceUid
+        ? {
+            base: grafanaFeedbackBase(datasourceUid),
+            send: ({ url, body }) => getBackendSrv().post<FeedbackRecord>(url, body, { showErrorAlert: false }),
+          }
+        : undefined,
+    [datasourceUid],
+  );
 
   if (anomalies.rows.length === 0 && anomalies.totals.lines === 0) {
     return (
@@ -59,6 +72,7 @@ export function AnomalyPanel({
       range={{ from: timeRange.from.valueOf(), to: timeRange.to.valueOf() }}
       onZoom={onZoom}
       rowLink={rowLink}
+      feedback={feedback}
     />
   );
 }

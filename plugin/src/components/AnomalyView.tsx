@@ -1,13 +1,23 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 
 import { anomaliesAtLeast, oneRowPerBurst, totalsFromRows, withSeverities } from '../data/aggregate';
+import {
+  feedbackRequest,
+  patternKey,
+  undoRequest,
+  type FeedbackKind,
+  type FeedbackRecord,
+  type FeedbackTarget,
+} from '../data/feedback';
+import { renderSelector } from '../data/frames';
 import { atLeast } from '../data/severity';
 import { SEVERITIES, type AnomalyData, type AnomalyRow, type Severity } from '../data/types';
 import type { PanelOptions } from '../types';
-import { AnomalyTable } from './AnomalyTable';
+import { AnomalyTable, type RowFeedback } from './AnomalyTable';
+import { FeedbackNotice, NOTICE_HEIGHT } from './FeedbackNotice';
 import { ScoreChart, type TimeSpan } from './ScoreChart';
 import { SeverityBars } from './SeverityBars';
 import { SeverityFilter } from './SeverityFilter';
@@ -22,6 +32,10 @@ export interface AnomalyViewProps {
   range?: TimeSpan;
   onZoom?: (span: TimeSpan) => void;
   rowLink?: (row: AnomalyRow) => string | undefined;
+  /** Where "not an anomaly" / "anomaly" go; the table offers no feedback without it. */
+  feedback?: FeedbackTarget;
+  /** Called once feedback (or its undo) is stored: the host queries again to show its effect. */
+  onFeedback?: () => void;
 }
 
 const SUMMARY_HEIGHT = 76;
@@ -29,7 +43,8 @@ const FILTER_HEIGHT = 40;
 const GAP = 8;
 
 /** Everything the panel draws, given rows and totals: the panel and the standalone page both render this. */
-export function AnomalyView({ data, options, width, height, range, onZoom, rowLink }: AnomalyViewProps) {
+export function AnomalyView(props: AnomalyViewProps) {
+  const { data, options, width, height, range, onZoom, rowLink } = props;
   const styles = useStyles2(getStyles);
   const colors = useSeverityColors(options.colors);
   const listed = useMemo(() => anomaliesAtLeast(data.rows, options.minSeverity), [data.rows, options.minSeverity]);
@@ -47,9 +62,12 @@ export function AnomalyView({ data, options, width, height, range, onZoom, rowLi
     setHidden(next);
   };
 
+  const { rowFeedback, notice } = useFeedback(props.feedback, props.onFeedback);
+
   const summary = options.showTotals || options.showDistribution;
   const filters = options.showFilters && options.showTable;
-  let rest = height - (summary ? SUMMARY_HEIGHT + GAP : 0) - (filters ? FILTER_HEIGHT : 0);
+  let rest =
+    height - (summary ? SUMMARY_HEIGHT + GAP : 0) - (filters ? FILTER_HEIGHT : 0) - (notice ? NOTICE_HEIGHT + GAP : 0);
   const chartHeight = options.showChart ? (options.showTable ? Math.max(120, Math.round(rest * 0.38)) : rest) : 0;
   rest -= options.showChart ? chartHeight + GAP : 0;
 
@@ -75,11 +93,62 @@ export function AnomalyView({ data, options, width, height, range, onZoom, rowLi
       {filters && (
         <SeverityFilter severities={filterable} shown={shown} counts={listedCounts} colors={colors} onToggle={toggle} />
       )}
+      {notice}
       {options.showTable && (
-        <AnomalyTable rows={tableRows} colors={colors} width={width} height={Math.max(60, rest)} rowLink={rowLink} />
+        <AnomalyTable
+          rows={tableRows}
+          colors={colors}
+          width={width}
+          height={Math.max(60, rest)}
+          rowLink={rowLink}
+          feedback={rowFeedback}
+        />
       )}
     </div>
   );
+}
+
+/**
+ * The feedback given in this view: sends it, keeps the records (so a row shows that its pattern is suppressed, and
+ * can be undone), and renders a notice of the last one.
+ */
+function useFeedback(target: FeedbackTarget | undefined, onFeedback: (() => void) | undefined) {
+  const [given, setGiven] = useState<FeedbackRecord[]>([]);
+  const [error, setError] = useState<string>();
+  const run = useCallback(
+    async (send: () => Promise<FeedbackRecord>) => {
+      try {
+        const record = await send();
+        setGiven((old) => [...old.filter((r) => r.id !== record.id), record]);
+        setError(undefined);
+        onFeedback?.();
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    },
+    [onFeedback],
+  );
+  const rowFeedback = useMemo((): RowFeedback | undefined => {
+    if (!target) {
+      return undefined;
+    }
+    const active = new Map(given.filter((r) => r.active).map((r) => [patternKey(r.labels, r.template), r]));
+    return {
+      recordFor: (row) => (row.labels ? active.get(patternKey(row.labels, row.template)) : undefined),
+      mark: (row: AnomalyRow, kind: FeedbackKind) => run(() => target.send(feedbackRequest(target.base, row, kind))),
+      undo: (record) => run(() => target.send(undoRequest(target.base, record.id))),
+    };
+  }, [target, given, run]);
+  const last = given[given.length - 1];
+  const notice = error ? (
+    <div role="alert" style={{ height: NOTICE_HEIGHT }} data-testid="feedback-error">
+      Feedback failed: {error}
+    </div>
+  ) : (
+    last &&
+    rowFeedback && <FeedbackNotice record={last} stream={renderSelector(last.labels)} onUndo={rowFeedback.undo} />
+  );
+  return { rowFeedback, notice };
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

@@ -66,6 +66,7 @@ describe('rowFromRecord', () => {
     ).toEqual({
       time: 1700000000123,
       stream: '{file="access.log", job="upload"}',
+      labels: { file: 'access.log', job: 'upload' },
       score: 0.91,
       severity: 'high',
       reason: 'rare path; status 403',

@@ -53,6 +53,7 @@ describe('anomalyDataFromFrames', () => {
     expect(rows[1]).toEqual({
       time: 1700000001000,
       stream: '{job="web"}',
+      labels: { job: 'web' },
       score: 0.97,
       severity: 'critical',
       reason: 'sql injection pattern; status 500',
@@ -102,7 +103,7 @@ describe('anomalyDataFromFrames', () => {
       ],
     };
     expect(read([frame]).rows).toEqual([
-      { time: 5, stream: '{job="app"}', score: 0.9, severity: 'high', reason: '', template: '', line: 'boom' },
+      { time: 5, stream: '{job="app"}', labels: { job: 'app' }, score: 0.9, severity: 'high', reason: '', template: '', line: 'boom' },
     ]);
   });
 

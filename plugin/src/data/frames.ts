@@ -69,9 +69,11 @@ function readRows(frame: DataFrame, names: FieldNames, thresholds: Thresholds, o
     const severity: Severity = isSeverity(rawSeverity) ? rawSeverity : severityOf(score, thresholds);
     const indexed = labelTypesField ? indexedOnly(labels, toLabels(labelTypesField.values[i])) : labels;
     const burst = text(read(fields.burst, ANOMALY_FIELDS.burst));
+    const streamLabels = withoutAnomalyFields(indexed, anomalyKeys);
     out.push({
       time: timeField ? Number(timeField.values[i]) : 0,
-      stream: streamField ? String(streamField.values[i]) : renderSelector(indexed, anomalyKeys),
+      stream: streamField ? String(streamField.values[i]) : renderSelector(streamLabels),
+      labels: streamLabels,
       score: Number.isFinite(score) ? score : 0,
       severity,
       reason: text(read(fields.reason, names.reason)),
@@ -142,9 +144,14 @@ function indexedOnly(labels: Labels, types: Labels): Labels {
   return out;
 }
 
-export function renderSelector(labels: Labels, skip: ReadonlySet<string> = new Set()): string {
+/** The labels without the anomaly fields (named as configured, or `anomaly_*`). */
+function withoutAnomalyFields(labels: Labels, skip: ReadonlySet<string>): Labels {
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => !skip.has(key) && !key.startsWith('anomaly_')));
+}
+
+export function renderSelector(labels: Labels): string {
   const parts = Object.keys(labels)
-    .filter((key) => !skip.has(key) && !key.startsWith('anomaly_'))
+    .filter((key) => !key.startsWith('anomaly_'))
     .sort()
     .map((key) => `${key}=${JSON.stringify(String(labels[key]))}`);
   return `{${parts.join(', ')}}`;

@@ -19,6 +19,7 @@ export function rowFromRecord(record: ScoredRecord): AnomalyRow {
   return {
     time: Number(record.ts),
     stream: renderSelector(record.labels ?? {}),
+    labels: record.labels ?? {},
     score: Number(record.score),
     severity: isSeverity(record.severity) ? record.severity : 'normal',
     reason: (record.reasons ?? []).join('; '),

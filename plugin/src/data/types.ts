@@ -11,6 +11,8 @@ export interface AnomalyRow {
   time: number;
   /** The stream's labels without the anomaly fields, rendered as a selector: `{job="web"}`. */
   stream: string;
+  /** The same labels as an object, when the input had them: what feedback names the stream by. */
+  labels?: Record<string, string>;
   score: number;
   severity: Severity;
   reason: string;

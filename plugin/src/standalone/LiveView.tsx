@@ -7,7 +7,7 @@ import type { TimeSpan } from '../components/ScoreChart';
 import { anomalyDataFromFrames } from '../data/frames';
 import { framesFromLoki, type LokiResponse } from '../data/loki';
 import { DEFAULT_OPTIONS } from '../options';
-import { queryRange } from './api';
+import { pageFeedback, queryRange } from './api';
 import { ResultsArea } from './ResultsArea';
 
 const DEFAULT_SELECTOR = '{job=~".+"}';
@@ -30,6 +30,8 @@ export function LiveView() {
   const [zoom, setZoom] = useState<TimeSpan>();
   const [response, setResponse] = useState<{ bodies: LokiResponse[]; span: TimeSpan }>();
   const [error, setError] = useState<string>();
+  /** Bumped when feedback is stored: the next query shows its effect. */
+  const [refresh, setRefresh] = useState(0);
 
   useEffect(() => {
     let stopped = false;
@@ -64,7 +66,7 @@ export function LiveView() {
       stopped = true;
       clearInterval(timer);
     };
-  }, [selector, lookback, zoom]);
+  }, [selector, lookback, zoom, refresh]);
 
   const data = useMemo(
     () =>
@@ -120,7 +122,14 @@ export function LiveView() {
         </EmptyState>
       )}
       {data && data.rows.length > 0 && response && (
-        <ResultsArea data={data} options={DEFAULT_OPTIONS} range={response.span} onZoom={setZoom} />
+        <ResultsArea
+          data={data}
+          options={DEFAULT_OPTIONS}
+          range={response.span}
+          onZoom={setZoom}
+          feedback={pageFeedback}
+          onFeedback={() => setRefresh((n) => n + 1)}
+        />
       )}
     </div>
   );

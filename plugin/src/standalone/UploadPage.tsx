@@ -1,4 +1,4 @@
-import { type DragEvent, useMemo, useRef, useState } from 'react';
+import { type DragEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Field, Icon, RadioButtonGroup, useStyles2 } from '@grafana/ui';
@@ -6,7 +6,16 @@ import { Alert, Button, Field, Icon, RadioButtonGroup, useStyles2 } from '@grafa
 import { rowFromRecord } from '../data/records';
 import type { AnomalyData } from '../data/types';
 import { DEFAULT_OPTIONS } from '../options';
-import { fetchAnomalies, MAX_RECORDS, uploadLog, type Detector } from './api';
+import {
+  fetchAnomalies,
+  fitModels,
+  MAX_RECORDS,
+  pageFeedback,
+  uploadLog,
+  type Detector,
+  type ModelFit,
+  type UploadResult,
+} from './api';
 import { ResultsArea } from './ResultsArea';
 
 const DETECTORS: Array<{ value: Detector; label: string; description: string }> = [
@@ -16,10 +25,13 @@ const DETECTORS: Array<{ value: Detector; label: string; description: string }> 
 ];
 const ACCEPT = '.log,.csv,.gz,.txt';
 
+/** The model choice as the radio buttons hold it: a model's name, or LEARN. */
+const LEARN = '\u0000learn';
+
 type State =
   | { step: 'choose' }
   | { step: 'busy'; message: string }
-  | { step: 'done'; data: AnomalyData; file: string; truncated: boolean }
+  | { step: 'done'; data: AnomalyData; file: string; truncated: boolean; result: UploadResult }
   | { step: 'failed'; error: string };
 
 /** Drop or pick a log file, score it on the backend, then show the panel view of the result. */
@@ -28,8 +40,31 @@ export function UploadPage() {
   const input = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File>();
   const [detector, setDetector] = useState<Detector>('ensemble');
+  const [fit, setFit] = useState<ModelFit>();
+  const [choice, setChoice] = useState<string>(LEARN);
   const [dragging, setDragging] = useState(false);
   const [state, setState] = useState<State>({ step: 'choose' });
+
+  // Which loaded models read the chosen file's format; the backend's suggestion is the default choice.
+  useEffect(() => {
+    setFit(undefined);
+    if (!file) {
+      return;
+    }
+    let stale = false;
+    fitModels(file).then(
+      (found) => {
+        if (!stale) {
+          setFit(found);
+          setChoice('learn' in found.suggested ? LEARN : found.suggested.model);
+        }
+      },
+      (err) => !stale && setState({ step: 'failed', error: (err as Error).message }),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [file]);
 
   const analyse = async () => {
     if (!file) {
@@ -37,16 +72,33 @@ export function UploadPage() {
     }
     try {
       setState({ step: 'busy', message: `Scoring ${file.name}…` });
-      const { id, summary } = await uploadLog(file, detector);
+      const result = await uploadLog(
+        file,
+        detector,
+        choice === LEARN ? { learn: true } : { model: choice },
+        (p, phase) =>
+          setState({ step: 'busy', message: `Learning from ${file.name}: ${Math.round(p * 100)}% (${phase})…` }),
+      );
+      const { id, summary } = result;
       setState({ step: 'busy', message: `Loading ${summary.anomalies.toLocaleString('en-US')} anomalies…` });
       const records = await fetchAnomalies(id);
       const rows = records.map(rowFromRecord).sort((a, b) => a.time - b.time);
       const totals = { lines: summary.lines, anomalies: summary.anomalies, bySeverity: summary.bySeverity };
-      setState({ step: 'done', data: { rows, totals }, file: file.name, truncated: records.length >= MAX_RECORDS });
+      const truncated = records.length >= MAX_RECORDS;
+      setState({ step: 'done', data: { rows, totals }, file: file.name, truncated, result });
     } catch (err) {
       setState({ step: 'failed', error: (err as Error).message });
     }
   };
+
+  const models = fit && [
+    { value: LEARN, label: 'Learn from this file', description: 'Train a model on the file itself, then score it' },
+    ...fit.models.map((m) => ({
+      value: m.name,
+      label: m.name,
+      description: m.fits ? `Reads ${m.format} logs` : `Trained on ${m.format} logs, not ${fit.format}`,
+    })),
+  ];
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -88,10 +140,20 @@ export function UploadPage() {
             onChange={(e) => setFile(e.currentTarget.files?.[0])}
           />
         </div>
+        {models && (
+          <Field label={`Model (the file looks like ${fit.format} logs)`} data-testid="model-choice">
+            <RadioButtonGroup
+              options={models}
+              value={choice}
+              onChange={setChoice}
+              disabledOptions={fit.models.filter((m) => !m.fits).map((m) => m.name)}
+            />
+          </Field>
+        )}
         <Field label="Detector">
           <RadioButtonGroup options={DETECTORS} value={detector} onChange={setDetector} />
         </Field>
-        <Button icon="bolt" disabled={!file || state.step === 'busy'} onClick={analyse} data-testid="analyse">
+        <Button icon="bolt" disabled={!file || !fit || state.step === 'busy'} onClick={analyse} data-testid="analyse">
           {state.step === 'busy' ? state.message : 'Analyse'}
         </Button>
       </div>
@@ -105,8 +167,18 @@ export function UploadPage() {
   );
 }
 
-function Results({ data, file, truncated }: { data: AnomalyData; file: string; truncated: boolean }) {
+interface ResultsProps {
+  data: AnomalyData;
+  file: string;
+  truncated: boolean;
+  result: UploadResult;
+}
+
+function Results({ data, file, truncated, result }: ResultsProps) {
   const styles = useStyles2(getStyles);
+  const scoredBy = result.learned
+    ? `a model learnt from this file (${result.format} format)`
+    : `model ${result.model} (trained on ${result.modelFormat} logs; the file looks like ${result.format})`;
   // rows are oldest first
   const range = useMemo(() => {
     const [first, last] = [data.rows[0], data.rows[data.rows.length - 1]];
@@ -115,10 +187,15 @@ function Results({ data, file, truncated }: { data: AnomalyData; file: string; t
   return (
     <>
       <div className={styles.caption} data-testid="results-caption">
-        Results for {file}
+        Results for {file}, scored by <span data-testid="scored-by">{scoredBy}</span>
         {truncated && ` (the first ${MAX_RECORDS.toLocaleString('en-US')} anomalies are listed)`}
       </div>
-      <ResultsArea data={data} options={DEFAULT_OPTIONS} range={range} />
+      {result.warnings.map((w) => (
+        <Alert key={w} title="The model may not fit this file" severity="warning" data-testid="format-warning">
+          {w}
+        </Alert>
+      ))}
+      <ResultsArea data={data} options={DEFAULT_OPTIONS} range={range} feedback={pageFeedback} />
     </>
   );
 }

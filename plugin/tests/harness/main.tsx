@@ -63,6 +63,23 @@ function loadPlugin(): Promise<PanelPlugin<PanelOptions>> {
   });
 }
 
+// Grafana's backendSrv, as far as the panel uses it: POST a JSON body to a path of the Grafana server (here the test
+// answers /api/datasources/proxy/... as Grafana's data source proxy does).
+grafanaRuntime.setBackendSrv({
+  post: async (url: string, data: unknown) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(data),
+    });
+    const body = await res.json();
+    if (!res.ok) {
+      throw new Error(body?.error ?? `${res.status}`);
+    }
+    return body;
+  },
+} as unknown as grafanaRuntime.BackendSrv);
+
 const root = createRoot(document.getElementById('root')!);
 window.zooms = [];
 

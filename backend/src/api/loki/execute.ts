@@ -23,6 +23,8 @@ export interface Window {
  * leading line filters pushed down) and scored in time order with the model routed to each stream; then the
  * remaining stages. Rows come back sorted by time.
  *
+ * Feedback in effect (suppressions, confirmations) is applied to every row as it is read.
+ *
  * A selected stream that no model scores (a `streams` route to a model not trained yet) is left out, with a note in
  * `warnings` (Loki's response `warnings`, which Grafana shows), so `{job=~".+"}` still answers for the others; when
  * no selected stream can be scored, the NoModelError stands (503).
@@ -47,8 +49,11 @@ export async function scoredRows(
     unscored ??= err;
     warnings?.add(`stream ${formatLabels(labels)} left out: ${err.message}`);
   };
+  const feedback = ctx.models.feedback;
   const keep = (row: Row) => {
-    const out = applyStages(row, log.stages);
+    // Rows the scored index cached before a person's feedback are corrected here, so it holds on the next query.
+    const fields = feedback.applyToFields(row.stream, row.fields);
+    const out = applyStages(fields === row.fields ? row : { ...row, fields }, log.stages);
     if (out) rows.push(out);
   };
   if (ctx.sources.file) {

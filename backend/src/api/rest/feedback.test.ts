@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
 import { FeedbackStore, type FeedbackRecord } from '../../service/feedback.js';
-import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
+import { testContext, trainWebModel, webLines, type TestContext } from '../../../testkit/app.js';
 import { applyFeedback } from './train-job.js';
 
 let t: TestContext;
@@ -24,7 +24,7 @@ const analyze = async (labels: Record<string, string>) =>
   (await (await post('/api/v1/analyze', { line: ATTACK, labels })).json()) as ScoredLine;
 
 describe('feedback', () => {
-  it('a false positive suppresses its template for its stream only, until confirmed', async () => {
+  it('a false positive suppresses its template for its stream only, until a newer confirmation', async () => {
     const first = await analyze({ job: 'web' });
     expect(first.anomaly).toBe(true);
 
@@ -41,7 +41,7 @@ describe('feedback', () => {
 
     const suppressed = await analyze({ job: 'web' });
     expect(suppressed).toMatchObject({ anomaly: false, severity: 'normal', score: first.score });
-    expect(suppressed.reasons[0]).toMatch(/^suppressed: template marked a false positive/);
+    expect(suppressed.reasons[0]).toMatch(/^suppressed: template marked not an anomaly for this stream until 20/);
     expect((await analyze({ job: 'shop' })).anomaly).toBe(true);
 
     await post('/api/v1/feedback', { kind: 'confirm', labels: { job: 'web' }, template: first.template });
@@ -54,8 +54,63 @@ describe('feedback', () => {
     };
     expect(list.records).toHaveLength(1);
     const reopened = await FeedbackStore.open(t.ctx.config.feedback.file);
-    expect(reopened.list().map((r) => r.kind)).toEqual(['false_positive', 'confirm']);
+    expect(reopened.list().map((r) => [r.kind, r.active])).toEqual([
+      ['false_positive', true],
+      ['confirm', true],
+    ]);
     expect((await app.request('/api/v1/feedback?kind=maybe')).status).toBe(400);
+  });
+
+  it('expires, and can be undone durably: the undo is a record of its own', async () => {
+    const labels = { job: 'expiring' };
+    const { template } = await analyze(labels);
+    const short = await post('/api/v1/feedback', { kind: 'false_positive', labels, template, ttl: '1s' });
+    const shortRecord = (await short.json()) as FeedbackRecord;
+    expect(Date.parse(shortRecord.expiresAt!) - Date.parse(shortRecord.at)).toBe(1000);
+    expect((await analyze(labels)).anomaly).toBe(false);
+    await new Promise((r) => setTimeout(r, Date.parse(shortRecord.expiresAt!) - Date.now() + 50));
+    expect((await analyze(labels)).anomaly).toBe(true);
+
+    const res = await post('/api/v1/feedback', { kind: 'false_positive', labels, template });
+    const { id, expiresAt } = (await res.json()) as FeedbackRecord;
+    expect(Date.parse(expiresAt!) - Date.now()).toBeGreaterThan(6 * 86_400_000); // feedback.ttl: 7 days
+    expect((await analyze(labels)).anomaly).toBe(false);
+    const undo = await post(`/api/v1/feedback/${id}/undo`, {});
+    expect(undo.status).toBe(200);
+    expect(await undo.json()).toMatchObject({ id, active: false, undoneAt: expect.any(String) });
+    expect((await analyze(labels)).anomaly).toBe(true);
+    expect((await post(`/api/v1/feedback/${id}/undo`, {})).status).toBe(404);
+
+    const reopened = await FeedbackStore.open(t.ctx.config.feedback.file);
+    const mine = reopened.list().filter((r) => r.labels.job === 'expiring');
+    expect(mine.map((r) => r.active)).toEqual([false, false]);
+    expect(reopened.kept().filter((r) => r.labels.job === 'expiring')).toHaveLength(1);
+    expect(reopened.apply({ ...(await analyze(labels)), labels }).anomaly).toBe(true);
+  });
+
+  it('"anomaly" on a normal line flags its template for its stream, until undone', async () => {
+    const labels = { job: 'confirming' };
+    const normalLine = webLines(50, 4)[0];
+    const score = async () =>
+      (await (await post('/api/v1/analyze', { line: normalLine, labels })).json()) as ScoredLine;
+    const before = await score();
+    expect(before.anomaly).toBe(false);
+    const res = await post('/api/v1/feedback', { kind: 'confirm', labels, template: before.template });
+    expect(await score()).toMatchObject({ anomaly: true, severity: 'medium', score: before.score });
+    expect((await score()).reasons[0]).toMatch(/^confirmed: template marked an anomaly for this stream until/);
+    await post(`/api/v1/feedback/${((await res.json()) as FeedbackRecord).id}/undo`, {});
+    expect((await score()).anomaly).toBe(false);
+  });
+
+  it("takes feedback under the Loki API path that Grafana's data source proxy forwards", async () => {
+    const labels = { job: 'proxied', service_name: 'proxied', anomaly_severity: 'high' };
+    const { template } = await analyze({ job: 'proxied' });
+    const res = await post('/loki/api/v1/anomalog/feedback', { kind: 'false_positive', labels, template });
+    expect(res.status).toBe(201);
+    expect((await analyze({ job: 'proxied' })).anomaly).toBe(false);
+    const { id } = (await res.json()) as FeedbackRecord;
+    expect((await post(`/loki/api/v1/anomalog/feedback/${id}/undo`, {})).status).toBe(200);
+    expect((await analyze({ job: 'proxied' })).anomaly).toBe(true);
   });
 
   it('refuses feedback without a stream or template', async () => {
@@ -67,8 +122,8 @@ describe('feedback', () => {
   it('feeds training: confirmed lines left out, false positives added as normal', () => {
     const at = new Date().toISOString();
     const feedback: FeedbackRecord[] = [
-      { id: '1', at, kind: 'confirm', labels: {}, template: 't', line: 'bad' },
-      { id: '2', at, kind: 'false_positive', labels: {}, template: 't', line: 'odd but fine' },
+      { id: '1', at, expiresAt: at, kind: 'confirm', labels: {}, template: 't', line: 'bad' },
+      { id: '2', at, expiresAt: at, kind: 'false_positive', labels: {}, template: 't', line: 'odd but fine' },
     ];
     const fed = applyFeedback(['a', 'bad', 'b', 'bad'], feedback);
     expect(fed.excludedConfirmed).toBe(2);
@@ -106,9 +161,9 @@ describe('alerts and stats', () => {
       feedback: { falsePositives: number; confirmed: number };
     };
     expect(stats.models).toEqual(['web']);
-    expect(stats.linesScored).toBe(4);
-    expect(stats.bySeverity.normal).toBe(1);
+    expect(stats.linesScored).toBe(17);
+    expect(stats.bySeverity.normal).toBe(6);
     expect(stats.alertsReceived).toBe(2);
-    expect(stats.feedback).toEqual({ falsePositives: 1, confirmed: 1 });
+    expect(stats.feedback).toEqual({ falsePositives: 4, confirmed: 2 });
   });
 });

@@ -19,7 +19,7 @@ export function restRoutes(ctx: AppContext): Hono {
   deps.uploads.sweep().catch((err: Error) => ctx.log.warn({ err: err.message }, 'cannot sweep old uploads'));
   return new Hono()
     .route('/', analyzeRoutes(ctx))
-    .route('/', uploadRoutes(ctx, deps.uploads))
+    .route('/', uploadRoutes(ctx, deps))
     .route('/', modelRoutes(ctx, deps))
     .route('/', jobRoutes(deps.jobs))
     .route('/', feedbackRoutes(ctx))

@@ -96,7 +96,7 @@ export function applyFeedback(lines: readonly string[], feedback: readonly Feedb
   };
 }
 
-function progressOf(p: TrainProgress): [number, string] {
+export function progressOf(p: TrainProgress): [number, string] {
   switch (p.phase) {
     case 'read':
       return [0.3, `read ${p.lines} lines`];
@@ -113,24 +113,25 @@ function progressOf(p: TrainProgress): [number, string] {
 export interface TrainerIn {
   /** The lines joined by NUL: one string crosses to the thread as one copy, not 100,000 of them. */
   lines: string;
+  /** Held-out lines and the request to validate the model with; no validation without `req` (an upload's model). */
   heldOut: string;
-  req: TrainRequest;
+  req?: TrainRequest;
   opts: { name: string; detector?: DetectorKind; seed?: number; source?: string };
 }
 
 export type TrainerOut =
   | { kind: 'progress'; progress: TrainProgress }
-  | { kind: 'done'; model: string; validation: Validation }
+  | { kind: 'done'; model: string; validation?: Validation }
   | { kind: 'failed'; error: string };
 
 /**
- * Trains and validates in a worker thread (train-worker.ts): training takes seconds of CPU, which on the main
- * thread would stall every request meanwhile.
+ * Trains (and validates, given `input.req`) in a worker thread (train-worker.ts): training takes seconds of CPU,
+ * which on the main thread would stall every request meanwhile.
  */
-function trainInThread(
+export function trainInThread(
   input: TrainerIn,
   onProgress: (p: TrainProgress) => void,
-): Promise<{ model: Model; text: string; validation: Validation }> {
+): Promise<{ model: Model; text: string; validation?: Validation }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerEntry(import.meta.url, 'train-worker'), { eval: true });
     let settled = false;
@@ -166,7 +167,7 @@ export async function runTraining(
   const heldOut: string[] = [];
   lines.forEach((line, i) => (i % HOLDOUT_EVERY === HOLDOUT_EVERY - 1 ? heldOut : trainLines).push(line));
   const ofStream = (f: FeedbackRecord) => Object.entries(req.labels).every(([k, v]) => f.labels[k] === v);
-  const fed = applyFeedback(trainLines, ctx.models.feedback.list().filter(ofStream));
+  const fed = applyFeedback(trainLines, ctx.models.feedback.kept().filter(ofStream));
   report(0.1, `training on ${fed.lines.length} lines`);
   const { model, text, validation } = await trainInThread(
     {
@@ -177,7 +178,7 @@ export async function runTraining(
     },
     (p) => report(...progressOf(p)),
   );
-  if (!validation.passed) throw new Error(`validation failed, model not installed: ${validation.reason}`);
+  if (!validation?.passed) throw new Error(`validation failed, model not installed: ${validation?.reason}`);
   await ctx.models.install(req.name, model, text);
   const quality: ModelQuality = {
     validatedAt: new Date().toISOString(),

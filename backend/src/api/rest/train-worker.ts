@@ -16,7 +16,7 @@ port.once('message', async (m: TrainerIn) => {
       ...m.opts,
       onProgress: (progress) => post({ kind: 'progress', progress }),
     });
-    const validation = validateModel(model, split(m.heldOut), m.req);
+    const validation = m.req && validateModel(model, split(m.heldOut), m.req);
     post({ kind: 'done', model: serializeModel(model), validation });
   } catch (err) {
     post({ kind: 'failed', error: (err as Error).message });

@@ -5,13 +5,21 @@ import { writeDurable } from '../../durable.js';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ScoredLine } from '../../types.js';
+import type { FormatName, ScoredLine } from '../../types.js';
 import type { Summary } from '../../pipeline/index.js';
 
 export interface UploadMeta {
   id: string;
   file: string;
+  /** The model that scored the file: a loaded model's name, or the file's own name when it was learnt from it. */
   model: string;
+  /** True when the model was learnt from this file ("learn from this file"). */
+  learned: boolean;
+  /** The file's format as detected from its first lines, and the format the model reads. */
+  format: FormatName;
+  modelFormat: FormatName;
+  /** What the client should know about the result, e.g. that the model was trained on another format. */
+  warnings: string[];
   detector: string;
   createdAt: string;
   expiresAt: string;
@@ -21,8 +29,11 @@ export interface UploadMeta {
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** The received lines of an upload, kept until it is scored (a model may first have to be learnt from them). */
+const INPUT = 'input.txt';
+
 /**
- * Scored uploads, one directory each (records.jsonl + meta.json) under `dir`, named by a random id so one upload
+ * Scored uploads, one directory each (records.jsonl + meta.json; input.txt while it is being scored) under `dir`, named by a random id so one upload
  * can never reach another's records. An upload without meta.json is still being written (or failed) and is not listed.
  */
 export class UploadStore {
@@ -40,19 +51,41 @@ export class UploadStore {
     this.active.add(id);
     const dir = join(this.dir, id);
     await mkdir(dir, { recursive: true });
-    const out = createWriteStream(join(dir, 'records.jsonl'));
-    const failed = once(out, 'error').then(([err]) => {
-      throw err;
-    });
-    failed.catch(() => undefined);
+    const out = appender(join(dir, 'records.jsonl'));
+    const input = appender(join(dir, INPUT));
+    let kept = 0;
     return {
       id,
-      async write(record: ScoredLine) {
-        if (!out.write(`${JSON.stringify(record)}\n`)) await Promise.race([once(out, 'drain'), failed]);
+      /** Keeps one received line (without its newline) for scoring. */
+      keepLine: (line: string) => {
+        kept++;
+        return input.write(`${line}\n`);
       },
+      get linesKept() {
+        return kept;
+      },
+      /** The kept lines, in batches, once every line is kept. */
+      async *lines(batch: number): AsyncGenerator<string[]> {
+        await input.end();
+        let lines: string[] = [];
+        const file = createReadStream(join(dir, INPUT), 'utf8');
+        try {
+          for await (const line of createInterface({ input: file, crlfDelay: Infinity })) {
+            lines.push(line);
+            if (lines.length === batch) {
+              yield lines;
+              lines = [];
+            }
+          }
+          if (lines.length) yield lines;
+        } finally {
+          file.destroy();
+        }
+      },
+      write: (record: ScoredLine) => out.write(`${JSON.stringify(record)}\n`),
       commit: async (meta: Omit<UploadMeta, 'id' | 'createdAt' | 'expiresAt'>): Promise<UploadMeta> => {
-        out.end();
-        await Promise.race([once(out, 'finish'), failed]);
+        await Promise.all([out.end(), input.end()]);
+        await rm(join(dir, INPUT), { force: true });
         const now = Date.now();
         const full: UploadMeta = {
           id,
@@ -69,6 +102,7 @@ export class UploadStore {
       },
       discard: async () => {
         out.destroy();
+        input.destroy();
         await rm(dir, { recursive: true, force: true });
         this.active.delete(id);
       },
@@ -117,4 +151,24 @@ export class UploadStore {
     }
     return kept;
   }
+}
+
+/** An append-only file written with backpressure; its first error fails every later call. */
+function appender(path: string) {
+  const out = createWriteStream(path);
+  const failed = once(out, 'error').then(([err]) => {
+    throw err;
+  });
+  failed.catch(() => undefined);
+  let ended: Promise<unknown> | undefined;
+  return {
+    async write(text: string) {
+      if (!out.write(text)) await Promise.race([once(out, 'drain'), failed]);
+    },
+    end(): Promise<unknown> {
+      ended ??= Promise.race([new Promise((resolve) => out.end(resolve)), failed]);
+      return ended;
+    },
+    destroy: () => out.destroy(),
+  };
 }
