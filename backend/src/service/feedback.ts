@@ -57,6 +57,17 @@ const live = (r: FeedbackRecord, now: number) => !r.expiresAt || Date.parse(r.ex
 
 const suppressionKey = (stream: string, template: string) => `${stream}\u0000${template}`;
 
+/** Feedback records held in memory (as their JSON text): a client posting without end is refused, not obeyed. */
+export const MAX_FEEDBACK_BYTES = 64 * 1024 * 1024;
+
+/** What an undone record's id and time cost once the record itself is let go. */
+const UNDONE_BYTES = 100;
+
+/** The store holds MAX_FEEDBACK_BYTES of records: a new one is refused until some are undone. */
+export class FeedbackFullError extends Error {
+  override name = 'FeedbackFullError';
+}
+
 /**
  * Feedback persisted as JSON lines. Until it expires or is undone, a false positive ("not an anomaly") suppresses
  * its template for its stream: that stream's lines with that template are reported as normal, the reason saying so;
@@ -65,6 +76,8 @@ const suppressionKey = (stream: string, template: string) => `${stream}\u0000${t
  */
 export class FeedbackStore {
   private readonly records: FeedbackRecord[] = [];
+  /** JSON bytes of the records not undone, and a little per undone id (what memory holds). */
+  private bytes = 0;
   private readonly undone = new Map<string, string>();
   /** The records in effect (not undone) per stream and template, oldest first. */
   private readonly byKey = new Map<string, FeedbackRecord[]>();
@@ -75,10 +88,13 @@ export class FeedbackStore {
   /** Appends one at a time, so a repair never races another append. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(readonly file: string) {}
+  private constructor(
+    readonly file: string,
+    private readonly maxBytes: number,
+  ) {}
 
-  static async open(file: string): Promise<FeedbackStore> {
-    const store = new FeedbackStore(file);
+  static async open(file: string, maxBytes = MAX_FEEDBACK_BYTES): Promise<FeedbackStore> {
+    const store = new FeedbackStore(file, maxBytes);
     const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return '';
       throw err;
@@ -101,7 +117,12 @@ export class FeedbackStore {
   add(input: Omit<FeedbackInput, 'expiresAt'>, ttlMs: number): Promise<FeedbackRecord> {
     const now = Date.now();
     const times = { at: new Date(now).toISOString(), expiresAt: new Date(now + ttlMs).toISOString() };
-    return this.enqueue({ id: randomUUID(), ...input, ...times });
+    const record = { id: randomUUID(), ...input, ...times };
+    if (this.bytes + JSON.stringify(record).length > this.maxBytes)
+      return Promise.reject(
+        new FeedbackFullError(`feedback store is full (${this.maxBytes} bytes of records): undo some records first`),
+      );
+    return this.enqueue(record);
   }
 
   /** Takes a record back (durably, as an undo record); undefined when there is no such record in effect. */
@@ -144,7 +165,7 @@ export class FeedbackStore {
     this.suspect = false;
   }
 
-  /** Every record, newest last; `current`: only those in effect now (not undone, not expired). */
+  /** Every record not undone, newest last; `current`: only those in effect now (not expired). */
   list(filter: { kind?: FeedbackKind; current?: boolean } = {}): FeedbackView[] {
     return this.records
       .map((r) => this.view(r))
@@ -153,7 +174,7 @@ export class FeedbackStore {
 
   /** The records not undone: what retraining learns from (an expired suppression is still a person's judgement). */
   kept(): FeedbackRecord[] {
-    return this.records.filter((r) => !this.undone.has(r.id));
+    return [...this.records];
   }
 
   private view(record: FeedbackRecord): FeedbackView {
@@ -223,8 +244,13 @@ export class FeedbackStore {
   private remember(record: FeedbackRecord | UndoRecord) {
     if (record.kind === 'undo') {
       this.undone.set(record.undoes, record.at);
-      const undone = this.records.find((r) => r.id === record.undoes);
-      if (!undone) return;
+      this.bytes += UNDONE_BYTES;
+      const at = this.records.findIndex((r) => r.id === record.undoes);
+      if (at < 0) return;
+      const undone = this.records[at];
+      // An undone record changes nothing and feeds no retraining: only its id is kept, so undoing frees the memory.
+      this.records.splice(at, 1);
+      this.bytes -= JSON.stringify(undone).length;
       const key = suppressionKey(feedbackStream(undone.labels), undone.template);
       const left = (this.byKey.get(key) ?? []).filter((r) => r.id !== record.undoes);
       if (left.length) this.byKey.set(key, left);
@@ -232,6 +258,7 @@ export class FeedbackStore {
       return;
     }
     this.records.push(record);
+    this.bytes += JSON.stringify(record).length;
     const key = suppressionKey(feedbackStream(record.labels), record.template);
     (this.byKey.get(key) ?? this.byKey.set(key, []).get(key)!).push(record);
   }

@@ -2,7 +2,8 @@ import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
-import { FeedbackStore, type FeedbackRecord } from '../../service/feedback.js';
+import { join } from 'node:path';
+import { FeedbackFullError, FeedbackStore, type FeedbackRecord } from '../../service/feedback.js';
 import { testContext, trainWebModel, webLines, type TestContext } from '../../../testkit/app.js';
 import { applyFeedback } from './train-job.js';
 
@@ -83,7 +84,7 @@ describe('feedback', () => {
 
     const reopened = await FeedbackStore.open(t.ctx.config.feedback.file);
     const mine = reopened.list().filter((r) => r.labels.job === 'expiring');
-    expect(mine.map((r) => r.active)).toEqual([false, false]);
+    expect(mine.map((r) => r.active)).toEqual([false]); // the expired one; the undone one is let go
     expect(reopened.kept().filter((r) => r.labels.job === 'expiring')).toHaveLength(1);
     expect(reopened.apply({ ...(await analyze(labels)), labels }).anomaly).toBe(true);
   });
@@ -111,6 +112,18 @@ describe('feedback', () => {
     const { id } = (await res.json()) as FeedbackRecord;
     expect((await post(`/loki/api/v1/anomalog/feedback/${id}/undo`, {})).status).toBe(200);
     expect((await analyze({ job: 'proxied' })).anomaly).toBe(true);
+  });
+
+  it('holds a bounded number of bytes of records: more is refused until some are undone, which frees them', async () => {
+    const file = join(t.dir, 'bounded-feedback.jsonl');
+    const store = await FeedbackStore.open(file, 2_000);
+    const input = { kind: 'false_positive' as const, labels: { job: 'web' }, template: 'x'.repeat(600) };
+    const first = await store.add(input, 60_000);
+    await store.add(input, 60_000);
+    await expect(store.add(input, 60_000)).rejects.toThrow(FeedbackFullError);
+    await store.undo(first.id);
+    await store.add(input, 60_000);
+    expect((await FeedbackStore.open(file, 2_000)).list()).toHaveLength(2);
   });
 
   it('refuses feedback without a stream or template', async () => {
@@ -164,6 +177,6 @@ describe('alerts and stats', () => {
     expect(stats.linesScored).toBe(17);
     expect(stats.bySeverity.normal).toBe(6);
     expect(stats.alertsReceived).toBe(2);
-    expect(stats.feedback).toEqual({ falsePositives: 4, confirmed: 2 });
+    expect(stats.feedback).toEqual({ falsePositives: 2, confirmed: 1 }); // the records not undone
   });
 });

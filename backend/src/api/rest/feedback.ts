@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { duration } from '../../config/schema.js';
 import type { AppContext } from '../../service/context.js';
+import { FeedbackFullError } from '../../service/feedback.js';
 import { fail, readJson, readQuery } from '../http.js';
 import { SEVERITIES } from '@anomalog/contract';
 
@@ -32,7 +33,10 @@ export function feedbackRoutes(ctx: AppContext): Hono {
   return new Hono()
     .post('/feedback', async (c) => {
       const { ttl, ...input } = await readJson(c, feedbackBody);
-      const record = await store.add(input, ttl ?? ctx.config.feedback.ttl);
+      const record = await store.add(input, ttl ?? ctx.config.feedback.ttl).catch((err: unknown) => {
+        if (err instanceof FeedbackFullError) fail(429, err.message);
+        throw err;
+      });
       ctx.log.info({ feedback: record.id, kind: record.kind, template: record.template }, 'feedback recorded');
       return c.json({ ...record, active: true }, 201);
     })
