@@ -12,6 +12,7 @@ import { createContext, createLogger, type AppContext } from '../service/context
 import { createMetrics } from '../metrics.js';
 import { startServer } from '../api/server.js';
 import { redactSecrets } from '../sources/redact.js';
+import { parseShard, type Shard } from '../stream.js';
 
 export const START_HELP = `usage: anomalog start [options]
 
@@ -29,6 +30,8 @@ options:
   --anomaly-rate X       share of anomalous demo traffic, 0..1 (default 0.03)
   --train-lines N        generated lines to train a missing default model on (default 20000)
   --seed N               seed for the traffic and a trained model (default 1)
+  --shard I/N            scale-out: score only the streams whose label hash modulo N is I (0..N-1), as Prometheus'
+                         hashmod (default: watch.shard, else every stream); see docs/scale-out.md
   --duration S           stop by itself after S seconds (tests, CI)`;
 
 const FLAGS = {
@@ -41,6 +44,7 @@ const FLAGS = {
   'train-lines': { value: true },
   seed: { value: true },
   duration: { value: true },
+  shard: { value: true },
   help: {},
 } as const;
 
@@ -54,6 +58,7 @@ interface StartOptions {
   trainLines: number;
   seed: number;
   durationMs?: number;
+  shard?: Shard;
 }
 
 function startOptions(argv: readonly string[]): StartOptions | undefined {
@@ -68,6 +73,9 @@ function startOptions(argv: readonly string[]): StartOptions | undefined {
     return n;
   };
   const duration = number('duration', 0, (n) => n > 0);
+  const shardText = stringFlag(args, 'shard');
+  const shard = shardText === undefined ? undefined : parseShard(shardText);
+  if (typeof shard === 'string') throw usage(`--shard: ${shard}`, 'start');
   return {
     config: stringFlag(args, 'config'),
     port: intFlag(args, 'port', 'start'),
@@ -78,6 +86,7 @@ function startOptions(argv: readonly string[]): StartOptions | undefined {
     trainLines: intFlag(args, 'train-lines', 'start') ?? 20_000,
     seed: intFlag(args, 'seed', 'start') ?? 1,
     durationMs: duration > 0 ? duration * 1000 : undefined,
+    shard,
   };
 }
 
@@ -148,7 +157,10 @@ export async function runStart(argv: string[]): Promise<void> {
   try {
     config = loadConfig({
       path: opts.config,
-      overrides: opts.port === undefined ? {} : { server: { port: opts.port } },
+      overrides: {
+        ...(opts.port === undefined ? {} : { server: { port: opts.port } }),
+        ...(opts.shard === undefined ? {} : { watch: { shard: opts.shard } }),
+      },
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message);

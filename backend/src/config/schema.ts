@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createParser } from '../parsing/index.js';
 import { parseSelector } from '../logql/selector.js';
 import { DETECTOR_KINDS } from '@anomalog/contract';
+import { parseShard, type Shard } from '../stream.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -81,6 +82,21 @@ const fileSource = z
     }
   });
 
+const shardObject = z
+  .strictObject({ index: z.number().int().min(0), total: z.number().int().min(1) })
+  .refine((s) => s.index < s.total, {
+    message: 'index must be below total (indexes run from 0 to total - 1, as hashmod)',
+  });
+
+const shardText = (text: string, ctx: z.RefinementCtx): Shard => {
+  const shard = parseShard(text);
+  if (typeof shard === 'string') {
+    ctx.addIssue({ code: 'custom', message: shard });
+    return z.NEVER;
+  }
+  return shard;
+};
+
 const lokiSource = z.strictObject({
   url: z.string().default(''),
   tenant: z.string().default(''),
@@ -118,6 +134,15 @@ export const configSchema = z.strictObject({
       interval: duration.default(2_000),
       push: z.strictObject({ url: z.string().default('') }).prefault({}),
       checkpoint: z.string().default('data/anomalog-checkpoint.json'),
+      /**
+       * Scale-out: this replica scores only the streams whose label hash modulo `total` is `index` (0-based, as
+       * Prometheus' hashmod); left out, it scores every stream. `{ index, total }` or "index/total";
+       * `--shard index/total` on the command line, ANOMALOG_SHARD in the environment.
+       */
+      shard: z
+        .union([z.string(), shardObject])
+        .transform((v, ctx) => (typeof v === 'string' ? shardText(v, ctx) : v))
+        .optional(),
     })
     .prefault({}),
   uploads: z

@@ -3,7 +3,7 @@ import type { AppContext } from '../service/context.js';
 import { parseSelector, type LabelMatcher } from '../logql/selector.js';
 import type { Scorer } from '../pipeline/index.js';
 import { lineClock, SAMPLE_LINES } from '../sources/file.js';
-import { msToNs, nsToMs, streamKey, type Labels } from '../stream.js';
+import { inShard, msToNs, nsToMs, streamKey, type Labels } from '../stream.js';
 import type { SourceEntry } from '../sources/index.js';
 import type { TailLine } from '../sources/tail.js';
 import { emptyCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -232,6 +232,7 @@ export class Watcher {
         // After a restart every file the checkpoint does not know is new since the last run: read it whole.
         from: this.resumed ? 'start' : (this.opts.from ?? 'end'),
         rotateWaitMs: this.opts.rotateWaitMs ?? 5_000,
+        shard: this.ctx.config.watch.shard,
       },
     );
     const { batches, more } = await this.fileSet.read(this.opts.batchBytes ?? BATCH_BYTES);
@@ -294,6 +295,7 @@ export class Watcher {
         direction: 'forward',
       })) {
         if (e.labels.service_name === 'anomalog') continue; // our own derived streams
+        if (!inShard(e.labels, this.ctx.config.watch.shard)) continue; // another replica's (scale-out)
         if (e.ts === from && seen.has(entryKey(e))) continue;
         // Bounded as files are: the rest comes next cycle, from the cursor (lines at its nanosecond are in `seen`).
         if (entries.length >= LOKI_BATCH_LINES && e.ts !== entries[entries.length - 1].ts) {
