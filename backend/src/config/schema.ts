@@ -50,6 +50,8 @@ const limits = z.strictObject({
   maxLines: z.number().int().positive().default(5_000),
   /** A Loki API query running longer is stopped with 504, as Loki's query timeout (1 minute by default). */
   queryTimeoutMs: z.number().int().positive().default(60_000),
+  /** Live tails (`/loki/api/v1/tail` websockets) open at once; Loki's max_concurrent_tail_requests is 10 too. */
+  tailConnections: z.number().int().positive().default(10),
   lineBytes: z
     .number()
     .int()
