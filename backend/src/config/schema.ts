@@ -156,7 +156,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   feedback: z.strictObject({ file: z.string().default('data/feedback.jsonl') }).prefault({}),
   log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** `anomalog start`'s log lines: one readable line each on a terminal (auto), or pino's JSON lines. */
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    })
     .prefault({}),
 });
 
