@@ -76,6 +76,48 @@ describe('shards (scale-out)', () => {
   });
 });
 
+describe('shards over Loki streams', () => {
+  it('two replicas reading the same Loki score each stream once between them', async () => {
+    const model = await trainWebModel();
+    const now = Date.now();
+    const streams = 40;
+    for (let s = 0; s < streams; s++) {
+      const lines = trafficLines({ lines: LINES, seed: 500 + s, anomalyRate: 0.3, start: now - 600_000 });
+      loki.ingest(
+        { job: 'web', instance: `web-${s}` },
+        lines.map((line, i) => ({ ts: BigInt(now - 600_000 + i * 1000) * 1_000_000n, line })),
+      );
+    }
+    let total = 0;
+    const owned: Set<string>[] = [];
+    for (const index of [0, 1]) {
+      const tc = await testContext(
+        { web: model },
+        {
+          sources: { file: [], loki: { url: loki.url } },
+          watch: {
+            streams: ['{job="web"}'],
+            push: { url: loki.url },
+            checkpoint: `loki-${index}.json`,
+            shard: `${index}/2`,
+          },
+        },
+      );
+      contexts.push(tc);
+      const watcher = await Watcher.open(tc.ctx, { from: 'start' });
+      do expect(await watcher.cycle()).toBe(true);
+      while (watcher.behind);
+      await watcher.stop();
+      const metric = await tc.ctx.metrics.registry.getSingleMetric('anomalog_lines_scored_total')!.get();
+      total += metric.values.reduce((n, v) => n + v.value, 0);
+      owned.push(new Set(metric.values.map((v) => String(v.labels.stream))));
+    }
+    expect(total).toBe(streams * LINES);
+    expect(owned[0].size + owned[1].size).toBe(streams);
+    expect([...owned[0]].filter((s) => owned[1].has(s))).toEqual([]);
+  });
+});
+
 describe('inShard', () => {
   it("is Prometheus' hashmod over the stream key: the low 64 bits of its MD5 modulo the total", () => {
     // Computed apart: python3 -c "import hashlib; h = hashlib.md5(b'{job=\"web\"}').digest();

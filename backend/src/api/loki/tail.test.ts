@@ -156,6 +156,8 @@ describe('GET /loki/api/v1/tail (websocket)', () => {
     expect(await refused({ query: '{job=' }, auth)).toBe(400);
     expect(await refused({ ...q, delay_for: '6' }, auth)).toBe(400);
     expect(await refused({ query: 'count_over_time({job="web"}[1m])' }, auth)).toBe(400);
+    // Grafana's backend probes v2alpha first and takes v1 unless it answers 400.
+    expect((await fetch(`${server.url}/loki/api/v2alpha/tail`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${server.url}/loki/api/v1/tail?query=%7Bjob%3D%22web%22%7D`, { headers: auth })).status).toBe(
       400,
     );
