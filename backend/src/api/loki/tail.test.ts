@@ -18,7 +18,10 @@ afterEach(() => {
 });
 
 beforeAll(async () => {
-  t = await testContext({ web: await trainWebModel() }, { server: { token: TOKEN, limits: { tailConnections: 2 } } });
+  t = await testContext(
+    { web: await trainWebModel() },
+    { server: { token: TOKEN, limits: { tailConnections: 2, maxLines: 20 } } },
+  );
   mkdirSync(join(t.dir, 'logs'));
   log = join(t.dir, 'logs', 'access.log');
   writeFileSync(log, `${lines(20, 1, Date.now() - 60_000).join('\n')}\n`);
@@ -137,6 +140,27 @@ describe('GET /loki/api/v1/tail (websocket)', () => {
         (meta as { structuredMetadata: Record<string, string> }).structuredMetadata[ANOMALY_FIELDS.severity],
       ).not.toBe('normal');
     }
+    tail.socket.close();
+  });
+
+  it('sends at most server.limits.maxLines lines a message and lists the rest in dropped_entries', async () => {
+    const tail = await connect({ query: '{job="web"}', limit: '1' });
+    await tail.until((m) => m.length >= 1, 5_000);
+    const burst = lines(34, 4); // 35 lines at once, over the 20 a message holds
+    appendFileSync(log, `${burst.join('\n')}\n`);
+    await tail.until((m) => m.slice(1).some((x) => x.dropped_entries !== null), 2_000);
+    await new Promise((r) => setTimeout(r, 1_500)); // lines the scorer held back come in a later poll
+    const later = tail.messages.slice(1);
+    for (const m of later) expect(sentLines([m]).length).toBeLessThanOrEqual(20);
+    const sent = sentLines(later).filter(([, l]) => burst.includes(l));
+    const dropped = later.flatMap((m) => m.dropped_entries ?? []);
+    expect(new Set(sent.map(([, l]) => l)).size).toBe(sent.length); // none twice
+    expect(sent.length + dropped.length).toBe(burst.length); // every line sent or listed, once
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped[0]).toEqual({
+      labels: expect.objectContaining({ job: 'web' }),
+      timestamp: expect.stringMatching(/^\d+$/),
+    });
     tail.socket.close();
   });
 

@@ -6,7 +6,7 @@ import { NoModelError } from '../../service/registry.js';
 import { streamKey, type Labels } from '../../stream.js';
 import type { DetectorKind } from '../../types.js';
 import { Deadline, QueryStopped } from './deadline.js';
-import { runLogQuery, scoredRows } from './execute.js';
+import { scoredRows } from './execute.js';
 import { streamsResult } from './format.js';
 import { BadRequest, checkLogLimit, nowNs, parseTime, queryText, type Limits } from './params.js';
 
@@ -20,6 +20,8 @@ export const TAIL_POLL_MS = 500;
  * into a second carries a time before the previous poll's end. Rows sent already are recognised and skipped.
  */
 const OVERLAP_NS = 3n * NS_PER_S;
+/** The rows of the overlap a tail remembers at most, in messages' worth (`maxLines` each). */
+const OVERLAP_ROWS = 4;
 /** A client this far behind in reading (bytes queued on its socket) gets the next rows as dropped_entries. */
 const MAX_BUFFERED_BYTES = 4 << 20;
 
@@ -99,23 +101,21 @@ export class LiveTail {
   /** The first message: the newest `limit` rows from `start` to now, oldest first. */
   async backlog(): Promise<TailMessage> {
     const end = this.windowEnd();
-    const { rows } = await runLogQuery(
+    const rows = await scoredRows(
       this.ctx,
       this.p.log,
       { start: this.p.start, end },
-      {
-        limit: this.p.limit,
-        direction: 'backward',
-        detector: this.opts.detector,
-        deadline: this.deadline(),
-      },
+      this.opts.detector,
+      undefined,
+      this.deadline(),
     );
-    rows.reverse();
-    this.remember(rows);
+    // Every row of the overlap counts as handled, sent or left out by `limit` (older than the newest `limit`, as
+    // Loki's tail leaves them out too): the first poll reads the overlap again and sends only what is new.
+    const recent = rows.filter((r) => r.ts >= end - OVERLAP_NS);
+    if (recent.length <= OVERLAP_ROWS * this.ctx.config.server.limits.maxLines) this.remember(recent);
+    else this.known = end; // a flood: lines of the overlap arriving late are not sent (memory stays bounded)
     this.readEnd = end;
-    // Cut at `limit`: the older rows are not sent later either (but a new row at the oldest one's time is).
-    if (rows.length === this.p.limit) this.known = rows[0].ts;
-    return { streams: streamsResult(rows, this.opts.categorize), dropped_entries: null };
+    return { streams: streamsResult(rows.slice(-this.p.limit), this.opts.categorize), dropped_entries: null };
   }
 
   /** Sends `first`, then polls until stop() (the client closed) or the server closes the socket. */
