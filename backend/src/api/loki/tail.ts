@@ -51,7 +51,13 @@ export function tailParams(params: URLSearchParams, limits: Limits): TailParams 
 /** Loki's tail message: the new entries, and the ones left out (`null` when none, as Loki writes it). */
 export interface TailMessage {
   streams: ReturnType<typeof streamsResult>;
-  dropped_entries: { labels: Labels; timestamp: string }[] | null;
+  dropped_entries: DroppedEntry[] | null;
+}
+
+/** A row left out of a tail, as Loki reports it: its stream and its time in nanoseconds. */
+export interface DroppedEntry {
+  labels: Labels;
+  timestamp: string;
 }
 
 /** The socket a tail writes to: what `ws`'s WebSocket offers. */
@@ -82,6 +88,8 @@ export class LiveTail {
   private readEnd: bigint;
   /** `sent` knows every row sent at or after this time: a poll reads again no further back. */
   private known: bigint;
+  /** Rows left out since the last message reached the socket, as Loki lists them (the newest `maxLines`). */
+  private dropped: DroppedEntry[] = [];
   private timer?: NodeJS.Timeout;
   private socket?: TailSocket;
 
@@ -130,7 +138,7 @@ export class LiveTail {
       } catch (err) {
         if (err instanceof QueryStopped && this.stopped.signal.aborted) return;
         this.ctx.log.warn({ err: (err as Error).message }, 'live tail stopped');
-        socket.close(1011, reason((err as Error) instanceof QueryStopped ? (err as Error).message : 'internal error'));
+        socket.close(1011, reason(err instanceof QueryStopped ? err.message : 'internal error'));
         this.stop();
         return;
       }
@@ -170,28 +178,28 @@ export class LiveTail {
     }
     if (this.stopped.signal.aborted) return;
     const fresh = this.unsent(rows);
-    const room = (this.socket?.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES ? 0 : this.ctx.config.server.limits.maxLines;
-    const dropped = fresh.slice(0, Math.max(0, fresh.length - room));
+    const { maxLines } = this.ctx.config.server.limits;
+    // A client that does not read gets nothing more on its socket: its rows wait as dropped entries (at most maxLines).
+    const reading = (this.socket?.bufferedAmount ?? 0) <= MAX_BUFFERED_BYTES;
+    const dropped = fresh.slice(0, Math.max(0, fresh.length - (reading ? maxLines : 0)));
     const kept = fresh.slice(dropped.length);
     if (dropped.length > 0) {
       // More than one message holds: the overlap is given up (nothing older is read again), so memory stays bounded.
       this.sent.clear();
       this.known = end;
+      this.dropped.push(...dropped.slice(-maxLines).map((r) => ({ labels: r.stream, timestamp: r.ts.toString() })));
+      this.dropped.splice(0, Math.max(0, this.dropped.length - maxLines));
     } else {
       this.remember(kept);
       for (const ts of this.sent.keys()) if (ts < end - OVERLAP_NS) this.sent.delete(ts);
     }
     this.readEnd = end;
-    if (kept.length === 0 && dropped.length === 0) return;
+    if (!reading || (kept.length === 0 && this.dropped.length === 0)) return;
     const message: TailMessage = {
       streams: streamsResult(kept, this.opts.categorize),
-      dropped_entries:
-        dropped.length === 0
-          ? null
-          : dropped
-              .slice(-this.ctx.config.server.limits.maxLines)
-              .map((r) => ({ labels: r.stream, timestamp: r.ts.toString() })),
+      dropped_entries: this.dropped.length === 0 ? null : this.dropped,
     };
+    this.dropped = [];
     this.socket?.send(JSON.stringify(message));
   }
 
