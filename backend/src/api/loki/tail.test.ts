@@ -41,12 +41,12 @@ function lines(n: number, seed: number, start = Date.now()) {
   return [...trafficLines({ lines: n, seed, start }), attack];
 }
 
-const wsUrl = (params: Record<string, string>) =>
-  `${server.url.replace('http', 'ws')}/loki/api/v1/tail?${new URLSearchParams(params)}`;
+const wsUrl = (params: Record<string, string>, prefix = '') =>
+  `${server.url.replace('http', 'ws')}${prefix}/loki/api/v1/tail?${new URLSearchParams(params)}`;
 
 /** A real websocket client: the messages it got, and a wait for the first that satisfies a test. */
-async function connect(params: Record<string, string>, headers: Record<string, string> = {}) {
-  const socket = new WebSocket(wsUrl(params), { headers: { authorization: `Bearer ${TOKEN}`, ...headers } });
+async function connect(params: Record<string, string>, headers: Record<string, string> = {}, prefix = '') {
+  const socket = new WebSocket(wsUrl(params, prefix), { headers: { authorization: `Bearer ${TOKEN}`, ...headers } });
   clients.push(socket);
   const messages: TailMessage[] = [];
   const waiters: (() => void)[] = [];
@@ -73,9 +73,9 @@ async function connect(params: Record<string, string>, headers: Record<string, s
 }
 
 /** The HTTP status a refused upgrade answered with. */
-function refused(params: Record<string, string>, headers: Record<string, string> = {}) {
+function refused(params: Record<string, string>, headers: Record<string, string> = {}, prefix = '') {
   return new Promise<number>((resolve, reject) => {
-    const socket = new WebSocket(wsUrl(params), { headers });
+    const socket = new WebSocket(wsUrl(params, prefix), { headers });
     socket.once('unexpected-response', (_req, res) => {
       resolve(res.statusCode ?? 0);
       socket.terminate();
@@ -164,6 +164,13 @@ describe('GET /loki/api/v1/tail (websocket)', () => {
     tail.socket.close();
   });
 
+  it('tails one detector under /detectors/<detector>', async () => {
+    const tail = await connect({ query: '{job="web"}', limit: '3' }, {}, '/detectors/iforest');
+    await tail.until((m) => m.length >= 1, 5_000);
+    for (const s of tail.messages[0].streams) expect(s.stream.anomaly_detector).toMatch(/iforest/);
+    tail.socket.close();
+  });
+
   it('stops polling when the client goes away', async () => {
     await settled();
     const tail = await connect({ query: '{job="web"}', start: String(Date.now() * 1e6) });
@@ -177,6 +184,8 @@ describe('GET /loki/api/v1/tail (websocket)', () => {
     const q = { query: '{job="web"}' };
     const auth = { authorization: `Bearer ${TOKEN}` };
     expect(await refused(q)).toBe(401);
+    expect(await refused(q, auth, '/detectors/nope')).toBe(404);
+    expect(await refused(q, auth, '/detectors/autoencoder')).toBe(400); // a detector the model does not hold
     expect(await refused({ query: '{job=' }, auth)).toBe(400);
     expect(await refused({ ...q, delay_for: '6' }, auth)).toBe(400);
     expect(await refused({ query: 'count_over_time({job="web"}[1m])' }, auth)).toBe(400);
