@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,10 @@ describe('a fresh clone, then npm start', () => {
     execFileSync('git', ['clone', '--quiet', '--no-checkout', ROOT, clone]);
     execFileSync('git', ['checkout', '--quiet', head], { cwd: clone });
     symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
-    symlinkSync(join(ROOT, 'plugin', 'node_modules'), join(clone, 'plugin', 'node_modules'));
+    // npm puts a workspace's own node_modules beside it only where versions clash
+    for (const ws of ['plugin', 'backend', 'generator'])
+      if (existsSync(join(ROOT, ws, 'node_modules')))
+        symlinkSync(join(ROOT, ws, 'node_modules'), join(clone, ws, 'node_modules'));
     // The README's demo, kept off the default ports and without the shop (the page is what is checked here).
     writeFileSync(
       join(clone, 'test.yaml'),
