@@ -88,6 +88,11 @@ describe('shards over Loki streams', () => {
         lines.map((line, i) => ({ ts: BigInt(now - 600_000 + i * 1000) * 1_000_000n, line })),
       );
     }
+    // One more line, later than all the others, in a stream shard 0 does not own.
+    const others = { job: 'web', instance: 'late-0' };
+    const lateNs = BigInt(now - 1_000) * 1_000_000n;
+    if (inShard(others, { index: 0, total: 2 })) throw new Error('pick a label set of shard 1');
+    loki.ingest(others, [{ ts: lateNs, line: trafficLines({ lines: 1, seed: 999, start: now - 1_000 })[0] }]);
     let total = 0;
     const owned: Set<string>[] = [];
     for (const index of [0, 1]) {
@@ -107,13 +112,20 @@ describe('shards over Loki streams', () => {
       const watcher = await Watcher.open(tc.ctx, { from: 'start' });
       do expect(await watcher.cycle()).toBe(true);
       while (watcher.behind);
+      if (index === 0) {
+        // Its cursor moved up to the line it left to shard 1: the next cycle reads from there, not from its own last.
+        const asked = loki.requests.length;
+        expect(await watcher.cycle()).toBe(true);
+        const reads = loki.requests.slice(asked).filter((r) => r.path.endsWith('/query_range'));
+        expect(reads.map((r) => r.params.start)).toEqual([String(lateNs)]); // its own lines end 9 minutes before
+      }
       await watcher.stop();
       const metric = await tc.ctx.metrics.registry.getSingleMetric('anomalog_lines_scored_total')!.get();
       total += metric.values.reduce((n, v) => n + v.value, 0);
       owned.push(new Set(metric.values.map((v) => String(v.labels.stream))));
     }
-    expect(total).toBe(streams * LINES);
-    expect(owned[0].size + owned[1].size).toBe(streams);
+    expect(total).toBe(streams * LINES + 1);
+    expect(owned[0].size + owned[1].size).toBe(streams + 1);
     expect([...owned[0]].filter((s) => owned[1].has(s))).toEqual([]);
   });
 });
