@@ -63,9 +63,10 @@ describe('shards (scale-out)', () => {
     expect(a.total + b.total).toBe(STREAMS * LINES);
     expect(a.streams.size + b.streams.size).toBe(STREAMS);
     expect([...a.streams].filter((s) => b.streams.has(s))).toEqual([]);
-    // hashmod spreads 200 streams about evenly (a binomial's 3 sigma around 100 is +-21)
-    expect(a.streams.size).toBeGreaterThan(79);
-    expect(b.streams.size).toBeGreaterThan(79);
+    // hashmod spreads the 200 streams (their labels hold the random temp path) about evenly: under 50 of 200 is
+    // 7 sigma from the mean of 100
+    expect(a.streams.size).toBeGreaterThanOrEqual(50);
+    expect(b.streams.size).toBeGreaterThanOrEqual(50);
 
     // What reached Loki: every anomaly once, each from the replica that owns its stream.
     const pushed = loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values));
