@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { saveModel, type Model } from '../backend/src/models/index.js';
 import { CALIBRATION, trainBatches, type TrainOptions } from '../backend/src/pipeline/index.js';
-import { CliError, intFlag, parseArgs, ProgressBar, withCommas } from '@anomalog/cli-kit';
+import { CliError, intFlag, parseArgs, ProgressBar, stringFlag, usage, withCommas } from '@anomalog/cli-kit';
+import { startTraffic, startWebApp } from '@anomalog/generator';
 import { openInput } from '../backend/src/cli/input.js';
 import { trainProgress } from '../backend/src/cli/options.js';
 import { anomalyFlags, lineQuality, prf, type Quality } from './quality.js';
@@ -20,24 +22,36 @@ const HDFS_SESSION_KEY = 'blk_-?\\d+';
 const GENERATOR = join(ROOT, 'generator/bin/anomalog-generate.js');
 const WEB_TRAIN_LINES = 200_000;
 const WEB_EVAL_LINES = 100_000;
+/**
+ * Application-log events the shop writes under normal traffic before the app model trains on them. The shop writes
+ * one event per ~60 requests and serves ~500 requests/s on the 2-core machine: 1,000 events take about 2 minutes.
+ */
+const APP_TRAIN_LINES = 1_000;
+const DEFAULTS = ['web', 'hdfs', 'app'] as const;
 
 /** A maintainer tool, not a user command: `npm run train:defaults [-- --seed N]`. */
-export const TRAIN_DEFAULTS_HELP = `usage: npm run train:defaults -- [--seed N]
+export const TRAIN_DEFAULTS_HELP = `usage: npm run train:defaults -- [--seed N] [--only web|hdfs|app]
 
-Rebuilds models/web.json (trained on normal traffic from the generator, evaluated on labelled generated traffic) and
-models/hdfs.json (HDFS_2k.log, sessions by block id), each with a model card models/NAME.md.`;
+Rebuilds models/web.json (trained on normal traffic from the generator, evaluated on labelled generated traffic),
+models/hdfs.json (HDFS_2k.log, sessions by block id) and models/app.json (the demo shop's JSON application log under
+normal traffic), each with a model card models/NAME.md.`;
 
 export async function runTrainDefaults(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, { seed: { value: true }, help: {} }, 'train-defaults');
+  const args = parseArgs(argv, { seed: { value: true }, only: { value: true }, help: {} }, 'train-defaults');
   if (args.flags.help) {
     process.stdout.write(`${TRAIN_DEFAULTS_HELP}\n`);
     return;
   }
   const seed = intFlag(args, 'seed', 'train-defaults') ?? 1;
+  const only = stringFlag(args, 'only');
+  if (only !== undefined && !(DEFAULTS as readonly string[]).includes(only))
+    throw usage(`--only takes ${DEFAULTS.join(', ')}, not "${only}"`, 'train-defaults');
+  const wanted = (name: (typeof DEFAULTS)[number]) => only === undefined || only === name;
   const work = await mkdtemp(join(tmpdir(), 'anomalog-defaults-'));
   try {
-    await trainWeb(work, seed);
-    await trainHdfs(seed);
+    if (wanted('web')) await trainWeb(work, seed);
+    if (wanted('hdfs')) await trainHdfs(seed);
+    if (wanted('app')) await trainApp(work, seed);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -62,6 +76,32 @@ async function trainWeb(work: string, seed: number): Promise<void> {
 async function generateTraffic(out: string, args: string[]): Promise<string> {
   await promisify(execFile)(process.execPath, [GENERATOR, 'traffic', '--out', out, ...args], { cwd: ROOT });
   return out;
+}
+
+/** The demo shop's application log (JSON lines), written by the real shop under normal generated traffic. */
+async function trainApp(work: string, seed: number): Promise<void> {
+  const dir = join(work, 'shop');
+  const log = join(dir, 'app.log');
+  const web = await startWebApp({ port: 0, host: '127.0.0.1', sinks: [{ kind: 'file', dir }], seed });
+  const traffic = startTraffic({ target: web.url, rate: 2_000, anomalyRate: 0, seed });
+  const bar = new ProgressBar('shop app log');
+  let lines: string[] = [];
+  try {
+    while (lines.length < APP_TRAIN_LINES) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      lines = existsSync(log) ? (await readFile(log, 'utf8')).split('\n').slice(0, -1) : [];
+      bar.update(Math.min(lines.length, APP_TRAIN_LINES), APP_TRAIN_LINES);
+    }
+  } finally {
+    bar.done();
+    await traffic.stop();
+    await web.close();
+  }
+  const train = join(work, 'app-train.log');
+  await writeFile(train, `${lines.slice(0, APP_TRAIN_LINES).join('\n')}\n`);
+  const source = `the demo shop's app log under normal traffic (anomalog-generate web + traffic --anomaly-rate 0 --seed ${seed}), first ${APP_TRAIN_LINES} events`;
+  const model = await trainFile(train, { name: 'app', seed, source });
+  await publish(model, appCard(model));
 }
 
 async function trainHdfs(seed: number): Promise<void> {
@@ -170,6 +210,21 @@ function webCard(model: Model, q: Quality, source: string, evaluation: string): 
     ...rows,
     '',
     'Rebuild: `npm run train:defaults`.',
+    '',
+  ].join('\n');
+}
+
+function appCard(model: Model): string {
+  return [
+    ...header(
+      model,
+      "The demo shop's application log (`data/logs/app.log`, JSON lines: time, level, logger, msg and fields), the " +
+        '`{job="app"}` stream of `npm start`.',
+    ),
+    'The shop writes a few event kinds under normal traffic (logins, orders, slow queries, the odd failed login or',
+    'database reset); an event of a kind never seen, or at an unusual level, stands out.',
+    '',
+    'Rebuild: `npm run train:defaults -- --only app`.',
     '',
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 /** Stream labels and nanosecond timestamps, as sources carry them and the Loki API writes them. */
+import { createHash } from 'node:crypto';
 
 export type Labels = Record<string, string>;
 
@@ -12,4 +13,31 @@ export function streamKey(labels: Labels): string {
     .sort()
     .map((k) => `${k}=${JSON.stringify(labels[k])}`);
   return `{${parts.join(', ')}}`;
+}
+
+/** This replica's share of the streams: shard `index` (0-based) of `total`. */
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+/**
+ * Whether a stream is this replica's to score, as Prometheus' `hashmod` relabelling shards targets: the low 64 bits
+ * of the MD5 of the stream's labels (its `streamKey`), modulo `total`, equal `index`. Every replica computes the
+ * same answer alone, so N replicas share the streams with no coordination, each stream scored by exactly one.
+ */
+export function inShard(labels: Labels, shard: Shard | undefined): boolean {
+  if (!shard || shard.total <= 1) return true;
+  const hash = createHash('md5').update(streamKey(labels)).digest();
+  return hash.readBigUInt64BE(8) % BigInt(shard.total) === BigInt(shard.index);
+}
+
+/** `--shard 2/4` (index 2 of 0..3): the shard, or a message saying what is wrong. */
+export function parseShard(text: string): Shard | string {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) return `"${text}" is not a shard like 0/4 (index/total, index from 0)`;
+  const [index, total] = [Number(m[1]), Number(m[2])];
+  if (total < 1) return `shard total must be at least 1, got ${total}`;
+  if (index >= total) return `shard index ${index} is not below the total ${total} (indexes run 0..${total - 1})`;
+  return { index, total };
 }

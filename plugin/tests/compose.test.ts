@@ -179,6 +179,37 @@ describe('docker-compose.yml', () => {
     expect(config.server.port).toBe(3101);
   });
 
+  it('has a scale-out overlay: replicas that share the streams by hashmod and push to Loki', () => {
+    const overlay = parse(readFileSync(join(REPO, 'docker-compose.scale-out.yml'), 'utf8')) as {
+      services: Record<string, Service>;
+    };
+    if (hasDockerCompose)
+      execFileSync(
+        DOCKER_COMPOSE,
+        ['-f', COMPOSE_FILE, '-f', join(REPO, 'docker-compose.scale-out.yml'), 'config', '-q'],
+        {
+          cwd: REPO,
+        },
+      );
+    const replicas = Object.entries(overlay.services).filter(([name]) => name.startsWith('anomalog-shard-'));
+    expect(replicas.length).toBeGreaterThan(1);
+    const shards = replicas.map(([, service]) => {
+      const env = service.environment!;
+      const mount = service.volumes!.find((v) => v.endsWith(`:${env.ANOMALOG_CONFIG}:ro`))!;
+      const config = loadConfig({ path: resolve(REPO, mount.split(':')[0]), env });
+      expect(config.watch.push.url).toBe('http://loki:3100');
+      expect(config.watch.streams.length).toBeGreaterThan(0);
+      return config.watch.shard!;
+    });
+    expect(shards.map((s) => s.index).sort()).toEqual(replicas.map((_, i) => i));
+    for (const s of shards) expect(s.total).toBe(replicas.length);
+    // each replica keeps its own checkpoint
+    const dataVolumes = replicas.map(([, s]) => s.volumes!.find((v) => v.endsWith(':/app/data')));
+    expect(new Set(dataVolumes).size).toBe(replicas.length);
+    // the query-serving instance leaves the watching to them
+    expect(overlay.services.anomalog.environment).toEqual({ ANOMALOG_WATCH_STREAMS: '[]' });
+  });
+
   it('scrapes the backend metrics with Prometheus', () => {
     const prometheus = parse(readFileSync(join(REPO, 'deploy/prometheus.yml'), 'utf8'));
     const targets = prometheus.scrape_configs.flatMap((c: { static_configs: Array<{ targets: string[] }> }) =>

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
+import { ANOMALY_FIELD_NAMES } from '@anomalog/contract';
 import pluginJson from '../src/plugin.json';
 import { REPO } from './paths';
 
@@ -187,9 +188,16 @@ describe('provisioning', () => {
     );
   });
 
-  it('alerting: three rules on provisioned data sources, a webhook to the backend and a policy routing to it', () => {
+  it('alerting: rules on provisioned data sources, a webhook to the backend and a policy routing to it', () => {
     const rules = alerting.flatMap((f) => f.groups ?? []).flatMap((g) => g.rules);
-    expect(rules.map((r) => r.title).sort()).toEqual(['Anomaly rate high', 'Critical log anomaly', 'Watcher stalled']);
+    expect(rules.map((r) => r.title).sort()).toEqual([
+      'Anomaly rate high',
+      'Anomaly score high (from Loki)',
+      'Critical log anomaly',
+      'Critical log anomaly (from Loki)',
+      'Watcher stalled',
+    ]);
+    expect(new Set(rules.map((r) => r.uid)).size).toBe(rules.length);
 
     const uids = new Set([...datasources.map((d) => d.uid), '__expr__']);
     for (const r of rules) {
@@ -220,6 +228,40 @@ describe('provisioning', () => {
     const policies = alerting.flatMap((f) => f.policies ?? []);
     expect(policies).toHaveLength(1);
     expect(contactPoints.map((c) => c.name)).toContain(policies[0].receiver);
+  });
+
+  it('has a scale-out variant that reads the anomalies the replicas pushed from Loki itself', () => {
+    // What the watcher's Loki sink pushes: these stream labels, and the anomaly fields as structured metadata.
+    const pushed = [
+      'service_name',
+      'severity',
+      'source_job',
+      ...ANOMALY_FIELD_NAMES.filter((f) => f !== 'anomaly_severity'),
+    ];
+    const names = (expr: string) =>
+      [...expr.matchAll(/\b(\w+)\s*(?:=~|!=|=|!~)\s*"|by \(([\w, ]+)\)|unwrap (\w+)/g)].flatMap((m) =>
+        (m[1] ?? m[2] ?? m[3]).split(/,\s*/),
+      );
+    const dashboard = dashboards.find((d) => d.title === 'Log anomalies (from Loki)');
+    const exprs: string[] = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) =>
+      p.targets.map((t) => t.expr),
+    );
+    const rules = alerting
+      .flatMap((f) => f.groups ?? [])
+      .flatMap((g) => g.rules)
+      .filter((r) => r.title.endsWith('(from Loki)'));
+    expect(rules).toHaveLength(2);
+    const ruleExprs = rules.flatMap((r) =>
+      r.data.filter((q) => q.datasourceUid === 'loki').map((q) => q.model.expr as string),
+    );
+    for (const expr of [...exprs, ...ruleExprs]) {
+      expect(expr).toMatch(/^(.*\()?\{service_name="anomalog"/);
+      for (const name of names(expr)) expect(pushed, `${name} in ${expr}`).toContain(name);
+    }
+    for (const panel of dashboard.panels) expect(panel.datasource).toEqual({ type: 'loki', uid: 'loki' });
+    expect(exprs.join('\n')).toMatch(/unwrap anomaly_score/);
+    expect(exprs.join('\n')).toMatch(/sum by \(anomaly_reason\)/);
+    expect(exprs.join('\n')).toMatch(/sum by \(severity\)/);
   });
 
   it('rejects a file that breaks the documented shape (the schemas are not permissive)', () => {

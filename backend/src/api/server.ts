@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { WebSocketServer } from 'ws';
 import { createApp } from './app.js';
+import { LiveTail } from './loki/tail.js';
 import type { AppContext } from '../service/context.js';
 
 export interface RunningServer {
@@ -20,7 +22,14 @@ export function startServer(
   const app = opts.app ?? createApp(ctx);
   const host = opts.host ?? ctx.config.server.host;
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: opts.port ?? ctx.config.server.port, hostname: host }) as Server;
+    // Live tails (/loki/api/v1/tail) upgrade through the app, so its token check and routes apply to them too.
+    const sockets = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+    const server = serve({
+      fetch: app.fetch,
+      port: opts.port ?? ctx.config.server.port,
+      hostname: host,
+      websocket: { server: sockets },
+    }) as Server;
     server.once('error', reject);
     server.once('listening', () => {
       const { port } = server.address() as AddressInfo;
@@ -30,6 +39,8 @@ export function startServer(
         port,
         close: () =>
           new Promise<void>((done) => {
+            for (const tail of LiveTail.openOn(ctx)) tail.close(1001, 'the server is stopping');
+            for (const socket of sockets.clients) socket.terminate();
             server.close(() => done());
             server.closeAllConnections();
           }),

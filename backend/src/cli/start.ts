@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { generateTraffic, startTraffic, startWebApp, type TrafficDriver, type WebApp } from '@anomalog/generator';
+import { generateTraffic, startTraffic, startWebApp, type WebApp } from '@anomalog/generator';
 import pc from 'picocolors';
 import { CliError, intFlag, parseArgs, ProgressBar, stringFlag, usage } from '@anomalog/cli-kit';
 import { trainProgress } from './options.js';
@@ -8,10 +8,12 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { train } from '../pipeline/index.js';
 import { createSources } from '../sources/index.js';
 import { Watcher } from '../watch/index.js';
-import { createContext, createLogger, type AppContext } from '../service/context.js';
+import { createContext, type AppContext } from '../service/context.js';
+import { consoleLogger } from './console-log.js';
 import { createMetrics } from '../metrics.js';
 import { startServer } from '../api/server.js';
 import { redactSecrets } from '../sources/redact.js';
+import { parseShard, type Shard } from '../stream.js';
 
 export const START_HELP = `usage: anomalog start [options]
 
@@ -30,6 +32,8 @@ options:
   --train-lines N        generated lines to train a missing default model on (default 20000)
   --seed N               seed for the demo traffic and a trained model (default: the traffic's from the clock, so
                          each start plays other incidents; the model's 1)
+  --shard I/N            scale-out: score only the streams whose label hash modulo N is I (0..N-1), as Prometheus'
+                         hashmod (default: watch.shard, else every stream); see docs/scale-out.md
   --duration S           stop by itself after S seconds (tests, CI)`;
 
 const FLAGS = {
@@ -42,6 +46,7 @@ const FLAGS = {
   'train-lines': { value: true },
   seed: { value: true },
   duration: { value: true },
+  shard: { value: true },
   help: {},
 } as const;
 
@@ -56,6 +61,7 @@ interface StartOptions {
   /** --seed: the demo traffic's and a trained model's; absent: see demoSeeds. */
   seed?: number;
   durationMs?: number;
+  shard?: Shard;
 }
 
 function startOptions(argv: readonly string[]): StartOptions | undefined {
@@ -70,6 +76,9 @@ function startOptions(argv: readonly string[]): StartOptions | undefined {
     return n;
   };
   const duration = number('duration', 0, (n) => n > 0);
+  const shardText = stringFlag(args, 'shard');
+  const shard = shardText === undefined ? undefined : parseShard(shardText);
+  if (typeof shard === 'string') throw usage(`--shard: ${shard}`, 'start');
   return {
     config: stringFlag(args, 'config'),
     port: intFlag(args, 'port', 'start'),
@@ -80,6 +89,7 @@ function startOptions(argv: readonly string[]): StartOptions | undefined {
     trainLines: intFlag(args, 'train-lines', 'start') ?? 20_000,
     seed: intFlag(args, 'seed', 'start'),
     durationMs: duration > 0 ? duration * 1000 : undefined,
+    shard,
   };
 }
 
@@ -134,6 +144,23 @@ export function demoSeeds(seed: number | undefined, now = Date.now()): { traffic
   return seed === undefined ? { traffic: now % 2 ** 31, model: 1 } : { traffic: seed, model: seed };
 }
 
+/** A server that could not take its port: a one-line error naming the port and the option that changes it (exit 2). */
+async function listening<T>(starting: Promise<T>, port: number, what: string, option: string): Promise<T> {
+  try {
+    return await starting;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new CliError(
+        `port ${port} (${what}) is already in use: stop what holds it, or choose another with ${option}`,
+        2,
+      );
+    if (code === 'EACCES')
+      throw new CliError(`port ${port} (${what}) needs privileges this user lacks: choose another with ${option}`, 2);
+    throw err;
+  }
+}
+
 function untilStopped(durationMs?: number): Promise<string> {
   return new Promise((resolve) => {
     const timer = durationMs === undefined ? undefined : setTimeout(() => finish('duration reached'), durationMs);
@@ -161,7 +188,10 @@ export async function runStart(argv: string[]): Promise<void> {
   try {
     config = loadConfig({
       path: opts.config,
-      overrides: opts.port === undefined ? {} : { server: { port: opts.port } },
+      overrides: {
+        ...(opts.port === undefined ? {} : { server: { port: opts.port } }),
+        ...(opts.shard === undefined ? {} : { watch: { shard: opts.shard } }),
+      },
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message);
@@ -181,41 +211,64 @@ export async function runStart(argv: string[]): Promise<void> {
   process.on('unhandledRejection', onRejection);
   const metrics = createMetrics({ defaultMetrics: true });
   const sources = createSources(config, { metrics });
-  const ctx = await createContext(config, { sources, metrics, log: createLogger(config) });
-  await ensureDefaultModel(ctx, opts);
-
-  let web: WebApp | undefined;
-  let traffic: TrafficDriver | undefined;
-  if (opts.generator && logsDir) {
-    await mkdir(logsDir, { recursive: true });
+  // What runs is stopped in reverse order, also when starting fails half way: nothing is left running.
+  const running: (() => Promise<void>)[] = [async () => sources.close()];
+  try {
+    const ctx = await createContext(config, { sources, metrics, log: consoleLogger(config) });
+    // The ports first: one in use is a one-line error before any training or traffic.
+    const portFlag = opts.port === undefined ? '--port N (or server.port in anomalog.yaml)' : '--port N';
+    const server = await listening(startServer(ctx), config.server.port, 'the API', portFlag);
+    running.push(() => server.close());
+    let web: WebApp | undefined;
     const seed = demoSeeds(opts.seed).traffic;
-    web = await startWebApp({ port: opts.generatorPort, sinks: [{ kind: 'file', dir: logsDir }], seed });
-    traffic = startTraffic({ target: web.url, rate: opts.rate, anomalyRate: opts.anomalyRate, seed });
-    process.stderr.write(`demo traffic seed ${seed} (--seed ${seed} plays the same incidents again)\n`);
+    if (opts.generator && logsDir) {
+      await mkdir(logsDir, { recursive: true });
+      web = await listening(
+        startWebApp({ port: opts.generatorPort, sinks: [{ kind: 'file', dir: logsDir }], seed }),
+        opts.generatorPort,
+        'the demo shop',
+        '--generator-port N',
+      );
+      running.push(() => web!.close());
+    }
+    await ensureDefaultModel(ctx, opts);
+    if (web) {
+      const traffic = startTraffic({
+        target: web.url,
+        rate: opts.rate,
+        anomalyRate: opts.anomalyRate,
+        seed,
+      });
+      running.push(() => traffic.stop());
+      process.stderr.write(`demo traffic seed ${seed} (--seed ${seed} plays the same incidents again)\n`);
+    }
+    const watcher = await Watcher.open(ctx);
+    watcher.start();
+    running.push(() => watcher.stop());
+
+    const url = server.url.replace('127.0.0.1', 'localhost');
+    const out = (label: string, value: string) => process.stdout.write(`  ${label.padEnd(26)} ${pc.cyan(value)}\n`);
+    process.stdout.write(`${pc.bold('anomalog is running')}\n`);
+    out('Loki-compatible API', `${url}   (Grafana: a Loki data source with this URL)`);
+    out('REST API', `${url}/api/v1`);
+    out('standalone page', `${url}/`);
+    out('metrics', `${url}/metrics`);
+    if (web) out('demo shop (generator)', web.url);
+    if (logsDir) out('watched logs', relative(process.cwd(), logsDir) || logsDir);
+    out('models', ctx.models.names().join(', '));
+    const shard = config.watch.shard;
+    if (shard)
+      out(
+        'shard',
+        `${shard.index}/${shard.total} (scores the streams whose label hash mod ${shard.total} is ${shard.index})`,
+      );
+    process.stdout.write(`Anomalies print below as they are found. Ctrl-C stops.\n`);
+
+    const why = await untilStopped(opts.durationMs);
+    process.stderr.write(`stopping (${why})\n`);
+  } finally {
+    for (const stop of running.reverse()) await stop().catch(() => undefined);
+    process.off('unhandledRejection', onRejection);
   }
-  const server = await startServer(ctx);
-  const watcher = await Watcher.open(ctx);
-  watcher.start();
-
-  const url = server.url.replace('127.0.0.1', 'localhost');
-  const out = (label: string, value: string) => process.stdout.write(`  ${label.padEnd(26)} ${pc.cyan(value)}\n`);
-  process.stdout.write(`${pc.bold('anomalog is running')}\n`);
-  out('Loki-compatible API', `${url}   (Grafana: a Loki data source with this URL)`);
-  out('REST API', `${url}/api/v1`);
-  out('standalone page', `${url}/`);
-  out('metrics', `${url}/metrics`);
-  if (web) out('demo shop (generator)', web.url);
-  if (logsDir) out('watched logs', relative(process.cwd(), logsDir) || logsDir);
-  out('models', ctx.models.names().join(', '));
-  process.stdout.write(`Anomalies print below as they are found. Ctrl-C stops.\n`);
-
-  const why = await untilStopped(opts.durationMs);
-  process.stderr.write(`stopping (${why})\n`);
-  await traffic?.stop();
-  await web?.close();
-  await watcher.stop();
-  await server.close();
-  await sources.close();
-  process.off('unhandledRejection', onRejection);
   process.stdout.write(`stopped; watcher checkpoint at ${relative(process.cwd(), config.watch.checkpoint)}\n`);
 }

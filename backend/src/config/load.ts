@@ -22,7 +22,10 @@ export interface LoadConfigOptions {
 }
 
 const ENV_PREFIX = 'ANOMALOG_';
-const ENV_ALIASES: Record<string, string[]> = { ANOMALOG_TOKEN: ['server', 'token'] };
+const ENV_ALIASES: Record<string, string[]> = {
+  ANOMALOG_TOKEN: ['server', 'token'],
+  ANOMALOG_SHARD: ['watch', 'shard'],
+};
 
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;

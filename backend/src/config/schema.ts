@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createParser } from '../parsing/index.js';
 import { parseSelector } from '../logql/selector.js';
 import { DETECTOR_KINDS } from '@anomalog/contract';
+import { parseShard, type Shard } from '../stream.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -49,6 +50,8 @@ const limits = z.strictObject({
   maxLines: z.number().int().positive().default(5_000),
   /** A Loki API query running longer is stopped with 504, as Loki's query timeout (1 minute by default). */
   queryTimeoutMs: z.number().int().positive().default(60_000),
+  /** Live tails (`/loki/api/v1/tail` websockets) open at once; Loki's max_concurrent_tail_requests is 10 too. */
+  tailConnections: z.number().int().positive().default(10),
   lineBytes: z
     .number()
     .int()
@@ -80,6 +83,21 @@ const fileSource = z
       ctx.addIssue({ code: 'custom', path: ['pattern'], message: (err as Error).message });
     }
   });
+
+const shardObject = z
+  .strictObject({ index: z.number().int().min(0), total: z.number().int().min(1) })
+  .refine((s) => s.index < s.total, {
+    message: 'index must be below total (indexes run from 0 to total - 1, as hashmod)',
+  });
+
+const shardText = (text: string, ctx: z.RefinementCtx): Shard => {
+  const shard = parseShard(text);
+  if (typeof shard === 'string') {
+    ctx.addIssue({ code: 'custom', message: shard });
+    return z.NEVER;
+  }
+  return shard;
+};
 
 const lokiSource = z.strictObject({
   url: z.string().default(''),
@@ -118,6 +136,15 @@ export const configSchema = z.strictObject({
       interval: duration.default(2_000),
       push: z.strictObject({ url: z.string().default('') }).prefault({}),
       checkpoint: z.string().default('data/anomalog-checkpoint.json'),
+      /**
+       * Scale-out: this replica scores only the streams whose label hash modulo `total` is `index` (0-based, as
+       * Prometheus' hashmod); left out, it scores every stream. `{ index, total }` or "index/total";
+       * `--shard index/total` on the command line, ANOMALOG_SHARD in the environment.
+       */
+      shard: z
+        .union([z.string(), shardObject])
+        .transform((v, ctx) => (typeof v === 'string' ? shardText(v, ctx) : v))
+        .optional(),
     })
     .prefault({}),
   uploads: z
@@ -131,7 +158,11 @@ export const configSchema = z.strictObject({
     .strictObject({ file: z.string().default('data/feedback.jsonl'), ttl: duration.default(7 * 86_400_000) })
     .prefault({}),
   log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** `anomalog start`'s log lines: one readable line each on a terminal (auto), or pino's JSON lines. */
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    })
     .prefault({}),
 });
 

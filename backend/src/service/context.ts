@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { SourceSet } from '../sources/index.js';
 import { FeedbackStore } from './feedback.js';
@@ -17,11 +17,13 @@ export interface AppContext {
   log: Logger;
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({
+/** The service's pino logger: JSON lines on stdout, or on `destination` (the CLI's one-liners for a terminal). */
+export function createLogger(config: Config, destination?: DestinationStream): Logger {
+  const options = {
     level: config.log.level,
     redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', 'token'], censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Opens the feedback store and loads every model under `config.models.dir`. */

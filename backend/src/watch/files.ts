@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { LabelMatcher } from '../logql/selector.js';
 import type { FileSource, FileStream } from '../sources/file.js';
 import { fingerprint, type FileTail, type TailLine } from '../sources/tail.js';
+import { inShard, type Shard } from '../stream.js';
 
 /** One followed file in the checkpoint: where it was, its identity (inode + first-line fingerprint) and offset. */
 export interface FileCheckpoint {
@@ -31,6 +32,8 @@ export interface FileSetOptions {
   from: 'start' | 'end';
   /** How long a rotated-away or deleted file is still read after its last growth (Fluent Bit's Rotate_Wait). */
   rotateWaitMs: number;
+  /** Scale-out: only the files whose streams are this replica's share (`watch.shard`). */
+  shard?: Shard;
 }
 
 const keyOf = (ino: number, fp: string) => `${ino}:${fp}`;
@@ -102,7 +105,8 @@ export class FileSet {
       await this.followCopy(f, old);
     }
     const found = new Map<string, FileStream>();
-    for (const matchers of this.selectors) for (const f of await this.source.files(matchers)) found.set(f.path, f);
+    for (const matchers of this.selectors)
+      for (const f of await this.source.files(matchers)) if (inShard(f.labels, this.opts.shard)) found.set(f.path, f);
     for (const f of this.open.values()) f.present = false;
     for (const file of found.values()) {
       const st = await stat(file.path).catch(() => undefined);

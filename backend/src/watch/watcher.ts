@@ -3,7 +3,7 @@ import type { AppContext } from '../service/context.js';
 import { parseSelector, type LabelMatcher } from '../logql/selector.js';
 import type { Scorer } from '../pipeline/index.js';
 import { lineClock, SAMPLE_LINES } from '../sources/file.js';
-import { msToNs, nsToMs, streamKey, type Labels } from '../stream.js';
+import { inShard, msToNs, nsToMs, streamKey, type Labels } from '../stream.js';
 import type { SourceEntry } from '../sources/index.js';
 import type { TailLine } from '../sources/tail.js';
 import { emptyCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -232,6 +232,7 @@ export class Watcher {
         // After a restart every file the checkpoint does not know is new since the last run: read it whole.
         from: this.resumed ? 'start' : (this.opts.from ?? 'end'),
         rotateWaitMs: this.opts.rotateWaitMs ?? 5_000,
+        shard: this.ctx.config.watch.shard,
       },
     );
     const { batches, more } = await this.fileSet.read(this.opts.batchBytes ?? BATCH_BYTES);
@@ -286,6 +287,7 @@ export class Watcher {
       const from = BigInt(cursor.ts);
       const seen = new Set(cursor.seen);
       const entries: SourceEntry[] = [];
+      let passed = from; // the newest line read and left to others (our own pushes, other shards' streams)
       for await (const e of source.read({
         selector: matchers,
         lineFilters: [],
@@ -293,7 +295,11 @@ export class Watcher {
         end: now + 1n,
         direction: 'forward',
       })) {
-        if (e.labels.service_name === 'anomalog') continue; // our own derived streams
+        // Our own derived streams, and (scale-out) the streams of other replicas, are not ours to score.
+        if (e.labels.service_name === 'anomalog' || !inShard(e.labels, this.ctx.config.watch.shard)) {
+          if (e.ts > passed) passed = e.ts;
+          continue;
+        }
         if (e.ts === from && seen.has(entryKey(e))) continue;
         // Bounded as files are: the rest comes next cycle, from the cursor (lines at its nanosecond are in `seen`).
         if (entries.length >= LOKI_BATCH_LINES && e.ts !== entries[entries.length - 1].ts) {
@@ -302,10 +308,15 @@ export class Watcher {
         }
         entries.push(e);
       }
-      if (entries.length === 0) continue;
       const last = entries.reduce((max, e) => (e.ts > max ? e.ts : max), from);
-      const atLast = entries.filter((e) => e.ts === last).map(entryKey);
-      next.loki[text] = { ts: String(last), seen: last === from ? [...seen, ...atLast] : atLast };
+      if (passed > last) {
+        // Past the lines left to others: a replica whose own streams are quiet does not read the others' again.
+        next.loki[text] = { ts: String(passed), seen: [] };
+      } else if (entries.length > 0) {
+        const atLast = entries.filter((e) => e.ts === last).map(entryKey);
+        next.loki[text] = { ts: String(last), seen: last === from ? [...seen, ...atLast] : atLast };
+      }
+      if (entries.length === 0) continue;
       const byStream = new Map<string, SourceEntry[]>();
       for (const e of entries)
         (byStream.get(streamKey(e.labels)) ?? byStream.set(streamKey(e.labels), []).get(streamKey(e.labels))!).push(e);

@@ -23,6 +23,9 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 8081, hostname: host }, () => resolve(s));
     s.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await sink.close(); // the port was taken: nothing stays open
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -31,11 +31,11 @@ export function stats(lines: number, bytes: number, returned: number, execSecond
 }
 
 /**
- * `resultType: "streams"`. With categorize-labels the anomaly fields are structured metadata in each value's third
- * element and `encodingFlags` comes before `result` (Grafana reads the flags first); otherwise they are labels, so a
- * stream splits per label set, as Loki does with structured metadata.
+ * The streams of a log answer (query_range's `result`, a tail message's `streams`). With categorize-labels the
+ * anomaly fields are structured metadata in each value's third element; otherwise they are labels, so a stream
+ * splits per label set, as Loki does with structured metadata.
  */
-export function streamsData(rows: readonly Row[], categorize: boolean, stat: ReturnType<typeof stats>) {
+export function streamsResult(rows: readonly Row[], categorize: boolean): { stream: Labels; values: unknown[] }[] {
   const streams = new Map<string, { stream: Labels; values: unknown[] }>();
   const streamKeys = new Map<Labels, string>();
   for (const row of rows) {
@@ -60,9 +60,15 @@ export function streamsData(rows: readonly Row[], categorize: boolean, stat: Ret
       s.values.push([ts, row.line, meta]);
     }
   }
+  return [...streams.values()];
+}
+
+/** `resultType: "streams"`; with categorize-labels `encodingFlags` comes before `result` (Grafana reads it first). */
+export function streamsData(rows: readonly Row[], categorize: boolean, stat: ReturnType<typeof stats>) {
+  const result = streamsResult(rows, categorize);
   return categorize
-    ? { resultType: 'streams', encodingFlags: ['categorize-labels'], result: [...streams.values()], stats: stat }
-    : { resultType: 'streams', result: [...streams.values()], stats: stat };
+    ? { resultType: 'streams', encodingFlags: ['categorize-labels'], result, stats: stat }
+    : { resultType: 'streams', result, stats: stat };
 }
 
 export function matrixData(series: readonly Series[], stat: ReturnType<typeof stats>) {

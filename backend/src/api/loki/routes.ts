@@ -23,6 +23,9 @@ import {
   windowParams,
 } from './params.js';
 import { readOf, streamsOf } from './streams.js';
+import { LiveTail, tailParams, TooManyTails } from './tail.js';
+import type { WebSocket } from 'ws';
+import { upgradeWebSocket } from '@hono/node-server';
 import { detectFields, lineFields } from './detected.js';
 import { SERVICE_NAME_LABELS } from '../../logql/derived.js';
 import { allLabels } from '../../logql/stages.js';
@@ -65,6 +68,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
         if (err instanceof UnsupportedQuery || err instanceof BadRequest) return lokiError(c, 400, err.message);
         if (err instanceof SourceError) return lokiError(c, err.status, err.message);
         if (err instanceof PipelineInputError) return lokiError(c, 400, err.message);
+        if (err instanceof TooManyTails) return lokiError(c, 429, err.message);
         if (err instanceof NoModelError)
           return lokiError(
             c,
@@ -139,6 +143,26 @@ export function lokiRoutes(ctx: AppContext): Hono {
         ),
         ...warned(warnings),
       });
+    }),
+  );
+
+  /**
+   * Live tail, as Loki's: a websocket (Explore's live mode) that gets the newest `limit` rows since `start`, then the
+   * new rows every 500 ms, scored and with the anomaly fields as query_range writes them. Bad parameters, no model
+   * for any selected stream, or `server.limits.tailConnections` open tails answer 4xx/503 before the upgrade.
+   */
+  app.get(
+    '/loki/api/v1/tail',
+    handle(async (c, params, detector) => {
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
+        throw new BadRequest('tail is a websocket: connect with ws:// (an Upgrade: websocket request)');
+      const tail = new LiveTail(ctx, tailParams(params, limits), { detector, categorize: categorizes(c) });
+      const first = await tail.backlog();
+      const upgrade = upgradeWebSocket(() => ({
+        onOpen: (_event, ws) => tail.run(ws.raw as unknown as WebSocket, first),
+        onClose: () => tail.stop(),
+      }));
+      return (await upgrade(c, async () => undefined)) ?? lokiError(c, 400, 'websocket upgrade failed');
     }),
   );
 
