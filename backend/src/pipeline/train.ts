@@ -75,8 +75,8 @@ function calibrationRates(n: number): { mediumRate: number; lowRate: number } {
 /** The autoencoder learns from, and calibration scores, even spreads of at most this many sample rows. */
 const FIT_ROWS = 50_000;
 /**
- * Line samples larger than this fit the autoencoder on its short schedule (a tenth of the steps: 0.4 s instead of 5 s
- * on 100,000 access lines, with the same or better flags on the web benchmarks). Smaller ones keep the full schedule,
+ * Line samples larger than this fit the autoencoder on its short schedule (a tenth of the steps: 1.1 s of CPU instead
+ * of 5.5 on 100,000 access lines, with the same or better flags on the web benchmarks). Smaller ones keep the full schedule,
  * which costs little there and ranks rare lines better on the 2,000-line loghub files (OpenStack's rare-event AP 1.0
  * against 0.89 with the short one). Sessions always use the full one (schedules in autoencoder-fit.ts).
  */
