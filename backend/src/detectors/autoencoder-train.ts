@@ -27,14 +27,14 @@ export type FromFitter =
 /**
  * `fitAutoencoder` on a thread of its own (autoencoder-worker.ts), with the same result. Started before the rows are
  * ready, it loads TensorFlow.js (about 0.2 s of CPU) while the caller still reads its input on the other core; a fit
- * then runs while the caller does other work. Fits run one at a time; `close` ends the thread.
+ * then runs while the caller does other work. Fits run one at a time. Once the thread is gone (`close`, or it failed
+ * or exited), fits run on the caller's thread instead, a pending one included: slower, never lost.
  */
 export class AutoencoderThread {
   private readonly worker = new Worker(workerEntry(import.meta.url, 'autoencoder-worker'), { eval: true });
   private queue: Promise<unknown> = Promise.resolve();
-  private pending?: { resolve: (ae: Autoencoder) => void; reject: (e: Error) => void; opts: AutoencoderOptions };
-  /** Why the thread is gone (an error, an exit, or close): every fit from then on fails with it. */
-  private failure?: Error;
+  private pending?: { X: Matrix; opts: AutoencoderOptions; resolve: (ae: Promise<Autoencoder>) => void };
+  private gone = false;
 
   constructor() {
     this.worker.on('message', (m: FromFitter) => {
@@ -42,11 +42,12 @@ export class AutoencoderThread {
       if (!pending) return;
       if (m.kind === 'progress') return pending.opts.onProgress?.(m.progress);
       this.settle();
-      if (m.kind === 'failed') pending.reject(new Error(m.error));
-      else pending.resolve(Autoencoder.fromJSON(m.state));
+      pending.resolve(
+        m.kind === 'failed' ? Promise.reject(new Error(m.error)) : Promise.resolve(Autoencoder.fromJSON(m.state)),
+      );
     });
-    this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', (code) => this.fail(new Error(`the autoencoder's thread exited with code ${code}`)));
+    this.worker.on('error', () => this.close());
+    this.worker.on('exit', () => this.close());
     // The caller closes the thread; until then, it keeps the process alive only while a fit runs.
     this.worker.unref();
   }
@@ -54,9 +55,9 @@ export class AutoencoderThread {
   fit(X: Matrix, opts: AutoencoderOptions): Promise<Autoencoder> {
     const fitted = this.queue.then(
       () =>
-        new Promise<Autoencoder>((resolve, reject) => {
-          if (this.failure) return reject(this.failure);
-          this.pending = { resolve, reject, opts };
+        new Promise<Autoencoder>((resolve) => {
+          if (this.gone) return resolve(fitAutoencoder(X, opts));
+          this.pending = { X, opts, resolve };
           this.worker.ref();
           const { onProgress: _, ...plain } = opts;
           this.worker.postMessage({ X, opts: plain } satisfies ToFitter);
@@ -67,14 +68,12 @@ export class AutoencoderThread {
   }
 
   close(): void {
-    this.fail(new Error("the autoencoder's thread is closed"));
+    if (this.gone) return;
+    this.gone = true;
     void this.worker.terminate();
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    this.pending?.reject(this.failure);
+    const pending = this.pending;
     this.settle();
+    pending?.resolve(fitAutoencoder(pending.X, pending.opts));
   }
 
   private settle(): void {

@@ -205,18 +205,18 @@ describe('the default ensemble', () => {
 });
 
 describe('the autoencoder of a large line sample', () => {
-  it('fits on the short schedule (12 epochs, then 4), the same model for the same seed', async () => {
-    // 9,000 lines: more than SHORT_FIT_ROWS (8,192), so the fit runs on the autoencoder's thread too
+  it('fits on the short schedule (12 epochs, then 4), the same model for the same seed, on its thread or not', async () => {
+    // 9,000 lines: more than SHORT_FIT_ROWS (8,192); the first fit also runs on the autoencoder's thread (as the CLI's)
     const lines = normalAccessLog(9000);
-    const fit = async (seed: number) => {
+    const fit = async (seed: number, autoencoderThread = false) => {
       const epochs = new Set<string>();
       const onProgress = (p: TrainProgress) => {
         if (p.phase === 'autoencoder') epochs.add(`${p.progress.phase} of ${p.progress.epochs}`);
       };
-      const model = await train(lines, { seed, onProgress });
+      const model = await train(lines, { seed, onProgress, autoencoderThread });
       return { epochs: [...epochs], autoencoder: JSON.stringify(model.members.autoencoder) };
     };
-    const a = await fit(2);
+    const a = await fit(2, true);
     expect(a.epochs).toEqual(['train of 12', 'refit of 4']);
     expect((await fit(2)).autoencoder).toBe(a.autoencoder);
     expect((await fit(3)).autoencoder).not.toBe(a.autoencoder);

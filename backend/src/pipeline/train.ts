@@ -50,6 +50,12 @@ export interface TrainOptions {
   sessionTrim?: number;
   /** Most autoencoder epochs per phase (the detector's default when unset; early stopping usually ends sooner). */
   autoencoderEpochs?: number;
+  /**
+   * Fit the autoencoder of a sample over SHORT_FIT_ROWS lines on a thread of its own (AutoencoderThread): for a
+   * caller with a core to spare (the CLI). Off by default: the service already trains on a worker, and a third busy
+   * thread there held its event loop up to 130 ms on the loaded 2-core machine (train-thread.test.ts wants < 100).
+   */
+  autoencoderThread?: boolean;
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -75,10 +81,11 @@ function calibrationRates(n: number): { mediumRate: number; lowRate: number } {
 /** The autoencoder learns from, and calibration scores, even spreads of at most this many sample rows. */
 const FIT_ROWS = 50_000;
 /**
- * Line samples larger than this fit the autoencoder on its short schedule (a tenth of the steps: 1.1 s of CPU instead
- * of 5.5 on 100,000 access lines, with the same or better flags on the web benchmarks). Smaller ones keep the full schedule,
- * which costs little there and ranks rare lines better on the 2,000-line loghub files (OpenStack's rare-event AP 1.0
- * against 0.89 with the short one). Sessions always use the full one (schedules in autoencoder-fit.ts).
+ * Line samples larger than this fit the autoencoder on its short schedule (a tenth of the steps: 1.1 s of CPU
+ * instead of 5.5 on 100,000 access lines, with the same or better flags on the web benchmarks). Smaller ones keep
+ * the full schedule, which costs little there and ranks rare lines better on the 2,000-line loghub files
+ * (OpenStack's rare-event AP 1.0 against 0.89 with the short one). Sessions always use the full one (schedules in
+ * autoencoder-fit.ts).
  */
 const SHORT_FIT_ROWS = 8_192;
 const MAX_SESSION_ITEMS = 5_000_000;
@@ -179,7 +186,7 @@ class Trainer {
   private learn(raw: string): void {
     const s = this.stream!;
     const sampled = this.lines++ < this.sampleLimit;
-    if (this.lines === SHORT_FIT_ROWS && sampled && membersOf(this.opts.detector ?? 'ensemble').includes('autoencoder'))
+    if (this.lines === SHORT_FIT_ROWS && sampled && this.opts.autoencoderThread && this.fitsAutoencoder())
       this.autoencoderThread = new AutoencoderThread();
     this.hash.add(raw);
     if (sampled && !s.web) this.sample.push(raw);
@@ -319,6 +326,10 @@ class Trainer {
 
   close(): void {
     this.autoencoderThread?.close();
+  }
+
+  private fitsAutoencoder(): boolean {
+    return membersOf(this.opts.detector ?? 'ensemble').includes('autoencoder');
   }
 
   private async fitSessions(detector: DetectorKind, seed: number): Promise<SessionModel | undefined> {
