@@ -20,8 +20,8 @@ const PATIENCE = 8;
  * The schedules (see Schedule). `short` exists for large line samples, where `full` costs 5.5 s of CPU of a 9 s scan
  * of 1,000,000 access lines (1.3 million rows through the network, about 2,600 steps); `short` (65,000 rows, 256
  * steps) costs 1.1 s with loading TensorFlow.js and flags as well or better on the line benchmarks (generator F1
- * 0.966 -> 0.970; 8 epochs and 3 give 0.948). Session models keep `full`: on HDFS sessions `short` drops the
- * autoencoder's F1 from 0.979 to 0.925.
+ * 0.966 -> 0.970; 8 epochs and 3, or batches of 512 at 0.03, give 0.948). Session models keep `full`: on HDFS
+ * sessions `short` drops the autoencoder's F1 from 0.979 to 0.925.
  */
 const SCHEDULES: Record<
   Schedule,
