@@ -77,6 +77,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
           name: basename(input.name).replace(/\.[^.]*$/, '') || 'scan',
           source: input.name,
           onProgress: trainProgress(bar),
+          autoencoderThread: true,
         });
     bar.done();
     if (!modelPath) collectGarbage();

@@ -46,6 +46,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
       name: stringFlag(args, 'name') ?? basename(out).replace(/\.json$/, ''),
       source: inputs.map((i) => i.name).join(', '),
       onProgress: trainProgress(bar),
+      autoencoderThread: true,
     });
     bar.done();
     await saveModel(out, model);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../types.js';
 import { Autoencoder, type Progress } from './autoencoder.js';
-import { fitAutoencoder } from './autoencoder-train.js';
+import { AutoencoderThread, fitAutoencoder } from './autoencoder-train.js';
 import { tfjsErrors } from '../../testkit/autoencoder-reference.js';
 import { mulberry32 } from './random.js';
 
@@ -55,6 +55,32 @@ describe('Autoencoder', () => {
     expect(JSON.stringify(again)).toBe(saved);
     const other = await fitAutoencoder(X, { seed: 8, epochs: 5 });
     expect(JSON.stringify(other)).not.toBe(saved);
+  }, 120_000);
+
+  it('fits on its own thread exactly as in this one, with progress, fails there as here, and here once it is gone', async () => {
+    const X = circle(300, 4);
+    const thread = new AutoencoderThread();
+    try {
+      const progress: Progress[] = [];
+      const [here, there] = [
+        await fitAutoencoder(X, { seed: 5, epochs: 4 }),
+        await thread.fit(X, { seed: 5, epochs: 4, onProgress: (p) => progress.push(p) }),
+      ];
+      expect(JSON.stringify(there)).toBe(JSON.stringify(here));
+      expect(progress.map((p) => `${p.phase} ${p.epoch}`).slice(0, 2)).toEqual(['train 1', 'train 2']);
+      const bad = { ...X, data: X.data.map((v, i) => (i === 7 ? NaN : v)) };
+      await expect(thread.fit(bad, { seed: 5, epochs: 4 })).rejects.toThrow(
+        'fitAutoencoder: training row 1 has a non-finite value in feature 1',
+      );
+      // the thread still fits after a failed fit
+      expect(JSON.stringify(await thread.fit(X, { seed: 5, epochs: 4 }))).toBe(JSON.stringify(here));
+      // a fit whose thread ends on the way finishes on this one: the same model
+      const cut = thread.fit(X, { seed: 5, epochs: 4, onProgress: () => thread.close() });
+      expect(JSON.stringify(await cut)).toBe(JSON.stringify(here));
+      expect(JSON.stringify(await thread.fit(X, { seed: 5, epochs: 4 }))).toBe(JSON.stringify(here));
+    } finally {
+      thread.close();
+    }
   }, 120_000);
 
   it('scores as the TensorFlow.js layers it was fitted with do, to float32 precision', async () => {

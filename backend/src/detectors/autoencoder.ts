@@ -10,9 +10,17 @@ export interface Progress {
   valLoss: number;
 }
 
+/**
+ * How long a fit trains: `full` (the default) up to 60 epochs of at most 16,384 rows in batches of 512 at a learning
+ * rate of 0.003; `short` up to 12 epochs of at most 4,096 rows in batches of 256 at 0.02, a twentieth of the rows and
+ * a tenth of the steps (see autoencoder-fit.ts for what each costs and keeps).
+ */
+export type Schedule = 'full' | 'short';
+
 export interface AutoencoderOptions {
   seed: number;
-  /** Most epochs per phase (default 60); early stopping usually ends sooner. */
+  schedule?: Schedule;
+  /** Most epochs per phase (the schedule's when unset); early stopping may end sooner. */
   epochs?: number;
   /** Share of training rows with the worst reconstruction dropped before the refit (default 0.01). */
   trim?: number;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { csvRows, hdfsSessions, normalAccessLog, plantedAccessLine, systemLog } from '../../test/fixtures/logs.js';
 import type { ScoredLine } from '../types.js';
-import { createScorer, train } from './index.js';
+import { createScorer, train, type TrainProgress } from './index.js';
 
 function scoreAll(scorer: ReturnType<typeof createScorer>, lines: string[]): ScoredLine[] {
   const out: ScoredLine[] = [];
@@ -202,6 +202,25 @@ describe('the default ensemble', () => {
       /bytes \d+σ above \/api\/orders baseline, (?:far |well )?outside the learned pattern/,
     );
   });
+});
+
+describe('the autoencoder of a large line sample', () => {
+  it('fits on the short schedule (12 epochs, then 4), the same model for the same seed, on its thread or not', async () => {
+    // 9,000 lines: more than SHORT_FIT_ROWS (8,192); the first fit also runs on the autoencoder's thread (as the CLI's)
+    const lines = normalAccessLog(9000);
+    const fit = async (seed: number, autoencoderThread = false) => {
+      const epochs = new Set<string>();
+      const onProgress = (p: TrainProgress) => {
+        if (p.phase === 'autoencoder') epochs.add(`${p.progress.phase} of ${p.progress.epochs}`);
+      };
+      const model = await train(lines, { seed, onProgress, autoencoderThread });
+      return { epochs: [...epochs], autoencoder: JSON.stringify(model.members.autoencoder) };
+    };
+    const a = await fit(2, true);
+    expect(a.epochs).toEqual(['train of 12', 'refit of 4']);
+    expect((await fit(2)).autoencoder).toBe(a.autoencoder);
+    expect((await fit(3)).autoencoder).not.toBe(a.autoencoder);
+  }, 120_000);
 });
 
 describe('bursts', () => {

@@ -1,0 +1,22 @@
+/**
+ * The autoencoder's thread: loads TensorFlow.js as soon as it starts, then fits the matrices it is sent, one at a
+ * time. Started by AutoencoderThread (autoencoder-train.ts); talks to it with ToFitter / FromFitter messages.
+ */
+import { parentPort } from 'node:worker_threads';
+import { fitWeights, tfBackend } from './autoencoder-fit.js';
+import type { FromFitter, ToFitter } from './autoencoder-train.js';
+
+const port = parentPort!;
+const ready = tfBackend();
+port.on('message', async ({ X, opts }: ToFitter) => {
+  const post = (m: FromFitter) => port.postMessage(m);
+  try {
+    await ready;
+    post({
+      kind: 'done',
+      state: await fitWeights(X, { ...opts, onProgress: (progress) => post({ kind: 'progress', progress }) }),
+    });
+  } catch (e) {
+    post({ kind: 'failed', error: (e as Error).message });
+  }
+});
