@@ -4,7 +4,7 @@
  */
 const { backendRules, TEST } = require('./tools/dependency-rules.cjs');
 
-const ENTRIES = '^backend/src/(cli/main|cli/scan-worker|api/rest/train-worker|index)\\.ts$';
+const ENTRIES = '^backend/src/(cli/main|cli/scan-worker|service/train-worker|index)\\.ts$';
 
 module.exports = {
   forbidden: [

@@ -4,7 +4,7 @@ import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
 import { FeedbackStore, type FeedbackRecord } from '../../service/feedback.js';
 import { testContext, trainWebModel, type TestContext } from '../../../testkit/app.js';
-import { applyFeedback } from './train-job.js';
+import { applyFeedback } from '../../service/training.js';
 
 let t: TestContext;
 let app: Hono;

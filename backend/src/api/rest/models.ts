@@ -7,7 +7,7 @@ import type { AppContext } from '../../service/context.js';
 import { fail, readJson } from '../http.js';
 import { MODEL_NAME, NoModelError } from '../../service/registry.js';
 import type { JobQueue } from './jobs.js';
-import { readQuality, runTraining } from './train-job.js';
+import { readQuality, runTraining } from '../../service/training.js';
 import type { UploadStore } from './upload-store.js';
 import { DETECTOR_KINDS } from '@anomalog/contract';
 

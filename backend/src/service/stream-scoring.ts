@@ -1,0 +1,147 @@
+import type { Model } from '../models/index.js';
+import { createParser, type LineParser } from '../parsing/index.js';
+import type { BatchScorer } from '../pipeline/index.js';
+import type { Labels } from '../stream.js';
+import type { DetectorKind, FormatName, ScoredLine } from '../types.js';
+import type { AppContext } from './context.js';
+
+/** One line given to a stream's scoring loop: its text and, when the source knows it (Loki), its time in ms. */
+export interface StreamItem {
+  line: string;
+  ms?: number;
+}
+
+/**
+ * A line back from the loop, with the item it came from. `ms` is the line's time, parsed once (by the scorer's
+ * parser) or the source's; `scored` is undefined while the stream's model is being learned (`learning` says how far).
+ */
+export interface StreamResult<T extends StreamItem> {
+  item: T;
+  ms: number;
+  scored?: ScoredLine;
+  learning?: string;
+}
+
+/** Lines per pushBatch: big enough for the detectors' matrix path, small enough to yield every few ms. */
+const BATCH_LINES = 128;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The scoring loop of one stream, shared by the watcher and the Loki query index: lines go through the model's batch
+ * path (`pushBatch`), each line's timestamp is the one the scorer parsed (a line without one, such as a stack trace's
+ * continuation, takes the previous line's, else `fallback`), and every result is paired with the item it came from:
+ * the scorer returns lines in input order, perhaps later (open sessions), so a FIFO of the items pushed pairs them.
+ *
+ * The model is looked up at every call: a model installed since (trained, learned, rolled back) takes over from the
+ * next line (`changed` tells a caller that keeps rows, so it can re-score). A stream no model covers yet is in
+ * warm-up when per-stream learning is on: its lines come back unscored, marked `learning`, and the learner is told.
+ */
+export class StreamScorer<T extends StreamItem> {
+  private scorer?: BatchScorer;
+  private model?: Model;
+  private readonly queue: T[] = [];
+  private head = 0;
+  private last?: number;
+  private learning?: string;
+  private timeParser?: LineParser;
+  /** The stream's first lines, to detect its format. */
+  private sample?: string[];
+
+  constructor(
+    private readonly ctx: AppContext,
+    readonly labels: Labels,
+    private readonly opts: {
+      detector?: DetectorKind;
+      /** What the clock falls back on for a line without a time before any line with one. */
+      fallback: () => number;
+      sliceMs?: number;
+      /** The stream's configured format (to read times while the model is learned). */
+      format?: FormatName | 'auto';
+      pattern?: string;
+    },
+  ) {}
+
+  /** The model that scores the stream now (undefined while learning); throws NoModelError when none can. */
+  current(): Model | undefined {
+    const { model, learned } = this.ctx.models.resolve(this.labels, this.opts.detector);
+    this.learning = learned && !model ? this.ctx.learner.want(learned) : undefined;
+    if (learned && model) this.ctx.learner.want(learned); // followed for retraining
+    if (model !== this.model) {
+      this.model = model;
+      this.scorer = model && this.ctx.models.scorerFor(this.labels, this.opts.detector);
+      this.queue.length = this.head = 0;
+    }
+    return model;
+  }
+
+  /** Scores `items` in order; yields to the event loop between batches once `sliceMs` of work went by. */
+  async score(items: readonly T[]): Promise<StreamResult<T>[]> {
+    const out: StreamResult<T>[] = [];
+    this.sample ??= items.slice(0, 20).map((i) => i.line);
+    if (!this.current()) {
+      const learning = this.learning;
+      for (const item of items) out.push({ item, ms: this.clock(item, undefined), learning });
+      return out;
+    }
+    const slice = this.opts.sliceMs ?? 4;
+    let sliceStart = performance.now();
+    const lines: string[] = [];
+    const known: (number | undefined)[] = [];
+    for (let at = 0; at < items.length; at += BATCH_LINES) {
+      const batch = items.slice(at, at + BATCH_LINES);
+      lines.length = known.length = 0;
+      let anyKnown = false;
+      for (const item of batch) {
+        lines.push(item.line);
+        known.push(item.ms);
+        anyKnown ||= item.ms !== undefined;
+        this.queue.push(item);
+      }
+      this.pair(this.scorer!.pushBatch(lines, anyKnown ? known : undefined), out);
+      if (performance.now() - sliceStart > slice) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
+    }
+    return out;
+  }
+
+  /** Closes open sessions: every line still held comes back. */
+  end(): StreamResult<T>[] {
+    const out: StreamResult<T>[] = [];
+    if (this.scorer) this.pair(this.scorer.end(), out);
+    return out;
+  }
+
+  /** Items pushed whose lines the scorer still holds (open sessions), oldest first. */
+  held(): readonly T[] {
+    return this.queue.slice(this.head);
+  }
+
+  private pair(lines: readonly ScoredLine[], out: StreamResult<T>[]) {
+    for (const scored of lines) {
+      const item = this.queue[this.head++];
+      // The scorer's ts is the item's when the source gave one, else the parsed one (0 when the line has none).
+      const ms = this.clock(item, typeof scored.ts === 'number' && scored.ts > 0 ? scored.ts : undefined);
+      out.push({ item, ms, scored });
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /**
+   * The item's time: the source's, else the one the scorer parsed, else (no model yet, or a model of another format
+   * than the stream's) the one a parser of the stream's own format reads; else the previous line's.
+   */
+  private clock(item: T, parsed: number | undefined): number {
+    let ms = item.ms ?? parsed;
+    if (ms === undefined) {
+      this.timeParser ??= createParser(this.opts.format ?? 'auto', { sample: this.sample, pattern: this.opts.pattern });
+      ms = this.timeParser.parse(item.line).ts;
+    }
+    if (ms !== undefined && Number.isFinite(ms)) this.last = ms;
+    return this.last ?? this.opts.fallback();
+  }
+}
