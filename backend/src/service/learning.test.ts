@@ -141,4 +141,23 @@ describe('per-stream learning', () => {
     );
     expect(novelShare(model, [...appLines(0, 50), ...novel])).toBeCloseTo(0.5, 1);
   });
+
+  it('retrains on drift through validation, keeping the replaced model for rollback', async () => {
+    const before = tc.ctx.models.get('auto-app')!;
+    const novel = Array.from({ length: 400 }, (_, i) =>
+      JSON.stringify({
+        time: new Date(T0 + (500 + i) * 1_000).toISOString(),
+        level: LEVELS[i % LEVELS.length],
+        msg: `refund ${i} ${i % 2 ? 'approved' : 'queued'} by clerk ${i % 9}`,
+      }),
+    );
+    appendFileSync(join(tc.dir, 'logs', 'app.log'), `${novel.join('\n')}\n`);
+    await until('a retrained model', async () => tc.ctx.models.get('auto-app') !== before);
+    const card = (await (await fetch(`${server.url}/api/v1/models/auto-app`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(card.quality.learned).toMatchObject({ why: 'drift', lines: 300 });
+    expect(card.rollbackAvailable).toBe(true);
+    const rolled = await fetch(`${server.url}/api/v1/models/auto-app/rollback`, { method: 'POST' });
+    expect(rolled.status).toBe(200);
+    expect(tc.ctx.models.get('auto-app')!.createdAt).toBe(before.createdAt);
+  }, 60_000);
 });

@@ -9,7 +9,7 @@ import { loadModel, serializeModel, type Model } from '../models/index.js';
 import { removeTemps, renameDurable, writeDurable } from '../durable.js';
 import { createScorer, type BatchScorer } from '../pipeline/index.js';
 import { streamKey } from '../stream.js';
-import type { DetectorKind, ScoredLine } from '../types.js';
+import type { DetectorKind, ScoredLine, Severity } from '../types.js';
 import type { FeedbackStore } from './feedback.js';
 import type { Metrics } from '../metrics.js';
 
@@ -129,12 +129,18 @@ export class ModelRegistry {
     const { metrics } = this.deps;
     const stream = metrics.streamLabel.value(streamKey(labels));
     const seconds = metrics.scoreSeconds.labels({ detector: routed.detector });
-    const finish = (lines: ScoredLine[]) =>
-      lines.map((line) => {
-        const out = this.deps.feedback.apply(line);
-        metrics.linesScored.inc({ stream, detector: routed.detector, severity: out.severity });
-        return out;
+    // Counted once per severity and batch: prom-client's inc with labels costs about 1 µs, 1.4% of the watcher's time.
+    const counts = new Map<Severity, number>();
+    const finish = (lines: ScoredLine[]) => {
+      const out = lines.map((line) => {
+        const applied = this.deps.feedback.apply(line);
+        counts.set(applied.severity, (counts.get(applied.severity) ?? 0) + 1);
+        return applied;
       });
+      for (const [severity, n] of counts) metrics.linesScored.inc({ stream, detector: routed.detector, severity }, n);
+      counts.clear();
+      return out;
+    };
     const timed = (score: () => ScoredLine[]) => {
       const start = performance.now();
       const lines = score();

@@ -91,7 +91,11 @@ export function modelRoutes(ctx: AppContext, deps: { jobs: JobQueue; uploads: Up
   return new Hono()
     .get('/models', async (c) => {
       const names = ctx.models.names();
-      return c.json({ models: await Promise.all(names.map((n) => modelCard(ctx, n, ctx.models.get(n)!))) });
+      return c.json({
+        models: await Promise.all(names.map((n) => modelCard(ctx, n, ctx.models.get(n)!))),
+        // per-stream learning: the models being learned (warming) and the learned ones followed for retraining
+        learning: ctx.learner.status(),
+      });
     })
     .get('/models/:name', async (c) => {
       const name = c.req.param('name');
