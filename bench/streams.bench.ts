@@ -58,7 +58,7 @@ function line(s: number, n: number, now: number): string {
       const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
       const p = (x: number) => String(x).padStart(2, '0');
       const clf = `${p(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
-      return `10.0.${s % 250}.${n % 200} - - [${clf}] "GET /api/${w}/${n % 97} HTTP/1.1" ${n % 50 ? 200 : 404} ${500 + (n % 300)} "-" "Mozilla/5.0" rt=0.0${n % 9}`;
+      return `10.0.${s % 250}.${n % 200} - - [${clf}] "GET /api/${w}/${n % 97} HTTP/1.1" ${n % 50 ? 200 : 404} ${500 + ((n * 37) % 300)} "-" "Mozilla/5.0" rt=0.0${n % 9}`;
     }
     case 1:
       return JSON.stringify({

@@ -169,14 +169,22 @@ export class StreamLearner {
 
   private async train(g: Group, lines: string[], why: LearnedFrom['why']) {
     if (lines.length < MIN_LINES) return;
-    const { detector, seed } = this.settings;
+    const { detector, seed, trees, sampleSize } = this.settings;
     const learned: LearnedFrom = { streams: g.text, lines: lines.length, format: '', seed, at: '', why };
     g.training = true;
     try {
       const out = await runTraining(
         this.deps,
         lines,
-        { name: g.model, detector, seed, maxAnomalyRate: 0.05, labels: g.labels, source: `learned from ${g.text}` },
+        {
+          name: g.model,
+          detector,
+          seed,
+          maxAnomalyRate: 0.05,
+          labels: g.labels,
+          source: `learned from ${g.text}`,
+          forest: { trees, sampleSize },
+        },
         () => undefined,
         { thread: this.thread, learned: { ...learned, at: new Date().toISOString() } },
       );

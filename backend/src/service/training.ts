@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseModel, type Model } from '../models/index.js';
-import { createScorer, type TrainProgress } from '../pipeline/index.js';
+import { createScorer, type TrainOptions, type TrainProgress } from '../pipeline/index.js';
 import type { DetectorKind, Severity } from '../types.js';
 import type { Config } from '../config/index.js';
 import type { ModelRegistry } from './registry.js';
@@ -29,6 +29,8 @@ export interface TrainRequest {
   /** The stream the model is for: feedback whose labels include these is applied. */
   labels: Record<string, string>;
   source: string;
+  /** The Isolation Forest's size, when not the default (learned models are smaller). */
+  forest?: { trees: number; sampleSize: number };
 }
 
 /** The model card of a model learned by itself for a stream (service/learning.ts): what it learned from, and why. */
@@ -131,7 +133,7 @@ export interface TrainerIn {
   lines: string;
   heldOut: string;
   req: TrainRequest;
-  opts: { name: string; detector?: DetectorKind; seed?: number; source?: string };
+  opts: Pick<TrainOptions, 'name' | 'detector' | 'seed' | 'source' | 'forest'>;
 }
 
 export type TrainerOut =
@@ -223,7 +225,7 @@ export async function runTraining(
         lines: fed.lines.join('\u0000'),
         heldOut: heldOut.join('\u0000'),
         req,
-        opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source },
+        opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source, forest: req.forest },
       },
       (p) => report(...progressOf(p)),
     );

@@ -1,10 +1,4 @@
-import {
-  anomalyFields,
-  groupedAnomalyFields,
-  learningFields,
-  type LogQuery,
-  type MetricQuery,
-} from '../../logql/ast.js';
+import { groupedAnomalyFields, type LogQuery, type MetricQuery } from '../../logql/ast.js';
 import { evaluateAt, evaluateRange, type Instant, type Series } from '../../logql/metric.js';
 import { applyStages, type Row } from '../../logql/stages.js';
 import { compareTs, nsToMs, streamKey } from '../../stream.js';
@@ -15,7 +9,7 @@ import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
 import type { Deadline } from './deadline.js';
 import { ScoredFileIndex } from './scored-index.js';
-import { StreamScorer, type StreamItem, type StreamResult } from '../../service/stream-scoring.js';
+import { resultFields, StreamScorer, type StreamItem, type StreamResult } from '../../service/stream-scoring.js';
 import { withServiceName } from '../../logql/derived.js';
 import { LevelReader, selects, sourceMatchers } from './streams.js';
 
@@ -105,13 +99,14 @@ export async function scoredRows(
       scoredStreams++;
       const levels = new LevelReader(entries.slice(0, 100).map((e) => e.line));
       const stream = withServiceName(entries[0].labels);
-      for (const { item, scored, learning } of [...results, ...scorer.end()]) {
+      for (const result of [...results, ...scorer.end()]) {
+        const { item } = result;
         tick();
         keep({
           stream,
           ts: item.ts,
           line: item.line,
-          fields: { ...(scored ? anomalyFields(scored) : learningFields(learning ?? '')), ...levels.fields(item.line) },
+          fields: { ...resultFields(result), ...levels.fields(item.line) },
           parsed: {},
         });
       }

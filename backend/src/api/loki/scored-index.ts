@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { anomalyFields, learningFields } from '../../logql/ast.js';
 import type { Row } from '../../logql/stages.js';
 import type { FileStream } from '../../sources/file.js';
 import { msToNs } from '../../stream.js';
 import type { FileTail } from '../../sources/tail.js';
 import type { DetectorKind } from '../../types.js';
-import { StreamScorer, type StreamItem, type StreamResult } from '../../service/stream-scoring.js';
+import { resultFields, StreamScorer, type StreamItem, type StreamResult } from '../../service/stream-scoring.js';
 import type { AppContext } from '../../service/context.js';
 import { withServiceName } from '../../logql/derived.js';
 import { LevelReader } from './streams.js';
@@ -123,12 +122,13 @@ export class ScoredFileIndex {
     const stream = withServiceName(file.labels);
     const add = (results: readonly StreamResult<StreamItem>[]) => {
       const levels = entry.levels!;
-      for (const { item, ms, scored, learning } of results) {
+      for (const result of results) {
+        const { item } = result;
         entry.rows.push({
           stream,
-          ts: msToNs(ms),
+          ts: msToNs(result.ms),
           line: item.line,
-          fields: { ...(scored ? anomalyFields(scored) : learningFields(learning ?? '')), ...levels.fields(item.line) },
+          fields: { ...resultFields(result), ...levels.fields(item.line) },
           parsed: {},
         });
         entry.bytes += item.line.length + 200;
