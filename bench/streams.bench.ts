@@ -4,6 +4,7 @@
  * warm-up of 200 lines, iforest). Measured in one process:
  * - the time to learn all of them and the RSS before and after, once every stream was scored by its model (memory
  *   per stream = the growth / streams; it includes the training thread's, about 100 MB);
+ * - the watcher's capacity over all streams (a backlog of 100 lines in each, scored as fast as it goes);
  * - the watcher's lag under a steady load written by a child process (`RATE` lines/s over all streams, default
  *   50,000): the age of the newest line scored, sampled every second (p50, max), and lines scored / written.
  * The machine is shared (2 cores, other work running).
@@ -135,6 +136,19 @@ const rssLearned = process.memoryUsage().rss;
 const learned = tc.ctx.models.names().length;
 log(`learned ${learned} in ${learnSeconds.toFixed(0)} s; RSS ${mb(rssBefore)} -> ${mb(rssLearned)} MB`);
 
+// capacity: a backlog of BACKLOG lines in every stream, scored as fast as the watcher goes
+const BACKLOG = 100;
+for (let s = 0; s < STREAMS; s++) {
+  const text = Array.from({ length: BACKLOG }, (_, j) => line(s, WARMUP + j, Date.now()));
+  appendFileSync(join(dir, `s${String(s).padStart(4, '0')}.log`), `${text.join('\n')}\n`);
+}
+const backlogStart = performance.now();
+const scoredBeforeBacklog = scored;
+do await watcher.cycle();
+while (watcher.behind);
+const backlogSeconds = (performance.now() - backlogStart) / 1000;
+const backlogRate = Math.round((scored - scoredBeforeBacklog) / backlogSeconds);
+log(`backlog: ${scored - scoredBeforeBacklog} lines in ${backlogSeconds.toFixed(1)} s`);
 const learnedAt = new Date().toISOString();
 log(`steady load: ${RATE} lines/s over ${STREAMS} streams for ${SECONDS} s...`);
 const scoredBefore = scored;
@@ -164,6 +178,12 @@ const rows = [
     rss_before_mb: mb(rssBefore),
     rss_learned_mb: mb(rssLearned),
     per_stream_kb: Math.round((rssLearned - rssBefore) / 1024 / STREAMS),
+  },
+  {
+    name: `watcher capacity over ${STREAMS} streams: a ${BACKLOG}-line backlog in each`,
+    lines: STREAMS * BACKLOG,
+    seconds: Number(backlogSeconds.toFixed(1)),
+    lines_per_s: backlogRate,
   },
   {
     name: `watcher lag, ${RATE.toLocaleString('en-US')} lines/s over ${STREAMS} streams, ${SECONDS} s`,
