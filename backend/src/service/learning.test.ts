@@ -12,6 +12,7 @@ import { testContext, trafficLines, trainWebModel, type TestContext } from '../.
 import type { Model } from '../models/index.js';
 import type { ConfigInput } from '../config/index.js';
 import { novelShare } from './learning.js';
+import { Watcher, type Anomaly } from '../watch/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const NS = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
@@ -159,5 +160,36 @@ describe('per-stream learning', () => {
     const rolled = await fetch(`${server.url}/api/v1/models/auto-app/rollback`, { method: 'POST' });
     expect(rolled.status).toBe(200);
     expect(tc.ctx.models.get('auto-app')!.createdAt).toBe(before.createdAt);
+  }, 60_000);
+
+  it('the watcher takes the learned model up with no restart: its lines are scored and anomalies delivered', async () => {
+    const own = await testContext(
+      { web },
+      { ...DEMO, watch: { streams: ['{job="app"}'], checkpoint: 'state/checkpoint.json' } },
+    );
+    try {
+      const app = join(own.dir, 'logs', 'app.log');
+      mkdirSync(join(own.dir, 'logs'));
+      writeFileSync(app, `${appLines(0, 100).join('\n')}\n`);
+      const sent: Anomaly[] = [];
+      const watcher = await Watcher.open(own.ctx, { sink: { send: async (a) => void sent.push(...a) }, from: 'start' });
+      expect(await watcher.cycle()).toBe(true);
+      appendFileSync(app, `${appLines(100, 300).join('\n')}\n`);
+      expect(await watcher.cycle()).toBe(true);
+      expect(sent).toEqual([]); // learning: nothing scored, nothing delivered
+      await until('the app model', async () => own.ctx.models.get('auto-app') !== undefined);
+      const panic = JSON.stringify({
+        time: new Date(T0 + 500_000).toISOString(),
+        level: 'fatal',
+        msg: 'kernel panic: cpu 3 stuck for 22s',
+      });
+      appendFileSync(app, `${[...appLines(400, 20), panic].join('\n')}\n`);
+      expect(await watcher.cycle()).toBe(true);
+      expect(sent.map((a) => a.scored.line)).toContain(panic);
+      expect(sent.every((a) => a.scored.detector.startsWith('auto-app/'))).toBe(true);
+      await watcher.stop();
+    } finally {
+      await own.cleanup();
+    }
   }, 60_000);
 });

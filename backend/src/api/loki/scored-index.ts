@@ -30,7 +30,7 @@ export const MAX_INDEX_BYTES = 256 * 1024 * 1024;
 /** Scoring time between two yields to the event loop, so a first query over a big file does not stall the others. */
 const SLICE_MS = 8;
 const READ_BYTES = 1024 * 1024;
-const PIECE_LINES = 256;
+const PIECE_LINES = 128;
 const PRUNE_MS = 2_000;
 
 /**
