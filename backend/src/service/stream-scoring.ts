@@ -55,6 +55,7 @@ export class StreamScorer<T extends StreamItem> {
   private readonly queue: T[] = [];
   private head = 0;
   private batchLines = 128;
+  private sliceStart = performance.now();
   private last?: number;
   private learning?: string;
   private timeParser?: LineParser;
@@ -102,7 +103,6 @@ export class StreamScorer<T extends StreamItem> {
       return out;
     }
     const slice = this.opts.sliceMs ?? 4;
-    let sliceStart = performance.now();
     const lines: string[] = [];
     const known: (number | undefined)[] = [];
     for (let at = 0; at < items.length;) {
@@ -122,9 +122,10 @@ export class StreamScorer<T extends StreamItem> {
         const fit = (this.batchLines * BATCH_MS) / Math.max(took, 0.1);
         this.batchLines = Math.round(Math.min(MAX_BATCH, Math.max(MIN_BATCH, (this.batchLines + fit) / 2)));
       }
-      if (performance.now() - sliceStart > slice) {
+      // The slice runs on from call to call: a caller scoring many small pieces (the query index) yields too.
+      if (performance.now() - this.sliceStart > slice) {
         await yieldToLoop();
-        sliceStart = performance.now();
+        this.sliceStart = performance.now();
       }
     }
     return out;
