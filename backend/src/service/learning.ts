@@ -18,6 +18,7 @@ const DRIFT_LINES = 500;
 const DRIFT_EVERY = 12;
 /** Bytes read per line wanted from a file's end (lines longer on average give fewer lines). */
 const TAIL_BYTES = 256;
+const DAY_MS = 86_400_000;
 const READ_BYTES = 1 << 20;
 
 /** One learned model's group of streams, as the learner follows it. */
@@ -30,6 +31,8 @@ interface Group extends LearnedGroup {
   /** Lines needed before the next try (more after a validation failure). */
   need: number;
   training: boolean;
+  /** A learned model's next retraining is not tried before this (ms), after one failed validation. */
+  retryAt: number;
   /** Why the last training did not install a model. */
   failed?: string;
   ticks: number;
@@ -88,6 +91,7 @@ export class StreamLearner {
         lines: 0,
         need: this.settings.warmupLines,
         training: false,
+        retryAt: 0,
         // drift checks of many groups spread over the DRIFT_EVERY intervals, not all at once
         ticks: this.groups.size % DRIFT_EVERY,
       };
@@ -130,8 +134,8 @@ export class StreamLearner {
   }
 
   private async checkAll() {
-    // The file source's files, listed once per round: listing expands the globs and stats every file, which per
-    // group was 1,000 stats a group with 1,000 streams.
+    // The file source's files, listed once per round: listing expands the globs and stats every file, which done per
+    // group cost 1,000 stats a group with 1,000 streams.
     this.files = await this.deps.sources.file?.files();
     for (const g of [...this.groups.values()]) {
       try {
@@ -153,6 +157,7 @@ export class StreamLearner {
       return;
     }
     const { retrain, drift } = this.settings;
+    if (now < g.retryAt) return;
     if (retrain > 0 && now - Date.parse(model.createdAt) >= retrain) {
       await this.train(g, await this.latest(g, this.settings.warmupLines), 'schedule');
       return;
@@ -193,7 +198,10 @@ export class StreamLearner {
     } catch (err) {
       // Not installed (validation failed): a stream in warm-up tries again with twice the lines.
       g.failed = (err as Error).message;
-      if (!this.deps.models.get(g.model)) g.need = Math.min(g.need * 2, this.deps.config.server.limits.trainLines);
+      // A learned model stays, and the next retraining waits a retrain period (a day when retraining is off), so a
+      // stream whose lines do not validate does not keep the training thread busy.
+      if (this.deps.models.get(g.model)) g.retryAt = Date.now() + (this.settings.retrain || DAY_MS);
+      else g.need = Math.min(g.need * 2, this.deps.config.server.limits.trainLines);
       this.deps.log.warn({ model: g.model, streams: g.text, err: g.failed }, 'model not learned');
     } finally {
       g.training = false;

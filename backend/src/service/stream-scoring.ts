@@ -46,8 +46,9 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * the scorer returns lines in input order, perhaps later (open sessions), so a FIFO of the items pushed pairs them.
  *
  * The model is looked up at every call: a model installed since (trained, learned, rolled back) takes over from the
- * next line (`changed` tells a caller that keeps rows, so it can re-score). A stream no model covers yet is in
- * warm-up when per-stream learning is on: its lines come back unscored, marked `learning`, and the learner is told.
+ * next line, after the lines the old one still held come back (the query index, which keeps rows, re-scores its file
+ * instead). A stream no model covers yet is in warm-up when per-stream learning is on: its lines come back unscored,
+ * marked `learning`, and the learner is told.
  */
 export class StreamScorer<T extends StreamItem> {
   private scorer?: BatchScorer;
