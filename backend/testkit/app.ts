@@ -56,6 +56,7 @@ export async function testContext(
     ctx,
     dir,
     async cleanup() {
+      await ctx.learner.close();
       await sources.close();
       rmSync(dir, { recursive: true, force: true });
     },

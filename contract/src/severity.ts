@@ -2,6 +2,15 @@
 export const SEVERITIES = ['normal', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/**
+ * The `anomaly_severity` of a line whose stream has no model yet: its own model is being learned (per-stream
+ * learning's warm-up). Not a Severity: such a line has no score, no rank and is no anomaly.
+ */
+export const LEARNING = 'learning';
+
+/** Every value `anomaly_severity` takes on the Loki API: the severities, then `learning`. */
+export const SEVERITY_VALUES = [...SEVERITIES, LEARNING] as const;
+
 /** Severities that count as anomalies, lowest first. */
 export const ANOMALY_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type AnomalySeverity = (typeof ANOMALY_SEVERITIES)[number];

@@ -1,4 +1,4 @@
-import { ANOMALY_FIELDS, type AnomalyField } from '@anomalog/contract';
+import { ANOMALY_FIELDS, LEARNING, type AnomalyField } from '@anomalog/contract';
 import type { LabelMatcher } from './selector.js';
 import type { GoRegex, LineFilter } from './line-filter.js';
 import type { ScoredLine } from '../types.js';
@@ -146,6 +146,14 @@ export function anomalyFields(s: ScoredLine): Partial<Record<AnomalyField, strin
   };
   if (s.burst !== undefined) fields[ANOMALY_FIELDS.burst] = s.burst;
   return fields;
+}
+
+/**
+ * The fields of a line whose stream's model is still being learned: `anomaly_severity` "learning", the reason saying
+ * how far the warm-up is, and no score (so no score filter or threshold takes it for a normal line).
+ */
+export function learningFields(reason: string): Partial<Record<AnomalyField, string>> {
+  return { [ANOMALY_FIELDS.severity]: LEARNING, [ANOMALY_FIELDS.reason]: reason, [ANOMALY_FIELDS.detector]: LEARNING };
 }
 
 /** Whether a query needs scoring: it names an anomaly field in a filter, selector, unwrap or grouping. */

@@ -48,6 +48,8 @@ export interface TrainOptions {
   sampleLines?: number;
   /** Share of training sessions a trimmed refit may leave out as the file's own anomalies (default 0.05; 0: none). */
   sessionTrim?: number;
+  /** The Isolation Forest's size (default 100 trees of 256 rows): per-stream learning makes small models smaller. */
+  forest?: { trees?: number; sampleSize?: number };
   /** Most autoencoder epochs per phase (the detector's default when unset; early stopping usually ends sooner). */
   autoencoderEpochs?: number;
   /**
@@ -291,7 +293,7 @@ class Trainer {
     autoencoder?.catch(() => undefined); // awaited below: a throw before that must not leave it unhandled
     if (members.includes('iforest')) {
       this.opts.onProgress?.({ phase: 'fit', member: 'iforest' });
-      const forest = IsolationForest.fit(X, { seed });
+      const forest = IsolationForest.fit(X, { seed, ...this.opts.forest });
       states.iforest = forest.toJSON();
       calibration.iforest = fitCalibration(
         forest.scoreMatrix(held),

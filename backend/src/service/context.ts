@@ -4,6 +4,7 @@ import type { SourceSet } from '../sources/index.js';
 import { FeedbackStore } from './feedback.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { ModelRegistry } from './registry.js';
+import { StreamLearner } from './learning.js';
 
 export { ModelRegistry, NoModelError } from './registry.js';
 export type { Metrics } from '../metrics.js';
@@ -15,6 +16,8 @@ export interface AppContext {
   sources: SourceSet;
   metrics: Metrics;
   log: Logger;
+  /** Per-stream learning: models for the streams no loaded model covers. */
+  learner: StreamLearner;
 }
 
 /** The service's pino logger: JSON lines on stdout, or on `destination` (the CLI's one-liners for a terminal). */
@@ -36,5 +39,6 @@ export async function createContext(
   const feedback = await FeedbackStore.open(config.feedback.file);
   const models = new ModelRegistry(config, { metrics, log, feedback });
   await models.loadAll();
-  return { config, models, sources: parts.sources, metrics, log };
+  const learner = new StreamLearner({ config, models, sources: parts.sources, log });
+  return { config, models, sources: parts.sources, metrics, log, learner };
 }

@@ -72,7 +72,7 @@ export class FeedbackFullError extends Error {
  * Feedback persisted as JSON lines. Until it expires or is undone, a false positive ("not an anomaly") suppresses
  * its template for its stream: that stream's lines with that template are reported as normal, the reason saying so;
  * a confirmation ("anomaly") of a normal line flags the template's lines of that stream as medium. The newest record
- * of a stream and template wins. Records not undone feed retraining (train-job.ts: applyFeedback).
+ * of a stream and template wins. Records not undone feed retraining (training.ts: applyFeedback).
  */
 export class FeedbackStore {
   private readonly records: FeedbackRecord[] = [];

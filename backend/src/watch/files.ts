@@ -55,10 +55,14 @@ export class FileSet {
     private readonly opts: FileSetOptions,
   ) {}
 
-  /** Finds new files, notices rotation and truncation; then reads up to `maxBytes` of lines over all files. */
-  async read(maxBytes: number): Promise<{ batches: { followed: Followed; lines: TailLine[] }[]; more: boolean }> {
+  /**
+   * Finds new files, notices rotation and truncation; then reads up to `maxBytes` of lines over all files, handing
+   * each file's lines to `each` as soon as they are read (so they are scored and let go before the next file's are
+   * read: lines kept for a whole cycle outlive the young-generation collections, and 1,000 files' worth grew the heap
+   * by 500 MB in 15 s before a full collection). True when more was waiting to be read.
+   */
+  async read(maxBytes: number, each: (followed: Followed, lines: TailLine[]) => Promise<void>): Promise<boolean> {
     await this.scan();
-    const batches: { followed: Followed; lines: TailLine[] }[] = [];
     let budget = maxBytes;
     let more = false;
     for (const followed of [...this.open.values()]) {
@@ -69,14 +73,14 @@ export class FileSet {
       const { size, nlink } = await followed.tail.stat();
       if (after > before) followed.lastGrowth = Date.now();
       if (size > after) more = true;
-      if (lines.length > 0) batches.push({ followed, lines });
+      if (lines.length > 0) await each(followed, lines);
       const gone = !followed.present && size <= after && Date.now() - followed.lastGrowth >= this.opts.rotateWaitMs;
       if (gone || (nlink === 0 && size <= after && !followed.present)) {
         await followed.tail.close();
         this.open.delete(followed.key);
       }
     }
-    return { batches, more };
+    return more;
   }
 
   /** The open files (for the checkpoint). */

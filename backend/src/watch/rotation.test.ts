@@ -44,6 +44,10 @@ beforeEach(async () => {
         scored.push(raw);
         return inner.push(raw, ts);
       },
+      pushBatch: (raws, ts) => {
+        scored.push(...raws);
+        return inner.pushBatch(raws, ts);
+      },
     };
   };
 });

@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { AppContext } from '../service/context.js';
 import { parseSelector, type LabelMatcher } from '../logql/selector.js';
-import type { Scorer } from '../pipeline/index.js';
-import { lineClock, SAMPLE_LINES } from '../sources/file.js';
+import { NoModelError } from '../service/registry.js';
+import { StreamScorer, type StreamItem, type StreamResult } from '../service/stream-scoring.js';
+import type { FormatName } from '../types.js';
 import { inShard, msToNs, nsToMs, streamKey, type Labels } from '../stream.js';
 import type { SourceEntry } from '../sources/index.js';
 import type { TailLine } from '../sources/tail.js';
@@ -38,12 +39,16 @@ interface Pending {
   more: boolean;
 }
 
-/** A line given to its stream's scorer and not yet returned by it: the checkpoint stays before it. */
-interface HeldLine {
-  line: string;
-  /** Push timestamp of its anomaly: derived from the source line alone, so a replay pushes the same one. */
-  ts: bigint;
+/**
+ * A line given to its stream's scoring loop. Until the loop returns it the checkpoint stays before it; its anomaly's
+ * push timestamp is derived from the source line alone (Loki's timestamp, or the file line's own time plus its byte
+ * offset), so a replay pushes the same one.
+ */
+interface WatchItem extends StreamItem {
+  /** Loki's timestamp of the line. */
+  ns?: bigint;
   followed?: Followed;
+  /** Byte offset of a file line. */
   start?: number;
 }
 
@@ -64,9 +69,7 @@ export class Watcher {
   private readonly selectors: { text: string; matchers: LabelMatcher[] }[];
   private readonly sink: AnomalySink;
   private fileSet?: FileSet;
-  private readonly clocks = new Map<string, (line: string) => number>();
-  private readonly scorers = new Map<string, Scorer | null>();
-  private readonly held = new Map<string, HeldLine[]>();
+  private readonly scorers = new Map<string, StreamScorer<WatchItem> | null>();
   private pending?: Pending;
   private more = false;
   private lokiBehind = false;
@@ -186,13 +189,7 @@ export class Watcher {
     await this.running;
     if (!this.pending) {
       const held: Anomaly[] = [];
-      for (const [key, scorer] of this.scorers) {
-        const queue = this.held.get(key) ?? [];
-        for (const scored of scorer?.end() ?? []) {
-          const source = take(queue, scored.line);
-          if (scored.anomaly) held.push({ ts: source?.ts ?? msToNs(scored.ts), scored });
-        }
-      }
+      for (const scorer of this.scorers.values()) if (scorer) collect(scorer.end(), held);
       if (held.length > 0) {
         await this.sink.send(held).catch((err: Error) => {
           this.ctx.log.warn(
@@ -210,7 +207,7 @@ export class Watcher {
   private async rewind() {
     await this.fileSet?.close();
     this.fileSet = undefined;
-    this.held.clear();
+    this.scorers.clear();
   }
 
   private async read(): Promise<Pending> {
@@ -235,11 +232,12 @@ export class Watcher {
         shard: this.ctx.config.watch.shard,
       },
     );
-    const { batches, more } = await this.fileSet.read(this.opts.batchBytes ?? BATCH_BYTES);
-    for (const { followed, lines } of batches) await this.scoreFile(followed, lines, out);
+    const more = await this.fileSet.read(this.opts.batchBytes ?? BATCH_BYTES, (followed, lines) =>
+      this.scoreFile(followed, lines, out),
+    );
     const oldestHeld = new Map<Followed, number>();
-    for (const queue of this.held.values()) {
-      for (const h of queue) {
+    for (const scorer of this.scorers.values()) {
+      for (const h of scorer?.held() ?? []) {
         if (h.followed && h.start !== undefined && !(oldestHeld.get(h.followed)! <= h.start))
           oldestHeld.set(h.followed, h.start);
       }
@@ -252,31 +250,8 @@ export class Watcher {
   }
 
   private async scoreFile(followed: Followed, lines: readonly TailLine[], out: Anomaly[]) {
-    let clock = this.clocks.get(followed.key);
-    if (!clock) {
-      clock = lineClock(
-        followed.file,
-        lines.slice(0, SAMPLE_LINES).map((l) => l.line),
-        Date.now,
-      );
-      this.clocks.set(followed.key, clock);
-    }
-    const stamp = clock;
-    await this.score(
-      followed.file.labels,
-      lines,
-      (l) => {
-        const ms = stamp(l.line);
-        // The line's own time, plus its byte offset below the millisecond: the same line gets the same nanosecond
-        // every time it is read, and lines of one millisecond do not collide.
-        return {
-          line: l.line,
-          ms,
-          held: { line: l.line, ts: msToNs(ms) + BigInt(l.start % 1_000_000), followed, start: l.start },
-        };
-      },
-      out,
-    );
+    const items = lines.map((l): WatchItem => ({ line: l.line, followed, start: l.start }));
+    await this.score(followed.file, items, out);
   }
 
   private async readLoki(next: Checkpoint, out: Anomaly[]) {
@@ -321,70 +296,53 @@ export class Watcher {
       for (const e of entries)
         (byStream.get(streamKey(e.labels)) ?? byStream.set(streamKey(e.labels), []).get(streamKey(e.labels))!).push(e);
       for (const list of byStream.values()) {
-        await this.score(
-          list[0].labels,
-          list,
-          (e) => ({ line: e.line, ms: nsToMs(e.ts), held: { line: e.line, ts: e.ts } }),
-          out,
-        );
+        const items = list.map((e): WatchItem => ({ line: e.line, ms: nsToMs(e.ts), ns: e.ts }));
+        await this.score({ labels: list[0].labels }, items, out);
       }
     }
   }
 
-  /** Scores one stream's new lines in order; each anomaly keeps the push timestamp of its source line. */
-  private async score<T>(
-    labels: Labels,
-    items: readonly T[],
-    toLine: (item: T) => { line: string; ms: number; held: HeldLine },
+  /** Scores one stream's new lines in order (the stream's scoring loop yields to the API between batches). */
+  private async score(
+    stream: { labels: Labels; format?: FormatName | 'auto'; pattern?: string },
+    items: WatchItem[],
     out: Anomaly[],
   ) {
-    const scorer = this.scorerFor(labels);
-    if (!scorer) return;
-    const key = streamKey(labels);
-    let queue = this.held.get(key);
-    if (!queue) this.held.set(key, (queue = []));
-    let newest = 0;
-    let sliceStart = performance.now();
-    for (let i = 0; i < items.length; i++) {
-      // Catch-up scores in slices: the API shares this event loop.
-      if ((i & 63) === 63 && performance.now() - sliceStart > SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
-      const { line, ms, held } = toLine(items[i]);
-      newest = Math.max(newest, ms);
-      queue.push(held);
-      for (const scored of scorer.push(line, ms)) {
-        const source = take(queue, scored.line);
-        if (scored.anomaly) out.push({ ts: source?.ts ?? msToNs(scored.ts), scored });
-      }
+    const key = streamKey(stream.labels);
+    let scorer = this.scorers.get(key);
+    if (scorer === undefined) {
+      scorer = new StreamScorer<WatchItem>(this.ctx, stream.labels, { ...stream, fallback: Date.now });
+      this.scorers.set(key, scorer);
     }
+    if (!scorer) return;
+    let results;
+    try {
+      results = await scorer.score(items);
+    } catch (err) {
+      if (!(err instanceof NoModelError)) throw err;
+      this.ctx.log.warn({ stream: key, err: err.message }, 'stream not watched: no model for it');
+      this.scorers.set(key, null);
+      return;
+    }
+    const newest = collect(results, out);
     this.ctx.metrics.watcherLag.set(
       { stream: this.ctx.metrics.streamLabel.value(key) },
       Math.max(0, (Date.now() - newest) / 1000),
     );
   }
+}
 
-  private scorerFor(labels: Labels): Scorer | null {
-    const key = streamKey(labels);
-    let scorer = this.scorers.get(key);
-    if (scorer === undefined) {
-      try {
-        scorer = this.ctx.models.scorerFor(labels);
-      } catch (err) {
-        this.ctx.log.warn({ stream: key, err: (err as Error).message }, 'stream not watched: no model for it');
-        scorer = null;
-      }
-      this.scorers.set(key, scorer);
-    }
-    return scorer;
+/** Adds the anomalies among `results` to `out`, each with its source line's push timestamp; returns the newest time. */
+function collect(results: readonly StreamResult<WatchItem>[], out: Anomaly[]): number {
+  let newest = 0;
+  for (const { item, ms, scored } of results) {
+    if (ms > newest) newest = ms;
+    if (!scored?.anomaly) continue;
+    // The line's own time, plus its byte offset below the millisecond: the same line gets the same nanosecond every
+    // time it is read, and lines of one millisecond do not collide.
+    out.push({ ts: item.ns ?? msToNs(ms) + BigInt((item.start ?? 0) % 1_000_000), scored });
   }
+  return newest;
 }
 
 const entryKey = (e: SourceEntry) => `${streamKey(e.labels)}\u0000${e.line}`;
-
-/** Removes and returns the held line a scorer returned (they come back in order: almost always the first). */
-function take(queue: HeldLine[], line: string): HeldLine | undefined {
-  const at = queue[0]?.line === line ? 0 : queue.findIndex((h) => h.line === line);
-  return at < 0 ? undefined : queue.splice(at, 1)[0];
-}

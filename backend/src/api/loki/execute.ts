@@ -1,14 +1,15 @@
-import { anomalyFields, groupedAnomalyFields, type LogQuery, type MetricQuery } from '../../logql/ast.js';
+import { groupedAnomalyFields, type LogQuery, type MetricQuery } from '../../logql/ast.js';
 import { evaluateAt, evaluateRange, type Instant, type Series } from '../../logql/metric.js';
 import { applyStages, type Row } from '../../logql/stages.js';
-import { compareTs, streamKey } from '../../stream.js';
+import { compareTs, nsToMs, streamKey } from '../../stream.js';
 import { passesLineFilters } from '../../logql/line-filter.js';
 import type { SourceEntry } from '../../sources/index.js';
 import type { DetectorKind } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
 import type { Deadline } from './deadline.js';
-import { OrderedScorer, ScoredFileIndex } from './scored-index.js';
+import { ScoredFileIndex } from './scored-index.js';
+import { resultFields, StreamScorer, type StreamItem, type StreamResult } from '../../service/stream-scoring.js';
 import { withServiceName } from '../../logql/derived.js';
 import { LevelReader, selects, sourceMatchers } from './streams.js';
 
@@ -88,9 +89,14 @@ export async function scoredRows(
       (byStream.get(key) ?? byStream.set(key, []).get(key)!).push(entry);
     }
     for (const entries of byStream.values()) {
-      let scorer: OrderedScorer;
+      const scorer = new StreamScorer<SourceEntry & StreamItem>(ctx, entries[0].labels, {
+        detector,
+        fallback: Date.now,
+      });
+      let results: StreamResult<SourceEntry & StreamItem>[];
       try {
-        scorer = new OrderedScorer(ctx.models.scorerFor(entries[0].labels, detector));
+        deadline?.check();
+        results = await scorer.score(entries.map((e) => ({ ...e, ms: nsToMs(e.ts) })));
       } catch (err) {
         skip(entries[0].labels, err);
         continue;
@@ -98,14 +104,14 @@ export async function scoredRows(
       scoredStreams++;
       const levels = new LevelReader(entries.slice(0, 100).map((e) => e.line));
       const stream = withServiceName(entries[0].labels);
-      deadline?.check();
-      for (const { entry, scored } of [...entries.flatMap((e) => scorer.push(e)), ...scorer.end()]) {
+      for (const result of [...results, ...scorer.end()]) {
+        const { item } = result;
         tick();
         keep({
           stream,
-          ts: entry.ts,
-          line: entry.line,
-          fields: { ...anomalyFields(scored), ...levels.fields(entry.line) },
+          ts: item.ts,
+          line: item.line,
+          fields: { ...resultFields(result), ...levels.fields(item.line) },
           parsed: {},
         });
       }

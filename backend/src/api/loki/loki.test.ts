@@ -244,6 +244,7 @@ describe('Loki metadata endpoints', () => {
     expect((await get('/loki/api/v1/label/anomaly_severity/values', {})).body.data).toEqual([
       'critical',
       'high',
+      'learning',
       'low',
       'medium',
       'normal',

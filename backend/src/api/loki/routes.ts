@@ -6,7 +6,8 @@ import { parseLogQuery, parseQuery } from '../../logql/parse.js';
 import { PipelineInputError } from '../../pipeline/index.js';
 import { SourceError } from '../../sources/index.js';
 import { streamKey, type Labels } from '../../stream.js';
-import { ANOMALY_SEVERITIES, type DetectorKind } from '../../types.js';
+import type { DetectorKind } from '../../types.js';
+import { SEVERITY_VALUES } from '@anomalog/contract';
 import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
 import { Deadline, QueryStopped } from './deadline.js';
@@ -30,7 +31,8 @@ import { detectFields, lineFields } from './detected.js';
 import { SERVICE_NAME_LABELS } from '../../logql/derived.js';
 import { allLabels } from '../../logql/stages.js';
 
-const SEVERITY_VALUES = ['normal', ...ANOMALY_SEVERITIES].sort();
+/** What `anomaly_severity` takes: the severities and `learning` (a stream whose model is being learned). */
+const SORTED_SEVERITIES = [...SEVERITY_VALUES].sort();
 /** The Loki version whose API (categorize-labels, patterns, detected_fields, volume) this emulates. */
 const LOKI_VERSION = '3.4.0';
 
@@ -185,7 +187,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     '/loki/api/v1/label/:name/values',
     handle(async (c, params) => {
       const name = c.req.param('name') ?? '';
-      if (name === 'anomaly_severity') return c.json({ status: 'success', data: SEVERITY_VALUES });
+      if (name === 'anomaly_severity') return c.json({ status: 'success', data: SORTED_SEVERITIES });
       if (name === 'anomaly_detector') return c.json({ status: 'success', data: [...DETECTOR_KINDS] });
       const streams = await streamsFor(params.get('query'), windowParams(params, limits));
       const values = new Set(streams.filter((l) => Object.hasOwn(l, name)).map((l) => l[name]));

@@ -1,50 +1,13 @@
 import { stat } from 'node:fs/promises';
-import { anomalyFields } from '../../logql/ast.js';
 import type { Row } from '../../logql/stages.js';
-import type { Scorer } from '../../pipeline/index.js';
-import { lineClock, SAMPLE_LINES, type FileStream } from '../../sources/file.js';
-import { msToNs, nsToMs } from '../../stream.js';
-import type { SourceEntry } from '../../sources/index.js';
+import type { FileStream } from '../../sources/file.js';
+import { msToNs } from '../../stream.js';
 import type { FileTail } from '../../sources/tail.js';
-import type { DetectorKind, ScoredLine } from '../../types.js';
+import type { DetectorKind } from '../../types.js';
+import { resultFields, StreamScorer, type StreamItem, type StreamResult } from '../../service/stream-scoring.js';
 import type { AppContext } from '../../service/context.js';
 import { withServiceName } from '../../logql/derived.js';
 import { LevelReader } from './streams.js';
-
-/** A scorer that remembers which entry each scored line came from (lines come back in input order, maybe later). */
-export class OrderedScorer {
-  private readonly queue: SourceEntry[] = [];
-  private head = 0;
-
-  constructor(private readonly scorer: Scorer) {}
-
-  push(entry: SourceEntry): { entry: SourceEntry; scored: ScoredLine }[] {
-    this.queue.push(entry);
-    return this.pair(this.scorer.push(entry.line, nsToMs(entry.ts)));
-  }
-
-  end(): { entry: SourceEntry; scored: ScoredLine }[] {
-    return this.pair(this.scorer.end());
-  }
-
-  /** Lines pushed whose scores are not final yet (open sessions). */
-  held(): number {
-    return this.queue.length - this.head;
-  }
-
-  private pair(lines: ScoredLine[]) {
-    const out: { entry: SourceEntry; scored: ScoredLine }[] = [];
-    for (const scored of lines) {
-      while (this.head < this.queue.length && this.queue[this.head].line !== scored.line) this.head++; // dropped (a CSV header)
-      if (this.head < this.queue.length) out.push({ entry: this.queue[this.head++], scored });
-    }
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    return out;
-  }
-}
 
 interface Indexed {
   key: string;
@@ -54,9 +17,8 @@ interface Indexed {
   lastUsed: number;
   model: unknown;
   tail: FileTail;
-  clock?: (line: string) => number;
   levels?: LevelReader;
-  scorer: OrderedScorer;
+  scorer: StreamScorer<StreamItem>;
   rows: Row[];
   /** Serializes updates: one poll of the file at a time. */
   busy: Promise<unknown>;
@@ -68,8 +30,8 @@ export const MAX_INDEX_BYTES = 256 * 1024 * 1024;
 /** Scoring time between two yields to the event loop, so a first query over a big file does not stall the others. */
 const SLICE_MS = 8;
 const READ_BYTES = 1024 * 1024;
+const PIECE_LINES = 128;
 const PRUNE_MS = 2_000;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Scored lines of the file source, kept in memory so a query does not re-score whole files: each query scores only
@@ -97,11 +59,11 @@ export class ScoredFileIndex {
     await this.dropDeleted();
     const route = this.ctx.models.route(file.labels, detector);
     const key = `${file.path}\u0000${route.detector}`;
-    const model = this.ctx.models.get(route.model);
+    const { model } = this.ctx.models.resolve(file.labels, detector);
     let entry = this.files.get(key);
     if (!entry || entry.model !== model) {
       await entry?.tail.close();
-      const scorer = new OrderedScorer(this.ctx.models.scorerFor(file.labels, detector));
+      const scorer = this.scorerOf(file, detector);
       const tail = this.ctx.sources.file!.tail(file);
       await tail.open('start');
       entry = {
@@ -152,47 +114,45 @@ export class ScoredFileIndex {
     entry.rows = [];
   }
 
+  private scorerOf(file: FileStream, detector?: DetectorKind): StreamScorer<StreamItem> {
+    return new StreamScorer(this.ctx, file.labels, { ...file, detector, fallback: Date.now, sliceMs: SLICE_MS });
+  }
+
   private async update(file: FileStream, entry: Indexed, detector?: DetectorKind) {
     const stream = withServiceName(file.labels);
-    const add = (pairs: { entry: SourceEntry; scored: ScoredLine }[]) => {
+    const add = (results: readonly StreamResult<StreamItem>[]) => {
       const levels = entry.levels!;
-      for (const { entry: e, scored } of pairs) {
+      for (const result of results) {
+        const { item } = result;
         entry.rows.push({
           stream,
-          ts: e.ts,
-          line: e.line,
-          fields: { ...anomalyFields(scored), ...levels.fields(e.line) },
+          ts: msToNs(result.ms),
+          line: item.line,
+          fields: { ...resultFields(result), ...levels.fields(item.line) },
           parsed: {},
         });
-        entry.bytes += e.line.length + 200;
+        entry.bytes += item.line.length + 200;
       }
     };
     let any = false;
     // Bounded reads, scored in slices with the event loop free between them; then a poll for rotation/truncation.
     for (let batch = await entry.tail.read(READ_BYTES); ; batch = await entry.tail.read(READ_BYTES)) {
-      const lines = batch.length > 0 ? batch.map((l) => l.line) : (await entry.tail.poll()).map((l) => l.line);
+      const lines = batch.length > 0 ? batch : await entry.tail.poll();
       if (lines.length === 0) break;
       any = true;
-      entry.clock ??= lineClock(file, lines.slice(0, SAMPLE_LINES), Date.now);
-      entry.levels ??= new LevelReader(lines.slice(0, 100));
-      let sliceStart = performance.now();
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i];
-        add(entry.scorer.push({ labels: file.labels, ts: msToNs(entry.clock(line)), line }));
-        if ((i & 63) === 63 && performance.now() - sliceStart > SLICE_MS) {
-          await yieldToLoop();
-          sliceStart = performance.now();
-        }
-      }
+      entry.levels ??= new LevelReader(lines.slice(0, 100).map((l) => l.line));
+      // In pieces: the rows of a piece are made between two yields of the scoring loop.
+      for (let at = 0; at < lines.length; at += PIECE_LINES)
+        add(await entry.scorer.score(lines.slice(at, at + PIECE_LINES)));
       if (entry.rows.length > MAX_ROWS_PER_FILE) {
         const cut = entry.rows.length - MAX_ROWS_PER_FILE;
         for (let i = 0; i < cut; i++) entry.bytes -= entry.rows[i].line.length + 200;
         entry.rows.splice(0, cut);
       }
     }
-    if (!any && entry.scorer.held() > 0) {
+    if (!any && entry.scorer.held().length > 0) {
       add(entry.scorer.end());
-      entry.scorer = new OrderedScorer(this.ctx.models.scorerFor(file.labels, detector));
+      entry.scorer = this.scorerOf(file, detector);
     }
   }
 }

@@ -5,7 +5,7 @@ import { createApp } from '../app.js';
 import { join } from 'node:path';
 import { FeedbackFullError, FeedbackStore, type FeedbackRecord } from '../../service/feedback.js';
 import { testContext, trainWebModel, webLines, type TestContext } from '../../../testkit/app.js';
-import { applyFeedback } from './train-job.js';
+import { applyFeedback } from '../../service/training.js';
 
 let t: TestContext;
 let app: Hono;

@@ -7,7 +7,7 @@ import type { AppContext } from '../../service/context.js';
 import { fail, readJson } from '../http.js';
 import { MODEL_NAME, NoModelError } from '../../service/registry.js';
 import type { JobQueue } from './jobs.js';
-import { readQuality, runTraining } from './train-job.js';
+import { readQuality, runTraining } from '../../service/training.js';
 import type { UploadStore } from './upload-store.js';
 import { DETECTOR_KINDS } from '@anomalog/contract';
 
@@ -91,7 +91,11 @@ export function modelRoutes(ctx: AppContext, deps: { jobs: JobQueue; uploads: Up
   return new Hono()
     .get('/models', async (c) => {
       const names = ctx.models.names();
-      return c.json({ models: await Promise.all(names.map((n) => modelCard(ctx, n, ctx.models.get(n)!))) });
+      return c.json({
+        models: await Promise.all(names.map((n) => modelCard(ctx, n, ctx.models.get(n)!))),
+        // per-stream learning: the models being learned (warming) and the learned ones followed for retraining
+        learning: ctx.learner.status(),
+      });
     })
     .get('/models/:name', async (c) => {
       const name = c.req.param('name');

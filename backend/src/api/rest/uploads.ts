@@ -14,7 +14,7 @@ import { PipelineInputError, Summary, type BatchScorer } from '../../pipeline/in
 import type { Model } from '../../models/index.js';
 import { openScorer, SEVERITY_PARAM, severitySet } from './scoring.js';
 import type { JobQueue, ReportProgress } from './jobs.js';
-import { progressOf, trainInThread } from './train-job.js';
+import { progressOf, TrainingThread } from '../../service/training.js';
 import {
   defaultChoice,
   fits,
@@ -176,17 +176,22 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
       if (choice.learn) {
         name = up.filename.replace(/(\.gz)?$/i, '').replace(/\.[^.]*$/, '') || 'upload';
         report(0.05, 'learning from the file');
-        ({ model } = await trainInThread(
-          {
-            lines: (await learningLines(writer)).join('\u0000'),
-            heldOut: '',
-            opts: { name, detector, seed: opts.seed, source: up.filename },
-          },
-          (p) => {
-            const [share, phase] = progressOf(p);
-            report(share * 0.8, phase);
-          },
-        ));
+        const thread = new TrainingThread();
+        try {
+          ({ model } = await thread.run(
+            {
+              lines: (await learningLines(writer)).join('\u0000'),
+              heldOut: '',
+              opts: { name, detector, seed: opts.seed, source: up.filename },
+            },
+            (p) => {
+              const [share, phase] = progressOf(p);
+              report(share * 0.8, phase);
+            },
+          ));
+        } finally {
+          await thread.close();
+        }
         scorer = learntScorer(ctx, model, labels, detector);
       } else {
         name = choice.name;

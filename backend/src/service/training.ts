@@ -1,14 +1,18 @@
 import { emptySeverityCounts } from '@anomalog/contract';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parseModel, type Model } from '../../models/index.js';
-import { createScorer, type TrainProgress } from '../../pipeline/index.js';
-import type { DetectorKind, Severity } from '../../types.js';
-import type { AppContext } from '../../service/context.js';
-import type { FeedbackRecord } from '../../service/feedback.js';
-import type { ReportProgress } from './jobs.js';
-import { workerEntry } from '../../workers.js';
+import { parseModel, type Model } from '../models/index.js';
+import { createScorer, type TrainOptions, type TrainProgress } from '../pipeline/index.js';
+import type { DetectorKind, Severity } from '../types.js';
+import type { Config } from '../config/index.js';
+import type { ModelRegistry } from './registry.js';
+import type { FeedbackRecord } from './feedback.js';
+import { workerEntry } from '../workers.js';
+import { writeDurable } from '../durable.js';
+
+/** How a training reports its progress (0..1) and phase: the REST job's status, or nothing for a learned model. */
+export type ReportProgress = (progress: number, phase: string) => void;
 
 /** Every HOLDOUT_EVERY-th line is kept out of training and scored to validate the new model. */
 const HOLDOUT_EVERY = 10;
@@ -25,6 +29,19 @@ export interface TrainRequest {
   /** The stream the model is for: feedback whose labels include these is applied. */
   labels: Record<string, string>;
   source: string;
+  /** The Isolation Forest's size, when not the default (learned models are smaller). */
+  forest?: { trees: number; sampleSize: number };
+}
+
+/** The model card of a model learned by itself for a stream (service/learning.ts): what it learned from, and why. */
+export interface LearnedFrom {
+  /** The selector of the streams it scores (the group, e.g. `{job="app"}`). */
+  streams: string;
+  lines: number;
+  format: string;
+  seed: number;
+  at: string;
+  why: 'warm-up' | 'schedule' | 'drift';
 }
 
 export interface Validation {
@@ -41,6 +58,7 @@ export interface ModelQuality {
   validatedAt: string;
   validation: Validation;
   feedback: { excludedConfirmed: number; addedFalsePositives: number };
+  learned?: LearnedFrom;
 }
 
 /** One card per model version (name + creation time), so a rollback finds the card of the version it restores. */
@@ -116,7 +134,7 @@ export interface TrainerIn {
   /** Held-out lines and the request to validate the model with; no validation without `req` (an upload's model). */
   heldOut: string;
   req?: TrainRequest;
-  opts: { name: string; detector?: DetectorKind; seed?: number; source?: string };
+  opts: Pick<TrainOptions, 'name' | 'detector' | 'seed' | 'source' | 'forest'>;
 }
 
 export type TrainerOut =
@@ -124,44 +142,76 @@ export type TrainerOut =
   | { kind: 'done'; model: string; validation?: Validation }
   | { kind: 'failed'; error: string };
 
+interface TrainResult {
+  model: Model;
+  text: string;
+  /** Absent when the input had no `req` to validate with. */
+  validation?: Validation;
+}
+
 /**
- * Trains (and validates, given `input.req`) in a worker thread (train-worker.ts): training takes seconds of CPU,
- * which on the main thread would stall every request meanwhile.
+ * A worker thread that trains and validates (train-worker.ts), one job at a time: training takes seconds of CPU,
+ * which on the main thread would stall every request meanwhile. The thread is started on the first job and kept for
+ * the next ones (starting one costs about a second under tsx, which per-stream learning of many streams would pay
+ * per stream); it does not keep the process alive.
  */
-export function trainInThread(
-  input: TrainerIn,
-  onProgress: (p: TrainProgress) => void,
-): Promise<{ model: Model; text: string; validation?: Validation }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerEntry(import.meta.url, 'train-worker'), { eval: true });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
-    worker.on('message', (m: TrainerOut) => {
-      if (m.kind === 'progress') onProgress(m.progress);
-      else if (m.kind === 'done')
-        settle(() => resolve({ model: parseModel(m.model), text: m.model, validation: m.validation }));
-      else settle(() => reject(new Error(m.error)));
+export class TrainingThread {
+  private worker?: Worker;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  run(input: TrainerIn, onProgress: (p: TrainProgress) => void = () => undefined): Promise<TrainResult> {
+    const job = this.queue.then(() => this.once(input, onProgress));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  private once(input: TrainerIn, onProgress: (p: TrainProgress) => void): Promise<TrainResult> {
+    return new Promise((resolve, reject) => {
+      if (!this.worker) {
+        this.worker = new Worker(workerEntry(import.meta.url, 'train-worker'), { eval: true });
+        this.worker.unref();
+      }
+      const worker = this.worker;
+      const done = (fn: () => void) => {
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        fn();
+      };
+      const onMessage = (m: TrainerOut) => {
+        if (m.kind === 'progress') onProgress(m.progress);
+        else if (m.kind === 'done')
+          done(() => resolve({ model: parseModel(m.model), text: m.model, validation: m.validation }));
+        else done(() => reject(new Error(m.error)));
+      };
+      const onError = (err: Error) => {
+        this.worker = undefined;
+        done(() => reject(err));
+      };
+      const onExit = (code: number) => {
+        this.worker = undefined;
+        done(() => reject(new Error(`the training thread stopped (exit ${code})`)));
+      };
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage(input);
     });
-    worker.on('error', (err) => settle(() => reject(err)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`the training thread stopped (exit ${code})`))));
-    worker.postMessage(input);
-  });
+  }
 }
 
 /**
  * Trains `req.name` on `lines`, validates it on held-out lines and installs it only if validation passes; the model
- * it replaces stays in models/previous/ for rollback.
+ * it replaces stays in models/previous/ for rollback. `thread` is the training thread to use (default: one for this
+ * training alone).
  */
 export async function runTraining(
-  ctx: AppContext,
+  ctx: { config: Config; models: ModelRegistry },
   lines: readonly string[],
   req: TrainRequest,
   report: ReportProgress,
+  extra: { thread?: TrainingThread; learned?: LearnedFrom } = {},
 ) {
   const trainLines: string[] = [];
   const heldOut: string[] = [];
@@ -169,24 +219,31 @@ export async function runTraining(
   const ofStream = (f: FeedbackRecord) => Object.entries(req.labels).every(([k, v]) => f.labels[k] === v);
   const fed = applyFeedback(trainLines, ctx.models.feedback.kept().filter(ofStream));
   report(0.1, `training on ${fed.lines.length} lines`);
-  const { model, text, validation } = await trainInThread(
-    {
-      lines: fed.lines.join('\u0000'),
-      heldOut: heldOut.join('\u0000'),
-      req,
-      opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source },
-    },
-    (p) => report(...progressOf(p)),
-  );
+  const thread = extra.thread ?? new TrainingThread();
+  let result: TrainResult;
+  try {
+    result = await thread.run(
+      {
+        lines: fed.lines.join('\u0000'),
+        heldOut: heldOut.join('\u0000'),
+        req,
+        opts: { name: req.name, detector: req.detector, seed: req.seed, source: req.source, forest: req.forest },
+      },
+      (p) => report(...progressOf(p)),
+    );
+  } finally {
+    if (!extra.thread) await thread.close();
+  }
+  const { model, text, validation } = result;
   if (!validation?.passed) throw new Error(`validation failed, model not installed: ${validation?.reason}`);
-  await ctx.models.install(req.name, model, text);
   const quality: ModelQuality = {
     validatedAt: new Date().toISOString(),
     validation,
     feedback: { excludedConfirmed: fed.excludedConfirmed, addedFalsePositives: fed.addedFalsePositives },
+    learned: extra.learned && { ...extra.learned, format: model.format },
   };
-  const dir = ctx.config.models.dir;
-  await mkdir(join(dir, 'cards'), { recursive: true });
-  await writeFile(qualityPath(dir, model), JSON.stringify(quality, null, 2));
+  // The card first: a model never lacks its card (a crash between the two leaves a card of a model not installed).
+  await writeDurable(qualityPath(ctx.config.models.dir, model), JSON.stringify(quality, null, 2));
+  await ctx.models.install(req.name, model, text);
   return { model: req.name, trainedLines: fed.lines.length, ...quality };
 }
