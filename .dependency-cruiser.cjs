@@ -4,8 +4,7 @@
  */
 const { backendRules, TEST } = require('./tools/dependency-rules.cjs');
 
-const ENTRIES =
-  '^backend/src/(cli/main|cli/scan-worker|service/train-worker|detectors/autoencoder-worker|index)\\.ts$';
+const ENTRIES = '^backend/src/(cli/main|cli/scan-worker|service/train-worker|detectors/autoencoder-worker|index)\\.ts$';
 
 module.exports = {
   forbidden: [

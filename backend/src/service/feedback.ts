@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ANOMALY_FIELDS } from '@anomalog/contract';
+import { ANOMALY_FIELDS, LEARNING } from '@anomalog/contract';
 import type { ScoredLine } from '../types.js';
 import { streamKey } from '../stream.js';
 
@@ -229,7 +229,9 @@ export class FeedbackStore {
   applyToFields<F extends Record<string, string>>(stream: Record<string, string>, fields: F): F {
     const template = fields[ANOMALY_FIELDS.template];
     const severity = fields[ANOMALY_FIELDS.severity];
-    if (this.byKey.size === 0 || template === undefined || severity === undefined) return fields;
+    // A line still `learning` has no verdict of a model to change.
+    if (this.byKey.size === 0 || template === undefined || severity === undefined || severity === LEARNING)
+      return fields;
     const v = this.verdict(stream, template, severity !== 'normal');
     if (!v) return fields;
     const was = severity !== 'normal' ? ` (was ${severity})` : '';

@@ -41,7 +41,7 @@ export function LiveView() {
         // anomalies to list, and every line counted by severity (tiling windows) for the totals
         const step = Math.max(1, Math.ceil((span.to - span.from) / 1000 / COUNT_WINDOWS));
         const bodies = await Promise.all([
-          queryRange(`${selector} | anomaly_severity!="normal"`, span.from, span.to),
+          queryRange(`${selector} | anomaly_severity=~"low|medium|high|critical"`, span.from, span.to),
           queryRange(
             `sum by (anomaly_severity) (count_over_time(${selector} [${step}s]))`,
             span.from + step * 1000,
