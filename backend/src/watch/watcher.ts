@@ -29,6 +29,12 @@ export interface WatcherOptions {
   batchBytes?: number;
   /** How long a rotated-away or deleted file is still read after it last grew (default 5 s). */
   rotateWaitMs?: number;
+  /**
+   * A stream that sent nothing for this long has the lines its scorer holds flushed (default 60 s): a system log's
+   * lines wait for their minute to close (bursts), a session's for its end, and a stream gone quiet has no next line
+   * to close them.
+   */
+  idleFlushMs?: number;
 }
 
 /** A batch read and scored but not yet delivered (or its checkpoint not yet saved): retried as it is. */
@@ -70,6 +76,8 @@ export class Watcher {
   private readonly sink: AnomalySink;
   private fileSet?: FileSet;
   private readonly scorers = new Map<string, StreamScorer<WatchItem> | null>();
+  /** When each stream was last given lines (wall clock): see flushIdle. */
+  private readonly fed = new Map<string, number>();
   private pending?: Pending;
   private more = false;
   private lokiBehind = false;
@@ -213,6 +221,7 @@ export class Watcher {
   private async read(): Promise<Pending> {
     const next: Checkpoint = { ...emptyCheckpoint(), loki: structuredClone(this.checkpoint.loki) };
     const anomalies: Anomaly[] = [];
+    this.flushIdle(anomalies);
     const more = this.ctx.sources.file ? await this.readFiles(next, anomalies) : false;
     this.lokiBehind = false;
     if (this.ctx.sources.loki) await this.readLoki(next, anomalies);
@@ -302,6 +311,14 @@ export class Watcher {
     }
   }
 
+  /** Delivers what the scorers of streams quiet for `idleFlushMs` still hold (closing their minutes and sessions). */
+  private flushIdle(out: Anomaly[]) {
+    const idleSince = Date.now() - (this.opts.idleFlushMs ?? 60_000);
+    for (const [key, scorer] of this.scorers) {
+      if (scorer && scorer.held().length > 0 && this.fed.get(key)! <= idleSince) collect(scorer.end(), out);
+    }
+  }
+
   /** Scores one stream's new lines in order (the stream's scoring loop yields to the API between batches). */
   private async score(
     stream: { labels: Labels; format?: FormatName | 'auto'; pattern?: string },
@@ -315,6 +332,7 @@ export class Watcher {
       this.scorers.set(key, scorer);
     }
     if (!scorer) return;
+    this.fed.set(key, Date.now());
     let results;
     try {
       results = await scorer.score(items);
