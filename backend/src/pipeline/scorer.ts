@@ -23,6 +23,11 @@ export interface Scorer {
   push(raw: string, ts?: number): ScoredLine[];
   /** Closes open sessions and returns every line still held. */
   end(): ScoredLine[];
+  /**
+   * Returns the lines held for bursts now, marked as far as their minute is known, and goes on counting (sessions stay
+   * open): for a reader that must show every line read so far (a query) without losing the count of the minute.
+   */
+  flush(): ScoredLine[];
 }
 
 export interface BatchScorer extends Scorer {
@@ -170,6 +175,13 @@ class LineScorer implements BlockScorer {
     if (!this.sessions) return NO_LINES;
     this.sessions.tracker.closeAll();
     return this.release();
+  }
+
+  flush(): ScoredLine[] {
+    if (!this.bursts) return NO_LINES;
+    const out: ScoredLine[] = [];
+    this.releaseBursts(out, true);
+    return out;
   }
 
   cut(): ScoredLine[] {

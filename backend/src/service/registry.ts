@@ -151,6 +151,7 @@ export class ModelRegistry {
       push: (raw, ts) => timed(() => inner.push(raw, ts)),
       pushBatch: (raws, ts) => timed(() => inner.pushBatch(raws, ts)),
       end: () => finish(inner.end()),
+      flush: () => finish(inner.flush()),
     };
   }
 

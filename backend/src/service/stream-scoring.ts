@@ -139,6 +139,13 @@ export class StreamScorer<T extends StreamItem> {
     return out;
   }
 
+  /** Every line held for bursts comes back, marked as far as known; the counts go on (see Scorer.flush). */
+  flush(): StreamResult<T>[] {
+    const out: StreamResult<T>[] = [];
+    if (this.scorer) this.pair(this.scorer.flush(), out);
+    return out;
+  }
+
   /** Items pushed whose lines the scorer still holds (open sessions), oldest first. */
   held(): readonly T[] {
     return this.queue.slice(this.head);

@@ -150,6 +150,8 @@ export class ScoredFileIndex {
         entry.rows.splice(0, cut);
       }
     }
+    // A query shows every line read: those a system log's scorer holds for its open minute come back as they stand.
+    if (any) add(entry.scorer.flush());
     if (!any && entry.scorer.held().length > 0) {
       add(entry.scorer.end());
       entry.scorer = this.scorerOf(file, detector);

@@ -52,5 +52,6 @@ export function learntScorer(ctx: AppContext, model: Model, labels: Record<strin
     pushBatch: (raws, ts) => inner.pushBatch(raws, ts).map((l) => feedback.apply(l)),
     push: (raw, ts) => inner.push(raw, ts).map((l) => feedback.apply(l)),
     end: () => inner.end().map((l) => feedback.apply(l)),
+    flush: () => inner.flush().map((l) => feedback.apply(l)),
   } satisfies BatchScorer;
 }
