@@ -92,22 +92,11 @@ describe('rotation: 0 lost, 0 duplicated', () => {
     expectExactlyOnce([...a, ...b, ...c, ...d, ...e]);
   });
 
-  it('copytruncate (lines written just before the copy are read from the copy)', async () => {
-    const [a, b, c] = [traffic(300), traffic(75), traffic(200)];
-    writeFileSync(log(), text(a));
-    const w = await Watcher.open(tc.ctx, opts);
-    await drain(w);
-    appendFileSync(log(), text(b));
-    copyFileSync(log(), log('access.log.1'));
-    truncateSync(log(), 0);
-    appendFileSync(log(), text(c));
-    await drain(w);
-    await w.stop();
-    expectExactlyOnce([...a, ...b, ...c]);
-  });
-
-  it('copytruncate, then refilled past the old offset before the next read', async () => {
-    const [a, b, c] = [traffic(200), traffic(50), traffic(1_000)];
+  it.each([
+    ['copytruncate (lines written just before the copy are read from the copy)', 300, 75, 200],
+    ['copytruncate, then refilled past the old offset before the next read', 200, 50, 1_000],
+  ])('%s', async (_name, before, justBefore, after) => {
+    const [a, b, c] = [traffic(before), traffic(justBefore), traffic(after)];
     writeFileSync(log(), text(a));
     const w = await Watcher.open(tc.ctx, opts);
     await drain(w);
