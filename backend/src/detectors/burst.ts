@@ -56,10 +56,10 @@ export class BurstTracker {
       this.closeAll();
       this.minute = minute;
     }
-    const rate = this.rateOf(template);
-    if (rate === undefined) return undefined;
     let w = this.open.get(template);
     if (!w) {
+      const rate = this.rateOf(template);
+      if (rate === undefined) return undefined;
       w = { template, minute, rate, limit: Math.max(BURST_MIN, BURST_RATIO * rate), count: 0, closed: false };
       this.open.set(template, w);
     }

@@ -1,4 +1,7 @@
+import { DETECTED_LEVEL, SERVICE_NAME } from '@anomalog/contract';
 import type { Labels } from '../stream.js';
+
+export { DETECTED_LEVEL, SERVICE_NAME };
 
 /**
  * The labels Loki 3 derives at ingestion, so Grafana's Logs Drilldown finds services and levels.
@@ -23,9 +26,7 @@ export const SERVICE_NAME_LABELS = [
   'k8s_job_name',
 ] as const;
 
-export const SERVICE_NAME = 'service_name';
 export const UNKNOWN_SERVICE = 'unknown_service';
-export const DETECTED_LEVEL = 'detected_level';
 /** The labels Anomalog adds to stream labels (Loki adds them at ingestion, so selectors may name them). */
 export const DERIVED_STREAM_LABELS: ReadonlySet<string> = new Set([SERVICE_NAME]);
 

@@ -185,11 +185,8 @@ class LineScorer implements BlockScorer {
   }
 
   cut(): ScoredLine[] {
-    if (!this.bursts) return NO_LINES;
-    this.bursts.tracker.reset();
-    const out: ScoredLine[] = [];
-    this.releaseBursts(out, true);
-    return out;
+    this.bursts?.tracker.reset();
+    return this.flush();
   }
 
   /**

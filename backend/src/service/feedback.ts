@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ANOMALY_FIELDS, LEARNING } from '@anomalog/contract';
+import { ANOMALY_FIELDS, isDerivedLabel, LEARNING } from '@anomalog/contract';
 import type { ScoredLine } from '../types.js';
 import { streamKey } from '../stream.js';
 
@@ -43,14 +43,11 @@ export interface FeedbackView extends FeedbackRecord {
 }
 
 /**
- * Labels the Loki API derives or adds (the anomaly fields, Loki 3's service_name and detected_level): the panel sends
- * what it sees, the watcher scores raw stream labels, and both must name the same stream.
+ * The stream a record belongs to: its labels without the ones the Loki API may have added (the panel sends what it
+ * sees, the watcher scores raw stream labels, and both must name the same stream).
  */
-const DERIVED = /^(anomaly_|service_name$|detected_level$)/;
-
-/** The stream a record belongs to: its labels without the ones the Loki API may have added. */
 export function feedbackStream(labels: Record<string, string>): string {
-  return streamKey(Object.fromEntries(Object.entries(labels).filter(([k]) => !DERIVED.test(k))));
+  return streamKey(Object.fromEntries(Object.entries(labels).filter(([k]) => !isDerivedLabel(k))));
 }
 
 const live = (r: FeedbackRecord, now: number) => !r.expiresAt || Date.parse(r.expiresAt) > now;

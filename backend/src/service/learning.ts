@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { matchesSelector, type LabelMatcher } from '../logql/selector.js';
 import type { Model } from '../models/index.js';
-import { createParser } from '../parsing/index.js';
+import { modelParser } from '../pipeline/index.js';
 import { runtimeOf } from '../pipeline/runtime.js';
 import type { SourceSet } from '../sources/index.js';
 import type { FileStream } from '../sources/file.js';
@@ -268,8 +268,7 @@ export class StreamLearner {
 /** The share of `lines` whose template the model never saw in training (0 for no lines). */
 export function novelShare(model: Model, lines: readonly string[]): number {
   if (lines.length === 0) return 0;
-  const { header, pattern } = model.parserState;
-  const parser = createParser(model.format, { sample: header === undefined ? undefined : [header], pattern });
+  const parser = modelParser(model);
   const { templates } = runtimeOf(model);
   let novel = 0;
   for (const line of lines) {

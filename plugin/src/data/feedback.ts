@@ -1,3 +1,4 @@
+import { isDerivedLabel, MAX_LINE_CHARS } from '@anomalog/contract';
 import type { AnomalyRow } from './types';
 
 /** "not an anomaly" (a false positive) or "anomaly" (a confirmation of a line scored normal). */
@@ -43,8 +44,6 @@ export function grafanaFeedbackBase(datasourceUid: string): string {
   return `/api/datasources/proxy/uid/${encodeURIComponent(datasourceUid)}/loki/api/v1/anomalog/`;
 }
 
-/** The backend refuses longer lines in feedback. */
-const MAX_LINE = 65_536;
 
 export function feedbackRequest(base: string, row: AnomalyRow, kind: FeedbackKind): FeedbackRequest {
   return {
@@ -54,7 +53,7 @@ export function feedbackRequest(base: string, row: AnomalyRow, kind: FeedbackKin
       kind,
       labels: row.labels ?? {},
       template: row.template,
-      line: row.line.slice(0, MAX_LINE),
+      line: row.line.slice(0, MAX_LINE_CHARS),
       score: Math.min(1, Math.max(0, row.score)),
       severity: row.severity,
     },
@@ -71,7 +70,7 @@ export const canTakeFeedback = (row: AnomalyRow) => Boolean(row.labels && row.te
 /** The key of a row's pattern in its stream, as the backend matches feedback (labels it derives left out). */
 export function patternKey(labels: Record<string, string>, template: string): string {
   const stream = Object.keys(labels)
-    .filter((k) => !/^(anomaly_|service_name$|detected_level$)/.test(k))
+    .filter((k) => !isDerivedLabel(k))
     .sort()
     .map((k) => `${k}=${labels[k]}`)
     .join(',');

@@ -1,3 +1,4 @@
+import { FORMAT_SAMPLE_LINES } from '@anomalog/contract';
 import { PAGE_FEEDBACK_BASE, type FeedbackRecord, type FeedbackTarget } from '../data/feedback';
 import type { LokiResponse } from '../data/loki';
 import type { ScoredRecord } from '../data/records';
@@ -35,8 +36,6 @@ interface Job<T> {
   result?: T;
 }
 
-/** The first lines sent to ask which models fit (the backend votes on at most 200). */
-const SAMPLE_LINES = 200;
 const SAMPLE_BYTES = 64 * 1024;
 const POLL_MS = 400;
 
@@ -74,7 +73,7 @@ export async function firstLines(file: File): Promise<string[]> {
   if (text.length >= SAMPLE_BYTES) {
     lines.pop(); // cut mid-line
   }
-  return lines.filter((l) => l.trim()).slice(0, SAMPLE_LINES);
+  return lines.filter((l) => l.trim()).slice(0, FORMAT_SAMPLE_LINES);
 }
 
 /** The file's format and the loaded models that read it. */

@@ -4,7 +4,7 @@ import { duration } from '../../config/schema.js';
 import type { AppContext } from '../../service/context.js';
 import { FeedbackFullError } from '../../service/feedback.js';
 import { fail, readJson, readQuery } from '../http.js';
-import { SEVERITIES } from '@anomalog/contract';
+import { MAX_LINE_CHARS, SEVERITIES } from '@anomalog/contract';
 
 const kind = z.enum(['false_positive', 'confirm']);
 const YEAR_MS = 365 * 86_400_000;
@@ -13,7 +13,7 @@ const feedbackBody = z.object({
   kind,
   labels: z.record(z.string(), z.string()),
   template: z.string().min(1),
-  line: z.string().max(65_536).optional(),
+  line: z.string().max(MAX_LINE_CHARS).optional(),
   score: z.number().min(0).max(1).optional(),
   severity: z.enum(SEVERITIES).optional(),
   detector: z.string().optional(),

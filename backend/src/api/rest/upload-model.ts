@@ -7,7 +7,6 @@ import type { DetectorKind, FormatName } from '../../types.js';
 export type ModelChoice = { learn: true } | { learn: false; name: string };
 
 /** Lines read to detect an upload's format (detectFormat votes on at most 100 non-empty ones). */
-export const FORMAT_SAMPLE_LINES = 200;
 
 /** Access logs in either layout are read by the same parser and features: a model of one fits the other. */
 const family = (format: FormatName) => (format === 'apache' || format === 'nginx' ? 'access' : format);

@@ -15,16 +15,9 @@ import type { Model } from '../../models/index.js';
 import { openScorer, SEVERITY_PARAM, severitySet } from './scoring.js';
 import type { JobQueue, ReportProgress } from './jobs.js';
 import { progressOf, TrainingThread } from '../../service/training.js';
-import {
-  defaultChoice,
-  fits,
-  FORMAT_SAMPLE_LINES,
-  formatWarning,
-  learntScorer,
-  type ModelChoice,
-} from './upload-model.js';
+import { defaultChoice, fits, formatWarning, learntScorer, type ModelChoice } from './upload-model.js';
 import type { UploadMeta, UploadStore } from './upload-store.js';
-import { DETECTOR_KINDS } from '@anomalog/contract';
+import { DETECTOR_KINDS, FORMAT_SAMPLE_LINES, MAX_LINE_CHARS } from '@anomalog/contract';
 
 const ACCEPTED = /\.(log|txt|csv|jsonl)(\.gz)?$|\.gz$/i;
 const BATCH = 1024;
@@ -63,7 +56,7 @@ const options = z
   .refine((o) => !(o.learn && o.model), { message: 'give either model or learn=true, not both' });
 type Options = z.output<typeof options>;
 
-const fitBody = z.object({ lines: z.array(z.string().max(65_536)).min(1).max(FORMAT_SAMPLE_LINES) });
+const fitBody = z.object({ lines: z.array(z.string().max(MAX_LINE_CHARS)).min(1).max(FORMAT_SAMPLE_LINES) });
 
 const page = z.object({
   severity: z.string().regex(SEVERITY_PARAM, 'use anomaly, or severities separated by commas').optional(),
