@@ -119,8 +119,17 @@ export class ModelRegistry {
     return { model, learned: routed.learned };
   }
 
-  /** A scorer for one stream. It counts metrics and applies false-positive suppressions from feedback. */
-  scorerFor(labels: Record<string, string>, detector?: DetectorKind, modelName?: string): BatchScorer {
+  /**
+   * A scorer for one stream. It counts metrics and applies the stream's feedback, unless `feedback: false`: a cache
+   * of scored lines keeps the model's own verdicts and applies feedback as it reads them, so an undo or an expiry
+   * holds for lines cached meanwhile.
+   */
+  scorerFor(
+    labels: Record<string, string>,
+    detector?: DetectorKind,
+    modelName?: string,
+    opts: { feedback?: boolean } = {},
+  ): BatchScorer {
     const routed = this.route(labels, detector);
     const name = modelName ?? routed.model;
     const model = this.models.get(name);
@@ -133,7 +142,7 @@ export class ModelRegistry {
     const counts = new Map<Severity, number>();
     const finish = (lines: ScoredLine[]) => {
       const out = lines.map((line) => {
-        const applied = this.deps.feedback.apply(line);
+        const applied = opts.feedback === false ? line : this.deps.feedback.apply(line);
         counts.set(applied.severity, (counts.get(applied.severity) ?? 0) + 1);
         return applied;
       });

@@ -74,6 +74,8 @@ export class StreamScorer<T extends StreamItem> {
       /** The stream's configured format (to read times while the model is learned). */
       format?: FormatName | 'auto';
       pattern?: string;
+      /** false: the model's verdicts, the reader applying feedback (ModelRegistry.scorerFor). */
+      feedback?: boolean;
     },
   ) {}
 
@@ -88,7 +90,9 @@ export class StreamScorer<T extends StreamItem> {
     if (model !== this.model) {
       out.push(...this.end());
       this.model = model;
-      this.scorer = model && this.ctx.models.scorerFor(this.labels, this.opts.detector);
+      this.scorer =
+        model &&
+        this.ctx.models.scorerFor(this.labels, this.opts.detector, undefined, { feedback: this.opts.feedback });
       this.queue.length = this.head = 0;
     }
     return model;

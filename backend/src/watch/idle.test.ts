@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { train } from '../pipeline/index.js';
@@ -38,6 +38,11 @@ it('a system log gone quiet has the lines its open minute holds delivered after 
   const oddSent = () => sent.some((a) => a.scored.line === odd);
   expect(await watcher.cycle()).toBe(true);
   expect(oddSent()).toBe(false); // its minute is still open: held for a burst that may yet come
+  const lag = async () => (await tc.ctx.metrics.watcherLag.get()).values.map((v) => v.value);
+  const lagBefore = await lag();
+  appendFileSync(log, `${odd}\n`); // held too: a cycle that returns no line leaves the lag as it was
+  expect(await watcher.cycle()).toBe(true);
+  expect(await lag()).toEqual(lagBefore);
   await new Promise((r) => setTimeout(r, 400));
   expect(await watcher.cycle()).toBe(true);
   expect(oddSent()).toBe(true);

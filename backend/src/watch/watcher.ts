@@ -60,7 +60,6 @@ interface WatchItem extends StreamItem {
 
 const HOUR_NS = 3_600_000_000_000n;
 const BATCH_BYTES = 1 << 20;
-const SLICE_MS = 4;
 /** Lines read from Loki per selector and cycle (more at the same nanosecond as the last are read with it). */
 const LOKI_BATCH_LINES = 10_000;
 
@@ -343,10 +342,12 @@ export class Watcher {
       return;
     }
     const newest = collect(results, out);
-    this.ctx.metrics.watcherLag.set(
-      { stream: this.ctx.metrics.streamLabel.value(key) },
-      Math.max(0, (Date.now() - newest) / 1000),
-    );
+    // A scorer holding every line of the batch (an open minute, open sessions) says nothing of the lag yet.
+    if (newest > 0)
+      this.ctx.metrics.watcherLag.set(
+        { stream: this.ctx.metrics.streamLabel.value(key) },
+        Math.max(0, (Date.now() - newest) / 1000),
+      );
   }
 }
 

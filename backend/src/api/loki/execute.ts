@@ -52,7 +52,8 @@ export async function scoredRows(
   };
   const feedback = ctx.models.feedback;
   const keep = (row: Row) => {
-    // Rows the scored index cached before a person's feedback are corrected here, so it holds on the next query.
+    // The one place the Loki API applies feedback: rows carry the model's verdicts, so feedback given, undone or
+    // expired since they were scored and cached holds on the next query.
     const fields = feedback.applyToFields(row.stream, row.fields);
     const out = applyStages(fields === row.fields ? row : { ...row, fields }, log.stages);
     if (out) rows.push(out);
@@ -92,6 +93,7 @@ export async function scoredRows(
       const scorer = new StreamScorer<SourceEntry & StreamItem>(ctx, entries[0].labels, {
         detector,
         fallback: Date.now,
+        feedback: false,
       });
       let results: StreamResult<SourceEntry & StreamItem>[];
       try {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -59,4 +59,22 @@ it('feedback holds on the next query for rows the scored index cached before it'
   const { id } = (await res.json()) as { id: string };
   await post(`/loki/api/v1/anomalog/feedback/${id}/undo`, {});
   expect(await anomalies()).toHaveLength(before.length);
+});
+
+it('an undo also restores rows scored while the feedback was in effect', async () => {
+  const before = await anomalies();
+  const { stream, template } = before[0];
+  const ofTemplate = (rows: { template: string }[]) => rows.filter((r) => r.template === template).length;
+  const post = (path: string, body: unknown) =>
+    app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const res = await post('/loki/api/v1/anomalog/feedback', { kind: 'false_positive', labels: stream, template });
+  const { id } = (await res.json()) as { id: string };
+  const more = trafficLines({ lines: 500, seed: 8, anomalyRate: 0.2, start: T0 + 3_600_000 });
+  appendFileSync(join(tc.dir, 'logs', 'access.log'), `${more.join('\n')}\n`);
+  const during = await anomalies();
+  expect(ofTemplate(during)).toBe(0);
+  await post(`/loki/api/v1/anomalog/feedback/${id}/undo`, {});
+  const after = await anomalies();
+  expect(ofTemplate(after)).toBeGreaterThan(ofTemplate(before));
+  expect(after.length).toBeGreaterThan(before.length);
 });

@@ -115,7 +115,13 @@ export class ScoredFileIndex {
   }
 
   private scorerOf(file: FileStream, detector?: DetectorKind): StreamScorer<StreamItem> {
-    return new StreamScorer(this.ctx, file.labels, { ...file, detector, fallback: Date.now, sliceMs: SLICE_MS });
+    return new StreamScorer(this.ctx, file.labels, {
+      ...file,
+      detector,
+      fallback: Date.now,
+      sliceMs: SLICE_MS,
+      feedback: false,
+    });
   }
 
   private async update(file: FileStream, entry: Indexed, detector?: DetectorKind) {
