@@ -6,12 +6,13 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
 import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
 import type { Model } from '../models/index.js';
 import type { ConfigInput } from '../config/index.js';
 import { novelShare } from './learning.js';
+import { TrainingThread } from './training.js';
 import { Watcher, type Anomaly } from '../watch/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -189,6 +190,28 @@ describe('per-stream learning', () => {
       expect(sent.every((a) => a.scored.detector.startsWith('auto-app/'))).toBe(true);
       await watcher.stop();
     } finally {
+      await own.cleanup();
+    }
+  }, 60_000);
+
+  it('a warm-up whose lines do not validate is not trained again on the same lines at every tick', async () => {
+    const run = vi.spyOn(TrainingThread.prototype, 'run');
+    const own = await testContext({ web }, { ...DEMO, learning: { warmupLines: 300, warmup: 0, interval: 50 } });
+    try {
+      mkdirSync(join(own.dir, 'logs'));
+      // The training lines are all one line; every 10th line (the held-out share) is new: validation fails.
+      const lines = Array.from({ length: 300 }, (_, i) =>
+        i % 10 === 9 ? `\u0001\u0002 FATAL ${'\u00ff'.repeat(3_000 + i)}` : 'heartbeat ok',
+      );
+      writeFileSync(join(own.dir, 'logs', 'app.log'), `${lines.join('\n')}\n`);
+      own.ctx.learner.want(own.ctx.models.route({ job: 'app' }).learned!);
+      await until('a failed try', async () => own.ctx.learner.status().some((s) => s.failed !== undefined));
+      const tries = run.mock.calls.length;
+      await new Promise((r) => setTimeout(r, 1_000)); // twenty ticks
+      expect(run.mock.calls.length).toBe(tries);
+      expect(own.ctx.models.get('auto-app')).toBeUndefined();
+    } finally {
+      run.mockRestore();
       await own.cleanup();
     }
   }, 60_000);

@@ -30,6 +30,8 @@ interface Group extends LearnedGroup {
   lines: number;
   /** Lines needed before the next try (more after a validation failure). */
   need: number;
+  /** Lines the last failed warm-up try had: the next needs more, or the same lines would be trained on each tick. */
+  tried: number;
   training: boolean;
   /** A learned model's next retraining is not tried before this (ms), after one failed validation. */
   retryAt: number;
@@ -92,6 +94,7 @@ export class StreamLearner {
         need: this.settings.warmupLines,
         training: false,
         retryAt: 0,
+        tried: 0,
         // drift checks of many groups spread over the DRIFT_EVERY intervals, not all at once
         ticks: this.groups.size % DRIFT_EVERY,
       };
@@ -153,7 +156,8 @@ export class StreamLearner {
       const lines = await this.read(g, g.need, 'forward');
       g.lines = lines.length;
       const waited = now - g.firstSeen >= this.settings.warmup;
-      if (lines.length >= g.need || (waited && lines.length >= MIN_LINES)) await this.train(g, lines, 'warm-up');
+      const ready = lines.length >= g.need || (waited && lines.length >= MIN_LINES);
+      if (ready && lines.length > g.tried) await this.train(g, lines, 'warm-up');
       return;
     }
     const { retrain, drift } = this.settings;
@@ -201,7 +205,10 @@ export class StreamLearner {
       // A learned model stays, and the next retraining waits a retrain period (a day when retraining is off), so a
       // stream whose lines do not validate does not keep the training thread busy.
       if (this.deps.models.get(g.model)) g.retryAt = Date.now() + (this.settings.retrain || DAY_MS);
-      else g.need = Math.min(g.need * 2, this.deps.config.server.limits.trainLines);
+      else {
+        g.tried = lines.length;
+        g.need = Math.min(g.need * 2, this.deps.config.server.limits.trainLines);
+      }
       this.deps.log.warn({ model: g.model, streams: g.text, err: g.failed }, 'model not learned');
     } finally {
       g.training = false;
