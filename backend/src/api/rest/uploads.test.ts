@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../models/index.js';
 import type { ScoredLine } from '../../types.js';
 import { createApp } from '../app.js';
+import { JobQueue } from './jobs.js';
+import { UploadStore } from './upload-store.js';
+import { uploadRoutes } from './uploads.js';
 import { testContext, trainWebModel, webLines, type TestContext } from '../../../testkit/app.js';
 
 interface UploadReply {
@@ -44,6 +47,16 @@ function upload(target: Hono, file: Blob | Buffer | string, name: string, fields
 const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
 
 describe('POST /api/v1/uploads', () => {
+  it('a background upload the job queue refuses (429) leaves nothing on disk', async () => {
+    const dir = join(t.dir, 'refused-uploads');
+    const routes = uploadRoutes(t.ctx, { uploads: new UploadStore(dir, 60_000), jobs: new JobQueue(t.ctx.log, 0) });
+    const form = new FormData();
+    form.append('file', new Blob([`${webLines(50, 3).join('\n')}\n`]), 'access.log');
+    const res = await routes.request('/uploads?wait=false&model=web', { method: 'POST', body: form });
+    expect(res.status).toBe(429);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  });
+
   it('scores a log file as it streams and pages through the records', async () => {
     const lines = webLines(600, 11, 0.05);
     const res = await upload(app, `${lines.join('\n')}\n`, 'access.log', { model: 'web', labels: '{"job":"web"}' });

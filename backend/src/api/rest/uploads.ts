@@ -117,6 +117,8 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
   const store = deps.uploads;
   const { uploadBytes, lineBytes } = ctx.config.server.limits;
   const tooBig = () => fail(413, `upload over ${uploadBytes} bytes (server.limits.uploadBytes)`);
+  /** One thread learns from uploads, one file after another: concurrent uploads queue rather than add threads. */
+  const learning = new TrainingThread();
 
   /** Keeps one file part's lines as they stream in (on disk, never all in memory); options are checked first. */
   async function keep(file: Readable & { truncated?: boolean }, filename: string, fields: Record<string, string>) {
@@ -169,22 +171,17 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
       if (choice.learn) {
         name = up.filename.replace(/(\.gz)?$/i, '').replace(/\.[^.]*$/, '') || 'upload';
         report(0.05, 'learning from the file');
-        const thread = new TrainingThread();
-        try {
-          ({ model } = await thread.run(
-            {
-              lines: (await learningLines(writer)).join('\u0000'),
-              heldOut: '',
-              opts: { name, detector, seed: opts.seed, source: up.filename },
-            },
-            (p) => {
-              const [share, phase] = progressOf(p);
-              report(share * 0.8, phase);
-            },
-          ));
-        } finally {
-          await thread.close();
-        }
+        ({ model } = await learning.run(
+          {
+            lines: (await learningLines(writer)).join('\u0000'),
+            heldOut: '',
+            opts: { name, detector, seed: opts.seed, source: up.filename },
+          },
+          (p) => {
+            const [share, phase] = progressOf(p);
+            report(share * 0.8, phase);
+          },
+        ));
         scorer = learntScorer(ctx, model, labels, detector);
       } else {
         name = choice.name;
@@ -303,7 +300,13 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
       await store.sweep();
       const up = await receive(body, Object.fromEntries(c.req.raw.headers), c.req.query());
       if (!up.opts.wait) {
-        const job = deps.jobs.start('upload', async (report) => reply(await score(up, report)));
+        let job;
+        try {
+          job = deps.jobs.start('upload', async (report) => reply(await score(up, report)));
+        } catch (err) {
+          await up.writer.discard(); // refused (the queue is full): nothing is left on disk
+          throw err;
+        }
         return c.json({ job: job.id, status: `/api/v1/jobs/${job.id}` }, 202);
       }
       return c.json(reply(await score(up, () => undefined)), 201);
