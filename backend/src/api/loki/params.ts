@@ -8,7 +8,7 @@ export class BadRequest extends Error {
 const MAX_QUERY_CHARS = 64 * 1024;
 const MAX_POINTS = 11_000;
 const NS_PER_S = 1_000_000_000n;
-const HOUR_NS = 3_600n * NS_PER_S;
+export const HOUR_NS = 3_600n * NS_PER_S;
 
 /** Query-string parameters merged with a form-encoded POST body (Grafana may POST query_range and series). */
 export async function requestParams(c: Context): Promise<URLSearchParams> {
@@ -111,7 +111,7 @@ export function windowParams(params: URLSearchParams, limits: Limits): { start: 
   return { start, end };
 }
 
-function checkRange(start: bigint, end: bigint, limits: Limits) {
+export function checkRange(start: bigint, end: bigint, limits: Limits) {
   const hours = Number(end - start) / 3.6e12;
   if (hours > limits.queryHours) {
     throw new BadRequest(
@@ -120,7 +120,7 @@ function checkRange(start: bigint, end: bigint, limits: Limits) {
   }
 }
 
-function limitOf(params: URLSearchParams, limits: Limits): number {
+export function limitOf(params: URLSearchParams, limits: Limits): number {
   const raw = params.get('limit');
   if (raw === null || raw === '') return Math.min(100, limits.maxLines);
   const limit = Number(raw);

@@ -159,12 +159,20 @@ export function lokiRoutes(ctx: AppContext): Hono {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
         throw new BadRequest('tail is a websocket: connect with ws:// (an Upgrade: websocket request)');
       const tail = new LiveTail(ctx, tailParams(params, limits), { detector, categorize: categorizes(c) });
-      const first = await tail.backlog();
-      const upgrade = upgradeWebSocket(() => ({
-        onOpen: (_event, ws) => tail.run(ws.raw as unknown as WebSocket, first),
-        onClose: () => tail.stop(),
-      }));
-      return (await upgrade(c, async () => undefined)) ?? lokiError(c, 400, 'websocket upgrade failed');
+      try {
+        const first = await tail.backlog();
+        const upgrade = upgradeWebSocket(() => ({
+          onOpen: (_event, ws) => tail.run(ws.raw as unknown as WebSocket, first),
+          onClose: () => tail.stop(),
+        }));
+        const res = await upgrade(c, async () => undefined);
+        if (res) return res;
+      } catch (err) {
+        tail.stop(); // frees its place: the backlog failed, or the upgrade did
+        throw err;
+      }
+      tail.stop();
+      return lokiError(c, 400, 'websocket upgrade failed');
     }),
   );
 

@@ -188,6 +188,7 @@ describe('GET /loki/api/v1/tail (websocket)', () => {
     expect(await refused(q, auth, '/detectors/autoencoder')).toBe(400); // a detector the model does not hold
     expect(await refused({ query: '{job=' }, auth)).toBe(400);
     expect(await refused({ ...q, delay_for: '6' }, auth)).toBe(400);
+    expect(await refused({ ...q, start: '0' }, auth)).toBe(400); // a backlog further back than queryHours
     expect(await refused({ query: 'count_over_time({job="web"}[1m])' }, auth)).toBe(400);
     // Grafana's backend probes v2alpha first and takes v1 unless it answers 400.
     expect((await fetch(`${server.url}/loki/api/v2alpha/tail`, { headers: auth })).status).toBe(404);
@@ -204,5 +205,15 @@ describe('GET /loki/api/v1/tail (websocket)', () => {
     });
     const again = await connect(q);
     for (const tail of [open[1], again]) tail.socket.close();
+  });
+
+  it('tails connecting together cannot pass server.limits.tailConnections while their backlogs run', async () => {
+    await settled();
+    const q = { query: '{job="web"}' };
+    const tries = await Promise.allSettled([connect(q), connect(q), connect(q), connect(q)]);
+    const opened = tries.filter((r) => r.status === 'fulfilled');
+    expect(opened).toHaveLength(2);
+    expect(LiveTail.openOn(t.ctx)).toHaveLength(2);
+    for (const r of opened) r.value.socket.close();
   });
 });

@@ -8,7 +8,17 @@ import type { DetectorKind } from '../../types.js';
 import { Deadline, QueryStopped } from './deadline.js';
 import { scoredRows } from './execute.js';
 import { streamsResult } from './format.js';
-import { BadRequest, checkLogLimit, nowNs, parseTime, queryText, type Limits } from './params.js';
+import {
+  BadRequest,
+  checkLogLimit,
+  checkRange,
+  HOUR_NS,
+  limitOf,
+  nowNs,
+  parseTime,
+  queryText,
+  type Limits,
+} from './params.js';
 
 const NS_PER_S = 1_000_000_000n;
 /** Loki refuses a `delay_for` over 5 seconds. */
@@ -39,12 +49,11 @@ export function tailParams(params: URLSearchParams, limits: Limits): TailParams 
   const delay = Number(delayText);
   if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_S)
     throw new BadRequest(`invalid delay_for "${delayText}": whole seconds from 0 to ${MAX_DELAY_S}`);
-  const limitText = params.get('limit');
-  const limit = limitText === null || limitText === '' ? Math.min(100, limits.maxLines) : Number(limitText);
-  if (!Number.isInteger(limit) || limit <= 0)
-    throw new BadRequest(`invalid limit "${limitText}": use a positive whole number`);
+  const limit = limitOf(params, limits);
   checkLogLimit(limit, limits);
-  const start = parseTime(params.get('start'), nowNs() - 3_600n * NS_PER_S, 'start');
+  const now = nowNs();
+  const start = parseTime(params.get('start'), now - HOUR_NS, 'start');
+  checkRange(start, now, limits); // the backlog reads from start: no further back than a query may
   return { log, start, delayNs: BigInt(delay) * NS_PER_S, limit };
 }
 
@@ -98,10 +107,13 @@ export class LiveTail {
     private readonly p: TailParams,
     private readonly opts: { detector?: DetectorKind; categorize: boolean },
   ) {
-    if ((open.get(ctx)?.size ?? 0) >= ctx.config.server.limits.tailConnections)
+    const tails = open.get(ctx) ?? open.set(ctx, new Set()).get(ctx)!;
+    if (tails.size >= ctx.config.server.limits.tailConnections)
       throw new TooManyTails(
         `too many live tails: ${ctx.config.server.limits.tailConnections} are open (server.limits.tailConnections); close one or try later`,
       );
+    // Its place is taken at once, so tails connecting together cannot all pass the check while their backlogs run.
+    tails.add(this);
     this.readEnd = p.start;
     this.known = p.start;
   }
@@ -128,8 +140,6 @@ export class LiveTail {
 
   /** Sends `first`, then polls until stop() (the client closed) or the server closes the socket. */
   run(socket: TailSocket, first: TailMessage): void {
-    const tails = open.get(this.ctx) ?? open.set(this.ctx, new Set()).get(this.ctx)!;
-    tails.add(this);
     this.socket = socket;
     if (first.streams.length > 0) socket.send(JSON.stringify(first));
     const loop = async () => {
