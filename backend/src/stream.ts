@@ -28,9 +28,16 @@ export interface Shard {
  */
 export function inShard(labels: Labels, shard: Shard | undefined): boolean {
   if (!shard || shard.total <= 1) return true;
-  const hash = createHash('md5').update(streamKey(labels)).digest();
-  return hash.readBigUInt64BE(8) % BigInt(shard.total) === BigInt(shard.index);
+  let hash = shardHashes.get(labels);
+  if (hash === undefined) {
+    hash = createHash('md5').update(streamKey(labels)).digest().readBigUInt64BE(8);
+    shardHashes.set(labels, hash);
+  }
+  return hash % BigInt(shard.total) === BigInt(shard.index);
 }
+
+/** The hash of each label set met: the lines of one stream share their labels object, and are asked about per line. */
+const shardHashes = new WeakMap<Labels, bigint>();
 
 /** `--shard 2/4` (index 2 of 0..3): the shard, or a message saying what is wrong. */
 export function parseShard(text: string): Shard | string {

@@ -71,6 +71,14 @@ describe('kill -9 during model install and rollback', () => {
     }
   }, 180_000);
 
+  it('sweeps the temp file of a model card a kill left behind', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(dir, 'models', 'cards'), { recursive: true });
+    writeFileSync(join(dir, 'models', 'cards', '.web@2026.json.0123456789ab.tmp'), '{"valid');
+    await registry();
+    expect(readdirSync(join(dir, 'models', 'cards')).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('repairs the .swap an older rollback stranded when killed mid-way', async () => {
     const { renameSync } = await import('node:fs');
     renameSync(join(dir, 'models', 'web.json'), join(dir, 'models', 'web.json.swap'));

@@ -58,6 +58,7 @@ export class ModelRegistry {
     const dir = this.config.models.dir;
     await removeTemps(dir);
     await removeTemps(join(dir, 'previous'));
+    await removeTemps(join(dir, 'cards'));
     let files = await readdir(dir).catch(() => [] as string[]);
     for (const swap of files.filter((f) => f.endsWith('.json.swap'))) {
       const current = join(dir, swap.slice(0, -'.swap'.length));
