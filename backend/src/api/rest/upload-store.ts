@@ -51,7 +51,7 @@ export class UploadStore {
     this.active.add(id);
     const dir = join(this.dir, id);
     await mkdir(dir, { recursive: true });
-    const out = appender(join(dir, 'records.jsonl'));
+    const out = appender(join(dir, 'records.jsonl'), { flush: true });
     const input = appender(join(dir, INPUT));
     let kept = 0;
     return {
@@ -153,9 +153,12 @@ export class UploadStore {
   }
 }
 
-/** An append-only file written with backpressure; its first error fails every later call. */
-function appender(path: string) {
-  const out = createWriteStream(path);
+/**
+ * An append-only file written with backpressure; its first error fails every later call. `flush`: fsync'd as it is
+ * closed (the records, which meta.json, written durably after them, makes visible: a crash leaves them whole).
+ */
+function appender(path: string, opts: { flush?: boolean } = {}) {
+  const out = createWriteStream(path, { flush: opts.flush ?? false });
   const failed = once(out, 'error').then(([err]) => {
     throw err;
   });
