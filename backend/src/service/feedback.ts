@@ -72,7 +72,8 @@ export class FeedbackFullError extends Error {
  * of a stream and template wins. Records not undone feed retraining (training.ts: applyFeedback).
  */
 export class FeedbackStore {
-  private readonly records: FeedbackRecord[] = [];
+  /** The records not undone, by id, oldest first. */
+  private readonly records = new Map<string, FeedbackRecord>();
   /** JSON bytes of the records not undone, and a little per undone id (what memory holds). */
   private bytes = 0;
   private readonly undone = new Map<string, string>();
@@ -124,8 +125,8 @@ export class FeedbackStore {
 
   /** Takes a record back (durably, as an undo record); undefined when there is no such record in effect. */
   async undo(id: string): Promise<FeedbackView | undefined> {
-    const record = this.records.find((r) => r.id === id);
-    if (!record || this.undone.has(id)) return undefined;
+    const record = this.records.get(id);
+    if (!record) return undefined;
     await this.enqueue({ kind: 'undo', id: randomUUID(), at: new Date().toISOString(), undoes: id });
     return this.view(record);
   }
@@ -164,14 +165,14 @@ export class FeedbackStore {
 
   /** Every record not undone, newest last; `current`: only those in effect now (not expired). */
   list(filter: { kind?: FeedbackKind; current?: boolean } = {}): FeedbackView[] {
-    return this.records
+    return [...this.records.values()]
       .map((r) => this.view(r))
       .filter((r) => (!filter.kind || r.kind === filter.kind) && (!filter.current || r.active));
   }
 
   /** The records not undone: what retraining learns from (an expired suppression is still a person's judgement). */
   kept(): FeedbackRecord[] {
-    return [...this.records];
+    return [...this.records.values()];
   }
 
   private view(record: FeedbackRecord): FeedbackView {
@@ -244,11 +245,10 @@ export class FeedbackStore {
     if (record.kind === 'undo') {
       this.undone.set(record.undoes, record.at);
       this.bytes += UNDONE_BYTES;
-      const at = this.records.findIndex((r) => r.id === record.undoes);
-      if (at < 0) return;
-      const undone = this.records[at];
+      const undone = this.records.get(record.undoes);
+      if (!undone) return;
       // An undone record changes nothing and feeds no retraining: only its id is kept, so undoing frees the memory.
-      this.records.splice(at, 1);
+      this.records.delete(record.undoes);
       this.bytes -= JSON.stringify(undone).length;
       const key = suppressionKey(feedbackStream(undone.labels), undone.template);
       const left = (this.byKey.get(key) ?? []).filter((r) => r.id !== record.undoes);
@@ -256,7 +256,7 @@ export class FeedbackStore {
       else this.byKey.delete(key);
       return;
     }
-    this.records.push(record);
+    this.records.set(record.id, record);
     this.bytes += JSON.stringify(record).length;
     const key = suppressionKey(feedbackStream(record.labels), record.template);
     (this.byKey.get(key) ?? this.byKey.set(key, []).get(key)!).push(record);
