@@ -159,8 +159,15 @@ export class TrainingThread {
   private worker?: Worker;
   private queue: Promise<unknown> = Promise.resolve();
 
-  run(input: TrainerIn, onProgress: (p: TrainProgress) => void = () => undefined): Promise<TrainResult> {
-    const job = this.queue.then(() => this.once(input, onProgress));
+  /**
+   * Queues a job. `input` may be a function that gathers the job's lines: it is called only when the thread is free,
+   * so jobs waiting their turn do not each hold their lines (an upload learns from up to 64 MiB of text).
+   */
+  run(
+    input: TrainerIn | (() => Promise<TrainerIn>),
+    onProgress: (p: TrainProgress) => void = () => undefined,
+  ): Promise<TrainResult> {
+    const job = this.queue.then(async () => this.once(typeof input === 'function' ? await input() : input, onProgress));
     this.queue = job.catch(() => undefined);
     return job;
   }

@@ -172,11 +172,11 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
         name = up.filename.replace(/(\.gz)?$/i, '').replace(/\.[^.]*$/, '') || 'upload';
         report(0.05, 'learning from the file');
         ({ model } = await learning.run(
-          {
+          async () => ({
             lines: (await learningLines(writer)).join('\u0000'),
             heldOut: '',
             opts: { name, detector, seed: opts.seed, source: up.filename },
-          },
+          }),
           (p) => {
             const [share, phase] = progressOf(p);
             report(share * 0.8, phase);
