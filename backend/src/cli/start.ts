@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { generateTraffic, startTraffic, startWebApp, type WebApp } from '@anomalog/generator';
 import pc from 'picocolors';
-import { CliError, intFlag, parseArgs, ProgressBar, stringFlag, usage } from '@anomalog/cli-kit';
+import { CliError, intFlag, listening, parseArgs, ProgressBar, stringFlag, usage } from '@anomalog/cli-kit';
 import { trainProgress } from './options.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { train } from '../pipeline/index.js';
@@ -142,23 +142,6 @@ async function ensureDefaultModel(ctx: AppContext, opts: StartOptions): Promise<
  */
 export function demoSeeds(seed: number | undefined, now = Date.now()): { traffic: number; model: number } {
   return seed === undefined ? { traffic: now % 2 ** 31, model: 1 } : { traffic: seed, model: seed };
-}
-
-/** A server that could not take its port: a one-line error naming the port and the option that changes it (exit 2). */
-async function listening<T>(starting: Promise<T>, port: number, what: string, option: string): Promise<T> {
-  try {
-    return await starting;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE')
-      throw new CliError(
-        `port ${port} (${what}) is already in use: stop what holds it, or choose another with ${option}`,
-        2,
-      );
-    if (code === 'EACCES')
-      throw new CliError(`port ${port} (${what}) needs privileges this user lacks: choose another with ${option}`, 2);
-    throw err;
-  }
 }
 
 function untilStopped(durationMs?: number): Promise<string> {

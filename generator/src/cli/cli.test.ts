@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,5 +115,24 @@ describe('anomalog-generate', () => {
     );
     expect(error).toBeInstanceOf(CliError);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('names a port already in use and the option that changes it (exit 2)', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const error = await webCommand(['--port', String(port), '--host', '127.0.0.1', '--sink', 'stdout']).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).exitCode).toBe(2);
+      expect((error as Error).message).toBe(
+        `port ${port} (the shop) is already in use: stop what holds it, or choose another with --port`,
+      );
+    } finally {
+      holder.close();
+    }
   });
 });

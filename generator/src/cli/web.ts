@@ -1,4 +1,4 @@
-import { CliError, validateFlags } from '@anomalog/cli-kit';
+import { listening, validateFlags } from '@anomalog/cli-kit';
 import { z } from 'zod';
 import { parseSinkSpec, type SinkSpec } from '../sinks/sink.js';
 import { startTraffic } from '../traffic/driver.js';
@@ -73,18 +73,19 @@ export async function webCommand(argv: string[]): Promise<void> {
     .map(parseSinkSpec)
     .map((s) => (s.kind === 'file' ? { ...s, maxBytes: f.maxBytes } : s));
   for (const s of sinks) if (s.kind === 'file') ensureWritableDir(s.dir);
-  const app = await startWebApp({
-    port: f.port,
-    host: f.host,
-    sinks,
-    seed: f.seed,
-    accessFormat: f.accessFormat,
-    appFormat: f.appFormat,
-  }).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'EADDRINUSE' || err.code === 'EACCES'
-      ? new CliError(`cannot listen on ${f.host}:${f.port}: ${err.code}`, 2)
-      : err;
-  });
+  const app = await listening(
+    startWebApp({
+      port: f.port,
+      host: f.host,
+      sinks,
+      seed: f.seed,
+      accessFormat: f.accessFormat,
+      appFormat: f.appFormat,
+    }),
+    f.port,
+    'the shop',
+    '--port',
+  );
   const toStderr = sinks.some((s) => s.kind === 'stdout');
   (toStderr ? process.stderr : process.stdout).write(`shop listening on ${app.url} (sinks: ${f.sink.join(', ')})\n`);
   const driver = f.drive
