@@ -15,8 +15,6 @@ export interface TailPosition {
 
 export interface TailLine {
   line: string;
-  /** The position just after this line: resuming there reads the next line. */
-  position: TailPosition;
   /** The byte offset where this line starts. */
   start: number;
 }
@@ -244,11 +242,7 @@ export class FileTail {
         const piece = this.partial.subarray(0, this.maxLineBytes);
         this.partial = this.partial.subarray(this.maxLineBytes);
         const end = this.offset - this.partial.length;
-        lines.push({
-          line: piece.toString('utf8'),
-          start: end - piece.length,
-          position: { ino: this.ino, offset: end, fp: this.fp },
-        });
+        lines.push({ line: piece.toString('utf8'), start: end - piece.length });
       }
     }
     return lines;
@@ -271,7 +265,6 @@ export class FileTail {
       lines.push({
         line: bytes.toString('utf8', piece, Math.min(stop, piece + this.maxLineBytes)),
         start: first + (piece - at),
-        position: { ino: this.ino, offset: end, fp: this.fp },
       });
     }
   }
