@@ -19,7 +19,7 @@ import { testContext } from '../backend/testkit/app.js';
 const STREAMS = Number(process.env.STREAMS ?? 1_000);
 const RATE = Number(process.env.RATE ?? 50_000);
 const SECONDS = Number(process.env.SECONDS ?? 30);
-const WARMUP = 200;
+const WARMUP = Number(process.env.WARMUP ?? 200);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
@@ -43,6 +43,7 @@ const tick = () => {
     if (text) appendFileSync(dir + '/s' + String(s).padStart(4, '0') + '.log', text);
   }
   if (Date.now() - t0 < seconds * 1000) setTimeout(tick, Math.max(0, 100 - ((Date.now() - t0) % 100)));
+  else process.stdout.write(JSON.stringify(process.cpuUsage()));
 };
 tick();
 `;
@@ -161,9 +162,12 @@ const learnedAt = new Date().toISOString();
 log(`steady load: ${RATE} lines/s over ${STREAMS} streams for ${SECONDS} s...`);
 const scoredBefore = scored;
 watcher.start();
+const cpuBefore = process.cpuUsage();
 const writer = spawn(process.execPath, ['-e', WRITER, dir, String(STREAMS), String(RATE), String(SECONDS)], {
-  stdio: 'inherit',
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
+let writerCpu = '';
+writer.stdout.on('data', (d: Buffer) => (writerCpu += d.toString()));
 const lags: number[] = [];
 const peak = { rss: 0, heap: 0, held: 0 };
 const sampler = setInterval(() => {
@@ -177,6 +181,12 @@ const sampler = setInterval(() => {
 await new Promise((resolve) => writer.on('exit', resolve));
 await new Promise((resolve) => setTimeout(resolve, 3_000));
 clearInterval(sampler);
+const cpu = process.cpuUsage(cpuBefore);
+const seconds = (usage: { user: number; system: number }) => Number(((usage.user + usage.system) / 1e6).toFixed(1));
+// what is alive under load (the peaks above include garbage not collected yet)
+global.gc?.();
+const live = process.memoryUsage();
+if (process.env.SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.SNAPSHOT);
 await watcher.stop();
 const written = RATE * SECONDS;
 const retrained = tc.ctx.models.names().filter((n) => tc.ctx.models.get(n)!.createdAt > learnedAt).length;
@@ -208,6 +218,11 @@ const rows = [
     peak_rss_mb: mb(peak.rss),
     peak_heap_mb: mb(peak.heap),
     peak_held_lines: peak.held,
+    live_heap_mb: mb(live.heapUsed),
+    live_rss_mb: mb(live.rss),
+    // CPU seconds over the load and the 3 s after it, of the watcher's process (its threads) and of the writer
+    cpu_s: seconds(cpu),
+    writer_cpu_s: seconds(JSON.parse(writerCpu) as { user: number; system: number }),
   },
 ];
 await tc.cleanup();
