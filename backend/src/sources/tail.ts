@@ -61,6 +61,8 @@ export interface TailRead {
   replaced: boolean;
   /** Bytes were left unread (the read was cut at `maxBytes`, or the file was replaced). */
   more: boolean;
+  /** Bytes read (a line cut at `maxBytes` counts with the bytes of it read). */
+  bytes: number;
 }
 
 /**
@@ -205,19 +207,20 @@ export class FileTail {
    */
   next(maxBytes = Infinity): TailRead {
     const fd = this.fd;
-    if (fd === undefined) return { lines: [], size: 0, nlink: 0, replaced: false, more: false };
+    if (fd === undefined) return { lines: [], size: 0, nlink: 0, replaced: false, more: false, bytes: 0 };
     const { size, nlink } = fstatSync(fd);
-    if (size < this.offset) return { lines: [], size, nlink, replaced: true, more: true };
+    if (size < this.offset) return { lines: [], size, nlink, replaced: true, more: true, bytes: 0 };
     const known = this.fp;
     if (known === undefined && size > this.offset) this.fp = fingerprint(fd);
     const [offset, partial] = [this.offset, this.partial];
     const lines = this.readTo(size, maxBytes);
     if (known !== undefined && lines.length > 0 && fingerprint(fd) !== known) {
       // Not ours: the position stays where our file was left (where its copy, if any, is read on).
+      const bytes = this.offset - offset;
       [this.offset, this.partial] = [offset, partial];
-      return { lines: [], size, nlink, replaced: true, more: true };
+      return { lines: [], size, nlink, replaced: true, more: true, bytes };
     }
-    return { lines, size, nlink, replaced: false, more: size > this.offset };
+    return { lines, size, nlink, replaced: false, more: size > this.offset, bytes: this.offset - offset };
   }
 
   private readTo(size: number, maxBytes: number): TailLine[] {

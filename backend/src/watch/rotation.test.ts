@@ -261,3 +261,19 @@ describe('rotation, repeated', () => {
     await w.stop();
   });
 });
+
+describe('many files, more written than a cycle reads', () => {
+  it('every file takes its turn: one that keeps growing does not keep the others unread', async () => {
+    const [a, b, c] = [traffic(100), traffic(20), traffic(20)];
+    writeFileSync(log('access-1.log'), text(a));
+    writeFileSync(log('access-2.log'), text(b));
+    writeFileSync(log('access-3.log'), text(c));
+    const w = await Watcher.open(tc.ctx, { ...opts, batchBytes: 4_096 });
+    for (let i = 0; i < 6; i++) {
+      appendFileSync(log('access-1.log'), text(traffic(100))); // more than a cycle's 4 KB, every cycle
+      expect(await w.cycle()).toBe(true);
+    }
+    await w.stop();
+    expect([...b, ...c].filter((l) => !scored.includes(l))).toEqual([]);
+  });
+});
