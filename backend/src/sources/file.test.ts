@@ -1,4 +1,13 @@
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -80,6 +89,16 @@ describe('file source', () => {
     expect((await source.files()).map((f) => f.path)).toEqual([join(dir, 'logs', 'access.log')]);
   });
 
+  it('a glob lists regular files and files behind symbolic links, not directories or dangling links', async () => {
+    writeFileSync(join(dir, 'logs', 'a.log'), 'a\n');
+    writeFileSync(join(dir, 'elsewhere.txt'), 'b\n');
+    symlinkSync(join(dir, 'elsewhere.txt'), join(dir, 'logs', 'b.log'));
+    symlinkSync(join(dir, 'missing.txt'), join(dir, 'logs', 'c.log'));
+    mkdirSync(join(dir, 'logs', 'd.log'));
+    const source = createFileSource([{ path: join(dir, 'logs', '*.log'), labels: { job: 'web' } }]);
+    expect((await source.files()).map((f) => f.path)).toEqual([join(dir, 'logs', 'a.log'), join(dir, 'logs', 'b.log')]);
+  });
+
   it('reads the timestamps of a format of your own through its named-group pattern', async () => {
     writeFileSync(
       join(dir, 'logs', 'jobs.log'),
@@ -146,6 +165,24 @@ describe('file tail', () => {
     truncateSync(path(), 0);
     appendFileSync(path(), 'new\n');
     expect(texts(await tail.poll())).toEqual(['new']);
+    await tail.close();
+  });
+
+  it('a file truncated and refilled past the offset between two reads is not read mid-way: replaced, position kept', async () => {
+    writeFileSync(path(), 'first\nsecond\n');
+    const tail = new FileTail(path());
+    await tail.open('start');
+    expect(texts(await tail.read())).toEqual(['first', 'second']);
+    const before = tail.position();
+    truncateSync(path(), 0);
+    appendFileSync(path(), 'other first line\nmore lines after it\n');
+    const look = tail.next();
+    expect({ lines: look.lines, replaced: look.replaced, position: tail.position() }).toEqual({
+      lines: [],
+      replaced: true,
+      position: before,
+    });
+    expect(texts(await tail.poll())).toEqual(['other first line', 'more lines after it']);
     await tail.close();
   });
 

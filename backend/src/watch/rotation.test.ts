@@ -197,6 +197,54 @@ describe('rotation, repeated', () => {
     expectExactlyOnce([...a, ...b, ...c, ...d, ...e]);
   });
 
+  it('copytruncate refilled to the size read so far (no growth to see), then grown: the refill is read from 0, once', async () => {
+    const [a, b, d] = [traffic(200), traffic(40), traffic(30)];
+    writeFileSync(log(), text(a));
+    const w = await Watcher.open(tc.ctx, opts);
+    await drain(w);
+    appendFileSync(log(), text(b));
+    copyFileSync(log(), log('access.log.1'));
+    truncateSync(log(), 0);
+    // other lines of exactly the bytes already read: the file looks unchanged, so it is not read or checksummed
+    const size = Buffer.byteLength(text(a));
+    const c: string[] = [];
+    let bytes = 0;
+    for (const line of traffic(400)) {
+      if (bytes + Buffer.byteLength(line) + 1 > size) break;
+      c.push(line);
+      bytes += Buffer.byteLength(line) + 1;
+    }
+    c[c.length - 1] += ' '.repeat(size - bytes);
+    appendFileSync(log(), text(c));
+    await drain(w, 1);
+    appendFileSync(log(), text(d));
+    await drain(w);
+    await w.stop();
+    expectExactlyOnce([...a, ...b, ...c, ...d]);
+  });
+
+  it('a file ending mid-line does not keep the watcher busy; rotated away so, it is still closed after rotateWaitMs', async () => {
+    const [a, b, c] = [traffic(50), traffic(2), traffic(5)];
+    writeFileSync(log(), `${text(a)}${b[0].slice(0, 20)}`);
+    const w = await Watcher.open(tc.ctx, { ...opts, rotateWaitMs: 50 });
+    for (let i = 0; i < 3; i++) expect(await w.cycle()).toBe(true);
+    expect(w.behind).toBe(false);
+    appendFileSync(log(), `${b[0].slice(20)}\n${b[1].slice(0, 10)}`);
+    await drain(w, 1);
+    renameSync(log(), log('access.log.1'));
+    writeFileSync(log(), text(c));
+    await drain(w, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    await drain(w, 1);
+    expect(w.behind).toBe(false);
+    const checkpoint = JSON.parse(
+      (await import('node:fs')).readFileSync(join(tc.dir, 'state', 'checkpoint.json'), 'utf8'),
+    ) as { files: Record<string, unknown> };
+    expect(Object.keys(checkpoint.files)).toHaveLength(1);
+    await w.stop();
+    expect(scored).toEqual([...a, b[0], ...c]);
+  });
+
   it('a rotated-away file is closed once idle for rotateWaitMs', async () => {
     writeFileSync(log(), text(traffic(50)));
     const w = await Watcher.open(tc.ctx, { ...opts, rotateWaitMs: 50 });
@@ -211,5 +259,21 @@ describe('rotation, repeated', () => {
     ) as { files: Record<string, unknown> };
     expect(Object.keys(checkpoint.files)).toHaveLength(1);
     await w.stop();
+  });
+});
+
+describe('many files, more written than a cycle reads', () => {
+  it('every file takes its turn: one that keeps growing does not keep the others unread', async () => {
+    const [a, b, c] = [traffic(100), traffic(20), traffic(20)];
+    writeFileSync(log('access-1.log'), text(a));
+    writeFileSync(log('access-2.log'), text(b));
+    writeFileSync(log('access-3.log'), text(c));
+    const w = await Watcher.open(tc.ctx, { ...opts, batchBytes: 4_096 });
+    for (let i = 0; i < 6; i++) {
+      appendFileSync(log('access-1.log'), text(traffic(100))); // more than a cycle's 4 KB, every cycle
+      expect(await w.cycle()).toBe(true);
+    }
+    await w.stop();
+    expect([...b, ...c].filter((l) => !scored.includes(l))).toEqual([]);
   });
 });
