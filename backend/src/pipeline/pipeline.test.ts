@@ -270,6 +270,19 @@ describe('bursts', () => {
     expect(nine.filter((s) => s.anomaly)).toEqual([]);
   });
 
+  it('learns no rate from a training span of a few seconds: a busy stream learnt from its first lines is not all bursts', async () => {
+    // 200 lines in 4 s (one partial minute), then the same pace for 3 minutes: 3,000 lines a minute is the usual rate.
+    const pace = (from: number, n: number) =>
+      Array.from(
+        { length: n },
+        (_, k) =>
+          `${ts(Math.floor((from + k) / 50 / 60), Math.floor((from + k) / 50) % 60)} INFO [main] com.x.Pool: request ${from + k} served in ${k % 9} ms`,
+      );
+    const model = await train(pace(0, 200), { seed: 1, detector: 'iforest' });
+    const scored = scoreAll(createScorer(model), pace(200, 9_000));
+    expect(scored.filter((s) => s.burst !== undefined)).toHaveLength(0);
+  });
+
   it('keeps one burst id over consecutive burst minutes, and a new one after a quiet minute', async () => {
     const model = await train(systemLog(60, 40), { seed: 1, detector: 'iforest' });
     const lines = systemLog(20, 40, { 10: 12, 11: 30, 13: 12 });

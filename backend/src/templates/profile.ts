@@ -25,6 +25,12 @@ export interface TemplateProfileState {
  */
 const RATE_Q = 0.9;
 const MINUTE = 60_000;
+/**
+ * Whole minutes training must span before any rate is learnt. The first and last minutes of the span are partial: a
+ * stream learnt from its first 2,000 lines, written in 40 s, saw one or two partial minutes, and rates read from them
+ * made its every later minute a burst (19-99% of the lines flagged in bench/streams.bench.ts at 50 lines/s a stream).
+ */
+const MIN_WHOLE_MINUTES = 3;
 
 export interface TemplateStats {
   n: number;
@@ -37,7 +43,9 @@ export interface TemplateStats {
   params: (Record<string, number> | null)[];
   /**
    * Its usual lines per minute (RATE_Q of the minutes in which it appears, at least 1): the baseline a burst is
-   * measured against (detectors/burst.ts). Absent for a template without timestamps, and in older models.
+   * measured against (detectors/burst.ts). The first and last minutes of the training span are partial: their counts
+   * are taken as if the rest of the minute ran at the same pace. Absent for a template without timestamps, when
+   * training spanned fewer than MIN_WHOLE_MINUTES whole minutes, and in older models.
    */
   rate?: number;
 }
@@ -60,6 +68,9 @@ export class TemplateProfileBuilder {
   private readonly levels = new Array<number>(LEVELS.length).fill(0);
   private readonly lineLengths: number[] = [];
   private lines = 0;
+  /** The training span: its first and last line times (ms). */
+  private first = Infinity;
+  private last = -Infinity;
 
   observe(p: ParsedLine, hit: TemplateHit): void {
     if (hit.id < 0) return;
@@ -74,6 +85,8 @@ export class TemplateProfileBuilder {
     if (p.ts !== undefined && Number.isFinite(p.ts)) {
       const m = Math.floor(p.ts / MINUTE);
       b.minutes.set(m, (b.minutes.get(m) ?? 0) + 1);
+      if (p.ts < this.first) this.first = p.ts;
+      if (p.ts > this.last) this.last = p.ts;
     }
     const rank = levelRank(p.level);
     b.levels[rank]++;
@@ -92,6 +105,7 @@ export class TemplateProfileBuilder {
 
   finish(): TemplateProfileState {
     const templates: Record<string, TemplateStats> = {};
+    const rateOf = this.rates();
     for (const [id, b] of this.templates) {
       const median = quantile(b.lengths, 0.5);
       const mad = quantile(
@@ -104,7 +118,7 @@ export class TemplateProfileBuilder {
         lenMedian: round(median),
         lenMad: round(mad),
         params: b.params.map((m) => (m ? Object.fromEntries(m) : null)),
-        ...(b.minutes.size ? { rate: Math.max(1, quantile([...b.minutes.values()], RATE_Q)) } : {}),
+        ...(rateOf && b.minutes.size ? { rate: rateOf(b.minutes) } : {}),
       };
     }
     const lengths = Float64Array.from(this.lineLengths).sort();
@@ -118,6 +132,22 @@ export class TemplateProfileBuilder {
         p999: quantileSorted(lengths, 0.999),
         max: lengths[lengths.length - 1] ?? 0,
       },
+    };
+  }
+
+  /** A template's rate from its lines per minute, or undefined when training spanned too few whole minutes. */
+  private rates(): ((minutes: Map<number, number>) => number) | undefined {
+    const firstMinute = Math.floor(this.first / MINUTE);
+    const lastMinute = Math.floor(this.last / MINUTE);
+    if (!(lastMinute - firstMinute - 1 >= MIN_WHOLE_MINUTES)) return undefined;
+    // The share of the edge minutes that training saw (at least a second's worth).
+    const seenOfFirst = Math.max(1 / 60, ((firstMinute + 1) * MINUTE - this.first) / MINUTE);
+    const seenOfLast = Math.max(1 / 60, (this.last - lastMinute * MINUTE) / MINUTE);
+    return (minutes) => {
+      const counts = [...minutes].map(([m, n]) =>
+        m === firstMinute ? n / seenOfFirst : m === lastMinute ? n / seenOfLast : n,
+      );
+      return Math.max(1, Math.round(quantile(counts, RATE_Q)));
     };
   }
 }
