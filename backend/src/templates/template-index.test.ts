@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
 import { createParser } from '../parsing/index.js';
 import type { ParsedLine } from '../types.js';
-import { TemplateIndex, type TemplateHit } from './template-index.js';
+import { cachedMessages, TemplateIndex, type TemplateHit } from './template-index.js';
 
 /** A sealed index trained on `train` and restored from its JSON, as a scorer gets it. */
 function trained(kind: 'routes' | 'drain', train: readonly ParsedLine[]): TemplateIndex {
@@ -70,5 +70,26 @@ describe('template lookups', () => {
       line(i, i % 3 ? 'Served block blk_7 to /10.0.0.1' : 'Receiving block blk_7 src: /10.0.0.1:50010'),
     );
     expectOrderFree('drain', train, [...unique, ...repeated, line(0, 'never seen anything like it')]);
+  });
+
+  it('cache at most 250,000 messages over all indexes of the process, each index at most 100,000', () => {
+    const parser = createParser('apache');
+    const train = normalAccessLog(200).map((l) => parser.parse(l));
+    // Paths of letters only: each is its own route key, so each lookup caches one more.
+    const word = (i: number) => i.toString(26).replace(/./g, (d) => String.fromCharCode(97 + parseInt(d, 26)));
+    const lines = Array.from({ length: 60_000 }, (_, i) =>
+      parser.parse(plantedAccessLine(1, { target: `/x/${word(i)}` })),
+    );
+    const indexes = Array.from({ length: 6 }, () => trained('routes', train));
+    const before = cachedMessages();
+    let most = 0;
+    for (const index of indexes)
+      for (const p of lines) {
+        index.lookup(p);
+        most = Math.max(most, cachedMessages());
+      }
+    expect(before + 6 * 60_000).toBeGreaterThan(250_000);
+    expect(most).toBeLessThanOrEqual(250_000);
+    expect(indexes[5].lookup(lines[7]).template).toBe(`GET /x/${word(7)}`);
   });
 });

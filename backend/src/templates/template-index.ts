@@ -22,6 +22,44 @@ export type TemplateIndexState =
   | { kind: 'routes'; routes: string[]; counts: number[]; total: number };
 
 const CACHE_LIMIT = 100_000;
+/**
+ * Messages cached by all the template indexes of the process together. 1,000 per-stream models, each caching up to
+ * CACHE_LIMIT, held 1.5M messages under load: the largest live structure in a heap snapshot of
+ * bench/streams.bench.ts. Past the budget, an index about to cache one more message drops its own cache first.
+ */
+const CACHE_BUDGET = 250_000;
+let cachedEverywhere = 0;
+/** An index collected with messages in its cache gives them back to the budget. */
+const released = new FinalizationRegistry<CacheShare>((share) => (cachedEverywhere -= share.size));
+
+/** Messages cached by every template index of the process now (for the streams benchmark and tests). */
+export function cachedMessages(): number {
+  return cachedEverywhere;
+}
+
+/** One index's part of the process-wide cache budget. */
+class CacheShare {
+  size = 0;
+
+  constructor(owner: object) {
+    released.register(owner, this);
+  }
+
+  /** The index must drop its cache before caching one more message. */
+  get full(): boolean {
+    return this.size >= CACHE_LIMIT || cachedEverywhere >= CACHE_BUDGET;
+  }
+
+  added(): void {
+    this.size++;
+    cachedEverywhere++;
+  }
+
+  dropped(): void {
+    cachedEverywhere -= this.size;
+    this.size = 0;
+  }
+}
 const MAX_ROUTES = 20_000;
 const NO_PARAMS: readonly string[] = [];
 
@@ -76,6 +114,7 @@ const SKIP_WINDOWS = 15;
 
 class DrainIndex extends TemplateIndex {
   private readonly cache = new Map<string, TemplateHit>();
+  private readonly share = new CacheShare(this);
   private readonly window = { lookups: 0, hits: 0, skip: 0 };
 
   constructor(
@@ -123,13 +162,13 @@ class DrainIndex extends TemplateIndex {
     if (w.skip > 0) w.skip--;
     else if (w.hits * 8 < WINDOW) {
       w.skip = SKIP_WINDOWS;
-      this.cache.clear();
+      this.dropCache();
     }
     w.lookups = w.hits = 0;
   }
 
   seal(): void {
-    this.cache.clear();
+    this.dropCache();
     // Lines of a template merged into another (a word position that proved variable) count for that one.
     for (const [id, n] of [...this.counts]) {
       const to = this.drain.resolve(id);
@@ -140,9 +179,15 @@ class DrainIndex extends TemplateIndex {
   }
 
   private remember(key: string, hit: TemplateHit): TemplateHit {
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    if (this.share.full) this.dropCache();
     this.cache.set(key, hit);
+    this.share.added();
     return hit;
+  }
+
+  private dropCache(): void {
+    this.cache.clear();
+    this.share.dropped();
   }
 
   count(id: number): number {
@@ -171,7 +216,7 @@ class RouteIndex extends TemplateIndex {
   private readonly byRoute = new Map<string, number>();
   /** Hits by method, then by route path: a path without identifiers is its own key, so most lookups build no string. */
   private readonly hits = new Map<string, Map<string, TemplateHit>>();
-  private cached = 0;
+  private readonly share = new CacheShare(this);
 
   constructor(
     private readonly routes: string[],
@@ -205,7 +250,7 @@ class RouteIndex extends TemplateIndex {
 
   seal(): void {
     this.hits.clear();
-    this.cached = 0;
+    this.share.dropped();
   }
 
   private hitOf(route: string): TemplateHit {
@@ -218,11 +263,11 @@ class RouteIndex extends TemplateIndex {
   }
 
   private remember(method: string, key: string, hit: TemplateHit): TemplateHit {
-    if (this.cached >= CACHE_LIMIT) this.seal();
+    if (this.share.full) this.seal();
     let byPath = this.hits.get(method);
     if (!byPath) this.hits.set(detached(method), (byPath = new Map()));
     byPath.set(detached(key), hit);
-    this.cached++;
+    this.share.added();
     return hit;
   }
 
