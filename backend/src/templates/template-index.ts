@@ -1,3 +1,4 @@
+import { Budget } from '../budget.js';
 import { Drain, type DrainState, type TemplateMatch } from './drain.js';
 import type { ParsedLine } from '../types.js';
 import { detached } from '../parsing/text.js';
@@ -21,47 +22,20 @@ export type TemplateIndexState =
   | { kind: 'drain'; drain: DrainState; counts: Record<string, number>; total: number }
   | { kind: 'routes'; routes: string[]; counts: number[]; total: number };
 
+const MAX_ROUTES = 20_000;
+const NO_PARAMS: readonly string[] = [];
 const CACHE_LIMIT = 100_000;
 /**
  * Messages cached by all the template indexes of the process together. 1,000 per-stream models, each caching up to
  * CACHE_LIMIT, held 1.5M messages under load: the largest live structure in a heap snapshot of
  * bench/streams.bench.ts. Past the budget, an index about to cache one more message drops its own cache first.
  */
-const CACHE_BUDGET = 250_000;
-let cachedEverywhere = 0;
-/** An index collected with messages in its cache gives them back to the budget. */
-const released = new FinalizationRegistry<CacheShare>((share) => (cachedEverywhere -= share.size));
+const cacheBudget = new Budget(250_000);
 
 /** Messages cached by every template index of the process now (for the streams benchmark and tests). */
 export function cachedMessages(): number {
-  return cachedEverywhere;
+  return cacheBudget.total;
 }
-
-/** One index's part of the process-wide cache budget. */
-class CacheShare {
-  size = 0;
-
-  constructor(owner: object) {
-    released.register(owner, this);
-  }
-
-  /** The index must drop its cache before caching one more message. */
-  get full(): boolean {
-    return this.size >= CACHE_LIMIT || cachedEverywhere >= CACHE_BUDGET;
-  }
-
-  added(): void {
-    this.size++;
-    cachedEverywhere++;
-  }
-
-  dropped(): void {
-    cachedEverywhere -= this.size;
-    this.size = 0;
-  }
-}
-const MAX_ROUTES = 20_000;
-const NO_PARAMS: readonly string[] = [];
 
 export abstract class TemplateIndex {
   total = 0;
@@ -114,7 +88,7 @@ const SKIP_WINDOWS = 15;
 
 class DrainIndex extends TemplateIndex {
   private readonly cache = new Map<string, TemplateHit>();
-  private readonly share = new CacheShare(this);
+  private readonly share = cacheBudget.share(this);
   private readonly window = { lookups: 0, hits: 0, skip: 0 };
 
   constructor(
@@ -179,15 +153,15 @@ class DrainIndex extends TemplateIndex {
   }
 
   private remember(key: string, hit: TemplateHit): TemplateHit {
-    if (this.share.full) this.dropCache();
+    if (this.share.exhausted || this.share.size >= CACHE_LIMIT) this.dropCache();
     this.cache.set(key, hit);
-    this.share.added();
+    this.share.add();
     return hit;
   }
 
   private dropCache(): void {
     this.cache.clear();
-    this.share.dropped();
+    this.share.clear();
   }
 
   count(id: number): number {
@@ -216,7 +190,7 @@ class RouteIndex extends TemplateIndex {
   private readonly byRoute = new Map<string, number>();
   /** Hits by method, then by route path: a path without identifiers is its own key, so most lookups build no string. */
   private readonly hits = new Map<string, Map<string, TemplateHit>>();
-  private readonly share = new CacheShare(this);
+  private readonly share = cacheBudget.share(this);
 
   constructor(
     private readonly routes: string[],
@@ -250,7 +224,7 @@ class RouteIndex extends TemplateIndex {
 
   seal(): void {
     this.hits.clear();
-    this.share.dropped();
+    this.share.clear();
   }
 
   private hitOf(route: string): TemplateHit {
@@ -263,11 +237,11 @@ class RouteIndex extends TemplateIndex {
   }
 
   private remember(method: string, key: string, hit: TemplateHit): TemplateHit {
-    if (this.share.full) this.seal();
+    if (this.share.exhausted || this.share.size >= CACHE_LIMIT) this.seal();
     let byPath = this.hits.get(method);
     if (!byPath) this.hits.set(detached(method), (byPath = new Map()));
     byPath.set(detached(key), hit);
-    this.share.added();
+    this.share.add();
     return hit;
   }
 
