@@ -9,7 +9,8 @@ import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
 import type { Deadline } from './deadline.js';
 import { ScoredFileIndex } from './scored-index.js';
-import { resultFields, StreamScorer, type StreamItem, type StreamResult } from '../../service/stream-scoring.js';
+import { resultFields, StreamScorer } from '../../service/stream-scoring.js';
+import type { StreamItem, StreamResult } from '../../service/types.js';
 import { withServiceName } from '../../logql/derived.js';
 import { LevelReader, selects, sourceMatchers } from './streams.js';
 
@@ -93,7 +94,6 @@ export async function scoredRows(
       const scorer = new StreamScorer<SourceEntry & StreamItem>(ctx, entries[0].labels, {
         detector,
         fallback: Date.now,
-        feedback: false,
       });
       let results: StreamResult<SourceEntry & StreamItem>[];
       try {

@@ -43,6 +43,8 @@ const LOKI_VERSION = '3.4.0';
 export function lokiRoutes(ctx: AppContext): Hono {
   const app = new Hono();
   const limits = ctx.config.server.limits;
+  // Made now, not at the first query: it takes the lines a watcher in this process scores from the start.
+  if (ctx.sources.file) indexFor(ctx);
 
   /** Runs a handler; the errors a caller can cause become Loki-style 4xx answers (and an upstream failure a 502). */
   const handle =
