@@ -14,6 +14,8 @@ export const fileIdentity = (ino: number, fp: string | undefined): string => `${
 export class ScoredFiles {
   private readonly listeners = new Set<(lines: ScoredFileLines) => void>();
   private covered = new Map<string, Covered>();
+  private found?: () => void;
+  private pending = Promise.resolve();
 
   /** True when someone takes the lines (the Loki API runs in this process). */
   get listened(): boolean {
@@ -32,6 +34,26 @@ export class ScoredFiles {
   /** The files the watcher follows now (by identity), replacing the last cycle's; empty when it stopped. */
   follow(files: Map<string, Covered>): void {
     this.covered = files;
+    this.found?.();
+    this.found = undefined;
+  }
+
+  /**
+   * The watcher's first read of its files runs (at its start, or after a failed read): until it ends (`follow`), where
+   * it starts in each file is not known, and `known()` waits.
+   */
+  starting(): void {
+    if (!this.found) this.pending = new Promise<void>((resolve) => (this.found = resolve));
+  }
+
+  /** Resolves once the files the watcher follows are known (at once unless its first read runs). */
+  known(): Promise<void> {
+    return this.found ? this.pending : Promise.resolve();
+  }
+
+  /** A file the watcher starts reading in this cycle, at `covered.offset`: a query leaves the rest to it already. */
+  begin(identity: string, covered: Covered): void {
+    if (!this.covered.has(identity)) this.covered.set(identity, covered);
   }
 
   /** How far the watcher has handed over this file for this detector; undefined when it does not follow it. */

@@ -237,6 +237,7 @@ export class Watcher {
 
   private async readFiles(next: Checkpoint, out: Anomaly[]): Promise<boolean> {
     const saved = this.checkpoint.files;
+    if (!this.fileSet) this.ctx.scoredFiles.starting();
     this.fileSet ??= new FileSet(
       this.ctx.sources.file!,
       this.selectors.map((s) => s.matchers),
@@ -277,6 +278,10 @@ export class Watcher {
 
   private async scoreFile(followed: Followed, lines: readonly TailLine[], out: Anomaly[]) {
     const identity = fileIdentity(followed.ino, followed.fp);
+    if (this.scorers.get(streamKey(followed.file.labels)) !== null) {
+      const detector = this.ctx.models.route(followed.file.labels).detector;
+      this.ctx.scoredFiles.begin(identity, { detector, offset: lines[0].start });
+    }
     const items = lines.map((l): WatchItem => ({
       line: l.line,
       followed,

@@ -252,6 +252,8 @@ export class ScoredFileIndex {
       if (!entry.opened) await this.open(entry);
       if (!entry.opened) return;
       if (entry.from > 0) await this.scorePrefix(entry);
+      await this.ctx.scoredFiles.known();
+      this.takeWaiting(entry); // what the watcher scored meanwhile is not scored again
       const covered =
         entry.identity === undefined ? undefined : this.ctx.scoredFiles.coveredOf(entry.identity, entry.detector);
       if (covered === undefined) await this.readOwn(entry);
@@ -260,12 +262,18 @@ export class ScoredFileIndex {
         entry.offset = covered;
       }
     } finally {
+      this.takeWaiting(entry);
       entry.updating = false;
-      const waiting = entry.waiting;
-      entry.waiting = [];
-      entry.waitingLines = 0;
-      for (const lines of waiting) this.take(lines);
     }
+  }
+
+  private takeWaiting(entry: Indexed) {
+    const waiting = entry.waiting;
+    entry.waiting = [];
+    entry.waitingLines = 0;
+    entry.updating = false;
+    for (const lines of waiting) this.take(lines);
+    entry.updating = true;
   }
 
   /** Opens the index's reader on the file at the path; when that is another file than the rows', starts afresh. */
