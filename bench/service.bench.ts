@@ -12,6 +12,7 @@
  *   4 files (small enough for the query index's 256 MiB) caught up by the watcher while a dashboard asks
  *   `query_range` every second, then once more after: the seconds until that last answer, and how many times each
  *   line was scored (`anomalog_lines_scored_total` over the lines).
+ * `cpu_s` is this process's CPU time over the same span (steadier than the wall time when others share the cores).
  * `SERVICE_PARTS=watcher,query,combined` (the default: all) runs only some of them.
  * The machine is shared (2 cores, other work running): figures vary by ±30% from run to run.
  */
@@ -35,6 +36,11 @@ const RUNS = Number(process.env.RUNS ?? 5);
 /** make_access_log.py writes 1 March 2024 onwards. */
 const T0 = Date.UTC(2024, 2, 1);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
+/** This process's CPU seconds (user and system) since `from`: steadier than wall time on the shared machine. */
+const cpuSeconds = (from: NodeJS.CpuUsage) => {
+  const { user, system } = process.cpuUsage(from);
+  return Number(((user + system) / 1e6).toFixed(2));
+};
 const rows: Record<string, unknown>[] = [];
 const PARTS = new Set((process.env.SERVICE_PARTS ?? 'watcher,query,combined').split(','));
 const COMBINED_LINES = Number(process.env.COMBINED_LINES ?? 400_000);
@@ -66,9 +72,11 @@ for (const detector of (PARTS.has('watcher') ? ['ensemble', 'iforest'] : []) as 
   const sink = { send: async (a: Anomaly[]) => void (anomalies += a.length) };
   const watcher = await Watcher.open(tc.ctx, { sink, from: 'start' });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   do await watcher.cycle();
   while (watcher.behind);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(cpu0);
   await watcher.stop();
   const rss = process.memoryUsage().rss;
   log(`watcher ${detector}: ${lines.length} lines in ${seconds.toFixed(1)} s, ${anomalies} anomalies`);
@@ -77,6 +85,7 @@ for (const detector of (PARTS.has('watcher') ? ['ensemble', 'iforest'] : []) as 
     lines: lines.length,
     seconds: Number(seconds.toFixed(2)),
     lines_per_s: Math.round(lines.length / seconds),
+    cpu_s: cpu,
     anomalies,
     rss_mb: Math.round(rss / 2 ** 20),
     load: loadavg()[0].toFixed(2),
@@ -174,6 +183,7 @@ async function combined(count: number) {
   };
   const watcher = await Watcher.open(tc.ctx, { sink: { send: async () => undefined }, from: 'start' });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let caughtUp = false;
   let queries = 0;
   const dashboard = (async () => {
@@ -191,6 +201,7 @@ async function combined(count: number) {
   const last = performance.now();
   await query();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(cpu0);
   const scored = await sum(tc.ctx.metrics.linesScored);
   log(
     `watcher + API, ${count} lines: ${seconds.toFixed(1)} s, scored ${(scored / count).toFixed(2)} times a line, ${queries + 1} queries`,
@@ -200,6 +211,7 @@ async function combined(count: number) {
     lines: count,
     seconds: Number(seconds.toFixed(2)),
     lines_per_s: Math.round(count / seconds),
+    cpu_s: cpu,
     scorings_per_line: Number((scored / count).toFixed(3)),
     queries: queries + 1,
     last_query_ms: Math.round(performance.now() - last),

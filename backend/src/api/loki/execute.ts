@@ -65,7 +65,7 @@ export async function scoredRows(
       if (!selects(log.selector, file.labels)) continue;
       let fileRows: readonly Row[];
       try {
-        fileRows = await index.rows(file, detector);
+        fileRows = await index.rows(file, detector, window);
       } catch (err) {
         skip(file.labels, err);
         continue;

@@ -431,7 +431,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     return streamsOf(ctx, selector ? parseLogQuery(selector).selector : undefined, window, async (file, w) => {
       // the scored index holds the file's lines in memory; a stream with no model to score it is read instead
       try {
-        return (await indexFor(ctx).rows(file)).some((r) => r.ts >= w.start && r.ts < w.end);
+        return (await indexFor(ctx).rows(file, undefined, w)).some((r) => r.ts >= w.start && r.ts < w.end);
       } catch (err) {
         if (err instanceof NoModelError) return undefined;
         throw err;
