@@ -3,7 +3,7 @@
  * query index takes the lines the watcher scored, and scores by itself only those before where the watcher began.
  * Real files, the real watcher loop, the API over loopback HTTP, the fake Loki receiving the pushes.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
@@ -84,4 +84,16 @@ it('scores each line once: the query index takes the lines the watcher scored, a
   await until('the watcher scoring 300 more', async () => (await scored()) >= 800);
   expect(await queriedAnomalies(T1)).toEqual(pushedLines());
   expect(await scored()).toBe(800);
+}, 60_000);
+
+it('after a rotation, takes the new file from the watcher too: scored once, the same anomalies', async () => {
+  const before = await scored();
+  renameSync(log, `${log}.1`);
+  const T2 = T1 + 7_200_000;
+  const lines = trafficLines({ lines: 200, seed: 8, anomalyRate: 0.2, start: T2 });
+  writeFileSync(log, `${lines.join('\n')}\n`);
+  await until('the watcher scoring the new file', async () => (await scored()) >= before + 200);
+  const fresh = new Set(lines);
+  expect(await queriedAnomalies(T2)).toEqual(pushedLines().filter((l) => fresh.has(l)));
+  expect(await scored()).toBe(before + 200);
 }, 60_000);

@@ -182,8 +182,13 @@ export class ScoredFileIndex {
       void this.forget(entry);
       entry = undefined;
     }
-    // Another file at the path (rotated, truncated): the next query, or the pruning, starts its entry afresh.
-    if (entry && entry.identity !== lines.identity) return;
+    if (entry && entry.identity !== lines.identity) {
+      // Another file at the path (rotated, truncated) read from its start begins the path's entry afresh; the rest
+      // of a file rotated away is left (the index keeps the file at the path, as its own reader does).
+      if (lines.results[0]?.item.start !== 0) return;
+      void this.forget(entry);
+      entry = undefined;
+    }
     const taken: StreamResult<StreamItem>[] = [];
     for (const r of lines.results) {
       if (r.model !== model) continue; // held lines of a model replaced since
