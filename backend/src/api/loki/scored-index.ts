@@ -107,10 +107,12 @@ export class ScoredFileIndex {
     detector?: DetectorKind,
     window?: { start: bigint; end: bigint },
   ): Promise<readonly Row[]> {
-    await this.dropDeleted();
     const routed = this.ctx.models.route(file.labels, detector).detector;
     const key = `${file.path}\u0000${routed}`;
     const { model } = this.ctx.models.resolve(file.labels, detector);
+    // This file only: the others are checked every PRUNE_MS (the watcher makes entries for every file it follows).
+    const known = this.files.get(key);
+    if (known) await this.dropDeleted([known]);
     let entry = this.files.get(key);
     if (!entry || entry.model !== model) {
       if (entry) void this.forget(entry);
@@ -216,8 +218,8 @@ export class ScoredFileIndex {
   }
 
   /** A file deleted (or replaced by another at its path) is forgotten, and its descriptor closed. */
-  private async dropDeleted() {
-    for (const entry of [...this.files.values()]) {
+  private async dropDeleted(entries = [...this.files.values()]) {
+    for (const entry of entries) {
       if (entry.identity === undefined) continue;
       const st = await stat(entry.file.path).catch(() => undefined);
       if (!st || !entry.identity.startsWith(`${st.ino}:`)) await this.forget(entry);
