@@ -397,9 +397,11 @@ export class Watcher {
       const { followed, identity } = results[at].item;
       let to = at + 1;
       while (to < results.length && results[to].item.identity === identity) to++;
-      // File lines always carry `start` and `end` (scoreFile).
-      const run = results.slice(at, to) as StreamResult<FileItem>[];
-      if (followed && identity) this.ctx.scoredFiles.publish({ file: followed.file, identity, detector, results: run });
+      // File lines always carry `start` and `end` (scoreFile); Loki's lines are not the index's.
+      if (followed && identity) {
+        const run = results.slice(at, to) as StreamResult<FileItem>[];
+        this.ctx.scoredFiles.publish({ file: followed.file, identity, detector, results: run });
+      }
       at = to;
     }
   }
