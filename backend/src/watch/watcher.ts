@@ -386,7 +386,12 @@ export class Watcher {
    * Returns the newest line time.
    */
   private deliver(labels: Labels, results: readonly StreamResult<WatchItem>[], out: Anomaly[]): number {
-    if (this.ctx.scoredFiles.listened) this.publish(labels, results);
+    try {
+      if (this.ctx.scoredFiles.listened) this.publish(labels, results);
+    } catch (err) {
+      // Never the deliveries' failure: the index scores what it did not take at its next query.
+      this.ctx.log.warn({ err: (err as Error).message }, 'the query index did not take the scored lines');
+    }
     return collect(results, this.ctx.models.feedback, out);
   }
 

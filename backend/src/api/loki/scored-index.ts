@@ -6,7 +6,7 @@ import type { FileTail, TailLine } from '../../sources/tail.js';
 import type { DetectorKind } from '../../types.js';
 import { StreamScorer } from '../../service/stream-scoring.js';
 import { fileIdentity } from '../../service/scored-files.js';
-import type { ScoredFileLines, StreamItem, StreamResult } from '../../service/types.js';
+import type { FileItem, ScoredFileLines, StreamItem, StreamResult } from '../../service/types.js';
 import type { AppContext } from '../../service/context.js';
 import { withServiceName } from '../../logql/derived.js';
 import { LevelReader, scoredRow } from './streams.js';
@@ -192,19 +192,22 @@ export class ScoredFileIndex {
       void this.forget(entry);
       entry = undefined;
     }
-    const taken: StreamResult<StreamItem>[] = [];
+    const taken: StreamResult<FileItem>[] = [];
+    let offset = entry?.offset;
     for (const r of lines.results) {
       if (r.model !== model) continue; // held lines of a model replaced since
-      // Never queried: the first to go when the index is full.
-      entry ??= Object.assign(this.create(lines.file, key, lines.detector, model, r.item.start), { lastUsed: 0 });
-      entry.identity = lines.identity;
-      if (r.item.start !== entry.offset) continue;
+      offset ??= r.item.start;
+      if (r.item.start !== offset) continue;
       taken.push(r);
-      entry.offset = r.item.end;
+      offset = r.item.end;
     }
-    if (!entry || taken.length === 0) return;
-    entry.resync = true;
+    if (taken.length === 0) return;
+    // Never queried: the first to go when the index is full.
+    entry ??= Object.assign(this.create(lines.file, key, lines.detector, model, taken[0].item.start), { lastUsed: 0 });
+    entry.identity = lines.identity;
     this.append(entry, this.toRows(entry, taken, []));
+    entry.offset = offset!;
+    entry.resync = true;
     void this.evict(entry);
   }
 
