@@ -111,8 +111,8 @@ export class ScoredFileIndex {
     const key = `${file.path}\u0000${routed}`;
     const { model } = this.ctx.models.resolve(file.labels, detector);
     // This file only: the others are checked every PRUNE_MS (the watcher makes entries for every file it follows).
-    const known = this.files.get(key);
-    if (known) await this.dropDeleted([known]);
+    const existing = this.files.get(key);
+    if (existing) await this.dropDeleted([existing]);
     let entry = this.files.get(key);
     if (!entry || entry.model !== model) {
       if (entry) void this.forget(entry);
