@@ -5,6 +5,7 @@ import { FeedbackStore } from './feedback.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { ModelRegistry } from './registry.js';
 import { StreamLearner } from './learning.js';
+import { ScoredFiles } from './scored-files.js';
 
 export { ModelRegistry, NoModelError } from './registry.js';
 export type { Metrics } from '../metrics.js';
@@ -18,6 +19,8 @@ export interface AppContext {
   log: Logger;
   /** Per-stream learning: models for the streams no loaded model covers. */
   learner: StreamLearner;
+  /** The file lines the watcher scored, for the query index to take (one scoring of each line). */
+  scoredFiles: ScoredFiles;
 }
 
 /** The service's pino logger: JSON lines on stdout, or on `destination` (the CLI's one-liners for a terminal). */
@@ -40,5 +43,5 @@ export async function createContext(
   const models = new ModelRegistry(config, { metrics, log, feedback });
   await models.loadAll();
   const learner = new StreamLearner({ config, models, sources: parts.sources, log });
-  return { config, models, sources: parts.sources, metrics, log, learner };
+  return { config, models, sources: parts.sources, metrics, log, learner, scoredFiles: new ScoredFiles() };
 }

@@ -1,28 +1,12 @@
 import type { AnomalyField } from '@anomalog/contract';
 import { anomalyFields, learningFields } from '../logql/ast.js';
-import type { Model } from '../models/index.js';
 import { createParser, type LineParser } from '../parsing/index.js';
+import type { Model } from '../models/index.js';
 import type { BatchScorer } from '../pipeline/index.js';
 import type { Labels } from '../stream.js';
 import type { DetectorKind, FormatName, ScoredLine } from '../types.js';
 import type { AppContext } from './context.js';
-
-/** One line given to a stream's scoring loop: its text and, when the source knows it (Loki), its time in ms. */
-export interface StreamItem {
-  line: string;
-  ms?: number;
-}
-
-/**
- * A line back from the loop, with the item it came from. `ms` is the line's time, parsed once (by the scorer's
- * parser) or the source's; `scored` is undefined while the stream's model is being learned (`learning` says how far).
- */
-export interface StreamResult<T extends StreamItem> {
-  item: T;
-  ms: number;
-  scored?: ScoredLine;
-  learning?: string;
-}
+import type { StreamItem, StreamResult } from './types.js';
 
 /** A result's fields on the Loki API: the anomaly fields, or the `learning` ones while the model is learned. */
 export function resultFields(r: StreamResult<StreamItem>): Partial<Record<AnomalyField, string>> {
@@ -44,8 +28,10 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * path (`pushBatch`), each line's timestamp is the one the scorer parsed (a line without one, such as a stack trace's
  * continuation, takes the previous line's, else `fallback`), and every result is paired with the item it came from:
  * the scorer returns lines in input order, perhaps later (open sessions), so a FIFO of the items pushed pairs them.
+ * Verdicts are the model's own: whoever shows or sends a line applies the feedback in effect then (the watcher as it
+ * delivers, the Loki API as it reads rows), so one scoring serves both.
  *
- * The model is looked up at every call: a model installed since (trained, learned, rolled back) takes over from the
+ * The model is looked at every call: a model installed since (trained, learned, rolled back) takes over from the
  * next line, after the lines the old one still held come back (the query index, which keeps rows, re-scores its file
  * instead). A stream no model covers yet is in warm-up when per-stream learning is on: its lines come back unscored,
  * marked `learning`, and the learner is told.
@@ -74,8 +60,6 @@ export class StreamScorer<T extends StreamItem> {
       /** The stream's configured format (to read times while the model is learned). */
       format?: FormatName | 'auto';
       pattern?: string;
-      /** false: the model's verdicts, the reader applying feedback (ModelRegistry.scorerFor). */
-      feedback?: boolean;
     },
   ) {}
 
@@ -90,9 +74,7 @@ export class StreamScorer<T extends StreamItem> {
     if (model !== this.model) {
       out.push(...this.end());
       this.model = model;
-      this.scorer =
-        model &&
-        this.ctx.models.scorerFor(this.labels, this.opts.detector, undefined, { feedback: this.opts.feedback });
+      this.scorer = model && this.ctx.models.scorerFor(this.labels, this.opts.detector, undefined, { feedback: false });
       this.queue.length = this.head = 0;
     }
     return model;
@@ -150,9 +132,14 @@ export class StreamScorer<T extends StreamItem> {
     return out;
   }
 
-  /** Items pushed whose lines the scorer still holds (open sessions), oldest first. */
-  held(): readonly T[] {
-    return this.queue.slice(this.head);
+  /** How many items pushed the scorer still holds (open sessions, an open minute). */
+  get holding(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Items pushed whose lines the scorer still holds, oldest first (not copied: the watcher asks every cycle). */
+  *held(): IterableIterator<T> {
+    for (let i = this.head; i < this.queue.length; i++) yield this.queue[i];
   }
 
   private pair(lines: readonly ScoredLine[], out: StreamResult<T>[]) {
@@ -160,7 +147,7 @@ export class StreamScorer<T extends StreamItem> {
       const item = this.queue[this.head++];
       // The scorer's ts is the item's when the source gave one, else the parsed one (0 when the line has none).
       const ms = this.clock(item, typeof scored.ts === 'number' && scored.ts > 0 ? scored.ts : undefined);
-      out.push({ item, ms, scored });
+      out.push({ item, ms, scored, model: this.model });
     }
     // Items returned are let go (and their lines with them): a queue cut only once 4,096 had come back held up to
     // 4 million lines over 1,000 streams. Emptied when all came back; cut when many did (open sessions hold the rest).

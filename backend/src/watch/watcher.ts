@@ -2,7 +2,10 @@ import { stat } from 'node:fs/promises';
 import type { AppContext } from '../service/context.js';
 import { parseSelector, type LabelMatcher } from '../logql/selector.js';
 import { NoModelError } from '../service/registry.js';
-import { StreamScorer, type StreamItem, type StreamResult } from '../service/stream-scoring.js';
+import { StreamScorer } from '../service/stream-scoring.js';
+import { fileIdentity } from '../service/scored-files.js';
+import type { Covered, FileItem, StreamItem, StreamResult } from '../service/types.js';
+import type { FeedbackStore } from '../service/feedback.js';
 import type { FormatName } from '../types.js';
 import { inShard, msToNs, nsToMs, streamKey, type Labels } from '../stream.js';
 import type { SourceEntry } from '../sources/index.js';
@@ -54,8 +57,11 @@ interface WatchItem extends StreamItem {
   /** Loki's timestamp of the line. */
   ns?: bigint;
   followed?: Followed;
-  /** Byte offset of a file line. */
+  /** The followed file's identity when the line was read (a truncated file gets another). */
+  identity?: string;
+  /** Byte offsets of a file line: where it starts, and where the next one does. */
   start?: number;
+  end?: number;
 }
 
 const HOUR_NS = 3_600_000_000_000n;
@@ -196,7 +202,7 @@ export class Watcher {
     await this.running;
     if (!this.pending) {
       const held: Anomaly[] = [];
-      for (const scorer of this.scorers.values()) if (scorer) collect(scorer.end(), held);
+      for (const scorer of this.scorers.values()) if (scorer) this.deliver(scorer.labels, scorer.end(), held);
       if (held.length > 0) {
         await this.sink.send(held).catch((err: Error) => {
           this.ctx.log.warn(
@@ -206,12 +212,14 @@ export class Watcher {
         });
       }
     }
+    this.ctx.scoredFiles.follow(new Map());
     await this.fileSet?.close();
     this.fileSet = undefined;
   }
 
   /** After a failed read: forget what was read since the checkpoint; the next cycle reads it again from there. */
   private async rewind() {
+    this.ctx.scoredFiles.follow(new Map());
     await this.fileSet?.close();
     this.fileSet = undefined;
     this.scorers.clear();
@@ -229,6 +237,7 @@ export class Watcher {
 
   private async readFiles(next: Checkpoint, out: Anomaly[]): Promise<boolean> {
     const saved = this.checkpoint.files;
+    if (!this.fileSet) this.ctx.scoredFiles.starting();
     this.fileSet ??= new FileSet(
       this.ctx.sources.file!,
       this.selectors.map((s) => s.matchers),
@@ -245,20 +254,41 @@ export class Watcher {
     );
     const oldestHeld = new Map<Followed, number>();
     for (const scorer of this.scorers.values()) {
-      for (const h of scorer?.held() ?? []) {
+      if (!scorer?.holding) continue;
+      for (const h of scorer.held()) {
         if (h.followed && h.start !== undefined && !(oldestHeld.get(h.followed)! <= h.start))
           oldestHeld.set(h.followed, h.start);
       }
     }
+    // The query index takes this watcher's lines of the files it scores, and scores before `offset` by itself.
+    const covered = new Map<string, Covered>();
     for (const f of this.fileSet.files()) {
       const { ino, fp, offset } = f.tail.position();
-      next.files[`${ino}:${fp ?? ''}`] = { file: f.file, ino, fp, offset: oldestHeld.get(f) ?? offset };
+      const identity = fileIdentity(ino, fp);
+      next.files[identity] = { file: f.file, ino, fp, offset: oldestHeld.get(f) ?? offset };
+      if (this.scorers.get(streamKey(f.file.labels)) !== null)
+        covered.set(identity, {
+          detector: this.ctx.models.route(f.file.labels).detector,
+          offset: next.files[identity].offset,
+        });
     }
+    this.ctx.scoredFiles.follow(covered);
     return more;
   }
 
   private async scoreFile(followed: Followed, lines: readonly TailLine[], out: Anomaly[]) {
-    const items = lines.map((l): WatchItem => ({ line: l.line, followed, start: l.start }));
+    const identity = fileIdentity(followed.ino, followed.fp);
+    if (this.scorers.get(streamKey(followed.file.labels)) !== null) {
+      const detector = this.ctx.models.route(followed.file.labels).detector;
+      this.ctx.scoredFiles.begin(identity, { detector, offset: lines[0].start });
+    }
+    const items = lines.map((l): WatchItem => ({
+      line: l.line,
+      followed,
+      identity,
+      start: l.start,
+      end: l.position.offset,
+    }));
     await this.score(followed.file, items, out);
   }
 
@@ -314,7 +344,7 @@ export class Watcher {
   private flushIdle(out: Anomaly[]) {
     const idleSince = Date.now() - (this.opts.idleFlushMs ?? 60_000);
     for (const [key, scorer] of this.scorers) {
-      if (scorer && scorer.held().length > 0 && this.fed.get(key)! <= idleSince) collect(scorer.end(), out);
+      if (scorer?.holding && this.fed.get(key)! <= idleSince) this.deliver(scorer.labels, scorer.end(), out);
     }
   }
 
@@ -341,7 +371,7 @@ export class Watcher {
       this.scorers.set(key, null);
       return;
     }
-    const newest = collect(results, out);
+    const newest = this.deliver(stream.labels, results, out);
     // A scorer holding every line of the batch (an open minute, open sessions) says nothing of the lag yet.
     if (newest > 0)
       this.ctx.metrics.watcherLag.set(
@@ -349,17 +379,53 @@ export class Watcher {
         Math.max(0, (Date.now() - newest) / 1000),
       );
   }
+
+  /**
+   * Hands a stream's scored lines over: file lines to the query index when the API runs in this process (the model's
+   * own verdicts, as the index keeps them), and the anomalies among them, with the feedback in effect, to `out`.
+   * Returns the newest line time.
+   */
+  private deliver(labels: Labels, results: readonly StreamResult<WatchItem>[], out: Anomaly[]): number {
+    try {
+      if (this.ctx.scoredFiles.listened) this.publish(labels, results);
+    } catch (err) {
+      // Never the deliveries' failure: the index scores what it did not take at its next query.
+      this.ctx.log.warn({ err: (err as Error).message }, 'the query index did not take the scored lines');
+    }
+    return collect(results, this.ctx.models.feedback, out);
+  }
+
+  /** The file lines among `results` to the query index, a run of lines of one file at a time. */
+  private publish(labels: Labels, results: readonly StreamResult<WatchItem>[]) {
+    const detector = this.ctx.models.route(labels).detector;
+    for (let at = 0; at < results.length;) {
+      const { followed, identity } = results[at].item;
+      let to = at + 1;
+      while (to < results.length && results[to].item.identity === identity) to++;
+      // File lines always carry `start` and `end` (scoreFile); Loki's lines are not the index's.
+      if (followed && identity) {
+        const run = results.slice(at, to) as StreamResult<FileItem>[];
+        this.ctx.scoredFiles.publish({ file: followed.file, identity, detector, results: run });
+      }
+      at = to;
+    }
+  }
 }
 
-/** Adds the anomalies among `results` to `out`, each with its source line's push timestamp; returns the newest time. */
-function collect(results: readonly StreamResult<WatchItem>[], out: Anomaly[]): number {
+/**
+ * Adds the anomalies among `results`, with the feedback in effect, to `out`, each with its source line's push
+ * timestamp; returns the newest time.
+ */
+function collect(results: readonly StreamResult<WatchItem>[], feedback: FeedbackStore, out: Anomaly[]): number {
   let newest = 0;
   for (const { item, ms, scored } of results) {
     if (ms > newest) newest = ms;
-    if (!scored?.anomaly) continue;
+    if (!scored) continue;
+    const line = feedback.apply(scored);
+    if (!line.anomaly) continue;
     // The line's own time, plus its byte offset below the millisecond: the same line gets the same nanosecond every
     // time it is read, and lines of one millisecond do not collide.
-    out.push({ ts: item.ns ?? msToNs(ms) + BigInt((item.start ?? 0) % 1_000_000), scored });
+    out.push({ ts: item.ns ?? msToNs(ms) + BigInt((item.start ?? 0) % 1_000_000), scored: line });
   }
   return newest;
 }

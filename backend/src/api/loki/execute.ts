@@ -9,9 +9,10 @@ import type { AppContext } from '../../service/context.js';
 import { NoModelError } from '../../service/registry.js';
 import type { Deadline } from './deadline.js';
 import { ScoredFileIndex } from './scored-index.js';
-import { resultFields, StreamScorer, type StreamItem, type StreamResult } from '../../service/stream-scoring.js';
+import { StreamScorer } from '../../service/stream-scoring.js';
+import type { StreamItem, StreamResult } from '../../service/types.js';
 import { withServiceName } from '../../logql/derived.js';
-import { LevelReader, selects, sourceMatchers } from './streams.js';
+import { LevelReader, scoredRow, selects, sourceMatchers } from './streams.js';
 
 /** A half-open time window in nanoseconds: [start, end). */
 export interface Window {
@@ -64,7 +65,7 @@ export async function scoredRows(
       if (!selects(log.selector, file.labels)) continue;
       let fileRows: readonly Row[];
       try {
-        fileRows = await index.rows(file, detector);
+        fileRows = await index.rows(file, detector, window);
       } catch (err) {
         skip(file.labels, err);
         continue;
@@ -93,7 +94,6 @@ export async function scoredRows(
       const scorer = new StreamScorer<SourceEntry & StreamItem>(ctx, entries[0].labels, {
         detector,
         fallback: Date.now,
-        feedback: false,
       });
       let results: StreamResult<SourceEntry & StreamItem>[];
       try {
@@ -107,15 +107,8 @@ export async function scoredRows(
       const levels = new LevelReader(entries.slice(0, 100).map((e) => e.line));
       const stream = withServiceName(entries[0].labels);
       for (const result of [...results, ...scorer.end()]) {
-        const { item } = result;
         tick();
-        keep({
-          stream,
-          ts: item.ts,
-          line: item.line,
-          fields: { ...resultFields(result), ...levels.fields(item.line) },
-          parsed: {},
-        });
+        keep(scoredRow(stream, result.item.ts, result, levels));
       }
     }
   }

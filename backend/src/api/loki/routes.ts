@@ -43,6 +43,8 @@ const LOKI_VERSION = '3.4.0';
 export function lokiRoutes(ctx: AppContext): Hono {
   const app = new Hono();
   const limits = ctx.config.server.limits;
+  // Made now, not at the first query: it takes the lines a watcher in this process scores from the start.
+  if (ctx.sources.file) indexFor(ctx);
 
   /** Runs a handler; the errors a caller can cause become Loki-style 4xx answers (and an upstream failure a 502). */
   const handle =
@@ -429,7 +431,7 @@ export function lokiRoutes(ctx: AppContext): Hono {
     return streamsOf(ctx, selector ? parseLogQuery(selector).selector : undefined, window, async (file, w) => {
       // the scored index holds the file's lines in memory; a stream with no model to score it is read instead
       try {
-        return (await indexFor(ctx).rows(file)).some((r) => r.ts >= w.start && r.ts < w.end);
+        return (await indexFor(ctx).rows(file, undefined, w)).some((r) => r.ts >= w.start && r.ts < w.end);
       } catch (err) {
         if (err instanceof NoModelError) return undefined;
         throw err;

@@ -63,6 +63,19 @@ describe('scored-file index', () => {
     expect(indexFor(tc.ctx).size().files).toBe(1);
   }, 300_000);
 
+  it("reads a short window's rows from the blocks that meet it, as a live tail polls", async () => {
+    const [file] = await tc.ctx.sources.file!.files();
+    const all = await indexFor(tc.ctx).rows(file);
+    expect(all.length).toBe(150_000);
+    const last = all[all.length - 1].ts;
+    const window = { start: last - 60_000_000_000n, end: last + 1n };
+    const inWindow = (rows: readonly { ts: bigint }[]) => rows.filter((r) => r.ts >= window.start && r.ts < window.end);
+    const read = await indexFor(tc.ctx).rows(file, undefined, window);
+    expect(read.length).toBeLessThanOrEqual(2 * 4_096);
+    expect(inWindow(read)).toEqual(inWindow(all));
+    expect(inWindow(read).length).toBeGreaterThan(0);
+  });
+
   it('forgets a deleted file and closes its descriptor', async () => {
     expect(openOn(big)).toBe(1);
     rmSync(big);

@@ -6,6 +6,9 @@ import type { FileStream } from '../../sources/file.js';
 import { formatSelector } from '../../sources/loki.js';
 import { streamKey, type Labels } from '../../stream.js';
 import type { AppContext } from '../../service/context.js';
+import { resultFields } from '../../service/stream-scoring.js';
+import type { StreamItem, StreamResult } from '../../service/types.js';
+import type { Row } from '../../logql/stages.js';
 
 /**
  * Streams as Loki 3 shows them: with `service_name` (derived at ingestion in Loki). The file source knows only its
@@ -109,4 +112,17 @@ export class LevelReader {
     if (level && parsed.format !== 'apache' && parsed.format !== 'nginx') out.level = level;
     return out;
   }
+}
+
+/** No parsed labels: one object for every row (stages replace `parsed`, never change it). */
+const NO_PARSED = Object.freeze({}) as Labels;
+
+/**
+ * A scored line as a row of the Loki API, its anomaly fields and level in one object: a spread of the two into a
+ * third, and an empty `parsed` of its own, took 722 bytes of heap a row instead of 426 (a 182-character access line),
+ * and 1.8 µs instead of 1.1.
+ */
+export function scoredRow(stream: Labels, ts: bigint, result: StreamResult<StreamItem>, levels: LevelReader): Row {
+  const { line } = result.item;
+  return { stream, ts, line, fields: Object.assign(resultFields(result), levels.fields(line)), parsed: NO_PARSED };
 }
