@@ -17,6 +17,8 @@ export interface TailLine {
   line: string;
   /** The byte offset where this line starts. */
   start: number;
+  /** The byte offset just after it (its newline): resuming there reads the next line. */
+  end: number;
 }
 
 const CHUNK = 1 << 20;
@@ -245,7 +247,7 @@ export class FileTail {
         const piece = this.partial.subarray(0, this.maxLineBytes);
         this.partial = this.partial.subarray(this.maxLineBytes);
         const end = this.offset - this.partial.length;
-        lines.push({ line: piece.toString('utf8'), start: end - piece.length });
+        lines.push({ line: piece.toString('utf8'), start: end - piece.length, end });
       }
     }
     return lines;
@@ -268,6 +270,7 @@ export class FileTail {
       lines.push({
         line: bytes.toString('utf8', piece, Math.min(stop, piece + this.maxLineBytes)),
         start: first + (piece - at),
+        end,
       });
     }
   }

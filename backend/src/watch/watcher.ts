@@ -287,7 +287,7 @@ export class Watcher {
       followed,
       identity,
       start: l.start,
-      end: l.position.offset,
+      end: l.end,
     }));
     await this.score(followed.file, items, out);
   }

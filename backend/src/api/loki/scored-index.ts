@@ -368,10 +368,12 @@ export class ScoredFileIndex {
     }
     const add = (results: readonly StreamResult<TailLine>[]) => {
       this.append(entry, this.toRows(entry, results, []));
-      const last = results.at(-1)?.item.position;
+      const last = results.at(-1)?.item;
       if (last) {
-        entry.offset = last.offset;
-        entry.identity = fileIdentity(last.ino, last.fp);
+        // The last line read is of the file open now (a poll's lines of a rotated file come before the new one's).
+        const { ino, fp } = entry.tail.position();
+        entry.offset = last.end;
+        entry.identity = fileIdentity(ino, fp);
       }
     };
     let any = false;
