@@ -1,5 +1,5 @@
 import { familyOf } from '../features/index.js';
-import type { Model } from '../models/index.js';
+import type { LateMember, Member, Model } from '../models/index.js';
 import { countsBursts, createScorer, modelParser, type BlockScorer } from '../pipeline/index.js';
 import { MINUTE, movesOn } from '../detectors/burst.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
@@ -36,6 +36,8 @@ export interface PartOptions {
   detector?: DetectorKind;
   json: boolean;
   labels: Record<string, string>;
+  /** The member still being fitted when scoring starts: lines wait for it (`complete`). */
+  awaiting?: Member[];
 }
 
 /**
@@ -171,14 +173,12 @@ export class ScanPart {
   /** Line numbers of this part's lines the scorer still holds (lines of open sessions), oldest first. */
   private waiting: number[] = [];
   private head = 0;
-  /** Where the `--json` lines of a push are written one by one, reused from push to push (cheaper than encoding one joined string). */
-  private scratch: Buffer = Buffer.allocUnsafe(1 << 20);
 
   constructor(
     model: Model,
     private readonly opts: PartOptions,
   ) {
-    this.scorer = createScorer(model, { detector: opts.detector, labels: opts.labels });
+    this.scorer = createScorer(model, { detector: opts.detector, labels: opts.labels, awaiting: opts.awaiting });
   }
 
   push({ lines, numbers, starts }: Share): PartOutput {
@@ -202,20 +202,22 @@ export class ScanPart {
     return this.emit(this.scorer.end());
   }
 
+  /** The member the part awaited has come: the lines that waited for it. */
+  complete(late: LateMember): PartOutput {
+    return this.emit(this.scorer.complete(late));
+  }
+
   private emit(scored: readonly ScoredLine[]): PartOutput {
     const n = scored.length;
     const numbers = new Int32Array(this.opts.json ? n : 0);
     const ends = new Int32Array(numbers.length);
-    let at = 0;
+    this.json.clear();
     for (let i = 0; i < n; i++) {
       const lineNo = this.waiting[this.head++];
       if (this.opts.json) {
-        const text = `${this.json.format(lineNo, scored[i])}\n`;
-        // a UTF-16 unit takes at most 3 bytes in UTF-8
-        if (at + 3 * text.length > this.scratch.length) this.scratch = grown(this.scratch, at + 3 * text.length);
-        at += this.scratch.write(text, at);
+        this.json.add(lineNo, scored[i]);
         numbers[i] = lineNo;
-        ends[i] = at;
+        ends[i] = this.json.length;
       } else {
         this.summary.add(scored[i], lineNo);
       }
@@ -224,15 +226,8 @@ export class ScanPart {
       this.waiting = this.waiting.slice(this.head);
       this.head = 0;
     }
-    return { numbers, bytes: new Uint8Array(this.scratch.subarray(0, at)), ends };
+    return { numbers, bytes: this.json.bytes(), ends };
   }
-}
-
-/** A larger buffer holding what `buffer` held. */
-function grown(buffer: Buffer, least: number): Buffer {
-  const next = Buffer.allocUnsafe(Math.max(least, 2 * buffer.length));
-  buffer.copy(next);
-  return next;
 }
 
 /** FNV-1a over the first `length` UTF-16 units. */
