@@ -1,5 +1,5 @@
 import { familyOf } from '../features/index.js';
-import type { LateMember, Member, Model } from '../models/index.js';
+import type { Model } from '../models/index.js';
 import { countsBursts, createScorer, modelParser, type BlockScorer } from '../pipeline/index.js';
 import { MINUTE, movesOn } from '../detectors/burst.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
@@ -36,8 +36,6 @@ export interface PartOptions {
   detector?: DetectorKind;
   json: boolean;
   labels: Record<string, string>;
-  /** The member still being fitted when scoring starts: lines wait for it (`complete`). */
-  awaiting?: Member[];
 }
 
 /**
@@ -178,7 +176,7 @@ export class ScanPart {
     model: Model,
     private readonly opts: PartOptions,
   ) {
-    this.scorer = createScorer(model, { detector: opts.detector, labels: opts.labels, awaiting: opts.awaiting });
+    this.scorer = createScorer(model, { detector: opts.detector, labels: opts.labels });
   }
 
   push({ lines, numbers, starts }: Share): PartOutput {
@@ -200,11 +198,6 @@ export class ScanPart {
 
   end(): PartOutput {
     return this.emit(this.scorer.end());
-  }
-
-  /** The member the part awaited has come: the lines that waited for it. */
-  complete(late: LateMember): PartOutput {
-    return this.emit(this.scorer.complete(late));
   }
 
   private emit(scored: readonly ScoredLine[]): PartOutput {

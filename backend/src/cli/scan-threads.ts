@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { LateMember, Model } from '../models/index.js';
+import type { Model } from '../models/index.js';
 import { PIECE_BYTES } from '../parsing/lines.js';
 import type { LogInput } from './input.js';
 import { Summary } from '../pipeline/index.js';
@@ -9,13 +9,6 @@ import { workerEntry } from '../workers.js';
 
 /** Chunks dealt ahead of the slowest worker at most (each about 1 MB of input). */
 const IN_FLIGHT = 4;
-/**
- * Lines read at most before the member the parts await has come. Each waiting line keeps its text, row and scores
- * (about 350 bytes), and their memory is added to the autoencoder thread's, which still runs: on 1,000,000 access
- * lines on the loaded 2-core machine, 32,000 kept the peak RSS at 270-308 MB (the scan without waiting: 250-287),
- * 64,000 took it to 326-406 MB.
- */
-const AWAIT_LINES = 32_000;
 
 export interface ThreadedResult {
   summary: Summary;
@@ -49,10 +42,6 @@ export class ScanThreads {
     return this.dealer?.lines ?? 0;
   }
 
-  /**
-   * Scores the input; with `late`, the parts start without that member (PartOptions.awaiting) and the lines wait for
-   * it, AWAIT_LINES at most.
-   */
   async run(
     input: LogInput,
     model: Model,
@@ -60,26 +49,12 @@ export class ScanThreads {
     options: PartOptions,
     write: (bytes: Uint8Array) => Promise<void>,
     onBytes: (bytes: number) => void,
-    late?: Promise<LateMember>,
   ): Promise<ThreadedResult> {
-    if (late) options = { ...options, awaiting: ['autoencoder'] };
     for (const w of this.workers) this.post(w, { type: 'start', model, options });
     const dealer = (this.dealer = new LineDealer(this.count, partition));
     const local = new ScanPart(model, options);
-    let arrived: LateMember | undefined;
-    late?.then((m) => (arrived = m)).catch(() => undefined);
-    /** Hands the member to the parts once it has come (`wait`: waits for it). */
-    const complete = async (wait: boolean) => {
-      if (!late || !(arrived || wait)) return;
-      const member = arrived ?? (await late);
-      late = undefined;
-      for (const w of this.workers) this.post(w, { type: 'member', late: member });
-      this.merge.add(0, local.complete(member));
-      await write(this.merge.take());
-    };
     let sent = 0;
     for await (const chunk of input.chunks(onBytes)) {
-      await complete(dealer.lines >= AWAIT_LINES);
       const shares = dealer.deal(chunk);
       this.workers.forEach((w, i) => {
         const { lines, numbers, starts } = shares[i + 1];
@@ -94,7 +69,6 @@ export class ScanThreads {
         await write(this.merge.take());
       }
     }
-    await complete(true);
     for (const w of this.workers) this.post(w, { type: 'end' });
     this.merge.add(0, local.end());
     this.summary.merge(local.summary);
@@ -118,8 +92,6 @@ export class ScanThreads {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'lines') {
         this.acked[part]++;
-        this.merge.add(part, m.out);
-      } else if (m.type === 'completed') {
         this.merge.add(part, m.out);
       } else if (m.type === 'done') {
         this.merge.add(part, m.out);

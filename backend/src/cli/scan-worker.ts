@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import type { LateMember, Model } from '../models/index.js';
+import type { Model } from '../models/index.js';
 import type { SummaryState } from '../pipeline/index.js';
 import { ScanPart, type PartOptions, type PartOutput } from './scan-part.js';
 
@@ -8,13 +8,8 @@ export type ToWorker =
   | { type: 'start'; model: Model; options: PartOptions }
   /** The worker's share of a chunk: its lines joined by '\n' in a few pieces (a few strings cross faster than many). */
   | { type: 'lines'; texts: string[]; numbers: Int32Array<ArrayBuffer>; starts: number[] }
-  /** The member the part awaited (PartOptions.awaiting). */
-  | { type: 'member'; late: LateMember }
   | { type: 'end' };
-export type FromWorker =
-  | { type: 'lines'; out: PartOutput }
-  | { type: 'completed'; out: PartOutput }
-  | { type: 'done'; out: PartOutput; summary: SummaryState };
+export type FromWorker = { type: 'lines'; out: PartOutput } | { type: 'done'; out: PartOutput; summary: SummaryState };
 
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m, [m.out.numbers.buffer, m.out.bytes.buffer, m.out.ends.buffer]);
@@ -26,8 +21,6 @@ port.on('message', (m: ToWorker) => {
   } else if (m.type === 'lines') {
     const lines = m.texts.flatMap((text) => text.split('\n'));
     post({ type: 'lines', out: part!.push({ lines, numbers: m.numbers, starts: m.starts }) });
-  } else if (m.type === 'member') {
-    post({ type: 'completed', out: part!.complete(m.late) });
   } else {
     const out = part!.end();
     post({ type: 'done', out, summary: part!.summary });

@@ -2,8 +2,8 @@ import { DETECTOR_KINDS } from '@anomalog/contract';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import { loadModel, type LateMember, type Model } from '../models/index.js';
-import { addMember, canAwait, trainStaged, type StagedModel } from '../pipeline/index.js';
+import { loadModel, type Model } from '../models/index.js';
+import { trainBatches } from '../pipeline/index.js';
 import type { DetectorKind } from '../types.js';
 import { intFlag, parseArgs, ProgressBar, stringFlag, usage, withCommas, type ParsedArgs } from '@anomalog/cli-kit';
 import { openInput, type LogInput } from './input.js';
@@ -67,28 +67,18 @@ export async function runScan(argv: readonly string[]): Promise<void> {
   let pool = new ScanThreads(threads);
   try {
     const bar = new ProgressBar('training');
-    const progress = trainProgress(bar);
-    let training = true;
-    const staged: StagedModel = modelPath
-      ? { model: await loadModel(modelPath) }
-      : await trainStaged(firstLines(input.batches(), trainLines), {
+    const model = modelPath
+      ? await loadModel(modelPath)
+      : await trainBatches(firstLines(input.batches(), trainLines), {
           detector,
           ...formatFlags(args, 'scan'),
           sessionKey: stringFlag(args, 'session-key'),
           seed,
           name: basename(input.name).replace(/\.[^.]*$/, '') || 'scan',
           source: input.name,
-          onProgress: (p) => training && progress(p),
+          onProgress: trainProgress(bar),
           autoencoderThread: true,
         });
-    const { model } = staged;
-    // Scoring starts while the autoencoder still fits on its thread, when the model's lines can wait for it.
-    let late = staged.autoencoder;
-    if (late && !canAwait(model)) {
-      addMember(model, await late);
-      late = undefined;
-    }
-    training = false;
     bar.done();
     if (!modelPath) collectGarbage();
     const partition = partitionOf(model);
@@ -97,7 +87,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
       pool = new ScanThreads(1);
     }
     const options = { detector, json: args.flags.json === true, labels: { filename: input.name } };
-    const { summary, truncated } = await score(input, model, partition ?? { by: 'block' }, options, pool, late);
+    const { summary, truncated } = await score(input, model, partition ?? { by: 'block' }, options, pool);
     if (truncated)
       process.stderr.write(
         `anomalog: ${truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`,
@@ -118,28 +108,15 @@ export async function runScan(argv: readonly string[]): Promise<void> {
 }
 
 /** Scores every line on the pool's threads; writes the --json lines as they are ready. */
-async function score(
-  input: LogInput,
-  model: Model,
-  partition: Partition,
-  options: PartOptions,
-  pool: ScanThreads,
-  late?: Promise<LateMember>,
-) {
+async function score(input: LogInput, model: Model, partition: Partition, options: PartOptions, pool: ScanThreads) {
   const bar = new ProgressBar('scoring');
   const out = process.stdout;
   const write = async (bytes: Uint8Array) => {
     if (bytes.length && !out.write(bytes)) await once(out, 'drain');
   };
   try {
-    return await pool.run(
-      input,
-      model,
-      partition,
-      options,
-      write,
-      (bytes) => bar.update(bytes, input.bytes, `${withCommas(pool.linesRead)} lines`),
-      late,
+    return await pool.run(input, model, partition, options, write, (bytes) =>
+      bar.update(bytes, input.bytes, `${withCommas(pool.linesRead)} lines`),
     );
   } finally {
     bar.done();

@@ -16,13 +16,6 @@ export interface MemberStates {
   autoencoder?: AutoencoderState;
 }
 
-/** A member fitted after the rest of its model: the CLI's scan scores meanwhile (pipeline/scorer.ts, `awaiting`). */
-export interface LateMember {
-  member: 'autoencoder';
-  state: AutoencoderState;
-  calibration: Calibration;
-}
-
 export interface SessionModel {
   /** Regex source whose first match in a line is the session key. */
   key: string;

@@ -6,7 +6,7 @@ import { Novelty } from '../detectors/novelty.js';
 import { Rarity } from '../detectors/rarity.js';
 import { TemplateIndex } from '../templates/index.js';
 import { SessionVectorizer } from '../features/session.js';
-import type { LateMember, Member, MemberStates, Model } from '../models/model.js';
+import type { Member, MemberStates, Model } from '../models/model.js';
 import type { DetectorKind } from '../types.js';
 import { PipelineInputError } from './errors.js';
 
@@ -43,17 +43,6 @@ export function runtimeOf(model: Model): ModelRuntime {
     runtimes.set(model, r);
   }
   return r;
-}
-
-/** Adds a member fitted late (LateMember) to a model (or a session model), and to its runtime if it has one. */
-export function addMember(model: Pick<Model, 'members' | 'calibration'>, late: LateMember): void {
-  model.members[late.member] = late.state;
-  model.calibration[late.member] = late.calibration;
-  const live = runtimes.get(model as Model)?.members;
-  if (live) {
-    live.autoencoder = Autoencoder.fromJSON(late.state);
-    live.calibration[late.member] = late.calibration;
-  }
 }
 
 function hydrate(model: Model): ModelRuntime {

@@ -6,23 +6,16 @@ import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explai
 import { sessionFindings } from '../explain/session.js';
 import { LineFeaturizer } from '../features/index.js';
 import type { TemplateHit } from '../templates/index.js';
-import { MEMBER_KINDS } from '@anomalog/contract';
-import type { LateMember, Member, Model } from '../models/model.js';
+import type { Member, Model } from '../models/model.js';
 import { createParser, type LineParser } from '../parsing/index.js';
 import type { DetectorKind, Matrix, ParsedLine, ScoredLine } from '../types.js';
-import { activeMembers, addMember, runtimeOf, type LiveMembers, type ModelRuntime } from './runtime.js';
+import { activeMembers, runtimeOf, type LiveMembers, type ModelRuntime } from './runtime.js';
 import { SessionTracker, type OpenSession } from './sessions.js';
 
 export interface ScorerOptions {
   labels?: Record<string, string>;
   /** One member of the model, or `ensemble` (all members with the novelty and rule signals). Default: the model's. */
   detector?: DetectorKind;
-  /**
-   * Members still being fitted (the CLI's scan starts scoring before the autoencoder is ready): lines are scored as
-   * far as they can be and wait, rows kept, until `complete` brings the members. Only for a model whose lines are
-   * judged one by one (no sessions, no rarity and bursts: see `canAwait`); the caller bounds how many lines wait.
-   */
-  awaiting?: Member[];
 }
 
 export interface Scorer {
@@ -49,13 +42,6 @@ export interface BlockScorer extends BatchScorer {
    * Returns the lines held for bursts, now final.
    */
   cut(): ScoredLine[];
-  /** Adds the member the scorer was awaiting (ScorerOptions.awaiting) to its model; returns the lines that waited, final. */
-  complete(late: LateMember): ScoredLine[];
-}
-
-/** Whether a scorer of the model can score while a member is still being fitted (ScorerOptions.awaiting). */
-export function canAwait(model: Model): boolean {
-  return model.rarity === undefined && model.sessions === undefined;
 }
 
 /** The parser of a model's lines, as its scorer reads them. */
@@ -74,8 +60,6 @@ export function countsBursts(model: Model): boolean {
 
 /** Scores lines with any model: loaded by loadModel, returned by train, or parsed by hand. */
 export function createScorer(model: Model, opts: ScorerOptions = {}): BlockScorer {
-  if (opts.awaiting?.length && !canAwait(model))
-    throw new Error('createScorer: a model with sessions or bursts cannot score before its members are fitted');
   return new LineScorer(runtimeOf(model), opts);
 }
 
@@ -95,68 +79,6 @@ interface Pending {
 }
 
 const MAX_HELD = 2048;
-
-/**
- * Lines waiting for the members being fitted (ScorerOptions.awaiting), in input order, kept in typed arrays (few
- * objects to carry through the young-generation collections): each line's text as UTF-8, its time as scored and as
- * given (NaN: none), its row, the scores of the members already there (`scores[k]`: the k-th of the scorer's
- * members), and its template hit, signals (ensemble; none: empty) and population reason.
- */
-class Waiting {
-  count = 0;
-  private text = Buffer.allocUnsafe(1 << 20);
-  private ends = new Int32Array(1024);
-  ts = new Float64Array(1024);
-  given = new Float64Array(1024);
-  rows: Float64Array;
-  scores: Float64Array[];
-  readonly hits: TemplateHit[] = [];
-  readonly signals: (Signal[] | undefined)[] = [];
-  readonly entities: (string | undefined)[] = [];
-  /** Indexes of header lines (final as they come). */
-  readonly headers = new Set<number>();
-
-  constructor(
-    private readonly cols: number,
-    members: number,
-  ) {
-    this.rows = new Float64Array(1024 * cols);
-    this.scores = Array.from({ length: members }, () => new Float64Array(1024));
-  }
-
-  /** Keeps a line; returns its index. */
-  add(raw: string, ts: number, given: number | undefined, row: Float64Array, hit: TemplateHit): number {
-    const at = this.count++;
-    if (at === this.ts.length) {
-      this.ends = grown(this.ends, 2 * at);
-      this.ts = grown(this.ts, 2 * at);
-      this.given = grown(this.given, 2 * at);
-      this.rows = grown(this.rows, 2 * at * this.cols);
-      this.scores = this.scores.map((a) => grown(a, 2 * at));
-    }
-    const from = at ? this.ends[at - 1] : 0;
-    // a UTF-16 unit takes at most 3 bytes in UTF-8
-    if (from + 3 * raw.length > this.text.length) {
-      const text = Buffer.allocUnsafe(Math.max(2 * this.text.length, from + 3 * raw.length));
-      this.text.copy(text, 0, 0, from);
-      this.text = text;
-    }
-    this.ends[at] = from + this.text.write(raw, from);
-    this.ts[at] = ts;
-    this.given[at] = given ?? NaN;
-    this.rows.set(row, at * this.cols);
-    this.hits.push(hit);
-    return at;
-  }
-
-  raw(i: number): string {
-    return this.text.toString('utf8', i ? this.ends[i - 1] : 0, this.ends[i]);
-  }
-
-  row(i: number): Float64Array {
-    return this.rows.subarray(i * this.cols, (i + 1) * this.cols);
-  }
-}
 
 const NO_LINES: ScoredLine[] = [];
 const NO_REASONS: string[] = [];
@@ -185,7 +107,6 @@ class LineScorer implements BlockScorer {
   };
   /** System logs without sessions: bursts of templates in the lines scored. */
   private readonly bursts?: { tracker: BurstTracker; queue: Pending[]; head: number; score: number };
-  private waiting?: Waiting;
 
   constructor(
     private readonly runtime: ModelRuntime,
@@ -193,12 +114,7 @@ class LineScorer implements BlockScorer {
   ) {
     const model = (this.model = runtime.model);
     this.detector = opts.detector ?? model.detector;
-    const awaiting = opts.awaiting ?? [];
-    this.members = awaiting.length
-      ? MEMBER_KINDS.filter(
-          (m) => (this.detector === 'ensemble' || m === this.detector) && (model.members[m] || awaiting.includes(m)),
-        )
-      : activeMembers(model, this.detector);
+    this.members = activeMembers(model, this.detector);
     this.thresholds = model.thresholds[this.detector];
     this.label = `${model.name}/${this.detector}@${model.trainedOn.sha256.slice(0, 8)}`;
     this.labels = opts.labels ?? {};
@@ -206,7 +122,6 @@ class LineScorer implements BlockScorer {
     this.featurizer = new LineFeaturizer(model.featureSchema, runtime.templates, model.baselines.web);
     this.cols = model.featureSchema.names.length;
     this.scratch = this.members.map((name) => ({ name, score: 0 }));
-    if (awaiting.length) this.waiting = new Waiting(this.cols, this.members.length);
     if (runtime.sessions) {
       const closed: OpenSession<Held>[] = [];
       this.sessions = {
@@ -235,10 +150,6 @@ class LineScorer implements BlockScorer {
     if (n === 0) return NO_LINES;
     const X = this.featurize(raws, ts);
     const calibrated = this.scoreMembers(this.runtime.members, X);
-    if (this.waiting) {
-      for (let i = 0; i < n; i++) this.wait(i, raws[i], ts?.[i], X, calibrated);
-      return NO_LINES;
-    }
     if (this.bursts) {
       const out: ScoredLine[] = [];
       for (let i = 0; i < n; i++) {
@@ -276,56 +187,6 @@ class LineScorer implements BlockScorer {
   cut(): ScoredLine[] {
     this.bursts?.tracker.reset();
     return this.flush();
-  }
-
-  complete(late: LateMember): ScoredLine[] {
-    const w = this.waiting;
-    if (!w) throw new Error('complete: the scorer awaits no member');
-    this.waiting = undefined;
-    addMember(this.runtime.model, late);
-    const n = w.count;
-    const fresh = this.scoreMembers(
-      this.runtime.members,
-      { data: w.rows.subarray(0, n * this.cols), rows: n, cols: this.cols },
-      [late.member],
-    );
-    this.members.forEach((m, k) => (w.scores[k] = fresh[m] ?? w.scores[k]));
-    const scores = this.scratch;
-    const out = new Array<ScoredLine>(n);
-    for (let i = 0; i < n; i++) {
-      const line = (out[i] = this.lineOf(w.raw(i), w.ts[i], w.hits[i]));
-      if (w.headers.has(i)) continue;
-      for (let k = 0; k < scores.length; k++) scores[k].score = w.scores[k][i];
-      const signals = this.detector === 'ensemble' ? (w.signals[i] ?? NO_SIGNALS) : undefined;
-      this.rate(line, scores, signals);
-      if (!line.anomaly) continue;
-      // An anomaly's reasons read its line again (few lines are anomalies; keeping every parse costs more).
-      const p = this.parser.parse(line.line);
-      if (p.ts === undefined && !Number.isNaN(w.given[i])) p.ts = w.given[i];
-      const row = w.row(i);
-      this.explainLine(line, p, w.hits[i], row, signals ?? this.signals(p, w.hits[i], row, w.entities[i]), scores);
-    }
-    return out;
-  }
-
-  /** Scores row i of a batch with the members that are there and keeps what `complete` needs for the rest. */
-  private wait(
-    i: number,
-    raw: string,
-    ts: number | undefined,
-    X: Matrix,
-    calibrated: Partial<Record<Member, Float64Array>>,
-  ): void {
-    const w = this.waiting!;
-    const p = this.parsed[i];
-    const hit = this.hits[i];
-    const row = X.data.subarray(i * X.cols, (i + 1) * X.cols);
-    const at = w.add(raw, ts ?? p.ts ?? 0, ts, row, hit);
-    for (let k = 0; k < this.members.length; k++) w.scores[k][at] = calibrated[this.members[k]]?.[i] ?? 0;
-    if (p.header) w.headers.add(at);
-    const signals = !p.header && this.detector === 'ensemble' ? this.signals(p, hit, row, this.entities[i]) : undefined;
-    w.signals.push(signals?.length ? signals : undefined);
-    w.entities.push(this.entities[i]);
   }
 
   /**
@@ -389,14 +250,10 @@ class LineScorer implements BlockScorer {
     return { data: this.matrix.subarray(0, n * cols), rows: n, cols };
   }
 
-  /** Calibrated score of each active member (or of `members`) that is there, for each row. */
-  private scoreMembers(
-    live: LiveMembers,
-    X: Matrix,
-    members: readonly Member[] = this.members,
-  ): Partial<Record<Member, Float64Array>> {
+  /** Calibrated score of each active member for each row. */
+  private scoreMembers(live: LiveMembers, X: Matrix): Partial<Record<Member, Float64Array>> {
     const out: Partial<Record<Member, Float64Array>> = {};
-    for (const m of members) {
+    for (const m of this.members) {
       const detector = live[m];
       const calibration = live.calibration[m];
       if (!detector || !calibration) continue;
@@ -416,27 +273,8 @@ class LineScorer implements BlockScorer {
   ): ScoredLine {
     const p = this.parsed[i];
     const hit = this.hits[i];
-    const line = this.lineOf(raw, ts ?? p.ts ?? 0, hit);
-    if (p.header) return line;
-    const memberScores = this.memberScores(calibrated, i);
-    // A single member needs the row and the signals only for an anomaly's reasons.
-    const ensembled = this.detector === 'ensemble';
-    let row = ensembled ? X.data.subarray(i * X.cols, (i + 1) * X.cols) : undefined;
-    let signals = row && this.signals(p, hit, row, this.entities[i]);
-    const rare = this.runtime.rarity?.check(p, hit, this.runtime.templates.total);
-    this.rate(line, memberScores, signals, rare?.score);
-    if (line.anomaly) {
-      row ??= X.data.subarray(i * X.cols, (i + 1) * X.cols);
-      signals ??= this.signals(p, hit, row, this.entities[i]);
-      this.explainLine(line, p, hit, row, signals, memberScores, rare?.findings);
-    }
-    return line;
-  }
-
-  /** A line as scored before its members and signals are read: normal. */
-  private lineOf(raw: string, ts: number, hit: TemplateHit): ScoredLine {
-    return {
-      ts,
+    const line: ScoredLine = {
+      ts: ts ?? p.ts ?? 0,
       line: raw,
       labels: this.labels,
       template: hit.template,
@@ -448,35 +286,31 @@ class LineScorer implements BlockScorer {
       session: undefined,
       burst: undefined,
     };
-  }
-
-  /** The line's score and severity: its members' scores, with the signals when ensembled, or its rarity if higher. */
-  private rate(line: ScoredLine, memberScores: MemberScore[], signals?: Signal[], rarity?: number): void {
+    if (p.header) return line;
+    const memberScores = this.memberScores(calibrated, i);
+    // A single member needs the row and the signals only for an anomaly's reasons.
+    const ensembled = this.detector === 'ensemble';
+    let row = ensembled ? X.data.subarray(i * X.cols, (i + 1) * X.cols) : undefined;
+    let signals = row && this.signals(p, hit, row, this.entities[i]);
     line.score = signals ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
-    if (rarity !== undefined && rarity > line.score) line.score = rarity;
+    const rare = this.runtime.rarity?.check(p, hit, this.runtime.templates.total);
+    if (rare && rare.score > line.score) line.score = rare.score;
     line.severity = severityOf(line.score, this.thresholds);
     line.anomaly = line.severity !== 'normal';
-  }
-
-  /** An anomaly's reasons. */
-  private explainLine(
-    line: ScoredLine,
-    p: ParsedLine,
-    hit: TemplateHit,
-    row: Float64Array,
-    signals: Signal[],
-    memberScores: MemberScore[],
-    rarityFindings?: readonly { reason: string }[],
-  ): void {
-    line.reasons = this.reasons(p, hit, row, signals, memberScores);
-    if (rarityFindings?.length) {
-      // The rarity facts come first; the fallback "unusual combination" and the forest's template rarity say
-      // nothing they do not.
-      const rest = line.reasons.filter(
-        (r) => !r.startsWith('unusual combination of values') && !r.startsWith('rare template "'),
-      );
-      line.reasons = [...new Set([...rarityFindings.map((f) => f.reason), ...rest])];
+    if (line.anomaly) {
+      row ??= X.data.subarray(i * X.cols, (i + 1) * X.cols);
+      signals ??= this.signals(p, hit, row, this.entities[i]);
+      line.reasons = this.reasons(p, hit, row, signals, memberScores);
+      if (rare?.findings.length) {
+        // The rarity facts come first; the fallback "unusual combination" and the forest's template rarity say
+        // nothing they do not.
+        const rest = line.reasons.filter(
+          (r) => !r.startsWith('unusual combination of values') && !r.startsWith('rare template "'),
+        );
+        line.reasons = [...new Set([...rare.findings.map((f) => f.reason), ...rest])];
+      }
     }
+    return line;
   }
 
   /** The members' calibrated scores of row i, in one array reused from line to line (nothing keeps it). */
@@ -593,10 +427,3 @@ class LineScorer implements BlockScorer {
 
 const NO_SIGNALS: Signal[] = [];
 const HEADER_HIT: TemplateHit = { id: -1, template: '<header>', params: [], count: 0 };
-
-/** A copy of `a` in an array of `length` values. */
-function grown<T extends Float64Array | Int32Array>(a: T, length: number): T {
-  const b = new (a.constructor as new (n: number) => T)(length);
-  b.set(a);
-  return b;
-}

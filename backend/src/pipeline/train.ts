@@ -21,7 +21,6 @@ import { TemplateIndex } from '../templates/index.js';
 import {
   MODEL_SCHEMA,
   membersOf,
-  type LateMember,
   type Member,
   type MemberStates,
   type Model,
@@ -31,7 +30,6 @@ import { createParser, detectFormat, type LineParser } from '../parsing/index.js
 import type { DetectorKind, FormatName, Matrix } from '../types.js';
 import { PipelineInputError } from './errors.js';
 import { SessionTracker, sessionKeyRegex } from './sessions.js';
-import { addMember } from './runtime.js';
 
 export interface TrainOptions {
   detector?: DetectorKind;
@@ -103,36 +101,12 @@ export async function trainBatches(
   batches: Iterable<readonly string[]> | AsyncIterable<readonly string[]>,
   opts: TrainOptions = {},
 ): Promise<Model> {
-  const { model, autoencoder } = await trainStaged(batches, opts);
-  if (autoencoder) addMember(model, await autoencoder);
-  return model;
-}
-
-/** A model that may still lack its autoencoder: `autoencoder` brings it (see addMember) once fitted. */
-export interface StagedModel {
-  model: Model;
-  autoencoder?: Promise<LateMember>;
-}
-
-/**
- * `trainBatches` that returns as soon as the rest of the model is ready when the autoencoder fits on its own thread
- * (`autoencoderThread`): the CLI's scan scores meanwhile (ScorerOptions.awaiting).
- */
-export async function trainStaged(
-  batches: Iterable<readonly string[]> | AsyncIterable<readonly string[]>,
-  opts: TrainOptions = {},
-): Promise<StagedModel> {
   const trainer = new Trainer(opts);
-  let late: Promise<LateMember> | undefined;
   try {
     for await (const batch of batches) trainer.add(batch);
-    const staged = await trainer.finish();
-    late = staged.autoencoder;
-    return staged;
+    return await trainer.finish();
   } finally {
-    const close = () => trainer.close();
-    if (late) void late.then(close, close);
-    else close();
+    trainer.close();
   }
 }
 
@@ -235,7 +209,7 @@ class Trainer {
     }
   }
 
-  async finish(): Promise<StagedModel> {
+  async finish(): Promise<Model> {
     if (!this.stream) this.start();
     const s = this.stream!;
     if (this.lines === 0) throw new PipelineInputError('nothing to train on: the input has no lines');
@@ -249,15 +223,15 @@ class Trainer {
     if (X.rows === 0) throw new PipelineInputError('nothing to train on: the input has only a header');
     const detector = this.opts.detector ?? 'ensemble';
     const seed = this.opts.seed ?? 1;
-    // The autoencoder may fit on its thread while this one builds the rest of the model, and after it returns.
-    const fitted = this.fitMembers(membersOf(detector), X, seed, X.rows > SHORT_FIT_ROWS ? 'short' : 'full');
+    // The autoencoder may fit on its thread while this one builds the rest of the model.
+    const fitting = this.fitMembers(membersOf(detector), X, seed, X.rows > SHORT_FIT_ROWS ? 'short' : 'full');
+    fitting.catch(() => undefined); // awaited below: a throw before that must not leave it unhandled
     const novelty = Novelty.fit({ templates: s.templates.ids(), features: X, featureNames: schema.names }).toJSON();
     const features = featureStats(X);
     const rarity = profile && rarityOf(profile, s.templates);
-    const late = this.autoencoderThread ? fitted.autoencoder : undefined;
-    if (fitted.autoencoder && !late) addMember(fitted, await fitted.autoencoder);
+    const fitted = await fitting;
     this.tracker?.closeAll();
-    const model: Model = {
+    return {
       schema: MODEL_SCHEMA,
       name: this.opts.name ?? 'model',
       detector,
@@ -275,7 +249,6 @@ class Trainer {
       rarity,
       sessions: this.sessionKey ? await this.fitSessions(detector, seed) : undefined,
     };
-    return { model, autoencoder: late };
   }
 
   /** Features of the sampled lines, computed with the final templates and baselines, in input order. */
@@ -300,8 +273,12 @@ class Trainer {
     return { data: data.subarray(0, rows * cols), rows, cols };
   }
 
-  /** Fits the forest now and starts the autoencoder's fit, which brings the member later. */
-  private fitMembers(members: Member[], X: Matrix, seed: number, schedule: Schedule): FittedMembers {
+  private async fitMembers(
+    members: Member[],
+    X: Matrix,
+    seed: number,
+    schedule: Schedule,
+  ): Promise<{ members: MemberStates; calibration: Partial<Record<Member, Calibration>> }> {
     const states: MemberStates = {};
     const calibration: Partial<Record<Member, Calibration>> = {};
     const held = strided(X, FIT_ROWS, 0.5);
@@ -313,7 +290,7 @@ class Trainer {
       );
     // The autoencoder starts first: on its thread, it fits while this one fits the forest.
     const autoencoder = members.includes('autoencoder') && !tooFew ? this.fitAutoencoder(X, seed, schedule) : undefined;
-    autoencoder?.catch(() => undefined); // awaited by the caller: a throw before that must not leave it unhandled
+    autoencoder?.catch(() => undefined); // awaited below: a throw before that must not leave it unhandled
     if (members.includes('iforest')) {
       this.opts.onProgress?.({ phase: 'fit', member: 'iforest' });
       const forest = IsolationForest.fit(X, { seed, ...this.opts.forest });
@@ -324,13 +301,16 @@ class Trainer {
         calibrationRates(held.rows),
       );
     }
-    const late = autoencoder?.then((ae): LateMember => ({
-      member: 'autoencoder',
-      state: ae.toJSON(),
-      calibration: fitCalibration(ae.scoreMatrix(held), DEFAULT_THRESHOLDS.autoencoder, calibrationRates(held.rows)),
-    }));
-    late?.catch(() => undefined);
-    return { members: states, calibration, autoencoder: late };
+    if (autoencoder) {
+      const ae = await autoencoder;
+      states.autoencoder = ae.toJSON();
+      calibration.autoencoder = fitCalibration(
+        ae.scoreMatrix(held),
+        DEFAULT_THRESHOLDS.autoencoder,
+        calibrationRates(held.rows),
+      );
+    }
+    return { members: states, calibration };
   }
 
   /** The autoencoder on an even spread of at most FIT_ROWS rows of X, on its thread when it has one. */
@@ -361,8 +341,7 @@ class Trainer {
     const kept = trimmedSessions(this.sessions, this.opts.sessionTrim ?? SESSION_TRIM);
     const vectorizer = SessionVectorizer.fit(kept);
     const S = vectorizer.transformAll(kept);
-    const fitted = this.fitMembers(membersOf(detector), S, seed, 'full');
-    if (fitted.autoencoder) addMember(fitted, await fitted.autoencoder);
+    const fitted = await this.fitMembers(membersOf(detector), S, seed, 'full');
     return {
       key: this.opts.sessionKey!,
       idleMs: this.opts.sessionIdleMs ?? 0,
@@ -373,13 +352,6 @@ class Trainer {
       novelty: Novelty.fit({ sessions: this.sessions }).toJSON(),
     };
   }
-}
-
-/** The members fitted so far, and the autoencoder still fitting. */
-interface FittedMembers {
-  members: MemberStates;
-  calibration: Partial<Record<Member, Calibration>>;
-  autoencoder?: Promise<LateMember>;
 }
 
 /**
