@@ -16,6 +16,15 @@ const line = (over: Partial<ScoredLine>): ScoredLine => ({
   ...over,
 });
 
+/** The line as JsonLines writes it (without its newline). */
+function format(json: JsonLines, lineNo: number, s: ScoredLine): string {
+  json.clear();
+  json.add(lineNo, s);
+  const text = Buffer.from(json.bytes()).toString();
+  expect(text.endsWith('\n')).toBe(true);
+  return text.slice(0, -1);
+}
+
 describe('--json lines', () => {
   it('are exactly what JSON.stringify gives for the contract object', () => {
     const json = new JsonLines();
@@ -37,16 +46,45 @@ describe('--json lines', () => {
         reasons: s.reasons,
         template: s.template,
       });
-      expect(json.format(7, s)).toBe(expected);
-      expect(json.format(7, s)).toBe(expected);
+      expect(format(json, 7, s)).toBe(expected);
+      expect(format(json, 7, s)).toBe(expected);
     }
+  });
+
+  it('append line after line, past the buffer they start with, as JSON.stringify gives them', () => {
+    const json = new JsonLines();
+    const expected: string[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      const lineNo = [0, 9, 10, 99, 100, 123_456_789, 2 ** 31 - 1][i % 7] + i;
+      const s = line({
+        score: (i % 101) / 100,
+        severity: i % 5 === 0 ? 'high' : 'normal',
+        anomaly: i % 5 === 0,
+        reasons: i % 5 === 0 ? [`reason ${i} ✓`] : [],
+        template: `GET /ü${i % 300}${'x'.repeat(i % 90)}`,
+        burst: i % 11 === 0 ? `3@2024-03-01T10:${i % 60}Z` : undefined,
+      });
+      const { burst } = s;
+      const object = {
+        line: lineNo,
+        score: (i % 101) / 100,
+        severity: s.severity,
+        anomaly: s.anomaly,
+        reasons: s.reasons,
+        template: s.template,
+      };
+      expected.push(`${JSON.stringify(burst === undefined ? object : { ...object, burst })}\n`);
+      json.add(lineNo, s);
+    }
+    expect(json.length).toBeGreaterThan(1 << 20);
+    expect(Buffer.from(json.bytes()).toString()).toBe(expected.join(''));
   });
 
   it('write every score as JSON.stringify does', () => {
     const json = new JsonLines();
     for (let i = 0; i <= 20_000; i++) {
       const score = i / 20_000 + (i % 7) * 1e-9;
-      const parsed = JSON.parse(json.format(1, line({ score })));
+      const parsed = JSON.parse(format(json, 1, line({ score })));
       expect(parsed.score).toBe(Math.round(score * 10000) / 10000);
     }
   });

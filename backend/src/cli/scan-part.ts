@@ -171,8 +171,6 @@ export class ScanPart {
   /** Line numbers of this part's lines the scorer still holds (lines of open sessions), oldest first. */
   private waiting: number[] = [];
   private head = 0;
-  /** Where the `--json` lines of a push are written one by one, reused from push to push (cheaper than encoding one joined string). */
-  private scratch: Buffer = Buffer.allocUnsafe(1 << 20);
 
   constructor(
     model: Model,
@@ -206,16 +204,13 @@ export class ScanPart {
     const n = scored.length;
     const numbers = new Int32Array(this.opts.json ? n : 0);
     const ends = new Int32Array(numbers.length);
-    let at = 0;
+    this.json.clear();
     for (let i = 0; i < n; i++) {
       const lineNo = this.waiting[this.head++];
       if (this.opts.json) {
-        const text = `${this.json.format(lineNo, scored[i])}\n`;
-        // a UTF-16 unit takes at most 3 bytes in UTF-8
-        if (at + 3 * text.length > this.scratch.length) this.scratch = grown(this.scratch, at + 3 * text.length);
-        at += this.scratch.write(text, at);
+        this.json.add(lineNo, scored[i]);
         numbers[i] = lineNo;
-        ends[i] = at;
+        ends[i] = this.json.length;
       } else {
         this.summary.add(scored[i], lineNo);
       }
@@ -224,15 +219,8 @@ export class ScanPart {
       this.waiting = this.waiting.slice(this.head);
       this.head = 0;
     }
-    return { numbers, bytes: new Uint8Array(this.scratch.subarray(0, at)), ends };
+    return { numbers, bytes: this.json.bytes(), ends };
   }
-}
-
-/** A larger buffer holding what `buffer` held. */
-function grown(buffer: Buffer, least: number): Buffer {
-  const next = Buffer.allocUnsafe(Math.max(least, 2 * buffer.length));
-  buffer.copy(next);
-  return next;
 }
 
 /** FNV-1a over the first `length` UTF-16 units. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initialWeights, lossAndGradient, tfBackend, trainStep } from './autoencoder-fit.js';
+import { fitWeights, initialWeights, lossAndGradient, tfBackend, trainStep, warmUp } from './autoencoder-fit.js';
 import { buildModel } from '../../testkit/autoencoder-reference.js';
 import { gaussianMatrix } from '../../testkit/matrices.js';
 
@@ -84,5 +84,17 @@ describe('the autoencoder fit, against TensorFlow.js layers', () => {
     const ours = weights.dataSync();
     expect(Math.max(...reference.map((r, i) => Math.abs(ours[i] - r)))).toBeLessThan(1e-6);
     model.dispose();
+  });
+});
+
+describe('warmUp', () => {
+  it('trains until it is told to stop, and leaves no trace in the next fit', async () => {
+    const X = gaussianMatrix(600, 17, 9);
+    const before = await fitWeights(X, { seed: 4, schedule: 'short' });
+    expect(await warmUp(() => true)).toBe(0);
+    let asked = 0;
+    expect(await warmUp(() => asked++ >= 3)).toBe(3);
+    expect(await warmUp(() => false)).toBe(40);
+    expect(await fitWeights(X, { seed: 4, schedule: 'short' })).toEqual(before);
   });
 });
