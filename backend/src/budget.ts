@@ -1,5 +1,5 @@
 /**
- * A count shared by many holders in the process (cached messages, held lines), kept under a limit: each holder owns
+ * A count shared by many holders in the process (template caches' messages, lines held for bursts), kept under a limit: each holder owns
  * a share, and a holder about to add one more while the whole is at the limit gives its share back first (drops its
  * cache, lets its lines go). A holder collected by the garbage collector gives its share back too.
  */
@@ -40,6 +40,10 @@ export class BudgetShare {
   add(n = 1): void {
     this.size += n;
     this.budget.move(n);
+  }
+
+  remove(n = 1): void {
+    this.add(-n);
   }
 
   /** All of this share given back. */

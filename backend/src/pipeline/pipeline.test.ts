@@ -283,6 +283,20 @@ describe('bursts', () => {
     expect(scored.filter((s) => s.burst !== undefined)).toHaveLength(0);
   });
 
+  it('holds at most 100,000 lines for bursts over all scorers of the process: past that a scorer lets its lines go', async () => {
+    const model = await train(systemLog(60, 40), { seed: 1, detector: 'iforest' });
+    // 1,991 lines of one open minute: each scorer holds them all (its own cap is 2,048); 50 hold 99,550.
+    const minute = systemLog(1, 1_990);
+    const holders = Array.from({ length: 50 }, () => createScorer(model));
+    for (const scorer of holders) expect(scorer.pushBatch(minute)).toHaveLength(0);
+    // The next scorer reaches 100,000 at its 500th line and lets the lines it holds go.
+    expect(createScorer(model).pushBatch(minute.slice(0, 1_000)).length).toBeGreaterThanOrEqual(500);
+    // Lines let go give their share back: a scorer holds again.
+    expect(holders[0].flush()).toHaveLength(minute.length);
+    expect(createScorer(model).pushBatch(minute.slice(0, 1_000))).toHaveLength(0);
+    for (const scorer of holders) scorer.flush();
+  });
+
   it('keeps one burst id over consecutive burst minutes, and a new one after a quiet minute', async () => {
     const model = await train(systemLog(60, 40), { seed: 1, detector: 'iforest' });
     const lines = systemLog(20, 40, { 10: 12, 11: 30, 13: 12 });

@@ -1,3 +1,4 @@
+import { Budget, type BudgetShare } from '../budget.js';
 import { calibrate, severityOf, type Thresholds } from '../detectors/calibration.js';
 import * as ensemble from '../detectors/ensemble.js';
 import { BurstTracker, burstReason, type BurstWindow } from '../detectors/burst.js';
@@ -79,6 +80,13 @@ interface Pending {
 }
 
 const MAX_HELD = 2048;
+/**
+ * Lines held for bursts by all the scorers of the process together: 1,000 streams at 50 lines/s each held 0.6-1.2M
+ * lines (about 0.9 KB each) at the peak in bench/streams.bench.ts, and the RSS reached 1.7-2.0 GB. Past this, a
+ * scorer lets the lines it holds go as they stand (a burst's first lines then leave unmarked; its later ones are
+ * still marked).
+ */
+const heldLines = new Budget(100_000);
 
 const NO_LINES: ScoredLine[] = [];
 const NO_REASONS: string[] = [];
@@ -106,7 +114,13 @@ class LineScorer implements BlockScorer {
     head: number;
   };
   /** System logs without sessions: bursts of templates in the lines scored. */
-  private readonly bursts?: { tracker: BurstTracker; queue: Pending[]; head: number; score: number };
+  private readonly bursts?: {
+    tracker: BurstTracker;
+    queue: Pending[];
+    head: number;
+    score: number;
+    held: BudgetShare;
+  };
 
   constructor(
     private readonly runtime: ModelRuntime,
@@ -138,6 +152,7 @@ class LineScorer implements BlockScorer {
         queue: [],
         head: 0,
         score: Math.max(rarity.burstScore(), this.thresholds.low),
+        held: heldLines.share(this),
       };
   }
 
@@ -157,6 +172,7 @@ class LineScorer implements BlockScorer {
         const p = this.parsed[i];
         const window = p.header ? undefined : this.bursts.tracker.observe(this.hits[i].id, p.ts);
         this.bursts.queue.push({ line, window });
+        this.bursts.held.add();
         this.releaseBursts(out, false);
       }
       return out;
@@ -191,17 +207,20 @@ class LineScorer implements BlockScorer {
 
   /**
    * Moves the held lines that are final to `out`, in order: a line is final once its burst window is closed, or when
-   * more than MAX_HELD lines wait (or `all`). A line of a burst minute is marked as it leaves.
+   * more than MAX_HELD lines wait, or the process holds its budget of lines (or `all`). A line of a burst minute is
+   * marked as it leaves.
    */
   private releaseBursts(out: ScoredLine[], all: boolean): void {
     const b = this.bursts!;
+    const from = b.head;
     while (b.head < b.queue.length) {
       const { line, window } = b.queue[b.head];
-      if (window && !window.closed && !all && b.queue.length - b.head <= MAX_HELD) break;
+      if (window && !window.closed && !all && b.queue.length - b.head <= MAX_HELD && !b.held.exhausted) break;
       if (window?.burst !== undefined) this.markBurst(line, window);
       out.push(line);
       b.head++;
     }
+    b.held.remove(b.head - from);
     if (b.head === b.queue.length) {
       b.queue.length = 0;
       b.head = 0;
