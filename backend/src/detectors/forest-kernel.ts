@@ -85,7 +85,10 @@ export class ForestKernel {
   private readonly rowsAt: number;
   private readonly totalsAt: number;
 
-  constructor(readonly layout: ForestLayout) {
+  private readonly cols: number;
+
+  /** The table is copied into the instance's memory; the layout need not be kept (100 KB a small forest). */
+  constructor(layout: ForestLayout) {
     const { LANES, BLOCK_ROWS, PASS_TREES } = ForestKernel;
     const { table, trees, depth, cols } = layout;
     const treeBytes = trees ? table.length / trees : 0;
@@ -103,6 +106,7 @@ export class ForestKernel {
     this.run = (rows) =>
       kernel(tableAt, tableEnd, treeBytes, depth, passBytes, rowsAt, rowBytes, groupsAt, totalsAt, totalsAt + rows * 8);
     new Uint8Array(memory.buffer).set(table, tableAt);
+    this.cols = cols;
     this.memory = new Float64Array(memory.buffer);
     this.rowsAt = rowsAt / 8;
     this.totalsAt = totalsAt / 8;
@@ -111,8 +115,7 @@ export class ForestKernel {
   /** Writes each row's path length, summed over the trees in tree order, to `total`. */
   sumPathLengths(data: Float64Array, rows: number, total: Float64Array): void {
     const { LANES, BLOCK_ROWS } = ForestKernel;
-    const { memory, rowsAt, totalsAt } = this;
-    const { cols } = this.layout;
+    const { memory, rowsAt, totalsAt, cols } = this;
     for (let first = 0; first < rows; first += BLOCK_ROWS) {
       const n = Math.min(BLOCK_ROWS, rows - first);
       memory.set(data.subarray(first * cols, (first + n) * cols), rowsAt);
