@@ -138,6 +138,30 @@ describe('rotation: 0 lost, 0 duplicated', () => {
   });
 });
 
+describe('rotation while the service is down', () => {
+  it('a segment written and rotated away before the restart, which no checkpoint knows, is read whole', async () => {
+    const [a, b, c, d] = [traffic(300), traffic(120), traffic(250), traffic(200)];
+    writeFileSync(log('access.log.9'), text(traffic(10))); // rotated before the first run: not ours
+    writeFileSync(log(), text(a));
+    const first = await Watcher.open(tc.ctx, opts);
+    await drain(first);
+    await first.stop();
+    // While down: the checkpointed file grows and is rotated; the next one is written and rotated too; a third starts.
+    appendFileSync(log(), text(b));
+    renameSync(log(), log('access.log.1'));
+    writeFileSync(log(), text(c));
+    renameSync(log(), log('access.log.2'));
+    writeFileSync(log(), text(d));
+    // Compressed segments and files merely named alike are not read.
+    writeFileSync(log('access.log.0.gz'), text(traffic(10)));
+    writeFileSync(log('access-debug.txt'), text(traffic(10)));
+    const second = await Watcher.open(tc.ctx, opts);
+    await drain(second);
+    await second.stop();
+    expectExactlyOnce([...a, ...b, ...c, ...d]);
+  });
+});
+
 describe('backlogs', () => {
   it('500,000 lines appended and a new 500,000-line file while down: all scored and delivered exactly once', async () => {
     const first = await Watcher.open(tc.ctx, { ...opts, from: 'end' });

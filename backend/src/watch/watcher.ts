@@ -103,17 +103,20 @@ export class Watcher {
 
   static async open(ctx: AppContext, opts: WatcherOptions = {}): Promise<Watcher> {
     const path = ctx.config.watch.checkpoint;
-    const resumed = await stat(path).then(
-      () => true,
-      () => false,
+    const savedAt = await stat(path).then(
+      (st) => st.mtimeMs,
+      () => undefined,
     );
     const watcher = new Watcher(ctx, await loadCheckpoint(path), opts);
-    watcher.resumed = resumed;
+    watcher.savedAt = savedAt;
     return watcher;
   }
 
-  /** A checkpoint was there: this is a restart, and a file it does not know appeared since the last run. */
-  private resumed = false;
+  /**
+   * When the checkpoint was saved, if there was one: this is a restart, and a file it does not know appeared since
+   * the last run.
+   */
+  private savedAt?: number;
 
   /** Runs cycles until stop(): every interval (at once while a backlog remains), or after the backoff when one failed. */
   start(): void {
@@ -244,7 +247,8 @@ export class Watcher {
       new Map(Object.entries(saved)),
       {
         // After a restart every file the checkpoint does not know is new since the last run: read it whole.
-        from: this.resumed ? 'start' : (this.opts.from ?? 'end'),
+        from: this.savedAt !== undefined ? 'start' : (this.opts.from ?? 'end'),
+        since: this.savedAt,
         rotateWaitMs: this.opts.rotateWaitMs ?? 5_000,
         shard: this.ctx.config.watch.shard,
       },
