@@ -1,7 +1,8 @@
 /**
- * A count shared by many holders in the process (template caches' messages, lines held for bursts), kept under a limit: each holder owns
- * a share, and a holder about to add one more while the whole is at the limit gives its share back first (drops its
- * cache, lets its lines go). A holder collected by the garbage collector gives its share back too.
+ * A count shared by many holders in the process (template caches' messages, lines held for bursts), kept under a
+ * limit: each holder owns a share, and a holder about to add one more while the whole is at the limit does not (a
+ * cache caches no more) or gives its share back first (a scorer lets its lines go). A holder collected by the
+ * garbage collector gives its share back too.
  */
 export class Budget {
   private used = 0;

@@ -92,4 +92,27 @@ describe('template lookups', () => {
     expect(most).toBeLessThanOrEqual(250_000);
     expect(indexes[5].lookup(lines[7]).template).toBe(`GET /x/${word(7)}`);
   });
+
+  it('cache what training learns even when the process has spent its cache budget (same lines, same model)', () => {
+    const apache = createParser('apache');
+    const word = (i: number) => i.toString(26).replace(/./g, (d) => String.fromCharCode(97 + parseInt(d, 26)));
+    const spenders = Array.from({ length: 3 }, () =>
+      trained(
+        'routes',
+        normalAccessLog(200).map((l) => apache.parse(l)),
+      ),
+    );
+    for (let i = 0; cachedMessages() < 250_000; i++)
+      spenders[Math.floor(i / 90_000) % 3].lookup(apache.parse(plantedAccessLine(1, { target: `/y/${word(i)}` })));
+    // A message's hit in training is its first one (cached): fresh hits could differ once its template has grown.
+    const parser = createParser('log4j');
+    const line = parser.parse('2024-03-01 10:00:00,000 INFO [main] com.x.Auth: user alice logged in');
+    const index = TemplateIndex.create('drain');
+    const first = index.learn(line);
+    expect(index.learn(line)).toBe(first);
+    // Lookups (scoring) cache no more past the budget.
+    const before = cachedMessages();
+    spenders[0].lookup(apache.parse(plantedAccessLine(1, { target: '/z/never' })));
+    expect(cachedMessages()).toBe(before);
+  });
 });

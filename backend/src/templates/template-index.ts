@@ -28,7 +28,8 @@ const CACHE_LIMIT = 100_000;
 /**
  * Messages cached by all the template indexes of the process together. 1,000 per-stream models, each caching up to
  * CACHE_LIMIT, held 1.5M messages under load: the largest live structure in a heap snapshot of
- * bench/streams.bench.ts. Past the budget, an index about to cache one more message drops its own cache first.
+ * bench/streams.bench.ts. Past the budget, an index caches no more messages (dropping its own cache instead made
+ * short-lived entries: old-space garbage, and peaks of heap). The windows of few hits still drop useless caches.
  */
 const cacheBudget = new Budget(250_000);
 
@@ -100,7 +101,7 @@ class DrainIndex extends TemplateIndex {
 
   learn(p: ParsedLine): TemplateHit {
     let hit = this.cache.get(p.message);
-    if (!hit) hit = this.remember(p.message, toHit(this.drain.add(p.message), 0));
+    if (!hit) hit = this.remember(p.message, toHit(this.drain.add(p.message), 0), false);
     this.total++;
     this.counts.set(hit.id, (this.counts.get(hit.id) ?? 0) + 1);
     return hit;
@@ -152,8 +153,13 @@ class DrainIndex extends TemplateIndex {
     }
   }
 
-  private remember(key: string, hit: TemplateHit): TemplateHit {
-    if (this.share.exhausted || this.share.size >= CACHE_LIMIT) this.dropCache();
+  /**
+   * Caches a message's hit. Training caches whatever the process holds (`budgeted` false): a learnt message's hit is
+   * its first one, so caching changes what training learns, and the same lines must give the same model anywhere.
+   */
+  private remember(key: string, hit: TemplateHit, budgeted = true): TemplateHit {
+    if (this.share.size >= CACHE_LIMIT) this.dropCache();
+    else if (budgeted && this.share.exhausted) return hit;
     this.cache.set(key, hit);
     this.share.add();
     return hit;
@@ -237,7 +243,8 @@ class RouteIndex extends TemplateIndex {
   }
 
   private remember(method: string, key: string, hit: TemplateHit): TemplateHit {
-    if (this.share.exhausted || this.share.size >= CACHE_LIMIT) this.seal();
+    if (this.share.size >= CACHE_LIMIT) this.seal();
+    else if (this.share.exhausted) return hit;
     let byPath = this.hits.get(method);
     if (!byPath) this.hits.set(detached(method), (byPath = new Map()));
     byPath.set(detached(key), hit);
