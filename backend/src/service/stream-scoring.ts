@@ -31,7 +31,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Verdicts are the model's own: whoever shows or sends a line applies the feedback in effect then (the watcher as it
  * delivers, the Loki API as it reads rows), so one scoring serves both.
  *
- * The model is looked at every call: a model installed since (trained, learned, rolled back) takes over from the
+ * The model is looked up at every call: a model installed since (trained, learned, rolled back) takes over from the
  * next line, after the lines the old one still held come back (the query index, which keeps rows, re-scores its file
  * instead). A stream no model covers yet is in warm-up when per-stream learning is on: its lines come back unscored,
  * marked `learning`, and the learner is told.

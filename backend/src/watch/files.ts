@@ -5,6 +5,7 @@ import type { LabelMatcher } from '../logql/selector.js';
 import type { FileSource, FileStream } from '../sources/file.js';
 import { fingerprint, type FileTail, type TailLine } from '../sources/tail.js';
 import { inShard, type Shard } from '../stream.js';
+import { fileIdentity } from '../service/scored-files.js';
 
 /** One followed file in the checkpoint: where it was, its identity (inode + first-line fingerprint) and offset. */
 export interface FileCheckpoint {
@@ -41,8 +42,6 @@ export interface FileSetOptions {
 
 /** Rotated segments in these formats are compressed: not read as lines. */
 const COMPRESSED = /\.(gz|bz2|xz|zst|zip)$/i;
-
-const keyOf = (ino: number, fp: string) => `${ino}:${fp}`;
 
 /**
  * The files the watcher follows, identified as Vector and Fluent Bit identify them: by inode plus a checksum of the
@@ -127,7 +126,7 @@ export class FileSet {
     f.tail.next(0); // its new fingerprint, if it has a first line yet
     this.open.delete(f.key);
     f.fp = f.tail.position().fp ?? '';
-    f.key = keyOf(f.ino, f.fp);
+    f.key = fileIdentity(f.ino, f.fp);
     this.open.set(f.key, f);
     await this.followCopy(f, old);
   }
@@ -200,7 +199,7 @@ export class FileSet {
       await tail.close();
       return undefined;
     }
-    const key = keyOf(ino, fp);
+    const key = fileIdentity(ino, fp);
     if (this.open.has(key)) {
       await tail.close();
       return undefined;

@@ -6,7 +6,8 @@ import { StreamScorer } from '../service/stream-scoring.js';
 import { fileIdentity } from '../service/scored-files.js';
 import type { Covered, FileItem, StreamItem, StreamResult } from '../service/types.js';
 import type { FeedbackStore } from '../service/feedback.js';
-import type { FormatName } from '../types.js';
+import type { DetectorKind, FormatName } from '../types.js';
+import type { FileStream } from '../sources/file.js';
 import { inShard, msToNs, nsToMs, streamKey, type Labels } from '../stream.js';
 import type { SourceEntry } from '../sources/index.js';
 import type { TailLine } from '../sources/tail.js';
@@ -270,11 +271,8 @@ export class Watcher {
       const { ino, fp, offset } = f.tail.position();
       const identity = fileIdentity(ino, fp);
       next.files[identity] = { file: f.file, ino, fp, offset: oldestHeld.get(f) ?? offset };
-      if (this.scorers.get(streamKey(f.file.labels)) !== null)
-        covered.set(identity, {
-          detector: this.ctx.models.route(f.file.labels).detector,
-          offset: next.files[identity].offset,
-        });
+      const detector = this.scoredDetector(f.file);
+      if (detector) covered.set(identity, { detector, offset: next.files[identity].offset });
     }
     this.ctx.scoredFiles.follow(covered);
     return more;
@@ -282,10 +280,8 @@ export class Watcher {
 
   private async scoreFile(followed: Followed, lines: readonly TailLine[], out: Anomaly[]) {
     const identity = fileIdentity(followed.ino, followed.fp);
-    if (this.scorers.get(streamKey(followed.file.labels)) !== null) {
-      const detector = this.ctx.models.route(followed.file.labels).detector;
-      this.ctx.scoredFiles.begin(identity, { detector, offset: lines[0].start });
-    }
+    const detector = this.scoredDetector(followed.file);
+    if (detector) this.ctx.scoredFiles.begin(identity, { detector, offset: lines[0].start });
     const items = lines.map((l): WatchItem => ({
       line: l.line,
       followed,
@@ -294,6 +290,11 @@ export class Watcher {
       end: l.end,
     }));
     await this.score(followed.file, items, out);
+  }
+
+  /** The detector a file's stream is scored with here; undefined when it is not (no model for it). */
+  private scoredDetector(file: FileStream): DetectorKind | undefined {
+    return this.scorers.get(streamKey(file.labels)) === null ? undefined : this.ctx.models.route(file.labels).detector;
   }
 
   private async readLoki(next: Checkpoint, out: Anomaly[]) {
