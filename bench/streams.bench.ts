@@ -12,12 +12,14 @@
  *   of the writer.
  * Run with `node --expose-gc --import tsx bench/streams.bench.ts` (the collections before the memory figures);
  * STREAMS, RATE, SECONDS, WARMUP change the load; SNAPSHOT=file writes a heap snapshot under load.
+ * The heap grows as under `anomalog start` (cli/memory.ts, boundHeapGrowth).
  * The machine is shared (2 cores, other work running).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { boundHeapGrowth } from '../backend/src/cli/memory.js';
 import { Watcher } from '../backend/src/watch/index.js';
 import { testContext } from '../backend/testkit/app.js';
 
@@ -25,6 +27,7 @@ const STREAMS = Number(process.env.STREAMS ?? 1_000);
 const RATE = Number(process.env.RATE ?? 50_000);
 const SECONDS = Number(process.env.SECONDS ?? 30);
 const WARMUP = Number(process.env.WARMUP ?? 200);
+boundHeapGrowth(); // as `anomalog start` does
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
@@ -152,7 +155,7 @@ for (let s = 0; s < STREAMS; s++)
 do await watcher.cycle();
 while (watcher.behind);
 global.gc?.();
-const { rss: rssLearned, heapUsed: heapLearned } = process.memoryUsage();
+const { rss: rssLearned, heapUsed: heapLearned, external: externalLearned } = process.memoryUsage();
 const learned = tc.ctx.models.names().length;
 log(`learned ${learned} in ${learnSeconds.toFixed(0)} s; RSS ${mb(rssBefore)} -> ${mb(rssLearned)} MB`);
 
@@ -222,6 +225,7 @@ const rows = [
     rss_learned_mb: mb(rssLearned),
     per_stream_kb: Math.round((rssLearned - rssBefore) / 1024 / STREAMS),
     heap_learned_mb: mb(heapLearned),
+    external_learned_mb: mb(externalLearned),
   },
   {
     name: `watcher capacity over ${STREAMS} streams: a ${BACKLOG}-line backlog in each`,

@@ -10,6 +10,7 @@ import { createSources } from '../sources/index.js';
 import { Watcher } from '../watch/index.js';
 import { createContext, type AppContext } from '../service/context.js';
 import { consoleLogger } from './console-log.js';
+import { boundHeapGrowth } from './memory.js';
 import { createMetrics } from '../metrics.js';
 import { startServer } from '../api/server.js';
 import { redactSecrets } from '../sources/redact.js';
@@ -167,6 +168,7 @@ export async function runStart(argv: string[]): Promise<void> {
     process.stdout.write(`${START_HELP}\n`);
     return;
   }
+  boundHeapGrowth();
   let config;
   try {
     config = loadConfig({

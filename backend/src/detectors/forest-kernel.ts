@@ -68,62 +68,88 @@ function depthBelow(trees: PreorderTrees, node: number): number {
 /**
  * A forest's padded trees in a WebAssembly instance of forest-kernel.wasm, with room for one block of rows. Its memory
  * holds, in order: the group of rows being walked (at 0), the trees, the block's rows as given, the same rows in lane
- * groups (see forest-kernel.wat), their totals.
+ * groups (see forest-kernel.wat), their totals. The block starts small and grows with the batches it is given, up to
+ * BLOCK_ROWS: a service holds a forest per stream, fed a few dozen lines at a time, and a block of 1,024 rows took
+ * 280 KB of each (17 columns), half of a small stream model's memory.
  */
 export class ForestKernel {
   /** Rows walked together: the kernel's lanes (written out in forest-kernel.wat). */
   static readonly LANES = 8;
-  /** Rows copied into the instance's memory per kernel call. */
+  /** Most rows copied into the instance's memory per kernel call. */
   static readonly BLOCK_ROWS = 1024;
+  /** The block a kernel starts with. */
+  static readonly FIRST_BLOCK_ROWS = 64;
   /** Trees walked by all of a block's rows before the next ones. */
   static readonly PASS_TREES = 8;
 
-  /** Runs the kernel over the block's first `rows` rows (a multiple of LANES). */
-  private readonly run: (rows: number) => void;
-  private readonly memory: Float64Array;
-  /** Where the block's rows and their totals start in `memory`. */
-  private readonly rowsAt: number;
-  private readonly totalsAt: number;
-
+  private readonly kernel: (...args: number[]) => void;
+  private readonly wasm: WebAssembly.Memory;
+  private memory!: Float64Array;
+  private readonly tableAt: number;
+  private readonly tableEnd: number;
+  private readonly treeBytes: number;
+  private readonly depth: number;
   private readonly cols: number;
+  /** Where the block's rows start (bytes); where its lane groups and totals start, for a block of `blockRows`. */
+  private readonly rowsAt: number;
+  private groupsAt = 0;
+  private totalsAt = 0;
+  private blockRows = 0;
 
   /** The table is copied into the instance's memory; the layout need not be kept (100 KB a small forest). */
   constructor(layout: ForestLayout) {
-    const { LANES, BLOCK_ROWS, PASS_TREES } = ForestKernel;
     const { table, trees, depth, cols } = layout;
-    const treeBytes = trees ? table.length / trees : 0;
-    const rowBytes = cols * 8;
-    const tableAt = LANES * rowBytes;
-    const tableEnd = tableAt + table.length;
-    const rowsAt = tableEnd;
-    const groupsAt = rowsAt + BLOCK_ROWS * rowBytes;
-    const totalsAt = groupsAt + BLOCK_ROWS * rowBytes;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((totalsAt + BLOCK_ROWS * 8) / 65536) });
-    const kernel = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports.sumPathLengths as (
+    this.treeBytes = trees ? table.length / trees : 0;
+    this.depth = depth;
+    this.cols = cols;
+    this.tableAt = ForestKernel.LANES * cols * 8;
+    this.tableEnd = this.tableAt + table.length;
+    this.rowsAt = this.tableEnd;
+    this.wasm = new WebAssembly.Memory({ initial: Math.ceil(this.rowsAt / 65536) });
+    this.kernel = new WebAssembly.Instance(kernelModule(), { env: { memory: this.wasm } }).exports.sumPathLengths as (
       ...args: number[]
     ) => void;
-    const passBytes = PASS_TREES * treeBytes;
-    this.run = (rows) =>
-      kernel(tableAt, tableEnd, treeBytes, depth, passBytes, rowsAt, rowBytes, groupsAt, totalsAt, totalsAt + rows * 8);
-    new Uint8Array(memory.buffer).set(table, tableAt);
-    this.cols = cols;
-    this.memory = new Float64Array(memory.buffer);
-    this.rowsAt = rowsAt / 8;
-    this.totalsAt = totalsAt / 8;
+    new Uint8Array(this.wasm.buffer).set(table, this.tableAt);
+    this.reserve(ForestKernel.FIRST_BLOCK_ROWS);
   }
 
   /** Writes each row's path length, summed over the trees in tree order, to `total`. */
   sumPathLengths(data: Float64Array, rows: number, total: Float64Array): void {
-    const { LANES, BLOCK_ROWS } = ForestKernel;
-    const { memory, rowsAt, totalsAt, cols } = this;
-    for (let first = 0; first < rows; first += BLOCK_ROWS) {
-      const n = Math.min(BLOCK_ROWS, rows - first);
-      memory.set(data.subarray(first * cols, (first + n) * cols), rowsAt);
+    const { LANES, BLOCK_ROWS, PASS_TREES } = ForestKernel;
+    if (rows > this.blockRows && this.blockRows < BLOCK_ROWS)
+      this.reserve(Math.min(BLOCK_ROWS, 2 ** Math.ceil(Math.log2(rows))));
+    const { memory, cols, blockRows, tableAt, tableEnd, treeBytes, depth, rowsAt, groupsAt, totalsAt } = this;
+    const rowBytes = cols * 8;
+    for (let first = 0; first < rows; first += blockRows) {
+      const n = Math.min(blockRows, rows - first);
+      memory.set(data.subarray(first * cols, (first + n) * cols), rowsAt / 8);
       const padded = Math.ceil(n / LANES) * LANES;
-      memory.fill(0, totalsAt, totalsAt + padded);
-      this.run(padded);
-      total.set(memory.subarray(totalsAt, totalsAt + n), first);
+      memory.fill(0, totalsAt / 8, totalsAt / 8 + padded);
+      this.kernel(
+        tableAt,
+        tableEnd,
+        treeBytes,
+        depth,
+        PASS_TREES * treeBytes,
+        rowsAt,
+        rowBytes,
+        groupsAt,
+        totalsAt,
+        totalsAt + padded * 8,
+      );
+      total.set(memory.subarray(totalsAt / 8, totalsAt / 8 + n), first);
     }
+  }
+
+  /** Room for a block of `rows` rows after the trees (the memory grows; the trees stay where they are). */
+  private reserve(rows: number): void {
+    const rowBytes = this.cols * 8;
+    this.blockRows = rows;
+    this.groupsAt = this.rowsAt + rows * rowBytes;
+    this.totalsAt = this.groupsAt + rows * rowBytes;
+    const pages = Math.ceil((this.totalsAt + rows * 8) / 65536);
+    this.wasm.grow(Math.max(0, pages - this.wasm.buffer.byteLength / 65536));
+    this.memory = new Float64Array(this.wasm.buffer);
   }
 }
 

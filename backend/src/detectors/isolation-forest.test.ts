@@ -114,6 +114,8 @@ describe('IsolationForest', () => {
       X.data[5] = NaN;
       X.data[9] = Infinity;
       const forest = IsolationForest.fit(X, { seed, trees });
+      // The kernel's block grows with its batches: 5 rows fit the first block, 100 grow it, 2049 take it to its most.
+      for (const n of [5, 100]) expectReferenceBits(forest, awkwardRows(forest, n, seed + n));
       expectReferenceBits(forest, awkwardRows(forest, 2049, seed)); // two full blocks of rows and one odd row
       expectReferenceBits(forest, X);
     }
