@@ -2,7 +2,7 @@ import { attackHits, suspectHeader, type AttackCategory, type HeaderFields } fro
 import { UA_CLASSES, uaClass } from './user-agent.js';
 import { detached } from '../parsing/text.js';
 import type { Matrix, ParsedLine } from '../types.js';
-import { ClientWindows, type WindowReading } from './client-window.js';
+import { ClientWindows, WINDOW_MS, type WindowReading } from './client-window.js';
 import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { RobustRouteStats, type RouteStats } from './route-baseline.js';
@@ -55,7 +55,10 @@ export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTION
 export interface WebBaselineState {
   bytes: RouteStats;
   rt: RouteStats;
-  /** Median requests per minute of a client, over training lines (at least 1). */
+  /**
+   * Median requests per minute of a client, over training lines (at least 1); 0 when the training's clients spanned
+   * less than RATE_SPAN_MS, too short to measure a rate: the client columns are then 0 in training and scoring.
+   */
   clientRate: number;
   /** The clients compared with their population (features/population.ts); absent in models made before it. */
   population?: PopulationState;
@@ -63,6 +66,12 @@ export interface WebBaselineState {
 
 const MAX_Z = 50;
 const RATE_BINS = 4096;
+/**
+ * The shortest span of training lines with clients that learns their rates: two windows, so most lines see a full
+ * one. A stream that learns from a short warm-up sees every client's first requests only (200 lines over 4 s: one
+ * each), and its steady traffic then had 24% of its lines flagged for their clients' rates (bench/streams.bench.ts).
+ */
+export const RATE_SPAN_MS = 2 * WINDOW_MS;
 
 /** Accumulates web baselines over the training stream (per-route statistics, a histogram of client rates). */
 export class WebBaselineBuilder {
@@ -71,6 +80,8 @@ export class WebBaselineBuilder {
   private readonly rates = new Float64Array(RATE_BINS);
   private readonly windows = new ClientWindows();
   private readonly population = new PopulationBuilder();
+  private firstTs = Infinity;
+  private lastTs = -Infinity;
 
   /** Learns from one line; returns its client's window (the same object each call), if it has a client and a time. */
   observe(p: ParsedLine, hit: TemplateHit): WindowReading | undefined {
@@ -81,6 +92,8 @@ export class WebBaselineBuilder {
     const client = p.fields.ip;
     if (client === undefined || p.ts === undefined) return undefined;
     const status = statusOf(p);
+    if (p.ts < this.firstTs) this.firstTs = p.ts;
+    if (p.ts > this.lastTs) this.lastTs = p.ts;
     const r = this.windows.add(client, p.ts, status >= 400);
     this.population.observe(this.windows, client, p.fields.ua, hit.id, p.fields.method, status, p.ts);
     this.rates[Math.min(RATE_BINS - 1, Math.round(r.requests))]++;
@@ -91,7 +104,7 @@ export class WebBaselineBuilder {
     return {
       bytes: this.bytes.finish(),
       rt: this.rt.finish(),
-      clientRate: Math.max(1, median(this.rates)),
+      clientRate: this.lastTs - this.firstTs >= RATE_SPAN_MS ? Math.max(1, median(this.rates)) : 0,
       population: this.population.finish(),
     };
   }
@@ -273,8 +286,9 @@ function fillLearnt(
   row[at + WEB.rt_z] = zScore(baseline.rt, route, logMs);
   row[at + WEB.template_rarity] = rarity;
   row[at + WEB.template_novel] = route < 0 ? 1 : 0;
-  row[at + WEB.client_rate] = window ? Math.log2(1 + window.requests / baseline.clientRate) : 0;
-  row[at + WEB.client_errors] = window ? Math.log2(1 + window.requests * window.errorRatio) : 0;
+  const rated = window !== undefined && baseline.clientRate > 0;
+  row[at + WEB.client_rate] = rated ? Math.log2(1 + window.requests / baseline.clientRate) : 0;
+  row[at + WEB.client_errors] = rated ? Math.log2(1 + window.requests * window.errorRatio) : 0;
 }
 
 const UA_SLOTS = 256;
