@@ -14,6 +14,7 @@
  *   line was scored (`anomalog_lines_scored_total` over the lines).
  * `cpu_s` is this process's CPU time over the same span (steadier than the wall time when others share the cores).
  * `SERVICE_PARTS=watcher,query,combined` (the default: all) runs only some of them.
+ * The heap grows as under `anomalog start` (cli/memory.ts, boundHeapGrowth).
  * The machine is shared (2 cores, other work running): figures vary by ±30% from run to run.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { Hono } from 'hono';
 import type { Counter } from 'prom-client';
 import { lokiRoutes } from '../backend/src/api/loki/index.js';
+import { boundHeapGrowth } from '../backend/src/cli/memory.js';
 import { saveModel } from '../backend/src/models/index.js';
 import { train } from '../backend/src/pipeline/index.js';
 import { Watcher, type Anomaly } from '../backend/src/watch/index.js';
@@ -30,6 +32,7 @@ import { testContext } from '../backend/testkit/app.js';
 import type { DetectorKind } from '../backend/src/types.js';
 import { accessLog, timeAnomalog } from './cli-run.js';
 
+boundHeapGrowth(); // as `anomalog start` does
 const WATCH_LINES = Number(process.env.WATCH_LINES ?? 1_000_000);
 const FILES = 4;
 const RUNS = Number(process.env.RUNS ?? 5);
