@@ -1,4 +1,5 @@
 import { familyOf } from '../features/index.js';
+import { HeadQueue } from '../head-queue.js';
 import type { Model } from '../models/index.js';
 import { countsBursts, createScorer, modelParser, type BlockScorer } from '../pipeline/index.js';
 import { MINUTE, movesOn } from '../detectors/burst.js';
@@ -169,8 +170,7 @@ export class ScanPart {
   private readonly scorer: BlockScorer;
   private readonly json = new JsonLines();
   /** Line numbers of this part's lines the scorer still holds (lines of open sessions), oldest first. */
-  private waiting: number[] = [];
-  private head = 0;
+  private readonly waiting = new HeadQueue<number>(65_536);
 
   constructor(
     model: Model,
@@ -206,7 +206,7 @@ export class ScanPart {
     const ends = new Int32Array(numbers.length);
     this.json.clear();
     for (let i = 0; i < n; i++) {
-      const lineNo = this.waiting[this.head++];
+      const lineNo = this.waiting.shift();
       if (this.opts.json) {
         this.json.add(lineNo, scored[i]);
         numbers[i] = lineNo;
@@ -214,10 +214,6 @@ export class ScanPart {
       } else {
         this.summary.add(scored[i], lineNo);
       }
-    }
-    if (this.head > 65_536) {
-      this.waiting = this.waiting.slice(this.head);
-      this.head = 0;
     }
     return { numbers, bytes: this.json.bytes(), ends };
   }

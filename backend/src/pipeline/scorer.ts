@@ -1,4 +1,5 @@
 import { Budget, type BudgetShare } from '../budget.js';
+import { HeadQueue } from '../head-queue.js';
 import { calibrate, severityOf, type Thresholds } from '../detectors/calibration.js';
 import * as ensemble from '../detectors/ensemble.js';
 import { BurstTracker, burstReason, type BurstWindow } from '../detectors/burst.js';
@@ -110,14 +111,12 @@ class LineScorer implements BlockScorer {
   private readonly sessions?: {
     tracker: SessionTracker<Held>;
     closed: OpenSession<Held>[];
-    queue: Held[];
-    head: number;
+    queue: HeadQueue<Held>;
   };
   /** System logs without sessions: bursts of templates in the lines scored. */
   private readonly bursts?: {
     tracker: BurstTracker;
-    queue: Pending[];
-    head: number;
+    queue: HeadQueue<Pending>;
     score: number;
     held: BudgetShare;
   };
@@ -141,16 +140,14 @@ class LineScorer implements BlockScorer {
       this.sessions = {
         tracker: new SessionTracker<Held>((s) => closed.push(s), runtime.sessions.idleMs),
         closed,
-        queue: [],
-        head: 0,
+        queue: new HeadQueue(),
       };
     }
     const rarity = runtime.rarity;
     if (rarity && countsBursts(model))
       this.bursts = {
         tracker: new BurstTracker((id) => rarity.rateOf(id)),
-        queue: [],
-        head: 0,
+        queue: new HeadQueue(),
         score: Math.max(rarity.burstScore(), this.thresholds.low),
         held: heldLines.share(this),
       };
@@ -212,22 +209,16 @@ class LineScorer implements BlockScorer {
    */
   private releaseBursts(out: ScoredLine[], all: boolean): void {
     const b = this.bursts!;
-    const from = b.head;
-    while (b.head < b.queue.length) {
-      const { line, window } = b.queue[b.head];
-      if (window && !window.closed && !all && b.queue.length - b.head <= MAX_HELD && !b.held.exhausted) break;
+    const q = b.queue;
+    let taken = 0;
+    for (let next = q.peek(); next; next = q.peek()) {
+      const { line, window } = next;
+      if (window && !window.closed && !all && q.length <= MAX_HELD && !b.held.exhausted) break;
       if (window?.burst !== undefined) this.markBurst(line, window);
-      out.push(line);
-      b.head++;
+      out.push(q.shift().line);
+      taken++;
     }
-    b.held.remove(b.head - from);
-    if (b.head === b.queue.length) {
-      b.queue.length = 0;
-      b.head = 0;
-    } else if (b.head > 4096 && b.head * 2 > b.queue.length) {
-      b.queue.splice(0, b.head);
-      b.head = 0;
-    }
+    b.held.remove(taken);
   }
 
   /** A line of a burst: at least just above the flag, with the burst's reason after any of its own. */
@@ -396,11 +387,7 @@ class LineScorer implements BlockScorer {
       this.scoreSessions(s.closed.splice(0));
     }
     const out: ScoredLine[] = [];
-    while (s.head < s.queue.length && !s.queue[s.head].pending) out.push(s.queue[s.head++].line);
-    if (s.head > 4096 && s.head * 2 > s.queue.length) {
-      s.queue.splice(0, s.head);
-      s.head = 0;
-    }
+    for (let next = s.queue.peek(); next && !next.pending; next = s.queue.peek()) out.push(s.queue.shift().line);
     return out;
   }
 
