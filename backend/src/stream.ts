@@ -1,4 +1,7 @@
-/** Stream labels and nanosecond timestamps, as sources carry them and the Loki API writes them. */
+/**
+ * Stream labels and nanosecond timestamps, as sources carry them and the Loki API writes them; the minute of a time in
+ * milliseconds, which bursts, template rates and per-client counts are kept by.
+ */
 import { createHash } from 'node:crypto';
 
 export type Labels = Record<string, string>;
@@ -6,6 +9,10 @@ export type Labels = Record<string, string>;
 export const compareTs = (a: { ts: bigint }, b: { ts: bigint }): number => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0);
 export const msToNs = (ms: number): bigint => BigInt(Math.round(ms * 1e6));
 export const nsToMs = (ns: bigint): number => Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
+
+export const MINUTE_MS = 60_000;
+/** The epoch minute of a time in milliseconds. */
+export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);
 
 /** A label set as Loki prints a stream: `{a="1", b="2"}`, keys sorted. */
 export function streamKey(labels: Labels): string {

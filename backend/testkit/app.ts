@@ -1,5 +1,5 @@
 /** Shared by the API tests: a real model trained by the real pipeline on generated traffic, and a context around it. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTraffic } from '@anomalog/generator';
@@ -9,6 +9,7 @@ import { saveModel, type Model } from '../src/models/index.js';
 import { train } from '../src/pipeline/index.js';
 import { createSources } from '../src/sources/index.js';
 import { createContext, type AppContext } from '../src/service/context.js';
+import { startFakeLoki, type FakeLoki } from './fake-loki.js';
 
 /** The lines of generated traffic (the generator's offline options), without their labels. */
 export function trafficLines(opts: Parameters<typeof generateTraffic>[0]): string[] {
@@ -59,6 +60,37 @@ export async function testContext(
       await ctx.learner.close();
       await sources.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A context with the watcher's settings of `anomalog start` for the web stream, its fake Loki, and its log. */
+export interface WatchedWebContext extends TestContext {
+  /** Receives the watcher's pushes. */
+  loki: FakeLoki;
+  /** `<dir>/logs/access.log`, which `{job="web"}` reads and the watcher follows (its directory made, not written). */
+  log: string;
+}
+
+/**
+ * A context whose watcher follows `{job="web"}` (`watch.streams`), checkpoints to `state/checkpoint.json` and pushes
+ * to a fake Loki started for it, holding `model` (a web model trained afresh when none is given). `cleanup()` closes
+ * the fake Loki too.
+ */
+export async function watchedWebContext(model?: Model): Promise<WatchedWebContext> {
+  const loki = await startFakeLoki();
+  const tc = await testContext(
+    { web: model ?? (await trainWebModel()) },
+    { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } },
+  );
+  mkdirSync(join(tc.dir, 'logs'));
+  return {
+    ...tc,
+    loki,
+    log: join(tc.dir, 'logs', 'access.log'),
+    async cleanup() {
+      await loki.close();
+      await tc.cleanup();
     },
   };
 }

@@ -6,7 +6,15 @@ export {
   type PushBody,
   type RecordedRequest,
 } from './fake-loki.js';
-export { testContext, trafficLines, trainWebModel, webLines, type TestContext } from './app.js';
+export {
+  testContext,
+  trafficLines,
+  trainWebModel,
+  watchedWebContext,
+  webLines,
+  type TestContext,
+  type WatchedWebContext,
+} from './app.js';
 export { gaussianMatrix, rowOf, spearman } from './matrices.js';
 export {
   GrafanaParseError,

@@ -20,4 +20,11 @@ export interface ScoredLine {
    * e.g. "12@2024-03-01T10:40Z"): every line of one burst has the same id, so a list can show the burst as one event.
    */
   burst?: string;
+  /**
+   * The line's level as the scorer's parser read it (its level field or word; a web request's from its status),
+   * undefined when it has none, and the format it read the line as (the model's, or `generic` for a line that format
+   * does not read): what the Loki API shows as `detected_level` and `level` without parsing the line again.
+   */
+  level?: string;
+  format?: string;
 }

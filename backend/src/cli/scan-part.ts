@@ -2,7 +2,8 @@ import { familyOf } from '../features/index.js';
 import { HeadQueue } from '../head-queue.js';
 import type { Model } from '../models/index.js';
 import { countsBursts, createScorer, modelParser, type BlockScorer } from '../pipeline/index.js';
-import { MINUTE, movesOn } from '../detectors/burst.js';
+import { movesOn } from '../detectors/burst.js';
+import { minuteOf } from '../stream.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import { splitLines } from '../parsing/lines.js';
@@ -28,7 +29,7 @@ export function partitionOf(model: Model): Partition | undefined {
     by: 'block',
     minuteOf: (line) => {
       const ts = parser.parse(line).ts;
-      return ts === undefined || !Number.isFinite(ts) ? undefined : Math.floor(ts / MINUTE);
+      return ts === undefined || !Number.isFinite(ts) ? undefined : minuteOf(ts);
     },
   };
 }

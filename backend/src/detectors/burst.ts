@@ -1,3 +1,4 @@
+import { MINUTE_MS, minuteOf } from '../stream.js';
 import { fmtInt } from './rarity.js';
 
 /**
@@ -15,7 +16,6 @@ import { fmtInt } from './rarity.js';
 /** Times the usual rate that makes a burst, and the fewest lines in a minute that can be one. */
 const BURST_RATIO = 10;
 const BURST_MIN = 10;
-export const MINUTE = 60_000;
 /**
  * A line up to this many minutes behind the stream (clocks of interleaved writers, a late flush) is late: it counts in
  * no window and leaves them open. A larger step back (files concatenated, a year-less timestamp wrapping) starts the
@@ -50,7 +50,7 @@ export class BurstTracker {
   /** Counts a line; the window it joins, or undefined (no time, a late line, or a template without a rate). */
   observe(template: number, ts: number | undefined): BurstWindow | undefined {
     if (ts === undefined || !Number.isFinite(ts)) return undefined;
-    const minute = Math.floor(ts / MINUTE);
+    const minute = minuteOf(ts);
     if (minute !== this.minute) {
       if (!movesOn(this.minute, minute)) return undefined;
       this.closeAll();
@@ -92,11 +92,11 @@ export function movesOn(current: number, minute: number): boolean {
 
 /** The id of a burst: its template and first minute, e.g. "12@2024-03-01T10:40Z". */
 function burstId(template: number, minute: number): string {
-  return `${template}@${new Date(minute * MINUTE).toISOString().slice(0, 16)}Z`;
+  return `${template}@${new Date(minute * MINUTE_MS).toISOString().slice(0, 16)}Z`;
 }
 
 /** The reason every line of a burst minute carries, with the minute's count and the template's usual rate. */
 export function burstReason(w: BurstWindow): string {
-  const at = new Date(w.minute * MINUTE).toISOString().slice(0, 16).replace('T', ' ');
+  const at = new Date(w.minute * MINUTE_MS).toISOString().slice(0, 16).replace('T', ' ');
   return `burst: ${fmtInt(w.count)} lines of this template in the minute from ${at} (usually at most ${fmtInt(w.rate)} a minute when it appears)`;
 }

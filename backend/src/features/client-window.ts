@@ -1,10 +1,11 @@
 import { detached } from '../parsing/text.js';
+import { MINUTE_MS } from '../stream.js';
 
 /**
  * Per-client request rate and error ratio over a sliding window, approximated with two fixed buckets (the current
  * one and the previous one, weighted by how much of it still overlaps the window): O(1) time and memory per client.
  */
-export const WINDOW_MS = 60_000;
+export const WINDOW_MS = MINUTE_MS;
 
 export interface WindowReading {
   /** Requests in the last window, this one included. */

@@ -18,6 +18,7 @@
  * While scoring, clients are also followed as they come (ClientWindows keeps their running counts): a client that
  * sends a burst of requests mostly to routes few clients requested in training is flagged from then on.
  */
+import { minuteOf } from '../stream.js';
 import { detached } from '../parsing/text.js';
 import type { ClientWindows } from './client-window.js';
 
@@ -116,7 +117,7 @@ class Counts {
     if (status >= 300 && status < 400) this.s3[e]++;
     else if (status >= 400 && status < 500) this.s4[e]++;
     else if (status >= 500) this.s5[e]++;
-    const minute = Math.floor(ts / 60_000);
+    const minute = minuteOf(ts);
     if (minute !== this.minute[e]) {
       this.minute[e] = minute;
       this.inMinute[e] = 0;

@@ -295,6 +295,8 @@ class LineScorer implements BlockScorer {
       detector: this.label,
       session: undefined,
       burst: undefined,
+      level: p.level,
+      format: p.format,
     };
     if (p.header) return line;
     const memberScores = this.memberScores(calibrated, i);

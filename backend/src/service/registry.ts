@@ -121,19 +121,20 @@ export class ModelRegistry {
   }
 
   /**
-   * A scorer for one stream. It counts metrics and applies the stream's feedback, unless `feedback: false`: a cache
-   * of scored lines keeps the model's own verdicts and applies feedback as it reads them, so an undo or an expiry
-   * holds for lines cached meanwhile.
+   * A scorer for one stream, with the model the stream routes to, a loaded model by name, or a model of its own that
+   * the registry does not hold (one learnt from an upload). It counts metrics and applies the stream's feedback,
+   * unless `feedback: false`: a cache of scored lines keeps the model's own verdicts and applies feedback as it reads
+   * them, so an undo or an expiry holds for lines cached meanwhile.
    */
   scorerFor(
     labels: Record<string, string>,
     detector?: DetectorKind,
-    modelName?: string,
+    modelOrName?: string | Model,
     opts: { feedback?: boolean } = {},
   ): BatchScorer {
     const routed = this.route(labels, detector);
-    const name = modelName ?? routed.model;
-    const model = this.models.get(name);
+    const name = typeof modelOrName === 'string' ? modelOrName : routed.model;
+    const model = typeof modelOrName === 'object' ? modelOrName : this.models.get(name);
     if (!model) throw new NoModelError(`no model named "${name}" is loaded`);
     const inner = createScorer(model, { labels, detector: routed.detector });
     const { metrics } = this.deps;

@@ -3,30 +3,22 @@
  * query index takes the lines the watcher scored, and scores by itself only those before where the watcher began.
  * Real files, the real watcher loop, the API over loopback HTTP, the fake Loki receiving the pushes.
  */
-import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
-import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { trafficLines, watchedWebContext, type WatchedWebContext } from '../../testkit/app.js';
 import { Watcher } from '../watch/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const T1 = T0 + 3_600_000;
-let tc: TestContext;
+let tc: WatchedWebContext;
 let server: RunningServer;
-let loki: FakeLoki;
 let watcher: Watcher;
 let log: string;
 
 beforeAll(async () => {
-  loki = await startFakeLoki();
-  tc = await testContext(
-    { web: await trainWebModel() },
-    { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } },
-  );
-  mkdirSync(join(tc.dir, 'logs'));
-  log = join(tc.dir, 'logs', 'access.log');
+  tc = await watchedWebContext();
+  log = tc.log;
   // Lines written before the watcher starts (it starts at the end of a file): the index scores these itself.
   writeFileSync(log, `${trafficLines({ lines: 100, seed: 5, anomalyRate: 0.2, start: T0 }).join('\n')}\n`);
   server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });
@@ -36,7 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await watcher?.stop();
   await server?.close();
-  await loki?.close();
   await tc?.cleanup();
 });
 
@@ -64,7 +55,7 @@ async function queriedAnomalies(fromMs: number): Promise<string[]> {
   return body.data.result.flatMap((s) => s.values.map((v) => v[1])).sort();
 }
 
-const pushedLines = () => loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => v[1]))).sort();
+const pushedLines = () => tc.loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => v[1]))).sort();
 
 it('scores each line once: the query index takes the lines the watcher scored, and shows the anomalies it pushed', async () => {
   // Its first cycle done (checkpointed), the watcher follows the file from its end.

@@ -1,4 +1,5 @@
 import { LEVELS, levelRank } from '../parsing/level.js';
+import { MINUTE_MS, minuteOf } from '../stream.js';
 import type { ParsedLine } from '../types.js';
 import type { TemplateHit } from './template-index.js';
 
@@ -24,7 +25,6 @@ export interface TemplateProfileState {
  * is measured against its flurries.
  */
 const RATE_Q = 0.9;
-const MINUTE = 60_000;
 /**
  * Whole minutes training must span before any rate is learnt. The first and last minutes of the span are partial: a
  * stream learnt from its first 2,000 lines, written in 40 s, saw one or two partial minutes, and rates read from them
@@ -83,7 +83,7 @@ export class TemplateProfileBuilder {
       );
     b.n++;
     if (p.ts !== undefined && Number.isFinite(p.ts)) {
-      const m = Math.floor(p.ts / MINUTE);
+      const m = minuteOf(p.ts);
       b.minutes.set(m, (b.minutes.get(m) ?? 0) + 1);
       if (p.ts < this.first) this.first = p.ts;
       if (p.ts > this.last) this.last = p.ts;
@@ -137,12 +137,12 @@ export class TemplateProfileBuilder {
 
   /** A template's rate from its lines per minute, or undefined when training spanned too few whole minutes. */
   private rates(): ((minutes: Map<number, number>) => number) | undefined {
-    const firstMinute = Math.floor(this.first / MINUTE);
-    const lastMinute = Math.floor(this.last / MINUTE);
+    const firstMinute = minuteOf(this.first);
+    const lastMinute = minuteOf(this.last);
     if (!(lastMinute - firstMinute - 1 >= MIN_WHOLE_MINUTES)) return undefined;
     // The share of the edge minutes that training saw (at least a second's worth).
-    const seenOfFirst = Math.max(1 / 60, ((firstMinute + 1) * MINUTE - this.first) / MINUTE);
-    const seenOfLast = Math.max(1 / 60, (this.last - lastMinute * MINUTE) / MINUTE);
+    const seenOfFirst = Math.max(1 / 60, ((firstMinute + 1) * MINUTE_MS - this.first) / MINUTE_MS);
+    const seenOfLast = Math.max(1 / 60, (this.last - lastMinute * MINUTE_MS) / MINUTE_MS);
     return (minutes) => {
       const counts = [...minutes].map(([m, n]) =>
         m === firstMinute ? n / seenOfFirst : m === lastMinute ? n / seenOfLast : n,

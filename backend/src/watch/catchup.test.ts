@@ -1,34 +1,25 @@
 /** Watcher catch-up over a backlog shares the event loop with the API: /health still answers within 100 ms. */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
-import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { trafficLines, watchedWebContext, type WatchedWebContext } from '../../testkit/app.js';
 import { median, responsiveness } from '../../testkit/responsiveness.js';
 import { Watcher } from './index.js';
 
-let tc: TestContext;
+let tc: WatchedWebContext;
 let server: RunningServer;
-let loki: FakeLoki;
 let backlog: string[];
 
 beforeAll(async () => {
-  loki = await startFakeLoki();
-  tc = await testContext(
-    { web: await trainWebModel() },
-    { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } },
-  );
-  mkdirSync(join(tc.dir, 'logs'));
+  tc = await watchedWebContext();
   const lines = trafficLines({ lines: 100_000, seed: 8, anomalyRate: 0.01, start: Date.UTC(2026, 0, 1) });
-  writeFileSync(join(tc.dir, 'logs', 'access.log'), `${lines.slice(0, 100).join('\n')}\n`);
+  writeFileSync(tc.log, `${lines.slice(0, 100).join('\n')}\n`);
   backlog = lines.slice(100);
   server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });
   await (await fetch(`${server.url}/health`)).text();
 }, 120_000);
 afterAll(async () => {
   await server?.close();
-  await loki?.close();
   await tc?.cleanup();
 });
 
@@ -43,7 +34,7 @@ describe('watcher catch-up', () => {
       );
     // Running (its scorer made, the file followed): then the backlog lands at once.
     for (let i = 0; i < 600 && (await scored()) < 100; i++) await new Promise((r) => setTimeout(r, 20));
-    appendFileSync(join(tc.dir, 'logs', 'access.log'), `${backlog.join('\n')}\n`);
+    appendFileSync(tc.log, `${backlog.join('\n')}\n`);
     const { health, loopMaxMs } = await responsiveness(server.url, async () => {
       for (let i = 0; i < 3_000 && (await scored()) < 100_000; i++) await new Promise((r) => setTimeout(r, 20));
     });

@@ -1,32 +1,21 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { trafficLines, watchedWebContext, type WatchedWebContext } from '../../testkit/app.js';
 import { Watcher } from './index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-let loki: FakeLoki;
-let tc: TestContext;
+let tc: WatchedWebContext;
 
 beforeAll(async () => {
-  loki = await startFakeLoki();
-  tc = await testContext(
-    { web: await trainWebModel() },
-    { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } },
-  );
-  mkdirSync(join(tc.dir, 'logs'));
+  tc = await watchedWebContext();
 });
-afterAll(async () => {
-  await loki.close();
-  await tc.cleanup();
-});
+afterAll(() => tc.cleanup());
 
 const pushedTemplates = () =>
-  loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => v[2]?.anomaly_template)));
+  tc.loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => v[2]?.anomaly_template)));
 
 it('the watcher stops sending a line once the panel marks its template not an anomaly, and again after the undo', async () => {
-  const log = join(tc.dir, 'logs', 'access.log');
+  const { log } = tc;
   const lines = trafficLines({ lines: 400, seed: 3, anomalyRate: 0.2, start: T0 });
   writeFileSync(log, `${lines.join('\n')}\n`);
   const watcher = await Watcher.open(tc.ctx, { from: 'start', backoff: { initialMs: 10, maxMs: 40 } });
@@ -38,14 +27,14 @@ it('the watcher stops sending a line once the panel marks its template not an an
   // What the panel sends: the row's labels as Grafana shows them (with the derived service_name and the fields).
   const labels = { job: 'web', filename: log, service_name: 'web', anomaly_severity: 'high' };
   const record = await tc.ctx.models.feedback.add({ kind: 'false_positive', labels, template }, 60_000);
-  loki.pushes.length = 0;
+  tc.loki.pushes.length = 0;
   appendFileSync(log, `${lines.join('\n')}\n`);
   expect(await watcher.cycle()).toBe(true);
   expect(pushedTemplates().length).toBeGreaterThan(0);
   expect(pushedTemplates()).not.toContain(template);
 
   await tc.ctx.models.feedback.undo(record.id);
-  loki.pushes.length = 0;
+  tc.loki.pushes.length = 0;
   appendFileSync(log, `${lines.join('\n')}\n`);
   expect(await watcher.cycle()).toBe(true);
   expect(pushedTemplates()).toContain(template);

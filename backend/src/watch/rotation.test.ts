@@ -2,12 +2,11 @@
  * The watcher against real files: rotation in each mode logrotate has, and backlogs far past what one read holds.
  * Every line written must be scored exactly once (counted by content) and every anomaly delivered once.
  */
-import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Model } from '../models/index.js';
-import { startFakeLoki, type FakeLoki } from '../../testkit/fake-loki.js';
-import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { trafficLines, trainWebModel, watchedWebContext, type WatchedWebContext } from '../../testkit/app.js';
 import { Watcher, type WatcherOptions } from './index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -17,8 +16,7 @@ const traffic = (lines: number, anomalyRate = 0.05) =>
 const text = (lines: string[]) => `${lines.join('\n')}\n`;
 
 let model: Model;
-let loki: FakeLoki;
-let tc: TestContext;
+let tc: WatchedWebContext;
 /** Every line any scorer of the context was given, in order. */
 let scored: string[];
 const opts: WatcherOptions = { from: 'start', backoff: { initialMs: 10, maxMs: 40 }, rotateWaitMs: 5_000 };
@@ -27,12 +25,7 @@ beforeAll(async () => {
   model = await trainWebModel();
 });
 beforeEach(async () => {
-  loki = await startFakeLoki();
-  tc = await testContext(
-    { web: model },
-    { watch: { streams: ['{job="web"}'], push: { url: loki.url }, checkpoint: 'state/checkpoint.json' } },
-  );
-  mkdirSync(join(tc.dir, 'logs'));
+  tc = await watchedWebContext(model);
   scored = [];
   const registry = tc.ctx.models;
   const scorerFor = registry.scorerFor.bind(registry);
@@ -51,10 +44,7 @@ beforeEach(async () => {
     };
   };
 });
-afterEach(async () => {
-  await loki.close();
-  await tc.cleanup();
-});
+afterEach(() => tc.cleanup());
 
 const log = (name = 'access.log') => join(tc.dir, 'logs', name);
 
@@ -65,7 +55,7 @@ function expectExactlyOnce(written: string[]) {
   const lost = [...want].filter(([l, n]) => (got.get(l) ?? 0) < n).length;
   const duplicated = [...got].filter(([l, n]) => n > (want.get(l) ?? 0)).length;
   expect({ lost, duplicated, scored: scored.length }).toEqual({ lost: 0, duplicated: 0, scored: written.length });
-  const pushed = loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => `${v[0]} ${v[1]}`)));
+  const pushed = tc.loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => `${v[0]} ${v[1]}`)));
   expect(pushed.length).toBeGreaterThan(0);
   expect(new Set(pushed).size).toBe(pushed.length);
 }
@@ -194,7 +184,7 @@ describe('backlogs', () => {
     expect(scored.length).toBe(written);
     expect(new Set(scored.slice(0, 1000)).size).toBeGreaterThan(0);
     expect(cycles).toBeGreaterThan(100); // bounded batches, one checkpoint each
-    const pushed = loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => `${v[0]} ${v[1]}`)));
+    const pushed = tc.loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => `${v[0]} ${v[1]}`)));
     expect(pushed.length).toBeGreaterThan(100);
     expect(new Set(pushed).size).toBe(pushed.length);
   }, 600_000);

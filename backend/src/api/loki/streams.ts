@@ -9,6 +9,7 @@ import type { AppContext } from '../../service/context.js';
 import { resultFields } from '../../service/stream-scoring.js';
 import type { StreamItem, StreamResult } from '../../service/types.js';
 import type { Row } from '../../logql/stages.js';
+import type { ScoredLine } from '../../types.js';
 
 /**
  * Streams as Loki 3 shows them: with `service_name` (derived at ingestion in Loki). The file source knows only its
@@ -94,24 +95,39 @@ export async function* readOf(ctx: AppContext, q: ReadQuery): AsyncIterable<Sour
     for await (const e of ctx.sources.loki.read(q)) yield { ...e, labels: withServiceName(e.labels) };
 }
 
+/** What a line's level fields are read from: a parse of the line, or a scored line (its scorer's parse). */
+type LevelReading = Pick<ScoredLine, 'level' | 'format'>;
+
 /**
- * The level fields Loki 3 adds as structured metadata: `detected_level` always (the level Anomalog's parser reads
- * from the line: the level field, a level word, or a web request's status; `unknown` when none), and `level` where the
- * line itself has one (not for web access logs, whose level is derived from the status).
+ * The reading of a line's level: its scorer's, so that a line is parsed once, as the scoring loop reads its time
+ * (service/stream-scoring.ts); the first query_range over 1,000,000 access lines (bench/service.bench.ts, scoring
+ * them into the index) took 6.5-7.3 s of CPU against 7.5-8.4 s when the index parsed every line again. A parser of
+ * the stream's own format (made at the first line it reads) reads only the lines no scorer read (a stream whose
+ * model is being learned), and those the model's parser read as `generic` when the stream's format is another: the
+ * JSON lines of a stream scored by a web model read as `generic`, no level.
  */
 export class LevelReader {
   private parser?: LineParser;
 
   constructor(private readonly sample: readonly string[] = []) {}
 
-  fields(line: string): Labels {
+  of(line: string, scored: ScoredLine | undefined): LevelReading {
+    if (scored && scored.format !== 'generic') return scored;
     this.parser ??= createParser('auto', { sample: this.sample.length > 0 ? this.sample : [line] });
-    const parsed = this.parser.parse(line);
-    const level = normalizeLevel(parsed.level);
-    const out: Labels = { [DETECTED_LEVEL]: detectedLevel(level) };
-    if (level && parsed.format !== 'apache' && parsed.format !== 'nginx') out.level = level;
-    return out;
+    return scored && this.parser.format === 'generic' ? scored : this.parser.parse(line);
   }
+}
+
+/**
+ * Adds the level fields Loki 3 adds as structured metadata: `detected_level` always (the level Anomalog's parser
+ * read from the line: the level field, a level word, or a web request's status; `unknown` when none), and `level`
+ * where the line itself has one (not for web access logs, whose level is derived from the status).
+ */
+function addLevel(fields: Labels, { level, format }: LevelReading): Labels {
+  const normal = normalizeLevel(level);
+  fields[DETECTED_LEVEL] = detectedLevel(normal);
+  if (normal && format !== 'apache' && format !== 'nginx') fields.level = normal;
+  return fields;
 }
 
 /** No parsed labels: one object for every row (stages replace `parsed`, never change it). */
@@ -120,9 +136,10 @@ const NO_PARSED = Object.freeze({}) as Labels;
 /**
  * A scored line as a row of the Loki API, its anomaly fields and level in one object: a spread of the two into a
  * third, and an empty `parsed` of its own, took 722 bytes of heap a row instead of 426 (a 182-character access line),
- * and 1.8 µs instead of 1.1.
+ * and 1.8 µs instead of 1.1. The level is the scorer's reading, where `levels` finds it fits (LevelReader.of).
  */
 export function scoredRow(stream: Labels, ts: bigint, result: StreamResult<StreamItem>, levels: LevelReader): Row {
   const { line } = result.item;
-  return { stream, ts, line, fields: Object.assign(resultFields(result), levels.fields(line)), parsed: NO_PARSED };
+  const fields = addLevel(resultFields(result) as Labels, levels.of(line, result.scored));
+  return { stream, ts, line, fields, parsed: NO_PARSED };
 }

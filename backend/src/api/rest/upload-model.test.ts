@@ -80,6 +80,19 @@ describe('uploads choose their model', () => {
     expect(both.status).toBe(400);
   });
 
+  it('counts the lines of an upload scored by a model learnt from it in anomalog_lines_scored_total', async () => {
+    const labels = JSON.stringify({ job: 'learnt-upload' });
+    const res = await upload(webLines(300, 12).join('\n'), 'shop.log', { learn: 'true', detector: 'iforest', labels });
+    expect(((await res.json()) as Reply).learned).toBe(true);
+    const metrics = await (await app.request('/metrics')).text();
+    const counted = [
+      ...metrics.matchAll(
+        /anomalog_lines_scored_total\{stream="\{job=\\"learnt-upload\\"\}",detector="iforest",severity="\w+"\} (\d+)/g,
+      ),
+    ];
+    expect(counted.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(300);
+  });
+
   it('refuses a field sent after the file, saying why, instead of ignoring it', async () => {
     const res = await upload(webLines(20, 3).join('\n'), 'a.log', { model: 'hdfs' }, true);
     expect(res.status).toBe(400);

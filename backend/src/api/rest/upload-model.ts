@@ -1,12 +1,9 @@
 import type { AppContext } from '../../service/context.js';
-import { createScorer, type BatchScorer } from '../../pipeline/index.js';
 import type { Model } from '../../models/index.js';
-import type { DetectorKind, FormatName } from '../../types.js';
+import type { FormatName } from '../../types.js';
 
 /** How an upload is scored: with a loaded model, or with one learnt from the file itself (as `anomalog scan FILE`). */
 export type ModelChoice = { learn: true } | { learn: false; name: string };
-
-/** Lines read to detect an upload's format (detectFormat votes on at most 100 non-empty ones). */
 
 /** Access logs in either layout are read by the same parser and features: a model of one fits the other. */
 const family = (format: FormatName) => (format === 'apache' || format === 'nginx' ? 'access' : format);
@@ -41,16 +38,4 @@ export function formatWarning(name: string, model: Model, format: FormatName): s
     `the file looks like ${format} logs but model "${name}" was trained on ${model.format} logs: its scores may mean ` +
     `little here; learn from the file instead (learn=true)`
   );
-}
-
-/** A scorer for a model that is not in the registry, with the stream's feedback applied as the registry does. */
-export function learntScorer(ctx: AppContext, model: Model, labels: Record<string, string>, detector: DetectorKind) {
-  const inner = createScorer(model, { labels, detector });
-  const feedback = ctx.models.feedback;
-  return {
-    pushBatch: (raws, ts) => inner.pushBatch(raws, ts).map((l) => feedback.apply(l)),
-    push: (raw, ts) => inner.push(raw, ts).map((l) => feedback.apply(l)),
-    end: () => inner.end().map((l) => feedback.apply(l)),
-    flush: () => inner.flush().map((l) => feedback.apply(l)),
-  } satisfies BatchScorer;
 }

@@ -15,7 +15,7 @@ import type { Model } from '../../models/index.js';
 import { openScorer, SEVERITY_PARAM, severitySet } from './scoring.js';
 import type { JobQueue, ReportProgress } from './jobs.js';
 import { progressOf, TrainingThread } from '../../service/training.js';
-import { defaultChoice, fits, formatWarning, learntScorer, type ModelChoice } from './upload-model.js';
+import { defaultChoice, fits, formatWarning, type ModelChoice } from './upload-model.js';
 import type { UploadMeta, UploadStore } from './upload-store.js';
 import { DETECTOR_KINDS, FORMAT_SAMPLE_LINES, MAX_LINE_CHARS } from '@anomalog/contract';
 
@@ -182,7 +182,7 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
             report(share * 0.8, phase);
           },
         ));
-        scorer = learntScorer(ctx, model, labels, detector);
+        scorer = ctx.models.scorerFor(labels, detector, model);
       } else {
         name = choice.name;
         model = ctx.models.get(name) ?? fail(404, `no model named "${name}" is loaded`);
