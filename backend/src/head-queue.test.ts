@@ -20,4 +20,17 @@ describe('HeadQueue', () => {
     while (q.length) q.shift();
     expect(q.peek()).toBeUndefined();
   });
+
+  it('strict: lets taken items go once `keep` were taken, however many the queue still holds', () => {
+    const items = (q: HeadQueue<number>) => (q as unknown as { items: unknown[] }).items.length;
+    const loose = new HeadQueue<number>(8);
+    const strict = new HeadQueue<number>(8, true);
+    for (const q of [loose, strict]) {
+      for (let i = 0; i < 100; i++) q.push(i);
+      for (let i = 0; i < 20; i++) expect(q.shift()).toBe(i);
+    }
+    expect(items(loose)).toBe(100); // 20 taken of 100: not yet over half
+    expect(items(strict)).toBeLessThanOrEqual(80 + 8);
+    expect([...strict]).toEqual(Array.from({ length: 80 }, (_, i) => 20 + i));
+  });
 });

@@ -1,14 +1,21 @@
 /**
  * A first-in first-out queue over an array: taking from the front moves an index, and the taken prefix is let go
- * when the queue empties or when it is over half of the array (past `keep` items), so items leave memory soon after
- * they are taken. For queues that only ever meet their front (lines a scorer holds, lines waiting for their scores).
+ * when the queue empties or once `keep` items were taken, so items leave memory soon after they are taken. For queues
+ * that only ever meet their front (lines a scorer holds, lines waiting for their scores).
  */
 export class HeadQueue<T> {
   private items: T[] = [];
   private head = 0;
 
-  /** `keep`: taken items the array may hold before it is cut (cutting copies what is left). */
-  constructor(private readonly keep = 4096) {}
+  /**
+   * `keep`: taken items the array may hold before it is cut. Cutting copies what is left, so by default the array is
+   * cut only when the taken items are also over half of it (each item copied at most about once); `strict` cuts at
+   * `keep` whatever is left, where the taken items must not outlive a long queue (memory over copying).
+   */
+  constructor(
+    private readonly keep = 4096,
+    private readonly strict = false,
+  ) {}
 
   get length(): number {
     return this.items.length - this.head;
@@ -31,7 +38,7 @@ export class HeadQueue<T> {
   shift(): T {
     const item = this.items[this.head++];
     if (this.head === this.items.length) this.items.length = this.head = 0;
-    else if (this.head > this.keep && this.head * 2 > this.items.length) {
+    else if (this.head >= this.keep && (this.strict || this.head * 2 > this.items.length)) {
       this.items.splice(0, this.head);
       this.head = 0;
     }

@@ -171,7 +171,7 @@ export class ScanPart {
   private readonly scorer: BlockScorer;
   private readonly json = new JsonLines();
   /** Line numbers of this part's lines the scorer still holds (lines of open sessions), oldest first. */
-  private readonly waiting = new HeadQueue<number>(65_536);
+  private readonly waiting = new HeadQueue<number>(65_536, true);
 
   constructor(
     model: Model,

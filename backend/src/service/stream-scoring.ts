@@ -41,10 +41,11 @@ export class StreamScorer<T extends StreamItem> {
   private scorer?: BatchScorer;
   private model?: Model;
   /**
-   * Items pushed, until their lines come back. Items returned are let go (and their lines with them): a queue cut only
-   * once 4,096 had come back held up to 4 million lines over 1,000 streams.
+   * Items pushed, until their lines come back. Items returned are let go (and their lines with them) once 512 came
+   * back, whatever open sessions still hold: a queue cut only once 4,096 had come back held up to 4 million lines over
+   * 1,000 streams.
    */
-  private readonly queue = new HeadQueue<T>(512);
+  private readonly queue = new HeadQueue<T>(512, true);
   private batchLines = 128;
   private sliceStart = performance.now();
   private last?: number;
