@@ -36,8 +36,6 @@ export function averagePathLength(n: number): number {
 }
 
 export class IsolationForest {
-  readonly cols: number;
-  readonly sampleSize: number;
   private readonly norm: number;
   private readonly kernel: ForestKernel;
 
@@ -47,10 +45,16 @@ export class IsolationForest {
    */
   private constructor(private readonly state: IsolationForestState) {
     const { cols, sampleSize, roots, feature, value, right } = state;
-    this.cols = cols;
-    this.sampleSize = sampleSize;
     this.norm = averagePathLength(sampleSize);
     this.kernel = new ForestKernel(padTrees({ roots, feature, value, right }, cols));
+  }
+
+  get cols(): number {
+    return this.state.cols;
+  }
+
+  get sampleSize(): number {
+    return this.state.sampleSize;
   }
 
   static fit(X: Matrix, opts: IsolationForestOptions): IsolationForest {
