@@ -64,6 +64,17 @@ async function drain(w: Watcher, cycles = 3) {
   for (let i = 0; i < cycles || w.behind; i++) expect(await w.cycle()).toBe(true);
 }
 
+/** A watcher reads the logs to their end and stops; `whileDown` changes them; a new watcher reads them on. */
+async function restartAround(whileDown: () => void) {
+  const first = await Watcher.open(tc.ctx, opts);
+  await drain(first);
+  await first.stop();
+  whileDown();
+  const second = await Watcher.open(tc.ctx, opts);
+  await drain(second);
+  await second.stop();
+}
+
 describe('rotation: 0 lost, 0 duplicated', () => {
   it('rename + create while the writer still writes the old file', async () => {
     const [a, b, c, d, e] = [traffic(300), traffic(100), traffic(200), traffic(150), traffic(100)];
@@ -115,15 +126,11 @@ describe('rotation: 0 lost, 0 duplicated', () => {
   it('rotation while the service is down: the renamed file is found by fingerprint and read on', async () => {
     const [a, b, c] = [traffic(300), traffic(120), traffic(200)];
     writeFileSync(log(), text(a));
-    const first = await Watcher.open(tc.ctx, opts);
-    await drain(first);
-    await first.stop();
-    appendFileSync(log(), text(b));
-    renameSync(log(), log('access.log.1'));
-    writeFileSync(log(), text(c));
-    const second = await Watcher.open(tc.ctx, opts);
-    await drain(second);
-    await second.stop();
+    await restartAround(() => {
+      appendFileSync(log(), text(b));
+      renameSync(log(), log('access.log.1'));
+      writeFileSync(log(), text(c));
+    });
     expectExactlyOnce([...a, ...b, ...c]);
   });
 });
@@ -133,21 +140,17 @@ describe('rotation while the service is down', () => {
     const [a, b, c, d] = [traffic(300), traffic(120), traffic(250), traffic(200)];
     writeFileSync(log('access.log.9'), text(traffic(10))); // rotated before the first run: not ours
     writeFileSync(log(), text(a));
-    const first = await Watcher.open(tc.ctx, opts);
-    await drain(first);
-    await first.stop();
-    // While down: the checkpointed file grows and is rotated; the next one is written and rotated too; a third starts.
-    appendFileSync(log(), text(b));
-    renameSync(log(), log('access.log.1'));
-    writeFileSync(log(), text(c));
-    renameSync(log(), log('access.log.2'));
-    writeFileSync(log(), text(d));
-    // Compressed segments and files merely named alike are not read.
-    writeFileSync(log('access.log.0.gz'), text(traffic(10)));
-    writeFileSync(log('access-debug.txt'), text(traffic(10)));
-    const second = await Watcher.open(tc.ctx, opts);
-    await drain(second);
-    await second.stop();
+    await restartAround(() => {
+      // The checkpointed file grows and is rotated; the next one is written and rotated too; a third starts.
+      appendFileSync(log(), text(b));
+      renameSync(log(), log('access.log.1'));
+      writeFileSync(log(), text(c));
+      renameSync(log(), log('access.log.2'));
+      writeFileSync(log(), text(d));
+      // Compressed segments and files merely named alike are not read.
+      writeFileSync(log('access.log.0.gz'), text(traffic(10)));
+      writeFileSync(log('access-debug.txt'), text(traffic(10)));
+    });
     expectExactlyOnce([...a, ...b, ...c, ...d]);
   });
 });
