@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { csvRows, normalAccessLog, plantedAccessLine, systemLog } from '../../test/fixtures/logs.js';
+import { HDFS_SAMPLE as HDFS } from '@anomalog/generator';
 
 const BIN = fileURLToPath(new URL('../../bin/anomalog.js', import.meta.url));
-const HDFS = fileURLToPath(new URL('../../../../shared/datasets/hdfs_2k/HDFS_2k.log', import.meta.url));
 const SEVERITIES = ['normal', 'low', 'medium', 'high', 'critical'];
 
 interface Run {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TrainingThread, type TrainerIn } from './training.js';
+import { join } from 'node:path';
+import { DATASETS } from '../../test/fixtures/datasets.js';
 
-const LINUX = new URL('../../../../shared/datasets/loghub_2k/Linux/Linux_2k.log', import.meta.url);
+const LINUX = join(DATASETS, 'loghub_2k/Linux/Linux_2k.log');
 const lines = readFileSync(LINUX, 'utf8').split('\n').filter(Boolean).slice(0, 600).join('\u0000');
 const job = (name: string): TrainerIn => ({ lines, heldOut: '', opts: { name, detector: 'iforest', seed: 1 } });
 

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createParser } from '../parsing/index.js';
 import { Drain, type DrainState } from './drain.js';
 import { maskToken } from './mask.js';
+import { HDFS_SAMPLE as HDFS_LOG } from '@anomalog/generator';
 
-const HDFS_LOG = fileURLToPath(new URL('../../../../shared/datasets/hdfs_2k/HDFS_2k.log', import.meta.url));
 const hdfsParser = createParser('hdfs');
 const hdfsMessages = readFileSync(HDFS_LOG, 'utf8')
   .split('\n')

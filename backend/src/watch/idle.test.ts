@@ -4,10 +4,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { train } from '../pipeline/index.js';
 import { testContext, type TestContext } from '../../testkit/app.js';
 import { Watcher, type Anomaly } from './index.js';
+import { DATASETS } from '../../test/fixtures/datasets.js';
 
-const LINUX = readFileSync(new URL('../../../../shared/datasets/loghub_2k/Linux/Linux_2k.log', import.meta.url), 'utf8')
-  .split('\n')
-  .filter(Boolean);
+const LINUX = readFileSync(join(DATASETS, 'loghub_2k/Linux/Linux_2k.log'), 'utf8').split('\n').filter(Boolean);
 let tc: TestContext;
 
 beforeAll(async () => {

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../models/index.js';
 import { createApp } from '../app.js';
 import { testContext, webLines, type TestContext } from '../../../testkit/app.js';
+import { DATASETS } from '../../../test/fixtures/datasets.js';
+import { HDFS_SAMPLE as HDFS } from '@anomalog/generator';
 
-const LOGHUB = fileURLToPath(new URL('../../../../../shared/datasets/loghub_2k/', import.meta.url));
-const HDFS = fileURLToPath(new URL('../../../../../shared/datasets/hdfs_2k/HDFS_2k.log', import.meta.url));
+const LOGHUB = join(DATASETS, 'loghub_2k');
 const SHIPPED = fileURLToPath(new URL('../../../../models/', import.meta.url));
 
 interface Reply {
