@@ -26,6 +26,11 @@ describe('masking', () => {
     ['-42', '<*>'],
     ['subdir38/blk_1', 'subdir<*>/<*>'],
     ['deadbeef', 'deadbeef'],
+    ['AppWindowToken{9f4ef63', 'AppWindowToken{<*>'],
+    ['com.huawei.health.g.c@8a2a501', 'com.huawei.health.g.c@<*>'],
+    ['Token{a64f992}', 'Token{<*>}'],
+    ['BEEF123', 'BEEF<*>'],
+    ['t761', 't<*>'],
     ['terminating', 'terminating'],
   ])('%s -> %s', (token, masked) => {
     expect(maskToken(token)).toBe(masked);

@@ -7,11 +7,12 @@ const MAX_MESSAGE_CHARS = 4096;
 
 /**
  * Variable parts masked before mining, in this order: HDFS block ids, UUIDs, IPv4 addresses (with port), 0x-hex,
- * long hex runs, then any other run of digits (with `.`/`:` separators, and a leading minus at the start of a
- * number), so `/products/123` becomes `/products/<*>` and `HTTP/1.1` becomes `HTTP/<*>`.
+ * hex runs (8 or more characters with a digit, or 6-7 lowercase ones with a digit and a letter: Java's identity
+ * hashes, `AppWindowToken{9f4ef63`, which left `{<*>f<*>ef<*>` and a template per object before), then any other
+ * run of digits (with `.`/`:` separators, and a leading minus at the start of a number), so `/products/123` becomes `/products/<*>` and `HTTP/1.1` becomes `HTTP/<*>`.
  */
 const MASK =
-  /blk_-?\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|0[xX][0-9a-fA-F]+|(?<![0-9a-zA-Z])(?=[a-fA-F]*\d)[0-9a-fA-F]{8,}(?![0-9a-zA-Z])|(?:(?<![\w-])-)?\d+(?:[.:]\d+)*/g;
+  /blk_-?\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|0[xX][0-9a-fA-F]+|(?<![0-9a-zA-Z])(?=[a-fA-F]*\d)(?:[0-9a-fA-F]{8,}|(?=\d*[a-f])[0-9a-f]{6,7})(?![0-9a-zA-Z])|(?:(?<![\w-])-)?\d+(?:[.:]\d+)*/g;
 
 /** The token with its variable parts replaced by `<*>`; tokens without digits are returned as they are. */
 export function maskToken(token: string): string {
