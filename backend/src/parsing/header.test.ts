@@ -104,6 +104,18 @@ describe('application headers', () => {
     expect(p).toMatchObject({ format, ...expected });
   });
 
+  it('reads the yearless dates of logcat and Proxifier (this year, or last when that is ahead), milliseconds too', () => {
+    const tsOf = (format: string, line: string) => new Date(createParser(format as never).parse(line).ts!);
+    const logcat = tsOf('logcat', '03-17 16:13:38.811  1702  2395 D WindowManager: Skipping');
+    const proxifier = tsOf('proxifier', '[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 close');
+    expect(logcat.toISOString().slice(4)).toBe('-03-17T16:13:38.811Z');
+    expect(proxifier.toISOString().slice(4)).toBe('-10-30T16:49:06.000Z');
+    for (const d of [logcat, proxifier]) {
+      expect(d.getTime()).toBeLessThanOrEqual(Date.now() + 86_400_000);
+      expect(d.getUTCFullYear()).toBeGreaterThanOrEqual(new Date().getUTCFullYear() - 1);
+    }
+  });
+
   it('Thunderbird-style lines (label, epoch, date, node, then RFC 3164) are syslog, the label not a field', () => {
     const line =
       '- 1131566461 2005.11.09 dn228 Nov  9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root';

@@ -101,21 +101,26 @@ export function parseTimestampValue(v: unknown): number | undefined {
   return v.length === 26 ? parseClf(v, 0, 26) : undefined;
 }
 
-/** Syslog's `Mar  3 12:00:01` has no year: the current one, or last year when that would be in the future. */
-export function syslogMs(
-  month: string,
+/** Syslog's `Mar  3 12:00:01` has no year: see yearlessMs. */
+export function syslogMs(month: string, day: number, h: number, mi: number, s: number, ms = 0): number | undefined {
+  const mo = MONTH_NUMBER[month];
+  return mo === undefined ? undefined : yearlessMs(mo, day, h, mi, s, ms);
+}
+
+/** A date without a year (syslog, logcat's `03-17`): the current year, or last year when that would be in the future. */
+function yearlessMs(
+  mo: number,
   day: number,
   h: number,
   mi: number,
   s: number,
+  ms = 0,
   now = Date.now(),
 ): number | undefined {
-  const mo = MONTH_NUMBER[month];
-  if (mo === undefined) return undefined;
   const year = new Date(now).getUTCFullYear();
-  const ms = utcMs(year, mo, day, h, mi, s);
-  if (ms === undefined) return undefined;
-  return ms > now + 86_400_000 ? utcMs(year - 1, mo, day, h, mi, s) : ms;
+  const t = utcMs(year, mo, day, h, mi, s, ms);
+  if (t === undefined) return undefined;
+  return t > now + 86_400_000 ? utcMs(year - 1, mo, day, h, mi, s, ms) : t;
 }
 
 /** HDFS `081109 203615` (yymmdd hhmmss, UTC). */
@@ -176,7 +181,7 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
     (m) =>
       m[7]
         ? utcMs(+m[7], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[3], +m[4], +m[5], fracMs(m[6]))
-        : syslogMs(m[1].slice(0, 3), +m[2], +m[3], +m[4], +m[5]),
+        : syslogMs(m[1].slice(0, 3), +m[2], +m[3], +m[4], +m[5], fracMs(m[6])),
   ],
   // 17/06/09 20:10:40 (yy/MM/dd, Spark's log4j default)
   [
@@ -194,10 +199,14 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
   [
     'dotted',
     new RegExp(`^(\\d{2})-(\\d{2}) ${CLOCK}`),
-    (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5]) ?? undefined,
+    (m) => yearlessMs(+m[1], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])),
   ],
   // 10.30 16:49:06 (MM.dd, Proxifier)
-  ['dotted', new RegExp(`^(\\d{2})\\.(\\d{2}) ${CLOCK}`), (m) => syslogMsNumeric(+m[1], +m[2], +m[3], +m[4], +m[5])],
+  [
+    'dotted',
+    new RegExp(`^(\\d{2})\\.(\\d{2}) ${CLOCK}`),
+    (m) => yearlessMs(+m[1], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])),
+  ],
   // Mar  3 12:00:01, Mar  3 2024 12:00:01, 3 Mar 2024 12:00:01, Sun, 3 Mar 2024 12:00:01
   [
     'syslog',
@@ -205,7 +214,7 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
     (m) =>
       m[3]
         ? utcMs(+m[3], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[4], +m[5], +m[6], fracMs(m[7]))
-        : syslogMs(m[1].slice(0, 3), +m[2], +m[4], +m[5], +m[6]),
+        : syslogMs(m[1].slice(0, 3), +m[2], +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
   [
     'syslog',
@@ -217,12 +226,6 @@ const EPOCH_HEAD = /^(\d{10}(?:\d{3}(?:\d{3})?)?(?:\.\d{1,9})?)(?=[\s,|\]]|$)/;
 
 function fracMs(f: string | undefined): number {
   return f ? Number(f.slice(0, 3).padEnd(3, '0')) : 0;
-}
-
-/** Month and day without a year (the current one, as syslog). */
-function syslogMsNumeric(mo: number, d: number, h: number, mi: number, s: number): number | undefined {
-  const name = Object.keys(MONTHS)[mo - 1];
-  return name === undefined ? undefined : syslogMs(name, d, h, mi, s);
 }
 
 /**
