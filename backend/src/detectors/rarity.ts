@@ -173,9 +173,10 @@ export class Rarity {
     return { bits, score: this.scoreOf(bits), findings };
   }
 
-  /** The template's usual lines per minute (detectors/burst.ts); undefined without timestamps or in older models. */
-  rateOf(template: number): number | undefined {
-    return this.profile.templates[template]?.rate;
+  /** The template's usual pace (detectors/burst.ts); undefined without timestamps or in older models. */
+  paceOf(template: number): { rate: number; share: number } | undefined {
+    const t = this.profile.templates[template];
+    return t?.rate === undefined ? undefined : { rate: t.rate, share: t.n / this.profile.lines };
   }
 
   /** The score of a burst's line: just above the flag, so one event ranks below a line rare on its own. */

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DATASETS } from '../../test/fixtures/datasets.js';
 import { csvRows, hdfsSessions, normalAccessLog, plantedAccessLine, systemLog } from '../../test/fixtures/logs.js';
 import type { ScoredLine } from '../types.js';
 import { createScorer, train, type TrainProgress } from './index.js';
@@ -159,6 +162,36 @@ describe('system logs', () => {
     expect(scored[100].reasons).toEqual(['rare template: seen 1 time in 2,000 training lines']);
     expect(scored[200].reasons).toContain('trouble word "failed"');
     expect(scored.flatMap((s) => s.reasons).some((r) => /keyword: |×/.test(r))).toBe(false);
+  });
+});
+
+describe('rarity beside the members (loghub HealthApp, self-trained)', async () => {
+  const lines = readFileSync(join(DATASETS, 'loghub_2k/HealthApp/HealthApp_2k.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+  const model = await train(lines, { seed: 1 });
+  const seen = (scored: ScoredLine[]) => {
+    const counts = new Map<string, number>();
+    for (const s of scored) counts.set(s.template, (counts.get(s.template) ?? 0) + 1);
+    return (s: ScoredLine) => counts.get(s.template)!;
+  };
+
+  it('ranks every line of a template seen once above the unflagged lines of templates seen 5 times or more', () => {
+    const scored = scoreAll(createScorer(model), lines);
+    const count = seen(scored);
+    const once = scored.filter((s) => count(s) === 1);
+    const routine = scored.filter((s) => count(s) >= 5 && !s.anomaly);
+    expect(once.length).toBeGreaterThan(20);
+    expect(Math.min(...once.map((s) => s.score))).toBeGreaterThan(Math.max(...routine.map((s) => s.score)));
+  });
+
+  it("reads rarity on the bands of the detector that scores: under each one alone, no more lines are flagged than the ensemble's", () => {
+    const flagged = (detector: 'ensemble' | 'iforest' | 'autoencoder') =>
+      scoreAll(createScorer(model, { detector }), lines).filter((s) => s.anomaly).length;
+    const ensemble = flagged('ensemble');
+    expect(ensemble).toBeLessThanOrEqual(lines.length * 0.015);
+    expect(flagged('iforest')).toBeLessThanOrEqual(ensemble);
+    expect(flagged('autoencoder')).toBeLessThanOrEqual(ensemble);
   });
 });
 

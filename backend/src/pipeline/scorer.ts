@@ -1,6 +1,6 @@
 import { Budget, type BudgetShare } from '../budget.js';
 import { HeadQueue } from '../head-queue.js';
-import { calibrate, severityOf, type Thresholds } from '../detectors/calibration.js';
+import { calibrate, DEFAULT_THRESHOLDS, severityOf, type Thresholds } from '../detectors/calibration.js';
 import * as ensemble from '../detectors/ensemble.js';
 import { BurstTracker, burstReason, type BurstWindow } from '../detectors/burst.js';
 import type { MemberScore, Signal } from '../detectors/ensemble.js';
@@ -82,6 +82,13 @@ interface Pending {
 
 const MAX_HELD = 2048;
 /**
+ * Below the flag, what the members and signals say counts a little less than rarity. A member's most unusual training
+ * rows sit just under `low`, and so does a template as rare as rarity's cut (0.99 x low): on loghub HealthApp, 11
+ * lines of templates seen 5-6 times (a member's top) ranked above 40 seen once (rare-event AP 0.69 -> 0.90 at seed
+ * 1; 0.83 -> 0.95 at seeds 2-3). Flags do not move: only scores under `low` are scaled.
+ */
+const MEMBERS_BELOW_FLAG = 0.98;
+/**
  * Lines held for bursts by all the scorers of the process together: 1,000 streams at 50 lines/s each held 0.6-1.2M
  * lines (about 0.9 KB each) at the peak in bench/streams.bench.ts, and the RSS reached 1.7-2.0 GB. Past this, a
  * scorer lets the lines it holds go as they stand (a burst's first lines then leave unmarked; its later ones are
@@ -146,9 +153,9 @@ class LineScorer implements BlockScorer {
     const rarity = runtime.rarity;
     if (rarity && countsBursts(model))
       this.bursts = {
-        tracker: new BurstTracker((id) => rarity.rateOf(id)),
+        tracker: new BurstTracker((id) => rarity.paceOf(id)),
         queue: new HeadQueue(),
-        score: Math.max(rarity.burstScore(), this.thresholds.low),
+        score: Math.max(this.onOwnScale(rarity.burstScore()), this.thresholds.low),
         held: heldLines.share(this),
       };
   }
@@ -306,7 +313,10 @@ class LineScorer implements BlockScorer {
     let signals = row && this.signals(p, hit, row, this.entities[i]);
     line.score = signals ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
     const rare = this.runtime.rarity?.check(p, hit, this.runtime.templates.total);
-    if (rare && rare.score > line.score) line.score = rare.score;
+    if (rare) {
+      const below = line.score < this.thresholds.low ? line.score * MEMBERS_BELOW_FLAG : line.score;
+      line.score = Math.max(below, this.onOwnScale(rare.score));
+    }
     line.severity = severityOf(line.score, this.thresholds);
     line.anomaly = line.severity !== 'normal';
     if (line.anomaly) {
@@ -323,6 +333,11 @@ class LineScorer implements BlockScorer {
       }
     }
     return line;
+  }
+
+  /** A rarity score (on the ensemble's default bands) on the bands of the detector that scores. */
+  private onOwnScale(rarityScore: number): number {
+    return ensemble.rescale(rarityScore, DEFAULT_THRESHOLDS.ensemble, this.thresholds);
   }
 
   /** The members' calibrated scores of row i, in one array reused from line to line (nothing keeps it). */
