@@ -8,6 +8,7 @@
  * - an attribute that runs code: an `on…` event handler, `style` with `expression(`/`url(javascript`, or a
  *   URL attribute whose value is a `javascript:`/`vbscript:`/`data:text/html` URL (white space inside the scheme
  *   ignored, as browsers do);
+ * - a tag of any name right after a quote (`"<anything>`, `'><x>`): a value closing an attribute to open a tag;
  * - outside a tag: an attribute breaking out of a quoted value (`" onmouseover=`), a script URL, a call of a
  *   script sink (`alert(`, `eval(`, `document.cookie`, `String.fromCharCode`).
  *
@@ -206,10 +207,24 @@ function scanTags(s: string, from: number): XssHit | undefined {
     const attrs = attributesOf(s, k);
     if (attrs) return { rule: attrs, fragment: around(s, i) };
     if (CODE_TAGS.has(local)) return { rule: `<${local}> tag`, fragment: around(s, i) };
+    if (afterQuote(s, i) && s.indexOf('>', k) >= 0)
+      return { rule: `<${local}> tag after a closing quote`, fragment: around(s, i) };
     if (HTML_ELEMENTS.has(local) && (after === '>' || after === ' ' || after === '/' || s.indexOf('>', k) >= 0))
       return { rule: `<${local}> tag`, fragment: around(s, i) };
   }
   return undefined;
+}
+
+/**
+ * Whether the `<` at `lt` follows a quote (white space and one `>` between allowed): a value that closes an attribute
+ * and opens a tag of any name, as scanners probe (`';!--"<XSS>=&{()}` with any tag name, `"><x>`).
+ */
+function afterQuote(s: string, lt: number): boolean {
+  let i = lt - 1;
+  while (i >= 0 && s[i] === ' ') i--;
+  if (s[i] === '>') i--;
+  while (i >= 0 && s[i] === ' ') i--;
+  return s[i] === '"' || s[i] === "'" || s[i] === '`';
 }
 
 /** The attributes of a tag from `at` to its '>' (or the end); returns the rule a dangerous one breaks. */
