@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { userRegExp } from '../parsing/user-regex.js';
 import { Autoencoder } from '../detectors/autoencoder.js';
 import { ModelError } from './errors.js';
 import { MODEL_SCHEMA, type Model } from './model.js';
@@ -27,7 +28,7 @@ export async function loadModel(path: string): Promise<Model> {
   }
   const model = parseModel(text, path);
   try {
-    return checkAutoencoders(model);
+    return checkParts(model);
   } catch (e) {
     throw new ModelError(`${path} is a corrupt model: ${(e as Error).message}`);
   }
@@ -59,10 +60,15 @@ export function parseModel(text: string, path = 'model'): Model {
   return value as Model;
 }
 
-/** A corrupt autoencoder fails when its model is loaded, not at the first line scored (scorers build their own). */
-function checkAutoencoders(model: Model): Model {
+/**
+ * A corrupt autoencoder or an unusable regex (a session key, a custom format's pattern) fails when its model is
+ * loaded, not at the first line scored (scorers build their own).
+ */
+function checkParts(model: Model): Model {
   for (const state of [model.members.autoencoder, model.sessions?.members.autoencoder]) {
     if (state) Autoencoder.fromJSON(state);
   }
+  if (model.sessions) userRegExp(model.sessions.key);
+  if (model.parserState.pattern !== undefined) userRegExp(model.parserState.pattern);
   return model;
 }

@@ -71,6 +71,16 @@ describe('model files', async () => {
     await expect(loadModel(path)).rejects.toThrow(/bad-weights\.json is a corrupt model: Autoencoder\.fromJSON: weight data does not match the layer shapes$/);
   });
 
+  it('refuses a model whose session key or custom pattern cannot run in linear time, with one clear line', async () => {
+    const model = await train(hdfsSessions(40), { detector: 'iforest', seed: 1, sessionKey: 'blk_-?\\d+' });
+    const key = join(dir, 'lookbehind-key.json');
+    await writeFile(key, JSON.stringify({ ...model, sessions: { ...model.sessions, key: '(?<=blk_)-?\\d+' } }));
+    await expect(loadModel(key)).rejects.toThrow(/lookbehind-key\.json is a corrupt model: backreferences .* cannot run in linear time; leave them out$/);
+    const pattern = join(dir, 'backreference-pattern.json');
+    await writeFile(pattern, JSON.stringify({ ...model, parserState: { ...model.parserState, pattern: '(?<m>(a)\\2)' } }));
+    await expect(loadModel(pattern)).rejects.toThrow(/backreference-pattern\.json is a corrupt model: backreferences/);
+  });
+
   it('is JSON a person can inspect: schema, features and thresholds up front', async () => {
     const model = await train(lines, { detector: 'iforest', seed: 1, name: 'web' });
     const path = join(dir, 'inspect.json');

@@ -1,9 +1,7 @@
 import type { ParsedLine } from '../types.js';
 import { normalizeLevel } from './level.js';
 import { parseTimestampValue } from './timestamp.js';
-
-/** Longer lines skip a user's regex (whose backtracking we cannot bound) and parse as generic. */
-const MAX_LINE = 65_536;
+import { userRegExp } from './user-regex.js';
 
 /**
  * A named-group regex from config: groups `ts`, `level` and `message` fill those parts, any other named group
@@ -12,13 +10,12 @@ const MAX_LINE = 65_536;
 export function createCustomParser(pattern: string): (line: string) => ParsedLine | undefined {
   let re: RegExp;
   try {
-    re = new RegExp(pattern);
+    re = userRegExp(pattern);
   } catch (e) {
     throw new Error(`invalid custom format pattern: ${(e as Error).message}`);
   }
   if (!/\(\?<[A-Za-z_]/.test(pattern)) throw new Error('custom format pattern needs named groups, e.g. (?<message>.*)');
   return (line) => {
-    if (line.length > MAX_LINE) return undefined;
     const groups = re.exec(line)?.groups;
     if (!groups) return undefined;
     const out: ParsedLine = { fields: {}, message: line, raw: line, format: 'custom' };

@@ -4,6 +4,7 @@ import type { Calibration } from '../detectors/calibration.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
 import { Rarity } from '../detectors/rarity.js';
+import { userRegExp } from '../parsing/user-regex.js';
 import { TemplateIndex } from '../templates/index.js';
 import { SessionVectorizer } from '../features/session.js';
 import type { Member, MemberStates, Model } from '../models/model.js';
@@ -55,7 +56,7 @@ function hydrate(model: Model): ModelRuntime {
     novelty: model.novelty ? Novelty.fromJSON(model.novelty) : undefined,
     rarity: model.rarity ? Rarity.fromJSON(model.rarity) : undefined,
     sessions: s && {
-      key: new RegExp(s.key),
+      key: userRegExp(s.key),
       idleMs: s.idleMs > 0 ? s.idleMs : Infinity,
       vectorizer: SessionVectorizer.fromJSON(s.vectorizer),
       lifecycle: s.vectorizer.lifecycle,

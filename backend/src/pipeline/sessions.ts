@@ -1,3 +1,4 @@
+import { userRegExp } from '../parsing/user-regex.js';
 import { PipelineInputError } from './errors.js';
 
 /**
@@ -56,10 +57,10 @@ export class SessionTracker<T> {
   }
 }
 
-/** Compiles a user's session key regex; the first match in a line is its key. */
+/** Compiles a user's session key regex (linear in the line); the first match in a line is its key. */
 export function sessionKeyRegex(source: string): RegExp {
   try {
-    return new RegExp(source);
+    return userRegExp(source);
   } catch (e) {
     throw new PipelineInputError(`invalid --session-key regex ${JSON.stringify(source)}: ${(e as Error).message}`);
   }
