@@ -3,9 +3,10 @@ import { fmtInt } from './rarity.js';
 
 /**
  * Bursts in the lines being scored: a template running at BURST_RATIO times its own usual rate or more (and at least
- * BURST_MIN lines) in one minute of the stream, and at SHARE_RATIO times its usual share of the lines. The usual rate is learnt in training (`TemplateStats.rate`: the 90th
- * percentile of its lines per minute over the minutes it appears in), so an error storm of a routine template, or a
- * run of a template that is otherwise quiet, stands out in data training never saw.
+ * BURST_MIN lines) in one minute of the stream, and at SHARE_RATIO times its usual share of the lines. The usual rate
+ * is learnt in training (`TemplateStats.rate`: the 90th percentile of its lines per minute over the minutes it
+ * appears in), so an error storm of a routine template, or a run of a template that is otherwise quiet, stands out in
+ * data training never saw.
  *
  * The tracker counts lines per template in the stream's current minute: one small window per template of the model
  * (memory bounded by the model, not by the input). The scorer holds a line until its window closes, so every line of
@@ -46,7 +47,7 @@ export interface BurstWindow {
   /** The share of the minute's lines the template must also hold. */
   readonly share: number;
   count: number;
-  /** Set once `count` reaches `limit`: the id of the burst (shared by consecutive burst minutes of the template). */
+  /** Set once `count` reaches `limit` and its share: the id of the burst (shared by consecutive burst minutes of the template). */
   burst?: string;
   /** No line joins it any more: the stream has moved to another minute, or the tracker was reset. */
   closed: boolean;
