@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeLevel } from './level.js';
-import { fromEpoch, parseClf, parseTimestampValue, sniffTimestamp, utcMs } from './timestamp.js';
+import { fromEpoch, leadingTimestamp, parseClf, parseTimestampValue, utcMs } from './timestamp.js';
 
 describe('timestamps', () => {
   it('computes calendar times exactly as Date.UTC does, leap years included', () => {
@@ -37,13 +37,24 @@ describe('timestamps', () => {
     expect(parseTimestampValue(true)).toBeUndefined();
   });
 
-  it('sniffs the timestamp at the start of free text', () => {
-    expect(sniffTimestamp('2005-06-03-15.42.50.675872 R02 RAS')).toBe(Date.UTC(2005, 5, 3, 15, 42, 50, 675));
-    expect(sniffTimestamp('[10/Oct/2000:13:55:36 -0700] GET')).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
-    expect(sniffTimestamp('081109 203615 148 INFO')).toBe(Date.UTC(2008, 10, 9, 20, 36, 15));
-    expect(new Date(sniffTimestamp('Mar  3 12:00:01 host x')!).getUTCDate()).toBe(3);
-    expect(sniffTimestamp('200 OK')).toBeUndefined();
-    expect(sniffTimestamp('')).toBeUndefined();
+  it('reads the timestamp at the start of free text', () => {
+    const ms = (line: string) => leadingTimestamp(line)?.ms;
+    expect(ms('2005-06-03-15.42.50.675872 R02 RAS')).toBe(Date.UTC(2005, 5, 3, 15, 42, 50, 675));
+    expect(ms('[10/Oct/2000:13:55:36 -0700] GET')).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
+    expect(ms('081109 203615 148 INFO')).toBe(Date.UTC(2008, 10, 9, 20, 36, 15));
+    expect(new Date(ms('Mar  3 12:00:01 host x')!).getUTCDate()).toBe(3);
+    expect(ms('200 OK')).toBeUndefined();
+    expect(ms('')).toBeUndefined();
+  });
+
+  it('reads MM/dd/yyyy dates with a 24- or 12-hour clock, and dd/MM/yyyy when the day is over 12', () => {
+    const ms = (line: string) => leadingTimestamp(line)?.ms;
+    expect(ms('12/31/2024 23:59:59 service stopped')).toBe(Date.UTC(2024, 11, 31, 23, 59, 59));
+    expect(ms('3/1/2024 1:05:09 PM service started')).toBe(Date.UTC(2024, 2, 1, 13, 5, 9));
+    expect(ms('3/1/2024 12:05:09 am x')).toBe(Date.UTC(2024, 2, 1, 0, 5, 9));
+    expect(ms('31/12/2024 08:00:00.250 x')).toBe(Date.UTC(2024, 11, 31, 8, 0, 0, 250));
+    expect(leadingTimestamp('3/1/2024 1:05:09 PMx')?.length).toBe(16);
+    expect(ms('13/13/2024 08:00:00 x')).toBeUndefined();
   });
 });
 

@@ -136,27 +136,8 @@ export function hdfsMs(s: string, at: number): number | undefined {
   return ms === undefined || Number.isNaN(ms) ? undefined : ms;
 }
 
-const LEADING_SYSLOG = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?!\d)/;
-const LEADING_EPOCH = /^(\d{10}(?:\d{3})?(?:\.\d+)?)(?=\s|$)/;
 const LEADING_HDFS = /^\d{6} \d{6}(?=\s|$)/;
 const SNIFF_CHARS = 64;
-
-/** A timestamp at the start of a free-text line (optionally in brackets), in the formats logs commonly use. */
-export function sniffTimestamp(line: string): number | undefined {
-  let head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;
-  if (head.charCodeAt(0) === 91) head = head.slice(1);
-  const first = head.charCodeAt(0);
-  if (first >= 48 && first <= 57) {
-    const iso = parseIso(head);
-    if (iso) return iso.ms;
-    if (head.charCodeAt(2) === 47 && head.length >= 26) return parseClf(head, 0, 26);
-    if (LEADING_HDFS.test(head)) return hdfsMs(head, 0);
-    const epoch = LEADING_EPOCH.exec(head);
-    return epoch ? fromEpoch(Number(epoch[1])) : undefined;
-  }
-  const sys = LEADING_SYSLOG.exec(head);
-  return sys ? syslogMs(sys[1], +sys[2], +sys[3], +sys[4], +sys[5]) : undefined;
-}
 
 /** A timestamp at the start of a line and how many characters it takes (brackets and a trailing comma included). */
 export interface LeadingTimestamp {
@@ -188,6 +169,17 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
     'slashed',
     new RegExp(`^(\\d{2})/(\\d{2})/(\\d{2}) ${CLOCK}`),
     (m) => utcMs(2000 + +m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7])),
+  ],
+  // 12/31/2024 23:59:59, 3/1/2024 1:05:09 PM: month first, as US locales write it (day first when the first
+  // number is over 12, so 31/12/2024 reads too; a day-first date up to the 12th reads as month first)
+  [
+    'slashed',
+    new RegExp(`^(\\d{1,2})/(\\d{1,2})/(\\d{4})[ T]${CLOCK}(?: ?([AaPp][Mm])(?![a-z]))?`),
+    (m) => {
+      const dayFirst = +m[1] > 12;
+      const h = m[8] ? (+m[4] % 12) + (m[8].toUpperCase() === 'PM' ? 12 : 0) : +m[4];
+      return utcMs(+m[3], dayFirst ? +m[2] : +m[1], dayFirst ? +m[1] : +m[2], h, +m[5], +m[6], fracMs(m[7]));
+    },
   ],
   // 20171223-22:15:29:606
   [
@@ -230,7 +222,7 @@ function fracMs(f: string | undefined): number {
 
 /**
  * The timestamp a line starts with, in any of the shapes logs commonly use (ISO 8601 and its cousins, `yy/MM/dd`,
- * `yyyyMMdd-HH:mm:ss:SSS`, ctime with weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch
+ * `MM/dd/yyyy` with or without AM/PM, `yyyyMMdd-HH:mm:ss:SSS`, ctime with weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch
  * seconds/ms/us), optionally in brackets, with a trailing comma taken along.
  */
 export function leadingTimestamp(line: string): LeadingTimestamp | undefined {
