@@ -179,11 +179,6 @@ export function splitQuery(query: string): string[] {
   return out;
 }
 
-/** Percent-decodes until stable, decodes every other encoding and folds case (see features/decode.ts). */
-export function decodeRequest(text: string): string {
-  return normalise(text);
-}
-
 export function describeAttack(hit: AttackHit): string {
   return `${ATTACK_NAMES[hit.category]} (${hit.rule}): ${hit.fragment}`;
 }

@@ -21,10 +21,6 @@ export function keywordMask(message: string): number {
   return mask;
 }
 
-export function keywordsOf(mask: number): Keyword[] {
-  return KEYWORDS.filter((_, i) => mask & (1 << i));
-}
-
 /** The words of a message that set its keyword bits, as written in the line (`failed`, `Permission`), without repeats. */
 export function keywordWords(message: string, mask = keywordMask(message)): string[] {
   const out = new Set<string>();

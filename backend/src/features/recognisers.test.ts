@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { levelRank } from '../parsing/level.js';
-import { attackHits, decodeRequest, describeAttack } from './attacks.js';
-import { keywordMask, keywordsOf } from './keywords.js';
+import { attackHits, describeAttack } from './attacks.js';
+import { normalise } from './decode.js';
+import { KEYWORDS, keywordMask } from './keywords.js';
 import { uaClass, uaToolName } from './user-agent.js';
 
 const described = (target: string) => attackHits(target).map(describeAttack);
@@ -74,8 +75,8 @@ describe('attack patterns', () => {
   });
 
   it('decodes percent escapes until stable and plus signs', () => {
-    expect(decodeRequest('a+b%2520c')).toBe('a b c');
-    expect(decodeRequest('%zz')).toBe('%zz');
+    expect(normalise('a+b%2520c')).toBe('a b c');
+    expect(normalise('%zz')).toBe('%zz');
   });
 });
 
@@ -102,6 +103,7 @@ describe('levels and keywords', () => {
   });
 
   it('flags trouble keywords', () => {
+    const keywordsOf = (mask: number) => KEYWORDS.filter((_, i) => mask & (1 << i));
     expect(keywordsOf(keywordMask('java.net.SocketTimeoutException: connect timed out'))).toEqual([
       'exception',
       'timeout',

@@ -33,7 +33,7 @@ const CACHE_LIMIT = 100_000;
  */
 const cacheBudget = new Budget(250_000);
 
-/** Messages cached by every template index of the process now (for the streams benchmark and tests). */
+/** Messages cached by every template index of the process now (what the budget's tests read). */
 export function cachedMessages(): number {
   return cacheBudget.total;
 }
