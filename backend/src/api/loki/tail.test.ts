@@ -149,9 +149,13 @@ describe('GET /loki/api/v1/tail (websocket)', () => {
     // Lines earlier tests wrote may still come in (the watcher scores them for the index): counted out.
     await new Promise((r) => setTimeout(r, 1_500));
     const from = tail.messages.length;
-    // 60 lines at once. The watcher may catch the write half done and score it in two reads, so one poll takes at
-    // least 30 of them, over the 20 a message holds (35 lines came as 17 + 18, 1 run in 5 on a loaded machine).
-    const burst = lines(59, 4);
+    // 60 lines at once, all stamped with this second. A poll reads a row only once the clock has passed its time:
+    // stamped over the next 3 s, as generated, they came in 20 or fewer a poll (a fresh-clone CI run failed so). The
+    // watcher may catch the write half done and score it in two reads, so one poll still takes at least 30 of them,
+    // over the 20 a message holds (35 lines came as 17 + 18, 1 run in 5 on a loaded machine).
+    const generated = lines(59, 4);
+    const second = /\[[^\]]+\]/.exec(generated[generated.length - 1])![0];
+    const burst = generated.map((line) => line.replace(/\[[^\]]+\]/, second));
     appendFileSync(log, `${burst.join('\n')}\n`);
     await tail.until((m) => m.slice(from).some((x) => x.dropped_entries !== null), 5_000);
     await new Promise((r) => setTimeout(r, 1_500)); // lines the scorer held back come in a later poll
