@@ -157,6 +157,33 @@ describe('structured formats', () => {
     });
   });
 
+  it("reads the message, level and time under the keys of Docker, journald, Serilog and log4j2's JSON", () => {
+    const json = createParser('json');
+    expect(
+      json.parse('{"log":"GET /healthz 200\\n","stream":"stdout","time":"2024-03-01T12:00:00.123456789Z"}'),
+    ).toMatchObject({
+      message: 'GET /healthz 200',
+      ts: Date.UTC(2024, 2, 1, 12, 0, 0, 123),
+      fields: { stream: 'stdout' },
+    });
+    expect(
+      json.parse(
+        '{"__REALTIME_TIMESTAMP":"1709294400123456","PRIORITY":"3","MESSAGE":"Out of memory: Killed process 42"}',
+      ),
+    ).toMatchObject({ message: 'Out of memory: Killed process 42', ts: 1709294400123 });
+    expect(
+      json.parse('{"@t":"2024-03-01T12:00:00Z","@mt":"Disk {Drive} full","@l":"Warning","Drive":"C:"}'),
+    ).toMatchObject({
+      message: 'Disk {Drive} full',
+      level: 'warn',
+      ts: Date.UTC(2024, 2, 1, 12),
+    });
+    expect(json.parse('{"timeMillis":1709294400123,"level":"ERROR","message":"boom"}')).toMatchObject({
+      ts: 1709294400123,
+      level: 'error',
+    });
+  });
+
   it('parses logfmt with quoted values, numbers and durations', () => {
     const line = 'ts=2024-03-01T12:00:00Z level=error msg="x \\"y\\" z" duration=1.5s bytes=12 path=/a';
     expect(createParser('logfmt').parse(line)).toEqual({

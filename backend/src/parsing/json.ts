@@ -2,15 +2,20 @@ import type { ParsedLine } from '../types.js';
 import { normalizeLevel } from './level.js';
 import { parseTimestampValue } from './timestamp.js';
 
-const MESSAGE_KEYS = new Set(['msg', 'message']);
-const LEVEL_KEYS = new Set(['level', 'lvl', 'severity', 'log.level']);
-const TIME_KEYS = new Set(['time', 'timestamp', 'ts', '@timestamp']);
+/**
+ * The keys loggers and shippers write: `log` is Docker's json-file driver and Fluent Bit's, `MESSAGE` and
+ * `__REALTIME_TIMESTAMP` journald's JSON export, `@m`/`@mt`, `@l`, `@t` Serilog's compact JSON, `short_message` GELF's,
+ * `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's JsonLayout.
+ */
+const MESSAGE_KEYS = new Set(['msg', 'message', 'log', 'MESSAGE', '@m', '@mt', 'short_message']);
+const LEVEL_KEYS = new Set(['level', 'lvl', 'severity', 'log.level', 'levelname', 'loglevel', '@l', 'severityText']);
+const TIME_KEYS = new Set(['time', 'timestamp', 'ts', '@timestamp', '@t', 'timeMillis', '__REALTIME_TIMESTAMP']);
 const MAX_DEPTH = 3;
 
 /**
- * JSON lines: message from `msg`/`message`, level from `level`/`lvl`/`severity`, ts from `time`/`timestamp`/`ts`/
- * `@timestamp`; other numbers become `numeric`, other scalars `fields` (nested objects flattened as `a.b`, arrays as
- * JSON text). Without a message key the whole line is the message.
+ * JSON lines: the message, level and time from the first of their keys above (a message's trailing line break
+ * dropped); other numbers become `numeric`, other scalars `fields` (nested objects flattened as `a.b`, arrays as JSON
+ * text). Without a message key the whole line is the message.
  */
 export function parseJson(line: string): ParsedLine | undefined {
   const start = firstNonSpace(line);
@@ -30,7 +35,7 @@ export function parseJson(line: string): ParsedLine | undefined {
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix + k;
       if (message === undefined && MESSAGE_KEYS.has(key) && typeof v === 'string') {
-        message = v;
+        message = v.endsWith('\n') ? v.slice(0, v.endsWith('\r\n') ? -2 : -1) : v;
         continue;
       }
       if (out.level === undefined && LEVEL_KEYS.has(key) && (typeof v === 'string' || typeof v === 'number')) {
