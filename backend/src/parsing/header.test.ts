@@ -91,6 +91,16 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ],
   [
     'timestamped',
+    '2024-03-01T12:00:00.123456789Z stderr F error: connection refused',
+    {
+      ts: Date.UTC(2024, 2, 1, 12, 0, 0, 123),
+      level: 'error',
+      fields: { stream: 'stderr' },
+      message: 'error: connection refused',
+    },
+  ],
+  [
+    'timestamped',
     '2024-03-01T12:00:00Z worker 3 started',
     { ts: Date.UTC(2024, 2, 1, 12), message: 'worker 3 started' },
   ],

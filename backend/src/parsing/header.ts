@@ -102,6 +102,14 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
   }
 
   let p = skipSpaces(head, at);
+  // Kubernetes' container log (CRI): `2024-03-01T12:00:00.123456789Z stdout F msg` (F a full line, P a part)
+  {
+    const m = /^(stdout|stderr) [FP] /.exec(head.slice(p, p + 10));
+    if (m && ts.shape === 'iso') {
+      fields.stream = m[1];
+      p += m[0].length;
+    }
+  }
   // Android logcat (threadtime): `03-17 16:13:38.811  1702  2395 D WindowManager: msg`
   {
     const m = LOGCAT.exec(head.slice(p));
