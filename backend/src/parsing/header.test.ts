@@ -91,6 +91,16 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ],
   [
     'timestamped',
+    '1:M 01 Mar 2024 12:00:01.456 # WARNING overcommit_memory is set to 0!',
+    {
+      ts: Date.UTC(2024, 2, 1, 12, 0, 1, 456),
+      level: 'warn',
+      fields: { pid: '1', role: 'M' },
+      message: 'WARNING overcommit_memory is set to 0!',
+    },
+  ],
+  [
+    'timestamped',
     '2024-03-01T12:00:00.123456789Z stderr F error: connection refused',
     {
       ts: Date.UTC(2024, 2, 1, 12, 0, 0, 123),

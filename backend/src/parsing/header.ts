@@ -48,6 +48,9 @@ const LEVEL_WORD =
   /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
 const LOGGER = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$|^[A-Za-z_$][\w$-]*\$[\w$]+$/;
 const FILE_PREFIX = /^\S*\.log[\w.:-]* /;
+/** Redis: `1:M 01 Mar 2024 12:00:00.123 * msg`: pid, role, time, a level mark (`.` `-` debug, `*` info, `#` warn). */
+const REDIS_PREFIX = /^(\d+):([XCSM]) /;
+const REDIS_LEVELS: Record<string, string> = { '.': 'debug', '-': 'debug', '*': 'info', '#': 'warn' };
 
 /** The header parse of one line, or undefined when it has no leading timestamp. */
 export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat }) | undefined {
@@ -63,9 +66,13 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
     levelFirst = true;
     at = lead[0].length;
   } else {
-    const file = FILE_PREFIX.exec(head);
+    const file = FILE_PREFIX.exec(head) ?? REDIS_PREFIX.exec(head);
     if (file && !leadingTimestamp(head) && leadingTimestamp(head.slice(file[0].length))) {
-      fields.file = file[0].trim();
+      if (file[2] === undefined) fields.file = file[0].trim();
+      else {
+        fields.pid = file[1];
+        fields.role = file[2];
+      }
       at = file[0].length;
     }
   }
@@ -102,6 +109,8 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
   }
 
   let p = skipSpaces(head, at);
+  if (fields.role !== undefined && REDIS_LEVELS[head[p]] && head[p + 1] === ' ')
+    return out('timestamped', p + 2, REDIS_LEVELS[head[p]]);
   // Kubernetes' container log (CRI): `2024-03-01T12:00:00.123456789Z stdout F msg` (F a full line, P a part)
   {
     const m = /^(stdout|stderr) [FP] /.exec(head.slice(p, p + 10));
