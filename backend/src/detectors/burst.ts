@@ -1,4 +1,5 @@
 import { MINUTE_MS, minuteOf } from '../stream.js';
+import type { TemplatePace } from '../templates/profile.js';
 import { fmtInt } from './rarity.js';
 
 /**
@@ -30,12 +31,6 @@ const SHARE_RATIO = 3;
  */
 const LATE_MINUTES = 2;
 
-/** What training says of a template's pace: its usual lines per minute, and its share of all lines. */
-export interface TemplatePace {
-  rate: number;
-  share: number;
-}
-
 /** The lines of one template in one minute of the stream. */
 export interface BurstWindow {
   readonly template: number;
@@ -47,7 +42,10 @@ export interface BurstWindow {
   /** The share of the minute's lines the template must also hold. */
   readonly share: number;
   count: number;
-  /** Set once `count` reaches `limit` and its share: the id of the burst (shared by consecutive burst minutes of the template). */
+  /**
+   * Set once `count` reaches `limit` and `share` of the minute's lines: the id of the burst (shared by consecutive
+   * burst minutes of the template).
+   */
   burst?: string;
   /** No line joins it any more: the stream has moved to another minute, or the tracker was reset. */
   closed: boolean;

@@ -1,6 +1,6 @@
 import { LEVELS, levelRank } from '../parsing/level.js';
 import type { TemplateHit } from '../templates/template-index.js';
-import type { TemplateProfileState, TemplateStats } from '../templates/profile.js';
+import type { TemplatePace, TemplateProfileState, TemplateStats } from '../templates/profile.js';
 import type { ParsedLine } from '../types.js';
 import { DEFAULT_THRESHOLDS } from './calibration.js';
 
@@ -174,7 +174,7 @@ export class Rarity {
   }
 
   /** The template's usual pace (detectors/burst.ts); undefined without timestamps or in older models. */
-  paceOf(template: number): { rate: number; share: number } | undefined {
+  paceOf(template: number): TemplatePace | undefined {
     const t = this.profile.templates[template];
     return t?.rate === undefined ? undefined : { rate: t.rate, share: t.n / this.profile.lines };
   }

@@ -59,21 +59,22 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
   const fields: Record<string, string> = {};
   let level: string | undefined;
   let levelFirst = false;
-  // The level before the timestamp (`INFO  2024-03-01 ...`), or the log file's name (loghub's OpenStack).
+  // The level before the timestamp (`INFO  2024-03-01 ...`), or the log file's name (loghub's OpenStack) or Redis's pid
+  // and role.
   const lead = /^([A-Za-z]+) +/.exec(head);
   if (lead && LEVEL_WORD.test(lead[1]) && leadingTimestamp(head.slice(lead[0].length))) {
     level = lead[1];
     levelFirst = true;
     at = lead[0].length;
   } else {
-    const file = FILE_PREFIX.exec(head) ?? REDIS_PREFIX.exec(head);
-    if (file && !leadingTimestamp(head) && leadingTimestamp(head.slice(file[0].length))) {
-      if (file[2] === undefined) fields.file = file[0].trim();
+    const prefix = FILE_PREFIX.exec(head) ?? REDIS_PREFIX.exec(head);
+    if (prefix && !leadingTimestamp(head) && leadingTimestamp(head.slice(prefix[0].length))) {
+      if (prefix[2] === undefined) fields.file = prefix[0].trim();
       else {
-        fields.pid = file[1];
-        fields.role = file[2];
+        fields.pid = prefix[1];
+        fields.role = prefix[2];
       }
-      at = file[0].length;
+      at = prefix[0].length;
     }
   }
   const ts = leadingTimestamp(at ? head.slice(at) : head);

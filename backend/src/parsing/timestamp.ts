@@ -108,15 +108,8 @@ export function syslogMs(month: string, day: number, h: number, mi: number, s: n
 }
 
 /** A date without a year (syslog, logcat's `03-17`): the current year, or last year when that would be in the future. */
-function yearlessMs(
-  mo: number,
-  day: number,
-  h: number,
-  mi: number,
-  s: number,
-  ms = 0,
-  now = Date.now(),
-): number | undefined {
+function yearlessMs(mo: number, day: number, h: number, mi: number, s: number, ms = 0): number | undefined {
+  const now = Date.now();
   const year = new Date(now).getUTCFullYear();
   const t = utcMs(year, mo, day, h, mi, s, ms);
   if (t === undefined) return undefined;
@@ -187,16 +180,10 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
     new RegExp(`^(\\d{4})(\\d{2})(\\d{2})[-T ]?${CLOCK}`),
     (m) => utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
-  // 03-17 16:13:38.811 (MM-dd, Android logcat)
+  // 03-17 16:13:38.811 (MM-dd, Android logcat), 10.30 16:49:06 (MM.dd, Proxifier)
   [
     'dotted',
-    new RegExp(`^(\\d{2})-(\\d{2}) ${CLOCK}`),
-    (m) => yearlessMs(+m[1], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])),
-  ],
-  // 10.30 16:49:06 (MM.dd, Proxifier)
-  [
-    'dotted',
-    new RegExp(`^(\\d{2})\\.(\\d{2}) ${CLOCK}`),
+    new RegExp(`^(\\d{2})[-.](\\d{2}) ${CLOCK}`),
     (m) => yearlessMs(+m[1], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])),
   ],
   // Mar  3 12:00:01, Mar  3 2024 12:00:01, 3 Mar 2024 12:00:01, Sun, 3 Mar 2024 12:00:01

@@ -50,6 +50,12 @@ export interface TemplateStats {
   rate?: number;
 }
 
+/** What training says of a template's pace, which bursts are measured against: its rate, and its share of all lines. */
+export interface TemplatePace {
+  rate: number;
+  share: number;
+}
+
 /** A parameter with more distinct values than this is an identifier: its values say nothing about rarity. */
 const MAX_VALUES = 16;
 /** Lengths kept per template for the robust median (the first ones: deterministic). */
