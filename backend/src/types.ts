@@ -13,6 +13,7 @@ export const FORMAT_NAMES = [
   'pipe',
   'proxifier',
   'logcat',
+  'klog',
   'timestamped',
   'json',
   'logfmt',

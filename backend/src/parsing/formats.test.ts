@@ -157,7 +157,7 @@ describe('structured formats', () => {
     });
   });
 
-  it("reads the message, level and time under the keys of Docker, journald, Serilog and log4j2's JSON", () => {
+  it("reads the message, level and time under the keys of Docker, journald, Serilog, log4j2's JSON and MongoDB", () => {
     const json = createParser('json');
     expect(
       json.parse('{"log":"GET /healthz 200\\n","stream":"stdout","time":"2024-03-01T12:00:00.123456789Z"}'),
@@ -182,6 +182,13 @@ describe('structured formats', () => {
       ts: 1709294400123,
       level: 'error',
     });
+    expect(
+      json.parse('{"t":{"$date":"2024-03-01T12:00:00.123+00:00"},"s":"W","c":"NETWORK","msg":"Slow query"}'),
+    ).toMatchObject({ ts: Date.UTC(2024, 2, 1, 12, 0, 0, 123), level: 'warn', fields: { c: 'NETWORK' } });
+    // `s` is a level only when it reads as one
+    const notLevel = json.parse('{"s":"hello","msg":"x"}');
+    expect(notLevel.level).toBeUndefined();
+    expect(notLevel.fields).toEqual({ s: 'hello' });
   });
 
   it('parses logfmt with quoted values, numbers and durations', () => {

@@ -35,6 +35,50 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ],
   ['log4j', 'ERROR 2024-03-01 12:00:00,123 [main] c.x.Y: boom', { level: 'error', message: 'boom' }],
   [
+    'log4j',
+    'ERROR [CompactionExecutor:1] 2024-03-01 12:00:01,456 CassandraDaemon.java:228 - Exception in thread',
+    {
+      ts: Date.UTC(2024, 2, 1, 12, 0, 1, 456),
+      level: 'error',
+      fields: { thread: 'CompactionExecutor:1', component: 'CassandraDaemon.java:228' },
+      message: 'Exception in thread',
+    },
+  ],
+  [
+    'log4j',
+    '[2024-03-01T12:00:01,456][WARN ][o.e.c.r.a.DiskThresholdMonitor] [node-1] high disk watermark [90%] exceeded',
+    {
+      level: 'warn',
+      fields: { component: 'o.e.c.r.a.DiskThresholdMonitor', context: 'node-1' },
+      message: 'high disk watermark [90%] exceeded',
+    },
+  ],
+  [
+    'log4j',
+    '2024-03-01 12:00:02.000 UTC [125] FATAL:  password authentication failed for user "bob"',
+    {
+      ts: Date.UTC(2024, 2, 1, 12, 0, 2),
+      level: 'fatal',
+      fields: { pid: '125' },
+      message: 'password authentication failed for user "bob"',
+    },
+  ],
+  [
+    'log4j',
+    '2024-03-01 14:00:00.000 +0200 [7] LOG:  checkpoint starting: time',
+    { ts: Date.UTC(2024, 2, 1, 12), level: 'info', fields: { pid: '7' }, message: 'checkpoint starting: time' },
+  ],
+  [
+    'log4j',
+    'I, [2024-03-01T12:00:00.123456 #1234]  INFO -- : Started GET "/" for 127.0.0.1',
+    {
+      ts: Date.UTC(2024, 2, 1, 12, 0, 0, 123),
+      level: 'info',
+      fields: { pid: '1234' },
+      message: 'Started GET "/" for 127.0.0.1',
+    },
+  ],
+  [
     'openstack',
     'nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38 113d - - -] 10.11.10.1 "GET /v2 HTTP/1.1" status: 200',
     {
@@ -87,6 +131,15 @@ const CASES: [string, string, Record<string, unknown>][] = [
       level: 'debug',
       fields: { pid: '1702', tid: '2395', component: 'WindowManager' },
       message: 'printFreezingDisplayLogs opening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992}}',
+    },
+  ],
+  [
+    'klog',
+    'E0301 12:00:01.000000       1 reflector.go:138] failed to list *v1.Pod: connection refused',
+    {
+      level: 'error',
+      fields: { tid: '1', component: 'reflector.go:138' },
+      message: 'failed to list *v1.Pod: connection refused',
     },
   ],
   [

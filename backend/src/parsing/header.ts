@@ -1,6 +1,6 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import { normalizeLevel, sniffLevel } from './level.js';
-import { leadingTimestamp, type LeadingTimestamp } from './timestamp.js';
+import { fracMs, leadingTimestamp, yearlessMs, type LeadingTimestamp } from './timestamp.js';
 
 /**
  * Application log headers: a leading timestamp, then some of level, process id, thread or context in brackets, and a
@@ -8,8 +8,10 @@ import { leadingTimestamp, type LeadingTimestamp } from './timestamp.js';
  * the pieces it has:
  * - `log4j`: log4j/logback/Python logging/Spark/Zookeeper (`2015-10-18 18:01:47,978 INFO [main] org.x.Y: msg`,
  *   `2015-07-29 17:41:44,747 - INFO  [thread@774] - msg`, `17/06/09 20:10:40 INFO x.Y: msg`,
- *   `2024-03-01 12:00:00.123 [main] INFO  c.x.Y - msg`, Spring Boot's `... INFO 12345 --- [main] c.x.Y : msg`, and
- *   the level first: `INFO  2024-03-01 12:00:00,123 [main] c.x.Y: msg`);
+ *   `2024-03-01 12:00:00.123 [main] INFO  c.x.Y - msg`, Spring Boot's `... INFO 12345 --- [main] c.x.Y : msg`,
+ *   the level first: `INFO  2024-03-01 12:00:00,123 [main] c.x.Y: msg`, Cassandra's `INFO  [main] 2024-03-01
+ *   12:00:00,123 Daemon.java:123 - msg`, Elasticsearch's `[2024-03-01T12:00:00,123][INFO ][o.e.n.Node] [n1] msg`,
+ *   PostgreSQL's `2024-03-01 12:00:00.123 UTC [123] LOG:  msg`, Ruby's `I, [2024-03-01T12:00:00.123 #12]  INFO -- : msg`);
  * - `openstack`: oslo.log (`2017-05-16 00:00:00.008 25746 INFO nova.x.y [req-... ...] msg`), optionally after the
  *   log file's name as loghub concatenates them;
  * - `windows-cbs`: Windows CBS/CSI (`2016-09-28 04:30:30, Info                  CBS    msg`);
@@ -19,6 +21,7 @@ import { leadingTimestamp, type LeadingTimestamp } from './timestamp.js';
  * - `pipe`: pipe-separated headers (`20171223-22:15:29:606|Step_LSC|30002312|msg`);
  * - `proxifier`: a bracketed time, a program and a dash (`[10.30 16:49:06] chrome.exe - msg`);
  * - `logcat`: Android's `threadtime` format (`03-17 16:13:38.811  1702  2395 D WindowManager: msg`);
+ * - `klog`: Kubernetes' components (`I0301 12:00:00.123456       1 main.go:42] msg`);
  * - `timestamped`: anything else after an ISO-8601, epoch or other recognised timestamp (level sniffed).
  */
 export const HEADER_FORMATS = [
@@ -29,6 +32,7 @@ export const HEADER_FORMATS = [
   'pipe',
   'proxifier',
   'logcat',
+  'klog',
   'timestamped',
 ] as const;
 export type HeaderFormat = (typeof HEADER_FORMATS)[number];
@@ -45,9 +49,24 @@ const LOGCAT_LEVELS: Record<string, string> = {
   A: 'fatal',
 };
 const LEVEL_WORD =
-  /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
+  /^(?:TRACE|DEBUG|INFO|NOTICE|LOG|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
 const LOGGER = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$|^[A-Za-z_$][\w$-]*\$[\w$]+$/;
 const FILE_PREFIX = /^\S*\.log[\w.:-]* /;
+/** The level first, maybe a thread before the timestamp: `INFO  2024-...`, `ERROR [Compaction:1] 2024-...`. */
+const LEVEL_LEAD = /^([A-Za-z]+) +(?:\[([^\]]{1,64})\] +)?/;
+/** Ruby's Logger: `I, [2024-03-01T12:00:00.123456 #1234]  INFO -- progname: msg` (the pid closes the bracket). */
+const RUBY_LEAD = /^[DIWEFAU], \[/;
+const RUBY_PID = /^(?: #(\d+))?\]/;
+/** klog: level letter, MMdd, time, thread id, source file and line, `]`. */
+const KLOG = /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +(\d+) ([^\s\]]{1,128}:\d+)\] /;
+const KLOG_LEVELS: Record<string, string> = { I: 'info', W: 'warn', E: 'error', F: 'fatal' };
+/** A zone right after the time (PostgreSQL's `12:00:00.123 UTC`): a name, kept as UTC, or an offset, applied. */
+const ZONE =
+  /^ (?:UTC|GMT|Z|[PMCE][SD]T|AK[SD]T|HST|AE[SD]T|NZ[SD]T|BST|IST|JST|KST|MSK|CES?T|EES?T|WES?T|([+-])(\d\d):?(\d\d))(?= )/;
+/** A source file and line for the logger: Cassandra's `CassandraDaemon.java:123`. */
+const SOURCE_LINE = /^[A-Za-z_$][\w$.-]*\.[A-Za-z]{1,6}:\d+$/;
+/** A bracketed logger with two dots or more (Elasticsearch's `[o.e.n.Node   ]`); `[main]` or `[pool-1.x]` is a thread. */
+const BRACKET_LOGGER = /^[A-Za-z_$][\w$]*(?:\.[\w$]+){2,}$/;
 /** Redis: `1:M 01 Mar 2024 12:00:00.123 * msg`: pid, role, time, a level mark (`.` `-` debug, `*` info, `#` warn). */
 const REDIS_PREFIX = /^(\d+):([XCSM]) /;
 const REDIS_LEVELS: Record<string, string> = { '.': 'debug', '-': 'debug', '*': 'info', '#': 'warn' };
@@ -55,17 +74,23 @@ const REDIS_LEVELS: Record<string, string> = { '.': 'debug', '-': 'debug', '*': 
 /** The header parse of one line, or undefined when it has no leading timestamp. */
 export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat }) | undefined {
   const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
+  const klog = KLOG.exec(head);
+  if (klog) return klogLine(line, klog);
   let at = 0;
   const fields: Record<string, string> = {};
   let level: string | undefined;
   let levelFirst = false;
-  // The level before the timestamp (`INFO  2024-03-01 ...`), or the log file's name (loghub's OpenStack) or Redis's pid
-  // and role.
-  const lead = /^([A-Za-z]+) +/.exec(head);
+  // The level before the timestamp (`INFO  2024-03-01 ...`), Ruby's level letter, or the log file's name (loghub's
+  // OpenStack) or Redis's pid and role.
+  const lead = LEVEL_LEAD.exec(head);
+  const ruby = RUBY_LEAD.test(head);
   if (lead && LEVEL_WORD.test(lead[1]) && leadingTimestamp(head.slice(lead[0].length))) {
     level = lead[1];
+    if (lead[2] !== undefined) fields.thread = lead[2];
     levelFirst = true;
     at = lead[0].length;
+  } else if (ruby) {
+    at = 4;
   } else {
     const prefix = FILE_PREFIX.exec(head) ?? REDIS_PREFIX.exec(head);
     if (prefix && !leadingTimestamp(head) && leadingTimestamp(head.slice(prefix[0].length))) {
@@ -80,8 +105,21 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
   const ts = leadingTimestamp(at ? head.slice(at) : head);
   if (!ts) return undefined;
   at += ts.length;
+  let ms = ts.ms;
+  if (ruby) {
+    const m = RUBY_PID.exec(head.slice(at));
+    if (!m) return undefined;
+    if (m[1] !== undefined) fields.pid = m[1];
+    at += m[0].length;
+  }
+  const zone = ts.bracketed ? null : ZONE.exec(head.slice(at, at + 8));
+  if (zone) {
+    if (zone[1] !== undefined && ms !== undefined)
+      ms -= (zone[1] === '-' ? -1 : 1) * (+zone[2] * 60 + +zone[3]) * 60_000;
+    at += zone[0].length;
+  }
   const out = (format: HeaderFormat, messageAt: number, lvl = level): ParsedLine & { format: HeaderFormat } => ({
-    ts: ts.ms,
+    ts: ms,
     level: lvl === undefined ? undefined : (normalizeLevel(lvl) ?? lvl),
     fields,
     message: line.slice(skipSpaces(line, messageAt)),
@@ -183,9 +221,10 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
   let pidBeforeLevel = false;
   for (let step = 0; step < 8 && p < head.length; step++) {
     const c = head.charCodeAt(p);
-    if ((c === 45 || c === 124 || c === 58) && (head.charCodeAt(p + 1) === 32 || head.startsWith('---', p))) {
-      // a separator: `-`, `|`, `:`, `---`; after the level and a thread or logger name, the message follows
-      p = skipSpaces(head, head.startsWith('---', p) ? p + 3 : p + 1);
+    const dashes = head.startsWith('---', p) ? 3 : head.startsWith('-- ', p) ? 2 : 1;
+    if ((c === 45 || c === 124 || c === 58) && (head.charCodeAt(p + 1) === 32 || dashes > 1)) {
+      // a separator: `-`, `|`, `:`, `--`, `---`; after the level and a thread or logger name, the message follows
+      p = skipSpaces(head, p + dashes);
       if (level !== undefined && (fields.thread !== undefined || fields.component !== undefined)) break;
       continue;
     }
@@ -193,7 +232,10 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       const end = bracketEnd(head, p);
       if (end < 0) break;
       const inner = head.slice(p + 1, end);
-      if (level === undefined && LEVEL_WORD.test(inner)) level = inner;
+      const word = inner.trim();
+      if (level === undefined && LEVEL_WORD.test(word)) level = word;
+      else if (fields.pid === undefined && /^\d{1,10}$/.test(word)) fields.pid = word;
+      else if (fields.component === undefined && BRACKET_LOGGER.test(word)) fields.component = word;
       else if (fields.component === undefined && fields.thread === undefined) fields.thread = inner;
       else if (fields.context === undefined) fields.context = inner;
       else break;
@@ -208,6 +250,12 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       level = word;
       p = skipSpaces(head, end);
       continue;
+    }
+    // PostgreSQL's `LOG:  msg`, `ERROR:  msg`: an upper-case level and a colon, then the message
+    if (level === undefined && /^[A-Z]+:$/.test(word) && LEVEL_WORD.test(word.slice(0, -1))) {
+      level = word.slice(0, -1);
+      p = skipSpaces(head, end);
+      break;
     }
     if (level === undefined && /^\d{1,10}$/.test(word) && fields.pid === undefined) {
       fields.pid = word;
@@ -226,7 +274,7 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       p = skipSpaces(head, end);
       break;
     }
-    if (fields.component === undefined && LOGGER.test(word)) {
+    if (fields.component === undefined && (LOGGER.test(word) || SOURCE_LINE.test(word))) {
       fields.component = word;
       p = skipSpaces(head, end);
       continue;
@@ -258,6 +306,17 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
 }
 
 const LOGGER_OR_NAME = /^[A-Za-z_$][\w$.()\-/]*(?:\[\w+\])?$/;
+
+function klogLine(line: string, m: RegExpExecArray): ParsedLine & { format: HeaderFormat } {
+  return {
+    ts: yearlessMs(+m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7])),
+    level: KLOG_LEVELS[m[1]],
+    fields: { tid: m[8], component: m[9] },
+    message: line.slice(skipSpaces(line, m[0].length)),
+    raw: line,
+    format: 'klog',
+  };
+}
 
 function skipSpaces(s: string, at: number): number {
   while (at < s.length && s.charCodeAt(at) === 32) at++;

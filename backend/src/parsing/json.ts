@@ -5,11 +5,31 @@ import { parseTimestampValue } from './timestamp.js';
 /**
  * The keys loggers and shippers write: `log` is Docker's json-file driver and Fluent Bit's, `MESSAGE` and
  * `__REALTIME_TIMESTAMP` journald's JSON export, `@m`/`@mt`, `@l`, `@t` Serilog's compact JSON, `short_message` GELF's,
- * `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's JsonLayout.
+ * `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's JsonLayout, `t.$date` and `s`
+ * (a level letter) MongoDB's.
  */
 const MESSAGE_KEYS = new Set(['msg', 'message', 'log', 'MESSAGE', '@m', '@mt', 'short_message']);
-const LEVEL_KEYS = new Set(['level', 'lvl', 'severity', 'log.level', 'levelname', 'loglevel', '@l', 'severityText']);
-const TIME_KEYS = new Set(['time', 'timestamp', 'ts', '@timestamp', '@t', 'timeMillis', '__REALTIME_TIMESTAMP']);
+const LEVEL_KEYS = new Set([
+  'level',
+  'lvl',
+  'severity',
+  'log.level',
+  'levelname',
+  'loglevel',
+  '@l',
+  'severityText',
+  's',
+]);
+const TIME_KEYS = new Set([
+  'time',
+  'timestamp',
+  'ts',
+  '@timestamp',
+  '@t',
+  'timeMillis',
+  '__REALTIME_TIMESTAMP',
+  't.$date',
+]);
 const MAX_DEPTH = 3;
 
 /**
@@ -39,8 +59,12 @@ export function parseJson(line: string): ParsedLine | undefined {
         continue;
       }
       if (out.level === undefined && LEVEL_KEYS.has(key) && (typeof v === 'string' || typeof v === 'number')) {
-        out.level = normalizeLevel(v) ?? String(v);
-        continue;
+        const level = normalizeLevel(v);
+        // `s` is a level only when it reads as one (MongoDB's `"s":"W"`); any other `s` is a field
+        if (level !== undefined || key !== 's') {
+          out.level = level ?? String(v);
+          continue;
+        }
       }
       if (out.ts === undefined && TIME_KEYS.has(key)) {
         out.ts = parseTimestampValue(v);

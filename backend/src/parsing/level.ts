@@ -22,6 +22,7 @@ const NAMES: Record<string, Level> = {
   informational: 'info',
   notice: 'info',
   n: 'info',
+  log: 'info',
   warn: 'warn',
   warning: 'warn',
   wrn: 'warn',

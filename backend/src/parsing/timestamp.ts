@@ -108,7 +108,7 @@ export function syslogMs(month: string, day: number, h: number, mi: number, s: n
 }
 
 /** A date without a year (syslog, logcat's `03-17`): the current year, or last year when that would be in the future. */
-function yearlessMs(mo: number, day: number, h: number, mi: number, s: number, ms = 0): number | undefined {
+export function yearlessMs(mo: number, day: number, h: number, mi: number, s: number, ms = 0): number | undefined {
   const now = Date.now();
   const year = new Date(now).getUTCFullYear();
   const t = utcMs(year, mo, day, h, mi, s, ms);
@@ -203,7 +203,8 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
 ];
 const EPOCH_HEAD = /^(\d{10}(?:\d{3}(?:\d{3})?)?(?:\.\d{1,9})?)(?=[\s,|\]]|$)/;
 
-function fracMs(f: string | undefined): number {
+/** A fraction of a second's digits (`123456`) as whole milliseconds. */
+export function fracMs(f: string | undefined): number {
   return f ? Number(f.slice(0, 3).padEnd(3, '0')) : 0;
 }
 
