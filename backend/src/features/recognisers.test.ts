@@ -87,6 +87,9 @@ describe('user agents', () => {
     expect(uaClass('sqlmap/1.7.2#stable (https://sqlmap.org)')).toBe('tool');
     expect(uaClass('curl/7.68.0')).toBe('tool');
     expect(uaClass('masscan/1.3')).toBe('tool');
+    expect(uaClass('ZmEu')).toBe('tool');
+    expect(uaClass('Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)')).toBe('tool');
+    expect(uaClass('Mozilla/5.0 [en] (X11, U; OpenVAS-VT 9.0.3)')).toBe('tool');
     expect(uaClass('-')).toBe('empty');
     expect(uaClass('')).toBe('empty');
     expect(uaToolName('Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)')).toBe('nikto');

@@ -2,8 +2,12 @@
 export const UA_CLASSES = ['browser', 'other', 'bot', 'empty', 'tool'] as const;
 export type UaClass = (typeof UA_CLASSES)[number];
 
+/**
+ * Scanners, by the names in OWASP CRS's rules/scanners-user-agents.data (Apache-2.0; ZmEu, Morfeus, Nessus, ... sign
+ * their probes), and the HTTP libraries and command-line clients that scripts use.
+ */
 const UA_TOOL =
-  /sqlmap|nikto|nmap|masscan|zgrab|nuclei|dirbuster|gobuster|wfuzz|ffuf|hydra|acunetix|burp|wpscan|dotdotpwn|commix|curl\/|wget\/|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient/i;
+  /sqlmap|nikto|nmap|masscan|zgrab|nuclei|dirbuster|gobuster|feroxbuster|wfuzz|ffuf|fuzz faster|hydra|acunetix|burp|wpscan|wpprobe|dotdotpwn|commix|zmeu|morfeus|mozlila|nessus|openvas|netsparker|nettacker|arachni|w3af|webshag|whatweb|whatwaf|skipfish|wapiti|appspider|appscan|qualysguard|n-stalker|havij|sqlninja|ghauri|jsql|xsstrike|xsser|joomscan|droopescan|cmsmap|fimap|lfisuite|lfimap|kadimus|tplmap|sstimap|jbrofuzz|libwhisker|jorgee|l9explore|l9tcpid|detectify|sysscan|tsunamisecurityscanner|shortscan|graphw00f|bfac|curl\/|wget\/|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient/i;
 const UA_BOT = /bot\b|bot\/|crawl|spider|slurp|bingpreview|facebookexternalhit|monitor|pingdom/i;
 const UA_BROWSER = /mozilla\/|opera\//i;
 
