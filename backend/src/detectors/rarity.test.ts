@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createScorer, train } from '../pipeline/index.js';
+import type { TemplateProfileState } from '../templates/profile.js';
+import { DEFAULT_THRESHOLDS } from './calibration.js';
+import { Rarity, templateBits } from './rarity.js';
 
 /** A syslog stream of a few routine templates, 2,000 lines. */
 function syslog(n = 2000): string[] {
@@ -106,5 +109,46 @@ describe('rare parameter values and routine levels', () => {
     expect(info.filter((s) => s.anomaly)).toEqual([]);
     // A template FATAL in 40 lines of 2,000 is routine: not flagged.
     expect((await selfTrained(stream('INFO'))).filter((s) => s.anomaly && s.line.includes('heap'))).toEqual([]);
+  });
+
+  it('does not weigh FATAL where it is routine (1 line in 5): a template seen 4 times is not flagged, one seen once is', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t = `2024-03-01 ${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00,000`;
+      lines.push(
+        i === 1234
+          ? `${t} INFO [main] com.x.Net: link retrained on port 7`
+          : i % 500 === 11
+            ? `${t} FATAL [main] com.x.Cpu: machine check on core ${i % 7}`
+            : i % 5 === 0
+              ? `${t} FATAL [main] com.x.Job: job ${i} killed by the scheduler`
+              : `${t} INFO [main] com.x.Job: worker ${i % 5} exited with status 0`,
+      );
+    }
+    const scored = await selfTrained(lines);
+    const once = scored[1234];
+    const fatal = scored.filter((s) => s.line.includes('machine check'));
+    expect(fatal).toHaveLength(4);
+    expect(once.anomaly).toBe(true);
+    // FATAL says nothing here: a template seen 4 times in 2,000 lines is not flagged, as it is not at INFO.
+    for (const s of fatal) {
+      expect(s.anomaly).toBe(false);
+      expect(once.score).toBeGreaterThan(s.score);
+    }
+  });
+});
+
+describe('the score below the flag', () => {
+  it('puts a template seen once in 2,000 lines just under the flag, even where rare FATAL lines raise the cut', () => {
+    // loghub BGL: 347 FATAL lines in 2,000 put the cut at 17.8 bits
+    const rarity = Rarity.fromJSON({ version: 1, profile: { lines: 2000 } as TemplateProfileState, lowBits: 17.8 });
+    const { low } = DEFAULT_THRESHOLDS.ensemble;
+    const once = rarity.scoreOf(templateBits(1, 2000));
+    // above any member's score below the flag (scaled to at most 0.98 x low by the scorer)
+    expect(once).toBeGreaterThan(0.98 * low);
+    expect(once).toBeLessThan(rarity.scoreOf(12));
+    expect(rarity.scoreOf(12)).toBeLessThan(low);
+    expect(rarity.scoreOf(templateBits(4, 2000))).toBeLessThan(once);
+    expect(rarity.scoreOf(17.9)).toBeGreaterThan(low);
   });
 });
