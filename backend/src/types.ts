@@ -17,6 +17,7 @@ export const FORMAT_NAMES = [
   'timestamped',
   'json',
   'logfmt',
+  'columns',
   'csv',
   'custom',
   'generic',

@@ -1,5 +1,6 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import { createCsvParser, looksLikeCsvHeader, splitCsv } from './csv.js';
+import { parseColumns } from './columns.js';
 import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
 import { parseHdfs } from './hdfs.js';
@@ -33,9 +34,12 @@ const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
   ['apache', (line) => parseWeb(line, 'apache')],
   ['logfmt', parseLogfmt],
   ['header', parseHeader],
+  ['columns', parseColumns],
 ];
 const SAMPLE_LINES = 100;
 const CSV_AGREEMENT = 0.8;
+/** `columns` reads a time out of a line's middle: it is the format only when this share of the sample has one. */
+const COLUMNS_AGREEMENT = 0.8;
 
 /**
  * The format of a stream from its first non-empty lines: CSV when a header row is followed by rows of the same
@@ -63,6 +67,7 @@ export function detectFormat(sample: readonly string[]): FormatName {
   let best: FormatName = 'generic';
   let bestVotes = 0;
   for (const [format, n] of votes) {
+    if (format === 'columns' && n < COLUMNS_AGREEMENT * lines.length) continue;
     if (n > bestVotes) [best, bestVotes] = [format, n];
   }
   return best;
@@ -111,6 +116,8 @@ function formatParser(format: FormatName, opts: { sample?: readonly string[]; pa
       return parseJson;
     case 'logfmt':
       return parseLogfmt;
+    case 'columns':
+      return parseColumns;
     case 'csv': {
       const header = opts.sample?.find((l) => l.trim() !== '');
       return createCsvParser(header === undefined ? undefined : stripEol(header));

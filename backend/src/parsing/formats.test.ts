@@ -108,6 +108,24 @@ describe('system formats', () => {
     expect(Object.values(alert.fields)).not.toContain('KERNDTLB');
   });
 
+  it('reads a Unix time among the first columns (LANL HPC): the columns before it and numbers after it are fields', () => {
+    const line =
+      '134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change: Component \\042alt0\\042 is unavailable';
+    expect(detectFormat([line, line, line])).toBe('columns');
+    expect(createParser('columns').parse(line)).toMatchObject({
+      format: 'columns',
+      ts: 1077804742000,
+      fields: { col1: '134681', col2: 'node-246', col3: 'unix.hw', col4: 'state_change.unavailable', col6: '1' },
+      message: 'Component State Change: Component \\042alt0\\042 is unavailable',
+    });
+    // Ten digits outside 1995-2100 are an id; a time in the first column is `timestamped`.
+    expect(createParser('columns').parse('job 9999999999 done').format).toBe('generic');
+    expect(detectFormat(['1077804742 node-246 up', '1077804743 node-247 up'])).toBe('timestamped');
+    // A few lines with ten digits among generic ones do not make the stream `columns`.
+    const ids = ['order 1077804742 shipped', ...Array(9).fill('worker started')];
+    expect(detectFormat(ids)).toBe('generic');
+  });
+
   it('parses RFC 3164 with priority, host, app and pid', () => {
     const p = createParser('syslog').parse(RFC3164);
     expect(p).toMatchObject({

@@ -25,7 +25,11 @@ describe('masking', () => {
     ['12:00:01.5', '<*>'],
     ['-42', '<*>'],
     ['subdir38/blk_1', 'subdir<*>/<*>'],
-    ['deadbeef', 'deadbeef'],
+    ['deadbeef', '<*>'],
+    ['mask=ffffffff', 'mask=<*>'],
+    ['FFFFFFFF', '<*>'],
+    ['deadbee', 'deadbee'],
+    ['Fabaceae', 'Fabaceae'],
     ['AppWindowToken{9f4ef63', 'AppWindowToken{<*>'],
     ['com.huawei.health.g.c@8a2a501', 'com.huawei.health.g.c@<*>'],
     ['Token{a64f992}', 'Token{<*>}'],
@@ -207,6 +211,15 @@ describe('Drain states saved before the word rule, dates and units', () => {
     expect(loaded.match('Connection from bob closed')?.id).toBe(1);
     expect(Drain.fromJSON(state).match('job 7 finished in 41 ms')?.template).toBe('job <*> finished in <*>');
   });
+
+  it('keep hex words literal in a state of masking rules 2', () => {
+    const d = new Drain();
+    d.add('set mask=ffffffff on port 3');
+    const v2 = { ...d.toJSON(), masks: 2 } as DrainState;
+    v2.templates[0].tokens = ['set', 'mask=ffffffff', 'on', 'port', '<*>'];
+    expect(Drain.fromJSON(v2).match('set mask=ffffffff on port 4')?.template).toBe('set mask=ffffffff on port <*>');
+    expect(Drain.fromJSON(d.toJSON()).match('set mask=deadbeef on port 4')?.template).toBe('set mask=<*> on port <*>');
+  });
 });
 
 describe('word positions that prove variable', () => {
@@ -223,5 +236,24 @@ describe('word positions that prove variable', () => {
     // Saved and loaded, the merge holds.
     const loaded = Drain.fromJSON(JSON.parse(JSON.stringify(d.toJSON())) as DrainState);
     expect(loaded.match('Invalid user test from 10.0.0.4')?.id).toBe(last.id);
+  });
+
+  it('take in, at the end of learning, the templates their first values started before the variable was learnt', () => {
+    const d = new Drain();
+    const first = d.add('Invalid user webmaster from 10.0.0.1').id;
+    for (const [i, u] of ['test9', 'chen1', 'pg2admin', 'utsims3', 'admin4'].entries())
+      d.add(`Invalid user ${u} from 10.0.0.${i}`);
+    const variable = d.match('Invalid user test9 from 10.0.0.9')!;
+    expect(variable.template).toBe('Invalid user <*> from <*>');
+    expect(d.match('Invalid user webmaster from 10.0.0.9')?.id).toBe(first);
+    // A variable of fewer lines than five takes nothing in.
+    expect(d.absorbInstances((id) => (id === variable.id ? 4 : 1))).toBe(false);
+    expect(d.absorbInstances((id) => (id === variable.id ? 5 : 1))).toBe(true);
+    expect(d.resolve(first)).toBe(variable.id);
+    expect(d.match('Invalid user webmaster from 10.0.0.9')?.template).toBe('Invalid user <*> from <*>');
+    // A lifecycle with no variable template in its leaf stays apart.
+    const states = ['Started', 'Paused'].map((s) => d.add(`VM ${s} (Lifecycle Event)`).id);
+    d.absorbInstances(() => 100);
+    expect(new Set(states.map((id) => d.resolve(id))).size).toBe(2);
   });
 });

@@ -18,12 +18,19 @@ const MASK =
 export function maskToken(token: string): string {
   let digits = 0;
   for (let i = 0; i < token.length; i++) if (isDigit(token.charCodeAt(i))) digits++;
-  return maskCounted(token, digits);
+  return maskCounted(token, digits, true);
 }
 
-/** maskToken with the digits already counted; the common whole-token shapes skip the regex. */
-function maskCounted(token: string, digits: number): string {
-  if (digits === 0) return token;
+/**
+ * A run of 8 or more hex letters of one case with no digit: a word full of ones (`mask=ffffffff`, a -1 in hex) or a
+ * magic number (`deadbeef`). Android's `setSystemUiVisibility vis=... mask=ffffffff` split 200 lines of one event
+ * (loghub Android_2k) in two templates; no English word in the ten loghub samples has such a run.
+ */
+const HEX_WORD = /(?<![0-9a-zA-Z])(?:[a-f]{8,}|[A-F]{8,})(?![0-9a-zA-Z])/g;
+
+/** maskToken with the digits already counted (and hex words only from rules 3 on); common shapes skip the regex. */
+function maskCounted(token: string, digits: number, hexWords: boolean): string {
+  if (digits === 0) return hexWords && token.length >= 8 ? token.replace(HEX_WORD, WILDCARD) : token;
   if (digits === token.length || isNumeral(token, 0)) return WILDCARD;
   if (token.charCodeAt(0) === 47 && isNumeral(token, 1)) return '/<*>';
   if (token.startsWith('blk_') && isNumeral(token, token.charCodeAt(4) === 45 ? 5 : 4)) return WILDCARD;
@@ -98,11 +105,12 @@ function isUnit(token: string): boolean {
 }
 
 /**
- * Version of the masking rules: 2 masks dates inside messages and units after numbers. A model's templates were
- * mined with its own version (1 for models without one), and its messages are masked the same way when it scores.
+ * Version of the masking rules: 2 masks dates inside messages and units after numbers, 3 hex words without a digit
+ * (HEX_WORD). A model's templates were mined with its own version (1 for models without one), and its messages are
+ * masked the same way when it scores.
  */
-export type MaskRules = 1 | 2;
-export const MASK_RULES: MaskRules = 2;
+export type MaskRules = 1 | 2 | 3;
+export const MASK_RULES: MaskRules = 3;
 
 /** A message ready for the tree: its raw tokens, its masked tokens, and the masked text as a cache key. */
 export interface PreparedMessage {
@@ -126,6 +134,7 @@ export interface PreparedMessage {
 export function prepareMessage(message: string, masks: MaskRules = MASK_RULES): PreparedMessage {
   let text = message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message;
   const current = masks >= 2;
+  const hexWords = masks >= 3;
   if (current && DATE_GATE.test(text)) text = text.replace(DATE_IN_TEXT, WILDCARD);
   const raw: string[] = [];
   const masked: string[] = [];
@@ -141,7 +150,7 @@ export function prepareMessage(message: string, masks: MaskRules = MASK_RULES): 
     }
     if (start < 0) continue;
     const token = text.slice(start, i);
-    let m = maskCounted(token, digits);
+    let m = maskCounted(token, digits, hexWords);
     if (current && digits === 0 && masked.length > 0 && masked[masked.length - 1].includes(WILDCARD) && isUnit(token))
       m = WILDCARD;
     start = -1;

@@ -116,3 +116,19 @@ describe('template lookups', () => {
     expect(cachedMessages()).toBe(before);
   });
 });
+
+describe('sealing', () => {
+  it("merges a template a slot's first value started into the variable learnt later (loghub OpenSSH)", () => {
+    const parser = createParser('syslog');
+    const lines = [
+      'Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186',
+      ...['test9', 'chen', 'pgadmin1', 'utsims', 'admin', 'support', 'oracle'].map(
+        (u, i) => `Dec 10 07:0${i}:38 LabSZ sshd[2420${i}]: Invalid user ${u} from 52.80.34.${i}`,
+      ),
+    ].map((l) => parser.parse(l));
+    const index = trained('drain', lines);
+    const templates = new Set(lines.map((p) => index.lookup(p).template));
+    expect(templates).toEqual(new Set(['Invalid user <*> from <*>']));
+    expect(index.lookup(lines[0]).count).toBe(lines.length);
+  });
+});

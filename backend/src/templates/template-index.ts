@@ -144,6 +144,7 @@ class DrainIndex extends TemplateIndex {
 
   seal(): void {
     this.dropCache();
+    this.drain.absorbInstances((id) => this.count(id));
     // Lines of a template merged into another (a word position that proved variable) count for that one.
     for (const [id, n] of [...this.counts]) {
       const to = this.drain.resolve(id);
