@@ -149,6 +149,7 @@ export function describeFeature(f: number, input: ExplainInput): string {
     case 'system:level':
       return `level ${(parsed.level ?? '?').toUpperCase()}`;
     case 'system:message_length':
+    case 'system:message_length_bin':
       return `message of ${parsed.message.length} characters (typical ${fmt(Math.pow(2, stats.mean[f]) - 1)})`;
     default:
       if (name.startsWith('kw_')) return keywordReason(keywordWords(parsed.message));

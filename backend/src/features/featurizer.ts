@@ -1,6 +1,6 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import type { FeatureSchema } from './schema.js';
-import { SYSTEM_FEATURES, SystemFeatures } from './system.js';
+import { EXACT_LENGTH, SYSTEM_FEATURES, SystemFeatures } from './system.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { WEB_FEATURES, WebFeatures, type WebBaselineState } from './web.js';
 
@@ -57,7 +57,7 @@ export class LineFeaturizer {
       if (!webBaseline) throw new Error('LineFeaturizer: a web schema needs web baselines');
       this.web = new WebFeatures(webBaseline, templates);
     } else {
-      this.system = new SystemFeatures(templates);
+      this.system = new SystemFeatures(templates, schema.names.includes(EXACT_LENGTH));
     }
     this.numericOffset = schema.names.length - schema.numericColumns.length;
   }

@@ -52,6 +52,26 @@ describe('system line features', () => {
     expect(r[SYS.param_count]).toBeGreaterThanOrEqual(2);
     expect(r[SYS.param_numeric]).toBeGreaterThanOrEqual(1);
   });
+
+  it('bins the message length in half octaves, so a block id a digit shorter is no row of its own (loghub HDFS)', () => {
+    const a = row('081110 011237 13 INFO dfs.DataBlockScanner: Verification succeeded for blk_6996194389878584395');
+    const b = row('081110 112155 13 INFO dfs.DataBlockScanner: Verification succeeded for blk_774612454978154966');
+    expect(a[SYS.message_length_bin]).toBe(b[SYS.message_length_bin]);
+    expect(a[SYS.message_length_bin] * 2).toBe(Math.round(a[SYS.message_length_bin] * 2));
+    expect(row(HDFS[2])[SYS.message_length_bin]).toBeGreaterThan(a[SYS.message_length_bin]);
+  });
+
+  it('reads the length exactly for a model trained before the bins (its schema names `message_length`)', () => {
+    const templates = TemplateIndex.create('drain');
+    const parser = createParser('hdfs');
+    for (const raw of train) templates.learn(parser.parse(raw));
+    templates.seal();
+    const schema = buildSchema('hdfs', []);
+    const old = { ...schema, names: schema.names.map((n) => (n === 'message_length_bin' ? 'message_length' : n)) };
+    const p = parser.parse(HDFS[0]);
+    const v = new LineFeaturizer(old, templates, undefined).fill(p, templates.lookup(p))[SYS.message_length_bin];
+    expect(v).toBe(Math.log2(1 + p.message.length));
+  });
 });
 
 describe('parameter shapes', () => {
