@@ -1,6 +1,6 @@
 // The shared loghub 2k samples (../shared/datasets/loghub_2k): raw lines, ground-truth events, loghub's grouping
 // accuracy, and Drain's published figures (Zhu et al., ICSE-SEIP 2019, table of grouping accuracy).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { splitCsv } from '../backend/src/parsing/csv.js';
 
 export const LOGHUB_DIR = '../shared/datasets/loghub_2k';
@@ -27,16 +27,40 @@ export interface LoghubSample {
   events: string[];
 }
 
+/**
+ * A loghub 2k sample in `dir/NAME/`: its lines and each line's EventId, from `NAME_2k.log_structured.csv`, or else
+ * matched against `NAME_2k.log_templates.csv` as loghub labels (the most specific template that matches the line's
+ * end, `<*>` any text), for a system whose structured file one does not have.
+ */
 export function loadLoghub(name: string, dir = LOGHUB_DIR): LoghubSample {
-  const lines = readFileSync(`${dir}/${name}/${name}_2k.log`, 'utf8')
-    .replace(/\r\n/g, '\n')
-    .replace(/\n+$/, '')
-    .split('\n');
-  const rows = readCsvRows(readFileSync(`${dir}/${name}/${name}_2k.log_structured.csv`, 'utf8'));
-  const column = rows[0].indexOf('EventId');
-  const events = rows.slice(1).map((r) => r[column]);
+  const base = `${dir}/${name}/${name}_2k.log`;
+  const lines = readFileSync(base, 'utf8').replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
+  const events = existsSync(`${base}_structured.csv`)
+    ? column(readCsvRows(readFileSync(`${base}_structured.csv`, 'utf8')), 'EventId')
+    : eventsByTemplate(lines, readCsvRows(readFileSync(`${base}_templates.csv`, 'utf8')));
   if (events.length !== lines.length) throw new Error(`${name}: ${lines.length} lines, ${events.length} events`);
   return { name, lines, events };
+}
+
+function column(rows: string[][], name: string): string[] {
+  const at = rows[0].indexOf(name);
+  return rows.slice(1).map((r) => r[at]);
+}
+
+function eventsByTemplate(lines: readonly string[], rows: string[][]): string[] {
+  const templates = column(rows, 'EventTemplate')
+    .map((t, i) => ({
+      id: column(rows, 'EventId')[i],
+      literal: t.replaceAll('<*>', '').length,
+      re: new RegExp(
+        `(?:^|\\s)${t
+          .split('<*>')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ +/g, '\\s+'))
+          .join('.*?')}\\s*$`,
+      ),
+    }))
+    .sort((a, b) => b.literal - a.literal);
+  return lines.map((l) => templates.find((t) => t.re.test(l))?.id ?? 'none');
 }
 
 /** CSV rows, quoted cells may hold line breaks. */
