@@ -182,6 +182,16 @@ export class Rarity {
     return t?.rate === undefined ? undefined : { rate: t.rate, share: t.n / this.profile.lines };
   }
 
+  /** What training saw of a template (undefined for one it never saw). */
+  statsOf(template: number): TemplateStats | undefined {
+    return this.profile.templates[template];
+  }
+
+  /** Milliseconds the training lines spanned; undefined without timestamps or in older models. */
+  get trainingSpan(): number | undefined {
+    return this.profile.span;
+  }
+
   /** The score of a burst's line: just above the flag, so one event ranks below a line rare on its own. */
   burstScore(): number {
     return this.scoreOf(this.lowBits + FLAG_BITS);

@@ -3,6 +3,7 @@ import { HeadQueue } from '../head-queue.js';
 import { calibrate, DEFAULT_THRESHOLDS, severityOf, type Thresholds } from '../detectors/calibration.js';
 import * as ensemble from '../detectors/ensemble.js';
 import { BurstTracker, burstReason, type BurstWindow } from '../detectors/burst.js';
+import { episodeOf, episodeReason, EpisodeTracker } from '../detectors/episode.js';
 import type { MemberScore, Signal } from '../detectors/ensemble.js';
 import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
@@ -123,6 +124,7 @@ class LineScorer implements BlockScorer {
   /** System logs without sessions: bursts of templates in the lines scored. */
   private readonly bursts?: {
     tracker: BurstTracker;
+    episodes: EpisodeTracker;
     queue: HeadQueue<Pending>;
     score: number;
     held: BudgetShare;
@@ -154,6 +156,7 @@ class LineScorer implements BlockScorer {
     if (rarity && countsBursts(model))
       this.bursts = {
         tracker: new BurstTracker((id) => rarity.paceOf(id)),
+        episodes: new EpisodeTracker((id) => episodeOf(rarity.statsOf(id), rarity.trainingSpan)),
         queue: new HeadQueue(),
         score: Math.max(this.onOwnScale(rarity.burstScore()), this.thresholds.low),
         held: heldLines.share(this),
@@ -174,6 +177,8 @@ class LineScorer implements BlockScorer {
       for (let i = 0; i < n; i++) {
         const line = this.scoreLine(i, raws[i], ts?.[i], X, calibrated);
         const p = this.parsed[i];
+        const onset = p.header ? undefined : this.bursts.episodes.onset(this.hits[i].id, p.ts);
+        if (onset) this.markAtFlag(line, episodeReason(onset));
         const window = p.header ? undefined : this.bursts.tracker.observe(this.hits[i].id, p.ts);
         this.bursts.queue.push({ line, window });
         this.bursts.held.add();
@@ -221,23 +226,24 @@ class LineScorer implements BlockScorer {
     for (let next = q.peek(); next; next = q.peek()) {
       const { line, window } = next;
       if (window && !window.closed && !all && q.length <= MAX_HELD && !b.held.exhausted) break;
-      if (window?.burst !== undefined) this.markBurst(line, window);
+      if (window?.burst !== undefined) {
+        line.burst = window.burst;
+        this.markAtFlag(line, burstReason(window));
+      }
       out.push(q.shift().line);
       taken++;
     }
     b.held.remove(taken);
   }
 
-  /** A line of a burst: at least just above the flag, with the burst's reason after any of its own. */
-  private markBurst(line: ScoredLine, w: BurstWindow): void {
+  /** A line of a burst, or one starting an episode: at least just above the flag, with `reason` after its own. */
+  private markAtFlag(line: ScoredLine, reason: string): void {
     const score = this.bursts!.score;
     if (line.score < score) {
       line.score = score;
       line.severity = severityOf(score, this.thresholds);
       line.anomaly = line.severity !== 'normal';
     }
-    line.burst = w.burst;
-    const reason = burstReason(w);
     line.reasons = line.reasons.length ? [...line.reasons, reason] : [reason];
   }
 

@@ -17,6 +17,8 @@ export interface TemplateProfileState {
   templates: Record<string, TemplateStats>;
   /** Line length (characters) of the stream: median and the 99.9th percentile. */
   lineLength: { median: number; p999: number; max: number };
+  /** Milliseconds from the first line to the last; absent without timestamps and in older models. */
+  span?: number;
 }
 
 /**
@@ -48,6 +50,8 @@ export interface TemplateStats {
    * training spanned fewer than MIN_WHOLE_MINUTES whole minutes, and in older models.
    */
   rate?: number;
+  /** Milliseconds from its first line to its last (detectors/episode.ts); absent as `rate` is and in older models. */
+  span?: number;
 }
 
 /** What training says of a template's pace, which bursts are measured against: its rate, and its share of all lines. */
@@ -63,6 +67,8 @@ const MAX_LENGTHS = 512;
 
 interface Builder {
   minutes: Map<number, number>;
+  first: number;
+  last: number;
   n: number;
   levels: number[];
   lengths: number[];
@@ -85,12 +91,22 @@ export class TemplateProfileBuilder {
     if (!b)
       this.templates.set(
         hit.id,
-        (b = { minutes: new Map(), n: 0, levels: new Array<number>(LEVELS.length).fill(0), lengths: [], params: [] }),
+        (b = {
+          minutes: new Map(),
+          first: Infinity,
+          last: -Infinity,
+          n: 0,
+          levels: new Array<number>(LEVELS.length).fill(0),
+          lengths: [],
+          params: [],
+        }),
       );
     b.n++;
     if (p.ts !== undefined && Number.isFinite(p.ts)) {
       const m = minuteOf(p.ts);
       b.minutes.set(m, (b.minutes.get(m) ?? 0) + 1);
+      if (p.ts < b.first) b.first = p.ts;
+      if (p.ts > b.last) b.last = p.ts;
       if (p.ts < this.first) this.first = p.ts;
       if (p.ts > this.last) this.last = p.ts;
     }
@@ -124,7 +140,7 @@ export class TemplateProfileBuilder {
         lenMedian: round(median),
         lenMad: round(mad),
         params: b.params.map((m) => (m ? Object.fromEntries(m) : null)),
-        ...(rateOf && b.minutes.size ? { rate: rateOf(b.minutes) } : {}),
+        ...(rateOf && b.minutes.size ? { rate: rateOf(b.minutes), span: b.last - b.first } : {}),
       };
     }
     const lengths = Float64Array.from(this.lineLengths).sort();
@@ -138,6 +154,7 @@ export class TemplateProfileBuilder {
         p999: quantileSorted(lengths, 0.999),
         max: lengths[lengths.length - 1] ?? 0,
       },
+      ...(rateOf ? { span: this.last - this.first } : {}),
     };
   }
 
