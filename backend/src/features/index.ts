@@ -2,3 +2,4 @@ export { type FeatureKind, type FeatureSchema, type FeatureSpec, type FeatureSta
 export { WEB, WEB_FEATURES, WebBaselineBuilder, WebFeatures, WebSample, type WebBaselineState } from './web.js';
 export { SYS, SYSTEM_FEATURES, SystemFeatures } from './system.js';
 export * from './featurizer.js';
+export { keywordMask } from './keywords.js';

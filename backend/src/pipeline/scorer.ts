@@ -7,7 +7,8 @@ import { episodeOf, episodeReason, EpisodeTracker } from '../detectors/episode.j
 import type { MemberScore, Signal } from '../detectors/ensemble.js';
 import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
-import { LineFeaturizer } from '../features/index.js';
+import { keywordMask, LineFeaturizer } from '../features/index.js';
+import { LEVELS, levelRank } from '../parsing/level.js';
 import type { TemplateHit } from '../templates/index.js';
 import type { Member, Model } from '../models/model.js';
 import { createParser, type LineParser } from '../parsing/index.js';
@@ -178,7 +179,7 @@ class LineScorer implements BlockScorer {
         const line = this.scoreLine(i, raws[i], ts?.[i], X, calibrated);
         const p = this.parsed[i];
         const onset = p.header ? undefined : this.bursts.episodes.onset(this.hits[i].id, p.ts);
-        if (onset) this.markAtFlag(line, episodeReason(onset));
+        if (onset && troubled(p)) this.markAtFlag(line, episodeReason(onset));
         const window = p.header ? undefined : this.bursts.tracker.observe(this.hits[i].id, p.ts);
         this.bursts.queue.push({ line, window });
         this.bursts.held.add();
@@ -453,6 +454,16 @@ class LineScorer implements BlockScorer {
     });
   }
 }
+
+/**
+ * An episode worth an alarm: its line is WARN or worse, or says trouble (a keyword). BGL's episodes of INFO
+ * diagnostics (`... total interrupts`, `... microseconds spent in the rbs signal handler`) are no alert in its own
+ * labels; its `data TLB error interrupt` (FATAL) is.
+ */
+function troubled(p: ParsedLine): boolean {
+  return levelRank(p.level) >= WARN || keywordMask(p.message) !== 0;
+}
+const WARN = LEVELS.indexOf('warn');
 
 const NO_SIGNALS: Signal[] = [];
 const HEADER_HIT: TemplateHit = { id: -1, template: '<header>', params: [], count: 0 };

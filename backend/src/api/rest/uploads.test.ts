@@ -57,6 +57,31 @@ describe('POST /api/v1/uploads', () => {
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
   });
 
+  it('refuses corrupt gzip with a 422 when the store is slow to open, and nothing escapes uncaught', async () => {
+    class SlowStore extends UploadStore {
+      override async create() {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return super.create();
+      }
+    }
+    const uncaught: unknown[] = [];
+    const catchIt = (e: unknown) => uncaught.push(e);
+    process.on('uncaughtException', catchIt);
+    try {
+      const dir = join(t.dir, 'slow-uploads');
+      const routes = uploadRoutes(t.ctx, { uploads: new SlowStore(dir, 60_000), jobs: new JobQueue(t.ctx.log, 1) });
+      const form = new FormData();
+      form.append('file', new Blob(['not gzip at all\n']), 'x.log.gz');
+      const res = await routes.request('/uploads?model=web', { method: 'POST', body: form });
+      expect(res.status).toBe(422);
+      expect(await res.text()).toMatch(/not valid gzip/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', catchIt);
+    }
+  });
+
   it('scores a log file as it streams and pages through the records', async () => {
     const lines = webLines(600, 11, 0.05);
     const res = await upload(app, `${lines.join('\n')}\n`, 'access.log', { model: 'web', labels: '{"job":"web"}' });

@@ -125,10 +125,12 @@ export function uploadRoutes(ctx: AppContext, deps: { uploads: UploadStore; jobs
     const opts = validate(options, fields, 'upload options');
     if (opts.model && !ctx.models.get(opts.model)) fail(404, `no model named "${opts.model}" is loaded`);
     const gzip = /\.gz$/i.test(filename);
+    // Before the pipe: while this waited, a corrupt gzip body failed in a gunzip nobody read yet, an uncaught error
+    // (a CI run of uploads.test.ts, 7 Dec 2026).
+    const writer = await store.create();
     const bytes = file.pipe(gzip ? createGunzip() : new PassThrough());
     // pipe() does not forward errors: an aborted request must end the loop below (and discard the partial upload).
     file.on('error', (err) => bytes.destroy(err));
-    const writer = await store.create();
     try {
       const head: string[] = [];
       let truncatedLines = 0;
