@@ -12,9 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createParser, detectFormat } from '../backend/src/parsing/index.js';
 import { createScorer, train } from '../backend/src/pipeline/index.js';
-import { Drain } from '../backend/src/templates/drain.js';
 import { groupingAccuracy } from '../tools/accuracy.js';
 import { averagePrecision, DRAIN_GA, loadLoghub, rareLines, SYSTEMS } from './loghub.js';
 
@@ -33,24 +31,16 @@ let gaSum = 0;
 let drainSum = 0;
 for (const name of only.length ? only : SYSTEMS) {
   const s = loadLoghub(name, dir);
-  const format = detectFormat(s.lines.slice(0, 200));
-  const parser = createParser(format, { sample: s.lines.slice(0, 200) });
-  const drain = new Drain();
-  const ids = s.lines.map((l) => drain.add(parser.parse(l).message).id);
-  // As training ends (TemplateIndex.seal): templates that are instances of a variable join it; a template merged into
-  // another (a word position that proved variable, or an instance) counts as that one.
-  const lines = new Map<number, number>();
-  for (const id of ids) lines.set(drain.resolve(id), (lines.get(drain.resolve(id)) ?? 0) + 1);
-  drain.absorbInstances((id) => lines.get(id) ?? 0);
+  const model = await train(s.lines, { seed: 1, name });
+  const scorer = createScorer(model);
+  const scored = [...scorer.pushBatch(s.lines), ...scorer.end()];
+  // The templates the scan gives its lines: learnt, sealed (TemplateIndex.seal) and looked up as a model scores.
   const ga = groupingAccuracy(
-    ids.map((id) => drain.resolve(id)),
+    scored.map((l) => l.template),
     s.events,
   );
   gaSum += ga;
   drainSum += DRAIN_GA[name] ?? NaN;
-  const model = await train(s.lines, { seed: 1, name });
-  const scorer = createScorer(model);
-  const scored = [...scorer.pushBatch(s.lines), ...scorer.end()];
   const rare = rareLines(s.events);
   const flagged = scored.filter((l) => l.anomaly).length / s.lines.length;
   // The alarm load: lines an alert rule on severity >= medium would count.
@@ -58,7 +48,7 @@ for (const name of only.length ? only : SYSTEMS) {
   const peer = withPeer ? runPeer(s.lines, rare) : undefined;
   rows.push({
     name,
-    format,
+    format: model.format,
     GA: round(ga),
     GA_drain: DRAIN_GA[name] ?? 'n/a',
     flagged: round(flagged),

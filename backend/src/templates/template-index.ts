@@ -144,8 +144,12 @@ class DrainIndex extends TemplateIndex {
 
   seal(): void {
     this.dropCache();
-    this.drain.absorbInstances((id) => this.count(id));
-    // Lines of a template merged into another (a word position that proved variable) count for that one.
+    this.countMerged();
+    if (this.drain.absorbInstances((id) => this.count(id))) this.countMerged();
+  }
+
+  /** Lines of a template merged into another (a word position that proved variable, an instance) count for that one. */
+  private countMerged(): void {
     for (const [id, n] of [...this.counts]) {
       const to = this.drain.resolve(id);
       if (to === id) continue;
