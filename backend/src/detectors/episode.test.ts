@@ -27,7 +27,7 @@ describe('episodes', () => {
 
   it("start with a template's first line, and again after a silence longer than the episode and 1% of training", () => {
     const shape = { lines: 60, spanMs: HOUR, trainingSpanMs: 200 * DAY };
-    const tracker = new EpisodeTracker((id) => (id === 1 ? shape : undefined));
+    const tracker = new EpisodeTracker(new Map([[1, shape]]));
     const t0 = Date.UTC(2024, 2, 1);
     expect(tracker.onset(1, t0)).toBe(shape);
     expect(tracker.onset(1, t0 + HOUR)).toBeUndefined();

@@ -30,16 +30,30 @@ export function episodeOf(t: TemplateStats | undefined, trainingSpanMs: number |
   return { lines: t.n, spanMs: t.span, trainingSpanMs };
 }
 
+/** The episodic templates of a profile, by template id. */
+export function episodesOf(
+  templates: Readonly<Record<string, TemplateStats>>,
+  trainingSpanMs: number | undefined,
+): Map<number, EpisodeShape> {
+  const shapes = new Map<number, EpisodeShape>();
+  for (const [id, t] of Object.entries(templates)) {
+    const shape = episodeOf(t, trainingSpanMs);
+    if (shape) shapes.set(Number(id), shape);
+  }
+  return shapes;
+}
+
 /** The lines that start episodes, among the lines scored: a time per episodic template seen (bounded by the model). */
 export class EpisodeTracker {
   private readonly lastSeen = new Map<number, number>();
 
-  constructor(private readonly shapeOf: (template: number) => EpisodeShape | undefined) {}
+  /** `shapes`: the model's episodic templates (episodesOf). */
+  constructor(private readonly shapes: ReadonlyMap<number, EpisodeShape>) {}
 
   /** The episode this line starts, or undefined (not an episodic template, no time, or within an episode). */
   onset(template: number, ts: number | undefined): EpisodeShape | undefined {
     if (ts === undefined || !Number.isFinite(ts)) return undefined;
-    const shape = this.shapeOf(template);
+    const shape = this.shapes.get(template);
     if (!shape) return undefined;
     const before = this.lastSeen.get(template);
     if (before === undefined || ts > before) this.lastSeen.set(template, ts);

@@ -76,10 +76,15 @@ const FATAL_BITS = 3;
 const { low } = DEFAULT_THRESHOLDS.ensemble;
 
 export class Rarity {
+  /** Where scoreOf's scale turns from the floor's segment to the cut's (the floor, or the cut when lower). */
+  private readonly floor: number;
+
   private constructor(
     private readonly profile: TemplateProfileState,
     readonly lowBits: number,
-  ) {}
+  ) {
+    this.floor = Math.min(floorBits(profile.lines), lowBits);
+  }
 
   /**
    * Fits the `low` cut from the profile: the training lines' template and level bits (parameters and lengths only
@@ -182,9 +187,9 @@ export class Rarity {
     return t?.rate === undefined ? undefined : { rate: t.rate, share: t.n / this.profile.lines };
   }
 
-  /** What training saw of a template (undefined for one it never saw). */
-  statsOf(template: number): TemplateStats | undefined {
-    return this.profile.templates[template];
+  /** What training saw of each template, by template id. */
+  get templateStats(): Readonly<Record<string, TemplateStats>> {
+    return this.profile.templates;
   }
 
   /** Milliseconds the training lines spanned; undefined without timestamps or in older models. */
@@ -207,7 +212,7 @@ export class Rarity {
    */
   scoreOf(bits: number): number {
     if (!(bits > 0)) return 0;
-    const floor = Math.min(floorBits(this.profile.lines), this.lowBits);
+    const floor = this.floor;
     if (bits <= floor) return NEAR_LOW * low * (bits / floor);
     if (bits <= this.lowBits) return low * (NEAR_LOW + (0.99 - NEAR_LOW) * ((bits - floor) / (this.lowBits - floor)));
     return low + (1 - low) * (1 - Math.exp(-(bits - this.lowBits) / SCALE_BITS));

@@ -51,6 +51,8 @@ const LOGCAT_LEVELS: Record<string, string> = {
 const LEVEL_WORD =
   /^(?:TRACE|DEBUG|INFO|NOTICE|LOG|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
 const LOGGER = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$|^[A-Za-z_$][\w$-]*\$[\w$]+$/;
+/** A process id: a bare number in the header (oslo's, Spring Boot's) or a bracketed one (PostgreSQL's `[123]`). */
+const PID = /^\d{1,10}$/;
 const FILE_PREFIX = /^\S*\.log[\w.:-]* /;
 /** The level first, maybe a thread before the timestamp: `INFO  2024-...`, `ERROR [Compaction:1] 2024-...`. */
 const LEVEL_LEAD = /^([A-Za-z]+) +(?:\[([^\]]{1,64})\] +)?/;
@@ -234,7 +236,7 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       const inner = head.slice(p + 1, end);
       const word = inner.trim();
       if (level === undefined && LEVEL_WORD.test(word)) level = word;
-      else if (fields.pid === undefined && /^\d{1,10}$/.test(word)) fields.pid = word;
+      else if (fields.pid === undefined && PID.test(word)) fields.pid = word;
       else if (fields.component === undefined && BRACKET_LOGGER.test(word)) fields.component = word;
       else if (fields.component === undefined && fields.thread === undefined) fields.thread = inner;
       else if (fields.context === undefined) fields.context = inner;
@@ -257,7 +259,7 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       p = skipSpaces(head, end);
       break;
     }
-    if (level === undefined && /^\d{1,10}$/.test(word) && fields.pid === undefined) {
+    if (level === undefined && PID.test(word) && fields.pid === undefined) {
       fields.pid = word;
       pidBeforeLevel = true;
       p = skipSpaces(head, end);
@@ -279,7 +281,7 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       p = skipSpaces(head, end);
       continue;
     }
-    if (/^\d{1,10}$/.test(word) && fields.pid === undefined && fields.component === undefined) {
+    if (PID.test(word) && fields.pid === undefined && fields.component === undefined) {
       fields.pid = word;
       p = skipSpaces(head, end);
       continue;

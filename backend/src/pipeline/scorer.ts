@@ -3,7 +3,7 @@ import { HeadQueue } from '../head-queue.js';
 import { calibrate, DEFAULT_THRESHOLDS, severityOf, type Thresholds } from '../detectors/calibration.js';
 import * as ensemble from '../detectors/ensemble.js';
 import { BurstTracker, burstReason, type BurstWindow } from '../detectors/burst.js';
-import { episodeOf, episodeReason, EpisodeTracker } from '../detectors/episode.js';
+import { episodeReason, episodesOf, EpisodeTracker } from '../detectors/episode.js';
 import type { MemberScore, Signal } from '../detectors/ensemble.js';
 import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
@@ -157,7 +157,7 @@ class LineScorer implements BlockScorer {
     if (rarity && countsBursts(model))
       this.bursts = {
         tracker: new BurstTracker((id) => rarity.paceOf(id)),
-        episodes: new EpisodeTracker((id) => episodeOf(rarity.statsOf(id), rarity.trainingSpan)),
+        episodes: new EpisodeTracker(episodesOf(rarity.templateStats, rarity.trainingSpan)),
         queue: new HeadQueue(),
         score: Math.max(this.onOwnScale(rarity.burstScore()), this.thresholds.low),
         held: heldLines.share(this),
