@@ -1,6 +1,6 @@
 import type { Signal } from '../detectors/index.js';
 import { attackHits, describeAttack } from '../features/attacks.js';
-import { UA_CLASSES, uaToolName } from '../features/user-agent.js';
+import { UA_CLASSES, uaIsScanner, uaToolName } from '../features/user-agent.js';
 import { METHODS, WEB } from '../features/web.js';
 import { routeOf } from '../templates/route.js';
 import type { ParsedLine } from '../types.js';
@@ -34,12 +34,14 @@ export function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
     const strength = attack > 1 ? RULE_STRENGTH.attackMulti : RULE_STRENGTH.attack;
     for (const h of attackHits(path, query, p.fields)) out.push({ kind: 'rule', strength, reason: describeAttack(h) });
   }
-  if (tool)
+  if (tool) {
+    const ua = p.fields.ua ?? '';
     out.push({
       kind: 'rule',
-      strength: RULE_STRENGTH.tool,
-      reason: `scanner or tool user agent: ${uaToolName(p.fields.ua ?? '')}`,
+      strength: uaIsScanner(ua) ? RULE_STRENGTH.scanner : RULE_STRENGTH.tool,
+      reason: `scanner or tool user agent: ${uaToolName(ua)}`,
     });
+  }
   if (large) {
     const route = routeOf(p.fields.method ?? '', p.fields.path ?? '').replace(/^\S+ /, '');
     out.push({

@@ -39,6 +39,9 @@ const PATH_GATE =
 /** Characters of an ordinary query (names, values of word characters, '&', '='). */
 const QUERY_GATE = /[^A-Za-z0-9_.\-~=&,]|\.\./;
 
+/** An encoded NUL byte, also double-encoded or as an escape. */
+const NUL_BYTE = /%(?:25)*00|\\x00|\\u0000/i;
+
 /** Header fields a log keeps that reach a server's code: User-Agent and Referer. */
 export interface HeaderFields {
   ua?: string;
@@ -114,6 +117,12 @@ function targetHits(path: string, query: string, pathSuspect: boolean, querySusp
       if (t) add('traversal', t.rule, t.fragment);
       readValue(value, add, true);
     }
+  }
+  // NUL has no place in a URL (OWASP CRS 920270): C and old PHP cut a file name at it (`shell.php%00.png`). Read
+  // before normalising, which drops it.
+  for (const part of [path, query]) {
+    const nul = NUL_BYTE.exec(part);
+    if (nul) add('traversal', 'NUL byte', part.slice(Math.max(0, nul.index - 20), nul.index + 20));
   }
   // Cached strings must not hold the input chunk their text was sliced from (see detached).
   for (const h of hits) h.fragment = detached(h.fragment);

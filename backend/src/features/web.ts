@@ -189,6 +189,11 @@ export class WebFeatures {
   window: WindowReading = { requests: 0, errorRatio: 0 };
   /** The last line's client, when the population analysis finds it far from the crowd: the reason. */
   entity: string | undefined;
+  /**
+   * The last line, when it looks like a probe: a request on a route one client alone requested in training, not a
+   * crawler's (a crawler follows stale links), answered with an error or asking for another site; the reason.
+   */
+  probe: string | undefined;
   private readonly population: PopulationWatch;
 
   constructor(
@@ -208,6 +213,9 @@ export class WebFeatures {
       ip !== undefined && p.ts !== undefined
         ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), routeKey))
         : undefined;
+    const client = window ? this.windows.lastKey : -1;
+    this.probe =
+      row[WEB.ua_class] !== BOT_CLASS && this.population.lone(hit.id, client) ? probeOf(p, hit, status) : undefined;
     if (ip === undefined) this.entity = undefined;
     else if (!window) this.entity = this.population.reason(ip, p.fields.ua, 0, 0, 0);
     else {
@@ -239,6 +247,17 @@ export class WebFeatures {
       window,
     );
   }
+}
+
+/** An origin server's request names a path; `http://host/…` is for a proxy (a probe for an open one). */
+const ABSOLUTE_URI = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** A lone route's line as a probe: answered with an error (HTTP 4xx or 5xx), or asking for another site. */
+function probeOf(p: ParsedLine, hit: TemplateHit, status: number): string | undefined {
+  const lone = 'in training one client alone requested it';
+  if (ABSOLUTE_URI.test(p.fields.path ?? ''))
+    return `route ${hit.template} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
+  return status >= 400 ? `route ${hit.template} answered HTTP ${status}: ${lone} (a probe?)` : undefined;
 }
 
 /**
@@ -291,6 +310,7 @@ function fillLearnt(
   row[at + WEB.client_errors] = rated ? Math.log2(1 + window.requests * window.errorRatio) : 0;
 }
 
+const BOT_CLASS = UA_CLASSES.indexOf('bot');
 const UA_SLOTS = 256;
 const CLASS_MASK = 15;
 const SUSPECT = 16;

@@ -66,3 +66,57 @@ describe('population analysis in the pipeline', () => {
     ).toBe(true);
   });
 });
+
+describe('probes', () => {
+  const at = (lines: string[], i: number, ip: string, request: string, status: number, ua: string) =>
+    lines[i]
+      .replace(/^\S+/, ip)
+      .replace(/"GET [^"]*" \d{3}/, `"${request}" ${status}`)
+      .replace(/"[^"]*"$/, `"${ua}"`);
+
+  it('flags an error answer or another site asked for on a route one client alone requested in training, not a crawler on it, nor a lone page', async () => {
+    const lines = scannerLog().lines.slice(0, 3000);
+    lines[1000] = at(lines, 1000, '203.0.113.5', 'GET /muieblackcat HTTP/1.1', 404, '-');
+    lines[1500] = at(
+      lines,
+      1500,
+      '203.0.113.6',
+      'GET /blog/old-post HTTP/1.1',
+      404,
+      'Googlebot/2.1 (+http://www.google.com/bot.html)',
+    );
+    lines[2000] = at(lines, 2000, '203.0.113.7', 'GET /about/team HTTP/1.1', 200, 'Mozilla/5.0 (X11; Linux x86_64)');
+    lines[2500] = at(lines, 2500, '203.0.113.8', 'GET http://www.example.net/ HTTP/1.1', 200, 'Mozilla/4.0');
+    const model = await train(lines, { detector: 'iforest', seed: 1 });
+    const scored = createScorer(model, { detector: 'ensemble' }).pushBatch(lines);
+    expect([1000, 1500, 2000, 2500].map((i) => scored[i].anomaly)).toEqual([true, false, false, true]);
+    expect(scored[2500].reasons).toContain(
+      'route GET http://www.example.net/ asks for another site, answered HTTP 200: in training one client alone requested it (a proxy probe?)',
+    );
+    expect(scored[1000].reasons).toContain(
+      'route GET /muieblackcat answered HTTP 404: in training one client alone requested it (a probe?)',
+    );
+    // The crowd makes it theirs: the third client to ask for it since training is no prober.
+    const later = ['203.0.113.20', '203.0.113.21'].map((ip) =>
+      at(lines, 2999, ip, 'GET /muieblackcat HTTP/1.1', 404, '-'),
+    );
+    expect(
+      createScorer(model, { detector: 'ensemble' })
+        .pushBatch([lines[1000], ...later])
+        .map((s) => s.anomaly),
+    ).toEqual([true, true, false]);
+  });
+
+  it('flags a user agent that names a scanner on its own, above an HTTP library where scripts are routine', async () => {
+    const lines = scannerLog().lines.slice(0, 3000);
+    for (let i = 5; i < lines.length; i += 20) lines[i] = lines[i].replace(/"[^"]*"$/, '"curl/8.5.0"');
+    const model = await train(lines, { detector: 'iforest', seed: 1 });
+    const [zgrab, curl] = createScorer(model, { detector: 'ensemble' }).pushBatch([
+      at(lines, 10, '203.0.113.8', 'GET / HTTP/1.1', 200, 'Mozilla/5.0 zgrab/0.x'),
+      at(lines, 11, '203.0.113.9', 'GET / HTTP/1.1', 200, 'curl/8.5.0'),
+    ]);
+    expect([zgrab.anomaly, zgrab.reasons]).toEqual([true, ['scanner or tool user agent: zgrab']]);
+    expect(curl.reasons).toEqual(['scanner or tool user agent: curl']);
+    expect(curl.score).toBeLessThan(zgrab.score);
+  });
+});

@@ -117,6 +117,8 @@ class LineScorer implements BlockScorer {
   private hits: TemplateHit[] = [];
   /** Per row of the batch: the population analysis's reason when the line's client is far from the crowd. */
   private entities: (string | undefined)[] = [];
+  /** Per row of the batch: the reason when the line looks like a probe (features/web.ts). */
+  private probes: (string | undefined)[] = [];
   private readonly sessions?: {
     tracker: SessionTracker<Held>;
     closed: OpenSession<Held>[];
@@ -256,11 +258,12 @@ class LineScorer implements BlockScorer {
     this.parsed.length = n;
     this.hits.length = n;
     this.entities.length = n;
+    this.probes.length = n;
     for (let i = 0; i < n; i++) {
       const p = this.parser.parse(raws[i]);
       if (p.ts === undefined && ts?.[i] !== undefined) p.ts = ts[i];
       this.parsed[i] = p;
-      this.entities[i] = undefined;
+      this.entities[i] = this.probes[i] = undefined;
       if (p.header) {
         this.hits[i] = HEADER_HIT;
         this.matrix.fill(0, i * cols, (i + 1) * cols);
@@ -269,7 +272,10 @@ class LineScorer implements BlockScorer {
       const hit = this.runtime.templates.lookup(p);
       this.hits[i] = hit;
       this.matrix.set(this.featurizer.fill(p, hit), i * cols);
-      if (this.featurizer.web) this.entities[i] = this.featurizer.web.entity;
+      if (this.featurizer.web) {
+        this.entities[i] = this.featurizer.web.entity;
+        this.probes[i] = this.featurizer.web.probe;
+      }
     }
     return { data: this.matrix.subarray(0, n * cols), rows: n, cols };
   }
@@ -317,7 +323,7 @@ class LineScorer implements BlockScorer {
     // A single member needs the row and the signals only for an anomaly's reasons.
     const ensembled = this.detector === 'ensemble';
     let row = ensembled ? X.data.subarray(i * X.cols, (i + 1) * X.cols) : undefined;
-    let signals = row && this.signals(p, hit, row, this.entities[i]);
+    let signals = row && this.signals(p, hit, row, i);
     line.score = signals ? ensemble.combinedScore(memberScores, signals, this.thresholds) : memberScores[0].score;
     const rare = this.runtime.rarity?.check(p, hit, this.runtime.templates.total);
     if (rare) {
@@ -328,7 +334,7 @@ class LineScorer implements BlockScorer {
     line.anomaly = line.severity !== 'normal';
     if (line.anomaly) {
       row ??= X.data.subarray(i * X.cols, (i + 1) * X.cols);
-      signals ??= this.signals(p, hit, row, this.entities[i]);
+      signals ??= this.signals(p, hit, row, i);
       line.reasons = this.reasons(p, hit, row, signals, memberScores);
       if (rare?.findings.length) {
         // The rarity facts come first; the fallback "unusual combination" and the forest's template rarity say
@@ -354,13 +360,20 @@ class LineScorer implements BlockScorer {
     return out;
   }
 
-  private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array, entity?: string): Signal[] {
+  /** The signals of row i of the batch. */
+  private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array, i: number): Signal[] {
     let rules = ruleSignals(this.model.featureSchema, p, row);
     // With a rarity model, a level counts only when it is unusual for the template (the rarity score says so).
     if (this.runtime.rarity && rules.length) rules = rules.filter((r) => r.kind !== 'error-level');
     const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
     const out = rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
-    return entity === undefined ? out : [...out, { kind: 'rule', strength: RULE_STRENGTH.population, reason: entity }];
+    const entity = this.entities[i];
+    const probe = this.probes[i];
+    if (entity === undefined && probe === undefined) return out;
+    const crowd = [...out];
+    if (entity !== undefined) crowd.push({ kind: 'rule', strength: RULE_STRENGTH.population, reason: entity });
+    if (probe !== undefined) crowd.push({ kind: 'rule', strength: RULE_STRENGTH.loneRoute, reason: probe });
+    return crowd;
   }
 
   private reasons(

@@ -47,7 +47,7 @@ describe('more shapes of real scanner traffic', () => {
     expect(categories('/..%%35%63..%%35%63boot.ini')).toEqual(['traversal']);
     expect(categories("/blog/don't-panic")).toEqual([]);
     expect(categories('/a.php?b=x%0aid')).toEqual(['cmdi']);
-    expect(categories('/a.php?q=<%00script>alert(1)</script>')).toEqual(['xss']);
+    expect(categories('/a.php?q=<%00script>alert(1)</script>')).toEqual(['xss', 'traversal']);
     expect(categories('/a.php?page=php://filter/resource=index.php')).toEqual(['rfi']);
     // A line break in a text area's value, then an ordinary word: no command.
     expect(categories('/contact?msg=hello%0d%0aid+like+to+ask')).toEqual([]);
@@ -203,6 +203,15 @@ describe('path traversal', () => {
       expect(detectTraversal(normalise(v), true), v).toBeDefined();
     for (const v of ['/account', '/shop/cart', 'c/ caridad s/n', 'wait... what'])
       expect(detectTraversal(normalise(v), true), v).toBeUndefined();
+  });
+
+  it('finds a NUL byte in a path or a parameter, however it is escaped, which normalising would drop', () => {
+    for (const t of ['/cart?item=%00%00', '/dl?f=report.pdf%00.png', '/img/x.php%2500.jpg', '/q?v=a\\x00b'])
+      expect(
+        attackHits(t).map((h) => [h.category, h.rule]),
+        t,
+      ).toEqual([['traversal', 'NUL byte']]);
+    expect(categories('/shop?discount=100%25&code=A00')).toEqual([]);
   });
 });
 
