@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DATASETS } from '../../test/fixtures/datasets.js';
 import { createScorer, train } from '../pipeline/index.js';
 import type { TemplateProfileState } from '../templates/profile.js';
 import { DEFAULT_THRESHOLDS } from './calibration.js';
@@ -155,5 +158,20 @@ describe('the score below the flag', () => {
     expect(rarity.scoreOf(12)).toBeLessThan(low);
     expect(rarity.scoreOf(templateBits(4, 2000))).toBeLessThan(once);
     expect(rarity.scoreOf(17.9)).toBeGreaterThan(low);
+  });
+
+  it('lets the members order the lines rarity scores alike, and never up to the flag', async () => {
+    // loghub Linux: 2,000 real lines, dozens of templates seen once, most of them under the flag
+    const lines = readFileSync(join(DATASETS, 'loghub_2k/Linux/Linux_2k.log'), 'utf8').split('\n').filter(Boolean);
+    const model = await train(lines, { seed: 1 });
+    const scored = createScorer(model).pushBatch(lines);
+    const count = new Map<string, number>();
+    for (const s of scored) count.set(s.template, (count.get(s.template) ?? 0) + 1);
+    const once = scored.filter((s) => count.get(s.template) === 1 && !s.anomaly).map((s) => s.score);
+    const { low } = DEFAULT_THRESHOLDS.ensemble;
+    expect(once.length).toBeGreaterThan(10);
+    expect(new Set(once.map((x) => x.toFixed(4))).size).toBeGreaterThan(3);
+    expect(Math.max(...once)).toBeLessThan(low);
+    expect(Math.min(...once)).toBeGreaterThanOrEqual(0.99 * low - 1e-4);
   });
 });
