@@ -256,4 +256,29 @@ describe('word positions that prove variable', () => {
     d.absorbInstances(() => 100);
     expect(new Set(states.map((id) => d.resolve(id))).size).toBe(2);
   });
+
+  it('merge, at the end of learning, five first words before one long message (its subject), not before a short one', () => {
+    const d = new Drain();
+    const tail =
+      "scheduler_evaluate_activity told me to run this job; however, but the start time isn't for 439 seconds.";
+    const jobs = [
+      'com.apple.icloud.heartbeat:',
+      'com.apple.Safari.Update:',
+      'com.apple.CacheDelete.daily:',
+      'com.apple.Escrow.daily:',
+    ];
+    const ids = jobs.map((j) => d.add(`${j} ${tail}`).id);
+    const actions = ['boot', 'halt', 'wait', 'reboot', 'risBoot'].map((a) => d.add(`${a} (command 2033)`).id);
+    // Four subjects are four events: a lifecycle could be.
+    expect(d.absorbFirstWords((id) => (id === ids[0] ? 45 : 30))).toBe(false);
+    ids.push(d.add(`com.apple.suggestions.harvest: ${tail}`).id);
+    expect(d.absorbFirstWords((id) => (id === ids[0] ? 45 : 30))).toBe(true);
+    expect(new Set(ids.map((id) => d.resolve(id)))).toEqual(new Set([ids[0]]));
+    expect(d.match(`com.apple.Safari.Update: ${tail}`)?.template).toMatch(/^<\*> scheduler_evaluate_activity told me/);
+    // A subject never seen finds it too, also after a save and a load.
+    const loaded = Drain.fromJSON(JSON.parse(JSON.stringify(d.toJSON())) as DrainState);
+    for (const drain of [d, loaded]) expect(drain.match(`com.apple.newjob: ${tail}`)?.id).toBe(ids[0]);
+    // Before a message of fewer than four literal tokens the first word is the event.
+    expect(new Set(actions.map((id) => d.resolve(id))).size).toBe(5);
+  });
 });

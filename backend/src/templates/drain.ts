@@ -45,6 +45,11 @@ const CACHE_LIMIT = 50_000;
  * four states stays four events while names (users, hosts, files) become a variable once five have been seen.
  */
 const WORD_SLOT_VALUES = 5;
+/**
+ * Literal tokens after the first that make a template's rest an event of its own, whatever its first word. Fewer, and
+ * the first word is the event (HPC's `boot (command <*>)`, `halt (command <*>)`; Zookeeper's `tickTime set to <*>`).
+ */
+const FIRST_WORD_REST = 4;
 /** wordMismatches of a state saved before the option existed: no limit (JSON has no Infinity). */
 const LEGACY_WORD_MISMATCHES = 1_000_000;
 
@@ -292,6 +297,50 @@ export class Drain {
           cluster.count += other.count;
           absorbed = true;
         }
+      }
+    }
+    if (absorbed) this.generation++;
+    return absorbed;
+  }
+
+  /**
+   * The end of learning, across leaves: templates of one token count, equal but for the first token (the one the tree
+   * routes on, so a near miss there is never seen), with WORD_SLOT_VALUES different first words, are one event whose
+   * subject varies. On loghub Mac, `com.apple.icloud.fmfd.heartbeat: scheduler_evaluate_activity told me to run this
+   * job; ...` stood apart from the same message for each of five other jobs (166 lines). The template whose first
+   * token is a variable, or else the one that took the most lines, takes the others in, and the leaf every new first
+   * word falls to (`<*>`) holds it. True when a template became an alias.
+   */
+  absorbFirstWords(lines: (id: number) => number): boolean {
+    if (this.options.prefixTokens !== 1) return false;
+    let absorbed = false;
+    for (const root of this.roots.values()) {
+      const byRest = new Map<string, Cluster[]>();
+      for (const leaf of root.children.values())
+        for (const c of leaf.clusters) {
+          const rest = c.tokens.slice(1);
+          if (c.alias || rest.length - countVariable(rest) < FIRST_WORD_REST) continue;
+          const key = rest.join(' ');
+          const group = byRest.get(key);
+          if (group) group.push(c);
+          else byRest.set(key, [c]);
+        }
+      for (const group of byRest.values()) {
+        if (new Set(group.map((c) => c.tokens[0])).size < WORD_SLOT_VALUES) continue;
+        const into =
+          group.find((c) => c.tokens[0] === WILDCARD) ?? group.reduce((a, b) => (lines(b.id) > lines(a.id) ? b : a));
+        if (into.tokens[0] !== WILDCARD) {
+          into.tokens = [WILDCARD, ...into.tokens.slice(1)];
+          into.template = into.tokens.join(' ');
+          into.slots = slotsOf(into.tokens);
+          childFor(root, WILDCARD, Infinity).clusters.push(into);
+        }
+        for (const other of group) {
+          if (other === into) continue;
+          other.alias = into;
+          into.count += other.count;
+        }
+        absorbed = true;
       }
     }
     if (absorbed) this.generation++;

@@ -145,7 +145,9 @@ class DrainIndex extends TemplateIndex {
   seal(): void {
     this.dropCache();
     this.countMerged();
-    if (this.drain.absorbInstances((id) => this.count(id))) this.countMerged();
+    const lines = (id: number) => this.count(id);
+    if (this.drain.absorbFirstWords(lines)) this.countMerged();
+    if (this.drain.absorbInstances(lines)) this.countMerged();
   }
 
   /** Lines of a template merged into another (a word position that proved variable, an instance) count for that one. */
