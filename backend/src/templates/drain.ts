@@ -305,8 +305,8 @@ export class Drain {
 
   /**
    * The end of learning, across leaves: templates of one token count, equal but for the first token (the one the tree
-   * routes on, so a near miss there is never seen), with WORD_SLOT_VALUES different first words, are one event whose
-   * subject varies. On loghub Mac, `com.apple.icloud.fmfd.heartbeat: scheduler_evaluate_activity told me to run this
+   * routes on, so a near miss there is never seen), with FIRST_WORD_REST literal tokens after it and WORD_SLOT_VALUES
+   * different first words, are one event whose subject varies. On loghub Mac, `com.apple.icloud.fmfd.heartbeat: scheduler_evaluate_activity told me to run this
    * job; ...` stood apart from the same message for each of five other jobs (166 lines). The template whose first
    * token is a variable, or else the one that took the most lines, takes the others in, and the leaf every new first
    * word falls to (`<*>`) holds it. True when a template became an alias.
