@@ -290,14 +290,8 @@ export class Drain {
     let absorbed = false;
     for (const cluster of this.clusters) {
       if (cluster.alias || cluster.slots.length === 0 || lines(cluster.id) < WORD_SLOT_VALUES) continue;
-      for (const other of this.leafOf(cluster.tokens)?.clusters ?? []) {
-        if (other === cluster || other.alias || other.tokens.length !== cluster.tokens.length) continue;
-        if (cluster.tokens.every((t, i) => t === WILDCARD || t === other.tokens[i])) {
-          other.alias = cluster;
-          cluster.count += other.count;
-          absorbed = true;
-        }
-      }
+      const leaf = this.leafOf(cluster.tokens);
+      if (leaf && takeInstances(cluster, leaf)) absorbed = true;
     }
     if (absorbed) this.generation++;
     return absorbed;
@@ -306,10 +300,11 @@ export class Drain {
   /**
    * The end of learning, across leaves: templates of one token count, equal but for the first token (the one the tree
    * routes on, so a near miss there is never seen), with FIRST_WORD_REST literal tokens after it and WORD_SLOT_VALUES
-   * different first words, are one event whose subject varies. On loghub Mac, `com.apple.icloud.fmfd.heartbeat: scheduler_evaluate_activity told me to run this
-   * job; ...` stood apart from the same message for each of five other jobs (166 lines). The template whose first
-   * token is a variable, or else the one that took the most lines, takes the others in, and the leaf every new first
-   * word falls to (`<*>`) holds it. True when a template became an alias.
+   * different first words, are one event whose subject varies. On loghub Mac, `com.apple.icloud.fmfd.heartbeat:
+   * scheduler_evaluate_activity told me to run this job; ...` stood apart from the same message for each of five
+   * other jobs (166 lines). The template whose first token is a variable, or else the one that took the most lines,
+   * takes the others in, and the leaf every new first word falls to (`<*>`) holds it. True when a template became an
+   * alias.
    */
   absorbFirstWords(lines: (id: number) => number): boolean {
     if (this.options.prefixTokens !== 1) return false;
@@ -330,16 +325,10 @@ export class Drain {
         const into =
           group.find((c) => c.tokens[0] === WILDCARD) ?? group.reduce((a, b) => (lines(b.id) > lines(a.id) ? b : a));
         if (into.tokens[0] !== WILDCARD) {
-          into.tokens = [WILDCARD, ...into.tokens.slice(1)];
-          into.template = into.tokens.join(' ');
-          into.slots = slotsOf(into.tokens);
+          variableAt(into, 0);
           childFor(root, WILDCARD, Infinity).clusters.push(into);
         }
-        for (const other of group) {
-          if (other === into) continue;
-          other.alias = into;
-          into.count += other.count;
-        }
+        for (const other of group) if (other !== into) aliasInto(other, into);
         absorbed = true;
       }
     }
@@ -362,18 +351,9 @@ export class Drain {
     if (!words) cluster.wordSlots.set(at, (words = new Set([cluster.tokens[at]])));
     words.add(near.word!);
     if (words.size < WORD_SLOT_VALUES) return false;
-    cluster.tokens = [...cluster.tokens];
-    cluster.tokens[at] = WILDCARD;
-    cluster.template = cluster.tokens.join(' ');
-    cluster.slots = slotsOf(cluster.tokens);
+    variableAt(cluster, at);
     cluster.wordSlots.delete(at);
-    for (const other of near.node!.clusters) {
-      if (other === cluster || other.alias || other.tokens.length !== cluster.tokens.length) continue;
-      if (cluster.tokens.every((t, i) => t === WILDCARD || t === other.tokens[i])) {
-        other.alias = cluster;
-        cluster.count += other.count;
-      }
-    }
+    takeInstances(cluster, near.node!);
     this.generation++;
     return true;
   }
@@ -472,6 +452,32 @@ function isLiteralWord(token: string): boolean {
     if ((c | 32) >= 97 && (c | 32) <= 122) letter = true;
   }
   return letter;
+}
+
+/** Makes the template's token `at` a variable. */
+function variableAt(cluster: Cluster, at: number): void {
+  cluster.tokens = cluster.tokens.map((t, i) => (i === at ? WILDCARD : t));
+  cluster.template = cluster.tokens.join(' ');
+  cluster.slots = slotsOf(cluster.tokens);
+}
+
+/** `other` becomes an alias of `into`, its lines counted there. */
+function aliasInto(other: Cluster, into: Cluster): void {
+  other.alias = into;
+  into.count += other.count;
+}
+
+/** The templates of `leaf` that are instances of `cluster` (equal but where it has variables) become its aliases. */
+function takeInstances(cluster: Cluster, leaf: PrefixNode): boolean {
+  let taken = false;
+  for (const other of leaf.clusters) {
+    if (other === cluster || other.alias || other.tokens.length !== cluster.tokens.length) continue;
+    if (cluster.tokens.every((t, i) => t === WILDCARD || t === other.tokens[i])) {
+      aliasInto(other, cluster);
+      taken = true;
+    }
+  }
+  return taken;
 }
 
 /** Turns the template's tokens that differ from the message into `<*>`; true when the template changed. */
