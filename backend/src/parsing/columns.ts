@@ -1,5 +1,6 @@
 import type { ParsedLine } from '../types.js';
 import { sniffLevel } from './level.js';
+import { skipSpaces } from './text.js';
 import { fromEpoch } from './timestamp.js';
 
 /** Columns a line may have before its time, and numbers after it (a flag, a pid) that are columns too. */
@@ -26,8 +27,7 @@ export function parseColumns(line: string): ParsedLine | undefined {
     const end = line.indexOf(' ', at);
     if (end <= at) return undefined;
     const token = line.slice(at, end);
-    at = end + 1;
-    while (line.charCodeAt(at) === 32) at++;
+    at = skipSpaces(line, end + 1);
     if (k > 0 && EPOCH.test(token)) {
       const ms = fromEpoch(Number(token));
       if (ms === undefined || ms < FIRST_MS || ms > LAST_MS) return undefined;
@@ -35,8 +35,7 @@ export function parseColumns(line: string): ParsedLine | undefined {
         const m = NUMBER_COLUMN.exec(line.slice(at, at + 12));
         if (!m) break;
         fields[`col${n}`] = m[0].trimEnd();
-        at += m[0].length;
-        while (line.charCodeAt(at) === 32) at++;
+        at = skipSpaces(line, at + m[0].length);
       }
       return { ts: ms, level: sniffLevel(line), fields, message: line.slice(at), raw: line, format: 'columns' };
     }

@@ -1,5 +1,6 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import { normalizeLevel, sniffLevel } from './level.js';
+import { skipSpaces } from './text.js';
 import { fracMs, leadingTimestamp, yearlessMs, type LeadingTimestamp } from './timestamp.js';
 
 /**
@@ -318,11 +319,6 @@ function klogLine(line: string, m: RegExpExecArray): ParsedLine & { format: Head
     raw: line,
     format: 'klog',
   };
-}
-
-function skipSpaces(s: string, at: number): number {
-  while (at < s.length && s.charCodeAt(at) === 32) at++;
-  return at;
 }
 
 /** Index of the `]` closing the bracket at s[from], one level of nesting allowed; -1 when none. */

@@ -20,3 +20,9 @@ function isEscaped(s: string, at: number, from: number): boolean {
 export function detached(s: string): string {
   return (' ' + s).slice(1);
 }
+
+/** The index of the first character at or after `at` that is not a space. */
+export function skipSpaces(s: string, at: number): number {
+  while (at < s.length && s.charCodeAt(at) === 32) at++;
+  return at;
+}
