@@ -54,7 +54,8 @@ export function parseModel(text: string, path = 'model'): Model {
     (k) => m[k] === undefined || m[k] === null,
   );
   if (missing.length) throw new ModelError(`${path} is a corrupt model: missing ${missing.join(', ')}`);
-  if (!m.parserState?.templates || !Array.isArray(m.featureSchema?.names)) {
+  const order = m.parserState?.dateOrder;
+  if (!m.parserState?.templates || (order !== undefined && order !== 'dmy' && order !== 'mdy') || !Array.isArray(m.featureSchema?.names)) {
     throw new ModelError(`${path} is a corrupt model: bad parserState or featureSchema`);
   }
   return value as Model;

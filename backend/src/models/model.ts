@@ -4,6 +4,7 @@ import type { RarityState } from '../detectors/rarity.js';
 import type { FeatureSchema, FeatureStats, WebBaselineState } from '../features/index.js';
 import type { TemplateIndexState } from '../templates/index.js';
 import type { SessionVectorizerState } from '../features/session.js';
+import type { DateOrder } from '../parsing/index.js';
 import type { DetectorKind, FormatName } from '../types.js';
 
 export const MODEL_SCHEMA = 'anomalog-model/1';
@@ -36,8 +37,11 @@ export interface Model {
   createdAt: string;
   trainedOn: { source: string; lines: number; sha256: string };
   format: FormatName;
-  /** How to parse and template lines as in training: the CSV header or custom pattern, and the template miner. */
-  parserState: { header?: string; pattern?: string; templates: TemplateIndexState };
+  /**
+   * How to parse and template lines as in training: the CSV header or custom pattern, the order of numeric dates the
+   * training lines told (absent when they did not), and the template miner.
+   */
+  parserState: { header?: string; pattern?: string; dateOrder?: DateOrder; templates: TemplateIndexState };
   featureSchema: FeatureSchema;
   params: { seed: number; sampleLines: number; trainedRows: number };
   baselines: { web?: WebBaselineState; features: FeatureStats };

@@ -38,6 +38,26 @@ describe('model files', async () => {
     expect(await text()).toBe(a);
   });
 
+  it("keeps the order of numeric dates its training lines told, and its scorer reads every line's date in it", async () => {
+    // Every 10 minutes from 1 December 2026, 22:00, dd/MM/yyyy: ambiguous up to the 12th, midnight tells the order.
+    const at = (i: number) => new Date(Date.UTC(2026, 11, 1, 22) + i * 600_000);
+    const two = (n: number) => String(n).padStart(2, '0');
+    const line = (i: number) => {
+      const d = at(i);
+      const date = `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+      return `${date} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:00 INFO worker ${i % 4} finished job ${i}`;
+    };
+    const lines = Array.from({ length: 1000 }, (_, i) => line(i));
+    const model = await train(lines, { detector: 'iforest', seed: 2 });
+    expect(model.parserState.dateOrder).toBe('dmy');
+    const path = join(dir, 'dates.json');
+    await saveModel(path, model);
+    const scorer = createScorer(await loadModel(path));
+    const scored = [...scorer.pushBatch([line(0), line(700)]), ...scorer.end()];
+    expect(scored.map((l) => l.ts)).toEqual([at(0).getTime(), at(700).getTime()]);
+    expect(at(700).getUTCDate()).toBe(6);
+  });
+
   it('refuses missing, non-JSON, corrupt and foreign files with one clear line', async () => {
     const write = async (name: string, text: string) => {
       const p = join(dir, name);
@@ -51,6 +71,7 @@ describe('model files', async () => {
       [await write('foreign.json', '{"schema":"other-tool/3","weights":[]}'), /foreign\.json is not a usable model: schema "other-tool\/3", expected "anomalog-model\/1"$/],
       [await write('noschema.json', '{"name":"x"}'), /noschema\.json is not a usable model: no schema field/],
       [await write('partial.json', '{"schema":"anomalog-model/1","name":"x"}'), /partial\.json is a corrupt model: missing detector, format/],
+      [await write('dates.json', JSON.stringify({ ...JSON.parse(serializeModel(await train(lines.slice(0, 300), { detector: 'iforest' }))), parserState: { templates: {}, dateOrder: 'ymd' } })), /dates\.json is a corrupt model: bad parserState or featureSchema$/],
     ];
     await mkdir(join(dir, 'adir.json'));
     cases.push([join(dir, 'adir.json'), /adir\.json: is a directory$/]);

@@ -1,6 +1,6 @@
 import type { ParsedLine } from '../types.js';
 import { normalizeLevel } from './level.js';
-import { parseTimestampValue } from './timestamp.js';
+import { parseTimestampValue, type DateOrder } from './timestamp.js';
 
 const HEADER_CELL = /^[A-Za-z_@][\w .\-@/()%#]{0,63}$/;
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
@@ -69,7 +69,7 @@ function columnsOf(line: string): Columns {
  * `header: true`. Numeric cells become `numeric`, a time-like column `ts`, a level column `level`, a message
  * column `message` (else the text cells joined by spaces), the other cells `fields`.
  */
-export function createCsvParser(header?: string): (line: string) => ParsedLine | undefined {
+export function createCsvParser(header?: string, order?: DateOrder): (line: string) => ParsedLine | undefined {
   let columns = header === undefined ? undefined : columnsOf(header);
   return (line) => {
     if (!columns) columns = columnsOf(line);
@@ -84,7 +84,7 @@ export function createCsvParser(header?: string): (line: string) => ParsedLine |
       const cell = cells[i];
       const name = columns.names[i];
       if (i === columns.time) {
-        out.ts = parseTimestampValue(cell.trim());
+        out.ts = parseTimestampValue(cell.trim(), order);
         if (out.ts !== undefined) continue;
       }
       if (i === columns.level) out.level = normalizeLevel(cell) ?? cell;

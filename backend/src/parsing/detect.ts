@@ -8,10 +8,13 @@ import { headerParser, isHeaderFormat, parseHeader } from './header.js';
 import { parseJson } from './json.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSyslog } from './syslog.js';
+import { dateOrderOf, type DateOrder } from './timestamp.js';
 import { parseWeb } from './web.js';
 
 export interface LineParser {
   readonly format: FormatName;
+  /** How it reads a numeric date both of whose first numbers could be the month (given, or told by the sample). */
+  readonly dateOrder?: DateOrder;
   /** Never throws: a line the format does not match comes back parsed as `generic`. */
   parse(raw: string): ParsedLine;
 }
@@ -80,22 +83,28 @@ function isCsv(lines: readonly string[]): boolean {
   return rows.filter((l) => splitCsv(l)?.length === width).length >= CSV_AGREEMENT * rows.length;
 }
 
+export interface ParserOptions {
+  sample?: readonly string[];
+  pattern?: string;
+  /** The stream's order of numeric dates; by default what `sample` tells (dateOrderOf). */
+  dateOrder?: DateOrder;
+}
+
 /**
  * A parser for one stream. `auto` detects the format from `sample`; `custom` needs `pattern` (a named-group regex);
  * CSV takes its header from `sample[0]` or else the first line parsed. Throws only on a bad configuration.
  */
-export function createParser(
-  format: FormatName | 'auto',
-  opts: { sample?: readonly string[]; pattern?: string } = {},
-): LineParser {
+export function createParser(format: FormatName | 'auto', opts: ParserOptions = {}): LineParser {
   const chosen = format === 'auto' ? detectFormat(opts.sample ?? []) : format;
-  const parseFormat = formatParser(chosen, opts);
+  const dateOrder = opts.dateOrder ?? dateOrderOf(opts.sample ?? []);
+  const parseFormat = formatParser(chosen, opts, dateOrder);
   return {
     format: chosen,
+    dateOrder,
     parse(raw) {
       const line = stripEol(raw);
       try {
-        return parseFormat(line) ?? parseGeneric(line);
+        return parseFormat(line) ?? parseGeneric(line, dateOrder);
       } catch {
         return { fields: {}, message: line, raw: line, format: 'generic' };
       }
@@ -103,7 +112,7 @@ export function createParser(
   };
 }
 
-function formatParser(format: FormatName, opts: { sample?: readonly string[]; pattern?: string }): FormatParse {
+function formatParser(format: FormatName, opts: ParserOptions, order: DateOrder | undefined): FormatParse {
   switch (format) {
     case 'apache':
     case 'nginx':
@@ -120,16 +129,16 @@ function formatParser(format: FormatName, opts: { sample?: readonly string[]; pa
       return parseColumns;
     case 'csv': {
       const header = opts.sample?.find((l) => l.trim() !== '');
-      return createCsvParser(header === undefined ? undefined : stripEol(header));
+      return createCsvParser(header === undefined ? undefined : stripEol(header), order);
     }
     case 'custom':
       if (!opts.pattern) throw new Error("format 'custom' needs a pattern (a regex with named groups)");
-      return createCustomParser(opts.pattern);
+      return createCustomParser(opts.pattern, order);
     case 'generic':
-      return parseGeneric;
+      return (line) => parseGeneric(line, order);
     default:
-      if (isHeaderFormat(format)) return headerParser(format);
-      return parseGeneric;
+      if (isHeaderFormat(format)) return headerParser(format, order);
+      return (line) => parseGeneric(line, order);
   }
 }
 

@@ -238,6 +238,19 @@ describe('structured formats', () => {
     expect(parser.parse('only,three,cells').format).toBe('generic');
   });
 
+  it("reads a CSV export's local date and time in the order its rows tell", () => {
+    const sample = [
+      'Level,Date and Time,Source,Event ID,Message',
+      'Information,07/12/2026 23:59:58,Service Control Manager,7036,The service entered the running state.',
+      'Error,08/12/2026 00:00:03,Service Control Manager,7031,The service terminated unexpectedly.',
+    ];
+    const parser = createParser('auto', { sample });
+    expect(parser).toMatchObject({ format: 'csv', dateOrder: 'dmy' });
+    expect(parser.parse(sample[2])).toMatchObject({ ts: Date.UTC(2026, 11, 8, 0, 0, 3), level: 'error' });
+    const us = createParser('auto', { sample: [sample[0], 'Information,12/7/2026 10:15:03 AM,SCM,7036,Started.'] });
+    expect(us.parse('Warning,12/7/2026 1:15:03 PM,SCM,7036,Slow.').ts).toBe(Date.UTC(2026, 11, 7, 13, 15, 3));
+  });
+
   it('takes the CSV header from the first line parsed when no sample is given', () => {
     const parser = createParser('csv');
     expect(parser.parse('a,b').header).toBe(true);

@@ -1,6 +1,6 @@
 import type { ParsedLine } from '../types.js';
 import { normalizeLevel, sniffLevel } from './level.js';
-import { leadingTimestamp } from './timestamp.js';
+import { leadingTimestamp, type DateOrder } from './timestamp.js';
 
 const LEADING_LEVEL =
   /^[[(<]?(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|SEVERE|PANIC|EMERG|ALERT|trace|debug|info|notice|warn(?:ing)?|error|fatal|critical)[\])>]?:?(?: +|$)/;
@@ -9,8 +9,8 @@ const LEADING_LEVEL =
  * The fallback for any line: a leading timestamp (any shape `leadingTimestamp` knows, weekday and month names
  * included) and a level word if present; the message is the rest, so no timestamp reaches the template miner.
  */
-export function parseGeneric(line: string): ParsedLine {
-  const ts = leadingTimestamp(line);
+export function parseGeneric(line: string, order?: DateOrder): ParsedLine {
+  const ts = leadingTimestamp(line, order);
   let at = 0;
   if (ts) {
     at = ts.length;

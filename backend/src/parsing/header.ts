@@ -1,7 +1,7 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import { normalizeLevel, sniffLevel } from './level.js';
 import { skipSpaces } from './text.js';
-import { fracMs, leadingTimestamp, yearlessMs, type LeadingTimestamp } from './timestamp.js';
+import { fracMs, leadingTimestamp, yearlessMs, type DateOrder, type LeadingTimestamp } from './timestamp.js';
 
 /**
  * Application log headers: a leading timestamp, then some of level, process id, thread or context in brackets, and a
@@ -75,7 +75,7 @@ const REDIS_PREFIX = /^(\d+):([XCSM]) /;
 const REDIS_LEVELS: Record<string, string> = { '.': 'debug', '-': 'debug', '*': 'info', '#': 'warn' };
 
 /** The header parse of one line, or undefined when it has no leading timestamp. */
-export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat }) | undefined {
+export function parseHeader(line: string, order?: DateOrder): (ParsedLine & { format: HeaderFormat }) | undefined {
   const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
   const klog = KLOG.exec(head);
   if (klog) return klogLine(line, klog);
@@ -105,7 +105,7 @@ export function parseHeader(line: string): (ParsedLine & { format: HeaderFormat 
       at = prefix[0].length;
     }
   }
-  const ts = leadingTimestamp(at ? head.slice(at) : head);
+  const ts = leadingTimestamp(at ? head.slice(at) : head, order);
   if (!ts) return undefined;
   at += ts.length;
   let ms = ts.ms;
@@ -333,9 +333,9 @@ function bracketEnd(s: string, from: number): number {
 }
 
 /** Parses a line only when it has this header format. */
-export function headerParser(format: HeaderFormat): (line: string) => ParsedLine | undefined {
+export function headerParser(format: HeaderFormat, order?: DateOrder): (line: string) => ParsedLine | undefined {
   return (line) => {
-    const p = parseHeader(line);
+    const p = parseHeader(line, order);
     if (!p) return undefined;
     if (p.format === format) return p;
     // A line of a related shape still gives its timestamp and level; the format says what it is.

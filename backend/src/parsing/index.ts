@@ -1,2 +1,3 @@
 export { normalizeLevel, type Level } from './level.js';
 export * from './detect.js';
+export { dateOrderOf, type DateOrder } from './timestamp.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeLevel } from './level.js';
-import { fromEpoch, leadingTimestamp, parseClf, parseTimestampValue, utcMs } from './timestamp.js';
+import { dateOrderOf, fromEpoch, leadingTimestamp, parseClf, parseTimestampValue, utcMs } from './timestamp.js';
 
 describe('timestamps', () => {
   it('computes calendar times exactly as Date.UTC does, leap years included', () => {
@@ -89,5 +89,37 @@ describe('normalizeLevel', () => {
     expect(normalizeLevel('')).toBeUndefined();
     expect(normalizeLevel(undefined)).toBeUndefined();
     expect(normalizeLevel(-1)).toBeUndefined();
+  });
+
+  it('reads dd.MM.yyyy and dd-MM-yyyy dates day first, and an ambiguous date in the order the stream gives', () => {
+    const ms = (line: string, order?: 'dmy' | 'mdy') => leadingTimestamp(line, order)?.ms;
+    expect(ms('07.12.2026 10:00:01 ERROR x')).toBe(Date.UTC(2026, 11, 7, 10, 0, 1));
+    expect(ms('07-12-2026 10:00:01,250 ERROR x')).toBe(Date.UTC(2026, 11, 7, 10, 0, 1, 250));
+    expect(ms('12.31.2024 23:59:59 x')).toBe(Date.UTC(2024, 11, 31, 23, 59, 59));
+    expect(ms('07/12/2026 10:00:01 x')).toBe(Date.UTC(2026, 6, 12, 10, 0, 1));
+    expect(ms('07/12/2026 10:00:01 x', 'dmy')).toBe(Date.UTC(2026, 11, 7, 10, 0, 1));
+    expect(ms('07.12.2026 10:00:01 x', 'mdy')).toBe(Date.UTC(2026, 6, 12, 10, 0, 1));
+    // A day over 12 says which number is the day whatever the stream's order.
+    expect(ms('13/12/2026 10:00:01 x', 'mdy')).toBe(Date.UTC(2026, 11, 13, 10, 0, 1));
+    expect(ms('12/13/2026 10:00:01 x', 'dmy')).toBe(Date.UTC(2026, 11, 13, 10, 0, 1));
+    expect(ms('07.12/2026 10:00:01 x')).toBeUndefined();
+  });
+
+  it("tells a stream's date order from a day over 12 anywhere in its first lines, else from the smoother reading", () => {
+    expect(dateOrderOf(['07/12/2026 10:00:01 a', '13/12/2026 10:00:01 b'])).toBe('dmy');
+    expect(dateOrderOf(['[INFO] 12/07/2026 10:00:01 a', '[INFO] 12/13/2026 10:00:01 b'])).toBe('mdy');
+    expect(dateOrderOf(['WARN,"07/12/2026 10:00:01 PM",x'])).toBeUndefined();
+    // Day first, 7 then 8 December are a day apart; month first, 12 July then 12 August are a month apart.
+    expect(dateOrderOf(['07/12/2026 23:59:58 a', '07/12/2026 23:59:59 b', '08/12/2026 00:00:01 c'])).toBe('dmy');
+    expect(dateOrderOf(['12/07/2026 23:59:58 a', '12/08/2026 00:00:01 b'])).toBe('mdy');
+    expect(dateOrderOf(['07/12/2026 10:00:01 a', '07/12/2026 10:00:02 b'])).toBeUndefined();
+    expect(dateOrderOf(['2026-12-07 10:00:01 a', 'plain text'])).toBeUndefined();
+  });
+
+  it('reads a whole value in any leading shape when it is a field, in the given order', () => {
+    expect(parseTimestampValue('12/7/2026 10:15:03 AM')).toBe(Date.UTC(2026, 11, 7, 10, 15, 3));
+    expect(parseTimestampValue('7/12/2026 10:15:03', 'dmy')).toBe(Date.UTC(2026, 11, 7, 10, 15, 3));
+    expect(parseTimestampValue('Mar 3 2024 12:00:01')).toBe(Date.UTC(2024, 2, 3, 12, 0, 1));
+    expect(parseTimestampValue('12/7/2026 10:15:03 and more')).toBeUndefined();
   });
 });

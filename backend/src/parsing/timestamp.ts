@@ -91,14 +91,23 @@ export function fromEpoch(n: number): number | undefined {
   return n < 1e20 ? Math.round(n / 1e6) : undefined;
 }
 
-/** A `ts`/`time` value from JSON, logfmt or CSV: epoch number (any unit), numeric string, ISO or Apache text. */
-export function parseTimestampValue(v: unknown): number | undefined {
+/**
+ * A `ts`/`time` value from JSON, logfmt, CSV or a custom pattern: epoch number (any unit), numeric string, ISO or
+ * Apache text, or the whole value in any shape `leadingTimestamp` reads (`12/7/2026 10:15:03 AM` in the stream's
+ * `order`).
+ */
+export function parseTimestampValue(v: unknown, order?: DateOrder): number | undefined {
   if (typeof v === 'number') return fromEpoch(v);
   if (typeof v !== 'string' || v.length > 64) return undefined;
   if (/^\d+(?:\.\d+)?$/.test(v)) return fromEpoch(Number(v));
   const iso = parseIso(v);
   if (iso) return iso.ms;
-  return v.length === 26 ? parseClf(v, 0, 26) : undefined;
+  if (v.length === 26) {
+    const clf = parseClf(v, 0, 26);
+    if (clf !== undefined) return clf;
+  }
+  const lead = leadingTimestamp(v, order);
+  return lead && lead.length === v.length ? lead.ms : undefined;
 }
 
 /** Syslog's `Mar  3 12:00:01` has no year: see yearlessMs. */
@@ -147,7 +156,60 @@ const WEEKDAY = `(?:${WEEKDAYS.join('|')})[a-z]*,? `;
 const MONTH = `(${MONTHS.join('|')})[a-z]*\\.?`;
 const CLOCK = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(?:[.,:](\\d{1,9}))?';
 const ZONE = '(?: ?(Z|[+-]\\d{2}:?\\d{2}|UTC|GMT))?';
-const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray) => number | undefined][] = [
+const NUMERIC_DATE_BODY = `(\\d{1,2})([/.-])(\\d{1,2})\\2(\\d{4})[ T]${CLOCK}(?: ?([AaPp][Mm])(?![a-z]))?`;
+const NUMERIC_DATE = new RegExp(`^${NUMERIC_DATE_BODY}`);
+/** A numeric date anywhere in a line's first DATE_SNIFF_CHARS (a CSV cell, after a level or a bracket). */
+const NUMERIC_DATE_IN_LINE = new RegExp(`(?<![\\d/.:-])${NUMERIC_DATE_BODY}`);
+const DATE_SNIFF_CHARS = 256;
+
+/**
+ * How a stream writes a numeric date with its year last when both of its first numbers are 12 or less: `mdy` as US
+ * locales write `12/07/2026`, `dmy` as most others do. A date whose first number is over 12 is day-first whatever
+ * this says, one whose second is over 12 month-first.
+ */
+export type DateOrder = 'dmy' | 'mdy';
+
+function numericDateMs(m: RegExpExecArray, order: DateOrder | undefined): number | undefined {
+  const first = +m[1];
+  const second = +m[3];
+  // Without the stream's order: month first with slashes (US), day first with dots and dashes (31.12.2024).
+  const dayFirst = first > 12 || (second <= 12 && (order ?? (m[2] === '/' ? 'mdy' : 'dmy')) === 'dmy');
+  const h = m[9] ? (+m[5] % 12) + (m[9].toUpperCase() === 'PM' ? 12 : 0) : +m[5];
+  return utcMs(+m[4], dayFirst ? second : first, dayFirst ? first : second, h, +m[6], +m[7], fracMs(m[8]));
+}
+
+/**
+ * The order of a stream's numeric dates, from its first lines: a first number over 12 says `dmy`, a second over 12
+ * `mdy`; else the reading under which consecutive lines lie closer in time (`07/12` then `08/12` is one day apart
+ * day-first, a month month-first). Undefined when the lines do not tell.
+ */
+export function dateOrderOf(sample: readonly string[]): DateOrder | undefined {
+  let dmy = 0;
+  let mdy = 0;
+  let prev: [number, number] | undefined;
+  for (const line of sample) {
+    const m = NUMERIC_DATE_IN_LINE.exec(line.length > DATE_SNIFF_CHARS ? line.slice(0, DATE_SNIFF_CHARS) : line);
+    if (!m) continue;
+    if (+m[1] > 12) return 'dmy';
+    if (+m[3] > 12) return 'mdy';
+    const day = numericDateMs(m, 'dmy');
+    const month = numericDateMs(m, 'mdy');
+    if (day === undefined || month === undefined) continue;
+    const at: [number, number] = [day, month];
+    if (prev) {
+      dmy += Math.abs(at[0] - prev[0]);
+      mdy += Math.abs(at[1] - prev[1]);
+    }
+    prev = at;
+  }
+  return dmy < mdy ? 'dmy' : mdy < dmy ? 'mdy' : undefined;
+}
+
+const LEADING: readonly [
+  LeadingTimestamp['shape'],
+  RegExp,
+  (m: RegExpExecArray, order: DateOrder | undefined) => number | undefined,
+][] = [
   // Wed Oct 11 14:32:52.123 2000, Sun Dec 04 04:47:44 2005 (ctime; Apache error log)
   [
     'ctime',
@@ -163,17 +225,9 @@ const LEADING: readonly [LeadingTimestamp['shape'], RegExp, (m: RegExpExecArray)
     new RegExp(`^(\\d{2})/(\\d{2})/(\\d{2}) ${CLOCK}`),
     (m) => utcMs(2000 + +m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
-  // 12/31/2024 23:59:59, 3/1/2024 1:05:09 PM: month first, as US locales write it (day first when the first
-  // number is over 12, so 31/12/2024 reads too; a day-first date up to the 12th reads as month first)
-  [
-    'slashed',
-    new RegExp(`^(\\d{1,2})/(\\d{1,2})/(\\d{4})[ T]${CLOCK}(?: ?([AaPp][Mm])(?![a-z]))?`),
-    (m) => {
-      const dayFirst = +m[1] > 12;
-      const h = m[8] ? (+m[4] % 12) + (m[8].toUpperCase() === 'PM' ? 12 : 0) : +m[4];
-      return utcMs(+m[3], dayFirst ? +m[2] : +m[1], dayFirst ? +m[1] : +m[2], h, +m[5], +m[6], fracMs(m[7]));
-    },
-  ],
+  // 12/31/2024 23:59:59, 3/1/2024 1:05:09 PM, 31.12.2024 23:59:59, 31-12-2024 23:59:59: day and month in the order
+  // their values or the stream's DateOrder say (dateOrderOf)
+  ['slashed', NUMERIC_DATE, (m, order) => numericDateMs(m, order)],
   // 20171223-22:15:29:606
   [
     'compact',
@@ -210,14 +264,14 @@ export function fracMs(f: string | undefined): number {
 
 /**
  * The timestamp a line starts with, in any of the shapes logs commonly use (ISO 8601 and its cousins, `yy/MM/dd`,
- * `MM/dd/yyyy` with or without AM/PM, `yyyyMMdd-HH:mm:ss:SSS`, ctime with weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch
+ * `MM/dd/yyyy` or `dd.MM.yyyy` (in the stream's `order`) with or without AM/PM, `yyyyMMdd-HH:mm:ss:SSS`, ctime with weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch
  * seconds/ms/us), optionally in brackets, with a trailing comma taken along.
  */
-export function leadingTimestamp(line: string): LeadingTimestamp | undefined {
+export function leadingTimestamp(line: string, order?: DateOrder): LeadingTimestamp | undefined {
   let head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;
   const bracketed = head.charCodeAt(0) === 91;
   if (bracketed) head = head.slice(1);
-  const found = timestampAt(head);
+  const found = timestampAt(head, order);
   if (!found) return undefined;
   let length = found.length;
   if (bracketed) {
@@ -229,6 +283,7 @@ export function leadingTimestamp(line: string): LeadingTimestamp | undefined {
 
 function timestampAt(
   head: string,
+  order: DateOrder | undefined,
 ): { ms: number | undefined; length: number; shape: LeadingTimestamp['shape'] } | undefined {
   const first = head.charCodeAt(0);
   if (first >= 48 && first <= 57) {
@@ -242,7 +297,7 @@ function timestampAt(
   }
   for (const [shape, re, toMs] of LEADING) {
     const m = re.exec(head);
-    if (m && !isDigitAt(head, m[0].length)) return { ms: toMs(m), length: m[0].length, shape };
+    if (m && !isDigitAt(head, m[0].length)) return { ms: toMs(m, order), length: m[0].length, shape };
   }
   const epoch = EPOCH_HEAD.exec(head);
   if (epoch) {

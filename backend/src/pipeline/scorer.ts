@@ -50,8 +50,8 @@ export interface BlockScorer extends BatchScorer {
 
 /** The parser of a model's lines, as its scorer reads them. */
 export function modelParser(model: Model): LineParser {
-  const { header, pattern } = model.parserState;
-  return createParser(model.format, { sample: header === undefined ? undefined : [header], pattern });
+  const { header, pattern, dateOrder } = model.parserState;
+  return createParser(model.format, { sample: header === undefined ? undefined : [header], pattern, dateOrder });
 }
 
 /**

@@ -238,7 +238,12 @@ class Trainer {
       createdAt: new Date().toISOString(),
       trainedOn: { source: this.opts.source ?? '-', lines: this.lines, sha256: this.hash.digest() },
       format: s.format,
-      parserState: { header: s.header, pattern: this.opts.pattern, templates: s.templates.toJSON() },
+      parserState: {
+        header: s.header,
+        pattern: this.opts.pattern,
+        dateOrder: s.parser.dateOrder,
+        templates: s.templates.toJSON(),
+      },
       featureSchema: schema,
       params: { seed, sampleLines: this.sampleLimit, trainedRows: X.rows },
       baselines: { web, features },
