@@ -103,20 +103,74 @@ const PAGES = [
 
 export interface BuiltLog {
   path: string;
-  /** Per line: 'norm' or the attack class. */
+  /** Per line: 'norm', the attack class, or 'directive' (a W3C header line, neither). */
   labels: string[];
+}
+
+/**
+ * How the requests are written: Apache combined; Apache's vhost_combined (`host:port` first); IIS's W3C extended
+ * log (after its directives); nginx JSON (`log_format ... escape=json`, the variables' names as keys).
+ */
+export const LAYOUTS = ['combined', 'vhost', 'w3c', 'json'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
+const W3C_FIELDS =
+  'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken';
+
+interface Request {
+  t: number;
+  ip: string;
+  method: string;
+  target: string;
+  status: number;
+  bytes: number;
+  ua: string;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number) => String(n).padStart(2, '0');
+
+function clf(d: Date): string {
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+function render(q: Request, layout: Layout): string {
+  const d = new Date(Math.floor(q.t) * 1000);
+  const combined = `${q.ip} - - [${clf(d)}] "${q.method} ${q.target} HTTP/1.1" ${q.status} ${q.bytes} "-" "${q.ua}"`;
+  switch (layout) {
+    case 'combined':
+      return combined;
+    case 'vhost':
+      return `shop.example.com:443 ${combined}`;
+    case 'w3c': {
+      const [stem, query] = q.target.split(/\?(.*)/s);
+      const [date, time] = d.toISOString().slice(0, 19).split('T');
+      return `${date} ${time} 10.0.0.5 ${q.method} ${stem} ${query || '-'} 443 - ${q.ip} ${q.ua.replaceAll(' ', '+')} - ${q.status} 0 0 ${q.bytes} ${Math.round(20 + (q.t % 1) * 80)}`;
+    }
+    case 'json':
+      return JSON.stringify({
+        time_local: clf(d),
+        remote_addr: q.ip,
+        request: `${q.method} ${q.target} HTTP/1.1`,
+        status: q.status,
+        body_bytes_sent: q.bytes,
+        http_referer: '',
+        http_user_agent: q.ua,
+      });
+  }
 }
 
 /**
  * Writes `lines` access lines: 45% plain pages, the rest form requests carrying a benign value, and `attackRate`
  * of all lines carrying an attack value (classes drawn evenly, values drawn from the class). 15% of the values
- * are encoded twice.
+ * are encoded twice. `layout` says how they are written (LAYOUTS); the requests are the same in every layout.
  */
 export function buildLog(
   out: string,
   split: 'train' | 'test',
   lines: number,
   seed: number,
+  layout: Layout = 'combined',
   attackRate = 0.03,
 ): BuiltLog {
   const r = mulberry32(seed);
@@ -129,13 +183,19 @@ export function buildLog(
   );
   const labels: string[] = [];
   const text: string[] = [];
+  if (layout === 'w3c') {
+    for (const directive of [
+      '#Software: Microsoft Internet Information Services 10.0',
+      '#Version: 1.0',
+      `#Fields: ${W3C_FIELDS}`,
+    ]) {
+      text.push(directive);
+      labels.push('directive');
+    }
+  }
   let t = Date.UTC(2024, 2, 1) / 1000;
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const pad = (n: number) => String(n).padStart(2, '0');
   for (let i = 0; i < lines; i++) {
     t += r() * 0.5;
-    const d = new Date(Math.floor(t) * 1000);
-    const ts = `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
     const attack = r() < attackRate;
     let label = 'norm';
     let target: string;
@@ -153,7 +213,7 @@ export function buildLog(
     }
     const status = r() < 0.93 ? 200 : pick([302, 304, 404, 500]);
     const bytes = Math.round(500 + r() * 9000);
-    text.push(`${pick(ips)} - - [${ts}] "${method} ${target} HTTP/1.1" ${status} ${bytes} "-" "${pick(UAS)}"`);
+    text.push(render({ t, ip: pick(ips), method, target, status, bytes, ua: pick(UAS) }, layout));
     labels.push(label);
   }
   writeFileSync(out, `${text.join('\n')}\n`);
@@ -169,6 +229,7 @@ export function quality(labels: readonly string[], flagged: readonly boolean[]):
   const byClass: Record<string, [number, number]> = {};
   labels.forEach((label, i) => {
     const f = flagged[i] ?? false;
+    if (label === 'directive') return;
     if (label === 'norm') {
       benign++;
       if (f) fp++;

@@ -4,6 +4,8 @@ export { ANOMALY_SEVERITIES, SEVERITIES, type DetectorKind, type ScoredLine, typ
 export const FORMAT_NAMES = [
   'apache',
   'nginx',
+  'w3c',
+  'json-access',
   'apache-error',
   'hdfs',
   'syslog',
@@ -23,6 +25,8 @@ export const FORMAT_NAMES = [
   'generic',
 ] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
+/** The access-log formats: their lines carry the web fields (docs/formats.md) and are scored as web traffic. */
+export const WEB_FORMATS: readonly FormatName[] = ['apache', 'nginx', 'w3c', 'json-access'];
 
 /** One raw line after parsing. `ts` is milliseconds since the epoch when the line carries a timestamp. */
 export interface ParsedLine {

@@ -1,4 +1,4 @@
-import type { FormatName, ParsedLine } from '../types.js';
+import { WEB_FORMATS, type FormatName, type ParsedLine } from '../types.js';
 import type { FeatureSchema } from './schema.js';
 import { EXACT_LENGTH, SYSTEM_FEATURES, SystemFeatures } from './system.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
@@ -7,7 +7,7 @@ import { WEB_FEATURES, WebFeatures, type WebBaselineState } from './web.js';
 const MAX_NUMERIC_COLUMNS = 32;
 
 export function familyOf(format: FormatName): FeatureSchema['family'] {
-  return format === 'apache' || format === 'nginx' ? 'web' : 'system';
+  return WEB_FORMATS.includes(format) ? 'web' : 'system';
 }
 
 export function buildSchema(format: FormatName, numericColumns: readonly string[]): FeatureSchema {

@@ -45,6 +45,13 @@ export function looksLikeCsvHeader(line: string): boolean {
   return !!cells && cells.length >= 2 && cells.every((c) => HEADER_CELL.test(c.trim()) && !NUMBER.test(c.trim()));
 }
 
+/** A parser whose lines are read by a header line's names: CSV's header row, W3C's `#Fields:` directive. */
+export interface ColumnsReader {
+  parse(line: string): ParsedLine | undefined;
+  /** The header line in use, once read: what a model keeps to read its lines again (parserState.header). */
+  header(): string | undefined;
+}
+
 interface Columns {
   line: string;
   names: string[];
@@ -69,9 +76,9 @@ function columnsOf(line: string): Columns {
  * `header: true`. Numeric cells become `numeric`, a time-like column `ts`, a level column `level`, a message
  * column `message` (else the text cells joined by spaces), the other cells `fields`.
  */
-export function createCsvParser(header?: string, order?: DateOrder): (line: string) => ParsedLine | undefined {
+export function createCsvParser(header?: string, order?: DateOrder): ColumnsReader {
   let columns = header === undefined ? undefined : columnsOf(header);
-  return (line) => {
+  const parse = (line: string): ParsedLine | undefined => {
     if (!columns) columns = columnsOf(line);
     if (line === columns.line) return { fields: {}, message: line, raw: line, format: 'csv', header: true };
     const cells = splitCsv(line);
@@ -101,4 +108,5 @@ export function createCsvParser(header?: string, order?: DateOrder): (line: stri
     if (numbers > 0) out.numeric = numeric;
     return out;
   };
+  return { parse, header: () => columns?.line };
 }

@@ -1,20 +1,24 @@
 import type { FormatName, ParsedLine } from '../types.js';
-import { createCsvParser, looksLikeCsvHeader, splitCsv } from './csv.js';
+import { createCsvParser, looksLikeCsvHeader, splitCsv, type ColumnsReader } from './csv.js';
 import { parseColumns } from './columns.js';
 import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
 import { parseHdfs } from './hdfs.js';
 import { headerParser, isHeaderFormat, parseHeader } from './header.js';
+import { parseJsonAccess } from './json-access.js';
 import { parseJson } from './json.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSyslog } from './syslog.js';
 import { dateOrderOf, type DateOrder } from './timestamp.js';
+import { createW3cParser, isW3c } from './w3c.js';
 import { parseWeb } from './web.js';
 
 export interface LineParser {
   readonly format: FormatName;
   /** How it reads a numeric date both of whose first numbers could be the month (given, or told by the sample). */
   readonly dateOrder?: DateOrder;
+  /** The line naming the columns, once read (CSV's header row, W3C's `#Fields:`): a model keeps it. */
+  header(): string | undefined;
   /** Never throws: a line the format does not match comes back parsed as `generic`. */
   parse(raw: string): ParsedLine;
 }
@@ -23,6 +27,7 @@ type FormatParse = (line: string) => ParsedLine | undefined;
 
 /** Formats tried on each sample line, most specific first; the first that parses a line gets its vote. */
 const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
+  ['json-access', parseJsonAccess],
   ['json', parseJson],
   ['hdfs', parseHdfs],
   // Application headers (log4j, oslo, CBS, error logs, ...) vote for the format the line's pieces name.
@@ -45,8 +50,8 @@ const CSV_AGREEMENT = 0.8;
 const COLUMNS_AGREEMENT = 0.8;
 
 /**
- * The format of a stream from its first non-empty lines: CSV when a header row is followed by rows of the same
- * width, else the format that parses most lines (web lines with a response time vote nginx); generic when none.
+ * The format of a stream from its first non-empty lines: W3C when a `#Fields:` directive names a request's parts, CSV
+ * when a header row is followed by rows of the same width, else the format that parses most lines (web lines with a response time vote nginx); generic when none.
  */
 export function detectFormat(sample: readonly string[]): FormatName {
   const lines: string[] = [];
@@ -55,6 +60,7 @@ export function detectFormat(sample: readonly string[]): FormatName {
     if (line.trim() !== '') lines.push(line);
     if (lines.length >= SAMPLE_LINES) break;
   }
+  if (isW3c(lines)) return 'w3c';
   if (isCsv(lines)) return 'csv';
   const votes = new Map<FormatName, number>();
   for (const line of lines) {
@@ -97,10 +103,12 @@ export interface ParserOptions {
 export function createParser(format: FormatName | 'auto', opts: ParserOptions = {}): LineParser {
   const chosen = format === 'auto' ? detectFormat(opts.sample ?? []) : format;
   const dateOrder = opts.dateOrder ?? dateOrderOf(opts.sample ?? []);
-  const parseFormat = formatParser(chosen, opts, dateOrder);
+  const reader = formatReader(chosen, opts, dateOrder);
+  const parseFormat = typeof reader === 'function' ? reader : reader.parse;
   return {
     format: chosen,
     dateOrder,
+    header: () => (typeof reader === 'function' ? undefined : reader.header()),
     parse(raw) {
       const line = stripEol(raw);
       try {
@@ -112,11 +120,19 @@ export function createParser(format: FormatName | 'auto', opts: ParserOptions = 
   };
 }
 
-function formatParser(format: FormatName, opts: ParserOptions, order: DateOrder | undefined): FormatParse {
+function formatReader(
+  format: FormatName,
+  opts: ParserOptions,
+  order: DateOrder | undefined,
+): FormatParse | ColumnsReader {
   switch (format) {
     case 'apache':
     case 'nginx':
       return (line) => parseWeb(line, format);
+    case 'w3c':
+      return createW3cParser(opts.sample);
+    case 'json-access':
+      return parseJsonAccess;
     case 'hdfs':
       return parseHdfs;
     case 'syslog':

@@ -80,6 +80,106 @@ describe('web formats', () => {
     expect(b.ts).toBe(a.ts);
     expect(c.ts).toBe(Date.UTC(2024, 0, 1));
   });
+
+  it("reads Apache's vhost_combined: the virtual host first, as field vhost", () => {
+    const line = `shop.example.com:443 ${COMBINED}`;
+    expect(detectFormat([line, line])).toBe('apache');
+    const p = createParser('apache').parse(line);
+    expect(p.fields).toMatchObject({
+      vhost: 'shop.example.com:443',
+      ip: '127.0.0.1',
+      path: '/apache_pb.gif',
+      status: '200',
+    });
+    expect(p.ts).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
+  });
+
+  it("reads IIS's W3C extended log by its #Fields directive, as web fields, and keeps the directive for the model", () => {
+    const fields =
+      '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken';
+    const row =
+      '2026-12-07 00:00:04 10.0.0.5 GET /search.aspx q=%27+OR+1%3D1-- 443 - 198.51.100.9 Mozilla/5.0+(X11;+Linux) - 500 0 0 1250';
+    const sample = ['#Software: Microsoft Internet Information Services 10.0', '#Version: 1.0', fields, row];
+    expect(detectFormat(sample)).toBe('w3c');
+    const parser = createParser('auto', { sample });
+    expect(parser.header()).toBe(fields);
+    expect(parser.parse(sample[0])).toMatchObject({ header: true, format: 'w3c' });
+    expect(parser.parse(row)).toMatchObject({
+      format: 'w3c',
+      ts: Date.UTC(2026, 11, 7, 0, 0, 4),
+      level: 'error',
+      message: 'GET /search.aspx',
+      fields: {
+        ip: '198.51.100.9',
+        method: 'GET',
+        path: '/search.aspx',
+        query: 'q=%27+OR+1%3D1--',
+        status: '500',
+        bytes: '0',
+        ua: 'Mozilla/5.0 (X11; Linux)',
+        referer: '-',
+        rt: '1.25',
+        's-ip': '10.0.0.5',
+        'sc-substatus': '0',
+      },
+    });
+    // IIS writes the directives again when it restarts, with other fields perhaps.
+    const fewer = '#Fields: date time c-ip cs-method cs-uri-stem sc-status';
+    expect(parser.parse(fewer).header).toBe(true);
+    expect(parser.parse('2026-12-07 00:00:05 198.51.100.9 POST /login.aspx 302').fields).toMatchObject({
+      method: 'POST',
+      status: '302',
+    });
+    expect(parser.header()).toBe(fewer);
+    expect(createParser('w3c').parse(row).format).toBe('generic');
+  });
+
+  it('reads JSON access logs (nginx, Caddy, Traefik) as web fields, and other JSON as json', () => {
+    const nginx =
+      '{"time_local":"07/Dec/2026:00:00:01 +0000","remote_addr":"203.0.113.7","request":"GET /a?b=1 HTTP/1.1","status":404,"body_bytes_sent":12,"http_referer":"","http_user_agent":"curl/8.0","request_time":0.25}';
+    const caddy =
+      '{"level":"info","ts":1796601602.123,"msg":"handled request","request":{"remote_ip":"203.0.113.8","proto":"HTTP/2.0","method":"GET","uri":"/?id=1%27","headers":{"User-Agent":["sqlmap/1.7"]}},"duration":0.002,"size":120,"status":500}';
+    const traefik =
+      '{"ClientHost":"203.0.113.9","RequestMethod":"POST","RequestPath":"/login","RequestProtocol":"HTTP/1.1","DownstreamStatus":200,"DownstreamContentSize":64,"Duration":1500000,"request_User-Agent":"Mozilla/5.0","time":"2026-12-07T00:00:03Z"}';
+    expect(detectFormat([nginx, caddy, traefik])).toBe('json-access');
+    const parser = createParser('json-access');
+    expect(parser.parse(nginx)).toMatchObject({
+      format: 'json-access',
+      ts: Date.UTC(2026, 11, 7, 0, 0, 1),
+      level: 'warn',
+      message: 'GET /a',
+      fields: {
+        ip: '203.0.113.7',
+        method: 'GET',
+        path: '/a',
+        query: 'b=1',
+        protocol: 'HTTP/1.1',
+        status: '404',
+        bytes: '12',
+        ua: 'curl/8.0',
+        rt: '0.25',
+        referer: '-',
+      },
+    });
+    expect(parser.parse(caddy).fields).toMatchObject({
+      ip: '203.0.113.8',
+      query: 'id=1%27',
+      ua: 'sqlmap/1.7',
+      status: '500',
+      bytes: '120',
+      rt: '0.002',
+    });
+    expect(parser.parse(traefik).fields).toMatchObject({
+      ip: '203.0.113.9',
+      method: 'POST',
+      path: '/login',
+      rt: '0.0015',
+      ua: 'Mozilla/5.0',
+    });
+    const app = '{"time":"2026-12-07T00:00:00Z","level":"warn","msg":"disk low","status":"degraded"}';
+    expect(detectFormat([app, app])).toBe('json');
+    expect(parser.parse(app).format).toBe('generic');
+  });
 });
 
 describe('system formats', () => {

@@ -6,7 +6,7 @@ import { parseTimestampValue } from './timestamp.js';
  * The keys loggers and shippers write: `log` is Docker's json-file driver and Fluent Bit's, `MESSAGE` and
  * `__REALTIME_TIMESTAMP` journald's JSON export, `@m`/`@mt`, `@l`, `@t` Serilog's compact JSON, `short_message` GELF's,
  * `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's JsonLayout, `t.$date` and `s`
- * (a level letter) MongoDB's.
+ * (a level letter) MongoDB's, `time_local`/`time_iso8601` nginx's variables in a JSON `log_format`.
  */
 const MESSAGE_KEYS = new Set(['msg', 'message', 'log', 'MESSAGE', '@m', '@mt', 'short_message']);
 const LEVEL_KEYS = new Set([
@@ -29,6 +29,8 @@ const TIME_KEYS = new Set([
   'timeMillis',
   '__REALTIME_TIMESTAMP',
   't.$date',
+  'time_local',
+  'time_iso8601',
 ]);
 const MAX_DEPTH = 3;
 

@@ -1,4 +1,4 @@
-import type { ParsedLine } from '../types.js';
+import type { FormatName, ParsedLine } from '../types.js';
 import { levelOfStatus } from './level.js';
 import { closingQuote } from './text.js';
 import { parseClf } from './timestamp.js';
@@ -9,12 +9,22 @@ const RESPONSE_TIME = /^(?:(?:rt|request_time|rtime)="?(\d+(?:\.\d+)?)"?|"?(\d+\
 
 /**
  * Apache/nginx common and combined formats, scanned by hand (one pass, no backtracking):
- * `ip ident user [time] "request" status bytes ["referer" "ua"] [response time]`.
+ * `ip ident user [time] "request" status bytes ["referer" "ua"] [response time]`, optionally after the virtual host
+ * (Apache's `vhost_combined`, `%v:%p` first: Debian's other_vhosts_access.log), which becomes field `vhost`.
  * nginx is combined plus a trailing response time in seconds (`rt=0.123`, `request_time=0.1` or a bare float).
  */
 export function parseWeb(line: string, format: WebFormat): ParsedLine | undefined {
-  const ipEnd = line.indexOf(' ');
-  if (ipEnd <= 0) return undefined;
+  const parsed = parseWebAt(line, 0, format);
+  if (parsed || line.charCodeAt(0) === 32) return parsed;
+  const hostEnd = line.indexOf(' ');
+  const vhosted = hostEnd > 0 ? parseWebAt(line, hostEnd + 1, format) : undefined;
+  if (vhosted) vhosted.fields.vhost = line.slice(0, hostEnd);
+  return vhosted;
+}
+
+function parseWebAt(line: string, start: number, format: WebFormat): ParsedLine | undefined {
+  const ipEnd = line.indexOf(' ', start);
+  if (ipEnd <= start) return undefined;
   const identEnd = line.indexOf(' ', ipEnd + 1);
   if (identEnd < 0) return undefined;
   const userEnd = line.indexOf(' ', identEnd + 1);
@@ -59,7 +69,7 @@ export function parseWeb(line: string, format: WebFormat): ParsedLine | undefine
   const method = line.slice(reqStart, methodEnd);
   const path = line.slice(Math.min(methodEnd + 1, reqEnd), pathEnd);
   const fields: Record<string, string> = {
-    ip: line.slice(0, ipEnd),
+    ip: line.slice(start, ipEnd),
     user: line.slice(identEnd + 1, userEnd),
     method,
     path,
@@ -73,6 +83,51 @@ export function parseWeb(line: string, format: WebFormat): ParsedLine | undefine
   const rt = rest < line.length ? responseTime(line.slice(rest)) : undefined;
   if (rt !== undefined) fields.rt = rt;
   return { ts, level: levelOfStatus(status), fields, message: path ? `${method} ${path}` : method, raw: line, format };
+}
+
+/** What every access-log format says of a request, as it writes it (`-` for what it leaves out). */
+export interface WebRequest {
+  ip: string;
+  user?: string;
+  method: string;
+  /** The request target: path and query, `?` between them. */
+  target: string;
+  protocol?: string;
+  status: string;
+  bytes?: string;
+  referer?: string;
+  ua?: string;
+  /** Seconds. */
+  rt?: string;
+}
+
+/**
+ * A web line from another layout's parts (W3C, JSON access logs): the fields and message `parseWeb` gives, so the
+ * web features read every access-log format alike. Undefined unless the status is an HTTP status.
+ */
+export function webLine(
+  raw: string,
+  format: FormatName,
+  ts: number | undefined,
+  r: WebRequest,
+): ParsedLine | undefined {
+  if (r.status.length !== 3 || !isStatus(r.status, 0) || !r.method) return undefined;
+  const q = r.target.indexOf('?');
+  const path = q < 0 ? r.target : r.target.slice(0, q);
+  const fields: Record<string, string> = {
+    ip: r.ip || '-',
+    user: r.user || '-',
+    method: r.method,
+    path,
+    query: q < 0 ? '' : r.target.slice(q + 1),
+    protocol: r.protocol && r.protocol !== '-' ? r.protocol : '',
+    status: r.status,
+    bytes: r.bytes && r.bytes !== '-' ? r.bytes : '0',
+    referer: r.referer || '-',
+    ua: r.ua || '-',
+  };
+  if (r.rt !== undefined) fields.rt = r.rt;
+  return { ts, level: levelOfStatus(r.status), fields, message: path ? `${r.method} ${path}` : r.method, raw, format };
 }
 
 function isDigit(c: number): boolean {

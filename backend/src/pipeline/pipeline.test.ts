@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DATASETS } from '../../test/fixtures/datasets.js';
 import { csvRows, hdfsSessions, normalAccessLog, plantedAccessLine, systemLog } from '../../test/fixtures/logs.js';
 import type { ScoredLine } from '../types.js';
+import { createParser } from '../parsing/index.js';
 import { createScorer, train, type TrainProgress } from './index.js';
 
 function scoreAll(scorer: ReturnType<typeof createScorer>, lines: string[]): ScoredLine[] {
@@ -39,6 +40,49 @@ describe('web logs', async () => {
     expect(Math.max(...scored.slice(2).map((s) => s.score))).toBeLessThan(sqli.score);
     expect(sqli.detector).toMatch(/^web\/ensemble@[0-9a-f]{8}$/);
     expect(sqli.template).toBe('GET /search');
+  });
+
+  it('scores the same traffic alike whatever layout the server writes it in (W3C, JSON)', async () => {
+    const apache = createParser('apache');
+    const asW3c = (line: string) => {
+      const f = apache.parse(line).fields;
+      const at = new Date(apache.parse(line).ts!).toISOString();
+      return `${at.slice(0, 10)} ${at.slice(11, 19)} ${f.method} ${f.path} ${f.query || '-'} ${f.ip} ${f.ua.replaceAll(' ', '+')} ${f.status} ${f.bytes}`;
+    };
+    const asJson = (line: string) => {
+      const p = apache.parse(line);
+      const f = p.fields;
+      const target = f.query ? `${f.path}?${f.query}` : f.path;
+      return JSON.stringify({
+        time: new Date(p.ts!).toISOString(),
+        remote_addr: f.ip,
+        request: `${f.method} ${target} ${f.protocol}`,
+        status: Number(f.status),
+        body_bytes_sent: Number(f.bytes),
+        http_user_agent: f.ua,
+      });
+    };
+    const directive = '#Fields: date time cs-method cs-uri-stem cs-uri-query c-ip cs(User-Agent) sc-status sc-bytes';
+    const probe = [...planted, ...normal.slice(0, 300)];
+    const flagsOf = async (lines: string[], render: (l: string) => string) => {
+      const m = await train(lines.map(render), { detector: 'iforest', seed: 7, name: 'web' });
+      return { model: m, scored: scoreAll(createScorer(m, { detector: 'ensemble' }), probe.map(render)) };
+    };
+    const training = normalAccessLog(4000);
+    const base = await flagsOf(training, (l) => l);
+    const w3c = await flagsOf([directive, ...training], (l) => (l === directive ? l : asW3c(l)));
+    const json = await flagsOf(training, asJson);
+    expect(w3c.model).toMatchObject({
+      format: 'w3c',
+      parserState: { header: directive },
+      featureSchema: { family: 'web' },
+    });
+    expect(json.model).toMatchObject({ format: 'json-access', featureSchema: { family: 'web' } });
+    for (const other of [w3c, json]) {
+      expect(other.scored.map((l) => l.anomaly)).toEqual(base.scored.map((l) => l.anomaly));
+      expect(other.scored[0].reasons[0]).toBe(base.scored[0].reasons[0]);
+      expect(other.scored[0].template).toBe('GET /search');
+    }
   });
 
   it('records the sha256 of the lines it learnt from, each followed by a newline', async () => {

@@ -138,7 +138,6 @@ class Trainer {
     templates: TemplateIndex;
     /** Web rows are featurized as they are learnt (WebSample); other lines again once the templates are final. */
     web?: { baseline: WebBaselineBuilder; sample: WebSample };
-    header?: string;
   };
   private lines = 0;
   /** Started once the sample outgrows SHORT_FIT_ROWS (smaller fits cost less than a thread's start). */
@@ -193,10 +192,7 @@ class Trainer {
     this.hash.add(raw);
     if (sampled && !s.web) this.sample.push(raw);
     const p = s.parser.parse(raw);
-    if (p.header) {
-      s.header ??= raw;
-      return;
-    }
+    if (p.header) return;
     const hit = s.templates.learn(p);
     if (s.web) {
       const window = s.web.baseline.observe(p, hit);
@@ -239,7 +235,7 @@ class Trainer {
       trainedOn: { source: this.opts.source ?? '-', lines: this.lines, sha256: this.hash.digest() },
       format: s.format,
       parserState: {
-        header: s.header,
+        header: s.parser.header(),
         pattern: this.opts.pattern,
         dateOrder: s.parser.dateOrder,
         templates: s.templates.toJSON(),

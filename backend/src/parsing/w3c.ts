@@ -1,0 +1,87 @@
+import type { ColumnsReader } from './csv.js';
+import { utcMs } from './timestamp.js';
+import { webLine } from './web.js';
+
+const FIELDS_DIRECTIVE = '#Fields:';
+
+/** Whether a sample is a W3C extended log: a `#Fields:` directive naming a request's method and status. */
+export function isW3c(lines: readonly string[]): boolean {
+  return lines.some((l) => {
+    if (!l.startsWith(FIELDS_DIRECTIVE)) return false;
+    const names = l.slice(FIELDS_DIRECTIVE.length).trim().split(/\s+/);
+    return names.includes('cs-method') && names.includes('sc-status');
+  });
+}
+
+/**
+ * The W3C extended log format (IIS's default, also Azure App Service's HTTP logs): space-separated fields named by
+ * the last `#Fields:` directive, read from `sample` or from the stream as directives come (IIS writes them again at
+ * each restart). Directive lines come back with `header: true`. `date time` are UTC; `time-taken` is milliseconds;
+ * IIS writes a space in the user agent as `+`. The columns a request has become the web fields (`webLine`); the other
+ * named ones (`s-ip`, `s-port`, `cs-host`, `sc-substatus`, ...) stay fields under their names.
+ */
+export function createW3cParser(sample?: readonly string[]): ColumnsReader {
+  let directive: string | undefined;
+  let names: string[] = [];
+  const use = (line: string) => {
+    directive = line;
+    names = line.slice(FIELDS_DIRECTIVE.length).trim().split(/\s+/);
+  };
+  for (const line of sample ?? []) if (line.startsWith(FIELDS_DIRECTIVE)) use(line);
+  return {
+    header: () => directive,
+    parse(line) {
+      if (line.charCodeAt(0) === 35) {
+        if (line.startsWith(FIELDS_DIRECTIVE)) use(line);
+        return { fields: {}, message: line, raw: line, format: 'w3c', header: true };
+      }
+      const cells = line.split(' ');
+      if (names.length === 0 || cells.length !== names.length) return undefined;
+      const cell: Record<string, string> = {};
+      for (let i = 0; i < names.length; i++) cell[names[i]] = cells[i];
+      const query = cell['cs-uri-query'];
+      const taken = Number(cell['time-taken']);
+      const parsed = webLine(line, 'w3c', timeOf(cell.date, cell.time), {
+        ip: cell['c-ip'],
+        user: cell['cs-username'],
+        method: cell['cs-method'] ?? '',
+        target: (cell['cs-uri-stem'] ?? '') + (query && query !== '-' ? `?${query}` : ''),
+        protocol: cell['cs-version'],
+        status: cell['sc-status'] ?? '',
+        bytes: cell['sc-bytes'],
+        referer: cell['cs(Referer)'],
+        ua: cell['cs(User-Agent)']?.replaceAll('+', ' '),
+        rt: cell['time-taken'] === undefined || !Number.isFinite(taken) ? undefined : String(taken / 1000),
+      });
+      if (!parsed) return undefined;
+      for (const name of names) if (!(name in MAPPED)) parsed.fields[name] = cell[name];
+      return parsed;
+    },
+  };
+}
+
+const MAPPED: Record<string, true> = Object.fromEntries(
+  [
+    'date',
+    'time',
+    'c-ip',
+    'cs-username',
+    'cs-method',
+    'cs-uri-stem',
+    'cs-uri-query',
+    'cs-version',
+    'sc-status',
+    'sc-bytes',
+    'cs(Referer)',
+    'cs(User-Agent)',
+    'time-taken',
+  ].map((n) => [n, true]),
+);
+
+/** `2026-12-07` and `00:00:01` (UTC, as IIS writes them). */
+function timeOf(date: string | undefined, time: string | undefined): number | undefined {
+  const d = date ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
+  const t = time ? /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(time) : null;
+  if (!d || !t) return undefined;
+  return utcMs(+d[1], +d[2], +d[3], +t[1], +t[2], +t[3], t[4] ? Number(t[4].padEnd(3, '0')) : 0);
+}
