@@ -120,6 +120,46 @@ describe('ScanPart', () => {
     expect(scan(model, chunks, 3, true).text).toBe(scan(model, chunks, 1, true).text);
   });
 
+  it('deals a JSON access log by the client its parser reads, exactly as in one part; a W3C log stays whole', async () => {
+    const lines = normalAccessLog(3000, 6).map((l) => {
+      const [ip, , , day, zone, method, target] = l.split(' ');
+      const status = Number(/" (\d{3}) /.exec(l)![1]);
+      return JSON.stringify({
+        time_local: `${day.slice(1)} ${zone.slice(0, -1)}`,
+        method: method.slice(1),
+        uri: target,
+        status,
+        remote_addr: ip,
+      });
+    });
+    const model = await train(lines, { detector: 'iforest', seed: 4 });
+    expect(model.format).toBe('json-access');
+    const partition = partitionOf(model);
+    expect(partition).toMatchObject({ by: 'client' });
+    const chunks = chunksOf(lines, [700, 1900]);
+    const one = scan(model, chunks, 1, true);
+    expect(scan(model, chunks, 3, true).text).toBe(one.text);
+    // The first token of a JSON line is no client: dealt by it, a client's lines would be split among the parts.
+    const dealer = new LineDealer(3, partition!);
+    const parts = new Map<string, Set<number>>();
+    for (const chunk of chunks)
+      dealer.deal(chunk).forEach((share, part) => {
+        for (const line of share.lines) {
+          const ip = (JSON.parse(line) as { remote_addr: string }).remote_addr;
+          parts.set(ip, (parts.get(ip) ?? new Set()).add(part));
+        }
+      });
+    expect([...parts.values()].every((p) => p.size === 1)).toBe(true);
+    const w3c = await train(
+      ['#Fields: date time c-ip cs-method cs-uri-stem sc-status', '2026-12-07 00:00:01 10.0.0.1 GET / 200'],
+      {
+        detector: 'iforest',
+      },
+    );
+    expect(w3c.format).toBe('w3c');
+    expect(partitionOf(w3c)).toBeUndefined();
+  });
+
   it('cannot deal web sessions keyed by something else than the client', async () => {
     const lines = normalAccessLog(500).map((l, i) => `${l} req=${i % 50}`);
     const model = await train(lines, { detector: 'iforest', sessionKey: 'req=\\d+', seed: 1 });

@@ -16,12 +16,23 @@ import { JsonLines } from './output.js';
  * counts bursts (a template's lines per minute), a block holds whole minutes: `minuteOf` reads a line's minute.
  */
 export type Partition =
-  { by: 'client' } | { by: 'session'; key: string } | { by: 'block'; minuteOf?: (line: string) => number | undefined };
+  | { by: 'client'; clientOf?: (line: string) => string }
+  | { by: 'session'; key: string }
+  | { by: 'block'; minuteOf?: (line: string) => number | undefined };
 
-/** undefined: the lines must stay in one part (web sessions keyed by something other than the client). */
+/**
+ * undefined: the lines must stay in one part (web sessions keyed by something other than the client; a W3C log, where
+ * a `#Fields:` directive met mid-file changes how every later line reads). The client is an access line's first
+ * token (Apache, nginx), else the one its parser reads (JSON).
+ */
 export function partitionOf(model: Model): Partition | undefined {
   const web = familyOf(model.format) === 'web';
   if (model.sessions) return web ? undefined : { by: 'session', key: model.sessions.key };
+  if (model.format === 'w3c') return undefined;
+  if (model.format === 'json-access') {
+    const parser = modelParser(model);
+    return { by: 'client', clientOf: (line) => parser.parse(line).fields.ip ?? '' };
+  }
   if (web) return { by: 'client' };
   if (!countsBursts(model)) return { by: 'block' };
   const parser = modelParser(model);
@@ -127,6 +138,8 @@ export class LineDealer {
 
   private owner(line: string, lineNo: number, started: Uint8Array, i: number): number {
     if (this.partition.by === 'client') {
+      const client = this.partition.clientOf?.(line);
+      if (client !== undefined) return this.owners[hash(client, client.length) % this.owners.length];
       const space = line.indexOf(' ');
       return this.owners[hash(line, space < 0 ? line.length : space) % this.owners.length];
     }
