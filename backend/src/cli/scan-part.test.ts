@@ -195,6 +195,21 @@ describe('LineDealer', () => {
     expect(dealer.lines).toBe(3000);
   });
 
+  it('deals vhost_combined lines by their client, the second token, and spreads them over the parts', () => {
+    const lines = normalAccessLog(3000, 3).map((l) => `shop.example.com:443 ${l}`);
+    const dealer = new LineDealer(3, { by: 'client' });
+    const partsOf = new Map<string, Set<number>>();
+    for (const chunk of chunksOf(lines, [1500]))
+      dealer.deal(chunk).forEach((share, part) => {
+        for (const line of share.lines) {
+          const client = line.split(' ')[1];
+          partsOf.set(client, (partsOf.get(client) ?? new Set()).add(part));
+        }
+      });
+    expect([...partsOf.values()].every((p) => p.size === 1)).toBe(true);
+    expect(new Set([...partsOf.values()].flatMap((p) => [...p])).size).toBe(3);
+  });
+
   it('counts the lines it cuts', () => {
     const dealer = new LineDealer(2, { by: 'block' });
     const [a, b] = dealer.deal(Buffer.from(`short\n${'x'.repeat(MAX_LINE_CHARS + 10)}\n`));

@@ -139,12 +139,18 @@ export class LineDealer {
   private owner(line: string, lineNo: number, started: Uint8Array, i: number): number {
     if (this.partition.by === 'client') {
       const client = this.partition.clientOf?.(line);
-      if (client !== undefined) return this.owners[hash(client, client.length) % this.owners.length];
-      const space = line.indexOf(' ');
-      return this.owners[hash(line, space < 0 ? line.length : space) % this.owners.length];
+      if (client !== undefined) return this.owners[hash(client, 0, client.length) % this.owners.length];
+      // The client is the first token, or the second after a virtual host (vhost_combined: `[time]` is then the 5th).
+      const first = line.indexOf(' ');
+      const second = first < 0 ? -1 : line.indexOf(' ', first + 1);
+      const third = second < 0 ? -1 : line.indexOf(' ', second + 1);
+      const fourth = third < 0 ? -1 : line.indexOf(' ', third + 1);
+      if (fourth > 0 && line.charCodeAt(third + 1) !== 91 && line.charCodeAt(fourth + 1) === 91)
+        return this.owners[hash(line, first + 1, second) % this.owners.length];
+      return this.owners[hash(line, 0, first < 0 ? line.length : first) % this.owners.length];
     }
     const key = this.sessionKey?.exec(line)?.[0];
-    if (key !== undefined) return this.owners[hash(key, key.length) % this.owners.length];
+    if (key !== undefined) return this.owners[hash(key, 0, key.length) % this.owners.length];
     if (this.startsBlock(line, lineNo) && this.minuteOf) started[i] = 1;
     return this.owners[this.block % this.owners.length];
   }
@@ -233,9 +239,9 @@ export class ScanPart {
   }
 }
 
-/** FNV-1a over the first `length` UTF-16 units. */
-function hash(s: string, length: number): number {
+/** FNV-1a over the UTF-16 units of s[from, to). */
+function hash(s: string, from: number, to: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
