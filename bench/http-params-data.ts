@@ -109,9 +109,10 @@ export interface BuiltLog {
 
 /**
  * How the requests are written: Apache combined; Apache's vhost_combined (`host:port` first); IIS's W3C extended
- * log (after its directives); nginx JSON (`log_format ... escape=json`, the variables' names as keys).
+ * log (after its directives); nginx JSON (`log_format ... escape=json`, the variables' names as keys); an AWS
+ * Application Load Balancer's log (the status before the request, the target an absolute URL).
  */
-export const LAYOUTS = ['combined', 'vhost', 'w3c', 'json'] as const;
+export const LAYOUTS = ['combined', 'vhost', 'w3c', 'json', 'alb'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
 const W3C_FIELDS =
@@ -146,6 +147,10 @@ function render(q: Request, layout: Layout): string {
       const [stem, query] = q.target.split(/\?(.*)/s);
       const [date, time] = d.toISOString().slice(0, 19).split('T');
       return `${date} ${time} 10.0.0.5 ${q.method} ${stem} ${query || '-'} 443 - ${q.ip} ${q.ua.replaceAll(' ', '+')} - ${q.status} 0 0 ${q.bytes} ${Math.round(20 + (q.t % 1) * 80)}`;
+    }
+    case 'alb': {
+      const iso = d.toISOString().replace('Z', '000Z');
+      return `https ${iso} app/shop-lb/50dc6c495c0c9188 ${q.ip}:${40000 + (q.bytes % 20000)} 10.0.0.5:80 0.000 0.0${pad(q.bytes % 90)} 0.000 ${q.status} ${q.status} 420 ${q.bytes} "${q.method} https://shop.example.com:443${q.target} HTTP/1.1" "${q.ua}" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-${Math.floor(q.t).toString(16)}-36d228ad5d99923122bbe354" "shop.example.com" "-" 0 ${iso} "forward" "-" "-" "10.0.0.5:80" "${q.status}" "-" "-"`;
     }
     case 'json':
       return JSON.stringify({

@@ -23,13 +23,13 @@ export type Partition =
 /**
  * undefined: the lines must stay in one part (web sessions keyed by something other than the client; a W3C log, where
  * a `#Fields:` directive met mid-file changes how every later line reads). The client is an access line's first
- * token (Apache, nginx), else the one its parser reads (JSON).
+ * token (Apache, nginx; the second after a virtual host), else the one its parser reads (JSON, other layouts).
  */
 export function partitionOf(model: Model): Partition | undefined {
   const web = familyOf(model.format) === 'web';
   if (model.sessions) return web ? undefined : { by: 'session', key: model.sessions.key };
   if (model.format === 'w3c') return undefined;
-  if (model.format === 'json-access') {
+  if (web && model.format !== 'apache' && model.format !== 'nginx') {
     const parser = modelParser(model);
     return { by: 'client', clientOf: (line) => parser.parse(line).fields.ip ?? '' };
   }

@@ -1,4 +1,5 @@
 import type { FormatName, ParsedLine } from '../types.js';
+import { parseAccess } from './access.js';
 import { createCsvParser, looksLikeCsvHeader, splitCsv, type ColumnsReader } from './csv.js';
 import { parseColumns } from './columns.js';
 import { createCustomParser } from './custom.js';
@@ -38,8 +39,10 @@ const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
       return p && p.format !== 'timestamped' ? p : undefined;
     },
   ],
-  ['syslog', parseSyslog],
   ['apache', (line) => parseWeb(line, 'apache')],
+  // Before syslog: HAProxy's HTTP log comes in syslog lines.
+  ['access', parseAccess],
+  ['syslog', parseSyslog],
   ['logfmt', parseLogfmt],
   ['header', parseHeader],
   ['columns', parseColumns],
@@ -133,6 +136,8 @@ function formatReader(
       return createW3cParser(opts.sample);
     case 'json-access':
       return parseJsonAccess;
+    case 'access':
+      return parseAccess;
     case 'hdfs':
       return parseHdfs;
     case 'syslog':

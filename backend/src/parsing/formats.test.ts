@@ -134,6 +134,44 @@ describe('web formats', () => {
     expect(createParser('w3c').parse(row).format).toBe('generic');
   });
 
+  it('reads access lines in layouts of their own by their request line and status (AWS ALB, HAProxy, nginx variants)', () => {
+    const alb =
+      'https 2026-12-07T00:00:02.123456Z app/my-lb/50dc6c495c0c9188 203.0.113.8:2817 10.0.0.1:80 0.000 0.002 0.000 404 404 34 366 "GET https://www.example.com:443/.env?x=1 HTTP/1.1" "Mozilla/5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:1:targetgroup/t/7 "Root=1-5" "www.example.com" "-" 100 2026-12-07T00:00:02.000000Z "forward" "-" "-" "10.0.0.1:80" "404" "-" "-"';
+    const haproxy =
+      'Dec  7 00:00:01 lb1 haproxy[1234]: 203.0.113.7:51234 [07/Dec/2026:00:00:01.123] http-in web/srv1 0/0/1/12/13 503 1234 - - ---- 1/1/0/0/0 0/0 "POST /login HTTP/1.1"';
+    const nginx =
+      '10.0.0.7 - - [01/Mar/2024:10:00:00 +0000] "GET /cart?a=1 HTTP/1.1" 200 512 0.004 "http://x/" "curl/8.0"';
+    for (const line of [alb, haproxy, nginx]) expect(detectFormat([line, line])).toBe('access');
+    const parser = createParser('access');
+    expect(parser.parse(alb)).toMatchObject({
+      format: 'access',
+      ts: Date.UTC(2026, 11, 7, 0, 0, 2, 123),
+      level: 'warn',
+      message: 'GET /.env',
+      fields: {
+        ip: '203.0.113.8',
+        path: '/.env',
+        query: 'x=1',
+        status: '404',
+        bytes: '366',
+        ua: 'Mozilla/5.0',
+        host: 'https://www.example.com:443',
+      },
+    });
+    expect(parser.parse(haproxy)).toMatchObject({
+      level: 'error',
+      fields: { ip: '203.0.113.7', method: 'POST', path: '/login', status: '503', bytes: '1234', ua: '-' },
+    });
+    expect(new Date(parser.parse(haproxy).ts!).getUTCDate()).toBe(7);
+    expect(parser.parse(nginx)).toMatchObject({
+      ts: Date.UTC(2024, 2, 1, 10),
+      fields: { ip: '10.0.0.7', status: '200', bytes: '512', rt: '0.004', referer: 'http://x/', ua: 'curl/8.0' },
+    });
+    // Combined is still apache's; a request line without a status is no access line.
+    expect(detectFormat([COMBINED, COMBINED])).toBe('apache');
+    expect(parser.parse('client said "GET /a HTTP/1.1" and left').format).toBe('generic');
+  });
+
   it('reads JSON access logs (nginx, Caddy, Traefik) as web fields, and other JSON as json', () => {
     const nginx =
       '{"time_local":"07/Dec/2026:00:00:01 +0000","remote_addr":"203.0.113.7","request":"GET /a?b=1 HTTP/1.1","status":404,"body_bytes_sent":12,"http_referer":"","http_user_agent":"curl/8.0","request_time":0.25}';

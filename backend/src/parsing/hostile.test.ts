@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { FormatName } from '../types.js';
 import { createParser, detectFormat } from './index.js';
 
-const FORMATS: FormatName[] = ['apache', 'nginx', 'hdfs', 'syslog', 'json', 'logfmt', 'csv', 'generic'];
+const FORMATS: FormatName[] = [
+  'apache',
+  'nginx',
+  'access',
+  'w3c',
+  'json-access',
+  'hdfs',
+  'syslog',
+  'json',
+  'logfmt',
+  'csv',
+  'timestamped',
+  'generic',
+];
 const HUGE = 10 * 1024 * 1024;
 
 /** Lines built to hit each scanner's slow paths: open quotes, unclosed brackets, long runs of one character. */
@@ -20,6 +33,9 @@ const hostile: [string, string][] = [
   ['huge csv quote', `"${'x,'.repeat(HUGE / 2)}`],
   ['huge spaces', ' '.repeat(HUGE)],
   ['huge digits', '0'.repeat(HUGE)],
+  ['request lines that never close', `"GET /a${' "GET /a"GET'.repeat(HUGE / 11)}`],
+  ['a request line among huge fields', `${'200 '.repeat(HUGE / 8)}"GET /a HTTP/1.1" ${'"x" '.repeat(HUGE / 8)}`],
+  ['w3c-like row', `2026-12-07 00:00:01 ${'GET '.repeat(HUGE / 4)}`],
   ['huge hdfs content', `081109 203615 148 INFO dfs.X: ${'blk_1 '.repeat(HUGE / 6)}`],
 ];
 

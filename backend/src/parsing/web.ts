@@ -50,6 +50,8 @@ function parseWebAt(line: string, start: number, format: WebFormat): ParsedLine 
   let referer = '-';
   let ua = '-';
   let rest = bytesEnd + 1;
+  // Quotes after another field (`$request_time "$http_referer" ...`): a layout of its own, read by parseAccess.
+  if (rest < line.length && line.charCodeAt(rest) !== 34 && line.includes('"', rest)) return undefined;
   if (line.charCodeAt(rest) === 34) {
     const refEnd = closingQuote(line, rest + 1);
     if (refEnd < 0 || line.charCodeAt(refEnd + 1) !== 32 || line.charCodeAt(refEnd + 2) !== 34) return undefined;
