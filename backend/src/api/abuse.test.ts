@@ -41,26 +41,35 @@ describe('bounded memory', () => {
     for (let i = 0; i < 10; i++)
       expect((await post('/api/v1/analyze', { line, labels: { job: `${huge}${i}` } })).status).toBe(200);
     const rss0 = process.memoryUsage().rss;
+    const heapAfterGc = () => {
+      global.gc!();
+      return process.memoryUsage().heapUsed;
+    };
+    const heaps: number[] = [];
     for (let i = 0; i < 10_000; i += 50) {
       await Promise.all(
         Array.from({ length: 50 }, (_, k) =>
           post('/api/v1/analyze', { line, labels: { job: `client-${i + k}` } }).then((r) => r.text()),
         ),
       );
+      if (i + 50 === 5_000 || i + 50 === 10_000) heaps.push(heapAfterGc());
     }
     const after = await series();
     const scoredSeries = after.filter((l) => l.startsWith('anomalog_lines_scored_total')).length;
     const metricsBytes = (await (await fetch(`${server.url}/metrics`)).text()).length;
     console.info(
-      `figures labels: ${after.length - before} new series (${scoredSeries} of lines_scored), /metrics ${metricsBytes} bytes, RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB`,
+      `figures labels: ${after.length - before} new series (${scoredSeries} of lines_scored), /metrics ${metricsBytes} bytes, RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB, heap after a collection ${(heaps[0] / 2 ** 20).toFixed(0)} MiB at 5,000 labels, ${(heaps[1] / 2 ** 20).toFixed(0)} MiB at 10,000`,
     );
     expect(scoredSeries).toBeLessThanOrEqual(201 * 5); // 200 streams + "other", by severity
     expect(after.length - before).toBeLessThan(1_500);
     const body = (await (await fetch(`${server.url}/metrics`)).text()).length;
     expect(body).toBeLessThan(1_000_000); // ten 1 MB label values do not make /metrics megabytes long
     expect(after.some((l) => l.includes('stream="other"'))).toBe(true);
-    global.gc?.();
-    expect(process.memoryUsage().rss - rss0).toBeLessThan(150 * 1024 * 1024);
+    // What the streams hold stops growing once their cap is reached (200 streams and "other", by 5,000 labels): the
+    // second 5,000 labels add to the heap no more than collection noise. The RSS bound is a sanity check only: it
+    // counts garbage not yet returned, 100-205 MiB here under load.
+    expect(heaps[1] - heaps[0]).toBeLessThan(32 * 1024 * 1024);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(400 * 1024 * 1024);
   }, 120_000);
 
   it('a flood of training jobs: past the queue limit they are 429s, never 5xx', async () => {

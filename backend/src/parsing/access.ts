@@ -6,6 +6,8 @@ import { webLine } from './web.js';
 const REQUEST_LINE = /"([A-Z]{3,10}) ([^\s"]+) (HTTP\/\d(?:\.\d)?)"/;
 const STATUS = /^[1-5]\d\d$/;
 const IPV4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$/;
+/** `2001:db8::1`, `[2001:db8::1]:443`: a `::` or seven colons, so that a clock (`00:00:01`) is not one. */
+const IPV6 = /^\[?((?=[0-9a-f:]*::|(?:[0-9a-f]{1,4}:){7})[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})\]?(?::\d{1,5})?$/i;
 const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*/i;
 /** The fields are read this near the request (an AWS load balancer's line is about 600 characters). */
 const NEAR_CHARS = 2048;
@@ -15,7 +17,7 @@ const NEAR_CHARS = 2048;
  * an HTTP status as a token of its own: right after the request, else the first before it, else the first after it. This reads what the
  * strict `apache` scanner does not: AWS load balancers' logs (the status before the request), HAProxy's HTTP log in
  * syslog, nginx `log_format`s that move or add fields (`$request_time` before the referer, `$host` first). The client
- * is the first IPv4 token (a `:port` dropped), the time the line's leading one or else a bracketed CLF or an ISO
+ * is the first IP token (IPv4 or IPv6, a `:port` dropped), the time the line's leading one or else a bracketed CLF or an ISO
  * token; the number right after a status that follows the request is the bytes, the last number between a status
  * and the request that follows it (an AWS load balancer's sent bytes, HAProxy's bytes read) likewise; of the quoted strings after the request, a URL or `-` followed by
  * another is the referer, the next the user agent. A load balancer logs the target as an absolute URL: its scheme and
@@ -76,7 +78,7 @@ function quotedAfter(line: string, from: number): [string | undefined, string | 
 
 function ipOf(tokens: readonly string[]): string | undefined {
   for (const t of tokens) {
-    const m = IPV4.exec(t);
+    const m = IPV4.exec(t) ?? (t.includes(':') ? IPV6.exec(t) : null);
     if (m) return m[1];
   }
   return undefined;

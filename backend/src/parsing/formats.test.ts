@@ -167,6 +167,8 @@ describe('web formats', () => {
       ts: Date.UTC(2024, 2, 1, 10),
       fields: { ip: '10.0.0.7', status: '200', bytes: '512', rt: '0.004', referer: 'http://x/', ua: 'curl/8.0' },
     });
+    expect(parser.parse(haproxy.replace('203.0.113.7:51234', '[2001:db8::1]:51234')).fields.ip).toBe('2001:db8::1');
+    expect(parser.parse(`00:00:01 ${nginx.slice(9)}`).fields.ip).toBe('-');
     // Combined is still apache's; a request line without a status is no access line.
     expect(detectFormat([COMBINED, COMBINED])).toBe('apache');
     expect(parser.parse('client said "GET /a HTTP/1.1" and left').format).toBe('generic');
