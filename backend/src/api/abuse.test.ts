@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from './server.js';
 import { FeedbackStore } from '../service/feedback.js';
 import { createSources } from '../sources/index.js';
 import { createContext } from '../service/context.js';
+import { collectGarbage } from '../cli/memory.js';
 import { testContext, trafficLines, trainWebModel, webLines, type TestContext } from '../../testkit/app.js';
 
 let tc: TestContext;
@@ -42,7 +43,7 @@ describe('bounded memory', () => {
       expect((await post('/api/v1/analyze', { line, labels: { job: `${huge}${i}` } })).status).toBe(200);
     const rss0 = process.memoryUsage().rss;
     const heapAfterGc = () => {
-      global.gc!();
+      collectGarbage();
       return process.memoryUsage().heapUsed;
     };
     const heaps: number[] = [];
