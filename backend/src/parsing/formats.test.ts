@@ -174,6 +174,32 @@ describe('web formats', () => {
     expect(parser.parse('client said "GET /a HTTP/1.1" and left').format).toBe('generic');
   });
 
+  it('reads Windows events as PowerShell exports them (any key case, /Date(ms)/ times) and NXLog writes them', () => {
+    const winEvent =
+      '{"Id":4625,"LevelDisplayName":"Information","Message":"An account failed to log on.","ProviderName":"Microsoft-Windows-Security-Auditing","TimeCreated":"/Date(1619083102958)/","MachineName":"dc1"}';
+    const eventLog =
+      '{"MachineName":"N3IM1703","EventID":5058,"EntryType":8,"Source":"Microsoft-Windows-Security-Auditing","TimeGenerated":"2021-04-22T11:18:22+02:00","Message":"Key file operation."}';
+    const nxlog = '{"EventTime":"2021-04-22 09:18:22","Hostname":"dc1","Severity":"ERROR","Message":"disk failure"}';
+    expect(detectFormat([winEvent, eventLog, nxlog])).toBe('json');
+    const json = createParser('json');
+    expect(json.parse(winEvent)).toMatchObject({
+      ts: 1619083102958,
+      level: 'info',
+      message: 'An account failed to log on.',
+      fields: { ProviderName: 'Microsoft-Windows-Security-Auditing' },
+      numeric: { Id: 4625 },
+    });
+    expect(json.parse(eventLog)).toMatchObject({
+      ts: Date.UTC(2021, 3, 22, 9, 18, 22),
+      message: 'Key file operation.',
+    });
+    expect(json.parse(nxlog)).toMatchObject({
+      ts: Date.UTC(2021, 3, 22, 9, 18, 22),
+      level: 'error',
+      message: 'disk failure',
+    });
+  });
+
   it('reads JSON access logs (nginx, Caddy, Traefik) as web fields, and other JSON as json', () => {
     const nginx =
       '{"time_local":"07/Dec/2026:00:00:01 +0000","remote_addr":"203.0.113.7","request":"GET /a?b=1 HTTP/1.1","status":404,"body_bytes_sent":12,"http_referer":"","http_user_agent":"curl/8.0","request_time":0.25}';

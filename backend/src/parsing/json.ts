@@ -3,12 +3,14 @@ import { normalizeLevel } from './level.js';
 import { parseTimestampValue } from './timestamp.js';
 
 /**
- * The keys loggers and shippers write: `log` is Docker's json-file driver and Fluent Bit's, `MESSAGE` and
- * `__REALTIME_TIMESTAMP` journald's JSON export, `@m`/`@mt`, `@l`, `@t` Serilog's compact JSON, `short_message` GELF's,
- * `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's JsonLayout, `t.$date` and `s`
- * (a level letter) MongoDB's, `time_local`/`time_iso8601` nginx's variables in a JSON `log_format`.
+ * The keys loggers and shippers write, matched whatever their case: `log` is Docker's json-file driver and Fluent
+ * Bit's, `MESSAGE` and `__REALTIME_TIMESTAMP` journald's JSON export, `@m`/`@mt`, `@l`, `@t` Serilog's compact JSON,
+ * `short_message` GELF's, `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's
+ * JsonLayout, `t.$date` and `s` (a level letter) MongoDB's, `time_local`/`time_iso8601` nginx's variables in a JSON
+ * `log_format`, `Message`, `LevelDisplayName` and `TimeCreated` Windows events as PowerShell writes them
+ * (`Get-WinEvent | ConvertTo-Json`; `TimeGenerated` for `Get-EventLog`), `EventTime` NXLog's.
  */
-const MESSAGE_KEYS = new Set(['msg', 'message', 'log', 'MESSAGE', '@m', '@mt', 'short_message']);
+const MESSAGE_KEYS = new Set(['msg', 'message', 'log', '@m', '@mt', 'short_message']);
 const LEVEL_KEYS = new Set([
   'level',
   'lvl',
@@ -17,8 +19,9 @@ const LEVEL_KEYS = new Set([
   'levelname',
   'loglevel',
   '@l',
-  'severityText',
+  'severitytext',
   's',
+  'leveldisplayname',
 ]);
 const TIME_KEYS = new Set([
   'time',
@@ -26,11 +29,14 @@ const TIME_KEYS = new Set([
   'ts',
   '@timestamp',
   '@t',
-  'timeMillis',
-  '__REALTIME_TIMESTAMP',
+  'timemillis',
+  '__realtime_timestamp',
   't.$date',
   'time_local',
   'time_iso8601',
+  'timecreated',
+  'timegenerated',
+  'eventtime',
 ]);
 const MAX_DEPTH = 3;
 
@@ -56,19 +62,20 @@ export function parseJson(line: string): ParsedLine | undefined {
   const visit = (obj: object, prefix: string, depth: number): void => {
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix + k;
-      if (message === undefined && MESSAGE_KEYS.has(key) && typeof v === 'string') {
+      const known = key.toLowerCase();
+      if (message === undefined && MESSAGE_KEYS.has(known) && typeof v === 'string') {
         message = v.endsWith('\n') ? v.slice(0, v.endsWith('\r\n') ? -2 : -1) : v;
         continue;
       }
-      if (out.level === undefined && LEVEL_KEYS.has(key) && (typeof v === 'string' || typeof v === 'number')) {
+      if (out.level === undefined && LEVEL_KEYS.has(known) && (typeof v === 'string' || typeof v === 'number')) {
         const level = normalizeLevel(v);
         // `s` is a level only when it reads as one (MongoDB's `"s":"W"`); any other `s` is a field
-        if (level !== undefined || key !== 's') {
+        if (level !== undefined || known !== 's') {
           out.level = level ?? String(v);
           continue;
         }
       }
-      if (out.ts === undefined && TIME_KEYS.has(key)) {
+      if (out.ts === undefined && TIME_KEYS.has(known)) {
         out.ts = parseTimestampValue(v);
         if (out.ts !== undefined) continue;
       }

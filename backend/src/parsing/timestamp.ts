@@ -93,13 +93,16 @@ export function fromEpoch(n: number): number | undefined {
 
 /**
  * A `ts`/`time` value from JSON, logfmt, CSV or a custom pattern: epoch number (any unit), numeric string, ISO or
- * Apache text, or the whole value in any shape `leadingTimestamp` reads (`12/7/2026 10:15:03 AM` in the stream's
+ * Apache text, .NET's `/Date(ms)/`, or the whole value in any shape `leadingTimestamp` reads (`12/7/2026 10:15:03 AM` in the stream's
  * `order`).
  */
 export function parseTimestampValue(v: unknown, order?: DateOrder): number | undefined {
   if (typeof v === 'number') return fromEpoch(v);
   if (typeof v !== 'string' || v.length > 64) return undefined;
   if (/^\d+(?:\.\d+)?$/.test(v)) return fromEpoch(Number(v));
+  // .NET's JSON date, as Windows PowerShell 5 writes a DateTime: /Date(1619083102958)/
+  const dotnet = /^\/Date\((\d{1,15})(?:[+-]\d{4})?\)\/$/.exec(v);
+  if (dotnet) return Number(dotnet[1]);
   const iso = parseIso(v);
   if (iso) return iso.ms;
   if (v.length === 26) {
