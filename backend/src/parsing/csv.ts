@@ -39,6 +39,15 @@ export function splitCsv(line: string): string[] | undefined {
   }
 }
 
+/**
+ * Whether a row of `cells` cells fits a header of `names`: as many, or one more, the message the header does not name
+ * (Windows Event Viewer's CSV export names `Level,Date and Time,Source,Event ID,Task Category` and adds the event's
+ * description to each row).
+ */
+export function fitsHeader(cells: number, names: number): boolean {
+  return cells === names || cells === names + 1;
+}
+
 /** A header row: two or more cells, each a short name. */
 export function looksLikeCsvHeader(line: string): boolean {
   const cells = splitCsv(line);
@@ -74,7 +83,8 @@ function columnsOf(line: string): Columns {
 /**
  * CSV with a header: the header comes from `header` or else the first line parsed, and comes back with
  * `header: true`. Numeric cells become `numeric`, a time-like column `ts`, a level column `level`, a message
- * column `message` (else the text cells joined by spaces), the other cells `fields`.
+ * column `message` (else a last cell the header does not name, else the text cells joined by spaces), the other cells
+ * `fields`.
  */
 export function createCsvParser(header?: string, order?: DateOrder): ColumnsReader {
   let columns = header === undefined ? undefined : columnsOf(header);
@@ -82,12 +92,13 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
     if (!columns) columns = columnsOf(line);
     if (line === columns.line) return { fields: {}, message: line, raw: line, format: 'csv', header: true };
     const cells = splitCsv(line);
-    if (!cells || cells.length !== columns.names.length) return undefined;
+    if (!cells || !fitsHeader(cells.length, columns.names.length)) return undefined;
     const out: ParsedLine = { fields: {}, message: '', raw: line, format: 'csv' };
     const numeric: Record<string, number> = {};
     const text: string[] = [];
     let numbers = 0;
-    for (let i = 0; i < cells.length; i++) {
+    if (cells.length > columns.names.length) out.message = cells[cells.length - 1];
+    for (let i = 0; i < columns.names.length; i++) {
       const cell = cells[i];
       const name = columns.names[i];
       if (i === columns.time) {
@@ -104,7 +115,7 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
         text.push(cell);
       }
     }
-    if (columns.message < 0) out.message = text.join(' ');
+    if (columns.message < 0 && cells.length === columns.names.length) out.message = text.join(' ');
     if (numbers > 0) out.numeric = numeric;
     return out;
   };

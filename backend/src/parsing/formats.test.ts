@@ -413,6 +413,20 @@ describe('structured formats', () => {
     const parser = createParser('auto', { sample });
     expect(parser).toMatchObject({ format: 'csv', dateOrder: 'dmy' });
     expect(parser.parse(sample[2])).toMatchObject({ ts: Date.UTC(2026, 11, 8, 0, 0, 3), level: 'error' });
+    // Event Viewer's own export: five names, and the description as a sixth, unnamed cell.
+    const viewer = [
+      'Level,Date and Time,Source,Event ID,Task Category',
+      'Error,07/12/2026 23:59:58,Service Control Manager,7031,None,"The Print Spooler service terminated unexpectedly."',
+      'Information,08/12/2026 00:00:03,Service Control Manager,7036,None,The Print Spooler service entered the running state.',
+    ];
+    expect(detectFormat(viewer)).toBe('csv');
+    expect(createParser('auto', { sample: viewer }).parse(viewer[1])).toMatchObject({
+      ts: Date.UTC(2026, 11, 7, 23, 59, 58),
+      level: 'error',
+      message: 'The Print Spooler service terminated unexpectedly.',
+      fields: { Source: 'Service Control Manager', 'Task Category': 'None' },
+      numeric: { 'Event ID': 7031 },
+    });
     const us = createParser('auto', { sample: [sample[0], 'Information,12/7/2026 10:15:03 AM,SCM,7036,Started.'] });
     expect(us.parse('Warning,12/7/2026 1:15:03 PM,SCM,7036,Slow.').ts).toBe(Date.UTC(2026, 11, 7, 13, 15, 3));
   });
