@@ -25,6 +25,15 @@ const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
   rt: ['requesttime', 'duration', 'responsetime', 'upstreamresponsetime'],
 };
 
+type Part = keyof typeof KEYS;
+
+/** Each key above: its part, and its rank among the part's keys (lower wins). */
+const PART_OF = new Map<string, [Part, number]>(
+  (Object.entries(KEYS) as [Part, readonly string[]][]).flatMap(([part, keys]) =>
+    keys.map((key, rank): [string, [Part, number]] => [key, [part, rank]]),
+  ),
+);
+
 /**
  * A JSON line of an access log: the web fields from the keys above, the target as the client sent it (an absolute URL
  * stays one: a proxy probe), the level from the status as in every web format. Undefined unless the line has a method
@@ -33,16 +42,7 @@ const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
 export function parseJsonAccess(line: string): ParsedLine | undefined {
   const p = parseJson(line);
   if (!p) return undefined;
-  const values = new Map<string, string>();
-  for (const [k, v] of Object.entries(p.fields)) values.set(normal(k), unwrap(v));
-  for (const [k, v] of Object.entries(p.numeric ?? {})) values.set(normal(k), String(v));
-  const get = (part: keyof typeof KEYS) => {
-    for (const key of KEYS[part]) {
-      const v = values.get(key);
-      if (v !== undefined && v !== '') return v;
-    }
-    return undefined;
-  };
+  const get = partsOf(p);
   let method = get('method');
   let target = get('target');
   let protocol = get('protocol');
@@ -60,12 +60,44 @@ export function parseJsonAccess(line: string): ParsedLine | undefined {
     bytes: get('bytes'),
     referer: get('referer'),
     ua: get('ua'),
-    rt: seconds(values),
+    rt: seconds(get('rt')),
   });
 }
 
+/** The client `parseJsonAccess` reads from a line (`-` if none), for a scan to deal lines by client. */
+export function jsonAccessClient(line: string): string {
+  const p = parseJson(line);
+  return (p && partsOf(p)('ip')) ?? '-';
+}
+
+/** The value of each part in a parsed JSON line: of its keys present and not empty, the first in KEYS. */
+function partsOf(p: ParsedLine): (part: Part) => string | undefined {
+  const found = new Map<Part, [string | number, number]>();
+  const visit = (k: string, v: string | number) => {
+    const hit = PART_OF.get(normal(k));
+    if (!hit || v === '') return;
+    const best = found.get(hit[0]);
+    if (!best || hit[1] < best[1]) found.set(hit[0], [v, hit[1]]);
+  };
+  for (const k in p.fields) visit(k, p.fields[k]);
+  for (const k in p.numeric) visit(k, p.numeric[k]);
+  return (part) => {
+    const v = found.get(part)?.[0];
+    return typeof v === 'string' ? unwrap(v) : v === undefined ? undefined : String(v);
+  };
+}
+
+const normalized = new Map<string, string>();
+/** Past this many distinct keys (they are the client's), keys are normalized again each time, not remembered. */
+const NORMALIZED_KEYS = 1024;
+
 function normal(key: string): string {
-  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  let n = normalized.get(key);
+  if (n === undefined) {
+    n = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (normalized.size < NORMALIZED_KEYS) normalized.set(key, n);
+  }
+  return n;
 }
 
 /** A header Caddy logs as an array of its values: the first. */
@@ -83,11 +115,8 @@ function unwrap(v: string): string {
  * The response time in seconds: nginx's `request_time` and Caddy's `duration` are seconds; Traefik's `Duration` is
  * nanoseconds (an integer over 10^6 read as such: no request takes 11 days).
  */
-function seconds(values: ReadonlyMap<string, string>): string | undefined {
-  for (const key of KEYS.rt) {
-    const n = Number(values.get(key));
-    if (values.get(key) === undefined || !Number.isFinite(n) || n < 0) continue;
-    return String(Number.isInteger(n) && n > 1e6 ? n / 1e9 : n);
-  }
-  return undefined;
+function seconds(value: string | undefined): string | undefined {
+  const n = Number(value);
+  if (value === undefined || !Number.isFinite(n) || n < 0) return undefined;
+  return String(Number.isInteger(n) && n > 1e6 ? n / 1e9 : n);
 }
