@@ -27,9 +27,9 @@ export interface Timed {
   stderr: string;
 }
 
-/** Runs `anomalog ...args` with stdout to /dev/null, under /usr/bin/time -v for the peak RSS. */
-export function timeAnomalog(args: string[]): Promise<Timed> {
-  return timeCommand('/usr/bin/time', ['-v', process.execPath, BIN, ...args]);
+/** Runs `anomalog ...args` with stdout to a file (/dev/null), under /usr/bin/time -v for the peak RSS. */
+export function timeAnomalog(args: string[], stdoutTo = '/dev/null'): Promise<Timed> {
+  return timeCommand('/usr/bin/time', ['-v', process.execPath, BIN, ...args], stdoutTo);
 }
 
 export function timeCommand(cmd: string, args: string[], stdoutTo = '/dev/null'): Promise<Timed & { stdout: string }> {
