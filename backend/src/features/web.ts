@@ -8,7 +8,7 @@ import type { TemplateHit, TemplateIndex } from '../templates/template-index.js'
 import { RobustRouteStats, type RouteStats } from './route-baseline.js';
 import { PopulationBuilder, PopulationWatch, type PopulationState } from './population.js';
 
-/** Line features of a web request (Apache/Nginx access logs). */
+/** Line features of a web request (any access-log layout: the web fields of parsing/web.ts). */
 export const WEB_FEATURES: readonly FeatureSpec[] = [
   { name: 'status_class', kind: 'category' },
   { name: 'bytes_z', kind: 'zscore' },
