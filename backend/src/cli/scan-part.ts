@@ -17,23 +17,28 @@ import { JsonLines } from './output.js';
  * counts bursts (a template's lines per minute), a block holds whole minutes: `minuteOf` reads a line's minute.
  */
 export type Partition =
-  | { by: 'client'; clientOf?: (line: string) => string }
+  | {
+      by: 'client';
+      clientOf?: (line: string) => string;
+      /** A line every part must read, though one part scores it: W3C's `#Fields:` directive, which says how to read. */
+      echo?: (line: string) => boolean;
+    }
   | { by: 'session'; key: string }
   | { by: 'block'; minuteOf?: (line: string) => number | undefined };
 
 /**
- * undefined: the lines must stay in one part (web sessions keyed by something other than the client; a W3C log, where
- * a `#Fields:` directive met mid-file changes how every later line reads). The client is an access line's first
- * token (Apache, nginx; the second after a virtual host), else the one its parser reads (JSON, other layouts).
+ * undefined: the lines must stay in one part (web sessions keyed by something other than the client). The client is
+ * an access line's first token (Apache, nginx; the second after a virtual host), else the one its parser reads (JSON,
+ * other layouts). Every part reads a W3C log's `#Fields:` directives, which say how to read the lines after them.
  */
 export function partitionOf(model: Model): Partition | undefined {
   const web = familyOf(model.format) === 'web';
   if (model.sessions) return web ? undefined : { by: 'session', key: model.sessions.key };
-  if (model.format === 'w3c') return undefined;
   if (model.format === 'json-access') return { by: 'client', clientOf: jsonAccessClient };
   if (web && model.format !== 'apache' && model.format !== 'nginx') {
     const parser = modelParser(model);
-    return { by: 'client', clientOf: (line) => parser.parse(line).fields.ip ?? '' };
+    const clientOf = (line: string) => parser.parse(line).fields.ip ?? '';
+    return model.format === 'w3c' ? { by: 'client', clientOf, echo: isFieldsDirective } : { by: 'client', clientOf };
   }
   if (web) return { by: 'client' };
   if (!countsBursts(model)) return { by: 'block' };
@@ -63,7 +68,10 @@ export interface PartOutput {
   ends: Int32Array<ArrayBuffer>;
 }
 
-/** One part's share of a chunk: its lines, their 1-based input line numbers, and where blocks of lines start. */
+/**
+ * One part's share of a chunk: its lines, their 1-based input line numbers (0 for a line the part reads but does not
+ * score out: Partition's `echo`), and where blocks of lines start.
+ */
 export interface Share {
   lines: string[];
   numbers: Int32Array<ArrayBuffer>;
@@ -126,8 +134,16 @@ export class LineDealer {
     }
     const owner = new Uint8Array(lines.length);
     const started = new Uint8Array(lines.length);
+    const echoed = new Uint8Array(lines.length);
+    const echo = this.partition.by === 'client' ? this.partition.echo : undefined;
     const counts = new Int32Array(this.parts);
-    for (let i = 0; i < lines.length; i++) counts[(owner[i] = this.owner(lines[i], first + i, started, i))]++;
+    for (let i = 0; i < lines.length; i++) {
+      counts[(owner[i] = this.owner(lines[i], first + i, started, i))]++;
+      if (echo?.(lines[i])) {
+        echoed[i] = 1;
+        for (let p = 0; p < this.parts; p++) if (p !== owner[i]) counts[p]++;
+      }
+    }
     const shares = Array.from(counts, (n) => ({
       lines: new Array<string>(n),
       numbers: new Int32Array(n),
@@ -135,11 +151,14 @@ export class LineDealer {
     }));
     counts.fill(0);
     for (let i = 0; i < lines.length; i++) {
-      const share = shares[owner[i]];
-      const at = counts[owner[i]]++;
-      share.lines[at] = lines[i];
-      share.numbers[at] = first + i;
-      if (started[i]) share.starts.push(at);
+      for (let p = 0; p < this.parts; p++) {
+        if (p !== owner[i] && !echoed[i]) continue;
+        const share = shares[p];
+        const at = counts[p]++;
+        share.lines[at] = lines[i];
+        share.numbers[at] = p === owner[i] ? first + i : 0;
+        if (started[i] && p === owner[i]) share.starts.push(at);
+      }
     }
     return shares;
   }
@@ -208,7 +227,11 @@ export class ScanPart {
   }
 
   push({ lines, numbers, starts }: Share): PartOutput {
-    for (let i = 0; i < numbers.length; i++) this.waiting.push(numbers[i]);
+    let echoes = 0;
+    for (let i = 0; i < numbers.length; i++) {
+      if (numbers[i] === 0) echoes++;
+      else this.waiting.push(numbers[i]);
+    }
     const scored: ScoredLine[] = [];
     // Small batches: what a batch keeps alive survives the young-generation collections it spans. (A batch may
     // release many held lines at once: no spread into push.)
@@ -216,7 +239,11 @@ export class ScanPart {
     for (let from = 0, k = 0; from < lines.length; k++) {
       const to = bounds[k];
       for (let at = from; at < to; at += SCORE_BATCH) {
-        for (const line of this.scorer.pushBatch(lines.slice(at, Math.min(to, at + SCORE_BATCH)))) scored.push(line);
+        const end = Math.min(to, at + SCORE_BATCH);
+        const out = this.scorer.pushBatch(lines.slice(at, end));
+        // An echoed line is read, not scored out: only web scorers (one line out per line in, at once) are echoed to.
+        if (echoes > 0 && out.length !== end - at) throw new Error('echoed lines need a scorer that holds no lines');
+        for (let j = 0; j < out.length; j++) if (echoes === 0 || numbers[at + j] !== 0) scored.push(out[j]);
       }
       if (to < lines.length) for (const line of this.scorer.cut()) scored.push(line);
       from = to;
@@ -252,4 +279,8 @@ function hash(s: string, from: number, to: number): number {
   let h = 0x811c9dc5;
   for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+function isFieldsDirective(line: string): boolean {
+  return line.startsWith('#Fields:');
 }
