@@ -17,7 +17,7 @@ const NEAR_CHARS = 2048;
  * an HTTP status as a token of its own: right after the request, else the first before it, else the first after it. This reads what the
  * strict `apache` scanner does not: AWS load balancers' logs (the status before the request), HAProxy's HTTP log in
  * syslog, nginx `log_format`s that move or add fields (`$request_time` before the referer, `$host` first). The client
- * is the first IP token (IPv4 or IPv6, a `:port` dropped), the time the line's leading one or else a bracketed CLF or an ISO
+ * is the first IP token (IPv4 or IPv6, a `:port` dropped) before the request, else a quoted one after it (Envoy), the time the line's leading one or else a bracketed CLF or an ISO
  * token; the number right after a status that follows the request is the bytes, the last number between a status
  * and the request that follows it (an AWS load balancer's sent bytes, HAProxy's bytes read) likewise; of the quoted strings after the request, a URL or `-` followed by
  * another is the referer, the next the user agent. A load balancer logs the target as an absolute URL: its scheme and
@@ -43,12 +43,12 @@ export function parseAccess(line: string): ParsedLine | undefined {
     for (let i = from + 1; i < before.length; i++) if (/^\d+$/.test(before[i])) bytes = before[i];
   }
   if (status === undefined) return undefined;
-  const [referer, ua] = quotedAfter(line, close);
+  const [referer, ua, forwarded] = quotedAfter(line, close);
   let target = request[2];
   const absolute = ABSOLUTE.exec(target);
   if (absolute) target = target.slice(absolute[0].length) || '/';
   const parsed = webLine(line, 'access', timeOf(line, before), {
-    ip: ipOf(before) ?? '-',
+    ip: ipOf(before) ?? forwarded ?? '-',
     method: request[1],
     target,
     protocol: request[3],
@@ -62,18 +62,24 @@ export function parseAccess(line: string): ParsedLine | undefined {
   return parsed;
 }
 
-/** The first two quoted strings after `from`: [referer, user agent], or [-, ua] when only one, or the first is no URL. */
-function quotedAfter(line: string, from: number): [string | undefined, string | undefined] {
+/**
+ * Of the quoted strings after `from`, the referer and user agent: the first two, or the first alone as the agent when
+ * it is no URL or `-`. A quoted address first is the forwarded client (Envoy's `"%REQ(X-FORWARDED-FOR)%"`), and the
+ * agent follows it: [referer, user agent, forwarded client].
+ */
+function quotedAfter(line: string, from: number): [string | undefined, string | undefined, string | undefined] {
   const quoted: string[] = [];
-  for (let i = line.indexOf('"', from); i >= 0 && quoted.length < 2; i = line.indexOf('"', i + 1)) {
+  for (let i = line.indexOf('"', from); i >= 0 && quoted.length < 3; i = line.indexOf('"', i + 1)) {
     const end = closingQuote(line, i + 1);
     if (end < 0) break;
     quoted.push(line.slice(i + 1, end));
     i = end;
   }
-  if (quoted.length === 2 && (quoted[0] === '-' || quoted[0] === '' || ABSOLUTE.test(quoted[0])))
-    return [quoted[0], quoted[1]];
-  return [undefined, quoted[0]];
+  const forwarded = quoted.length > 1 ? (IPV4.exec(quoted[0]) ?? IPV6.exec(quoted[0]))?.[1] : undefined;
+  if (forwarded) return [undefined, quoted[1], forwarded];
+  if (quoted.length >= 2 && (quoted[0] === '-' || quoted[0] === '' || ABSOLUTE.test(quoted[0])))
+    return [quoted[0], quoted[1], undefined];
+  return [undefined, quoted[0], undefined];
 }
 
 function ipOf(tokens: readonly string[]): string | undefined {

@@ -169,6 +169,13 @@ describe('web formats', () => {
     });
     expect(parser.parse(haproxy.replace('203.0.113.7:51234', '[2001:db8::1]:51234')).fields.ip).toBe('2001:db8::1');
     expect(parser.parse(`00:00:01 ${nginx.slice(9)}`).fields.ip).toBe('-');
+    // Envoy's default layout: no address before the request, the forwarded client quoted after it, then the agent.
+    const envoy =
+      '[2016-04-15T20:17:00.310Z] "POST /api/v1/locations HTTP/2" 204 - 154 0 226 100 "10.0.35.28" "nsq2http" "cc21d9b0" "locations" "tcp://10.0.2.1:80"';
+    expect(parser.parse(envoy)).toMatchObject({
+      ts: Date.UTC(2016, 3, 15, 20, 17, 0, 310),
+      fields: { ip: '10.0.35.28', method: 'POST', status: '204', ua: 'nsq2http', referer: '-' },
+    });
     // Combined is still apache's; a request line without a status is no access line.
     expect(detectFormat([COMBINED, COMBINED])).toBe('apache');
     expect(parser.parse('client said "GET /a HTTP/1.1" and left').format).toBe('generic');
@@ -241,6 +248,13 @@ describe('web formats', () => {
       path: '/login',
       rt: '0.0015',
       ua: 'Mozilla/5.0',
+    });
+    // Envoy's (Istio's) JSON: a client address with its port (the host is the client), a duration in milliseconds.
+    const envoy =
+      '{"start_time":"2026-12-07T00:00:01.000Z","method":"GET","path":"/productpage","protocol":"HTTP/1.1","response_code":503,"bytes_sent":95,"duration":12,"downstream_remote_address":"10.1.2.3:51234","user_agent":"curl/8.0"}';
+    expect(parser.parse(envoy)).toMatchObject({
+      ts: Date.UTC(2026, 11, 7, 0, 0, 1),
+      fields: { ip: '10.1.2.3', status: '503', bytes: '95', rt: '0.012', ua: 'curl/8.0' },
     });
     const app = '{"time":"2026-12-07T00:00:00Z","level":"warn","msg":"disk low","status":"degraded"}';
     expect(detectFormat([app, app])).toBe('json');

@@ -9,16 +9,35 @@ import { webLine, type WebRequest } from './web.js';
  * `request.headers.User-Agent`, `status`, `size`, `duration`), Traefik's (`ClientHost`, `RequestMethod`,
  * `RequestPath`, `DownstreamStatus`, `DownstreamContentSize`, `request_User-Agent`, `Duration` in nanoseconds) and
  * Elastic Common Schema's (`source.ip`, `http.request.method`, `url.original`, `http.response.status_code`,
- * `user_agent.original`).
+ * `user_agent.original`) and Envoy's (Istio's) JSON (`downstream_remote_address`, `method`, `path`, `response_code`,
+ * `bytes_sent`, `user_agent`).
  */
 const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
-  ip: ['remoteaddr', 'requestremoteip', 'remoteip', 'clienthost', 'clientip', 'sourceip', 'clientaddress', 'ip'],
+  ip: [
+    'remoteaddr',
+    'requestremoteip',
+    'remoteip',
+    'clienthost',
+    'clientip',
+    'sourceip',
+    'clientaddress',
+    'downstreamremoteaddress',
+    'ip',
+  ],
   user: ['remoteuser', 'user', 'username', 'requestuser'],
   method: ['method', 'requestmethod', 'httprequestmethod', 'httpmethod'],
   target: ['requesturi', 'uri', 'requestpath', 'urloriginal', 'path'],
   request: ['request', 'requestline'],
   protocol: ['serverprotocol', 'protocol', 'requestproto', 'requestprotocol', 'proto', 'httpversion'],
-  status: ['status', 'statuscode', 'downstreamstatus', 'httpresponsestatuscode', 'responsestatus', 'httpstatus'],
+  status: [
+    'status',
+    'statuscode',
+    'downstreamstatus',
+    'httpresponsestatuscode',
+    'responsestatus',
+    'httpstatus',
+    'responsecode',
+  ],
   bytes: ['bodybytessent', 'bytessent', 'size', 'downstreamcontentsize', 'httpresponsebodybytes', 'responsesize'],
   referer: ['httpreferer', 'referer', 'referrer', 'requestheadersreferer', 'requestreferer', 'httprequestreferrer'],
   ua: ['httpuseragent', 'useragent', 'requestheadersuseragent', 'requestuseragent', 'useragentoriginal'],
@@ -51,7 +70,7 @@ export function parseJsonAccess(line: string): ParsedLine | undefined {
   const status = get('status');
   if (!method || !target || !status) return undefined;
   return webLine(line, 'json-access', p.ts, {
-    ip: get('ip') ?? '-',
+    ip: hostOf(get('ip') ?? '-'),
     user: get('user'),
     method,
     target,
@@ -60,18 +79,29 @@ export function parseJsonAccess(line: string): ParsedLine | undefined {
     bytes: get('bytes'),
     referer: get('referer'),
     ua: get('ua'),
-    rt: seconds(get('rt')),
+    rt: seconds(get('rt'), get.keyOf('rt')),
   });
 }
 
 /** The client `parseJsonAccess` reads from a line (`-` if none), for a scan to deal lines by client. */
 export function jsonAccessClient(line: string): string {
   const p = parseJson(line);
-  return (p && partsOf(p)('ip')) ?? '-';
+  return hostOf((p && partsOf(p)('ip')) ?? '-');
 }
 
-/** The value of each part in a parsed JSON line: of its keys present and not empty, the first in KEYS. */
-function partsOf(p: ParsedLine): (part: Part) => string | undefined {
+/** An address without its port (`10.0.0.1:54321`, `[2001:db8::1]:443`): a client is its host, not its connection. */
+function hostOf(address: string): string {
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(address);
+  if (v4) return v4[1];
+  const v6 = /^\[([0-9a-f:]+)\]:\d{1,5}$/i.exec(address);
+  return v6 ? v6[1] : address;
+}
+
+/**
+ * The value of each part in a parsed JSON line: of its keys present and not empty, the first in KEYS; `keyOf` says
+ * which key it came under.
+ */
+function partsOf(p: ParsedLine): ((part: Part) => string | undefined) & { keyOf(part: Part): string | undefined } {
   const found = new Map<Part, [string | number, number]>();
   const visit = (k: string, v: string | number) => {
     const hit = PART_OF.get(normal(k));
@@ -81,10 +111,16 @@ function partsOf(p: ParsedLine): (part: Part) => string | undefined {
   };
   for (const k in p.fields) visit(k, p.fields[k]);
   for (const k in p.numeric) visit(k, p.numeric[k]);
-  return (part) => {
+  const get = (part: Part) => {
     const v = found.get(part)?.[0];
     return typeof v === 'string' ? unwrap(v) : v === undefined ? undefined : String(v);
   };
+  return Object.assign(get, {
+    keyOf: (part: Part) => {
+      const rank = found.get(part)?.[1];
+      return rank === undefined ? undefined : KEYS[part][rank];
+    },
+  });
 }
 
 const normalized = new Map<string, string>();
@@ -112,11 +148,13 @@ function unwrap(v: string): string {
 }
 
 /**
- * The response time in seconds: nginx's `request_time` and Caddy's `duration` are seconds; Traefik's `Duration` is
- * nanoseconds (an integer over 10^6 read as such: no request takes 11 days).
+ * The response time in seconds. nginx's `request_time` and the other keys are seconds. A `duration` is Caddy's in
+ * seconds (a fraction), Envoy's in milliseconds (a whole number) or Traefik's in nanoseconds (a whole number over 10^6:
+ * no request takes 11 days).
  */
-function seconds(value: string | undefined): string | undefined {
+function seconds(value: string | undefined, key: string | undefined): string | undefined {
   const n = Number(value);
   if (value === undefined || !Number.isFinite(n) || n < 0) return undefined;
-  return String(Number.isInteger(n) && n > 1e6 ? n / 1e9 : n);
+  if (key !== 'duration' || !Number.isInteger(n)) return String(n);
+  return String(n > 1e6 ? n / 1e9 : n / 1000);
 }

@@ -8,7 +8,7 @@ import { parseTimestampValue } from './timestamp.js';
  * `short_message` GELF's, `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's
  * JsonLayout, `t.$date` and `s` (a level letter) MongoDB's, `time_local`/`time_iso8601` nginx's variables in a JSON
  * `log_format`, `Message`, `LevelDisplayName` and `TimeCreated` Windows events as PowerShell writes them
- * (`Get-WinEvent | ConvertTo-Json`; `TimeGenerated` for `Get-EventLog`), `EventTime` NXLog's.
+ * (`Get-WinEvent | ConvertTo-Json`; `TimeGenerated` for `Get-EventLog`), `EventTime` NXLog's, `start_time` Envoy's.
  */
 const MESSAGE_KEYS = new Set(['msg', 'message', 'log', '@m', '@mt', 'short_message']);
 const LEVEL_KEYS = new Set([
@@ -37,6 +37,7 @@ const TIME_KEYS = new Set([
   'timecreated',
   'timegenerated',
   'eventtime',
+  'start_time',
 ]);
 const MAX_DEPTH = 3;
 
