@@ -298,6 +298,11 @@ describe('system formats', () => {
       fields: { col1: '134681', col2: 'node-246', col3: 'unix.hw', col4: 'state_change.unavailable', col6: '1' },
       message: 'Component State Change: Component \\042alt0\\042 is unavailable',
     });
+    // A flag of -1 is a column as 1 is: `running` is one message whatever the partition's flag.
+    expect(createParser('columns').parse('2286759 full partition status 1061219795 -1 running')).toMatchObject({
+      fields: { col6: '-1' },
+      message: 'running',
+    });
     // Ten digits outside 1995-2100 are an id; a time in the first column is `timestamped`.
     expect(createParser('columns').parse('job 9999999999 done').format).toBe('generic');
     expect(detectFormat(['1077804742 node-246 up', '1077804743 node-247 up'])).toBe('timestamped');
