@@ -25,3 +25,4 @@ export {
   type SampleFrame,
 } from './grafana-parser.js';
 export { median, responsiveness, type Responsiveness } from './responsiveness.js';
+export { until } from './until.js';

@@ -1,6 +1,6 @@
 import type { ParsedLine } from '../types.js';
 import { parseJson } from './json.js';
-import { webLine, type WebRequest } from './web.js';
+import { addressHost, webLine, type WebRequest } from './web.js';
 
 /**
  * The keys JSON access logs write each part under, lower-cased with every character but letters and digits dropped:
@@ -89,12 +89,8 @@ export function jsonAccessClient(line: string): string {
   return hostOf((p && partsOf(p)('ip')) ?? '-');
 }
 
-/** An address without its port (`10.0.0.1:54321`, `[2001:db8::1]:443`): a client is its host, not its connection. */
 function hostOf(address: string): string {
-  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(address);
-  if (v4) return v4[1];
-  const v6 = /^\[([0-9a-f:]+)\]:\d{1,5}$/i.exec(address);
-  return v6 ? v6[1] : address;
+  return addressHost(address) ?? address;
 }
 
 /**

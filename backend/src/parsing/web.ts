@@ -6,6 +6,14 @@ import { parseClf } from './timestamp.js';
 export type WebFormat = 'apache' | 'nginx';
 
 const RESPONSE_TIME = /^(?:(?:rt|request_time|rtime)="?(\d+(?:\.\d+)?)"?|"?(\d+\.\d+)"?)$/;
+const IPV4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$/;
+/** `2001:db8::1`, `[2001:db8::1]:443`: a `::` or seven colons, so that a clock (`00:00:01`) is not one. */
+const IPV6 = /^\[?((?=[0-9a-f:]*::|(?:[0-9a-f]{1,4}:){7})[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})\]?(?::\d{1,5})?$/i;
+
+/** The host of a client's address (IPv4 or IPv6, a `:port` dropped: a client is its host, not its connection). */
+export function addressHost(token: string): string | undefined {
+  return (IPV4.exec(token) ?? (token.includes(':') ? IPV6.exec(token) : null))?.[1];
+}
 
 /**
  * Apache/nginx common and combined formats, scanned by hand (one pass, no backtracking):
@@ -143,7 +151,7 @@ function isStatus(s: string, at: number): boolean {
 }
 
 /** The first trailing token that reads as a response time in seconds. */
-function responseTime(tail: string): string | undefined {
+export function responseTime(tail: string): string | undefined {
   for (const token of tail.trim().split(' ', 8)) {
     const m = RESPONSE_TIME.exec(token);
     if (m) return m[1] ?? m[2];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
 import { testContext, trafficLines, type TestContext } from '../../testkit/app.js';
+import { until } from '../../testkit/until.js';
 import { createParser } from '../parsing/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -94,14 +95,6 @@ async function query(q: string): Promise<Stream[]> {
   const res = await fetch(`${server.url}/loki/api/v1/query_range?${new URLSearchParams(params)}`);
   expect(res.status).toBe(200);
   return ((await res.json()) as { data: { result: Stream[] } }).data.result;
-}
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('access logs in other layouts, read by the service', () => {

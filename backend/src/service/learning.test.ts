@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
 import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
+import { until } from '../../testkit/until.js';
 import type { Model } from '../models/index.js';
 import type { ConfigInput } from '../config/index.js';
 import { novelShare } from './learning.js';
@@ -75,14 +76,6 @@ const severities = (streams: Stream[], job: string) =>
   new Set(streams.filter((s) => s.stream.job === job).map((s) => s.stream.anomaly_severity));
 const lineCount = (streams: Stream[], job: string) =>
   streams.filter((s) => s.stream.job === job).reduce((n, s) => n + s.values.length, 0);
-
-async function until(what: string, ok: () => Promise<boolean>, ms = 60_000) {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('per-stream learning', () => {
   it('answers {job=~".+"} with every stream; a new stream is learning, then scored after its warm-up', async () => {

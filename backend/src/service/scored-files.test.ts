@@ -7,6 +7,7 @@ import { appendFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
 import { trafficLines, watchedWebContext, type WatchedWebContext } from '../../testkit/app.js';
+import { until } from '../../testkit/until.js';
 import { Watcher } from '../watch/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -33,14 +34,6 @@ afterAll(async () => {
 
 const scored = async () => (await tc.ctx.metrics.linesScored.get()).values.reduce((n, v) => n + v.value, 0);
 
-async function until(what: string, ok: () => Promise<boolean>) {
-  for (let i = 0; i < 500; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** The lines of `{job="web"}` from `fromMs` on that the Loki API shows as anomalies. */
 async function queriedAnomalies(fromMs: number): Promise<string[]> {
   const params = new URLSearchParams({
@@ -59,10 +52,10 @@ const pushedLines = () => tc.loki.pushes.flatMap((p) => p.streams.flatMap((s) =>
 
 it('scores each line once: the query index takes the lines the watcher scored, and shows the anomalies it pushed', async () => {
   // Its first cycle done (checkpointed), the watcher follows the file from its end.
-  await until('the watcher following the file', async () => existsSync(tc.ctx.config.watch.checkpoint));
+  await until('the watcher following the file', async () => existsSync(tc.ctx.config.watch.checkpoint), 10_000, 20);
   const lines = trafficLines({ lines: 400, seed: 6, anomalyRate: 0.2, start: T1 });
   appendFileSync(log, `${lines.join('\n')}\n`);
-  await until('the watcher scoring the 400 lines', async () => (await scored()) >= 400);
+  await until('the watcher scoring the 400 lines', async () => (await scored()) >= 400, 10_000, 20);
 
   const anomalies = await queriedAnomalies(T1);
   expect(anomalies.length).toBeGreaterThan(20);
@@ -72,7 +65,7 @@ it('scores each line once: the query index takes the lines the watcher scored, a
 
   const more = trafficLines({ lines: 300, seed: 7, anomalyRate: 0.2, start: T1 + 3_600_000 });
   appendFileSync(log, `${more.join('\n')}\n`);
-  await until('the watcher scoring 300 more', async () => (await scored()) >= 800);
+  await until('the watcher scoring 300 more', async () => (await scored()) >= 800, 10_000, 20);
   expect(await queriedAnomalies(T1)).toEqual(pushedLines());
   expect(await scored()).toBe(800);
 }, 60_000);
@@ -83,7 +76,7 @@ it('after a rotation, takes the new file from the watcher too: scored once, the 
   const T2 = T1 + 7_200_000;
   const lines = trafficLines({ lines: 200, seed: 8, anomalyRate: 0.2, start: T2 });
   writeFileSync(log, `${lines.join('\n')}\n`);
-  await until('the watcher scoring the new file', async () => (await scored()) >= before + 200);
+  await until('the watcher scoring the new file', async () => (await scored()) >= before + 200, 10_000, 20);
   const fresh = new Set(lines);
   expect(await queriedAnomalies(T2)).toEqual(pushedLines().filter((l) => fresh.has(l)));
   expect(await scored()).toBe(before + 200);
