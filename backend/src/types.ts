@@ -6,6 +6,7 @@ export const FORMAT_NAMES = [
   'nginx',
   'w3c',
   'json-access',
+  'logfmt-access',
   'access',
   'apache-error',
   'hdfs',
@@ -27,7 +28,7 @@ export const FORMAT_NAMES = [
 ] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
 /** The access-log formats: their lines carry the web fields (docs/formats.md) and are scored as web traffic. */
-export const WEB_FORMATS: readonly FormatName[] = ['apache', 'nginx', 'w3c', 'json-access', 'access'];
+export const WEB_FORMATS: readonly FormatName[] = ['apache', 'nginx', 'w3c', 'json-access', 'logfmt-access', 'access'];
 
 /** One raw line after parsing. `ts` is milliseconds since the epoch when the line carries a timestamp. */
 export interface ParsedLine {

@@ -7,7 +7,7 @@ import { minuteOf } from '../stream.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import { splitLines } from '../parsing/lines.js';
-import { jsonAccessClient } from '../parsing/json-access.js';
+import { jsonAccessClient } from '../parsing/keyed-access.js';
 import { Summary } from '../pipeline/index.js';
 import { JsonLines } from './output.js';
 

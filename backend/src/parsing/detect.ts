@@ -6,7 +6,7 @@ import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
 import { parseHdfs } from './hdfs.js';
 import { headerParser, isHeaderFormat, parseHeader } from './header.js';
-import { parseJsonAccess } from './json-access.js';
+import { parseJsonAccess, parseLogfmtAccess } from './keyed-access.js';
 import { parseJson } from './json.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSyslog } from './syslog.js';
@@ -43,6 +43,7 @@ const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
   // Before syslog: HAProxy's HTTP log comes in syslog lines.
   ['access', parseAccess],
   ['syslog', parseSyslog],
+  ['logfmt-access', parseLogfmtAccess],
   ['logfmt', parseLogfmt],
   ['header', parseHeader],
   ['columns', parseColumns],
@@ -136,6 +137,8 @@ function formatReader(
       return createW3cParser(opts.sample);
     case 'json-access':
       return parseJsonAccess;
+    case 'logfmt-access':
+      return parseLogfmtAccess;
     case 'access':
       return parseAccess;
     case 'hdfs':

@@ -207,6 +207,31 @@ describe('web formats', () => {
     });
   });
 
+  it("reads logfmt access logs (Grafana's, Go services') as web fields, and other logfmt as logfmt", () => {
+    const grafana =
+      'logger=context userId=1 orgId=1 uname=admin t=2026-12-07T10:00:00.12+00:00 level=info msg="Request Completed" method=GET path=/api/dashboards/uid/abc status=404 remote_addr=127.0.0.1 time_ms=1 duration=1.56ms size=57 referer=http://localhost:3000/ handler=/api/dashboards/uid/:uid';
+    const go =
+      'ts=2026-12-07T10:00:00Z caller=http.go:12 method=POST path="/login?next=/x" status=401 remote_addr=203.0.113.7:5123 took=12ms user_agent="curl/8.0"';
+    expect(detectFormat([grafana, go])).toBe('logfmt-access');
+    const parser = createParser('logfmt-access');
+    expect(parser.parse(grafana)).toMatchObject({
+      format: 'logfmt-access',
+      ts: Date.UTC(2026, 11, 7, 10, 0, 0, 120),
+      level: 'warn',
+      message: 'GET /api/dashboards/uid/abc',
+      fields: { ip: '127.0.0.1', status: '404', bytes: '57', rt: '0.00156', referer: 'http://localhost:3000/' },
+    });
+    expect(parser.parse(go).fields).toMatchObject({
+      ip: '203.0.113.7',
+      method: 'POST',
+      path: '/login',
+      query: 'next=/x',
+      ua: 'curl/8.0',
+    });
+    const app = 'ts=2026-12-07T10:00:00Z level=warn msg="disk low" free_gb=12';
+    expect(detectFormat([app, app])).toBe('logfmt');
+  });
+
   it('reads JSON access logs (nginx, Caddy, Traefik) as web fields, and other JSON as json', () => {
     const nginx =
       '{"time_local":"07/Dec/2026:00:00:01 +0000","remote_addr":"203.0.113.7","request":"GET /a?b=1 HTTP/1.1","status":404,"body_bytes_sent":12,"http_referer":"","http_user_agent":"curl/8.0","request_time":0.25}';

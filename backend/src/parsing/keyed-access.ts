@@ -1,16 +1,18 @@
 import type { ParsedLine } from '../types.js';
 import { parseJson } from './json.js';
+import { parseLogfmt } from './logfmt.js';
 import { addressHost, webLine, type WebRequest } from './web.js';
 
 /**
- * The keys JSON access logs write each part under, lower-cased with every character but letters and digits dropped:
+ * The keys JSON and logfmt access logs write each part under, lower-cased with every character but letters and digits dropped:
  * nginx's usual `log_format ... escape=json` (`remote_addr`, `request`, `status`, `body_bytes_sent`,
  * `http_user_agent`, `request_time`), Caddy's (`request.remote_ip`, `request.method`, `request.uri`,
  * `request.headers.User-Agent`, `status`, `size`, `duration`), Traefik's (`ClientHost`, `RequestMethod`,
  * `RequestPath`, `DownstreamStatus`, `DownstreamContentSize`, `request_User-Agent`, `Duration` in nanoseconds) and
  * Elastic Common Schema's (`source.ip`, `http.request.method`, `url.original`, `http.response.status_code`,
- * `user_agent.original`) and Envoy's (Istio's) JSON (`downstream_remote_address`, `method`, `path`, `response_code`,
- * `bytes_sent`, `user_agent`).
+ * `user_agent.original`), Envoy's (Istio's) JSON (`downstream_remote_address`, `method`, `path`, `response_code`,
+ * `bytes_sent`, `user_agent`), and Go services' and Grafana's logfmt (`method`, `path`, `status`, `remote_addr`,
+ * `size`, `duration`).
  */
 const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
   ip: [
@@ -60,7 +62,22 @@ const PART_OF = new Map<string, [Part, number]>(
  */
 export function parseJsonAccess(line: string): ParsedLine | undefined {
   const p = parseJson(line);
-  if (!p) return undefined;
+  return p && accessLine(p, 'json-access');
+}
+
+/** A logfmt line of an access log, as `parseJsonAccess` reads a JSON one (logfmt's durations are milliseconds). */
+export function parseLogfmtAccess(line: string): ParsedLine | undefined {
+  const p = parseLogfmt(line);
+  return p && accessLine(p, 'logfmt-access');
+}
+
+/** The client `parseJsonAccess` reads from a line (`-` if none), for a scan to deal lines by client. */
+export function jsonAccessClient(line: string): string {
+  const p = parseJson(line);
+  return hostOf((p && partsOf(p)('ip')) ?? '-');
+}
+
+function accessLine(p: ParsedLine, format: 'json-access' | 'logfmt-access'): ParsedLine | undefined {
   const get = partsOf(p);
   let method = get('method');
   let target = get('target');
@@ -69,7 +86,7 @@ export function parseJsonAccess(line: string): ParsedLine | undefined {
   if ((!method || !target) && request) [method, target, protocol] = request.split(' ', 3);
   const status = get('status');
   if (!method || !target || !status) return undefined;
-  return webLine(line, 'json-access', p.ts, {
+  return webLine(p.raw, format, p.ts, {
     ip: hostOf(get('ip') ?? '-'),
     user: get('user'),
     method,
@@ -79,14 +96,8 @@ export function parseJsonAccess(line: string): ParsedLine | undefined {
     bytes: get('bytes'),
     referer: get('referer'),
     ua: get('ua'),
-    rt: seconds(get('rt'), get.keyOf('rt')),
+    rt: seconds(get('rt'), format === 'logfmt-access' ? 'ms' : get.keyOf('rt')),
   });
-}
-
-/** The client `parseJsonAccess` reads from a line (`-` if none), for a scan to deal lines by client. */
-export function jsonAccessClient(line: string): string {
-  const p = parseJson(line);
-  return hostOf((p && partsOf(p)('ip')) ?? '-');
 }
 
 function hostOf(address: string): string {
@@ -146,11 +157,12 @@ function unwrap(v: string): string {
 /**
  * The response time in seconds. nginx's `request_time` and the other keys are seconds. A `duration` is Caddy's in
  * seconds (a fraction), Envoy's in milliseconds (a whole number) or Traefik's in nanoseconds (a whole number over 10^6:
- * no request takes 11 days).
+ * no request takes 11 days); logfmt's (`ms`) are milliseconds, as parseLogfmt turns Go durations into.
  */
 function seconds(value: string | undefined, key: string | undefined): string | undefined {
   const n = Number(value);
   if (value === undefined || !Number.isFinite(n) || n < 0) return undefined;
+  if (key === 'ms') return String(n / 1000);
   if (key !== 'duration' || !Number.isInteger(n)) return String(n);
   return String(n > 1e6 ? n / 1e9 : n / 1000);
 }
