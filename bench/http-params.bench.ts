@@ -4,8 +4,9 @@
  * included, as a self-trained scan would see them), score the file built from the test split; also the test file
  * scanned self-trained (`anomalog scan FILE --json`), and the peer self-trained on it. Reports F1 overall, recall
  * per attack class and the false-positive rate on benign lines. Targets: F1 >= 0.95, recall >= 0.9 per class,
- * FPR < 0.5%. The same requests are then written in the other access-log layouts (vhost_combined, IIS's W3C, nginx
- * JSON): detection should not depend on how a server writes its log.
+ * FPR < 0.5%. The same requests are then written in the other access-log layouts (LAYOUTS: vhost_combined, IIS's W3C,
+ * nginx JSON, a Go service's logfmt, an AWS load balancer's): detection should not depend on how a server writes its
+ * log.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
