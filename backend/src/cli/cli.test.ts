@@ -133,6 +133,27 @@ describe('anomalog scan', { timeout: 300_000 }, async () => {
     }
   });
 
+  it('warns when the format it was told reads few of the lines it learns from', async () => {
+    const wrong = await anomalog(['scan', HDFS, '--format', 'apache', '--detector', 'iforest']);
+    expect(wrong.code).toBe(0);
+    expect(wrong.stderr).toBe(
+      'anomalog: warning: 2,000 of the 2,000 lines learnt from are not apache lines (read as plain text); check --format\n',
+    );
+    const trained = await anomalog([
+      'train',
+      HDFS,
+      '--format',
+      'nginx',
+      '--detector',
+      'iforest',
+      '--out',
+      join(dir, 'wrong.json'),
+    ]);
+    expect(trained.stderr).toMatch(/^anomalog: warning: 2,000 of the 2,000 lines learnt from are not nginx lines/);
+    const right = await anomalog(['scan', HDFS, '--detector', 'iforest']);
+    expect(right.stderr).toBe('');
+  });
+
   it('prints a summary with the top anomalies and their reasons', async () => {
     const run = await anomalog(['scan', accessPath, '--detector', 'iforest']);
     expect(run.code).toBe(0);

@@ -1,3 +1,4 @@
+import type { Model } from '../models/index.js';
 import type { TrainProgress } from '../pipeline/index.js';
 import { FORMAT_NAMES, type FormatName } from '../types.js';
 import { stringFlag, usage, withCommas, type FlagSpec, type ParsedArgs, type ProgressBar } from '@anomalog/cli-kit';
@@ -32,4 +33,16 @@ export function trainProgress(bar: ProgressBar): (p: TrainProgress) => void {
       bar.update(epoch, epochs, `autoencoder ${phase} epoch ${epoch}/${epochs} loss ${loss.toFixed(4)}`);
     }
   };
+}
+
+/**
+ * A model most of whose lines its format did not read learnt from the lines as plain text (a wrong `--format`, or a
+ * log mostly of another layout): says so on stderr, once, with what to check.
+ */
+export function warnUnparsed(model: Model): void {
+  const { unparsed = 0, lines } = model.trainedOn;
+  if (unparsed * 2 < lines) return;
+  process.stderr.write(
+    `anomalog: warning: ${withCommas(unparsed)} of the ${withCommas(lines)} lines learnt from are not ${model.format} lines (read as plain text); check --format\n`,
+  );
 }

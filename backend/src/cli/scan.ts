@@ -8,7 +8,7 @@ import type { DetectorKind } from '../types.js';
 import { intFlag, parseArgs, ProgressBar, stringFlag, usage, withCommas, type ParsedArgs } from '@anomalog/cli-kit';
 import { openInput, type LogInput } from './input.js';
 import { MAX_LINE_CHARS } from '../parsing/lines.js';
-import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
+import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress, warnUnparsed } from './options.js';
 import { collectGarbage } from './memory.js';
 import { renderSummary } from './output.js';
 import { partitionOf, type PartOptions, type Partition } from './scan-part.js';
@@ -80,7 +80,10 @@ export async function runScan(argv: readonly string[]): Promise<void> {
           autoencoderThread: true,
         });
     bar.done();
-    if (!modelPath) collectGarbage();
+    if (!modelPath) {
+      warnUnparsed(model);
+      collectGarbage();
+    }
     const partition = partitionOf(model);
     if (!partition && pool.count > 1) {
       pool.close();

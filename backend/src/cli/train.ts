@@ -5,7 +5,7 @@ import { trainBatches } from '../pipeline/index.js';
 import type { DetectorKind } from '../types.js';
 import { intFlag, parseArgs, ProgressBar, stringFlag, usage, withCommas } from '@anomalog/cli-kit';
 import { openInput, type LogInput } from './input.js';
-import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress } from './options.js';
+import { FORMAT_FLAGS, FORMATS, formatFlags, trainProgress, warnUnparsed } from './options.js';
 
 export const TRAIN_HELP = `usage: anomalog train FILE... --out models/NAME.json [--detector iforest|autoencoder|ensemble]
                       [--seed N] [--format ${FORMATS.join('|')}] [--pattern REGEX] [--session-key REGEX] [--name NAME]
@@ -49,6 +49,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
       autoencoderThread: true,
     });
     bar.done();
+    warnUnparsed(model);
     await saveModel(out, model);
     process.stderr.write(
       `anomalog: trained ${model.detector} model "${model.name}" on ${withCommas(model.trainedOn.lines)} lines (${model.format}) -> ${out}\n`,

@@ -35,7 +35,8 @@ export interface Model {
   /** The default detector when scoring: one member or the ensemble of all. */
   detector: DetectorKind;
   createdAt: string;
-  trainedOn: { source: string; lines: number; sha256: string };
+  /** `unparsed`: lines learnt from that the model's format did not read (absent when none). */
+  trainedOn: { source: string; lines: number; sha256: string; unparsed?: number };
   format: FormatName;
   /**
    * How to parse and template lines as in training: the CSV header or custom pattern, the order of numeric dates the

@@ -140,6 +140,8 @@ class Trainer {
     web?: { baseline: WebBaselineBuilder; sample: WebSample };
   };
   private lines = 0;
+  /** Lines the stream's format did not read (parsed as `generic` instead). */
+  private unparsed = 0;
   /** Started once the sample outgrows SHORT_FIT_ROWS (smaller fits cost less than a thread's start). */
   private autoencoderThread?: AutoencoderThread;
 
@@ -192,6 +194,7 @@ class Trainer {
     this.hash.add(raw);
     if (sampled && !s.web) this.sample.push(raw);
     const p = s.parser.parse(raw);
+    if (p.format === 'generic' && s.format !== 'generic') this.unparsed++;
     if (p.header) return;
     const hit = s.templates.learn(p);
     if (s.web) {
@@ -232,7 +235,12 @@ class Trainer {
       name: this.opts.name ?? 'model',
       detector,
       createdAt: new Date().toISOString(),
-      trainedOn: { source: this.opts.source ?? '-', lines: this.lines, sha256: this.hash.digest() },
+      trainedOn: {
+        source: this.opts.source ?? '-',
+        lines: this.lines,
+        sha256: this.hash.digest(),
+        ...(this.unparsed > 0 && { unparsed: this.unparsed }),
+      },
       format: s.format,
       parserState: {
         header: s.parser.header(),
