@@ -33,6 +33,7 @@ describe('training off the event loop', () => {
     const { status } = (await res.json()) as { status: string };
     let state = 'queued';
     const phases = new Set<string>();
+    const started = performance.now();
     const { health, loopMaxMs } = await responsiveness(server.url, async () => {
       while (state === 'queued' || state === 'running') {
         const job = (await (await fetch(`${server.url}${status}`)).json()) as { state: string; phase: string };
@@ -41,13 +42,17 @@ describe('training off the event loop', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     });
+    const jobMs = performance.now() - started;
     expect(state).toBe('succeeded');
     expect([...phases].some((p) => /training|fitting|templates|features/.test(p))).toBe(true);
     expect(health.length).toBeGreaterThan(5);
     console.info(
-      `figures ${'training'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`,
+      `figures ${'training'}: job ${jobMs.toFixed(0)} ms, /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`,
     );
-    expect(loopMaxMs).toBeLessThan(100);
+    // Off the loop, reading the 40,000 lines held it 42-115 ms at most in seven fresh-clone CI runs (two cores shared
+    // with the suite's other files): the loop lags when the process waits for a core, too. Training on the loop would
+    // hold it for the whole fit.
+    expect(loopMaxMs).toBeLessThan(250);
     expect(median(health)).toBeLessThan(100);
   }, 300_000);
 });
