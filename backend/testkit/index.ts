@@ -26,3 +26,4 @@ export {
 } from './grafana-parser.js';
 export { median, responsiveness, type Responsiveness } from './responsiveness.js';
 export { until } from './until.js';
+export { queryRange, type LokiStream } from './loki-query.js';

@@ -1,6 +1,7 @@
 import { attackHits, suspectHeader, type AttackCategory, type HeaderFields } from './attacks.js';
 import { UA_CLASSES, uaClass } from './user-agent.js';
 import { detached } from '../parsing/text.js';
+import { ABSOLUTE_URL } from '../parsing/web.js';
 import type { Matrix, ParsedLine } from '../types.js';
 import { ClientWindows, WINDOW_MS, type WindowReading } from './client-window.js';
 import { columnsOf, type FeatureSpec } from './schema.js';
@@ -249,13 +250,11 @@ export class WebFeatures {
   }
 }
 
-/** An origin server's request names a path; `http://host/…` is for a proxy (a probe for an open one). */
-const ABSOLUTE_URI = /^[a-z][a-z0-9+.-]*:\/\//i;
-
 /** A lone route's line as a probe: answered with an error (HTTP 4xx or 5xx), or asking for another site. */
 function probeOf(p: ParsedLine, hit: TemplateHit, status: number): string | undefined {
   const lone = 'in training one client alone requested it';
-  if (ABSOLUTE_URI.test(p.fields.path ?? ''))
+  // An origin server's request names a path; `http://host/…` is for a proxy (a probe for an open one).
+  if (ABSOLUTE_URL.test(p.fields.path ?? ''))
     return `route ${hit.template} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
   return status >= 400 ? `route ${hit.template} answered HTTP ${status}: ${lone} (a probe?)` : undefined;
 }

@@ -55,7 +55,8 @@ export function parseModel(text: string, path = 'model'): Model {
   );
   if (missing.length) throw new ModelError(`${path} is a corrupt model: missing ${missing.join(', ')}`);
   const order = m.parserState?.dateOrder;
-  if (!m.parserState?.templates || (order !== undefined && order !== 'dmy' && order !== 'mdy') || !Array.isArray(m.featureSchema?.names)) {
+  const knownOrder = order === undefined || order === 'dmy' || order === 'mdy';
+  if (!m.parserState?.templates || !knownOrder || !Array.isArray(m.featureSchema?.names)) {
     throw new ModelError(`${path} is a corrupt model: bad parserState or featureSchema`);
   }
   return value as Model;

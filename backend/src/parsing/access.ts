@@ -1,11 +1,10 @@
 import type { ParsedLine } from '../types.js';
 import { closingQuote } from './text.js';
 import { leadingTimestamp, parseClf, parseIso } from './timestamp.js';
-import { addressHost, responseTime, webLine } from './web.js';
+import { ABSOLUTE_URL, addressHost, responseTime, webLine } from './web.js';
 
 const REQUEST_LINE = /"([A-Z]{3,10}) ([^\s"]+) (HTTP\/\d(?:\.\d)?)"/;
 const STATUS = /^[1-5]\d\d$/;
-const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*/i;
 /** The fields are read this near the request (an AWS load balancer's line is about 600 characters). */
 const NEAR_CHARS = 2048;
 
@@ -28,7 +27,8 @@ export function parseAccess(line: string): ParsedLine | undefined {
   if (!request) return undefined;
   const open = request.index;
   const close = open + request[0].length;
-  const after = line.slice(close, close + NEAR_CHARS).split(' ');
+  const tail = line.slice(close, close + NEAR_CHARS);
+  const after = tail.split(' ');
   const before = line.slice(Math.max(0, open - NEAR_CHARS), open).split(' ');
   let status: string | undefined;
   let bytes: string | undefined;
@@ -45,7 +45,7 @@ export function parseAccess(line: string): ParsedLine | undefined {
   if (status === undefined) return undefined;
   const [referer, ua, forwarded] = quotedAfter(line, close);
   let target = request[2];
-  const absolute = ABSOLUTE.exec(target);
+  const absolute = ABSOLUTE_URL.exec(target);
   if (absolute) target = target.slice(absolute[0].length) || '/';
   const parsed = webLine(line, 'access', timeOf(line, before), {
     ip: ipOf(before) ?? forwarded ?? '-',
@@ -56,7 +56,7 @@ export function parseAccess(line: string): ParsedLine | undefined {
     bytes,
     referer,
     ua,
-    rt: responseTime(line.slice(close, close + NEAR_CHARS)),
+    rt: responseTime(tail),
   });
   if (parsed && absolute) parsed.fields.host = absolute[0];
   return parsed;
@@ -77,7 +77,7 @@ function quotedAfter(line: string, from: number): [string | undefined, string | 
   }
   const forwarded = quoted.length > 1 ? addressHost(quoted[0]) : undefined;
   if (forwarded) return [undefined, quoted[1], forwarded];
-  if (quoted.length >= 2 && (quoted[0] === '-' || quoted[0] === '' || ABSOLUTE.test(quoted[0])))
+  if (quoted.length >= 2 && (quoted[0] === '-' || quoted[0] === '' || ABSOLUTE_URL.test(quoted[0])))
     return [quoted[0], quoted[1], undefined];
   return [undefined, quoted[0], undefined];
 }

@@ -55,7 +55,8 @@ const COLUMNS_AGREEMENT = 0.8;
 
 /**
  * The format of a stream from its first non-empty lines: W3C when a `#Fields:` directive names a request's parts, CSV
- * when a header row is followed by rows of the same width, else the format that parses most lines (web lines with a response time vote nginx); generic when none.
+ * when a header row is followed by rows of its width, else the format that parses most lines (web lines with a
+ * response time vote nginx); generic when none.
  */
 export function detectFormat(sample: readonly string[]): FormatName {
   const lines: string[] = [];

@@ -92,9 +92,9 @@ export function fromEpoch(n: number): number | undefined {
 }
 
 /**
- * A `ts`/`time` value from JSON, logfmt, CSV or a custom pattern: epoch number (any unit), numeric string, ISO or
- * Apache text, .NET's `/Date(ms)/`, or the whole value in any shape `leadingTimestamp` reads (`12/7/2026 10:15:03 AM` in the stream's
- * `order`).
+ * A `ts`/`time` value from JSON, logfmt, CSV or a custom pattern: epoch number (any unit), numeric string, ISO text,
+ * .NET's `/Date(ms)/`, or the whole value in any shape `leadingTimestamp` reads (Apache's CLF, `12/7/2026 10:15:03 AM`
+ * in the stream's `order`, ...).
  */
 export function parseTimestampValue(v: unknown, order?: DateOrder): number | undefined {
   if (typeof v === 'number') return fromEpoch(v);
@@ -105,10 +105,6 @@ export function parseTimestampValue(v: unknown, order?: DateOrder): number | und
   if (dotnet) return Number(dotnet[1]);
   const iso = parseIso(v);
   if (iso) return iso.ms;
-  if (v.length === 26) {
-    const clf = parseClf(v, 0, 26);
-    if (clf !== undefined) return clf;
-  }
   const lead = leadingTimestamp(v, order);
   return lead && lead.length === v.length ? lead.ms : undefined;
 }
@@ -189,7 +185,8 @@ function numericDateMs(m: RegExpExecArray, order: DateOrder | undefined): number
 export function dateOrderOf(sample: readonly string[]): DateOrder | undefined {
   let dmy = 0;
   let mdy = 0;
-  let prev: [number, number] | undefined;
+  let prevDay: number | undefined;
+  let prevMonth = 0;
   for (const line of sample) {
     const m = NUMERIC_DATE_IN_LINE.exec(line.length > DATE_SNIFF_CHARS ? line.slice(0, DATE_SNIFF_CHARS) : line);
     if (!m) continue;
@@ -198,12 +195,12 @@ export function dateOrderOf(sample: readonly string[]): DateOrder | undefined {
     const day = numericDateMs(m, 'dmy');
     const month = numericDateMs(m, 'mdy');
     if (day === undefined || month === undefined) continue;
-    const at: [number, number] = [day, month];
-    if (prev) {
-      dmy += Math.abs(at[0] - prev[0]);
-      mdy += Math.abs(at[1] - prev[1]);
+    if (prevDay !== undefined) {
+      dmy += Math.abs(day - prevDay);
+      mdy += Math.abs(month - prevMonth);
     }
-    prev = at;
+    prevDay = day;
+    prevMonth = month;
   }
   return dmy < mdy ? 'dmy' : mdy < dmy ? 'mdy' : undefined;
 }
@@ -267,8 +264,9 @@ export function fracMs(f: string | undefined): number {
 
 /**
  * The timestamp a line starts with, in any of the shapes logs commonly use (ISO 8601 and its cousins, `yy/MM/dd`,
- * `MM/dd/yyyy` or `dd.MM.yyyy` (in the stream's `order`) with or without AM/PM, `yyyyMMdd-HH:mm:ss:SSS`, ctime with weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch
- * seconds/ms/us), optionally in brackets, with a trailing comma taken along.
+ * `MM/dd/yyyy` or `dd.MM.yyyy` (in the stream's `order`) with or without AM/PM, `yyyyMMdd-HH:mm:ss:SSS`, ctime with
+ * weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch seconds/ms/us), optionally in brackets, with
+ * a trailing comma taken along.
  */
 export function leadingTimestamp(line: string, order?: DateOrder): LeadingTimestamp | undefined {
   let head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;

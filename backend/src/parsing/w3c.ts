@@ -1,5 +1,5 @@
 import type { ColumnsReader } from './csv.js';
-import { utcMs } from './timestamp.js';
+import { parseIso } from './timestamp.js';
 import { webLine } from './web.js';
 
 const FIELDS_DIRECTIVE = '#Fields:';
@@ -41,7 +41,7 @@ export function createW3cParser(sample?: readonly string[]): ColumnsReader {
       for (let i = 0; i < names.length; i++) cell[names[i]] = cells[i];
       const query = cell['cs-uri-query'];
       const taken = Number(cell['time-taken']);
-      const parsed = webLine(line, 'w3c', timeOf(cell.date, cell.time), {
+      const parsed = webLine(line, 'w3c', parseIso(`${cell.date} ${cell.time}`)?.ms, {
         ip: cell['c-ip'],
         user: cell['cs-username'],
         method: cell['cs-method'] ?? '',
@@ -77,11 +77,3 @@ const MAPPED: Record<string, true> = Object.fromEntries(
     'time-taken',
   ].map((n) => [n, true]),
 );
-
-/** `2026-12-07` and `00:00:01` (UTC, as IIS writes them). */
-function timeOf(date: string | undefined, time: string | undefined): number | undefined {
-  const d = date ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
-  const t = time ? /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(time) : null;
-  if (!d || !t) return undefined;
-  return utcMs(+d[1], +d[2], +d[3], +t[1], +t[2], +t[3], t[4] ? Number(t[4].padEnd(3, '0')) : 0);
-}

@@ -6,6 +6,8 @@ import { parseClf } from './timestamp.js';
 export type WebFormat = 'apache' | 'nginx';
 
 const RESPONSE_TIME = /^(?:(?:rt|request_time|rtime)="?(\d+(?:\.\d+)?)"?|"?(\d+\.\d+)"?)$/;
+/** A request target naming a site, as sent to a proxy (`http://host:80/path`): its scheme and host. */
+export const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*/i;
 const IPV4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$/;
 /** `2001:db8::1`, `[2001:db8::1]:443`: a `::` or seven colons, so that a clock (`00:00:01`) is not one. */
 const IPV6 = /^\[?((?=[0-9a-f:]*::|(?:[0-9a-f]{1,4}:){7})[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})\]?(?::\d{1,5})?$/i;

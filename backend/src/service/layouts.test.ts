@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
 import { testContext, trafficLines, type TestContext } from '../../testkit/app.js';
 import { until } from '../../testkit/until.js';
+import { queryRange, type LokiStream } from '../../testkit/loki-query.js';
 import { createParser } from '../parsing/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -89,12 +90,15 @@ afterAll(async () => {
   await tc?.cleanup();
 });
 
-type Stream = { stream: Record<string, string>; values: [string, string][] };
-async function query(q: string): Promise<Stream[]> {
-  const params = { query: q, limit: '5000', start: NS(T0), end: NS(T0 + 86_400_000) };
-  const res = await fetch(`${server.url}/loki/api/v1/query_range?${new URLSearchParams(params)}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: { result: Stream[] } }).data.result;
+async function query(q: string): Promise<LokiStream[]> {
+  const { status, streams } = await queryRange(server.url, {
+    query: q,
+    limit: '5000',
+    start: NS(T0),
+    end: NS(T0 + 86_400_000),
+  });
+  expect(status).toBe(200);
+  return streams;
 }
 
 describe('access logs in other layouts, read by the service', () => {
@@ -118,7 +122,7 @@ describe('access logs in other layouts, read by the service', () => {
         join(tc.dir, 'logs', file),
         `${[...requests(50, 9, after), planted(after + 60_000)].map(write).join('\n')}\n`,
       );
-      let found: Stream | undefined;
+      let found: LokiStream | undefined;
       await until(`the planted line of ${job}`, async () => {
         found = (await query(`{job="${job}"}`)).find((s) => s.values.some(([, line]) => line.includes('UNION')));
         return found !== undefined;

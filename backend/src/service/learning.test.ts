@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
 import { testContext, trafficLines, trainWebModel, type TestContext } from '../../testkit/app.js';
 import { until } from '../../testkit/until.js';
+import { queryRange, type LokiStream } from '../../testkit/loki-query.js';
 import type { Model } from '../models/index.js';
 import type { ConfigInput } from '../config/index.js';
 import { novelShare } from './learning.js';
@@ -64,14 +65,8 @@ afterAll(async () => {
   await tc?.cleanup();
 });
 
-type Stream = { stream: Record<string, string>; values: [string, string][] };
-async function query(url: string, q: string) {
-  const res = await fetch(
-    `${url}/loki/api/v1/query_range?${new URLSearchParams({ query: q, limit: '5000', ...RANGE })}`,
-  );
-  const body = (await res.json()) as { data: { result: Stream[] }; warnings?: string[] };
-  return { status: res.status, streams: body.data?.result ?? [], warnings: body.warnings };
-}
+type Stream = LokiStream;
+const query = (url: string, q: string) => queryRange(url, { query: q, limit: '5000', ...RANGE });
 const severities = (streams: Stream[], job: string) =>
   new Set(streams.filter((s) => s.stream.job === job).map((s) => s.stream.anomaly_severity));
 const lineCount = (streams: Stream[], job: string) =>

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../api/server.js';
 import { trafficLines, watchedWebContext, type WatchedWebContext } from '../../testkit/app.js';
 import { until } from '../../testkit/until.js';
+import { queryRange } from '../../testkit/loki-query.js';
 import { Watcher } from '../watch/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -36,16 +37,14 @@ const scored = async () => (await tc.ctx.metrics.linesScored.get()).values.reduc
 
 /** The lines of `{job="web"}` from `fromMs` on that the Loki API shows as anomalies. */
 async function queriedAnomalies(fromMs: number): Promise<string[]> {
-  const params = new URLSearchParams({
+  const { status, streams } = await queryRange(server.url, {
     query: '{job="web"} | anomaly_severity != "normal"',
     start: `${BigInt(fromMs) * 1_000_000n}`,
     end: `${BigInt(fromMs + 86_400_000) * 1_000_000n}`,
     limit: '5000',
   });
-  const res = await fetch(`${server.url}/loki/api/v1/query_range?${params}`);
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { data: { result: { values: [string, string][] }[] } };
-  return body.data.result.flatMap((s) => s.values.map((v) => v[1])).sort();
+  expect(status).toBe(200);
+  return streams.flatMap((s) => s.values.map((v) => v[1])).sort();
 }
 
 const pushedLines = () => tc.loki.pushes.flatMap((p) => p.streams.flatMap((s) => s.values.map((v) => v[1]))).sort();
