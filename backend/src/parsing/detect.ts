@@ -6,7 +6,7 @@ import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
 import { parseHdfs } from './hdfs.js';
 import { headerParser, isHeaderFormat, parseHeader } from './header.js';
-import { parseJsonAccess, parseLogfmtAccess } from './keyed-access.js';
+import { parseJsonAccess, parseLogfmtAccess, readJsonAccess, readLogfmtAccess } from './keyed-access.js';
 import { parseJson } from './json.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSyslog } from './syslog.js';
@@ -40,10 +40,10 @@ const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
     },
   ],
   ['apache', (line) => parseWeb(line, 'apache')],
-  // Before syslog: HAProxy's HTTP log comes in syslog lines.
+  // Before syslog: HAProxy's HTTP log and Heroku's router log come in syslog lines.
   ['access', parseAccess],
-  ['syslog', parseSyslog],
   ['logfmt-access', parseLogfmtAccess],
+  ['syslog', parseSyslog],
   ['logfmt', parseLogfmt],
   ['header', parseHeader],
   ['columns', parseColumns],
@@ -137,9 +137,9 @@ function formatReader(
     case 'w3c':
       return createW3cParser(opts.sample);
     case 'json-access':
-      return parseJsonAccess;
+      return readJsonAccess;
     case 'logfmt-access':
-      return parseLogfmtAccess;
+      return readLogfmtAccess;
     case 'access':
       return parseAccess;
     case 'hdfs':

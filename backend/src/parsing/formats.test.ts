@@ -228,8 +228,19 @@ describe('web formats', () => {
       query: 'next=/x',
       ua: 'curl/8.0',
     });
+    // Heroku's router: logfmt in a syslog line, the client the first of its forwarded-for list, `service` the time.
+    const heroku =
+      '2026-12-07T10:00:01.000000+00:00 heroku[router]: at=error code=H12 desc="Request timeout" method=GET path="/users?id=1%27" host=a.herokuapp.com fwd="203.0.113.7, 10.0.0.1" dyno=web.1 connect=0ms service=30000ms status=503 bytes=0';
+    expect(detectFormat([heroku, heroku])).toBe('logfmt-access');
+    expect(parser.parse(heroku)).toMatchObject({
+      format: 'logfmt-access',
+      ts: Date.UTC(2026, 11, 7, 10, 0, 1),
+      level: 'error',
+      fields: { ip: '203.0.113.7', path: '/users', query: 'id=1%27', status: '503', bytes: '0', rt: '30' },
+    });
     const app = 'ts=2026-12-07T10:00:00Z level=warn msg="disk low" free_gb=12';
     expect(detectFormat([app, app])).toBe('logfmt');
+    expect(parser.parse(app)).toMatchObject({ format: 'logfmt', level: 'warn', message: 'disk low' });
   });
 
   it('reads JSON access logs (nginx, Caddy, Traefik) as web fields, and other JSON as json', () => {
@@ -283,7 +294,17 @@ describe('web formats', () => {
     });
     const app = '{"time":"2026-12-07T00:00:00Z","level":"warn","msg":"disk low","status":"degraded"}';
     expect(detectFormat([app, app])).toBe('json');
-    expect(parser.parse(app).format).toBe('generic');
+    // Between the requests, a server's own JSON lines keep their time, level and message.
+    expect(parser.parse(app)).toMatchObject({
+      format: 'json',
+      ts: Date.UTC(2026, 11, 7),
+      level: 'warn',
+      message: 'disk low',
+    });
+    // Elastic Common Schema nests the bytes four levels deep.
+    const ecs =
+      '{"@timestamp":"2026-12-07T00:00:02Z","source":{"ip":"203.0.113.4"},"http":{"request":{"method":"GET"},"response":{"status_code":200,"body":{"bytes":5120}}},"url":{"original":"/a"}}';
+    expect(parser.parse(ecs).fields).toMatchObject({ ip: '203.0.113.4', status: '200', bytes: '5120', path: '/a' });
   });
 });
 
@@ -347,6 +368,22 @@ describe('system formats', () => {
     const d = new Date(p.ts!);
     expect([d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCSeconds()]).toEqual([2, 3, 12, 1]);
     expect(p.ts!).toBeLessThanOrEqual(Date.now() + 86_400_000);
+  });
+
+  it('reads a tag with its pid right after the time as syslog without a host, and a bare word as no tag', () => {
+    const heroku = '2026-12-07T00:00:03.000000+00:00 app[web.1]: Started GET "/" for 203.0.113.7';
+    expect(createParser('auto', { sample: [heroku] }).parse(heroku)).toMatchObject({
+      format: 'syslog',
+      ts: Date.UTC(2026, 11, 7, 0, 0, 3),
+      fields: { app: 'app', pid: 'web.1' },
+      message: 'Started GET "/" for 203.0.113.7',
+    });
+    expect(createParser('syslog').parse('Mar  3 12:00:01 sshd[123]: Accepted publickey').fields).toEqual({
+      app: 'sshd',
+      pid: '123',
+    });
+    const app = '2026-12-07T00:00:03Z ERROR: disk full';
+    expect(createParser('auto', { sample: [app] }).parse(app)).toMatchObject({ level: 'error', message: 'disk full' });
   });
 
   it('parses RFC 5424 with structured data', () => {

@@ -39,7 +39,8 @@ const TIME_KEYS = new Set([
   'eventtime',
   'start_time',
 ]);
-const MAX_DEPTH = 3;
+/** Levels of nested objects flattened into dotted keys: 4 reaches ECS's `http.response.body.bytes`. */
+const MAX_DEPTH = 4;
 
 /**
  * JSON lines: the message, level and time from the first of their keys above (a message's trailing line break

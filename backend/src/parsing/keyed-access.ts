@@ -1,6 +1,7 @@
 import type { ParsedLine } from '../types.js';
 import { parseJson } from './json.js';
 import { parseLogfmt } from './logfmt.js';
+import { parseSyslog } from './syslog.js';
 import { addressHost, webLine, type WebRequest } from './web.js';
 
 /**
@@ -11,8 +12,8 @@ import { addressHost, webLine, type WebRequest } from './web.js';
  * `RequestPath`, `DownstreamStatus`, `DownstreamContentSize`, `request_User-Agent`, `Duration` in nanoseconds) and
  * Elastic Common Schema's (`source.ip`, `http.request.method`, `url.original`, `http.response.status_code`,
  * `user_agent.original`), Envoy's (Istio's) JSON (`downstream_remote_address`, `method`, `path`, `response_code`,
- * `bytes_sent`, `user_agent`), and Go services' and Grafana's logfmt (`method`, `path`, `status`, `remote_addr`,
- * `size`, `duration`).
+ * `bytes_sent`, `user_agent`), Go services' and Grafana's logfmt (`method`, `path`, `status`, `remote_addr`,
+ * `size`, `duration`) and Heroku's router (`fwd`, the client's forwarded-for list; `bytes`; `service`, the time).
  */
 const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
   ip: [
@@ -25,6 +26,7 @@ const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
     'clientaddress',
     'downstreamremoteaddress',
     'ip',
+    'fwd',
   ],
   user: ['remoteuser', 'user', 'username', 'requestuser'],
   method: ['method', 'requestmethod', 'httprequestmethod', 'httpmethod'],
@@ -40,10 +42,18 @@ const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
     'httpstatus',
     'responsecode',
   ],
-  bytes: ['bodybytessent', 'bytessent', 'size', 'downstreamcontentsize', 'httpresponsebodybytes', 'responsesize'],
+  bytes: [
+    'bodybytessent',
+    'bytessent',
+    'size',
+    'downstreamcontentsize',
+    'httpresponsebodybytes',
+    'responsesize',
+    'bytes',
+  ],
   referer: ['httpreferer', 'referer', 'referrer', 'requestheadersreferer', 'requestreferer', 'httprequestreferrer'],
   ua: ['httpuseragent', 'useragent', 'requestheadersuseragent', 'requestuseragent', 'useragentoriginal'],
-  rt: ['requesttime', 'duration', 'responsetime', 'upstreamresponsetime'],
+  rt: ['requesttime', 'duration', 'responsetime', 'upstreamresponsetime', 'service'],
 };
 
 type Part = keyof typeof KEYS;
@@ -65,10 +75,37 @@ export function parseJsonAccess(line: string): ParsedLine | undefined {
   return p && accessLine(p, 'json-access');
 }
 
-/** A logfmt line of an access log, as `parseJsonAccess` reads a JSON one (logfmt's durations are milliseconds). */
+/**
+ * A logfmt line of an access log, as `parseJsonAccess` reads a JSON one (logfmt's durations are milliseconds), also as
+ * the message of a syslog line (Heroku's router: `2026-12-07T00:00:01+00:00 heroku[router]: at=info method=GET ...`).
+ */
 export function parseLogfmtAccess(line: string): ParsedLine | undefined {
-  const p = parseLogfmt(line);
+  const p = parseLogfmt(line) ?? framedLogfmt(parseSyslog(line));
   return p && accessLine(p, 'logfmt-access');
+}
+
+/**
+ * A line of a `json-access` stream: a request as `parseJsonAccess` reads it, any other JSON line (Caddy's and
+ * Traefik's own messages between the requests) as `json` does, with its time, level and message.
+ */
+export function readJsonAccess(line: string): ParsedLine | undefined {
+  const p = parseJson(line);
+  return p && (accessLine(p, 'json-access') ?? p);
+}
+
+/** A line of a `logfmt-access` stream, as `readJsonAccess` reads a JSON one (Grafana's other lines are `logfmt`). */
+export function readLogfmtAccess(line: string): ParsedLine | undefined {
+  const p = parseLogfmt(line);
+  if (p) return accessLine(p, 'logfmt-access') ?? p;
+  const frame = parseSyslog(line);
+  const body = framedLogfmt(frame);
+  return (body && accessLine(body, 'logfmt-access')) ?? frame;
+}
+
+/** The logfmt message of a syslog line, with the line's time when the message has none. */
+function framedLogfmt(frame: ParsedLine | undefined): ParsedLine | undefined {
+  const body = frame && parseLogfmt(frame.message);
+  return body && { ...body, ts: body.ts ?? frame.ts, raw: frame.raw };
 }
 
 /** The client `parseJsonAccess` reads from a line (`-` if none), for a scan to deal lines by client. */
@@ -100,8 +137,10 @@ function accessLine(p: ParsedLine, format: 'json-access' | 'logfmt-access'): Par
   });
 }
 
+/** The client of an address, or of a forwarded-for list (`203.0.113.7, 10.0.0.1`: the first). */
 function hostOf(address: string): string {
-  return addressHost(address) ?? address;
+  const first = address.includes(',') ? address.slice(0, address.indexOf(',')).trim() : address;
+  return addressHost(first) ?? first;
 }
 
 /**

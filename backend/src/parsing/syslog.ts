@@ -68,19 +68,24 @@ function parseRfc5424(line: string, head: string): ParsedLine | undefined {
   return { ts: iso?.ms, level: severityOf(m[1]), fields, message: line.slice(at), raw: line, format: 'syslog' };
 }
 
-/** RFC 3164: `[<PRI>]Mar  3 12:00:01 host app[123]: msg` (also with an ISO timestamp, as rsyslog writes). */
+/**
+ * RFC 3164: `[<PRI>]Mar  3 12:00:01 host app[123]: msg` (also with an ISO timestamp, as rsyslog writes; also without
+ * the host when the tag has its pid).
+ */
 function parseRfc3164(line: string, head: string): ParsedLine | undefined {
   const m = RFC3164.exec(head);
   if (!m) return undefined;
   const ts = m[2] ? syslogMs(m[2], +m[3], +m[4], +m[5], +m[6]) : parseIso(m[7])?.ms;
   if (ts === undefined) return undefined;
-  const fields: Record<string, string> = { host: m[8] };
+  // No host, the tag right after the time (`app[web.1]: msg`, as `heroku logs` prints): only with its [pid].
+  const hostless = m[8].endsWith(']:') ? TAG.exec(`${m[8]} `) : null;
+  const fields: Record<string, string> = hostless ? {} : { host: m[8] };
   let at = m[0].length;
-  const tag = TAG.exec(head.slice(at));
+  const tag = hostless ?? TAG.exec(head.slice(at));
   if (tag) {
     fields.app = tag[1];
     if (tag[2] !== undefined) fields.pid = tag[2];
-    at += tag[0].length;
+    if (!hostless) at += tag[0].length;
   } else if (m[7]) {
     // An ISO time and a word are any timestamped line; rsyslog's ISO form is syslog when a tag follows the host.
     return undefined;
