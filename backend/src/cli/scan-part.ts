@@ -1,7 +1,14 @@
 import { familyOf } from '../features/index.js';
 import { HeadQueue } from '../head-queue.js';
 import type { Model } from '../models/index.js';
-import { countsBursts, createScorer, modelParser, type BlockScorer } from '../pipeline/index.js';
+import {
+  countsBursts,
+  createScorer,
+  episodeSightings,
+  modelParser,
+  type BlockScorer,
+  type Sighting,
+} from '../pipeline/index.js';
 import { movesOn } from '../detectors/burst.js';
 import { minuteOf } from '../stream.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
@@ -24,7 +31,12 @@ export type Partition =
       echo?: (line: string) => boolean;
     }
   | { by: 'session'; key: string }
-  | { by: 'block'; minuteOf?: (line: string) => number | undefined };
+  | {
+      by: 'block';
+      minuteOf?: (line: string) => number | undefined;
+      /** The episodic template and time of a line, if it is one (episodeSightings): told to the parts at each block. */
+      sightingOf?: (line: string) => Sighting | undefined;
+    };
 
 /**
  * undefined: the lines must stay in one part (web sessions keyed by something other than the client). The client is
@@ -49,6 +61,7 @@ export function partitionOf(model: Model): Partition | undefined {
       const ts = parser.parse(line).ts;
       return ts === undefined || !Number.isFinite(ts) ? undefined : minuteOf(ts);
     },
+    sightingOf: episodeSightings(model),
   };
 }
 
@@ -77,6 +90,8 @@ export interface Share {
   numbers: Int32Array<ArrayBuffer>;
   /** Indexes in `lines` of the first lines of blocks (empty unless the scorer counts bursts, which restart there). */
   starts: number[];
+  /** Per start: the last line of each episodic template before the block, when a part may not have seen it. */
+  sightings?: Sighting[][];
 }
 
 const BLOCK_LINES = 512;
@@ -109,6 +124,9 @@ export class LineDealer {
   private block = 0;
   private blockStart = 1;
   private minute = NaN;
+  /** With `sightingOf`: the last time each episodic template was seen, and what it was at the blocks begun. */
+  private readonly lastSeen = new Map<number, number>();
+  private readonly sightingsAt = new Map<number, Sighting[]>();
 
   constructor(
     private readonly parts: number,
@@ -144,10 +162,12 @@ export class LineDealer {
         for (let p = 0; p < this.parts; p++) if (p !== owner[i]) counts[p]++;
       }
     }
+    const sightings = this.partition.by === 'block' && this.partition.sightingOf !== undefined;
     const shares = Array.from(counts, (n) => ({
       lines: new Array<string>(n),
       numbers: new Int32Array(n),
       starts: [] as number[],
+      ...(sightings && { sightings: [] as Sighting[][] }),
     }));
     counts.fill(0);
     for (let i = 0; i < lines.length; i++) {
@@ -157,9 +177,13 @@ export class LineDealer {
         const at = counts[p]++;
         share.lines[at] = lines[i];
         share.numbers[at] = p === owner[i] ? first + i : 0;
-        if (started[i] && p === owner[i]) share.starts.push(at);
+        if (started[i] && p === owner[i]) {
+          share.starts.push(at);
+          share.sightings?.push(this.sightingsAt.get(i) ?? []);
+        }
       }
     }
+    this.sightingsAt.clear();
     return shares;
   }
 
@@ -179,6 +203,12 @@ export class LineDealer {
     const key = this.sessionKey?.exec(line)?.[0];
     if (key !== undefined) return this.owners[hash(key, 0, key.length) % this.owners.length];
     if (this.startsBlock(line, lineNo) && this.minuteOf) started[i] = 1;
+    const sightingOf = this.partition.by === 'block' ? this.partition.sightingOf : undefined;
+    if (sightingOf) {
+      if (started[i]) this.sightingsAt.set(i, [...this.lastSeen]);
+      const seen = sightingOf(line);
+      if (seen && !(seen[1] <= (this.lastSeen.get(seen[0]) ?? -Infinity))) this.lastSeen.set(seen[0], seen[1]);
+    }
     return this.owners[this.block % this.owners.length];
   }
 
@@ -226,7 +256,7 @@ export class ScanPart {
     this.scorer = createScorer(model, { detector: opts.detector, labels: opts.labels });
   }
 
-  push({ lines, numbers, starts }: Share): PartOutput {
+  push({ lines, numbers, starts, sightings }: Share): PartOutput {
     let echoes = 0;
     for (let i = 0; i < numbers.length; i++) {
       if (numbers[i] === 0) echoes++;
@@ -245,7 +275,7 @@ export class ScanPart {
         if (echoes > 0 && out.length !== end - at) throw new Error('echoed lines need a scorer that holds no lines');
         for (let j = 0; j < out.length; j++) if (echoes === 0 || numbers[at + j] !== 0) scored.push(out[j]);
       }
-      if (to < lines.length) for (const line of this.scorer.cut()) scored.push(line);
+      if (to < lines.length) for (const line of this.scorer.cut(sightings?.[k])) scored.push(line);
       from = to;
     }
     return this.emit(scored);

@@ -57,8 +57,8 @@ export class ScanThreads {
     for await (const chunk of input.chunks(onBytes)) {
       const shares = dealer.deal(chunk);
       this.workers.forEach((w, i) => {
-        const { lines, numbers, starts } = shares[i + 1];
-        this.post(w, { type: 'lines', texts: joinInPieces(lines), numbers, starts }, [numbers.buffer]);
+        const { lines, numbers, starts, sightings } = shares[i + 1];
+        this.post(w, { type: 'lines', texts: joinInPieces(lines), numbers, starts, sightings }, [numbers.buffer]);
       });
       sent++;
       this.merge.add(0, local.push(shares[0]));

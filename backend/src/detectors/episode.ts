@@ -50,6 +50,12 @@ export class EpisodeTracker {
   /** `shapes`: the model's episodic templates (episodesOf). */
   constructor(private readonly shapes: ReadonlyMap<number, EpisodeShape>) {}
 
+  /** A line of `template` at `ts` was seen elsewhere (another part's lines, as a scan deals them): as if seen here. */
+  seen(template: number, ts: number): void {
+    const before = this.lastSeen.get(template);
+    if (this.shapes.has(template) && (before === undefined || ts > before)) this.lastSeen.set(template, ts);
+  }
+
   /** The episode this line starts, or undefined (not an episodic template, no time, or within an episode). */
   onset(template: number, ts: number | undefined): EpisodeShape | undefined {
     if (ts === undefined || !Number.isFinite(ts)) return undefined;

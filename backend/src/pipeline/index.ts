@@ -3,11 +3,13 @@ export { train, trainBatches, featureStats, CALIBRATION, type TrainOptions, type
 export {
   createScorer,
   countsBursts,
+  episodeSightings,
   modelParser,
   type BatchScorer,
   type BlockScorer,
   type Scorer,
   type ScorerOptions,
+  type Sighting,
 } from './scorer.js';
 export { PipelineInputError } from './errors.js';
 export * from './summary.js';

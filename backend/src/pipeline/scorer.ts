@@ -43,9 +43,36 @@ export interface BatchScorer extends Scorer {
 export interface BlockScorer extends BatchScorer {
   /**
    * The next line does not follow the previous one (a scan's next block of lines): bursts are not counted across.
-   * Returns the lines held for bursts, now final.
+   * `sightings`: the lines of episodic templates before the block that this scorer did not see, as EpisodeSightings
+   * read them (the last time of each). Returns the lines held for bursts, now final.
    */
-  cut(): ScoredLine[];
+  cut(sightings?: readonly Sighting[]): ScoredLine[];
+}
+
+/** A line of an episodic template: its template and time. */
+export type Sighting = readonly [template: number, ts: number];
+
+/**
+ * Finds the lines of a model's episodic templates (detectors/episode.ts) without scoring them, for a scan that deals
+ * blocks of lines to parts: each part starts a block knowing when each episode was last seen, so that an episode
+ * spanning two parts' blocks starts once, as on one part. A line is parsed and matched only when its text holds one
+ * of the templates' needles (TemplateIndex.needles). undefined when the model has no episodic template.
+ */
+export function episodeSightings(model: Model): ((line: string) => Sighting | undefined) | undefined {
+  const runtime = runtimeOf(model);
+  const rarity = runtime.rarity;
+  if (!rarity || !countsBursts(model)) return undefined;
+  const episodic = episodesOf(rarity.templateStats, rarity.trainingSpan);
+  const needles = [...episodic.keys()].flatMap((id) => runtime.templates.needles(id) ?? []);
+  if (needles.length === 0) return undefined;
+  const parser = modelParser(model);
+  return (line) => {
+    if (!needles.some((n) => line.includes(n))) return undefined;
+    const p = parser.parse(line);
+    if (p.header || p.ts === undefined || !Number.isFinite(p.ts)) return undefined;
+    const id = runtime.templates.lookup(p).id;
+    return episodic.has(id) ? [id, p.ts] : undefined;
+  };
 }
 
 /** The parser of a model's lines, as its scorer reads them. */
@@ -220,8 +247,9 @@ class LineScorer implements BlockScorer {
     return out;
   }
 
-  cut(): ScoredLine[] {
+  cut(sightings: readonly Sighting[] = []): ScoredLine[] {
     this.bursts?.tracker.reset();
+    for (const [template, ts] of sightings) this.bursts?.episodes.seen(template, ts);
     return this.flush();
   }
 

@@ -282,3 +282,42 @@ describe('word positions that prove variable', () => {
     expect(new Set(actions.map((id) => d.resolve(id))).size).toBe(5);
   });
 });
+
+describe('Drain needles', () => {
+  it('name tokens one of which every message matched to a template holds, even one differing at a literal', () => {
+    const d = new Drain();
+    const seen = [
+      'write failed on volume data after retry',
+      'write failed on volume logs after retry',
+      'Receiving block blk_1 src: /10.0.0.1:50010 dest: /10.0.0.2:50010',
+      'session opened for user root by (uid=0)',
+      'session "x/y" closed for user root',
+    ];
+    for (const m of seen) d.add(m);
+    // Joins at 6 tokens of 7: `42` is not a word, so it may stand where the template has `after`.
+    const other = 'write failed on volume logs 42 retry';
+    const probes = [
+      ...seen,
+      other,
+      'write 42 on volume logs after retry',
+      'write failed on volume 7 after retry',
+      'session "x/y" closed for user 1001',
+    ];
+    for (const message of probes) {
+      const id = d.match(message)?.id;
+      expect(id, message).toBeDefined();
+      const needles = d.needles(id!);
+      expect(needles, message).toBeDefined();
+      expect(
+        needles!.some((n) => message.includes(n)),
+        `${message} holds none of ${needles}`,
+      ).toBe(true);
+    }
+    expect(d.match(other)?.id).toBe(d.match(seen[1])?.id);
+    // A token JSON escapes (a quote, a slash) is never a needle: it may not be found as it is in a JSON line.
+    expect(d.needles(d.match(seen[4])!.id)!.some((n) => n.includes('"') || n.includes('/'))).toBe(false);
+    // Only wildcards: nothing to look for.
+    const numbers = new Drain();
+    expect(numbers.needles(numbers.add('12 34 56').id)).toBeUndefined();
+  });
+});

@@ -45,6 +45,8 @@ const CACHE_LIMIT = 50_000;
  * four states stays four events while names (users, hosts, files) become a variable once five have been seen.
  */
 const WORD_SLOT_VALUES = 5;
+/** A token found as it is in a line's text, in any format: printable ASCII that JSON leaves unescaped. */
+const PLAIN_TOKEN = /^[!#-.0-[\]-~]+$/;
 /**
  * Literal tokens after the first that make a template's rest an event of its own, whatever its first word. Fewer, and
  * the first word is the event (HPC's `boot (command <*>)`, `halt (command <*>)`; Zookeeper's `tickTime set to <*>`).
@@ -180,6 +182,28 @@ export class Drain {
     let c = this.clusters[id];
     while (c?.alias) c = c.alias;
     return c ? c.id : id;
+  }
+
+  /**
+   * Tokens at least one of which is in the text of every message `match` gives the template `id` (itself, or one
+   * merged into it), so that a reader can skip the other lines without matching them: a message joins a template
+   * when `similarity` of its tokens equal the template's. Only tokens no JSON encoder escapes are offered. undefined
+   * when no such set exists.
+   */
+  needles(id: number): string[] | undefined {
+    const needles = new Set<string>();
+    for (const c of this.clusters) {
+      if (this.resolve(c.id) !== id) continue;
+      const literals = c.tokens.filter((t) => !t.includes(WILDCARD));
+      const plain = literals.filter((t) => PLAIN_TOKEN.test(t));
+      const needed = Math.ceil(this.options.similarity * c.tokens.length - 1e-9);
+      // Equal at `needed` positions or more, so at `needed - unescaped` plain ones: it misses at most `literals -
+      // needed` plain positions, and any `literals - needed + 1` distinct plain tokens hold one it has.
+      if (needed - (literals.length - plain.length) < 1) return undefined;
+      const longest = [...new Set(plain)].sort((a, b) => b.length - a.length);
+      for (const t of longest.slice(0, literals.length - needed + 1)) needles.add(t);
+    }
+    return needles.size > 0 ? [...needles] : undefined;
   }
 
   templates(): { id: number; template: string; count: number }[] {

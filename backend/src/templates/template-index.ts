@@ -50,6 +50,10 @@ export abstract class TemplateIndex {
   abstract ids(): number[];
   /** The text of a learnt template. */
   abstract text(id: number): string;
+  /** Tokens one of which every line of template `id` holds in its text (Drain.needles); undefined when none do. */
+  needles(_id: number): string[] | undefined {
+    return undefined;
+  }
 
   /** Training lines with the template `id` (0 for a novel one). */
   abstract count(id: number): number;
@@ -190,6 +194,10 @@ class DrainIndex extends TemplateIndex {
   text(id: number): string {
     this.texts ??= new Map(this.drain.templates().map((t) => [t.id, t.template]));
     return this.texts.get(id) ?? `template ${id}`;
+  }
+
+  override needles(id: number): string[] | undefined {
+    return this.drain.needles(id);
   }
 
   toJSON(): TemplateIndexState {
