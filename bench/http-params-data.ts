@@ -111,9 +111,10 @@ export interface BuiltLog {
  * How the requests are written: Apache combined; Apache's vhost_combined (`host:port` first); IIS's W3C extended
  * log (after its directives); nginx JSON (`log_format ... escape=json`, the variables' names as keys); a Go service's
  * logfmt request line; an AWS Application Load Balancer's log (the status before the request, the target an absolute
- * URL); Heroku's router log (logfmt in a syslog line, as `heroku logs` prints it: no user agent).
+ * URL); Heroku's router log (logfmt in a syslog line, as `heroku logs` prints it: no user agent); Envoy's default
+ * layout (the client forwarded, quoted after the response's flags, sizes and duration).
  */
-export const LAYOUTS = ['combined', 'vhost', 'w3c', 'json', 'logfmt', 'alb', 'heroku'] as const;
+export const LAYOUTS = ['combined', 'vhost', 'w3c', 'json', 'logfmt', 'alb', 'heroku', 'envoy'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
 const W3C_FIELDS =
@@ -153,6 +154,8 @@ function render(q: Request, layout: Layout): string {
       const iso = d.toISOString().replace('Z', '000Z');
       return `https ${iso} app/shop-lb/50dc6c495c0c9188 ${q.ip}:${40000 + (q.bytes % 20000)} 10.0.0.5:80 0.000 0.0${pad(q.bytes % 90)} 0.000 ${q.status} ${q.status} 420 ${q.bytes} "${q.method} https://shop.example.com:443${q.target} HTTP/1.1" "${q.ua}" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-${Math.floor(q.t).toString(16)}-36d228ad5d99923122bbe354" "shop.example.com" "-" 0 ${iso} "forward" "-" "-" "10.0.0.5:80" "${q.status}" "-" "-"`;
     }
+    case 'envoy':
+      return `[${d.toISOString()}] "${q.method} ${q.target} HTTP/1.1" ${q.status} - 0 ${q.bytes} ${Math.round(20 + (q.t % 1) * 80)} ${Math.round(15 + (q.t % 1) * 70)} "${q.ip}" "${q.ua}" "${Math.floor(q.t * 1000).toString(16)}" "shop.example.com" "10.0.0.5:8080"`;
     case 'heroku':
       return `${d.toISOString().replace('Z', '000+00:00')} heroku[router]: at=info method=${q.method} path=${JSON.stringify(q.target)} host=shop.herokuapp.com request_id=${Math.floor(q.t * 1000).toString(16)} fwd="${q.ip}" dyno=web.${1 + (q.bytes % 3)} connect=0ms service=${Math.round(20 + (q.t % 1) * 80)}ms status=${q.status} bytes=${q.bytes} protocol=https`;
     case 'logfmt':

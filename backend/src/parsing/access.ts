@@ -5,6 +5,8 @@ import { ABSOLUTE_URL, addressHost, responseTime, webLine } from './web.js';
 
 const REQUEST_LINE = /"([A-Z]{3,10}) ([^\s"]+) (HTTP\/\d(?:\.\d)?)"/;
 const STATUS = /^[1-5]\d\d$/;
+/** Envoy's response flags (`-`, `UH`, `UF,URX`), which its default layout writes after the status. */
+const ENVOY_FLAGS = /^(?:-|[A-Z]{2,5}(?:,[A-Z]{2,5})*)$/;
 /** The fields are read this near the request (an AWS load balancer's line is about 600 characters). */
 const NEAR_CHARS = 2048;
 
@@ -16,8 +18,9 @@ const NEAR_CHARS = 2048;
  * before the referer, `$host` first).
  * - client: the first address before the request, else a quoted one right after it (Envoy's forwarded client);
  * - time: the line's leading one, else a bracketed CLF, else an ISO token;
- * - bytes: the number right after a status that follows the request, else the last number between the status and the
- *   request (an AWS load balancer's sent bytes, HAProxy's bytes read);
+ * - bytes: the number right after a status that follows the request (after Envoy's response flags, its bytes received,
+ *   then sent, then the duration in ms), else the last number between the status and the request (an AWS load
+ *   balancer's sent bytes, HAProxy's bytes read);
  * - referer and user agent: of the quoted strings after the request, a URL or `-` followed by another, the next;
  * - target: a load balancer logs an absolute URL, whose scheme and host go to field `host`, so that routes are paths
  *   as in every other layout.
@@ -32,12 +35,15 @@ export function parseAccess(line: string): ParsedLine | undefined {
   const before = line.slice(Math.max(0, open - NEAR_CHARS), open).split(' ');
   let status: string | undefined;
   let bytes: string | undefined;
+  let ms: string | undefined;
   // `after[0]` is '' (the space after the closing quote): the status right after the request, as combined has it.
   const from = before.findIndex((t) => STATUS.test(t));
   const at = STATUS.test(after[1] ?? '') || from < 0 ? after.findIndex((t) => STATUS.test(t)) : -1;
   if (at >= 0) {
     status = after[at];
     if (/^\d+$/.test(after[at + 1] ?? '')) bytes = after[at + 1];
+    else if (ENVOY_FLAGS.test(after[at + 1] ?? '') && after.slice(at + 2, at + 5).every((t) => /^\d+$/.test(t)))
+      [, bytes, ms] = after.slice(at + 2, at + 5);
   } else if (from >= 0) {
     status = before[from];
     for (let i = from + 1; i < before.length; i++) if (/^\d+$/.test(before[i])) bytes = before[i];
@@ -56,7 +62,7 @@ export function parseAccess(line: string): ParsedLine | undefined {
     bytes,
     referer,
     ua,
-    rt: responseTime(tail),
+    rt: responseTime(tail) ?? (ms === undefined ? undefined : String(Number(ms) / 1000)),
   });
   if (parsed && absolute) parsed.fields.host = absolute[0];
   return parsed;

@@ -174,7 +174,20 @@ describe('web formats', () => {
       '[2016-04-15T20:17:00.310Z] "POST /api/v1/locations HTTP/2" 204 - 154 0 226 100 "10.0.35.28" "nsq2http" "cc21d9b0" "locations" "tcp://10.0.2.1:80"';
     expect(parser.parse(envoy)).toMatchObject({
       ts: Date.UTC(2016, 3, 15, 20, 17, 0, 310),
-      fields: { ip: '10.0.35.28', method: 'POST', status: '204', ua: 'nsq2http', referer: '-' },
+      fields: {
+        ip: '10.0.35.28',
+        method: 'POST',
+        status: '204',
+        bytes: '0',
+        rt: '0.226',
+        ua: 'nsq2http',
+        referer: '-',
+      },
+    });
+    // After the status: the response flags, the bytes received, the bytes sent (the response's), the duration.
+    expect(parser.parse(envoy.replace('204 - 154 0 226', '503 UF,URX 154 5120 30'))).toMatchObject({
+      level: 'error',
+      fields: { status: '503', bytes: '5120', rt: '0.03' },
     });
     // Combined is still apache's; a request line without a status is no access line.
     expect(detectFormat([COMBINED, COMBINED])).toBe('apache');
