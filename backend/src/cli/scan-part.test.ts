@@ -82,7 +82,7 @@ describe('ScanPart', () => {
     const handover = second.numbers[0] - 1;
     const episode = Array.from({ length: 12 }, (_, k) => handover - 200 + k * 30);
     for (const i of episode)
-      lines[i] = `${lines[i].slice(0, 23)} ERROR [disk] com.example.Disk: write failed on volume data`;
+      lines[i] = `${lines[i].slice(0, 23)} ERROR [disk] com.example.Disk: write failed on volume data (retry`;
     const model = await train(lines, { detector: 'iforest', seed: 2 });
     const chunks = chunksOf(lines, [5000, 7000, 30_000]);
     const episodeStarts = (text: string) =>
