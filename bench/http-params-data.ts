@@ -112,9 +112,10 @@ export interface BuiltLog {
  * log (after its directives); nginx JSON (`log_format ... escape=json`, the variables' names as keys); a Go service's
  * logfmt request line; an AWS Application Load Balancer's log (the status before the request, the target an absolute
  * URL); Heroku's router log (logfmt in a syslog line, as `heroku logs` prints it: no user agent); Envoy's default
- * layout (the client forwarded, quoted after the response's flags, sizes and duration).
+ * layout (the client forwarded, quoted after the response's flags, sizes and duration); Squid's native log (a proxy's:
+ * absolute URLs, no user agent).
  */
-export const LAYOUTS = ['combined', 'vhost', 'w3c', 'json', 'logfmt', 'alb', 'heroku', 'envoy'] as const;
+export const LAYOUTS = ['combined', 'vhost', 'w3c', 'json', 'logfmt', 'alb', 'heroku', 'envoy', 'squid'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
 const W3C_FIELDS =
@@ -154,6 +155,8 @@ function render(q: Request, layout: Layout): string {
       const iso = d.toISOString().replace('Z', '000Z');
       return `https ${iso} app/shop-lb/50dc6c495c0c9188 ${q.ip}:${40000 + (q.bytes % 20000)} 10.0.0.5:80 0.000 0.0${pad(q.bytes % 90)} 0.000 ${q.status} ${q.status} 420 ${q.bytes} "${q.method} https://shop.example.com:443${q.target} HTTP/1.1" "${q.ua}" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-${Math.floor(q.t).toString(16)}-36d228ad5d99923122bbe354" "shop.example.com" "-" 0 ${iso} "forward" "-" "-" "10.0.0.5:80" "${q.status}" "-" "-"`;
     }
+    case 'squid':
+      return `${q.t.toFixed(3)} ${String(Math.round(20 + (q.t % 1) * 80)).padStart(6)} ${q.ip} TCP_MISS/${q.status} ${q.bytes} ${q.method} http://shop.example.com${q.target} - HIER_DIRECT/10.0.0.5 text/html`;
     case 'envoy':
       return `[${d.toISOString()}] "${q.method} ${q.target} HTTP/1.1" ${q.status} - 0 ${q.bytes} ${Math.round(20 + (q.t % 1) * 80)} ${Math.round(15 + (q.t % 1) * 70)} "${q.ip}" "${q.ua}" "${Math.floor(q.t * 1000).toString(16)}" "shop.example.com" "10.0.0.5:8080"`;
     case 'heroku':

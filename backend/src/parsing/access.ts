@@ -7,6 +7,7 @@ const REQUEST_LINE = /"([A-Z]{3,10}) ([^\s"]+) (HTTP\/\d(?:\.\d)?)"/;
 const STATUS = /^[1-5]\d\d$/;
 /** Envoy's response flags (`-`, `UH`, `UF,URX`), which its default layout writes after the status. */
 const ENVOY_FLAGS = /^(?:-|[A-Z]{2,5}(?:,[A-Z]{2,5})*)$/;
+const SQUID = /^(\d{9,10}\.\d{3}) +(\d{1,9}) (\S+) [A-Z_]+\/(\d{3}) (\d{1,15}) ([A-Z]{3,10}) (\S+) (\S+) \S+/;
 /** The fields are read this near the request (an AWS load balancer's line is about 600 characters). */
 const NEAR_CHARS = 2048;
 
@@ -15,7 +16,7 @@ const NEAR_CHARS = 2048;
  * an HTTP status as a token of its own: right after the request, else the first before it, else the first after it.
  * This reads what the strict `apache` scanner does not: AWS load balancers' logs (the status before the request),
  * HAProxy's HTTP log in syslog, Envoy's default layout, nginx `log_format`s that move or add fields (`$request_time`
- * before the referer, `$host` first).
+ * before the referer, `$host` first); and Squid's native log, which has no request line (parseSquid).
  * - client: the first address before the request, else a quoted one right after it (Envoy's forwarded client);
  * - time: the line's leading one, else a bracketed CLF, else an ISO token;
  * - bytes: the number right after a status that follows the request (after Envoy's response flags, its bytes received,
@@ -27,7 +28,7 @@ const NEAR_CHARS = 2048;
  */
 export function parseAccess(line: string): ParsedLine | undefined {
   const request = REQUEST_LINE.exec(line);
-  if (!request) return undefined;
+  if (!request) return parseSquid(line);
   const open = request.index;
   const close = open + request[0].length;
   const tail = line.slice(close, close + NEAR_CHARS);
@@ -63,6 +64,30 @@ export function parseAccess(line: string): ParsedLine | undefined {
     referer,
     ua,
     rt: responseTime(tail) ?? (ms === undefined ? undefined : String(Number(ms) / 1000)),
+  });
+  if (parsed && absolute) parsed.fields.host = absolute[0];
+  return parsed;
+}
+
+/**
+ * Squid's native access log (also its forks'): `1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET
+ * http://www.google.com/ - DIRECT/74.125.230.131 text/html`: the time, the elapsed ms (the response time), the client,
+ * the result code with the HTTP status, the bytes, the method, the URL (its scheme and host go to field `host`), the
+ * user, the peer and the content type. A status of 000 (an aborted request) is no HTTP answer: not an access line.
+ */
+function parseSquid(line: string): ParsedLine | undefined {
+  const m = SQUID.exec(line);
+  if (!m) return undefined;
+  const [, time, elapsed, client, status, bytes, method, url, user] = m;
+  const absolute = ABSOLUTE_URL.exec(url);
+  const parsed = webLine(line, 'access', Math.round(Number(time) * 1000), {
+    ip: addressHost(client) ?? client,
+    user,
+    method,
+    target: absolute ? url.slice(absolute[0].length) || '/' : url,
+    status,
+    bytes,
+    rt: String(Number(elapsed) / 1000),
   });
   if (parsed && absolute) parsed.fields.host = absolute[0];
   return parsed;

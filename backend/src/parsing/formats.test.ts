@@ -189,6 +189,24 @@ describe('web formats', () => {
       level: 'error',
       fields: { status: '503', bytes: '5120', rt: '0.03' },
     });
+    // Squid's native log: no request line; the elapsed ms are the response time, the URL's site goes to `host`.
+    const squid = [
+      '1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET http://www.example.com/a.png?x=1 - DIRECT/93.184.216.34 image/png',
+      '1286536310.001      0 10.0.0.5 TCP_DENIED/403 3585 CONNECT evil.example.com:443 bob HIER_NONE/- text/html',
+    ];
+    expect(detectFormat(squid)).toBe('access');
+    expect(parser.parse(squid[0])).toMatchObject({
+      ts: 1286536308779,
+      level: 'info',
+      message: 'GET /a.png',
+      fields: { ip: '192.168.0.224', path: '/a.png', query: 'x=1', status: '200', bytes: '411', rt: '0.18' },
+    });
+    expect(parser.parse(squid[0]).fields.host).toBe('http://www.example.com');
+    expect(parser.parse(squid[1])).toMatchObject({
+      level: 'warn',
+      fields: { method: 'CONNECT', path: 'evil.example.com:443', status: '403', user: 'bob' },
+    });
+    expect(parser.parse(squid[1].replace('TCP_DENIED/403', 'NONE/000')).format).toBe('generic');
     // Combined is still apache's; a request line without a status is no access line.
     expect(detectFormat([COMBINED, COMBINED])).toBe('apache');
     expect(parser.parse('client said "GET /a HTTP/1.1" and left').format).toBe('generic');

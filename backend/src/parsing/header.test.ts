@@ -36,6 +36,16 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ['log4j', 'ERROR 2024-03-01 12:00:00,123 [main] c.x.Y: boom', { level: 'error', message: 'boom' }],
   [
     'log4j',
+    "2024-03-01T12:00:01.123456Z 8 [Note] [MY-010914] [Server] Aborted connection 8 to db: 'shop' user: 'app'",
+    {
+      ts: Date.UTC(2024, 2, 1, 12, 0, 1, 123),
+      level: 'info',
+      fields: { pid: '8', context: 'Server' },
+      message: "Aborted connection 8 to db: 'shop' user: 'app'",
+    },
+  ],
+  [
+    'log4j',
     'ERROR [CompactionExecutor:1] 2024-03-01 12:00:01,456 CassandraDaemon.java:228 - Exception in thread',
     {
       ts: Date.UTC(2024, 2, 1, 12, 0, 1, 456),

@@ -50,7 +50,7 @@ const LOGCAT_LEVELS: Record<string, string> = {
   A: 'fatal',
 };
 const LEVEL_WORD =
-  /^(?:TRACE|DEBUG|INFO|NOTICE|LOG|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
+  /^(?:TRACE|DEBUG|INFO|NOTICE|NOTE|LOG|WARN|WARNING|ERROR|ERR|SEVERE|CRIT|CRITICAL|FATAL|ALERT|EMERG|PANIC|FINE|FINER|FINEST|Trace|Debug|Info|Notice|Note|Warn|Warning|Error|Severe|Critical|Fatal|trace|debug|info|notice|warn|warning|error|crit|fatal|emerg|alert)$/;
 const LOGGER = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$|^[A-Za-z_$][\w$-]*\$[\w$]+$/;
 /** A process id: a bare number in the header (oslo's, Spring Boot's) or a bracketed one (PostgreSQL's `[123]`). */
 const PID = /^\d{1,10}$/;

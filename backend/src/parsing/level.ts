@@ -21,6 +21,7 @@ const NAMES: Record<string, Level> = {
   information: 'info',
   informational: 'info',
   notice: 'info',
+  note: 'info',
   n: 'info',
   log: 'info',
   warn: 'warn',
