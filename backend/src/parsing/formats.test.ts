@@ -500,6 +500,24 @@ describe('structured formats', () => {
     });
   });
 
+  it('reads a Linux audit record: the time from its header, the record without the header as the message', () => {
+    const records = [
+      'type=SYSCALL msg=audit(1364481363.243:24287): arch=c000003e syscall=2 success=no exit=-13 comm="cat" exe="/bin/cat" key="sshd_config"',
+      'node=web-1 type=USER_START msg=audit(1364481364.001:24288): pid=3538 uid=0 msg=\'op=PAM:session_open acct="root" res=success\'',
+    ];
+    expect(detectFormat(records)).toBe('logfmt');
+    const parser = createParser('logfmt');
+    expect(parser.parse(records[0])).toMatchObject({
+      ts: 1364481363243,
+      message: 'type=SYSCALL arch=c000003e syscall=2 success=no exit=-13 comm="cat" exe="/bin/cat" key="sshd_config"',
+      fields: { type: 'SYSCALL', success: 'no', comm: 'cat' },
+    });
+    expect(parser.parse(records[1])).toMatchObject({
+      ts: 1364481364001,
+      message: 'node=web-1 type=USER_START pid=3538 uid=0 msg=\'op=PAM:session_open acct="root" res=success\'',
+    });
+  });
+
   it('parses CSV: header from the sample, numeric columns, a time column and quoted cells', () => {
     const sample = ['timestamp,level,service,latency,count', '2024-03-01 10:00:00,warn,"api, v2",12.5,3'];
     const parser = createParser('csv', { sample });

@@ -64,7 +64,24 @@ export function parseLogfmt(line: string): ParsedLine | undefined {
   }
   if (pairs === 0) return undefined;
   if (numbers > 0) out.numeric = numeric;
+  if (hasMessage) readAuditHeader(out);
   return out;
+}
+
+/** Linux audit's record header, given as the `msg` of `type=SYSCALL msg=audit(1364481363.243:24287): arch=...`. */
+const AUDIT_HEADER = /^audit\((\d{9,11}(?:\.\d{1,6})?):\d+\):$/;
+
+/**
+ * An audit record (auditd's audit.log) has no message: its `msg` is the header, with the time and the event's serial.
+ * The time is the line's, and the message is the record without the header (`type=SYSCALL arch=c000003e syscall=2
+ * success=no ... comm="cat" exe="/bin/cat"`), so that templates tell the records apart by type, outcome and program.
+ */
+function readAuditHeader(out: ParsedLine): void {
+  const m = AUDIT_HEADER.exec(out.message);
+  if (!m) return;
+  out.ts ??= Math.round(Number(m[1]) * 1000);
+  const at = out.raw.indexOf(` msg=${out.message}`);
+  out.message = at < 0 ? out.raw : `${out.raw.slice(0, at)}${out.raw.slice(at + 5 + out.message.length)}`;
 }
 
 /** End of a key: the first space, `=` or quote. */
