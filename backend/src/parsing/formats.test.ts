@@ -417,6 +417,23 @@ describe('system formats', () => {
     expect(createParser('auto', { sample: [app] }).parse(app)).toMatchObject({ level: 'error', message: 'disk full' });
   });
 
+  it('reads syslog after an ISO time with a space before the time (macOS log show --style syslog), not a level as host', () => {
+    const mac = [
+      '2024-03-01 12:00:00.123456+0100  localhost kernel[0]: (AppleACPIPlatform) ACPI: sleep',
+      '2024-03-01 12:00:05 myhost sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2',
+    ];
+    expect(detectFormat(mac)).toBe('syslog');
+    expect(createParser('syslog').parse(mac[0])).toMatchObject({
+      ts: Date.UTC(2024, 2, 1, 11, 0, 0, 123),
+      fields: { host: 'localhost', app: 'kernel', pid: '0' },
+      message: '(AppleACPIPlatform) ACPI: sleep',
+    });
+    expect(createParser('syslog').parse(mac[1]).fields).toEqual({ host: 'myhost', app: 'sshd', pid: '123' });
+    const app = ['2024-03-01 12:00:00 WARN pool: low', '2024-03-01T12:00:01Z INFO main: started'];
+    for (const line of app) expect(createParser('syslog').parse(line).format).toBe('generic');
+    expect(detectFormat(app)).not.toBe('syslog');
+  });
+
   it('parses RFC 5424 with structured data', () => {
     const p = createParser('syslog').parse(RFC5424);
     expect(p).toMatchObject({

@@ -6,7 +6,7 @@ const BGL =
   /^(\S+) (\d{9,11}) \d{4}\.\d{2}\.\d{2} (\S+) \d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.(\d{6}) \S+ (\S+) (\S+) ([A-Z]+) ?/;
 const RFC5424 = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) /;
 const RFC3164 =
-  /^(?:<(\d{1,3})>)?(?:([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})|(\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)) (\S+) /;
+  /^(?:<(\d{1,3})>)?(?:([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})|(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)) {1,2}(\S+) /;
 const TAG = /^([^\s[\]:]{1,64})(?:\[([^\]\s]{1,32})\])?: /;
 const HEAD_CHARS = 256;
 
@@ -69,14 +69,16 @@ function parseRfc5424(line: string, head: string): ParsedLine | undefined {
 }
 
 /**
- * RFC 3164: `[<PRI>]Mar  3 12:00:01 host app[123]: msg` (also with an ISO timestamp, as rsyslog writes; also without
- * the host when the tag has its pid).
+ * RFC 3164: `[<PRI>]Mar  3 12:00:01 host app[123]: msg`, also with an ISO timestamp, `T` or a space before its time
+ * (rsyslog's high-precision form; macOS's `log show --style syslog`), and without the host when the tag has its pid.
  */
 function parseRfc3164(line: string, head: string): ParsedLine | undefined {
   const m = RFC3164.exec(head);
   if (!m) return undefined;
   const ts = m[2] ? syslogMs(m[2], +m[3], +m[4], +m[5], +m[6]) : parseIso(m[7])?.ms;
   if (ts === undefined) return undefined;
+  // A level word after an ISO time is an application's header (`2024-03-01 12:00:00 WARN pool: low`), not a host.
+  if (m[7] && normalizeLevel(m[8]) !== undefined) return undefined;
   // No host, the tag right after the time (`app[web.1]: msg`, as `heroku logs` prints): only with its [pid].
   const hostless = m[8].endsWith(']:') ? TAG.exec(`${m[8]} `) : null;
   const fields: Record<string, string> = hostless ? {} : { host: m[8] };
