@@ -174,6 +174,16 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ],
   [
     'timestamped',
+    '2024-03-01 12:00:01.223456+0100 0x1a2c     Error       0x0                  456    7    WindowServer: [com.apple.windowserver:display] failed to set mode',
+    {
+      ts: Date.UTC(2024, 2, 1, 11, 0, 1, 223),
+      level: 'error',
+      fields: { tid: '0x1a2c', pid: '456', component: 'WindowServer' },
+      message: '[com.apple.windowserver:display] failed to set mode',
+    },
+  ],
+  [
+    'timestamped',
     '2024-03-01T12:00:00Z worker 3 started',
     { ts: Date.UTC(2024, 2, 1, 12), message: 'worker 3 started' },
   ],

@@ -60,6 +60,15 @@ const LEVEL_LEAD = /^([A-Za-z]+) +(?:\[([^\]]{1,64})\] +)?/;
 /** Ruby's Logger: `I, [2024-03-01T12:00:00.123456 #1234]  INFO -- progname: msg` (the pid closes the bracket). */
 const RUBY_LEAD = /^[DIWEFAU], \[/;
 const RUBY_PID = /^(?: #(\d+))?\]/;
+/** macOS's unified log as `log show` prints it: thread, type, activity, pid, TTL, then the process before `: `. */
+const UNIFIED_LOG = /^(0x[0-9a-f]+) +(Default|Info|Debug|Error|Fault) +0x[0-9a-f]+ +(\d+) +\d+ +([^\s:][^:]{0,63}): /;
+const UNIFIED_LEVELS: Record<string, string> = {
+  Default: 'info',
+  Info: 'info',
+  Debug: 'debug',
+  Error: 'error',
+  Fault: 'fatal',
+};
 /** klog: level letter, MMdd, time, thread id, source file and line, `]`. */
 const KLOG = /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +(\d+) ([^\s\]]{1,128}:\d+)\] /;
 const KLOG_LEVELS: Record<string, string> = { I: 'info', W: 'warn', E: 'error', F: 'fatal' };
@@ -169,6 +178,16 @@ export function parseHeader(line: string, order?: DateOrder): (ParsedLine & { fo
       fields.tid = m[2];
       fields.component = m[4].trimEnd();
       return out('logcat', p + m[0].length, LOGCAT_LEVELS[m[3]]);
+    }
+  }
+  // macOS's unified log (`log show`): `2024-03-01 12:00:00.123456+0100 0x1a2b  Error  0x0  456  0  WindowServer: msg`
+  {
+    const m = UNIFIED_LOG.exec(head.slice(p));
+    if (m && ts.shape === 'iso') {
+      fields.tid = m[1];
+      fields.pid = m[3];
+      fields.component = m[4];
+      return out('timestamped', p + m[0].length, UNIFIED_LEVELS[m[2]]);
     }
   }
   // proxifier: [time] program - message
