@@ -113,13 +113,39 @@ export interface BuiltLog {
  * logfmt request line; an AWS Application Load Balancer's log (the status before the request, the target an absolute
  * URL); Heroku's router log (logfmt in a syslog line, as `heroku logs` prints it: no user agent); Envoy's default
  * layout (the client forwarded, quoted after the response's flags, sizes and duration); Squid's native log (a proxy's:
- * absolute URLs, no user agent).
+ * absolute URLs, no user agent); Zeek's http.log (a network sensor's, tab-separated after its directives).
  */
-export const LAYOUTS = ['combined', 'vhost', 'w3c', 'json', 'logfmt', 'alb', 'heroku', 'envoy', 'squid'] as const;
+export const LAYOUTS = [
+  'combined',
+  'vhost',
+  'w3c',
+  'json',
+  'logfmt',
+  'alb',
+  'heroku',
+  'envoy',
+  'squid',
+  'zeek',
+] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
-const W3C_FIELDS =
-  'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken';
+/** The lines a layout's log begins with: its directives, which name its columns. */
+const DIRECTIVES: Partial<Record<Layout, string[]>> = {
+  w3c: [
+    '#Software: Microsoft Internet Information Services 10.0',
+    '#Version: 1.0',
+    '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken',
+  ],
+  zeek: [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    '#path\thttp',
+    '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\tuser_agent\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg',
+    '#types\ttime\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tcount\tcount\tcount\tstring',
+  ],
+};
 
 interface Request {
   t: number;
@@ -155,6 +181,26 @@ function render(q: Request, layout: Layout): string {
       const iso = d.toISOString().replace('Z', '000Z');
       return `https ${iso} app/shop-lb/50dc6c495c0c9188 ${q.ip}:${40000 + (q.bytes % 20000)} 10.0.0.5:80 0.000 0.0${pad(q.bytes % 90)} 0.000 ${q.status} ${q.status} 420 ${q.bytes} "${q.method} https://shop.example.com:443${q.target} HTTP/1.1" "${q.ua}" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-${Math.floor(q.t).toString(16)}-36d228ad5d99923122bbe354" "shop.example.com" "-" 0 ${iso} "forward" "-" "-" "10.0.0.5:80" "${q.status}" "-" "-"`;
     }
+    case 'zeek':
+      return [
+        q.t.toFixed(6),
+        `C${Math.floor(q.t * 1000).toString(36)}`,
+        q.ip,
+        40000 + (q.bytes % 20000),
+        '10.0.0.5',
+        80,
+        1,
+        q.method,
+        'shop.example.com',
+        q.target,
+        '-',
+        '1.1',
+        q.ua,
+        0,
+        q.bytes,
+        q.status,
+        'OK',
+      ].join('\t');
     case 'squid':
       return `${q.t.toFixed(3)} ${String(Math.round(20 + (q.t % 1) * 80)).padStart(6)} ${q.ip} TCP_MISS/${q.status} ${q.bytes} ${q.method} http://shop.example.com${q.target} - HIER_DIRECT/10.0.0.5 text/html`;
     case 'envoy':
@@ -199,15 +245,9 @@ export function buildLog(
   );
   const labels: string[] = [];
   const text: string[] = [];
-  if (layout === 'w3c') {
-    for (const directive of [
-      '#Software: Microsoft Internet Information Services 10.0',
-      '#Version: 1.0',
-      `#Fields: ${W3C_FIELDS}`,
-    ]) {
-      text.push(directive);
-      labels.push('directive');
-    }
+  for (const directive of DIRECTIVES[layout] ?? []) {
+    text.push(directive);
+    labels.push('directive');
   }
   let t = Date.UTC(2024, 2, 1) / 1000;
   for (let i = 0; i < lines; i++) {

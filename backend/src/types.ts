@@ -1,13 +1,11 @@
 export { ANOMALY_SEVERITIES, SEVERITIES, type DetectorKind, type ScoredLine, type Severity } from '@anomalog/contract';
 
+/** The access-log formats: their lines carry the web fields (docs/formats.md) and are scored as web traffic. */
+const WEB = ['apache', 'nginx', 'w3c', 'json-access', 'logfmt-access', 'access', 'zeek-http'] as const;
+
 /** Every log format the parsers read; `custom` is a named-group regex from the user, `generic` the fallback. */
 export const FORMAT_NAMES = [
-  'apache',
-  'nginx',
-  'w3c',
-  'json-access',
-  'logfmt-access',
-  'access',
+  ...WEB,
   'apache-error',
   'hdfs',
   'syslog',
@@ -18,6 +16,7 @@ export const FORMAT_NAMES = [
   'proxifier',
   'logcat',
   'klog',
+  'zeek',
   'timestamped',
   'json',
   'logfmt',
@@ -27,8 +26,7 @@ export const FORMAT_NAMES = [
   'generic',
 ] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
-/** The access-log formats: their lines carry the web fields (docs/formats.md) and are scored as web traffic. */
-export const WEB_FORMATS: readonly FormatName[] = ['apache', 'nginx', 'w3c', 'json-access', 'logfmt-access', 'access'];
+export const WEB_FORMATS: readonly FormatName[] = WEB;
 
 /** One raw line after parsing. `ts` is milliseconds since the epoch when the line carries a timestamp. */
 export interface ParsedLine {

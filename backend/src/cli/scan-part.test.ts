@@ -185,38 +185,59 @@ describe('ScanPart', () => {
     expect([...parts.values()].every((p) => p.size === 1)).toBe(true);
   });
 
-  it('reads a W3C log in parts exactly as in one part, each part reading every #Fields directive', async () => {
-    // IIS restarts mid-file and writes its directives again, with its fields in another order.
-    const before = '#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status sc-bytes';
-    const after = '#Fields: date time cs-method cs-uri-stem cs-uri-query c-ip sc-bytes sc-status';
-    const rows = normalAccessLog(3000, 7).map((l) => {
-      const [ip, , , day, , method, target] = l.split(' ');
-      const [status, bytes] = /" (\d{3}) (\d+)/.exec(l)!.slice(1);
-      const time = day.slice(13);
-      const [stem, query] = target.split('?');
-      return { ip, method: method.slice(1), stem, query: query ?? '-', status, bytes, time };
-    });
-    const lines = [
-      before,
-      ...rows
-        .slice(0, 1500)
-        .map((r) => `2024-03-01 ${r.time} ${r.ip} ${r.method} ${r.stem} ${r.query} ${r.status} ${r.bytes}`),
-      after,
-      ...rows
-        .slice(1500)
-        .map((r) => `2024-03-01 ${r.time} ${r.method} ${r.stem} ${r.query} ${r.ip} ${r.bytes} ${r.status}`),
-    ];
-    const model = await train(lines.slice(0, 1501), { detector: 'iforest', seed: 4 });
-    expect(model.format).toBe('w3c');
-    expect(partitionOf(model)).toMatchObject({ by: 'client' });
-    const chunks = chunksOf(lines, [700, 2200]);
-    const one = scan(model, chunks, 1, true);
-    expect(one.text.split('\n')).toHaveLength(lines.length + 1);
-    expect(scan(model, chunks, 3, true).text).toBe(one.text);
-    // Read by the second directive: the lines after it are web lines, not generic ones.
-    const last = JSON.parse(one.text.split('\n')[lines.length - 1]) as { template: string };
-    expect(last.template).toMatch(/^[A-Z]+ \//);
-  });
+  // Logs whose columns a directive names, written again mid-file with the columns in another order (IIS, Zeek).
+  type Row = { ip: string; method: string; stem: string; query: string; status: string; bytes: string; time: string };
+  const directiveLayouts: Record<string, { before: string; after: string; row: (r: Row, second: boolean) => string }> =
+    {
+      w3c: {
+        before: '#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status sc-bytes',
+        after: '#Fields: date time cs-method cs-uri-stem cs-uri-query c-ip sc-bytes sc-status',
+        row: (r, second) =>
+          second
+            ? `2024-03-01 ${r.time} ${r.method} ${r.stem} ${r.query} ${r.ip} ${r.bytes} ${r.status}`
+            : `2024-03-01 ${r.time} ${r.ip} ${r.method} ${r.stem} ${r.query} ${r.status} ${r.bytes}`,
+      },
+      'zeek-http': {
+        before: '#fields\tts\tuid\tid.orig_h\tmethod\turi\tstatus_code\tresponse_body_len',
+        after: '#fields\tts\tmethod\turi\tid.orig_h\tresponse_body_len\tstatus_code',
+        row: (r, second) => {
+          const ts = String(Date.parse(`2024-03-01T${r.time}Z`) / 1000);
+          const uri = r.query === '-' ? r.stem : `${r.stem}?${r.query}`;
+          return (
+            second ? [ts, r.method, uri, r.ip, r.bytes, r.status] : [ts, 'C1', r.ip, r.method, uri, r.status, r.bytes]
+          ).join('\t');
+        },
+      },
+    };
+
+  it.each(Object.keys(directiveLayouts))(
+    'reads a %s log in parts exactly as in one part, each part reading every directive that names the columns',
+    async (format) => {
+      const layout = directiveLayouts[format];
+      const rows = normalAccessLog(3000, 7).map((l): Row => {
+        const [ip, , , day, , method, target] = l.split(' ');
+        const [status, bytes] = /" (\d{3}) (\d+)/.exec(l)!.slice(1);
+        const [stem, query] = target.split('?');
+        return { ip, method: method.slice(1), stem, query: query ?? '-', status, bytes, time: day.slice(13) };
+      });
+      const lines = [
+        layout.before,
+        ...rows.slice(0, 1500).map((r) => layout.row(r, false)),
+        layout.after,
+        ...rows.slice(1500).map((r) => layout.row(r, true)),
+      ];
+      const model = await train(lines.slice(0, 1501), { detector: 'iforest', seed: 4 });
+      expect(model.format).toBe(format);
+      expect(partitionOf(model)).toMatchObject({ by: 'client' });
+      const chunks = chunksOf(lines, [700, 2200]);
+      const one = scan(model, chunks, 1, true);
+      expect(one.text.split('\n')).toHaveLength(lines.length + 1);
+      expect(scan(model, chunks, 3, true).text).toBe(one.text);
+      // Read by the second directive: the lines after it are web lines, not generic ones.
+      const last = JSON.parse(one.text.split('\n')[lines.length - 1]) as { template: string };
+      expect(last.template).toMatch(/^[A-Z]+ \//);
+    },
+  );
 
   it('cannot deal web sessions keyed by something else than the client', async () => {
     const lines = normalAccessLog(500).map((l, i) => `${l} req=${i % 50}`);

@@ -15,6 +15,7 @@ import { sessionKeyRegex } from '../pipeline/sessions.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import { splitLines } from '../parsing/lines.js';
 import { jsonAccessClient } from '../parsing/keyed-access.js';
+import { isZeekFieldsDirective } from '../parsing/zeek.js';
 import { Summary } from '../pipeline/index.js';
 import { JsonLines } from './output.js';
 
@@ -41,7 +42,8 @@ export type Partition =
 /**
  * undefined: the lines must stay in one part (web sessions keyed by something other than the client). The client is
  * an access line's first token (Apache, nginx; the second after a virtual host), else the one its parser reads (JSON,
- * other layouts). Every part reads a W3C log's `#Fields:` directives, which say how to read the lines after them.
+ * other layouts). Every part reads a W3C log's `#Fields:` directives and a Zeek http.log's `#fields`, which say how to
+ * read the lines after them.
  */
 export function partitionOf(model: Model): Partition | undefined {
   const web = familyOf(model.format) === 'web';
@@ -50,7 +52,9 @@ export function partitionOf(model: Model): Partition | undefined {
   if (web && model.format !== 'apache' && model.format !== 'nginx') {
     const parser = modelParser(model);
     const clientOf = (line: string) => parser.parse(line).fields.ip ?? '';
-    return model.format === 'w3c' ? { by: 'client', clientOf, echo: isFieldsDirective } : { by: 'client', clientOf };
+    const echo =
+      model.format === 'w3c' ? isFieldsDirective : model.format === 'zeek-http' ? isZeekFieldsDirective : undefined;
+    return echo ? { by: 'client', clientOf, echo } : { by: 'client', clientOf };
   }
   if (web) return { by: 'client' };
   if (!countsBursts(model)) return { by: 'block' };

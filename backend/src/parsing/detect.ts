@@ -12,6 +12,7 @@ import { parseLogfmt } from './logfmt.js';
 import { parseSyslog } from './syslog.js';
 import { dateOrderOf, type DateOrder } from './timestamp.js';
 import { createW3cParser, isW3c } from './w3c.js';
+import { createZeekParser, zeekFormat } from './zeek.js';
 import { parseWeb } from './web.js';
 
 export interface LineParser {
@@ -66,6 +67,8 @@ export function detectFormat(sample: readonly string[]): FormatName {
     if (lines.length >= SAMPLE_LINES) break;
   }
   if (isW3c(lines)) return 'w3c';
+  const zeek = zeekFormat(lines);
+  if (zeek) return zeek;
   if (isCsv(lines)) return 'csv';
   const votes = new Map<FormatName, number>();
   for (const line of lines) {
@@ -136,6 +139,9 @@ function formatReader(
       return (line) => parseWeb(line, format);
     case 'w3c':
       return createW3cParser(opts.sample);
+    case 'zeek':
+    case 'zeek-http':
+      return createZeekParser(format, opts.sample);
     case 'json-access':
       return readJsonAccess;
     case 'logfmt-access':

@@ -339,6 +339,71 @@ describe('web formats', () => {
   });
 });
 
+describe('Zeek logs', () => {
+  const head = (path: string, fields: string) => [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    `#path\t${path}`,
+    `#fields\t${fields.replaceAll(' ', '\t')}`,
+  ];
+
+  it('reads http.log as web traffic: client, request, status, bytes, agent, and the host as a field', () => {
+    const lines = [
+      ...head(
+        'http',
+        'ts uid id.orig_h id.orig_p method host uri referrer version user_agent response_body_len status_code username',
+      ),
+      '1709294400.123456\tCHhAvVGS1DHFjwGM9\t10.0.0.7\t51234\tGET\texample.com\t/search?q=1%27--\t-\t1.1\tsqlmap/1.7\t1256\t500\t-',
+    ];
+    expect(detectFormat(lines)).toBe('zeek-http');
+    const parser = createParser('auto', { sample: lines });
+    expect(parser.parse(lines[5]).header).toBe(true);
+    expect(parser.parse(lines[6])).toMatchObject({
+      format: 'zeek-http',
+      ts: 1709294400123,
+      level: 'error',
+      message: 'GET /search',
+      fields: {
+        ip: '10.0.0.7',
+        query: 'q=1%27--',
+        protocol: 'HTTP/1.1',
+        status: '500',
+        bytes: '1256',
+        ua: 'sqlmap/1.7',
+        referer: '-',
+        user: '-',
+        host: 'example.com',
+      },
+    });
+  });
+
+  it('reads the other logs by their columns: numbers as features, the rest as the message, not the ids and endpoints', () => {
+    const lines = [
+      ...head(
+        'conn',
+        'ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service duration orig_bytes conn_state history',
+      ),
+      '1709294400.5\tC1\t10.0.0.7\t51234\t93.184.216.34\t80\ttcp\thttp\t0.251\t120\tSF\tShADadFf',
+      '1709294401.5\tC2\t10.0.0.8\t51235\t10.0.0.53\t53\tudp\tdns\t-\t-\tS0\tD',
+    ];
+    expect(detectFormat(lines)).toBe('zeek');
+    const parser = createParser('zeek', { sample: lines });
+    expect(parser.parse(lines[6])).toMatchObject({
+      ts: 1709294400500,
+      message: 'proto=tcp service=http conn_state=SF history=ShADadFf',
+      numeric: { duration: 0.251, orig_bytes: 120 },
+      fields: { proto: 'tcp', conn_state: 'SF' },
+    });
+    expect(parser.parse(lines[7]).message).toBe(
+      'proto=udp service=dns duration=- orig_bytes=- conn_state=S0 history=D',
+    );
+    // A line whose cells the directive does not name is no Zeek line.
+    expect(parser.parse('1709294402.5\tC3\ttcp').format).toBe('generic');
+  });
+});
+
 describe('system formats', () => {
   it('parses HDFS: UTC time, pid, component, level and the content as message', () => {
     expect(createParser('hdfs').parse(HDFS)).toEqual({

@@ -8,6 +8,8 @@ const FORMATS: FormatName[] = [
   'access',
   'w3c',
   'json-access',
+  'zeek-http',
+  'zeek',
   'hdfs',
   'syslog',
   'json',
@@ -36,6 +38,7 @@ const hostile: [string, string][] = [
   ['request lines that never close', `"GET /a${' "GET /a"GET'.repeat(HUGE / 11)}`],
   ['a request line among huge fields', `${'200 '.repeat(HUGE / 8)}"GET /a HTTP/1.1" ${'"x" '.repeat(HUGE / 8)}`],
   ['w3c-like row', `2026-12-07 00:00:01 ${'GET '.repeat(HUGE / 4)}`],
+  ['zeek directive of huge width', `#fields\t${'ts\t'.repeat(HUGE / 3)}`],
   ['huge hdfs content', `081109 203615 148 INFO dfs.X: ${'blk_1 '.repeat(HUGE / 6)}`],
 ];
 

@@ -1,0 +1,99 @@
+import type { ParsedLine } from '../types.js';
+import type { ColumnsReader } from './csv.js';
+import { fromEpoch } from './timestamp.js';
+import { webLine } from './web.js';
+
+const FIELDS_DIRECTIVE = '#fields\t';
+const NUMBER = /^-?\d+(?:\.\d+)?(?:e[-+]?\d+)?$/i;
+
+export type ZeekFormat = 'zeek' | 'zeek-http';
+
+/**
+ * Whether a sample is a Zeek (Bro) log in its TSV form: a `#fields` directive; `zeek-http` when the columns are an
+ * HTTP request's (http.log), `zeek` for the others (conn, dns, ssl, files, notice, weird, ...).
+ */
+export function zeekFormat(lines: readonly string[]): ZeekFormat | undefined {
+  const directive = lines.find((l) => l.startsWith(FIELDS_DIRECTIVE));
+  if (directive === undefined) return undefined;
+  const names = namesOf(directive);
+  return names.includes('method') && names.includes('uri') && names.includes('status_code') ? 'zeek-http' : 'zeek';
+}
+
+/** The fields of the `#fields` directive: `directive` the line a model kept (ColumnsReader.header). */
+export function isZeekFieldsDirective(line: string): boolean {
+  return line.startsWith(FIELDS_DIRECTIVE);
+}
+
+/**
+ * Zeek's TSV logs: tab-separated columns named by the last `#fields` directive (Zeek writes the directives again at
+ * the head of each file, so a concatenation carries them between its parts). Directive lines come back with
+ * `header: true`. `ts` is epoch seconds; `-` is an unset value and `(empty)` an empty one.
+ * - `zeek-http` (http.log): the web fields of `apache` from `id.orig_h`, `method`, `host`, `uri`, `version`,
+ *   `status_code`, `response_body_len`, `referrer`, `user_agent`, `username`;
+ * - `zeek`: numbers become `numeric` features (durations, bytes, packets); the other columns become fields and, as
+ *   `name=value`, the message the templates are mined from (`proto=tcp service=http conn_state=SF history=ShADadFf`),
+ *   leaving out the time, the connection's ids (`uid`, `fuid`) and its endpoints (`id.orig_h`, `id.resp_p`, ...).
+ */
+export function createZeekParser(format: ZeekFormat, sample?: readonly string[]): ColumnsReader {
+  let directive: string | undefined;
+  let names: string[] = [];
+  for (const line of sample ?? []) if (isZeekFieldsDirective(line)) [directive, names] = [line, namesOf(line)];
+  return {
+    header: () => directive,
+    parse(line) {
+      if (line.charCodeAt(0) === 35) {
+        if (isZeekFieldsDirective(line)) [directive, names] = [line, namesOf(line)];
+        return { fields: {}, message: line, raw: line, format, header: true };
+      }
+      const cells = line.split('\t');
+      if (names.length === 0 || cells.length !== names.length) return undefined;
+      const ts = fromEpoch(Number(cells[names.indexOf('ts')]));
+      return format === 'zeek-http' ? httpLine(line, names, cells, ts) : systemLine(line, names, cells, ts);
+    },
+  };
+}
+
+function namesOf(directive: string): string[] {
+  return directive.slice(FIELDS_DIRECTIVE.length).split('\t');
+}
+
+function httpLine(line: string, names: readonly string[], cells: readonly string[], ts: number | undefined) {
+  const cell = (name: string) => {
+    const v = cells[names.indexOf(name)];
+    return v === undefined || v === '-' || v === '(empty)' ? undefined : v;
+  };
+  const version = cell('version');
+  const parsed = webLine(line, 'zeek-http', ts, {
+    ip: cell('id.orig_h') ?? '-',
+    user: cell('username'),
+    method: cell('method') ?? '',
+    target: cell('uri') ?? '',
+    protocol: version && `HTTP/${version}`,
+    status: cell('status_code') ?? '',
+    bytes: cell('response_body_len'),
+    referer: cell('referrer'),
+    ua: cell('user_agent'),
+  });
+  const host = cell('host');
+  if (parsed && host) parsed.fields.host = host;
+  return parsed;
+}
+
+function systemLine(line: string, names: readonly string[], cells: readonly string[], ts: number | undefined) {
+  const out: ParsedLine = { ts, fields: {}, message: '', raw: line, format: 'zeek' };
+  const numeric: Record<string, number> = {};
+  const words: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name === 'ts' || name.startsWith('id.') || /(?:^|_)f?uids?$/.test(name)) continue;
+    const v = cells[i];
+    if (NUMBER.test(v)) numeric[name] = Number(v);
+    else {
+      out.fields[name] = v;
+      words.push(`${name}=${v}`);
+    }
+  }
+  out.message = words.join(' ');
+  if (Object.keys(numeric).length > 0) out.numeric = numeric;
+  return out;
+}
