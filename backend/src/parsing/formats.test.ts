@@ -323,6 +323,13 @@ describe('web formats', () => {
       ts: Date.UTC(2026, 11, 7, 0, 0, 1),
       fields: { ip: '10.1.2.3', status: '503', bytes: '95', rt: '0.012', ua: 'curl/8.0' },
     });
+    // Zeek's http.log written as JSON.
+    const zeek =
+      '{"ts":1709294400.12,"uid":"C1","id.orig_h":"10.0.0.7","id.orig_p":51234,"method":"GET","host":"a.example","uri":"/x?id=1","version":"1.1","user_agent":"sqlmap/1.7","response_body_len":1256,"status_code":500}';
+    expect(parser.parse(zeek)).toMatchObject({
+      ts: 1709294400120,
+      fields: { ip: '10.0.0.7', path: '/x', status: '500', bytes: '1256', ua: 'sqlmap/1.7' },
+    });
     const app = '{"time":"2026-12-07T00:00:00Z","level":"warn","msg":"disk low","status":"degraded"}';
     expect(detectFormat([app, app])).toBe('json');
     // Between the requests, a server's own JSON lines keep their time, level and message.

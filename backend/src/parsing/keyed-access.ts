@@ -13,7 +13,8 @@ import { addressHost, webLine, type WebRequest } from './web.js';
  * Elastic Common Schema's (`source.ip`, `http.request.method`, `url.original`, `http.response.status_code`,
  * `user_agent.original`), Envoy's (Istio's) JSON (`downstream_remote_address`, `method`, `path`, `response_code`,
  * `bytes_sent`, `user_agent`), Go services' and Grafana's logfmt (`method`, `path`, `status`, `remote_addr`,
- * `size`, `duration`) and Heroku's router (`fwd`, the client's forwarded-for list; `bytes`; `service`, the time).
+ * `size`, `duration`), Heroku's router (`fwd`, the client's forwarded-for list; `bytes`; `service`, the time) and
+ * Zeek's http.log as JSON (`id.orig_h`, `method`, `uri`, `status_code`, `response_body_len`, `user_agent`).
  */
 const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
   ip: [
@@ -27,6 +28,7 @@ const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
     'downstreamremoteaddress',
     'ip',
     'fwd',
+    'idorigh',
   ],
   user: ['remoteuser', 'user', 'username', 'requestuser'],
   method: ['method', 'requestmethod', 'httprequestmethod', 'httpmethod'],
@@ -50,6 +52,7 @@ const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
     'httpresponsebodybytes',
     'responsesize',
     'bytes',
+    'responsebodylen',
   ],
   referer: ['httpreferer', 'referer', 'referrer', 'requestheadersreferer', 'requestreferer', 'httprequestreferrer'],
   ua: ['httpuseragent', 'useragent', 'requestheadersuseragent', 'requestuseragent', 'useragentoriginal'],

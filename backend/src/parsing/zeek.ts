@@ -19,7 +19,7 @@ export function zeekFormat(lines: readonly string[]): ZeekFormat | undefined {
   return names.includes('method') && names.includes('uri') && names.includes('status_code') ? 'zeek-http' : 'zeek';
 }
 
-/** The fields of the `#fields` directive: `directive` the line a model kept (ColumnsReader.header). */
+/** Whether a line is the `#fields` directive that names a Zeek log's columns. */
 export function isZeekFieldsDirective(line: string): boolean {
   return line.startsWith(FIELDS_DIRECTIVE);
 }
