@@ -77,8 +77,9 @@ function parseRfc3164(line: string, head: string): ParsedLine | undefined {
   if (!m) return undefined;
   const ts = m[2] ? syslogMs(m[2], +m[3], +m[4], +m[5], +m[6]) : parseIso(m[7])?.ms;
   if (ts === undefined) return undefined;
-  // A level word after an ISO time is an application's header (`2024-03-01 12:00:00 WARN pool: low`), not a host.
-  if (m[7] && normalizeLevel(m[8]) !== undefined) return undefined;
+  // A level word after an ISO time is an application's header (`2024-03-01 12:00:00 WARN pool: low`), not a host
+  // (a host named `e` or `log` still is one).
+  if (m[7] && m[8].length >= 4 && normalizeLevel(m[8]) !== undefined) return undefined;
   // No host, the tag right after the time (`app[web.1]: msg`, as `heroku logs` prints): only with its [pid].
   const hostless = m[8].endsWith(']:') ? TAG.exec(`${m[8]} `) : null;
   const fields: Record<string, string> = hostless ? {} : { host: m[8] };

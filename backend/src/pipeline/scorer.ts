@@ -43,7 +43,7 @@ export interface BatchScorer extends Scorer {
 export interface BlockScorer extends BatchScorer {
   /**
    * The next line does not follow the previous one (a scan's next block of lines): bursts are not counted across.
-   * `sightings`: the lines of episodic templates before the block that this scorer did not see, as EpisodeSightings
+   * `sightings`: the lines of episodic templates before the block that this scorer did not see, as `episodeSightings`
    * read them (the last time of each). Returns the lines held for bursts, now final.
    */
   cut(sightings?: readonly Sighting[]): ScoredLine[];
