@@ -1,7 +1,7 @@
 /**
- * An IIS log and a JSON access log read by the service's Loki API, over real HTTP and real files: each stream learns
- * its own model after a warm-up, reads its lines as web traffic (the W3C stream by its `#Fields:` directive), and the Loki API
- * serves a SQL injection planted after the warm-up as an anomaly with its reason.
+ * An IIS log, a JSON access log and a Zeek http.log read by the service's Loki API, over real HTTP and real files: each
+ * stream learns its own model after a warm-up, reads its lines as web traffic (the W3C and Zeek streams by their
+ * directives), and the Loki API serves a SQL injection planted after the warm-up as an anomaly with its reason.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ const T0 = Date.UTC(2026, 0, 1);
 const NS = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
 const FIELDS =
   '#Fields: date time cs-method cs-uri-stem cs-uri-query c-ip cs(User-Agent) sc-status sc-bytes time-taken';
+const ZEEK_FIELDS =
+  '#fields\tts\tuid\tid.orig_h\tid.orig_p\tmethod\thost\turi\tuser_agent\tresponse_body_len\tstatus_code';
 const SQLI = "/search?q=1'%20UNION%20SELECT%20username,password%20FROM%20users--";
 
 /** Generated traffic, and a planted request from one client, written as IIS or nginx JSON would write them. */
@@ -55,6 +57,20 @@ const json = ({ time, f }: { time: number; f: Record<string, string> }) =>
     request_time: Number(f.rt ?? '0.01'),
   });
 
+const zeek = ({ time, f }: { time: number; f: Record<string, string> }) =>
+  [
+    (time / 1000).toFixed(6),
+    'CzEeK1',
+    f.ip,
+    '51234',
+    f.method,
+    'shop.example',
+    f.query ? `${f.path}?${f.query}` : f.path,
+    f.ua,
+    f.bytes,
+    f.status,
+  ].join('\t');
+
 let tc: TestContext;
 let server: RunningServer;
 
@@ -67,11 +83,13 @@ beforeAll(async () => {
         file: [
           { path: 'logs/iis*.log', labels: { job: 'iis' } },
           { path: 'logs/edge*.log', labels: { job: 'edge' } },
+          { path: 'logs/zeek*.log', labels: { job: 'zeek' } },
         ],
       },
       streams: [
         { selector: '{job="iis"}', model: 'iis' },
         { selector: '{job="edge"}', model: 'edge' },
+        { selector: '{job="zeek"}', model: 'zeek' },
       ],
       learning: { warmupLines: 600, interval: 100 },
     },
@@ -83,6 +101,10 @@ beforeAll(async () => {
     `#Software: Microsoft Internet Information Services 10.0\n${FIELDS}\n${warmup.map(w3c).join('\n')}\n`,
   );
   writeFileSync(join(tc.dir, 'logs', 'edge.log'), `${warmup.map(json).join('\n')}\n`);
+  writeFileSync(
+    join(tc.dir, 'logs', 'zeek.log'),
+    `#separator \\x09\n#path\thttp\n${ZEEK_FIELDS}\n${warmup.map(zeek).join('\n')}\n`,
+  );
   server = await startServer(tc.ctx, { port: 0, host: '127.0.0.1' });
 }, 120_000);
 afterAll(async () => {
@@ -105,6 +127,7 @@ describe('access logs in other layouts, read by the service', () => {
   it.each([
     ['iis', 'w3c', 'iis.log', w3c],
     ['edge', 'json-access', 'edge.log', json],
+    ['zeek', 'zeek-http', 'zeek.log', zeek],
   ] as const)(
     '%s: learns a %s model, scores its lines as web traffic, serves a planted SQL injection',
     async (job, format, file, write) => {
@@ -116,7 +139,7 @@ describe('access logs in other layouts, read by the service', () => {
       const model = tc.ctx.models.get(`auto-${job}`)!;
       expect(model.format).toBe(format);
       expect(model.featureSchema.family).toBe('web');
-      if (format === 'w3c') expect(model.parserState.header).toBe(FIELDS);
+      if (format !== 'json-access') expect(model.parserState.header).toBe(format === 'w3c' ? FIELDS : ZEEK_FIELDS);
       const after = T0 + 3_600_000;
       appendFileSync(
         join(tc.dir, 'logs', file),
