@@ -35,31 +35,51 @@ export function isZeekFieldsDirective(line: string): boolean {
  *   leaving out the time, the connection's ids (`uid`, `fuid`) and its endpoints (`id.orig_h`, `id.resp_p`, ...).
  */
 export function createZeekParser(format: ZeekFormat, sample?: readonly string[]): ColumnsReader {
-  let directive: string | undefined;
-  let names: string[] = [];
-  for (const line of sample ?? []) if (isZeekFieldsDirective(line)) [directive, names] = [line, namesOf(line)];
+  let columns: Columns | undefined;
+  for (const line of sample ?? []) if (isZeekFieldsDirective(line)) columns = columnsOf(line);
   return {
-    header: () => directive,
+    header: () => columns?.directive,
     parse(line) {
       if (line.charCodeAt(0) === 35) {
-        if (isZeekFieldsDirective(line)) [directive, names] = [line, namesOf(line)];
+        if (isZeekFieldsDirective(line)) columns = columnsOf(line);
         return { fields: {}, message: line, raw: line, format, header: true };
       }
       const cells = line.split('\t');
-      if (names.length === 0 || cells.length !== names.length) return undefined;
-      const ts = fromEpoch(Number(cells[names.indexOf('ts')]));
-      return format === 'zeek-http' ? httpLine(line, names, cells, ts) : systemLine(line, names, cells, ts);
+      if (!columns || cells.length !== columns.names.length) return undefined;
+      const ts = fromEpoch(Number(cells[columns.at.get('ts') ?? -1]));
+      return format === 'zeek-http' ? httpLine(line, columns, cells, ts) : systemLine(line, columns, cells, ts);
     },
   };
 }
+
+/** A `#fields` directive's columns: where each name is, and which columns a `zeek` line's message is made of. */
+interface Columns {
+  directive: string;
+  names: string[];
+  at: Map<string, number>;
+  described: number[];
+}
+
+function columnsOf(directive: string): Columns {
+  const names = namesOf(directive);
+  return {
+    directive,
+    names,
+    at: new Map(names.map((name, i) => [name, i])),
+    described: names.flatMap((name, i) => (name === 'ts' || name.startsWith('id.') || ID_COLUMN.test(name) ? [] : [i])),
+  };
+}
+
+/** A connection's or file's id (`uid`, `fuid`, `conn_uids`, ...): a different value on every line. */
+const ID_COLUMN = /(?:^|_)f?uids?$/;
 
 function namesOf(directive: string): string[] {
   return directive.slice(FIELDS_DIRECTIVE.length).split('\t');
 }
 
-function httpLine(line: string, names: readonly string[], cells: readonly string[], ts: number | undefined) {
+function httpLine(line: string, columns: Columns, cells: readonly string[], ts: number | undefined) {
   const cell = (name: string) => {
-    const v = cells[names.indexOf(name)];
+    const v = cells[columns.at.get(name) ?? -1];
     return v === undefined || v === '-' || v === '(empty)' ? undefined : v;
   };
   const version = cell('version');
@@ -79,13 +99,12 @@ function httpLine(line: string, names: readonly string[], cells: readonly string
   return parsed;
 }
 
-function systemLine(line: string, names: readonly string[], cells: readonly string[], ts: number | undefined) {
+function systemLine(line: string, columns: Columns, cells: readonly string[], ts: number | undefined) {
   const out: ParsedLine = { ts, fields: {}, message: '', raw: line, format: 'zeek' };
   const numeric: Record<string, number> = {};
   const words: string[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    if (name === 'ts' || name.startsWith('id.') || /(?:^|_)f?uids?$/.test(name)) continue;
+  for (const i of columns.described) {
+    const name = columns.names[i];
     const v = cells[i];
     if (NUMBER.test(v)) numeric[name] = Number(v);
     else {
@@ -94,6 +113,6 @@ function systemLine(line: string, names: readonly string[], cells: readonly stri
     }
   }
   out.message = words.join(' ');
-  if (Object.keys(numeric).length > 0) out.numeric = numeric;
+  if (words.length < columns.described.length) out.numeric = numeric;
   return out;
 }
