@@ -211,7 +211,7 @@ export class LineDealer {
     if (sightingOf) {
       if (started[i]) this.sightingsAt.set(i, [...this.lastSeen]);
       const seen = sightingOf(line);
-      if (seen && !(seen[1] <= (this.lastSeen.get(seen[0]) ?? -Infinity))) this.lastSeen.set(seen[0], seen[1]);
+      if (seen && seen[1] > (this.lastSeen.get(seen[0]) ?? -Infinity)) this.lastSeen.set(seen[0], seen[1]);
     }
     return this.owners[this.block % this.owners.length];
   }
