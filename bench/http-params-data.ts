@@ -129,13 +129,31 @@ export const LAYOUTS = [
 ] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
+/** IIS's `#Fields:` directive for the columns `w3cRow` writes. */
+export const W3C_FIELDS =
+  '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken';
+
+/** A request as IIS writes it under W3C_FIELDS, at `time` (ms, UTC): a space in a value as `+`, an empty one as `-`. */
+export function w3cRow(r: {
+  time: number;
+  method: string;
+  path: string;
+  query: string;
+  ip: string;
+  ua: string;
+  referer: string;
+  status: string | number;
+  bytes: string | number;
+  ms: number;
+}): string {
+  const [date, clock] = new Date(r.time).toISOString().slice(0, 19).split('T');
+  const plus = (s: string) => s.replaceAll(' ', '+') || '-';
+  return `${date} ${clock} 10.0.0.5 ${r.method} ${plus(r.path)} ${plus(r.query)} 443 - ${r.ip} ${plus(r.ua)} ${plus(r.referer)} ${r.status} 0 0 ${r.bytes} ${r.ms}`;
+}
+
 /** The lines a layout's log begins with: its directives, which name its columns. */
 const DIRECTIVES: Partial<Record<Layout, string[]>> = {
-  w3c: [
-    '#Software: Microsoft Internet Information Services 10.0',
-    '#Version: 1.0',
-    '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken',
-  ],
+  w3c: ['#Software: Microsoft Internet Information Services 10.0', '#Version: 1.0', W3C_FIELDS],
   zeek: [
     '#separator \\x09',
     '#set_separator\t,',
@@ -173,9 +191,8 @@ function render(q: Request, layout: Layout): string {
     case 'vhost':
       return `shop.example.com:443 ${combined}`;
     case 'w3c': {
-      const [stem, query] = q.target.split(/\?(.*)/s);
-      const [date, time] = d.toISOString().slice(0, 19).split('T');
-      return `${date} ${time} 10.0.0.5 ${q.method} ${stem} ${query || '-'} 443 - ${q.ip} ${q.ua.replaceAll(' ', '+')} - ${q.status} 0 0 ${q.bytes} ${Math.round(20 + (q.t % 1) * 80)}`;
+      const [path, query = ''] = q.target.split(/\?(.*)/s);
+      return w3cRow({ ...q, time: d.getTime(), path, query, referer: '-', ms: Math.round(20 + (q.t % 1) * 80) });
     }
     case 'alb': {
       const iso = d.toISOString().replace('Z', '000Z');

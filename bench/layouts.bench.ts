@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createParser } from '../backend/src/parsing/index.js';
 import { accessLog, CACHE, round, timeAnomalog } from './cli-run.js';
+import { W3C_FIELDS, w3cRow } from './http-params-data.js';
 
 const LINES = 1_000_000;
-const W3C_FIELDS =
-  '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken';
 type Layout = 'combined' | 'json' | 'w3c';
 
 async function written(layout: Layout): Promise<{ path: string; directives: number }> {
@@ -47,13 +46,21 @@ async function written(layout: Layout): Promise<{ path: string; directives: numb
             http_user_agent: f.ua,
           }),
         );
-      else {
-        const [date, time] = new Date(p.ts).toISOString().slice(0, 19).split('T');
-        const plus = (s: string) => s.replaceAll(' ', '+') || '-';
+      else
         out.push(
-          `${date} ${time} 10.0.0.5 ${f.method} ${plus(f.path)} ${plus(f.query)} 443 - ${f.ip} ${plus(f.ua)} ${plus(f.referer)} ${f.status} 0 0 ${f.bytes} 15`,
+          w3cRow({
+            time: p.ts,
+            method: f.method,
+            path: f.path,
+            query: f.query,
+            ip: f.ip,
+            ua: f.ua,
+            referer: f.referer,
+            status: f.status,
+            bytes: f.bytes,
+            ms: 15,
+          }),
         );
-      }
     }
     writeFileSync(path, `${out.join('\n')}\n`);
   }

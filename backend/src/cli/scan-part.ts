@@ -15,6 +15,7 @@ import { sessionKeyRegex } from '../pipeline/sessions.js';
 import type { DetectorKind, ScoredLine } from '../types.js';
 import { splitLines } from '../parsing/lines.js';
 import { jsonAccessClient } from '../parsing/keyed-access.js';
+import { isW3cFieldsDirective } from '../parsing/w3c.js';
 import { isZeekFieldsDirective } from '../parsing/zeek.js';
 import { Summary } from '../pipeline/index.js';
 import { JsonLines } from './output.js';
@@ -53,7 +54,7 @@ export function partitionOf(model: Model): Partition | undefined {
     const parser = modelParser(model);
     const clientOf = (line: string) => parser.parse(line).fields.ip ?? '';
     const echo =
-      model.format === 'w3c' ? isFieldsDirective : model.format === 'zeek-http' ? isZeekFieldsDirective : undefined;
+      model.format === 'w3c' ? isW3cFieldsDirective : model.format === 'zeek-http' ? isZeekFieldsDirective : undefined;
     return echo ? { by: 'client', clientOf, echo } : { by: 'client', clientOf };
   }
   if (web) return { by: 'client' };
@@ -313,8 +314,4 @@ function hash(s: string, from: number, to: number): number {
   let h = 0x811c9dc5;
   for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
-}
-
-function isFieldsDirective(line: string): boolean {
-  return line.startsWith('#Fields:');
 }

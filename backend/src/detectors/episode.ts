@@ -62,7 +62,7 @@ export class EpisodeTracker {
     const shape = this.shapes.get(template);
     if (!shape) return undefined;
     const before = this.lastSeen.get(template);
-    if (before === undefined || ts > before) this.lastSeen.set(template, ts);
+    this.seen(template, ts);
     const silence = Math.max(shape.spanMs, EPISODE_SHARE * shape.trainingSpanMs);
     return before === undefined || ts - before > silence ? shape : undefined;
   }

@@ -4,10 +4,15 @@ import { webLine } from './web.js';
 
 const FIELDS_DIRECTIVE = '#Fields:';
 
+/** Whether a line is the `#Fields:` directive that names a W3C log's columns. */
+export function isW3cFieldsDirective(line: string): boolean {
+  return line.startsWith(FIELDS_DIRECTIVE);
+}
+
 /** Whether a sample is a W3C extended log: a `#Fields:` directive naming a request's method and status. */
 export function isW3c(lines: readonly string[]): boolean {
   return lines.some((l) => {
-    if (!l.startsWith(FIELDS_DIRECTIVE)) return false;
+    if (!isW3cFieldsDirective(l)) return false;
     const names = l.slice(FIELDS_DIRECTIVE.length).trim().split(/\s+/);
     return names.includes('cs-method') && names.includes('sc-status');
   });
@@ -27,12 +32,12 @@ export function createW3cParser(sample?: readonly string[]): ColumnsReader {
     directive = line;
     names = line.slice(FIELDS_DIRECTIVE.length).trim().split(/\s+/);
   };
-  for (const line of sample ?? []) if (line.startsWith(FIELDS_DIRECTIVE)) use(line);
+  for (const line of sample ?? []) if (isW3cFieldsDirective(line)) use(line);
   return {
     header: () => directive,
     parse(line) {
       if (line.charCodeAt(0) === 35) {
-        if (line.startsWith(FIELDS_DIRECTIVE)) use(line);
+        if (isW3cFieldsDirective(line)) use(line);
         return { fields: {}, message: line, raw: line, format: 'w3c', header: true };
       }
       const cells = line.split(' ');
