@@ -12,7 +12,7 @@ import {
 import { movesOn } from '../detectors/burst.js';
 import { minuteOf } from '../stream.js';
 import { sessionKeyRegex } from '../pipeline/sessions.js';
-import type { DetectorKind, ScoredLine } from '../types.js';
+import type { DetectorKind, FormatName, ScoredLine } from '../types.js';
 import { splitLines } from '../parsing/lines.js';
 import { jsonAccessClient } from '../parsing/keyed-access.js';
 import { isW3cFieldsDirective } from '../parsing/w3c.js';
@@ -26,39 +26,39 @@ import { JsonLines } from './output.js';
  * counts bursts (a template's lines per minute), a block holds whole minutes: `minuteOf` reads a line's minute.
  */
 export type Partition =
-  | {
-      by: 'client';
-      clientOf?: (line: string) => string;
-      /** A line every part must read, though one part scores it: W3C's `#Fields:` directive, which says how to read. */
-      echo?: (line: string) => boolean;
-    }
+  | { by: 'client'; clientOf?: (line: string) => string; echo?: Echo }
   | { by: 'session'; key: string }
   | {
       by: 'block';
       minuteOf?: (line: string) => number | undefined;
       /** The episodic template and time of a line, if it is one (episodeSightings): told to the parts at each block. */
       sightingOf?: (line: string) => Sighting | undefined;
+      echo?: Echo;
     };
+
+/**
+ * A line every part must read, though one part scores it: a directive that names the columns of the lines after it
+ * (W3C's `#Fields:`, Zeek's `#fields`).
+ */
+type Echo = (line: string) => boolean;
 
 /**
  * undefined: the lines must stay in one part (web sessions keyed by something other than the client). The client is
  * an access line's first token (Apache, nginx; the second after a virtual host), else the one its parser reads (JSON,
- * other layouts). Every part reads a W3C log's `#Fields:` directives and a Zeek http.log's `#fields`, which say how to
+ * other layouts). Every part reads a W3C log's `#Fields:` directives and a Zeek log's `#fields`, which say how to
  * read the lines after them.
  */
 export function partitionOf(model: Model): Partition | undefined {
   const web = familyOf(model.format) === 'web';
   if (model.sessions) return web ? undefined : { by: 'session', key: model.sessions.key };
   if (model.format === 'json-access') return { by: 'client', clientOf: jsonAccessClient };
+  const echo = DIRECTIVES[model.format];
   if (web && model.format !== 'apache' && model.format !== 'nginx') {
     const parser = modelParser(model);
-    const clientOf = (line: string) => parser.parse(line).fields.ip ?? '';
-    const echo =
-      model.format === 'w3c' ? isW3cFieldsDirective : model.format === 'zeek-http' ? isZeekFieldsDirective : undefined;
-    return echo ? { by: 'client', clientOf, echo } : { by: 'client', clientOf };
+    return { by: 'client', clientOf: (line) => parser.parse(line).fields.ip ?? '', ...(echo && { echo }) };
   }
   if (web) return { by: 'client' };
-  if (!countsBursts(model)) return { by: 'block' };
+  if (!countsBursts(model)) return { by: 'block', ...(echo && { echo }) };
   const parser = modelParser(model);
   return {
     by: 'block',
@@ -67,8 +67,15 @@ export function partitionOf(model: Model): Partition | undefined {
       return ts === undefined || !Number.isFinite(ts) ? undefined : minuteOf(ts);
     },
     sightingOf: episodeSightings(model),
+    ...(echo && { echo }),
   };
 }
+
+const DIRECTIVES: Partial<Record<FormatName, Echo>> = {
+  w3c: isW3cFieldsDirective,
+  'zeek-http': isZeekFieldsDirective,
+  zeek: isZeekFieldsDirective,
+};
 
 export interface PartOptions {
   detector?: DetectorKind;
@@ -158,7 +165,7 @@ export class LineDealer {
     const owner = new Uint8Array(lines.length);
     const started = new Uint8Array(lines.length);
     const echoed = new Uint8Array(lines.length);
-    const echo = this.partition.by === 'client' ? this.partition.echo : undefined;
+    const echo = this.partition.by === 'session' ? undefined : this.partition.echo;
     const counts = new Int32Array(this.parts);
     for (let i = 0; i < lines.length; i++) {
       counts[(owner[i] = this.owner(lines[i], first + i, started, i))]++;
@@ -262,28 +269,34 @@ export class ScanPart {
   }
 
   push({ lines, numbers, starts, sightings }: Share): PartOutput {
-    let echoes = 0;
-    for (let i = 0; i < numbers.length; i++) {
-      if (numbers[i] === 0) echoes++;
-      else this.waiting.push(numbers[i]);
-    }
+    for (let i = 0; i < numbers.length; i++) if (numbers[i] !== 0) this.waiting.push(numbers[i]);
     const scored: ScoredLine[] = [];
-    // Small batches: what a batch keeps alive survives the young-generation collections it spans. (A batch may
-    // release many held lines at once: no spread into push.)
     const bounds = [...starts, lines.length];
     for (let from = 0, k = 0; from < lines.length; k++) {
       const to = bounds[k];
-      for (let at = from; at < to; at += SCORE_BATCH) {
-        const end = Math.min(to, at + SCORE_BATCH);
-        const out = this.scorer.pushBatch(lines.slice(at, end));
-        // An echoed line is read, not scored out: only web scorers (one line out per line in, at once) are echoed to.
-        if (echoes > 0 && out.length !== end - at) throw new Error('echoed lines need a scorer that holds no lines');
-        for (let j = 0; j < out.length; j++) if (echoes === 0 || numbers[at + j] !== 0) scored.push(out[j]);
-      }
+      this.score(lines, numbers, from, to, scored);
       if (to < lines.length) for (const line of this.scorer.cut(sightings?.[k])) scored.push(line);
       from = to;
     }
     return this.emit(scored);
+  }
+
+  /**
+   * Scores lines `from` to `to` in small batches: what a batch keeps alive survives the young-generation collections
+   * it spans. An echoed line (number 0) is read in its place, not scored. (A batch may release many held lines at
+   * once: no spread into push.)
+   */
+  private score(lines: string[], numbers: Int32Array, from: number, to: number, scored: ScoredLine[]): void {
+    for (let at = from; at < to;) {
+      if (numbers[at] === 0) {
+        this.scorer.read(lines[at++]);
+        continue;
+      }
+      let end = at + 1;
+      while (end < to && end - at < SCORE_BATCH && numbers[end] !== 0) end++;
+      for (const line of this.scorer.pushBatch(lines.slice(at, end))) scored.push(line);
+      at = end;
+    }
   }
 
   end(): PartOutput {

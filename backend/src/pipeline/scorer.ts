@@ -47,6 +47,8 @@ export interface BlockScorer extends BatchScorer {
    * read them (the last time of each). Returns the lines held for bursts, now final.
    */
   cut(sightings?: readonly Sighting[]): ScoredLine[];
+  /** Reads a line without scoring it: a directive another part scores, which says how to read the lines after it. */
+  read(raw: string): void;
 }
 
 /** A line of an episodic template: its template and time. */
@@ -253,6 +255,10 @@ class LineScorer implements BlockScorer {
     this.bursts?.tracker.reset();
     for (const [template, ts] of sightings) this.bursts?.episodes.seen(template, ts);
     return this.flush();
+  }
+
+  read(raw: string): void {
+    this.parser.parse(raw);
   }
 
   /**
