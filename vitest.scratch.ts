@@ -10,4 +10,6 @@ import { afterAll } from 'vitest';
 const base = (process.env.ANOMALOG_TEST_TMP_BASE ??= tmpdir());
 const dir = mkdtempSync(join(base, 'anomalog-test-'));
 process.env.TMPDIR = dir;
+// The models scans keep (backend/src/cli/model-cache.ts) go there too, not to the user's ~/.cache.
+process.env.ANOMALOG_CACHE_DIR = join(dir, 'models');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

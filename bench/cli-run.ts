@@ -27,16 +27,27 @@ export interface Timed {
   stderr: string;
 }
 
-/** Runs `anomalog ...args` with stdout to a file (/dev/null), under /usr/bin/time -v for the peak RSS. */
-export function timeAnomalog(args: string[], stdoutTo = '/dev/null'): Promise<Timed> {
-  return timeCommand('/usr/bin/time', ['-v', process.execPath, BIN, ...args], stdoutTo);
+/**
+ * Runs `anomalog ...args` with stdout to a file (/dev/null), under /usr/bin/time -v for the peak RSS. A scan learns
+ * as a first scan of its input does: no model kept from an earlier one (`modelCache` names a directory to use one).
+ */
+export function timeAnomalog(args: string[], stdoutTo = '/dev/null', modelCache = 'off'): Promise<Timed> {
+  return timeCommand('/usr/bin/time', ['-v', process.execPath, BIN, ...args], stdoutTo, {
+    ...process.env,
+    ANOMALOG_CACHE_DIR: modelCache,
+  });
 }
 
-export function timeCommand(cmd: string, args: string[], stdoutTo = '/dev/null'): Promise<Timed & { stdout: string }> {
+export function timeCommand(
+  cmd: string,
+  args: string[],
+  stdoutTo = '/dev/null',
+  env = process.env,
+): Promise<Timed & { stdout: string }> {
   return new Promise((resolve, reject) => {
     const fd = stdoutTo === 'pipe' ? undefined : openSync(stdoutTo, 'w');
     const started = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', fd ?? 'pipe', 'pipe'], env });
     let stderr = '';
     let stdout = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

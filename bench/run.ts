@@ -21,6 +21,8 @@ function runOne(file: string): Promise<Section> {
     const child = spawn(process.execPath, ['--import', 'tsx', join(benchDir, file)], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
+      // The models scans keep (cli/model-cache.ts) stay with the bench's other files, out of the user's cache.
+      env: { ...process.env, ANOMALOG_CACHE_DIR: process.env.ANOMALOG_CACHE_DIR ?? join(benchDir, '.cache', 'models') },
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

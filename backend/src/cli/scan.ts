@@ -13,6 +13,7 @@ import { collectGarbage } from './memory.js';
 import { renderSummary } from './output.js';
 import { partitionOf, type PartOptions, type Partition } from './scan-part.js';
 import { ScanThreads } from './scan-threads.js';
+import { cachedModel, keepModel, modelCache, trainingKey } from './model-cache.js';
 
 /** Lines `scan` learns from by default when it trains on its input. */
 export const TRAIN_LINES = 100_000;
@@ -22,9 +23,10 @@ const THREADED_MB = 32;
 
 export const SCAN_HELP = `usage: anomalog scan FILE|- [--model PATH] [--detector iforest|autoencoder|ensemble]
                      [--format ${FORMATS.join('|')}] [--pattern REGEX] [--session-key REGEX] [--seed N]
-                     [--train-lines N|all] [--threads N] [--json]
+                     [--train-lines N|all] [--threads N] [--no-cache] [--json]
 
-Scores every line of FILE ("-" reads stdin; gzip is detected). Without --model, trains on FILE itself first.
+Scores every line of FILE ("-" reads stdin; gzip is detected). Without --model, trains on FILE itself first, and
+keeps the model for the next scan of the same lines (ANOMALOG_CACHE_DIR, default ~/.cache/anomalog/models).
   --json          one JSON object per input line, in input order:
                   {"line","score","severity","anomaly","reasons","template"}, and "burst" (its id) on the
                   lines of a template running at 10x its usual rate or more
@@ -32,7 +34,8 @@ Scores every line of FILE ("-" reads stdin; gzip is detected). Without --model, 
                   implies --format custom, e.g. '^(?<ts>\\S+) (?<level>[A-Z]+) (?<message>.*)$'
   --session-key   regex whose first match in a line groups it into a session (e.g. 'blk_-?\\d+')
   --train-lines   without --model, learn from the first N lines (default ${withCommas(TRAIN_LINES)}) or from all of them
-  --threads       threads that score (default: one per core, up to ${MAX_THREADS}, for inputs over ${THREADED_MB} MB; 1 = this thread)`;
+  --threads       threads that score (default: one per core, up to ${MAX_THREADS}, for inputs over ${THREADED_MB} MB; 1 = this thread)
+  --no-cache      learn from FILE even when a model learnt from the same lines is kept, and keep none`;
 
 export async function runScan(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
@@ -45,6 +48,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
       seed: { value: true },
       'train-lines': { value: true },
       threads: { value: true },
+      'no-cache': {},
       json: {},
       help: {},
     },
@@ -66,19 +70,28 @@ export async function runScan(argv: readonly string[]): Promise<void> {
     requestedThreads ?? (input.bytes >= THREADED_MB * 2 ** 20 ? Math.min(availableParallelism(), MAX_THREADS) : 1);
   let pool = new ScanThreads(threads);
   try {
+    const learning = { detector, ...formatFlags(args, 'scan'), sessionKey: stringFlag(args, 'session-key'), seed };
+    const cache = modelPath || args.flags['no-cache'] ? undefined : modelCache();
+    const key = cache && (await trainingKey(cache, input, trainLines, { ...learning, trainLines }));
+    const kept = cache && key ? await cachedModel(cache, key) : undefined;
+    let keeping: Promise<void> | undefined;
     const bar = new ProgressBar('training');
-    const model = modelPath
-      ? await loadModel(modelPath)
-      : await trainBatches(firstLines(input.batches(), trainLines), {
-          detector,
-          ...formatFlags(args, 'scan'),
-          sessionKey: stringFlag(args, 'session-key'),
-          seed,
-          name: basename(input.name).replace(/\.[^.]*$/, '') || 'scan',
-          source: input.name,
-          onProgress: trainProgress(bar),
-          autoencoderThread: true,
+    let model: Model;
+    if (modelPath) model = await loadModel(modelPath);
+    else if (kept) model = kept;
+    else {
+      model = await trainBatches(firstLines(input.batches(), trainLines), {
+        ...learning,
+        name: basename(input.name).replace(/\.[^.]*$/, '') || 'scan',
+        source: input.name,
+        onProgress: trainProgress(bar),
+        autoencoderThread: true,
+      });
+      if (cache && key)
+        keeping = keepModel(cache, key, model).catch((e: NodeJS.ErrnoException) => {
+          process.stderr.write(`anomalog: warning: cannot keep the model in ${cache.dir}: ${e.code ?? e.message}\n`);
         });
+    }
     bar.done();
     if (!modelPath) {
       warnUnparsed(model);
@@ -91,6 +104,7 @@ export async function runScan(argv: readonly string[]): Promise<void> {
     }
     const options = { detector, json: args.flags.json === true, labels: { filename: input.name } };
     const { summary, truncated } = await score(input, model, partition ?? { by: 'block' }, options, pool);
+    await keeping;
     if (truncated)
       process.stderr.write(
         `anomalog: ${truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`,
@@ -98,9 +112,9 @@ export async function runScan(argv: readonly string[]): Promise<void> {
     if (!options.json) {
       const used = detector ?? model.detector;
       const learnt =
-        model.trainedOn.lines < summary.lines
+        (model.trainedOn.lines < summary.lines
           ? `trained on its first ${withCommas(model.trainedOn.lines)} lines`
-          : 'trained on the file itself';
+          : 'trained on the file itself') + (kept ? ' (model kept from an earlier scan)' : '');
       const title = `anomalog scan ${input.name}: ${model.format} format, ${used} detector, ${modelPath ? `model ${modelPath}` : learnt}`;
       process.stdout.write(renderSummary(summary, title, process.stdout.isTTY === true));
     }

@@ -1,16 +1,13 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeDurable } from '../durable.js';
 import { userRegExp } from '../parsing/user-regex.js';
 import { Autoencoder } from '../detectors/autoencoder.js';
 import { ModelError } from './errors.js';
 import { MODEL_SCHEMA, type Model } from './model.js';
 
-/** Writes the model as JSON (atomically: a temp file renamed over the target). */
+/** Writes the model as JSON, crash-safely (durable.ts: a temp file, fsync, renamed over the target). */
 export async function saveModel(path: string, model: Model): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, serializeModel(model));
-  await rename(tmp, path);
+  await writeDurable(path, serializeModel(model));
 }
 
 export function serializeModel(model: Model): string {
