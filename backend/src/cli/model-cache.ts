@@ -33,16 +33,20 @@ export function modelCache(env = process.env, moduleUrl = import.meta.url): Mode
   return { dir, build };
 }
 
-/** The key of the model learnt from the input's first `lines` lines with `options` (read from the start). */
+/**
+ * The key of the model learnt from the input's first `lines` lines with `options` (read from the start; `onBytes`
+ * is told the bytes read so far, about 2 ms a MB).
+ */
 export async function trainingKey(
   cache: ModelCache,
   input: LogInput,
   lines: number,
   options: Record<string, unknown>,
+  onBytes?: (bytes: number) => void,
 ): Promise<string> {
   const hash = createHash('sha256').update(`${cache.build}\0${JSON.stringify(options)}\0`);
   let left = lines;
-  for await (const chunk of input.chunks()) {
+  for await (const chunk of input.chunks(onBytes)) {
     let end = chunk.length;
     for (let at = 0; left > 0 && at < chunk.length; left--) {
       const nl = chunk.indexOf(10, at);

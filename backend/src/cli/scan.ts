@@ -72,10 +72,14 @@ export async function runScan(argv: readonly string[]): Promise<void> {
   try {
     const learning = { detector, ...formatFlags(args, 'scan'), sessionKey: stringFlag(args, 'session-key'), seed };
     const cache = modelPath || args.flags['no-cache'] ? undefined : modelCache();
-    const key = cache && (await trainingKey(cache, input, trainLines, { ...learning, trainLines }));
+    const bar = new ProgressBar('training');
+    const key =
+      cache &&
+      (await trainingKey(cache, input, trainLines, { ...learning, trainLines }, (bytes) =>
+        bar.update(bytes, input.bytes, 'looking for a model kept from an earlier scan'),
+      ));
     const kept = cache && key ? await cachedModel(cache, key) : undefined;
     let keeping: Promise<void> | undefined;
-    const bar = new ProgressBar('training');
     let model: Model;
     if (modelPath) model = await loadModel(modelPath);
     else if (kept) model = kept;
