@@ -83,7 +83,8 @@ function siteLine(line: string, ts: number | undefined, r: WebRequest): ParsedLi
 /**
  * Squid's native access log (also its forks'): `1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET
  * http://www.google.com/ - DIRECT/74.125.230.131 text/html`: the time, the elapsed ms (the response time), the client,
- * the result code with the HTTP status, the bytes, the method, the URL, the user, the peer and the content type. A status of 000 (an aborted request) is no HTTP answer: not an access line.
+ * the result code with the HTTP status, the bytes, the method, the URL, the user, the peer and the content type. A
+ * status of 000 (`TCP_MISS_ABORTED/000`, `NONE_NONE/000`: the request got no HTTP answer) is read as it is.
  */
 function parseSquid(line: string): ParsedLine | undefined {
   const m = SQUID.exec(line);

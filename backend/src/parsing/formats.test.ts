@@ -206,7 +206,18 @@ describe('web formats', () => {
       level: 'warn',
       fields: { method: 'CONNECT', path: 'evil.example.com:443', status: '403', user: 'bob' },
     });
-    expect(parser.parse(squid[1].replace('TCP_DENIED/403', 'NONE/000')).format).toBe('generic');
+    // No HTTP answer (aborted by the client, failed before the headers): an access line all the same, status 000, so
+    // the request it carries is read (an attack aborted is still an attack).
+    expect(parser.parse(squid[0].replace('TCP_MISS/200 411', 'TCP_MISS_ABORTED/000 0'))).toMatchObject({
+      format: 'access',
+      level: 'info',
+      fields: { path: '/a.png', status: '000', bytes: '0' },
+    });
+    expect(
+      parser.parse(
+        '1286536311.002     12 10.0.0.6 NONE_NONE/000 0 NONE error:transaction-end-before-headers - HIER_NONE/- -',
+      ),
+    ).toMatchObject({ format: 'access', fields: { method: 'NONE', status: '000' } });
     // Combined is still apache's; a request line without a status is no access line.
     expect(detectFormat([COMBINED, COMBINED])).toBe('apache');
     expect(parser.parse('client said "GET /a HTTP/1.1" and left').format).toBe('generic');

@@ -113,6 +113,9 @@ export interface WebRequest {
   rt?: string;
 }
 
+/** The status of a request that got no HTTP answer: Squid's for one the client aborted or that failed before it. */
+const NO_ANSWER = '000';
+
 /**
  * A web line from another layout's parts (W3C, JSON access logs): the fields and message `parseWeb` gives, so the
  * web features read every access-log format alike. Undefined unless the status is an HTTP status.
@@ -123,7 +126,7 @@ export function webLine(
   ts: number | undefined,
   r: WebRequest,
 ): ParsedLine | undefined {
-  if (r.status.length !== 3 || !isStatus(r.status, 0) || !r.method) return undefined;
+  if (r.status.length !== 3 || !(isStatus(r.status, 0) || r.status === NO_ANSWER) || !r.method) return undefined;
   const q = r.target.indexOf('?');
   const path = q < 0 ? r.target : r.target.slice(0, q);
   const fields: Record<string, string> = {
