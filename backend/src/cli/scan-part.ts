@@ -55,10 +55,10 @@ export function partitionOf(model: Model): Partition | undefined {
   const echo = DIRECTIVES[model.format];
   if (web && model.format !== 'apache' && model.format !== 'nginx') {
     const parser = modelParser(model);
-    return { by: 'client', clientOf: (line) => parser.parse(line).fields.ip ?? '', ...(echo && { echo }) };
+    return { by: 'client', clientOf: (line) => parser.parse(line).fields.ip ?? '', echo };
   }
   if (web) return { by: 'client' };
-  if (!countsBursts(model)) return { by: 'block', ...(echo && { echo }) };
+  if (!countsBursts(model)) return { by: 'block', echo };
   const parser = modelParser(model);
   return {
     by: 'block',
@@ -67,7 +67,7 @@ export function partitionOf(model: Model): Partition | undefined {
       return ts === undefined || !Number.isFinite(ts) ? undefined : minuteOf(ts);
     },
     sightingOf: episodeSightings(model),
-    ...(echo && { echo }),
+    echo,
   };
 }
 
