@@ -113,7 +113,9 @@ export interface BuiltLog {
  * logfmt request line; an AWS Application Load Balancer's log (the status before the request, the target an absolute
  * URL); Heroku's router log (logfmt in a syslog line, as `heroku logs` prints it: no user agent); Envoy's default
  * layout (the client forwarded, quoted after the response's flags, sizes and duration); Squid's native log (a proxy's:
- * absolute URLs, no user agent); Zeek's http.log (a network sensor's, tab-separated after its directives).
+ * absolute URLs, no user agent); Zeek's http.log (a network sensor's, tab-separated after its directives); Google
+ * Cloud's load balancer request log as Cloud Logging exports it (a LogEntry, the request under `httpRequest`, the URL
+ * absolute, the latency a duration string).
  */
 export const LAYOUTS = [
   'combined',
@@ -126,6 +128,7 @@ export const LAYOUTS = [
   'envoy',
   'squid',
   'zeek',
+  'gcp',
 ] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
@@ -226,6 +229,28 @@ function render(q: Request, layout: Layout): string {
       return `${d.toISOString().replace('Z', '000+00:00')} heroku[router]: at=info method=${q.method} path=${JSON.stringify(q.target)} host=shop.herokuapp.com request_id=${Math.floor(q.t * 1000).toString(16)} fwd="${q.ip}" dyno=web.${1 + (q.bytes % 3)} connect=0ms service=${Math.round(20 + (q.t % 1) * 80)}ms status=${q.status} bytes=${q.bytes} protocol=https`;
     case 'logfmt':
       return `ts=${d.toISOString()} caller=http.go:88 method=${q.method} path=${JSON.stringify(q.target)} status=${q.status} size=${q.bytes} remote_addr=${q.ip} user_agent=${JSON.stringify(q.ua)}`;
+    case 'gcp':
+      return JSON.stringify({
+        insertId: Math.floor(q.t * 1000).toString(36),
+        httpRequest: {
+          requestMethod: q.method,
+          requestUrl: `https://shop.example.com${q.target}`,
+          requestSize: '420',
+          status: q.status,
+          responseSize: String(q.bytes),
+          userAgent: q.ua,
+          remoteIp: q.ip,
+          serverIp: '10.0.0.5',
+          latency: `${(0.02 + (q.t % 1) * 0.08).toFixed(6)}s`,
+          protocol: 'HTTP/1.1',
+        },
+        resource: { type: 'http_load_balancer', labels: { project_id: 'shop', backend_service_name: 'web' } },
+        timestamp: d.toISOString(),
+        severity: 'INFO',
+        logName: 'projects/shop/logs/requests',
+        jsonPayload: { statusDetails: 'response_sent_by_backend' },
+        receiveTimestamp: d.toISOString(),
+      });
     case 'json':
       return JSON.stringify({
         time_local: clf(d),

@@ -1,7 +1,7 @@
 import type { ParsedLine } from '../types.js';
 import { closingQuote } from './text.js';
 import { leadingTimestamp, parseClf, parseIso } from './timestamp.js';
-import { ABSOLUTE_URL, addressHost, responseTime, webLine, type WebRequest } from './web.js';
+import { ABSOLUTE_URL, addressHost, responseTime, siteLine } from './web.js';
 
 const REQUEST_LINE = /"([A-Z]{3,10}) ([^\s"]+) (HTTP\/\d(?:\.\d)?)"/;
 const STATUS = /^[1-5]\d\d$/;
@@ -51,7 +51,7 @@ export function parseAccess(line: string): ParsedLine | undefined {
   }
   if (status === undefined) return undefined;
   const [referer, ua, forwarded] = quotedAfter(line, close);
-  return siteLine(line, timeOf(line, before), {
+  return siteLine(line, 'access', timeOf(line, before), {
     ip: ipOf(before) ?? forwarded ?? '-',
     method: request[1],
     target: request[2],
@@ -65,22 +65,6 @@ export function parseAccess(line: string): ParsedLine | undefined {
 }
 
 /**
- * `webLine` for a layout that may log the target as an absolute URL (a load balancer, a proxy): its scheme and host go
- * to field `host`, so that routes are paths as in every other layout.
- */
-function siteLine(line: string, ts: number | undefined, r: WebRequest): ParsedLine | undefined {
-  const absolute = ABSOLUTE_URL.exec(r.target);
-  const parsed = webLine(
-    line,
-    'access',
-    ts,
-    absolute ? { ...r, target: r.target.slice(absolute[0].length) || '/' } : r,
-  );
-  if (parsed && absolute) parsed.fields.host = absolute[0];
-  return parsed;
-}
-
-/**
  * Squid's native access log (also its forks'): `1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET
  * http://www.google.com/ - DIRECT/74.125.230.131 text/html`: the time, the elapsed ms (the response time), the client,
  * the result code with the HTTP status, the bytes, the method, the URL, the user, the peer and the content type. A
@@ -90,7 +74,7 @@ function parseSquid(line: string): ParsedLine | undefined {
   const m = SQUID.exec(line);
   if (!m) return undefined;
   const [, time, elapsed, client, status, bytes, method, target, user] = m;
-  return siteLine(line, Math.round(Number(time) * 1000), {
+  return siteLine(line, 'access', Math.round(Number(time) * 1000), {
     ip: addressHost(client) ?? client,
     user,
     method,

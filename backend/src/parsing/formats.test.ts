@@ -355,6 +355,46 @@ describe('web formats', () => {
       '{"@timestamp":"2026-12-07T00:00:02Z","source":{"ip":"203.0.113.4"},"http":{"request":{"method":"GET"},"response":{"status_code":200,"body":{"bytes":5120}}},"url":{"original":"/a"}}';
     expect(parser.parse(ecs).fields).toMatchObject({ ip: '203.0.113.4', status: '200', bytes: '5120', path: '/a' });
   });
+
+  it('reads the request under an object of its own: Google Cloud load balancers, Azure Application Gateway', () => {
+    const gcp =
+      '{"insertId":"1a2b","httpRequest":{"requestMethod":"GET","requestUrl":"https://shop.example.com/search?q=1%27","requestSize":"420","status":404,"responseSize":"153","userAgent":"sqlmap/1.7","remoteIp":"203.0.113.7","latency":"0.012345s","protocol":"HTTP/1.1"},"resource":{"type":"http_load_balancer"},"timestamp":"2026-12-07T00:00:01.5Z","severity":"WARNING","logName":"projects/p/logs/requests"}';
+    const azure =
+      '{"time":"2026-12-07T00:00:02Z","category":"ApplicationGatewayAccessLog","properties":{"clientIP":"203.0.113.8","httpMethod":"GET","requestUri":"/phpmyadmin/setup.php","requestQuery":"a=1","userAgent":"Mozilla/5.0","httpStatus":404,"httpVersion":"HTTP/1.1","receivedBytes":65,"sentBytes":553,"timeTaken":0.205}}';
+    expect(detectFormat([gcp, azure, gcp])).toBe('json-access');
+    const parser = createParser('json-access');
+    // An absolute URL is the site and the path, as an AWS load balancer's line is read; latency "0.012345s" is seconds.
+    expect(parser.parse(gcp)).toMatchObject({
+      format: 'json-access',
+      ts: Date.UTC(2026, 11, 7, 0, 0, 1, 500),
+      level: 'warn',
+      message: 'GET /search',
+      fields: {
+        ip: '203.0.113.7',
+        path: '/search',
+        query: 'q=1%27',
+        status: '404',
+        bytes: '153',
+        ua: 'sqlmap/1.7',
+        rt: '0.012345',
+        host: 'https://shop.example.com',
+      },
+    });
+    // The query logged apart is the target's.
+    expect(parser.parse(azure).fields).toMatchObject({
+      ip: '203.0.113.8',
+      path: '/phpmyadmin/setup.php',
+      query: 'a=1',
+      status: '404',
+      bytes: '553',
+      rt: '0.205',
+    });
+    // A key named outright wins over one read without its first part; a line with neither stays json.
+    const both = JSON.stringify({ status: 200, method: 'GET', path: '/a', inner: { status: 500 } });
+    expect(parser.parse(both).fields.status).toBe('200');
+    const job = '{"time":"2026-12-07T00:00:00Z","msg":"job done","job":{"status":"ok","method":"batch"}}';
+    expect(parser.parse(job).format).toBe('json');
+  });
 });
 
 describe('Zeek logs', () => {

@@ -2,7 +2,7 @@ import type { ParsedLine } from '../types.js';
 import { parseJson } from './json.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSyslog } from './syslog.js';
-import { addressHost, webLine, type WebRequest } from './web.js';
+import { addressHost, siteLine, webLine, type WebRequest } from './web.js';
 
 /**
  * The keys JSON and logfmt access logs write each part under, lower-cased with every character but letters and digits dropped:
@@ -13,10 +13,16 @@ import { addressHost, webLine, type WebRequest } from './web.js';
  * Elastic Common Schema's (`source.ip`, `http.request.method`, `url.original`, `http.response.status_code`,
  * `user_agent.original`), Envoy's (Istio's) JSON (`downstream_remote_address`, `method`, `path`, `response_code`,
  * `bytes_sent`, `user_agent`), Go services' and Grafana's logfmt (`method`, `path`, `status`, `remote_addr`,
- * `size`, `duration`), Heroku's router (`fwd`, the client's forwarded-for list; `bytes`; `service`, the time) and
- * Zeek's http.log as JSON (`id.orig_h`, `method`, `uri`, `status_code`, `response_body_len`, `user_agent`).
+ * `size`, `duration`), Heroku's router (`fwd`, the client's forwarded-for list; `bytes`; `service`, the time),
+ * Zeek's http.log as JSON (`id.orig_h`, `method`, `uri`, `status_code`, `response_body_len`, `user_agent`), and
+ * under an object of their own (a key not named here is read without its first part): Google Cloud's LogEntry
+ * (`httpRequest.requestMethod`, `httpRequest.requestUrl`, `httpRequest.status`, `httpRequest.remoteIp`,
+ * `httpRequest.userAgent`, `httpRequest.responseSize`, `httpRequest.latency` as `"0.012s"`), Azure Application
+ * Gateway's (`properties.clientIP`, `properties.httpMethod`, `properties.requestUri`, `properties.requestQuery`,
+ * `properties.httpStatus`, `properties.sentBytes`, `properties.timeTaken`).
+ * A `url` is a full URL (its scheme and host go to field `host`), a `query` the query of a target logged without one.
  */
-const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
+const KEYS: Record<keyof WebRequest | 'request' | 'url' | 'query', readonly string[]> = {
   ip: [
     'remoteaddr',
     'requestremoteip',
@@ -33,6 +39,8 @@ const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
   user: ['remoteuser', 'user', 'username', 'requestuser'],
   method: ['method', 'requestmethod', 'httprequestmethod', 'httpmethod'],
   target: ['requesturi', 'uri', 'requestpath', 'urloriginal', 'path'],
+  url: ['requesturl', 'urlfull'],
+  query: ['requestquery', 'urlquery', 'querystring'],
   request: ['request', 'requestline'],
   protocol: ['serverprotocol', 'protocol', 'requestproto', 'requestprotocol', 'proto', 'httpversion'],
   status: [
@@ -53,10 +61,11 @@ const KEYS: Record<keyof WebRequest | 'request', readonly string[]> = {
     'responsesize',
     'bytes',
     'responsebodylen',
+    'sentbytes',
   ],
   referer: ['httpreferer', 'referer', 'referrer', 'requestheadersreferer', 'requestreferer', 'httprequestreferrer'],
   ua: ['httpuseragent', 'useragent', 'requestheadersuseragent', 'requestuseragent', 'useragentoriginal'],
-  rt: ['requesttime', 'duration', 'responsetime', 'upstreamresponsetime', 'service'],
+  rt: ['requesttime', 'duration', 'responsetime', 'upstreamresponsetime', 'service', 'latency', 'timetaken'],
 };
 
 type Part = keyof typeof KEYS;
@@ -124,9 +133,13 @@ function accessLine(p: ParsedLine, format: 'json-access' | 'logfmt-access'): Par
   let protocol = get('protocol');
   const request = get('request');
   if ((!method || !target) && request) [method, target, protocol] = request.split(' ', 3);
+  const url = target ? undefined : get('url');
+  target ??= url;
   const status = get('status');
   if (!method || !target || !status) return undefined;
-  return webLine(p.raw, format, p.ts, {
+  const query = get('query');
+  if (query && query !== '-' && !target.includes('?')) target += `?${query.replace(/^\?/, '')}`;
+  return (url ? siteLine : webLine)(p.raw, format, p.ts, {
     ip: hostOf(get('ip') ?? '-'),
     user: get('user'),
     method,
@@ -152,14 +165,23 @@ function hostOf(address: string): string {
  */
 function partsOf(p: ParsedLine): ((part: Part) => string | undefined) & { keyOf(part: Part): string | undefined } {
   const found = new Map<Part, [string | number, number]>();
-  const visit = (k: string, v: string | number) => {
-    const hit = PART_OF.get(normal(k));
+  const visit = (key: string, v: string | number, ranked = 0) => {
+    const hit = PART_OF.get(normal(key));
     if (!hit || v === '') return;
     const best = found.get(hit[0]);
-    if (!best || hit[1] < best[1]) found.set(hit[0], [v, hit[1]]);
+    if (!best || hit[1] + ranked < best[1]) found.set(hit[0], [v, hit[1] + ranked]);
   };
   for (const k in p.fields) visit(k, p.fields[k]);
   for (const k in p.numeric) visit(k, p.numeric[k]);
+  // A key not named above, read without its first part (`httpRequest.status` as `status`), ranks after every named one.
+  if (!found.has('status') || !(found.has('method') || found.has('request'))) {
+    const inner = (k: string, v: string | number) => {
+      const dot = k.indexOf('.');
+      if (dot >= 0 && !PART_OF.has(normal(k))) visit(k.slice(dot + 1), v, INNER_RANK);
+    };
+    for (const k in p.fields) inner(k, p.fields[k]);
+    for (const k in p.numeric) inner(k, p.numeric[k]);
+  }
   const get = (part: Part) => {
     const v = found.get(part)?.[0];
     return typeof v === 'string' ? unwrap(v) : v === undefined ? undefined : String(v);
@@ -167,10 +189,13 @@ function partsOf(p: ParsedLine): ((part: Part) => string | undefined) & { keyOf(
   return Object.assign(get, {
     keyOf: (part: Part) => {
       const rank = found.get(part)?.[1];
-      return rank === undefined ? undefined : KEYS[part][rank];
+      return rank === undefined ? undefined : KEYS[part][rank % INNER_RANK];
     },
   });
 }
+
+/** Added to the rank of a key read without its first part. */
+const INNER_RANK = 1000;
 
 const normalized = new Map<string, string>();
 /** Past this many distinct keys (they are the client's), keys are normalized again each time, not remembered. */
@@ -202,7 +227,8 @@ function unwrap(v: string): string {
  * no request takes 11 days); logfmt's (`ms`) are milliseconds, as parseLogfmt turns Go durations into.
  */
 function seconds(value: string | undefined, key: string | undefined): string | undefined {
-  const n = Number(value);
+  // Google Cloud's durations are strings in seconds with their unit: "0.012345s".
+  const n = Number(value?.endsWith('s') ? value.slice(0, -1) : value);
   if (value === undefined || !Number.isFinite(n) || n < 0) return undefined;
   if (key === 'ms') return String(n / 1000);
   if (key !== 'duration' || !Number.isInteger(n)) return String(n);

@@ -113,6 +113,22 @@ export interface WebRequest {
   rt?: string;
 }
 
+/**
+ * `webLine` for a layout that may log the target as an absolute URL (a load balancer, a proxy): its scheme and host go
+ * to field `host`, so that routes are paths as in every other layout.
+ */
+export function siteLine(
+  raw: string,
+  format: FormatName,
+  ts: number | undefined,
+  r: WebRequest,
+): ParsedLine | undefined {
+  const absolute = ABSOLUTE_URL.exec(r.target);
+  const parsed = webLine(raw, format, ts, absolute ? { ...r, target: r.target.slice(absolute[0].length) || '/' } : r);
+  if (parsed && absolute) parsed.fields.host = absolute[0];
+  return parsed;
+}
+
 /** The status of a request that got no HTTP answer: Squid's for one the client aborted or that failed before it. */
 const NO_ANSWER = '000';
 
