@@ -115,7 +115,8 @@ export interface BuiltLog {
  * layout (the client forwarded, quoted after the response's flags, sizes and duration); Squid's native log (a proxy's:
  * absolute URLs, no user agent); Zeek's http.log (a network sensor's, tab-separated after its directives); Google
  * Cloud's load balancer request log as Cloud Logging exports it (a LogEntry, the request under `httpRequest`, the URL
- * absolute, the latency a duration string).
+ * absolute, the latency a duration string); AWS CloudFront's standard log (W3C fields, tab-separated, the user agent
+ * URL-encoded, `time-taken` in seconds).
  */
 export const LAYOUTS = [
   'combined',
@@ -129,6 +130,7 @@ export const LAYOUTS = [
   'squid',
   'zeek',
   'gcp',
+  'cloudfront',
 ] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
@@ -154,8 +156,12 @@ export function w3cRow(r: {
   return `${date} ${clock} 10.0.0.5 ${r.method} ${plus(r.path)} ${plus(r.query)} 443 - ${r.ip} ${plus(r.ua)} ${plus(r.referer)} ${r.status} 0 0 ${r.bytes} ${r.ms}`;
 }
 
+const CLOUDFRONT_FIELDS =
+  '#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end';
+
 /** The lines a layout's log begins with: its directives, which name its columns. */
 const DIRECTIVES: Partial<Record<Layout, string[]>> = {
+  cloudfront: ['#Version: 1.0', CLOUDFRONT_FIELDS],
   w3c: ['#Software: Microsoft Internet Information Services 10.0', '#Version: 1.0', W3C_FIELDS],
   zeek: [
     '#separator \\x09',
@@ -229,6 +235,46 @@ function render(q: Request, layout: Layout): string {
       return `${d.toISOString().replace('Z', '000+00:00')} heroku[router]: at=info method=${q.method} path=${JSON.stringify(q.target)} host=shop.herokuapp.com request_id=${Math.floor(q.t * 1000).toString(16)} fwd="${q.ip}" dyno=web.${1 + (q.bytes % 3)} connect=0ms service=${Math.round(20 + (q.t % 1) * 80)}ms status=${q.status} bytes=${q.bytes} protocol=https`;
     case 'logfmt':
       return `ts=${d.toISOString()} caller=http.go:88 method=${q.method} path=${JSON.stringify(q.target)} status=${q.status} size=${q.bytes} remote_addr=${q.ip} user_agent=${JSON.stringify(q.ua)}`;
+    case 'cloudfront': {
+      const [path, query = '-'] = q.target.split(/\?(.*)/s);
+      const [date, clock] = d.toISOString().slice(0, 19).split('T');
+      const seconds = (0.02 + (q.t % 1) * 0.08).toFixed(3);
+      return [
+        date,
+        clock,
+        'FRA56-C1',
+        q.bytes,
+        q.ip,
+        q.method,
+        'd111111abcdef8.cloudfront.net',
+        path,
+        q.status,
+        '-',
+        encodeURIComponent(q.ua),
+        query || '-',
+        '-',
+        'Miss',
+        Math.floor(q.t * 1000).toString(36),
+        'shop.example.com',
+        'https',
+        420,
+        seconds,
+        '-',
+        'TLSv1.3',
+        'TLS_AES_128_GCM_SHA256',
+        'Miss',
+        'HTTP/2.0',
+        '-',
+        '-',
+        40000 + (q.bytes % 20000),
+        seconds,
+        'Miss',
+        'text/html',
+        q.bytes,
+        '-',
+        '-',
+      ].join('\t');
+    }
     case 'gcp':
       return JSON.stringify({
         insertId: Math.floor(q.t * 1000).toString(36),

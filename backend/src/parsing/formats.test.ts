@@ -134,6 +134,55 @@ describe('web formats', () => {
     expect(createParser('w3c').parse(row).format).toBe('generic');
   });
 
+  it("reads AWS CloudFront's standard log: W3C fields, tab-separated, the agent URL-encoded, time-taken in seconds", () => {
+    const fields =
+      '#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version';
+    const row = [
+      '2026-12-07',
+      '00:00:06',
+      'FRA56-C1',
+      '2005',
+      '203.0.113.14',
+      'GET',
+      'd111111abcdef8.cloudfront.net',
+      '/api/items',
+      '404',
+      '-',
+      'Mozilla/5.0%20(X11;%20Linux%20x86_64)',
+      'id=1%2527%2520UNION',
+      '-',
+      'Error',
+      'abc==',
+      'shop.example.com',
+      'https',
+      '120',
+      '0.123',
+      '-',
+      'TLSv1.3',
+      'TLS_AES_128_GCM_SHA256',
+      'Error',
+      'HTTP/2.0',
+    ].join('\t');
+    const sample = ['#Version: 1.0', fields, row];
+    expect(detectFormat(sample)).toBe('w3c');
+    expect(createParser('auto', { sample }).parse(row)).toMatchObject({
+      format: 'w3c',
+      ts: Date.UTC(2026, 11, 7, 0, 0, 6),
+      level: 'warn',
+      fields: {
+        ip: '203.0.113.14',
+        path: '/api/items',
+        query: 'id=1%2527%2520UNION',
+        status: '404',
+        bytes: '2005',
+        ua: 'Mozilla/5.0 (X11; Linux x86_64)',
+        rt: '0.123',
+        protocol: 'HTTP/2.0',
+        'x-edge-location': 'FRA56-C1',
+      },
+    });
+  });
+
   it('reads access lines in layouts of their own by their request line and status (AWS ALB, HAProxy, nginx variants)', () => {
     const alb =
       'https 2026-12-07T00:00:02.123456Z app/my-lb/50dc6c495c0c9188 203.0.113.8:2817 10.0.0.1:80 0.000 0.002 0.000 404 404 34 366 "GET https://www.example.com:443/.env?x=1 HTTP/1.1" "Mozilla/5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:1:targetgroup/t/7 "Root=1-5" "www.example.com" "-" 100 2026-12-07T00:00:02.000000Z "forward" "-" "-" "10.0.0.1:80" "404" "-" "-"';
