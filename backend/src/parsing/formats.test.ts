@@ -438,6 +438,15 @@ describe('web formats', () => {
       bytes: '553',
       rt: '0.205',
     });
+    // Azure Front Door's: the status and bytes under their own names; its URL is absolute, kept as the target.
+    const frontDoor =
+      '{"time":"2026-12-07T00:00:03Z","category":"FrontDoorAccessLog","properties":{"httpMethod":"GET","requestUri":"https://contoso.azurefd.net:443/a?b=1","clientIp":"203.0.113.9","httpStatusCode":"404","responseBytes":"120","timeTaken":"0.010"}}';
+    expect(parser.parse(frontDoor).fields).toMatchObject({
+      ip: '203.0.113.9',
+      status: '404',
+      bytes: '120',
+      rt: '0.01',
+    });
     // A key named outright wins over one read without its first part; a line with neither stays json.
     const both = JSON.stringify({ status: 200, method: 'GET', path: '/a', inner: { status: 500 } });
     expect(parser.parse(both).fields.status).toBe('200');

@@ -19,7 +19,8 @@ import { addressHost, siteLine, webLine, type WebRequest } from './web.js';
  * (`httpRequest.requestMethod`, `httpRequest.requestUrl`, `httpRequest.status`, `httpRequest.remoteIp`,
  * `httpRequest.userAgent`, `httpRequest.responseSize`, `httpRequest.latency` as `"0.012s"`), Azure Application
  * Gateway's (`properties.clientIP`, `properties.httpMethod`, `properties.requestUri`, `properties.requestQuery`,
- * `properties.httpStatus`, `properties.sentBytes`, `properties.timeTaken`).
+ * `properties.httpStatus`, `properties.sentBytes`, `properties.timeTaken`) and Front Door's (`properties.httpStatusCode`,
+ * `properties.responseBytes`).
  * A `url` is a full URL (its scheme and host go to field `host`), a `query` the query of a target logged without one.
  */
 const KEYS: Record<keyof WebRequest | 'request' | 'url' | 'query', readonly string[]> = {
@@ -51,6 +52,7 @@ const KEYS: Record<keyof WebRequest | 'request' | 'url' | 'query', readonly stri
     'responsestatus',
     'httpstatus',
     'responsecode',
+    'httpstatuscode',
   ],
   bytes: [
     'bodybytessent',
@@ -62,6 +64,7 @@ const KEYS: Record<keyof WebRequest | 'request' | 'url' | 'query', readonly stri
     'bytes',
     'responsebodylen',
     'sentbytes',
+    'responsebytes',
   ],
   referer: ['httpreferer', 'referer', 'referrer', 'requestheadersreferer', 'requestreferer', 'httprequestreferrer'],
   ua: ['httpuseragent', 'useragent', 'requestheadersuseragent', 'requestuseragent', 'useragentoriginal'],
