@@ -447,6 +447,13 @@ describe('web formats', () => {
       bytes: '120',
       rt: '0.01',
     });
+    // Cloudflare's HTTP request logs (Logpush): keys of their own, the time EdgeStartTimestamp.
+    const cloudflare =
+      '{"ClientIP":"203.0.113.10","ClientRequestHost":"shop.example.com","ClientRequestMethod":"POST","ClientRequestURI":"/login?next=%2F","ClientRequestUserAgent":"curl/8.0","EdgeResponseBytes":321,"EdgeResponseStatus":403,"EdgeStartTimestamp":"2026-12-07T00:00:04Z","RayID":"7f00aa"}';
+    expect(parser.parse(cloudflare)).toMatchObject({
+      ts: Date.UTC(2026, 11, 7, 0, 0, 4),
+      fields: { ip: '203.0.113.10', method: 'POST', path: '/login', query: 'next=%2F', status: '403', bytes: '321' },
+    });
     // A key named outright wins over one read without its first part; a line with neither stays json.
     const both = JSON.stringify({ status: 200, method: 'GET', path: '/a', inner: { status: 500 } });
     expect(parser.parse(both).fields.status).toBe('200');

@@ -8,7 +8,8 @@ import { parseTimestampValue } from './timestamp.js';
  * `short_message` GELF's, `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's
  * JsonLayout, `t.$date` and `s` (a level letter) MongoDB's, `time_local`/`time_iso8601` nginx's variables in a JSON
  * `log_format`, `Message`, `LevelDisplayName` and `TimeCreated` Windows events as PowerShell writes them
- * (`Get-WinEvent | ConvertTo-Json`; `TimeGenerated` for `Get-EventLog`), `EventTime` NXLog's, `start_time` Envoy's.
+ * (`Get-WinEvent | ConvertTo-Json`; `TimeGenerated` for `Get-EventLog`), `EventTime` NXLog's, `start_time` Envoy's,
+ * `EdgeStartTimestamp` Cloudflare's HTTP request logs (Logpush).
  */
 const MESSAGE_KEYS = new Set(['msg', 'message', 'log', '@m', '@mt', 'short_message']);
 const LEVEL_KEYS = new Set([
@@ -38,6 +39,7 @@ const TIME_KEYS = new Set([
   'timegenerated',
   'eventtime',
   'start_time',
+  'edgestarttimestamp',
 ]);
 /** Levels of nested objects flattened into dotted keys: 4 reaches ECS's `http.response.body.bytes`. */
 const MAX_DEPTH = 4;

@@ -14,7 +14,9 @@ import { addressHost, siteLine, webLine, type WebRequest } from './web.js';
  * `user_agent.original`), Envoy's (Istio's) JSON (`downstream_remote_address`, `method`, `path`, `response_code`,
  * `bytes_sent`, `user_agent`), Go services' and Grafana's logfmt (`method`, `path`, `status`, `remote_addr`,
  * `size`, `duration`), Heroku's router (`fwd`, the client's forwarded-for list; `bytes`; `service`, the time),
- * Zeek's http.log as JSON (`id.orig_h`, `method`, `uri`, `status_code`, `response_body_len`, `user_agent`), and
+ * Zeek's http.log as JSON (`id.orig_h`, `method`, `uri`, `status_code`, `response_body_len`, `user_agent`),
+ * Cloudflare's HTTP request logs (`ClientIP`, `ClientRequestMethod`, `ClientRequestURI`, `EdgeResponseStatus`,
+ * `EdgeResponseBytes`, `ClientRequestUserAgent`), and
  * under an object of their own (a key not named here is read without its first part): Google Cloud's LogEntry
  * (`httpRequest.requestMethod`, `httpRequest.requestUrl`, `httpRequest.status`, `httpRequest.remoteIp`,
  * `httpRequest.userAgent`, `httpRequest.responseSize`, `httpRequest.latency` as `"0.012s"`), Azure Application
@@ -38,12 +40,20 @@ const KEYS: Record<keyof WebRequest | 'request' | 'url' | 'query', readonly stri
     'idorigh',
   ],
   user: ['remoteuser', 'user', 'username', 'requestuser'],
-  method: ['method', 'requestmethod', 'httprequestmethod', 'httpmethod'],
-  target: ['requesturi', 'uri', 'requestpath', 'urloriginal', 'path'],
+  method: ['method', 'requestmethod', 'httprequestmethod', 'httpmethod', 'clientrequestmethod'],
+  target: ['requesturi', 'uri', 'requestpath', 'urloriginal', 'path', 'clientrequesturi'],
   url: ['requesturl', 'urlfull'],
   query: ['requestquery', 'urlquery', 'querystring'],
   request: ['request', 'requestline'],
-  protocol: ['serverprotocol', 'protocol', 'requestproto', 'requestprotocol', 'proto', 'httpversion'],
+  protocol: [
+    'serverprotocol',
+    'protocol',
+    'requestproto',
+    'requestprotocol',
+    'proto',
+    'httpversion',
+    'clientrequestprotocol',
+  ],
   status: [
     'status',
     'statuscode',
@@ -53,6 +63,7 @@ const KEYS: Record<keyof WebRequest | 'request' | 'url' | 'query', readonly stri
     'httpstatus',
     'responsecode',
     'httpstatuscode',
+    'edgeresponsestatus',
   ],
   bytes: [
     'bodybytessent',
@@ -65,9 +76,25 @@ const KEYS: Record<keyof WebRequest | 'request' | 'url' | 'query', readonly stri
     'responsebodylen',
     'sentbytes',
     'responsebytes',
+    'edgeresponsebytes',
   ],
-  referer: ['httpreferer', 'referer', 'referrer', 'requestheadersreferer', 'requestreferer', 'httprequestreferrer'],
-  ua: ['httpuseragent', 'useragent', 'requestheadersuseragent', 'requestuseragent', 'useragentoriginal'],
+  referer: [
+    'httpreferer',
+    'referer',
+    'referrer',
+    'requestheadersreferer',
+    'requestreferer',
+    'httprequestreferrer',
+    'clientrequestreferer',
+  ],
+  ua: [
+    'httpuseragent',
+    'useragent',
+    'requestheadersuseragent',
+    'requestuseragent',
+    'useragentoriginal',
+    'clientrequestuseragent',
+  ],
   rt: ['requesttime', 'duration', 'responsetime', 'upstreamresponsetime', 'service', 'latency', 'timetaken'],
 };
 
