@@ -116,7 +116,7 @@ export interface BuiltLog {
  * absolute URLs, no user agent); Zeek's http.log (a network sensor's, tab-separated after its directives); Google
  * Cloud's load balancer request log as Cloud Logging exports it (a LogEntry, the request under `httpRequest`, the URL
  * absolute, the latency a duration string); AWS CloudFront's standard log (W3C fields, tab-separated, the user agent
- * URL-encoded, `time-taken` in seconds).
+ * URL-encoded, `time-taken` in seconds); Cloudflare's HTTP request log from Logpush (JSON, keys of its own).
  */
 export const LAYOUTS = [
   'combined',
@@ -131,6 +131,7 @@ export const LAYOUTS = [
   'zeek',
   'gcp',
   'cloudfront',
+  'cloudflare',
 ] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
@@ -275,6 +276,23 @@ function render(q: Request, layout: Layout): string {
         '-',
       ].join('\t');
     }
+    case 'cloudflare':
+      return JSON.stringify({
+        ClientIP: q.ip,
+        ClientRequestHost: 'shop.example.com',
+        ClientRequestMethod: q.method,
+        ClientRequestURI: q.target,
+        ClientRequestProtocol: 'HTTP/2',
+        ClientRequestUserAgent: q.ua,
+        ClientRequestReferer: '',
+        EdgeResponseBytes: q.bytes,
+        EdgeResponseStatus: q.status,
+        EdgeStartTimestamp: d.toISOString(),
+        EdgeEndTimestamp: d.toISOString(),
+        RayID: Math.floor(q.t * 1000).toString(16),
+        CacheCacheStatus: 'miss',
+        OriginResponseStatus: q.status,
+      });
     case 'gcp':
       return JSON.stringify({
         insertId: Math.floor(q.t * 1000).toString(36),

@@ -5,7 +5,7 @@
  * scanned self-trained (`anomalog scan FILE --json`), and the peer self-trained on it. Reports F1 overall, recall
  * per attack class and the false-positive rate on benign lines. Targets: F1 >= 0.95, recall >= 0.9 per class,
  * FPR < 0.5%. The same requests are then written in the other access-log layouts (LAYOUTS: vhost_combined, IIS's W3C,
- * nginx JSON, a Go service's logfmt, an AWS load balancer's, Heroku's router, Envoy's, Squid's, Zeek's http.log, Google Cloud's load balancer's LogEntry, AWS CloudFront's): detection should not depend on how a
+ * nginx JSON, a Go service's logfmt, an AWS load balancer's, Heroku's router, Envoy's, Squid's, Zeek's http.log, Google Cloud's load balancer's LogEntry, AWS CloudFront's, Cloudflare's): detection should not depend on how a
  * server writes its log (Heroku's router writes no user agent, so scanners' agents are no evidence there).
  */
 import { spawnSync } from 'node:child_process';
