@@ -95,12 +95,10 @@ export async function runScan(argv: readonly string[]): Promise<void> {
         keeping = keepModel(cache, key, model).catch((e: NodeJS.ErrnoException) => {
           process.stderr.write(`anomalog: warning: cannot keep the model in ${cache.dir}: ${e.code ?? e.message}\n`);
         });
-    }
-    bar.done();
-    if (!modelPath) {
-      warnUnparsed(model);
       collectGarbage();
     }
+    bar.done();
+    if (!modelPath) warnUnparsed(model);
     const partition = partitionOf(model);
     if (!partition && pool.count > 1) {
       pool.close();

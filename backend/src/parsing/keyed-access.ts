@@ -201,17 +201,17 @@ function partsOf(p: ParsedLine): ((part: Part) => string | undefined) & { keyOf(
     const best = found.get(hit[0]);
     if (!best || hit[1] + ranked < best[1]) found.set(hit[0], [v, hit[1] + ranked]);
   };
-  for (const k in p.fields) visit(k, p.fields[k]);
-  for (const k in p.numeric) visit(k, p.numeric[k]);
+  const each = (f: (key: string, v: string | number) => void) => {
+    for (const k in p.fields) f(k, p.fields[k]);
+    for (const k in p.numeric) f(k, p.numeric[k]);
+  };
+  each(visit);
   // A key not named above, read without its first part (`httpRequest.status` as `status`), ranks after every named one.
-  if (!found.has('status') || !(found.has('method') || found.has('request'))) {
-    const inner = (k: string, v: string | number) => {
+  if (!found.has('status') || !(found.has('method') || found.has('request')))
+    each((k, v) => {
       const dot = k.indexOf('.');
       if (dot >= 0 && !PART_OF.has(normal(k))) visit(k.slice(dot + 1), v, INNER_RANK);
-    };
-    for (const k in p.fields) inner(k, p.fields[k]);
-    for (const k in p.numeric) inner(k, p.numeric[k]);
-  }
+    });
   const get = (part: Part) => {
     const v = found.get(part)?.[0];
     return typeof v === 'string' ? unwrap(v) : v === undefined ? undefined : String(v);
