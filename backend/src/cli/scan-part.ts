@@ -7,6 +7,7 @@ import {
   episodeSightings,
   modelParser,
   type BlockScorer,
+  type EpisodeSightings,
   type Sighting,
 } from '../pipeline/index.js';
 import { movesOn } from '../detectors/burst.js';
@@ -31,8 +32,8 @@ export type Partition =
   | {
       by: 'block';
       minuteOf?: (line: string) => number | undefined;
-      /** The episodic template and time of a line, if it is one (episodeSightings): told to the parts at each block. */
-      sightingOf?: (line: string) => Sighting | undefined;
+      /** Finds the lines of episodic templates, whose last times are told to the parts at each block. */
+      sightings?: EpisodeSightings;
       echo?: Echo;
     };
 
@@ -66,7 +67,7 @@ export function partitionOf(model: Model): Partition | undefined {
       const ts = parser.parse(line).ts;
       return ts === undefined || !Number.isFinite(ts) ? undefined : minuteOf(ts);
     },
-    sightingOf: episodeSightings(model),
+    sightings: episodeSightings(model),
     echo,
   };
 }
@@ -115,8 +116,9 @@ const SCORE_BATCH = 256;
 const MAIN_WEIGHT = 15;
 const WORKER_WEIGHT = 17;
 /**
- * The main thread's share when it reads each line's client with a parser (JSON): dealing then costs it about 3 µs a
- * line, as much as scoring 0.4 lines. At 15 it ran flat out while the worker idled a third of a 1M-line JSON scan.
+ * The main thread's share when it parses every line to deal it (a JSON log's client, a needle-less episodic
+ * template): dealing then costs it about 3 µs a line, as much as scoring 0.4 lines. At 15 it ran flat out while the
+ * worker idled a third of a 1M-line JSON scan.
  */
 const MAIN_WEIGHT_PARSING = 7;
 
@@ -136,7 +138,7 @@ export class LineDealer {
   private block = 0;
   private blockStart = 1;
   private minute = NaN;
-  /** With `sightingOf`: the last time each episodic template was seen, and what it was at the blocks begun. */
+  /** With `sightings`: the last time each episodic template was seen, and what it was at the blocks begun. */
   private readonly lastSeen = new Map<number, number>();
   private readonly sightingsAt = new Map<number, Sighting[]>();
 
@@ -146,7 +148,11 @@ export class LineDealer {
   ) {
     if (partition.by === 'session') this.sessionKey = sessionKeyRegex(partition.key);
     if (partition.by === 'block') this.minuteOf = partition.minuteOf;
-    const main = partition.by === 'client' && partition.clientOf ? MAIN_WEIGHT_PARSING : MAIN_WEIGHT;
+    const parses =
+      partition.by === 'client'
+        ? partition.clientOf !== undefined
+        : partition.by === 'block' && partition.sightings?.everyLine;
+    const main = parses ? MAIN_WEIGHT_PARSING : MAIN_WEIGHT;
     const weights = Array.from({ length: parts }, (_, part) => (part === 0 && parts > 1 ? main : WORKER_WEIGHT));
     this.owners = Uint8Array.from(weights.flatMap((w, part) => new Array<number>(w).fill(part)));
   }
@@ -174,7 +180,7 @@ export class LineDealer {
         for (let p = 0; p < this.parts; p++) if (p !== owner[i]) counts[p]++;
       }
     }
-    const sightings = this.partition.by === 'block' && this.partition.sightingOf !== undefined;
+    const sightings = this.partition.by === 'block' && this.partition.sightings !== undefined;
     const shares = Array.from(counts, (n) => ({
       lines: new Array<string>(n),
       numbers: new Int32Array(n),
@@ -215,10 +221,10 @@ export class LineDealer {
     const key = this.sessionKey?.exec(line)?.[0];
     if (key !== undefined) return this.owners[hash(key, 0, key.length) % this.owners.length];
     if (this.startsBlock(line, lineNo) && this.minuteOf) started[i] = 1;
-    const sightingOf = this.partition.by === 'block' ? this.partition.sightingOf : undefined;
-    if (sightingOf) {
+    const sightings = this.partition.by === 'block' ? this.partition.sightings : undefined;
+    if (sightings) {
       if (started[i]) this.sightingsAt.set(i, [...this.lastSeen]);
-      const seen = sightingOf(line);
+      const seen = sightings.of(line);
       if (seen && seen[1] > (this.lastSeen.get(seen[0]) ?? -Infinity)) this.lastSeen.set(seen[0], seen[1]);
     }
     return this.owners[this.block % this.owners.length];

@@ -4,6 +4,7 @@ export {
   createScorer,
   countsBursts,
   episodeSightings,
+  type EpisodeSightings,
   modelParser,
   type BatchScorer,
   type BlockScorer,
