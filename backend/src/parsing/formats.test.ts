@@ -94,6 +94,18 @@ describe('web formats', () => {
     expect(p.ts).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
   });
 
+  it("reads nginx's `$http_host $remote_addr ...` where the host is empty (a probe without a Host header)", () => {
+    // hanXen/honeypot_log: 133 of 157 lines begin so; they were read as plain text
+    const probe = ' 122.226.181.165 - - [27/Mar/2019:06:26:29 +0000] "SSH-2.0-PUTTY" 400 182 "-" "-" 22';
+    const named = `54.180.153.215 ${COMBINED} 3389`;
+    expect(detectFormat([probe, named, probe])).toBe('apache');
+    expect(createParser('apache').parse(probe)).toMatchObject({
+      format: 'apache',
+      fields: { vhost: '', ip: '122.226.181.165', method: 'SSH-2.0-PUTTY', status: '400' },
+    });
+    expect(createParser('apache').parse(named).fields).toMatchObject({ vhost: '54.180.153.215', ip: '127.0.0.1' });
+  });
+
   it("reads IIS's W3C extended log by its #Fields directive, as web fields, and keeps the directive for the model", () => {
     const fields =
       '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken';

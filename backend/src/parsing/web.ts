@@ -20,14 +20,15 @@ export function addressHost(token: string): string | undefined {
 /**
  * Apache/nginx common and combined formats, scanned by hand (one pass, no backtracking):
  * `ip ident user [time] "request" status bytes ["referer" "ua"] [response time]`, optionally after the virtual host
- * (Apache's `vhost_combined`, `%v:%p` first: Debian's other_vhosts_access.log), which becomes field `vhost`.
+ * (Apache's `vhost_combined`, `%v:%p` first: Debian's other_vhosts_access.log), which becomes field `vhost`; it is
+ * empty where nginx's `$http_host` first had none (a request without a Host header: a scanner's, a non-HTTP probe's).
  * nginx is combined plus a trailing response time in seconds (`rt=0.123`, `request_time=0.1` or a bare float).
  */
 export function parseWeb(line: string, format: WebFormat): ParsedLine | undefined {
   const parsed = parseWebAt(line, 0, format);
-  if (parsed || line.charCodeAt(0) === 32) return parsed;
+  if (parsed) return parsed;
   const hostEnd = line.indexOf(' ');
-  const vhosted = hostEnd > 0 ? parseWebAt(line, hostEnd + 1, format) : undefined;
+  const vhosted = hostEnd >= 0 ? parseWebAt(line, hostEnd + 1, format) : undefined;
   if (vhosted) vhosted.fields.vhost = line.slice(0, hostEnd);
   return vhosted;
 }
