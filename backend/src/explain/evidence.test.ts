@@ -88,4 +88,19 @@ describe('rule signals of web lines', () => {
     expect(ruleSignals(web, request('207', { method: 'PROPFIND' }), probe)).toEqual([]);
     expect(ruleSignals(web, request('405', { method: 'DELETE' }), webRow(0, 0))).toEqual([]);
   });
+
+  it("names another protocol's opening bytes sent to a web port, as nginx logs them (a real honeypot's probes)", () => {
+    const probe = webRow(0, 0);
+    probe[WEB.method] = METHODS.length;
+    const reason = (method: string) => ruleSignals(web, request('400', { method }), probe)[0].reason;
+    expect(reason('SSH-2.0-PUTTY')).toBe(
+      'not an HTTP request: an SSH client banner (SSH-2.0-PUTTY), refused (HTTP 400)',
+    );
+    expect(reason('\\x16\\x03\\x01\\x00\\xA5\\x01')).toMatch(/^not an HTTP request: a TLS handshake /);
+    const smb = '\\x00\\x00\\x00T\\xFFSMBr\\x00\\x00\\x00\\x00\\x18\\x01(\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00';
+    expect(reason(smb)).toBe(`not an HTTP request: an SMB negotiation (${smb.slice(0, 40)}…), refused (HTTP 400)`);
+    expect(reason('\\x03\\x00\\x00\\x13\\x0E\\xE0')).toMatch(/an RDP or other TPKT connection request/);
+    expect(reason('\\x05\\x02\\x00\\x02')).toMatch(/^not an HTTP request: binary data /);
+    expect(reason('TRACK')).toBe('unusual method TRACK refused (HTTP 400)');
+  });
 });

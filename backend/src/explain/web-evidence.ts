@@ -59,13 +59,38 @@ export function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
     });
   }
   if (refusedMethod) {
+    const method = p.fields.method ?? '?';
+    const probe = otherProtocol(method);
     out.push({
       kind: 'rule',
       strength: RULE_STRENGTH.refusedMethod,
-      reason: `unusual method ${p.fields.method ?? '?'} refused (HTTP ${p.fields.status})`,
+      reason: probe
+        ? `not an HTTP request: ${probe} (${clip(method)}), refused (HTTP ${p.fields.status})`
+        : `unusual method ${clip(method)} refused (HTTP ${p.fields.status})`,
     });
   }
   if (serverError)
     out.push({ kind: 'rule', strength: RULE_STRENGTH.http5xx, reason: `HTTP ${p.fields.status ?? '5xx'}` });
   return out;
+}
+
+/**
+ * What a scanner sent to a web port in another protocol, as the server logs its first bytes (nginx writes bytes
+ * outside printable ASCII as `\xHH`): an SSH client's banner, a TLS handshake to a plain-HTTP port, SMB's or RDP's
+ * opening packet, or other binary data.
+ */
+function otherProtocol(method: string): string | undefined {
+  if (/^SSH-\d/.test(method)) return 'an SSH client banner';
+  if (/^(?:\\x16\\x03|\x16\x03)/.test(method)) return 'a TLS handshake';
+  if (/(?:\\x(?:FF|FE)|[\xff\xfe])SMB/i.test(method)) return 'an SMB negotiation';
+  if (/^(?:\\x03\\x00|\x03\x00)/.test(method)) return 'an RDP or other TPKT connection request';
+  if (/\\x[0-9A-F]{2}|[\x00-\x08\x0e-\x1f]/i.test(method)) return 'binary data';
+  return undefined;
+}
+
+const CLIPPED = 40;
+
+/** A method as a reason shows it: at most CLIPPED characters (a binary probe's run for hundreds). */
+function clip(method: string): string {
+  return method.length > CLIPPED ? `${method.slice(0, CLIPPED)}…` : method;
 }
