@@ -1,4 +1,5 @@
 import { LEVELS, levelRank } from '../parsing/level.js';
+import { clip } from '../parsing/text.js';
 import type { TemplateHit } from '../templates/template-index.js';
 import type { TemplatePace, TemplateProfileState, TemplateStats } from '../templates/profile.js';
 import type { ParsedLine } from '../types.js';
@@ -254,11 +255,10 @@ export class Rarity {
       const c = values[params[i]] ?? 0;
       const bits = Math.min(MAX_PARAM_BITS, -Math.log2((c + 0.5) / (t.n + 1)) - Math.log2(distinct + 1));
       if (bits >= 3 && (!best || bits > best.bits)) {
-        const shown = params[i].length > 40 ? `${params[i].slice(0, 40)}…` : params[i];
         best = {
           kind: 'param',
           bits,
-          reason: `value "${shown}" is rare for this template (${c} of ${fmtInt(t.n)} in training; usually ${topValue(values)})`,
+          reason: `value "${clip(params[i], 40)}" is rare for this template (${c} of ${fmtInt(t.n)} in training; usually ${topValue(values)})`,
         };
       }
     }

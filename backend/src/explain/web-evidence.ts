@@ -5,6 +5,7 @@ import { METHODS, WEB } from '../features/web.js';
 import { routeOf } from '../templates/route.js';
 import type { ParsedLine } from '../types.js';
 import { RULE_STRENGTH } from './strength.js';
+import { clip } from '../parsing/text.js';
 
 /**
  * bytes_z is measured against the route's median and robust spread, which a few percent of anomalies in training do
@@ -14,6 +15,8 @@ import { RULE_STRENGTH } from './strength.js';
 const LARGE_RESPONSE_Z = 15;
 /** Authentication failures (HTTP 401) for one client within the 60 s window; normal users fail two or three times. */
 const AUTH_FAILURES = 5;
+/** Characters of a method a reason shows (a binary probe's run for hundreds). */
+const SHOWN = 40;
 /** Answers with which a server refuses a method it does not know or allow. */
 const REFUSED = new Set(['400', '405', '501']);
 
@@ -65,8 +68,8 @@ export function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
       kind: 'rule',
       strength: RULE_STRENGTH.refusedMethod,
       reason: probe
-        ? `not an HTTP request: ${probe} (${clip(method)}), refused (HTTP ${p.fields.status})`
-        : `unusual method ${clip(method)} refused (HTTP ${p.fields.status})`,
+        ? `not an HTTP request: ${probe} (${clip(method, SHOWN)}), refused (HTTP ${p.fields.status})`
+        : `unusual method ${clip(method, SHOWN)} refused (HTTP ${p.fields.status})`,
     });
   }
   if (serverError)
@@ -86,11 +89,4 @@ function otherProtocol(method: string): string | undefined {
   if (/^(?:\\x03\\x00|\x03\x00)/.test(method)) return 'an RDP or other TPKT connection request';
   if (/\\x[0-9A-F]{2}|[\x00-\x08\x0e-\x1f]/i.test(method)) return 'binary data';
   return undefined;
-}
-
-const CLIPPED = 40;
-
-/** A method as a reason shows it: at most CLIPPED characters (a binary probe's run for hundreds). */
-function clip(method: string): string {
-  return method.length > CLIPPED ? `${method.slice(0, CLIPPED)}…` : method;
 }

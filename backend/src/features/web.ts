@@ -1,6 +1,6 @@
 import { attackHits, suspectHeader, type AttackCategory, type HeaderFields } from './attacks.js';
 import { UA_CLASSES, uaClass } from './user-agent.js';
-import { detached } from '../parsing/text.js';
+import { clip, detached } from '../parsing/text.js';
 import { ABSOLUTE_URL } from '../parsing/web.js';
 import type { Matrix, ParsedLine } from '../types.js';
 import { ClientWindows, WINDOW_MS, type WindowReading } from './client-window.js';
@@ -255,8 +255,8 @@ function probeOf(p: ParsedLine, hit: TemplateHit, status: number): string | unde
   const lone = 'in training one client alone requested it';
   // An origin server's request names a path; `http://host/…` is for a proxy (a probe for an open one).
   if (ABSOLUTE_URL.test(p.fields.path ?? ''))
-    return `route ${hit.template} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
-  return status >= 400 ? `route ${hit.template} answered HTTP ${status}: ${lone} (a probe?)` : undefined;
+    return `route ${clip(hit.template, 80)} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
+  return status >= 400 ? `route ${clip(hit.template, 80)} answered HTTP ${status}: ${lone} (a probe?)` : undefined;
 }
 
 /**

@@ -21,6 +21,11 @@ export function detached(s: string): string {
   return (' ' + s).slice(1);
 }
 
+/** A text as a reason or a template shows it: cut to `max` characters, with `…` when cut. */
+export function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
 /** The index of the first character at or after `at` that is not a space. */
 export function skipSpaces(s: string, at: number): number {
   while (at < s.length && s.charCodeAt(at) === 32) at++;

@@ -1,7 +1,7 @@
 import { Budget } from '../budget.js';
 import { Drain, type DrainState, type TemplateMatch } from './drain.js';
 import type { ParsedLine } from '../types.js';
-import { detached } from '../parsing/text.js';
+import { clip, detached } from '../parsing/text.js';
 import { routeOf, routePath } from './route.js';
 
 /**
@@ -130,7 +130,7 @@ class DrainIndex extends TemplateIndex {
     if (m) return toHit(m, this.counts.get(m.id) ?? 0);
     return {
       id: -1,
-      template: message.length > 300 ? `${message.slice(0, 300)}…` : message,
+      template: clip(message, 300),
       params: NO_PARAMS,
       count: 0,
     };
