@@ -114,6 +114,14 @@ describe('levels and keywords', () => {
     expect(keywordsOf(keywordMask('Connection refused by 10.0.0.1'))).toEqual(['refused']);
     expect(keywordsOf(keywordMask('Out of memory: Kill process 123'))).toEqual(['memory']);
     expect(keywordsOf(keywordMask('Permission denied'))).toEqual(['denied']);
+    // A mail server's undelivered mail (Postfix, a real mail.log): a refusal by the receiving side, or by itself
+    const bounce =
+      '263C9C030B: to=<admin@assolive.com>, relay=none, delay=0.05, dsn=5.4.6, status=bounced (mail for hostname.assolive.com loops back to myself)';
+    expect(keywordsOf(keywordMask(bounce))).toEqual(['refused']);
+    expect(keywordsOf(keywordMask('Recipient address rejected: User unknown'))).toEqual(['refused']);
+    expect(keywordMask('1FA5DC0A40: to=<a@b.com>, relay=mx.b.com[1.2.3.4]:25, dsn=2.0.0, status=sent (250 OK)')).toBe(
+      0,
+    );
     expect(keywordMask('Receiving block blk_1 src: /10.0.0.1:5000')).toBe(0);
   });
 });
