@@ -28,6 +28,8 @@ export const RULE_STRENGTH = {
   population: 0.65,
   /** An error answer on a route one client alone requested in training (features/population.ts: a probe). */
   loneRoute: 0.65,
+  /** A query parameter its route never took in training (features/route-params.ts): weak, as a keyword. */
+  unseenParam: 0.5,
   /** A session lacks a step of the usual lifecycle, or has two steps the other way round. */
   sessionShape: 0.5,
 } as const;

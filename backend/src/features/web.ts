@@ -8,6 +8,7 @@ import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { RobustRouteStats, type RouteStats } from './route-baseline.js';
 import { PopulationBuilder, PopulationWatch, type PopulationState } from './population.js';
+import { RouteParams, RouteParamsBuilder, type RouteParamsState } from './route-params.js';
 
 /** Line features of a web request (any access-log layout: the web fields of parsing/web.ts). */
 export const WEB_FEATURES: readonly FeatureSpec[] = [
@@ -63,6 +64,8 @@ export interface WebBaselineState {
   clientRate: number;
   /** The clients compared with their population (features/population.ts); absent in models made before it. */
   population?: PopulationState;
+  /** The query parameter names of routes (features/route-params.ts); absent in models made before it. */
+  params?: RouteParamsState;
 }
 
 const MAX_Z = 50;
@@ -81,6 +84,7 @@ export class WebBaselineBuilder {
   private readonly rates = new Float64Array(RATE_BINS);
   private readonly windows = new ClientWindows();
   private readonly population = new PopulationBuilder();
+  private readonly params = new RouteParamsBuilder();
   private firstTs = Infinity;
   private lastTs = -Infinity;
 
@@ -89,6 +93,7 @@ export class WebBaselineBuilder {
     if (hit.id >= 0) {
       this.bytes.add(hit.id, Math.log1p(bytesOf(p)));
       this.rt.add(hit.id, Math.log1p(millisOf(p)));
+      this.params.observe(hit.id, p.fields.query ?? '');
     }
     const client = p.fields.ip;
     if (client === undefined || p.ts === undefined) return undefined;
@@ -107,6 +112,7 @@ export class WebBaselineBuilder {
       rt: this.rt.finish(),
       clientRate: this.lastTs - this.firstTs >= RATE_SPAN_MS ? Math.max(1, median(this.rates)) : 0,
       population: this.population.finish(),
+      params: this.params.finish(),
     };
   }
 }
@@ -195,13 +201,17 @@ export class WebFeatures {
    * crawler's (a crawler follows stale links), answered with an error or asking for another site; the reason.
    */
   probe: string | undefined;
+  /** The last line, when its query brings a parameter name its route never took in training: the reason. */
+  unseenParam: string | undefined;
   private readonly population: PopulationWatch;
+  private readonly params: RouteParams;
 
   constructor(
     readonly baseline: WebBaselineState,
     private readonly templates: TemplateIndex,
   ) {
     this.population = new PopulationWatch(baseline.population);
+    this.params = new RouteParams(baseline.params);
   }
 
   fill(p: ParsedLine, hit: TemplateHit, row: Float64Array): void {
@@ -215,6 +225,7 @@ export class WebFeatures {
         ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), routeKey))
         : undefined;
     const client = window ? this.windows.lastKey : -1;
+    this.unseenParam = this.params.unseen(hit.id, hit.template, p.fields.query ?? '');
     this.probe =
       row[WEB.ua_class] !== BOT_CLASS && this.population.lone(hit.id, client) ? probeOf(p, hit, status) : undefined;
     if (ip === undefined) this.entity = undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalAccessLog, plantedAccessLine } from '../../test/fixtures/logs.js';
 import { createScorer, train } from './index.js';
 
 function scannerLog(): { lines: string[]; scanner: number[] } {
@@ -118,5 +119,19 @@ describe('probes', () => {
     expect([zgrab.anomaly, zgrab.reasons]).toEqual([true, ['scanner or tool user agent: zgrab']]);
     expect(curl.reasons).toEqual(['scanner or tool user agent: curl']);
     expect(curl.score).toBeLessThan(zgrab.score);
+  });
+
+  it("names a query parameter the route never took in training, as weak evidence beside the line's other", async () => {
+    const lines = normalAccessLog(4000, 3);
+    const model = await train(lines, { detector: 'iforest', seed: 1 });
+    const [usual, debug] = createScorer(model, { detector: 'ensemble' }).pushBatch([
+      plantedAccessLine(4000, { target: '/search?q=lamp', bytes: 2100 }),
+      plantedAccessLine(4001, { target: '/search?q=lamp&XDEBUG_SESSION_START=phpstorm', bytes: 2100 }),
+    ]);
+    expect(usual.reasons.filter((r) => r.startsWith('query parameter'))).toEqual([]);
+    expect(debug.reasons).toContain(
+      'query parameter "XDEBUG_SESSION_START" never seen on route GET /search (381 training requests)',
+    );
+    expect(debug.score).toBeGreaterThan(usual.score);
   });
 });

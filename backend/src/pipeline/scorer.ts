@@ -176,6 +176,8 @@ class LineScorer implements BlockScorer {
   private entities: (string | undefined)[] = [];
   /** Per row of the batch: the reason when the line looks like a probe (features/web.ts). */
   private probes: (string | undefined)[] = [];
+  /** Per row of the batch: the reason when its query brings a parameter its route never took (route-params.ts). */
+  private unseenParams: (string | undefined)[] = [];
   private readonly sessions?: {
     tracker: SessionTracker<Held>;
     closed: OpenSession<Held>[];
@@ -321,11 +323,12 @@ class LineScorer implements BlockScorer {
     this.hits.length = n;
     this.entities.length = n;
     this.probes.length = n;
+    this.unseenParams.length = n;
     for (let i = 0; i < n; i++) {
       const p = this.parser.parse(raws[i]);
       if (p.ts === undefined && ts?.[i] !== undefined) p.ts = ts[i];
       this.parsed[i] = p;
-      this.entities[i] = this.probes[i] = undefined;
+      this.entities[i] = this.probes[i] = this.unseenParams[i] = undefined;
       if (p.header) {
         this.hits[i] = HEADER_HIT;
         this.matrix.fill(0, i * cols, (i + 1) * cols);
@@ -337,6 +340,7 @@ class LineScorer implements BlockScorer {
       if (this.featurizer.web) {
         this.entities[i] = this.featurizer.web.entity;
         this.probes[i] = this.featurizer.web.probe;
+        this.unseenParams[i] = this.featurizer.web.unseenParam;
       }
     }
     return { data: this.matrix.subarray(0, n * cols), rows: n, cols };
@@ -433,10 +437,12 @@ class LineScorer implements BlockScorer {
     const out = rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
     const entity = this.entities[i];
     const probe = this.probes[i];
-    if (entity === undefined && probe === undefined) return out;
+    const unseen = this.unseenParams[i];
+    if (entity === undefined && probe === undefined && unseen === undefined) return out;
     const crowd = [...out];
     if (entity !== undefined) crowd.push({ kind: 'rule', strength: RULE_STRENGTH.population, reason: entity });
     if (probe !== undefined) crowd.push({ kind: 'rule', strength: RULE_STRENGTH.loneRoute, reason: probe });
+    if (unseen !== undefined) crowd.push({ kind: 'rule', strength: RULE_STRENGTH.unseenParam, reason: unseen });
     return crowd;
   }
 
