@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hdfsSessions, normalAccessLog, plantedAccessLine, systemLog } from '../../test/fixtures/logs.js';
+import { hdfsSessions, normalAccessLog, plantedAccessLine, systemLog, zeekConnLog } from '../../test/fixtures/logs.js';
 import { train } from '../pipeline/index.js';
 import type { Model } from '../models/index.js';
 import { Summary } from '../pipeline/index.js';
@@ -116,6 +116,16 @@ describe('ScanPart', () => {
       expect(scan(model, chunks, 3, true).text).toBe(one);
     },
   );
+
+  it("finds a network sensor's port sweep the same on any number of parts: counts restart at each block", async () => {
+    const lines = zeekConnLog(120, { scan: { minute: 70, ports: 300 }, resolver: true });
+    const model = await train(lines, { detector: 'iforest', seed: 1 });
+    const chunks = chunksOf(lines, [3000, 8000]);
+    const one = scan(model, chunks, 1, true).text;
+    expect(one.match(/a scan\?/g)).toHaveLength(275);
+    expect(scan(model, chunks, 2, true).text).toBe(one);
+    expect(scan(model, chunks, 3, true).text).toBe(one);
+  });
 
   it('scores an access log in parts (dealt by client) exactly as in one part', async () => {
     const lines = normalAccessLog(4000, 5);

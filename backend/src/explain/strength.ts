@@ -30,6 +30,8 @@ export const RULE_STRENGTH = {
   loneRoute: 0.65,
   /** A query parameter its route never took in training (features/route-params.ts): weak, as a keyword. */
   unseenParam: 0.5,
+  /** A source reaching more destinations in a minute than sources do (detectors/fanout.ts): a sweep. */
+  fanout: 0.65,
   /** A session lacks a step of the usual lifecycle, or has two steps the other way round. */
   sessionShape: 0.5,
 } as const;

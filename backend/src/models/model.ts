@@ -1,6 +1,7 @@
 import { MEMBER_KINDS } from '@anomalog/contract';
 import type { AutoencoderState, Calibration, IsolationForestState, NoveltyState, Thresholds } from '../detectors/index.js';
 import type { RarityState } from '../detectors/rarity.js';
+import type { FanoutState } from '../detectors/fanout.js';
 import type { FeatureSchema, FeatureStats, WebBaselineState } from '../features/index.js';
 import type { TemplateIndexState } from '../templates/index.js';
 import type { SessionVectorizerState } from '../features/session.js';
@@ -52,6 +53,8 @@ export interface Model {
   novelty?: NoveltyState;
   /** System logs: what is routine per template (share, levels, parameter values, lengths); absent in older models. */
   rarity?: RarityState;
+  /** Network sensors' logs: sources that reach many destinations every minute (detectors/fanout.ts); else absent. */
+  fanout?: FanoutState;
   sessions?: SessionModel;
 }
 

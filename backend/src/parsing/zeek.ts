@@ -114,5 +114,12 @@ function systemLine(line: string, columns: Columns, cells: readonly string[], ts
   }
   out.message = words.join(' ');
   if (words.length < columns.described.length) out.numeric = numeric;
+  for (const name of CONNECTION) {
+    const at = columns.at.get(name);
+    if (at !== undefined) out.fields[name] = cells[at];
+  }
   return out;
 }
+
+/** A connection's source host and destination, as fields (no part of the message: every line has others). */
+const CONNECTION = ['id.orig_h', 'id.resp_h', 'id.resp_p'];

@@ -4,10 +4,11 @@ import { calibrate, DEFAULT_THRESHOLDS, severityOf, type Thresholds } from '../d
 import * as ensemble from '../detectors/ensemble.js';
 import { BurstTracker, burstReason, type BurstWindow } from '../detectors/burst.js';
 import { episodeReason, episodesOf, EpisodeTracker } from '../detectors/episode.js';
+import { FanoutWatch } from '../detectors/fanout.js';
 import type { MemberScore, Signal } from '../detectors/ensemble.js';
 import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
-import { keywordMask, LineFeaturizer } from '../features/index.js';
+import { keywordMask, LineFeaturizer, type WebFeatures } from '../features/index.js';
 import { LEVELS, levelRank } from '../parsing/level.js';
 import type { TemplateHit } from '../templates/index.js';
 import type { Member, Model } from '../models/model.js';
@@ -172,12 +173,14 @@ class LineScorer implements BlockScorer {
   private matrix = new Float64Array(0);
   private parsed: ParsedLine[] = [];
   private hits: TemplateHit[] = [];
-  /** Per row of the batch: the population analysis's reason when the line's client is far from the crowd. */
-  private entities: (string | undefined)[] = [];
-  /** Per row of the batch: the reason when the line looks like a probe (features/web.ts). */
-  private probes: (string | undefined)[] = [];
-  /** Per row of the batch: the reason when its query brings a parameter its route never took (route-params.ts). */
-  private unseenParams: (string | undefined)[] = [];
+  /**
+   * Per row of the batch: what the line's stream says of it, beside the row (rule signals): a web client far from the
+   * crowd, a probe, a query parameter its route never took (features/web.ts); a source sweeping destinations
+   * (detectors/fanout.ts).
+   */
+  private streamSignals: (Signal[] | undefined)[] = [];
+  /** Network sensors' logs: the sources' destinations per minute. */
+  private readonly fanout?: FanoutWatch;
   private readonly sessions?: {
     tracker: SessionTracker<Held>;
     closed: OpenSession<Held>[];
@@ -203,6 +206,8 @@ class LineScorer implements BlockScorer {
     this.label = `${model.name}/${this.detector}@${model.trainedOn.sha256.slice(0, 8)}`;
     this.labels = opts.labels ?? {};
     this.parser = modelParser(model);
+    // Counted per block of lines as bursts are (cut), so that a scan on any number of threads finds the same sweeps.
+    if (model.fanout && countsBursts(model)) this.fanout = new FanoutWatch(model.fanout);
     this.featurizer = new LineFeaturizer(model.featureSchema, runtime.templates, model.baselines.web);
     this.cols = model.featureSchema.names.length;
     this.scratch = this.members.map((name) => ({ name, score: 0 }));
@@ -273,6 +278,7 @@ class LineScorer implements BlockScorer {
 
   cut(sightings: readonly Sighting[] = []): ScoredLine[] {
     this.bursts?.tracker.reset();
+    this.fanout?.reset();
     for (const [template, ts] of sightings) this.bursts?.episodes.seen(template, ts);
     return this.flush();
   }
@@ -321,14 +327,12 @@ class LineScorer implements BlockScorer {
     if (this.matrix.length < n * cols) this.matrix = new Float64Array(n * cols);
     this.parsed.length = n;
     this.hits.length = n;
-    this.entities.length = n;
-    this.probes.length = n;
-    this.unseenParams.length = n;
+    this.streamSignals.length = n;
     for (let i = 0; i < n; i++) {
       const p = this.parser.parse(raws[i]);
       if (p.ts === undefined && ts?.[i] !== undefined) p.ts = ts[i];
       this.parsed[i] = p;
-      this.entities[i] = this.probes[i] = this.unseenParams[i] = undefined;
+      this.streamSignals[i] = undefined;
       if (p.header) {
         this.hits[i] = HEADER_HIT;
         this.matrix.fill(0, i * cols, (i + 1) * cols);
@@ -337,11 +341,10 @@ class LineScorer implements BlockScorer {
       const hit = this.runtime.templates.lookup(p);
       this.hits[i] = hit;
       this.matrix.set(this.featurizer.fill(p, hit), i * cols);
-      if (this.featurizer.web) {
-        this.entities[i] = this.featurizer.web.entity;
-        this.probes[i] = this.featurizer.web.probe;
-        this.unseenParams[i] = this.featurizer.web.unseenParam;
-      }
+      if (this.featurizer.web) this.streamSignals[i] = crowdSignals(this.featurizer.web);
+      const sweep = this.fanout?.check(p);
+      if (sweep !== undefined)
+        this.streamSignals[i] = [{ kind: 'rule', strength: RULE_STRENGTH.fanout, reason: sweep }];
     }
     return { data: this.matrix.subarray(0, n * cols), rows: n, cols };
   }
@@ -435,15 +438,8 @@ class LineScorer implements BlockScorer {
     if (this.runtime.rarity && rules.length) rules = rules.filter((r) => r.kind !== 'error-level');
     const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
     const out = rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
-    const entity = this.entities[i];
-    const probe = this.probes[i];
-    const unseen = this.unseenParams[i];
-    if (entity === undefined && probe === undefined && unseen === undefined) return out;
-    const crowd = [...out];
-    if (entity !== undefined) crowd.push({ kind: 'rule', strength: RULE_STRENGTH.population, reason: entity });
-    if (probe !== undefined) crowd.push({ kind: 'rule', strength: RULE_STRENGTH.loneRoute, reason: probe });
-    if (unseen !== undefined) crowd.push({ kind: 'rule', strength: RULE_STRENGTH.unseenParam, reason: unseen });
-    return crowd;
+    const stream = this.streamSignals[i];
+    return stream === undefined ? out : [...out, ...stream];
   }
 
   private reasons(
@@ -550,3 +546,14 @@ const WARN = LEVELS.indexOf('warn');
 
 const NO_SIGNALS: Signal[] = [];
 const HEADER_HIT: TemplateHit = { id: -1, template: '<header>', params: [], count: 0 };
+
+/** What the web featurizer found of its last line beside its row, as rule signals; undefined when nothing. */
+function crowdSignals(web: WebFeatures): Signal[] | undefined {
+  const { entity, probe, unseenParam } = web;
+  if (entity === undefined && probe === undefined && unseenParam === undefined) return undefined;
+  const found: Signal[] = [];
+  if (entity !== undefined) found.push({ kind: 'rule', strength: RULE_STRENGTH.population, reason: entity });
+  if (probe !== undefined) found.push({ kind: 'rule', strength: RULE_STRENGTH.loneRoute, reason: probe });
+  if (unseenParam !== undefined) found.push({ kind: 'rule', strength: RULE_STRENGTH.unseenParam, reason: unseenParam });
+  return found;
+}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Autoencoder, type Progress, type Schedule } from '../detectors/autoencoder.js';
 import { AutoencoderThread, fitAutoencoder } from '../detectors/autoencoder-train.js';
 import { DEFAULT_THRESHOLDS, fitCalibration, type Calibration } from '../detectors/calibration.js';
+import { FanoutLearner } from '../detectors/fanout.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Novelty } from '../detectors/novelty.js';
 import { Rarity, type RarityState } from '../detectors/rarity.js';
@@ -138,6 +139,8 @@ class Trainer {
     templates: TemplateIndex;
     /** Web rows are featurized as they are learnt (WebSample); other lines again once the templates are final. */
     web?: { baseline: WebBaselineBuilder; sample: WebSample };
+    /** System logs: the sources of connections that reach many destinations every minute (a network sensor's). */
+    fanout?: FanoutLearner;
   };
   private lines = 0;
   /** Lines the stream's format did not read (parsed as `generic` instead). */
@@ -182,6 +185,7 @@ class Trainer {
       web: web
         ? { baseline: new WebBaselineBuilder(), sample: new WebSample(Math.min(this.sampleLimit, DEFAULT_SAMPLE)) }
         : undefined,
+      fanout: web ? undefined : new FanoutLearner(),
     };
     for (const raw of this.head.splice(0)) this.learn(raw);
   }
@@ -202,6 +206,7 @@ class Trainer {
       if (sampled) s.web.sample.add(p, hit, window);
     }
     this.numeric.observe(p);
+    s.fanout?.observe(p);
     if (this.sessionKey) {
       const key = this.sessionKey.exec(raw)?.[0];
       if (key !== undefined) this.tracker!.add(key, p.ts, hit.id);
@@ -256,6 +261,7 @@ class Trainer {
       members: fitted.members,
       novelty,
       rarity,
+      fanout: s.fanout?.finish(),
       sessions: this.sessionKey ? await this.fitSessions(detector, seed) : undefined,
     };
   }

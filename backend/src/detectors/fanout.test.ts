@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { ParsedLine } from '../types.js';
+import { FanoutLearner, FanoutWatch, FanoutWindows } from './fanout.js';
+
+const MINUTE = 60_000;
+const conn = (ts: number, source: string, host: string, port: number): ParsedLine => ({
+  ts,
+  raw: '',
+  message: '',
+  format: 'zeek',
+  fields: { 'id.orig_h': source, 'id.resp_h': host, 'id.resp_p': String(port) },
+});
+
+describe('FanoutWindows', () => {
+  it("counts a source's distinct destinations in its minute, and starts again in the next or after a reset", () => {
+    const w = new FanoutWindows();
+    expect(w.add('a', 'h 80', 0)).toBe(1);
+    expect(w.add('a', 'h 80', 1000)).toBe(1);
+    expect(w.add('a', 'h 443', 2000)).toBe(2);
+    expect(w.add('b', 'h 80', 3000)).toBe(1);
+    const closed: [string, number][] = [];
+    expect(w.add('a', 'h 22', MINUTE + 1, (s, n) => closed.push([s, n]))).toBe(1);
+    expect(closed).toEqual([['a', 2]]);
+    w.reset((s, n) => closed.push([s, n]));
+    expect(closed).toEqual([
+      ['a', 2],
+      ['a', 1],
+      ['b', 1],
+    ]);
+    expect(w.add('a', 'h 22', MINUTE + 2)).toBe(1);
+  });
+
+  it('follows at most 200,000 sources at once: a flood of new ones in a minute is counted no further', () => {
+    const w = new FanoutWindows();
+    for (let i = 0; i < 200_000; i++) w.add(`s${i}`, 'h 80', 0);
+    expect(w.add('late', 'h 80', 1000)).toBe(1);
+    expect(w.add('late', 'h 81', 1000)).toBe(1);
+    // a minute on, the idle ones are gone and the source is followed again
+    expect(w.add('late', 'h 80', 2 * MINUTE)).toBe(1);
+    expect(w.add('late', 'h 81', 2 * MINUTE)).toBe(2);
+  });
+});
+
+describe('FanoutWatch', () => {
+  const learnt = (lines: ParsedLine[]) => {
+    const l = new FanoutLearner();
+    for (const p of lines) l.observe(p);
+    return l.finish()!;
+  };
+  /** 30 minutes of a resolver asking 40 servers a minute, and workstations asking it. */
+  const routine = Array.from({ length: 30 }, (_, m) =>
+    Array.from({ length: 40 }, (_, k) => [
+      conn(m * MINUTE + k * 1000, '10.1.0.53', `192.0.2.${(m + k) % 90}`, 53),
+      conn(m * MINUTE + k * 1000 + 500, `10.0.0.${k}`, '10.1.0.53', 53),
+    ]).flat(),
+  ).flat();
+
+  it('flags a source past 25 destinations in a minute, from its 26th, with the count in words', () => {
+    const watch = new FanoutWatch(learnt(routine));
+    const sweep = Array.from({ length: 40 }, (_, k) => conn(40 * MINUTE + k * 10, '10.0.3.99', '10.1.0.11', 1 + k));
+    const reasons = sweep.map((p) => watch.check(p));
+    expect(reasons.slice(0, 25)).toEqual(new Array(25).fill(undefined));
+    expect(reasons[25]).toBe(
+      'source 10.0.3.99 reached 26 destinations (host and port) within a minute: a scan? (sources reach at most 25 a minute unless they do so all the time)',
+    );
+    expect(reasons.slice(26).every((r) => r !== undefined)).toBe(true);
+  });
+
+  it('holds a source that reaches many destinations every minute of training to twice its own peak', () => {
+    const state = learnt(routine);
+    expect(state.steady).toEqual({ '10.1.0.53': 40 });
+    const watch = new FanoutWatch(state);
+    const busy = Array.from({ length: 81 }, (_, k) => conn(40 * MINUTE + k * 100, '10.1.0.53', `198.51.100.${k}`, 53));
+    const reasons = busy.map((p) => watch.check(p));
+    expect(reasons.slice(0, 80).every((r) => r === undefined)).toBe(true);
+    expect(reasons[80]).toMatch(/^source 10\.1\.0\.53 reached 81 destinations .*\(at most 40 a minute in training\)$/);
+  });
+
+  it('learns no scan inside the training lines as steady: a few minutes of it are not most of its minutes', () => {
+    const scan = Array.from({ length: 3 }, (_, m) =>
+      Array.from({ length: 200 }, (_, k) => conn((10 + m) * MINUTE + k * 100, '10.0.3.99', '10.1.0.11', k + 1)),
+    ).flat();
+    const state = learnt([...routine, ...scan].sort((a, b) => a.ts! - b.ts!));
+    expect(Object.keys(state.steady)).toEqual(['10.1.0.53']);
+  });
+
+  it('knows no connection in lines without a source and a destination', () => {
+    const l = new FanoutLearner();
+    l.observe({ ts: 0, raw: '', message: 'x', format: 'zeek', fields: {} });
+    expect(l.finish()).toBeUndefined();
+  });
+});

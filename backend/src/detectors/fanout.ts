@@ -1,0 +1,143 @@
+import { detached } from '../parsing/text.js';
+import { minuteOf } from '../stream.js';
+import type { ParsedLine } from '../types.js';
+import { fmtInt } from './rarity.js';
+
+/**
+ * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections): a source that reaches more
+ * than FLOOR distinct destinations (host and port) in one minute of the stream, as an address or port sweep does.
+ * Zeek's own scan policy counts the same way (25 hosts, or 15 ports of one host, in 5 minutes). A source that does so
+ * as a matter of course (a resolver, a proxy, a monitoring host: above the floor in at least half of STEADY_MINUTES or
+ * more minutes of training) is held to its own training peak, twice over. A scan inside the training lines, minutes
+ * long, is no steady source: a self-trained scan still flags it.
+ */
+const FLOOR = 25;
+const STEADY_MINUTES = 10;
+const STEADY_SHARE = 0.5;
+/** Destinations counted per source and minute: past this, any source is over its limit. */
+const MAX_COUNTED = 1024;
+/** Sources followed at once (each holds its minute's destinations). */
+const MAX_SOURCES = 200_000;
+/** Sources whose minutes training follows (the others are held to the floor). */
+const MAX_LEARNT_SOURCES = 100_000;
+const PRUNE_EVERY = 50_000;
+
+/** What training learnt: the floor, and the sources that reach many destinations every minute, with their peak. */
+export interface FanoutState {
+  floor: number;
+  steady: Record<string, number>;
+}
+
+/** A line's connection: its source host, and its destination as host and port. */
+export function flowOf(p: ParsedLine): { source: string; destination: string } | undefined {
+  const source = p.fields['id.orig_h'];
+  const host = p.fields['id.resp_h'];
+  if (source === undefined || host === undefined || source === '-' || host === '-') return undefined;
+  return { source, destination: `${host} ${p.fields['id.resp_p'] ?? ''}` };
+}
+
+/** Distinct destinations per source in the source's current minute; forgets sources idle for a minute. */
+export class FanoutWindows {
+  private readonly sources = new Map<string, { minute: number; destinations: Set<string> }>();
+  private added = 0;
+  private prunedAt = NaN;
+
+  /**
+   * Counts a connection at `ts` (ms) and returns its source's distinct destinations in that minute; `closed` hears
+   * of each earlier minute of the source as it ends, with its count.
+   */
+  add(source: string, destination: string, ts: number, closed?: (source: string, count: number) => void): number {
+    const minute = minuteOf(ts);
+    let w = this.sources.get(source);
+    if (!w) {
+      // Full: the idle sources go, once a minute; a flood of new sources in one minute (spoofed addresses) is followed
+      // no further than MAX_SOURCES.
+      if (this.sources.size >= MAX_SOURCES && this.prunedAt !== minute) this.prune(minute, closed);
+      if (this.sources.size >= MAX_SOURCES) return 1;
+      this.sources.set(detached(source), (w = { minute, destinations: new Set() }));
+    } else if (minute > w.minute) {
+      closed?.(source, w.destinations.size);
+      w.minute = minute;
+      w.destinations.clear();
+    }
+    if (w.destinations.size < MAX_COUNTED && !w.destinations.has(destination))
+      w.destinations.add(detached(destination));
+    if (++this.added % PRUNE_EVERY === 0) this.prune(minute, closed);
+    return w.destinations.size;
+  }
+
+  /** Ends every source's minute (the stream ended, or a scan part's block did: counts restart there on any thread). */
+  reset(closed?: (source: string, count: number) => void): void {
+    for (const [source, w] of this.sources) closed?.(source, w.destinations.size);
+    this.sources.clear();
+  }
+
+  private prune(minute: number, closed?: (source: string, count: number) => void): void {
+    this.prunedAt = minute;
+    for (const [source, w] of this.sources)
+      if (w.minute < minute - 1) {
+        closed?.(source, w.destinations.size);
+        this.sources.delete(source);
+      }
+  }
+}
+
+/** Learns the steady sources from training lines, in order. */
+export class FanoutLearner {
+  private readonly windows = new FanoutWindows();
+  private readonly sources = new Map<string, { minutes: number; high: number; peak: number }>();
+  private flows = 0;
+  private readonly closed = (source: string, count: number) => {
+    let s = this.sources.get(source);
+    if (!s) {
+      if (this.sources.size >= MAX_LEARNT_SOURCES) return;
+      this.sources.set(detached(source), (s = { minutes: 0, high: 0, peak: 0 }));
+    }
+    s.minutes++;
+    if (count > FLOOR) s.high++;
+    s.peak = Math.max(s.peak, count);
+  };
+
+  observe(p: ParsedLine): void {
+    const flow = flowOf(p);
+    if (!flow || p.ts === undefined || !Number.isFinite(p.ts)) return;
+    this.flows++;
+    this.windows.add(flow.source, flow.destination, p.ts, this.closed);
+  }
+
+  /** undefined when no training line was a connection. */
+  finish(): FanoutState | undefined {
+    if (this.flows === 0) return undefined;
+    this.windows.reset(this.closed);
+    const steady: Record<string, number> = {};
+    for (const [source, s] of this.sources)
+      if (s.minutes >= STEADY_MINUTES && s.high >= STEADY_SHARE * s.minutes) steady[source] = s.peak;
+    return { floor: FLOOR, steady };
+  }
+}
+
+/** Follows the scored lines' sources; says when one goes past its limit. */
+export class FanoutWatch {
+  private readonly windows = new FanoutWindows();
+
+  constructor(private readonly state: FanoutState) {}
+
+  /** The reason when the line's source has now reached more destinations this minute than it may; else undefined. */
+  check(p: ParsedLine): string | undefined {
+    const flow = flowOf(p);
+    if (!flow || p.ts === undefined || !Number.isFinite(p.ts)) return undefined;
+    const count = this.windows.add(flow.source, flow.destination, p.ts);
+    const peak = this.state.steady[flow.source];
+    const limit = peak === undefined ? this.state.floor : Math.max(this.state.floor, 2 * peak);
+    if (count <= limit) return undefined;
+    const usual =
+      peak === undefined
+        ? `sources reach at most ${this.state.floor} a minute unless they do so all the time`
+        : `at most ${fmtInt(peak)} a minute in training`;
+    return `source ${flow.source} reached ${count >= MAX_COUNTED ? `${fmtInt(MAX_COUNTED)} or more` : fmtInt(count)} destinations (host and port) within a minute: a scan? (${usual})`;
+  }
+
+  reset(): void {
+    this.windows.reset();
+  }
+}
