@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParsedLine } from '../types.js';
-import { FanoutLearner, FanoutWatch, FanoutWindows } from './fanout.js';
+import { FanoutLearner, FanoutWatch, FanoutWindows, flowOf } from './fanout.js';
 
 const MINUTE = 60_000;
 const conn = (ts: number, source: string, host: string, port: number): ParsedLine => ({
@@ -9,6 +9,29 @@ const conn = (ts: number, source: string, host: string, port: number): ParsedLin
   message: '',
   format: 'zeek',
   fields: { 'id.orig_h': source, 'id.resp_h': host, 'id.resp_p': String(port) },
+});
+
+describe('flowOf', () => {
+  const line = (message: string, fields: Record<string, string> = {}): ParsedLine => ({
+    raw: '',
+    message,
+    fields,
+    format: 'syslog',
+  });
+
+  it("reads Zeek's endpoints and a Linux firewall's packet line", () => {
+    expect(flowOf(line('proto=tcp', { 'id.orig_h': '10.0.0.1', 'id.resp_h': '10.0.0.2', 'id.resp_p': '22' }))).toEqual({
+      source: '10.0.0.1',
+      destination: '10.0.0.2 22',
+    });
+    const ufw =
+      '[45000.001] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=198.51.100.77 DST=203.0.113.10 LEN=44 TOS=0x00 PREC=0x00 TTL=52 ID=7 PROTO=TCP SPT=61000 DPT=8443 WINDOW=1024 RES=0x00 SYN URGP=0';
+    expect(flowOf(line(ufw))).toEqual({ source: '198.51.100.77', destination: '203.0.113.10 8443' });
+    const ping = 'IN=eth0 OUT= SRC=192.0.2.1 DST=203.0.113.10 LEN=84 TTL=64 ID=1 DF PROTO=ICMP TYPE=8 CODE=0';
+    expect(flowOf(line(ping))).toEqual({ source: '192.0.2.1', destination: '203.0.113.10 ' });
+    expect(flowOf(line('IN=eth0 SRC=192.0.2.1 DST=224.0.0.1 LEN=32 PROTO=2'))).toBeUndefined();
+    expect(flowOf(line('session opened for user root'))).toBeUndefined();
+  });
 });
 
 describe('FanoutWindows', () => {

@@ -4,7 +4,8 @@ import type { ParsedLine } from '../types.js';
 import { fmtInt } from './rarity.js';
 
 /**
- * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections): a source that reaches more
+ * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections) or a Linux firewall's (the
+ * kernel's `SRC=... DST=... DPT=...` lines of iptables, UFW, firewalld): a source that reaches more
  * than FLOOR distinct destinations (host and port) in one minute of the stream, as an address or port sweep does.
  * Zeek's own scan policy counts the same way (25 hosts, or 15 ports of one host, in 5 minutes). A source that does so
  * as a matter of course (a resolver, a proxy, a monitoring host: above the floor in at least half of STEADY_MINUTES or
@@ -32,9 +33,20 @@ export interface FanoutState {
 export function flowOf(p: ParsedLine): { source: string; destination: string } | undefined {
   const source = p.fields['id.orig_h'];
   const host = p.fields['id.resp_h'];
-  if (source === undefined || host === undefined || source === '-' || host === '-') return undefined;
-  return { source, destination: `${host} ${p.fields['id.resp_p'] ?? ''}` };
+  if (source !== undefined && host !== undefined)
+    return source === '-' || host === '-'
+      ? undefined
+      : { source, destination: `${host} ${p.fields['id.resp_p'] ?? ''}` };
+  const at = p.message.indexOf('SRC=');
+  if (at < 0) return undefined;
+  // From the first SRC= only, and within a packet line's length: the pattern's work stays bounded on any line.
+  const m = NETFILTER.exec(p.message.slice(at, at + NETFILTER_CHARS));
+  return m ? { source: m[1], destination: `${m[2]} ${m[3] ?? ''}` } : undefined;
 }
+
+/** A Linux firewall's packet line (iptables LOG, UFW, firewalld): `SRC=a DST=b ... DPT=p` (no port for ICMP). */
+const NETFILTER = /^SRC=(\S+) DST=(\S+)(?: [A-Z]+(?:=\S*)?)*? (?:DPT=(\d+)|PROTO=ICMP)/;
+const NETFILTER_CHARS = 600;
 
 /** Distinct destinations per source in the source's current minute; forgets sources idle for a minute. */
 export class FanoutWindows {
