@@ -24,6 +24,11 @@ describe('flowOf', () => {
       source: '10.0.0.1',
       destination: '10.0.0.2 22',
     });
+    const eve = {
+      ...line('event_type=flow', { src_ip: '10.0.3.99', dest_ip: '10.1.0.11' }),
+      numeric: { dest_port: 81 },
+    };
+    expect(flowOf(eve)).toEqual({ source: '10.0.3.99', destination: '10.1.0.11 81' });
     const ufw =
       '[45000.001] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=198.51.100.77 DST=203.0.113.10 LEN=44 TOS=0x00 PREC=0x00 TTL=52 ID=7 PROTO=TCP SPT=61000 DPT=8443 WINDOW=1024 RES=0x00 SYN URGP=0';
     expect(flowOf(line(ufw))).toEqual({ source: '198.51.100.77', destination: '203.0.113.10 8443' });

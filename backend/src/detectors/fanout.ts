@@ -4,7 +4,7 @@ import type { ParsedLine } from '../types.js';
 import { fmtInt } from './rarity.js';
 
 /**
- * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections) or a Linux firewall's (the
+ * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections, Suricata's, flow logs) or a Linux firewall's (the
  * kernel's `SRC=... DST=... DPT=...` lines of iptables, UFW, firewalld): a source that reaches more
  * than FLOOR distinct destinations (host and port) in one minute of the stream, as an address or port sweep does.
  * Zeek's own scan policy counts the same way (25 hosts, or 15 ports of one host, in 5 minutes). A source that does so
@@ -29,14 +29,26 @@ export interface FanoutState {
   steady: Record<string, number>;
 }
 
+/**
+ * The keys a connection's endpoints go by, pair by pair: Zeek's, Suricata's EVE JSON, Elastic's ECS, AWS VPC flow
+ * logs'. The port may be a field or a number.
+ */
+const ENDPOINTS = [
+  ['id.orig_h', 'id.resp_h', 'id.resp_p'],
+  ['src_ip', 'dest_ip', 'dest_port'],
+  ['source.ip', 'destination.ip', 'destination.port'],
+  ['srcaddr', 'dstaddr', 'dstport'],
+] as const;
+
 /** A line's connection: its source host, and its destination as host and port. */
 export function flowOf(p: ParsedLine): { source: string; destination: string } | undefined {
-  const source = p.fields['id.orig_h'];
-  const host = p.fields['id.resp_h'];
-  if (source !== undefined && host !== undefined)
-    return source === '-' || host === '-'
-      ? undefined
-      : { source, destination: `${host} ${p.fields['id.resp_p'] ?? ''}` };
+  for (const [from, to, port] of ENDPOINTS) {
+    const source = p.fields[from];
+    const host = p.fields[to];
+    if (source === undefined || host === undefined) continue;
+    if (source === '-' || host === '-') return undefined;
+    return { source, destination: `${host} ${p.fields[port] ?? p.numeric?.[port] ?? ''}` };
+  }
   const at = p.message.indexOf('SRC=');
   if (at < 0) return undefined;
   // From the first SRC= only, and within a packet line's length: the pattern's work stays bounded on any line.
