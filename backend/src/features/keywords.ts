@@ -5,13 +5,14 @@ export type Keyword = (typeof KEYWORDS)[number];
 const KEYWORD_RES: Record<Keyword, RegExp> = {
   exception: /exception|traceback|panic|segfault|stack ?trace|\berror\b|failed|failure/i,
   timeout: /time[d ]?out|timed out|deadline exceeded/i,
-  refused: /refused|unreachable|reset by peer|broken pipe|bounced|rejected|undeliverable/i,
+  refused:
+    /refused|unreachable|unavailable|\b(?:is|went) down\b|reset by peer|broken pipe|bounced|rejected|undeliverable/i,
   denied: /denied|forbidden|unauthori[sz]ed|permission/i,
   memory:
     /out ?of ?memory|\boom\b|oom-killer|cannot allocate|allocation failed|memory (?:exhausted|leak|limit|pressure)|heap space|insufficient memory/i,
 };
 const KEYWORD_GATE =
-  /xception|traceback|panic|segfault|stack|error|fail|time|deadline|refused|unreachable|reset|pipe|bounced|rejected|undeliverable|denied|forbidden|authori|permission|memory|oom|heap|alloc/i;
+  /xception|traceback|panic|segfault|stack|error|fail|time|deadline|refused|unreachable|unavailable|down|reset|pipe|bounced|rejected|undeliverable|denied|forbidden|authori|permission|memory|oom|heap|alloc/i;
 
 /** Bit mask of the keywords found in a message (bit i = KEYWORDS[i]). */
 export function keywordMask(message: string): number {

@@ -119,6 +119,9 @@ describe('levels and keywords', () => {
       '263C9C030B: to=<admin@assolive.com>, relay=none, delay=0.05, dsn=5.4.6, status=bounced (mail for hostname.assolive.com loops back to myself)';
     expect(keywordsOf(keywordMask(bounce))).toEqual(['refused']);
     expect(keywordsOf(keywordMask('Recipient address rejected: User unknown'))).toEqual(['refused']);
+    expect(keywordsOf(keywordMask('Server primary/DB1 is DOWN, reason: Layer7 wrong status'))).toEqual(['refused']);
+    expect(keywordsOf(keywordMask('Byte flume reports host unavailable.'))).toEqual(['refused']);
+    expect(keywordMask('System is shutting down; download of update.zip complete')).toBe(0);
     expect(keywordMask('1FA5DC0A40: to=<a@b.com>, relay=mx.b.com[1.2.3.4]:25, dsn=2.0.0, status=sent (250 OK)')).toBe(
       0,
     );
