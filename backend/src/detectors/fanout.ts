@@ -4,9 +4,9 @@ import type { ParsedLine } from '../types.js';
 import { fmtInt } from './rarity.js';
 
 /**
- * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections, Suricata's, flow logs) or a Linux firewall's (the
- * kernel's `SRC=... DST=... DPT=...` lines of iptables, UFW, firewalld): a source that reaches more
- * than FLOOR distinct destinations (host and port) in one minute of the stream, as an address or port sweep does.
+ * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections, Suricata's, flow logs) or a
+ * Linux firewall's (the kernel's `SRC=... DST=... DPT=...` lines of iptables, UFW, firewalld): a source that reaches
+ * more than FLOOR distinct destinations (host and port) in one minute of the stream, as an address or port sweep does.
  * Zeek's own scan policy counts the same way (25 hosts, or 15 ports of one host, in 5 minutes). A source that does so
  * as a matter of course (a resolver, a proxy, a monitoring host: above the floor in at least half of STEADY_MINUTES or
  * more minutes of training) is held to its own training peak, twice over. A scan inside the training lines, minutes
@@ -158,7 +158,8 @@ export class FanoutWatch {
       peak === undefined
         ? `sources reach at most ${this.state.floor} a minute unless they do so all the time`
         : `at most ${fmtInt(peak)} a minute in training`;
-    return `source ${flow.source} reached ${count >= MAX_COUNTED ? `${fmtInt(MAX_COUNTED)} or more` : fmtInt(count)} destinations (host and port) within a minute: a scan? (${usual})`;
+    const reached = count >= MAX_COUNTED ? `${fmtInt(MAX_COUNTED)} or more` : fmtInt(count);
+    return `source ${flow.source} reached ${reached} destinations (host and port) within a minute: a scan? (${usual})`;
   }
 
   reset(): void {

@@ -66,9 +66,9 @@ export class RouteParams {
     const known = this.routes.get(route);
     if (!known) return undefined;
     const unseen = firstName(query, (name) => !known.names.has(name));
-    return unseen === undefined
-      ? undefined
-      : `query parameter "${unseen}" never seen on route ${clip(template, 80)} (${known.requests.toLocaleString('en-US')} training requests)`;
+    if (unseen === undefined) return undefined;
+    const requests = known.requests.toLocaleString('en-US');
+    return `query parameter "${unseen}" never seen on route ${clip(template, 80)} (${requests} training requests)`;
   }
 }
 
