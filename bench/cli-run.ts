@@ -1,12 +1,13 @@
 /** Shared by the CLI benchmarks: generated inputs under bench/.cache and timed runs of `anomalog` in a child. */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const CACHE = join(ROOT, 'bench', '.cache');
-const BIN = join(ROOT, 'backend', 'bin', 'anomalog.js');
+/** The `anomalog` CLI. */
+export const BIN = join(ROOT, 'backend', 'bin', 'anomalog.js');
 
 /** A deterministic access log of `lines` lines from ../shared/bench/make_access_log.py, generated once. */
 export function accessLog(lines: number): string {
@@ -66,4 +67,31 @@ export function timeCommand(
 export function round(x: number, digits = 1): number {
   const k = 10 ** digits;
   return Math.round(x * k) / k;
+}
+
+/** Runs a command from the project root to its end: its stdout, or an error that ends with the end of its stderr. */
+export function output(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr.slice(-400)}`);
+  return r.stdout;
+}
+
+/**
+ * The row of the peer ../shared/bench/tfidf_iforest_peer.py scanning `file` self-trained: `row` reads its `--json`
+ * lines; a peer that cannot run (no python3, no sklearn) gives a row with the error.
+ */
+export function peerRow(
+  name: string,
+  file: string,
+  row: (stdout: string) => Record<string, string | number>,
+): Record<string, string | number> {
+  process.stderr.write('peer: tfidf_iforest_peer.py\n');
+  try {
+    return {
+      name,
+      ...row(output('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'tfidf_iforest_peer.py'), file])),
+    };
+  } catch (e) {
+    return { name: 'peer: tfidf_iforest_peer.py', error: (e as Error).message.slice(0, 120) };
+  }
 }

@@ -7,10 +7,10 @@
  * only on lines before the burst (`--train-lines N`): the scanner is then followed while scoring.
  * The peer is self-trained on the same file. Targets: recall >= 0.95, precision >= 0.9.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, ROOT } from './cli-run.js';
+import { BIN, CACHE, output, peerRow, ROOT } from './cli-run.js';
 
 const LINES = Number(process.env.LINES ?? 20_000);
 let SEED = Number(process.env.SEED ?? 3);
@@ -84,36 +84,22 @@ function quality(stdout: string): Record<string, number> {
   };
 }
 
-function run(cmd: string, args: string[]): string {
-  const res = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${res.stderr.slice(-400)}`);
-  return res.stdout;
-}
-
-const BIN = join(ROOT, 'backend', 'bin', 'anomalog.js');
 const rows: Record<string, string | number>[] = [];
 process.stderr.write('anomalog scan, self-trained\n');
 rows.push({
   name: `anomalog: self-trained scan (scanner in the training data), seed ${SEED}`,
   lines: lines.length,
-  ...quality(run(process.execPath, [BIN, 'scan', file, '--json'])),
+  ...quality(output(process.execPath, [BIN, 'scan', file, '--json'])),
 });
 process.stderr.write(`anomalog scan, trained on the first ${before} lines\n`);
 rows.push({
   name: `anomalog: scan --train-lines ${before} (the burst after training)`,
   lines: lines.length,
-  ...quality(run(process.execPath, [BIN, 'scan', file, '--json', '--train-lines', String(before)])),
+  ...quality(output(process.execPath, [BIN, 'scan', file, '--json', '--train-lines', String(before)])),
 });
-process.stderr.write('peer: tfidf_iforest_peer.py\n');
-try {
-  rows.push({
-    name: 'peer: tfidf_iforest_peer.py (self-trained)',
-    lines: lines.length,
-    ...quality(run('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'tfidf_iforest_peer.py'), file])),
-  });
-} catch (e) {
-  rows.push({ name: 'peer: tfidf_iforest_peer.py', error: (e as Error).message.slice(0, 120) });
-}
+rows.push(
+  peerRow('peer: tfidf_iforest_peer.py (self-trained)', file, (out) => ({ lines: lines.length, ...quality(out) })),
+);
 console.log(
   JSON.stringify({
     section: 'browser-disguised scanner, one client at ~5% of a file (targets: recall >= 0.95, precision >= 0.9)',

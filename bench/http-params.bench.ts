@@ -8,14 +8,12 @@
  * nginx JSON, a Go service's logfmt, an AWS load balancer's, Heroku's router, Envoy's, Squid's, Zeek's http.log, Google Cloud's load balancer's LogEntry, AWS CloudFront's, Cloudflare's): detection should not depend on how a
  * server writes its log (Heroku's router writes no user agent, so scanners' agents are no evidence there).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildLog, LAYOUTS, quality } from './http-params-data.js';
-import { CACHE, ROOT } from './cli-run.js';
+import { BIN, CACHE, output, peerRow } from './cli-run.js';
 
 const LINES = Number(process.env.LINES ?? 20_000);
-const BIN = join(ROOT, 'backend', 'bin', 'anomalog.js');
 mkdirSync(CACHE, { recursive: true });
 const train = buildLog(join(CACHE, `http-params-train-${LINES}.log`), 'train', LINES, 11);
 const test = buildLog(join(CACHE, `http-params-test-${LINES}.log`), 'test', LINES, 12);
@@ -31,54 +29,46 @@ function flags(stdout: string): boolean[] {
   return out;
 }
 
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr.slice(-400)}`);
-  return r.stdout;
-}
-
 const rows: Record<string, string | number>[] = [];
 process.stderr.write('train on the train split\n');
-run(process.execPath, [BIN, 'train', train.path, '--out', model]);
+output(process.execPath, [BIN, 'train', train.path, '--out', model]);
 process.stderr.write('scan the test split with it\n');
 rows.push({
   name: 'anomalog: trained on train split, scans test split',
   lines: LINES,
-  ...quality(test.labels, flags(run(process.execPath, [BIN, 'scan', test.path, '--model', model, '--json']))),
+  ...quality(test.labels, flags(output(process.execPath, [BIN, 'scan', test.path, '--model', model, '--json']))),
 });
 process.stderr.write('scan the test split self-trained\n');
 rows.push({
   name: 'anomalog: self-trained scan of the test split',
   lines: LINES,
-  ...quality(test.labels, flags(run(process.execPath, [BIN, 'scan', test.path, '--json']))),
+  ...quality(test.labels, flags(output(process.execPath, [BIN, 'scan', test.path, '--json']))),
 });
-process.stderr.write('peer: tfidf_iforest_peer.py\n');
-try {
-  const peer = run('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'tfidf_iforest_peer.py'), test.path]);
-  rows.push({
-    name: 'peer: tfidf_iforest_peer.py (self-trained on the test split)',
+rows.push(
+  peerRow('peer: tfidf_iforest_peer.py (self-trained on the test split)', test.path, (out) => ({
     lines: LINES,
-    ...quality(test.labels, flags(peer)),
-  });
-} catch (e) {
-  rows.push({ name: 'peer: tfidf_iforest_peer.py', error: (e as Error).message.slice(0, 120) });
-}
+    ...quality(test.labels, flags(out)),
+  })),
+);
 
 for (const layout of LAYOUTS.filter((l) => l !== 'combined')) {
   const trainAs = buildLog(join(CACHE, `http-params-train-${LINES}-${layout}.log`), 'train', LINES, 11, layout);
   const testAs = buildLog(join(CACHE, `http-params-test-${LINES}-${layout}.log`), 'test', LINES, 12, layout);
   const modelAs = join(CACHE, `http-params-model-${LINES}-${layout}.json`);
   process.stderr.write(`layout ${layout}\n`);
-  run(process.execPath, [BIN, 'train', trainAs.path, '--out', modelAs]);
+  output(process.execPath, [BIN, 'train', trainAs.path, '--out', modelAs]);
   rows.push({
     name: `anomalog, ${layout} layout: trained on train split, scans test split`,
     lines: LINES,
-    ...quality(testAs.labels, flags(run(process.execPath, [BIN, 'scan', testAs.path, '--model', modelAs, '--json']))),
+    ...quality(
+      testAs.labels,
+      flags(output(process.execPath, [BIN, 'scan', testAs.path, '--model', modelAs, '--json'])),
+    ),
   });
   rows.push({
     name: `anomalog, ${layout} layout: self-trained scan of the test split`,
     lines: LINES,
-    ...quality(testAs.labels, flags(run(process.execPath, [BIN, 'scan', testAs.path, '--json']))),
+    ...quality(testAs.labels, flags(output(process.execPath, [BIN, 'scan', testAs.path, '--json']))),
   });
 }
 

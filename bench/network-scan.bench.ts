@@ -5,11 +5,10 @@
  * sweep is in the training lines. Reported: the sweep's lines flagged (a line counts from the sweep's 26th
  * destination, detectors/fanout.ts), and the share of the other lines flagged; the peer self-trained on the same file.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zeekConnLog } from '../backend/test/fixtures/logs.js';
-import { CACHE, ROOT } from './cli-run.js';
+import { BIN, CACHE, output, peerRow } from './cli-run.js';
 
 const SCANNER = '\t10.0.3.99\t';
 const lines = zeekConnLog(2000, { scan: { minute: 700, ports: 1000 }, resolver: true });
@@ -37,27 +36,14 @@ function quality(stdout: string): Record<string, number> {
   };
 }
 
-function run(cmd: string, args: string[]): string {
-  const res = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${res.stderr.slice(-400)}`);
-  return res.stdout;
-}
-
 const rows: Record<string, string | number>[] = [];
 process.stderr.write('anomalog scan, self-trained\n');
 rows.push({
   name: 'anomalog scan FILE --json (self-trained: the sweep in the training lines)',
   lines: lines.length,
-  ...quality(run(process.execPath, [join(ROOT, 'backend', 'bin', 'anomalog.js'), 'scan', file, '--json'])),
+  ...quality(output(process.execPath, [BIN, 'scan', file, '--json'])),
 });
-process.stderr.write('peer: tfidf_iforest_peer.py\n');
-try {
-  rows.push({
-    name: 'peer: tfidf_iforest_peer.py (self-trained)',
-    lines: lines.length,
-    ...quality(run('/usr/bin/python3', [join(ROOT, '..', 'shared', 'bench', 'tfidf_iforest_peer.py'), file])),
-  });
-} catch (e) {
-  rows.push({ name: 'peer: tfidf_iforest_peer.py', error: (e as Error).message.slice(0, 120) });
-}
+rows.push(
+  peerRow('peer: tfidf_iforest_peer.py (self-trained)', file, (out) => ({ lines: lines.length, ...quality(out) })),
+);
 console.log(JSON.stringify({ section: "a port sweep in a network sensor's conn.log, self-trained", rows }));

@@ -10,9 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32 } from '@anomalog/contract';
-import { accessLog, CACHE, ROOT } from './cli-run.js';
+import { accessLog, BIN, CACHE, ROOT } from './cli-run.js';
 
-const BIN = join(ROOT, 'backend', 'bin', 'anomalog.js');
 const LINES = 200_000;
 const BROWSER =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/78.0 Safari/537.36';
