@@ -264,10 +264,11 @@ export class WebFeatures {
 /** A lone route's line as a probe: answered with an error (HTTP 4xx or 5xx), or asking for another site. */
 function probeOf(p: ParsedLine, hit: TemplateHit, status: number): string | undefined {
   const lone = 'in training one client alone requested it';
+  const route = clip(hit.template, 80);
   // An origin server's request names a path; `http://host/…` is for a proxy (a probe for an open one).
   if (ABSOLUTE_URL.test(p.fields.path ?? ''))
-    return `route ${clip(hit.template, 80)} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
-  return status >= 400 ? `route ${clip(hit.template, 80)} answered HTTP ${status}: ${lone} (a probe?)` : undefined;
+    return `route ${route} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
+  return status >= 400 ? `route ${route} answered HTTP ${status}: ${lone} (a probe?)` : undefined;
 }
 
 /**
