@@ -119,6 +119,18 @@ describe('rare parameter values and routine levels', () => {
     expect((await selfTrained(stream('INFO'))).filter((s) => s.anomaly && s.line.includes('heap'))).toEqual([]);
   });
 
+  it("ranks a small file's lines seen once above a FATAL template that holds a large share of it", async () => {
+    // loghub Linux lines 501-750: four days of syslog, a daily `logrotate: ALERT exited abnormally` (FATAL, 4 lines)
+    const linux = readFileSync(join(DATASETS, 'loghub_2k/Linux/Linux_2k.log'), 'utf8').split('\n').filter(Boolean);
+    const scored = await selfTrained(linux.slice(500, 750));
+    const daily = scored.filter((s) => s.line.includes('logrotate: ALERT exited abnormally'));
+    expect(daily).toHaveLength(4);
+    for (const once of ['cupsd shutdown succeeded', 'cupsd startup succeeded']) {
+      const line = scored.find((s) => s.line.includes(`cups: ${once}`))!;
+      expect(line.score).toBeGreaterThan(Math.max(...daily.map((s) => s.score)));
+    }
+  });
+
   it('does not weigh FATAL where it is routine (1 line in 5): a template seen 4 times is not flagged, one seen once is', async () => {
     const lines: string[] = [];
     for (let i = 0; i < 2000; i++) {

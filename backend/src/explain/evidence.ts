@@ -7,6 +7,7 @@ import { webSignals } from './web-evidence.js';
 
 export { RULE_STRENGTH };
 
-export function ruleSignals(schema: FeatureSchema, p: ParsedLine, row: ArrayLike<number>): Signal[] {
-  return schema.family === 'web' ? webSignals(p, row) : systemSignals(p, row);
+/** `seen`: the line's template's count in training. */
+export function ruleSignals(schema: FeatureSchema, p: ParsedLine, row: ArrayLike<number>, seen: number): Signal[] {
+  return schema.family === 'web' ? webSignals(p, row) : systemSignals(p, row, seen);
 }

@@ -433,7 +433,7 @@ class LineScorer implements BlockScorer {
 
   /** The signals of row i of the batch. */
   private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array, i: number): Signal[] {
-    let rules = ruleSignals(this.model.featureSchema, p, row);
+    let rules = ruleSignals(this.model.featureSchema, p, row, hit.count);
     // With a rarity model, a level counts only when it is unusual for the template (the rarity score says so).
     if (this.runtime.rarity && rules.length) rules = rules.filter((r) => r.kind !== 'error-level');
     const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
