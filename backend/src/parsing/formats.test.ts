@@ -683,7 +683,7 @@ describe('structured formats', () => {
       json.parse(
         '{"__REALTIME_TIMESTAMP":"1709294400123456","PRIORITY":"3","MESSAGE":"Out of memory: Killed process 42"}',
       ),
-    ).toMatchObject({ message: 'Out of memory: Killed process 42', ts: 1709294400123 });
+    ).toMatchObject({ message: 'Out of memory: Killed process 42', ts: 1709294400123, level: 'error' });
     expect(
       json.parse('{"@t":"2024-03-01T12:00:00Z","@mt":"Disk {Drive} full","@l":"Warning","Drive":"C:"}'),
     ).toMatchObject({
@@ -702,6 +702,11 @@ describe('structured formats', () => {
     const notLevel = json.parse('{"s":"hello","msg":"x"}');
     expect(notLevel.level).toBeUndefined();
     expect(notLevel.fields).toEqual({ s: 'hello' });
+    // and so is `priority`: a task's priority leaves the level to the `level` key after it
+    expect(json.parse('{"priority":"high","level":"warn","msg":"queue slow"}')).toMatchObject({
+      level: 'warn',
+      fields: { priority: 'high' },
+    });
   });
 
   it('parses logfmt with quoted values, numbers and durations', () => {

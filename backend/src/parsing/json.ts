@@ -4,7 +4,7 @@ import { parseTimestampValue } from './timestamp.js';
 
 /**
  * The keys loggers and shippers write, matched whatever their case: `log` is Docker's json-file driver and Fluent
- * Bit's, `MESSAGE` and `__REALTIME_TIMESTAMP` journald's JSON export, `@m`/`@mt`, `@l`, `@t` Serilog's compact JSON,
+ * Bit's, `MESSAGE`, `PRIORITY` (syslog's 0-7) and `__REALTIME_TIMESTAMP` journald's JSON export, `@m`/`@mt`, `@l`, `@t` Serilog's compact JSON,
  * `short_message` GELF's, `levelname` python-json-logger's, `severityText` OpenTelemetry's, `timeMillis` log4j2's
  * JsonLayout, `t.$date` and `s` (a level letter) MongoDB's, `time_local`/`time_iso8601` nginx's variables in a JSON
  * `log_format`, `Message`, `LevelDisplayName` and `TimeCreated` Windows events as PowerShell writes them
@@ -23,7 +23,10 @@ const LEVEL_KEYS = new Set([
   'severitytext',
   's',
   'leveldisplayname',
+  'priority',
 ]);
+/** Level keys that other logs use for something else (a task's `"priority": "high"`): a level only when one is read. */
+const LEVEL_IF_READ = new Set(['s', 'priority']);
 const TIME_KEYS = new Set([
   'time',
   'timestamp',
@@ -73,8 +76,7 @@ export function parseJson(line: string): ParsedLine | undefined {
       }
       if (out.level === undefined && LEVEL_KEYS.has(known) && (typeof v === 'string' || typeof v === 'number')) {
         const level = normalizeLevel(v);
-        // `s` is a level only when it reads as one (MongoDB's `"s":"W"`); any other `s` is a field
-        if (level !== undefined || known !== 's') {
+        if (level !== undefined || !LEVEL_IF_READ.has(known)) {
           out.level = level ?? String(v);
           continue;
         }
