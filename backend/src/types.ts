@@ -42,6 +42,8 @@ export interface ParsedLine {
   format: FormatName;
   /** True when the line is a CSV header or similar, not data. */
   header?: boolean;
+  /** With `header`: the line goes on a record begun on an earlier line (a CSV cell with line breaks). */
+  continued?: boolean;
 }
 
 /** A dense row-major matrix of feature rows. */

@@ -298,6 +298,33 @@ describe('ScanPart', () => {
     },
   );
 
+  it('keeps a CSV export in one part: its records go on over lines, which a part starting mid-record would misread', async () => {
+    const lines = ['Level,Date and Time,Source,Event ID,Task Category'];
+    for (let i = 0; i < 1500; i++) {
+      const t = `3/1/2024 ${1 + Math.floor(i / 120)}:${String(Math.floor(i / 2) % 60).padStart(2, '0')}:00 AM`;
+      lines.push(
+        `Information,${t},Microsoft-Windows-Security-Auditing,4624,Logon,"An account was successfully logged on.`,
+        '',
+        'Subject:',
+        `\tAccount Name:\t\tuser${i % 7}"`,
+      );
+    }
+    const model = await train(lines, { detector: 'iforest', seed: 1 });
+    expect(model.format).toBe('csv');
+    expect(partitionOf(model)).toBeUndefined();
+    const chunks = chunksOf(lines, [2999, 4001]);
+    const one = scan(model, chunks, 1, true).text.trimEnd().split('\n');
+    expect(one).toHaveLength(lines.length);
+    expect(one.filter((l) => l.includes('"template":"<continued>"'))).toHaveLength(4500);
+    // dealt in blocks anyway, the second part starts inside a record and reads its last line as a row of its own
+    const dealer = new LineDealer(2, { by: 'block' });
+    const scanners = [0, 1].map(() => new ScanPart(model, { detector: 'iforest', json: true, labels: {} }));
+    let text = '';
+    for (const chunk of chunks)
+      dealer.deal(chunk).forEach((share, part) => (text += Buffer.from(scanners[part].push(share).bytes).toString()));
+    expect(text.split('\n').filter((l) => l.includes('"template":"<continued>"')).length).toBeLessThan(4500);
+  });
+
   it('cannot deal web sessions keyed by something else than the client', async () => {
     const lines = normalAccessLog(500).map((l, i) => `${l} req=${i % 50}`);
     const model = await train(lines, { detector: 'iforest', sessionKey: 'req=\\d+', seed: 1 });

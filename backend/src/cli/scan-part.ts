@@ -44,7 +44,8 @@ export type Partition =
 type Echo = (line: string) => boolean;
 
 /**
- * undefined: the lines must stay in one part (web sessions keyed by something other than the client). The client is
+ * undefined: the lines must stay in one part (web sessions keyed by something other than the client; CSV, whose
+ * parser follows a record over lines when a quoted cell holds line breaks). The client is
  * an access line's first token (Apache, nginx; the second after a virtual host), else the one its parser reads (JSON,
  * other layouts). Every part reads a W3C log's `#Fields:` directives and a Zeek log's `#fields`, which say how to
  * read the lines after them.
@@ -52,6 +53,7 @@ type Echo = (line: string) => boolean;
 export function partitionOf(model: Model): Partition | undefined {
   const web = familyOf(model.format) === 'web';
   if (model.sessions) return web ? undefined : { by: 'session', key: model.sessions.key };
+  if (model.format === 'csv') return undefined;
   if (model.format === 'json-access') return { by: 'client', clientOf: jsonAccessClient };
   const echo = DIRECTIVES[model.format];
   if (web && model.format !== 'apache' && model.format !== 'nginx') {

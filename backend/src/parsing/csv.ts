@@ -6,7 +6,13 @@ const HEADER_CELL = /^[A-Za-z_@][\w .\-@/()%#]{0,63}$/;
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const TIME_COLUMN = /time|date|^ts$/i;
 const LEVEL_COLUMN = /^(?:level|lvl|severity|log_?level)$/i;
-const MESSAGE_COLUMN = /^(?:message|msg|log|text|content)$/i;
+const MESSAGE_COLUMN = /^(?:message|msg|log|text|content|description)$/i;
+/**
+ * Most characters of a record whose quoted cell goes on over lines (Windows Event Viewer's and PowerShell's
+ * `Export-Csv` exports write an event's description whole, 10-40 lines): past this, a quote left open is a broken
+ * line, and the lines after it are rows again.
+ */
+const MAX_RECORD_CHARS = 64 * 1024;
 
 /** Cells of one CSV record (RFC 4180 quoting, `""` inside quotes); undefined when a quote is left open. */
 export function splitCsv(line: string): string[] | undefined {
@@ -37,6 +43,24 @@ export function splitCsv(line: string): string[] | undefined {
     if (i >= line.length) return cells;
     i++;
   }
+}
+
+/**
+ * The records of `lines`: a line that leaves a quote open goes on with the next ones until the quote closes (joined
+ * by `\n`), at most MAX_RECORD_CHARS.
+ */
+export function csvRecords(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let open: string | undefined;
+  for (const line of lines) {
+    const record = open === undefined ? line : `${open}\n${line}`;
+    if (splitCsv(record) !== undefined || record.length > MAX_RECORD_CHARS) {
+      out.push(record);
+      open = undefined;
+    } else open = record;
+  }
+  if (open !== undefined) out.push(open);
+  return out;
 }
 
 /**
@@ -84,14 +108,38 @@ function columnsOf(line: string): Columns {
  * CSV with a header: the header comes from `header` or else the first line parsed, and comes back with
  * `header: true`. Numeric cells become `numeric`, a time-like column `ts`, a level column `level`, a message
  * column `message` (else a last cell the header does not name, else the text cells joined by spaces), the other cells
- * `fields`.
+ * `fields`. A record whose quoted cell goes on over lines is read from its first line (its cells, the cell's text
+ * up to the line break): the event's columns and the first line of its description, which says what happened (`An
+ * account failed to log on.`); the lines after it, up to the closing quote, come back with `header` and `continued`. A line
+ * that reads as a row of its own with a time (a quote left open by a broken line) starts a record again.
  */
 export function createCsvParser(header?: string, order?: DateOrder): ColumnsReader {
   let columns = header === undefined ? undefined : columnsOf(header);
+  /** The record begun on an earlier line, while its quote is open. */
+  let open: string | undefined;
   const parse = (line: string): ParsedLine | undefined => {
     if (!columns) columns = columnsOf(line);
-    if (line === columns.line) return { fields: {}, message: line, raw: line, format: 'csv', header: true };
-    const cells = splitCsv(line);
+    if (line === columns.line) {
+      open = undefined;
+      return { fields: {}, message: line, raw: line, format: 'csv', header: true };
+    }
+    if (open !== undefined) {
+      const row = read(columns, line, splitCsv(line) ?? splitCsv(`${line}"`));
+      if (row?.ts === undefined) {
+        const record = `${open}\n${line}`;
+        open = splitCsv(record) === undefined && record.length <= MAX_RECORD_CHARS ? record : undefined;
+        return { fields: {}, message: line, raw: line, format: 'csv', header: true, continued: true };
+      }
+    }
+    open = undefined;
+    let cells = splitCsv(line);
+    if (!cells) {
+      cells = splitCsv(`${line}"`);
+      if (cells) open = line;
+    }
+    return read(columns, line, cells);
+  };
+  const read = (columns: Columns, line: string, cells: string[] | undefined): ParsedLine | undefined => {
     if (!cells || !fitsHeader(cells.length, columns.names.length)) return undefined;
     const out: ParsedLine = { fields: {}, message: '', raw: line, format: 'csv' };
     const numeric: Record<string, number> = {};

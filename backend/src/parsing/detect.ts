@@ -1,6 +1,6 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import { parseAccess } from './access.js';
-import { createCsvParser, fitsHeader, looksLikeCsvHeader, splitCsv, type ColumnsReader } from './csv.js';
+import { createCsvParser, csvRecords, fitsHeader, looksLikeCsvHeader, splitCsv, type ColumnsReader } from './csv.js';
 import { parseColumns } from './columns.js';
 import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
@@ -93,7 +93,7 @@ export function detectFormat(sample: readonly string[]): FormatName {
 function isCsv(lines: readonly string[]): boolean {
   if (lines.length < 2 || !looksLikeCsvHeader(lines[0])) return false;
   const width = splitCsv(lines[0])?.length ?? 0;
-  const rows = lines.slice(1);
+  const rows = csvRecords(lines.slice(1));
   return rows.filter((l) => fitsHeader(splitCsv(l)?.length ?? 0, width)).length >= CSV_AGREEMENT * rows.length;
 }
 

@@ -783,6 +783,45 @@ describe('structured formats', () => {
     expect(us.parse('Warning,12/7/2026 1:15:03 PM,SCM,7036,Slow.').ts).toBe(Date.UTC(2026, 11, 7, 13, 15, 3));
   });
 
+  it('reads a CSV record whose quoted cell holds line breaks from its first line, and the lines after it as its own', () => {
+    const lines = [
+      'Level,Date and Time,Source,Event ID,Task Category',
+      'Audit Failure,3/1/2024 5:43:20 AM,Microsoft-Windows-Security-Auditing,4625,Logon,"An account failed to log on.',
+      '',
+      'Subject:',
+      '\tAccount Name:\t\t""bob"", then, a, b',
+      'Failure Reason:\t\tUnknown user name or bad password."',
+      'Information,3/1/2024 5:44:00 AM,Microsoft-Windows-Eventlog,1102,Log clear,"The audit log was cleared."',
+    ];
+    expect(detectFormat(lines)).toBe('csv');
+    const parser = createParser('auto', { sample: lines });
+    const parsed = lines.map((l) => parser.parse(l));
+    expect(parsed[1]).toMatchObject({
+      level: 'Audit Failure',
+      message: 'An account failed to log on.',
+      numeric: { 'Event ID': 4625 },
+      fields: { Source: 'Microsoft-Windows-Security-Auditing', 'Task Category': 'Logon' },
+    });
+    for (const p of parsed.slice(2, 6)) expect(p).toMatchObject({ header: true, continued: true, format: 'csv' });
+    expect(parsed[6]).toMatchObject({ message: 'The audit log was cleared.', numeric: { 'Event ID': 1102 } });
+    expect(parsed[6].header).toBeUndefined();
+  });
+
+  it('ends a CSV record left open by a broken line at the next row with a time, or past 64 KB', () => {
+    const header = 'time,level,message';
+    const parser = createParser('csv', { sample: [header] });
+    expect(parser.parse('2024-03-01T10:00:00Z,info,"broken').message).toBe('broken');
+    expect(parser.parse('no closing quote here').continued).toBe(true);
+    expect(parser.parse('2024-03-01T10:00:01Z,error,disk full')).toMatchObject({
+      level: 'error',
+      message: 'disk full',
+    });
+    expect(parser.parse('2024-03-01T10:00:02Z,info,"open again').continued).toBeUndefined();
+    expect(parser.parse('x'.repeat(70_000)).continued).toBe(true);
+    // the record outgrew 64 KB: the lines after it are rows again (here, not one: generic)
+    expect(parser.parse('next line')).toMatchObject({ format: 'generic' });
+  });
+
   it('takes the CSV header from the first line parsed when no sample is given', () => {
     const parser = createParser('csv');
     expect(parser.parse('a,b').header).toBe(true);
