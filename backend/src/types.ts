@@ -42,7 +42,7 @@ export interface ParsedLine {
   format: FormatName;
   /** True when the line is a CSV header or similar, not data. */
   header?: boolean;
-  /** With `header`: the line goes on a record begun on an earlier line (a CSV cell with line breaks). */
+  /** With `header`: a line of a record read at another of its lines (a CSV cell with line breaks). */
   continued?: boolean;
 }
 

@@ -6,6 +6,8 @@ const HEADER_CELL = /^[A-Za-z_@][\w .\-@/()%#]{0,63}$/;
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const TIME_COLUMN = /time|date|^ts$/i;
 const LEVEL_COLUMN = /^(?:level|lvl|severity|log_?level)$/i;
+/** Windows events' level by name, preferred: their `Level` column is a number on Windows' own scale (4: information). */
+const LEVEL_NAME_COLUMN = /^leveldisplayname$/i;
 const MESSAGE_COLUMN = /^(?:message|msg|log|text|content|description)$/i;
 /**
  * Most characters of a record whose quoted cell goes on over lines (Windows Event Viewer's and PowerShell's
@@ -72,6 +74,17 @@ export function fitsHeader(cells: number, names: number): boolean {
   return cells === names || cells === names + 1;
 }
 
+/** The first line of PowerShell's `Export-Csv` (Windows PowerShell 5.1, without `-NoTypeInformation`). */
+export function isTypeLine(line: string): boolean {
+  return line.startsWith('#TYPE ');
+}
+
+/** A cell's text up to its first line break. */
+function firstLine(cell: string): string {
+  const end = cell.indexOf('\n');
+  return end < 0 ? cell : cell.slice(0, end);
+}
+
 /** A header row: two or more cells, each a short name. */
 export function looksLikeCsvHeader(line: string): boolean {
   const cells = splitCsv(line);
@@ -99,45 +112,61 @@ function columnsOf(line: string): Columns {
     line,
     names,
     time: names.findIndex((n) => TIME_COLUMN.test(n)),
-    level: names.findIndex((n) => LEVEL_COLUMN.test(n)),
+    level: [LEVEL_NAME_COLUMN, LEVEL_COLUMN].map((re) => names.findIndex((n) => re.test(n))).find((i) => i >= 0) ?? -1,
     message: names.findIndex((n) => MESSAGE_COLUMN.test(n)),
   };
 }
 
 /**
- * CSV with a header: the header comes from `header` or else the first line parsed, and comes back with
- * `header: true`. Numeric cells become `numeric`, a time-like column `ts`, a level column `level`, a message
- * column `message` (else a last cell the header does not name, else the text cells joined by spaces), the other cells
- * `fields`. A record whose quoted cell goes on over lines is read from its first line (its cells, the cell's text
- * up to the line break): the event's columns and the first line of its description, which says what happened (`An
- * account failed to log on.`); the lines after it, up to the closing quote, come back with `header` and `continued`. A line
- * that reads as a row of its own with a time (a quote left open by a broken line) starts a record again.
+ * CSV with a header: the header comes from `header` or else the first line parsed (after PowerShell's `#TYPE` line),
+ * and comes back with `header: true`. Numeric cells become `numeric`, a time-like column `ts`, a level column
+ * `level`, a message column `message` (else a last cell the header does not name, else the text cells joined by
+ * spaces), the other cells `fields`. A record whose quoted cell goes on over lines is read at one of its lines, with
+ * the cell's first line as its text (an event's description says what happened there: `An account failed to log
+ * on.`): at its first line when that line holds every cell, the last one open (Event Viewer's export), else at its
+ * last line (PowerShell's `Export-Csv`, the message first). Its other lines come back with `header` and `continued`.
+ * A line that reads as a row of its own with a time (a quote left open by a broken line) starts a record again.
  */
 export function createCsvParser(header?: string, order?: DateOrder): ColumnsReader {
-  let columns = header === undefined ? undefined : columnsOf(header);
-  /** The record begun on an earlier line, while its quote is open. */
-  let open: string | undefined;
+  let columns = header === undefined || isTypeLine(header) ? undefined : columnsOf(header);
+  /** The record begun on an earlier line while its quote is open, and whether that line was read as the record. */
+  let open: { text: string; read: boolean } | undefined;
+  const continued = (line: string): ParsedLine => ({
+    fields: {},
+    message: line,
+    raw: line,
+    format: 'csv',
+    header: true,
+    continued: true,
+  });
   const parse = (line: string): ParsedLine | undefined => {
-    if (!columns) columns = columnsOf(line);
+    if (isTypeLine(line)) return { fields: {}, message: line, raw: line, format: 'csv', header: true };
+    columns ??= columnsOf(line);
     if (line === columns.line) {
       open = undefined;
       return { fields: {}, message: line, raw: line, format: 'csv', header: true };
     }
     if (open !== undefined) {
-      const row = read(columns, line, splitCsv(line) ?? splitCsv(`${line}"`));
-      if (row?.ts === undefined) {
-        const record = `${open}\n${line}`;
-        open = splitCsv(record) === undefined && record.length <= MAX_RECORD_CHARS ? record : undefined;
-        return { fields: {}, message: line, raw: line, format: 'csv', header: true, continued: true };
+      const record = `${open.text}\n${line}`;
+      const cells = splitCsv(record);
+      const wasRead = open.read;
+      if (cells !== undefined) {
+        open = undefined;
+        return wasRead ? continued(line) : read(columns, line, cells.map(firstLine));
+      }
+      if (read(columns, line, splitCsv(line) ?? splitCsv(`${line}"`))?.ts === undefined) {
+        open = record.length <= MAX_RECORD_CHARS ? { text: record, read: wasRead } : undefined;
+        return continued(line);
       }
     }
     open = undefined;
-    let cells = splitCsv(line);
-    if (!cells) {
-      cells = splitCsv(`${line}"`);
-      if (cells) open = line;
-    }
-    return read(columns, line, cells);
+    const cells = splitCsv(line);
+    if (cells) return read(columns, line, cells);
+    const head = splitCsv(`${line}"`);
+    if (!head) return undefined;
+    const first = read(columns, line, head);
+    open = { text: line, read: first !== undefined };
+    return first ?? continued(line);
   };
   const read = (columns: Columns, line: string, cells: string[] | undefined): ParsedLine | undefined => {
     if (!cells || !fitsHeader(cells.length, columns.names.length)) return undefined;

@@ -1,6 +1,14 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import { parseAccess } from './access.js';
-import { createCsvParser, csvRecords, fitsHeader, looksLikeCsvHeader, splitCsv, type ColumnsReader } from './csv.js';
+import {
+  createCsvParser,
+  csvRecords,
+  fitsHeader,
+  isTypeLine,
+  looksLikeCsvHeader,
+  splitCsv,
+  type ColumnsReader,
+} from './csv.js';
 import { parseColumns } from './columns.js';
 import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
@@ -90,7 +98,8 @@ export function detectFormat(sample: readonly string[]): FormatName {
   return best;
 }
 
-function isCsv(lines: readonly string[]): boolean {
+function isCsv(all: readonly string[]): boolean {
+  const lines = all.length > 0 && isTypeLine(all[0]) ? all.slice(1) : all;
   if (lines.length < 2 || !looksLikeCsvHeader(lines[0])) return false;
   const width = splitCsv(lines[0])?.length ?? 0;
   const rows = csvRecords(lines.slice(1));
@@ -159,7 +168,7 @@ function formatReader(
     case 'columns':
       return parseColumns;
     case 'csv': {
-      const header = opts.sample?.find((l) => l.trim() !== '');
+      const header = opts.sample?.find((l) => l.trim() !== '' && !isTypeLine(l));
       return createCsvParser(header === undefined ? undefined : stripEol(header), order);
     }
     case 'custom':

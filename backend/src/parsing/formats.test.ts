@@ -807,6 +807,30 @@ describe('structured formats', () => {
     expect(parsed[6].header).toBeUndefined();
   });
 
+  it("reads PowerShell's Export-Csv, the message first and over lines, at the record's last line", () => {
+    const lines = [
+      '#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord',
+      '"Message","Id","Level","ProviderName","TimeCreated","LevelDisplayName"',
+      '"The audit log was cleared.',
+      'Subject:',
+      '\tAccount Name:\t\tbob","1102","4","Microsoft-Windows-Eventlog","12/1/2024 1:00:00 AM","Information"',
+      '"A user account was created.","4720","4","Microsoft-Windows-Security-Auditing","12/1/2024 1:00:05 AM","Information"',
+    ];
+    expect(detectFormat(lines)).toBe('csv');
+    const parser = createParser('auto', { sample: lines });
+    const parsed = lines.map((l) => parser.parse(l));
+    expect(parsed[0]).toMatchObject({ header: true, format: 'csv' });
+    expect(parsed[1]).toMatchObject({ header: true, format: 'csv' });
+    for (const p of parsed.slice(2, 4)) expect(p).toMatchObject({ header: true, continued: true });
+    expect(parsed[4]).toMatchObject({
+      message: 'The audit log was cleared.',
+      level: 'info',
+      numeric: { Id: 1102 },
+      ts: Date.UTC(2024, 11, 1, 1),
+    });
+    expect(parsed[5]).toMatchObject({ message: 'A user account was created.', numeric: { Id: 4720 } });
+  });
+
   it('ends a CSV record left open by a broken line at the next row with a time, or past 64 KB', () => {
     const header = 'time,level,message';
     const parser = createParser('csv', { sample: [header] });
