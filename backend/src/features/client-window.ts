@@ -17,6 +17,8 @@ export interface WindowReading {
   rare?: number;
   /** Of those, requests to another route than the client's request before (a prober moves from route to route). */
   switches?: number;
+  /** Of those, requests that failed (HTTP >= 400) or wrote (not GET or HEAD): a prober's, not a crawler's. */
+  probing?: number;
 }
 
 const PRUNE_EVERY = 100_000;
@@ -33,7 +35,8 @@ const RARE = 7;
 const TAG = 8;
 const LAST_ROUTE = 9;
 const SWITCHES = 10;
-const STRIDE = 11;
+const PROBING = 11;
+const STRIDE = 12;
 const EMPTY = -1;
 /** Keys of clients that are not dotted IPv4 addresses start here (IPv4 addresses are their own 32-bit keys). */
 const NAMED = 2 ** 32;
@@ -50,7 +53,14 @@ export class ClientWindows {
   private seen = 0;
   private readonly named = new Map<string, number>();
   private nextNamed = NAMED;
-  readonly reading: WindowReading = { requests: 0, errorRatio: 0, total: 0, rare: 0, switches: 0 };
+  readonly reading: Required<WindowReading> = {
+    requests: 0,
+    errorRatio: 0,
+    total: 0,
+    rare: 0,
+    switches: 0,
+    probing: 0,
+  };
   /** The number the last client added is known by (its IPv4 address as a 32-bit value, or its name's number). */
   lastKey = 0;
   private lastAt = 0;
@@ -70,9 +80,10 @@ export class ClientWindows {
 
   /**
    * Counts one request at `ts` (ms) and returns the client's window (the same object each call); `rare` marks a
-   * request to a route few clients ask for, `route` is its route id (see population.ts).
+   * request to a route few clients ask for, `route` is its route id (see population.ts), `probing` one that failed
+   * or wrote.
    */
-  add(client: string, ts: number, error: boolean, rare = false, route = -1): WindowReading {
+  add(client: string, ts: number, error: boolean, rare = false, route = -1, probing = error): Required<WindowReading> {
     const bucket = Math.floor(ts / WINDOW_MS);
     const key = (this.lastKey = this.keyOf(client));
     let at = this.slotOf(key) * STRIDE;
@@ -98,12 +109,14 @@ export class ClientWindows {
     if (error) t[at + ERRORS]++;
     t[at + TOTAL]++;
     if (rare) t[at + RARE]++;
+    if (probing) t[at + PROBING]++;
     if (t[at + TOTAL] > 1 && t[at + LAST_ROUTE] !== route) t[at + SWITCHES]++;
     t[at + LAST_ROUTE] = route;
     this.reading.switches = t[at + SWITCHES];
     this.lastAt = at;
     this.reading.total = t[at + TOTAL];
     this.reading.rare = t[at + RARE];
+    this.reading.probing = t[at + PROBING];
     const overlap = 1 - (ts - bucket * WINDOW_MS) / WINDOW_MS;
     const requests = t[at + REQUESTS] + t[at + PREV_REQUESTS] * overlap;
     this.reading.requests = requests;

@@ -96,22 +96,43 @@ describe('population analysis of clients', () => {
     expect(hit?.ua).toBe('Mozilla/5.0 disguised');
   });
 
+  it('leaves a crawler reading the long tail alone, and flags a client failing on as many routes no one else asks for', () => {
+    const b = new PopulationBuilder();
+    crowd(b, 200, 30);
+    // A search engine's crawler: 140 pages no other client read, GET only, answered 200 (304 now and then).
+    for (let k = 0; k < 140; k++)
+      observe(b, '66.249.73.135', 'Googlebot/2.1', 1000 + k, 'GET', k % 9 ? 200 : 304, k * 3000);
+    // A prober as quiet: the same number of rare routes, GET only, but most of them not found.
+    for (let k = 0; k < 140; k++)
+      observe(b, '192.0.2.9', 'Mozilla/5.0 browser', 2000 + k, 'GET', k % 3 ? 404 : 200, k * 3000);
+    expect(b.finish().outliers.map((o) => o.ip)).toEqual(['192.0.2.9']);
+  });
+
   it('follows clients unseen in training while scoring: a burst to rare routes is flagged from its 20th request', () => {
     const b = new PopulationBuilder();
     crowd(b, 50, 30);
     const watch = new PopulationWatch(b.finish());
     expect(watch.rare(0)).toBe(false);
     expect(watch.rare(-1)).toBe(true);
-    expect(watch.reason('203.0.113.5', 'x', 19, 19)).toBeUndefined();
-    expect(watch.reason('203.0.113.5', 'x', 20, 15)).toBe(
+    const running = (total: number, rare: number, switches = total, probing = total) => ({
+      total,
+      rare,
+      switches,
+      probing,
+    });
+    expect(watch.reason('203.0.113.5', 'x', running(19, 19))).toBeUndefined();
+    expect(watch.reason('203.0.113.5', 'x', running(20, 15))).toBe(
       'client 203.0.113.5: 15 of its 20 requests in this burst to routes no other client requested in training',
     );
     // Once flagged (the caller remembers it with the client's window), the client keeps its reason for its burst.
-    expect(watch.reason('203.0.113.5', 'x', 40, 15, 40)).toBeUndefined();
-    expect(watch.reason('203.0.113.5', 'x', 40, 15, 40, true)).toContain('client 203.0.113.5');
-    expect(watch.reason('10.0.0.1', 'x', 30, 1)).toBeUndefined();
+    expect(watch.reason('203.0.113.5', 'x', running(40, 15))).toBeUndefined();
+    expect(watch.reason('203.0.113.5', 'x', running(40, 15), true)).toContain('client 203.0.113.5');
+    expect(watch.reason('10.0.0.1', 'x', running(30, 1))).toBeUndefined();
     // Polling one new endpoint: every request rare, but never another route.
-    expect(watch.reason('10.0.0.2', 'x', 40, 40, 0)).toBeUndefined();
+    expect(watch.reason('10.0.0.2', 'x', running(40, 40, 0))).toBeUndefined();
+    // Reading the long tail, answered as readers are (a crawler): 4 of 40 failed or wrote, under a quarter.
+    expect(watch.reason('10.0.0.3', 'x', running(40, 40, 40, 4))).toBeUndefined();
+    expect(watch.reason('10.0.0.3', 'x', running(40, 40, 40, 10))).toContain('client 10.0.0.3');
   });
 
   it('reads no route as rare with a model made before population analysis', () => {

@@ -26,6 +26,15 @@ export const MIN_REQUESTS = 20;
 export const MIN_RARE = 10;
 export const RARE_SHARE = 0.5;
 const MIN_PROBED_ROUTES = 10;
+/**
+ * Share of a client's requests that failed (HTTP >= 400) or wrote (POST) for its many requests to routes few others
+ * ask for to be probing. A search engine's crawler reads the long tail of a site and is answered as readers are: in
+ * a real blog's log (elastic/examples' apache_logs, first 2,732 lines), Googlebot, msnbot, YandexBot, Yahoo! Slurp,
+ * archive.org's and Moz's bots read 21-143 pages no other client asked for, GET only, 0-3% of them failed, and every
+ * line of theirs was flagged (346, 12.7% of the file); scanners fail on most of their probes, and the generator's
+ * disguised scanner fails or POSTs on 65% or more.
+ */
+const PROBE_ANSWERS = 0.25;
 const HEAVY_SHARE = 0.01;
 const HEAVY_TIMES_MEDIAN = 8;
 const Z = 6;
@@ -46,6 +55,21 @@ export interface PopulationOutlier {
   /** Set when the entity is the address with this User-Agent (the address as a whole is not an outlier). */
   ua?: string;
   reason: string;
+}
+
+/** A request that failed (HTTP >= 400) or wrote (any method but GET and HEAD): what a prober's requests mostly are. */
+export function isProbing(status: number, method: string | undefined): boolean {
+  return status >= 400 || (method !== undefined && method !== 'GET' && method !== 'HEAD');
+}
+
+/** A client's counts since it became active, while scoring (ClientWindows' reading). */
+export interface Running {
+  total: number;
+  rare: number;
+  /** Requests to another route than the one before (a client polling one endpoint is no prober). */
+  switches: number;
+  /** Requests that failed or wrote (isProbing). */
+  probing: number;
 }
 
 /** Saved in the model (`baselines.web.population`). */
@@ -100,6 +124,7 @@ class Counts {
   s3 = new Float64Array(1024);
   s4 = new Float64Array(1024);
   s5 = new Float64Array(1024);
+  probing = new Float64Array(1024);
   minute = new Float64Array(1024).fill(-1);
   inMinute = new Float64Array(1024);
   maxMinute = new Float64Array(1024);
@@ -107,7 +132,7 @@ class Counts {
 
   add(): number {
     if (this.size === this.n.length) {
-      for (const k of ['n', 'post', 's3', 's4', 's5', 'minute', 'inMinute', 'maxMinute'] as const) {
+      for (const k of ['n', 'post', 's3', 's4', 's5', 'probing', 'minute', 'inMinute', 'maxMinute'] as const) {
         const old = this[k];
         this[k] = new Float64Array(old.length * 2);
         this[k].set(old);
@@ -117,9 +142,10 @@ class Counts {
     return this.size++;
   }
 
-  count(e: number, post: boolean, status: number, ts: number): void {
+  count(e: number, method: string | undefined, status: number, ts: number): void {
     this.n[e]++;
-    if (post) this.post[e]++;
+    if (method === 'POST') this.post[e]++;
+    if (isProbing(status, method)) this.probing[e]++;
     if (status >= 300 && status < 400) this.s3[e]++;
     else if (status >= 400 && status < 500) this.s4[e]++;
     else if (status >= 500) this.s5[e]++;
@@ -139,6 +165,7 @@ interface Client {
   s3: number;
   s4: number;
   s5: number;
+  probing: number;
   routes: number;
   rare: number;
   maxMinute: number;
@@ -200,8 +227,7 @@ export class PopulationBuilder {
       e = known;
       windows.tag = e + 1;
     }
-    const post = method === 'POST';
-    this.ip.count(e, post, status, ts);
+    this.ip.count(e, method, status, ts);
     const uaId = Math.min(this.uas.idOf(ua ?? '-'), 65_535);
     let q = this.lastUa[e] === uaId ? this.lastPair[e] : undefined;
     if (q === undefined) {
@@ -216,7 +242,7 @@ export class PopulationBuilder {
       this.lastUa[e] = uaId;
       this.lastPair[e] = q;
     }
-    this.pair.count(q, post, status, ts);
+    this.pair.count(q, method, status, ts);
     if (this.lines >= MAX_LINES) return;
     if (this.lines === this.lineIp.length) {
       this.lineIp = grown(this.lineIp);
@@ -305,6 +331,7 @@ function summaries(c: Counts, runs: readonly [number, number, number][], isRare:
       s3: c.s3[e],
       s4: c.s4[e],
       s5: c.s5[e],
+      probing: c.probing[e],
       routes: 0,
       rare: 0,
       maxMinute: c.maxMinute[e],
@@ -364,8 +391,19 @@ class Judge {
       this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
     const head = `made ${pct(share)} of all requests (${a.n})`;
     // A client polling one or two endpoints of its own (a health check, a partner's integration) is no prober: it
-    // must also stand out in a behaviour, or spread over many routes.
-    if (a.rare >= MIN_RARE && rareShare >= RARE_SHARE && (behaviours.length > 0 || a.routes >= MIN_PROBED_ROUTES)) {
+    // must also stand out in a behaviour, or spread over many routes. And one that only reads and is answered as
+    // readers are (a search engine's crawler) browses the long tail: it must fail or write there (PROBE_ANSWERS).
+    const probes =
+      a.probing >= PROBE_ANSWERS * a.n ||
+      z(a.post / a.n, this.post) >= Z ||
+      z(a.s4 / a.n, this.s4) >= Z ||
+      z(a.s5 / a.n, this.s5) >= Z;
+    if (
+      a.rare >= MIN_RARE &&
+      rareShare >= RARE_SHARE &&
+      (behaviours.length > 0 || a.routes >= MIN_PROBED_ROUTES) &&
+      probes
+    ) {
       return {
         text: [`${head}, ${pct(rareShare)} to routes ${rareWords}`, ...behaviours].join(', '),
         strength: 1 + rareShare + share,
@@ -443,18 +481,11 @@ export class PopulationWatch {
   }
 
   /**
-   * The client's reason, if it is an outlier: from training, or from its running counts in this burst (`switches`:
-   * requests to another route than the one before; a client polling one endpoint is no prober). `flagged`: the
-   * burst was flagged before (the caller keeps that with the client's window, so it ends with the burst).
+   * The client's reason, if it is an outlier: from training, or from its running counts in this burst (`running`,
+   * absent when the line has no time). `flagged`: the burst was flagged before (the caller keeps that with the
+   * client's window, so it ends with the burst).
    */
-  reason(
-    ip: string,
-    ua: string | undefined,
-    total: number,
-    rare: number,
-    switches = total,
-    flagged = false,
-  ): string | undefined {
+  reason(ip: string, ua: string | undefined, running?: Running, flagged = false): string | undefined {
     if (this.byIp.size) {
       const r = this.byIp.get(ip);
       if (r !== undefined) return r;
@@ -463,16 +494,25 @@ export class PopulationWatch {
       const r = this.byIpUa.get(`${ip}\n${ua ?? '-'}`);
       if (r !== undefined) return r;
     }
-    if (flagged || this.burst(total, rare, switches)) {
+    if (running && (flagged || this.burst(running))) {
       const words =
         this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
-      return `client ${ip}: ${rare} of its ${Math.round(total)} requests in this burst to routes ${words} in training`;
+      return `client ${ip}: ${running.rare} of its ${Math.round(running.total)} requests in this burst to routes ${words} in training`;
     }
     return undefined;
   }
 
-  /** Whether running counts make a burst of probing: mostly rare routes, moving from route to route. */
-  burst(total: number, rare: number, switches: number): boolean {
-    return total >= MIN_REQUESTS && rare >= MIN_RARE && rare >= RARE_SHARE * total && switches >= RARE_SHARE * total;
+  /**
+   * Whether running counts make a burst of probing: mostly rare routes, moving from route to route, failing or
+   * writing on PROBE_ANSWERS of them (`probing`).
+   */
+  burst({ total, rare, switches, probing }: Running): boolean {
+    return (
+      total >= MIN_REQUESTS &&
+      rare >= MIN_RARE &&
+      rare >= RARE_SHARE * total &&
+      switches >= RARE_SHARE * total &&
+      probing >= PROBE_ANSWERS * total
+    );
   }
 }

@@ -7,7 +7,7 @@ import { ClientWindows, WINDOW_MS, type WindowReading } from './client-window.js
 import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { RobustRouteStats, type RouteStats } from './route-baseline.js';
-import { PopulationBuilder, PopulationWatch, type PopulationState } from './population.js';
+import { isProbing, PopulationBuilder, PopulationWatch, type PopulationState } from './population.js';
 import { RouteParams, RouteParamsBuilder, type RouteParamsState } from './route-params.js';
 
 /** Line features of a web request (any access-log layout: the web fields of parsing/web.ts). */
@@ -222,31 +222,25 @@ export class WebFeatures {
     const routeKey = hit.id >= 0 ? hit.id : -2 - (stringHash(hit.template) & 0x3fffffff);
     const window =
       ip !== undefined && p.ts !== undefined
-        ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), routeKey))
+        ? (this.window = this.windows.add(
+            ip,
+            p.ts,
+            status >= 400,
+            this.population.rare(hit.id),
+            routeKey,
+            isProbing(status, p.fields.method),
+          ))
         : undefined;
     const client = window ? this.windows.lastKey : -1;
     this.unseenParam = this.params.unseen(hit.id, hit.template, p.fields.query ?? '');
     this.probe =
       row[WEB.ua_class] !== BOT_CLASS && this.population.lone(hit.id, client) ? probeOf(p, hit, status) : undefined;
     if (ip === undefined) this.entity = undefined;
-    else if (!window) this.entity = this.population.reason(ip, p.fields.ua, 0, 0, 0);
     else {
       // A burst once flagged stays flagged while the client's window lives (the tag is kept in its slot).
-      const flagged = this.windows.tag === 1;
-      this.entity = this.population.reason(
-        ip,
-        p.fields.ua,
-        window.total ?? 0,
-        window.rare ?? 0,
-        window.switches ?? 0,
-        flagged,
-      );
-      if (
-        !flagged &&
-        this.entity !== undefined &&
-        this.population.burst(window.total ?? 0, window.rare ?? 0, window.switches ?? 0)
-      )
-        this.windows.tag = 1;
+      const flagged = window !== undefined && this.windows.tag === 1;
+      this.entity = this.population.reason(ip, p.fields.ua, window, flagged);
+      if (window && !flagged && this.entity !== undefined && this.population.burst(window)) this.windows.tag = 1;
     }
     fillLearnt(
       row,
