@@ -55,6 +55,32 @@ describe('template lookups', () => {
     );
   });
 
+  it("read a page training never saw under a path of many pages as one of them, not at the site's root", () => {
+    const parser = createParser('apache');
+    const request = (target: string, method = 'GET') => parser.parse(plantedAccessLine(1, { method, target }));
+    const pages = ['ssh-keys', 'xvfb-firefox', 'eventdb-ideas', 'soekris-gpio', 'ipv6', 'puppet', 'munin', 'zfs'];
+    const train = [
+      ...pages.flatMap((page, i) => Array.from({ length: i + 1 }, () => request(`/blog/geekery/${page}.html`))),
+      ...pages.slice(0, 7).map((page) => request(`/${page}`)),
+      ...pages.slice(0, 7).map((page) => request(`/docs/${page}.html`)),
+    ];
+    const index = trained('routes', train);
+    // 8 pages under /blog/geekery/: a new one is one of them, as the most read, counted as all 36 lines
+    expect(plain(index.lookup(request('/blog/geekery/atomic-iptables.html')))).toEqual({
+      ...plain(index.lookup(request('/blog/geekery/zfs.html'))),
+      template: 'GET /blog/geekery/<*>.html',
+      count: 36,
+    });
+    // another extension, another method, 7 names, the root: still never seen
+    for (const [target, method] of [
+      ['/blog/geekery/shell.php', 'GET'],
+      ['/blog/geekery/new.html', 'POST'],
+      ['/docs/new.html', 'GET'],
+      ['/phpmyadmin', 'GET'],
+    ])
+      expect(index.lookup(request(target, method)).id).toBe(-1);
+  });
+
   it('find the same Drain template whatever was looked up before, across cache windows', () => {
     const parser = createParser('hdfs');
     const line = (i: number, text: string) =>
