@@ -7,6 +7,7 @@ import type { ParsedLine } from '../types.js';
 import { UA_CLASSES, uaToolName } from '../features/user-agent.js';
 import { keywordWords } from '../features/keywords.js';
 import { keywordReason } from './system-evidence.js';
+import { clip } from '../parsing/text.js';
 
 /** A detector's view of which features made a row anomalous. */
 export type Attribution =
@@ -131,9 +132,12 @@ export function describeFeature(f: number, input: ExplainInput): string {
     }
     case 'template_rarity':
     case 'system:template_rarity':
-      return hit.count === 0
-        ? 'new template never seen in training'
-        : `rare template "${hit.template}" (${hit.count} of ${input.trainingLines} training lines)`;
+      if (hit.count > 0)
+        return `rare template "${hit.template}" (${hit.count} of ${input.trainingLines} training lines)`;
+      // features/web.ts: a new page read as pages are is not novel
+      return row[schema.names.indexOf('template_novel')] === 0
+        ? `new page "${clip(hit.template, 80)}", read and answered as pages are`
+        : 'new template never seen in training';
     case 'template_novel':
     case 'system:template_novel':
       return 'new template never seen in training';

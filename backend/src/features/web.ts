@@ -242,6 +242,9 @@ export class WebFeatures {
       this.entity = this.population.reason(ip, p.fields.ua, window, flagged);
       if (window && !flagged && this.entity !== undefined && this.population.burst(window)) this.windows.tag = 1;
     }
+    // A page training never saw, read and answered as pages are, is new content: as rare as a page seen once, not
+    // novel. Asked for with an error answer or a write, it stays novel (a probe's).
+    const newPage = hit.id < 0 && !isProbing(status, p.fields.method);
     fillLearnt(
       row,
       0,
@@ -249,9 +252,10 @@ export class WebFeatures {
       hit.id,
       Math.log1p(bytesOf(p)),
       Math.log1p(millisOf(p)),
-      this.templates.rarity(hit.count),
+      this.templates.rarity(newPage ? 1 : hit.count),
       window,
     );
+    if (newPage) row[WEB.template_novel] = 0;
   }
 }
 

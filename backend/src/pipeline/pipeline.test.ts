@@ -42,6 +42,32 @@ describe('web logs', async () => {
     expect(sqli.template).toBe('GET /search');
   });
 
+  it('reads a page training never saw, answered as pages are, as new content; not found, as a probe', async () => {
+    // A site with a long tail: besides its routes, 400 pages read once each (a blog's posts, at its root).
+    const words = ['ssh', 'xvfb', 'puppet', 'munin', 'zfs', 'ipv6', 'grok', 'redis', 'jquery', 'dns'];
+    const pages = words.flatMap((a) =>
+      words.flatMap((b) => [`/${a}-${b}`, `/${a}-and-${b}`, `/${a}-${b}-notes`, `/${b}-on-${a}`]),
+    );
+    const lines = normalAccessLog(4000);
+    pages.forEach(
+      (target, i) => (lines[i * 10 + 5] = plantedAccessLine(i * 10 + 5, { ip: `10.1.0.${i % 200}`, target })),
+    );
+    const longTail = await train(lines, { seed: 7, name: 'blog' });
+    const [page, missing] = scoreAll(createScorer(longTail), [
+      ...normal.slice(0, 50),
+      plantedAccessLine(4150, { ip: '10.0.0.7', target: '/about-us', bytes: 5200 }),
+      plantedAccessLine(4151, { ip: '10.0.0.8', target: '/.git/config', status: 404, bytes: 180 }),
+    ]).slice(50);
+    expect(page.anomaly).toBe(false);
+    expect(missing.severity === 'high' || missing.severity === 'critical').toBe(true);
+    expect(missing.reasons).toContain('new template never seen in training');
+    // A site of a few routes: a new page is unusual there, said as a new page, not as a novel template.
+    const [few] = scoreAll(createScorer(model, { detector: 'ensemble' }), [
+      plantedAccessLine(4150, { ip: '10.0.0.7', target: '/about-us', bytes: 5200 }),
+    ]);
+    expect(few.reasons).toEqual(['new page "GET /about-us", read and answered as pages are']);
+  });
+
   it('scores the same traffic alike whatever layout the server writes it in (W3C, JSON)', async () => {
     const apache = createParser('apache');
     const asW3c = (line: string) => {

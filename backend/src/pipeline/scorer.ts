@@ -8,7 +8,7 @@ import { FanoutWatch } from '../detectors/fanout.js';
 import type { MemberScore, Signal } from '../detectors/ensemble.js';
 import { explain, RULE_STRENGTH, ruleSignals, type Attribution } from '../explain/index.js';
 import { sessionFindings } from '../explain/session.js';
-import { keywordMask, LineFeaturizer, type WebFeatures } from '../features/index.js';
+import { keywordMask, LineFeaturizer, WEB, type WebFeatures } from '../features/index.js';
 import { LEVELS, levelRank } from '../parsing/level.js';
 import type { TemplateHit } from '../templates/index.js';
 import type { Member, Model } from '../models/model.js';
@@ -436,7 +436,9 @@ class LineScorer implements BlockScorer {
     let rules = ruleSignals(this.model.featureSchema, p, row, hit.count);
     // With a rarity model, a level counts only when it is unusual for the template (the rarity score says so).
     if (this.runtime.rarity && rules.length) rules = rules.filter((r) => r.kind !== 'error-level');
-    const novel = this.runtime.novelty?.check({ template: hit.id, row }) ?? NO_SIGNALS;
+    // A web row says whether its route is novel (features/web.ts: a new page read as pages are is not).
+    const template = this.featurizer.web && row[WEB.template_novel] === 0 ? undefined : hit.id;
+    const novel = this.runtime.novelty?.check({ template, row }) ?? NO_SIGNALS;
     const out = rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
     const stream = this.streamSignals[i];
     return stream === undefined ? out : [...out, ...stream];
