@@ -27,8 +27,8 @@ export const MIN_RARE = 10;
 export const RARE_SHARE = 0.5;
 const MIN_PROBED_ROUTES = 10;
 /**
- * Share of a client's requests that failed (HTTP >= 400) or wrote (POST) for its many requests to routes few others
- * ask for to be probing. A search engine's crawler reads the long tail of a site and is answered as readers are: in
+ * Share of a client's requests that failed or wrote (isProbing) for its many requests to routes few others ask for
+ * to be probing. A search engine's crawler reads the long tail of a site and is answered as readers are: in
  * a real blog's log (elastic/examples' apache_logs, first 2,732 lines), Googlebot, msnbot, YandexBot, Yahoo! Slurp,
  * archive.org's and Moz's bots read 21-143 pages no other client asked for, GET only, 0-3% of them failed, and every
  * line of theirs was flagged (346, 12.7% of the file); scanners fail on most of their probes, and the generator's

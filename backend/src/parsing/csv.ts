@@ -48,6 +48,25 @@ export function splitCsv(line: string): string[] | undefined {
 }
 
 /**
+ * Whether a quoted cell is open at the end of `line`, given whether one was at its start: `""` inside a quoted cell is
+ * a quote, and a quote opens a cell only at the cell's start. One pass over the line, so a record over many lines
+ * costs its length, not its length times its lines.
+ */
+function quoteOpenAfter(line: string, open: boolean): boolean {
+  let cellStart = !open;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (open) {
+      if (c !== 34) continue;
+      if (line.charCodeAt(i + 1) === 34) i++;
+      else open = false;
+    } else if (c === 34 && cellStart) open = true;
+    else cellStart = c === 44;
+  }
+  return open;
+}
+
+/**
  * The records of `lines`: a line that leaves a quote open goes on with the next ones until the quote closes (joined
  * by `\n`), at most MAX_RECORD_CHARS.
  */
@@ -56,7 +75,7 @@ export function csvRecords(lines: readonly string[]): string[] {
   let open: string | undefined;
   for (const line of lines) {
     const record = open === undefined ? line : `${open}\n${line}`;
-    if (splitCsv(record) !== undefined || record.length > MAX_RECORD_CHARS) {
+    if (!quoteOpenAfter(line, open !== undefined) || record.length > MAX_RECORD_CHARS) {
       out.push(record);
       open = undefined;
     } else open = record;
@@ -148,11 +167,10 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
     }
     if (open !== undefined) {
       const record = `${open.text}\n${line}`;
-      const cells = splitCsv(record);
       const wasRead = open.read;
-      if (cells !== undefined) {
+      if (!quoteOpenAfter(line, true)) {
         open = undefined;
-        return wasRead ? continued(line) : read(columns, line, cells.map(firstLine));
+        return wasRead ? continued(line) : read(columns, line, splitCsv(record)?.map(firstLine));
       }
       if (read(columns, line, splitCsv(line) ?? splitCsv(`${line}"`))?.ts === undefined) {
         open = record.length <= MAX_RECORD_CHARS ? { text: record, read: wasRead } : undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { csvRecords } from './csv.js';
 import { createParser, detectFormat } from './index.js';
 
 const COMBINED =
@@ -829,6 +830,19 @@ describe('structured formats', () => {
       ts: Date.UTC(2024, 11, 1, 1),
     });
     expect(parsed[5]).toMatchObject({ message: 'A user account was created.', numeric: { Id: 4720 } });
+  });
+
+  it('joins the lines of CSV records by their quotes: escaped quotes, a quote inside a bare cell, two cells over lines', () => {
+    expect(
+      csvRecords([
+        'a,"one ""quoted"" word',
+        'and a second line""",b',
+        'x,it"s bare,y',
+        '"first',
+        'cell","second',
+        'cell",z',
+      ]),
+    ).toEqual(['a,"one ""quoted"" word\nand a second line""",b', 'x,it"s bare,y', '"first\ncell","second\ncell",z']);
   });
 
   it('ends a CSV record left open by a broken line at the next row with a time, or past 64 KB', () => {
