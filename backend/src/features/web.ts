@@ -263,11 +263,23 @@ export class WebFeatures {
 function probeOf(p: ParsedLine, hit: TemplateHit, status: number): string | undefined {
   const lone = 'in training one client alone requested it';
   const route = clip(hit.template, 80);
+  const path = p.fields.path ?? '';
   // An origin server's request names a path; `http://host/…` is for a proxy (a probe for an open one).
-  if (ABSOLUTE_URL.test(p.fields.path ?? ''))
+  if (ABSOLUTE_URL.test(path))
     return `route ${route} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
-  return status >= 400 ? `route ${route} answered HTTP ${status}: ${lone} (a probe?)` : undefined;
+  return status >= 400 && !FETCHED_BY_CLIENTS.test(path)
+    ? `route ${route} answered HTTP ${status}: ${lone} (a probe?)`
+    : undefined;
 }
+
+/**
+ * What browsers, feed readers and crawlers ask every site for by themselves, found or not: icons, the tiles and
+ * manifests of browsers, robots.txt, sitemaps, `/.well-known/` (RFC 8615). Not found, they are no probe: in a real
+ * blog's log (elastic/examples' apache_logs), Safari's `apple-touch-icon-precomposed.png` and IE's
+ * `browserconfig.xml` 404s were flagged `medium` as one client's routes.
+ */
+const FETCHED_BY_CLIENTS =
+  /^\/(?:favicon[\w.-]*\.(?:ico|png|svg)|apple-touch-icon[\w.-]*\.png|browserconfig\.xml|(?:site\.)?webmanifest|manifest\.json|robots\.txt|sitemap[\w.-]*\.xml|ads\.txt|humans\.txt|\.well-known\/(?!.*\.\.)[\w./-]*)$/i;
 
 /**
  * The columns read from the request alone: status, the path and query's shape and attack patterns, method, user

@@ -88,9 +88,12 @@ describe('probes', () => {
     );
     lines[2000] = at(lines, 2000, '203.0.113.7', 'GET /about/team HTTP/1.1', 200, 'Mozilla/5.0 (X11; Linux x86_64)');
     lines[2500] = at(lines, 2500, '203.0.113.8', 'GET http://www.example.net/ HTTP/1.1', 200, 'Mozilla/4.0');
+    // what a browser asks every site for by itself, not found
+    const safari = 'MobileSafari/9537.53 CFNetwork/672.0.8 Darwin/14.0.0';
+    lines[2700] = at(lines, 2700, '203.0.113.9', 'GET /apple-touch-icon-precomposed.png HTTP/1.1', 404, safari);
     const model = await train(lines, { detector: 'iforest', seed: 1 });
     const scored = createScorer(model, { detector: 'ensemble' }).pushBatch(lines);
-    expect([1000, 1500, 2000, 2500].map((i) => scored[i].anomaly)).toEqual([true, false, false, true]);
+    expect([1000, 1500, 2000, 2500, 2700].map((i) => scored[i].anomaly)).toEqual([true, false, false, true, false]);
     expect(scored[2500].reasons).toContain(
       'route GET http://www.example.net/ asks for another site, answered HTTP 200: in training one client alone requested it (a proxy probe?)',
     );
