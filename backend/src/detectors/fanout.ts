@@ -60,6 +60,9 @@ export function flowOf(p: ParsedLine): { source: string; destination: string } |
 const NETFILTER = /^SRC=(\S+) DST=(\S+)(?: [A-Z]+(?:=\S*)?)*? (?:DPT=(\d+)|PROTO=ICMP)/;
 const NETFILTER_CHARS = 600;
 
+/** Hears of a source's minute as it ends, with the destinations it reached. */
+type Closed = (source: string, count: number) => void;
+
 /** Distinct destinations per source in the source's current minute; forgets sources idle for a minute. */
 export class FanoutWindows {
   private readonly sources = new Map<string, { minute: number; destinations: Set<string> }>();
@@ -70,7 +73,7 @@ export class FanoutWindows {
    * Counts a connection at `ts` (ms) and returns its source's distinct destinations in that minute; `closed` hears
    * of each earlier minute of the source as it ends, with its count.
    */
-  add(source: string, destination: string, ts: number, closed?: (source: string, count: number) => void): number {
+  add(source: string, destination: string, ts: number, closed?: Closed): number {
     const minute = minuteOf(ts);
     let w = this.sources.get(source);
     if (!w) {
@@ -91,12 +94,12 @@ export class FanoutWindows {
   }
 
   /** Ends every source's minute (the stream ended, or a scan part's block did: counts restart there on any thread). */
-  reset(closed?: (source: string, count: number) => void): void {
+  reset(closed?: Closed): void {
     for (const [source, w] of this.sources) closed?.(source, w.destinations.size);
     this.sources.clear();
   }
 
-  private prune(minute: number, closed?: (source: string, count: number) => void): void {
+  private prune(minute: number, closed?: Closed): void {
     this.prunedAt = minute;
     for (const [source, w] of this.sources)
       if (w.minute < minute - 1) {

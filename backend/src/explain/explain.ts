@@ -135,7 +135,7 @@ export function describeFeature(f: number, input: ExplainInput): string {
       if (hit.count > 0)
         return `rare template "${hit.template}" (${hit.count} of ${input.trainingLines} training lines)`;
       // features/web.ts: a new page read as pages are is not novel
-      return row[schema.names.indexOf('template_novel')] === 0
+      return schema.family === 'web' && row[WEB.template_novel] === 0
         ? `new page "${clip(hit.template, 80)}", read and answered as pages are`
         : 'new template never seen in training';
     case 'template_novel':

@@ -379,25 +379,24 @@ class Judge {
     const share = a.n / Math.max(1, this.total);
     const rareShare = a.rare / a.n;
     const behaviours: string[] = [];
-    const z = (x: number, r: Robust) => (x - r.median) / r.spread;
-    if (z(a.post / a.n, this.post) >= Z) behaviours.push(`${pct(a.post / a.n)} POST`);
-    if (z(a.s5 / a.n, this.s5) >= Z) behaviours.push(`${pct(a.s5 / a.n)} HTTP 5xx`);
-    if (z(a.s4 / a.n, this.s4) >= Z) behaviours.push(`${pct(a.s4 / a.n)} HTTP 4xx`);
-    if (z(a.s3 / a.n, this.s3) >= Z) behaviours.push(`${pct(a.s3 / a.n)} HTTP 3xx`);
-    const answers = behaviours.length > (z(a.post / a.n, this.post) >= Z ? 1 : 0);
-    if (z(Math.log2(a.routes), this.routes) >= Z) behaviours.push(`${a.routes} distinct routes`);
-    if (z(Math.log2(a.maxMinute), this.burst) >= Z) behaviours.push(`${a.maxMinute} requests in one minute`);
+    const out = (x: number, r: Robust) => (x - r.median) / r.spread >= Z;
+    const posts = out(a.post / a.n, this.post);
+    const fails5 = out(a.s5 / a.n, this.s5);
+    const fails4 = out(a.s4 / a.n, this.s4);
+    if (posts) behaviours.push(`${pct(a.post / a.n)} POST`);
+    if (fails5) behaviours.push(`${pct(a.s5 / a.n)} HTTP 5xx`);
+    if (fails4) behaviours.push(`${pct(a.s4 / a.n)} HTTP 4xx`);
+    if (out(a.s3 / a.n, this.s3)) behaviours.push(`${pct(a.s3 / a.n)} HTTP 3xx`);
+    const answers = behaviours.length > (posts ? 1 : 0);
+    if (out(Math.log2(a.routes), this.routes)) behaviours.push(`${a.routes} distinct routes`);
+    if (out(Math.log2(a.maxMinute), this.burst)) behaviours.push(`${a.maxMinute} requests in one minute`);
     const rareWords =
       this.rareOthers <= 1 ? 'no other client requested' : `at most ${this.rareOthers} other clients requested`;
     const head = `made ${pct(share)} of all requests (${a.n})`;
     // A client polling one or two endpoints of its own (a health check, a partner's integration) is no prober: it
     // must also stand out in a behaviour, or spread over many routes. And one that only reads and is answered as
     // readers are (a search engine's crawler) browses the long tail: it must fail or write there (PROBE_ANSWERS).
-    const probes =
-      a.probing >= PROBE_ANSWERS * a.n ||
-      z(a.post / a.n, this.post) >= Z ||
-      z(a.s4 / a.n, this.s4) >= Z ||
-      z(a.s5 / a.n, this.s5) >= Z;
+    const probes = a.probing >= PROBE_ANSWERS * a.n || posts || fails4 || fails5;
     if (
       a.rare >= MIN_RARE &&
       rareShare >= RARE_SHARE &&

@@ -147,34 +147,35 @@ function columnsOf(line: string): Columns {
  * A line that reads as a row of its own with a time (a quote left open by a broken line) starts a record again.
  */
 export function createCsvParser(header?: string, order?: DateOrder): ColumnsReader {
-  let columns = header === undefined || isTypeLine(header) ? undefined : columnsOf(header);
+  let columns = header === undefined ? undefined : columnsOf(header);
   /** The record begun on an earlier line while its quote is open, and whether that line was read as the record. */
   let open: { text: string; read: boolean } | undefined;
-  const continued = (line: string): ParsedLine => ({
+  /** A line that is no row of its own: the header, PowerShell's type line, a line of a record read at another. */
+  const notRow = (line: string, continued?: true): ParsedLine => ({
     fields: {},
     message: line,
     raw: line,
     format: 'csv',
     header: true,
-    continued: true,
+    ...(continued && { continued }),
   });
   const parse = (line: string): ParsedLine | undefined => {
-    if (isTypeLine(line)) return { fields: {}, message: line, raw: line, format: 'csv', header: true };
+    if (isTypeLine(line)) return notRow(line);
     columns ??= columnsOf(line);
     if (line === columns.line) {
       open = undefined;
-      return { fields: {}, message: line, raw: line, format: 'csv', header: true };
+      return notRow(line);
     }
     if (open !== undefined) {
       const record = `${open.text}\n${line}`;
       const wasRead = open.read;
       if (!quoteOpenAfter(line, true)) {
         open = undefined;
-        return wasRead ? continued(line) : read(columns, line, splitCsv(record)?.map(firstLine));
+        return wasRead ? notRow(line, true) : read(columns, line, splitCsv(record)?.map(firstLine));
       }
       if (read(columns, line, splitCsv(line) ?? splitCsv(`${line}"`))?.ts === undefined) {
         open = record.length <= MAX_RECORD_CHARS ? { text: record, read: wasRead } : undefined;
-        return continued(line);
+        return notRow(line, true);
       }
     }
     open = undefined;
@@ -184,7 +185,7 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
     if (!head) return undefined;
     const first = read(columns, line, head);
     open = { text: line, read: first !== undefined };
-    return first ?? continued(line);
+    return first ?? notRow(line, true);
   };
   const read = (columns: Columns, line: string, cells: string[] | undefined): ParsedLine | undefined => {
     if (!cells || !fitsHeader(cells.length, columns.names.length)) return undefined;
