@@ -1,14 +1,16 @@
 /**
  * Probes of the kind internet-facing servers log every day, one line each from its own address, planted at random
- * among the first 200,000 lines of the 1M-line access log (../shared/bench/make_access_log.py). Self-trained scan
+ * among the first 200,000 lines of the 1M-line access log (../shared/bench/make_access_log.py), or of a real access
+ * log given with `--base FILE`, where they stand out less. Self-trained scan
  * (`anomalog scan FILE --json`): about half of them fall in the training lines, where a one-line probe teaches the
  * line detectors its own route. Reported: the probes flagged, which were missed, and the share of all lines flagged.
  * The requests are written from the scanners' well-known targets (Mirai-style router exploits, CMS and framework
- * paths, proxy and TLS probes, encoded payloads); none is taken from a data set.
+ * paths, proxy and TLS probes, encoded payloads, template and Java expression injection, SQL in a User-Agent); none
+ * is taken from a data set.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { mulberry32 } from '@anomalog/contract';
 import { accessLog, BIN, CACHE, ROOT } from './cli-run.js';
 
@@ -64,12 +66,32 @@ const PROBES: [string, number, string][] = [
   ['GET /server-status HTTP/1.1', 403, 'Mozilla/5.0'],
   ['PROPFIND / HTTP/1.1', 405, '-'],
   ['GET /cart?item=%00%00%00%00 HTTP/1.1', 400, 'Mozilla/5.0'],
+  ['GET /q?data=PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg== HTTP/1.1', 200, 'Mozilla/5.0'],
+  [
+    'GET /?class.module.classLoader.resources.context.parent.pipeline.first.pattern=%25%7Bc2%7Di HTTP/1.1',
+    200,
+    BROWSER,
+  ],
+  ['GET /?a=fetch&content=<php>die(@md5(HelloThinkCMF))</php> HTTP/1.1', 200, BROWSER],
+  ['GET /greeting?name=%7B%7B7*7%7D%7D HTTP/1.1', 200, 'Mozilla/5.0'],
+  [
+    'GET /index.action?redirect:${%23a%3d(new%20java.lang.ProcessBuilder(new%20java.lang.String[]{%22id%22})).start()} HTTP/1.1',
+    404,
+    BROWSER,
+  ],
+  ['GET /products?id=2 HTTP/1.1', 200, "sqlmap/1.7.2#stable (https://sqlmap.org)' AND 8321=8321 AND 'xYzW'='xYzW"],
 ];
 
-const base = readFileSync(accessLog(1_000_000), 'utf8').split('\n', LINES);
+/** `--base FILE`: plant the probes in a real access log of the combined format instead (its lines, up to LINES). */
+const baseArg = process.argv.indexOf('--base');
+const baseFile = baseArg >= 0 ? process.argv[baseArg + 1] : accessLog(1_000_000);
+const base = readFileSync(baseFile, 'utf8')
+  .split('\n', LINES)
+  .filter((l) => l !== '');
 const rand = mulberry32(7);
 const at = new Set<number>();
-while (at.size < PROBES.length) at.add(1000 + Math.floor(rand() * (LINES - 2000)));
+const margin = Math.min(1000, Math.floor(base.length / 10));
+while (at.size < PROBES.length) at.add(margin + Math.floor(rand() * (base.length - 2 * margin)));
 const places = [...at].sort((a, b) => a - b);
 const lines: string[] = [];
 const probeLines = new Map<number, string>();
@@ -86,7 +108,7 @@ base.forEach((line, i) => {
   }
   lines.push(line);
 });
-const file = join(CACHE, `probes-${LINES}.log`);
+const file = join(CACHE, baseArg >= 0 ? `probes-in-${basename(baseFile)}` : `probes-${LINES}.log`);
 writeFileSync(file, `${lines.join('\n')}\n`);
 
 process.stderr.write(`scanning ${file}\n`);
@@ -102,7 +124,7 @@ for (const l of out.split('\n')) {
 }
 console.log(
   JSON.stringify({
-    section: 'real-world probes, one line each, planted in 200k access lines, self-trained scan',
+    section: `real-world probes, one line each, planted in ${baseArg >= 0 ? basename(baseFile) : '200k access lines'}, self-trained scan`,
     rows: [
       {
         name: 'anomalog scan FILE --json',

@@ -65,7 +65,9 @@ describe('regexes run in linear time (RE2)', () => {
     console.info(
       `figures ${query + ' in ' + took.toFixed(0) + ' ms'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`,
     );
-    expect(loopMaxMs).toBeLessThan(100);
+    // A backtracking engine holds the loop for minutes here (`([^#]+)+#` on 40 characters: 103 s in V8); the bound
+    // leaves room for a loaded machine (31 ms in CI, 117 ms beside two scans on both cores).
+    expect(loopMaxMs).toBeLessThan(250);
     expect(median(health)).toBeLessThan(100);
   });
 

@@ -2,17 +2,20 @@
  * Attack payloads in a request: its path, each query parameter (name and value) and the header fields a log keeps
  * (User-Agent, Referer). Every part is normalised first (features/decode.ts: decoded until stable, case folded,
  * white space and SQL comments collapsed), then read by the detectors in features/injection/: SQL injection and
- * XSS by tokenisation, command injection, path traversal, shellshock, log4shell, SSRF and file inclusion by the
- * shape of the payload. Each hit names its class, the rule and the decoded fragment ("SQL injection (UNION SELECT):
+ * XSS by tokenisation, command injection, path traversal, shellshock, log4shell, SSRF, file inclusion and code
+ * for template or expression engines by the shape of the payload. A parameter value written in base64 is also read
+ * decoded. Each hit names its class, the rule and the decoded fragment ("SQL injection (UNION SELECT):
  * 1' union select …"); the raw line is never changed.
  */
 import { detached } from '../parsing/text.js';
-import { normalise } from './decode.js';
+import { base64Text, normalise } from './decode.js';
 import { detectSqli } from './injection/sqli.js';
 import { detectXss } from './injection/xss.js';
+import { detectCodeInjection } from './injection/code.js';
 import { detectCmdi, detectLog4shell, detectShellshock, detectTraversal, detectUrlAbuse } from './injection/system.js';
 
-export type AttackCategory = 'sqli' | 'xss' | 'traversal' | 'cmdi' | 'shellshock' | 'log4shell' | 'ssrf' | 'rfi';
+export type AttackCategory =
+  'sqli' | 'xss' | 'traversal' | 'cmdi' | 'code' | 'shellshock' | 'log4shell' | 'ssrf' | 'rfi';
 
 export interface AttackHit {
   category: AttackCategory;
@@ -27,6 +30,7 @@ const ATTACK_NAMES: Record<AttackCategory, string> = {
   xss: 'XSS',
   traversal: 'path traversal',
   cmdi: 'command injection',
+  code: 'code injection',
   shellshock: 'shellshock',
   log4shell: 'log4shell',
   ssrf: 'SSRF',
@@ -36,8 +40,10 @@ const ATTACK_NAMES: Record<AttackCategory, string> = {
 /** Characters of an ordinary path: anything else (or a `..`, or a sensitive name) sends it to the detectors. */
 const PATH_GATE =
   /[^A-Za-z0-9_.\-~/]|\.\.|\/\/|etc\/|passwd|\.ini\b|web-inf|\.env|\.git|\.ht|\.svn|wp-|phpmyadmin|web\.config|proc\/self|0x[25]/i;
-/** Characters of an ordinary query (names, values of word characters, '&', '='). */
-const QUERY_GATE = /[^A-Za-z0-9_.\-~=&,]|\.\./;
+/** Characters of an ordinary query (names, values of word characters, '&', '='); a class loader's chain is not one. */
+const QUERY_GATE = /[^A-Za-z0-9_.\-~=&,]|\.\.|classloader/i;
+/** A value that may be base64 (the other base64 characters, '+' and '/', pass QUERY_GATE's test already). */
+const BASE64_VALUE = /=[A-Za-z0-9_-]{16,}={0,2}(?:&|$)/;
 
 /** An encoded NUL byte, also double-encoded or as an escape. */
 const NUL_BYTE = /%(?:25)*00|\\x00|\\u0000/i;
@@ -61,7 +67,7 @@ export function attackHits(path: string, query = '', headers?: HeaderFields): At
     }
   }
   const pathSuspect = PATH_GATE.test(path);
-  const querySuspect = query !== '' && QUERY_GATE.test(query);
+  const querySuspect = query !== '' && (QUERY_GATE.test(query) || BASE64_VALUE.test(query));
   const ua = headers?.ua;
   const referer = headers?.referer;
   const headerSuspect = (ua !== undefined && suspectHeader(ua)) || (referer !== undefined && suspectHeader(referer));
@@ -73,10 +79,20 @@ export function attackHits(path: string, query = '', headers?: HeaderFields): At
   for (const h of [ua, referer]) {
     if (h === undefined || !suspectHeader(h)) continue;
     const v = normalise(h);
+    // A scanner injects into the User-Agent as into a parameter (sqlmap from --level 3, Acunetix): the agent is read
+    // as SQL and HTML too. A Referer is a URL, whose own query was read on the request that carried it.
+    if (h === ua) {
+      const sql = detectSqli(v);
+      if (sql) add('sqli', sql.rule, sql.fragment);
+      const xss = detectXss(v);
+      if (xss) add('xss', xss.rule, xss.fragment);
+    }
     const s = detectShellshock(v);
     if (s) add('shellshock', s.rule, s.fragment);
     const l = detectLog4shell(v);
     if (l) add('log4shell', l.rule, l.fragment);
+    const c = detectCodeInjection(v);
+    if (c) add('code', c.rule, c.fragment);
   }
   return hits.length ? hits : NO_HITS;
 }
@@ -110,12 +126,14 @@ function targetHits(path: string, query: string, pathSuspect: boolean, querySusp
     for (const raw of splitQuery(query)) {
       const eq = raw.indexOf('=');
       const name = eq < 0 ? '' : normalise(raw.slice(0, eq));
-      const value = normalise(eq < 0 ? raw : raw.slice(eq + 1));
+      const rawValue = eq < 0 ? raw : raw.slice(eq + 1);
+      const value = normalise(rawValue);
       if (name && QUERY_GATE.test(name)) readValue(name, add, true);
       if (!value) continue;
-      const t = detectTraversal(value, true);
-      if (t) add('traversal', t.rule, t.fragment);
-      readValue(value, add, true);
+      readParam(value, add);
+      const decoded = base64Text(rawValue);
+      if (decoded !== undefined)
+        readParam(normalise(decoded), (c, rule, fragment) => add(c, `${rule}, base64`, fragment));
     }
   }
   // NUL has no place in a URL (OWASP CRS 920270): C and old PHP cut a file name at it (`shell.php%00.png`). Read
@@ -140,6 +158,13 @@ function adder(hits: AttackHit[]): Add {
 
 type Add = (category: AttackCategory, rule: string, fragment: string) => void;
 
+/** Every detector on one normalised parameter value. */
+function readParam(value: string, add: Add): void {
+  const t = detectTraversal(value, true);
+  if (t) add('traversal', t.rule, t.fragment);
+  readValue(value, add, true);
+}
+
 /** Every detector but traversal on one normalised part. */
 function readValue(v: string, add: Add, param: boolean): void {
   const sql = param ? detectSqli(v) : undefined;
@@ -148,6 +173,8 @@ function readValue(v: string, add: Add, param: boolean): void {
   if (xss) add('xss', xss.rule, xss.fragment);
   const cmd = detectCmdi(v);
   if (cmd) add('cmdi', cmd.rule, cmd.fragment);
+  const code = detectCodeInjection(v);
+  if (code) add('code', code.rule, code.fragment);
   if (v.includes('(')) {
     const s = detectShellshock(v);
     if (s) add('shellshock', s.rule, s.fragment);
@@ -163,13 +190,13 @@ function readValue(v: string, add: Add, param: boolean): void {
 }
 
 /**
- * A header worth decoding: it holds a `()` (shellshock), a `$` (a lookup), or '%', '\\' or '&' (escapes that could
- * hide them). Browsers' user agents hold none of these.
+ * A header worth decoding: it holds a `()` (shellshock), a `$` (a lookup), a quote or a `<` (SQL, HTML), or '%', '\\'
+ * or '&' (escapes that could hide them). Browsers' user agents hold none of these.
  */
 export function suspectHeader(h: string): boolean {
   return HEADER_GATE.test(h);
 }
-const HEADER_GATE = /[$%\\&]|\(\s*\)/;
+const HEADER_GATE = /[$%\\&'"<]|\(\s*\)/;
 
 /**
  * The raw `name=value` pairs of a query: split at '&', except an '&' that starts an HTML character reference

