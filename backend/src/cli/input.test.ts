@@ -60,6 +60,23 @@ describe('log input', async () => {
     expect((await readAll(path)).lines).toEqual(['one', 'two']);
   });
 
+  it("reads Windows' UTF-16 (either byte order, with or without a byte-order mark) and drops UTF-8's mark", async () => {
+    const lines = Array.from({ length: 40_000 }, (_, i) => `2016-09-28 04:30:${i % 60}, Info CBS café ${i} ✓`);
+    const text = `${lines.join('\r\n')}\r\n`;
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    expect(le.length).toBeGreaterThan(2 * (1 << 20));
+    for (const [name, bytes] of [
+      ['le-bom.log', Buffer.concat([Buffer.from([0xff, 0xfe]), le])],
+      ['be-bom.log', Buffer.concat([Buffer.from([0xfe, 0xff]), be])],
+      ['le.log', le],
+      ['utf8-bom.log', Buffer.from(`\ufeff${text}`)],
+      ['le-bom.log.gz', gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))],
+    ] as const) {
+      expect((await readAll(await file(name, bytes))).lines, name).toEqual(lines);
+    }
+  });
+
   it('cuts a huge line and counts it, keeping the lines around it', async () => {
     const path = await file('huge.log', `x\n${'é'.repeat(3 * MAX_LINE_CHARS)}\ny\n`);
     const { lines, truncated } = await readAll(path);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { looksBinary, splitLines, wholeLines } from '../parsing/lines.js';
+import { asUtf8, encodingOf, looksBinary, splitLines, wholeLines } from '../parsing/lines.js';
 import { CliError } from '@anomalog/cli-kit';
 
 const BATCH_LINES = 2048;
@@ -74,9 +74,10 @@ async function readHead(path: string, name: string): Promise<Buffer> {
   }
 }
 
-/** Refuses binary data, read from the first 8 KB (see `looksBinary`). */
+/** Refuses binary data, read from the first 8 KB in their encoding (see `looksBinary`, `encodingOf`). */
 export function checkText(head: Buffer, name: string): void {
-  if (looksBinary(head.toString('utf8'))) throw new CliError(`${name} looks like binary data, not a text log`);
+  const text = new TextDecoder(encodingOf(head)).decode(head);
+  if (looksBinary(text)) throw new CliError(`${name} looks like binary data, not a text log`);
 }
 
 async function spoolStdin(): Promise<LogInput> {
@@ -101,11 +102,12 @@ async function* readChunks(input: LogInput, onBytes?: (bytes: number) => void): 
   const file = createReadStream(input.path, { highWaterMark: CHUNK_BYTES });
   let bytesRead = 0;
   file.on('data', (chunk) => (bytesRead += chunk.length));
-  const source = input.gzip ? file.pipe(createGunzip()) : file;
-  file.on('error', (e) => source.destroy(e));
+  const stream = input.gzip ? file.pipe(createGunzip()) : file;
+  file.on('error', (e) => stream.destroy(e));
+  const source = asUtf8(stream as AsyncIterable<Buffer>);
   let sniffed = !input.gzip;
   async function* checked(): AsyncGenerator<Buffer> {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
       if (!sniffed) {
         checkText(chunk.subarray(0, SNIFF_BYTES), input.name);
         sniffed = true;

@@ -18,6 +18,61 @@ export function looksBinary(sample: string): boolean {
   return bad >= 8 && bad > sample.length * 0.1;
 }
 
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+/** Bytes `encodingOf` reads. */
+const ENCODING_SNIFF_BYTES = 8192;
+
+/**
+ * A log's encoding from its first bytes: a byte-order mark, or else ASCII text in UTF-16 (a zero byte beside nearly
+ * every character), as Windows PowerShell's `>` and `Out-File`, Event Viewer's text export and SQL Server's ERRORLOG
+ * write it. Anything else is read as UTF-8.
+ */
+export function encodingOf(head: Uint8Array): TextEncoding {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  const pairs = Math.min(head.length, ENCODING_SNIFF_BYTES) >> 1;
+  if (pairs < 8) return 'utf-8';
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (head[2 * i] === 0) evenZeros++;
+    if (head[2 * i + 1] === 0) oddZeros++;
+  }
+  if (oddZeros >= 0.9 * pairs && evenZeros <= 0.01 * pairs) return 'utf-16le';
+  if (evenZeros >= 0.9 * pairs && oddZeros <= 0.01 * pairs) return 'utf-16be';
+  return 'utf-8';
+}
+
+/** Chunks of text, in the encoding their first bytes tell (at least 512 of them), as UTF-8 without a byte-order mark. */
+export async function* asUtf8(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let head: Buffer[] | undefined = [];
+  let decoder: TextDecoder | undefined;
+  const convert = (chunk: Buffer): Buffer => {
+    if (!decoder) return chunk;
+    return Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
+  };
+  const decide = (): Buffer => {
+    const start = Buffer.concat(head!);
+    head = undefined;
+    const encoding = encodingOf(start);
+    if (encoding !== 'utf-8') decoder = new TextDecoder(encoding);
+    else if (start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf) return start.subarray(3);
+    return convert(start);
+  };
+  let seen = 0;
+  for await (const chunk of source) {
+    if (head) {
+      head.push(chunk);
+      seen += chunk.length;
+      if (seen < 512) continue;
+      yield decide();
+    } else yield convert(chunk);
+  }
+  if (head) yield decide();
+  const rest = decoder?.decode();
+  if (rest) yield Buffer.from(rest, 'utf8');
+}
+
 /**
  * Byte chunks regrouped into chunks of whole lines (the last line may lack its '\n'), for `splitLines`. While a huge
  * line is still arriving only its head is kept, as it is cut anyway. A chunk is valid until the next one is read: the

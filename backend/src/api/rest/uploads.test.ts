@@ -125,6 +125,20 @@ describe('POST /api/v1/uploads', () => {
     expect(((await res.json()) as UploadReply).summary.lines).toBe(2);
   });
 
+  it("reads a Windows export in UTF-16 as its lines, as a UTF-8 file's", async () => {
+    const text = `${webLines(40, 5).join('\r\n')}\r\n`;
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const [a, b] = await Promise.all(
+      [utf16, Buffer.from(text)].map(async (bytes, i) => {
+        const res = await upload(app, bytes, `export-${i}.log`, { model: 'web' });
+        expect(res.status).toBe(201);
+        return ((await res.json()) as UploadReply).summary;
+      }),
+    );
+    expect(a.lines).toBe(40);
+    expect(a.top.map((l) => [l.line, l.score])).toEqual(b.top.map((l) => [l.line, l.score]));
+  });
+
   it('refuses, with a clear 4xx and nothing kept, what it cannot take', async () => {
     const before = readdirSync(t.ctx.config.uploads.dir).length;
     const junk = Buffer.from(new Uint8Array(8192).map((_, i) => (i * 7919) % 256));
