@@ -16,8 +16,26 @@ const MESSAGE_COLUMN = /^(?:message|msg|log|text|content|description)$/i;
  */
 const MAX_RECORD_CHARS = 64 * 1024;
 
-/** Cells of one CSV record (RFC 4180 quoting, `""` inside quotes); undefined when a quote is left open. */
-export function splitCsv(line: string): string[] | undefined {
+const COMMA = 44;
+const TAB = 9;
+
+/**
+ * The delimiter of a header line: a tab when its tab-separated cells are names (Event Viewer's "Text (Tab delimited)"
+ * export, database dumps), else a comma.
+ */
+export function delimiterOf(header: string): number {
+  if (!header.includes('\t')) return COMMA;
+  const cells = splitCsv(header, TAB);
+  return cells && cells.length >= 2 && cells.every(isName) ? TAB : COMMA;
+}
+
+const isName = (cell: string): boolean => HEADER_CELL.test(cell.trim()) && !NUMBER.test(cell.trim());
+
+/**
+ * Cells of one record (RFC 4180 quoting, `""` inside quotes) split at `sep` (a character code); undefined when a quote
+ * is left open.
+ */
+export function splitCsv(line: string, sep = COMMA): string[] | undefined {
   const cells: string[] = [];
   let i = 0;
   for (;;) {
@@ -36,11 +54,11 @@ export function splitCsv(line: string): string[] | undefined {
         from = q + 2;
       }
       cells.push(cell);
-      if (i < line.length && line.charCodeAt(i) !== 44) return undefined;
+      if (i < line.length && line.charCodeAt(i) !== sep) return undefined;
     } else {
-      const comma = line.indexOf(',', i);
-      cells.push(line.slice(i, comma < 0 ? line.length : comma));
-      i = comma < 0 ? line.length : comma;
+      const end = line.indexOf(sep === COMMA ? ',' : '\t', i);
+      cells.push(line.slice(i, end < 0 ? line.length : end));
+      i = end < 0 ? line.length : end;
     }
     if (i >= line.length) return cells;
     i++;
@@ -52,7 +70,7 @@ export function splitCsv(line: string): string[] | undefined {
  * a quote, and a quote opens a cell only at the cell's start. One pass over the line, so a record over many lines
  * costs its length, not its length times its lines.
  */
-function quoteOpenAfter(line: string, open: boolean): boolean {
+function quoteOpenAfter(line: string, open: boolean, sep: number): boolean {
   let cellStart = !open;
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);
@@ -61,7 +79,7 @@ function quoteOpenAfter(line: string, open: boolean): boolean {
       if (line.charCodeAt(i + 1) === 34) i++;
       else open = false;
     } else if (c === 34 && cellStart) open = true;
-    else cellStart = c === 44;
+    else cellStart = c === sep;
   }
   return open;
 }
@@ -70,12 +88,12 @@ function quoteOpenAfter(line: string, open: boolean): boolean {
  * The records of `lines`: a line that leaves a quote open goes on with the next ones until the quote closes (joined
  * by `\n`), at most MAX_RECORD_CHARS.
  */
-export function csvRecords(lines: readonly string[]): string[] {
+export function csvRecords(lines: readonly string[], sep = COMMA): string[] {
   const out: string[] = [];
   let open: string | undefined;
   for (const line of lines) {
     const record = open === undefined ? line : `${open}\n${line}`;
-    if (!quoteOpenAfter(line, open !== undefined) || record.length > MAX_RECORD_CHARS) {
+    if (!quoteOpenAfter(line, open !== undefined, sep) || record.length > MAX_RECORD_CHARS) {
       out.push(record);
       open = undefined;
     } else open = record;
@@ -104,10 +122,10 @@ function firstLine(cell: string): string {
   return end < 0 ? cell : cell.slice(0, end);
 }
 
-/** A header row: two or more cells, each a short name. */
+/** A header row: two or more cells, each a short name, split at a comma or, all of them, at tabs. */
 export function looksLikeCsvHeader(line: string): boolean {
-  const cells = splitCsv(line);
-  return !!cells && cells.length >= 2 && cells.every((c) => HEADER_CELL.test(c.trim()) && !NUMBER.test(c.trim()));
+  const cells = splitCsv(line, delimiterOf(line));
+  return !!cells && cells.length >= 2 && cells.every(isName);
 }
 
 /** A parser whose lines are read by a header line's names: CSV's header row, W3C's `#Fields:` directive. */
@@ -119,6 +137,7 @@ export interface ColumnsReader {
 
 interface Columns {
   line: string;
+  sep: number;
   names: string[];
   time: number;
   level: number;
@@ -126,9 +145,11 @@ interface Columns {
 }
 
 function columnsOf(line: string): Columns {
-  const names = (splitCsv(line) ?? [line]).map((c) => c.trim());
+  const sep = delimiterOf(line);
+  const names = (splitCsv(line, sep) ?? [line]).map((c) => c.trim());
   return {
     line,
+    sep,
     names,
     time: names.findIndex((n) => TIME_COLUMN.test(n)),
     level: [LEVEL_NAME_COLUMN, LEVEL_COLUMN].map((re) => names.findIndex((n) => re.test(n))).find((i) => i >= 0) ?? -1,
@@ -169,19 +190,19 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
     if (open !== undefined) {
       const record = `${open.text}\n${line}`;
       const wasRead = open.read;
-      if (!quoteOpenAfter(line, true)) {
+      if (!quoteOpenAfter(line, true, columns.sep)) {
         open = undefined;
-        return wasRead ? notRow(line, true) : read(columns, line, splitCsv(record)?.map(firstLine));
+        return wasRead ? notRow(line, true) : read(columns, line, splitCsv(record, columns.sep)?.map(firstLine));
       }
-      if (read(columns, line, splitCsv(line) ?? splitCsv(`${line}"`))?.ts === undefined) {
+      if (read(columns, line, splitCsv(line, columns.sep) ?? splitCsv(`${line}"`, columns.sep))?.ts === undefined) {
         open = record.length <= MAX_RECORD_CHARS ? { text: record, read: wasRead } : undefined;
         return notRow(line, true);
       }
     }
     open = undefined;
-    const cells = splitCsv(line);
+    const cells = splitCsv(line, columns.sep);
     if (cells) return read(columns, line, cells);
-    const head = splitCsv(`${line}"`);
+    const head = splitCsv(`${line}"`, columns.sep);
     if (!head) return undefined;
     const first = read(columns, line, head);
     open = { text: line, read: first !== undefined };

@@ -3,6 +3,7 @@ import { parseAccess } from './access.js';
 import {
   createCsvParser,
   csvRecords,
+  delimiterOf,
   fitsHeader,
   isTypeLine,
   looksLikeCsvHeader,
@@ -101,9 +102,10 @@ export function detectFormat(sample: readonly string[]): FormatName {
 function isCsv(all: readonly string[]): boolean {
   const lines = all.length > 0 && isTypeLine(all[0]) ? all.slice(1) : all;
   if (lines.length < 2 || !looksLikeCsvHeader(lines[0])) return false;
-  const width = splitCsv(lines[0])?.length ?? 0;
-  const rows = csvRecords(lines.slice(1));
-  return rows.filter((l) => fitsHeader(splitCsv(l)?.length ?? 0, width)).length >= CSV_AGREEMENT * rows.length;
+  const sep = delimiterOf(lines[0]);
+  const width = splitCsv(lines[0], sep)?.length ?? 0;
+  const rows = csvRecords(lines.slice(1), sep);
+  return rows.filter((l) => fitsHeader(splitCsv(l, sep)?.length ?? 0, width)).length >= CSV_AGREEMENT * rows.length;
 }
 
 export interface ParserOptions {

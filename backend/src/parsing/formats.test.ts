@@ -808,6 +808,34 @@ describe('structured formats', () => {
     expect(parsed[6].header).toBeUndefined();
   });
 
+  it("reads Event Viewer's tab-delimited text export as its CSV: the same records, a comma inside a cell kept", () => {
+    const csv = [
+      'Level,Date and Time,Source,Event ID,Task Category',
+      'Audit Failure,3/1/2024 5:43:20 AM,Microsoft-Windows-Security-Auditing,4625,Logon,"An account failed to log on.',
+      '\tAccount Name:\t\tbob',
+      'Failure Reason:\t\tUnknown user name, or bad password."',
+      'Information,3/1/2024 5:44:00 AM,Microsoft-Windows-Eventlog,1102,Log clear,"The audit log was cleared."',
+    ];
+    const tsv = [
+      'Level\tDate and Time\tSource\tEvent ID\tTask Category',
+      'Audit Failure\t3/1/2024 5:43:20 AM\tMicrosoft-Windows-Security-Auditing\t4625\tLogon\t"An account failed to log on.',
+      '\tAccount Name:\t\tbob',
+      'Failure Reason:\t\tUnknown user name, or bad password."',
+      'Information\t3/1/2024 5:44:00 AM\tMicrosoft-Windows-Eventlog\t1102\tLog clear\t"The audit log was cleared."',
+    ];
+    expect(detectFormat(tsv)).toBe('csv');
+    const read = (lines: string[]) => {
+      const parser = createParser('auto', { sample: lines });
+      return lines.map((l) => {
+        const { raw, message, ...rest } = parser.parse(l);
+        return raw === l && (rest.header ? rest : { message, ...rest });
+      });
+    };
+    expect(read(tsv)).toEqual(read(csv));
+    expect(read(tsv)[1]).toMatchObject({ message: 'An account failed to log on.', numeric: { 'Event ID': 4625 } });
+    expect(detectFormat(['time\tlevel\tmsg', '2024-03-01T00:00:00Z\tinfo\tstarted, ok'])).toBe('csv');
+  });
+
   it("reads PowerShell's Export-Csv, the message first and over lines, at the record's last line", () => {
     const lines = [
       '#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord',
