@@ -50,7 +50,7 @@ describe('reasons', () => {
       'SQL injection pattern: UNION SELECT',
       'HTTP 503',
       'bytes 14σ above /api/orders baseline',
-      'client 10.0.0.7 sent 120 requests/min, 40× its baseline',
+      "client 10.0.0.7 sent 120 requests/min, 40× the typical client's rate",
     ]);
   });
 

@@ -144,7 +144,7 @@ export function describeFeature(f: number, input: ExplainInput): string {
     case 'client_rate': {
       const base = input.web?.clientRate ?? 1;
       const perMinute = (Math.pow(2, v) - 1) * base;
-      return `client ${client} sent ${fmt(perMinute)} requests/min, ${fmt(perMinute / base)}× its baseline`;
+      return `client ${client} sent ${fmt(perMinute)} requests/min, ${fmt(perMinute / base)}× the typical client's rate`;
     }
     case 'client_errors': {
       const errors = fmt(Math.pow(2, v) - 1);
