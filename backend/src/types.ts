@@ -38,6 +38,7 @@ export interface ParsedLine {
   numeric?: Record<string, number>;
   /** The free-text part Drain mines templates from. */
   message: string;
+  /** The line as read, without its line break and terminal colour codes (parsing/text.ts, withoutAnsi). */
   raw: string;
   format: FormatName;
   /** True when the line is a CSV header or similar, not data. */

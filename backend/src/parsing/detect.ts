@@ -23,6 +23,7 @@ import { dateOrderOf, type DateOrder } from './timestamp.js';
 import { createW3cParser, isW3c } from './w3c.js';
 import { createZeekParser, zeekFormat } from './zeek.js';
 import { parseWeb } from './web.js';
+import { withoutAnsi } from './text.js';
 
 export interface LineParser {
   readonly format: FormatName;
@@ -71,7 +72,7 @@ const COLUMNS_AGREEMENT = 0.8;
 export function detectFormat(sample: readonly string[]): FormatName {
   const lines: string[] = [];
   for (const raw of sample) {
-    const line = stripEol(raw);
+    const line = cleanLine(raw);
     if (line.trim() !== '') lines.push(line);
     if (lines.length >= SAMPLE_LINES) break;
   }
@@ -120,16 +121,17 @@ export interface ParserOptions {
  * CSV takes its header from `sample[0]` or else the first line parsed. Throws only on a bad configuration.
  */
 export function createParser(format: FormatName | 'auto', opts: ParserOptions = {}): LineParser {
-  const chosen = format === 'auto' ? detectFormat(opts.sample ?? []) : format;
-  const dateOrder = opts.dateOrder ?? dateOrderOf(opts.sample ?? []);
-  const reader = formatReader(chosen, opts, dateOrder);
+  const sample = opts.sample?.map(cleanLine);
+  const chosen = format === 'auto' ? detectFormat(sample ?? []) : format;
+  const dateOrder = opts.dateOrder ?? dateOrderOf(sample ?? []);
+  const reader = formatReader(chosen, { ...opts, sample }, dateOrder);
   const parseFormat = typeof reader === 'function' ? reader : reader.parse;
   return {
     format: chosen,
     dateOrder,
     header: () => (typeof reader === 'function' ? undefined : reader.header()),
     parse(raw) {
-      const line = stripEol(raw);
+      const line = cleanLine(raw);
       try {
         return parseFormat(line) ?? parseGeneric(line, dateOrder);
       } catch {
@@ -171,7 +173,7 @@ function formatReader(
       return parseColumns;
     case 'csv': {
       const header = opts.sample?.find((l) => l.trim() !== '' && !isTypeLine(l));
-      return createCsvParser(header === undefined ? undefined : stripEol(header), order);
+      return createCsvParser(header === undefined ? undefined : cleanLine(header), order);
     }
     case 'custom':
       if (!opts.pattern) throw new Error("format 'custom' needs a pattern (a regex with named groups)");
@@ -194,8 +196,9 @@ function tryParse(parse: FormatParse, line: string): ParsedLine | undefined {
 }
 
 /** Drops a trailing line break (LF, CRLF or CR). */
-function stripEol(raw: string): string {
+/** A line without its end-of-line characters and terminal colour codes (`withoutAnsi`). */
+function cleanLine(raw: string): string {
   let end = raw.length;
   while (end > 0 && (raw.charCodeAt(end - 1) === 10 || raw.charCodeAt(end - 1) === 13)) end--;
-  return end === raw.length ? raw : raw.slice(0, end);
+  return withoutAnsi(end === raw.length ? raw : raw.slice(0, end));
 }

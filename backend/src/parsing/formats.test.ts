@@ -15,6 +15,37 @@ const RFC3164 = '<11>Mar  3 12:00:01 web-1 sshd[123]: Failed password for root f
 const RFC5424 =
   '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventID="1011"] An application event';
 
+describe('terminal colour codes', () => {
+  it('reads a coloured line (docker logs, kubectl logs) as its plain twin, in any format', () => {
+    const plain = [
+      '2024-03-01 10:00:00.120 INFO  [main] com.example.App: Completed GET /api/items/7 in 12ms',
+      '2024-03-01 10:00:01.010 ERROR [main] com.example.App: Timeout talking to payment-gateway after 5s',
+      '127.0.0.1 - - [01/Mar/2024:10:00:02 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/8.0"',
+    ];
+    const coloured = [
+      '\x1b[2m2024-03-01 10:00:00.120\x1b[0m \x1b[32mINFO \x1b[0m \x1b[35m[main]\x1b[0m \x1b[36mcom.example.App\x1b[0m: Completed GET /api/items/7 in 12ms',
+      '\x1b[2m2024-03-01 10:00:01.010\x1b[0m \x1b[1;31mERROR\x1b[0m \x1b[35m[main]\x1b[0m \x1b[36mcom.example.App\x1b[0m: Timeout talking to payment-gateway after 5s\x1b[K',
+      '\x1b]0;title\x07127.0.0.1 - - [01/Mar/2024:10:00:02 +0000] "GET / HTTP/1.1" \x1b[32m200\x1b[0m 512 "-" "curl/8.0"',
+    ];
+    for (const [sample, i] of [
+      [plain.slice(0, 2), 0],
+      [plain.slice(2), 2],
+    ] as const) {
+      const plainParser = createParser('auto', { sample });
+      const colouredParser = createParser('auto', { sample: coloured.slice(i, i + sample.length) });
+      expect(colouredParser.format).toBe(plainParser.format);
+      sample.forEach((line, k) => expect(colouredParser.parse(coloured[i + k])).toEqual(plainParser.parse(line)));
+    }
+    expect(createParser('auto', { sample: plain.slice(0, 2) }).parse(coloured[1])).toMatchObject({ level: 'error' });
+    // Docker's json-file driver escapes them inside the message.
+    const docker = '{"log":"\\u001b[31mpayment failed\\u001b[0m\\n","stream":"stderr","time":"2024-03-01T10:00:00Z"}';
+    expect(createParser('auto', { sample: [docker] }).parse(docker)).toMatchObject({
+      format: 'json',
+      message: 'payment failed',
+    });
+  });
+});
+
 describe('web formats', () => {
   it('parses Apache combined into the contract fields', () => {
     const p = createParser('apache').parse(COMBINED);

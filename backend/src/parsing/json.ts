@@ -1,5 +1,6 @@
 import type { ParsedLine } from '../types.js';
 import { normalizeLevel } from './level.js';
+import { withoutAnsi } from './text.js';
 import { parseTimestampValue } from './timestamp.js';
 
 /**
@@ -71,7 +72,8 @@ export function parseJson(line: string): ParsedLine | undefined {
       const key = prefix + k;
       const known = key.toLowerCase();
       if (message === undefined && MESSAGE_KEYS.has(known) && typeof v === 'string') {
-        message = v.endsWith('\n') ? v.slice(0, v.endsWith('\r\n') ? -2 : -1) : v;
+        const text = withoutAnsi(v);
+        message = text.endsWith('\n') ? text.slice(0, text.endsWith('\r\n') ? -2 : -1) : text;
         continue;
       }
       if (out.level === undefined && LEVEL_KEYS.has(known) && (typeof v === 'string' || typeof v === 'number')) {

@@ -31,3 +31,15 @@ export function skipSpaces(s: string, at: number): number {
   while (at < s.length && s.charCodeAt(at) === 32) at++;
   return at;
 }
+
+/**
+ * Text without terminal colour codes: `docker logs`, `kubectl logs` and saved console output keep an application's
+ * ECMA-48 escape sequences (`\x1b[32mINFO\x1b[0m`), which hide its timestamp and level from every format and read as
+ * binary to rarity (a colour-coded Spring log: 4,000 of 4,000 lines critical).
+ */
+export function withoutAnsi(s: string): string {
+  return s.includes('\x1b') ? s.replace(ANSI_ESCAPE, '') : s;
+}
+
+/** CSI sequences (colours, cursor moves), OSC sequences (titles, links) and two-character escapes. */
+const ANSI_ESCAPE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
