@@ -12,6 +12,7 @@ export const FORMAT_NAMES = [
   'log4j',
   'openstack',
   'windows-cbs',
+  'windows-xml',
   'pipe',
   'proxifier',
   'logcat',

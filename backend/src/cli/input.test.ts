@@ -77,6 +77,16 @@ describe('log input', async () => {
     }
   });
 
+  it('reads a pretty-printed JSON document, also in UTF-16 as PowerShell writes it, as one line per record', async () => {
+    const events = [
+      { Message: 'An account failed to log on.', Id: 4625 },
+      { Message: 'The audit log was cleared.', Id: 1102 },
+    ];
+    const pretty = JSON.stringify(events, null, 4).replace(/\n/g, '\r\n');
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(pretty, 'utf16le')]);
+    expect((await readAll(await file('events.json', utf16))).lines).toEqual(events.map((e) => JSON.stringify(e)));
+  });
+
   it('cuts a huge line and counts it, keeping the lines around it', async () => {
     const path = await file('huge.log', `x\n${'é'.repeat(3 * MAX_LINE_CHARS)}\ny\n`);
     const { lines, truncated } = await readAll(path);

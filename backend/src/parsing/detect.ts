@@ -23,6 +23,7 @@ import { dateOrderOf, type DateOrder } from './timestamp.js';
 import { createW3cParser, isW3c } from './w3c.js';
 import { createZeekParser, zeekFormat } from './zeek.js';
 import { parseWeb } from './web.js';
+import { parseWindowsXml } from './windows-xml.js';
 import { withoutAnsi } from './text.js';
 
 export interface LineParser {
@@ -39,6 +40,7 @@ type FormatParse = (line: string) => ParsedLine | undefined;
 
 /** Formats tried on each sample line, most specific first; the first that parses a line gets its vote. */
 const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
+  ['windows-xml', parseWindowsXml],
   ['json-access', parseJsonAccess],
   ['json', parseJson],
   ['hdfs', parseHdfs],
@@ -163,6 +165,8 @@ function formatReader(
       return parseAccess;
     case 'hdfs':
       return parseHdfs;
+    case 'windows-xml':
+      return parseWindowsXml;
     case 'syslog':
       return parseSyslog;
     case 'json':

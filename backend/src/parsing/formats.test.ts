@@ -335,11 +335,46 @@ describe('web formats', () => {
       ts: Date.UTC(2021, 3, 22, 9, 18, 22),
       message: 'Key file operation.',
     });
+    const gcp = [
+      '{"insertId":"a1","jsonPayload":{"message":"payment failed","order":7},"severity":"ERROR","timestamp":"2021-04-22T09:18:22Z"}',
+      '{"insertId":"a2","textPayload":"GET /healthz 200","severity":"INFO","timestamp":"2021-04-22T09:18:23Z"}',
+    ].map((l) => json.parse(l));
+    expect(gcp[0]).toMatchObject({ message: 'payment failed', level: 'error', numeric: { 'jsonPayload.order': 7 } });
+    expect(gcp[1]).toMatchObject({ message: 'GET /healthz 200', level: 'info', ts: Date.UTC(2021, 3, 22, 9, 18, 23) });
     expect(json.parse(nxlog)).toMatchObject({
       ts: Date.UTC(2021, 3, 22, 9, 18, 22),
       level: 'error',
       message: 'disk failure',
     });
+  });
+
+  it("reads Windows events as XML, one a line (Get-WinEvent's ToXml, wevtutil), the rendered message when present", () => {
+    const system = (id: number, level: number) =>
+      `<System><Provider Name='Microsoft-Windows-Security-Auditing' Guid='{54849625-5478-4994-a5ba-3e3b0328c30d}'/><EventID>${id}</EventID><Level>${level}</Level><TimeCreated SystemTime='2024-03-01T10:00:00.1234567Z'/><Channel>Security</Channel><Computer>dc1.corp.local</Computer></System>`;
+    const event = `<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>${system(4625, 0)}<EventData><Data Name='TargetUserName'>bob &amp; co</Data><Data Name='LogonType'>3</Data><Data Name='IpAddress'>-</Data></EventData></Event>`;
+    const rendered = `<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>${system(7031, 2)}<EventData><Data>Spooler</Data></EventData><RenderingInfo Culture='en-US'><Message>The Print Spooler service terminated unexpectedly.&#13;\nIt has done this 1 time(s).</Message></RenderingInfo></Event>`;
+    expect(detectFormat([event, rendered])).toBe('windows-xml');
+    const parser = createParser('auto', { sample: [event] });
+    expect(parser.parse(event)).toEqual({
+      format: 'windows-xml',
+      raw: event,
+      ts: Date.UTC(2024, 2, 1, 10, 0, 0, 123),
+      level: 'info',
+      fields: {
+        Provider: 'Microsoft-Windows-Security-Auditing',
+        Channel: 'Security',
+        Computer: 'dc1.corp.local',
+        TargetUserName: 'bob & co',
+      },
+      numeric: { EventID: 4625, LogonType: 3 },
+      message: '4625 TargetUserName: bob & co LogonType: 3 IpAddress: -',
+    });
+    expect(parser.parse(rendered)).toMatchObject({
+      level: 'error',
+      message: 'The Print Spooler service terminated unexpectedly.',
+      fields: { Data1: 'Spooler' },
+    });
+    expect(parser.parse('<Event><System></System></Event>').format).toBe('generic');
   });
 
   it("reads logfmt access logs (Grafana's, Go services') as web fields, and other logfmt as logfmt", () => {

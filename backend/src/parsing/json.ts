@@ -10,9 +10,19 @@ import { parseTimestampValue } from './timestamp.js';
  * JsonLayout, `t.$date` and `s` (a level letter) MongoDB's, `time_local`/`time_iso8601` nginx's variables in a JSON
  * `log_format`, `Message`, `LevelDisplayName` and `TimeCreated` Windows events as PowerShell writes them
  * (`Get-WinEvent | ConvertTo-Json`; `TimeGenerated` for `Get-EventLog`), `EventTime` NXLog's, `start_time` Envoy's,
- * `EdgeStartTimestamp` Cloudflare's HTTP request logs (Logpush).
+ * `EdgeStartTimestamp` Cloudflare's HTTP request logs (Logpush), `textPayload` and `jsonPayload.message` Google Cloud
+ * Logging's entries (`gcloud logging read --format json`).
  */
-const MESSAGE_KEYS = new Set(['msg', 'message', 'log', '@m', '@mt', 'short_message']);
+const MESSAGE_KEYS = new Set([
+  'msg',
+  'message',
+  'log',
+  '@m',
+  '@mt',
+  'short_message',
+  'textpayload',
+  'jsonpayload.message',
+]);
 const LEVEL_KEYS = new Set([
   'level',
   'lvl',
