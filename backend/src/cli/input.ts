@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { asJsonLines } from '../parsing/json-document.js';
+import { asEventLines } from '../parsing/windows-xml.js';
 import { asUtf8, encodingOf, looksBinary, splitLines, wholeLines } from '../parsing/lines.js';
 import { CliError } from '@anomalog/cli-kit';
 
@@ -105,7 +106,7 @@ async function* readChunks(input: LogInput, onBytes?: (bytes: number) => void): 
   file.on('data', (chunk) => (bytesRead += chunk.length));
   const stream = input.gzip ? file.pipe(createGunzip()) : file;
   file.on('error', (e) => stream.destroy(e));
-  const source = asJsonLines(asUtf8(stream as AsyncIterable<Buffer>));
+  const source = asEventLines(asJsonLines(asUtf8(stream as AsyncIterable<Buffer>)));
   let sniffed = !input.gzip;
   async function* checked(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {

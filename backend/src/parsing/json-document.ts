@@ -1,3 +1,5 @@
+import { headOf } from './lines.js';
+
 /**
  * JSON documents read as JSON lines, one record a line: what `ConvertTo-Json`, `gcloud logging read --format json`,
  * `aws ... --output json`, `kubectl get ... -o json`, CloudTrail's files and `jq` write is one pretty-printed value
@@ -38,18 +40,8 @@ export function isJsonDocument(head: string): boolean {
 
 /** UTF-8 chunks as they are, or as JSON lines when they hold a JSON document (`isJsonDocument`). */
 export async function* asJsonLines(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const head: Buffer[] = [];
-  let seen = 0;
-  const iterator = source[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) break;
-    head.push(next.value);
-    seen += next.value.length;
-    if (seen >= SNIFF_CHARS) break;
-  }
-  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator };
-  if (!isJsonDocument(Buffer.concat(head).subarray(0, SNIFF_CHARS).toString('utf8'))) {
+  const { head, text, rest } = await headOf(source, SNIFF_CHARS);
+  if (!isJsonDocument(text)) {
     yield* head;
     yield* rest;
     return;

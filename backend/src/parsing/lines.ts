@@ -73,6 +73,24 @@ export async function* asUtf8(source: AsyncIterable<Buffer>): AsyncGenerator<Buf
   if (rest) yield Buffer.from(rest, 'utf8');
 }
 
+/** A stream's first chunks (`bytes` of them at least, or all it has), their text up to `bytes`, and the rest. */
+export async function headOf(
+  source: AsyncIterable<Buffer>,
+  bytes: number,
+): Promise<{ head: Buffer[]; text: string; rest: AsyncIterable<Buffer> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let seen = 0;
+  while (seen < bytes) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head.push(next.value);
+    seen += next.value.length;
+  }
+  const text = Buffer.concat(head).subarray(0, bytes).toString('utf8');
+  return { head, text, rest: { [Symbol.asyncIterator]: () => iterator } };
+}
+
 /**
  * Byte chunks regrouped into chunks of whole lines (the last line may lack its '\n'), for `splitLines`. While a huge
  * line is still arriving only its head is kept, as it is cut anyway. A chunk is valid until the next one is read: the

@@ -1,5 +1,6 @@
 import type { ParsedLine } from '../types.js';
 import type { Level } from './level.js';
+import { headOf } from './lines.js';
 import { parseTimestampValue } from './timestamp.js';
 
 /**
@@ -12,6 +13,8 @@ import { parseTimestampValue } from './timestamp.js';
  * values (`4625 TargetUserName=bob LogonType=3 …`), whose values the template miner masks when they vary.
  */
 const EVENT_START = /^\s*<Event[\s>]/;
+/** The lines of an export around its events: `<?xml …?>`, `<Events>`, `</Events>`. */
+const WRAPPER = /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<\/?Events>\s*)?$/;
 const EVENT_ID = /<EventID(?:\s[^>]*)?>\s*(\d+)\s*<\/EventID>/;
 const PROVIDER = /<Provider\s[^>]*?Name=['"]([^'"]*)['"]/;
 const LEVEL = /<Level>\s*(\d+)\s*<\/Level>/;
@@ -26,6 +29,7 @@ const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const LEVELS: Level[] = ['info', 'fatal', 'error', 'warn', 'info', 'debug'];
 
 export function parseWindowsXml(line: string): ParsedLine | undefined {
+  if (WRAPPER.test(line)) return { fields: {}, message: line, raw: line, format: 'windows-xml', header: true };
   if (!EVENT_START.test(line) || !line.includes('</Event>')) return undefined;
   const id = EVENT_ID.exec(line)?.[1];
   if (id === undefined) return undefined;
@@ -69,4 +73,38 @@ function unescape(s: string): string {
     const cp = hex ? parseInt(hex, 16) : Number(dec);
     return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
   });
+}
+
+/** Where an export says it holds Windows events. */
+const EVENTS_HEAD = /<Event\s+xmlns=['"]http:\/\/schemas\.microsoft\.com\/win\/2004\/08\/events\/event['"]/;
+/** How much of the input decides whether it is an export of Windows events. */
+const SNIFF_CHARS = 4096;
+
+/**
+ * UTF-8 chunks as they are, or, when they hold Windows events as XML, with each `<Event>` on a line of its own:
+ * `wevtutil qe /f:xml` and Event Viewer's "Save as XML" write the events one after another on one line, in an
+ * `<Events>` element.
+ */
+export async function* asEventLines(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const { head, text, rest } = await headOf(source, SNIFF_CHARS);
+  if (!EVENTS_HEAD.test(text)) {
+    yield* head;
+    yield* rest;
+    return;
+  }
+  const decoder = new TextDecoder();
+  let carry = '';
+  // An event follows `<Events>` or another event: a line break after each (the one that may be there replaced).
+  const split = (text: string): string => text.replace(/(<\/Event>|<Events>)[^\S\n]*\r?\n?/g, '$1\n');
+  const take = (chunk: Buffer | undefined): Buffer => {
+    const text = carry + (chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode());
+    // From the last tag on, the text waits for the next chunk: a tag cut by the chunk's end, or an event after it.
+    const lt = chunk ? text.lastIndexOf('<') : -1;
+    const cut = lt >= 0 && lt > text.length - 65_536 ? lt : text.length;
+    carry = text.slice(cut);
+    return Buffer.from(split(text.slice(0, cut)), 'utf8');
+  };
+  for (const chunk of head) yield take(chunk);
+  for await (const chunk of rest) yield take(chunk);
+  yield take(undefined);
 }

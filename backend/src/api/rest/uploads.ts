@@ -9,6 +9,7 @@ import type { ScoredLine } from '../../types.js';
 import type { AppContext } from '../../service/context.js';
 import { fail, readJson, readQuery, validate } from '../http.js';
 import { asJsonLines } from '../../parsing/json-document.js';
+import { asEventLines } from '../../parsing/windows-xml.js';
 import { asUtf8, looksBinary, splitLines, wholeLines } from '../../parsing/lines.js';
 import { detectFormat } from '../../parsing/index.js';
 import { PipelineInputError, Summary, type BatchScorer } from '../../pipeline/index.js';
@@ -88,11 +89,12 @@ async function learningLines(writer: Received['writer']): Promise<string[]> {
   return lines;
 }
 
-/** The bytes of an upload as UTF-8 (`asUtf8`), a JSON document as JSON lines (`asJsonLines`); refuses binary data, broken gzip and gzip bombs with a 4xx. */
+/** The bytes of an upload as UTF-8 (`asUtf8`), a JSON document as JSON lines (`asJsonLines`), Windows events one a line
+ * (`asEventLines`); refuses binary data, broken gzip and gzip bombs with a 4xx. */
 async function* bytesOf(bytes: Readable, filename: string, gzip: boolean, maxBytes: number): AsyncGenerator<Buffer> {
   let total = 0;
   try {
-    for await (const chunk of asJsonLines(asUtf8(bytes as AsyncIterable<Buffer>))) {
+    for await (const chunk of asEventLines(asJsonLines(asUtf8(bytes as AsyncIterable<Buffer>)))) {
       if (total === 0 && looksBinary(chunk.subarray(0, 4096).toString('utf8')))
         fail(422, `${filename} holds binary data, not log lines`);
       total += chunk.length;
