@@ -1,5 +1,3 @@
-import { headOf } from './lines.js';
-
 /**
  * JSON documents read as JSON lines, one record a line: what `ConvertTo-Json`, `gcloud logging read --format json`,
  * `aws ... --output json`, `kubectl get ... -o json`, CloudTrail's files and `jq` write is one pretty-printed value
@@ -8,9 +6,11 @@ import { headOf } from './lines.js';
  * The records: the elements of a top-level array; in a top-level object that wraps them, the elements of its array of
  * objects, when that array is its first member (CloudTrail's `Records`, the AWS CLI's `Events`, Azure's `records` and
  * `value`) or is named `items` (kubectl's lists), else the object itself (an event with a `Properties` array inside);
- * top-level values one after another (`jq`'s output) each in turn. A record is written compact (white space outside strings dropped), so the
- * line numbers a scan reports count records. Text outside any value (a broken file) passes through as its lines.
+ * top-level values one after another (`jq`'s output) each in turn. A record is written compact (white space outside
+ * strings dropped), so the line numbers a scan reports count records. Text outside any value (a broken file) passes
+ * through as its lines.
  */
+import { headOf } from './lines.js';
 
 /** Records longer than this are cut (the line reader would cut them anyway), so memory stays bounded. */
 const MAX_RECORD_CHARS = 4 * 1024 * 1024;
@@ -28,7 +28,7 @@ export function isJsonDocument(head: string): boolean {
   if (head[start] === '[') return /^\[\s*[{["\]]/.test(head.slice(start));
   if (head[start] !== '{') return false;
   const end = head.indexOf('\n', start);
-  // No line break in the head: one object longer than a line of JSON lines is (CloudTrail writes its file on one line).
+  // No line break in the head: a value longer than JSON lines hold (CloudTrail writes a file on one line).
   if (end < 0) return head.length >= SNIFF_CHARS;
   try {
     JSON.parse(head.slice(start, end));

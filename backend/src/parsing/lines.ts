@@ -43,7 +43,7 @@ export function encodingOf(head: Uint8Array): TextEncoding {
   return 'utf-8';
 }
 
-/** Chunks of text, in the encoding their first bytes tell (at least 512 of them), as UTF-8 without a byte-order mark. */
+/** Chunks of text in the encoding their first 512 bytes tell, as UTF-8 without a byte-order mark. */
 export async function* asUtf8(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let head: Buffer[] | undefined = [];
   let decoder: TextDecoder | undefined;

@@ -6,11 +6,11 @@
  */
 import { around, type Finding } from './system.js';
 
-/** A template expression that computes: `{{7*7}}`, `${7*7}`, `#{7*7}`, `<%= 7*7 %>`, the first probe of every SSTI scanner. */
+/** A template expression that computes (`{{7*7}}`, `${7*7}`, `#{7*7}`, `<%= 7*7 %>`): every SSTI scanner's first probe. */
 const ARITHMETIC = /(?:\{\{|[$#*@]\{|<%=?)\s*\d+\s*[-+*/]\s*\d+\s*(?:\}\}?|%>)/;
 /** Python objects a template sandbox escape walks: `{{''.__class__.__mro__[1].__subclasses__()}}`. */
 const DUNDER = /__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|dict|getattribute|reduce)__/;
-/** Template globals that lead to `os` (Jinja's `lipsum.__globals__`, `cycler`, Flask's `config`, `request.application`). */
+/** Template globals that lead to `os`: Jinja's `lipsum`, `cycler`, `joiner`, Flask's `config`, `request.application`. */
 const TEMPLATE_OBJECT =
   /\{\{[^}]*\b(?:config\.items|self\._templatereference|request\.application|lipsum|cycler|joiner)\b/;
 /** Expression languages reaching Java's runtime: Struts' `%{(#_=…)}`, `#_memberAccess`, SpEL's `T(java.lang.Runtime)`. */
