@@ -59,5 +59,7 @@ describe('JSON documents', () => {
     expect(lines[0]).toBe(compact[0]);
     expect(lines).toHaveLength(2);
     expect(await linesOf('[{"a":1}]\ntrailing words\n{"b":2}')).toEqual(['{"a":1}', 'trailing words', '{"b":2}']);
+    const junk = await linesOf(`[]${'x'.repeat(5 * 1024 * 1024)}`, 1 << 20);
+    expect(junk.map((l) => l.length)).toEqual([4 * 1024 * 1024]);
   });
 });

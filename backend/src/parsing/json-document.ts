@@ -14,6 +14,8 @@ import { headOf } from './lines.js';
 
 /** Records longer than this are cut (the line reader would cut them anyway), so memory stays bounded. */
 const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+/** A member's key is compared with `items` only: a longer one need not be kept whole. */
+const MAX_KEY_CHARS = 64;
 /** How much of the input decides whether it is a JSON document. */
 const SNIFF_CHARS = 4096;
 
@@ -93,7 +95,7 @@ class RecordReader {
 
   read(text: string): string {
     if (this.keyAt >= 0) {
-      this.keyPart += this.text.slice(this.keyAt);
+      if (this.keyPart.length < MAX_KEY_CHARS) this.keyPart += this.text.slice(this.keyAt, this.keyAt + MAX_KEY_CHARS);
       this.keyAt = 0;
     }
     this.text = text;
@@ -122,7 +124,7 @@ class RecordReader {
         this.cut(i);
         if (this.depth === 0) {
           if (c === '\n') out.push(this.flushStray());
-          else if (this.stray) this.stray += c;
+          else if (this.stray) this.addStray(c);
         }
         continue;
       }
@@ -137,7 +139,7 @@ class RecordReader {
           this.key = '';
           this.keyAt = this.mode === 'object' ? -2 : -1;
           if (c === '{') this.keep(i);
-        } else if (c !== ',') this.stray += c;
+        } else if (c !== ',') this.addStray(c);
         continue;
       }
       if (this.mode === 'object' && this.arrayStart) {
@@ -208,6 +210,11 @@ class RecordReader {
     const line = this.record ? `${this.record.slice(0, MAX_RECORD_CHARS)}\n` : '';
     this.record = '';
     return line;
+  }
+
+  /** Text outside any value, kept up to MAX_RECORD_CHARS a line. */
+  private addStray(c: string): void {
+    if (this.stray.length < MAX_RECORD_CHARS) this.stray += c;
   }
 
   private flushStray(): string {
