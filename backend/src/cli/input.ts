@@ -22,6 +22,8 @@ export interface LogInput {
   gzip: boolean;
   /** Lines cut to MAX_LINE_CHARS during the last read. */
   truncated: number;
+  /** Set once a read found a file of records rather than lines: what its line numbers count. */
+  records?: 'JSON records' | 'Windows events';
   batches(onBytes?: (bytes: number) => void): AsyncGenerator<string[]>;
   /** The raw input in chunks of whole lines, for `splitLines` (which does not count `truncated`). */
   chunks(onBytes?: (bytes: number) => void): AsyncGenerator<Buffer>;
@@ -106,7 +108,10 @@ async function* readChunks(input: LogInput, onBytes?: (bytes: number) => void): 
   file.on('data', (chunk) => (bytesRead += chunk.length));
   const stream = input.gzip ? file.pipe(createGunzip()) : file;
   file.on('error', (e) => stream.destroy(e));
-  const source = asEventLines(asJsonLines(asUtf8(stream as AsyncIterable<Buffer>)));
+  const source = asEventLines(
+    asJsonLines(asUtf8(stream as AsyncIterable<Buffer>), () => (input.records = 'JSON records')),
+    () => (input.records = 'Windows events'),
+  );
   let sniffed = !input.gzip;
   async function* checked(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {

@@ -107,6 +107,10 @@ export async function runScan(argv: readonly string[]): Promise<void> {
     const options = { detector, json: args.flags.json === true, labels: { filename: input.name } };
     const { summary, truncated } = await score(input, model, partition ?? { by: 'block' }, options, pool);
     await keeping;
+    if (input.records)
+      process.stderr.write(
+        `anomalog: ${input.name} holds ${input.records}: read one a line, the line numbers count them\n`,
+      );
     if (truncated)
       process.stderr.write(
         `anomalog: ${truncated} line(s) longer than ${MAX_LINE_CHARS} characters were cut for scoring\n`,

@@ -49,6 +49,15 @@ describe('JSON documents', () => {
       expect(isJsonDocument(text)).toBe(false);
       expect(await linesOf(text)).toEqual(text.split('\n').filter((l) => l !== ''));
     }
+    let found = 0;
+    for await (const chunk of asJsonLines(
+      (async function* () {
+        yield Buffer.from(jsonLines);
+      })(),
+      () => found++,
+    ))
+      expect(chunk.toString()).toBe(jsonLines);
+    expect(found).toBe(0);
     expect(isJsonDocument('[\n  {"a": 1}\n]')).toBe(true);
     expect(isJsonDocument('{\n  "a": 1\n}')).toBe(true);
   });

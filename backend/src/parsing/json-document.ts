@@ -40,14 +40,15 @@ export function isJsonDocument(head: string): boolean {
   }
 }
 
-/** UTF-8 chunks as they are, or as JSON lines when they hold a JSON document (`isJsonDocument`). */
-export async function* asJsonLines(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/** UTF-8 chunks as they are, or as JSON lines when they hold a JSON document (`isJsonDocument`: `found` is called). */
+export async function* asJsonLines(source: AsyncIterable<Buffer>, found?: () => void): AsyncGenerator<Buffer> {
   const { head, text, rest } = await headOf(source, SNIFF_CHARS);
   if (!isJsonDocument(text)) {
     yield* head;
     yield* rest;
     return;
   }
+  found?.();
   const reader = new RecordReader();
   const decoder = new TextDecoder();
   for (const chunk of head) yield Buffer.from(reader.read(decoder.decode(chunk, { stream: true })), 'utf8');

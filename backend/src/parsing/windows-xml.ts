@@ -83,9 +83,9 @@ const SNIFF_CHARS = 4096;
 /**
  * UTF-8 chunks as they are, or, when they hold Windows events as XML, with each `<Event>` on a line of its own:
  * `wevtutil qe /f:xml` and Event Viewer's "Save as XML" write the events one after another on one line, in an
- * `<Events>` element.
+ * `<Events>` element. `found` is called when two were on one line.
  */
-export async function* asEventLines(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* asEventLines(source: AsyncIterable<Buffer>, found?: () => void): AsyncGenerator<Buffer> {
   const { head, text, rest } = await headOf(source, SNIFF_CHARS);
   if (!EVENTS_HEAD.test(text)) {
     yield* head;
@@ -94,15 +94,24 @@ export async function* asEventLines(source: AsyncIterable<Buffer>): AsyncGenerat
   }
   const decoder = new TextDecoder();
   let carry = '';
+  let joined = false;
   // An event follows `<Events>` or another event: a line break after each (the one that may be there replaced).
-  const split = (text: string): string => text.replace(/(<\/Event>|<Events>)[^\S\n]*\r?\n?/g, '$1\n');
+  // Mid-stream a part ends where a tag starts, so a tag at its end was followed by one; at the input's end, by nothing.
+  const split = (text: string, last: boolean): string =>
+    text.replace(/(<\/Event>|<Events>)([^\S\n]*\r?\n?)/g, (match, tag: string, after: string, at: number) => {
+      if (!joined && !after.endsWith('\n') && !(last && at + match.length === text.length)) {
+        joined = true;
+        found?.();
+      }
+      return `${tag}\n`;
+    });
   const take = (chunk: Buffer | undefined): Buffer => {
     const text = carry + (chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode());
     // From the last tag on, the text waits for the next chunk: a tag cut by the chunk's end, or an event after it.
     const lt = chunk ? text.lastIndexOf('<') : -1;
     const cut = lt >= 0 && lt > text.length - 65_536 ? lt : text.length;
     carry = text.slice(cut);
-    return Buffer.from(split(text.slice(0, cut)), 'utf8');
+    return Buffer.from(split(text.slice(0, cut), !chunk), 'utf8');
   };
   for (const chunk of head) yield take(chunk);
   for await (const chunk of rest) yield take(chunk);
