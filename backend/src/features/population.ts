@@ -20,7 +20,7 @@
  */
 import { minuteOf } from '../stream.js';
 import { detached } from '../parsing/text.js';
-import type { ClientWindows } from './client-window.js';
+import type { ClientWindows, WindowReading } from './client-window.js';
 
 export const MIN_REQUESTS = 20;
 export const MIN_RARE = 10;
@@ -62,15 +62,8 @@ export function isProbing(status: number, method: string | undefined): boolean {
   return status >= 400 || (method !== undefined && method !== 'GET' && method !== 'HEAD');
 }
 
-/** A client's counts since it became active, while scoring (ClientWindows' reading). */
-export interface Running {
-  total: number;
-  rare: number;
-  /** Requests to another route than the one before (a client polling one endpoint is no prober). */
-  switches: number;
-  /** Requests that failed or wrote (isProbing). */
-  probing: number;
-}
+/** A client's counts since it became active, while scoring: what the burst verdict reads of ClientWindows' reading. */
+export type Running = Pick<Required<WindowReading>, 'total' | 'rare' | 'switches' | 'probing'>;
 
 /** Saved in the model (`baselines.web.population`). */
 export interface PopulationState {

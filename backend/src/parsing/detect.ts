@@ -177,7 +177,7 @@ function formatReader(
       return parseColumns;
     case 'csv': {
       const header = opts.sample?.find((l) => l.trim() !== '' && !isTypeLine(l));
-      return createCsvParser(header === undefined ? undefined : cleanLine(header), order);
+      return createCsvParser(header, order);
     }
     case 'custom':
       if (!opts.pattern) throw new Error("format 'custom' needs a pattern (a regex with named groups)");

@@ -42,16 +42,16 @@ export function isJsonDocument(head: string): boolean {
 
 /** UTF-8 chunks as they are, or as JSON lines when they hold a JSON document (`isJsonDocument`: `found` is called). */
 export async function* asJsonLines(source: AsyncIterable<Buffer>, found?: () => void): AsyncGenerator<Buffer> {
-  const { head, text, rest } = await headOf(source, SNIFF_CHARS);
-  if (!isJsonDocument(text)) {
-    yield* head;
+  const { head, rest } = await headOf(source, SNIFF_CHARS);
+  if (!isJsonDocument(head.subarray(0, SNIFF_CHARS).toString('utf8'))) {
+    yield head;
     yield* rest;
     return;
   }
   found?.();
   const reader = new RecordReader();
   const decoder = new TextDecoder();
-  for (const chunk of head) yield Buffer.from(reader.read(decoder.decode(chunk, { stream: true })), 'utf8');
+  yield Buffer.from(reader.read(decoder.decode(head, { stream: true })), 'utf8');
   for await (const chunk of rest) yield Buffer.from(reader.read(decoder.decode(chunk, { stream: true })), 'utf8');
   yield Buffer.from(reader.read(decoder.decode()) + reader.end(), 'utf8');
 }

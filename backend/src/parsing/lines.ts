@@ -45,50 +45,36 @@ export function encodingOf(head: Uint8Array): TextEncoding {
 
 /** Chunks of text in the encoding their first 512 bytes tell, as UTF-8 without a byte-order mark. */
 export async function* asUtf8(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let head: Buffer[] | undefined = [];
-  let decoder: TextDecoder | undefined;
-  const convert = (chunk: Buffer): Buffer => {
-    if (!decoder) return chunk;
-    return Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
-  };
-  const decide = (): Buffer => {
-    const start = Buffer.concat(head!);
-    head = undefined;
-    const encoding = encodingOf(start);
-    if (encoding !== 'utf-8') decoder = new TextDecoder(encoding);
-    else if (start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf) return start.subarray(3);
-    return convert(start);
-  };
-  let seen = 0;
-  for await (const chunk of source) {
-    if (head) {
-      head.push(chunk);
-      seen += chunk.length;
-      if (seen < 512) continue;
-      yield decide();
-    } else yield convert(chunk);
+  const { head, rest } = await headOf(source, 512);
+  const encoding = encodingOf(head);
+  if (encoding === 'utf-8') {
+    yield head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+    yield* rest;
+    return;
   }
-  if (head) yield decide();
-  const rest = decoder?.decode();
-  if (rest) yield Buffer.from(rest, 'utf8');
+  const decoder = new TextDecoder(encoding);
+  yield Buffer.from(decoder.decode(head, { stream: true }), 'utf8');
+  for await (const chunk of rest) yield Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
+  const end = decoder.decode();
+  if (end) yield Buffer.from(end, 'utf8');
 }
 
-/** A stream's first chunks (`bytes` of them at least, or all it has), their text up to `bytes`, and the rest. */
+/** A stream's first chunks joined (`bytes` of them at least, or all it has; one chunk is not copied), and the rest. */
 export async function headOf(
   source: AsyncIterable<Buffer>,
   bytes: number,
-): Promise<{ head: Buffer[]; text: string; rest: AsyncIterable<Buffer> }> {
+): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
   const iterator = source[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
+  const chunks: Buffer[] = [];
   let seen = 0;
   while (seen < bytes) {
     const next = await iterator.next();
     if (next.done) break;
-    head.push(next.value);
+    chunks.push(next.value);
     seen += next.value.length;
   }
-  const text = Buffer.concat(head).subarray(0, bytes).toString('utf8');
-  return { head, text, rest: { [Symbol.asyncIterator]: () => iterator } };
+  const head = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  return { head, rest: { [Symbol.asyncIterator]: () => iterator } };
 }
 
 /**

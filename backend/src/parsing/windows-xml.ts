@@ -86,9 +86,9 @@ const SNIFF_CHARS = 4096;
  * `<Events>` element. `found` is called when two were on one line.
  */
 export async function* asEventLines(source: AsyncIterable<Buffer>, found?: () => void): AsyncGenerator<Buffer> {
-  const { head, text, rest } = await headOf(source, SNIFF_CHARS);
-  if (!EVENTS_HEAD.test(text)) {
-    yield* head;
+  const { head, rest } = await headOf(source, SNIFF_CHARS);
+  if (!EVENTS_HEAD.test(head.subarray(0, SNIFF_CHARS).toString('utf8'))) {
+    yield head;
     yield* rest;
     return;
   }
@@ -113,7 +113,7 @@ export async function* asEventLines(source: AsyncIterable<Buffer>, found?: () =>
     carry = text.slice(cut);
     return Buffer.from(split(text.slice(0, cut), !chunk), 'utf8');
   };
-  for (const chunk of head) yield take(chunk);
+  yield take(head);
   for await (const chunk of rest) yield take(chunk);
   yield take(undefined);
 }
