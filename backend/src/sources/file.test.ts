@@ -116,6 +116,22 @@ describe('file source', () => {
     expect(entries.map((e) => e.ts)).toEqual([T0 + MINUTE, T0 + 2n * MINUTE]);
   });
 
+  it('reads a UTF-16 file as its UTF-8 copy', async () => {
+    const text = [clf(1, '/a'), clf(2, '/caf\u00e9')].join('\r\n') + '\r\n';
+    writeFileSync(join(dir, 'logs', 'utf8.log'), text);
+    writeFileSync(
+      join(dir, 'logs', 'utf16.log'),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+    );
+    const read = async (name: string) =>
+      (
+        await collect(createFileSource([{ path: join(dir, 'logs', name), labels: {} }]).read({ ...all, selector: [] }))
+      ).map(({ ts, line }) => ({ ts, line }));
+    const utf16 = await read('utf16.log');
+    expect(utf16).toEqual(await read('utf8.log'));
+    expect(utf16.map((e) => e.ts)).toEqual([T0 + MINUTE, T0 + 2n * MINUTE]);
+  });
+
   it('falls back to the previous line, then the file mtime, for lines without a timestamp', async () => {
     writeFileSync(join(dir, 'logs', 'plain.log'), 'first line without time\nsecond\n');
     const source = createFileSource([{ path: join(dir, 'logs', '*.log'), labels: { job: 'plain' } }]);
@@ -206,6 +222,71 @@ describe('file tail', () => {
     expect(texts(await rotated.open(checkpoint))).toEqual(['c']);
     expect(texts(await rotated.poll())).toEqual(['d']);
     await rotated.close();
+  });
+
+  /** `text` in UTF-16 of either byte order, as Windows writes it (PowerShell's `>`, SQL Server's ERRORLOG). */
+  const utf16 = (text: string, order: 'le' | 'be') => {
+    const le = Buffer.from(text, 'utf16le');
+    return order === 'le' ? le : Buffer.from(le).swap16();
+  };
+  // U+010A and U+0A05 each hold a 0x0a byte that is not a newline, in either byte order.
+  const tricky = 'Ċ ਅ caf\u00e9 \u{1F600}';
+
+  for (const order of ['le', 'be'] as const)
+    it(`follows a UTF-16${order.toUpperCase()} file as the same lines, at its byte offsets (CRLF, a byte-order mark, a character written in halves)`, async () => {
+      const bom = order === 'le' ? Buffer.from([0xff, 0xfe]) : Buffer.from([0xfe, 0xff]);
+      writeFileSync(path(), Buffer.concat([bom, utf16(`first ${tricky}\r\nsecond\n`, order)]));
+      const tail = new FileTail(path());
+      await tail.open('start');
+      const read = await tail.poll();
+      expect(read).toEqual([
+        { line: `first ${tricky}`, start: 0, end: 2 + 2 * (`first ${tricky}`.length + 2) },
+        { line: 'second', start: read[0].end, end: read[0].end + 14 },
+      ]);
+      // A writer's half-written character is left until its other byte comes; so is a line without its newline.
+      const third = utf16('third Ċ\n', order);
+      appendFileSync(path(), third.subarray(0, 13));
+      const look = tail.next();
+      expect({ lines: look.lines, more: look.more }).toEqual({ lines: [], more: false });
+      appendFileSync(path(), third.subarray(13));
+      expect(texts(await tail.poll())).toEqual(['third Ċ']);
+
+      const checkpoint = tail.position();
+      expect(checkpoint.offset).toBe(read[1].end + third.length);
+      await tail.close();
+      appendFileSync(path(), utf16('fourth\n', order));
+      const again = new FileTail(path());
+      await again.open(checkpoint);
+      expect(texts(await again.poll())).toEqual(['fourth']);
+      await again.close();
+    });
+
+  it('tells UTF-16 without a byte-order mark by its zero bytes, also when it starts at the end of the file', async () => {
+    writeFileSync(path(), utf16('2026-12-07 10:00:00 started\n', 'le'));
+    const tail = new FileTail(path());
+    await tail.open('end');
+    appendFileSync(path(), utf16('2026-12-07 10:00:01 next\n', 'le'));
+    expect(texts(await tail.poll())).toEqual(['2026-12-07 10:00:01 next']);
+    await tail.close();
+  });
+
+  it("drops a UTF-8 byte-order mark from the file's first line only", async () => {
+    writeFileSync(path(), '\ufeffone\n\ufefftwo\n');
+    const tail = new FileTail(path());
+    await tail.open('start');
+    expect(texts(await tail.poll())).toEqual(['one', '\ufefftwo']);
+    await tail.close();
+  });
+
+  it('cuts a huge UTF-16 line into pieces of whole characters, and reads it in bounded batches of any size', async () => {
+    writeFileSync(path(), Buffer.concat([Buffer.from([0xff, 0xfe]), utf16(`${'é'.repeat(11)}\nok\n`, 'le')]));
+    const tail = new FileTail(path(), 9);
+    await tail.open('start');
+    const lines: string[] = [];
+    for (let look = tail.next(3); look.bytes > 0 || look.more; look = tail.next(3)) lines.push(...texts(look.lines));
+    // The first piece's 8 bytes hold the byte-order mark (dropped) and 3 characters.
+    expect(lines).toEqual(['ééé', 'éééé', 'éééé', 'ok']);
+    await tail.close();
   });
 
   it('cuts huge lines into bounded pieces and keeps bad UTF-8 readable', async () => {

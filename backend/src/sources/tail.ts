@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { encodingOf, type TextEncoding } from '../parsing/lines.js';
 
 /**
  * Where a reader stands in a file: the inode, the fingerprint of its first line (to tell a replaced or truncated
@@ -23,9 +24,12 @@ export interface TailLine {
 
 const CHUNK = 1 << 20;
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
 /** A file's fingerprint is a checksum of its first line, up to this many bytes (as Vector's `checksum` fingerprint). */
 export const FINGERPRINT_BYTES = 1024;
+/** Bytes a file's encoding is told from: a byte-order mark, or zero bytes beside the characters (see `encodingOf`). */
+const ENCODING_HEAD_BYTES = 1024;
 
 /**
  * Why the file system is asked synchronously here: the watcher asks every followed file each cycle whether it grew,
@@ -81,6 +85,8 @@ export class FileTail {
   private offset = 0;
   private fp?: string;
   private partial: Buffer = EMPTY;
+  /** Told by the file's first bytes at the first read (see `encodingOf`), and again after truncation. */
+  private encoding?: TextEncoding;
 
   constructor(
     readonly path: string,
@@ -96,7 +102,8 @@ export class FileTail {
     if (from === 'start') return [];
     const { size } = fstatSync(this.fd!);
     if (from === 'end') {
-      this.offset = size;
+      // In UTF-16 a line starts at an even offset: a half-written character is read with its line.
+      this.offset = isWide(this.textEncoding(size)) ? size & ~1 : size;
       return [];
     }
     if (from.ino === this.ino) {
@@ -152,6 +159,7 @@ export class FileTail {
     this.offset = 0;
     this.partial = EMPTY;
     this.fp = undefined;
+    this.encoding = undefined;
   }
 
   async close(): Promise<void> {
@@ -176,6 +184,7 @@ export class FileTail {
     this.fp = fingerprint(this.fd);
     this.offset = 0;
     this.partial = EMPTY;
+    this.encoding = undefined;
     return true;
   }
 
@@ -222,15 +231,22 @@ export class FileTail {
       [this.offset, this.partial] = [offset, partial];
       return { lines: [], size, nlink, replaced: true, more: true, bytes };
     }
-    return { lines, size, nlink, replaced: false, more: size > this.offset, bytes: this.offset - offset };
+    // A UTF-16 file's odd last byte is half a character still being written: not more to read yet.
+    const unread = size - this.offset > (isWide(this.encoding) ? 1 : 0);
+    return { lines, size, nlink, replaced: false, more: unread, bytes: this.offset - offset };
   }
 
   private readTo(size: number, maxBytes: number): TailLine[] {
     const lines: TailLine[] = [];
+    const wide = isWide(this.textEncoding(size));
     const buf = readBuffer();
     let budget = maxBytes;
     while (this.offset < size && budget > 0) {
-      const bytesRead = readSync(this.fd!, buf, 0, Math.min(CHUNK, size - this.offset, budget), this.offset);
+      let want = Math.min(CHUNK, size - this.offset, budget);
+      // UTF-16 is read to even offsets (a line's start, as the BOM is 2 bytes), so no character is split between reads.
+      if (wide) want -= (this.offset + want) & 1;
+      if (want <= 0) break;
+      const bytesRead = readSync(this.fd!, buf, 0, want, this.offset);
       if (bytesRead === 0) break;
       budget -= bytesRead;
       const base = this.offset;
@@ -238,22 +254,31 @@ export class FileTail {
       const got = buf.subarray(0, bytesRead);
       let start = 0;
       for (let i = got.indexOf(NEWLINE); i >= 0; i = got.indexOf(NEWLINE, i + 1)) {
-        this.emit(lines, got, start, i, base + i + 1);
-        start = i + 1;
+        if (!wide) {
+          this.emit(lines, got, start, i, base + i + 1);
+          start = i + 1;
+        } else if (this.encoding === 'utf-16le' ? isNewline(got, i, i + 1, base) : isNewline(got, i, i - 1, base)) {
+          const end = ((base + i + 2) & ~1) - base; // after the 2-byte newline, whichever of its bytes is 0x0a
+          this.emit(lines, got, start, end - 2, base + end);
+          start = end;
+        }
       }
       // The shared buffer is read into again: what is kept of it is copied.
       if (start < bytesRead) this.partial = Buffer.concat([this.partial, got.subarray(start)]);
-      while (this.partial.length > this.maxLineBytes) {
-        const piece = this.partial.subarray(0, this.maxLineBytes);
-        this.partial = this.partial.subarray(this.maxLineBytes);
+      while (this.partial.length > this.pieceBytes) {
+        const piece = this.partial.subarray(0, this.pieceBytes);
+        this.partial = this.partial.subarray(this.pieceBytes);
         const end = this.offset - this.partial.length;
-        lines.push({ line: piece.toString('utf8'), start: end - piece.length, end });
+        lines.push({ line: this.decode(piece, 0, piece.length, end - piece.length), start: end - piece.length, end });
       }
     }
     return lines;
   }
 
-  /** Emits the line of `buf[from, to)` (after the held partial line), which ends with the newline before `end`. */
+  /**
+   * Emits the line of `buf[from, to)` (after the held partial line), whose newline ends before `end`: one byte, or
+   * two in UTF-16.
+   */
   private emit(lines: TailLine[], buf: Buffer, from: number, to: number, end: number) {
     let bytes = buf;
     let at = from;
@@ -264,16 +289,52 @@ export class FileTail {
       stop = bytes.length;
       this.partial = EMPTY;
     }
-    const first = end - 1 - (stop - at);
-    if (stop > at && bytes[stop - 1] === 0x0d) stop--;
-    for (let piece = at; piece < stop; piece += this.maxLineBytes) {
-      lines.push({
-        line: bytes.toString('utf8', piece, Math.min(stop, piece + this.maxLineBytes)),
-        start: first + (piece - at),
-        end,
-      });
+    const wide = isWide(this.encoding);
+    const first = end - (wide ? 2 : 1) - (stop - at);
+    if (!wide) {
+      if (stop > at && bytes[stop - 1] === CR) stop--;
+    } else if (stop - at >= 2) {
+      const [cr, zero] = this.encoding === 'utf-16le' ? [stop - 2, stop - 1] : [stop - 1, stop - 2];
+      if (bytes[cr] === CR && bytes[zero] === 0) stop -= 2;
+    }
+    const pieceBytes = this.pieceBytes;
+    for (let piece = at; piece < stop; piece += pieceBytes) {
+      const start = first + (piece - at);
+      lines.push({ line: this.decode(bytes, piece, Math.min(stop, piece + pieceBytes), start), start, end });
     }
   }
+
+  /** The size of the pieces a long line is cut into: whole characters in UTF-16. */
+  private get pieceBytes(): number {
+    return isWide(this.encoding) ? Math.max(2, this.maxLineBytes & ~1) : this.maxLineBytes;
+  }
+
+  /** The text of `bytes[from, to)`, which starts at byte `start` of the file (where a byte-order mark is dropped). */
+  private decode(bytes: Buffer, from: number, to: number, start: number): string {
+    const text =
+      this.encoding === 'utf-8'
+        ? bytes.toString('utf8', from, to)
+        : this.encoding === 'utf-16le'
+          ? bytes.toString('utf16le', from, to)
+          : Buffer.from(bytes.subarray(from, to)).swap16().toString('utf16le');
+    return start === 0 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  }
+
+  /** The open file's encoding, told by its first bytes (read once it has any; UTF-8 while it is empty). */
+  private textEncoding(size: number): TextEncoding {
+    if (this.encoding) return this.encoding;
+    if (size === 0) return 'utf-8';
+    const head = readBuffer();
+    const bytesRead = readSync(this.fd!, head, 0, Math.min(size, ENCODING_HEAD_BYTES), 0);
+    return (this.encoding = encodingOf(head.subarray(0, bytesRead)));
+  }
+}
+
+const isWide = (encoding?: TextEncoding): boolean => encoding === 'utf-16le' || encoding === 'utf-16be';
+
+/** A UTF-16 newline: its 0x0a byte at `nl`, a zero at `zero`, the pair at an even offset of the file (`base` + index). */
+function isNewline(buf: Buffer, nl: number, zero: number, base: number): boolean {
+  return buf[nl] === NEWLINE && buf[zero] === 0 && ((base + Math.min(nl, zero)) & 1) === 0;
 }
 
 /** Appends without spreading: `push(...lines)` overflows the stack past about 100,000 lines. */

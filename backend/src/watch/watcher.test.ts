@@ -149,6 +149,24 @@ describe('watcher', () => {
     await expectDeliveredExactlyOnce([...appended, ...later], pushed());
   });
 
+  it('follows a UTF-16 file (as PowerShell writes it: byte-order mark, CRLF) as its lines, across a restart', async () => {
+    const log = await fileContext(loki.url);
+    const [a, b] = [traffic(200, 21), traffic(150, 22, T0 + 600_000)];
+    const utf16 = (lines: string[]) => Buffer.from(lines.map((l) => `${l}\r\n`).join(''), 'utf16le');
+    writeFileSync(log, Buffer.concat([Buffer.from([0xff, 0xfe]), utf16(a)]));
+    const first = await Watcher.open(tc.ctx, { from: 'start', ...fast });
+    expect(await first.cycle()).toBe(true);
+    const rest = utf16(b);
+    appendFileSync(log, rest.subarray(0, 301)); // a writer stopped mid-line, mid-character
+    expect(await first.cycle()).toBe(true);
+    await first.stop();
+    appendFileSync(log, rest.subarray(301));
+    const second = await Watcher.open(tc.ctx, { from: 'start', ...fast });
+    expect(await second.cycle()).toBe(true);
+    await second.stop();
+    await expectDeliveredExactlyOnce([...a, ...b], pushed());
+  });
+
   it('prints anomalies to the console, coloured, when no push URL is set', async () => {
     const log = await fileContext('');
     const lines = traffic(200, 8);
