@@ -4,7 +4,8 @@ import { parseTimestampValue, type DateOrder } from './timestamp.js';
 
 const HEADER_CELL = /^[A-Za-z_@][\w .\-@/()%#]{0,63}$/;
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
-const TIME_COLUMN = /time|date|^ts$/i;
+/** A row's time: a column named for it, or AWS VPC flow logs' `start` (the flow's first packet, Unix seconds). */
+const TIME_COLUMN = /time|date|^ts$|^start$/i;
 const LEVEL_COLUMN = /^(?:level|lvl|severity|log_?level)$/i;
 /** Windows events' level by name, preferred: their `Level` column is a number on Windows' own scale (4: information). */
 const LEVEL_NAME_COLUMN = /^leveldisplayname$/i;
@@ -18,15 +19,26 @@ const MAX_RECORD_CHARS = 64 * 1024;
 
 const COMMA = 44;
 const TAB = 9;
+const SPACE = 32;
+/**
+ * Names a header of space-separated columns has at least: fewer words that are all names are as likely a sentence
+ * (a banner line) as a header.
+ */
+const MIN_SPACED_COLUMNS = 4;
 
 /**
  * The delimiter of a header line: a tab when its tab-separated cells are names (Event Viewer's "Text (Tab delimited)"
- * export, database dumps), else a comma.
+ * export, database dumps); spaces when, without tabs, commas or quotes, its words are MIN_SPACED_COLUMNS names or more
+ * (AWS VPC flow logs' `version account-id interface-id srcaddr dstaddr ...`, tables aligned with spaces); else a comma.
  */
-export function delimiterOf(header: string): number {
-  if (!header.includes('\t')) return COMMA;
-  const cells = splitCsv(header, TAB);
-  return cells && cells.length >= 2 && cells.every(isName) ? TAB : COMMA;
+function delimiterOf(header: string): number {
+  if (header.includes('\t')) {
+    const cells = splitCsv(header, TAB);
+    return cells && cells.length >= 2 && cells.every(isName) ? TAB : COMMA;
+  }
+  if (header.includes(',') || header.includes('"')) return COMMA;
+  const words = splitSpaced(header);
+  return words.length >= MIN_SPACED_COLUMNS && words.every(isName) ? SPACE : COMMA;
 }
 
 const isName = (cell: string): boolean => HEADER_CELL.test(cell.trim()) && !NUMBER.test(cell.trim());
@@ -36,6 +48,7 @@ const isName = (cell: string): boolean => HEADER_CELL.test(cell.trim()) && !NUMB
  * is left open.
  */
 export function splitCsv(line: string, sep = COMMA): string[] | undefined {
+  if (sep === SPACE) return splitSpaced(line);
   const cells: string[] = [];
   let i = 0;
   for (;;) {
@@ -65,6 +78,13 @@ export function splitCsv(line: string, sep = COMMA): string[] | undefined {
   }
 }
 
+const SPACES = / +/;
+
+/** The cells of a row of columns separated by runs of spaces (no quoting: a cell has no space). */
+function splitSpaced(line: string): string[] {
+  return line.trim().split(SPACES);
+}
+
 /**
  * Whether a quoted cell is open at the end of `line`, given whether one was at its start: `""` inside a quoted cell is
  * a quote, and a quote opens a cell only at the cell's start. One pass over the line, so a record over many lines
@@ -89,6 +109,7 @@ function quoteOpenAfter(line: string, open: boolean, sep: number): boolean {
  * by `\n`), at most MAX_RECORD_CHARS.
  */
 export function csvRecords(lines: readonly string[], sep = COMMA): string[] {
+  if (sep === SPACE) return lines.slice();
   const out: string[] = [];
   let open: string | undefined;
   for (const line of lines) {
@@ -103,12 +124,13 @@ export function csvRecords(lines: readonly string[], sep = COMMA): string[] {
 }
 
 /**
- * Whether a row of `cells` cells fits a header of `names`: as many, or one more, the message the header does not name
- * (Windows Event Viewer's CSV export names `Level,Date and Time,Source,Event ID,Task Category` and adds the event's
- * description to each row).
+ * Whether a row of `cells` cells fits a header of `names` split at `sep`: as many, or one more, the message the header
+ * does not name (Windows Event Viewer's CSV export names `Level,Date and Time,Source,Event ID,Task Category` and adds
+ * the event's description to each row). Columns split at spaces fit only as many: one more could be any line of one
+ * more word than a first line of words.
  */
-export function fitsHeader(cells: number, names: number): boolean {
-  return cells === names || cells === names + 1;
+function fitsHeader(cells: number, names: number, sep = COMMA): boolean {
+  return cells === names || (cells === names + 1 && sep !== SPACE);
 }
 
 /** The first line of PowerShell's `Export-Csv` (Windows PowerShell 5.1, without `-NoTypeInformation`). */
@@ -122,7 +144,38 @@ function firstLine(cell: string): string {
   return end < 0 ? cell : cell.slice(0, end);
 }
 
-/** A header row: two or more cells, each a short name, split at a comma or, all of them, at tabs. */
+/**
+ * AWS VPC flow logs' default fields (version 2): the header line the files delivered to S3 begin with. Events read
+ * from CloudWatch Logs come without it, and their rows are told by their shape (`isVpcFlowRow`).
+ */
+export const VPC_FLOW_HEADER =
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+/** A default-format flow record: `2 123456789010 eni-1235b8ca123456789 ... 1418530010 1418530070 ACCEPT OK`. */
+const VPC_FLOW_ROW =
+  /^2 \d{12} eni-[0-9a-f]{1,32}(?: \S{1,45}){7} \d{10} \d{10} (?:ACCEPT|REJECT|-) (?:OK|NODATA|SKIPDATA)$/;
+
+export function isVpcFlowRow(line: string): boolean {
+  return VPC_FLOW_ROW.test(line);
+}
+
+/**
+ * Whether `rows` are the rows of `header`: at least `share` of the records fit its width (`fitsHeader`); split at
+ * spaces, also a column holds numbers in that share of them (a time, a port, a count), which a header of words
+ * followed by lines of as many words (`INFO user login ok`) does not.
+ */
+export function rowsFitHeader(header: string, rows: readonly string[], share: number): boolean {
+  const sep = delimiterOf(header);
+  const width = splitCsv(header, sep)?.length ?? 0;
+  const cells = csvRecords(rows, sep).map((r) => splitCsv(r, sep));
+  const fit = cells.filter((c): c is string[] => !!c && fitsHeader(c.length, width, sep));
+  if (fit.length < share * cells.length) return false;
+  if (sep !== SPACE) return true;
+  for (let col = 0; col < width; col++)
+    if (fit.filter((c) => NUMBER.test(c[col])).length >= share * cells.length) return true;
+  return false;
+}
+
+/** A header row: two or more cells, each a short name, split at a comma or, all of them, at tabs or spaces (`delimiterOf`). */
 export function looksLikeCsvHeader(line: string): boolean {
   const cells = splitCsv(line, delimiterOf(line));
   return !!cells && cells.length >= 2 && cells.every(isName);
@@ -209,7 +262,7 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
     return first ?? notRow(line, true);
   };
   const read = (columns: Columns, line: string, cells: string[] | undefined): ParsedLine | undefined => {
-    if (!cells || !fitsHeader(cells.length, columns.names.length)) return undefined;
+    if (!cells || !fitsHeader(cells.length, columns.names.length, columns.sep)) return undefined;
     const out: ParsedLine = { fields: {}, message: '', raw: line, format: 'csv' };
     const numeric: Record<string, number> = {};
     const text: string[] = [];

@@ -2,12 +2,11 @@ import type { FormatName, ParsedLine } from '../types.js';
 import { parseAccess } from './access.js';
 import {
   createCsvParser,
-  csvRecords,
-  delimiterOf,
-  fitsHeader,
   isTypeLine,
+  isVpcFlowRow,
   looksLikeCsvHeader,
-  splitCsv,
+  rowsFitHeader,
+  VPC_FLOW_HEADER,
   type ColumnsReader,
 } from './csv.js';
 import { parseColumns } from './columns.js';
@@ -81,7 +80,7 @@ export function detectFormat(sample: readonly string[]): FormatName {
   if (isW3c(lines)) return 'w3c';
   const zeek = zeekFormat(lines);
   if (zeek) return zeek;
-  if (isCsv(lines)) return 'csv';
+  if (isCsv(lines) || isVpcFlow(lines)) return 'csv';
   const votes = new Map<FormatName, number>();
   for (const line of lines) {
     for (const [format, parse] of DETECTORS) {
@@ -104,11 +103,12 @@ export function detectFormat(sample: readonly string[]): FormatName {
 
 function isCsv(all: readonly string[]): boolean {
   const lines = all.length > 0 && isTypeLine(all[0]) ? all.slice(1) : all;
-  if (lines.length < 2 || !looksLikeCsvHeader(lines[0])) return false;
-  const sep = delimiterOf(lines[0]);
-  const width = splitCsv(lines[0], sep)?.length ?? 0;
-  const rows = csvRecords(lines.slice(1), sep);
-  return rows.filter((l) => fitsHeader(splitCsv(l, sep)?.length ?? 0, width)).length >= CSV_AGREEMENT * rows.length;
+  return lines.length >= 2 && looksLikeCsvHeader(lines[0]) && rowsFitHeader(lines[0], lines.slice(1), CSV_AGREEMENT);
+}
+
+/** AWS VPC flow records without their header line (as CloudWatch Logs holds them): read by the default header. */
+function isVpcFlow(lines: readonly string[]): boolean {
+  return lines.length > 0 && lines.filter(isVpcFlowRow).length >= CSV_AGREEMENT * lines.length;
 }
 
 export interface ParserOptions {
@@ -176,8 +176,8 @@ function formatReader(
     case 'columns':
       return parseColumns;
     case 'csv': {
-      const header = opts.sample?.find((l) => l.trim() !== '' && !isTypeLine(l));
-      return createCsvParser(header, order);
+      const first = opts.sample?.find((l) => l.trim() !== '' && !isTypeLine(l));
+      return createCsvParser(first !== undefined && isVpcFlowRow(first) ? VPC_FLOW_HEADER : first, order);
     }
     case 'custom':
       if (!opts.pattern) throw new Error("format 'custom' needs a pattern (a regex with named groups)");
@@ -199,7 +199,6 @@ function tryParse(parse: FormatParse, line: string): ParsedLine | undefined {
   }
 }
 
-/** Drops a trailing line break (LF, CRLF or CR). */
 /** A line without its end-of-line characters and terminal colour codes (`withoutAnsi`). */
 function cleanLine(raw: string): string {
   let end = raw.length;

@@ -902,6 +902,73 @@ describe('structured formats', () => {
     expect(detectFormat(['time\tlevel\tmsg', '2024-03-01T00:00:00Z\tinfo\tstarted, ok'])).toBe('csv');
   });
 
+  // AWS's own examples (docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html).
+  const VPC_ROWS = [
+    '2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK',
+    '2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK',
+    '2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA',
+  ];
+
+  it('reads columns separated by spaces under a header of names (AWS VPC flow logs as S3 holds them)', () => {
+    const lines = [
+      'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status',
+      ...VPC_ROWS,
+    ];
+    expect(detectFormat(lines)).toBe('csv');
+    const parser = createParser('auto', { sample: lines });
+    expect(parser.parse(lines[0])).toMatchObject({ header: true, format: 'csv' });
+    expect(parser.parse(lines[2])).toMatchObject({
+      ts: 1418530010_000,
+      fields: {
+        'interface-id': 'eni-1235b8ca123456789',
+        srcaddr: '172.31.9.69',
+        dstaddr: '172.31.9.12',
+        action: 'REJECT',
+      },
+      numeric: { dstport: 3389, bytes: 4249, end: 1418530070 },
+      message: 'eni-1235b8ca123456789 172.31.9.69 172.31.9.12 REJECT OK',
+      format: 'csv',
+    });
+    expect(parser.parse(lines[3])).toMatchObject({
+      ts: 1431280876_000,
+      fields: { srcaddr: '-', 'log-status': 'NODATA' },
+    });
+    // A table aligned with runs of spaces reads the same.
+    expect(
+      createParser('csv', { sample: ['pid  user   cpu  command', ' 412  root   0.3  sshd'] }).parse(
+        ' 412  root   0.3  sshd',
+      ),
+    ).toMatchObject({
+      fields: { user: 'root', command: 'sshd' },
+      numeric: { pid: 412, cpu: 0.3 },
+    });
+  });
+
+  it("reads AWS VPC flow records without their header (CloudWatch Logs') by the default fields", () => {
+    expect(detectFormat(VPC_ROWS)).toBe('csv');
+    const parser = createParser('auto', { sample: VPC_ROWS });
+    expect(parser.parse(VPC_ROWS[0])).toMatchObject({
+      ts: 1418530010_000,
+      fields: { srcaddr: '172.31.16.139', dstaddr: '172.31.16.21', action: 'ACCEPT' },
+      numeric: { srcport: 20641, dstport: 22 },
+    });
+    expect(parser.header()).toBe(
+      'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status',
+    );
+  });
+
+  it('takes a sentence of words first in a file for no header of space-separated columns', () => {
+    const lines = [
+      'Starting the nightly backup job now',
+      'copied users table in 12 seconds ok',
+      'copied orders table in 40 seconds ok',
+      'backup finished without any errors today',
+    ];
+    expect(detectFormat(lines)).not.toBe('csv');
+    // Lines of as many words as the first, none a number: no table either.
+    expect(detectFormat(['INFO user login ok', 'WARN user login failed', 'INFO user logout ok'])).not.toBe('csv');
+  });
+
   it("reads PowerShell's Export-Csv, the message first and over lines, at the record's last line", () => {
     const lines = [
       '#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { zeekConnLog } from '../../test/fixtures/logs.js';
+import { vpcFlowLog, zeekConnLog } from '../../test/fixtures/logs.js';
 import { createScorer, train } from './index.js';
 
 describe("a network sensor's connections", () => {
@@ -21,4 +21,21 @@ describe("a network sensor's connections", () => {
     expect(others.filter((s) => s.reasons.some((r) => r.includes('a scan?')))).toEqual([]);
     expect(others.filter((s) => s.anomaly).length / others.length).toBeLessThan(0.005);
   });
+
+  for (const header of [true, false])
+    it(`flags a port sweep in an AWS VPC flow log ${header ? 'with its header line (S3)' : 'without it (CloudWatch Logs)'}`, async () => {
+      const lines = vpcFlowLog(60, { scan: { minute: 30, ports: 200 }, header });
+      const model = await train(lines, { seed: 1 });
+      expect(model.format).toBe('csv');
+      const scorer = createScorer(model);
+      const scored = [...scorer.pushBatch(lines), ...scorer.end()];
+      const sweep = scored.filter((s) => s.line.includes(' 198.51.100.7 '));
+      expect(sweep).toHaveLength(200);
+      expect(sweep.slice(25).every((s) => s.anomaly && s.reasons.some((r) => r.includes('a scan?')))).toBe(true);
+      expect(sweep[199].reasons[0]).toBe(
+        'source 198.51.100.7 reached 200 destinations (host and port) within a minute: a scan? (sources reach at most 25 a minute unless they do so all the time)',
+      );
+      const others = scored.filter((s) => !s.line.includes(' 198.51.100.7 ') && !s.line.startsWith('version'));
+      expect(others.filter((s) => s.anomaly).length / others.length).toBeLessThan(0.005);
+    });
 });
