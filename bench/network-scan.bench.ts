@@ -1,15 +1,15 @@
 /**
- * A port sweep in a network sensor's log, in two logs of connections (backend/test/fixtures): a Zeek conn.log of
+ * A port sweep in logs of connections (backend/test/fixtures): a Zeek conn.log of
  * 2,000 minutes of workstations' connections and a resolver that asks 60 servers every minute (241,007 lines), in
- * minute 700 one host's 1,000 connections to 1,000 ports of a server within 10 s (zeekConnLog); and an AWS VPC flow
- * log in the default format with S3's header line, 2,000 capture windows of 60 flows, in window 700 an outside host's
- * 1,000 rejected probes of one instance's ports (vpcFlowLog). Self-trained scan (`anomalog scan FILE --json`): the sweep
- * is in the training lines. Reported: the sweep's lines flagged (a line counts from the sweep's 26th destination,
+ * minute 700 one host's 1,000 connections to 1,000 ports of a server within 10 s (zeekConnLog); and the same firewall's
+ * log of 2,000 minutes of 60 allowed flows, in minute 700 an outside host's 1,000 blocked probes of one host's ports
+ * within 10 s (flowLog), written as an AWS VPC flow log with S3's header line, Windows Firewall's pfirewall.log and a
+ * FortiGate's traffic log. Self-trained scan (`anomalog scan FILE --json`): the sweep is in the training lines. Reported: the sweep's lines flagged (a line counts from the sweep's 26th destination,
  * detectors/fanout.ts), and the share of the other lines flagged; the peer self-trained on the same file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { vpcFlowLog, zeekConnLog } from '../backend/test/fixtures/logs.js';
+import { flowLog, zeekConnLog } from '../backend/test/fixtures/logs.js';
 import { BIN, CACHE, output, peerRow } from './cli-run.js';
 
 const LOGS = [
@@ -20,13 +20,19 @@ const LOGS = [
     scanner: '\t10.0.3.99\t',
     header: (l: string) => l.startsWith('#'),
   },
-  {
-    name: 'AWS VPC flow log',
-    file: 'vpc-flow-sweep.log',
-    lines: vpcFlowLog(2000, { scan: { minute: 700, ports: 1000 } }),
-    scanner: ' 198.51.100.7 ',
-    header: (l: string) => l.startsWith('version '),
-  },
+  ...(
+    [
+      ['AWS VPC flow log', 'vpc', (l: string) => l.startsWith('version ')],
+      ["Windows Firewall's pfirewall.log", 'pfirewall', (l: string) => l.startsWith('#') || l === ''],
+      ["FortiGate's traffic log", 'fortigate', () => false],
+    ] as const
+  ).map(([name, layout, header]) => ({
+    name,
+    file: `${layout}-sweep.log`,
+    lines: flowLog(2000, { scan: { minute: 700, ports: 1000 }, layout }),
+    scanner: '198.51.100.7 ',
+    header,
+  })),
 ];
 
 mkdirSync(CACHE, { recursive: true });

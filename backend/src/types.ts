@@ -42,7 +42,7 @@ export interface ParsedLine {
   /** The line as read, without its line break and terminal colour codes (parsing/text.ts, withoutAnsi). */
   raw: string;
   format: FormatName;
-  /** True when the line is a CSV header or similar, not data. */
+  /** True when the line is a CSV header or similar, not data (a blank line too). */
   header?: boolean;
   /** With `header`: a line of a record read at another of its lines (a CSV cell with line breaks). */
   continued?: boolean;

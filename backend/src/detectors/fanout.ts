@@ -30,14 +30,18 @@ export interface FanoutState {
 }
 
 /**
- * The keys a connection's endpoints go by, pair by pair: Zeek's, Suricata's EVE JSON, Elastic's ECS, AWS VPC flow
- * logs'. The port may be a field or a number.
+ * The keys a connection's endpoints go by: Zeek's, Suricata's EVE JSON, Elastic's ECS, AWS VPC flow logs', Windows
+ * Firewall's pfirewall.log, Fortinet's FortiGate traffic logs, and the snake case of many firewalls' JSON exports. The
+ * port may be a field or a number.
  */
 const ENDPOINTS = [
   ['id.orig_h', 'id.resp_h', 'id.resp_p'],
   ['src_ip', 'dest_ip', 'dest_port'],
   ['source.ip', 'destination.ip', 'destination.port'],
   ['srcaddr', 'dstaddr', 'dstport'],
+  ['src-ip', 'dst-ip', 'dst-port'],
+  ['srcip', 'dstip', 'dstport'],
+  ['src_ip', 'dst_ip', 'dst_port'],
 ] as const;
 
 /** A line's connection: its source host, and its destination as host and port. */

@@ -138,6 +138,35 @@ export function isTypeLine(line: string): boolean {
   return line.startsWith('#TYPE ');
 }
 
+const FIELDS_DIRECTIVE = '#Fields:';
+/** A W3C-style directive: `#Version: 1.5`, `#Software: Microsoft Windows Firewall`, `#Time Format: Local`, `#Fields: ...`. */
+const DIRECTIVE = /^#[A-Za-z][\w -]{0,31}:/;
+
+/** Whether a line is the `#Fields:` directive that names the columns of a W3C extended log or a log of its layout. */
+export function isFieldsDirective(line: string): boolean {
+  return line.startsWith(FIELDS_DIRECTIVE);
+}
+
+/** The names of a header line: a `#Fields:` directive's without the directive. */
+function namesOf(header: string): string {
+  return isFieldsDirective(header) ? header.slice(FIELDS_DIRECTIVE.length).trim() : header;
+}
+
+/**
+ * The header of a sample and the rows after it: after PowerShell's `#TYPE` line, its first line, or the `#Fields:`
+ * directive among the directives it starts with (Windows Firewall's pfirewall.log, Exchange's message tracking logs:
+ * W3C's layout, no web log).
+ */
+export function headerOf(sample: readonly string[]): { header: string; rows: readonly string[] } | undefined {
+  const lines = sample.filter((l) => l.trim() !== '');
+  const from = lines.length > 0 && isTypeLine(lines[0]) ? 1 : 0;
+  let at = from;
+  while (at < lines.length && DIRECTIVE.test(lines[at])) at++;
+  const fields = lines.slice(from, at).filter(isFieldsDirective);
+  if (fields.length > 0) return { header: fields[fields.length - 1], rows: lines.slice(at) };
+  return from < lines.length ? { header: lines[from], rows: lines.slice(from + 1) } : undefined;
+}
+
 /** A cell's text up to its first line break. */
 function firstLine(cell: string): string {
   const end = cell.indexOf('\n');
@@ -164,8 +193,9 @@ export function isVpcFlowRow(line: string): boolean {
  * followed by lines of as many words (`INFO user login ok`) does not.
  */
 export function rowsFitHeader(header: string, rows: readonly string[], share: number): boolean {
-  const sep = delimiterOf(header);
-  const width = splitCsv(header, sep)?.length ?? 0;
+  const names = namesOf(header);
+  const sep = delimiterOf(names);
+  const width = splitCsv(names, sep)?.length ?? 0;
   const cells = csvRecords(rows, sep).map((r) => splitCsv(r, sep));
   const fit = cells.filter((c): c is string[] => !!c && fitsHeader(c.length, width, sep));
   if (fit.length < share * cells.length) return false;
@@ -177,7 +207,8 @@ export function rowsFitHeader(header: string, rows: readonly string[], share: nu
 
 /** A header row: two or more cells, each a short name, split at a comma or, all of them, at tabs or spaces (`delimiterOf`). */
 export function looksLikeCsvHeader(line: string): boolean {
-  const cells = splitCsv(line, delimiterOf(line));
+  const names = namesOf(line);
+  const cells = splitCsv(names, delimiterOf(names));
   return !!cells && cells.length >= 2 && cells.every(isName);
 }
 
@@ -190,21 +221,30 @@ export interface ColumnsReader {
 
 interface Columns {
   line: string;
+  /** Named by a `#Fields:` directive: the other `#` directives are no rows either. */
+  directive: boolean;
   sep: number;
   names: string[];
   time: number;
+  /** A `time` column beside a `date` column (W3C's layout): the time of day of `time`'s date. */
+  timeOfDay: number;
   level: number;
   message: number;
 }
 
 function columnsOf(line: string): Columns {
-  const sep = delimiterOf(line);
-  const names = (splitCsv(line, sep) ?? [line]).map((c) => c.trim());
+  const text = namesOf(line);
+  const sep = delimiterOf(text);
+  const names = (splitCsv(text, sep) ?? [text]).map((c) => c.trim());
+  const date = names.findIndex((n) => /^date$/i.test(n));
+  const timeOfDay = date < 0 ? -1 : names.findIndex((n) => /^time$/i.test(n));
   return {
     line,
+    directive: text !== line,
     sep,
     names,
-    time: names.findIndex((n) => TIME_COLUMN.test(n)),
+    time: timeOfDay >= 0 ? date : names.findIndex((n) => TIME_COLUMN.test(n)),
+    timeOfDay,
     level: [LEVEL_NAME_COLUMN, LEVEL_COLUMN].map((re) => names.findIndex((n) => re.test(n))).find((i) => i >= 0) ?? -1,
     message: names.findIndex((n) => MESSAGE_COLUMN.test(n)),
   };
@@ -235,6 +275,10 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
   });
   const parse = (line: string): ParsedLine | undefined => {
     if (isTypeLine(line)) return notRow(line);
+    if ((columns === undefined || columns.directive) && DIRECTIVE.test(line)) {
+      if (isFieldsDirective(line)) columns = columnsOf(line);
+      return notRow(line);
+    }
     columns ??= columnsOf(line);
     if (line === columns.line) {
       open = undefined;
@@ -272,9 +316,11 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
       const cell = cells[i];
       const name = columns.names[i];
       if (i === columns.time) {
-        out.ts = parseTimestampValue(cell.trim(), order);
+        const at = columns.timeOfDay < 0 ? cell.trim() : `${cell.trim()} ${cells[columns.timeOfDay].trim()}`;
+        out.ts = parseTimestampValue(at, order);
         if (out.ts !== undefined) continue;
       }
+      if (i === columns.timeOfDay && out.ts !== undefined) continue;
       if (i === columns.level) out.level = normalizeLevel(cell) ?? cell;
       else if (i === columns.message) out.message = cell;
       else if (NUMBER.test(cell)) {

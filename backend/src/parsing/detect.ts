@@ -2,7 +2,7 @@ import type { FormatName, ParsedLine } from '../types.js';
 import { parseAccess } from './access.js';
 import {
   createCsvParser,
-  isTypeLine,
+  headerOf,
   isVpcFlowRow,
   looksLikeCsvHeader,
   rowsFitHeader,
@@ -101,9 +101,14 @@ export function detectFormat(sample: readonly string[]): FormatName {
   return best;
 }
 
-function isCsv(all: readonly string[]): boolean {
-  const lines = all.length > 0 && isTypeLine(all[0]) ? all.slice(1) : all;
-  return lines.length >= 2 && looksLikeCsvHeader(lines[0]) && rowsFitHeader(lines[0], lines.slice(1), CSV_AGREEMENT);
+function isCsv(lines: readonly string[]): boolean {
+  const head = headerOf(lines);
+  return (
+    !!head &&
+    head.rows.length > 0 &&
+    looksLikeCsvHeader(head.header) &&
+    rowsFitHeader(head.header, head.rows, CSV_AGREEMENT)
+  );
 }
 
 /** AWS VPC flow records without their header line (as CloudWatch Logs holds them): read by the default header. */
@@ -135,7 +140,11 @@ export function createParser(format: FormatName | 'auto', opts: ParserOptions = 
     parse(raw) {
       const line = cleanLine(raw);
       try {
-        return parseFormat(line) ?? parseGeneric(line, dateOrder);
+        // The format reads a blank line too: it may be part of a record (a CSV cell's empty line).
+        const parsed = parseFormat(line);
+        if (isBlank(line) && !parsed?.header)
+          return { fields: {}, message: '', raw: line, format: chosen, header: true };
+        return parsed ?? parseGeneric(line, dateOrder);
       } catch {
         return { fields: {}, message: line, raw: line, format: 'generic' };
       }
@@ -176,8 +185,8 @@ function formatReader(
     case 'columns':
       return parseColumns;
     case 'csv': {
-      const first = opts.sample?.find((l) => l.trim() !== '' && !isTypeLine(l));
-      return createCsvParser(first !== undefined && isVpcFlowRow(first) ? VPC_FLOW_HEADER : first, order);
+      const header = headerOf(opts.sample ?? [])?.header;
+      return createCsvParser(header !== undefined && isVpcFlowRow(header) ? VPC_FLOW_HEADER : header, order);
     }
     case 'custom':
       if (!opts.pattern) throw new Error("format 'custom' needs a pattern (a regex with named groups)");
@@ -197,6 +206,15 @@ function tryParse(parse: FormatParse, line: string): ParsedLine | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A line of nothing but spaces: no row of the log (an empty line after a header, between records), read as a header
+ * line is, not learnt and never flagged. Before, every format's blank line was a template of its own, seen once: a
+ * blank line amid Linux's syslog scored `low` as a rare template and a message of 0 characters.
+ */
+function isBlank(line: string): boolean {
+  return line.trim() === '';
 }
 
 /** A line without its end-of-line characters and terminal colour codes (`withoutAnsi`). */

@@ -377,6 +377,17 @@ describe('web formats', () => {
     expect(parser.parse('<Event><System></System></Event>').format).toBe('generic');
   });
 
+  it("reads a logfmt line's time from its date and time of day (FortiGate's traffic log)", () => {
+    const line =
+      'date=2019-05-10 time=11:37:47 logid="0000000013" type="traffic" subtype="forward" srcip=10.1.100.11 srcport=58012 dstip=13.107.4.52 dstport=443 action="accept"';
+    expect(createParser('auto', { sample: [line] }).parse(line)).toMatchObject({
+      format: 'logfmt',
+      ts: Date.UTC(2019, 4, 10, 11, 37, 47),
+      fields: { srcip: '10.1.100.11', dstip: '13.107.4.52', action: 'accept' },
+      numeric: { dstport: 443 },
+    });
+  });
+
   it("reads logfmt access logs (Grafana's, Go services') as web fields, and other logfmt as logfmt", () => {
     const grafana =
       'logger=context userId=1 orgId=1 uname=admin t=2026-12-07T10:00:00.12+00:00 level=info msg="Request Completed" method=GET path=/api/dashboards/uid/abc status=404 remote_addr=127.0.0.1 time_ms=1 duration=1.56ms size=57 referer=http://localhost:3000/ handler=/api/dashboards/uid/:uid';
@@ -969,6 +980,29 @@ describe('structured formats', () => {
     expect(detectFormat(['INFO user login ok', 'WARN user login failed', 'INFO user logout ok'])).not.toBe('csv');
   });
 
+  it("reads Windows Firewall's pfirewall.log by its #Fields: directive, the date and time of day as its time", () => {
+    // As Microsoft's Azure Stack Edge documentation and plaso's tests show it.
+    const lines = [
+      '#Version: 1.5',
+      '#Software: Microsoft Windows Firewall',
+      '#Time Format: Local',
+      '#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path',
+      '',
+      '2019-11-06 12:35:19 DROP UDP 5.5.3.197 224.0.0.251 5353 5353 59 - - - - - - - RECEIVE',
+      '2005-04-11 08:05:57 DROP UDP 123.45.78.90 123.156.78.255 137 137 78 - - - - - - - RECEIVE',
+    ];
+    expect(detectFormat(lines)).toBe('csv');
+    const parser = createParser('auto', { sample: lines });
+    for (const l of lines.slice(0, 5)) expect(parser.parse(l)).toMatchObject({ header: true });
+    expect(parser.parse(lines[5])).toMatchObject({
+      ts: Date.UTC(2019, 10, 6, 12, 35, 19),
+      fields: { action: 'DROP', protocol: 'UDP', 'src-ip': '5.5.3.197', 'dst-ip': '224.0.0.251', path: 'RECEIVE' },
+      numeric: { 'src-port': 5353, 'dst-port': 5353, size: 59 },
+    });
+    expect(parser.parse(lines[5]).fields.time).toBeUndefined();
+    expect(parser.header()).toBe(lines[3]);
+  });
+
   it("reads PowerShell's Export-Csv, the message first and over lines, at the record's last line", () => {
     const lines = [
       '#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord',
@@ -1075,6 +1109,17 @@ describe('generic fallback', () => {
     expect(p.format).toBe('hdfs');
     expect(p.parse(COMBINED)).toMatchObject({ format: 'generic', message: COMBINED, raw: COMBINED });
     expect(p.parse(HDFS).format).toBe('hdfs');
+  });
+});
+
+describe('blank lines', () => {
+  it('are no rows in any format: read as header lines, also amid a stream and with spaces or a CR', () => {
+    const syslog = ['Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0', '', '  \r'];
+    const parser = createParser('auto', { sample: syslog });
+    expect(parser.format).toBe('syslog');
+    expect(parser.parse(syslog[1])).toEqual({ fields: {}, message: '', raw: '', format: 'syslog', header: true });
+    expect(parser.parse(syslog[2])).toMatchObject({ header: true, message: '' });
+    expect(parser.parse(syslog[0]).header).toBeUndefined();
   });
 });
 

@@ -63,9 +63,24 @@ export function parseLogfmt(line: string): ParsedLine | undefined {
     }
   }
   if (pairs === 0) return undefined;
+  if (out.ts === undefined) readDateAndTime(out);
   if (numbers > 0) out.numeric = numeric;
   if (hasMessage) readAuditHeader(out);
   return out;
+}
+
+/**
+ * The time as a `date` and a `time` of day (Fortinet's FortiGate, `date=2024-03-01 time=10:33:57`, and other
+ * firewalls): before, such lines had no time, and every per-minute count (sweeps, bursts) saw one minute.
+ */
+function readDateAndTime(out: ParsedLine): void {
+  const { date, time } = out.fields;
+  if (date === undefined || time === undefined) return;
+  const ts = parseTimestampValue(`${date} ${time}`);
+  if (ts === undefined) return;
+  out.ts = ts;
+  delete out.fields.date;
+  delete out.fields.time;
 }
 
 /** Linux audit's record header, given as the `msg` of `type=SYSCALL msg=audit(1364481363.243:24287): arch=...`. */

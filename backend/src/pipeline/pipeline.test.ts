@@ -190,6 +190,18 @@ describe('system logs', () => {
     expect(scored.filter((s) => s.anomaly && !s.line.includes('FATAL')).length).toBeLessThan(30);
   });
 
+  it('scores a blank line as no line of the log: normal, template <blank>, and learns no template of it', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i % 1000 === 500 ? '' : hdfsLine(i, false)));
+    const model = await train(lines, { seed: 3 });
+    const scored = scoreAll(createScorer(model), lines);
+    const blank = scored.filter((s) => s.line === '');
+    expect(blank).toHaveLength(3);
+    for (const s of blank) expect(s).toMatchObject({ template: '<blank>', severity: 'normal', anomaly: false });
+    const { templates } = model.parserState;
+    expect(templates.kind === 'drain' && templates.drain.templates.some((t) => t.tokens.length === 0)).toBe(false);
+    expect(templates.total).toBe(2997);
+  });
+
   it('does not alarm on a FATAL line that is routine for its template in training (60 of 3,000, self-trained)', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => hdfsLine(i, i % 50 === 7));
     const model = await train(lines, { detector: 'iforest', seed: 3 });

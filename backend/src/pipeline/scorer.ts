@@ -334,7 +334,7 @@ class LineScorer implements BlockScorer {
       this.parsed[i] = p;
       this.streamSignals[i] = undefined;
       if (p.header) {
-        this.hits[i] = p.continued ? CONTINUED_HIT : HEADER_HIT;
+        this.hits[i] = p.continued ? CONTINUED_HIT : p.raw.trim() === '' ? BLANK_HIT : HEADER_HIT;
         this.matrix.fill(0, i * cols, (i + 1) * cols);
         continue;
       }
@@ -549,6 +549,7 @@ const WARN = LEVELS.indexOf('warn');
 const NO_SIGNALS: Signal[] = [];
 const HEADER_HIT: TemplateHit = { id: -1, template: '<header>', params: [], count: 0 };
 const CONTINUED_HIT: TemplateHit = { id: -1, template: '<continued>', params: [], count: 0 };
+const BLANK_HIT: TemplateHit = { id: -1, template: '<blank>', params: [], count: 0 };
 
 /** What the web featurizer found of its last line beside its row, as rule signals; undefined when nothing. */
 function crowdSignals(web: WebFeatures): Signal[] | undefined {
