@@ -16,7 +16,7 @@ import { sessionKeyRegex } from '../pipeline/sessions.js';
 import type { DetectorKind, FormatName, ScoredLine } from '../types.js';
 import { splitLines } from '../parsing/lines.js';
 import { jsonAccessClient } from '../parsing/keyed-access.js';
-import { isW3cFieldsDirective } from '../parsing/w3c.js';
+import { isFieldsDirective } from '../parsing/csv.js';
 import { isZeekFieldsDirective } from '../parsing/zeek.js';
 import { Summary } from '../pipeline/index.js';
 import { JsonLines } from './output.js';
@@ -75,7 +75,8 @@ export function partitionOf(model: Model): Partition | undefined {
 }
 
 const DIRECTIVES: Partial<Record<FormatName, Echo>> = {
-  w3c: isW3cFieldsDirective,
+  w3c: isFieldsDirective,
+  csv: isFieldsDirective,
   'zeek-http': isZeekFieldsDirective,
   zeek: isZeekFieldsDirective,
 };

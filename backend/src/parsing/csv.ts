@@ -148,7 +148,7 @@ export function isFieldsDirective(line: string): boolean {
 }
 
 /** The names of a header line: a `#Fields:` directive's without the directive. */
-function namesOf(header: string): string {
+export function namesOf(header: string): string {
   return isFieldsDirective(header) ? header.slice(FIELDS_DIRECTIVE.length).trim() : header;
 }
 

@@ -1,19 +1,12 @@
-import type { ColumnsReader } from './csv.js';
+import { isFieldsDirective, namesOf, type ColumnsReader } from './csv.js';
 import { parseIso } from './timestamp.js';
 import { webLine } from './web.js';
-
-const FIELDS_DIRECTIVE = '#Fields:';
-
-/** Whether a line is the `#Fields:` directive that names a W3C log's columns. */
-export function isW3cFieldsDirective(line: string): boolean {
-  return line.startsWith(FIELDS_DIRECTIVE);
-}
 
 /** Whether a sample is a W3C extended log: a `#Fields:` directive naming a request's method and status. */
 export function isW3c(lines: readonly string[]): boolean {
   return lines.some((l) => {
-    if (!isW3cFieldsDirective(l)) return false;
-    const names = l.slice(FIELDS_DIRECTIVE.length).trim().split(/\s+/);
+    if (!isFieldsDirective(l)) return false;
+    const names = namesOf(l).split(/\s+/);
     return names.includes('cs-method') && names.includes('sc-status');
   });
 }
@@ -31,14 +24,14 @@ export function createW3cParser(sample?: readonly string[]): ColumnsReader {
   let names: string[] = [];
   const use = (line: string) => {
     directive = line;
-    names = line.slice(FIELDS_DIRECTIVE.length).trim().split(/\s+/);
+    names = namesOf(line).split(/\s+/);
   };
-  for (const line of sample ?? []) if (isW3cFieldsDirective(line)) use(line);
+  for (const line of sample ?? []) if (isFieldsDirective(line)) use(line);
   return {
     header: () => directive,
     parse(line) {
       if (line.charCodeAt(0) === 35) {
-        if (isW3cFieldsDirective(line)) use(line);
+        if (isFieldsDirective(line)) use(line);
         return { fields: {}, message: line, raw: line, format: 'w3c', header: true };
       }
       const tabbed = line.includes('\t');
