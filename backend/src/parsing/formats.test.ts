@@ -178,6 +178,35 @@ describe('web formats', () => {
     expect(createParser('w3c').parse(row).format).toBe('generic');
   });
 
+  it("reads HTTP.sys's HTTPERR log (the requests IIS never saw) with its whole target in cs-uri", () => {
+    const sample = [
+      '#Software: Microsoft HTTP API 2.0',
+      '#Version: 1.0',
+      '#Date: 2024-03-01 00:00:00',
+      '#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename',
+      '2024-03-01 00:00:12 203.0.113.5 51234 10.0.0.4 443 HTTP/1.1 GET /scripts/..%255c../winnt/system32/cmd.exe?/c+dir - 400 - URL -',
+    ];
+    expect(detectFormat(sample)).toBe('w3c');
+    expect(createParser('auto', { sample }).parse(sample[4])).toMatchObject({
+      format: 'w3c',
+      ts: Date.UTC(2024, 2, 1, 0, 0, 12),
+      fields: {
+        ip: '203.0.113.5',
+        method: 'GET',
+        path: '/scripts/..%255c../winnt/system32/cmd.exe',
+        query: '/c+dir',
+        status: '400',
+        's-reason': 'URL',
+      },
+    });
+    // A connection that ended before any request: a web line with no answer, its reason kept.
+    const idle = '2024-03-01 00:00:13 198.51.100.7 40001 10.0.0.4 443 - - - - - - Timer_ConnectionIdle -';
+    expect(createParser('auto', { sample }).parse(idle)).toMatchObject({
+      format: 'w3c',
+      fields: { ip: '198.51.100.7', method: '-', status: '000', 's-reason': 'Timer_ConnectionIdle' },
+    });
+  });
+
   it("reads AWS CloudFront's standard log: W3C fields, tab-separated, the agent URL-encoded, time-taken in seconds", () => {
     const fields =
       '#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version';

@@ -1,6 +1,6 @@
 import { isFieldsDirective, namesOf, type ColumnsReader } from './csv.js';
 import { parseIso } from './timestamp.js';
-import { webLine } from './web.js';
+import { NO_ANSWER, webLine } from './web.js';
 
 /** Whether a sample is a W3C extended log: a `#Fields:` directive naming a request's method and status. */
 export function isW3c(lines: readonly string[]): boolean {
@@ -47,9 +47,11 @@ export function createW3cParser(sample?: readonly string[]): ColumnsReader {
         ip: cell['c-ip'],
         user: cell['cs-username'],
         method: cell['cs-method'] ?? '',
-        target: (cell['cs-uri-stem'] ?? '') + (query && query !== '-' ? `?${query}` : ''),
+        // HTTP.sys's HTTPERR log names the whole target `cs-uri`.
+        target: (cell['cs-uri-stem'] ?? cell['cs-uri'] ?? '') + (query && query !== '-' ? `?${query}` : ''),
         protocol: cell['cs-version'] ?? cell['cs-protocol-version'],
-        status: cell['sc-status'] ?? '',
+        // HTTPERR's connections that ended with no request (`Timer_ConnectionIdle`): no method, no status.
+        status: cell['sc-status'] === '-' && cell['cs-method'] === '-' ? NO_ANSWER : (cell['sc-status'] ?? ''),
         bytes: cell['sc-bytes'],
         referer: cell['cs(Referer)'],
         ua: ua && (tabbed ? decoded(ua) : ua.replaceAll('+', ' ')),
@@ -70,6 +72,7 @@ const MAPPED: Record<string, true> = Object.fromEntries(
     'cs-username',
     'cs-method',
     'cs-uri-stem',
+    'cs-uri',
     'cs-uri-query',
     'cs-version',
     'sc-status',

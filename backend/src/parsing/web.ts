@@ -130,8 +130,11 @@ export function siteLine(
   return parsed;
 }
 
-/** The status of a request that got no HTTP answer: Squid's for one the client aborted or that failed before it. */
-const NO_ANSWER = '000';
+/**
+ * The status of a request that got no HTTP answer: Squid's for one the client aborted or that failed before it; an
+ * HTTPERR connection that ended without a request.
+ */
+export const NO_ANSWER = '000';
 
 /**
  * A web line from another layout's parts (W3C, JSON access logs): the fields and message `parseWeb` gives, so the
