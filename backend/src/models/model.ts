@@ -43,7 +43,14 @@ export interface Model {
    * How to parse and template lines as in training: the CSV header or custom pattern, the order of numeric dates the
    * training lines told (absent when they did not), and the template miner.
    */
-  parserState: { header?: string; pattern?: string; dateOrder?: DateOrder; templates: TemplateIndexState };
+  parserState: {
+    header?: string;
+    /** The header line comes after prose (Windows' DHCP server log): lines before it are no rows. */
+    preamble?: boolean;
+    pattern?: string;
+    dateOrder?: DateOrder;
+    templates: TemplateIndexState;
+  };
   featureSchema: FeatureSchema;
   params: { seed: number; sampleLines: number; trainedRows: number };
   baselines: { web?: WebBaselineState; features: FeatureStats };

@@ -152,20 +152,59 @@ export function namesOf(header: string): string {
   return isFieldsDirective(header) ? header.slice(FIELDS_DIRECTIVE.length).trim() : header;
 }
 
+/** Share of the rows after a header that must fit it (`rowsFitHeader`) for lines to be read as its table. */
+export const ROW_AGREEMENT = 0.8;
 /**
- * The header of a sample and the rows after it: after PowerShell's `#TYPE` line, its first line, or the `#Fields:`
- * directive among the directives it starts with (Windows Firewall's pfirewall.log, Exchange's message tracking logs:
- * W3C's layout, no web log).
+ * Lines a header may come after, and rows it needs after them: Windows' DHCP server log (DhcpSrvLog-*.log) explains
+ * its event ids in 33 lines before its header row.
  */
-export function headerOf(sample: readonly string[]): { header: string; rows: readonly string[] } | undefined {
+const MAX_PREAMBLE = 64;
+const MIN_ROWS_AFTER_PREAMBLE = 5;
+
+/** Whether `header` is a header row and most of `rows` are its rows. */
+function isTable(header: string, rows: readonly string[]): boolean {
+  return rows.length > 0 && looksLikeCsvHeader(header) && rowsFitHeader(header, rows, ROW_AGREEMENT);
+}
+
+/**
+ * The header of a sample and the rows after it, and whether they are a table (`isTable`): after PowerShell's `#TYPE`
+ * line, its first line, or the `#Fields:` directive among the directives it starts with (Windows Firewall's
+ * pfirewall.log, Exchange's message tracking logs: W3C's layout, no web log); when that is no table, the first line
+ * of the next MAX_PREAMBLE that is one, with MIN_ROWS_AFTER_PREAMBLE rows or more (a preamble of prose before it).
+ */
+export function headerOf(
+  sample: readonly string[],
+): { header: string; rows: readonly string[]; table: boolean; preamble?: true } | undefined {
   const lines = sample.filter((l) => l.trim() !== '');
   const from = lines.length > 0 && isTypeLine(lines[0]) ? 1 : 0;
   let at = from;
   while (at < lines.length && DIRECTIVE.test(lines[at])) at++;
   const fields = lines.slice(from, at).filter(isFieldsDirective);
-  if (fields.length > 0) return { header: fields[fields.length - 1], rows: lines.slice(at) };
-  return from < lines.length ? { header: lines[from], rows: lines.slice(from + 1) } : undefined;
+  if (fields.length > 0) {
+    const rows = lines.slice(at);
+    return { header: fields[fields.length - 1], rows, table: isTable(fields[fields.length - 1], rows) };
+  }
+  if (from >= lines.length) return undefined;
+  const first = { header: lines[from], rows: lines.slice(from + 1) };
+  if (isTable(first.header, first.rows)) return { ...first, table: true };
+  for (let i = from + 1; i < Math.min(lines.length, from + MAX_PREAMBLE); i++) {
+    const rows = lines.slice(i + 1);
+    if (rows.length >= MIN_ROWS_AFTER_PREAMBLE && isTable(lines[i], rows))
+      return { header: lines[i], rows, table: true, preamble: true };
+  }
+  return { ...first, table: false };
 }
+
+/**
+ * A date column's numeric date with its year in full: `04/25/26` as `04/25/2026` (Windows' DHCP server log, Excel's
+ * short dates), a year under 70 in this century.
+ */
+function fullYear(date: string): string {
+  const m = SHORT_YEAR.exec(date);
+  return m ? `${m[1]}${Number(m[3]) < 70 ? 20 : 19}${m[3]}` : date;
+}
+
+const SHORT_YEAR = /^(\d{1,2}([/.-])\d{1,2}\2)(\d{2})$/;
 
 /** A cell's text up to its first line break. */
 function firstLine(cell: string): string {
@@ -192,7 +231,7 @@ export function isVpcFlowRow(line: string): boolean {
  * spaces, also a column holds numbers in that share of them (a time, a port, a count), which a header of words
  * followed by lines of as many words (`INFO user login ok`) does not.
  */
-export function rowsFitHeader(header: string, rows: readonly string[], share: number): boolean {
+function rowsFitHeader(header: string, rows: readonly string[], share: number): boolean {
   const names = namesOf(header);
   const sep = delimiterOf(names);
   const width = splitCsv(names, sep)?.length ?? 0;
@@ -206,7 +245,7 @@ export function rowsFitHeader(header: string, rows: readonly string[], share: nu
 }
 
 /** A header row: two or more cells, each a short name, split at a comma or, all of them, at tabs or spaces (`delimiterOf`). */
-export function looksLikeCsvHeader(line: string): boolean {
+function looksLikeCsvHeader(line: string): boolean {
   const names = namesOf(line);
   const cells = splitCsv(names, delimiterOf(names));
   return !!cells && cells.length >= 2 && cells.every(isName);
@@ -217,6 +256,8 @@ export interface ColumnsReader {
   parse(line: string): ParsedLine | undefined;
   /** The header line in use, once read: what a model keeps to read its lines again (parserState.header). */
   header(): string | undefined;
+  /** Whether lines of prose come before the header line (parserState.preamble). */
+  preamble?(): boolean;
 }
 
 interface Columns {
@@ -259,8 +300,10 @@ function columnsOf(line: string): Columns {
  * on.`): at its first line when that line holds every cell, the last one open (Event Viewer's export), else at its
  * last line (PowerShell's `Export-Csv`, the message first). Its other lines come back with `header` and `continued`.
  * A line that reads as a row of its own with a time (a quote left open by a broken line) starts a record again.
+ * With `preamble` (its header came after prose, `headerOf`), lines that are no rows before the header's line comes
+ * are that prose (`header: true`), at most MAX_PREAMBLE of them.
  */
-export function createCsvParser(header?: string, order?: DateOrder): ColumnsReader {
+export function createCsvParser(header?: string, order?: DateOrder, preamble = false): ColumnsReader {
   let columns = header === undefined ? undefined : columnsOf(header);
   /** The record begun on an earlier line while its quote is open, and whether that line was read as the record. */
   let open: { text: string; read: boolean } | undefined;
@@ -273,7 +316,15 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
     header: true,
     ...(continued && { continued }),
   });
+  /** Lines left to read as a preamble, no rows, while the header's line has not come (`headerOf`'s `preamble`). */
+  let preambleLeft = preamble ? MAX_PREAMBLE : 0;
   const parse = (line: string): ParsedLine | undefined => {
+    const parsed = parseLine(line);
+    if (preambleLeft === 0) return parsed;
+    preambleLeft = line === columns?.line ? 0 : preambleLeft - 1;
+    return parsed ?? notRow(line);
+  };
+  const parseLine = (line: string): ParsedLine | undefined => {
     if (isTypeLine(line)) return notRow(line);
     if ((columns === undefined || columns.directive) && DIRECTIVE.test(line)) {
       if (isFieldsDirective(line)) columns = columnsOf(line);
@@ -316,7 +367,7 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
       const cell = cells[i];
       const name = columns.names[i];
       if (i === columns.time) {
-        const at = columns.timeOfDay < 0 ? cell.trim() : `${cell.trim()} ${cells[columns.timeOfDay].trim()}`;
+        const at = columns.timeOfDay < 0 ? cell.trim() : `${fullYear(cell.trim())} ${cells[columns.timeOfDay].trim()}`;
         out.ts = parseTimestampValue(at, order);
         if (out.ts !== undefined) continue;
       }
@@ -335,5 +386,5 @@ export function createCsvParser(header?: string, order?: DateOrder): ColumnsRead
     if (numbers > 0) out.numeric = numeric;
     return out;
   };
-  return { parse, header: () => columns?.line };
+  return { parse, header: () => columns?.line, preamble: () => preamble };
 }

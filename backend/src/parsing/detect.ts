@@ -1,14 +1,6 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import { parseAccess } from './access.js';
-import {
-  createCsvParser,
-  headerOf,
-  isVpcFlowRow,
-  looksLikeCsvHeader,
-  rowsFitHeader,
-  VPC_FLOW_HEADER,
-  type ColumnsReader,
-} from './csv.js';
+import { createCsvParser, headerOf, isVpcFlowRow, ROW_AGREEMENT, VPC_FLOW_HEADER, type ColumnsReader } from './csv.js';
 import { parseColumns } from './columns.js';
 import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
@@ -31,6 +23,8 @@ export interface LineParser {
   readonly dateOrder?: DateOrder;
   /** The line naming the columns, once read (CSV's header row, W3C's `#Fields:`): a model keeps it. */
   header(): string | undefined;
+  /** Whether that line comes after a preamble of prose (Windows' DHCP server log): a model keeps that too. */
+  preamble(): boolean;
   /** Never throws: a line the format does not match comes back parsed as `generic`. */
   parse(raw: string): ParsedLine;
 }
@@ -61,7 +55,6 @@ const DETECTORS: readonly [FormatName | 'header', FormatParse][] = [
   ['columns', parseColumns],
 ];
 const SAMPLE_LINES = 100;
-const CSV_AGREEMENT = 0.8;
 /** `columns` reads a time out of a line's middle: it is the format only when this share of the sample has one. */
 const COLUMNS_AGREEMENT = 0.8;
 
@@ -102,18 +95,12 @@ export function detectFormat(sample: readonly string[]): FormatName {
 }
 
 function isCsv(lines: readonly string[]): boolean {
-  const head = headerOf(lines);
-  return (
-    !!head &&
-    head.rows.length > 0 &&
-    looksLikeCsvHeader(head.header) &&
-    rowsFitHeader(head.header, head.rows, CSV_AGREEMENT)
-  );
+  return headerOf(lines)?.table === true;
 }
 
 /** AWS VPC flow records without their header line (as CloudWatch Logs holds them): read by the default header. */
 function isVpcFlow(lines: readonly string[]): boolean {
-  return lines.length > 0 && lines.filter(isVpcFlowRow).length >= CSV_AGREEMENT * lines.length;
+  return lines.length > 0 && lines.filter(isVpcFlowRow).length >= ROW_AGREEMENT * lines.length;
 }
 
 export interface ParserOptions {
@@ -121,6 +108,8 @@ export interface ParserOptions {
   pattern?: string;
   /** The stream's order of numeric dates; by default what `sample` tells (dateOrderOf). */
   dateOrder?: DateOrder;
+  /** CSV: prose comes before the header line, which `sample` holds alone (a model's parserState.preamble). */
+  preamble?: boolean;
 }
 
 /**
@@ -137,6 +126,7 @@ export function createParser(format: FormatName | 'auto', opts: ParserOptions = 
     format: chosen,
     dateOrder,
     header: () => (typeof reader === 'function' ? undefined : reader.header()),
+    preamble: () => typeof reader !== 'function' && reader.preamble?.() === true,
     parse(raw) {
       const line = cleanLine(raw);
       try {
@@ -185,8 +175,9 @@ function formatReader(
     case 'columns':
       return parseColumns;
     case 'csv': {
-      const header = headerOf(opts.sample ?? [])?.header;
-      return createCsvParser(header !== undefined && isVpcFlowRow(header) ? VPC_FLOW_HEADER : header, order);
+      const head = headerOf(opts.sample ?? []);
+      if (head !== undefined && isVpcFlowRow(head.header)) return createCsvParser(VPC_FLOW_HEADER, order);
+      return createCsvParser(head?.header, order, opts.preamble ?? head?.preamble === true);
     }
     case 'custom':
       if (!opts.pattern) throw new Error("format 'custom' needs a pattern (a regex with named groups)");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DHCP_PREAMBLE } from '../../test/fixtures/logs.js';
 import { csvRecords } from './csv.js';
 import { createParser, detectFormat } from './index.js';
 
@@ -1030,6 +1031,28 @@ describe('structured formats', () => {
     });
     expect(parser.parse(lines[5]).fields.time).toBeUndefined();
     expect(parser.header()).toBe(lines[3]);
+  });
+
+  it("finds a CSV header after a preamble of prose (Windows' DHCP server log), the preamble no rows", () => {
+    const preamble = DHCP_PREAMBLE;
+    const header =
+      'ID,Date,Time,Description,IP Address,Host Name,MAC Address,User Name, TransactionID, QResult,Probationtime, CorrelationID,Dhcid,VendorClass(Hex),VendorClass(ASCII),UserClass(Hex),UserClass(ASCII),RelayAgentInformation,DnsRegError.';
+    const rows = Array.from(
+      { length: 6 },
+      (_, i) => `11,04/25/26,14:30:1${i},Renew,10.20.30.5${i},host12${i},00112233445${i},,123456${i},0,,,,,,,,,0`,
+    );
+    const lines = [...preamble, header, ...rows];
+    expect(detectFormat(lines)).toBe('csv');
+    const parser = createParser('auto', { sample: lines });
+    expect(parser.header()).toBe(header);
+    for (const l of [...preamble, header]) expect(parser.parse(l)).toMatchObject({ header: true });
+    expect(parser.parse(rows[2])).toMatchObject({
+      ts: Date.UTC(2026, 3, 25, 14, 30, 12),
+      message: 'Renew',
+      fields: { 'IP Address': '10.20.30.52', 'Host Name': 'host122' },
+      numeric: { ID: 11 },
+    });
+    expect(parser.parse(rows[2]).fields.Date).toBeUndefined();
   });
 
   it("reads PowerShell's Export-Csv, the message first and over lines, at the record's last line", () => {

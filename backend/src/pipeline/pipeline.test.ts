@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATASETS } from '../../test/fixtures/datasets.js';
-import { csvRows, hdfsSessions, normalAccessLog, plantedAccessLine, systemLog } from '../../test/fixtures/logs.js';
+import {
+  csvRows,
+  DHCP_PREAMBLE,
+  hdfsSessions,
+  normalAccessLog,
+  plantedAccessLine,
+  systemLog,
+} from '../../test/fixtures/logs.js';
 import type { ScoredLine } from '../types.js';
 import { createParser } from '../parsing/index.js';
 import { createScorer, train, type TrainProgress } from './index.js';
@@ -309,6 +316,26 @@ describe('CSV', () => {
     expect(header.score).toBe(0);
     expect(spike.anomaly).toBe(true);
     expect(spike.reasons.join('; ')).toContain('latency_ms = 9000');
+  });
+
+  it("reads a table after a preamble of prose (Windows' DHCP server log): the prose no rows, the rare events flagged", async () => {
+    const preamble = DHCP_PREAMBLE;
+    const header = 'ID,Date,Time,Description,IP Address,Host Name,MAC Address';
+    const clock = (i: number) =>
+      `${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`;
+    const rows = Array.from({ length: 1500 }, (_, i) => {
+      const host = 10 + (i % 90);
+      return `11,03/04/24,${clock(i)},Renew,10.20.30.${host},ws-${host},A0B1C2D30${host}`;
+    });
+    rows.splice(900, 0, '14,03/04/24,15:00:30,Scope Full,10.20.30.0,,');
+    const lines = [...preamble, header, ...rows];
+    const model = await train(lines, { seed: 2 });
+    expect({ format: model.format, preamble: model.parserState.preamble }).toEqual({ format: 'csv', preamble: true });
+    const scored = scoreAll(createScorer(model), lines);
+    expect(scored.slice(0, preamble.length + 1).filter((s) => s.anomaly)).toEqual([]);
+    expect(scored.filter((s) => s.anomaly).map((s) => s.line)).toEqual([
+      '14,03/04/24,15:00:30,Scope Full,10.20.30.0,,',
+    ]);
   });
 });
 

@@ -100,8 +100,13 @@ export interface EpisodeSightings {
 
 /** The parser of a model's lines, as its scorer reads them. */
 export function modelParser(model: Model): LineParser {
-  const { header, pattern, dateOrder } = model.parserState;
-  return createParser(model.format, { sample: header === undefined ? undefined : [header], pattern, dateOrder });
+  const { header, preamble, pattern, dateOrder } = model.parserState;
+  return createParser(model.format, {
+    sample: header === undefined ? undefined : [header],
+    preamble,
+    pattern,
+    dateOrder,
+  });
 }
 
 /**

@@ -249,6 +249,7 @@ class Trainer {
       format: s.format,
       parserState: {
         header: s.parser.header(),
+        ...(s.parser.preamble() && { preamble: true }),
         pattern: this.opts.pattern,
         dateOrder: s.parser.dateOrder,
         templates: s.templates.toJSON(),
