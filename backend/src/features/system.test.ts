@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createParser } from '../parsing/index.js';
 import { TemplateIndex } from '../templates/index.js';
-import { buildSchema, LineFeaturizer, SYS } from './index.js';
+import { buildSchema, LineFeaturizer, NumericColumns, SYS } from './index.js';
 
 function systemFeatures(format: 'hdfs' | 'csv', train: string[]) {
   const parser = createParser(format, { sample: train });
@@ -103,5 +103,30 @@ describe('numeric columns', () => {
     const r = row('2024-03-01T00:01:00Z,web-1,9000,0.9');
     expect(r[schema.names.indexOf('latency_ms')]).toBe(9000);
     expect(r[schema.names.indexOf('cpu')]).toBe(0.9);
+  });
+
+  it('leave out identifiers, source ports and Unix times: they measure nothing', () => {
+    const columns = new NumericColumns();
+    const values = (i: number) => ({
+      bytes: 100 + i,
+      TransactionID: 4_000_000 + i * 7919,
+      connectionId: i,
+      'Event ID': 4624,
+      pid: 300 + i,
+      srcport: 49_152 + i,
+      'id.orig_p': 50_000 + i,
+      end: 1_709_251_200 + i,
+      EventTimeMs: 1_709_251_200_000 + i,
+      dstport: 443,
+      valid: 1,
+      latency: 0.25,
+    });
+    for (let i = 0; i < 100; i++)
+      columns.observe({ fields: {}, message: '', raw: '', format: 'json', numeric: values(i) });
+    expect(columns.list()).toEqual(['bytes', 'dstport', 'valid', 'latency']);
+    // A column that holds a time only at first is a measure.
+    columns.observe({ fields: {}, message: '', raw: '', format: 'json', numeric: { size: 1_709_251_200 } });
+    columns.observe({ fields: {}, message: '', raw: '', format: 'json', numeric: { size: 12 } });
+    expect(columns.list()).toContain('size');
   });
 });
