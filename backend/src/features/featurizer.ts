@@ -24,20 +24,18 @@ export function buildSchema(format: FormatName, numericColumns: readonly string[
 }
 
 /**
- * Numeric columns that count nothing: identifiers (`TransactionID`, `connectionId`, `request_id`, `Event ID`, `pid`),
- * whose magnitude means nothing and whose new values are no anomaly, and a connection's source port, an ephemeral
- * number the system picks at random. As features they made the forest isolate rows by chance: a 121,001-line VPC flow
- * log flagged 0.13% of its normal flows, led by `srcport`.
+ * A connection's source port: an ephemeral number the system picks at random, which measures nothing. As a feature it
+ * made the forest isolate rows by chance: a 121,001-line VPC flow log flagged 0.13% of its normal flows, led by
+ * `srcport`. (Identifiers are kept: Windows' `Id` 1102, the audit log cleared, stands out of a file of 4624s by it.)
  */
-const IDENTIFIER = /(?:^|[\s_.-])(?:id|ID|Id)$|[a-z0-9](?:ID|Id)$|^(?:pid|ppid|tid|uid|gid)$/;
 const SOURCE_PORT = /(?:src|source|client|orig)[-_.]?(?:port|p)$|^sport$/i;
 /** Values a column is judged by: the first ones. */
 const JUDGED_VALUES = 64;
 
 /**
- * Numeric column names in order of first appearance, for the schema, without identifiers, source ports and Unix times
- * (a flow's `end`, a record's `EventTime` beside the time read): a time grows with the file, and a model would score
- * later lines as ever farther from training.
+ * Numeric column names in order of first appearance, for the schema, without source ports and Unix times (a flow's
+ * `end`, a record's `EventTime` beside the time read): a time grows with the file, and a model would score later lines
+ * as ever farther from training.
  */
 export class NumericColumns {
   private readonly seen = new Map<string, number[]>();
@@ -56,7 +54,7 @@ export class NumericColumns {
 
   list(): string[] {
     return [...this.seen]
-      .filter(([name, values]) => !IDENTIFIER.test(name) && !SOURCE_PORT.test(name) && !values.every(isUnixTime))
+      .filter(([name, values]) => !SOURCE_PORT.test(name) && !values.every(isUnixTime))
       .map(([name]) => name);
   }
 }

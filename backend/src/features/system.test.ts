@@ -105,7 +105,7 @@ describe('numeric columns', () => {
     expect(r[schema.names.indexOf('cpu')]).toBe(0.9);
   });
 
-  it('leave out identifiers, source ports and Unix times: they measure nothing', () => {
+  it('leave out source ports and Unix times, which measure nothing; identifiers stay', () => {
     const columns = new NumericColumns();
     const values = (i: number) => ({
       bytes: 100 + i,
@@ -123,7 +123,16 @@ describe('numeric columns', () => {
     });
     for (let i = 0; i < 100; i++)
       columns.observe({ fields: {}, message: '', raw: '', format: 'json', numeric: values(i) });
-    expect(columns.list()).toEqual(['bytes', 'dstport', 'valid', 'latency']);
+    expect(columns.list()).toEqual([
+      'bytes',
+      'TransactionID',
+      'connectionId',
+      'Event ID',
+      'pid',
+      'dstport',
+      'valid',
+      'latency',
+    ]);
     // A column that holds a time only at first is a measure.
     columns.observe({ fields: {}, message: '', raw: '', format: 'json', numeric: { size: 1_709_251_200 } });
     columns.observe({ fields: {}, message: '', raw: '', format: 'json', numeric: { size: 12 } });
