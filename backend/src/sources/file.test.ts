@@ -16,6 +16,8 @@ import { createFileSource } from './file.js';
 import { FileTail } from './tail.js';
 import { lineFilter } from '../logql/line-filter.js';
 import type { SourceEntry } from './types.js';
+import { msToNs } from '../stream.js';
+import { DHCP_PREAMBLE } from '../../test/fixtures/logs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -130,6 +132,25 @@ describe('file source', () => {
     const utf16 = await read('utf16.log');
     expect(utf16).toEqual(await read('utf8.log'));
     expect(utf16.map((e) => e.ts)).toEqual([T0 + MINUTE, T0 + 2n * MINUTE]);
+  });
+
+  it("times a table's rows when its header comes after a preamble (Windows' DHCP server log)", async () => {
+    const rows = Array.from(
+      { length: 8 },
+      (_, i) => `11,03/04/24,10:0${i}:00,Renew,10.20.30.${i},ws-${i},A0B1C2D3000${i}`,
+    );
+    const lines = [
+      ...DHCP_PREAMBLE,
+      ...DHCP_PREAMBLE,
+      'ID,Date,Time,Description,IP Address,Host Name,MAC Address',
+      ...rows,
+    ];
+    writeFileSync(join(dir, 'logs', 'DhcpSrvLog-Mon.log'), `${lines.join('\r\n')}\r\n`);
+    const entries = await collect(
+      createFileSource([{ path: join(dir, 'logs', 'DhcpSrvLog-*.log'), labels: {} }]).read({ ...all, selector: [] }),
+    );
+    const timed = entries.filter((e) => e.line.startsWith('11,'));
+    expect(timed.map((e) => e.ts)).toEqual(rows.map((_, i) => msToNs(Date.UTC(2024, 2, 4, 10, i))));
   });
 
   it('falls back to the previous line, then the file mtime, for lines without a timestamp', async () => {

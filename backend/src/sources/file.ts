@@ -1,3 +1,4 @@
+import { FORMAT_SAMPLE_LINES } from '@anomalog/contract';
 import { stat } from 'node:fs/promises';
 import { matchesSelector, type LabelMatcher } from '../logql/selector.js';
 import { createParser } from '../parsing/index.js';
@@ -33,7 +34,6 @@ export interface FileSource extends Source {
 }
 
 const FORMATS = new Set<string>(FORMAT_NAMES);
-export const SAMPLE_LINES = 20;
 const SLICE_MS = 8;
 
 export function createFileSource(
@@ -74,7 +74,8 @@ export function createFileSource(
         const lines = (await follower.poll()).map((l) => l.line);
         await follower.close();
         const mtime = (await stat(file.path).catch(() => undefined))?.mtimeMs ?? Date.now();
-        const stamp = lineClock(file, lines.slice(0, SAMPLE_LINES), () => mtime);
+        // As many lines as a format is told from: a header may come after a preamble (Windows' DHCP server log).
+        const stamp = lineClock(file, lines.slice(0, FORMAT_SAMPLE_LINES), () => mtime);
         let sliceStart = performance.now();
         for (let i = 0; i < lines.length; i++) {
           const line = lines[i];
