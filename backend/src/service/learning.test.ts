@@ -16,6 +16,7 @@ import type { ConfigInput } from '../config/index.js';
 import { novelShare } from './learning.js';
 import { TrainingThread } from './training.js';
 import { Watcher, type Anomaly } from '../watch/index.js';
+import { flowLog } from '../../test/fixtures/logs.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const NS = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
@@ -176,6 +177,42 @@ describe('per-stream learning', () => {
       expect(await watcher.cycle()).toBe(true);
       expect(sent.map((a) => a.scored.line)).toContain(panic);
       expect(sent.every((a) => a.scored.detector.startsWith('auto-app/'))).toBe(true);
+      await watcher.stop();
+    } finally {
+      await own.cleanup();
+    }
+  }, 60_000);
+
+  it('a stream no `streams` entry names, whose lines the default model does not read, learns its own', async () => {
+    const own = await testContext(
+      { web },
+      {
+        ...DEMO,
+        sources: { file: [{ path: 'logs/pfirewall*.log', labels: { job: 'fw' } }] },
+        watch: { streams: ['{job="fw"}'], checkpoint: 'state/checkpoint.json' },
+      },
+    );
+    try {
+      mkdirSync(join(own.dir, 'logs'));
+      const fw = join(own.dir, 'logs', 'pfirewall.log');
+      const lines = flowLog(12, { scan: { minute: 9, ports: 60 }, layout: 'pfirewall' });
+      writeFileSync(fw, `${lines.slice(0, 400).join('\r\n')}\r\n`);
+      const sent: Anomaly[] = [];
+      const watcher = await Watcher.open(own.ctx, { sink: { send: async (a) => void sent.push(...a) }, from: 'start' });
+      expect(await watcher.cycle()).toBe(true);
+      // Before, the web model (defaults.model) scored it: every line critical.
+      expect(own.ctx.models.route({ job: 'fw', filename: fw }).model).toBe('auto-fw');
+      expect(sent).toEqual([]);
+      await until('the firewall model', async () => own.ctx.models.get('auto-fw') !== undefined);
+      expect(own.ctx.models.get('auto-fw')!.format).toBe('csv');
+      appendFileSync(fw, `${lines.slice(400).join('\r\n')}\r\n`);
+      for (let i = 0; i < 5 && (await watcher.cycle()); i++);
+      // The probes: all flagged (this model never saw a dropped packet), from the 26th destination as a sweep too.
+      const probes = sent.filter((a) => a.scored.line.includes(' 198.51.100.7 '));
+      expect(probes).toHaveLength(60);
+      expect(probes.filter((a) => a.scored.reasons.some((r) => r.includes('a scan?')))).toHaveLength(35);
+      expect(sent).toHaveLength(60);
+      expect(sent.every((a) => a.scored.detector.startsWith('auto-fw/'))).toBe(true);
       await watcher.stop();
     } finally {
       await own.cleanup();

@@ -7,7 +7,7 @@ import { matchesSelector, parseSelector, type LabelMatcher } from '../logql/sele
 import type { Config } from '../config/index.js';
 import { loadModel, serializeModel, type Model } from '../models/index.js';
 import { removeTemps, renameDurable, writeDurable } from '../durable.js';
-import { createScorer, type BatchScorer } from '../pipeline/index.js';
+import { createScorer, modelParser, type BatchScorer } from '../pipeline/index.js';
 import { streamKey } from '../stream.js';
 import type { DetectorKind, ScoredLine, Severity } from '../types.js';
 import type { FeedbackStore } from './feedback.js';
@@ -15,6 +15,11 @@ import type { Metrics } from '../metrics.js';
 
 /** Model names become file names: models/<name>.json. */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** Streams remembered as not fitting the default model (`noteSample`): past this many, others are not remembered. */
+const MAX_MISFITS = 100_000;
+/** A stream's first lines fit a model when at least this share of them reads as the model's format. */
+const FIT_SHARE = 0.5;
 
 /** A model was asked for that is not loaded. */
 export class NoModelError extends Error {
@@ -34,6 +39,8 @@ interface StreamRoute {
 export class ModelRegistry {
   private readonly models = new Map<string, Model>();
   private readonly routes: StreamRoute[];
+  /** Streams (`streamKey`) that no `streams` entry names and whose lines the default model does not read. */
+  private readonly misfits = new Set<string>();
 
   constructor(
     private readonly config: Config,
@@ -93,7 +100,8 @@ export class ModelRegistry {
 
   /**
    * The model name and detector a stream uses: the first matching `streams` entry, else the defaults. When that model
-   * is not loaded and per-stream learning is on, the stream's learned model (`learned` is its group), loaded or not yet.
+   * is not loaded, or it is the default one and the stream's lines are not of its format (`noteSample`), and
+   * per-stream learning is on: the stream's learned model (`learned` is its group), loaded or not yet.
    */
   route(
     labels: Record<string, string>,
@@ -101,8 +109,9 @@ export class ModelRegistry {
   ): { model: string; detector: DetectorKind; learned?: LearnedGroup } {
     const hit = this.routes.find((r) => matchesSelector(r.matchers, labels));
     const configured = hit?.model ?? this.config.defaults.model;
+    const misfit = !hit && this.misfits.size > 0 && this.misfits.has(streamKey(labels));
     const learned =
-      this.config.learning.enabled && !this.models.has(configured)
+      this.config.learning.enabled && (!this.models.has(configured) || misfit)
         ? learnedGroup(labels, this.config.learning.groupBy)
         : undefined;
     return {
@@ -110,6 +119,19 @@ export class ModelRegistry {
       detector: detector ?? hit?.detector ?? this.config.defaults.detector,
       learned,
     };
+  }
+
+  /**
+   * A stream's first lines, from whoever scores it first: a stream no `streams` entry names, most of whose lines the
+   * default model's format does not read (a firewall's or a system log beside the shipped web model), learns a model
+   * of its own when learning is on, instead of being scored by a model of other lines. Before, under the shipped
+   * anomalog.yaml, a Windows Firewall log added to `sources.file` was scored by the web model: every line critical.
+   */
+  noteSample(labels: Record<string, string>, lines: readonly string[]): void {
+    if (!this.config.learning.enabled || this.misfits.size >= MAX_MISFITS) return;
+    if (this.routes.some((r) => matchesSelector(r.matchers, labels))) return;
+    const model = this.models.get(this.config.defaults.model);
+    if (model && !readsAsFormat(model, lines)) this.misfits.add(streamKey(labels));
   }
 
   /** The model a stream is scored with now: undefined while its own model is learned; NoModelError when none can be. */
@@ -241,4 +263,18 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Whether most of `lines` (blank and header lines aside) read as `model`'s format. */
+function readsAsFormat(model: Model, lines: readonly string[]): boolean {
+  const parser = modelParser(model);
+  let rows = 0;
+  let read = 0;
+  for (const line of lines) {
+    const p = parser.parse(line);
+    if (p.header) continue;
+    rows++;
+    if (p.format === model.format) read++;
+  }
+  return rows === 0 || read >= FIT_SHARE * rows;
 }

@@ -88,7 +88,10 @@ export class StreamScorer<T extends StreamItem> {
   /** Scores `items` in order; yields to the event loop between batches once `sliceMs` of work went by. */
   async score(items: readonly T[]): Promise<StreamResult<T>[]> {
     const out: StreamResult<T>[] = [];
-    this.sample ??= items.slice(0, 20).map((i) => i.line);
+    if (!this.sample) {
+      this.sample = items.slice(0, 20).map((i) => i.line);
+      this.ctx.models.noteSample(this.labels, this.sample);
+    }
     if (!this.current(out)) {
       const learning = this.learning;
       for (const item of items) out.push({ item, ms: this.clock(item, undefined), learning });
