@@ -152,8 +152,8 @@ export function namesOf(header: string): string {
   return isFieldsDirective(header) ? header.slice(FIELDS_DIRECTIVE.length).trim() : header;
 }
 
-/** Share of the rows after a header that must fit it (`rowsFitHeader`) for lines to be read as its table. */
-export const ROW_AGREEMENT = 0.8;
+/** Share of the rows after a header that must fit it (`rowsFit`) for lines to be read as its table. */
+const ROW_AGREEMENT = 0.8;
 /**
  * Lines a header may come after, and rows it needs after them: Windows' DHCP server log (DhcpSrvLog-*.log) explains
  * its event ids in 33 lines before its header row.
@@ -161,9 +161,14 @@ export const ROW_AGREEMENT = 0.8;
 const MAX_PREAMBLE = 64;
 const MIN_ROWS_AFTER_PREAMBLE = 5;
 
-/** Whether `header` is a header row and most of `rows` are its rows. */
+/**
+ * Whether `header` is a header row, two or more cells each a short name (split at a comma or, all of them, at tabs or
+ * spaces: `delimiterOf`), and most of `rows` are its rows (`rowsFit`).
+ */
 function isTable(header: string, rows: readonly string[]): boolean {
-  return rows.length > 0 && looksLikeCsvHeader(header) && rowsFitHeader(header, rows, ROW_AGREEMENT);
+  if (rows.length === 0) return false;
+  const { sep, cells } = headerCells(header);
+  return !!cells && cells.length >= 2 && cells.every(isName) && rowsFit(cells.length, sep, rows);
 }
 
 /**
@@ -181,8 +186,8 @@ export function headerOf(
   while (at < lines.length && DIRECTIVE.test(lines[at])) at++;
   const fields = lines.slice(from, at).filter(isFieldsDirective);
   if (fields.length > 0) {
-    const rows = lines.slice(at);
-    return { header: fields[fields.length - 1], rows, table: isTable(fields[fields.length - 1], rows) };
+    const [header, rows] = [fields[fields.length - 1], lines.slice(at)];
+    return { header, rows, table: isTable(header, rows) };
   }
   if (from >= lines.length) return undefined;
   const first = { header: lines[from], rows: lines.slice(from + 1) };
@@ -226,29 +231,31 @@ export function isVpcFlowRow(line: string): boolean {
   return VPC_FLOW_ROW.test(line);
 }
 
-/**
- * Whether `rows` are the rows of `header`: at least `share` of the records fit its width (`fitsHeader`); split at
- * spaces, also a column holds numbers in that share of them (a time, a port, a count), which a header of words
- * followed by lines of as many words (`INFO user login ok`) does not.
- */
-function rowsFitHeader(header: string, rows: readonly string[], share: number): boolean {
-  const names = namesOf(header);
-  const sep = delimiterOf(names);
-  const width = splitCsv(names, sep)?.length ?? 0;
-  const cells = csvRecords(rows, sep).map((r) => splitCsv(r, sep));
-  const fit = cells.filter((c): c is string[] => !!c && fitsHeader(c.length, width, sep));
-  if (fit.length < share * cells.length) return false;
-  if (sep !== SPACE) return true;
-  for (let col = 0; col < width; col++)
-    if (fit.filter((c) => NUMBER.test(c[col])).length >= share * cells.length) return true;
-  return false;
+/** AWS VPC flow records without their header line (as CloudWatch Logs holds them): read by VPC_FLOW_HEADER. */
+export function isVpcFlowLog(lines: readonly string[]): boolean {
+  return lines.length > 0 && lines.filter(isVpcFlowRow).length >= ROW_AGREEMENT * lines.length;
 }
 
-/** A header row: two or more cells, each a short name, split at a comma or, all of them, at tabs or spaces (`delimiterOf`). */
-function looksLikeCsvHeader(line: string): boolean {
-  const names = namesOf(line);
-  const cells = splitCsv(names, delimiterOf(names));
-  return !!cells && cells.length >= 2 && cells.every(isName);
+/** A header line's cells (a `#Fields:` directive's without the directive), and the delimiter they are split at. */
+function headerCells(header: string): { sep: number; cells: string[] | undefined } {
+  const names = namesOf(header);
+  const sep = delimiterOf(names);
+  return { sep, cells: splitCsv(names, sep) };
+}
+
+/**
+ * Whether at least ROW_AGREEMENT of the records in `rows` fit a header of `width` cells split at `sep` (`fitsHeader`);
+ * split at spaces, also a column holds numbers in that share of them (a time, a port, a count), which a header of
+ * words followed by lines of as many words (`INFO user login ok`) does not.
+ */
+function rowsFit(width: number, sep: number, rows: readonly string[]): boolean {
+  const cells = csvRecords(rows, sep).map((r) => splitCsv(r, sep));
+  const fit = cells.filter((c): c is string[] => !!c && fitsHeader(c.length, width, sep));
+  if (fit.length < ROW_AGREEMENT * cells.length) return false;
+  if (sep !== SPACE) return true;
+  for (let col = 0; col < width; col++)
+    if (fit.filter((c) => NUMBER.test(c[col])).length >= ROW_AGREEMENT * cells.length) return true;
+  return false;
 }
 
 /** A parser whose lines are read by a header line's names: CSV's header row, W3C's `#Fields:` directive. */
@@ -274,14 +281,13 @@ interface Columns {
 }
 
 function columnsOf(line: string): Columns {
-  const text = namesOf(line);
-  const sep = delimiterOf(text);
-  const names = (splitCsv(text, sep) ?? [text]).map((c) => c.trim());
+  const { sep, cells } = headerCells(line);
+  const names = (cells ?? [namesOf(line)]).map((c) => c.trim());
   const date = names.findIndex((n) => /^date$/i.test(n));
   const timeOfDay = date < 0 ? -1 : names.findIndex((n) => /^time$/i.test(n));
   return {
     line,
-    directive: text !== line,
+    directive: isFieldsDirective(line),
     sep,
     names,
     time: timeOfDay >= 0 ? date : names.findIndex((n) => TIME_COLUMN.test(n)),

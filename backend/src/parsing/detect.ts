@@ -1,6 +1,6 @@
 import type { FormatName, ParsedLine } from '../types.js';
 import { parseAccess } from './access.js';
-import { createCsvParser, headerOf, isVpcFlowRow, ROW_AGREEMENT, VPC_FLOW_HEADER, type ColumnsReader } from './csv.js';
+import { createCsvParser, headerOf, isVpcFlowLog, isVpcFlowRow, VPC_FLOW_HEADER, type ColumnsReader } from './csv.js';
 import { parseColumns } from './columns.js';
 import { createCustomParser } from './custom.js';
 import { parseGeneric } from './generic.js';
@@ -73,7 +73,7 @@ export function detectFormat(sample: readonly string[]): FormatName {
   if (isW3c(lines)) return 'w3c';
   const zeek = zeekFormat(lines);
   if (zeek) return zeek;
-  if (isCsv(lines) || isVpcFlow(lines)) return 'csv';
+  if (isCsv(lines) || isVpcFlowLog(lines)) return 'csv';
   const votes = new Map<FormatName, number>();
   for (const line of lines) {
     for (const [format, parse] of DETECTORS) {
@@ -96,11 +96,6 @@ export function detectFormat(sample: readonly string[]): FormatName {
 
 function isCsv(lines: readonly string[]): boolean {
   return headerOf(lines)?.table === true;
-}
-
-/** AWS VPC flow records without their header line (as CloudWatch Logs holds them): read by the default header. */
-function isVpcFlow(lines: readonly string[]): boolean {
-  return lines.length > 0 && lines.filter(isVpcFlowRow).length >= ROW_AGREEMENT * lines.length;
 }
 
 export interface ParserOptions {
@@ -204,7 +199,7 @@ function tryParse(parse: FormatParse, line: string): ParsedLine | undefined {
  * line is, not learnt and never flagged. Before, every format's blank line was a template of its own, seen once: a
  * blank line amid Linux's syslog scored `low` as a rare template and a message of 0 characters.
  */
-function isBlank(line: string): boolean {
+export function isBlank(line: string): boolean {
   return line.trim() === '';
 }
 

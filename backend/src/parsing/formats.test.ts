@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DHCP_PREAMBLE } from '../../test/fixtures/logs.js';
+import { DHCP_PREAMBLE, PFIREWALL_HEADER } from '../../test/fixtures/logs.js';
 import { csvRecords } from './csv.js';
 import { createParser, detectFormat } from './index.js';
 
@@ -1011,13 +1011,9 @@ describe('structured formats', () => {
   });
 
   it("reads Windows Firewall's pfirewall.log by its #Fields: directive, the date and time of day as its time", () => {
-    // As Microsoft's Azure Stack Edge documentation and plaso's tests show it.
+    // Rows as Microsoft's Azure Stack Edge documentation and plaso's tests show them.
     const lines = [
-      '#Version: 1.5',
-      '#Software: Microsoft Windows Firewall',
-      '#Time Format: Local',
-      '#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path',
-      '',
+      ...PFIREWALL_HEADER,
       '2019-11-06 12:35:19 DROP UDP 5.5.3.197 224.0.0.251 5353 5353 59 - - - - - - - RECEIVE',
       '2005-04-11 08:05:57 DROP UDP 123.45.78.90 123.156.78.255 137 137 78 - - - - - - - RECEIVE',
     ];

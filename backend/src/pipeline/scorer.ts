@@ -12,7 +12,7 @@ import { keywordMask, LineFeaturizer, WEB, type WebFeatures } from '../features/
 import { LEVELS, levelRank } from '../parsing/level.js';
 import type { TemplateHit } from '../templates/index.js';
 import type { Member, Model } from '../models/model.js';
-import { createParser, type LineParser } from '../parsing/index.js';
+import { createParser, isBlank, type LineParser } from '../parsing/index.js';
 import type { DetectorKind, Matrix, ParsedLine, ScoredLine } from '../types.js';
 import { activeMembers, runtimeOf, type LiveMembers, type ModelRuntime } from './runtime.js';
 import { SessionTracker, type OpenSession } from './sessions.js';
@@ -339,7 +339,7 @@ class LineScorer implements BlockScorer {
       this.parsed[i] = p;
       this.streamSignals[i] = undefined;
       if (p.header) {
-        this.hits[i] = p.continued ? CONTINUED_HIT : p.raw.trim() === '' ? BLANK_HIT : HEADER_HIT;
+        this.hits[i] = p.continued ? CONTINUED_HIT : isBlank(p.raw) ? BLANK_HIT : HEADER_HIT;
         this.matrix.fill(0, i * cols, (i + 1) * cols);
         continue;
       }

@@ -107,7 +107,7 @@ export class ModelRegistry {
     labels: Record<string, string>,
     detector?: DetectorKind,
   ): { model: string; detector: DetectorKind; learned?: LearnedGroup } {
-    const hit = this.routes.find((r) => matchesSelector(r.matchers, labels));
+    const hit = this.routeOf(labels);
     const configured = hit?.model ?? this.config.defaults.model;
     const misfit = !hit && this.misfits.size > 0 && this.misfits.has(streamKey(labels));
     const learned =
@@ -129,9 +129,14 @@ export class ModelRegistry {
    */
   noteSample(labels: Record<string, string>, lines: readonly string[]): void {
     if (!this.config.learning.enabled || this.misfits.size >= MAX_MISFITS) return;
-    if (this.routes.some((r) => matchesSelector(r.matchers, labels))) return;
+    if (this.routeOf(labels)) return;
     const model = this.models.get(this.config.defaults.model);
     if (model && !readsAsFormat(model, lines)) this.misfits.add(streamKey(labels));
+  }
+
+  /** The first `streams` entry whose selector matches the labels. */
+  private routeOf(labels: Record<string, string>): StreamRoute | undefined {
+    return this.routes.find((r) => matchesSelector(r.matchers, labels));
   }
 
   /** The model a stream is scored with now: undefined while its own model is learned; NoModelError when none can be. */
