@@ -91,17 +91,17 @@ describe('Drain', () => {
 
   it('matches without learning: unseen shapes are undefined and nothing changes', () => {
     const d = new Drain();
-    d.add('User alice logged in from 10.0.0.1');
+    d.add('Agent alice logged in from 10.0.0.1');
     const before = JSON.stringify(d.toJSON());
-    expect(d.match('User alice logged in from 10.0.0.2')).toEqual({
+    expect(d.match('Agent alice logged in from 10.0.0.2')).toEqual({
       id: 0,
-      template: 'User alice logged in from <*>',
+      template: 'Agent alice logged in from <*>',
       params: ['10.0.0.2'],
       isNew: false,
     });
-    expect(d.match('User bob logged in from 10.0.0.2')).toBeUndefined();
+    expect(d.match('Agent bob logged in from 10.0.0.2')).toBeUndefined();
     expect(d.match('Kernel panic not syncing')).toBeUndefined();
-    expect(d.match('User alice logged in from 10.0.0.1')).toMatchObject({ id: 0, isNew: false });
+    expect(d.match('Agent alice logged in from 10.0.0.1')).toMatchObject({ id: 0, isNew: false });
     expect(JSON.stringify(d.toJSON())).toBe(before);
   });
 
@@ -226,31 +226,31 @@ describe('word positions that prove variable', () => {
   it('merge once five different words came there (user names), and keep four apart (a lifecycle)', () => {
     const d = new Drain();
     const users = ['admin', 'oracle', 'test', 'guest', 'ubuntu', 'postgres', 'git'];
-    const ids = users.map((u) => d.add(`Invalid user ${u} from 10.0.0.${u.length}`).id);
-    const last = d.add('Invalid user jenkins from 10.0.0.9');
-    expect(last.template).toBe('Invalid user <*> from <*>');
+    const ids = users.map((u) => d.add(`Invalid login ${u} from 10.0.0.${u.length}`).id);
+    const last = d.add('Invalid login jenkins from 10.0.0.9');
+    expect(last.template).toBe('Invalid login <*> from <*>');
     expect(new Set(ids.map((id) => d.resolve(id)))).toEqual(new Set([last.id]));
-    expect(d.match('Invalid user admin from 10.0.0.1')?.id).toBe(last.id);
+    expect(d.match('Invalid login admin from 10.0.0.1')?.id).toBe(last.id);
     const states = ['Started', 'Paused', 'Resumed', 'Stopped'].map((s) => d.add(`VM ${s} (Lifecycle Event)`).id);
     expect(new Set(states.map((id) => d.resolve(id))).size).toBe(4);
     // Saved and loaded, the merge holds.
     const loaded = Drain.fromJSON(JSON.parse(JSON.stringify(d.toJSON())) as DrainState);
-    expect(loaded.match('Invalid user test from 10.0.0.4')?.id).toBe(last.id);
+    expect(loaded.match('Invalid login test from 10.0.0.4')?.id).toBe(last.id);
   });
 
   it('take in, at the end of learning, the templates their first values started before the variable was learnt', () => {
     const d = new Drain();
-    const first = d.add('Invalid user webmaster from 10.0.0.1').id;
+    const first = d.add('Invalid login webmaster from 10.0.0.1').id;
     for (const [i, u] of ['test9', 'chen1', 'pg2admin', 'utsims3', 'admin4'].entries())
-      d.add(`Invalid user ${u} from 10.0.0.${i}`);
-    const variable = d.match('Invalid user test9 from 10.0.0.9')!;
-    expect(variable.template).toBe('Invalid user <*> from <*>');
-    expect(d.match('Invalid user webmaster from 10.0.0.9')?.id).toBe(first);
+      d.add(`Invalid login ${u} from 10.0.0.${i}`);
+    const variable = d.match('Invalid login test9 from 10.0.0.9')!;
+    expect(variable.template).toBe('Invalid login <*> from <*>');
+    expect(d.match('Invalid login webmaster from 10.0.0.9')?.id).toBe(first);
     // A variable of fewer lines than five takes nothing in.
     expect(d.absorbInstances((id) => (id === variable.id ? 4 : 1))).toBe(false);
     expect(d.absorbInstances((id) => (id === variable.id ? 5 : 1))).toBe(true);
     expect(d.resolve(first)).toBe(variable.id);
-    expect(d.match('Invalid user webmaster from 10.0.0.9')?.template).toBe('Invalid user <*> from <*>');
+    expect(d.match('Invalid login webmaster from 10.0.0.9')?.template).toBe('Invalid login <*> from <*>');
     // A lifecycle with no variable template in its leaf stays apart.
     const states = ['Started', 'Paused'].map((s) => d.add(`VM ${s} (Lifecycle Event)`).id);
     d.absorbInstances(() => 100);
@@ -280,6 +280,58 @@ describe('word positions that prove variable', () => {
     for (const drain of [d, loaded]) expect(drain.match(`com.apple.newjob: ${tail}`)?.id).toBe(ids[0]);
     // Before a message of fewer than four literal tokens the first word is the event.
     expect(new Set(actions.map((id) => d.resolve(id))).size).toBe(5);
+  });
+});
+
+describe('names', () => {
+  it('read the token after `user` as a value from the first line, in a state of masking rules 4 only', () => {
+    const d = new Drain();
+    const news = d.add('session opened for user news by (uid=0)');
+    expect(news.template).toBe('session opened for user <*> by (uid=<*>)');
+    expect(d.add('session opened for user cyrus by (uid=0)')).toMatchObject({ id: news.id, params: ['cyrus', '0'] });
+    expect(d.add('Invalid user: admin from 10.0.0.1').template).toBe('Invalid user: <*> from <*>');
+    const v3 = { ...d.toJSON(), masks: 3 } as DrainState;
+    v3.templates[news.id].tokens = ['session', 'opened', 'for', 'user', 'news', 'by', '(uid=<*>)'];
+    expect(Drain.fromJSON(v3).match('session opened for user news by (uid=0)')?.template).toBe(
+      'session opened for user news by (uid=<*>)',
+    );
+  });
+
+  it('make a word position a variable once two names came there, before or after they were seen as names', () => {
+    const pam = (u: string) => `authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.1 user=${u}`;
+    const failed = (u: string) => `Failed password for ${u} from 10.0.0.1 port 22 ssh2`;
+    const d = new Drain();
+    d.add(pam('root'));
+    d.add(pam('uucp'));
+    const root = d.add(failed('root'));
+    expect(d.add(failed('uucp'))).toMatchObject({
+      id: root.id,
+      template: 'Failed password for <*> from <*> port <*> ssh<*>',
+    });
+    // `user=root` in one token stays a word: loghub reads Linux's `user=root` and `user=guest` as two events.
+    expect(d.match(pam('uucp'))?.id).not.toBe(d.match(pam('root'))?.id);
+
+    const later = new Drain();
+    const ids = ['root', 'uucp'].map((u) => later.add(failed(u)).id);
+    expect(later.resolve(ids[1])).not.toBe(later.resolve(ids[0]));
+    for (const u of ['root', 'uucp']) later.add(pam(u));
+    expect(later.absorbNamedSlots()).toBe(true);
+    expect(later.resolve(ids[1])).toBe(later.resolve(ids[0]));
+
+    // Words never seen as names stay events: `startup` and `shutdown`.
+    const words = new Drain();
+    for (const u of ['root', 'uucp']) words.add(pam(u));
+    const states = ['startup', 'shutdown'].map((w) => words.add(`cupsd ${w} succeeded`).id);
+    words.absorbNamedSlots();
+    expect(new Set(states.map((id) => words.resolve(id))).size).toBe(2);
+  });
+
+  it('keep partly masked tokens apart when one has a word more, not when two ids differ in their letters', () => {
+    const d = new Drain();
+    const login = d.add('session opened for user root by LOGIN(uid=0)').id;
+    expect(d.add('session opened for user news by (uid=0)').id).not.toBe(login);
+    const queued = d.add('jA9J1UvC004306: from=root, size=629060, class=0, nrcpts=1').id;
+    expect(d.add('jA9J1Wd7019391: from=root, size=1594553, class=0, nrcpts=1').id).toBe(queued);
   });
 });
 

@@ -151,6 +151,7 @@ class DrainIndex extends TemplateIndex {
     this.countMerged();
     const lines = (id: number) => this.count(id);
     if (this.drain.absorbFirstWords(lines)) this.countMerged();
+    if (this.drain.absorbNamedSlots()) this.countMerged();
     if (this.drain.absorbInstances(lines)) this.countMerged();
   }
 
