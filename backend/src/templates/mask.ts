@@ -112,11 +112,14 @@ function isUnit(token: string): boolean {
  * `... user=root` and `... user=guest` as two events (and OpenSSH's as one: Drain learns the names, drain.ts).
  */
 const NAMING_WORDS = new Set(['user']);
+/** Their lengths: most tokens are ruled out before any copy (every token of every message is asked). */
+const NAMING_LENGTHS = new Set([...NAMING_WORDS].map((w) => w.length));
 
 /** `user`, `User`, `user:`, `user=`. */
 export function isNamingWord(token: string): boolean {
-  const end = token.endsWith(':') || token.endsWith('=') ? token.length - 1 : token.length;
-  return end > 0 && end <= 8 && NAMING_WORDS.has(token.slice(0, end).toLowerCase());
+  const last = token.charCodeAt(token.length - 1);
+  const end = last === 58 || last === 61 ? token.length - 1 : token.length;
+  return NAMING_LENGTHS.has(end) && NAMING_WORDS.has(token.slice(0, end).toLowerCase());
 }
 
 /**
