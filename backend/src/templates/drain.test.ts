@@ -290,6 +290,13 @@ describe('names', () => {
     expect(news.template).toBe('session opened for user <*> by (uid=<*>)');
     expect(d.add('session opened for user cyrus by (uid=0)')).toMatchObject({ id: news.id, params: ['cyrus', '0'] });
     expect(d.add('Invalid user: admin from 10.0.0.1').template).toBe('Invalid user: <*> from <*>');
+    // What happened is no name: the words stay, and so do two events.
+    expect(d.add('user logged in from 10.0.0.1').template).toBe('user logged in from <*>');
+    const created = d.add('user created successfully').id;
+    expect(d.add('user deleted successfully').id).not.toBe(created);
+    // A last token is no value of its own; names seen before it join it.
+    expect(d.add('session closed for user news').template).toBe('session closed for user news');
+    expect(d.add('session closed for user cyrus').template).toBe('session closed for user <*>');
     const v3 = { ...d.toJSON(), masks: 3 } as DrainState;
     v3.templates[news.id].tokens = ['session', 'opened', 'for', 'user', 'news', 'by', '(uid=<*>)'];
     expect(Drain.fromJSON(v3).match('session opened for user news by (uid=0)')?.template).toBe(

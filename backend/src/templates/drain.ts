@@ -1,5 +1,6 @@
 import {
   isNamingWord,
+  mayBeName,
   isVariable,
   MASK_RULES,
   prepareMessage,
@@ -505,7 +506,7 @@ function namedBy(tokens: readonly string[], at: number): string | undefined {
       : eq > 0 && isNamingWord(token.slice(0, eq))
         ? token.slice(eq + 1)
         : '';
-  return value && isLiteralWord(value) ? value : undefined;
+  return value && isLiteralWord(value) && mayBeName(value) ? value : undefined;
 }
 
 /** The position of the one literal word where a message differs from a template. */

@@ -115,6 +115,19 @@ const NAMING_WORDS = new Set(['user']);
 /** Their lengths: most tokens are ruled out before any copy (every token of every message is asked). */
 const NAMING_LENGTHS = new Set([...NAMING_WORDS].map((w) => w.length));
 
+/**
+ * Words after `user` that say what happened, not who (`user logged in`, `user created successfully`, `user from
+ * <*>` with the name left empty): a past participle or a gerund, or a small word. They stay words, so `user created
+ * successfully` and `user deleted successfully` stay two events.
+ */
+const NOT_A_NAME =
+  /^(?:[a-z]{3,}(?:ed|ing)|is|was|has|not|no|from|to|for|by|in|on|at|of|and|or|with|account|name|session|request|login|logout|authentication|parameter)$/;
+
+/** A name a naming word may give: `root`, `admin@example.com`, `Alice`, not `logged` or `from`. */
+export function mayBeName(token: string): boolean {
+  return !NOT_A_NAME.test(token);
+}
+
 /** `user`, `User`, `user:`, `user=`. */
 export function isNamingWord(token: string): boolean {
   const last = token.charCodeAt(token.length - 1);
@@ -172,7 +185,14 @@ export function prepareMessage(message: string, masks: MaskRules = MASK_RULES): 
     let m = maskCounted(token, digits, hexWords);
     if (current && digits === 0 && masked.length > 0 && masked[masked.length - 1].includes(WILDCARD) && isUnit(token))
       m = WILDCARD;
-    else if (names && masked.length > 0 && isNamingWord(masked[masked.length - 1])) m = WILDCARD;
+    else if (
+      names &&
+      masked.length > 0 &&
+      isNamingWord(masked[masked.length - 1]) &&
+      mayBeName(token) &&
+      !lastAt(text, i)
+    )
+      m = WILDCARD;
     start = -1;
     digits = 0;
     raw.push(token);
@@ -186,6 +206,15 @@ export function prepareMessage(message: string, masks: MaskRules = MASK_RULES): 
   let signature = '';
   for (const t of masked) if (!t.includes(WILDCARD)) signature += signature ? ` ${t}` : t;
   return { raw, masked, starts, key: masked.join(' '), signature };
+}
+
+/**
+ * Whether no token follows position `at` of `text`. The last token after `user` is no value of its own (`session
+ * closed for user news`, `check pass; user unknown`): Drain learns names that came before (drain.ts, names).
+ */
+function lastAt(text: string, at: number): boolean {
+  while (at < text.length && text.charCodeAt(at) <= 32) at++;
+  return at >= text.length;
 }
 
 /** Whether a token holds a variable part (a digit or a wildcard): such tokens route to the tree's `<*>` child. */
