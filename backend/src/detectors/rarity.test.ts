@@ -158,6 +158,19 @@ describe('rare parameter values and routine levels', () => {
   });
 });
 
+describe('the alarm budget of a small file', () => {
+  it('flags three lines seen once in 150, where 1.5% of the lines leaves two and a tie none', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const t = `2024-03-01 10:${String(Math.floor(i / 10)).padStart(2, '0')}:${String((i % 10) * 6).padStart(2, '0')},000`;
+      const once = { 40: 'router backdoor used', 80: 'trojan checked in', 120: 'worm spreading over RDP' }[i];
+      lines.push(`${t} INFO [ids] com.x.Alert: ${once ?? `invalid checksum on packet ${i % 7}`}`);
+    }
+    const flagged = (await selfTrained(lines)).filter((s) => s.anomaly).map((s) => s.line.slice(48));
+    expect(flagged).toEqual(['router backdoor used', 'trojan checked in', 'worm spreading over RDP']);
+  });
+});
+
 describe('the score below the flag', () => {
   it('puts a template seen once in 2,000 lines just under the flag, even where rare FATAL lines raise the cut', () => {
     // loghub BGL: 347 FATAL lines in 2,000 put the cut at 17.8 bits

@@ -105,7 +105,7 @@ describe('numeric columns', () => {
     expect(r[schema.names.indexOf('cpu')]).toBe(0.9);
   });
 
-  it('leave out source ports and Unix times, which measure nothing; identifiers stay', () => {
+  it('leave out source ports, process and session numbers and Unix times, which measure nothing; identifiers stay', () => {
     const columns = new NumericColumns();
     const values = (i: number) => ({
       bytes: 100 + i,
@@ -113,6 +113,8 @@ describe('numeric columns', () => {
       connectionId: i,
       'Event ID': 4624,
       pid: 300 + i,
+      spid: 2_000 + i,
+      ses: 6 + i,
       srcport: 49_152 + i,
       'id.orig_p': 50_000 + i,
       end: 1_709_251_200 + i,
@@ -128,7 +130,6 @@ describe('numeric columns', () => {
       'TransactionID',
       'connectionId',
       'Event ID',
-      'pid',
       'dstport',
       'valid',
       'latency',

@@ -848,6 +848,42 @@ describe('structured formats', () => {
     });
   });
 
+  it('reads audit records with words between their pairs, as CentOS writes them, and nothing else that way', () => {
+    const records = [
+      'type=DAEMON_START msg=audit(1480339148.979:8587): auditd start, ver=2.2 format=raw auid=4294967295 pid=888 res=success',
+      'type=USER_AUTH msg=audit(1480339182.240:5): user pid=7124 uid=0 auid=4294967295 msg=\'op=PAM:authentication acct="root" exe="/bin/login" terminal=tty1 res=success\'',
+      'type=LOGIN msg=audit(1480339182.244:7): pid=7124 uid=0 old auid=4294967295 new auid=0 old ses=4294967295 new ses=1',
+    ];
+    expect(detectFormat(records)).toBe('logfmt');
+    const parser = createParser('logfmt');
+    expect(parser.parse(records[0])).toMatchObject({
+      ts: 1480339148979,
+      message: 'type=DAEMON_START auditd start, ver=2.2 format=raw auid=4294967295 pid=888 res=success',
+      fields: { type: 'DAEMON_START', format: 'raw', res: 'success' },
+      format: 'logfmt',
+    });
+    expect(parser.parse(records[1])).toMatchObject({ ts: 1480339182240, fields: { acct: 'root', terminal: 'tty1' } });
+    expect(parser.parse(records[2]).ts).toBe(1480339182244);
+    // Words between pairs make any other line plain text.
+    expect(parser.parse('level=info user logged in id=3').format).toBe('generic');
+  });
+
+  it("reads MongoDB's text log: the severity letter, the component and the context", () => {
+    const line =
+      '2018-02-17T15:14:44.142+0800 E STORAGE  [initandlisten] exception in initAndListen: NonExistentPath: Data directory /data/db not found., terminating';
+    expect(createParser('auto', { sample: [line] }).parse(line)).toMatchObject({
+      ts: Date.UTC(2018, 1, 17, 7, 14, 44, 142),
+      level: 'error',
+      fields: { component: 'STORAGE', context: 'initandlisten' },
+      message: 'exception in initAndListen: NonExistentPath: Data directory /data/db not found., terminating',
+    });
+    const debug = '2018-02-17T15:14:44.142+0800 D2 -        [conn1] run command admin.$cmd { isMaster: 1 }';
+    expect(createParser('auto', { sample: [debug] }).parse(debug)).toMatchObject({
+      level: 'debug',
+      fields: { context: 'conn1' },
+    });
+  });
+
   it('parses CSV: header from the sample, numeric columns, a time column and quoted cells', () => {
     const sample = ['timestamp,level,service,latency,count', '2024-03-01 10:00:00,warn,"api, v2",12.5,3'];
     const parser = createParser('csv', { sample });

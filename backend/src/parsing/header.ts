@@ -82,6 +82,12 @@ const BRACKET_LOGGER = /^[A-Za-z_$][\w$]*(?:\.[\w$]+){2,}$/;
 /** Redis: `1:M 01 Mar 2024 12:00:00.123 * msg`: pid, role, time, a level mark (`.` `-` debug, `*` info, `#` warn). */
 const REDIS_PREFIX = /^(\d+):([XCSM]) /;
 const REDIS_LEVELS: Record<string, string> = { '.': 'debug', '-': 'debug', '*': 'info', '#': 'warn' };
+/**
+ * MongoDB's text log (before 4.4's JSON): `2018-02-17T15:14:44.140+0800 I CONTROL  [initandlisten] msg`: a severity
+ * letter (`D1`..`D5` for debug), the component (`-` for none), the context in brackets.
+ */
+const MONGO = /^([FEWI]|D[1-5]?) +([A-Z]+|-) +\[([^\]]{1,64})\] /;
+const MONGO_LEVELS: Record<string, string> = { F: 'fatal', E: 'error', W: 'warn', I: 'info', D: 'debug' };
 
 /** The header parse of one line, or undefined when it has no leading timestamp. */
 export function parseHeader(line: string, order?: DateOrder): (ParsedLine & { format: HeaderFormat }) | undefined {
@@ -162,6 +168,14 @@ export function parseHeader(line: string, order?: DateOrder): (ParsedLine & { fo
   let p = skipSpaces(head, at);
   if (fields.role !== undefined && REDIS_LEVELS[head[p]] && head[p + 1] === ' ')
     return out('timestamped', p + 2, REDIS_LEVELS[head[p]]);
+  if (ts.shape === 'iso') {
+    const m = MONGO.exec(head.slice(p, p + 96));
+    if (m) {
+      if (m[2] !== '-') fields.component = m[2];
+      fields.context = m[3];
+      return out('timestamped', p + m[0].length, MONGO_LEVELS[m[1][0]]);
+    }
+  }
   // Kubernetes' container log (CRI): `2024-03-01T12:00:00.123456789Z stdout F msg` (F a full line, P a part)
   {
     const m = /^(stdout|stderr) [FP] /.exec(head.slice(p, p + 10));

@@ -20,13 +20,20 @@ export function parseLogfmt(line: string): ParsedLine | undefined {
   let pairs = 0;
   let numbers = 0;
   let hasMessage = false;
+  const audit = AUDIT_RECORD.test(line);
   let i = 0;
   const n = line.length;
   while (i < n) {
     while (i < n && line.charCodeAt(i) === 32) i++;
     if (i >= n) break;
     const eq = keyEnd(line, i);
-    if (eq <= i || line.charCodeAt(eq) !== 61) return undefined;
+    if (eq <= i || line.charCodeAt(eq) !== 61) {
+      if (!audit) return undefined;
+      // An audit record's words between its pairs (`user pid=7124`, `auditd start, ver=2.2`, `old auid=...`).
+      const space = line.indexOf(' ', i);
+      i = space < 0 ? n : space;
+      continue;
+    }
     const key = line.slice(i, eq);
     let value: string;
     if (line.charCodeAt(eq + 1) === 34) {
@@ -85,6 +92,13 @@ function readDateAndTime(out: ParsedLine): void {
 
 /** Linux audit's record header, given as the `msg` of `type=SYSCALL msg=audit(1364481363.243:24287): arch=...`. */
 const AUDIT_HEADER = /^audit\((\d{9,11}(?:\.\d{1,6})?):\d+\):$/;
+/**
+ * A line that starts as an audit record does. Its body may hold words that are not pairs, and the line is still
+ * logfmt: CentOS's `type=USER_AUTH msg=audit(...): user pid=7124 ...`, `type=DAEMON_START msg=audit(...): auditd
+ * start, ver=2.2 ...`, `type=LOGIN ... old auid=4294967295 new auid=0` (131 of 135 lines of a real CentOS 6
+ * audit.log were read as plain text, without their time, before).
+ */
+const AUDIT_RECORD = /^(?:node=\S{1,64} )?type=[A-Z_0-9]{1,40} msg=audit\(/;
 
 /**
  * An audit record (auditd's audit.log) has no message: its `msg` is the header, with the time and the event's serial.

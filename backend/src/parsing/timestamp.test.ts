@@ -56,6 +56,15 @@ describe('timestamps', () => {
     expect(leadingTimestamp('3/1/2024 1:05:09 PMx')?.length).toBe(16);
     expect(ms('13/13/2024 08:00:00 x')).toBeUndefined();
   });
+
+  it("reads the IDS alert lines' date-time joined by a dash: Suricata's fast.log, and Snort's without a year", () => {
+    const suricata = '01/16/2018-14:43:07.158100  [**] [1:2200040:1] SURICATA UDP invalid header length [**]';
+    expect(leadingTimestamp(suricata)).toMatchObject({ ms: Date.UTC(2018, 0, 16, 14, 43, 7, 158), length: 26 });
+    const snort = leadingTimestamp('01/16-14:43:07.158100  [**] [1:1000001:1] ICMP test [**]');
+    expect(snort?.length).toBe(21);
+    const at = new Date(snort!.ms!);
+    expect([at.getUTCMonth(), at.getUTCDate(), at.getUTCHours(), at.getUTCSeconds()]).toEqual([0, 16, 14, 7]);
+  });
 });
 
 describe('normalizeLevel', () => {

@@ -155,7 +155,7 @@ const WEEKDAY = `(?:${WEEKDAYS.join('|')})[a-z]*,? `;
 const MONTH = `(${MONTHS.join('|')})[a-z]*\\.?`;
 const CLOCK = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(?:[.,:](\\d{1,9}))?';
 const ZONE = '(?: ?(Z|[+-]\\d{2}:?\\d{2}|UTC|GMT))?';
-const NUMERIC_DATE_BODY = `(\\d{1,2})([/.-])(\\d{1,2})\\2(\\d{4})[ T]${CLOCK}(?: ?([AaPp][Mm])(?![a-z]))?`;
+const NUMERIC_DATE_BODY = `(\\d{1,2})([/.-])(\\d{1,2})\\2(\\d{4})[ T-]${CLOCK}(?: ?([AaPp][Mm])(?![a-z]))?`;
 const NUMERIC_DATE = new RegExp(`^${NUMERIC_DATE_BODY}`);
 /** A numeric date anywhere in a line's first DATE_SNIFF_CHARS (a CSV cell, after a level or a bracket). */
 const NUMERIC_DATE_IN_LINE = new RegExp(`(?<![\\d/.:-])${NUMERIC_DATE_BODY}`);
@@ -225,8 +225,8 @@ const LEADING: readonly [
     new RegExp(`^(\\d{2})/(\\d{2})/(\\d{2}) ${CLOCK}`),
     (m) => utcMs(2000 + +m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
-  // 12/31/2024 23:59:59, 3/1/2024 1:05:09 PM, 31.12.2024 23:59:59, 31-12-2024 23:59:59: day and month in the order
-  // their values or the stream's DateOrder say (dateOrderOf)
+  // 12/31/2024 23:59:59, 3/1/2024 1:05:09 PM, 31.12.2024 23:59:59, 31-12-2024 23:59:59, 01/16/2018-14:43:07.158100
+  // (Suricata's fast.log): day and month in the order their values or the stream's DateOrder say (dateOrderOf)
   ['slashed', NUMERIC_DATE, (m, order) => numericDateMs(m, order)],
   // 20171223-22:15:29:606
   [
@@ -234,11 +234,12 @@ const LEADING: readonly [
     new RegExp(`^(\\d{4})(\\d{2})(\\d{2})[-T ]?${CLOCK}`),
     (m) => utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
-  // 03-17 16:13:38.811 (MM-dd, Android logcat), 10.30 16:49:06 (MM.dd, Proxifier)
+  // 03-17 16:13:38.811 (MM-dd, Android logcat), 10.30 16:49:06 (MM.dd, Proxifier), 01/16-14:43:07.158100 (MM/dd,
+  // Snort's alert_fast)
   [
     'dotted',
-    new RegExp(`^(\\d{2})[-.](\\d{2}) ${CLOCK}`),
-    (m) => yearlessMs(+m[1], +m[2], +m[3], +m[4], +m[5], fracMs(m[6])),
+    new RegExp(`^(\\d{2})(?:[-.](\\d{2}) |/(\\d{2})-)${CLOCK}`),
+    (m) => yearlessMs(+m[1], +(m[2] ?? m[3]), +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
   // Mar  3 12:00:01, Mar  3 2024 12:00:01, 3 Mar 2024 12:00:01, Sun, 3 Mar 2024 12:00:01
   [

@@ -123,9 +123,9 @@ const NAMING_LENGTHS = new Set([...NAMING_WORDS].map((w) => w.length));
 const NOT_A_NAME =
   /^(?:[a-z]{3,}(?:ed|ing)|is|was|has|not|no|from|to|for|by|in|on|at|of|and|or|with|account|name|session|request|login|logout|authentication|parameter)$/;
 
-/** A name a naming word may give: `root`, `admin@example.com`, `Alice`, not `logged` or `from`. */
+/** A name a naming word may give: `root`, `admin@example.com`, `Alice`, not `logged`, `from` or a pair (`pid=1`). */
 export function mayBeName(token: string): boolean {
-  return !NOT_A_NAME.test(token);
+  return !token.includes('=') && !NOT_A_NAME.test(token);
 }
 
 /** `user`, `User`, `user:`, `user=`. */
