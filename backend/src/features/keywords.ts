@@ -3,13 +3,13 @@ export const KEYWORDS = ['exception', 'timeout', 'refused', 'denied', 'memory'] 
 export type Keyword = (typeof KEYWORDS)[number];
 
 const KEYWORD_RES: Record<Keyword, RegExp> = {
-  exception: /exception|traceback|panic|segfault|stack ?trace|\berror\b|failed|failure/i,
-  timeout: /time[d ]?out|timed out|deadline exceeded/i,
+  exception: /exception|traceback|panic|segfault|stack ?trace|\berror\b|failed|failure/gi,
+  timeout: /time[d ]?out|timed out|deadline exceeded/gi,
   refused:
-    /refused|unreachable|unavailable|\b(?:is|went) down\b|reset by peer|broken pipe|bounced|rejected|undeliverable/i,
-  denied: /denied|forbidden|unauthori[sz]ed|permission/i,
+    /refused|unreachable|unavailable|\b(?:is|went) down\b|reset by peer|broken pipe|bounced|rejected|undeliverable/gi,
+  denied: /denied|forbidden|unauthori[sz]ed|permission/gi,
   memory:
-    /out ?of ?memory|\boom\b|oom-killer|cannot allocate|allocation failed|memory (?:exhausted|leak|limit|pressure)|heap space|insufficient memory/i,
+    /out ?of ?memory|oom-killer|\boom\b|cannot allocate|allocation failed|memory (?:exhausted|leak|limit|pressure)|heap space|insufficient memory/gi,
 };
 const KEYWORD_GATE =
   /xception|traceback|panic|segfault|stack|error|fail|time|deadline|refused|unreachable|unavailable|down|reset|pipe|bounced|rejected|undeliverable|denied|forbidden|authori|permission|memory|oom|heap|alloc/i;
@@ -18,7 +18,7 @@ const KEYWORD_GATE =
 export function keywordMask(message: string): number {
   if (!KEYWORD_GATE.test(message)) return 0;
   let mask = 0;
-  for (let i = 0; i < KEYWORDS.length; i++) if (KEYWORD_RES[KEYWORDS[i]].test(message)) mask |= 1 << i;
+  for (let i = 0; i < KEYWORDS.length; i++) if (keywordIn(message, KEYWORD_RES[KEYWORDS[i]])) mask |= 1 << i;
   return mask;
 }
 
@@ -27,8 +27,29 @@ export function keywordWords(message: string, mask = keywordMask(message)): stri
   const out = new Set<string>();
   for (let i = 0; i < KEYWORDS.length; i++) {
     if (!(mask & (1 << i))) continue;
-    const m = KEYWORD_RES[KEYWORDS[i]].exec(message);
-    if (m) out.add(m[0]);
+    const word = keywordIn(message, KEYWORD_RES[KEYWORDS[i]]);
+    if (word) out.add(word);
   }
   return [...out];
+}
+
+/**
+ * The first match of `re` that is not part of a name: joined to a word by `-` or `_` (kubelet's
+ * `--authorization-webhook-cache-unauthorized-ttl`, `failed_jobs`, `error-rate`) or a key (`timeout=30s`). Such a
+ * flag dump read `unauthorized` as trouble. `java.io.IOException` is trouble: a class name says what it is.
+ */
+function keywordIn(message: string, re: RegExp): string | undefined {
+  re.lastIndex = 0;
+  for (let m = re.exec(message); m; m = re.exec(message)) {
+    const end = m.index + m[0].length;
+    if (!(joinedAt(message, m.index - 1, m.index - 2) || joinedAt(message, end, end + 1) || message[end] === '='))
+      return m[0];
+  }
+  return undefined;
+}
+
+/** A `-` or `_` at `at` with a letter at `beyond`. */
+function joinedAt(s: string, at: number, beyond: number): boolean {
+  const c = s.charCodeAt(at);
+  return (c === 45 || c === 95) && /[A-Za-z]/.test(s.charAt(beyond));
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { levelRank } from '../parsing/level.js';
 import { attackHits, describeAttack } from './attacks.js';
 import { normalise } from './decode.js';
-import { KEYWORDS, keywordMask } from './keywords.js';
+import { KEYWORDS, keywordMask, keywordWords } from './keywords.js';
 import { uaClass, uaToolName } from './user-agent.js';
 
 const described = (target: string) => attackHits(target).map(describeAttack);
@@ -126,5 +126,15 @@ describe('levels and keywords', () => {
       0,
     );
     expect(keywordMask('Receiving block blk_1 src: /10.0.0.1:5000')).toBe(0);
+  });
+
+  it('reads no trouble in a name: a flag, a key or a snake-case word, and finds the word where it stands alone', () => {
+    const keywordsOf = (message: string) => KEYWORDS.filter((_, i) => keywordMask(message) & (1 << i));
+    expect(keywordsOf('FLAG: --authorization-webhook-cache-unauthorized-ttl="30s"')).toEqual([]);
+    expect(keywordsOf('pool ready: connect_timeout=30 failed_jobs=0 max-errors 5')).toEqual([]);
+    expect(keywordsOf('error-rate 0.1, then error: disk gone')).toEqual(['exception']);
+    expect(keywordsOf('Out of memory: Kill process 123; invoked oom-killer')).toEqual(['memory']);
+    expect(keywordsOf('kernel: foo invoked oom-killer: gfp_mask=0x201da')).toEqual(['memory']);
+    expect(keywordWords('java.io.IOException: Broken pipe')).toEqual(['Exception', 'Broken pipe']);
   });
 });
