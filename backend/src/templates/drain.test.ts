@@ -342,6 +342,21 @@ describe('names', () => {
   });
 });
 
+describe('a message of only variables', () => {
+  it('joins the one template of its length, and matches it when scored: a wrapped hash is no new event', () => {
+    const d = new Drain();
+    const first = d.add('EB1FA857E99CEB9');
+    expect(first.template).toBe('<*>');
+    expect(d.add('AA6303EA677DF71').id).toBe(first.id);
+    expect(d.add('FileVersion: 3.2.2.1911').id).not.toBe(first.id);
+    // Loaded, with no cache of what was seen: the search itself must find it.
+    const loaded = Drain.fromJSON(JSON.parse(JSON.stringify(d.toJSON())) as DrainState);
+    expect(loaded.match('98160AAB4D0AE77')).toMatchObject({ id: first.id, params: ['98160AAB4D0AE77'] });
+    expect(loaded.add('B4BE776680C65F5').id).toBe(first.id);
+    expect(loaded.match('Hashes:')).toBeUndefined();
+  });
+});
+
 describe('Drain needles', () => {
   it('name tokens one of which every message matched to a template holds, even one differing at a literal', () => {
     const d = new Drain();

@@ -487,6 +487,9 @@ function similarity(template: readonly string[], tokens: readonly string[]): [nu
     else if (template[i] === tokens[i]) same++;
     else if (isWordMismatch(template, tokens, i)) words++;
   }
+  // A template of only variables (a wrapped hash's second half, `EB1FA857E99CEB9`) takes every message of its length
+  // that is only variables too: each such line started a template of its own and, scored, read as never seen.
+  if (params === template.length) return [countVariable(tokens) === tokens.length ? 1 : 0, params, words];
   return [same / template.length, params, words];
 }
 
