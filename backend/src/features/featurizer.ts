@@ -39,9 +39,8 @@ const JUDGED_VALUES = 64;
 
 /**
  * Numeric column names in order of first appearance, for the schema, without source ports, process and session
- * numbers, and Unix times (a flow's
- * `end`, a record's `EventTime` beside the time read): a time grows with the file, and a model would score later lines
- * as ever farther from training.
+ * numbers, and Unix times (a flow's `end`, a record's `EventTime` beside the time read): a time grows with the file,
+ * and a model would score later lines as ever farther from training.
  */
 export class NumericColumns {
   private readonly seen = new Map<string, number[]>();

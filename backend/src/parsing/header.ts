@@ -86,7 +86,8 @@ const REDIS_LEVELS: Record<string, string> = { '.': 'debug', '-': 'debug', '*': 
  * MongoDB's text log (before 4.4's JSON): `2018-02-17T15:14:44.140+0800 I CONTROL  [initandlisten] msg`: a severity
  * letter (`D1`..`D5` for debug), the component (`-` for none), the context in brackets.
  */
-const MONGO = /^([FEWI]|D[1-5]?) +([A-Z]+|-) +\[([^\]]{1,64})\] /;
+const MONGO = /([FEWI]|D[1-5]?) +([A-Z]+|-) +\[([^\]]{1,64})\] /y;
+const MONGO_CHARS = 96;
 const MONGO_LEVELS: Record<string, string> = { F: 'fatal', E: 'error', W: 'warn', I: 'info', D: 'debug' };
 
 /** The header parse of one line, or undefined when it has no leading timestamp. */
@@ -169,8 +170,10 @@ export function parseHeader(line: string, order?: DateOrder): (ParsedLine & { fo
   if (fields.role !== undefined && REDIS_LEVELS[head[p]] && head[p + 1] === ' ')
     return out('timestamped', p + 2, REDIS_LEVELS[head[p]]);
   if (ts.shape === 'iso') {
-    const m = MONGO.exec(head.slice(p, p + 96));
-    if (m) {
+    // Sticky, from the end of the time: every ISO line is asked, and most fail at their first character, copying none.
+    MONGO.lastIndex = p;
+    const m = MONGO.exec(head);
+    if (m && m[0].length <= MONGO_CHARS) {
       if (m[2] !== '-') fields.component = m[2];
       fields.context = m[3];
       return out('timestamped', p + m[0].length, MONGO_LEVELS[m[1][0]]);

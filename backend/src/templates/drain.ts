@@ -385,12 +385,10 @@ export class Drain {
     let absorbed = false;
     for (const cluster of this.clusters) {
       if (cluster.alias || !cluster.wordSlots) continue;
+      const leaf = this.leafOf(cluster.tokens);
       for (const [at, words] of cluster.wordSlots) {
-        if (!this.allNames(words)) continue;
-        variableAt(cluster, at);
-        cluster.wordSlots.delete(at);
-        const leaf = this.leafOf(cluster.tokens);
-        if (leaf) takeInstances(cluster, leaf);
+        if (!leaf || !this.allNames(words)) continue;
+        slotIsVariable(cluster, at, leaf);
         absorbed = true;
       }
     }
@@ -416,8 +414,8 @@ export class Drain {
    * A word position where messages that otherwise match a template bring WORD_SLOT_VALUES different words (names:
    * `Invalid login admin from <*>`, `... login oracle ...`, `... login test ...`), or two names (`names`), is a
    * variable after all: the template generalizes there, and the templates those messages started (same leaf, equal
-   * but for that position) become aliases of it. A few words stay events of their own (`cupsd startup` and `cupsd shutdown`; OpenStack's
-   * `VM Started`, `Paused`, `Resumed`, `Stopped`). True when the template changed.
+   * but for that position) become aliases of it. A few words stay events of their own (`cupsd startup` and `cupsd
+   * shutdown`; OpenStack's `VM Started`, `Paused`, `Resumed`, `Stopped`). True when the template changed.
    */
   private learnWordSlot(near: NearMiss): boolean {
     const cluster = near.cluster!;
@@ -427,9 +425,7 @@ export class Drain {
     if (!words) cluster.wordSlots.set(at, (words = new Set([cluster.tokens[at]])));
     words.add(near.word!);
     if (words.size < WORD_SLOT_VALUES && !this.allNames(words)) return false;
-    variableAt(cluster, at);
-    cluster.wordSlots.delete(at);
-    takeInstances(cluster, near.node!);
+    slotIsVariable(cluster, at, near.node!);
     this.generation++;
     return true;
   }
@@ -588,6 +584,13 @@ function variableAt(cluster: Cluster, at: number): void {
   cluster.tokens = cluster.tokens.map((t, i) => (i === at ? WILDCARD : t));
   cluster.template = cluster.tokens.join(' ');
   cluster.slots = slotsOf(cluster.tokens);
+}
+
+/** A word position of `cluster` proved a variable: it generalizes there and takes in the templates of `leaf` it covers. */
+function slotIsVariable(cluster: Cluster, at: number, leaf: PrefixNode): void {
+  variableAt(cluster, at);
+  cluster.wordSlots?.delete(at);
+  takeInstances(cluster, leaf);
 }
 
 /** `other` becomes an alias of `into`, its lines counted there. */
