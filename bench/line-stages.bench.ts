@@ -99,7 +99,7 @@ function pass(model: Model, lines: readonly string[]): Record<Stage, number> {
     timed('signals', () => {
       for (let i = 0; i < batch.length; i++) {
         const row = matrix.subarray(i * cols, (i + 1) * cols);
-        const rules = ruleSignals(model.featureSchema, parsed[i], row, hits[i].count);
+        const rules = ruleSignals(model.featureSchema, parsed[i], row, hits[i].count, templates.total);
         const novel = novelty.check({ template: hits[i].id, row });
         const signals = rules.length === 0 ? novel : novel.length === 0 ? rules : [...rules, ...novel];
         scores[i] = combinedScore(members, signals, model.thresholds.ensemble);

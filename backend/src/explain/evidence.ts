@@ -7,7 +7,13 @@ import { webSignals } from './web-evidence.js';
 
 export { RULE_STRENGTH };
 
-/** `seen`: the line's template's count in training. */
-export function ruleSignals(schema: FeatureSchema, p: ParsedLine, row: ArrayLike<number>, seen: number): Signal[] {
-  return schema.family === 'web' ? webSignals(p, row) : systemSignals(p, row, seen);
+/** `seen`: the line's template's count in training, of `total` training lines. */
+export function ruleSignals(
+  schema: FeatureSchema,
+  p: ParsedLine,
+  row: ArrayLike<number>,
+  seen: number,
+  total: number,
+): Signal[] {
+  return schema.family === 'web' ? webSignals(p, row, seen, total) : systemSignals(p, row, seen);
 }

@@ -28,6 +28,8 @@ export const RULE_STRENGTH = {
   population: 0.65,
   /** An error answer on a route one client alone requested in training (features/population.ts: a probe). */
   loneRoute: 0.65,
+  /** A web log's line that is no request, rare in its stream, beside a trouble word or level: weak, as a keyword. */
+  serverLine: 0.5,
   /** A query parameter its route never took in training (features/route-params.ts): weak, as a keyword. */
   unseenParam: 0.5,
   /** A source reaching more destinations in a minute than sources do (detectors/fanout.ts): a sweep. */

@@ -28,10 +28,20 @@ const NONE: Signal[] = [];
 /** `seen`: the line's template's count in training. */
 export function systemSignals(p: ParsedLine, row: ArrayLike<number>, seen: number): Signal[] {
   const level = row[SYS.level];
-  const routine = row[SYS.template_rarity] < ROUTINE_RARITY && seen > NEVER_ROUTINE;
   let keywords = 0;
-  if (!routine) for (let k = 0; k < KEYWORDS.length; k++) keywords += row[SYS[`kw_${KEYWORDS[k]}`]];
+  if (!isRoutine(row[SYS.template_rarity], seen))
+    for (let k = 0; k < KEYWORDS.length; k++) keywords += row[SYS[`kw_${KEYWORDS[k]}`]];
   if (level < 3 && keywords === 0) return NONE;
+  return troubleSignals(p, level, keywords > 0 ? keywordWords(p.message) : []);
+}
+
+/** Whether a template is routine: its rarity (-log10 of its share of the training lines) and count say so. */
+export function isRoutine(rarity: number, seen: number): boolean {
+  return rarity < ROUTINE_RARITY && seen > NEVER_ROUTINE;
+}
+
+/** A level of ERROR or worse (`level`: its rank) and the trouble words found, as signals. */
+export function troubleSignals(p: ParsedLine, level: number, words: readonly string[]): Signal[] {
   const out: Signal[] = [];
   if (level >= 3) {
     out.push({
@@ -40,8 +50,7 @@ export function systemSignals(p: ParsedLine, row: ArrayLike<number>, seen: numbe
       reason: `level ${(p.level ?? LEVELS[level]).toUpperCase()}`,
     });
   }
-  const found = keywords > 0 ? keywordWords(p.message) : [];
-  if (found.length) out.push({ kind: 'rule', strength: RULE_STRENGTH.keyword, reason: keywordReason(found) });
+  if (words.length) out.push({ kind: 'rule', strength: RULE_STRENGTH.keyword, reason: keywordReason(words) });
   return out;
 }
 

@@ -5,6 +5,10 @@ import { METHODS, WEB } from '../features/web.js';
 import { routeOf } from '../templates/route.js';
 import type { ParsedLine } from '../types.js';
 import { RULE_STRENGTH } from './strength.js';
+import { isRoutine, troubleSignals } from './system-evidence.js';
+import { familyOf } from '../features/featurizer.js';
+import { keywordWords } from '../features/keywords.js';
+import { levelRank } from '../parsing/level.js';
 import { clip } from '../parsing/text.js';
 
 /**
@@ -22,7 +26,9 @@ const REFUSED = new Set(['400', '405', '501']);
 
 const NONE: Signal[] = [];
 
-export function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
+/** `seen`: the count in training of the line's template (its route, or all lines that are no request). */
+export function webSignals(p: ParsedLine, row: ArrayLike<number>, seen: number, total: number): Signal[] {
+  if (familyOf(p.format) !== 'web') return serverLineSignals(p, seen, total);
   const attack = row[WEB.attack_sqli] + row[WEB.attack_xss] + row[WEB.attack_traversal] + row[WEB.attack_cmdi];
   const tool = UA_CLASSES[row[WEB.ua_class]] === 'tool';
   const serverError = row[WEB.status_class] === 5;
@@ -75,6 +81,30 @@ export function webSignals(p: ParsedLine, row: ArrayLike<number>): Signal[] {
   if (serverError)
     out.push({ kind: 'rule', strength: RULE_STRENGTH.http5xx, reason: `HTTP ${p.fields.status ?? '5xx'}` });
   return out;
+}
+
+/**
+ * A line of a web log that is no request: the server's own message (HAProxy's `Server app/app1 is DOWN, reason:
+ * Layer4 timeout` between its requests), judged by its level and trouble words as a system log line is, unless such
+ * lines are routine in the stream. Rare in its stream, it is a second opinion beside a trouble word, as rarity is
+ * for a system log's line: the web members see no request in it and call it usual.
+ */
+function serverLineSignals(p: ParsedLine, seen: number, total: number): Signal[] {
+  if (isRoutine(-Math.log10(seen / Math.max(total, 1)), seen)) return NONE;
+  const level = levelRank(p.level);
+  const words = keywordWords(p.message);
+  if (level < 3 && words.length === 0) return NONE;
+  return [
+    ...troubleSignals(p, level, words),
+    {
+      kind: 'novel-template',
+      strength: RULE_STRENGTH.serverLine,
+      reason:
+        seen === 0
+          ? 'not a request: a message never seen in training'
+          : `not a request: a message seen ${seen === 1 ? 'once' : `${seen} times`} in ${total} training lines`,
+    },
+  ];
 }
 
 /**

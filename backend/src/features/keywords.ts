@@ -3,8 +3,10 @@ export const KEYWORDS = ['exception', 'timeout', 'refused', 'denied', 'memory'] 
 export type Keyword = (typeof KEYWORDS)[number];
 
 const KEYWORD_RES: Record<Keyword, RegExp> = {
-  exception: /exception|traceback|panic|segfault|stack ?trace|\berror\b|failed|failure/gi,
-  timeout: /time[d ]?out|timed out|deadline exceeded/gi,
+  exception: /exception|traceback|panic|segfault|stack ?trace|\berror\b|\b[A-Z][A-Za-z]*Error\b|failed|failure/gi,
+  // Not a setting: `(timeout in 45 seconds)` (NetworkManager starting DHCP), `timeout is 5`; Zookeeper's `timeout of
+  // 10000ms exceeded` is trouble.
+  timeout: /time[d ]?out(?! (?:in|is|set to) \d)|timed out|deadline exceeded/gi,
   refused:
     /refused|unreachable|unavailable|\b(?:is|went) down\b|reset by peer|broken pipe|bounced|rejected|undeliverable/gi,
   denied: /denied|forbidden|unauthori[sz]ed|permission/gi,
@@ -36,17 +38,22 @@ export function keywordWords(message: string, mask = keywordMask(message)): stri
 /**
  * The first match of `re` that is not part of a name: joined to a word by `-` or `_` (kubelet's
  * `--authorization-webhook-cache-unauthorized-ttl`, `failed_jobs`, `error-rate`) or a key (`timeout=30s`). Such a
- * flag dump read `unauthorized` as trouble. `java.io.IOException` is trouble: a class name says what it is.
+ * flag dump read `unauthorized` as trouble. `java.io.IOException` is trouble: a class name says what it is, and so
+ * does an error's (`RuntimeError (...)` in a Rails log, Python's `KeyError: 'id'`), written as one (ERROR_CLASS).
  */
 function keywordIn(message: string, re: RegExp): string | undefined {
   re.lastIndex = 0;
   for (let m = re.exec(message); m; m = re.exec(message)) {
     const end = m.index + m[0].length;
-    if (!(joinedAt(message, m.index - 1, m.index - 2) || joinedAt(message, end, end + 1) || message[end] === '='))
-      return m[0];
+    if (joinedAt(message, m.index - 1, m.index - 2) || joinedAt(message, end, end + 1) || message[end] === '=')
+      continue;
+    if (m[0].length > 5 && /error$/i.test(m[0]) && !ERROR_CLASS.test(m[0])) continue;
+    return m[0];
   }
   return undefined;
 }
+/** A class name ending in `Error`, as the keyword's case-blind pattern cannot tell it from `terror` or `STDERROR`. */
+const ERROR_CLASS = /^[A-Z][A-Za-z]*Error$/;
 
 /** A `-` or `_` at `at` with a letter at `beyond`. */
 function joinedAt(s: string, at: number, beyond: number): boolean {

@@ -126,6 +126,13 @@ describe('levels and keywords', () => {
       0,
     );
     expect(keywordMask('Receiving block blk_1 src: /10.0.0.1:5000')).toBe(0);
+    // An error's class name says what it is (a Rails log's `RuntimeError (...)`, Python's `KeyError`); a word that
+    // ends in the letters is none, nor is a timeout a setting states.
+    expect(keywordWords('RuntimeError (--- !map:HashWithIndifferentAccess')).toEqual(['RuntimeError']);
+    expect(keywordWords("KeyError: 'id'")).toEqual(['KeyError']);
+    expect(keywordMask('a terror plot; STDERROR; onError handler installed')).toBe(0);
+    expect(keywordMask('dhcp4 (enp0s31f6): activation: beginning transaction (timeout in 45 seconds)')).toBe(0);
+    expect(keywordWords('Connection timeout after 30 seconds')).toEqual(['timeout']);
   });
 
   it('reads no trouble in a name: a flag, a key or a snake-case word, and finds the word where it stands alone', () => {

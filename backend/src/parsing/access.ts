@@ -4,6 +4,11 @@ import { leadingTimestamp, parseClf, parseIso } from './timestamp.js';
 import { ABSOLUTE_URL, addressHost, responseTime, siteLine } from './web.js';
 
 const REQUEST_LINE = /"([A-Z]{3,10}) ([^\s"]+) (HTTP\/\d(?:\.\d)?)"/;
+/**
+ * A request that is no request line, after a bracketed time and before a status: HAProxy's `"<BADREQ>" 400`, the
+ * `"-" 408` of a connection that sent nothing, a probe's bytes. Its one token is the method, as `parseWeb` reads it.
+ */
+const BARE_REQUEST = /(?<=\] )"([^\s"]{0,256})"(?= [1-5]\d\d )/;
 const STATUS = /^[1-5]\d\d$/;
 /** Envoy's response flags (`-`, `UH`, `UF,URX`), which its default layout writes after the status. */
 const ENVOY_FLAGS = /^(?:-|[A-Z]{2,5}(?:,[A-Z]{2,5})*)$/;
@@ -27,7 +32,7 @@ const NEAR_CHARS = 2048;
  *   as in every other layout.
  */
 export function parseAccess(line: string): ParsedLine | undefined {
-  const request = REQUEST_LINE.exec(line);
+  const request = REQUEST_LINE.exec(line) ?? BARE_REQUEST.exec(line);
   if (!request) return parseSquid(line);
   const open = request.index;
   const close = open + request[0].length;
@@ -53,8 +58,8 @@ export function parseAccess(line: string): ParsedLine | undefined {
   const [referer, ua, forwarded] = quotedAfter(line, close);
   return siteLine(line, 'access', timeOf(line, before), {
     ip: ipOf(before) ?? forwarded ?? '-',
-    method: request[1],
-    target: request[2],
+    method: request[1] || '-',
+    target: request[2] ?? '',
     protocol: request[3],
     status,
     bytes,

@@ -291,6 +291,22 @@ describe('web formats', () => {
       fields: { ip: '10.0.0.7', status: '200', bytes: '512', rt: '0.004', referer: 'http://x/', ua: 'curl/8.0' },
     });
     expect(parser.parse(haproxy.replace('203.0.113.7:51234', '[2001:db8::1]:51234')).fields.ip).toBe('2001:db8::1');
+    // A request that is no request line, its one token the method as parseWeb reads it: HAProxy's bad request, and
+    // the `"-"` of a connection that sent nothing.
+    const badreq =
+      'Nov 10 15:10:57 haproxy haproxy[489]: 203.116.206.254 - - [10/Nov/2016:07:10:57 +0000] "<BADREQ>" 400 187 "" "" 33813 470 "bayer" "bayer" "<NOSRV>" -1 -1 -1 -1 48 PR-- 6 6 0 0 0 0 0 "" "" "" ""';
+    expect(parser.parse(badreq)).toMatchObject({
+      format: 'access',
+      message: '<BADREQ>',
+      fields: { ip: '203.116.206.254', method: '<BADREQ>', path: '', status: '400', bytes: '187' },
+    });
+    expect(parser.parse('10.0.0.7 - - [01/Mar/2024:10:00:00 +0000] "-" 408 0 "-" "-"').fields).toMatchObject({
+      method: '-',
+      status: '408',
+    });
+    expect(parser.parse('Nov 10 15:10:57 haproxy haproxy[489]: backend app has no server available!').format).toBe(
+      'generic',
+    );
     expect(parser.parse(`00:00:01 ${nginx.slice(9)}`).fields.ip).toBe('-');
     // Envoy's default layout: no address before the request, the forwarded client quoted after it, then the agent.
     const envoy =

@@ -164,6 +164,11 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ],
   [
     'timestamped',
+    '3792:M 08 Aug 22:31:42.276 # WARNING overcommit_memory is set to 0!',
+    { level: 'warn', fields: { pid: '3792', role: 'M' }, message: 'WARNING overcommit_memory is set to 0!' },
+  ],
+  [
+    'timestamped',
     '2024-03-01T12:00:00.123456789Z stderr F error: connection refused',
     {
       ts: Date.UTC(2024, 2, 1, 12, 0, 0, 123),
@@ -195,6 +200,29 @@ describe('application headers', () => {
     expect(detectFormat([line, line])).toBe(format);
     const p = createParser(format as never).parse(line);
     expect(p).toMatchObject({ format, ...expected });
+  });
+
+  it("reads java.util.logging's two-line records: the message line with its level, at the time of the line before", () => {
+    const jul = [
+      'Mar 19, 2018 6:25:29 PM hudson.model.AsyncPeriodicWork$1 run',
+      'WARNING: Started Azure VM Maintainer Pool Size',
+      'Mar 19, 2018 6:25:50 PM hudson.model.AsyncPeriodicWork$1 run',
+      'SEVERE: Finished Azure VM Maintainer Pool Size. 0 ms',
+    ];
+    expect(detectFormat(jul)).toBe('timestamped');
+    const parser = createParser('timestamped');
+    expect(jul.map((l) => parser.parse(l))).toMatchObject([
+      { format: 'timestamped', ts: Date.UTC(2018, 2, 19, 18, 25, 29), message: 'hudson.model.AsyncPeriodicWork$1 run' },
+      {
+        format: 'timestamped',
+        ts: Date.UTC(2018, 2, 19, 18, 25, 29),
+        level: 'warn',
+        message: 'Started Azure VM Maintainer Pool Size',
+      },
+      { format: 'timestamped', ts: Date.UTC(2018, 2, 19, 18, 25, 50) },
+      { format: 'timestamped', level: 'error', message: 'Finished Azure VM Maintainer Pool Size. 0 ms' },
+    ]);
+    expect(createParser('log4j').parse(jul[1]).format).toBe('generic');
   });
 
   it('reads the yearless dates of logcat and Proxifier (this year, or last when that is ahead), milliseconds too', () => {

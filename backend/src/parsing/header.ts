@@ -368,14 +368,36 @@ function bracketEnd(s: string, from: number): number {
   return -1;
 }
 
-/** Parses a line only when it has this header format. */
+/**
+ * Parses a line only when it has this header format. A `timestamped` stream may be java.util.logging's two-line
+ * records (Jenkins, Tomcat before 8): `Mar 19, 2018 6:25:29 PM hudson.model.AsyncPeriodicWork$1 run` then `WARNING:
+ * message`; the second line is read with its level, at the first one's time.
+ */
 export function headerParser(format: HeaderFormat, order?: DateOrder): (line: string) => ParsedLine | undefined {
+  let lastTs: number | undefined;
   return (line) => {
     const p = parseHeader(line, order);
-    if (!p) return undefined;
+    if (!p) return format === 'timestamped' ? julMessage(line, lastTs) : undefined;
+    lastTs = p.ts;
     if (p.format === format) return p;
     // A line of a related shape still gives its timestamp and level; the format says what it is.
     return compatible(format, p.format) ? p : undefined;
+  };
+}
+
+/** java.util.logging's message line: its level, a colon, the message. */
+const JUL_MESSAGE = /^(SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST): /;
+
+function julMessage(line: string, ts: number | undefined): ParsedLine | undefined {
+  const m = JUL_MESSAGE.exec(line);
+  if (!m) return undefined;
+  return {
+    ts,
+    level: normalizeLevel(m[1]),
+    fields: {},
+    message: line.slice(m[0].length),
+    raw: line,
+    format: 'timestamped',
   };
 }
 

@@ -43,6 +43,14 @@ describe('timestamps', () => {
     expect(ms('[10/Oct/2000:13:55:36 -0700] GET')).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
     expect(ms('081109 203615 148 INFO')).toBe(Date.UTC(2008, 10, 9, 20, 36, 15));
     expect(new Date(ms('Mar  3 12:00:01 host x')!).getUTCDate()).toBe(3);
+    // Java's default (java.util.logging's first line: Jenkins, Tomcat before 8), its 12-hour clock read
+    expect(ms('Mar 19, 2018 6:25:29 PM hudson.model.AsyncPeriodicWork$1 run')).toBe(Date.UTC(2018, 2, 19, 18, 25, 29));
+    expect(ms('Mar 19, 2018 12:05:29 AM x')).toBe(Date.UTC(2018, 2, 19, 0, 5, 29));
+    // A host named like a meridiem is a host.
+    expect(leadingTimestamp('Mar  3 12:00:01 pm-db1 sshd[1]: x')?.length).toBe(15);
+    expect(new Date(ms('Mar  3 12:00:01 pm-db1 sshd[1]: x')!).getUTCHours()).toBe(12);
+    // Day and month without a year (Redis before 4.0): the current year, as syslog's
+    expect(new Date(ms('08 Aug 22:31:42.276 # Server started')!).toISOString().slice(5)).toBe('08-08T22:31:42.276Z');
     expect(ms('200 OK')).toBeUndefined();
     expect(ms('')).toBeUndefined();
   });

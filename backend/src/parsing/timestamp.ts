@@ -155,7 +155,9 @@ const WEEKDAY = `(?:${WEEKDAYS.join('|')})[a-z]*,? `;
 const MONTH = `(${MONTHS.join('|')})[a-z]*\\.?`;
 const CLOCK = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(?:[.,:](\\d{1,9}))?';
 const ZONE = '(?: ?(Z|[+-]\\d{2}:?\\d{2}|UTC|GMT))?';
-const NUMERIC_DATE_BODY = `(\\d{1,2})([/.-])(\\d{1,2})\\2(\\d{4})[ T-]${CLOCK}(?: ?([AaPp][Mm])(?![a-z]))?`;
+/** AM or PM after a clock (`1:05:09 PM`), a word of its own (a host `pm-db1` is none). */
+const MERIDIEM = '(?: ?([AaPp][Mm])(?![\\w-]))?';
+const NUMERIC_DATE_BODY = `(\\d{1,2})([/.-])(\\d{1,2})\\2(\\d{4})[ T-]${CLOCK}${MERIDIEM}`;
 const NUMERIC_DATE = new RegExp(`^${NUMERIC_DATE_BODY}`);
 /** A numeric date anywhere in a line's first DATE_SNIFF_CHARS (a CSV cell, after a level or a bracket). */
 const NUMERIC_DATE_IN_LINE = new RegExp(`(?<![\\d/.:-])${NUMERIC_DATE_BODY}`);
@@ -173,8 +175,20 @@ function numericDateMs(m: RegExpExecArray, order: DateOrder | undefined): number
   const second = +m[3];
   // Without the stream's order: month first with slashes (US), day first with dots and dashes (31.12.2024).
   const dayFirst = first > 12 || (second <= 12 && (order ?? (m[2] === '/' ? 'mdy' : 'dmy')) === 'dmy');
-  const h = m[9] ? (+m[5] % 12) + (m[9].toUpperCase() === 'PM' ? 12 : 0) : +m[5];
-  return utcMs(+m[4], dayFirst ? second : first, dayFirst ? first : second, h, +m[6], +m[7], fracMs(m[8]));
+  return utcMs(
+    +m[4],
+    dayFirst ? second : first,
+    dayFirst ? first : second,
+    hour24(m[5], m[9]),
+    +m[6],
+    +m[7],
+    fracMs(m[8]),
+  );
+}
+
+/** The hour on a 24-hour clock, from a 12-hour one when `meridiem` (AM, PM) is given. */
+function hour24(hour: string, meridiem: string | undefined): number {
+  return meridiem ? (+hour % 12) + (meridiem.toUpperCase() === 'PM' ? 12 : 0) : +hour;
 }
 
 /**
@@ -241,19 +255,24 @@ const LEADING: readonly [
     new RegExp(`^(\\d{2})(?:[-.](\\d{2}) |/(\\d{2})-)${CLOCK}`),
     (m) => yearlessMs(+m[1], +(m[2] ?? m[3]), +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
-  // Mar  3 12:00:01, Mar  3 2024 12:00:01, 3 Mar 2024 12:00:01, Sun, 3 Mar 2024 12:00:01
+  // Mar  3 12:00:01, Mar  3 2024 12:00:01, Sun, 3 Mar 2024 12:00:01, and Java's default `Mar 19, 2018 6:25:29 PM`
+  // (java.util.logging's first line: Jenkins, Tomcat before 8)
   [
     'syslog',
-    new RegExp(`^(?:${WEEKDAY})?${MONTH} {1,2}(\\d{1,2})(?:,? (\\d{4}))? ${CLOCK}${ZONE}`),
+    new RegExp(`^(?:${WEEKDAY})?${MONTH} {1,2}(\\d{1,2})(?:,? (\\d{4}))? ${CLOCK}${MERIDIEM}${ZONE}`),
     (m) =>
       m[3]
-        ? utcMs(+m[3], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], +m[4], +m[5], +m[6], fracMs(m[7]))
-        : syslogMs(m[1].slice(0, 3), +m[2], +m[4], +m[5], +m[6], fracMs(m[7])),
+        ? utcMs(+m[3], MONTH_NUMBER[m[1].slice(0, 3)], +m[2], hour24(m[4], m[8]), +m[5], +m[6], fracMs(m[7]))
+        : syslogMs(m[1].slice(0, 3), +m[2], hour24(m[4], m[8]), +m[5], +m[6], fracMs(m[7])),
   ],
+  // 3 Mar 2024 12:00:01, 03-Mar-2024:12:00:01, and without the year: 08 Aug 22:31:42.276 (Redis before 4.0)
   [
     'syslog',
-    new RegExp(`^(?:${WEEKDAY})?(\\d{1,2})[ -]${MONTH}[ -](\\d{4})[ :]${CLOCK}${ZONE}`),
-    (m) => utcMs(+m[3], MONTH_NUMBER[m[2].slice(0, 3)], +m[1], +m[4], +m[5], +m[6], fracMs(m[7])),
+    new RegExp(`^(?:${WEEKDAY})?(\\d{1,2})[ -]${MONTH}(?:[ -](\\d{4}))?[ :]${CLOCK}${ZONE}`),
+    (m) =>
+      m[3]
+        ? utcMs(+m[3], MONTH_NUMBER[m[2].slice(0, 3)], +m[1], +m[4], +m[5], +m[6], fracMs(m[7]))
+        : syslogMs(m[2].slice(0, 3), +m[1], +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
 ];
 const EPOCH_HEAD = /^(\d{10}(?:\d{3}(?:\d{3})?)?(?:\.\d{1,9})?)(?=[\s,|\]]|$)/;

@@ -68,6 +68,27 @@ describe('population analysis in the pipeline', () => {
   });
 });
 
+describe('a crowd of too few clients', () => {
+  it('judges no client against it: the one that met the backend down is no prober (a real HAProxy log of 3 clients)', async () => {
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/54.0 Safari/537.36';
+    const line = (i: number, ip: string, path: string, status: number) => {
+      const ss = String(i % 60).padStart(2, '0');
+      const mm = String(Math.floor(i / 60)).padStart(2, '0');
+      return `${ip} - - [07/Nov/2016:10:${mm}:${ss} +0000] "GET ${path} HTTP/1.1" ${status} 212 "-" "${ua}"`;
+    };
+    const lines: string[] = [];
+    for (let i = 0; i < 36; i++) lines.push(line(i, '123.136.68.2', ['/cbioportal', '/favicon.ico', '/'][i % 3], 503));
+    for (let i = 36; i < 100; i++) {
+      const ip = i % 2 ? '203.116.206.254' : '202.42.255.254';
+      lines.push(line(i, ip, ['/cbioportal/', `/cbioportal/study?id=${i}`, '/cbioportal/js/app.js'][i % 3], 200));
+    }
+    const model = await train(lines, { detector: 'iforest', seed: 1 });
+    expect(model.baselines.web?.population).toMatchObject({ clients: 3, outliers: [] });
+    const scored = createScorer(model, { detector: 'ensemble' }).pushBatch(lines);
+    expect(scored.flatMap((s) => s.reasons).filter((r) => r.startsWith('client '))).toEqual([]);
+  });
+});
+
 describe('probes', () => {
   const at = (lines: string[], i: number, ip: string, request: string, status: number, ua: string) =>
     lines[i]

@@ -342,6 +342,22 @@ describe('names', () => {
   });
 });
 
+describe('email addresses', () => {
+  it('are values wherever they stand in a token, from masking rules 5 on', () => {
+    const deferred = (to: string, host: string) =>
+      `59F49243F8: to=<${to}>, relay=none, delay=67596, dsn=4.4.1, status=deferred (connect to ${host}[213.163.84.205]:25: Connection refused)`;
+    const d = new Drain();
+    const first = d.add(deferred('noreply@drozta.us', 'drozta.us'));
+    expect(first.template).toBe(
+      '<*>: to=<<*>>, relay=none, delay=<*>, dsn=<*>, status=deferred (connect to drozta.us[<*>]:<*>: Connection refused)',
+    );
+    expect(d.add(deferred('support@lxoukw.us', 'lxoukw.us')).id).toBe(first.id);
+    expect(d.add('mail from local@admin queued').template).toBe('mail from local@admin queued');
+    const v4 = Drain.fromJSON({ ...new Drain().toJSON(), masks: 4 } as DrainState);
+    expect(v4.add(deferred('info@ihpizu.us', 'ihpizu.us')).template).toContain('to=<info@ihpizu.us>,');
+  });
+});
+
 describe('a message of only variables', () => {
   it('joins the one template of its length, and matches it when scored: a wrapped hash is no new event', () => {
     const d = new Drain();

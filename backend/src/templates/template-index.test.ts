@@ -49,10 +49,35 @@ describe('template lookups', () => {
     ];
     expectOrderFree('routes', train, lines);
     const index = trained('routes', train);
-    expect(index.lookup(lines[lines.length - 1]).template).toBe('<unparsed generic>');
+    expect(index.lookup(lines[lines.length - 1]).template).toBe('<unparsed generic> not an access line');
     expect(index.lookup(parser.parse(plantedAccessLine(1, { target: '/products/8812?x=1' }))).template).toBe(
       'GET /products/<*>',
     );
+  });
+
+  it("give a web log's lines that are no request a template per masked message, and read older models' one for all", () => {
+    const parser = createParser('apache');
+    const server = (s: string) => parser.parse(`Nov  7 17:58:52 haproxy haproxy[489]: ${s}`);
+    const down = server('Server app/app1 is DOWN, reason: Layer4 timeout, check duration: 2002ms.');
+    const up = server('Server app/app1 is UP, reason: Layer4 check passed, check duration: 0ms.');
+    const index = trained('routes', [...normalAccessLog(200).map((l) => parser.parse(l)), down, up, up]);
+    expect([down, up].map((p) => [index.lookup(p).template, index.lookup(p).count])).toEqual([
+      [
+        '<unparsed generic> haproxy haproxy[<*>]: Server app/app<*> is DOWN, reason: Layer<*> timeout, check duration: <*>ms.',
+        1,
+      ],
+      [
+        '<unparsed generic> haproxy haproxy[<*>]: Server app/app<*> is UP, reason: Layer<*> check passed, check duration: <*>ms.',
+        2,
+      ],
+    ]);
+    const older = TemplateIndex.fromJSON({
+      kind: 'routes',
+      routes: ['GET /', '<unparsed generic>'],
+      counts: [9, 3],
+      total: 12,
+    });
+    expect(older.lookup(down)).toMatchObject({ id: 1, template: '<unparsed generic>', count: 3 });
   });
 
   it("read a page training never saw under a path of many pages as one of them, not at the site's root", () => {

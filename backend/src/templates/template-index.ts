@@ -2,6 +2,7 @@ import { Budget } from '../budget.js';
 import { Drain, type DrainState, type TemplateMatch } from './drain.js';
 import type { ParsedLine } from '../types.js';
 import { clip, detached } from '../parsing/text.js';
+import { prepareMessage } from './mask.js';
 import { routeOf, routePath } from './route.js';
 
 /**
@@ -239,7 +240,12 @@ class RouteIndex extends TemplateIndex {
 
   lookup(p: ParsedLine): TemplateHit {
     const { method, path } = p.fields;
-    if (method === undefined || path === undefined) return this.hitOf(routeKey(p));
+    if (method === undefined || path === undefined) {
+      const shaped = this.hitOf(unparsedKey(p, true), false);
+      if (shaped.id >= 0) return shaped;
+      const lump = this.hitOf(unparsedKey(p, false), false);
+      return lump.id >= 0 ? lump : shaped;
+    }
     const key = routePath(path);
     return this.hits.get(method)?.get(key) ?? this.remember(method, key, this.hitOf(`${method} ${key}`));
   }
@@ -250,10 +256,11 @@ class RouteIndex extends TemplateIndex {
     this.families = undefined;
   }
 
-  private hitOf(route: string): TemplateHit {
+  /** The route's hit; one training never saw may be of a family of routes (`families`: requests only). */
+  private hitOf(route: string, families = true): TemplateHit {
     const id = this.byRoute.get(route);
     if (id !== undefined) return { id, template: route, params: NO_PARAMS, count: this.count(id) };
-    const family = familyKey(route);
+    const family = families ? familyKey(route) : undefined;
     this.families ??= routeFamilies(this.routes, this.counts);
     return (
       (family === undefined ? undefined : this.families.get(family)) ?? {
@@ -336,11 +343,22 @@ function routeFamilies(routes: readonly string[], counts: readonly number[]): Ma
   return out;
 }
 
-/** Lines a web parser could not parse keep their own shape, so they read as novel. */
+/**
+ * Lines a web parser could not parse (the server's own messages between its requests: HAProxy's `Server app/app1 is
+ * DOWN`) are templated by their masked text, each shape its own, after the `<unparsed FORMAT>` that models made
+ * before 8 Dec 2026 gave them all (lookup falls back to it, see unparsedKey).
+ */
 function routeKey(p: ParsedLine): string {
   const { method, path } = p.fields;
-  return method !== undefined && path !== undefined ? routeOf(method, path) : `<unparsed ${p.format}>`;
+  return method !== undefined && path !== undefined ? routeOf(method, path) : unparsedKey(p, true);
 }
+
+/** `<unparsed FORMAT>`, with the masked message (clipped) when `shaped`. */
+function unparsedKey(p: ParsedLine, shaped: boolean): string {
+  const lump = `<unparsed ${p.format}>`;
+  return shaped ? `${lump} ${clip(prepareMessage(p.message).key, UNPARSED_CHARS)}` : lump;
+}
+const UNPARSED_CHARS = 200;
 
 function toHit(m: TemplateMatch, count: number): TemplateHit {
   return { id: m.id, template: m.template, params: m.params, count };
