@@ -1,9 +1,10 @@
 /**
  * The same real logs in the wrappings users hand over: each shared loghub sample written as UTF-16 (little-endian
- * with and without a byte-order mark, big-endian, gzipped), with terminal colour codes, as a pretty-printed JSON
+ * with and without a byte-order mark, big-endian, gzipped), with terminal colour codes, in a container runtime's
+ * envelope (Docker's json-file driver, the CRI's text on a Kubernetes node), as a pretty-printed JSON
  * document (PowerShell's `ConvertTo-Json` layout) and as a tab-separated export, each scanned self-trained by the CLI
  * (`anomalog scan FILE --json`). Reported per wrapping: the format read, the records, whether every score, severity
- * and template equals the plain file's (UTF-16, colours), and the share flagged and rare-event AP beside the plain
+ * and template equals the plain file's (UTF-16, colours, envelopes), and the share flagged and rare-event AP beside the plain
  * file's (JSON, TSV: other formats, so other models). Usage: npx tsx bench/file-shapes.bench.ts [SYSTEM...]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,9 @@ const colour = (line: string, i: number) =>
     ? line
     : `\x1b[2m${line.slice(0, 10)}\x1b[0m${line.slice(10).replace(/\b(INFO|WARN|WARNING|ERROR|FATAL|DEBUG|Info|error|notice)\b/, (w) => `${COLOURS[i % 4]}${w}\x1b[0m`)}`;
 
+/** The container runtime's time of the i-th line: when it read it, a second apart from a day in 2026. */
+const runtimeTime = (i: number) => new Date(Date.UTC(2026, 11, 7) + i * 1000).toISOString().replace('Z', '123456Z');
+
 const rows: Record<string, string | number | boolean>[] = [];
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const only = process.argv.slice(2);
@@ -54,12 +58,19 @@ for (const name of only.length ? only : SYSTEMS) {
   const rare = rareLines(events);
   const plain = scan(base);
   const le = Buffer.from(text, 'utf16le');
+  const lines = text.replace(/\r\n/g, '\n').trimEnd().split('\n');
   const shapes: [string, Buffer | string][] = [
     ['utf-16le with mark', Buffer.concat([Buffer.from([0xff, 0xfe]), le])],
     ['utf-16le', le],
     ['utf-16be with mark', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(le).swap16()])],
     ['gzip utf-16le', gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))],
     ['colours', text.split('\n').map(colour).join('\n')],
+    // As a container's log on the host: Docker's json-file driver, and the CRI's text on a Kubernetes node.
+    [
+      'docker json-file',
+      lines.map((l, i) => JSON.stringify({ log: `${l}\n`, stream: 'stdout', time: runtimeTime(i) })).join('\n'),
+    ],
+    ['kubernetes CRI', lines.map((l, i) => `${runtimeTime(i)} stdout F ${l}`).join('\n')],
   ];
   // The structured columns but the ground truth's, as an export would hold them.
   const kept = columns.map((c, i) => i).filter((i) => !['LineId', 'EventId', 'EventTemplate'].includes(columns[i]));
@@ -108,12 +119,13 @@ for (const name of only.length ? only : SYSTEMS) {
       rare_AP: apOf(s.records, offset),
     });
   }
-  for (const r of rows.slice(-8)) console.log(JSON.stringify(r));
+  for (const r of rows.slice(-10)) console.log(JSON.stringify(r));
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(
   JSON.stringify({
-    section: 'loghub samples in the wrappings users hand over (UTF-16, colours, JSON documents, TSV)',
+    section:
+      'loghub samples in the wrappings users hand over (UTF-16, colours, container envelopes, JSON documents, TSV)',
     rows,
   }),
 );

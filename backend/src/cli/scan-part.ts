@@ -47,7 +47,7 @@ type Echo = (line: string) => boolean;
  * undefined: the lines must stay in one part (web sessions keyed by something other than the client; CSV, whose
  * parser follows a record over lines when a quoted cell holds line breaks). The client is
  * an access line's first token (Apache, nginx; the second after a virtual host), else the one its parser reads (JSON,
- * other layouts). Every part reads a W3C log's `#Fields:` directives and a Zeek log's `#fields`, which say how to
+ * other layouts, and any line in a container runtime's envelope). Every part reads a W3C log's `#Fields:` directives and a Zeek log's `#fields`, which say how to
  * read the lines after them.
  */
 export function partitionOf(model: Model): Partition | undefined {
@@ -56,7 +56,8 @@ export function partitionOf(model: Model): Partition | undefined {
   if (model.format === 'csv') return undefined;
   if (model.format === 'json-access') return { by: 'client', clientOf: jsonAccessClient };
   const echo = DIRECTIVES[model.format];
-  if (web && model.format !== 'apache' && model.format !== 'nginx') {
+  const plainWeb = (model.format === 'apache' || model.format === 'nginx') && !model.parserState.envelope;
+  if (web && !plainWeb) {
     const parser = modelParser(model);
     return { by: 'client', clientOf: (line) => parser.parse(line).fields.ip ?? '', echo };
   }

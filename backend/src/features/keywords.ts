@@ -3,7 +3,8 @@ export const KEYWORDS = ['exception', 'timeout', 'refused', 'denied', 'memory'] 
 export type Keyword = (typeof KEYWORDS)[number];
 
 const KEYWORD_RES: Record<Keyword, RegExp> = {
-  exception: /exception|traceback|panic|segfault|stack ?trace|\berror\b|\b[A-Z][A-Za-z]*Error\b|failed|failure/gi,
+  exception:
+    /exception|traceback|panic|segfault|stack ?trace|\berror\b|\b[A-Z][A-Za-z]*Error\b|failed|failure|\bfails?\b/gi,
   // Not a setting: `(timeout in 45 seconds)` (NetworkManager starting DHCP), `timeout is 5`; Zookeeper's `timeout of
   // 10000ms exceeded` is trouble.
   timeout: /time[d ]?out(?! (?:in|is|set to) \d)|timed out|deadline exceeded/gi,

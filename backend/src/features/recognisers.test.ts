@@ -133,6 +133,9 @@ describe('levels and keywords', () => {
     expect(keywordMask('a terror plot; STDERROR; onError handler installed')).toBe(0);
     expect(keywordMask('dhcp4 (enp0s31f6): activation: beginning transaction (timeout in 45 seconds)')).toBe(0);
     expect(keywordWords('Connection timeout after 30 seconds')).toEqual(['timeout']);
+    // vsftpd's `FAIL LOGIN`, a bare `fail`; not fail2ban's name
+    expect(keywordWords('[Administrator] FAIL LOGIN: Client "211.237.40.170"')).toEqual(['FAIL']);
+    expect(keywordMask('fail2ban.server: Starting Fail2ban v0.11')).toBe(0);
   });
 
   it('reads no trouble in a name: a flag, a key or a snake-case word, and finds the word where it stands alone', () => {

@@ -53,7 +53,9 @@ export function parseModel(text: string, path = 'model'): Model {
   if (missing.length) throw new ModelError(`${path} is a corrupt model: missing ${missing.join(', ')}`);
   const order = m.parserState?.dateOrder;
   const knownOrder = order === undefined || order === 'dmy' || order === 'mdy';
-  if (!m.parserState?.templates || !knownOrder || !Array.isArray(m.featureSchema?.names)) {
+  const envelope = m.parserState?.envelope;
+  const knownEnvelope = envelope === undefined || envelope === 'docker' || envelope === 'cri';
+  if (!m.parserState?.templates || !knownOrder || !knownEnvelope || !Array.isArray(m.featureSchema?.names)) {
     throw new ModelError(`${path} is a corrupt model: bad parserState or featureSchema`);
   }
   return value as Model;

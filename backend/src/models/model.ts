@@ -5,7 +5,7 @@ import type { FanoutState } from '../detectors/fanout.js';
 import type { FeatureSchema, FeatureStats, WebBaselineState } from '../features/index.js';
 import type { TemplateIndexState } from '../templates/index.js';
 import type { SessionVectorizerState } from '../features/session.js';
-import type { DateOrder } from '../parsing/index.js';
+import type { DateOrder, Envelope } from '../parsing/index.js';
 import type { DetectorKind, FormatName } from '../types.js';
 
 export const MODEL_SCHEMA = 'anomalog-model/1';
@@ -49,6 +49,8 @@ export interface Model {
     preamble?: boolean;
     pattern?: string;
     dateOrder?: DateOrder;
+    /** The container runtime's envelope of each line (parsing/envelope.ts); absent when none, and in older files. */
+    envelope?: Envelope;
     templates: TemplateIndexState;
   };
   featureSchema: FeatureSchema;

@@ -72,6 +72,7 @@ describe('model files', async () => {
       [await write('noschema.json', '{"name":"x"}'), /noschema\.json is not a usable model: no schema field/],
       [await write('partial.json', '{"schema":"anomalog-model/1","name":"x"}'), /partial\.json is a corrupt model: missing detector, format/],
       [await write('dates.json', JSON.stringify({ ...JSON.parse(serializeModel(await train(lines.slice(0, 300), { detector: 'iforest' }))), parserState: { templates: {}, dateOrder: 'ymd' } })), /dates\.json is a corrupt model: bad parserState or featureSchema$/],
+      [await write('envelope.json', JSON.stringify({ ...JSON.parse(serializeModel(await train(lines.slice(0, 300), { detector: 'iforest' }))), parserState: { templates: {}, envelope: 'podman' } })), /envelope\.json is a corrupt model: bad parserState or featureSchema$/],
     ];
     await mkdir(join(dir, 'adir.json'));
     cases.push([join(dir, 'adir.json'), /adir\.json: is a directory$/]);

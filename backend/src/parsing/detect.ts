@@ -16,6 +16,7 @@ import { createZeekParser, zeekFormat } from './zeek.js';
 import { parseWeb } from './web.js';
 import { parseWindowsXml } from './windows-xml.js';
 import { withoutAnsi } from './text.js';
+import { envelopeOf, unwrap, unwrapAny, type Envelope, type Unwrapped } from './envelope.js';
 
 export interface LineParser {
   readonly format: FormatName;
@@ -25,6 +26,8 @@ export interface LineParser {
   header(): string | undefined;
   /** Whether that line comes after a preamble of prose (Windows' DHCP server log): a model keeps that too. */
   preamble(): boolean;
+  /** The container runtime's envelope each line comes in, read off before the format parses it: a model keeps it. */
+  readonly envelope?: Envelope;
   /** Never throws: a line the format does not match comes back parsed as `generic`. */
   parse(raw: string): ParsedLine;
 }
@@ -64,12 +67,30 @@ const COLUMNS_AGREEMENT = 0.8;
  * response time vote nginx); generic when none.
  */
 export function detectFormat(sample: readonly string[]): FormatName {
+  return detectStream(sample).format;
+}
+
+/**
+ * The format of a stream, and the container runtime's envelope its lines come in (envelope.ts) when the lines inside
+ * have a format of their own (not `generic`): then the format is theirs.
+ */
+export function detectStream(sample: readonly string[]): { format: FormatName; envelope?: Envelope } {
   const lines: string[] = [];
   for (const raw of sample) {
     const line = cleanLine(raw);
     if (line.trim() !== '') lines.push(line);
     if (lines.length >= SAMPLE_LINES) break;
   }
+  const envelope = envelopeOf(lines);
+  if (envelope) {
+    const format = formatOf(lines.map((l) => unwrap(l, envelope)?.line ?? l));
+    if (format !== 'generic') return { format, envelope };
+  }
+  return { format: formatOf(lines) };
+}
+
+/** detectFormat of clean, non-blank lines. */
+function formatOf(lines: readonly string[]): FormatName {
   if (isW3c(lines)) return 'w3c';
   const zeek = zeekFormat(lines);
   if (zeek) return zeek;
@@ -105,6 +126,8 @@ export interface ParserOptions {
   dateOrder?: DateOrder;
   /** CSV: prose comes before the header line, which `sample` holds alone (a model's parserState.preamble). */
   preamble?: boolean;
+  /** The lines' envelope (a model's parserState.envelope); with `auto`, what `sample` tells (detectStream). */
+  envelope?: Envelope;
 }
 
 /**
@@ -112,29 +135,47 @@ export interface ParserOptions {
  * CSV takes its header from `sample[0]` or else the first line parsed. Throws only on a bad configuration.
  */
 export function createParser(format: FormatName | 'auto', opts: ParserOptions = {}): LineParser {
-  const sample = opts.sample?.map(cleanLine);
-  const chosen = format === 'auto' ? detectFormat(sample ?? []) : format;
+  const raws = opts.sample?.map(cleanLine);
+  const detected = format === 'auto' ? detectStream(raws ?? []) : { format, envelope: opts.envelope };
+  const { format: chosen, envelope } = detected;
+  const sample = envelope ? raws?.map((l) => unwrap(l, envelope)?.line ?? l) : raws;
   const dateOrder = opts.dateOrder ?? dateOrderOf(sample ?? []);
   const reader = formatReader(chosen, { ...opts, sample }, dateOrder);
   const parseFormat = typeof reader === 'function' ? reader : reader.parse;
+  const parseLine = (line: string): ParsedLine => {
+    try {
+      // The format reads a blank line too: it may be part of a record (a CSV cell's empty line).
+      const parsed = parseFormat(line);
+      if (isBlank(line) && !parsed?.header) return { fields: {}, message: '', raw: line, format: chosen, header: true };
+      return parsed ?? parseGeneric(line, dateOrder);
+    } catch {
+      return { fields: {}, message: line, raw: line, format: 'generic' };
+    }
+  };
   return {
     format: chosen,
     dateOrder,
+    envelope,
     header: () => (typeof reader === 'function' ? undefined : reader.header()),
     preamble: () => typeof reader !== 'function' && reader.preamble?.() === true,
     parse(raw) {
       const line = cleanLine(raw);
-      try {
-        // The format reads a blank line too: it may be part of a record (a CSV cell's empty line).
-        const parsed = parseFormat(line);
-        if (isBlank(line) && !parsed?.header)
-          return { fields: {}, message: '', raw: line, format: chosen, header: true };
-        return parsed ?? parseGeneric(line, dateOrder);
-      } catch {
-        return { fields: {}, message: line, raw: line, format: 'generic' };
-      }
+      const inner = envelope && unwrap(line, envelope);
+      if (inner) return parseInner(inner);
+      const p = parseLine(line);
+      if (envelope || p.format !== 'generic') return p;
+      // A model made from plain lines (a shipped one) reads a line its format did not inside any envelope it has.
+      const found = unwrapAny(line);
+      return found ? parseInner(found) : p;
     },
   };
+
+  function parseInner(inner: Unwrapped): ParsedLine {
+    const p = parseLine(cleanLine(inner.line));
+    p.ts ??= inner.ts;
+    p.fields.stream ??= inner.stream;
+    return p;
+  }
 }
 
 function formatReader(

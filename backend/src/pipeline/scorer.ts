@@ -100,12 +100,13 @@ export interface EpisodeSightings {
 
 /** The parser of a model's lines, as its scorer reads them. */
 export function modelParser(model: Model): LineParser {
-  const { header, preamble, pattern, dateOrder } = model.parserState;
+  const { header, preamble, pattern, dateOrder, envelope } = model.parserState;
   return createParser(model.format, {
     sample: header === undefined ? undefined : [header],
     preamble,
     pattern,
     dateOrder,
+    envelope,
   });
 }
 

@@ -175,8 +175,8 @@ class Trainer {
 
   private start(): void {
     const requested = this.opts.format ?? 'auto';
-    const format = requested === 'auto' ? detectFormat(this.head) : requested;
-    const parser = createParser(format, { sample: this.head, pattern: this.opts.pattern });
+    const parser = createParser(requested, { sample: this.head, pattern: this.opts.pattern });
+    const format = parser.format;
     const web = familyOf(format) === 'web';
     this.stream = {
       format,
@@ -250,6 +250,7 @@ class Trainer {
       parserState: {
         header: s.parser.header(),
         ...(s.parser.preamble() && { preamble: true }),
+        ...(s.parser.envelope && { envelope: s.parser.envelope }),
         pattern: this.opts.pattern,
         dateOrder: s.parser.dateOrder,
         templates: s.templates.toJSON(),
