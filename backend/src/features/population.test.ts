@@ -12,10 +12,11 @@ function observe(
   method: string,
   status: number,
   ts: number,
+  path = `/r/${route}`,
 ): void {
   windows.add(ip, ts, status >= 400);
   windows.tag = 0; // a fresh builder per test: forget the entity a former one kept with the client
-  b.observe(windows, ip, ua, route, method, status, ts);
+  b.observe(windows, ip, ua, route, method, path, status, ts);
 }
 
 /** A crowd of `clients` browsing `routes` common routes, `each` requests apiece, one per 10 s. */

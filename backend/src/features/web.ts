@@ -7,7 +7,7 @@ import { ClientWindows, WINDOW_MS, type WindowReading } from './client-window.js
 import { columnsOf, type FeatureSpec } from './schema.js';
 import type { TemplateHit, TemplateIndex } from '../templates/template-index.js';
 import { RobustRouteStats, type RouteStats } from './route-baseline.js';
-import { isProbing, PopulationBuilder, PopulationWatch, type PopulationState } from './population.js';
+import { fetchedByClients, isProbing, PopulationBuilder, PopulationWatch, type PopulationState } from './population.js';
 import { RouteParams, RouteParamsBuilder, type RouteParamsState } from './route-params.js';
 
 /** Line features of a web request (any access-log layout: the web fields of parsing/web.ts). */
@@ -102,7 +102,16 @@ export class WebBaselineBuilder {
     if (p.ts < this.firstTs) this.firstTs = p.ts;
     if (p.ts > this.lastTs) this.lastTs = p.ts;
     const r = this.windows.add(client, p.ts, status >= 400);
-    this.population.observe(this.windows, client, p.fields.ua, hit.id, p.fields.method, status, p.ts);
+    this.population.observe(
+      this.windows,
+      client,
+      p.fields.ua,
+      hit.id,
+      p.fields.method,
+      p.fields.path ?? '',
+      status,
+      p.ts,
+    );
     this.rates[Math.min(RATE_BINS - 1, Math.round(r.requests))]++;
     return r;
   }
@@ -229,7 +238,7 @@ export class WebFeatures {
             status >= 400,
             this.population.rare(hit.id),
             routeKey,
-            isProbing(status, p.fields.method),
+            isProbing(status, p.fields.method, p.fields.path ?? ''),
           ))
         : undefined;
     const client = window ? this.windows.lastKey : -1;
@@ -245,7 +254,7 @@ export class WebFeatures {
     }
     // A page training never saw, read and answered as pages are, is new content: as rare as a page seen once, not
     // novel. Asked for with an error answer or a write, it stays novel (a probe's).
-    const newPage = hit.id < 0 && !isProbing(status, p.fields.method);
+    const newPage = hit.id < 0 && !isProbing(status, p.fields.method, p.fields.path ?? '');
     fillLearnt(
       row,
       0,
@@ -268,19 +277,10 @@ function probeOf(p: ParsedLine, hit: TemplateHit, status: number): string | unde
   // An origin server's request names a path; `http://host/…` is for a proxy (a probe for an open one).
   if (ABSOLUTE_URL.test(path))
     return `route ${route} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
-  return status >= 400 && !FETCHED_BY_CLIENTS.test(path)
+  return status >= 400 && !fetchedByClients(path)
     ? `route ${route} answered HTTP ${status}: ${lone} (a probe?)`
     : undefined;
 }
-
-/**
- * What browsers, feed readers and crawlers ask every site for by themselves, found or not: icons, the tiles and
- * manifests of browsers, robots.txt, sitemaps, `/.well-known/` (RFC 8615). Not found, they are no probe: in a real
- * blog's log (elastic/examples' apache_logs), Safari's `apple-touch-icon-precomposed.png` and IE's
- * `browserconfig.xml` 404s were flagged `medium` as one client's routes.
- */
-const FETCHED_BY_CLIENTS =
-  /^\/(?:favicon[\w.-]*\.(?:ico|png|svg)|apple-touch-icon[\w.-]*\.png|browserconfig\.xml|(?:site\.)?webmanifest|manifest\.json|robots\.txt|sitemap[\w.-]*\.xml|ads\.txt|humans\.txt|\.well-known\/(?!.*\.\.)[\w./-]*)$/i;
 
 /**
  * The columns read from the request alone: status, the path and query's shape and attack patterns, method, user

@@ -89,6 +89,26 @@ describe('a crowd of too few clients', () => {
   });
 });
 
+describe('a reader of a small site', () => {
+  it("is no prober for the site's missing icon its pages link to (a real blog's log: 44 of a reader's lines flagged)", async () => {
+    const safari =
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_6) AppleWebKit/605.1.15 Version/14.0.3 Safari/605.1.15';
+    const at = (s: number) =>
+      `28/Jan/2021:06:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0800`;
+    const line = (s: number, ip: string, path: string, status: number) =>
+      `${ip} - - [${at(s)}] "GET ${path} HTTP/1.1" ${status} 512 "http://blog.example/" "${safari}"`;
+    const lines: string[] = [];
+    for (let c = 0; c < 12; c++) lines.push(line(c, `203.0.113.${c}`, c % 2 ? '/' : '/robots.txt', 200));
+    for (let i = 0; i < 45; i++) {
+      const page = i % 3 === 2 ? '/images/favicon.png' : i % 3 === 1 ? '/styles.css' : `/posts/note-${i}/`;
+      lines.push(line(20 + i, '223.102.45.235', page, page.endsWith('favicon.png') ? 404 : 200));
+    }
+    const model = await train(lines, { detector: 'iforest', seed: 1 });
+    const scored = createScorer(model, { detector: 'ensemble' }).pushBatch(lines);
+    expect(scored.flatMap((s) => s.reasons).filter((r) => r.startsWith('client '))).toEqual([]);
+  });
+});
+
 describe('probes', () => {
   const at = (lines: string[], i: number, ip: string, request: string, status: number, ua: string) =>
     lines[i]
