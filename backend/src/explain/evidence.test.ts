@@ -135,5 +135,7 @@ describe('rule signals of web lines', () => {
     ]);
     expect(ruleSignals(web, server('worker 3 started'), webRow(0, 0), 1, 103)).toEqual([]);
     expect(ruleSignals(web, down, webRow(0, 0), 40, 2000)).toEqual([]);
+    // Where such lines are many (an access log that holds the server's error log too), they are the stream's routine.
+    expect(ruleSignals(web, server('open() failed', 'error'), webRow(0, 0), 1, 2000, 400)).toEqual([]);
   });
 });

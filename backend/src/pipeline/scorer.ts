@@ -439,7 +439,8 @@ class LineScorer implements BlockScorer {
 
   /** The signals of row i of the batch. */
   private signals(p: ParsedLine, hit: TemplateHit, row: Float64Array, i: number): Signal[] {
-    let rules = ruleSignals(this.model.featureSchema, p, row, hit.count, this.runtime.templates.total);
+    const { templates } = this.runtime;
+    let rules = ruleSignals(this.model.featureSchema, p, row, hit.count, templates.total, templates.unparsedLines());
     // With a rarity model, a level counts only when it is unusual for the template (the rarity score says so).
     if (this.runtime.rarity && rules.length) rules = rules.filter((r) => r.kind !== 'error-level');
     // A web row says whether its route is novel (features/web.ts: a new page read as pages are is not).

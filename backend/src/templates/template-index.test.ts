@@ -78,6 +78,7 @@ describe('template lookups', () => {
       total: 12,
     });
     expect(older.lookup(down)).toMatchObject({ id: 1, template: '<unparsed generic>', count: 3 });
+    expect([index.unparsedLines(), older.unparsedLines()]).toEqual([3, 3]);
   });
 
   it("read a page training never saw under a path of many pages as one of them, not at the site's root", () => {

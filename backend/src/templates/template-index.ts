@@ -59,6 +59,11 @@ export abstract class TemplateIndex {
   /** Training lines with the template `id` (0 for a novel one). */
   abstract count(id: number): number;
 
+  /** Training lines a web parser could not parse (the server's own messages): 0 for a system log's index. */
+  unparsedLines(): number {
+    return 0;
+  }
+
   /** -log10 of a template's share of training lines, from its count; a novel template rates above the rarest seen one. */
   rarity(count: number): number {
     const total = Math.max(this.total, 1);
@@ -279,6 +284,13 @@ class RouteIndex extends TemplateIndex {
     return this.counts[id] ?? 0;
   }
 
+  private unparsed?: number;
+
+  override unparsedLines(): number {
+    this.unparsed ??= this.routes.reduce((n, r, id) => (r.startsWith(UNPARSED) ? n + this.counts[id] : n), 0);
+    return this.unparsed;
+  }
+
   private remember(method: string, key: string, hit: TemplateHit): TemplateHit {
     if (this.share.size >= CACHE_LIMIT) this.seal();
     else if (this.share.exhausted) return hit;
@@ -355,9 +367,10 @@ function routeKey(p: ParsedLine): string {
 
 /** `<unparsed FORMAT>`, with the masked message (clipped) when `shaped`. */
 function unparsedKey(p: ParsedLine, shaped: boolean): string {
-  const lump = `<unparsed ${p.format}>`;
+  const lump = `${UNPARSED}${p.format}>`;
   return shaped ? `${lump} ${clip(prepareMessage(p.message).key, UNPARSED_CHARS)}` : lump;
 }
+const UNPARSED = '<unparsed ';
 const UNPARSED_CHARS = 200;
 
 function toHit(m: TemplateMatch, count: number): TemplateHit {
