@@ -145,6 +145,16 @@ describe('ScanPart', () => {
     expect(summaries[0].top[0].lineNo).toBe(1001);
   });
 
+  it("deals a container's lines by the client inside them, with a model of plain lines, exactly as in one part", async () => {
+    const lines = normalAccessLog(4000, 5);
+    const model = await train(lines, { detector: 'iforest', seed: 4 });
+    const cri = lines.map((l, i) => `${new Date(Date.UTC(2026, 11, 7) + i * 1000).toISOString()} stdout F ${l}`);
+    const chunks = chunksOf(cri, [999, 2500]);
+    const plain = scan(model, chunksOf(lines, [999, 2500]), 1, true).text;
+    expect(scan(model, chunks, 1, true).text).toBe(plain);
+    expect(scan(model, chunks, 3, true).text).toBe(plain);
+  });
+
   it('writes each --json line as UTF-8 and says where it ends, past its first 1 MB of output and wherever it is not ASCII', async () => {
     const lines = normalAccessLog(12_000, 7);
     const model = await train(lines.slice(0, 1000), { detector: 'iforest', seed: 3 });

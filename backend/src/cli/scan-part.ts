@@ -18,6 +18,7 @@ import { splitLines } from '../parsing/lines.js';
 import { jsonAccessClient } from '../parsing/keyed-access.js';
 import { isFieldsDirective } from '../parsing/csv.js';
 import { isZeekFieldsDirective } from '../parsing/zeek.js';
+import { unwrapAny } from '../parsing/envelope.js';
 import { Summary } from '../pipeline/index.js';
 import { JsonLines } from './output.js';
 
@@ -213,6 +214,8 @@ export class LineDealer {
     if (this.partition.by === 'client') {
       const client = this.partition.clientOf?.(line);
       if (client !== undefined) return this.owners[hash(client, 0, client.length) % this.owners.length];
+      // A model of plain lines reads a container's lines inside their envelopes (parsing/detect.ts): so does this.
+      if (line.charCodeAt(0) === 123 || line.charCodeAt(4) === 45) line = unwrapAny(line)?.line ?? line;
       // The client is the first token, or the second after a virtual host (vhost_combined: `[time]` is then the 5th).
       const first = line.indexOf(' ');
       const second = first < 0 ? -1 : line.indexOf(' ', first + 1);
