@@ -173,7 +173,7 @@ export function createParser(format: FormatName | 'auto', opts: ParserOptions = 
   function parseInner(inner: Unwrapped): ParsedLine {
     const p = parseLine(cleanLine(inner.line));
     p.ts ??= inner.ts;
-    p.fields.stream ??= inner.stream;
+    if (inner.stream) p.fields.stream ??= inner.stream;
     return p;
   }
 }

@@ -339,7 +339,7 @@ function familyKey(route: string): string | undefined {
 function routeFamilies(routes: readonly string[], counts: readonly number[]): Map<string, TemplateHit> {
   const byKey = new Map<string, { id: number; names: number; count: number }>();
   routes.forEach((route, id) => {
-    const key = familyKey(route);
+    const key = route.startsWith(UNPARSED) ? undefined : familyKey(route);
     if (key === undefined) return;
     const f = byKey.get(key);
     if (!f) byKey.set(key, { id, names: 1, count: counts[id] });
