@@ -277,10 +277,20 @@ function probeOf(p: ParsedLine, hit: TemplateHit, status: number): string | unde
   // An origin server's request names a path; `http://host/…` is for a proxy (a probe for an open one).
   if (ABSOLUTE_URL.test(path))
     return `route ${route} asks for another site, answered HTTP ${status}: ${lone} (a proxy probe?)`;
-  return status >= 400 && !fetchedByClients(path)
+  return status >= 400 && !fetchedByClients(path) && !followedLink(p.fields.referer)
     ? `route ${route} answered HTTP ${status}: ${lone} (a probe?)`
     : undefined;
 }
+
+/**
+ * A request from a link on a named site (a search engine's result, a page of this site): a reader following a link to
+ * a page gone, not a probe. Scanners send no referer, or the address they scan (`http://203.0.113.7:8080/`). In a real
+ * blog's log a Safari reader from Google asking for a moved article was flagged `medium` as a probe.
+ */
+function followedLink(referer: string | undefined): boolean {
+  return referer !== undefined && LINK_FROM_NAMED_SITE.test(referer);
+}
+const LINK_FROM_NAMED_SITE = /^https?:\/\/(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:[/?#]|$)/i;
 
 /**
  * The columns read from the request alone: status, the path and query's shape and attack patterns, method, user

@@ -132,9 +132,22 @@ describe('probes', () => {
     // what a browser asks every site for by itself, not found
     const safari = 'MobileSafari/9537.53 CFNetwork/672.0.8 Darwin/14.0.0';
     lines[2700] = at(lines, 2700, '203.0.113.9', 'GET /apple-touch-icon-precomposed.png HTTP/1.1', 404, safari);
+    // a reader following a search engine's link to an article moved away; a scanner naming the address it scans
+    const fromLink = (i: number, ip: string, request: string, referer: string) =>
+      at(lines, i, ip, request, 404, safari).replace(/"[^"]*" ("[^"]*")$/, `"${referer}" $1`);
+    lines[2800] = fromLink(2800, '203.0.113.10', 'GET /article/CoreDataInSwiftUI/ HTTP/1.1', 'https://www.google.com/');
+    lines[2900] = fromLink(2900, '203.0.113.11', 'GET /manager/html HTTP/1.1', 'http://198.51.100.7:8080/');
     const model = await train(lines, { detector: 'iforest', seed: 1 });
     const scored = createScorer(model, { detector: 'ensemble' }).pushBatch(lines);
-    expect([1000, 1500, 2000, 2500, 2700].map((i) => scored[i].anomaly)).toEqual([true, false, false, true, false]);
+    expect([1000, 1500, 2000, 2500, 2700, 2800, 2900].map((i) => scored[i].anomaly)).toEqual([
+      true,
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
     expect(scored[2500].reasons).toContain(
       'route GET http://www.example.net/ asks for another site, answered HTTP 200: in training one client alone requested it (a proxy probe?)',
     );
