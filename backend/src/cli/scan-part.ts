@@ -215,7 +215,7 @@ export class LineDealer {
       const client = this.partition.clientOf?.(line);
       if (client !== undefined) return this.owners[hash(client, 0, client.length) % this.owners.length];
       // A model of plain lines reads a container's lines inside their envelopes (parsing/detect.ts): so does this.
-      if (line.charCodeAt(0) === 123 || line.charCodeAt(4) === 45) line = unwrapAny(line)?.line ?? line;
+      line = unwrapAny(line)?.line ?? line;
       // The client is the first token, or the second after a virtual host (vhost_combined: `[time]` is then the 5th).
       const first = line.indexOf(' ');
       const second = first < 0 ? -1 : line.indexOf(' ', first + 1);

@@ -228,18 +228,12 @@ export class WebFeatures {
     const status = statusOf(p);
     fillRequest(p, status, this.uaClasses, row, 0);
     const { ip } = p.fields;
+    const probing = isProbing(status, p.fields.method, p.fields.path ?? '');
     // Routes training never saw share the id -1: a hash of the route tells them apart for the route switches.
     const routeKey = hit.id >= 0 ? hit.id : -2 - (stringHash(hit.template) & 0x3fffffff);
     const window =
       ip !== undefined && p.ts !== undefined
-        ? (this.window = this.windows.add(
-            ip,
-            p.ts,
-            status >= 400,
-            this.population.rare(hit.id),
-            routeKey,
-            isProbing(status, p.fields.method, p.fields.path ?? ''),
-          ))
+        ? (this.window = this.windows.add(ip, p.ts, status >= 400, this.population.rare(hit.id), routeKey, probing))
         : undefined;
     const client = window ? this.windows.lastKey : -1;
     this.unseenParam = this.params.unseen(hit.id, hit.template, p.fields.query ?? '');
@@ -254,7 +248,7 @@ export class WebFeatures {
     }
     // A page training never saw, read and answered as pages are, is new content: as rare as a page seen once, not
     // novel. Asked for with an error answer or a write, it stays novel (a probe's).
-    const newPage = hit.id < 0 && !isProbing(status, p.fields.method, p.fields.path ?? '');
+    const newPage = hit.id < 0 && !probing;
     fillLearnt(
       row,
       0,

@@ -38,9 +38,13 @@ export function unwrap(line: string, envelope: Envelope): Unwrapped | undefined 
   return { line: log.slice(0, end), ts: parseIso(time)?.ms, stream: typeof stream === 'string' ? stream : '' };
 }
 
-/** The application's line inside whichever envelope `line` comes in. */
+/**
+ * The application's line inside whichever envelope `line` comes in. Its first characters rule both out for most lines
+ * (a `{` starts Docker's, a date's `-` is the CRI's fifth), so a caller may ask of every line.
+ */
 export function unwrapAny(line: string): Unwrapped | undefined {
-  return unwrap(line, 'docker') ?? unwrap(line, 'cri');
+  if (line.charCodeAt(0) === 123) return unwrap(line, 'docker');
+  return line.charCodeAt(4) === 45 ? unwrap(line, 'cri') : undefined;
 }
 
 /** The envelope nearly every line of a sample (non-blank) comes in; undefined when none. */
