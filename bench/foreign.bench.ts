@@ -12,7 +12,7 @@
 // --dir reads DIR/SYSTEM/SYSTEM_2k.log* instead: loghub's other systems (Android, BGL, HDFS, HPC, OpenSSH,
 // Thunderbird from github.com/logpai/loghub), events from their templates file when no structured file is there.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScorer, train } from '../backend/src/pipeline/index.js';
@@ -110,9 +110,11 @@ console.log(
 );
 
 function runPeer(lines: string[], rare: boolean[]): { flagged: number; ap: number } | undefined {
-  const file = join(mkdtempSync(join(tmpdir(), 'foreign-')), 'in.log');
+  const dir = mkdtempSync(join(tmpdir(), 'foreign-'));
+  const file = join(dir, 'in.log');
   writeFileSync(file, `${lines.join('\n')}\n`);
   const run = spawnSync('/usr/bin/python3', [PEER, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  rmSync(dir, { recursive: true, force: true });
   if (run.status !== 0) return undefined;
   const score = new Array<number>(lines.length).fill(0);
   let flagged = 0;

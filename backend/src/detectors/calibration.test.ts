@@ -65,6 +65,23 @@ describe('calibration', () => {
     expect(calibrate(100, ct)).toBeGreaterThanOrEqual(t.critical);
   });
 
+  it('on a sample too small for a row to reach medium, keeps its max under medium and the bands past it apart', () => {
+    const small = gaussianMatrix(2_000, 1, 3).data;
+    const cs = fitCalibration(small, t, { mediumRate: 0.00025, lowRate: 0.001 });
+    const max = Math.max(...small);
+    const second = Float64Array.from(small).sort()[small.length - 2];
+    expect(calibrate(max, cs)).toBeGreaterThanOrEqual(t.low);
+    expect(calibrate(max, cs)).toBeLessThan(t.medium);
+    expect(calibrate(second, cs)).toBeGreaterThanOrEqual(t.low);
+    expect(shareAtLeast(small, cs, t.low)).toBe(2 / small.length);
+    // the next step past the max, as far as the max is past the low anchor: medium, then high, then critical
+    const step = cs.raw[cs.raw.length - 3] - max;
+    expect(step).toBeGreaterThan(0);
+    expect(severityOf(calibrate(max + step * 1.5, cs), t)).toBe('medium');
+    expect(severityOf(calibrate(max + step * 2.5, cs), t)).toBe('high');
+    expect(severityOf(calibrate(max + step * 3.5, cs), t)).toBe('critical');
+  });
+
   it('survives JSON and rejects empty training scores', () => {
     const loaded: Calibration = JSON.parse(JSON.stringify(c));
     expect(calibrate(3.2, loaded)).toBe(calibrate(3.2, c));

@@ -38,15 +38,29 @@ export function fitCalibration(
   const lowRate = opts.lowRate ?? Math.min(1, mediumRate * 10);
   const n = sorted.length;
   const max = sorted[n - 1];
+  const median = sorted[Math.floor((n - 1) / 2)];
+  const lowAnchor = aboveShare(sorted, lowRate);
   const mediumAnchor = aboveShare(sorted, mediumRate);
+  // Too few rows for one to reach `medium`: medium, high and critical lie past the max, a step apart.
+  const step = max > lowAnchor ? max - lowAnchor : max - median;
+  const top: [number, number][] =
+    Math.floor(mediumRate * n) === 0 && step > 0
+      ? [
+          [max + step, thresholds.medium],
+          [max + 2 * step, thresholds.high],
+          [max + 3 * step, thresholds.critical],
+        ]
+      : [
+          [mediumAnchor, thresholds.medium],
+          [max, thresholds.high],
+          [max + (max - mediumAnchor), thresholds.critical],
+        ];
   const anchors: [number, number][] = [
     [sorted[0], 0],
-    [sorted[Math.floor((n - 1) / 2)], thresholds.low / 4],
+    [median, thresholds.low / 4],
     ...(lowRate < WATCH_RATE ? [[aboveShare(sorted, WATCH_RATE), watchLevel(thresholds)] as [number, number]] : []),
-    [aboveShare(sorted, lowRate), thresholds.low],
-    [mediumAnchor, thresholds.medium],
-    [max, thresholds.high],
-    [max + (max - mediumAnchor), thresholds.critical],
+    [lowAnchor, thresholds.low],
+    ...top,
   ];
   const raw = anchors.map((a) => a[0]);
   for (let i = 1; i < raw.length; i++) raw[i] = Math.max(raw[i], nextAbove(raw[i - 1]));
