@@ -67,6 +67,22 @@ describe('gross outliers, self-trained', () => {
   });
 });
 
+describe('message lengths of a template of two shapes', () => {
+  it('reads both lengths as routine when several training lines have each (a step and its exit, one template)', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 180; i++) {
+      const t = `2024-03-01 10:${String(Math.floor(i / 10)).padStart(2, '0')}:${String((i % 10) * 6).padStart(2, '0')},000`;
+      const path = `C:\\Windows\\WinSxS\\x86_dual_${'driver'.repeat(8 + (i % 3))}.inf_31bf3856ad364e35\\d${i}.inf`;
+      const stage = i % 15 === 0 ? `Stage Driver Package: ${i % 30 === 0 ? path : `exit(0x0000000${i % 4})`}` : '';
+      lines.push(`${t} INFO [setup] com.x.Setup: ${stage || `invalid checksum on packet ${i % 7}`}`);
+    }
+    const scored = await selfTrained(lines);
+    const stages = scored.filter((s) => s.line.includes('Stage Driver Package'));
+    expect(new Set(stages.map((s) => s.template))).toEqual(new Set(['Stage Driver Package: <*>']));
+    expect(stages.flatMap((s) => s.reasons).filter((r) => r.startsWith('message of'))).toEqual([]);
+  });
+});
+
 describe('rare parameter values and routine levels', () => {
   it('reads a value rare for a parameter that usually takes one value, and not a routine ERROR line', async () => {
     const lines: string[] = [];

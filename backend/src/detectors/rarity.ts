@@ -13,7 +13,8 @@ import { DEFAULT_THRESHOLDS } from './calibration.js';
  * - the line's level for that template, when it is WARN or worse: a routine ERROR line (hundreds of ERROR lines of
  *   that template in training) adds nothing; ERROR on a template that was INFO 340 times adds about 9 bits;
  * - a parameter value rare for a parameter that usually takes few values;
- * - a message length far outside the template's usual one (robust: median and MAD);
+ * - a message length far outside the template's usual one (robust: median and MAD) and beyond what at least two of
+ *   its training lines reached;
  * - gross outliers whatever the template: binary or non-printable content, a line far longer than the stream's.
  * A FATAL-level line (CRITICAL, EMERG, ALERT, PANIC) weighs FATAL_BITS more whatever its template: one of a template
  * FATAL in training is flagged where that template is 8 times rarer than an INFO one would need to be.
@@ -53,6 +54,8 @@ const MAX_PARAM_BITS = 10;
 const MIN_LENGTH_LINES = 5;
 const LENGTH_Z = 4;
 const MAX_LENGTH_BITS = 12;
+/** How far a stored length can be from the one it rounds (profile.ts keeps three decimals). */
+const ROUNDED = 5e-4;
 const GROSS_BITS = 24;
 // eslint-disable-next-line no-control-regex
 const ODD_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffd]/;
@@ -335,6 +338,7 @@ export function templateBits(count: number, total: number): number {
 function lengthFinding(t: TemplateStats, length: number): RarityFinding | undefined {
   if (t.n < MIN_LENGTH_LINES) return undefined;
   const v = Math.log2(1 + length);
+  if (t.lenSeen && v >= t.lenSeen[0] - ROUNDED && v <= t.lenSeen[1] + ROUNDED) return undefined;
   const spread = Math.max(1.4826 * t.lenMad, 0.15);
   const z = Math.abs(v - t.lenMedian) / spread;
   if (z <= LENGTH_Z) return undefined;

@@ -50,6 +50,11 @@ export interface TemplateStats {
   /** Median and median absolute deviation of log2(1 + message length). */
   lenMedian: number;
   lenMad: number;
+  /**
+   * The shortest and longest log2(1 + message length) that LENGTH_SEEN_LINES of its training lines reached or passed
+   * (absent below that many lines, and in older models): lengths in between are routine, whatever the median says.
+   */
+  lenSeen?: [number, number];
   /** Per parameter position: value -> count, or null once it has more than MAX_VALUES distinct values (an id). */
   params: (Record<string, number> | null)[];
   /**
@@ -73,6 +78,14 @@ export interface TemplatePace {
 const MAX_VALUES = 16;
 /** Lengths kept per template for the robust median (the first ones: deterministic). */
 const MAX_LENGTHS = 512;
+/**
+ * Training lines (at least 2, else 2% of the lengths kept) that must reach a length for it to be routine for the
+ * template. A template of two shapes has two modes, and the median and MAD read one as normal and the other as far
+ * off: Windows' setupapi.dev.log writes `{Stage Driver Package: <path>}` and `{Stage Driver Package: exit(0x0)}`,
+ * one template, and 6 of its 13 lines, the long ones, were flagged as far longer than the usual.
+ */
+const LENGTH_SEEN_LINES = 2;
+const LENGTH_SEEN_SHARE = 0.02;
 
 interface Builder {
   minutes: Map<number, number>;
@@ -138,16 +151,21 @@ export class TemplateProfileBuilder {
     const templates: Record<string, TemplateStats> = {};
     const rateOf = this.rates();
     for (const [id, b] of this.templates) {
-      const median = quantile(b.lengths, 0.5);
+      const lengths = Float64Array.from(b.lengths).sort();
+      const median = quantileSorted(lengths, 0.5);
       const mad = quantile(
         b.lengths.map((l) => Math.abs(l - median)),
         0.5,
       );
+      const seen = Math.max(LENGTH_SEEN_LINES, Math.ceil(LENGTH_SEEN_SHARE * lengths.length));
       templates[id] = {
         n: b.n,
         levels: b.levels,
         lenMedian: round(median),
         lenMad: round(mad),
+        ...(lengths.length >= seen && {
+          lenSeen: [round(lengths[seen - 1]), round(lengths[lengths.length - seen])] as [number, number],
+        }),
         params: b.params.map((m) => (m ? Object.fromEntries(m) : null)),
         ...(rateOf && b.minutes.size ? { rate: rateOf(b.minutes), span: b.last - b.first } : {}),
       };
