@@ -36,7 +36,7 @@ export interface Model {
   /** The default detector when scoring: one member or the ensemble of all. */
   detector: DetectorKind;
   createdAt: string;
-  /** `unparsed`: lines learnt from that the model's format did not read (absent when none). */
+  /** `unparsed`: lines learnt from that the model's format did not read, but a record's body (absent when none). */
   trainedOn: { source: string; lines: number; sha256: string; unparsed?: number };
   format: FormatName;
   /**

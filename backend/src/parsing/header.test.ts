@@ -34,6 +34,16 @@ const CASES: [string, string, Record<string, unknown>][] = [
     { level: 'warn', fields: { pid: '12345', thread: 'main', component: 'c.e.App' }, message: 'low disk' },
   ],
   ['log4j', 'ERROR 2024-03-01 12:00:00,123 [main] c.x.Y: boom', { level: 'error', message: 'boom' }],
+  // logback's default layout (`%d{HH:mm:ss.SSS} [%thread] %-5level %logger{36} - %msg%n`): a time of day alone
+  [
+    'log4j',
+    '12:34:56.789 [http-nio-8080-exec-1] WARN  c.e.shop.OrderService - stock low for sku 42',
+    {
+      level: 'warn',
+      fields: { thread: 'http-nio-8080-exec-1', component: 'c.e.shop.OrderService' },
+      message: 'stock low for sku 42',
+    },
+  ],
   [
     'log4j',
     "2024-03-01T12:00:01.123456Z 8 [Note] [MY-010914] [Server] Aborted connection 8 to db: 'shop' user: 'app'",

@@ -9,7 +9,7 @@ import { fracMs, leadingTimestamp, yearlessMs, type DateOrder, type LeadingTimes
  * the pieces it has:
  * - `log4j`: log4j/logback/Python logging/Spark/Zookeeper (`2015-10-18 18:01:47,978 INFO [main] org.x.Y: msg`,
  *   `2015-07-29 17:41:44,747 - INFO  [thread@774] - msg`, `17/06/09 20:10:40 INFO x.Y: msg`,
- *   `2024-03-01 12:00:00.123 [main] INFO  c.x.Y - msg`, Spring Boot's `... INFO 12345 --- [main] c.x.Y : msg`,
+ *   `2024-03-01 12:00:00.123 [main] INFO  c.x.Y - msg` (or logback's default, the time of day alone), Spring Boot's `... INFO 12345 --- [main] c.x.Y : msg`,
  *   the level first: `INFO  2024-03-01 12:00:00,123 [main] c.x.Y: msg`, Cassandra's `INFO  [main] 2024-03-01
  *   12:00:00,123 Daemon.java:123 - msg`, Elasticsearch's `[2024-03-01T12:00:00,123][INFO ][o.e.n.Node] [n1] msg`,
  *   PostgreSQL's `2024-03-01 12:00:00.123 UTC [123] LOG:  msg`, Ruby's `I, [2024-03-01T12:00:00.123 #12]  INFO -- : msg`);

@@ -43,3 +43,16 @@ export function withoutAnsi(s: string): string {
 
 /** CSI sequences (colours, cursor moves), OSC sequences (titles, links) and two-character escapes. */
 const ANSI_ESCAPE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
+
+/**
+ * The body of a multi-line record rather than a record of its own: an indented line (Java's `\tat ...`, Python's
+ * `  File "..."`), a PHP frame (`#3 /app/x.php(47): ...`), a trace's own words (`Caused by: ...`, `... 12 more`,
+ * `Traceback (most recent call last):`, Laravel's `[stacktrace]`), or an exception's class and message
+ * (`java.net.ConnectException: Connection refused`). A format does not read such lines; they are no sign it is the
+ * wrong one (a ZooKeeper log of 196 lines held 112 of them).
+ */
+export function continuesRecord(line: string): boolean {
+  return CONTINUATION.test(line);
+}
+const CONTINUATION =
+  /^(?:[ \t]|#\d+ |Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)|\[stacktrace\]|(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b)/;

@@ -51,6 +51,13 @@ describe('timestamps', () => {
     expect(new Date(ms('Mar  3 12:00:01 pm-db1 sshd[1]: x')!).getUTCHours()).toBe(12);
     // Day and month without a year (Redis before 4.0): the current year, as syslog's
     expect(new Date(ms('08 Aug 22:31:42.276 # Server started')!).toISOString().slice(5)).toBe('08-08T22:31:42.276Z');
+    // A time of day alone (logback's default, a custom log4j layout in brackets): today's date
+    const today = new Date().toISOString().slice(0, 10);
+    expect(new Date(ms('12:34:56.789 [main] INFO  c.e.App - up')!).toISOString()).toBe(`${today}T12:34:56.789Z`);
+    expect(new Date(ms('[15:11:18,649] INFO  {SparkContext} x')!).toISOString()).toBe(`${today}T15:11:18.649Z`);
+    expect(leadingTimestamp('[15:11:18,649] INFO x')).toMatchObject({ length: 14, shape: 'clock', bracketed: true });
+    // not a clock: a ratio, an hour past 23, a time joined to more text
+    for (const text of ['1:2:3 done', '24:00:00 x', '12:34:56abc x', '12:34 x']) expect(ms(text)).toBeUndefined();
     expect(ms('200 OK')).toBeUndefined();
     expect(ms('')).toBeUndefined();
   });

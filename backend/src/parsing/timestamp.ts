@@ -94,7 +94,7 @@ export function fromEpoch(n: number): number | undefined {
 /**
  * A `ts`/`time` value from JSON, logfmt, CSV or a custom pattern: epoch number (any unit), numeric string, ISO text,
  * .NET's `/Date(ms)/`, or the whole value in any shape `leadingTimestamp` reads (Apache's CLF, `12/7/2026 10:15:03 AM`
- * in the stream's `order`, ...).
+ * in the stream's `order`, ...) but a time of day alone, which the record's `date` completes (FortiGate's `date=`).
  */
 export function parseTimestampValue(v: unknown, order?: DateOrder): number | undefined {
   if (typeof v === 'number') return fromEpoch(v);
@@ -106,7 +106,7 @@ export function parseTimestampValue(v: unknown, order?: DateOrder): number | und
   const iso = parseIso(v);
   if (iso) return iso.ms;
   const lead = leadingTimestamp(v, order);
-  return lead && lead.length === v.length ? lead.ms : undefined;
+  return lead && lead.length === v.length && lead.shape !== 'clock' ? lead.ms : undefined;
 }
 
 /** Syslog's `Mar  3 12:00:01` has no year: see yearlessMs. */
@@ -146,8 +146,9 @@ export interface LeadingTimestamp {
   ms: number | undefined;
   length: number;
   /** The shape, for format detection: iso, slashed (`17/06/09 20:10:40`), compact (`20171223-22:15:29:606`), dotted
-   *  (`10.30 16:49:06`), ctime (`Sun Dec 04 04:47:44 2005`), syslog (`Mar  3 12:00:01`), clf, hdfs, epoch. */
-  shape: 'iso' | 'slashed' | 'compact' | 'dotted' | 'ctime' | 'syslog' | 'clf' | 'hdfs' | 'epoch';
+   *  (`10.30 16:49:06`), ctime (`Sun Dec 04 04:47:44 2005`), syslog (`Mar  3 12:00:01`), clf, hdfs, epoch, clock
+   *  (`12:00:01.123`, a time of day alone). */
+  shape: 'iso' | 'slashed' | 'compact' | 'dotted' | 'ctime' | 'syslog' | 'clf' | 'hdfs' | 'epoch' | 'clock';
   bracketed: boolean;
 }
 
@@ -274,7 +275,16 @@ const LEADING: readonly [
         ? utcMs(+m[3], MONTH_NUMBER[m[2].slice(0, 3)], +m[1], +m[4], +m[5], +m[6], fracMs(m[7]))
         : syslogMs(m[2].slice(0, 3), +m[1], +m[4], +m[5], +m[6], fracMs(m[7])),
   ],
+  // 12:00:01.123, [15:11:18,649]: a time of day alone (logback's default `HH:mm:ss.SSS`), on today's date
+  ['clock', /^([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(?:[.,](\d{1,9}))?(?=[ \]]|$)/, (m) => clockMs(m)],
 ];
+
+/** A time of day without a date, read as today's (UTC): a stream's lines keep their order and gaps but at midnight. */
+function clockMs(m: RegExpExecArray): number | undefined {
+  const today = new Date();
+  return utcMs(today.getUTCFullYear(), today.getUTCMonth() + 1, today.getUTCDate(), +m[1], +m[2], +m[3], fracMs(m[4]));
+}
+
 const EPOCH_HEAD = /^(\d{10}(?:\d{3}(?:\d{3})?)?(?:\.\d{1,9})?)(?=[\s,|\]]|$)/;
 
 /** A fraction of a second's digits (`123456`) as whole milliseconds. */
@@ -285,8 +295,8 @@ export function fracMs(f: string | undefined): number {
 /**
  * The timestamp a line starts with, in any of the shapes logs commonly use (ISO 8601 and its cousins, `yy/MM/dd`,
  * `MM/dd/yyyy` or `dd.MM.yyyy` (in the stream's `order`) with or without AM/PM, `yyyyMMdd-HH:mm:ss:SSS`, ctime with
- * weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch seconds/ms/us), optionally in brackets, with
- * a trailing comma taken along.
+ * weekday, syslog with or without year, day-month-year, CLF, HDFS, epoch seconds/ms/us, a time of day alone),
+ * optionally in brackets, with a trailing comma taken along.
  */
 export function leadingTimestamp(line: string, order?: DateOrder): LeadingTimestamp | undefined {
   let head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;

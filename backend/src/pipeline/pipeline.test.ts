@@ -197,6 +197,29 @@ describe('system logs', () => {
     expect(scored.filter((s) => s.anomaly && !s.line.includes('FATAL')).length).toBeLessThan(30);
   });
 
+  it("counts as unparsed the lines its format does not read, but not the bodies of the records it does (a trace's frames)", async () => {
+    const trace = [
+      'java.net.ConnectException: Connection refused (Connection refused)',
+      '\tat java.net.PlainSocketImpl.socketConnect(Native Method)',
+      '\t... 12 more',
+      'Caused by: java.io.IOException: Client was shutdown',
+      '#0 /app/vendor/View.php(47): Engine->handleViewException()',
+      'Traceback (most recent call last):',
+      '  File "/app/main.py", line 3, in <module>',
+    ];
+    const record = (i: number) => [
+      `2018-07-03 06:04:${String(i % 60).padStart(2, '0')},784 WARN  [main] QuorumCnxManager: Cannot open channel to ${i % 3}`,
+      ...trace,
+    ];
+    const lines = Array.from({ length: 60 }, (_, i) => record(i)).flat();
+    const traces = await train(lines, { detector: 'iforest', seed: 1 });
+    expect(traces.format).toBe('log4j');
+    expect(traces.trainedOn.unparsed).toBeUndefined();
+    const prose = lines.map((l, i) => (i % 8 === 0 ? l : `plain words number ${i}`));
+    const withProse = await train(prose, { detector: 'iforest', seed: 1, format: 'log4j' });
+    expect(withProse.trainedOn.unparsed).toBe(420);
+  });
+
   it('scores a blank line as no line of the log: normal, template <blank>, and learns no template of it', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => (i % 1000 === 500 ? '' : hdfsLine(i, false)));
     const model = await train(lines, { seed: 3 });

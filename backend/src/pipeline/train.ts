@@ -28,6 +28,7 @@ import {
   type SessionModel,
 } from '../models/model.js';
 import { createParser, detectFormat, type LineParser } from '../parsing/index.js';
+import { continuesRecord } from '../parsing/text.js';
 import type { DetectorKind, FormatName, Matrix } from '../types.js';
 import { PipelineInputError } from './errors.js';
 import { SessionTracker, sessionKeyRegex } from './sessions.js';
@@ -203,7 +204,7 @@ class Trainer {
     this.hash.add(raw);
     if (sampled && !s.web) this.sample.push(raw);
     const p = s.parser.parse(raw);
-    if (p.format === 'generic' && s.format !== 'generic') this.unparsed++;
+    if (p.format === 'generic' && s.format !== 'generic' && !continuesRecord(raw)) this.unparsed++;
     if (p.header) return;
     const hit = s.templates.learn(p);
     if (s.web) {
