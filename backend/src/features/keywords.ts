@@ -48,6 +48,7 @@ function keywordIn(message: string, re: RegExp): string | undefined {
     const end = m.index + m[0].length;
     if (joinedAt(message, m.index - 1, m.index - 2) || joinedAt(message, end, end + 1) || message[end] === '=')
       continue;
+    if (inSetting(message, m.index, end)) continue;
     if (m[0].length > 5 && /error$/i.test(m[0]) && !ERROR_CLASS.test(m[0])) continue;
     return m[0];
   }
@@ -55,6 +56,22 @@ function keywordIn(message: string, re: RegExp): string | undefined {
 }
 /** A class name ending in `Error`, as the keyword's case-blind pattern cannot tell it from `terror` or `STDERROR`. */
 const ERROR_CLASS = /^[A-Z][A-Za-z]*Error$/;
+
+/**
+ * A match inside a setting's name: a key's (`permissions_validity_in_ms=2000` in Cassandra's configuration dump) or a
+ * command-line option's (`-XX:+HeapDumpOnOutOfMemoryError` among a JVM's arguments, `-Dclient.timeout=5`).
+ */
+function inSetting(s: string, from: number, to: number): boolean {
+  let end = to;
+  while (end < s.length && WORD_CHAR.test(s[end])) end++;
+  if (s[end] === '=') return true;
+  let start = from;
+  while (start > 0 && s[start - 1] !== ' ' && s[start - 1] !== '\t') start--;
+  return start < from && OPTION.test(s.slice(start, from));
+}
+const WORD_CHAR = /[\w-]/;
+/** The start of a command-line option with a value or a switch: `-XX:+`, `-Dx.y=`, `--name=`. */
+const OPTION = /^--?[A-Za-z][\w.:-]*[=:+]/;
 
 /** A `-` or `_` at `at` with a letter at `beyond`. */
 function joinedAt(s: string, at: number, beyond: number): boolean {

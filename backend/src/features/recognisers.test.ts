@@ -146,5 +146,10 @@ describe('levels and keywords', () => {
     expect(keywordsOf('Out of memory: Kill process 123; invoked oom-killer')).toEqual(['memory']);
     expect(keywordsOf('kernel: foo invoked oom-killer: gfp_mask=0x201da')).toEqual(['memory']);
     expect(keywordWords('java.io.IOException: Broken pipe')).toEqual(['Exception', 'Broken pipe']);
+    // a setting's name: a key in a configuration dump, a JVM's command-line option; the error itself still counts
+    expect(keywordsOf('Node configuration:[permissions_validity_in_ms=2000; phi_convict_threshold=8.0]')).toEqual([]);
+    expect(keywordsOf('JVM Arguments: [-Xss256k, -XX:+HeapDumpOnOutOfMemoryError, -Dnet.timeout=5]')).toEqual([]);
+    expect(keywordWords('java.lang.OutOfMemoryError: Java heap space')).toEqual(['OutOfMemoryError', 'OutOfMemory']);
+    expect(keywordsOf('-ERR unknown command, then failed')).toEqual(['exception']);
   });
 });
