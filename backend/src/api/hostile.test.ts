@@ -52,7 +52,7 @@ describe('regexes run in linear time (RE2)', () => {
     'count_over_time({job="web"} |~ "(\\\\w+\\\\s?)+$" [1h])',
   ];
 
-  it.each(REDOS)('%s answers within 1 s while /health answers within 100 ms', async (query) => {
+  it.each(REDOS)('%s answers within 1 s while /health answers within 250 ms', async (query) => {
     const started = performance.now();
     const {
       result: res,
@@ -65,10 +65,11 @@ describe('regexes run in linear time (RE2)', () => {
     console.info(
       `figures ${query + ' in ' + took.toFixed(0) + ' ms'}: /health n=${health.length} median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms; event loop held at most ${loopMaxMs.toFixed(1)} ms`,
     );
-    // A backtracking engine holds the loop for minutes here (`([^#]+)+#` on 40 characters: 103 s in V8); the bound
-    // leaves room for a loaded machine (31 ms in CI, 117 ms beside two scans on both cores).
+    // A backtracking engine holds the loop for minutes here (`([^#]+)+#` on 40 characters: 103 s in V8); the bounds
+    // leave room for a loaded machine (loop held 31 ms in CI, 117 ms beside two scans on both cores; /health's
+    // median 103 ms beside benchmarks on both cores, 8 Dec 2026).
     expect(loopMaxMs).toBeLessThan(250);
-    expect(median(health)).toBeLessThan(100);
+    expect(median(health)).toBeLessThan(250);
   });
 
   it('keeps Go syntax: (?i), \\pL, POSIX classes, named groups; refuses a bad pattern with 400', async () => {

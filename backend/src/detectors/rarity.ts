@@ -57,6 +57,12 @@ const MAX_LENGTH_BITS = 12;
 /** How far a stored length can be from the one it rounds (profile.ts keeps three decimals). */
 const ROUNDED = 5e-4;
 const GROSS_BITS = 24;
+/**
+ * Bits per doubling of a line's length past the stream's limit: a 5 MB line is gross, a Java daemon's start-up
+ * classpath (Hadoop's `STARTUP_MSG: classpath = ...`, 26,488 characters where its lines run to 122) is one long
+ * line in a start, and took 24 bits, critical, at each start.
+ */
+const LINE_LENGTH_BITS = 4;
 // eslint-disable-next-line no-control-regex
 const ODD_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffd]/;
 const BINARY_SHARE = 0.05;
@@ -184,16 +190,17 @@ export class Rarity {
         findings.push(param);
         bits += param.bits;
       }
-      const length = lengthFinding(t, p.message.length);
-      if (length) {
-        findings.push(length);
-        bits += length.bits;
-      }
     }
     const gross = this.grossFinding(p.raw);
     if (gross) {
       findings.push(gross);
       bits += gross.bits;
+    }
+    // A line far longer than the stream's says what a message far longer than its template's would, once.
+    const length = t && gross?.kind !== 'line-length' ? lengthFinding(t, p.message.length) : undefined;
+    if (length) {
+      findings.push(length);
+      bits += length.bits;
     }
     findings.sort((a, b) => b.bits - a.bits);
     return { bits, score: this.scoreOf(bits), findings };
@@ -307,7 +314,7 @@ export class Rarity {
     if (raw.length > limit) {
       return {
         kind: 'line-length',
-        bits: GROSS_BITS,
+        bits: Math.min(GROSS_BITS, LINE_LENGTH_BITS * Math.log2(raw.length / limit)),
         reason: `line of ${fmtInt(raw.length)} characters, far longer than this stream's lines (typical ${fmtInt(median)}, 99.9% under ${fmtInt(p999)})`,
       };
     }
