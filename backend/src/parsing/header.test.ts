@@ -268,6 +268,24 @@ describe('application headers', () => {
   });
 });
 
+describe("the kernel's uptime", () => {
+  it('is no part of the message, in syslog or as dmesg prints it, so its width changes no template', () => {
+    const messages = ['usb 1-1: new high-speed USB device number 2 using xhci_hcd'];
+    const uptimes = ['[    5.104211]', '[  512.300000]', '[51234.500001]'];
+    const syslog = uptimes.map((u) => `May  9 01:39:01 stephen kernel: ${u} ${messages[0]}`);
+    const syslogParser = createParser('auto', { sample: syslog });
+    for (const line of syslog)
+      expect(syslogParser.parse(line)).toMatchObject({
+        format: 'syslog',
+        fields: { app: 'kernel', uptime: expect.stringMatching(/^\d+\.\d{6}$/) },
+        message: messages[0],
+      });
+    const dmesg = uptimes.map((u) => `${u} ${messages[0]}`);
+    const dmesgParser = createParser('auto', { sample: dmesg });
+    for (const line of dmesg) expect(dmesgParser.parse(line)).toMatchObject({ message: messages[0], ts: undefined });
+  });
+});
+
 describe('generic fallback strips any recognised timestamp', () => {
   it.each([
     ['[Sun Dec 04 04:47:44 2005] something odd', 'something odd'],

@@ -1,6 +1,6 @@
 import type { ParsedLine } from '../types.js';
 import { normalizeLevel, sniffLevel } from './level.js';
-import { parseIso, syslogMs } from './timestamp.js';
+import { KERNEL_UPTIME, parseIso, syslogMs } from './timestamp.js';
 
 const BGL =
   /^(\S+) (\d{9,11}) \d{4}\.\d{2}\.\d{2} (\S+) \d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.(\d{6}) \S+ (\S+) (\S+) ([A-Z]+) ?/;
@@ -92,6 +92,11 @@ function parseRfc3164(line: string, head: string): ParsedLine | undefined {
   } else if (m[7]) {
     // An ISO time and a word are any timestamped line; rsyslog's ISO form is syslog when a tag follows the host.
     return undefined;
+  }
+  const uptime = KERNEL_UPTIME.exec(line.slice(at, at + 24));
+  if (uptime) {
+    fields.uptime = uptime[1];
+    at += uptime[0].length;
   }
   const message = line.slice(at);
   return { ts, level: m[1] ? severityOf(m[1]) : sniffLevel(message), fields, message, raw: line, format: 'syslog' };

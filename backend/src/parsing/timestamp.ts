@@ -147,8 +147,8 @@ export interface LeadingTimestamp {
   length: number;
   /** The shape, for format detection: iso, slashed (`17/06/09 20:10:40`), compact (`20171223-22:15:29:606`), dotted
    *  (`10.30 16:49:06`), ctime (`Sun Dec 04 04:47:44 2005`), syslog (`Mar  3 12:00:01`), clf, hdfs, epoch, clock
-   *  (`12:00:01.123`, a time of day alone). */
-  shape: 'iso' | 'slashed' | 'compact' | 'dotted' | 'ctime' | 'syslog' | 'clf' | 'hdfs' | 'epoch' | 'clock';
+   *  (`12:00:01.123`, a time of day alone), uptime (`[ 3605.118831]`, the kernel's seconds since boot: no ms). */
+  shape: 'iso' | 'slashed' | 'compact' | 'dotted' | 'ctime' | 'syslog' | 'clf' | 'hdfs' | 'epoch' | 'clock' | 'uptime';
   bracketed: boolean;
 }
 
@@ -285,6 +285,13 @@ function clockMs(m: RegExpExecArray): number | undefined {
   return utcMs(today.getUTCFullYear(), today.getUTCMonth() + 1, today.getUTCDate(), +m[1], +m[2], +m[3], fracMs(m[4]));
 }
 
+/**
+ * The kernel's seconds since boot, right-aligned in brackets (`dmesg`, and the messages of `kernel:` in syslog):
+ * no time of day. As text, its width changed the message's words from 1,000 s and 10,000 s on, and with them the
+ * template of the same message.
+ */
+export const KERNEL_UPTIME = /^\[ *(\d{1,10}\.\d{3,9})\] ?/;
+
 const EPOCH_HEAD = /^(\d{10}(?:\d{3}(?:\d{3})?)?(?:\.\d{1,9})?)(?=[\s,|\]]|$)/;
 
 /** A fraction of a second's digits (`123456`) as whole milliseconds. */
@@ -300,6 +307,8 @@ export function fracMs(f: string | undefined): number {
  */
 export function leadingTimestamp(line: string, order?: DateOrder): LeadingTimestamp | undefined {
   let head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;
+  const uptime = KERNEL_UPTIME.exec(head);
+  if (uptime) return { ms: undefined, length: uptime[0].length, shape: 'uptime', bracketed: true };
   const bracketed = head.charCodeAt(0) === 91;
   if (bracketed) head = head.slice(1);
   const found = timestampAt(head, order);
