@@ -36,6 +36,15 @@ describe('flowOf', () => {
     expect(flowOf(line(ping))).toEqual({ source: '192.0.2.1', destination: '203.0.113.10 ' });
     expect(flowOf(line('IN=eth0 SRC=192.0.2.1 DST=224.0.0.1 LEN=32 PROTO=2'))).toBeUndefined();
     expect(flowOf(line('session opened for user root'))).toBeUndefined();
+    // A Cisco ASA's access-list hit and denied packet
+    const hit =
+      'ant-fw : %ASA-2-106100: access-list outside denied tcp outside/172.30.1.77(40405) -> dmz/10.30.30.20(3389)';
+    expect(flowOf(line(hit))).toEqual({ source: '172.30.1.77', destination: '10.30.30.20 3389' });
+    const deny = '%ASA-4-106023: Deny tcp src outside:198.51.100.7/4242 dst inside:10.0.0.5/445 by access-group "in"';
+    expect(flowOf(line(deny))).toEqual({ source: '198.51.100.7', destination: '10.0.0.5 445' });
+    expect(
+      flowOf(line('%ASA-6-302014: Teardown TCP connection 1 for outside:1.2.3.4/80 duration 0:00:01')),
+    ).toBeUndefined();
   });
 });
 

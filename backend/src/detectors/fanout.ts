@@ -4,9 +4,10 @@ import type { ParsedLine } from '../types.js';
 import { fmtInt } from './rarity.js';
 
 /**
- * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections, Suricata's, flow logs) or a
- * Linux firewall's (the kernel's `SRC=... DST=... DPT=...` lines of iptables, UFW, firewalld): a source that reaches
- * more than FLOOR distinct destinations (host and port) in one minute of the stream, as an address or port sweep does.
+ * Scans in a network sensor's log (Zeek's conn.log and its other logs of connections, Suricata's, flow logs), a Linux
+ * firewall's (the kernel's `SRC=... DST=... DPT=...` lines of iptables, UFW, firewalld) or a Cisco firewall's (ASA's
+ * access-list hits and denied packets): a source that reaches more than FLOOR distinct destinations (host and port)
+ * in one minute of the stream, as an address or port sweep does.
  * Zeek's own scan policy counts the same way (25 hosts, or 15 ports of one host, in 5 minutes). A source that does so
  * as a matter of course (a resolver, a proxy, a monitoring host: above the floor in at least half of STEADY_MINUTES or
  * more minutes of training) is held to its own training peak, twice over. A scan inside the training lines, minutes
@@ -54,15 +55,30 @@ export function flowOf(p: ParsedLine): { source: string; destination: string } |
     return { source, destination: `${host} ${p.fields[port] ?? p.numeric?.[port] ?? ''}` };
   }
   const at = p.message.indexOf('SRC=');
-  if (at < 0) return undefined;
-  // From the first SRC= only, and within a packet line's length: the pattern's work stays bounded on any line.
-  const m = NETFILTER.exec(p.message.slice(at, at + NETFILTER_CHARS));
-  return m ? { source: m[1], destination: `${m[2]} ${m[3] ?? ''}` } : undefined;
+  if (at >= 0) {
+    // From the first SRC= only, and within a packet line's length: the pattern's work stays bounded on any line.
+    const m = NETFILTER.exec(p.message.slice(at, at + FLOW_CHARS));
+    return m ? { source: m[1], destination: `${m[2]} ${m[3] ?? ''}` } : undefined;
+  }
+  const code = CISCO_FIREWALL.exec(p.message.length > FLOW_CHARS ? p.message.slice(0, FLOW_CHARS) : p.message);
+  if (!code) return undefined;
+  const m = CISCO_FLOW.exec(p.message.slice(code.index, code.index + FLOW_CHARS));
+  return m ? { source: m[1] ?? m[4], destination: `${m[2] ?? m[5]} ${m[3] ?? m[6]}` } : undefined;
 }
+
+/** A Cisco firewall's message code (ASA, PIX, Firepower Threat Defense): `%ASA-6-106100:`. */
+const CISCO_FIREWALL = /%(?:ASA|PIX|FTD)-[0-7]-\d{6}:/;
+/**
+ * Its connection, in either way it is written: `inside/10.0.0.1(5555) -> dmz/10.0.0.2(53)` (an access list's hit,
+ * 106100) or `src outside:1.2.3.4/5555 dst inside:10.0.0.1/80` (a denied packet, 106023).
+ */
+const CISCO_FLOW =
+  /[\w-]+\/([\d.]+|[\da-f:]+)\(\d+\) -> [\w-]+\/([\d.]+|[\da-f:]+)\((\d+)\)|src [\w-]+:(\d{1,3}(?:\.\d{1,3}){3})\/\d+ dst [\w-]+:(\d{1,3}(?:\.\d{1,3}){3})\/(\d+)/;
 
 /** A Linux firewall's packet line (iptables LOG, UFW, firewalld): `SRC=a DST=b ... DPT=p` (no port for ICMP). */
 const NETFILTER = /^SRC=(\S+) DST=(\S+)(?: [A-Z]+(?:=\S*)?)*? (?:DPT=(\d+)|PROTO=ICMP)/;
-const NETFILTER_CHARS = 600;
+/** Characters a connection is looked for in: a packet line's length. */
+const FLOW_CHARS = 600;
 
 /** Hears of a source's minute as it ends, with the destinations it reached. */
 type Closed = (source: string, count: number) => void;

@@ -12,7 +12,14 @@ import { base64Text, normalise } from './decode.js';
 import { detectSqli } from './injection/sqli.js';
 import { detectXss } from './injection/xss.js';
 import { detectCodeInjection } from './injection/code.js';
-import { detectCmdi, detectLog4shell, detectShellshock, detectTraversal, detectUrlAbuse } from './injection/system.js';
+import {
+  detectCmdi,
+  detectLog4shell,
+  detectShellshock,
+  detectTraversal,
+  detectUrlAbuse,
+  PROBE,
+} from './injection/system.js';
 
 export type AttackCategory =
   'sqli' | 'xss' | 'traversal' | 'cmdi' | 'code' | 'shellshock' | 'log4shell' | 'ssrf' | 'rfi';
@@ -37,9 +44,11 @@ const ATTACK_NAMES: Record<AttackCategory, string> = {
   rfi: 'file inclusion',
 };
 
-/** Characters of an ordinary path: anything else (or a `..`, or a sensitive name) sends it to the detectors. */
-const PATH_GATE =
-  /[^A-Za-z0-9_.\-~/]|\.\.|\/\/|etc\/|passwd|\.ini\b|web-inf|\.env|\.git|\.ht|\.svn|wp-|phpmyadmin|web\.config|proc\/self|0x[25]/i;
+/** Characters of an ordinary path: anything else (or a `..`, a sensitive name, a probe's) sends it to the detectors. */
+const PATH_GATE = new RegExp(
+  `[^A-Za-z0-9_.\\-~/]|\\.\\.|\\/\\/|etc\\/|passwd|\\.ini\\b|web-inf|\\.git|\\.ht|wp-|proc\\/self|0x[25]|${PROBE.source}`,
+  'i',
+);
 /** Characters of an ordinary query (names, values of word characters, '&', '='); a class loader's chain is not one. */
 const QUERY_GATE = /[^A-Za-z0-9_.\-~=&,]|\.\.|classloader/i;
 /** A value that may be base64 (the other base64 characters, '+' and '/', pass QUERY_GATE's test already). */

@@ -27,6 +27,13 @@ describe('attack patterns', () => {
       'path traversal (sensitive file etc/shadow): ../etc/shadow',
     ]);
     expect(described('/.env')).toEqual(['path traversal (probe for .env): /.env']);
+    // phpMyAdmin under the names scanners try, and Nmap's checks of how a server answers a page it lacks
+    expect(described('/PMA/')).toEqual(['path traversal (probe for pma): /pma/']);
+    expect(described('/phpMyAdmin-2.5.1/')).toEqual(['path traversal (probe for phpmyadmin): /phpmyadmin-2.5.1/']);
+    expect(described('/NmapUpperCheck1737282639')).toEqual([
+      'path traversal (probe for nmapuppercheck): /nmapuppercheck1737282639',
+    ]);
+    expect(described('/Nmap/folder/check1737282639')).toHaveLength(1);
     const cmd = described('/cgi-bin/test.cgi?cmd=;cat%20/etc/shadow');
     expect(cmd).toContain('command injection (command cat after a separator): ;cat /etc/shadow');
     expect(cmd).toContain('path traversal (sensitive file etc/shadow): ;cat /etc/shadow');
@@ -53,6 +60,9 @@ describe('attack patterns', () => {
       '/s?email=jo%40importadores.es',
       '/s?q=a+%3C+b',
       '/s?q=c%2F+caridad+s%2Fn',
+      '/pmanager/reports',
+      '/docs/nmap-guide.html',
+      '/mypma',
     ];
     for (const t of ordinary) expect(attackHits(t), t).toEqual([]);
   });

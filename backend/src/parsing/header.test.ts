@@ -268,6 +268,25 @@ describe('application headers', () => {
   });
 });
 
+describe("Cisco's message codes", () => {
+  it('give the severity of %FACILITY-SEVERITY-MNEMONIC: (IOS, ASA) as the level', () => {
+    const ios =
+      'Mar  1 18:46:11 10.0.0.1 312: *Mar  1 18:46:11.123: %LINK-3-UPDOWN: Interface Fa0/1, changed state to down';
+    const asa =
+      '2011-04-26T18:47:57-06:00 ant-fw : %ASA-6-106100: access-list inside permitted udp inside/192.168.30.30(56542)';
+    const crit = '2011-04-26T18:47:58-06:00 ant-fw : %ASA-2-106001: Inbound TCP connection denied from 10.1.1.1/4242';
+    for (const [line, level] of [
+      [ios, 'error'],
+      [asa, 'info'],
+      [crit, 'fatal'],
+    ])
+      expect(createParser('auto', { sample: [line] }).parse(line).level).toBe(level);
+    expect(
+      createParser('auto', { sample: [asa] }).parse('2011-04-26T18:47:59-06:00 fw : 100% done').level,
+    ).toBeUndefined();
+  });
+});
+
 describe("the kernel's uptime", () => {
   it('is no part of the message, in syslog or as dmesg prints it, so its width changes no template', () => {
     const messages = ['usb 1-1: new high-speed USB device number 2 using xhci_hcd'];

@@ -91,8 +91,17 @@ const LEVEL_WORD =
   /(?:^|[\s[(<|:])(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|SEVERE|PANIC|EMERG|ALERT|trace|debug|info|notice|warn(?:ing)?|error|fatal|critical)(?=$|[\s\])>|:,])/;
 const SNIFF_CHARS = 160;
 
-/** The first level word near the start of a free-text line (`ERROR`, `[warn]`, ...). */
+/**
+ * Cisco's message code, `%FACILITY-SEVERITY-MNEMONIC:` (IOS `%LINK-3-UPDOWN:`, ASA `%ASA-6-106100:`, NX-OS): its
+ * severity is syslog's 0-7.
+ */
+const CISCO_CODE = /%[A-Z][A-Z0-9_]{0,31}-([0-7])-[A-Z0-9_]{1,40}:/;
+
+/** The first level word near the start of a free-text line (`ERROR`, `[warn]`, ...), or a Cisco code's severity. */
 export function sniffLevel(line: string): Level | undefined {
-  const m = LEVEL_WORD.exec(line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line);
-  return m ? normalizeLevel(m[1]) : undefined;
+  const head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;
+  const m = LEVEL_WORD.exec(head);
+  if (m) return normalizeLevel(m[1]);
+  const cisco = head.includes('%') ? CISCO_CODE.exec(head) : null;
+  return cisco ? numericLevel(Number(cisco[1])) : undefined;
 }
