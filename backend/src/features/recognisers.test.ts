@@ -34,6 +34,11 @@ describe('attack patterns', () => {
       'path traversal (probe for nmapuppercheck): /nmapuppercheck1737282639',
     ]);
     expect(described('/Nmap/folder/check1737282639')).toHaveLength(1);
+    // exploits' targets no site serves, whoever asks for them (three scanners asked a real site for eval-stdin.php)
+    expect(described('/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php')).toEqual([
+      'path traversal (probe for vendor/phpunit/): /vendor/phpunit/phpunit/src/util/php/eval-stdin.php',
+    ]);
+    expect(described('/HNAP1/')).toEqual(['path traversal (probe for hnap1): /hnap1/']);
     const cmd = described('/cgi-bin/test.cgi?cmd=;cat%20/etc/shadow');
     expect(cmd).toContain('command injection (command cat after a separator): ;cat /etc/shadow');
     expect(cmd).toContain('path traversal (sensitive file etc/shadow): ;cat /etc/shadow');
@@ -63,6 +68,7 @@ describe('attack patterns', () => {
       '/pmanager/reports',
       '/docs/nmap-guide.html',
       '/mypma',
+      '/docs/hnap1-guide',
     ];
     for (const t of ordinary) expect(attackHits(t), t).toEqual([]);
   });

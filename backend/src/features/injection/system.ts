@@ -132,10 +132,11 @@ const SENSITIVE = new RegExp(
 /**
  * Probes for files a site never links to (the generator's scanner, real scanners), in the folded path: secrets and
  * admin consoles, phpMyAdmin under the names scanners' word lists try (`/pma/`, `/myadmin/`, `/phpMyAdmin-2.5.1/`),
- * and Nmap's checks of how a server answers a page it lacks (`/nmaplowercheck1737282639`, `/Nmap/folder/check...`).
+ * exploits' targets no site serves (PHPUnit's `vendor/phpunit/.../eval-stdin.php`, D-Link's `/HNAP1/`), and Nmap's
+ * checks of how a server answers a page it lacks (`/nmaplowercheck1737282639`, `/Nmap/folder/check...`).
  */
 export const PROBE =
-  /(?:^|\/)(?:\.env|\.git\/|\.htaccess|\.htpasswd|\.svn\/|wp-login\.php|wp-admin|php-?my-?admin|(?:pma|myadmin|dbadmin|mysqladmin)(?=\/)|web\.config|nmap(?:lower|upper)check(?=\d)|nmap\/folder\/check(?=\d))/;
+  /(?:^|\/)(?:\.env|\.git\/|\.htaccess|\.htpasswd|\.svn\/|wp-login\.php|wp-admin|php-?my-?admin|(?:pma|myadmin|dbadmin|mysqladmin)(?=\/)|web\.config|vendor\/phpunit\/|hnap1(?![\w.-])|nmap(?:lower|upper)check(?=\d)|nmap\/folder\/check(?=\d))/;
 /** A parent-directory step: two or more dots next to a separator, or three or more dots anywhere. */
 const DOT_DOT = /(?:^|[\\/=:])\.{2,}(?:[\\/]|$)|\.\.[\\/]|[\\/]\.\.(?:$|[^a-z0-9])|\.{3,}/;
 
