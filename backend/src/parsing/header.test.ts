@@ -299,6 +299,13 @@ describe("the kernel's uptime", () => {
         fields: { app: 'kernel', uptime: expect.stringMatching(/^\d+\.\d{6}$/) },
         message: messages[0],
       });
+    // the X server's log has the same uptime, and its marks are levels
+    const xorg = [
+      '[ 36879.749] (EE) NVIDIA(0): Failed to initialize the GLX module',
+      '[ 36879.749] (II) LoadModule: "glx"',
+    ];
+    const xorgParser = createParser('auto', { sample: xorg });
+    expect(xorg.map((l) => xorgParser.parse(l).level)).toEqual(['error', 'info']);
     const dmesg = uptimes.map((u) => `${u} ${messages[0]}`);
     const dmesgParser = createParser('auto', { sample: dmesg });
     for (const line of dmesg) expect(dmesgParser.parse(line)).toMatchObject({ message: messages[0], ts: undefined });

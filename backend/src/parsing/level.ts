@@ -97,11 +97,20 @@ const SNIFF_CHARS = 160;
  */
 const CISCO_CODE = /%[A-Z][A-Z0-9_]{0,31}-([0-7])-[A-Z0-9_]{1,40}:/;
 
-/** The first level word near the start of a free-text line (`ERROR`, `[warn]`, ...), or a Cisco code's severity. */
+/** The X server's message marks (Xorg.0.log): `(EE)` an error, `(WW)` a warning, `(II)` information. */
+const XORG_MARK = /^\((EE|WW|II)\) /;
+const XORG_LEVELS: Record<string, Level> = { EE: 'error', WW: 'warn', II: 'info' };
+
+/**
+ * The first level word near the start of a free-text line (`ERROR`, `[warn]`, ...), or a Cisco code's severity, or the
+ * X server's mark the message starts with.
+ */
 export function sniffLevel(line: string): Level | undefined {
   const head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;
   const m = LEVEL_WORD.exec(head);
   if (m) return normalizeLevel(m[1]);
+  const xorg = head.charCodeAt(0) === 40 ? XORG_MARK.exec(head) : null;
+  if (xorg) return XORG_LEVELS[xorg[1]];
   const cisco = head.includes('%') ? CISCO_CODE.exec(head) : null;
   return cisco ? numericLevel(Number(cisco[1])) : undefined;
 }
