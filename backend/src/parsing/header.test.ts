@@ -268,6 +268,29 @@ describe('application headers', () => {
   });
 });
 
+describe("Samba's debug headers", () => {
+  it('read the time and the debug level (0 error, 1 warn, 2 info, more debug), the source location as the message', () => {
+    const lines = [
+      '[2017/09/06 16:16:32.386013,  1] ../source3/param/loadparm.c:2375(lp_idmap_range)',
+      "  idmap range not specified for domain '*'",
+      '[2017/09/07 15:29:44.995749,  0, pid=1234, effective(0, 0), real(0, 0)] ../source3/param/loadparm.c:4386(widelinks_warning)',
+      '[2017/09/07 15:29:46.321399,  5] ../source3/smbd/server.c:69(main)',
+    ];
+    expect(detectFormat(lines)).toBe('timestamped');
+    const parser = createParser('auto', { sample: lines });
+    expect(parser.parse(lines[0])).toMatchObject({
+      ts: Date.UTC(2017, 8, 6, 16, 16, 32, 386),
+      level: 'warn',
+      message: '../source3/param/loadparm.c:2375(lp_idmap_range)',
+    });
+    expect(parser.parse(lines[2])).toMatchObject({
+      level: 'error',
+      message: '../source3/param/loadparm.c:4386(widelinks_warning)',
+    });
+    expect(parser.parse(lines[3]).level).toBe('debug');
+  });
+});
+
 describe("Cisco's message codes", () => {
   it('give the severity of %FACILITY-SEVERITY-MNEMONIC: (IOS, ASA) as the level', () => {
     const ios =

@@ -23,7 +23,8 @@ import { fracMs, leadingTimestamp, yearlessMs, type DateOrder, type LeadingTimes
  * - `proxifier`: a bracketed time, a program and a dash (`[10.30 16:49:06] chrome.exe - msg`);
  * - `logcat`: Android's `threadtime` format (`03-17 16:13:38.811  1702  2395 D WindowManager: msg`);
  * - `klog`: Kubernetes' components (`I0301 12:00:00.123456       1 main.go:42] msg`);
- * - `timestamped`: anything else after an ISO-8601, epoch or other recognised timestamp (level sniffed).
+ * - `timestamped`: anything else after an ISO-8601, epoch or other recognised timestamp (level sniffed), and Samba's
+ *   debug headers (`[2017/09/06 16:16:32.386013,  1] ../source3/param/loadparm.c:2375(lp_idmap_range)`).
  */
 export const HEADER_FORMATS = [
   'log4j',
@@ -90,11 +91,29 @@ const MONGO = /([FEWI]|D[1-5]?) +([A-Z]+|-) +\[([^\]]{1,64})\] /y;
 const MONGO_CHARS = 96;
 const MONGO_LEVELS: Record<string, string> = { F: 'fatal', E: 'error', W: 'warn', I: 'info', D: 'debug' };
 
+/**
+ * Samba's debug header: `[2017/09/06 16:16:32.386013,  1] ../source3/param/loadparm.c:2375(lp_idmap_range)`, maybe
+ * with `, pid=123, ...` in the bracket; the number is Samba's debug level (0 errors, 1 warnings, 2 notices, 3 and up
+ * debugging). The source location is its message; the text comes on the indented lines after it.
+ */
+const SAMBA = /^\[(\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?), +(\d{1,2})(?:, [^\]]{0,160})?\] /;
+const SAMBA_LEVELS = ['error', 'warn', 'info'];
+
 /** The header parse of one line, or undefined when it has no leading timestamp. */
 export function parseHeader(line: string, order?: DateOrder): (ParsedLine & { format: HeaderFormat }) | undefined {
   const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
   const klog = KLOG.exec(head);
   if (klog) return klogLine(line, klog);
+  const samba = head.charCodeAt(0) === 91 ? SAMBA.exec(head) : null;
+  if (samba)
+    return {
+      ts: leadingTimestamp(samba[1])?.ms,
+      level: SAMBA_LEVELS[+samba[2]] ?? 'debug',
+      fields: {},
+      message: line.slice(samba[0].length),
+      raw: line,
+      format: 'timestamped',
+    };
   let at = 0;
   const fields: Record<string, string> = {};
   let level: string | undefined;
