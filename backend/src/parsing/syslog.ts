@@ -93,7 +93,7 @@ function parseRfc3164(line: string, head: string): ParsedLine | undefined {
     // An ISO time and a word are any timestamped line; rsyslog's ISO form is syslog when a tag follows the host.
     return undefined;
   }
-  const uptime = KERNEL_UPTIME.exec(line.slice(at, at + 24));
+  const uptime = line.charCodeAt(at) === 91 ? KERNEL_UPTIME.exec(line.slice(at, at + 24)) : null;
   if (uptime) {
     fields.uptime = uptime[1];
     at += uptime[0].length;

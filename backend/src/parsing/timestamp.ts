@@ -307,10 +307,12 @@ export function fracMs(f: string | undefined): number {
  */
 export function leadingTimestamp(line: string, order?: DateOrder): LeadingTimestamp | undefined {
   let head = line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line;
-  const uptime = KERNEL_UPTIME.exec(head);
-  if (uptime) return { ms: undefined, length: uptime[0].length, shape: 'uptime', bracketed: true };
   const bracketed = head.charCodeAt(0) === 91;
-  if (bracketed) head = head.slice(1);
+  if (bracketed) {
+    const uptime = KERNEL_UPTIME.exec(head);
+    if (uptime) return { ms: undefined, length: uptime[0].length, shape: 'uptime', bracketed };
+    head = head.slice(1);
+  }
   const found = timestampAt(head, order);
   if (!found) return undefined;
   let length = found.length;
